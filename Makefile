@@ -1,0 +1,31 @@
+# The two commands: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-fast bench i18n clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[testing]'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/pserve development.ini
+
+test: $(STAMP)
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow" $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/core.py
+
+i18n: $(STAMP)
+	$(BIN)/pybabel compile -d src/archive/locale -D archive
+
+clean:
+	rm -rf $(VENV) var/test build *.egg-info src/*.egg-info

@@ -1,0 +1,58 @@
+"""The electronic document exchange and records archive for party bodies."""
+import logging
+
+import pyramid_tm
+import transaction
+import zc.lockfile
+from pyramid.config import Configurator
+
+from . import settings as archive_settings
+
+log = logging.getLogger(__name__)
+
+
+class StorageLocked(RuntimeError):
+    """The FileStorage is held by another process (a running server)."""
+
+
+def main(global_config, **settings):
+    """Build the WSGI application."""
+    settings.setdefault('tm.commit_veto', 'pyramid_tm.default_commit_veto')
+    settings.setdefault('tm.manager_hook', 'pyramid_tm.explicit_manager')
+    with Configurator(settings=settings, root_factory='.resources.root.root_factory') as config:
+        config.registry.archive_settings = archive_settings.load(settings)
+        config.include('pyramid_chameleon')
+        config.include('pyramid_tm')
+        config.include('pyramid_retry')
+        try:
+            config.include('pyramid_zodbconn')
+        except zc.lockfile.LockError as exc:
+            raise StorageLocked(str(exc)) from exc
+        config.include('.i18n')
+        config.include('.security')
+        config.include('.views')
+        config.include('.api')
+        config.scan('.views')
+        config.scan('.api')
+        app = config.make_wsgi_app()
+    prepare_database(config.registry)
+    return app
+
+
+def prepare_database(registry):
+    """Create the root on first start, seed the demo if asked, run pending evolve steps."""
+    from .db import database, ensure_root
+    from .evolve import evolve
+    from .resources.root import root_key
+    tm = transaction.TransactionManager()
+    conn = database(registry).open(transaction_manager=tm)
+    try:
+        with tm:
+            root, created = ensure_root(conn, root_key(registry))
+            if created and registry.archive_settings.demo_seed:
+                from .seed import seed_demo
+                seed_demo(root, registry.archive_settings)
+                log.info('demo data seeded')
+            evolve(root)
+    finally:
+        conn.close()

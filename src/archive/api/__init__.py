@@ -1,0 +1,22 @@
+"""The JSON API under /api/v1, described route by route in schemas/openapi.yaml."""
+
+PREFIX = '/api/v1'
+BODY = '/bodies/{code}'
+DOC = BODY + '/documents/{id}'
+
+
+def includeme(config):
+    def route(name, pattern, traverse=None):
+        config.add_route(name, PREFIX + pattern, traverse=traverse)
+    route('api.me', '/me')
+    route('api.bodies', '/bodies', traverse='/bodies')
+    route('api.body', BODY, traverse=BODY)
+    route('api.units', BODY + '/units', traverse=BODY)
+    route('api.documents', BODY + '/documents', traverse=BODY + '/documents')
+    route('api.document', DOC, traverse=DOC)
+    route('api.files', DOC + '/files', traverse=DOC)
+    route('api.file', DOC + '/files/{name}', traverse=DOC + '/{name}')
+    route('api.revisions', DOC + '/revisions', traverse=DOC)
+    route('api.revision', DOC + '/revisions/{n}', traverse=DOC)
+    route('api.history', DOC + '/history', traverse=DOC)
+    route('api.users', '/users', traverse='/users')

@@ -1,0 +1,67 @@
+"""API: who am I, bodies and units, users."""
+from pyramid.view import view_config
+
+from .. import clock
+from .. import security as S
+from ..resources.root import app_root
+from ..services import directory
+from .common import json_input
+
+
+def body_json(body):
+    return {
+        'code': body.code, 'name': body.name, 'symbol': body.symbol, 'kind': body.kind,
+        'parent_code': body.parent_code, 'route': body.route, 'address': body.address or None,
+        'valid_from': clock.iso(body.valid_from), 'valid_to': clock.iso(body.valid_to),
+        'successor_code': body.successor_code, 'open': body.is_open(),
+        'units': [{'code': u.code, 'name': u.name} for u in body.units.values()],
+    }
+
+
+def user_json(user):
+    return {'login': user.login, 'full_name': user.full_name, 'body_code': user.body_code,
+            'unit_code': user.unit_code, 'roles': list(user.roles), 'position': user.position or None,
+            'active': user.active}
+
+
+@view_config(route_name='api.me', renderer='json', request_method='GET', permission=S.VIEW_BODIES)
+def me(request):
+    return user_json(request.identity)
+
+
+@view_config(route_name='api.bodies', renderer='json', request_method='GET', permission=S.VIEW_BODIES)
+def list_bodies(context, request):
+    return {'items': [dict(body_json(b), depth=depth) for depth, b in context.tree()]}
+
+
+@view_config(route_name='api.bodies', renderer='json', request_method='POST', permission=S.MANAGE)
+def create_body(context, request):
+    body = directory.add_body(app_root(request), json_input(request), request.registry.archive_settings,
+                              request.authenticated_userid)
+    request.response.status = 201
+    return body_json(body)
+
+
+@view_config(route_name='api.body', renderer='json', request_method='GET', permission=S.VIEW_BODIES)
+def get_body(context, request):
+    return body_json(context)
+
+
+@view_config(route_name='api.units', renderer='json', request_method='POST', permission=S.MANAGE)
+def create_unit(context, request):
+    unit = directory.add_unit(app_root(request), context, json_input(request), request.authenticated_userid)
+    request.response.status = 201
+    return {'code': unit.code, 'name': unit.name}
+
+
+@view_config(route_name='api.users', renderer='json', request_method='GET', permission=S.MANAGE)
+def list_users(context, request):
+    return {'items': [user_json(u) for u in context.values()]}
+
+
+@view_config(route_name='api.users', renderer='json', request_method='POST', permission=S.MANAGE)
+def create_user(context, request):
+    user = directory.add_user(app_root(request), json_input(request), request.registry.archive_settings,
+                              request.authenticated_userid)
+    request.response.status = 201
+    return user_json(user)

@@ -1,0 +1,109 @@
+"""API: a body's documents, a document, its files, revisions and history."""
+import colander
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.view import view_config
+
+from .. import audit, clock
+from .. import security as S
+from ..resources.root import app_root
+from ..services import documents as svc
+from ..views.documents import PAGE_SIZE, file_response, visible_page
+from .common import metadata_input
+
+
+def _uploads(request):
+    if request.content_type != 'multipart/form-data':
+        return []
+    uploads = []
+    for field, role in (('main_file', 'main'), ('attachments', 'attachment')):
+        for item in request.POST.getall(field):
+            if getattr(item, 'file', None) is not None:
+                uploads.append(svc.Upload(field, item.filename, item.file, role))
+    return uploads
+
+
+def _int_param(request, name, default, lo, hi):
+    try:
+        return min(hi, max(lo, int(request.params.get(name, default))))
+    except ValueError:
+        return default
+
+
+@view_config(route_name='api.documents', renderer='json', request_method='GET', permission=S.LIST_DOCUMENTS)
+def list_documents(context, request):
+    start = _int_param(request, 'start', 0, 0, 10**9)
+    limit = _int_param(request, 'limit', PAGE_SIZE, 1, 200)
+    docs, more = visible_page(request, context, start, limit)
+    return {'items': [svc.as_json(d) for d in docs], 'start': start, 'limit': limit, 'more': more}
+
+
+@view_config(route_name='api.documents', renderer='json', request_method='POST', permission=S.CREATE_DOCUMENT)
+def create_document(context, request):
+    body = context.__parent__
+    cstruct = metadata_input(request)
+    root = app_root(request)
+    settings = request.registry.archive_settings
+    actor = request.authenticated_userid
+    doc = svc.guard(request.registry, body.code, cstruct, 'api', actor,
+                    lambda: svc.create(root, body, cstruct, _uploads(request), settings, actor))
+    request.response.status = 201
+    request.response.location = request.route_url('api.document', code=body.code, id=doc.__name__)
+    return svc.as_json(doc)
+
+
+@view_config(route_name='api.document', renderer='json', request_method='GET', permission=S.VIEW)
+def get_document(context, request):
+    return svc.as_json(context)
+
+
+@view_config(route_name='api.document', renderer='json', request_method='PATCH', permission=S.EDIT)
+def change_document(context, request):
+    cstruct = metadata_input(request)
+    actor = request.authenticated_userid
+    doc, changed = svc.guard(
+        request.registry, context.body_code, cstruct, 'api', actor,
+        lambda: svc.update(app_root(request), context, cstruct, [], request.registry.archive_settings, actor))
+    return dict(svc.as_json(doc), changed=changed)
+
+
+@view_config(route_name='api.files', renderer='json', request_method='POST', permission=S.EDIT)
+def add_files(context, request):
+    uploads = _uploads(request)
+    if not uploads:
+        raise colander.Invalid(colander.SchemaNode(colander.String(), name='attachments'),
+                               'Không có tệp nào trong yêu cầu (multipart: main_file hoặc attachments)')
+    svc.update(app_root(request), context, {}, uploads, request.registry.archive_settings,
+               request.authenticated_userid)
+    request.response.status = 201
+    return {'files': [svc.file_json(f) for f in context.files.values()]}
+
+
+@view_config(route_name='api.file', request_method='GET', permission=S.VIEW)
+def get_file(context, request):
+    return file_response(request, context)
+
+
+@view_config(route_name='api.revisions', renderer='json', request_method='GET', permission=S.VIEW)
+def list_revisions(context, request):
+    return {'items': [revision_json(r) for r in context.revisions.values()]}
+
+
+@view_config(route_name='api.revision', renderer='json', request_method='GET', permission=S.VIEW)
+def get_revision(context, request):
+    try:
+        revision = context.revisions[int(request.matchdict['n'])]
+    except (ValueError, KeyError):
+        raise HTTPNotFound()
+    return dict(revision_json(revision), values={
+        k: (clock.iso(v) if hasattr(v, 'isoformat') else (list(v) if isinstance(v, tuple) else v))
+        for k, v in revision.values.items()})
+
+
+@view_config(route_name='api.history', renderer='json', request_method='GET', permission=S.VIEW)
+def history(context, request):
+    return {'items': audit.entries(app_root(request), context.chain_id)}
+
+
+def revision_json(r):
+    return {'number': r.number, 'at': clock.iso(r.at), 'actor': r.actor, 'changed': list(r.changed),
+            'files': [{'name': n, 'filename': fn, 'sha256': sha} for n, fn, sha in r.files]}

@@ -1,0 +1,194 @@
+"""The journal: append-only, hash-chained per subject (Art. 11.14, DESIGN.md).
+
+Each document (and each body or user, for what is not about a document) has a
+chain of its own, so that writes about different documents never conflict.
+Every entry's hash covers the previous one; the chain heads are folded from
+time to time into a checkpoint that is exported and kept outside the database,
+which is what catches a chain cut short together with its head.
+"""
+import hashlib
+import json
+
+from BTrees.IOBTree import IOBTree
+from BTrees.OOBTree import OOBTree
+from persistent import Persistent
+
+from . import clock
+
+GENESIS = '0' * 64
+
+
+def _canonical(details):
+    return json.dumps(details or {}, ensure_ascii=False, sort_keys=True, separators=(',', ':'))
+
+
+def entry_hash(chain_id, seq, at, actor, action, details_json, prev):
+    text = '\n'.join((chain_id, str(seq), at, actor or '', action, details_json, prev))
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()
+
+
+class Chain(Persistent):
+    """One subject's entries, ``seq -> (at, actor, action, details_json, prev, hash)``."""
+
+    def __init__(self, chain_id):
+        self.chain_id = chain_id
+        self.entries = IOBTree()
+        self.length = 0
+        self.head = GENESIS
+
+    def append(self, action, actor, details, at):
+        seq = self.length + 1
+        details_json = _canonical(details)
+        digest = entry_hash(self.chain_id, seq, at, actor, action, details_json, self.head)
+        self.entries[seq] = (at, actor or '', action, details_json, self.head, digest)
+        self.length = seq
+        self.head = digest
+        return seq
+
+
+class Checkpoint(Persistent):
+    """The heads of the chains that changed since the previous checkpoint."""
+
+    def __init__(self, number, at, heads, prev):
+        self.number = number
+        self.at = at
+        self.heads = heads            # {chain_id: [length, head]}
+        self.prev = prev
+        self.hash = hashlib.sha256(
+            (prev + '\n' + at + '\n' + _canonical(heads)).encode('utf-8')).hexdigest()
+
+
+class Journal(Persistent):
+    def __init__(self):
+        self.chains = OOBTree()
+        self.checkpoints = IOBTree()
+
+
+def journal_of(root):
+    return root.journal
+
+
+def append(root, chain_id, action, actor=None, **details):
+    """Append an entry to ``chain_id``'s chain and return its sequence number."""
+    journal = journal_of(root)
+    chain = journal.chains.get(chain_id)
+    if chain is None:
+        chain = journal.chains[chain_id] = Chain(chain_id)
+    return chain.append(action, actor, details, clock.iso(clock.now()))
+
+
+def entries(root, chain_id):
+    """The chain's entries as dicts, oldest first (a history page is a view of this)."""
+    chain = journal_of(root).chains.get(chain_id)
+    if chain is None:
+        return []
+    return [
+        dict(seq=seq, at=at, actor=actor, action=action, details=json.loads(details),
+             prev=prev, hash=digest)
+        for seq, (at, actor, action, details, prev, digest) in chain.entries.items()
+    ]
+
+
+def folded_heads(journal):
+    """The state all checkpoints together vouch for: ``{chain_id: [length, head]}``."""
+    heads = {}
+    for cp in journal.checkpoints.values():
+        heads.update(cp.heads)
+    return heads
+
+
+def checkpoint(root):
+    """Fold the heads that moved since the last checkpoint into a new one."""
+    journal = journal_of(root)
+    known = folded_heads(journal)
+    changed = {}
+    for chain_id, chain in journal.chains.items():
+        if known.get(chain_id) != [chain.length, chain.head]:
+            changed[chain_id] = [chain.length, chain.head]
+    last = journal.checkpoints.maxKey() if len(journal.checkpoints) else 0
+    prev = journal.checkpoints[last].hash if last else GENESIS
+    cp = Checkpoint(last + 1, clock.iso(clock.now()), changed, prev)
+    journal.checkpoints[cp.number] = cp
+    return cp
+
+
+def export_checkpoints(root):
+    """All checkpoints as a JSON-serialisable document, to be kept outside the database."""
+    journal = journal_of(root)
+    return {
+        'format': 'archive-journal-checkpoints/1',
+        'exported_at': clock.iso(clock.now()),
+        'checkpoints': [
+            dict(number=cp.number, at=cp.at, prev=cp.prev, hash=cp.hash, heads=cp.heads)
+            for cp in journal.checkpoints.values()
+        ],
+    }
+
+
+def _verify_chain(chain_id, chain):
+    """The first problem in one chain, or None."""
+    prev = GENESIS
+    expected = 1
+    for seq, (at, actor, action, details, stored_prev, digest) in chain.entries.items():
+        if seq != expected:
+            return f'chain {chain_id}: entry {expected} is missing (deleted)'
+        if stored_prev != prev:
+            return f'chain {chain_id}: entry {seq} does not follow entry {seq - 1}'
+        if entry_hash(chain_id, seq, at, actor, action, details, prev) != digest:
+            return f'chain {chain_id}: entry {seq} was altered (hash mismatch)'
+        prev = digest
+        expected += 1
+    if chain.length != expected - 1 or chain.head != prev:
+        return (f'chain {chain_id}: head says {chain.length} entries, '
+                f'{expected - 1} found (entries removed at the end)')
+    return None
+
+
+def _verify_checkpoints(checkpoints, label):
+    prev = GENESIS
+    for cp in checkpoints:
+        digest = hashlib.sha256(
+            (cp['prev'] + '\n' + cp['at'] + '\n' + _canonical(cp['heads'])).encode('utf-8')
+        ).hexdigest()
+        if cp['prev'] != prev or cp['hash'] != digest:
+            return f'{label} checkpoint {cp["number"]} was altered or is out of order'
+        prev = cp['hash']
+    return None
+
+
+def verify(root, exported=None):
+    """Check every chain, then the checkpoints; return a list of problems (empty: intact).
+
+    ``exported`` is a checkpoint export kept outside the database; when given, the
+    database's chains must still contain everything it vouches for.
+    """
+    journal = journal_of(root)
+    problems = []
+    for chain_id, chain in journal.chains.items():
+        problem = _verify_chain(chain_id, chain)
+        if problem:
+            problems.append(problem)
+    stored = export_checkpoints(root)['checkpoints']
+    sources = [('stored', stored)]
+    if exported is not None:
+        sources.append(('exported', exported['checkpoints']))
+    for label, cps in sources:
+        problem = _verify_checkpoints(cps, label)
+        if problem:
+            problems.append(problem)
+            continue
+        heads = {}
+        for cp in cps:
+            heads.update(cp['heads'])
+        for chain_id, (length, head) in sorted(heads.items()):
+            chain = journal.chains.get(chain_id)
+            if chain is None:
+                problems.append(f'chain {chain_id}: missing, {label} checkpoint has {length} entries')
+                continue
+            entry = chain.entries.get(length)
+            if entry is None:
+                problems.append(f'chain {chain_id}: truncated, {label} checkpoint has '
+                                f'{length} entries, {len(chain.entries)} found')
+            elif entry[5] != head:
+                problems.append(f'chain {chain_id}: entry {length} differs from the {label} checkpoint')
+    return problems

@@ -1,0 +1,49 @@
+"""The database: creating the root, running evolve steps, and writing apart.
+
+"Writing apart" is for the few records that must survive the request's own
+abort: a refusal at the entry point (nothing of the document is stored, but the
+refusal is), and failed login counts.
+"""
+import logging
+
+import transaction
+from ZODB.POSException import ConflictError
+
+from .resources.root import ArchiveRoot, root_key
+
+log = logging.getLogger(__name__)
+
+
+def database(registry):
+    return registry._zodb_databases['']
+
+
+def ensure_root(conn, key):
+    """Create the application root on first start; return (root, created)."""
+    zroot = conn.root()
+    if key not in zroot:
+        from .evolve import STEPS
+        root = ArchiveRoot()
+        for name, _fn in STEPS:
+            root.evolved.add(name)   # a new database already has every step's shape
+        zroot[key] = root
+        return root, True
+    return zroot[key], False
+
+
+def run_apart(registry, fn, attempts=5):
+    """Run ``fn(root)`` in a transaction of its own, retried on conflict; return its result."""
+    tm = transaction.TransactionManager()
+    conn = database(registry).open(transaction_manager=tm)
+    try:
+        for attempt in range(attempts):
+            try:
+                with tm:
+                    result = fn(conn.root()[root_key(registry)])
+                return result
+            except ConflictError:
+                if attempt == attempts - 1:
+                    raise
+                log.info('conflict writing apart, retrying')
+    finally:
+        conn.close()

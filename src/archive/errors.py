@@ -1,0 +1,77 @@
+"""One shape for input errors in every channel: ``[{field, code, message}]``.
+
+The code is the message id of our translation strings (``organ_id_malformed``),
+so the API, the pages and later the exchange answer a bad field the same way.
+"""
+import colander
+from translationstring import TranslationString
+
+# colander's own messages, by message id, mapped to our codes.
+COLANDER_CODES = {
+    'Required': 'required',
+    'Invalid date': 'date_invalid',
+    '"${val}" is not a number': 'number_invalid',
+    '"${val}" is not a string': 'text_invalid',
+    '"${val}" is not a mapping type: ${err}': 'mapping_invalid',
+    '"${val}" is not one of ${choices}': 'choice_invalid',
+    'Longer than maximum length ${max}': 'too_long',
+}
+
+
+class InputError(Exception):
+    """Input refused; carries the field errors for the channel to render."""
+
+    def __init__(self, errors, status=400):
+        super().__init__(errors)
+        self.errors = errors
+        self.status = status
+
+
+class Conflict(Exception):
+    """The request is valid but the resource's state does not allow it (HTTP 409)."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def code_of(msg):
+    if isinstance(msg, TranslationString):
+        if msg.domain == 'archive':
+            return str(msg)
+        return COLANDER_CODES.get(str(msg), 'invalid')
+    return 'invalid'
+
+
+def field_errors(exc, translate=lambda m: m):
+    """Flatten a colander ``Invalid`` into ``[{field, code, message}]``."""
+    out = []
+
+    def walk(inv, prefix):
+        name = inv.node.name if inv.pos is None or inv.node.name else str(inv.pos)
+        path = f'{prefix}.{name}' if prefix and name else (name or prefix)
+        if inv.msg is not None:
+            for msg in inv.messages():
+                out.append({'field': path, 'code': code_of(msg), 'message': translate(msg)})
+        for child in inv.children:
+            walk(child, path)
+    walk(exc, '')
+    return out
+
+
+def single(field, msg):
+    """An ``Invalid`` for one named field, for checks made outside a schema."""
+    return colander.Invalid(colander.SchemaNode(colander.String(), name=field), msg)
+
+
+def merge(errors):
+    """Join several ``Invalid`` into one, keeping every field's messages."""
+    top = colander.Invalid(colander.SchemaNode(colander.Mapping(), name=''))
+    for exc in errors:
+        if exc.node.name:
+            top.add(exc)
+        else:
+            for child in exc.children:
+                top.add(child)
+    return top

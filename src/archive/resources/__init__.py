@@ -1,0 +1,1 @@
+"""The resource tree: root → bodies → documents → files; root → users; the journal."""

@@ -1,0 +1,146 @@
+"""Documents of a body, their revisions and files.
+
+A document's fields are attributes named as in ``schemas.document``; every change
+makes a ``Revision`` holding the values as they then were, so earlier revisions
+stay readable. Access comes from the ACL built here from the document itself.
+"""
+import uuid
+
+from BTrees.IOBTree import IOBTree
+from BTrees.OOBTree import OOBTree
+from persistent import Persistent
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
+
+from .. import clock
+from .. import security as S
+from ..schemas.document import FIELDS
+from ..schemas.symbol import parse as parse_symbol
+from .files import MAIN
+from .folder import Folder
+
+URGENT = ('khan', 'thuong_khan', 'hoa_toc', 'hoa_toc_hen_gio')
+
+
+class Documents(Folder):
+    """A body's documents, with a date index for the paged list (newest first)."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_date = OOBTree()     # (-epoch seconds, name) -> None
+
+    def index(self, doc):
+        self.by_date[doc.sort_key()] = None
+
+    def unindex(self, key):
+        self.by_date.pop(key, None)
+
+    def page(self, start=0):
+        """Names of documents newest first, from ``start`` on (lazy)."""
+        for n, (_key, name) in enumerate(self.by_date.keys()):
+            if n >= start:
+                yield name
+
+    def new_name(self):
+        return uuid.uuid4().hex
+
+
+class Revision(Persistent):
+    def __init__(self, number, at, actor, changed, values, files):
+        self.number = number
+        self.at = at
+        self.actor = actor
+        self.changed = tuple(changed)
+        self.values = values          # field -> value, as the revision had them
+        self.files = tuple(files)     # (file name, filename, sha256)
+
+
+class Document(Persistent):
+    direction = 'incoming'
+    classification = 'thuong'
+    urgency = 'normal'
+
+    def __init__(self, body_code, created_by):
+        self.body_code = body_code
+        self.created_at = clock.now()
+        self.created_by = created_by
+        self.modified_at = self.created_at
+        for name in FIELDS:
+            setattr(self, name, getattr(type(self), name, None))
+        self.files = OOBTree()
+        self.main_file = None
+        self._file_seq = 0
+        self.revisions = IOBTree()
+        self.assignees = ()           # logins assigned to process it (workflow issue)
+        self.parsed = None
+
+    # -- identity and access -------------------------------------------------
+    @property
+    def chain_id(self):
+        """The journal chain of this document."""
+        return f'doc:{self.__name__}'
+
+    @property
+    def __acl__(self):
+        code = self.body_code
+        if self.classification == 'mat':
+            # Mật: the people named on it, nobody else, whatever their role.
+            named = set(self.named_people or ()) | {self.created_by}
+            acl = [(Allow, f'u:{login}', (S.VIEW, S.EDIT)) for login in sorted(named)]
+        else:
+            acl = [
+                (Allow, S.org_role(code, S.CLERK), (S.VIEW, S.EDIT)),
+                (Allow, S.org_role(code, S.LEADER), S.VIEW),
+                (Allow, S.org_role(code, S.ARCHIVIST), S.VIEW),
+                (Allow, f'u:{self.created_by}', (S.VIEW, S.EDIT)),
+            ]
+            if self.holder_unit:
+                acl.append((Allow, S.unit_principal(code, self.holder_unit), S.VIEW))
+            acl.extend((Allow, f'u:{login}', S.VIEW) for login in self.assignees)
+        acl.append((Deny, Everyone, ALL_PERMISSIONS))
+        return acl
+
+    # -- fields --------------------------------------------------------------
+    def values(self):
+        return {name: getattr(self, name) for name in FIELDS}
+
+    def apply(self, appstruct, known_types):
+        """Set the fields; return the names that changed."""
+        changed = [n for n in FIELDS if n in appstruct and appstruct[n] != getattr(self, n)]
+        for name in changed:
+            setattr(self, name, appstruct[name])
+        self.parsed = parse_symbol(self.number_symbol, known_types) if self.number_symbol else None
+        return changed
+
+    def sort_key(self):
+        when = self.received_at or self.sent_at or self.created_at
+        return (-int(when.timestamp()), self.__name__)
+
+    def __getitem__(self, name):
+        """Traversal reaches the files: ``.../documents/<id>/<file name>``."""
+        return self.files[name]
+
+    @property
+    def urgent(self):
+        return self.urgency in URGENT
+
+    # -- files ---------------------------------------------------------------
+    def add_file(self, f):
+        self._file_seq += 1
+        name = str(self._file_seq)
+        f.__name__ = name
+        f.__parent__ = self
+        self.files[name] = f
+        if f.role == MAIN:
+            self.main_file = name
+        return name
+
+    def file_refs(self):
+        return [(name, f.filename, f.sha256) for name, f in self.files.items()]
+
+    # -- revisions -----------------------------------------------------------
+    def record_revision(self, actor, changed):
+        number = len(self.revisions) + 1
+        self.revisions[number] = Revision(number, clock.now(), actor, changed,
+                                          self.values(), self.file_refs())
+        self.modified_at = clock.now()
+        return number

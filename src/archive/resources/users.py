@@ -1,0 +1,56 @@
+"""People: one body, optionally one unit, some roles; passwords hashed with argon2."""
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from BTrees.OOBTree import OOBTree
+from persistent import Persistent
+from pyramid.authorization import Allow, DENY_ALL
+
+from .. import security as S
+from .folder import Folder
+
+_hasher = PasswordHasher()
+# A hash computed once, checked against when the login is unknown, so that a wrong
+# login costs the same time as a wrong password.
+_DUMMY = _hasher.hash('not-a-password')
+
+
+class Users(Folder):
+    __acl__ = [(Allow, 'role:' + S.ADMIN, S.MANAGE), DENY_ALL]
+
+
+class User(Persistent):
+    def __init__(self, login, full_name, body_code, roles, unit_code=None, position=''):
+        self.login = login
+        self.full_name = full_name
+        self.body_code = body_code
+        self.unit_code = unit_code or None
+        self.roles = tuple(roles)
+        self.position = position
+        self.active = True
+        self.password_hash = None
+        self.tokens = OOBTree()  # sha256 -> {'label', 'created_at'}
+
+    def set_password(self, password):
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password):
+        if not self.password_hash:
+            return False
+        try:
+            ok = _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if ok and _hasher.check_needs_rehash(self.password_hash):
+            self.password_hash = _hasher.hash(password)
+        return ok
+
+    def has_role(self, role):
+        return role in self.roles
+
+
+def burn_time(password):
+    """Spend a password check's time for an unknown login."""
+    try:
+        _hasher.verify(_DUMMY, password)
+    except VerificationError:
+        pass

@@ -1,0 +1,1 @@
+"""Colander schemas: one per content type, used by the forms, the API and the packages."""

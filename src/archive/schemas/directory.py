@@ -1,0 +1,68 @@
+"""Bodies, units and users: the schemas of the directory."""
+import re
+
+import colander
+
+from .. import security as S
+from ..i18n import _
+from . import vocab
+from .document import one_of, organ_id_validator
+from .types import IsoDate, Lines, Text, max_length, optional, required
+
+LOGIN = re.compile(r'^[a-z0-9][a-z0-9._-]{1,63}$')
+UNIT_CODE = re.compile(r'^[A-Za-z0-9._-]{1,50}$')
+
+
+def _pattern(regex, code, default):
+    return colander.Regex(regex, msg=_(code, default=default))
+
+
+def _roles(node, value):
+    unknown = [r for r in value if r not in S.ROLES]
+    if unknown:
+        raise colander.Invalid(node, _('role_unknown', default='Vai trò không hợp lệ: ${roles}',
+                                       mapping={'roles': ', '.join(unknown)}))
+
+
+class BodySchema(colander.MappingSchema):
+    code = required(Text(), validator=organ_id_validator, title=_('f_code', default='Mã định danh'))
+    name = required(Text(), validator=max_length(200), title=_('f_name', default='Tên cơ quan'))
+    symbol = required(Text(), validator=_pattern(r'^[^\s/]{1,30}$', 'symbol_malformed',
+                                                 'Ký hiệu viết tắt không có dấu cách hoặc "/"'),
+                      title=_('f_symbol', default='Ký hiệu viết tắt (ví dụ VPTU)'))
+    kind = colander.SchemaNode(Text(), missing='party', title=_('f_kind', default='Loại cơ quan'),
+                               validator=one_of(vocab.BODY_KINDS, 'kind_unknown', 'Loại cơ quan không hợp lệ'))
+    parent_code = optional(Text(), title=_('f_parent_code', default='Cơ quan cấp trên (mã định danh)'))
+    route = colander.SchemaNode(Text(), missing='hosted', title=_('f_route', default='Cách liên lạc'),
+                                validator=one_of(vocab.ROUTES, 'route_unknown', 'Cách liên lạc không hợp lệ'))
+    address = optional(Text(), validator=max_length(300),
+                       title=_('f_address', default='Địa chỉ (URL trao đổi, thư điện tử công vụ)'))
+    valid_from = optional(IsoDate(), title=_('f_valid_from', default='Hiệu lực từ ngày'))
+
+
+class UnitSchema(colander.MappingSchema):
+    code = required(Text(), validator=_pattern(UNIT_CODE, 'unit_code_malformed', 'Mã đơn vị không hợp lệ'),
+                    title=_('f_unit_code', default='Mã đơn vị'))
+    name = required(Text(), validator=max_length(200), title=_('f_unit_name', default='Tên đơn vị'))
+
+
+class UserSchema(colander.MappingSchema):
+    login = required(Text(), validator=_pattern(LOGIN, 'login_malformed',
+                                                'Tên đăng nhập: chữ thường không dấu, số, ".", "_" hoặc "-"'),
+                     title=_('f_login', default='Tên đăng nhập'))
+    full_name = required(Text(), validator=max_length(100), title=_('f_full_name', default='Họ và tên'))
+    body_code = required(Text(), title=_('f_body_code', default='Cơ quan'))
+    unit_code = optional(Text(), title=_('f_unit', default='Đơn vị'))
+    position = optional(Text(), validator=max_length(100), title=_('f_position', default='Chức vụ'))
+    roles = required(Lines(), validator=_roles, title=_('f_roles', default='Vai trò'))
+    password = required(Text(), validator=colander.Length(
+        min=8, min_err=_('password_short', default='Mật khẩu phải có ít nhất ${min} ký tự', mapping={'min': 8})),
+        title=_('f_password', default='Mật khẩu'))
+
+
+def body_schema(settings):
+    return BodySchema().bind(settings=settings)
+
+
+def user_schema(settings):
+    return UserSchema().bind(settings=settings)

@@ -1,0 +1,123 @@
+"""Field types shared by the schemas: NFC text, aware date-times, lines."""
+import datetime as dt
+import unicodedata
+
+import colander
+
+from .. import clock
+from ..i18n import _
+
+
+def nfc(text):
+    return unicodedata.normalize('NFC', text)
+
+
+class Text(colander.String):
+    """A string stored NFC-normalised and stripped (decomposed input is accepted)."""
+
+    def deserialize(self, node, cstruct):
+        value = super().deserialize(node, cstruct)
+        if value is colander.null:
+            return value
+        value = nfc(value).strip()
+        return value if value else colander.null
+
+
+class AwareDateTime(colander.SchemaType):
+    """ISO 8601 with its zone; a date-time without one is refused, never guessed."""
+
+    def serialize(self, node, appstruct):
+        if appstruct is colander.null or appstruct is None:
+            return colander.null
+        return clock.iso(appstruct)
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null or cstruct in ('', None):
+            return colander.null
+        if not isinstance(cstruct, str):
+            raise colander.Invalid(node, _('datetime_invalid', default='Thời gian không hợp lệ'))
+        try:
+            naive = dt.datetime.fromisoformat(cstruct.strip())
+        except ValueError:
+            raise colander.Invalid(node, _(
+                'datetime_invalid',
+                default='Thời gian không hợp lệ: dùng dạng ISO 8601, ví dụ 2026-11-24T09:30:00+07:00'))
+        if naive.tzinfo is None:
+            raise colander.Invalid(node, _(
+                'datetime_without_zone',
+                default='Thời gian thiếu múi giờ: ghi rõ, ví dụ 2026-11-24T09:30:00+07:00'))
+        return clock.to_vn(naive)
+
+
+class IsoDate(colander.SchemaType):
+    """A calendar date ``YYYY-MM-DD``."""
+
+    def serialize(self, node, appstruct):
+        if appstruct is colander.null or appstruct is None:
+            return colander.null
+        return appstruct.isoformat()
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null or cstruct in ('', None):
+            return colander.null
+        try:
+            if not isinstance(cstruct, str) or len(cstruct.strip()) != 10:
+                raise ValueError
+            return dt.date.fromisoformat(cstruct.strip())
+        except ValueError:
+            raise colander.Invalid(node, _(
+                'date_invalid', default='Ngày không hợp lệ: dùng dạng YYYY-MM-DD'))
+
+
+class Lines(colander.SchemaType):
+    """A list of short texts: a JSON array in the API, one per line in the forms."""
+
+    def serialize(self, node, appstruct):
+        if appstruct is colander.null or appstruct is None:
+            return colander.null
+        return '\n'.join(appstruct)
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null or cstruct is None:
+            return colander.null
+        if isinstance(cstruct, str):
+            items = cstruct.splitlines()
+        elif isinstance(cstruct, (list, tuple)) and all(isinstance(i, str) for i in cstruct):
+            items = cstruct
+        else:
+            raise colander.Invalid(node, _('lines_invalid', default='Phải là danh sách các dòng chữ'))
+        values = [nfc(i).strip() for i in items]
+        values = [v for v in values if v]
+        return values if values else colander.null
+
+
+class Count(colander.Int):
+    """A non-negative whole number (pages, copies)."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct in ('', None):
+            return colander.null
+        try:
+            value = super().deserialize(node, cstruct)
+        except colander.Invalid:
+            raise colander.Invalid(node, _('number_invalid', default='Phải là một số nguyên'))
+        if value is not colander.null and value < 0:
+            raise colander.Invalid(node, _('number_negative', default='Không được là số âm'))
+        return value
+
+
+REQUIRED = _('required', default='Bắt buộc phải nhập')
+
+
+def required(typ, **kw):
+    return colander.SchemaNode(typ, missing_msg=REQUIRED, **kw)
+
+
+def optional(typ, **kw):
+    kw.setdefault('missing', None)
+    return colander.SchemaNode(typ, **kw)
+
+
+def max_length(n):
+    return colander.Length(max=n, max_err=_(
+        'too_long', default='Dài quá ${max} ký tự', mapping={'max': n}))

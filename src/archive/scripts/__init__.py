@@ -1,0 +1,1 @@
+"""Console scripts: each takes the .ini as its first argument, like pserve."""

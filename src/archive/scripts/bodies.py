@@ -1,0 +1,62 @@
+"""archive-bodies: list bodies, add a body or a unit, close a body."""
+import datetime as dt
+
+from ..services import directory
+from .common import fail, opened, parser, print_json, writing
+
+
+def main(argv=None):
+    p = parser('Cơ quan, đơn vị / bodies and units')
+    sub = p.add_subparsers(dest='command', required=True)
+    sub.add_parser('list', help='list bodies as a tree')
+    add = sub.add_parser('add', help='add a body')
+    add.add_argument('--code', required=True)
+    add.add_argument('--name', required=True)
+    add.add_argument('--symbol', required=True)
+    add.add_argument('--parent')
+    add.add_argument('--kind', default='party', choices=['party', 'state', 'other'])
+    add.add_argument('--route', default='hosted', choices=['hosted', 'instance', 'email', 'axis'])
+    add.add_argument('--address', default='')
+    unit = sub.add_parser('add-unit', help='add a unit (phòng, ban) to a body')
+    unit.add_argument('body')
+    unit.add_argument('--code', required=True)
+    unit.add_argument('--name', required=True)
+    close = sub.add_parser('close', help='close a body (it is never deleted)')
+    close.add_argument('body')
+    close.add_argument('--on', required=True, help='last valid day, YYYY-MM-DD')
+    close.add_argument('--successor')
+    for s in (add, unit, close):
+        s.add_argument('--dry-run', action='store_true')
+    args = p.parse_args(argv)
+    with opened(args.config_uri) as (root, registry):
+        bodies = root['bodies']
+        if args.command == 'list':
+            for depth, b in bodies.tree():
+                state = '' if b.is_open() else f'  [đóng {b.valid_to}; kế thừa {b.successor_code or "-"}]'
+                units = ', '.join(u.code for u in b.units.values())
+                print(f"{'  ' * depth}{b.code}  {b.symbol:<8} {b.name}{state}" + (f'  ({units})' if units else ''))
+            return
+        with writing(args.dry_run):
+            if args.command == 'add':
+                b = directory.add_body(root, dict(code=args.code, name=args.name, symbol=args.symbol,
+                                                  parent_code=args.parent, kind=args.kind, route=args.route,
+                                                  address=args.address), registry.archive_settings, 'cli')
+                print_json({'code': b.code, 'name': b.name})
+            else:
+                body = bodies.get(args.body)
+                if body is None:
+                    fail(f'Không có cơ quan "{args.body}" / no such body')
+                if args.command == 'add-unit':
+                    directory.add_unit(root, body, {'code': args.code, 'name': args.name}, 'cli')
+                    print(f'{body.code}: {args.code} {args.name}')
+                else:
+                    try:
+                        on = dt.date.fromisoformat(args.on)
+                    except ValueError:
+                        fail(f'Ngày không hợp lệ "{args.on}" (YYYY-MM-DD)')
+                    directory.close_body(root, body, on, args.successor, 'cli')
+                    print(f'{body.code} đóng từ {on}')
+
+
+if __name__ == '__main__':
+    main()

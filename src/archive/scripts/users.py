@@ -1,0 +1,66 @@
+"""archive-users: list users, add one (password from --password-file or the prompt), set a password."""
+import getpass
+import sys
+
+from .. import audit
+from ..services import directory
+from .common import fail, opened, parser, writing
+
+
+def _password(path):
+    if path == '-':
+        return sys.stdin.readline().rstrip('\n')
+    if path:
+        with open(path, encoding='utf-8') as f:
+            return f.readline().rstrip('\n')
+    first = getpass.getpass('Mật khẩu / password: ')
+    if first != getpass.getpass('Nhập lại / again: '):
+        fail('Hai lần nhập không khớp / passwords differ')
+    return first
+
+
+def main(argv=None):
+    p = parser('Người dùng / users')
+    sub = p.add_subparsers(dest='command', required=True)
+    sub.add_parser('list')
+    add = sub.add_parser('add')
+    add.add_argument('login')
+    add.add_argument('--name', required=True)
+    add.add_argument('--body', required=True)
+    add.add_argument('--unit')
+    add.add_argument('--position', default='')
+    add.add_argument('--role', action='append', required=True,
+                     help='clerk, leader, processor, archivist or admin; repeat for several')
+    add.add_argument('--password-file', help="a file whose first line is the password, or '-' for stdin")
+    pw = sub.add_parser('set-password')
+    pw.add_argument('login')
+    pw.add_argument('--password-file')
+    for s in (add, pw):
+        s.add_argument('--dry-run', action='store_true')
+    args = p.parse_args(argv)
+    with opened(args.config_uri) as (root, registry):
+        users = root['users']
+        if args.command == 'list':
+            for u in sorted(users.values(), key=lambda u: (u.body_code, u.login)):
+                print(f"{u.login:<16} {u.body_code}  {u.unit_code or '-':<6} {','.join(u.roles):<20} {u.full_name}")
+            return
+        password = _password(args.password_file)
+        with writing(args.dry_run):
+            if args.command == 'add':
+                directory.add_user(root, dict(login=args.login, full_name=args.name, body_code=args.body,
+                                              unit_code=args.unit, position=args.position, roles=args.role,
+                                              password=password), registry.archive_settings, 'cli')
+                print(f'Đã thêm {args.login}')
+            else:
+                user = users.get(args.login)
+                if user is None:
+                    fail(f'Không có người dùng "{args.login}"')
+                if len(password) < 8:
+                    fail('Mật khẩu phải có ít nhất 8 ký tự / at least 8 characters')
+                user.set_password(password)
+                audit.append(root, f'user:{user.login}', 'password_set', 'cli')
+                print(f'Đã đặt mật khẩu cho {args.login}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,131 @@
+"""Roles, permissions and the security policy (Pyramid 2).
+
+Principals: ``u:<login>``, ``role:<role>``, ``org:<code>``, ``orgrole:<code>:<role>``
+and ``unit:<code>/<unit>``. Resources carry ACLs built from these; permissions
+are the named constants below and nothing else.
+"""
+import hashlib
+import secrets
+
+from pyramid.authentication import SessionAuthenticationHelper
+from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from pyramid.csrf import SessionCSRFStoragePolicy
+from pyramid.session import SignedCookieSessionFactory
+
+from .i18n import _
+
+# Roles (DOMAIN.md, "The people who use it").
+CLERK = 'clerk'
+LEADER = 'leader'
+PROCESSOR = 'processor'
+ARCHIVIST = 'archivist'
+ADMIN = 'admin'
+ROLES = (CLERK, LEADER, PROCESSOR, ARCHIVIST, ADMIN)
+ROLE_TITLES = {
+    CLERK: _('role_clerk', default='Văn thư'),
+    LEADER: _('role_leader', default='Lãnh đạo'),
+    PROCESSOR: _('role_processor', default='Chuyên viên'),
+    ARCHIVIST: _('role_archivist', default='Lưu trữ viên'),
+    ADMIN: _('role_admin', default='Quản trị hệ thống'),
+}
+
+# Permissions.
+VIEW_BODIES = 'view-bodies'          # the tree of bodies, a body's public card
+LIST_DOCUMENTS = 'list-documents'    # a body's document list (trimmed per document)
+CREATE_DOCUMENT = 'create-document'
+VIEW = 'view'                        # a document, its files, revisions and history
+EDIT = 'edit'
+MANAGE = 'manage'                    # bodies, units, users
+
+
+def org_role(code, role):
+    return f'orgrole:{code}:{role}'
+
+
+def unit_principal(code, unit):
+    return f'unit:{code}/{unit}'
+
+
+def user_principals(user):
+    """The principals a user holds, beside Everyone and Authenticated."""
+    found = [f'u:{user.login}', f'org:{user.body_code}']
+    for role in user.roles:
+        found.append(f'role:{role}')
+        found.append(org_role(user.body_code, role))
+    if user.unit_code:
+        found.append(unit_principal(user.body_code, user.unit_code))
+    return found
+
+
+def hash_token(token):
+    """API tokens are stored as their SHA-256: high-entropy, so no slow hash is needed."""
+    return hashlib.sha256(token.encode('ascii')).hexdigest()
+
+
+def new_token():
+    return 'arch_' + secrets.token_urlsafe(32)
+
+
+def bearer_token(request):
+    auth = request.headers.get('Authorization', '')
+    scheme, _sep, value = auth.partition(' ')
+    if scheme.lower() == 'bearer' and value.strip():
+        return value.strip()
+    return None
+
+
+class SecurityPolicy:
+    """Session cookie for pages, bearer token for scripts; ACLs for everything."""
+
+    def __init__(self):
+        self.session_helper = SessionAuthenticationHelper()
+        self.acl = ACLHelper()
+
+    def identity(self, request):
+        from .resources.root import app_root
+        root = app_root(request)
+        token = bearer_token(request)
+        if token is not None:
+            login = root.tokens.get(hash_token(token))
+        else:
+            login = self.session_helper.authenticated_userid(request)
+        if login is None:
+            return None
+        user = root['users'].get(login)
+        if user is None or not user.active:
+            return None
+        return user
+
+    def authenticated_userid(self, request):
+        user = request.identity
+        return user.login if user is not None else None
+
+    def permits(self, request, context, permission):
+        principals = [Everyone]
+        user = request.identity
+        if user is not None:
+            principals.append(Authenticated)
+            principals.extend(user_principals(user))
+        return self.acl.permits(context, principals, permission)
+
+    def remember(self, request, userid, **kw):
+        return self.session_helper.remember(request, userid, **kw)
+
+    def forget(self, request, **kw):
+        return self.session_helper.forget(request, **kw)
+
+
+def check_csrf(request):
+    """CSRF applies to cookie-authenticated requests; a bearer token cannot be forged by a page."""
+    return bearer_token(request) is None
+
+
+def includeme(config):
+    settings = config.registry.settings
+    secure = settings.get('archive.cookie_secure', 'false').lower() in ('true', '1', 'yes')
+    config.set_session_factory(SignedCookieSessionFactory(
+        settings['archive.secret'], cookie_name='archive_session', httponly=True,
+        samesite='Lax', secure=secure, timeout=8 * 3600, reissue_time=600))
+    config.set_security_policy(SecurityPolicy())
+    config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
+    config.set_default_csrf_options(require_csrf=True, callback=check_csrf)

@@ -1,0 +1,99 @@
+"""Demo data: a tree of bodies as in the rule (city office, boards, a district
+merged in 2025, a committee under the city, a state body), one user per role,
+and a few documents. Used by ``make run`` on first start and by the tests."""
+import datetime as dt
+import io
+
+from . import clock
+from .services import directory, documents
+
+HOST = '000.00.01.H01'   # Văn phòng Thành ủy, where the demo users work
+
+BODIES = [
+    dict(code='000.00.00.H01', name='Thành ủy', symbol='TU'),
+    dict(code=HOST, name='Văn phòng Thành ủy', symbol='VPTU', parent_code='000.00.00.H01'),
+    dict(code='000.00.02.H01', name='Ban Tổ chức Thành ủy', symbol='BTCTU', parent_code='000.00.00.H01'),
+    dict(code='000.00.03.H01', name='Ban Tuyên giáo Thành ủy', symbol='BTGTU', parent_code='000.00.00.H01'),
+    dict(code='000.00.04.H01', name='Ủy ban Kiểm tra Thành ủy', symbol='UBKTTU', parent_code='000.00.00.H01'),
+    dict(code='000.00.05.H01', name='Ban Dân vận Thành ủy', symbol='BDVTU', parent_code='000.00.00.H01'),
+    dict(code='000.01.00.H01', name='Quận ủy Hoàn Kiếm', symbol='QUHK', parent_code='000.00.00.H01',
+         valid_from='2020-09-01'),
+    dict(code='000.01.10.H01', name='Đảng ủy phường Hoàn Kiếm', symbol='ĐUPHK', parent_code='000.00.00.H01',
+         valid_from='2025-07-01'),
+    dict(code='000.02.00.H01', name='Đảng ủy Khối các cơ quan Thành phố', symbol='ĐUK',
+         parent_code='000.00.00.H01'),
+    dict(code='000.00.00.G22', name='Văn phòng Chính phủ', symbol='VPCP', kind='state', route='axis',
+         address='000.00.00.G22'),
+]
+UNITS = {HOST: [('TH', 'Phòng Tổng hợp'), ('HCLT', 'Phòng Hành chính - Lưu trữ')]}
+USERS = [
+    dict(login='vanthu', full_name='Nguyễn Thị Văn Thư', roles=['clerk'], position='Văn thư'),
+    dict(login='lanhdao', full_name='Trần Văn Lãnh Đạo', roles=['leader'], position='Chánh Văn phòng'),
+    dict(login='chuyenvien', full_name='Lê Thị Chuyên Viên', roles=['processor'], unit_code='TH',
+         position='Chuyên viên'),
+    dict(login='luutru', full_name='Phạm Văn Lưu Trữ', roles=['archivist'], unit_code='HCLT',
+         position='Lưu trữ viên'),
+    dict(login='quantri', full_name='Hoàng Văn Quản Trị', roles=['admin'], position='Quản trị hệ thống'),
+    dict(login='vanthu.btc', full_name='Đỗ Thị Văn Thư', roles=['clerk'], body_code='000.00.02.H01',
+         position='Văn thư Ban Tổ chức'),
+]
+
+
+def minimal_pdf(text='Van ban mau'):
+    """A valid one-page PDF with an ASCII line of text (demo data, tests, benchmarks)."""
+    text = text.replace('\\', '\\\\').replace('(', '\\(').replace(')', '\\)')
+    stream = f'BT /F1 14 Tf 72 760 Td ({text}) Tj ET'.encode('latin-1', 'replace')
+    objects = [
+        b'<< /Type /Catalog /Pages 2 0 R >>',
+        b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+        b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R '
+        b'/Resources << /Font << /F1 5 0 R >> >> >>',
+        b'<< /Length %d >>\nstream\n' % len(stream) + stream + b'\nendstream',
+        b'<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+    ]
+    out = io.BytesIO()
+    out.write(b'%PDF-1.4\n%\xe2\xe3\xcf\xd3\n')
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b'%d 0 obj\n' % n + body + b'\nendobj\n')
+    xref = out.tell()
+    out.write(b'xref\n0 %d\n0000000000 65535 f \n' % (len(objects) + 1))
+    for off in offsets:
+        out.write(b'%010d 00000 n \n' % off)
+    out.write(b'trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def seed_demo(root, settings):
+    for spec in BODIES:
+        directory.add_body(root, dict(spec), settings, 'seed')
+    bodies = root['bodies']
+    for code, units in UNITS.items():
+        for unit_code, name in units:
+            directory.add_unit(root, bodies[code], {'code': unit_code, 'name': name}, 'seed')
+    directory.close_body(root, bodies['000.01.00.H01'], dt.date(2025, 6, 30), '000.01.10.H01', 'seed')
+    for spec in USERS:
+        spec = {'body_code': HOST, 'password': settings.demo_password, **spec}
+        directory.add_user(root, spec, settings, 'seed')
+    now = clock.now()
+    samples = [
+        dict(direction='incoming', organ_id='000.00.02.H01', sender='Ban Tổ chức Thành ủy',
+             number_symbol='245-HD/BTCTU', doc_type='HD', urgency='khan',
+             abstract='Hướng dẫn công tác kiểm điểm, đánh giá, xếp loại chất lượng tổ chức đảng năm 2026',
+             signer_name='Nguyễn Văn A', signer_position='Phó Trưởng ban', signer_competence='K/T',
+             channel='electronic', received_at=clock.iso(now)),
+        dict(direction='incoming', organ_id='000.00.00.G22', sender='Văn phòng Chính phủ',
+             number_symbol='7816/VPCP-TTĐT', doc_type='CV', abstract='Về việc triển khai Trục liên thông văn bản quốc gia',
+             signer_name='Trần Văn B', signer_position='Phó Chủ nhiệm', signer_competence='K/T',
+             channel='paper', received_at=clock.iso(now - dt.timedelta(days=1))),
+        dict(direction='outgoing', organ_id=HOST, doc_type='TTr', holder_unit='TH',
+             abstract='Tờ trình về kế hoạch chuyển đổi số công tác văn thư, lưu trữ',
+             signer_name='Trần Văn Lãnh Đạo', signer_position='Chánh Văn phòng', signer_competence='T/L',
+             receivers=['Thường trực Thành ủy', 'Lưu VT']),
+    ]
+    host = bodies[HOST]
+    for n, values in enumerate(samples, 1):
+        upload = documents.Upload('main_file', f'van-ban-{n}.pdf', io.BytesIO(minimal_pdf(f'Van ban mau {n}')),
+                                  'main')
+        documents.create(root, host, values, [upload], settings, 'vanthu')

@@ -1,0 +1,1 @@
+"""Operations that combine schemas, resources and the journal; every channel calls these."""

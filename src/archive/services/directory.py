@@ -1,0 +1,95 @@
+"""Adding bodies, units and users; closing bodies. Journaled on the body's or user's chain."""
+import colander
+
+from .. import audit, clock
+from ..errors import Conflict, single
+from ..i18n import _
+from ..resources.bodies import Body
+from ..resources.users import User
+from ..schemas.directory import UnitSchema, body_schema, user_schema
+
+
+def add_body(root, cstruct, settings, actor):
+    appstruct = body_schema(settings).deserialize(cstruct)
+    bodies = root['bodies']
+    if appstruct['code'] in bodies:
+        raise single('code', _('code_duplicate', default='Mã định danh "${code}" đã được dùng',
+                                mapping={'code': appstruct['code']}))
+    parent = appstruct.get('parent_code')
+    if parent and parent not in bodies:
+        raise single('parent_code', _('parent_unknown', default='Không có cơ quan cấp trên "${code}"',
+                                       mapping={'code': parent}))
+    body = Body(appstruct['code'], appstruct['name'], appstruct['symbol'], kind=appstruct['kind'],
+                parent_code=parent, route=appstruct['route'], address=appstruct.get('address') or '',
+                valid_from=appstruct.get('valid_from'))
+    bodies.add(body.code, body)
+    audit.append(root, f'body:{body.code}', 'body_created', actor,
+                 **{k: (clock.iso(v) if hasattr(v, 'isoformat') else v) for k, v in appstruct.items()})
+    return body
+
+
+def add_unit(root, body, cstruct, actor):
+    appstruct = UnitSchema().deserialize(cstruct)
+    if appstruct['code'] in body.units:
+        raise single('code', _('unit_duplicate', default='Mã đơn vị "${code}" đã có',
+                                mapping={'code': appstruct['code']}))
+    unit = body.add_unit(appstruct['code'], appstruct['name'])
+    audit.append(root, f'body:{body.code}', 'unit_created', actor, **appstruct)
+    return unit
+
+
+def close_body(root, body, on, successor_code, actor):
+    if not body.is_open():
+        raise Conflict('body_already_closed', 'Cơ quan đã đóng')
+    if successor_code and successor_code not in root['bodies']:
+        raise single('successor_code', _('successor_unknown', default='Không có cơ quan kế thừa "${code}"',
+                                         mapping={'code': successor_code}))
+    body.close(on, successor_code)
+    audit.append(root, f'body:{body.code}', 'body_closed', actor, valid_to=on.isoformat(),
+                 successor=successor_code)
+
+
+def add_user(root, cstruct, settings, actor):
+    appstruct = user_schema(settings).deserialize(cstruct)
+    users, bodies = root['users'], root['bodies']
+    login = appstruct['login']
+    problems = colander.Invalid(colander.SchemaNode(colander.Mapping(), name=''))
+    if login in users:
+        problems.add(single('login', _('login_duplicate', default='Tên đăng nhập "${login}" đã có',
+                                       mapping={'login': login})))
+    body = bodies.get(appstruct['body_code'])
+    if body is None:
+        problems.add(single('body_code', _('body_unknown', default='Không có cơ quan "${code}"',
+                                           mapping={'code': appstruct['body_code']})))
+    elif appstruct.get('unit_code') and appstruct['unit_code'] not in body.units:
+        problems.add(single('unit_code', _('unit_unknown', default='Đơn vị "${unit}" không thuộc cơ quan này',
+                                           mapping={'unit': appstruct['unit_code']})))
+    if problems.children:
+        raise problems
+    user = User(login, appstruct['full_name'], body.code, appstruct['roles'],
+                unit_code=appstruct.get('unit_code'), position=appstruct.get('position') or '')
+    user.set_password(appstruct['password'])
+    users.add(login, user)
+    audit.append(root, f'user:{login}', 'user_created', actor, body=body.code,
+                 unit=user.unit_code, roles=list(user.roles))
+    return user
+
+
+def create_token(root, user, label, actor):
+    from ..security import hash_token, new_token
+    token = new_token()
+    digest = hash_token(token)
+    root.tokens[digest] = user.login
+    user.tokens[digest] = {'label': label, 'created_at': clock.iso(clock.now())}
+    audit.append(root, f'user:{user.login}', 'token_created', actor, label=label, token_id=digest[:12])
+    return token, digest[:12]
+
+
+def revoke_token(root, user, token_id, actor):
+    matches = [d for d in user.tokens if d.startswith(token_id)] if len(token_id) >= 8 else []
+    if len(matches) != 1:
+        raise Conflict('token_unknown', f'Không tìm thấy khóa API "{token_id}" của {user.login}')
+    digest = matches[0]
+    del user.tokens[digest]
+    root.tokens.pop(digest, None)
+    audit.append(root, f'user:{user.login}', 'token_revoked', actor, token_id=digest[:12])

@@ -1,0 +1,183 @@
+"""Creating and changing documents, the same for the form, the API and the scripts."""
+import hashlib
+import json
+
+import colander
+
+from .. import audit, clock
+from ..errors import Conflict, field_errors, merge, single
+from ..i18n import _
+from ..resources.documents import Document
+from ..resources.files import ATTACHMENT, MAIN, ingest
+from ..schemas.document import TOP_SECRET_CODE, document_schema
+from ..schemas.vocab import REFUSED_CLASSIFICATIONS
+
+
+class Upload:
+    """A file as a channel received it: the field it came in, its name and a stream."""
+
+    def __init__(self, field, filename, stream, role):
+        self.field = field
+        self.filename = filename
+        self.stream = stream
+        self.role = role
+
+
+def is_refusal(errors):
+    return any(e['code'] == TOP_SECRET_CODE for e in errors)
+
+
+def refusal_record(cstruct, channel, actor):
+    """What is kept of a Tối mật / Tuyệt mật submission: who, how, why, and a hash. No content."""
+    raw = json.dumps(cstruct, ensure_ascii=False, sort_keys=True, default=str).encode('utf-8')
+    level = cstruct.get('classification') if isinstance(cstruct, dict) else None
+    return dict(channel=channel, actor=actor,
+                classification=level if level in REFUSED_CLASSIFICATIONS else None,
+                reason='Tối mật/Tuyệt mật không được đưa vào hệ thống (Điều 5.1)',
+                payload_sha256=hashlib.sha256(raw).hexdigest())
+
+
+def record_refusal(registry, body_code, cstruct, channel, actor):
+    """Journal a refused Tối mật/Tuyệt mật submission in a transaction of its own:
+    the request's own transaction aborts, so nothing of the document is stored."""
+    from ..db import run_apart
+    record = refusal_record(cstruct, channel, actor)
+    actor = record.pop('actor')
+    run_apart(registry, lambda root: audit.append(root, f'body:{body_code}', 'refused_at_entry', actor, **record))
+
+
+def guard(registry, body_code, cstruct, channel, actor, action):
+    """Run ``action()``; if it refuses a top-secret classification, journal the refusal."""
+    try:
+        return action()
+    except colander.Invalid as exc:
+        if is_refusal(field_errors(exc)):
+            record_refusal(registry, body_code, cstruct, channel, actor)
+        raise
+
+
+def _check_context(root, body, appstruct):
+    """Checks that need the database: the unit exists, named people belong to the body."""
+    problems = []
+    unit = appstruct.get('holder_unit')
+    if unit and unit not in body.units:
+        problems.append(single('holder_unit', _(
+            'unit_unknown', default='Đơn vị "${unit}" không thuộc cơ quan này', mapping={'unit': unit})))
+    for login in appstruct.get('named_people') or ():
+        user = root['users'].get(login)
+        if user is None or user.body_code != body.code:
+            problems.append(single('named_people', _(
+                'person_unknown', default='"${login}" không phải người của cơ quan này',
+                mapping={'login': login})))
+    return problems
+
+
+def _ingest_all(uploads, settings, actor):
+    files, problems = [], []
+    mains = [u for u in uploads if u.role == MAIN]
+    if len(mains) > 1:
+        problems.append(single(mains[1].field, _('main_file_twice', default='Chỉ được một tệp văn bản chính')))
+    for upload in uploads:
+        try:
+            files.append(ingest(upload.field, upload.filename, upload.stream, upload.role, settings, actor))
+        except colander.Invalid as exc:
+            problems.append(exc)
+    return files, problems
+
+
+def validate(root, body, cstruct, uploads, settings, actor):
+    """Deserialize and check everything; return (appstruct, files) or raise ``colander.Invalid``."""
+    problems = []
+    appstruct = None
+    try:
+        appstruct = document_schema(settings).deserialize(cstruct)
+    except colander.Invalid as exc:
+        problems.append(exc)
+    if appstruct is not None:
+        problems.extend(_check_context(root, body, appstruct))
+    files, file_problems = _ingest_all(uploads, settings, actor)
+    problems.extend(file_problems)
+    if problems:
+        raise merge(problems)
+    return appstruct, files
+
+
+def create(root, body, cstruct, uploads, settings, actor):
+    """Create a document in ``body``; raises ``colander.Invalid`` or ``Conflict``."""
+    if not body.is_open():
+        raise Conflict('body_closed', 'Cơ quan đã ngừng hoạt động: không tạo văn bản mới')
+    appstruct, files = validate(root, body, cstruct, uploads, settings, actor)
+    documents = body.documents
+    doc = Document(body.code, actor)
+    name = documents.new_name()
+    changed = doc.apply(appstruct, settings.document_types)
+    for f in files:
+        doc.add_file(f)
+    documents.add(name, doc)
+    documents.index(doc)
+    doc.record_revision(actor, changed)
+    audit.append(root, doc.chain_id, 'created', actor, body=body.code,
+                 fields=changed, files=[[f.__name__, f.filename, f.sha256] for f in files])
+    return doc
+
+
+def update(root, doc, cstruct, uploads, settings, actor):
+    """Change fields (those given; the rest keep their values) and add files."""
+    body = doc.__parent__.__parent__
+    current = document_schema(settings).serialize(
+        {k: (colander.null if v is None else v) for k, v in doc.values().items()})
+    merged = {**{k: v for k, v in current.items() if v is not colander.null}, **cstruct}
+    appstruct, files = validate(root, body, merged, uploads, settings, actor)
+    if appstruct.get('classification') != doc.classification and doc.classification == 'mat':
+        raise Conflict('classification_downgrade',
+                       'Không hạ độ mật của văn bản Mật bằng sửa đổi thông thường')
+    old_key = doc.sort_key()
+    changed = doc.apply(appstruct, settings.document_types)
+    for f in files:
+        doc.add_file(f)
+    if not changed and not files:
+        return doc, []
+    body.documents.unindex(old_key)
+    body.documents.index(doc)
+    doc.record_revision(actor, changed)
+    audit.append(root, doc.chain_id, 'changed', actor, fields=changed,
+                 files=[[f.__name__, f.filename, f.sha256] for f in files])
+    return doc, changed
+
+
+def note_download(root, doc, f, actor):
+    audit.append(root, doc.chain_id, 'file_downloaded', actor, file=f.__name__,
+                 filename=f.filename, sha256=f.sha256)
+
+
+def as_json(doc, request=None):
+    """The document as the API shows it (times ISO 8601 +07:00)."""
+    values = {}
+    for name, value in doc.values().items():
+        if hasattr(value, 'isoformat'):
+            value = clock.iso(value)
+        elif isinstance(value, (list, tuple)):
+            value = list(value)
+        values[name] = value
+    parsed = doc.parsed
+    return {
+        'id': doc.__name__,
+        'body': doc.body_code,
+        **values,
+        'number': parsed.number if parsed else None,
+        'type_abbr': parsed.type_abbr if parsed else None,
+        'issuer_symbol': parsed.issuer if parsed else None,
+        'symbol_form': parsed.form if parsed else None,
+        'legal_value': 'reference_only',
+        'created_at': clock.iso(doc.created_at),
+        'created_by': doc.created_by,
+        'modified_at': clock.iso(doc.modified_at),
+        'revision': len(doc.revisions),
+        'files': [file_json(f) for f in doc.files.values()],
+    }
+
+
+def file_json(f):
+    return {'name': f.__name__, 'filename': f.filename, 'role': f.role, 'media_type': f.media_type,
+            'size': f.size, 'sha256': f.sha256, 'uploaded_at': clock.iso(f.uploaded_at),
+            'uploaded_by': f.uploaded_by}

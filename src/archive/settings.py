@@ -1,0 +1,73 @@
+"""The archive's settings, read once from the .ini into one object on the registry."""
+import os
+import re
+from dataclasses import dataclass, field
+
+DEFAULT_ORGAN_ID_PATTERN = r'^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$'
+DEFAULT_ATTACHMENT_TYPES = (
+    'application/pdf',
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    'application/vnd.oasis.opendocument.text',
+    'application/zip', 'image/jpeg', 'image/png',
+)
+DEFAULT_DOCUMENT_TYPES = (
+    ('NQ', 'Nghị quyết'), ('QĐ', 'Quyết định'), ('QĐi', 'Quy định'), ('CT', 'Chỉ thị'),
+    ('KL', 'Kết luận'), ('TB', 'Thông báo'), ('HD', 'Hướng dẫn'), ('BC', 'Báo cáo'),
+    ('TTr', 'Tờ trình'), ('KH', 'Kế hoạch'), ('CV', 'Công văn'), ('BB', 'Biên bản'),
+)
+
+
+def _lines(value):
+    return [line.strip() for line in (value or '').splitlines() if line.strip()]
+
+
+def _bool(value):
+    return str(value).strip().lower() in ('1', 'true', 'yes', 'on')
+
+
+@dataclass
+class ArchiveSettings:
+    secret: str
+    organ_id_pattern: re.Pattern
+    document_types: dict            # abbreviation -> name, in the configured order
+    attachment_types: tuple
+    max_upload_bytes: int = 50 * 1024 * 1024
+    cookie_secure: bool = False
+    demo_seed: bool = False
+    demo_password: str = 'demo1234'
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 900
+    workflows_dir: str = ''
+    schemas_dir: str = ''
+    extra: dict = field(default_factory=dict)
+
+
+def load(settings):
+    """Validate and convert the ``archive.*`` settings; refuse a weak secret."""
+    secret = settings.get('archive.secret') or os.environ.get('ARCHIVE_SECRET', '')
+    if len(secret) < 32:
+        raise ValueError('archive.secret (or ARCHIVE_SECRET) must be at least 32 characters')
+    types = {}
+    for line in _lines(settings.get('archive.document_types')) or [
+            f'{a} {n}' for a, n in DEFAULT_DOCUMENT_TYPES]:
+        abbr, _sep, name = line.partition(' ')
+        types[abbr] = name.strip() or abbr
+    return ArchiveSettings(
+        secret=secret,
+        organ_id_pattern=re.compile(settings.get('archive.organ_id_pattern') or DEFAULT_ORGAN_ID_PATTERN),
+        document_types=types,
+        attachment_types=tuple(_lines(settings.get('archive.attachment_types')) or DEFAULT_ATTACHMENT_TYPES),
+        max_upload_bytes=int(settings.get('archive.max_upload_bytes', 50 * 1024 * 1024)),
+        cookie_secure=_bool(settings.get('archive.cookie_secure', 'false')),
+        demo_seed=_bool(settings.get('archive.demo_seed', 'false')),
+        demo_password=settings.get('archive.demo_password', 'demo1234'),
+        login_max_failures=int(settings.get('archive.login_max_failures', 5)),
+        login_lockout_seconds=int(settings.get('archive.login_lockout_seconds', 900)),
+        workflows_dir=settings.get('archive.workflows_dir', ''),
+        schemas_dir=settings.get('archive.schemas_dir', ''),
+    )
+
+
+def get(registry):
+    return registry.archive_settings

@@ -1,0 +1,51 @@
+"""HTML pages (Chameleon + deform) in Vietnamese; English through ``?_LOCALE_=en``."""
+import deform
+from importlib.resources import files
+from pyramid.i18n import get_localizer
+from pyramid.threadlocal import get_current_request
+
+from .. import clock
+from ..schemas import vocab
+
+
+def _deform_translator(term):
+    request = get_current_request()
+    return get_localizer(request).translate(term) if request is not None else term
+
+
+def api_request(request):
+    return request.path.startswith('/api/')
+
+
+class PageHelpers:
+    """What templates use to show values the same way everywhere."""
+
+    iso = staticmethod(clock.iso)
+    now = staticmethod(clock.now)
+    display = staticmethod(clock.display)
+    urgencies = vocab.URGENCIES
+    classifications = {**vocab.CLASSIFICATIONS, **vocab.REFUSED_CLASSIFICATIONS}
+    channels = vocab.CHANNELS
+    directions = vocab.DIRECTIONS
+    kinds = vocab.BODY_KINDS
+    routes = vocab.ROUTES
+
+    def __init__(self, request):
+        self.request = request
+        self.t = request.localizer.translate
+
+    def label(self, table, key):
+        value = table.get(key)
+        return self.t(value) if value is not None else (key or '')
+
+
+def includeme(config):
+    renderer = deform.ZPTRendererFactory(
+        [str(files('archive') / 'templates' / 'deform'), str(files('deform') / 'templates')],
+        translator=_deform_translator)
+    deform.Form.set_default_renderer(renderer)
+    config.add_static_view('static', 'archive:static', cache_max_age=3600)
+    config.add_static_view('static-deform', 'deform:static', cache_max_age=3600)
+    config.add_request_method(api_request, 'is_api', reify=True)
+    config.add_request_method(PageHelpers, 'h', reify=True)
+    config.add_route('healthz', '/healthz', factory=lambda request: object())

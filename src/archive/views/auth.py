@@ -1,0 +1,80 @@
+"""Log in and log out; failed logins are counted per account and per address."""
+import time
+
+from pyramid.csrf import new_csrf_token
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.security import forget, remember
+from pyramid.view import view_config
+
+from .. import audit
+from ..db import run_apart
+from ..i18n import _
+from ..resources.root import ArchiveRoot, app_root
+from ..resources.users import burn_time
+
+
+def _keys(login, addr):
+    return [f'acct:{login}', f'addr:{addr}']
+
+
+def locked_out(root, login, addr, settings, now):
+    for key in _keys(login, addr):
+        count, first = root.login_failures.get(key, (0, 0.0))
+        if count >= settings.login_max_failures and now - first < settings.login_lockout_seconds:
+            return True
+    return False
+
+
+def record_failure(registry, login, addr, now):
+    settings = registry.archive_settings
+
+    def write(root):
+        for key in _keys(login, addr):
+            count, first = root.login_failures.get(key, (0, now))
+            if now - first >= settings.login_lockout_seconds:
+                count, first = 0, now
+            root.login_failures[key] = (count + 1, first)
+        audit.append(root, f'user:{login}', 'login_failed', login, address=addr)
+    run_apart(registry, write)
+
+
+@view_config(context=ArchiveRoot, name='login', renderer='archive:templates/login.pt')
+def login_view(request):
+    settings = request.registry.archive_settings
+    came_from = request.params.get('came_from') or request.application_url + '/'
+    if not came_from.startswith(request.application_url):
+        came_from = request.application_url + '/'
+    message = None
+    login = ''
+    if request.method == 'POST':
+        login = request.POST.get('login', '').strip().lower()
+        password = request.POST.get('password', '')
+        root = app_root(request)
+        now = time.time()
+        addr = request.client_addr or '-'
+        if locked_out(root, login, addr, settings, now):
+            request.response.status = 429
+            message = _('login_locked', default='Đăng nhập sai quá nhiều lần; hãy thử lại sau ít phút')
+        else:
+            user = root['users'].get(login)
+            if user is None:
+                burn_time(password)
+            if user is not None and user.active and user.check_password(password):
+                for key in _keys(login, addr):
+                    root.login_failures.pop(key, None)
+                audit.append(root, f'user:{login}', 'logged_in', login, address=addr)
+                request.session.invalidate()
+                headers = remember(request, login)
+                new_csrf_token(request)
+                return HTTPSeeOther(came_from, headers=headers)
+            record_failure(request.registry, login, addr, now)
+            request.response.status = 401
+            message = _('login_failed', default='Tên đăng nhập hoặc mật khẩu không đúng')
+    return {'message': message, 'login': login, 'came_from': came_from}
+
+
+@view_config(context=ArchiveRoot, name='logout', request_method='POST')
+def logout_view(request):
+    headers = forget(request)
+    request.session.invalidate()
+    return HTTPSeeOther(request.application_url + '/login', headers=headers)

@@ -1,0 +1,72 @@
+"""The front page, the tree of bodies, and the administrators' forms for bodies and users."""
+import colander
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import view_config
+
+from .. import security as S
+from ..i18n import _
+from ..resources.bodies import Bodies
+from ..resources.root import ArchiveRoot, app_root
+from ..resources.users import Users
+from ..schemas.directory import body_schema, user_schema
+from ..services import directory
+from .forms import make_form, show_errors
+
+
+@view_config(context=ArchiveRoot, permission=S.VIEW_BODIES)
+def front_view(context, request):
+    """Everyone starts at their own body's documents; administrators at the tree."""
+    user = request.identity
+    body = context['bodies'].get(user.body_code)
+    if body is None or user.has_role(S.ADMIN):
+        return HTTPSeeOther(request.resource_url(context['bodies']))
+    return HTTPSeeOther(request.resource_url(body))
+
+
+@view_config(context=Bodies, permission=S.VIEW_BODIES, renderer='archive:templates/bodies.pt')
+def bodies_view(context, request):
+    return {'tree': context.tree(), 'bodies': context,
+            'can_manage': request.has_permission(S.MANAGE, context)}
+
+
+def _admin_form(request, schema, cstruct_default, add, title):
+    form = make_form(request, schema, _('save', default='Lưu'), 'admin')
+    errors = []
+    if request.method == 'POST':
+        names = [c.name for c in schema.children if c.name != 'csrf_token']
+        cstruct = {n: request.POST.get(n) for n in names if isinstance(request.POST.get(n), str)}
+        try:
+            created = add(cstruct)
+            return HTTPSeeOther(request.resource_url(created)) if created is not None else None, None
+        except colander.Invalid as exc:
+            errors = show_errors(request, form, exc)
+            return None, {'form': form.render(cstruct), 'errors': errors, 'title': title}
+    return None, {'form': form.render(cstruct_default), 'errors': errors, 'title': title}
+
+
+@view_config(context=Bodies, name='new', permission=S.MANAGE, renderer='archive:templates/admin_form.pt')
+def body_create_view(context, request):
+    settings = request.registry.archive_settings
+    redirect, page = _admin_form(
+        request, body_schema(settings), {'kind': 'party', 'route': 'hosted'},
+        lambda cstruct: directory.add_body(app_root(request), cstruct, settings, request.authenticated_userid),
+        _('new_body', default='Thêm cơ quan'))
+    return redirect or page
+
+
+@view_config(context=Users, permission=S.MANAGE, renderer='archive:templates/users.pt')
+def users_view(context, request):
+    return {'users': sorted(context.values(), key=lambda u: (u.body_code, u.login)),
+            'bodies': app_root(request)['bodies']}
+
+
+@view_config(context=Users, name='new', permission=S.MANAGE, renderer='archive:templates/admin_form.pt')
+def user_create_view(context, request):
+    settings = request.registry.archive_settings
+
+    def add(cstruct):
+        directory.add_user(app_root(request), cstruct, settings, request.authenticated_userid)
+        return context
+    redirect, page = _admin_form(request, user_schema(settings), {}, add,
+                                 _('new_user', default='Thêm người dùng'))
+    return redirect or page

@@ -1,0 +1,174 @@
+"""A body's document list, a document's page, its files and revisions, the create/edit form."""
+import colander
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.response import FileResponse
+from pyramid.view import view_config
+
+from .. import audit
+from .. import security as S
+from ..i18n import _
+from ..resources.bodies import Body
+from ..resources.documents import Document, Documents
+from ..resources.files import File
+from ..resources.root import app_root
+from ..schemas.document import document_schema
+from ..services import documents as svc
+from .forms import file_node, make_form, show_errors
+
+PAGE_SIZE = 50
+
+
+def visible_page(request, documents, start, size=PAGE_SIZE):
+    """One page of the documents this user may see, newest first."""
+    out = []
+    skipped = 0
+    for name in documents.page(0):
+        doc = documents[name]
+        if not request.has_permission(S.VIEW, doc):
+            continue
+        if skipped < start:
+            skipped += 1
+            continue
+        out.append(doc)
+        if len(out) > size:
+            break
+    return out[:size], len(out) > size
+
+
+@view_config(context=Body, permission=S.VIEW_BODIES, renderer='archive:templates/body.pt')
+def body_view(context, request):
+    try:
+        start = max(0, int(request.params.get('start', 0)))
+    except ValueError:
+        start = 0
+    docs, more = [], False
+    can_list = request.has_permission(S.LIST_DOCUMENTS, context)
+    if can_list:
+        docs, more = visible_page(request, context.documents, start)
+    return {'body': context, 'docs': docs, 'start': start, 'more': more, 'page_size': PAGE_SIZE,
+            'can_list': can_list, 'can_create': request.has_permission(S.CREATE_DOCUMENT, context),
+            'bodies': app_root(request)['bodies']}
+
+
+def _document_form(request, body, with_main=True):
+    settings = request.registry.archive_settings
+    schema = document_schema(settings)
+    schema.add(file_node('main_file', _('f_main_file', default='Tệp văn bản chính (PDF)')))
+    schema.add(file_node('attachments', _('f_attachments', default='Tệp đính kèm'), multiple=True))
+    return make_form(request, schema, _('save', default='Lưu'), 'document')
+
+
+def _uploads(request):
+    uploads = []
+    main = request.POST.get('main_file')
+    if getattr(main, 'file', None) is not None and main.filename:
+        uploads.append(svc.Upload('main_file', main.filename, main.file, 'main'))
+    for item in request.POST.getall('attachments'):
+        if getattr(item, 'file', None) is not None and item.filename:
+            uploads.append(svc.Upload('attachments', item.filename, item.file, 'attachment'))
+    return uploads
+
+
+def _cstruct(request, form):
+    """The posted fields, as the schema expects them (text values only)."""
+    names = [c.name for c in form.schema.children if c.name not in ('main_file', 'attachments', 'csrf_token')]
+    return {n: request.POST.get(n) for n in names if isinstance(request.POST.get(n), str)}
+
+
+def submit_document(request, form, action, body_code, channel='web'):
+    """Run ``action(cstruct, uploads)``; on bad input put the errors on the form."""
+    cstruct = _cstruct(request, form)
+    try:
+        return svc.guard(request.registry, body_code, cstruct, channel, request.authenticated_userid,
+                         lambda: action(cstruct, _uploads(request))), None
+    except colander.Invalid as exc:
+        return None, show_errors(request, form, exc)
+
+
+@view_config(context=Documents, name='new', permission=S.CREATE_DOCUMENT,
+             renderer='archive:templates/document_form.pt')
+def create_view(context, request):
+    body = context.__parent__
+    form = _document_form(request, body)
+    errors = []
+    if request.method == 'POST':
+        root = app_root(request)
+        settings = request.registry.archive_settings
+        doc, errors = submit_document(
+            request, form,
+            lambda cstruct, uploads: svc.create(root, body, cstruct, uploads, settings, request.authenticated_userid),
+            body.code)
+        if doc is not None:
+            return HTTPSeeOther(request.resource_url(doc))
+        rendered = form.render(_cstruct(request, form))
+    else:
+        rendered = form.render({'direction': request.params.get('direction', 'incoming'),
+                                'organ_id': body.code if request.params.get('direction') == 'outgoing' else ''})
+    return {'body': body, 'form': rendered, 'errors': errors, 'doc': None}
+
+
+@view_config(context=Document, name='edit', permission=S.EDIT,
+             renderer='archive:templates/document_form.pt')
+def edit_view(context, request):
+    body = context.__parent__.__parent__
+    form = _document_form(request, body)
+    errors = []
+    settings = request.registry.archive_settings
+    if request.method == 'POST':
+        root = app_root(request)
+        doc, errors = submit_document(
+            request, form,
+            lambda cstruct, uploads: svc.update(root, context, cstruct, uploads, settings,
+                                                request.authenticated_userid)[0],
+            body.code)
+        if doc is not None:
+            return HTTPSeeOther(request.resource_url(doc))
+        rendered = form.render(_cstruct(request, form))
+    else:
+        values = {k: v for k, v in context.values().items() if v is not None}
+        rendered = form.render(document_schema(settings).serialize(
+            {k: values.get(k, colander.null) for k in context.values()}))
+    return {'body': body, 'form': rendered, 'errors': errors, 'doc': context}
+
+
+@view_config(context=Document, permission=S.VIEW, renderer='archive:templates/document.pt')
+def document_view(context, request):
+    root = app_root(request)
+    return {'doc': context, 'body': context.__parent__.__parent__,
+            'history': audit.entries(root, context.chain_id),
+            'revisions': list(context.revisions.values()),
+            'can_edit': request.has_permission(S.EDIT, context),
+            'users': root['users']}
+
+
+@view_config(context=Document, name='revision', permission=S.VIEW,
+             renderer='archive:templates/revision.pt')
+def revision_view(context, request):
+    try:
+        revision = context.revisions[int(request.params.get('n', ''))]
+    except (ValueError, KeyError):
+        from pyramid.httpexceptions import HTTPNotFound
+        raise HTTPNotFound()
+    return {'doc': context, 'revision': revision, 'body': context.__parent__.__parent__}
+
+
+def file_response(request, f):
+    """Serve a committed blob, journal the download, ETag from the file's hash."""
+    doc = f.__parent__
+    svc.note_download(app_root(request), doc, f, request.authenticated_userid)
+    response = FileResponse(f.committed(), request=request, content_type=f.media_type)
+    response.content_disposition = _disposition(f.filename)
+    response.etag = f.sha256
+    response.headers['X-Content-Type-Options'] = 'nosniff'
+    return response
+
+
+def _disposition(filename):
+    from urllib.parse import quote
+    ascii_name = filename.encode('ascii', 'replace').decode('ascii').replace('"', '_').replace('?', '_')
+    return f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(filename)}'
+
+
+@view_config(context=File, permission=S.VIEW)
+def file_view(context, request):
+    return file_response(request, context)

@@ -1,0 +1,71 @@
+"""Errors, the same in every channel: JSON under /api/, a page elsewhere.
+
+A 403 says nothing of the resource it guards; a 404 and a 403 look alike to
+someone from another body, so that probing reveals nothing.
+"""
+import colander
+from pyramid.csrf import get_csrf_token  # noqa: F401  (templates)
+from pyramid.exceptions import BadCSRFToken
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+
+from ..errors import Conflict, InputError, field_errors
+from ..i18n import _
+
+
+def json_error(request, status, code, message, errors=None):
+    request.response.status = status
+    body = {'error': code, 'message': request.localizer.translate(message)}
+    if errors is not None:
+        body['errors'] = errors
+    return body
+
+
+def page_error(request, status, code, message):
+    request.override_renderer = 'archive:templates/error.pt'
+    request.response.status = status
+    return {'code': code, 'message': request.localizer.translate(message), 'status': status}
+
+
+def respond(request, status, code, message, errors=None):
+    if request.is_api:
+        request.override_renderer = 'json'
+        return json_error(request, status, code, message, errors)
+    return page_error(request, status, code, message)
+
+
+@forbidden_view_config(renderer='json')
+def forbidden(exc, request):
+    if request.identity is None and not request.is_api:
+        return HTTPSeeOther(request.application_url + '/login?came_from=' + request.url)
+    if request.identity is None:
+        return respond(request, 401, 'unauthenticated', _('unauthenticated', default='Cần đăng nhập'))
+    return respond(request, 403, 'forbidden', _('forbidden', default='Không có quyền truy cập'))
+
+
+@notfound_view_config(renderer='json')
+def notfound(exc, request):
+    return respond(request, 404, 'not_found', _('not_found', default='Không tìm thấy'))
+
+
+@exception_view_config(BadCSRFToken, renderer='json')
+def bad_csrf(exc, request):
+    return respond(request, 400, 'csrf_invalid',
+                   _('csrf_invalid', default='Phiên làm việc đã hết hạn hoặc yêu cầu không hợp lệ; hãy tải lại trang'))
+
+
+@exception_view_config(colander.Invalid, renderer='json')
+def invalid(exc, request):
+    errors = field_errors(exc, request.localizer.translate)
+    return respond(request, 400, 'invalid_input', _('invalid_input', default='Dữ liệu không hợp lệ'), errors)
+
+
+@exception_view_config(InputError, renderer='json')
+def input_error(exc, request):
+    return respond(request, exc.status, 'invalid_input',
+                   _('invalid_input', default='Dữ liệu không hợp lệ'), exc.errors)
+
+
+@exception_view_config(Conflict, renderer='json')
+def conflict(exc, request):
+    return respond(request, 409, exc.code, exc.message)

@@ -1,0 +1,53 @@
+"""A small form helper over deform (pyramid_deform is long dead)."""
+import colander
+import deform
+from markupsafe import Markup, escape
+from pyramid.csrf import get_csrf_token
+
+from ..errors import field_errors
+
+
+class PlainFileWidget(deform.widget.Widget):
+    """A bare ``<input type=file>``; the view reads the upload from ``request.POST``."""
+
+    multiple = False
+
+    def serialize(self, field, cstruct, **kw):
+        multiple = ' multiple' if self.multiple else ''
+        return Markup(f'<input type="file" class="form-control" name="{escape(field.name)}" '
+                      f'id="{escape(field.oid)}"{multiple}>')
+
+    def deserialize(self, field, pstruct):
+        return colander.null
+
+
+def file_node(name, title, multiple=False, description=None):
+    widget = PlainFileWidget()
+    widget.multiple = multiple
+    return colander.SchemaNode(colander.String(), name=name, title=title, missing=colander.null,
+                               widget=widget, description=description)
+
+
+def add_csrf(schema, request):
+    schema.add(colander.SchemaNode(colander.String(), name='csrf_token', missing=colander.null,
+                                   widget=deform.widget.HiddenWidget(), default=get_csrf_token(request)))
+    return schema
+
+
+def make_form(request, schema, button, formid):
+    add_csrf(schema, request)
+    return deform.Form(schema, buttons=(deform.Button('submit', title=button),), formid=formid)
+
+
+def show_errors(request, form, exc):
+    """Put the field errors on the form; return the flat list for the error summary."""
+    errors = field_errors(exc, request.localizer.translate)
+    by_field = {}
+    for e in errors:
+        by_field.setdefault(e['field'], []).append(e['message'])
+    for field in form.children:
+        if field.name in by_field:
+            field.error = colander.Invalid(field.schema, '; '.join(by_field[field.name]))
+    form.error = colander.Invalid(form.schema, '')
+    request.response.status = 400
+    return errors

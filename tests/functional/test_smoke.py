@@ -1,0 +1,30 @@
+"""The app starts on both storages, seeds the demo, serves login, pages and the API."""
+from ..conftest import HOST_CODE
+from ..helpers import incoming
+
+
+def test_healthz_without_login(anon):
+    res = anon.get('/healthz')
+    assert res.json['status'] == 'ok'
+    assert res.json['database'] is True
+    assert res.json['time'].endswith('+07:00')
+
+
+def test_front_page_needs_login(anon):
+    res = anon.get('/', status=303)
+    assert '/login' in res.location
+
+
+def test_clerk_sees_own_body(clerk):
+    res = clerk.get('/').follow()
+    assert 'Văn phòng Thành ủy' in res.text
+    assert '245-HD/BTCTU' in res.text
+
+
+def test_api_create_and_read(clerk):
+    res = clerk.post_json(f'/api/v1/bodies/{HOST_CODE}/documents', incoming(),
+                          headers={'X-CSRF-Token': clerk.csrf}, status=201)
+    doc = res.json
+    assert doc['number'] == 917 and doc['type_abbr'] == 'TTr' and doc['issuer_symbol'] == 'BTCTU'
+    got = clerk.get(f"/api/v1/bodies/{HOST_CODE}/documents/{doc['id']}").json
+    assert got['received_at'] == '2026-11-24T09:30:00+07:00'

@@ -1,0 +1,30 @@
+"""Building test input: valid document fields, real PDFs, API uploads."""
+import json
+
+from archive.seed import minimal_pdf
+
+from .conftest import HOST_CODE
+
+
+def incoming(**over):
+    values = dict(direction='incoming', organ_id='000.00.02.H01', sender='Ban Tổ chức Thành ủy',
+                  number_symbol='917-TTr/BTCTU', doc_type='TTr', issued_date='2026-11-20',
+                  abstract='Tờ trình về công tác cán bộ', urgency='normal', classification='thuong',
+                  channel='electronic', received_at='2026-11-24T09:30:00+07:00',
+                  signer_name='Nguyễn Văn A', signer_position='Trưởng ban', signer_competence='T/M')
+    values.update(over)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def pdf(text='Test'):
+    return minimal_pdf(text)
+
+
+def multipart(metadata, main=None, attachments=()):
+    """WebTest upload_files and params for a multipart API call."""
+    files = []
+    if main is not None:
+        files.append(('main_file',) + main)
+    for a in attachments:
+        files.append(('attachments',) + a)
+    return {'metadata': json.dumps(metadata, ensure_ascii=False)}, files
