@@ -10,7 +10,7 @@ from ..resources.root import ArchiveRoot, app_root
 from ..resources.users import Users
 from ..schemas.directory import body_schema, user_schema
 from ..services import directory
-from .forms import make_form, show_errors
+from .forms import make_form, render_submitted, show_errors
 
 
 @view_config(context=ArchiveRoot, permission=S.VIEW_BODIES)
@@ -40,7 +40,7 @@ def _admin_form(request, schema, cstruct_default, add, title):
             return HTTPSeeOther(request.resource_url(created)) if created is not None else None, None
         except colander.Invalid as exc:
             errors = show_errors(request, form, exc)
-            return None, {'form': form.render(cstruct), 'errors': errors, 'title': title}
+            return None, {'form': render_submitted(form, cstruct), 'errors': errors, 'title': title}
     return None, {'form': form.render(cstruct_default), 'errors': errors, 'title': title}
 
 

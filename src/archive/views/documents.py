@@ -13,7 +13,7 @@ from ..resources.files import File
 from ..resources.root import app_root
 from ..schemas.document import document_schema
 from ..services import documents as svc
-from .forms import file_node, make_form, show_errors
+from .forms import file_node, make_form, render_submitted, show_errors
 
 PAGE_SIZE = 50
 
@@ -100,7 +100,7 @@ def create_view(context, request):
             body.code)
         if doc is not None:
             return HTTPSeeOther(request.resource_url(doc))
-        rendered = form.render(_cstruct(request, form))
+        rendered = render_submitted(form, _cstruct(request, form))
     else:
         rendered = form.render({'direction': request.params.get('direction', 'incoming'),
                                 'organ_id': body.code if request.params.get('direction') == 'outgoing' else ''})
@@ -123,7 +123,7 @@ def edit_view(context, request):
             body.code)
         if doc is not None:
             return HTTPSeeOther(request.resource_url(doc))
-        rendered = form.render(_cstruct(request, form))
+        rendered = render_submitted(form, _cstruct(request, form))
     else:
         values = {k: v for k, v in context.values().items() if v is not None}
         rendered = form.render(document_schema(settings).serialize(

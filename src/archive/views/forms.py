@@ -39,6 +39,14 @@ def make_form(request, schema, button, formid):
     return deform.Form(schema, buttons=(deform.Button('submit', title=button),), formid=formid)
 
 
+def render_submitted(form, cstruct):
+    """Render the form again with what was posted (text as typed, not re-serialized)."""
+    full = {child.name: cstruct.get(child.name, colander.null) for child in form.children}
+    full['csrf_token'] = form['csrf_token'].schema.default
+    form.cstruct = full
+    return form.serialize(full)
+
+
 def show_errors(request, form, exc):
     """Put the field errors on the form; return the flat list for the error summary."""
     errors = field_errors(exc, request.localizer.translate)
