@@ -52,7 +52,7 @@ class Checkpoint(Persistent):
     def __init__(self, number, at, heads, prev):
         self.number = number
         self.at = at
-        self.heads = heads            # {chain_id: [length, head]}
+        self.heads = {k: tuple(v) for k, v in heads.items()}   # {chain_id: (length, head)}
         self.prev = prev
         self.hash = hashlib.sha256(
             (prev + '\n' + at + '\n' + _canonical(heads)).encode('utf-8')).hexdigest()
@@ -90,7 +90,7 @@ def entries(root, chain_id):
 
 
 def folded_heads(journal):
-    """The state all checkpoints together vouch for: ``{chain_id: [length, head]}``."""
+    """The state all checkpoints together vouch for: ``{chain_id: (length, head)}``."""
     heads = {}
     for cp in journal.checkpoints.values():
         heads.update(cp.heads)
@@ -103,8 +103,8 @@ def checkpoint(root):
     known = folded_heads(journal)
     changed = {}
     for chain_id, chain in journal.chains.items():
-        if known.get(chain_id) != [chain.length, chain.head]:
-            changed[chain_id] = [chain.length, chain.head]
+        if known.get(chain_id) != (chain.length, chain.head):
+            changed[chain_id] = (chain.length, chain.head)
     last = journal.checkpoints.maxKey() if len(journal.checkpoints) else 0
     prev = journal.checkpoints[last].hash if last else GENESIS
     cp = Checkpoint(last + 1, clock.iso(clock.now()), changed, prev)
@@ -119,7 +119,8 @@ def export_checkpoints(root):
         'format': 'archive-journal-checkpoints/1',
         'exported_at': clock.iso(clock.now()),
         'checkpoints': [
-            dict(number=cp.number, at=cp.at, prev=cp.prev, hash=cp.hash, heads=cp.heads)
+            dict(number=cp.number, at=cp.at, prev=cp.prev, hash=cp.hash,
+                 heads={k: list(v) for k, v in cp.heads.items()})
             for cp in journal.checkpoints.values()
         ],
     }

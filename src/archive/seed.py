@@ -73,9 +73,11 @@ def seed_demo(root, settings):
         for unit_code, name in units:
             directory.add_unit(root, bodies[code], {'code': unit_code, 'name': name}, 'seed')
     directory.close_body(root, bodies['000.01.00.H01'], dt.date(2025, 6, 30), '000.01.10.H01', 'seed')
+    shared_hash = None   # one argon2 hash of the demo password serves every demo user
     for spec in USERS:
         spec = {'body_code': HOST, 'password': settings.demo_password, **spec}
-        directory.add_user(root, spec, settings, 'seed')
+        user = directory.add_user(root, spec, settings, 'seed', password_hash=shared_hash)
+        shared_hash = user.password_hash
     now = clock.now()
     samples = [
         dict(direction='incoming', organ_id='000.00.02.H01', sender='Ban Tổ chức Thành ủy',

@@ -37,6 +37,7 @@ class ArchiveSettings:
     demo_seed: bool = False
     demo_password: str = 'demo1234'
     login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
     login_lockout_seconds: int = 900
     workflows_dir: str = ''
     schemas_dir: str = ''
@@ -63,6 +64,7 @@ def load(settings):
         demo_seed=_bool(settings.get('archive.demo_seed', 'false')),
         demo_password=settings.get('archive.demo_password', 'demo1234'),
         login_max_failures=int(settings.get('archive.login_max_failures', 5)),
+        login_max_failures_per_address=int(settings.get('archive.login_max_failures_per_address', 20)),
         login_lockout_seconds=int(settings.get('archive.login_lockout_seconds', 900)),
         workflows_dir=settings.get('archive.workflows_dir', ''),
         schemas_dir=settings.get('archive.schemas_dir', ''),

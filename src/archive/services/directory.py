@@ -49,7 +49,8 @@ def close_body(root, body, on, successor_code, actor):
                  successor=successor_code)
 
 
-def add_user(root, cstruct, settings, actor):
+def add_user(root, cstruct, settings, actor, password_hash=None):
+    """Add a user; ``password_hash`` reuses a hash already made of the same password (demo seed)."""
     appstruct = user_schema(settings).deserialize(cstruct)
     users, bodies = root['users'], root['bodies']
     login = appstruct['login']
@@ -68,7 +69,10 @@ def add_user(root, cstruct, settings, actor):
         raise problems
     user = User(login, appstruct['full_name'], body.code, appstruct['roles'],
                 unit_code=appstruct.get('unit_code'), position=appstruct.get('position') or '')
-    user.set_password(appstruct['password'])
+    if password_hash is not None:
+        user.password_hash = password_hash   # the caller made it from this very password
+    else:
+        user.set_password(appstruct['password'])
     users.add(login, user)
     audit.append(root, f'user:{login}', 'user_created', actor, body=body.code,
                  unit=user.unit_code, roles=list(user.roles))

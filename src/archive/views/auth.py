@@ -18,9 +18,11 @@ def _keys(login, addr):
 
 
 def locked_out(root, login, addr, settings, now):
-    for key in _keys(login, addr):
+    """Too many failures for this account, or (a higher bar: offices share addresses) this address."""
+    limits = (settings.login_max_failures, settings.login_max_failures_per_address)
+    for key, limit in zip(_keys(login, addr), limits):
         count, first = root.login_failures.get(key, (0, 0.0))
-        if count >= settings.login_max_failures and now - first < settings.login_lockout_seconds:
+        if count >= limit and now - first < settings.login_lockout_seconds:
             return True
     return False
 

@@ -1,0 +1,356 @@
+"""schemas/openapi.yaml describes the API the app really serves.
+
+One test walks the app's routes and views and compares them with the spec's paths and
+methods, both ways. The others make real calls with WebTest and validate each request and
+its response against the spec with openapi-core (strictly: properties the spec does not name
+are errors, so a field added to the API without the spec fails here).
+"""
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from openapi_core import Config, OpenAPI
+from openapi_core.datatypes import RequestParameters
+from openapi_core.validation.request.exceptions import SecurityValidationError
+from pyramid.interfaces import IRoutesMapper
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from archive.services import directory
+
+from ..conftest import HOST_CODE, open_root
+from ..helpers import incoming, multipart, pdf
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / 'schemas' / 'openapi.yaml'
+HTTP_METHODS = {'get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'}
+ANY_METHOD = '*'
+DOCS = f'/api/v1/bodies/{HOST_CODE}/documents'
+OTHER_BODY = '000.00.02.H01'     # Ban Tổ chức Thành ủy, where other_clerk works
+
+
+# -- openapi-core adapters for WebTest (webob) requests and responses -------------------------
+
+class WebObOpenAPIRequest:
+    """``openapi_core.protocols.Request`` for the webob request WebTest sent."""
+
+    def __init__(self, request):
+        self.host_url = request.host_url
+        self.path = request.path
+        self.method = request.method.lower()
+        self.body = request.body or None
+        # with its parameters (the multipart boundary) and their case, as sent
+        self.content_type = request.headers.get('Content-Type', 'application/octet-stream')
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(list(request.GET.items())),
+            header=Headers(list(request.headers.items())),
+            cookie=ImmutableMultiDict(list(request.cookies.items())),
+        )
+
+
+class WebObOpenAPIResponse:
+    """``openapi_core.protocols.Response`` for a WebTest response."""
+
+    def __init__(self, response):
+        self.data = response.body
+        self.status_code = response.status_int
+        self.content_type = response.headers.get('Content-Type', '')
+        self.headers = Headers(list(response.headers.items()))
+
+
+def _explain(errors):
+    lines = []
+    for error in errors:
+        lines.append(f'{type(error).__name__}: {error}')
+        cause = error.__cause__
+        while cause is not None:
+            for schema_error in getattr(cause, 'schema_errors', ()):
+                where = '/'.join(str(p) for p in schema_error.absolute_path) or '(top)'
+                lines.append(f'    at {where}: {schema_error.message}')
+            if not getattr(cause, 'schema_errors', None):
+                lines.append(f'    {type(cause).__name__}: {cause}')
+            cause = cause.__cause__
+    return '\n'.join(lines)
+
+
+def conforms(spec, res, check_request=True):
+    """Fail unless the request WebTest sent and the response it got conform to the spec."""
+    request = WebObOpenAPIRequest(res.request)
+    if check_request:
+        result = spec.unmarshal_request(request)
+        assert not result.errors, (f'request {request.method.upper()} {request.path} does not '
+                                   f'conform:\n{_explain(result.errors)}')
+    result = spec.unmarshal_response(request, WebObOpenAPIResponse(res))
+    assert not result.errors, (f'response {res.status} to {request.method.upper()} {request.path} '
+                               f'does not conform:\n{_explain(result.errors)}')
+    return res
+
+
+def csrf(client):
+    return {'X-CSRF-Token': client.csrf}
+
+
+def create_json(spec, client, values=None, status=201):
+    res = client.post_json(DOCS, values or incoming(), headers=csrf(client), status=status)
+    return conforms(spec, res).json
+
+
+def doc_url(doc, tail=''):
+    return f"{DOCS}/{doc['id']}{tail}"
+
+
+def bearer_token(app, login):
+    """A real API token, made as ``archive-tokens create`` makes it."""
+    conn, root = open_root(app)
+    try:
+        token, _token_id = directory.create_token(root, root['users'][login], 'openapi test', 'test')
+        conn.transaction_manager.commit()
+    finally:
+        conn.close()
+    return token
+
+
+def pattern_of(route_pattern):
+    """A Pyramid pattern as an OpenAPI path: ``{n:\\d+}`` -> ``{n}``."""
+    return re.sub(r'\{(\w+)(?::[^}]*)?\}', r'{\1}', route_pattern)
+
+
+def app_operations(app):
+    """``{path: {methods}}`` of the API routes and /healthz, from the app's own registry.
+
+    A view without a request method answers every method (``ANY_METHOD``); HEAD comes with
+    GET by itself in Pyramid and is not listed.
+    """
+    routes = {route.name: pattern_of(route.pattern)
+              for route in app.registry.getUtility(IRoutesMapper).get_routes()
+              if route.pattern.startswith('/api/v1') or route.pattern == '/healthz'}
+    operations = {path: set() for path in routes.values()}
+    for item in app.registry.introspector.get_category('views'):
+        view = item['introspectable']
+        if view['route_name'] not in routes:
+            continue
+        methods = view['request_methods']
+        if methods is None:
+            methods = {ANY_METHOD}
+        elif isinstance(methods, str):
+            methods = {methods.lower()}
+        else:
+            methods = {m.lower() for m in methods}
+        if 'get' in methods:
+            methods.discard('head')
+        operations[routes[view['route_name']]] |= methods
+    return operations
+
+
+def spec_operations():
+    with open(SPEC_PATH, encoding='utf-8') as f:
+        paths = yaml.safe_load(f)['paths']
+    return {path: {m for m in item if m in HTTP_METHODS} for path, item in paths.items()}
+
+
+@pytest.fixture(scope='module')
+def spec():
+    """The spec, checked as OpenAPI 3.0.3 on loading; undocumented properties are errors."""
+    return OpenAPI.from_file_path(str(SPEC_PATH),
+                                  config=Config(additional_properties_default_policy='forbid'))
+
+
+@pytest.fixture
+def doc(spec, clerk):
+    """A document the office's clerk registered by JSON."""
+    return create_json(spec, clerk)
+
+
+# -- the spec and the routes ------------------------------------------------------------------
+
+def test_spec_names_every_route_and_method_and_no_other(app):
+    in_app, in_spec = app_operations(app), spec_operations()
+    assert any(p.startswith('/api/v1/') for p in in_app) and '/healthz' in in_app
+    problems = []
+    for path, methods in sorted(in_app.items()):
+        if path not in in_spec:
+            problems.append(f'route {path} is not in openapi.yaml')
+            continue
+        if ANY_METHOD in methods:
+            if 'get' not in in_spec[path]:
+                problems.append(f'GET {path} is not in openapi.yaml (its view answers any method)')
+            continue
+        for method in sorted(methods - in_spec[path]):
+            problems.append(f'{method.upper()} {path} is not in openapi.yaml')
+        for method in sorted(in_spec[path] - methods):
+            problems.append(f'openapi.yaml names {method.upper()} {path}, which the app does not serve')
+    for path in sorted(set(in_spec) - set(in_app)):
+        problems.append(f'openapi.yaml names {path}, which is not a route of the app')
+    assert not problems, '\n'.join(problems)
+
+
+# -- system and who am I ----------------------------------------------------------------------
+
+def test_healthz(spec, anon):
+    res = conforms(spec, anon.get('/healthz'))
+    assert res.json['status'] == 'ok'
+
+
+def test_me(spec, clerk):
+    res = conforms(spec, clerk.get('/api/v1/me'))
+    assert res.json['login'] == 'vanthu' and res.json['roles'] == ['clerk']
+
+
+def test_bearer_token_reads_and_writes_without_csrf(spec, app, anon):
+    auth = {'Authorization': 'Bearer ' + bearer_token(app, 'vanthu')}
+    assert conforms(spec, anon.get('/api/v1/me', headers=auth)).json['login'] == 'vanthu'
+    res = conforms(spec, anon.post_json(DOCS, incoming(), headers=auth, status=201))
+    assert res.json['created_by'] == 'vanthu'
+
+
+def test_anonymous_gets_401(spec, anon):
+    res = anon.get('/api/v1/me', status=401)
+    with pytest.raises(SecurityValidationError):
+        spec.validate_request(WebObOpenAPIRequest(res.request))   # the spec asks for a login
+    conforms(spec, res, check_request=False)
+    assert res.json['error'] == 'unauthenticated'
+
+
+# -- documents --------------------------------------------------------------------------------
+
+def test_create_document_by_json(spec, clerk):
+    doc = create_json(spec, clerk, incoming(receivers=['Thường trực Thành ủy', 'Lưu VT'], pages=3))
+    assert doc['number_symbol'] == '917-TTr/BTCTU' and doc['symbol_form'] == 'party'
+    assert doc['receivers'] == ['Thường trực Thành ủy', 'Lưu VT'] and doc['files'] == []
+    assert doc['revision'] == 1
+
+
+def test_create_document_by_multipart_with_pdf(spec, clerk):
+    params, files = multipart(incoming(), main=('to-trinh.pdf', pdf('Main')),
+                              attachments=[('phu-luc.pdf', pdf('Annex'))])
+    res = conforms(spec, clerk.post(DOCS, params, upload_files=files, headers=csrf(clerk), status=201))
+    assert res.location.endswith(doc_url(res.json))
+    assert [(f['role'], f['media_type']) for f in res.json['files']] == [
+        ('main', 'application/pdf'), ('attachment', 'application/pdf')]
+
+
+def test_times_sent_in_another_zone_come_back_in_vietnam_time(spec, clerk):
+    doc = create_json(spec, clerk, incoming(received_at='2026-11-24T02:30:00Z'))
+    assert doc['received_at'] == '2026-11-24T09:30:00+07:00'
+
+
+def test_read_document(spec, clerk, doc):
+    res = conforms(spec, clerk.get(doc_url(doc)))
+    assert res.json['id'] == doc['id'] and res.json['body'] == HOST_CODE
+
+
+def test_list_documents(spec, clerk, doc):
+    res = conforms(spec, clerk.get(DOCS, params={'start': 0, 'limit': 2}))
+    page = res.json
+    assert page['limit'] == 2 and len(page['items']) == 2 and page['more'] is True
+
+
+def test_patch_document(spec, clerk, doc):
+    res = conforms(spec, clerk.patch_json(doc_url(doc), {'urgency': 'khan', 'notes': None},
+                                          headers=csrf(clerk)))
+    assert res.json['changed'] == ['urgency'] and res.json['revision'] == 2
+
+
+def test_patch_that_downgrades_a_secret_document_is_a_conflict(spec, clerk):
+    secret = create_json(spec, clerk, incoming(classification='mat'))
+    res = conforms(spec, clerk.patch_json(doc_url(secret), {'classification': 'thuong'},
+                                          headers=csrf(clerk), status=409))
+    assert res.json['error'] == 'classification_downgrade'
+
+
+def test_add_attachment(spec, clerk, doc):
+    _params, files = multipart({}, attachments=[('phu-luc.pdf', pdf('Annex'))])
+    res = conforms(spec, clerk.post(doc_url(doc, '/files'), upload_files=files,
+                                    headers=csrf(clerk), status=201))
+    assert [f['filename'] for f in res.json['files']] == ['phu-luc.pdf']
+
+
+def test_revisions_and_one_revision(spec, clerk, doc):
+    clerk.patch_json(doc_url(doc), {'abstract': 'Trích yếu đã sửa'}, headers=csrf(clerk))
+    items = conforms(spec, clerk.get(doc_url(doc, '/revisions'))).json['items']
+    assert [r['number'] for r in items] == [1, 2] and items[1]['changed'] == ['abstract']
+    one = conforms(spec, clerk.get(doc_url(doc, '/revisions/1'))).json
+    assert one['values']['abstract'] == doc['abstract']
+
+
+def test_history(spec, clerk, doc):
+    items = conforms(spec, clerk.get(doc_url(doc, '/history'))).json['items']
+    assert [e['action'] for e in items] == ['created'] and items[0]['actor'] == 'vanthu'
+
+
+def test_download_file(spec, clerk):
+    params, files = multipart(incoming(), main=('to-trinh.pdf', pdf('Main')))
+    doc = clerk.post(DOCS, params, upload_files=files, headers=csrf(clerk), status=201).json
+    name = doc['files'][0]['name']
+    res = conforms(spec, clerk.get(doc_url(doc, f'/files/{name}')))
+    assert res.content_type == 'application/pdf' and res.body == pdf('Main')
+
+
+# -- directory --------------------------------------------------------------------------------
+
+def test_list_bodies(spec, clerk):
+    items = conforms(spec, clerk.get('/api/v1/bodies')).json['items']
+    assert HOST_CODE in [b['code'] for b in items]
+    assert {b['open'] for b in items} == {True, False}       # a closed body is listed too
+
+
+def test_get_body(spec, clerk):
+    body = conforms(spec, clerk.get(f'/api/v1/bodies/{HOST_CODE}')).json
+    assert [u['code'] for u in body['units']] == ['HCLT', 'TH']
+
+
+def test_admin_creates_body_unit_and_user(spec, admin):
+    headers = csrf(admin)
+    body = conforms(spec, admin.post_json('/api/v1/bodies', {
+        'code': '000.00.06.H01', 'name': 'Ban Nội chính Thành ủy', 'symbol': 'BNCTU',
+        'parent_code': '000.00.00.H01'}, headers=headers, status=201)).json
+    assert body['kind'] == 'party' and body['route'] == 'hosted' and body['units'] == []
+    unit = conforms(spec, admin.post_json('/api/v1/bodies/000.00.06.H01/units', {
+        'code': 'TH', 'name': 'Phòng Tổng hợp'}, headers=headers, status=201)).json
+    assert unit == {'code': 'TH', 'name': 'Phòng Tổng hợp'}
+    user = conforms(spec, admin.post_json('/api/v1/users', {
+        'login': 'vanthu.bnc', 'full_name': 'Vũ Thị Văn Thư', 'body_code': '000.00.06.H01',
+        'unit_code': 'TH', 'roles': ['clerk'], 'password': 'mat-khau-dai'},
+        headers=headers, status=201)).json
+    assert user['active'] is True and user['position'] is None
+
+
+def test_list_users(spec, admin):
+    items = conforms(spec, admin.get('/api/v1/users')).json['items']
+    assert 'vanthu.btc' in [u['login'] for u in items]
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+def test_invalid_input_is_400_with_field_errors(spec, clerk):
+    bad = incoming(organ_id='H01', issued_date='20/11/2026', received_at='2026-11-24T09:30:00',
+                   abstract=None)
+    res = conforms(spec, clerk.post_json(DOCS, bad, headers=csrf(clerk), status=400),
+                   check_request=False)       # the spec itself refuses this input
+    assert res.json['error'] == 'invalid_input'
+    assert {(e['field'], e['code']) for e in res.json['errors']} == {
+        ('organ_id', 'organ_id_malformed'), ('issued_date', 'date_invalid'),
+        ('received_at', 'datetime_without_zone'), ('abstract', 'required')}
+
+
+def test_cookie_call_without_csrf_token_is_400(spec, clerk):
+    res = conforms(spec, clerk.post_json(DOCS, incoming(), status=400))
+    assert res.json['error'] == 'csrf_invalid'
+
+
+def test_other_body_clerk_gets_403_on_the_office_document(spec, other_clerk, doc):
+    res = conforms(spec, other_clerk.get(doc_url(doc), status=403))
+    assert res.json['error'] == 'forbidden'
+
+
+def test_clerk_without_admin_role_gets_403_on_users(spec, clerk):
+    assert conforms(spec, clerk.get('/api/v1/users', status=403)).json['error'] == 'forbidden'
+
+
+def test_unknown_document_is_404(spec, clerk):
+    res = conforms(spec, clerk.get(f'{DOCS}/{"0" * 32}', status=404))
+    assert res.json['error'] == 'not_found'
+
+
+def test_unknown_revision_is_404(spec, clerk, doc):
+    res = conforms(spec, clerk.get(doc_url(doc, '/revisions/9'), status=404))
+    assert res.json['error'] == 'not_found'
