@@ -116,6 +116,7 @@ def test_body_page_vietnamese_and_english(clerk):
         'Đến/đi', 'Số và ký hiệu', 'Ngày', 'Loại văn bản', 'Trích yếu nội dung', 'Độ khẩn',
         'Cơ quan ban hành / nơi gửi']
     assert 'Văn bản đến' in texts(soup, 'main table.documents td')
+    assert_all_in(['Cấp trên', 'Đơn vị trực thuộc'], texts(soup, 'main p span'))
 
     soup = page(clerk.get(f'/bodies/{HOST_CODE}/?_LOCALE_=en'))
     assert lang(soup) == 'en'
@@ -128,7 +129,7 @@ def test_body_page_vietnamese_and_english(clerk):
         'Issuing body / sender']
     cells = texts(soup, 'main table.documents td')
     assert 'Incoming document' in cells and 'Văn bản đến' not in cells
-    assert 'Subordinate units:' in text(soup.select_one('main'))
+    assert_all_in(['Parent body', 'Subordinate units'], texts(soup, 'main p span'))
 
 
 # --- the new-document form --------------------------------------------------------------------

@@ -28,7 +28,8 @@ def main(argv=None):
     for s in (add, unit, close):
         s.add_argument('--dry-run', action='store_true')
     args = p.parse_args(argv)
-    with opened(args.config_uri) as (root, registry):
+    with opened(args.config_uri) as session:
+        root, registry = session
         bodies = root['bodies']
         if args.command == 'list':
             for depth, b in bodies.tree():
@@ -36,7 +37,7 @@ def main(argv=None):
                 units = ', '.join(u.code for u in b.units.values())
                 print(f"{'  ' * depth}{b.code}  {b.symbol:<8} {b.name}{state}" + (f'  ({units})' if units else ''))
             return
-        with writing(args.dry_run):
+        with writing(session, args.dry_run):
             if args.command == 'add':
                 b = directory.add_body(root, dict(code=args.code, name=args.name, symbol=args.symbol,
                                                   parent_code=args.parent, kind=args.kind, route=args.route,

@@ -27,9 +27,21 @@ def fail(message, code=EXIT_INPUT):
     raise SystemExit(code)
 
 
+class Session:
+    """What a script works with: the root, the registry, and its own transaction manager."""
+
+    def __init__(self, root, registry, tm):
+        self.root = root
+        self.registry = registry
+        self.tm = tm
+
+    def __iter__(self):
+        return iter((self.root, self.registry))
+
+
 @contextlib.contextmanager
 def opened(config_uri):
-    """Bootstrap the app; yield (root, registry); close everything after."""
+    """Bootstrap the app; yield a ``Session`` (unpacks to root, registry); close everything after."""
     setup_logging(config_uri)
     try:
         env = bootstrap(config_uri)
@@ -40,32 +52,35 @@ def opened(config_uri):
              'Stop it, or use ZEO (zodbconn.uri = zeo://...) to run commands beside the server.',
              EXIT_LOCKED)
     registry = env['registry']
+    db = registry._zodb_databases['']
+    tm = transaction.TransactionManager()
+    conn = db.open(transaction_manager=tm)
     try:
-        from pyramid_zodbconn import get_connection
-        conn = get_connection(env['request'])
-        yield conn.root()[root_key(registry)], registry
+        yield Session(conn.root()[root_key(registry)], registry, tm)
     finally:
+        tm.abort()
+        conn.close()
         env['closer']()
-        registry._zodb_databases[''].close()
+        db.close()
 
 
 @contextlib.contextmanager
-def writing(dry_run=False):
+def writing(session, dry_run=False):
     """Commit what the block wrote, or abort it on --dry-run or on error; report input errors plainly."""
     try:
         yield
     except colander.Invalid as exc:
-        transaction.abort()
+        session.tm.abort()
         lines = [f"  {e['field'] or '-'}: {e['message']} [{e['code']}]" for e in field_errors(exc, _interpolate)]
         fail('Dữ liệu không hợp lệ / invalid input:\n' + '\n'.join(lines))
     except Conflict as exc:
-        transaction.abort()
+        session.tm.abort()
         fail(f'{exc.message} [{exc.code}]')
     if dry_run:
-        transaction.abort()
+        session.tm.abort()
         print('(--dry-run: không ghi gì / nothing written)')
     else:
-        transaction.commit()
+        session.tm.commit()
 
 
 def _interpolate(msg):

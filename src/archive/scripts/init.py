@@ -9,8 +9,9 @@ def main(argv=None):
     p.add_argument('--demo', action='store_true', help='seed the demo bodies and users if the database is empty')
     p.add_argument('--dry-run', action='store_true')
     args = p.parse_args(argv)
-    with opened(args.config_uri) as (root, registry):
-        with writing(args.dry_run):
+    with opened(args.config_uri) as session:
+        root, registry = session
+        with writing(session, args.dry_run):
             steps = evolve.evolve(root, dry_run=args.dry_run)
             for name in steps:
                 print(f'evolve: {name}')

@@ -14,9 +14,10 @@ def main(argv=None):
     ver = sub.add_parser('verify', help='verify every chain and the checkpoints')
     ver.add_argument('--checkpoints', help='an exported checkpoint file to verify against')
     args = p.parse_args(argv)
-    with opened(args.config_uri) as (root, registry):
+    with opened(args.config_uri) as session:
+        root, registry = session
         if args.command == 'checkpoint':
-            with writing():
+            with writing(session):
                 cp = audit.checkpoint(root)
             print(f'checkpoint {cp.number}: {len(cp.heads)} chains changed, hash {cp.hash}')
         elif args.command == 'export':

@@ -15,7 +15,8 @@ def main(argv=None):
     revoke.add_argument('login')
     revoke.add_argument('token_id', help='the id shown by create/list (first 12 hex digits)')
     args = p.parse_args(argv)
-    with opened(args.config_uri) as (root, registry):
+    with opened(args.config_uri) as session:
+        root, registry = session
         user = root['users'].get(args.login)
         if user is None:
             fail(f'Không có người dùng "{args.login}" / no such user')
@@ -23,7 +24,7 @@ def main(argv=None):
             for digest, info in user.tokens.items():
                 print(f"{digest[:12]}  {info['created_at']}  {info['label']}")
             return
-        with writing():
+        with writing(session):
             if args.command == 'create':
                 token, token_id = directory.create_token(root, user, args.label, 'cli')
             else:

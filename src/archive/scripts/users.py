@@ -38,14 +38,15 @@ def main(argv=None):
     for s in (add, pw):
         s.add_argument('--dry-run', action='store_true')
     args = p.parse_args(argv)
-    with opened(args.config_uri) as (root, registry):
+    with opened(args.config_uri) as session:
+        root, registry = session
         users = root['users']
         if args.command == 'list':
             for u in sorted(users.values(), key=lambda u: (u.body_code, u.login)):
                 print(f"{u.login:<16} {u.body_code}  {u.unit_code or '-':<6} {','.join(u.roles):<20} {u.full_name}")
             return
         password = _password(args.password_file)
-        with writing(args.dry_run):
+        with writing(session, args.dry_run):
             if args.command == 'add':
                 directory.add_user(root, dict(login=args.login, full_name=args.name, body_code=args.body,
                                               unit_code=args.unit, position=args.position, roles=args.role,

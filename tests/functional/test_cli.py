@@ -1,0 +1,174 @@
+"""Console scripts against a real FileStorage: init, bodies, users, tokens, journal; a locked
+FileStorage is named plainly; bad input gets the same error codes as the API."""
+import os
+import subprocess
+import sys
+
+import pytest
+import transaction
+
+from archive import audit
+
+from ..conftest import HERE, client, close_app, make_app, open_root
+from ..helpers import incoming
+
+BIN = os.path.dirname(sys.executable)
+
+INI = """[app:main]
+use = egg:party-archive
+zodbconn.uri = file://{var}/Data.fs?blobstorage_dir={var}/blobs
+archive.secret = cli-test-secret-{pad}
+archive.demo_seed = false
+archive.demo_password = demo1234
+archive.workflows_dir = {here}/workflows
+archive.schemas_dir = {here}/schemas
+
+[loggers]
+keys = root
+[handlers]
+keys = console
+[formatters]
+keys = generic
+[logger_root]
+level = WARNING
+handlers = console
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+level = NOTSET
+formatter = generic
+[formatter_generic]
+format = %(levelname)s %(message)s
+"""
+
+
+@pytest.fixture
+def ini(tmp_path):
+    path = tmp_path / 'test.ini'
+    path.write_text(INI.format(var=tmp_path, here=HERE, pad='x' * 40))
+    return str(path)
+
+
+def run(script, *args, stdin=None):
+    return subprocess.run([os.path.join(BIN, script), *args], input=stdin, capture_output=True,
+                          text=True, timeout=120)
+
+
+def settings_of(ini_path):
+    from pyramid.paster import get_appsettings
+    return dict(get_appsettings(ini_path))
+
+
+def test_init_bodies_users_and_tokens(ini):
+    out = run('archive-init', ini, '--demo')
+    assert out.returncode == 0, out.stderr
+    assert 'dữ liệu mẫu' in out.stdout
+    tree = run('archive-bodies', ini, 'list').stdout
+    assert '000.00.01.H01  VPTU     Văn phòng Thành ủy' in tree
+    assert 'đóng 2025-06-30; kế thừa 000.01.10.H01' in tree
+    add = run('archive-bodies', ini, 'add', '--code', '000.03.00.H01', '--name', 'Huyện ủy Sóc Sơn',
+              '--symbol', 'HUSS', '--parent', '000.00.00.H01')
+    assert add.returncode == 0, add.stderr
+    unit = run('archive-bodies', ini, 'add-unit', '000.03.00.H01', '--code', 'VP', '--name', 'Văn phòng')
+    assert unit.returncode == 0, unit.stderr
+    user = run('archive-users', ini, 'add', 'vanthu.ss', '--name', 'Văn thư Sóc Sơn', '--body', '000.03.00.H01',
+               '--unit', 'VP', '--role', 'clerk', '--password-file', '-', stdin='mat-khau-dai\n')
+    assert user.returncode == 0, user.stderr
+    token = run('archive-tokens', ini, 'create', 'vanthu.ss', '--label', 'scanner')
+    assert token.returncode == 0, token.stderr
+    token_id, secret = [line.split()[-1] for line in token.stdout.strip().splitlines()]
+
+    app = make_app(settings_of(ini))
+    try:
+        c = client(app)
+        headers = {'Authorization': f'Bearer {secret}'}
+        assert c.get('/api/v1/me', headers=headers).json['body_code'] == '000.03.00.H01'
+        c.post_json('/api/v1/bodies/000.03.00.H01/documents', incoming(), headers=headers, status=201)
+        c.login('vanthu.ss', 'mat-khau-dai')
+    finally:
+        close_app(app)
+    revoke = run('archive-tokens', ini, 'revoke', 'vanthu.ss', token_id)
+    assert revoke.returncode == 0, revoke.stderr
+    app = make_app(settings_of(ini))
+    try:
+        client(app).get('/api/v1/me', headers={'Authorization': f'Bearer {secret}'}, status=401)
+    finally:
+        close_app(app)
+
+
+def test_bad_input_is_named_and_nothing_written(ini):
+    run('archive-init', ini, '--demo')
+    bad = run('archive-bodies', ini, 'add', '--code', '12.34', '--name', 'X', '--symbol', 'X')
+    assert bad.returncode == 2
+    assert 'organ_id_malformed' in bad.stderr and 'code' in bad.stderr
+    dup = run('archive-bodies', ini, 'add', '--code', '000.00.01.H01', '--name', 'X', '--symbol', 'X')
+    assert dup.returncode == 2 and 'code_duplicate' in dup.stderr
+    short = run('archive-users', ini, 'add', 'x.y', '--name', 'X', '--body', '000.00.01.H01',
+                '--role', 'wizard', '--password-file', '-', stdin='short\n')
+    assert short.returncode == 2
+    assert 'role_unknown' in short.stderr and 'password_short' in short.stderr
+    dry = run('archive-bodies', ini, 'add', '--code', '000.09.00.H01', '--name', 'Thử', '--symbol', 'T',
+              '--dry-run')
+    assert dry.returncode == 0 and 'dry-run' in dry.stdout
+    assert '000.09.00.H01' not in run('archive-bodies', ini, 'list').stdout
+
+
+def test_locked_filestorage_is_said_plainly(ini):
+    run('archive-init', ini)
+    app = make_app(settings_of(ini))       # the "server" holds the FileStorage
+    try:
+        out = run('archive-bodies', ini, 'list')
+    finally:
+        close_app(app)
+    assert out.returncode == 3
+    assert 'đang bị khóa' in out.stderr and 'locked' in out.stderr
+    assert 'Traceback' not in out.stderr
+
+
+def test_journal_verify_names_the_first_broken_entry(ini, tmp_path):
+    run('archive-init', ini, '--demo')
+    assert run('archive-journal', ini, 'verify').returncode == 0
+    cp = run('archive-journal', ini, 'checkpoint')
+    assert cp.returncode == 0 and 'checkpoint 1' in cp.stdout
+    export = tmp_path / 'checkpoints.json'
+    assert run('archive-journal', ini, 'export', str(export)).returncode == 0
+    app = make_app(settings_of(ini))
+    try:
+        conn, root = open_root(app)
+        chain_id = next(c for c in root.journal.chains.keys() if c.startswith('doc:'))
+        chain = root.journal.chains[chain_id]
+        at, actor, action, details, prev, digest = chain.entries[1]
+        chain.entries[1] = (at, 'mallory', action, details, prev, digest)
+        conn.transaction_manager.commit()
+        conn.close()
+    finally:
+        close_app(app)
+    out = run('archive-journal', ini, 'verify', '--checkpoints', str(export))
+    assert out.returncode == 1
+    assert f'first: chain {chain_id}: entry 1 was altered (hash mismatch)' in out.stdout
+    garbage = tmp_path / 'garbage.json'
+    garbage.write_text('{"not": "a checkpoint"}')
+    bad = run('archive-journal', ini, 'verify', '--checkpoints', str(garbage))
+    assert bad.returncode == 2 and 'checkpoint' in bad.stderr
+
+
+def test_evolve_steps_run_once_and_are_recorded(ini, monkeypatch):
+    from archive import evolve
+    run('archive-init', ini, '--demo')
+    calls = []
+
+    def step(root):
+        calls.append(len(root['bodies']))
+        root['bodies']['000.00.01.H01'].symbol = 'VPTU-evolved'
+    monkeypatch.setattr(evolve, 'STEPS', evolve.STEPS + [('test-rename-symbol', step)])
+    for _ in range(2):
+        app = make_app(settings_of(ini))
+        try:
+            conn, root = open_root(app)
+            assert 'test-rename-symbol' in root.evolved
+            assert root['bodies']['000.00.01.H01'].symbol == 'VPTU-evolved'
+            conn.close()
+        finally:
+            close_app(app)
+    assert calls == [10]
+    transaction.abort()
