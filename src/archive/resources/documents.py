@@ -58,6 +58,7 @@ class Document(Persistent):
     direction = 'incoming'
     classification = 'thuong'
     urgency = 'normal'
+    state = None                      # processing status (repoze.workflow's state_attr)
 
     def __init__(self, body_code, created_by):
         self.body_code = body_code

@@ -49,3 +49,18 @@ ROUTES = {
     'email': _('route_email', default='Thư điện tử công vụ'),
     'axis': _('route_axis', default='Trục liên thông văn bản quốc gia'),
 }
+
+# The processing status shown before the workflow issue drives it from workflows/*.zcml.
+INITIAL_STATES = {'incoming': 'arrived', 'outgoing': 'draft'}
+STATES = {
+    'arrived': _('state_arrived', default='Đã đến'),
+    'draft': _('state_draft', default='Dự thảo'),
+}
+
+# Journal actions as the history page names them.
+ACTIONS = {
+    'created': _('action_created', default='Tạo mới'),
+    'changed': _('action_changed', default='Sửa đổi'),
+    'file_downloaded': _('action_file_downloaded', default='Tải tệp'),
+    'refused_at_entry': _('action_refused_at_entry', default='Từ chối tiếp nhận'),
+}

@@ -10,7 +10,7 @@ from ..i18n import _
 from ..resources.documents import Document
 from ..resources.files import ATTACHMENT, MAIN, ingest
 from ..schemas.document import TOP_SECRET_CODE, document_schema
-from ..schemas.vocab import REFUSED_CLASSIFICATIONS
+from ..schemas.vocab import INITIAL_STATES, REFUSED_CLASSIFICATIONS
 
 
 class Upload:
@@ -111,6 +111,7 @@ def create(root, body, cstruct, uploads, settings, actor):
     doc = Document(body.code, actor)
     name = documents.new_name()
     changed = doc.apply(appstruct, settings.document_types)
+    doc.state = INITIAL_STATES[doc.direction]
     for f in files:
         doc.add_file(f)
     documents.add(name, doc)
@@ -164,6 +165,7 @@ def as_json(doc, request=None):
         'id': doc.__name__,
         'body': doc.body_code,
         **values,
+        'status': doc.state,
         'number': parsed.number if parsed else None,
         'type_abbr': parsed.type_abbr if parsed else None,
         'issuer_symbol': parsed.issuer if parsed else None,

@@ -29,6 +29,8 @@ class PageHelpers:
     directions = vocab.DIRECTIONS
     kinds = vocab.BODY_KINDS
     routes = vocab.ROUTES
+    states = vocab.STATES
+    actions = vocab.ACTIONS
 
     def __init__(self, request):
         self.request = request
@@ -37,6 +39,23 @@ class PageHelpers:
     def label(self, table, key):
         value = table.get(key)
         return self.t(value) if value is not None else (key or '')
+
+    def doc_type(self, abbr):
+        name = self.request.registry.archive_settings.document_types.get(abbr)
+        return f'{name} ({abbr})' if name else (abbr or '')
+
+    def field_title(self, name):
+        from ..schemas.document import DocumentSchema
+        node = DocumentSchema().get(name)
+        return self.t(node.title) if node is not None else name
+
+
+def security_headers(event):
+    """Every response: no sniffing, no framing, no referrer leaving the site."""
+    headers = event.response.headers
+    headers.setdefault('X-Content-Type-Options', 'nosniff')
+    headers.setdefault('X-Frame-Options', 'DENY')
+    headers.setdefault('Referrer-Policy', 'same-origin')
 
 
 def includeme(config):
@@ -48,4 +67,5 @@ def includeme(config):
     config.add_static_view('static-deform', 'deform:static', cache_max_age=3600)
     config.add_request_method(api_request, 'is_api', reify=True)
     config.add_request_method(PageHelpers, 'h', reify=True)
+    config.add_subscriber(security_headers, 'pyramid.events.NewResponse')
     config.add_route('healthz', '/healthz', factory=lambda request: object())
