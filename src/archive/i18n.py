@@ -1,4 +1,4 @@
-"""Translation strings of the 'archive' domain.
+"""Translation strings of the 'archive' domain, and the choice of language.
 
 Message ids are stable codes; the default text is Vietnamese, the language of the
 product. Other languages (English first) come from ``locale/<lang>/LC_MESSAGES``.
@@ -8,7 +8,31 @@ from pyramid.i18n import TranslationStringFactory
 _ = TranslationStringFactory('archive')
 
 LOCALES = ('vi', 'en')
+DEFAULT = 'vi'
+COOKIE = '_LOCALE_'
+
+
+def negotiate(request):
+    """``?_LOCALE_=en`` chooses and is remembered in a cookie; anything unsupported is Vietnamese."""
+    asked = request.params.get(COOKIE)
+    if asked in LOCALES:
+        if request.cookies.get(COOKIE) != asked:
+            request.add_response_callback(
+                lambda req, resp: resp.set_cookie(COOKIE, asked, max_age=365 * 86400, httponly=True,
+                                                  samesite='Lax'))
+        return asked
+    remembered = request.cookies.get(COOKIE)
+    return remembered if remembered in LOCALES else DEFAULT
+
+
+def locale_url(request, locale):
+    """This page's URL in another language, keeping its other query parameters."""
+    from urllib.parse import urlencode
+    params = [(k, v) for k, v in request.GET.items() if k != COOKIE]
+    params.append((COOKIE, locale))
+    return request.path_url + '?' + urlencode(params)
 
 
 def includeme(config):
     config.add_translation_dirs('archive:locale/', 'colander:locale/', 'deform:locale/')
+    config.set_locale_negotiator(negotiate)

@@ -2,6 +2,7 @@
 import json
 
 from ..errors import InputError
+from ..i18n import _
 
 
 def _error(code, message, field=''):
@@ -10,13 +11,13 @@ def _error(code, message, field=''):
 
 def json_input(request):
     if not request.content_type == 'application/json':
-        raise _error('content_type', 'Cần gửi JSON (Content-Type: application/json)')
+        raise _error('content_type', _('content_type', default='Cần gửi JSON (Content-Type: application/json)'))
     try:
         data = json.loads(request.body.decode('utf-8'))
     except (UnicodeDecodeError, ValueError):
-        raise _error('json_invalid', 'Nội dung không phải JSON hợp lệ')
+        raise _error('json_invalid', _('json_invalid', default='Nội dung không phải JSON hợp lệ'))
     if not isinstance(data, dict):
-        raise _error('json_not_object', 'Nội dung JSON phải là một đối tượng')
+        raise _error('json_not_object', _('json_not_object', default='Nội dung JSON phải là một đối tượng'))
     return data
 
 
@@ -31,8 +32,9 @@ def metadata_input(request):
         try:
             data = json.loads(raw)
         except (UnicodeDecodeError, ValueError):
-            raise _error('json_invalid', 'Phần "metadata" không phải JSON hợp lệ', 'metadata')
+            raise _error('json_invalid', _('json_invalid', default='Nội dung không phải JSON hợp lệ'), 'metadata')
         if not isinstance(data, dict):
-            raise _error('json_not_object', 'Phần "metadata" phải là một đối tượng JSON', 'metadata')
+            raise _error('json_not_object', _('json_not_object', default='Nội dung JSON phải là một đối tượng'),
+                         'metadata')
         return data
     return json_input(request)

@@ -1,10 +1,11 @@
 """API: a body's documents, a document, its files, revisions and history."""
-import colander
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 
 from .. import audit, clock
 from .. import security as S
+from ..errors import single
+from ..i18n import _
 from ..resources.root import app_root
 from ..services import documents as svc
 from ..views.documents import PAGE_SIZE, file_response, visible_page
@@ -70,8 +71,8 @@ def change_document(context, request):
 def add_files(context, request):
     uploads = _uploads(request)
     if not uploads:
-        raise colander.Invalid(colander.SchemaNode(colander.String(), name='attachments'),
-                               'Không có tệp nào trong yêu cầu (multipart: main_file hoặc attachments)')
+        raise single('attachments', _('files_missing', default='Không có tệp nào trong yêu cầu '
+                                                               '(multipart: main_file hoặc attachments)'))
     svc.update(app_root(request), context, {}, uploads, request.registry.archive_settings,
                request.authenticated_userid)
     request.response.status = 201

@@ -1,12 +1,12 @@
 """Files as ZODB blobs, with SHA-256, size and a media type detected from the content."""
 import hashlib
 
-import colander
 import filetype
 from persistent import Persistent
 from ZODB.blob import Blob
 
 from .. import clock
+from ..errors import single
 from ..i18n import _
 from ..schemas.types import nfc
 
@@ -34,10 +34,6 @@ class File(Persistent):
 
     def committed(self):
         return self.blob.committed()
-
-
-def _invalid(field, msg):
-    return colander.Invalid(colander.SchemaNode(colander.String(), name=field), msg)
 
 
 def detect(head):
@@ -72,7 +68,7 @@ def ingest(field, filename, stream, role, settings, actor):
                 break
             size += len(chunk)
             if size > limit:
-                raise _invalid(field, _(
+                raise single(field, _(
                     'file_too_large', default='Tệp "${name}" vượt quá giới hạn ${limit} byte',
                     mapping={'name': f.filename, 'limit': limit}))
             if len(head) < 8192:
@@ -80,14 +76,14 @@ def ingest(field, filename, stream, role, settings, actor):
             digest.update(chunk)
             out.write(chunk)
     if size == 0:
-        raise _invalid(field, _('file_empty', default='Tệp "${name}" rỗng', mapping={'name': f.filename}))
+        raise single(field, _('file_empty', default='Tệp "${name}" rỗng', mapping={'name': f.filename}))
     media_type = detect(head)
     if role == MAIN and media_type != PDF:
-        raise _invalid(field, _(
+        raise single(field, _(
             'main_not_pdf', default='Tệp văn bản chính "${name}" không phải PDF (nội dung là ${type})',
             mapping={'name': f.filename, 'type': media_type}))
     if role == ATTACHMENT and media_type not in settings.attachment_types:
-        raise _invalid(field, _(
+        raise single(field, _(
             'attachment_type_not_allowed',
             default='Loại tệp đính kèm "${name}" (${type}) không được phép',
             mapping={'name': f.filename, 'type': media_type}))

@@ -34,14 +34,14 @@ class AwareDateTime(colander.SchemaType):
     def deserialize(self, node, cstruct):
         if cstruct is colander.null or cstruct in ('', None):
             return colander.null
+        invalid = _('datetime_invalid',
+                    default='Thời gian không hợp lệ: dùng dạng ISO 8601, ví dụ 2026-11-24T09:30:00+07:00')
         if not isinstance(cstruct, str):
-            raise colander.Invalid(node, _('datetime_invalid', default='Thời gian không hợp lệ'))
+            raise colander.Invalid(node, invalid)
         try:
             naive = dt.datetime.fromisoformat(cstruct.strip())
         except ValueError:
-            raise colander.Invalid(node, _(
-                'datetime_invalid',
-                default='Thời gian không hợp lệ: dùng dạng ISO 8601, ví dụ 2026-11-24T09:30:00+07:00'))
+            raise colander.Invalid(node, invalid)
         if naive.tzinfo is None:
             raise colander.Invalid(node, _(
                 'datetime_without_zone',

@@ -75,7 +75,7 @@ def writing(session, dry_run=False):
         fail('Dữ liệu không hợp lệ / invalid input:\n' + '\n'.join(lines))
     except Conflict as exc:
         session.tm.abort()
-        fail(f'{exc.message} [{exc.code}]')
+        fail(f'{_interpolate(exc.message)} [{exc.code}]')
     if dry_run:
         session.tm.abort()
         print('(--dry-run: không ghi gì / nothing written)')

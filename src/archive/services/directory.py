@@ -40,7 +40,7 @@ def add_unit(root, body, cstruct, actor):
 
 def close_body(root, body, on, successor_code, actor):
     if not body.is_open():
-        raise Conflict('body_already_closed', 'Cơ quan đã đóng')
+        raise Conflict('body_already_closed', _('body_already_closed', default='Cơ quan đã đóng'))
     if successor_code and successor_code not in root['bodies']:
         raise single('successor_code', _('successor_unknown', default='Không có cơ quan kế thừa "${code}"',
                                          mapping={'code': successor_code}))
@@ -92,7 +92,8 @@ def create_token(root, user, label, actor):
 def revoke_token(root, user, token_id, actor):
     matches = [d for d in user.tokens if d.startswith(token_id)] if len(token_id) >= 8 else []
     if len(matches) != 1:
-        raise Conflict('token_unknown', f'Không tìm thấy khóa API "{token_id}" của {user.login}')
+        raise Conflict('token_unknown', _('token_unknown', default='Không tìm thấy khóa API "${token}" của ${login}',
+                                          mapping={'token': token_id, 'login': user.login}))
     digest = matches[0]
     del user.tokens[digest]
     root.tokens.pop(digest, None)

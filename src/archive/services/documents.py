@@ -105,7 +105,7 @@ def validate(root, body, cstruct, uploads, settings, actor):
 def create(root, body, cstruct, uploads, settings, actor):
     """Create a document in ``body``; raises ``colander.Invalid`` or ``Conflict``."""
     if not body.is_open():
-        raise Conflict('body_closed', 'Cơ quan đã ngừng hoạt động: không tạo văn bản mới')
+        raise Conflict('body_closed', _('body_closed', default='Cơ quan đã ngừng hoạt động: không tạo văn bản mới'))
     appstruct, files = validate(root, body, cstruct, uploads, settings, actor)
     documents = body.documents
     doc = Document(body.code, actor)
@@ -130,8 +130,8 @@ def update(root, doc, cstruct, uploads, settings, actor):
     merged = {**{k: v for k, v in current.items() if v is not colander.null}, **cstruct}
     appstruct, files = validate(root, body, merged, uploads, settings, actor)
     if appstruct.get('classification') != doc.classification and doc.classification == 'mat':
-        raise Conflict('classification_downgrade',
-                       'Không hạ độ mật của văn bản Mật bằng sửa đổi thông thường')
+        raise Conflict('classification_downgrade', _(
+            'classification_downgrade', default='Không hạ độ mật của văn bản Mật bằng sửa đổi thông thường'))
     old_key = doc.sort_key()
     changed = doc.apply(appstruct, settings.document_types)
     for f in files:

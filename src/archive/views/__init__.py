@@ -40,6 +40,10 @@ class PageHelpers:
         value = table.get(key)
         return self.t(value) if value is not None else (key or '')
 
+    def locale_url(self, locale):
+        from ..i18n import locale_url
+        return locale_url(self.request, locale)
+
     def doc_type(self, abbr):
         name = self.request.registry.archive_settings.document_types.get(abbr)
         return f'{name} ({abbr})' if name else (abbr or '')

@@ -62,8 +62,9 @@ def invalid(exc, request):
 
 @exception_view_config(InputError, renderer='json')
 def input_error(exc, request):
-    return respond(request, exc.status, 'invalid_input',
-                   _('invalid_input', default='Dữ liệu không hợp lệ'), exc.errors)
+    translate = request.localizer.translate
+    errors = [dict(e, message=translate(e['message'])) for e in exc.errors]
+    return respond(request, exc.status, 'invalid_input', _('invalid_input', default='Dữ liệu không hợp lệ'), errors)
 
 
 @exception_view_config(Conflict, renderer='json')
