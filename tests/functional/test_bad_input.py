@@ -155,3 +155,13 @@ def test_other_body_document_is_forbidden_and_says_nothing(app, clerk, other_cle
     assert api.json['error'] == 'forbidden'
     listing = other_clerk.get(API, status=403)
     assert 'Nội dung riêng' not in listing.text
+
+
+def test_a_second_main_file_is_refused_and_the_stored_one_kept(app, clerk):
+    params, files = multipart(incoming(), ('a.pdf', pdf('first')))
+    doc = clerk.post(API, params, upload_files=files, headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    res = clerk.post(f"{API}/{doc['id']}/files", upload_files=[('main_file', 'b.pdf', pdf('second'))],
+                     headers={'X-CSRF-Token': clerk.csrf}, status=400)
+    assert [(e['field'], e['code']) for e in res.json['errors']] == [('main_file', 'main_file_exists')]
+    after = clerk.get(f"{API}/{doc['id']}").json
+    assert [f['filename'] for f in after['files']] == ['a.pdf'] and after['revision'] == 1

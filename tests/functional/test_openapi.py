@@ -60,7 +60,7 @@ class WebObOpenAPIResponse:
 def _explain(errors):
     lines = []
     for error in errors:
-        lines.append(f'{type(error).__name__}: {error}')
+        lines.append(f'{type(error).__name__}: {str(error)[:300]}')
         cause = error.__cause__
         while cause is not None:
             for schema_error in getattr(cause, 'schema_errors', ()):

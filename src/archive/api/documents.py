@@ -63,7 +63,8 @@ def change_document(context, request):
     actor = request.authenticated_userid
     doc, changed = svc.guard(
         request.registry, context.body_code, cstruct, 'api', actor,
-        lambda: svc.update(app_root(request), context, cstruct, [], request.registry.archive_settings, actor))
+        lambda: svc.update(app_root(request), context, cstruct, _uploads(request),
+                           request.registry.archive_settings, actor))
     return dict(svc.as_json(doc), changed=changed)
 
 
@@ -76,7 +77,7 @@ def add_files(context, request):
     svc.update(app_root(request), context, {}, uploads, request.registry.archive_settings,
                request.authenticated_userid)
     request.response.status = 201
-    return {'files': [svc.file_json(f) for f in context.files.values()]}
+    return {'files': [svc.file_json(f) for f in context.file_list()]}
 
 
 @view_config(route_name='api.file', request_method='GET', permission=S.VIEW)

@@ -135,8 +135,12 @@ class Document(Persistent):
             self.main_file = name
         return name
 
+    def file_list(self):
+        """The files in the order they were added (names are sequence numbers)."""
+        return sorted(self.files.values(), key=lambda f: int(f.__name__))
+
     def file_refs(self):
-        return [(name, f.filename, f.sha256) for name, f in self.files.items()]
+        return [(f.__name__, f.filename, f.sha256) for f in self.file_list()]
 
     # -- revisions -----------------------------------------------------------
     def record_revision(self, actor, changed):

@@ -128,6 +128,9 @@ def update(root, doc, cstruct, uploads, settings, actor):
     current = document_schema(settings).serialize(
         {k: (colander.null if v is None else v) for k, v in doc.values().items()})
     merged = {**{k: v for k, v in current.items() if v is not colander.null}, **cstruct}
+    if doc.main_file is not None and any(u.role == MAIN for u in uploads):
+        raise single('main_file', _('main_file_exists', default='Văn bản đã có tệp văn bản chính; '
+                                                                'tệp đã lưu không bị thay thế'))
     appstruct, files = validate(root, body, merged, uploads, settings, actor)
     if appstruct.get('classification') != doc.classification and doc.classification == 'mat':
         raise Conflict('classification_downgrade', _(
@@ -175,7 +178,7 @@ def as_json(doc, request=None):
         'created_by': doc.created_by,
         'modified_at': clock.iso(doc.modified_at),
         'revision': len(doc.revisions),
-        'files': [file_json(f) for f in doc.files.values()],
+        'files': [file_json(f) for f in doc.file_list()],
     }
 
 

@@ -155,7 +155,8 @@ def revision_view(context, request):
 def file_response(request, f):
     """Serve a committed blob, journal the download, ETag from the file's hash."""
     doc = f.__parent__
-    svc.note_download(app_root(request), doc, f, request.authenticated_userid)
+    if request.method != 'HEAD':
+        svc.note_download(app_root(request), doc, f, request.authenticated_userid)
     response = FileResponse(f.committed(), request=request, content_type=f.media_type)
     response.content_disposition = _disposition(f.filename)
     response.etag = f.sha256

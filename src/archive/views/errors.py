@@ -1,7 +1,8 @@
 """Errors, the same in every channel: JSON under /api/, a page elsewhere.
 
-A 403 says nothing of the resource it guards; a 404 and a 403 look alike to
-someone from another body, so that probing reveals nothing.
+A 403 says nothing of the resource it guards: not its number, abstract or
+sender. (Document names are random, so a 403 for a name one did not see
+listed reveals no more than that the name exists.)
 """
 import colander
 from pyramid.csrf import get_csrf_token  # noqa: F401  (templates)
