@@ -30,6 +30,7 @@ def main(global_config, **settings):
             raise StorageLocked(str(exc)) from exc
         config.include('.i18n')
         config.include('.security')
+        config.include('.workflow')
         config.include('.views')
         config.include('.api')
         config.scan('.views')
@@ -44,8 +45,10 @@ def prepare_database(registry):
     from .db import database, ensure_root
     from .evolve import evolve
     from .resources.root import root_key
+    from pyramid.threadlocal import manager
     tm = transaction.TransactionManager()
     conn = database(registry).open(transaction_manager=tm)
+    manager.push({'registry': registry, 'request': None})
     try:
         with tm:
             root, created = ensure_root(conn, root_key(registry))
@@ -55,4 +58,5 @@ def prepare_database(registry):
                 log.info('demo data seeded')
             evolve(root)
     finally:
+        manager.pop()
         conn.close()

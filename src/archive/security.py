@@ -57,6 +57,19 @@ def user_principals(user):
     return found
 
 
+def principals_of(user):
+    principals = [Everyone]
+    if user is not None:
+        principals.append(Authenticated)
+        principals.extend(user_principals(user))
+    return principals
+
+
+def permits(user, context, permission):
+    """The same answer as ``request.has_permission``, for scripts and workers without a request."""
+    return ACLHelper().permits(context, principals_of(user), permission)
+
+
 def hash_token(token):
     """API tokens are stored as their SHA-256: high-entropy, so no slow hash is needed."""
     return hashlib.sha256(token.encode('ascii')).hexdigest()
@@ -101,12 +114,7 @@ class SecurityPolicy:
         return user.login if user is not None else None
 
     def permits(self, request, context, permission):
-        principals = [Everyone]
-        user = request.identity
-        if user is not None:
-            principals.append(Authenticated)
-            principals.extend(user_principals(user))
-        return self.acl.permits(context, principals, permission)
+        return self.acl.permits(context, principals_of(request.identity), permission)
 
     def remember(self, request, userid, **kw):
         return self.session_helper.remember(request, userid, **kw)

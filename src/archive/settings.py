@@ -3,6 +3,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from .calendar import Calendar
+
 DEFAULT_ORGAN_ID_PATTERN = r'^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$'
 DEFAULT_ATTACHMENT_TYPES = (
     'application/pdf',
@@ -41,6 +43,7 @@ class ArchiveSettings:
     login_lockout_seconds: int = 900
     workflows_dir: str = ''
     schemas_dir: str = ''
+    calendar: Calendar = field(default_factory=Calendar)
     extra: dict = field(default_factory=dict)
 
 
@@ -68,6 +71,7 @@ def load(settings):
         login_lockout_seconds=int(settings.get('archive.login_lockout_seconds', 900)),
         workflows_dir=settings.get('archive.workflows_dir', ''),
         schemas_dir=settings.get('archive.schemas_dir', ''),
+        calendar=Calendar.from_settings(settings),
     )
 
 

@@ -59,6 +59,19 @@ class Document(Persistent):
     classification = 'thuong'
     urgency = 'normal'
     state = None                      # processing status (repoze.workflow's state_attr)
+    main_processor = None             # login of the người chủ trì
+    co_processors = ()                # logins of the người phối hợp
+    info_units = ()                   # units that receive it for information (để biết)
+    instruction = None                # the leader's bút phê
+    register_number = None            # số đến, or the outgoing number
+    register_series = None            # the series key it was taken in
+    signed_at = None
+    origin_verdict = None             # 'not_verified' until the signatures issue checks origins
+    origin_checked_at = None
+    registered_at = None
+    assigned_at = None
+    completed_at = None
+    reply = None                      # (body code, document name) of the reply (ResponseFor)
 
     def __init__(self, body_code, created_by):
         self.body_code = body_code
@@ -71,7 +84,6 @@ class Document(Persistent):
         self.main_file = None
         self._file_seq = 0
         self.revisions = IOBTree()
-        self.assignees = ()           # logins assigned to process it (workflow issue)
         self.parsed = None
 
     # -- identity and access -------------------------------------------------
@@ -80,13 +92,18 @@ class Document(Persistent):
         """The journal chain of this document."""
         return f'doc:{self.__name__}'
 
+    def readers(self):
+        """For a Mật document: the people named on it and the one who entered it."""
+        return sorted(set(self.named_people or ()) | {self.created_by})
+
     @property
     def __acl__(self):
+        from ..workflow.engine import state_aces
+        from .folder import find_root
         code = self.body_code
         if self.classification == 'mat':
             # Mật: the people named on it, nobody else, whatever their role.
-            named = set(self.named_people or ()) | {self.created_by}
-            acl = [(Allow, f'u:{login}', (S.VIEW, S.EDIT)) for login in sorted(named)]
+            acl = [(Allow, f'u:{login}', (S.VIEW, S.EDIT)) for login in self.readers()]
         else:
             acl = [
                 (Allow, S.org_role(code, S.CLERK), (S.VIEW, S.EDIT)),
@@ -96,7 +113,8 @@ class Document(Persistent):
             ]
             if self.holder_unit:
                 acl.append((Allow, S.unit_principal(code, self.holder_unit), S.VIEW))
-            acl.extend((Allow, f'u:{login}', S.VIEW) for login in self.assignees)
+        root = find_root(self)
+        acl.extend(state_aces(self, root['users'] if 'users' in root else {}))
         acl.append((Deny, Everyone, ALL_PERMISSIONS))
         return acl
 

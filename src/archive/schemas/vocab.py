@@ -50,13 +50,6 @@ ROUTES = {
     'axis': _('route_axis', default='Trục liên thông văn bản quốc gia'),
 }
 
-# The processing status shown before the workflow issue drives it from workflows/*.zcml.
-INITIAL_STATES = {'incoming': 'arrived', 'outgoing': 'draft'}
-STATES = {
-    'arrived': _('state_arrived', default='Đã đến'),
-    'draft': _('state_draft', default='Dự thảo'),
-}
-
 # Journal actions as the history page names them.
 ACTIONS = {
     'created': _('action_created', default='Tạo mới'),

@@ -10,7 +10,8 @@ from ..i18n import _
 from ..resources.documents import Document
 from ..resources.files import ATTACHMENT, MAIN, ingest
 from ..schemas.document import TOP_SECRET_CODE, document_schema
-from ..schemas.vocab import INITIAL_STATES, REFUSED_CLASSIFICATIONS
+from ..schemas.vocab import REFUSED_CLASSIFICATIONS
+from ..workflow.engine import initialize
 
 
 class Upload:
@@ -111,7 +112,11 @@ def create(root, body, cstruct, uploads, settings, actor):
     doc = Document(body.code, actor)
     name = documents.new_name()
     changed = doc.apply(appstruct, settings.document_types)
-    doc.state = INITIAL_STATES[doc.direction]
+    initialize(doc)
+    if doc.direction == 'incoming':
+        # Manual intake: no signature check yet (signatures issue), recorded as such.
+        doc.origin_verdict = 'not_verified'
+        doc.origin_checked_at = clock.now()
     for f in files:
         doc.add_file(f)
     documents.add(name, doc)

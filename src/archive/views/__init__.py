@@ -29,7 +29,6 @@ class PageHelpers:
     directions = vocab.DIRECTIONS
     kinds = vocab.BODY_KINDS
     routes = vocab.ROUTES
-    states = vocab.STATES
     actions = vocab.ACTIONS
 
     def __init__(self, request):
@@ -43,6 +42,11 @@ class PageHelpers:
     def locale_url(self, locale):
         from ..i18n import locale_url
         return locale_url(self.request, locale)
+
+    def state_title(self, doc):
+        """The state's title as workflows/*.zcml gives it."""
+        from ..workflow.engine import state_data
+        return state_data(doc, self.request.registry).get('title') or doc.state or ''
 
     def doc_type(self, abbr):
         name = self.request.registry.archive_settings.document_types.get(abbr)

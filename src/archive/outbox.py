@@ -1,0 +1,44 @@
+"""The persistent outbox: what must leave the system, written in the transaction that
+decided it and carried out after commit by a worker (the exchange issues deliver it).
+
+Keys are ``(ISO time, random id)``, so concurrent writers insert different keys
+and the BTree resolves their conflicts; nothing is sent for an aborted
+transaction, nothing is lost for a committed one.
+"""
+import uuid
+
+from BTrees.OOBTree import OOBTree
+from persistent import Persistent
+
+from . import clock
+
+PENDING = 'pending'
+
+
+class Outbox(Persistent):
+    def __init__(self):
+        self.items = OOBTree()
+
+    def put(self, kind, **message):
+        key = (clock.iso(clock.now()), uuid.uuid4().hex)
+        self.items[key] = dict(kind=kind, state=PENDING, queued_at=key[0], **message)
+        return key
+
+    def pending(self, kind=None):
+        return [(k, m) for k, m in self.items.items()
+                if m['state'] == PENDING and (kind is None or m['kind'] == kind)]
+
+
+def outbox_of(root):
+    box = getattr(root, 'outbox', None)
+    if box is None:
+        box = root.outbox = Outbox()
+    return box
+
+
+def queue_status(root, doc, code, user, comment=None):
+    """The edXML status message for the sender of an incoming document (Art. 6.4, 10)."""
+    return outbox_of(root).put(
+        'status', status_code=code, document=doc.__name__, body=doc.body_code,
+        to_organ=doc.organ_id, number_symbol=doc.number_symbol, staff=user.full_name,
+        description=comment or '')

@@ -1,0 +1,198 @@
+"""What the transitions named in workflows/*.zcml do: guards, callbacks, and the data
+each kind of action needs (``needs`` in the ZCML). No state or transition is defined here.
+"""
+import colander
+from repoze.workflow import WorkflowError
+
+from .. import clock, registers
+from ..errors import single
+from ..i18n import _
+from ..schemas.types import IsoDate, Lines, Text, max_length, optional, required
+
+# -- the data an action needs ---------------------------------------------------
+
+
+def _reason():
+    return required(Text(), validator=max_length(1000), title=_('f_reason', default='Lý do'))
+
+
+class ReasonSchema(colander.MappingSchema):
+    reason = _reason()
+
+
+@colander.deferred
+def _not_before_today(node, kw):
+    def validate(node, value):
+        if value < clock.today():
+            raise colander.Invalid(node, _('deadline_past', default='Hạn xử lý không được trước hôm nay'))
+    return validate
+
+
+class AssignmentSchema(colander.MappingSchema):
+    instruction = optional(Text(), validator=max_length(2000), title=_('f_instruction', default='Ý kiến chỉ đạo (bút phê)'))
+    main_processor = required(Text(), title=_('f_main_processor', default='Người chủ trì xử lý'))
+    co_processors = optional(Lines(), title=_('f_co_processors', default='Người phối hợp'))
+    info_units = optional(Lines(), title=_('f_info_units', default='Đơn vị để biết'))
+    deadline = optional(IsoDate(), validator=_not_before_today, title=_('f_deadline', default='Hạn xử lý'))
+
+
+class ExtensionSchema(colander.MappingSchema):
+    deadline = required(IsoDate(), validator=_not_before_today, title=_('f_new_deadline', default='Hạn xử lý mới'))
+    reason = _reason()
+
+
+class CompletionSchema(colander.MappingSchema):
+    reply = optional(Text(), title=_('f_reply', default='Văn bản trả lời (mã văn bản đi)'))
+    note = optional(Text(), validator=max_length(2000), title=_('f_note', default='Kết quả xử lý'))
+
+
+class ForwardingSchema(colander.MappingSchema):
+    to_body = required(Text(), title=_('f_to_body', default='Chuyển tới cơ quan (mã định danh)'))
+    reason = _reason()
+
+
+NEEDS = {'reason': ReasonSchema, 'assignment': AssignmentSchema, 'extension': ExtensionSchema,
+         'completion': CompletionSchema, 'forwarding': ForwardingSchema}
+
+
+def _body(doc):
+    return doc.__parent__.__parent__
+
+
+def _person_of_body(root, doc, field, login):
+    user = root['users'].get(login)
+    if user is None or user.body_code != doc.body_code or not user.active:
+        raise single(field, _('person_not_of_body', default='"${login}" không phải người của cơ quan này',
+                              mapping={'login': login}))
+    return user
+
+
+def check_data(root, doc, needs, data):
+    """Deserialize and check the action's data; raise ``colander.Invalid`` naming the field."""
+    if not needs:
+        return {}
+    appstruct = NEEDS[needs]().bind().deserialize(data)
+    if needs == 'assignment':
+        _person_of_body(root, doc, 'main_processor', appstruct['main_processor'])
+        for login in appstruct.get('co_processors') or ():
+            _person_of_body(root, doc, 'co_processors', login)
+        for unit in appstruct.get('info_units') or ():
+            if unit not in _body(doc).units:
+                raise single('info_units', _('unit_unknown', default='Đơn vị "${unit}" không thuộc cơ quan này',
+                                             mapping={'unit': unit}))
+    elif needs == 'extension':
+        if doc.deadline and appstruct['deadline'] <= doc.deadline:
+            raise single('deadline', _('extension_not_later', default='Hạn mới phải sau hạn hiện tại ${old}',
+                                       mapping={'old': doc.deadline.isoformat()}))
+    elif needs == 'completion' and appstruct.get('reply'):
+        reply = _body(doc).documents.get(appstruct['reply'])
+        if reply is None or reply.direction != 'outgoing':
+            raise single('reply', _('reply_unknown', default='Không có văn bản đi "${id}" của cơ quan này',
+                                    mapping={'id': appstruct['reply']}))
+    elif needs == 'forwarding':
+        target = root['bodies'].get(appstruct['to_body'])
+        if target is None or target.code == doc.body_code or not target.is_open():
+            raise single('to_body', _('forward_target_invalid', default='Không chuyển tiếp được tới "${code}"',
+                                      mapping={'code': appstruct['to_body']}))
+    return {k: (v.isoformat() if hasattr(v, 'isoformat') else v) for k, v in appstruct.items()}
+
+
+# -- guards -----------------------------------------------------------------------
+
+def origin_has_verdict(doc, info):
+    """No registration before the origin check has a verdict (Art. 10)."""
+    if not doc.origin_verdict:
+        raise WorkflowError('Chưa kiểm tra nguồn gốc, tính hợp lệ của văn bản: chưa vào sổ được')
+
+
+def is_signed(doc, info):
+    """No sending before signing (Art. 9)."""
+    if doc.signed_at is None:
+        raise WorkflowError('Văn bản chưa được ký: chưa gửi được')
+
+
+# -- callbacks ----------------------------------------------------------------------
+
+def _rules(info):
+    return info.request.registry.archive_numbering
+
+
+def take_incoming_number(doc, info):
+    key, number = registers.take_number(_body(doc), 'incoming', doc, info.request.user.login, _rules(info))
+    doc.register_series, doc.register_number = key, number
+    doc.registered_at = clock.now()
+    info.request.data['number'] = number
+    info.request.data['series'] = key
+
+
+def take_outgoing_number(doc, info):
+    """The clerk takes the number after approval; that day becomes the date of issue."""
+    body = _body(doc)
+    key, number = registers.take_number(body, 'outgoing', doc, info.request.user.login, _rules(info))
+    doc.register_series, doc.register_number = key, number
+    doc.issued_date = clock.today()
+    doc.number_symbol = f'{number}-{doc.doc_type}/{body.symbol}'
+    doc.parsed = None
+    from ..schemas.symbol import parse
+    doc.parsed = parse(doc.number_symbol)
+    info.request.data.update(number=number, series=key, number_symbol=doc.number_symbol)
+
+
+def void_outgoing_number(doc, info):
+    body = _body(doc)
+    body.registers[doc.register_series].void(doc.register_number, info.request.data['reason'],
+                                             info.request.user.login)
+    info.request.data['voided'] = doc.register_number
+    doc.register_number = doc.register_series = None
+    doc.number_symbol = None
+    doc.parsed = None
+    doc.issued_date = None
+
+
+def assign(doc, info):
+    data = info.request.data
+    doc.instruction = data.get('instruction')
+    doc.main_processor = data['main_processor']
+    doc.co_processors = tuple(data.get('co_processors') or ())
+    doc.info_units = tuple(data.get('info_units') or ())
+    if data.get('deadline'):
+        import datetime as dt
+        doc.deadline = dt.date.fromisoformat(data['deadline'])
+    doc.assigned_at = clock.now()
+    if doc.classification == 'mat':
+        # Assigning a Mật document names the people who may read it.
+        doc.named_people = sorted(set(doc.named_people or ()) | {doc.main_processor, *doc.co_processors})
+
+
+def unassign(doc, info):
+    doc.main_processor = None
+    doc.co_processors = ()
+
+
+def extend(doc, info):
+    import datetime as dt
+    data = info.request.data
+    data['old_deadline'] = doc.deadline.isoformat() if doc.deadline else None
+    doc.deadline = dt.date.fromisoformat(data['deadline'])
+
+
+def complete(doc, info):
+    reply = info.request.data.get('reply')
+    doc.reply = (doc.body_code, reply) if reply else None
+    doc.completed_at = clock.now()
+
+
+def forward(doc, info):
+    from .. import outbox
+    outbox.outbox_of(info.request.root).put(
+        'forward', document=doc.__name__, body=doc.body_code, to_body=info.request.data['to_body'],
+        reason=info.request.data['reason'])
+
+
+def record_signing(doc, info):
+    """Until the signatures issue: the clerk records that the document was signed (not verified)."""
+    doc.signed_at = clock.now()
+
+
+def record_sending(doc, info):
+    doc.sent_at = clock.now()

@@ -1,0 +1,53 @@
+"""Loading workflows/*.zcml (repoze.workflow) into this application's registry.
+
+The folder comes from the ``archive.workflows_dir`` setting, so an installed
+package finds it and a test can point at a modified copy.
+"""
+import glob
+import os
+
+import repoze.workflow
+from repoze.workflow.interfaces import IWorkflowList
+from zope.configuration import xmlconfig
+from zope.configuration.config import ConfigurationMachine
+from zope.interface import providedBy
+
+from ..resources.documents import Document
+
+TYPES = ('incoming', 'outgoing')
+
+
+class Workflows(dict):
+    """``direction -> repoze.workflow.Workflow``, with the states' data at hand."""
+
+    def state_data(self, direction, state):
+        wf = self.get(direction)
+        if wf is None or state not in wf._state_data:
+            return {}
+        return wf._state_data[state]
+
+
+def load_workflows(config):
+    folder = config.registry.settings.get('archive.workflows_dir') or ''
+    files = sorted(glob.glob(os.path.join(folder, '*.zcml')))
+    if not files:
+        raise ValueError(f'archive.workflows_dir: no workflow files in {folder!r}')
+    context = ConfigurationMachine()
+    xmlconfig.registerCommonDirectives(context)
+    xmlconfig.file('meta.zcml', package=repoze.workflow, context=context, execute=False)
+    for path in files:
+        xmlconfig.include(context, path)
+    # Actions register into the site manager, which hook_zca made this app's registry.
+    config.begin()
+    try:
+        context.execute_actions()
+    finally:
+        config.end()
+    found = Workflows()
+    for direction in TYPES:
+        # repoze.workflow registers a class under providedBy(cls), and looks it up the same way.
+        wf_list = config.registry.adapters.lookup((providedBy(Document),), IWorkflowList, name=direction)
+        if not wf_list:
+            raise ValueError(f'no workflow of type {direction!r} in {folder}')
+        found[direction] = wf_list[0]['workflow']
+    config.registry.archive_workflows = found
