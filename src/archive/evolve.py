@@ -8,8 +8,32 @@ import logging
 
 log = logging.getLogger(__name__)
 
+
+
+def add_registers_outbox_calendar(root):
+    """Workflow issue: bodies get registers and a state index; the root an outbox and calendar overrides."""
+    from BTrees.OOBTree import OOBTree
+    from .calendar import CalendarOverrides
+    from .outbox import Outbox
+    for body in root['bodies'].values():
+        if not hasattr(body, 'registers'):
+            body.registers = OOBTree()
+        documents = body.documents
+        if 'by_state' not in documents.__dict__:
+            documents.by_state = OOBTree()
+            for doc in documents.values():
+                if doc.state is None:
+                    doc.state = 'arrived' if doc.direction == 'incoming' else 'draft'
+                documents.index_state(doc)
+    if getattr(root, 'outbox', None) is None:
+        root.outbox = Outbox()
+    if getattr(root, 'calendar_overrides', None) is None:
+        root.calendar_overrides = CalendarOverrides()
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
+    ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
 ]
 
 

@@ -1,7 +1,7 @@
 """The persistent outbox: what must leave the system, written in the transaction that
 decided it and carried out after commit by a worker (the exchange issues deliver it).
 
-Keys are ``(ISO time, random id)``, so concurrent writers insert different keys
+Keys are ``(ISO time to the microsecond, random id)``, so concurrent writers insert different keys
 and the BTree resolves their conflicts; nothing is sent for an aborted
 transaction, nothing is lost for a committed one.
 """
@@ -20,8 +20,9 @@ class Outbox(Persistent):
         self.items = OOBTree()
 
     def put(self, kind, **message):
-        key = (clock.iso(clock.now()), uuid.uuid4().hex)
-        self.items[key] = dict(kind=kind, state=PENDING, queued_at=key[0], **message)
+        now = clock.now()
+        key = (now.isoformat(timespec='microseconds'), uuid.uuid4().hex)
+        self.items[key] = dict(kind=kind, state=PENDING, queued_at=clock.iso(now), **message)
         return key
 
     def pending(self, kind=None):
@@ -30,10 +31,7 @@ class Outbox(Persistent):
 
 
 def outbox_of(root):
-    box = getattr(root, 'outbox', None)
-    if box is None:
-        box = root.outbox = Outbox()
-    return box
+    return root.outbox
 
 
 def queue_status(root, doc, code, user, comment=None):

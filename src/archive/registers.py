@@ -76,6 +76,7 @@ def resolve(rules, body_code, kind, doc_type, classification, on):
 class RegisterEntry(Persistent):
     def __init__(self, number, document, at, by):
         self.number = number
+        self.label = None             # the number and symbol as issued (outgoing)
         self.document = document      # the document's name in the body's documents
         self.taken_at = at
         self.taken_by = by

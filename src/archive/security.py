@@ -36,6 +36,7 @@ CREATE_DOCUMENT = 'create-document'
 VIEW = 'view'                        # a document, its files, revisions and history
 EDIT = 'edit'
 MANAGE = 'manage'                    # bodies, units, users
+MANAGE_REGISTERS = 'manage-registers'  # void a number taken by mistake (the clerk)
 
 
 def org_role(code, role):

@@ -15,10 +15,11 @@ def test_front_page_needs_login(anon):
     assert '/login' in res.location
 
 
-def test_clerk_sees_own_body(clerk):
-    res = clerk.get('/').follow()
-    assert 'Văn phòng Thành ủy' in res.text
-    assert '245-HD/BTCTU' in res.text
+def test_clerk_starts_at_the_desk_and_sees_own_body(clerk):
+    desk = clerk.get('/').follow()
+    assert 'Văn bản đến chờ vào sổ' in desk.text and '245-HD/BTCTU' in desk.text
+    body = clerk.get(f'/bodies/{HOST_CODE}/')
+    assert 'Văn phòng Thành ủy' in body.text and '245-HD/BTCTU' in body.text
 
 
 def test_api_create_and_read(clerk):

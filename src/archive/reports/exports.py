@@ -11,11 +11,12 @@ bytes::
 All text is NFC-normalised on the way in (canonically the same text; precomposed Vietnamese
 letters are what fonts, spreadsheets and search expect).
 
-Formula injection. A spreadsheet treats a cell whose text begins with ``=``, ``+``, ``-`` or ``@``
-as a formula (tab and CR are on OWASP's list too: some importers skip them before looking). Register cells hold text that came from outside
-— abstracts, sender names, notes typed by clerks, metadata of documents received from other
-bodies — so a cell such as ``=HYPERLINK("http://…","Xem")`` or a DDE call could run or leak data
-on the machine of whoever opens the export (OWASP "CSV Injection"). Hence:
+Formula injection. A spreadsheet treats a cell whose text begins with ``=``, ``+``, ``-`` or
+``@`` as a formula (tab and CR are on OWASP's list too: some importers skip them before looking).
+Register cells hold text that came from outside — abstracts, sender names, notes typed by
+clerks, metadata of documents received from other bodies — so a cell such as
+``=HYPERLINK("http://…","Xem")`` or a DDE call could run or leak data on the machine of whoever
+opens the export (OWASP "CSV Injection"). Hence:
 
 * CSV has no data types, so such cells get a leading apostrophe (``'=…``): Excel and LibreOffice
   then read text. The apostrophe stays visible; that is the accepted price. It also touches
@@ -124,7 +125,8 @@ class Table:
         rows = tuple(tuple(_text(v, f'row {i}') for v in row) for i, row in enumerate(self.rows, 1))
         for i, row in enumerate(rows, 1):
             if len(row) != len(columns):
-                raise ValueError(f'row {i} has {len(row)} cells; the register has {len(columns)} columns')
+                raise ValueError(
+                    f'row {i} has {len(row)} cells; the register has {len(columns)} columns')
         set_ = object.__setattr__
         set_(self, 'title', _text(self.title, 'title'))
         set_(self, 'subtitle', _text(self.subtitle, 'subtitle'))

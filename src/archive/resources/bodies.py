@@ -55,6 +55,7 @@ class Body(Persistent):
         self.successor_code = None
         self.units = OOBTree()        # unit code -> Unit
         self.certificates = OOBTree()  # fingerprint -> certificate record (signatures issue)
+        self.registers = OOBTree()    # series key -> registers.Series
         self.documents = Documents()
         self.documents.__name__ = 'documents'
         self.documents.__parent__ = self
@@ -63,7 +64,7 @@ class Body(Persistent):
     def __acl__(self):
         code = self.code
         return [
-            (Allow, S.org_role(code, S.CLERK), (S.LIST_DOCUMENTS, S.CREATE_DOCUMENT)),
+            (Allow, S.org_role(code, S.CLERK), (S.LIST_DOCUMENTS, S.CREATE_DOCUMENT, S.MANAGE_REGISTERS)),
             (Allow, S.org_role(code, S.LEADER), (S.LIST_DOCUMENTS, S.CREATE_DOCUMENT)),
             (Allow, S.org_role(code, S.PROCESSOR), (S.LIST_DOCUMENTS, S.CREATE_DOCUMENT)),
             (Allow, S.org_role(code, S.ARCHIVIST), S.LIST_DOCUMENTS),

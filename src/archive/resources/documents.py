@@ -7,7 +7,7 @@ stay readable. Access comes from the ACL built here from the document itself.
 import uuid
 
 from BTrees.IOBTree import IOBTree
-from BTrees.OOBTree import OOBTree
+from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
 
@@ -27,9 +27,23 @@ class Documents(Folder):
     def __init__(self):
         super().__init__()
         self.by_date = OOBTree()     # (-epoch seconds, name) -> None
+        self.by_state = OOBTree()    # (direction, state) -> OOTreeSet of names, for the desks
 
     def index(self, doc):
         self.by_date[doc.sort_key()] = None
+
+    def index_state(self, doc, old_state=None):
+        if old_state is not None:
+            names = self.by_state.get((doc.direction, old_state))
+            if names is not None and doc.__name__ in names:
+                names.remove(doc.__name__)
+        names = self.by_state.get((doc.direction, doc.state))
+        if names is None:
+            names = self.by_state[(doc.direction, doc.state)] = OOTreeSet()
+        names.insert(doc.__name__)
+
+    def in_state(self, direction, state):
+        return [self[name] for name in self.by_state.get((direction, state), ())]
 
     def unindex(self, key):
         self.by_date.pop(key, None)

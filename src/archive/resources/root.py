@@ -5,6 +5,8 @@ from pyramid_zodbconn import get_connection
 
 from .. import security as S
 from ..audit import Journal
+from ..calendar import CalendarOverrides
+from ..outbox import Outbox
 from .bodies import Bodies
 from .folder import Folder
 from .users import Users
@@ -27,6 +29,8 @@ class ArchiveRoot(Folder):
         self.tokens = OOBTree()          # sha256(token) -> login
         self.login_failures = OOBTree()  # 'acct:<login>' / 'addr:<ip>' -> (count, first_at_ts)
         self.evolved = OOTreeSet()       # names of evolve steps that have run
+        self.outbox = Outbox()
+        self.calendar_overrides = CalendarOverrides()
 
 
 def root_key(registry):

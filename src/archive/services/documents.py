@@ -121,6 +121,7 @@ def create(root, body, cstruct, uploads, settings, actor):
         doc.add_file(f)
     documents.add(name, doc)
     documents.index(doc)
+    documents.index_state(doc)
     doc.record_revision(actor, changed)
     audit.append(root, doc.chain_id, 'created', actor, body=body.code,
                  fields=changed, files=[[f.__name__, f.filename, f.sha256] for f in files])
@@ -174,6 +175,15 @@ def as_json(doc, request=None):
         'body': doc.body_code,
         **values,
         'status': doc.state,
+        'register_number': doc.register_number,
+        'register_series': doc.register_series,
+        'origin_verdict': doc.origin_verdict,
+        'instruction': doc.instruction,
+        'main_processor': doc.main_processor,
+        'co_processors': list(doc.co_processors),
+        'info_units': list(doc.info_units),
+        'signed_at': clock.iso(doc.signed_at),
+        'reply': doc.reply[1] if doc.reply else None,
         'number': parsed.number if parsed else None,
         'type_abbr': parsed.type_abbr if parsed else None,
         'issuer_symbol': parsed.issuer if parsed else None,

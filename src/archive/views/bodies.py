@@ -15,12 +15,11 @@ from .forms import make_form, render_submitted, show_errors
 
 @view_config(context=ArchiveRoot, permission=S.VIEW_BODIES)
 def front_view(context, request):
-    """Everyone starts at their own body's documents; administrators at the tree."""
+    """Everyone starts at their desk; administrators at the tree of bodies."""
     user = request.identity
-    body = context['bodies'].get(user.body_code)
-    if body is None or user.has_role(S.ADMIN):
+    if user.has_role(S.ADMIN) and len(user.roles) == 1:
         return HTTPSeeOther(request.resource_url(context['bodies']))
-    return HTTPSeeOther(request.resource_url(body))
+    return HTTPSeeOther(request.resource_url(context, 'desk'))
 
 
 @view_config(context=Bodies, permission=S.VIEW_BODIES, renderer='archive:templates/bodies.pt')

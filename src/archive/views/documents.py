@@ -13,6 +13,7 @@ from ..resources.files import File
 from ..resources.root import app_root
 from ..schemas.document import document_schema
 from ..services import documents as svc
+from .workflow import action_forms
 from .forms import file_node, make_form, render_submitted, show_errors
 
 PAGE_SIZE = 50
@@ -138,6 +139,7 @@ def document_view(context, request):
             'history': audit.entries(root, context.chain_id),
             'revisions': list(context.revisions.values()),
             'can_edit': request.has_permission(S.EDIT, context),
+            'actions': action_forms(request, context),
             'users': root['users']}
 
 

@@ -7,6 +7,7 @@ from repoze.workflow import WorkflowError
 from .. import clock, registers
 from ..errors import single
 from ..i18n import _
+from ..schemas.symbol import parse as parse_symbol
 from ..schemas.types import IsoDate, Lines, Text, max_length, optional, required
 
 # -- the data an action needs ---------------------------------------------------
@@ -132,9 +133,8 @@ def take_outgoing_number(doc, info):
     doc.register_series, doc.register_number = key, number
     doc.issued_date = clock.today()
     doc.number_symbol = f'{number}-{doc.doc_type}/{body.symbol}'
-    doc.parsed = None
-    from ..schemas.symbol import parse
-    doc.parsed = parse(doc.number_symbol)
+    body.registers[key].entries[number].label = doc.number_symbol
+    doc.parsed = parse_symbol(doc.number_symbol)
     info.request.data.update(number=number, series=key, number_symbol=doc.number_symbol)
 
 

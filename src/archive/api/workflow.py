@@ -1,0 +1,52 @@
+"""API: the actions a user may take on a document now, taking one, registers and the desk."""
+from pyramid.view import view_config
+
+from .. import security as S
+from ..resources.root import app_root
+from ..services import documents as svc
+from ..services import registers as reg
+from ..services.desk import desk_for
+from ..workflow import engine
+from .common import json_input
+
+
+def _actions(request, doc):
+    t = request.localizer.translate
+    return [{'action': a, 'title': t(title), 'needs': needs}
+            for a, title, needs in engine.available(doc, request.identity, request.registry)]
+
+
+@view_config(route_name='api.transitions', renderer='json', request_method='GET', permission=S.VIEW)
+def list_transitions(context, request):
+    return {'status': context.state, 'items': _actions(request, context)}
+
+
+@view_config(route_name='api.transition', renderer='json', request_method='POST', permission=S.VIEW)
+def take_transition(context, request):
+    data = json_input(request) if request.body else {}
+    comment = data.pop('comment', None)
+    engine.fire(app_root(request), context, request.matchdict['action'], request.identity,
+                request.registry, comment=comment, **data)
+    return dict(svc.as_json(context), actions=_actions(request, context))
+
+
+@view_config(route_name='api.registers', renderer='json', request_method='GET', permission=S.LIST_DOCUMENTS)
+def get_register(context, request):
+    table = reg.register_table(request, context, request.matchdict['kind'], request.params.get('year'))
+    fmt = request.params.get('format')
+    if fmt:
+        return reg.export_response(request, table, fmt)
+    return {'title': table.title, 'subtitle': table.subtitle, 'columns': list(table.columns),
+            'rows': [list(r) for r in table.rows]}
+
+
+@view_config(route_name='api.register_void', renderer='json', request_method='POST',
+             permission=S.CREATE_DOCUMENT)
+def void_number(context, request):
+    entry = reg.void(request, context, request.matchdict['kind'], json_input(request))
+    return {'number': entry.number, 'void': entry.void, 'void_reason': entry.void_reason}
+
+
+@view_config(route_name='api.desk', renderer='json', request_method='GET', permission=S.VIEW_BODIES)
+def desk(request):
+    return desk_for(request, as_json=True)

@@ -1,0 +1,147 @@
+"""The three registers of a body as tables (pages and exports) and voiding a number."""
+import colander
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.response import Response
+
+from .. import audit, clock
+from .. import security as S
+from ..errors import InputError, field_errors
+from ..i18n import _
+from ..registers import series_for_kind
+from ..resources.root import app_root
+from ..reports import exports as X
+from ..schemas.types import Text, max_length, required
+
+KINDS = {
+    'incoming': ('Sổ đăng ký văn bản đến', X.INCOMING_COLUMNS),
+    'outgoing': ('Sổ đăng ký văn bản đi', X.OUTGOING_COLUMNS),
+    'follow-up': ('Sổ theo dõi giải quyết văn bản đến', X.FOLLOW_UP_COLUMNS),
+}
+FORMATS = {
+    'csv': ('text/csv; charset=utf-8', X.to_csv),
+    'xlsx': ('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', X.to_xlsx),
+    'pdf': ('application/pdf', X.to_pdf),
+}
+SECRET = '(văn bản mật)'
+
+
+def _d(value):
+    return clock.display(value) if value else ''
+
+
+def _person(users, login):
+    user = users.get(login) if login else None
+    return user.full_name if user is not None else (login or '')
+
+
+def _type_and_abstract(request, doc):
+    name = request.registry.archive_settings.document_types.get(doc.doc_type, doc.doc_type)
+    return f'{name}: {doc.abstract}'
+
+
+def _incoming_row(request, doc, entry, users):
+    receiver = ', '.join(filter(None, [_person(users, doc.main_processor), *doc.info_units]))
+    return [_d(doc.received_at or entry.taken_at), str(entry.number), doc.sender or doc.organ_id,
+            doc.number_symbol or '', _d(doc.issued_date), _type_and_abstract(request, doc), receiver,
+            _d(doc.assigned_at), '', _void_note(entry) or (doc.notes or '')]
+
+
+def _outgoing_row(request, doc, entry, users):
+    return [entry.label or str(entry.number), _d(entry.taken_at if entry.void else doc.issued_date), _type_and_abstract(request, doc),
+            doc.signer_name or '', '; '.join(doc.receivers or ()), doc.holder_unit or 'Lưu VT',
+            str(doc.copies or ''), _d(doc.sent_at if doc.state == 'sent' else None), '',
+            _void_note(entry) or (doc.notes or '')]
+
+
+def _follow_up_row(request, doc, entry, users, workflow_title):
+    reply = ''
+    if doc.reply:
+        answer = doc.__parent__.get(doc.reply[1])
+        reply = answer.number_symbol if answer is not None and answer.number_symbol else doc.reply[1]
+    described = f'{doc.doc_type} {doc.number_symbol or ""} {_d(doc.issued_date)} {doc.sender or doc.organ_id}'
+    return [str(entry.number), ' '.join(described.split()), _person(users, doc.main_processor),
+            _d(doc.deadline), workflow_title, reply, _void_note(entry) or (doc.notes or '')]
+
+
+def _void_note(entry):
+    return f'Số đã hủy: {entry.void_reason}' if entry.void else ''
+
+
+def register_table(request, body, kind, year=None):
+    """One register of ``body`` for a year (default: this year), rows in number order."""
+    from ..workflow.engine import state_data
+    if kind not in KINDS:
+        raise HTTPNotFound()
+    try:
+        year = int(year) if year else clock.today().year
+    except ValueError:
+        raise InputError([{'field': 'year', 'code': 'year_invalid',
+                           'message': _('year_invalid', default='Năm không hợp lệ')}])
+    title, columns = KINDS[kind]
+    users = app_root(request)['users']
+    rows = []
+    for series in series_for_kind(body, 'outgoing' if kind == 'outgoing' else 'incoming', year):
+        for number, entry in series.entries.items():
+            doc = body.documents.get(entry.document)
+            if doc is None or not request.has_permission(S.VIEW, doc):
+                rows.append(_hidden_row(kind, columns, entry))
+                continue
+            if kind == 'incoming':
+                rows.append(_incoming_row(request, doc, entry, users))
+            elif kind == 'outgoing':
+                rows.append(_outgoing_row(request, doc, entry, users))
+            else:
+                rows.append(_follow_up_row(request, doc, entry, users,
+                                           state_data(doc, request.registry).get('title', doc.state)))
+    subtitle = f'{body.name} ({body.code}) — năm {year}'
+    return X.Table(title, subtitle, columns, rows, generated_at=clock.iso(clock.now()))
+
+
+def _hidden_row(kind, columns, entry):
+    """A row the reader may not see: the number stays (no gap), the content does not."""
+    row = [''] * len(columns)
+    row[1 if kind == 'incoming' else 0] = str(entry.number)
+    row[-1] = SECRET
+    return row
+
+
+def export_response(request, table, fmt):
+    if fmt not in FORMATS:
+        raise InputError([{'field': 'format', 'code': 'format_unknown',
+                           'message': _('format_unknown', default='Định dạng phải là csv, xlsx hoặc pdf')}])
+    media_type, render = FORMATS[fmt]
+    body = render(table)
+    response = Response(body=body, content_type=media_type.split(';')[0])
+    if fmt == 'csv':
+        response.charset = 'utf-8'
+    name = f"{request.matchdict.get('kind', 'register')}-{table.subtitle.split('năm ')[-1]}.{fmt}"
+    response.content_disposition = f'attachment; filename="{name}"'
+    return response
+
+
+class VoidSchema(colander.MappingSchema):
+    series = required(Text())
+    number = colander.SchemaNode(colander.Int())
+    reason = required(Text(), validator=max_length(1000))
+
+
+def void(request, body, kind, cstruct):
+    """Void a number taken by mistake: it stays in the register, marked, and is never reused."""
+    if not request.has_permission(S.MANAGE_REGISTERS, body):
+        from pyramid.httpexceptions import HTTPForbidden
+        raise HTTPForbidden()
+    try:
+        data = VoidSchema().deserialize(cstruct)
+    except colander.Invalid as exc:
+        raise InputError(field_errors(exc))
+    series = body.registers.get(data['series'])
+    if series is None or series.kind != kind:
+        raise HTTPNotFound()
+    entry = series.void(data['number'], data['reason'], request.identity.login)
+    doc = body.documents.get(entry.document)
+    audit.append(app_root(request), f'body:{body.code}', 'number_voided', request.identity.login,
+                 series=series.key, number=entry.number, reason=data['reason'])
+    if doc is not None:
+        audit.append(app_root(request), doc.chain_id, 'number_voided', request.identity.login,
+                     series=series.key, number=entry.number, reason=data['reason'])
+    return entry

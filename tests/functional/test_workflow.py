@@ -1,0 +1,166 @@
+"""Both lifecycles end to end, through the API and the pages, with users of each role."""
+import datetime as dt
+
+from archive import audit, clock
+
+from ..conftest import HOST_CODE, client, open_root
+from ..helpers import incoming
+
+API = f'/api/v1/bodies/{HOST_CODE}/documents'
+
+
+def act(c, doc_id, action, status=200, **data):
+    return c.post_json(f'{API}/{doc_id}/transitions/{action}', data, headers={'X-CSRF-Token': c.csrf},
+                       status=status)
+
+
+def actions(c, doc_id):
+    return [a['action'] for a in c.get(f'{API}/{doc_id}/transitions').json['items']]
+
+
+def test_incoming_lifecycle_through_the_api(app, clerk, leader, processor):
+    doc = clerk.post_json(API, incoming(urgency='khan'), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    assert doc['status'] == 'arrived' and doc['origin_verdict'] == 'not_verified'
+    assert actions(clerk, doc['id']) == ['register', 'refuse', 'recall', 'delete']
+    assert actions(leader, doc['id']) == []
+    registered = act(clerk, doc['id'], 'register').json
+    assert registered['status'] == 'registered' and registered['register_number'] == 1
+    act(clerk, doc['id'], 'register', status=409)                      # registering twice
+    assert 'assign' in actions(leader, doc['id'])
+    deadline = (clock.today() + dt.timedelta(days=10)).isoformat()
+    assigned = act(leader, doc['id'], 'assign', instruction='Đề nghị chuyên viên tham mưu',
+                   main_processor='chuyenvien', deadline=deadline).json
+    assert assigned['status'] == 'assigned' and assigned['main_processor'] == 'chuyenvien'
+    processor.get(f"{API}/{doc['id']}")                                # assigned: now visible to them
+    assert actions(processor, doc['id']) == ['start', 'return']
+    act(processor, doc['id'], 'start')
+    act(leader, doc['id'], 'extend', deadline=(clock.today() + dt.timedelta(days=20)).isoformat(),
+        reason='Cần thêm ý kiến các ban')
+    reply = clerk.post_json(API, {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV',
+                                  'abstract': 'Trả lời'}, headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    done = act(processor, doc['id'], 'complete', reply=reply['id'], note='Đã tham mưu trả lời').json
+    assert done['status'] == 'completed' and done['reply'] == reply['id']
+    assert actions(clerk, doc['id']) == []
+    history = clerk.get(f"{API}/{doc['id']}/history").json['items']
+    assert [(e['action'], e['details'].get('from'), e['details'].get('to')) for e in history] == [
+        ('created', None, None), ('register', 'arrived', 'registered'), ('assign', 'registered', 'assigned'),
+        ('start', 'assigned', 'processing'), ('extend', 'processing', 'processing'),
+        ('complete', 'processing', 'completed')]
+    assert history[4]['details']['comment'] == 'Cần thêm ý kiến các ban'
+    conn, root = open_root(app)
+    try:
+        codes = [m['status_code'] for _k, m in root.outbox.items.items() if m['document'] == doc['id']]
+        assert codes == ['03', '04', '05', '06']                      # status messages back to the sender
+    finally:
+        conn.close()
+
+
+def test_refusal_needs_a_reason_and_changes_nothing_without(app, clerk):
+    doc = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    res = act(clerk, doc['id'], 'refuse', status=409)
+    assert [(e['field'], e['code']) for e in res.json['errors']] == [('reason', 'required')]
+    assert clerk.get(f"{API}/{doc['id']}").json['status'] == 'arrived'
+    refused = act(clerk, doc['id'], 'refuse', reason='Gửi nhầm địa chỉ').json
+    assert refused['status'] == 'refused'
+    conn, root = open_root(app)
+    try:
+        sent = [m for _k, m in root.outbox.items.items() if m['document'] == doc['id']]
+        assert [(m['status_code'], m['description']) for m in sent] == [('02', 'Gửi nhầm địa chỉ')]
+    finally:
+        conn.close()
+
+
+def test_bad_transitions_are_refused_and_change_nothing(app, clerk, leader, processor, other_clerk):
+    doc = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    act(clerk, doc['id'], 'complete', status=409)                      # not from "arrived"
+    act(leader, doc['id'], 'register', status=403)                     # not the leader's to do
+    assert act(clerk, doc['id'], 'nonsense', status=409).json['error'] == 'transition_not_allowed'
+    act(clerk, doc['id'], 'register')
+    past = (clock.today() - dt.timedelta(days=1)).isoformat()
+    res = act(leader, doc['id'], 'assign', main_processor='chuyenvien', deadline=past, status=409)
+    assert ('deadline', 'deadline_past') in [(e['field'], e['code']) for e in res.json['errors']]
+    res = act(leader, doc['id'], 'assign', main_processor='vanthu.btc', status=409)
+    assert [(e['field'], e['code']) for e in res.json['errors']] == [('main_processor', 'person_not_of_body')]
+    other_clerk.post_json(f"{API}/{doc['id']}/transitions/assign", {'main_processor': 'vanthu.btc'},
+                          headers={'X-CSRF-Token': other_clerk.csrf}, status=403)
+    after = clerk.get(f"{API}/{doc['id']}").json
+    assert after['status'] == 'registered' and after['main_processor'] is None
+    assert [e['action'] for e in clerk.get(f"{API}/{doc['id']}/history").json['items']] == ['created', 'register']
+
+
+def test_outgoing_lifecycle_numbers_without_gaps_and_void_keeps_the_number(app, clerk, leader, processor):
+    draft = processor.post_json(API, {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'TTr',
+                                      'abstract': 'Tờ trình kế hoạch', 'holder_unit': 'TH'},
+                                headers={'X-CSRF-Token': processor.csrf}, status=201).json
+    assert draft['status'] == 'draft'
+    act(processor, draft['id'], 'submit')
+    act(leader, draft['id'], 'return', reason='Sửa trích yếu')
+    act(processor, draft['id'], 'submit')
+    act(leader, draft['id'], 'approve')
+    act(clerk, draft['id'], 'send', status=409)                        # no sending before signing
+    first = act(clerk, draft['id'], 'number').json
+    assert first['register_number'] == 1 and first['number_symbol'] == '1-TTr/VPTU'
+    assert first['issued_date'] == clock.today().isoformat()
+    act(clerk, draft['id'], 'void', reason='Cấp nhầm số')
+    again = act(clerk, draft['id'], 'number').json
+    assert again['register_number'] == 2 and again['number_symbol'] == '2-TTr/VPTU'
+    act(clerk, draft['id'], 'sign')
+    sent = act(clerk, draft['id'], 'send').json
+    assert sent['status'] == 'sent' and sent['sent_at'].endswith('+07:00')
+    register = clerk.get(f'/api/v1/bodies/{HOST_CODE}/registers/outgoing').json
+    assert [r[0] for r in register['rows']] == ['1-TTr/VPTU', '2-TTr/VPTU']
+    assert register['rows'][0][-1] == 'Số đã hủy: Cấp nhầm số'
+    series = again['register_series']
+    res = clerk.post_json(f'/api/v1/bodies/{HOST_CODE}/registers/outgoing/void',
+                          {'series': series, 'number': 1, 'reason': 'lần hai'},
+                          headers={'X-CSRF-Token': clerk.csrf}, status=409)
+    assert res.json['error'] == 'number_already_void'                  # voiding twice
+    leader.post_json(f'/api/v1/bodies/{HOST_CODE}/registers/outgoing/void',
+                     {'series': series, 'number': 2, 'reason': 'x'}, headers={'X-CSRF-Token': leader.csrf},
+                     status=403)
+
+
+def test_secret_documents_keep_their_own_series(app, clerk):
+    plain = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    secret = clerk.post_json(API, incoming(classification='mat', named_people=['lanhdao']),
+                             headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    a = act(clerk, plain['id'], 'register').json
+    b = act(clerk, secret['id'], 'register').json
+    assert a['register_number'] == 1 and b['register_number'] == 1
+    assert b['register_series'] == a['register_series'].replace('/den/', '/den-mat/')
+
+
+def test_pages_show_only_the_actions_this_user_may_take(app, clerk, leader):
+    doc = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    page = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/")
+    assert 'action-register' in page.forms and 'action-assign' not in page.forms
+    res = page.forms['action-register'].submit('submit').follow()
+    assert 'Đã tiếp nhận' in res.text
+    page = leader.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/")
+    assert 'action-register' not in page.forms
+    form = page.forms['action-assign']
+    form['main_processor'] = 'chuyenvien'
+    form['instruction'] = 'Giao phòng Tổng hợp'
+    res = form.submit('submit').follow()
+    assert 'Đã chuyển xử lý' in res.text and 'Giao phòng Tổng hợp' in res.text
+    refused = leader.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/").forms
+    assert 'action-refuse' not in refused                             # not from "assigned"
+
+
+def test_desks_list_what_waits_for_each_role(app, clerk, leader, processor):
+    urgent = clerk.post_json(API, incoming(urgency='hoa_toc', abstract='Hỏa tốc',
+                                           received_at=clock.iso(clock.now() - dt.timedelta(hours=3))),
+                             headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    desk = clerk.get('/api/v1/desk').json
+    to_register = desk['queues']['to_register']
+    assert to_register[0]['id'] == urgent['id']                       # urgent rises to the top
+    assert to_register[0]['late_handling'] is True                    # 3 hours, around the clock
+    assert desk['counts']['to_register'] == len(to_register) == 3
+    act(clerk, urgent['id'], 'register')
+    assert [d['id'] for d in leader.get('/api/v1/desk').json['queues']['to_assign']] == [urgent['id']]
+    act(leader, urgent['id'], 'assign', main_processor='chuyenvien', deadline=clock.today().isoformat())
+    mine = processor.get('/api/v1/desk').json
+    assert [d['id'] for d in mine['queues']['assigned_to_me']] == [urgent['id']]
+    assert [d['id'] for d in mine['due_soon']] == [urgent['id']]
+    page = processor.get('/desk')
+    assert 'Văn bản giao cho tôi' in page.text and 'Hỏa tốc' in page.text
