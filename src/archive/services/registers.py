@@ -13,9 +13,9 @@ from ..reports import exports as X
 from ..schemas.types import Text, max_length, required
 
 KINDS = {
-    'incoming': ('Sổ đăng ký văn bản đến', X.INCOMING_COLUMNS),
-    'outgoing': ('Sổ đăng ký văn bản đi', X.OUTGOING_COLUMNS),
-    'follow-up': ('Sổ theo dõi giải quyết văn bản đến', X.FOLLOW_UP_COLUMNS),
+    'incoming': (X.INCOMING_TITLE, X.INCOMING_COLUMNS),
+    'outgoing': (X.OUTGOING_TITLE, X.OUTGOING_COLUMNS),
+    'follow-up': (X.FOLLOW_UP_TITLE, X.FOLLOW_UP_COLUMNS),
 }
 FORMATS = {
     'csv': ('text/csv; charset=utf-8', X.to_csv),
