@@ -15,6 +15,7 @@ def add_registers_outbox_calendar(root):
     from BTrees.OOBTree import OOBTree
     from .calendar import CalendarOverrides
     from .outbox import Outbox
+    from .workflow.engine import initialize
     for body in root['bodies'].values():
         if not hasattr(body, 'registers'):
             body.registers = OOBTree()
@@ -23,7 +24,7 @@ def add_registers_outbox_calendar(root):
             documents.by_state = OOBTree()
             for doc in documents.values():
                 if doc.state is None:
-                    doc.state = 'arrived' if doc.direction == 'incoming' else 'draft'
+                    initialize(doc)
                 documents.index_state(doc)
     if getattr(root, 'outbox', None) is None:
         root.outbox = Outbox()

@@ -151,16 +151,24 @@ def test_desks_list_what_waits_for_each_role(app, clerk, leader, processor):
     urgent = clerk.post_json(API, incoming(urgency='hoa_toc', abstract='Hỏa tốc',
                                            received_at=clock.iso(clock.now() - dt.timedelta(hours=3))),
                              headers={'X-CSRF-Token': clerk.csrf}, status=201).json
-    desk = clerk.get('/api/v1/desk').json
-    to_register = desk['queues']['to_register']
+    def queue(c, name):
+        desk = c.get('/api/v1/desk').json
+        [found] = [q for q in desk['queues'] if q['name'] == name]
+        assert desk['counts'][name] == len(found['items'])
+        return found['items']
+    to_register = queue(clerk, 'incoming/arrived')
     assert to_register[0]['id'] == urgent['id']                       # urgent rises to the top
     assert to_register[0]['late_handling'] is True                    # 3 hours, around the clock
-    assert desk['counts']['to_register'] == len(to_register) == 3
+    assert [d['late_handling'] for d in to_register[1:]] == [False, False]   # the demo's, not urgent enough
+    assert len(to_register) == 3
+    assert [q['name'] for q in clerk.get('/api/v1/desk').json['queues']] == [
+        'incoming/arrived', 'incoming/recalled', 'outgoing/draft', 'outgoing/approved',
+        'outgoing/numbered', 'outgoing/signed']
     act(clerk, urgent['id'], 'register')
-    assert [d['id'] for d in leader.get('/api/v1/desk').json['queues']['to_assign']] == [urgent['id']]
+    assert [d['id'] for d in queue(leader, 'incoming/registered')] == [urgent['id']]
     act(leader, urgent['id'], 'assign', main_processor='chuyenvien', deadline=clock.today().isoformat())
-    mine = processor.get('/api/v1/desk').json
-    assert [d['id'] for d in mine['queues']['assigned_to_me']] == [urgent['id']]
-    assert [d['id'] for d in mine['due_soon']] == [urgent['id']]
+    assert [d['id'] for d in queue(processor, 'incoming/assigned')] == [urgent['id']]
+    assert [d['id'] for d in processor.get('/api/v1/desk').json['due_soon']] == [urgent['id']]
+    assert queue(leader, 'incoming/assigned') == []                    # not the leader's to process
     page = processor.get('/desk')
     assert 'Văn bản giao cho tôi' in page.text and 'Hỏa tốc' in page.text

@@ -1,8 +1,11 @@
 """Desks (việc cần xử lý): what waits for each role, urgent first, then oldest; with counts.
 
+Which states make a queue, and for whom, is data in workflows/*.zcml (the "desk"
+and "desk_for" keys); the states in which the deadline runs carry "deadline_runs".
 Timeliness (Art. 6.3): hỏa tốc, thượng khẩn and khẩn documents are flagged when not
 registered and assigned within a configured time (around the clock for hỏa tốc, in
-working hours for the others); deadlines count working days.
+working hours for the others); an outgoing document is flagged when sent after the
+day of signing, at the latest the next working morning.
 """
 import datetime as dt
 
@@ -10,10 +13,10 @@ from .. import calendar as cal_mod
 from .. import clock
 from .. import security as S
 from ..resources.root import app_root
+from ..workflow.engine import state_data, workflows
 from . import documents as svc
 
 URGENCY_RANK = {'hoa_toc_hen_gio': 0, 'hoa_toc': 1, 'thuong_khan': 2, 'khan': 3, 'normal': 4}
-OPEN_INCOMING = ('arrived', 'registered', 'assigned', 'processing')
 DUE_SOON_DAYS = 2
 
 
@@ -26,8 +29,9 @@ def urgent_limit(request):
 
 
 def late_handling(request, doc, cal):
-    """An urgent incoming document not yet registered and assigned within the limit."""
-    if doc.direction != 'incoming' or doc.urgency == 'normal' or doc.state not in ('arrived', 'registered'):
+    """An urgent incoming document not yet assigned, past the limit since it arrived."""
+    if (doc.direction != 'incoming' or doc.urgency == 'normal' or doc.assigned_at is not None
+            or not state_data(doc, request.registry).get('deadline_runs')):
         return False
     since = doc.received_at or doc.created_at
     now = clock.now()
@@ -37,52 +41,66 @@ def late_handling(request, doc, cal):
 
 
 def late_sending(doc, cal):
-    """Sent after the rule's limit: the day of signing, at the latest the next working morning."""
+    """Sent (or still unsent) after the day of signing, at the latest the next working morning."""
     if doc.direction != 'outgoing' or doc.signed_at is None:
         return False
-    limit = cal_mod.send_deadline(cal, doc.signed_at)
-    sent = doc.sent_at if doc.state in ('sent', 'recalled') else clock.now()
-    return sent > limit
+    return (doc.sent_at or clock.now()) > cal_mod.send_deadline(cal, doc.signed_at)
 
 
 def sort_key(doc):
     return (URGENCY_RANK.get(doc.urgency, 9), doc.received_at or doc.created_at)
 
 
-def _queues(request, body, user):
-    docs = body.documents
-    queues = {}
-    if user.has_role(S.CLERK):
-        queues['to_register'] = docs.in_state('incoming', 'arrived')
-        queues['to_number'] = docs.in_state('outgoing', 'approved')
-        queues['to_sign'] = docs.in_state('outgoing', 'numbered')
-        queues['to_send'] = docs.in_state('outgoing', 'signed')
-    if user.has_role(S.LEADER):
-        queues['to_assign'] = docs.in_state('incoming', 'registered')
-        queues['to_approve'] = docs.in_state('outgoing', 'submitted')
-    if user.has_role(S.PROCESSOR) or user.has_role(S.LEADER):
-        mine = [d for state in ('assigned', 'processing') for d in docs.in_state('incoming', state)
-                if d.main_processor == user.login or user.login in d.co_processors]
-        queues['assigned_to_me'] = mine
-    if user.has_role(S.PROCESSOR) or user.has_role(S.CLERK):
-        queues['my_drafts'] = [d for d in docs.in_state('outgoing', 'draft') if d.created_by == user.login]
-    return queues
+# Who may come to hold a personal role, and so sees its queue even when it is empty.
+PERSONAL = {'main_processor': (S.PROCESSOR, S.LEADER), 'co_processor': (S.PROCESSOR, S.LEADER),
+            'creator': (S.CLERK, S.LEADER, S.PROCESSOR)}
+
+
+def _concerns(user, roles):
+    return any(user.has_role(r) if r in S.ROLES else any(user.has_role(x) for x in PERSONAL.get(r, ()))
+               for r in roles)
+
+
+def _holds(user, role, doc):
+    if role == 'main_processor':
+        return doc.main_processor == user.login
+    if role == 'co_processor':
+        return user.login in doc.co_processors
+    if role == 'creator':
+        return doc.created_by == user.login
+    return user.has_role(role)
+
+
+def queues(request, body, user):
+    """``[(queue name, title, documents)]`` for this user, in the workflows' order."""
+    out = []
+    for direction, wf in workflows(request.registry).items():
+        for state, data in wf._state_data.items():
+            if not data.get('desk'):
+                continue
+            roles = data.get('desk_for', '').split()
+            if not _concerns(user, roles):
+                continue
+            docs = [d for d in body.documents.in_state(direction, state)
+                    if any(_holds(user, r, d) for r in roles) and request.has_permission(S.VIEW, d)]
+            out.append((f'{direction}/{state}', data['desk'], sorted(docs, key=sort_key)))
+    return out
 
 
 def desk_for(request, as_json=False):
     user = request.identity
     body = app_root(request)['bodies'].get(user.body_code)
     if body is None:
-        return {'queues': {}, 'overdue': [], 'due_soon': []}
+        return {'queues': [], 'overdue': [], 'due_soon': [], 'counts': {}}
     cal = calendar_of(request)
     today = clock.today()
     soon = cal_mod.add_working_days(cal, today, DUE_SOON_DAYS)
-    queues = {name: sorted((d for d in items if request.has_permission(S.VIEW, d)), key=sort_key)
-              for name, items in _queues(request, body, user).items()}
-    open_docs = [d for state in OPEN_INCOMING for d in body.documents.in_state('incoming', state)
-                 if d.deadline and request.has_permission(S.VIEW, d)]
-    overdue = sorted((d for d in open_docs if d.deadline < today), key=sort_key)
-    due_soon = sorted((d for d in open_docs if today <= d.deadline <= soon), key=sort_key)
+    running = [d for direction, wf in workflows(request.registry).items()
+               for state, data in wf._state_data.items() if data.get('deadline_runs')
+               for d in body.documents.in_state(direction, state)
+               if d.deadline and request.has_permission(S.VIEW, d)]
+    overdue = sorted((d for d in running if d.deadline < today), key=sort_key)
+    due_soon = sorted((d for d in running if today <= d.deadline <= soon), key=sort_key)
 
     def show(d):
         item = svc.as_json(d) if as_json else {'doc': d}
@@ -90,10 +108,11 @@ def desk_for(request, as_json=False):
         item['late_sending'] = late_sending(d, cal)
         return item
     result = {
-        'queues': {name: [show(d) for d in items] for name, items in queues.items()},
+        'queues': [{'name': name, 'title': title, 'items': [show(d) for d in docs]}
+                   for name, title, docs in queues(request, body, user)],
         'overdue': [show(d) for d in overdue],
         'due_soon': [show(d) for d in due_soon],
     }
-    result['counts'] = {name: len(items) for name, items in result['queues'].items()}
+    result['counts'] = {q['name']: len(q['items']) for q in result['queues']}
     result['counts'].update(overdue=len(result['overdue']), due_soon=len(result['due_soon']))
     return result

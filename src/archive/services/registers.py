@@ -49,7 +49,7 @@ def _incoming_row(request, doc, entry, users):
 def _outgoing_row(request, doc, entry, users):
     return [entry.label or str(entry.number), _d(entry.taken_at if entry.void else doc.issued_date), _type_and_abstract(request, doc),
             doc.signer_name or '', '; '.join(doc.receivers or ()), doc.holder_unit or 'Lưu VT',
-            str(doc.copies or ''), _d(doc.sent_at if doc.state == 'sent' else None), '',
+            str(doc.copies or ''), _d(doc.sent_at), '',
             _void_note(entry) or (doc.notes or '')]
 
 
