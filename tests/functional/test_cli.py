@@ -172,3 +172,18 @@ def test_evolve_steps_run_once_and_are_recorded(ini, monkeypatch):
             close_app(app)
     assert calls == [10]
     transaction.abort()
+
+
+def test_calendar_overrides_from_the_command_line(ini):
+    run('archive-init', ini)
+    shown = run('archive-calendar', ini, 'show', '2026-08-29', '2026-09-02').stdout
+    assert '2026-09-01 Tue  nghỉ' in shown and '2026-08-31 Mon  nghỉ' in shown
+    off = run('archive-calendar', ini, 'day-off', '2026-12-31', '--reason', 'Nghỉ bù')
+    assert off.returncode == 0, off.stderr
+    on = run('archive-calendar', ini, 'working-day', '2026-12-26', '--reason', 'Làm bù')
+    assert on.returncode == 0, on.stderr
+    shown = run('archive-calendar', ini, 'show', '2026-12-26', '2026-12-31').stdout
+    assert '2026-12-26 Sat  làm việc  (Làm bù)' in shown and '2026-12-31 Thu  nghỉ  (Nghỉ bù)' in shown
+    bad = run('archive-calendar', ini, 'day-off', '31/12/2026', '--reason', 'x')
+    assert bad.returncode == 2 and 'YYYY-MM-DD' in bad.stderr
+    assert run('archive-calendar', ini, 'remove', '2026-01-05').returncode == 2

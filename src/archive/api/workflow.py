@@ -32,7 +32,8 @@ def take_transition(context, request):
 
 @view_config(route_name='api.registers', renderer='json', request_method='GET', permission=S.LIST_DOCUMENTS)
 def get_register(context, request):
-    table = reg.register_table(request, context, request.matchdict['kind'], request.params.get('year'))
+    table = reg.register_table(request, context, request.matchdict['kind'], request.params.get('year'),
+                               secret=request.params.get('secret') == '1')
     fmt = request.params.get('format')
     if fmt:
         return reg.export_response(request, table, fmt)

@@ -67,8 +67,12 @@ def _void_note(entry):
     return f'Số đã hủy: {entry.void_reason}' if entry.void else ''
 
 
-def register_table(request, body, kind, year=None):
-    """One register of ``body`` for a year (default: this year), rows in number order."""
+def register_table(request, body, kind, year=None, secret=False):
+    """One register of ``body`` for a year (default: this year), rows in number order.
+
+    Mật documents keep registers of their own (``secret``); a row the reader may not
+    see keeps its number and hides the rest, so the register shows no gap.
+    """
     from ..workflow.engine import state_data
     if kind not in KINDS:
         raise HTTPNotFound()
@@ -81,6 +85,8 @@ def register_table(request, body, kind, year=None):
     users = app_root(request)['users']
     rows = []
     for series in series_for_kind(body, 'outgoing' if kind == 'outgoing' else 'incoming', year):
+        if series.key.split('/')[1].endswith('-mat') != bool(secret):
+            continue
         for number, entry in series.entries.items():
             doc = body.documents.get(entry.document)
             if doc is None or not request.has_permission(S.VIEW, doc):
@@ -93,7 +99,7 @@ def register_table(request, body, kind, year=None):
             else:
                 rows.append(_follow_up_row(request, doc, entry, users,
                                            state_data(doc, request.registry).get('title', doc.state)))
-    subtitle = f'{body.name} ({body.code}) — năm {year}'
+    subtitle = f'{body.name} ({body.code}) — năm {year}' + (' — văn bản mật' if secret else '')
     return X.Table(title, subtitle, columns, rows, generated_at=clock.iso(clock.now()))
 
 

@@ -53,10 +53,11 @@ def desk_view(context, request):
 @view_config(context=Body, name='registers', permission=S.LIST_DOCUMENTS, renderer='archive:templates/registers.pt')
 def registers_view(context, request):
     kind = request.params.get('kind', 'incoming')
-    table = reg.register_table(request, context, kind, request.params.get('year'))
+    secret = request.params.get('secret') == '1'
+    table = reg.register_table(request, context, kind, request.params.get('year'), secret=secret)
     fmt = request.params.get('format')
     if fmt:
         request.matchdict = {'kind': kind}
         return reg.export_response(request, table, fmt)
     return {'body': context, 'table': table, 'kind': kind, 'kinds': reg.KINDS,
-            'year': request.params.get('year') or ''}
+            'year': request.params.get('year') or '', 'secret': '1' if secret else ''}

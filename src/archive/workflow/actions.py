@@ -4,6 +4,7 @@ each kind of action needs (``needs`` in the ZCML). No state or transition is def
 import colander
 from repoze.workflow import WorkflowError
 
+from .. import calendar as cal_mod
 from .. import clock, registers
 from ..errors import single
 from ..i18n import _
@@ -35,6 +36,8 @@ class AssignmentSchema(colander.MappingSchema):
     co_processors = optional(Lines(), title=_('f_co_processors', default='Người phối hợp'))
     info_units = optional(Lines(), title=_('f_info_units', default='Đơn vị để biết'))
     deadline = optional(IsoDate(), validator=_not_before_today, title=_('f_deadline', default='Hạn xử lý'))
+    days = optional(colander.Int(), validator=colander.Range(min=1, max=365),
+                    title=_('f_days', default='Hoặc số ngày làm việc để xử lý'))
 
 
 class ExtensionSchema(colander.MappingSchema):
@@ -60,6 +63,11 @@ def _body(doc):
     return doc.__parent__.__parent__
 
 
+def _calendar(root):
+    from pyramid.threadlocal import get_current_registry
+    return get_current_registry().archive_settings.calendar.with_overrides(root.calendar_overrides)
+
+
 def _person_of_body(root, doc, field, login):
     user = root['users'].get(login)
     if user is None or user.body_code != doc.body_code or not user.active:
@@ -74,6 +82,9 @@ def check_data(root, doc, needs, data):
         return {}
     appstruct = NEEDS[needs]().bind().deserialize(data)
     if needs == 'assignment':
+        if appstruct.get('days') and not appstruct.get('deadline'):
+            # Deadlines count working days (Art. 6.3): the body's calendar, holidays and overrides.
+            appstruct['deadline'] = cal_mod.add_working_days(_calendar(root), clock.today(), appstruct['days'])
         _person_of_body(root, doc, 'main_processor', appstruct['main_processor'])
         for login in appstruct.get('co_processors') or ():
             _person_of_body(root, doc, 'co_processors', login)
@@ -195,4 +206,8 @@ def record_signing(doc, info):
 
 
 def record_sending(doc, info):
+    """The time of sending; flagged late when after the day of signing's next working morning."""
     doc.sent_at = clock.now()
+    limit = cal_mod.send_deadline(_calendar(info.request.root), doc.signed_at)
+    info.request.data['late'] = doc.sent_at > limit
+    info.request.data['send_limit'] = clock.iso(limit)
