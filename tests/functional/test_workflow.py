@@ -172,3 +172,52 @@ def test_desks_list_what_waits_for_each_role(app, clerk, leader, processor):
     assert queue(leader, 'incoming/assigned') == []                    # not the leader's to process
     page = processor.get('/desk')
     assert 'Văn bản giao cho tôi' in page.text and 'Hỏa tốc' in page.text
+
+
+def test_recall_and_delete_before_completion_and_forwarding(app, clerk, leader):
+    first = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    act(clerk, first['id'], 'register')
+    act(leader, first['id'], 'assign', main_processor='chuyenvien')
+    recalled = act(clerk, first['id'], 'recall', reason='Bên gửi thu hồi văn bản').json
+    assert recalled['status'] == 'recalled'
+    assert act(clerk, first['id'], 'delete', reason='Đã hủy theo yêu cầu thu hồi').json['status'] == 'deleted'
+    act(clerk, first['id'], 'recall', status=409, reason='lần nữa')
+    second = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    act(clerk, second['id'], 'register')
+    res = act(clerk, second['id'], 'forward', status=409, to_body=HOST_CODE, reason='x')
+    assert [(e['field'], e['code']) for e in res.json['errors']] == [('to_body', 'forward_target_invalid')]
+    act(clerk, second['id'], 'forward', to_body='000.00.02.H01', reason='Thuộc thẩm quyền Ban Tổ chức')
+    conn, root = open_root(app)
+    try:
+        kinds = [(m['kind'], m.get('status_code'), m.get('to_body'))
+                 for _k, m in root.outbox.items.items() if m['document'] in (first['id'], second['id'])]
+        assert kinds == [('status', '03', None), ('status', '04', None), ('status', '15', None),
+                         ('status', '03', None), ('forward', None, '000.00.02.H01')]
+        entries = audit.entries(root, f"doc:{first['id']}")
+        assert [e['action'] for e in entries][-2:] == ['recall', 'delete']
+    finally:
+        conn.close()
+
+
+def _signed_friday_sent(clerk, leader, sent_at):
+    draft = clerk.post_json(API, {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV',
+                                  'abstract': 'Công văn'}, headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    for who, action in ((clerk, 'submit'), (leader, 'approve'), (clerk, 'number')):
+        act(who, draft['id'], action)
+    clock.set_now(dt.datetime(2026, 11, 20, 16, 0, tzinfo=clock.VN))   # signed a Friday afternoon
+    try:
+        act(clerk, draft['id'], 'sign')
+        clock.set_now(sent_at)
+        sent = act(clerk, draft['id'], 'send').json
+    finally:
+        clock.set_now(None)
+    return sent, clerk.get(f"{API}/{draft['id']}/history").json['items'][-1]['details']
+
+
+def test_sending_in_time_or_late_is_recorded(app, clerk, leader):
+    monday_morning = dt.datetime(2026, 11, 23, 11, 0, tzinfo=clock.VN)
+    sent, details = _signed_friday_sent(clerk, leader, monday_morning)
+    assert details['late'] is False and details['send_limit'] == '2026-11-23T12:00:00+07:00'
+    assert sent['sent_at'] == '2026-11-23T11:00:00+07:00'
+    _sent, details = _signed_friday_sent(clerk, leader, dt.datetime(2026, 11, 23, 14, 0, tzinfo=clock.VN))
+    assert details['late'] is True
