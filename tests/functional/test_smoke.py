@@ -29,3 +29,10 @@ def test_api_create_and_read(clerk):
     assert doc['number'] == 917 and doc['type_abbr'] == 'TTr' and doc['issuer_symbol'] == 'BTCTU'
     got = clerk.get(f"/api/v1/bodies/{HOST_CODE}/documents/{doc['id']}").json
     assert got['received_at'] == '2026-11-24T09:30:00+07:00'
+
+
+def test_urgent_documents_rise_to_the_top_of_the_body_list(clerk):
+    body = clerk.get(f'/bodies/{HOST_CODE}/')
+    top = body.html.select_one('section.urgent-list')
+    assert top is not None and '245-HD/BTCTU' in top.text            # the demo's khẩn document
+    assert 'Khẩn' in top.text

@@ -36,17 +36,30 @@ def visible_page(request, documents, start, size=PAGE_SIZE):
     return out[:size], len(out) > size
 
 
+def urgent_open(request, body):
+    """Urgent documents still being handled: they rise to the top of the body's list."""
+    from ..services.desk import sort_key
+    from ..workflow.engine import workflows
+    found = [d for direction, wf in workflows(request.registry).items()
+             for state, data in wf._state_data.items() if data.get('deadline_runs')
+             for d in body.documents.in_state(direction, state)
+             if d.urgent and request.has_permission(S.VIEW, d)]
+    return sorted(found, key=sort_key)
+
+
 @view_config(context=Body, permission=S.VIEW_BODIES, renderer='archive:templates/body.pt')
 def body_view(context, request):
     try:
         start = max(0, int(request.params.get('start', 0)))
     except ValueError:
         start = 0
-    docs, more = [], False
+    docs, more, urgent = [], False, []
     can_list = request.has_permission(S.LIST_DOCUMENTS, context)
     if can_list:
         docs, more = visible_page(request, context.documents, start)
+        urgent = urgent_open(request, context)
     return {'body': context, 'docs': docs, 'start': start, 'more': more, 'page_size': PAGE_SIZE,
+            'urgent': urgent,
             'can_list': can_list, 'can_create': request.has_permission(S.CREATE_DOCUMENT, context),
             'bodies': app_root(request)['bodies']}
 
