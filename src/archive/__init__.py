@@ -37,6 +37,8 @@ def main(global_config, **settings):
         config.scan('.api')
         app = config.make_wsgi_app()
     prepare_database(config.registry)
+    from .background import start_threads
+    start_threads(config.registry)
     return app
 
 

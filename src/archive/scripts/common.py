@@ -2,6 +2,7 @@
 import argparse
 import contextlib
 import json
+import os
 import sys
 
 import colander
@@ -9,6 +10,7 @@ import transaction
 from pyramid.paster import bootstrap, setup_logging
 
 from .. import StorageLocked
+from ..background import NO_THREADS_ENV
 from ..errors import Conflict, field_errors
 from ..resources.root import root_key
 
@@ -42,6 +44,7 @@ class Session:
 @contextlib.contextmanager
 def opened(config_uri):
     """Bootstrap the app; yield a ``Session`` (unpacks to root, registry); close everything after."""
+    os.environ[NO_THREADS_ENV] = '1'      # a script never starts the server's background threads
     setup_logging(config_uri)
     try:
         env = bootstrap(config_uri)

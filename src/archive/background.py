@@ -1,0 +1,63 @@
+"""Background work: threads inside the server on the embedded FileStorage, or the
+``archive-worker`` process beside the servers on ZEO (a FileStorage admits one process).
+
+Today's one job: fold the journal's chain heads into a checkpoint every
+``archive.journal_checkpoint_minutes`` and write the export to
+``archive.journal_export_dir``, outside the database. The exchange issues add delivery.
+"""
+import json
+import logging
+import os
+import threading
+
+from . import audit, clock
+from .db import run_apart
+
+log = logging.getLogger(__name__)
+NO_THREADS_ENV = 'ARCHIVE_NO_BACKGROUND'   # console scripts set it: they must not start workers
+
+
+def checkpoint_and_export(registry):
+    """One round: a checkpoint if anything moved, and the export file; returns its path."""
+    def fold(root):
+        journal = audit.journal_of(root)
+        moved = any(audit.folded_heads(journal).get(cid) != (c.length, c.head)
+                    for cid, c in journal.chains.items())
+        if moved:
+            audit.checkpoint(root)
+        return audit.export_checkpoints(root)
+    exported = run_apart(registry, fold)
+    folder = registry.settings.get('archive.journal_export_dir')
+    if not folder:
+        return None
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"journal-checkpoints-{clock.now().strftime('%Y-%m-%d')}.json")
+    tmp = path + '.tmp'
+    with open(tmp, 'w', encoding='utf-8') as f:
+        json.dump(exported, f, ensure_ascii=False)
+    os.replace(tmp, path)
+    return path
+
+
+def run_forever(registry, stop):
+    minutes = float(registry.settings.get('archive.journal_checkpoint_minutes', 60))
+    while not stop.wait(minutes * 60):
+        try:
+            path = checkpoint_and_export(registry)
+            log.info('journal checkpoint exported to %s', path)
+        except Exception:   # a failed round is logged and tried again next time
+            log.exception('journal checkpoint failed')
+
+
+def start_threads(registry):
+    """Start the background thread when this process should (a server on FileStorage)."""
+    settings = registry.settings
+    if os.environ.get(NO_THREADS_ENV) or settings.get('archive.background', 'false').lower() != 'true':
+        return None
+    if not settings.get('zodbconn.uri', '').startswith('file://'):
+        return None     # on ZEO the archive-worker process does it
+    stop = threading.Event()
+    thread = threading.Thread(target=run_forever, args=(registry, stop), name='archive-background', daemon=True)
+    thread.start()
+    registry.archive_background_stop = stop
+    return thread

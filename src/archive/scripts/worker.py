@@ -1,0 +1,27 @@
+"""archive-worker: the background work as a process of its own, for ZEO or RelStorage."""
+import threading
+
+from .. import background
+from .common import opened, parser
+
+
+def main(argv=None):
+    p = parser('Tiến trình nền / background worker (ZEO)')
+    p.add_argument('--once', action='store_true', help='run one round and exit')
+    args = p.parse_args(argv)
+    with opened(args.config_uri) as session:
+        _root, registry = session
+        if registry.settings.get('zodbconn.uri', '').startswith('file://') and not args.once:
+            print('Trên FileStorage, máy chủ tự chạy việc nền / on FileStorage the server runs this itself')
+            raise SystemExit(2)
+        if args.once:
+            print(background.checkpoint_and_export(registry) or 'checkpoint folded (no export folder set)')
+            return
+        try:
+            background.run_forever(registry, threading.Event())
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == '__main__':
+    main()
