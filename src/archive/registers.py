@@ -130,6 +130,6 @@ def take_number(body, kind, doc, by, rules, on=None):
 def series_for_kind(body, kind, year=None):
     """The body's series of one kind (optionally those of a year), newest period first."""
     found = [s for s in body.registers.values() if s.kind == kind]
-    if year:
+    if year is not None:
         found = [s for s in found if s.key.split('/')[-1].startswith(str(year))]
     return sorted(found, key=lambda s: s.key, reverse=True)

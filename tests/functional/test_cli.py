@@ -13,6 +13,7 @@ from ..conftest import HERE, client, close_app, make_app, open_root
 from ..helpers import incoming
 
 BIN = os.path.dirname(sys.executable)
+pytestmark = pytest.mark.slow   # each test starts console scripts as processes
 
 INI = """[app:main]
 use = egg:party-archive

@@ -5,6 +5,7 @@ methods, both ways. The others make real calls with WebTest and validate each re
 its response against the spec with openapi-core (strictly: properties the spec does not name
 are errors, so a field added to the API without the spec fails here).
 """
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from openapi_core.validation.request.exceptions import SecurityValidationError
 from pyramid.interfaces import IRoutesMapper
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from archive import clock
 from archive.services import directory
 
 from ..conftest import HOST_CODE, open_root
@@ -24,7 +26,9 @@ from ..helpers import incoming, multipart, pdf
 SPEC_PATH = Path(__file__).resolve().parents[2] / 'schemas' / 'openapi.yaml'
 HTTP_METHODS = {'get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'}
 ANY_METHOD = '*'
-DOCS = f'/api/v1/bodies/{HOST_CODE}/documents'
+BODY = f'/api/v1/bodies/{HOST_CODE}'
+DOCS = f'{BODY}/documents'
+REGISTERS = f'{BODY}/registers'
 OTHER_BODY = '000.00.02.H01'     # Ban Tổ chức Thành ủy, where other_clerk works
 
 
@@ -96,6 +100,18 @@ def create_json(spec, client, values=None, status=201):
 
 def doc_url(doc, tail=''):
     return f"{DOCS}/{doc['id']}{tail}"
+
+
+def take(spec, client, doc, action, status=200, **data):
+    """Take a workflow action through the API; the answer, checked against the spec."""
+    res = client.post_json(doc_url(doc, f'/transitions/{action}'), data, headers=csrf(client),
+                           status=status)
+    return conforms(spec, res).json
+
+
+def outgoing(**over):
+    return dict({'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV',
+                 'abstract': 'Công văn trả lời', 'holder_unit': 'TH'}, **over)
 
 
 def bearer_token(app, login):
@@ -283,6 +299,184 @@ def test_download_file(spec, clerk):
     name = doc['files'][0]['name']
     res = conforms(spec, clerk.get(doc_url(doc, f'/files/{name}')))
     assert res.content_type == 'application/pdf' and res.body == pdf('Main')
+
+
+# -- workflow: transitions ---------------------------------------------------------------------
+
+def test_list_transitions(spec, clerk, leader, doc):
+    listed = conforms(spec, clerk.get(doc_url(doc, '/transitions'))).json
+    assert listed['status'] == 'arrived'
+    assert [(a['action'], a['needs']) for a in listed['items']] == [
+        ('register', None), ('refuse', 'reason'), ('recall', 'reason'), ('delete', 'reason')]
+    assert listed['items'][0]['title'] == 'Vào sổ văn bản đến'
+    assert conforms(spec, leader.get(doc_url(doc, '/transitions'))).json == {
+        'status': 'arrived', 'items': []}
+
+
+def test_incoming_transitions_register_assign_start_complete(spec, clerk, leader, processor, doc):
+    registered = take(spec, clerk, doc, 'register')
+    assert registered['status'] == 'registered' and registered['register_number'] == 1
+    assert registered['register_series'].startswith('incoming/')
+    assert registered['origin_verdict'] == 'not_verified'
+    assert [a['action'] for a in registered['actions']] == ['refuse', 'forward', 'recall', 'delete']
+    deadline = (clock.today() + dt.timedelta(days=10)).isoformat()
+    assigned = take(spec, leader, doc, 'assign', instruction='Đề nghị chuyên viên tham mưu',
+                    main_processor='chuyenvien', co_processors=[], info_units=['TH'],
+                    deadline=deadline, comment='Giao phòng Tổng hợp')
+    assert assigned['status'] == 'assigned' and assigned['main_processor'] == 'chuyenvien'
+    assert assigned['instruction'] == 'Đề nghị chuyên viên tham mưu'
+    assert assigned['info_units'] == ['TH'] and assigned['deadline'] == deadline
+    assert [(a['action'], a['needs']) for a in assigned['actions']] == [
+        ('assign', 'assignment'), ('extend', 'extension')]
+    # an action that needs nothing may come without a body
+    res = conforms(spec, processor.post(doc_url(doc, '/transitions/start'), headers=csrf(processor)))
+    assert res.json['status'] == 'processing'
+    assert sorted(a['action'] for a in res.json['actions']) == ['complete', 'return']
+    reply = create_json(spec, clerk, outgoing())
+    done = take(spec, processor, doc, 'complete', reply=reply['id'], note='Đã tham mưu trả lời')
+    assert done['status'] == 'completed' and done['reply'] == reply['id'] and done['actions'] == []
+    items = conforms(spec, clerk.get(doc_url(doc, '/history'))).json['items']
+    assert [e['action'] for e in items] == ['created', 'register', 'assign', 'start', 'complete']
+
+
+def test_outgoing_transitions_to_sending(spec, clerk, leader):
+    draft = create_json(spec, clerk, outgoing())
+    assert draft['status'] == 'draft' and draft['origin_verdict'] is None
+    take(spec, clerk, draft, 'submit')
+    take(spec, leader, draft, 'approve')
+    numbered = take(spec, clerk, draft, 'number')
+    assert numbered['status'] == 'numbered' and numbered['register_number'] == 1
+    assert numbered['number_symbol'] == '1-CV/VPTU' and numbered['register_series'].startswith('outgoing/')
+    voided = take(spec, clerk, draft, 'void', reason='Cấp nhầm số')
+    assert voided['status'] == 'approved' and voided['register_number'] is None
+    take(spec, clerk, draft, 'number')
+    signed = take(spec, clerk, draft, 'sign')
+    assert signed['signed_at'].endswith('+07:00')
+    sent = take(spec, clerk, draft, 'send')
+    assert sent['status'] == 'sent' and [a['action'] for a in sent['actions']] == ['recall']
+
+
+def test_refusal_without_a_reason_is_409_invalid_input(spec, clerk, doc):
+    res = take(spec, clerk, doc, 'refuse', status=409)
+    assert res['error'] == 'invalid_input'
+    assert [(e['field'], e['code']) for e in res['errors']] == [('reason', 'required')]
+    assert conforms(spec, clerk.get(doc_url(doc))).json['status'] == 'arrived'
+
+
+def test_action_not_allowed_from_this_status_is_409(spec, clerk, doc):
+    assert take(spec, clerk, doc, 'complete', status=409)['error'] == 'transition_not_allowed'
+    res = clerk.post_json(doc_url(doc, '/transitions/nonsense'), {}, headers=csrf(clerk), status=409)
+    conforms(spec, res, check_request=False)              # the spec itself refuses the name
+    assert res.json['error'] == 'transition_not_allowed'
+
+
+def test_action_the_user_may_not_take_is_403(spec, leader, doc):
+    assert take(spec, leader, doc, 'register', status=403)['error'] == 'forbidden'
+
+
+def test_transitions_of_another_bodys_document_are_403(spec, other_clerk, doc):
+    res = conforms(spec, other_clerk.get(doc_url(doc, '/transitions'), status=403))
+    assert res.json['error'] == 'forbidden'
+
+
+# -- registers --------------------------------------------------------------------------------
+
+def test_register_of_each_kind(spec, clerk, doc):
+    take(spec, clerk, doc, 'register')
+    year = clock.today().year
+    widths = {'incoming': 10, 'outgoing': 10, 'follow-up': 7}
+    for kind, width in widths.items():
+        table = conforms(spec, clerk.get(f'{REGISTERS}/{kind}', params={'year': year})).json
+        assert table['subtitle'].endswith(f'năm {year}') and len(table['columns']) == width
+        assert all(len(row) == width for row in table['rows'])
+        if kind != 'outgoing':
+            assert len(table['rows']) == 1
+    incoming = conforms(spec, clerk.get(f'{REGISTERS}/incoming')).json
+    assert incoming['title'] == 'Sổ đăng ký văn bản đến' and incoming['rows'][0][1] == '1'
+
+
+def test_secret_register_hides_rows_from_who_may_not_see_them(spec, clerk, leader):
+    secret = create_json(spec, clerk, incoming(classification='mat', abstract='Nội dung mật'))
+    registered = take(spec, clerk, secret, 'register')
+    assert registered['register_series'].split('/')[1].endswith('-mat')
+    mine = conforms(spec, clerk.get(f'{REGISTERS}/incoming', params={'secret': 1})).json
+    assert mine['subtitle'].endswith('văn bản mật') and 'Nội dung mật' in mine['rows'][0][5]
+    theirs = conforms(spec, leader.get(f'{REGISTERS}/incoming', params={'secret': 1})).json
+    assert theirs['rows'][0][1] == '1' and theirs['rows'][0][-1] == '(văn bản mật)'
+    plain = conforms(spec, clerk.get(f'{REGISTERS}/incoming', params={'secret': 0})).json
+    assert plain['rows'] == []
+
+
+def test_register_exports(spec, clerk, doc):
+    take(spec, clerk, doc, 'register')
+    year = clock.today().year
+    expected = {'csv': ('text/csv', b'\xef\xbb\xbf'),
+                'xlsx': ('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', b'PK'),
+                'pdf': ('application/pdf', b'%PDF')}
+    for fmt, (media_type, magic) in expected.items():
+        res = conforms(spec, clerk.get(f'{REGISTERS}/incoming', params={'format': fmt}))
+        assert res.content_type == media_type and res.body.startswith(magic)
+        assert res.headers['Content-Disposition'] == f'attachment; filename="incoming-{year}.{fmt}"'
+
+
+def test_unknown_register_kind_is_404(spec, clerk):
+    res = clerk.get(f'{REGISTERS}/archive', status=404)
+    conforms(spec, res, check_request=False)              # the spec itself refuses the kind
+    assert res.json['error'] == 'not_found'
+
+
+def test_void_a_number_and_a_second_time_is_409(spec, clerk, leader):
+    draft = create_json(spec, clerk, outgoing())
+    take(spec, clerk, draft, 'submit')
+    take(spec, leader, draft, 'approve')
+    numbered = take(spec, clerk, draft, 'number')
+    url = f'{REGISTERS}/outgoing/void'
+    entry = {'series': numbered['register_series'], 'number': numbered['register_number'],
+             'reason': 'Cấp nhầm số'}
+    res = conforms(spec, leader.post_json(url, entry, headers=csrf(leader), status=403))
+    assert res.json['error'] == 'forbidden'               # the clerk's to do
+    res = conforms(spec, clerk.post_json(url, entry, headers=csrf(clerk)))
+    assert res.json == {'number': 1, 'void': True, 'void_reason': 'Cấp nhầm số'}
+    res = conforms(spec, clerk.post_json(url, dict(entry, reason='lần hai'), headers=csrf(clerk),
+                                         status=409))
+    assert res.json['error'] == 'number_already_void'
+    res = conforms(spec, clerk.post_json(url, dict(entry, number=99), headers=csrf(clerk), status=409))
+    assert res.json['error'] == 'number_unknown'
+    res = conforms(spec, clerk.post_json(f'{REGISTERS}/incoming/void', entry, headers=csrf(clerk),
+                                         status=404))     # not a series of that register
+    assert res.json['error'] == 'not_found'
+    row = conforms(spec, clerk.get(f'{REGISTERS}/outgoing')).json['rows'][0]
+    assert row[0] == '1-CV/VPTU' and row[-1] == 'Số đã hủy: Cấp nhầm số'
+
+
+# -- the desk ---------------------------------------------------------------------------------
+
+def test_desk_for_clerk_leader_and_processor(spec, clerk, leader, processor):
+    urgent = create_json(spec, clerk, incoming(
+        urgency='hoa_toc', received_at=clock.iso(clock.now() - dt.timedelta(hours=3))))
+
+    def desk(client):
+        found = conforms(spec, client.get('/api/v1/desk')).json
+        assert found['counts'] == {**{q['name']: len(q['items']) for q in found['queues']},
+                                   'overdue': len(found['overdue']), 'due_soon': len(found['due_soon'])}
+        return found, {q['name']: q for q in found['queues']}
+
+    found, queues = desk(clerk)
+    assert list(queues) == ['incoming/arrived', 'incoming/recalled', 'outgoing/draft',
+                            'outgoing/approved', 'outgoing/numbered', 'outgoing/signed']
+    first = queues['incoming/arrived']['items'][0]
+    assert first['id'] == urgent['id'] and first['late_handling'] is True
+    assert queues['incoming/arrived']['title'] == 'Văn bản đến chờ vào sổ'
+    take(spec, clerk, urgent, 'register')
+    found, queues = desk(leader)
+    assert list(queues) == ['incoming/registered', 'incoming/assigned', 'incoming/processing',
+                            'outgoing/draft', 'outgoing/submitted']
+    assert [d['id'] for d in queues['incoming/registered']['items']] == [urgent['id']]
+    take(spec, leader, urgent, 'assign', main_processor='chuyenvien', days=1)
+    found, queues = desk(processor)
+    assert list(queues) == ['incoming/assigned', 'incoming/processing', 'outgoing/draft']
+    assert [d['id'] for d in queues['incoming/assigned']['items']] == [urgent['id']]
+    assert [d['id'] for d in found['due_soon']] == [urgent['id']] and found['overdue'] == []
 
 
 # -- directory --------------------------------------------------------------------------------

@@ -118,6 +118,19 @@ def test_outgoing_lifecycle_numbers_without_gaps_and_void_keeps_the_number(app, 
     leader.post_json(f'/api/v1/bodies/{HOST_CODE}/registers/outgoing/void',
                      {'series': series, 'number': 2, 'reason': 'x'}, headers={'X-CSRF-Token': leader.csrf},
                      status=403)
+    held = clerk.post_json(f'/api/v1/bodies/{HOST_CODE}/registers/outgoing/void',
+                           {'series': series, 'number': 2, 'reason': 'x'}, headers={'X-CSRF-Token': clerk.csrf},
+                           status=409)
+    assert held.json['error'] == 'number_in_use'                     # the sent document carries it
+    for bad in (2.9, '2.9', True, 0, -1, 'hai'):
+        clerk.post_json(f'/api/v1/bodies/{HOST_CODE}/registers/outgoing/void',
+                        {'series': series, 'number': bad, 'reason': 'x'},
+                        headers={'X-CSRF-Token': clerk.csrf}, status=400)
+    for data in ({'user': 'x', 'registry': 1, 'action': 2}, {'comment': {'a': 1}}, {'comment': 'x' * 2001}):
+        res = clerk.post_json(f"{API}/{draft['id']}/transitions/recall", data,
+                              headers={'X-CSRF-Token': clerk.csrf}, expect_errors=True)
+        assert res.status_int in (400, 409) and res.json['error'] in ('invalid_input', 'comment_invalid')
+    clerk.get(f'/api/v1/bodies/{HOST_CODE}/registers/outgoing?year=0', status=400)
 
 
 def test_secret_documents_keep_their_own_series(app, clerk):

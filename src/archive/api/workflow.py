@@ -7,6 +7,8 @@ from ..services import documents as svc
 from ..services import registers as reg
 from ..services.desk import desk_for
 from ..workflow import engine
+from ..errors import InputError
+from ..i18n import _
 from .common import json_input
 
 
@@ -25,8 +27,11 @@ def list_transitions(context, request):
 def take_transition(context, request):
     data = json_input(request) if request.body else {}
     comment = data.pop('comment', None)
+    if comment is not None and (not isinstance(comment, str) or len(comment) > 2000):
+        raise InputError([{'field': 'comment', 'code': 'comment_invalid',
+                           'message': _('comment_invalid', default='Ghi chú phải là chữ, tối đa 2000 ký tự')}])
     engine.fire(app_root(request), context, request.matchdict['action'], request.identity,
-                request.registry, comment=comment, **data)
+                request.registry, comment=comment, data=data)
     return dict(svc.as_json(context), actions=_actions(request, context))
 
 

@@ -5,7 +5,7 @@ from pyramid.response import Response
 
 from .. import audit, clock
 from .. import security as S
-from ..errors import InputError, field_errors
+from ..errors import Conflict, InputError, field_errors
 from ..i18n import _
 from ..registers import series_for_kind
 from ..resources.root import app_root
@@ -77,7 +77,9 @@ def register_table(request, body, kind, year=None, secret=False):
     if kind not in KINDS:
         raise HTTPNotFound()
     try:
-        year = int(year) if year else clock.today().year
+        year = int(year) if year not in (None, '') else clock.today().year
+        if not 1900 <= year <= 2200:
+            raise ValueError(year)
     except ValueError:
         raise InputError([{'field': 'year', 'code': 'year_invalid',
                            'message': _('year_invalid', default='Năm không hợp lệ')}])
@@ -125,9 +127,20 @@ def export_response(request, table, fmt):
     return response
 
 
+class WholeNumber(colander.Int):
+    """A register number: a JSON integer (or its digits), never 2.9 read as 2."""
+
+    def deserialize(self, node, cstruct):
+        if isinstance(cstruct, bool) or not (isinstance(cstruct, int) or (
+                isinstance(cstruct, str) and cstruct.strip().isdigit())):
+            raise colander.Invalid(node, _('number_invalid', default='Phải là một số nguyên'))
+        return super().deserialize(node, cstruct)
+
+
 class VoidSchema(colander.MappingSchema):
     series = required(Text())
-    number = colander.SchemaNode(colander.Int())
+    number = colander.SchemaNode(WholeNumber(), validator=colander.Range(
+        min=1, min_err=_('number_negative', default='Không được là số âm')))
     reason = required(Text(), validator=max_length(1000))
 
 
@@ -143,6 +156,13 @@ def void(request, body, kind, cstruct):
     series = body.registers.get(data['series'])
     if series is None or series.kind != kind:
         raise HTTPNotFound()
+    holder = body.documents.get(series.entries[data['number']].document) if data['number'] in series.entries else None
+    if holder is not None and holder.register_series == series.key and holder.register_number == data['number']:
+        # The document still carries this number: it must give it up through its own action
+        # (outgoing: "void"), or it would go on, and be sent, under a void number.
+        raise Conflict('number_in_use', _(
+            'number_in_use', default='Số ${n} đang gắn với văn bản; hủy số từ trang của văn bản đó',
+            mapping={'n': data['number']}))
     entry = series.void(data['number'], data['reason'], request.identity.login)
     doc = body.documents.get(entry.document)
     audit.append(app_root(request), f'body:{body.code}', 'number_voided', request.identity.login,

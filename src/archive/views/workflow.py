@@ -41,7 +41,7 @@ def transition_view(context, request):
     if needs_schema is not None:
         data = {c.name: request.POST.get(c.name) for c in needs_schema.children
                 if isinstance(request.POST.get(c.name), str)}
-    engine.fire(app_root(request), context, action, request.identity, request.registry, **data)
+    engine.fire(app_root(request), context, action, request.identity, request.registry, data=data)
     return HTTPSeeOther(request.resource_url(context))
 
 

@@ -120,7 +120,7 @@ def initialize(doc, registry=None):
     wf.initialize(doc)
 
 
-def fire(root, doc, action, user, registry=None, comment=None, **data):
+def fire(root, doc, action, user, registry=None, comment=None, data=None):
     """Take ``action`` on ``doc`` as ``user``; return the new state.
 
     Raises ``Conflict`` (409) when the action does not exist from this state or a
@@ -138,7 +138,7 @@ def fire(root, doc, action, user, registry=None, comment=None, **data):
         raise HTTPForbidden(_('transition_forbidden', default='Bạn không có quyền thực hiện "${action}"',
                               mapping={'action': action}))
     try:
-        data = check_data(root, doc, transition.get('needs'), data)
+        data = check_data(root, doc, transition.get('needs'), data or {})
     except colander.Invalid as exc:
         # The action is refused as asked (no reason, a past deadline, someone of another body).
         raise InputError(field_errors(exc), status=409)
