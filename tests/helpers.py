@@ -3,7 +3,6 @@ import json
 
 from archive.seed import minimal_pdf
 
-from .conftest import HOST_CODE
 
 
 def incoming(**over):

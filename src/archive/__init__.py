@@ -1,7 +1,6 @@
 """The electronic document exchange and records archive for party bodies."""
 import logging
 
-import pyramid_tm
 import transaction
 import zc.lockfile
 from pyramid.config import Configurator

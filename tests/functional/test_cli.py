@@ -7,8 +7,6 @@ import sys
 import pytest
 import transaction
 
-from archive import audit
-
 from ..conftest import HERE, client, close_app, make_app, open_root
 from ..helpers import incoming
 

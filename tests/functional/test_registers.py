@@ -1,6 +1,5 @@
 """The three registers: pages and exports (CSV, XLSX, PDF) read back with Vietnamese intact."""
 import csv
-import datetime as dt
 import io
 import re
 import unicodedata

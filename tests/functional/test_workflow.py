@@ -3,7 +3,7 @@ import datetime as dt
 
 from archive import audit, clock
 
-from ..conftest import HOST_CODE, client, open_root
+from ..conftest import HOST_CODE, open_root
 from ..helpers import incoming
 
 API = f'/api/v1/bodies/{HOST_CODE}/documents'
@@ -121,7 +121,7 @@ def test_outgoing_lifecycle_numbers_without_gaps_and_void_keeps_the_number(app, 
     held = clerk.post_json(f'/api/v1/bodies/{HOST_CODE}/registers/outgoing/void',
                            {'series': series, 'number': 2, 'reason': 'x'}, headers={'X-CSRF-Token': clerk.csrf},
                            status=409)
-    assert held.json['error'] == 'number_in_use'                     # the sent document carries it
+    assert held.json['error'] == 'transition_not_allowed'            # the sent document carries it
     for bad in (2.9, '2.9', True, 0, -1, 'hai'):
         clerk.post_json(f'/api/v1/bodies/{HOST_CODE}/registers/outgoing/void',
                         {'series': series, 'number': bad, 'reason': 'x'},
@@ -234,3 +234,13 @@ def test_sending_in_time_or_late_is_recorded(app, clerk, leader):
     assert sent['sent_at'] == '2026-11-23T11:00:00+07:00'
     _sent, details = _signed_friday_sent(clerk, leader, dt.datetime(2026, 11, 23, 14, 0, tzinfo=clock.VN))
     assert details['late'] is True
+
+
+def test_an_incoming_number_is_not_voided_from_the_register(app, clerk):
+    doc = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    registered = act(clerk, doc['id'], 'register').json
+    res = clerk.post_json(f'/api/v1/bodies/{HOST_CODE}/registers/incoming/void',
+                          {'series': registered['register_series'], 'number': 1, 'reason': 'x'},
+                          headers={'X-CSRF-Token': clerk.csrf}, status=409)
+    assert res.json['error'] == 'number_in_use'
+    assert clerk.get(f"{API}/{doc['id']}").json['register_number'] == 1

@@ -48,11 +48,10 @@ class Documents(Folder):
     def unindex(self, key):
         self.by_date.pop(key, None)
 
-    def page(self, start=0):
-        """Names of documents newest first, from ``start`` on (lazy)."""
-        for n, (_key, name) in enumerate(self.by_date.keys()):
-            if n >= start:
-                yield name
+    def newest_first(self):
+        """Names of the documents, newest first (lazy: a page reads only what it shows)."""
+        for _key, name in self.by_date.keys():
+            yield name
 
     def new_name(self):
         return uuid.uuid4().hex

@@ -47,6 +47,14 @@ def late_sending(doc, cal):
     return (doc.sent_at or clock.now()) > cal_mod.send_deadline(cal, doc.signed_at)
 
 
+def being_handled(request, body):
+    """The documents in states where the deadline runs that this user may see."""
+    return [d for direction, wf in workflows(request.registry).items()
+            for state, data in wf._state_data.items() if data.get('deadline_runs')
+            for d in body.documents.in_state(direction, state)
+            if request.has_permission(S.VIEW, d)]
+
+
 def sort_key(doc):
     return (URGENCY_RANK.get(doc.urgency, 9), doc.received_at or doc.created_at)
 
@@ -95,10 +103,7 @@ def desk_for(request, as_json=False):
     cal = calendar_of(request)
     today = clock.today()
     soon = cal_mod.add_working_days(cal, today, DUE_SOON_DAYS)
-    running = [d for direction, wf in workflows(request.registry).items()
-               for state, data in wf._state_data.items() if data.get('deadline_runs')
-               for d in body.documents.in_state(direction, state)
-               if d.deadline and request.has_permission(S.VIEW, d)]
+    running = [d for d in being_handled(request, body) if d.deadline]
     overdue = sorted((d for d in running if d.deadline < today), key=sort_key)
     due_soon = sorted((d for d in running if today <= d.deadline <= soon), key=sort_key)
 

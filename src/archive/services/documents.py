@@ -8,7 +8,7 @@ from .. import audit, clock
 from ..errors import Conflict, field_errors, merge, single
 from ..i18n import _
 from ..resources.documents import Document
-from ..resources.files import ATTACHMENT, MAIN, ingest
+from ..resources.files import MAIN, ingest
 from ..schemas.document import TOP_SECRET_CODE, document_schema
 from ..schemas.vocab import REFUSED_CLASSIFICATIONS
 from ..workflow.engine import initialize

@@ -156,13 +156,20 @@ def void(request, body, kind, cstruct):
     series = body.registers.get(data['series'])
     if series is None or series.kind != kind:
         raise HTTPNotFound()
-    holder = body.documents.get(series.entries[data['number']].document) if data['number'] in series.entries else None
+    entry = series.entries.get(data['number'])
+    holder = body.documents.get(entry.document) if entry is not None else None
     if holder is not None and holder.register_series == series.key and holder.register_number == data['number']:
-        # The document still carries this number: it must give it up through its own action
-        # (outgoing: "void"), or it would go on, and be sent, under a void number.
-        raise Conflict('number_in_use', _(
-            'number_in_use', default='Số ${n} đang gắn với văn bản; hủy số từ trang của văn bản đó',
-            mapping={'n': data['number']}))
+        # The document still carries this number: it gives it up through its own action
+        # (outgoing: "void", which also takes it back to "approved"), or it would go on,
+        # and be sent, under a void number. An incoming document keeps its số đến.
+        if holder.direction != 'outgoing':
+            raise Conflict('number_in_use', _(
+                'number_in_use', default='Số ${n} đang gắn với văn bản; hủy số từ trang của văn bản đó',
+                mapping={'n': data['number']}))
+        from ..workflow import engine
+        engine.fire(app_root(request), holder, 'void', request.identity, request.registry,
+                    data={'reason': data['reason']})
+        return entry
     entry = series.void(data['number'], data['reason'], request.identity.login)
     doc = body.documents.get(entry.document)
     audit.append(app_root(request), f'body:{body.code}', 'number_voided', request.identity.login,

@@ -23,7 +23,7 @@ def visible_page(request, documents, start, size=PAGE_SIZE):
     """One page of the documents this user may see, newest first."""
     out = []
     skipped = 0
-    for name in documents.page(0):
+    for name in documents.newest_first():
         doc = documents[name]
         if not request.has_permission(S.VIEW, doc):
             continue
@@ -38,13 +38,8 @@ def visible_page(request, documents, start, size=PAGE_SIZE):
 
 def urgent_open(request, body):
     """Urgent documents still being handled: they rise to the top of the body's list."""
-    from ..services.desk import sort_key
-    from ..workflow.engine import workflows
-    found = [d for direction, wf in workflows(request.registry).items()
-             for state, data in wf._state_data.items() if data.get('deadline_runs')
-             for d in body.documents.in_state(direction, state)
-             if d.urgent and request.has_permission(S.VIEW, d)]
-    return sorted(found, key=sort_key)
+    from ..services.desk import being_handled, sort_key
+    return sorted((d for d in being_handled(request, body) if d.urgent), key=sort_key)
 
 
 @view_config(context=Body, permission=S.VIEW_BODIES, renderer='archive:templates/body.pt')
@@ -64,7 +59,7 @@ def body_view(context, request):
             'bodies': app_root(request)['bodies']}
 
 
-def _document_form(request, body, with_main=True):
+def _document_form(request):
     settings = request.registry.archive_settings
     schema = document_schema(settings)
     schema.add(file_node('main_file', _('f_main_file', default='Tệp văn bản chính (PDF)')))
@@ -103,7 +98,7 @@ def submit_document(request, form, action, body_code, channel='web'):
              renderer='archive:templates/document_form.pt')
 def create_view(context, request):
     body = context.__parent__
-    form = _document_form(request, body)
+    form = _document_form(request)
     errors = []
     if request.method == 'POST':
         root = app_root(request)
@@ -125,7 +120,7 @@ def create_view(context, request):
              renderer='archive:templates/document_form.pt')
 def edit_view(context, request):
     body = context.__parent__.__parent__
-    form = _document_form(request, body)
+    form = _document_form(request)
     errors = []
     settings = request.registry.archive_settings
     if request.method == 'POST':

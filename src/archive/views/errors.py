@@ -5,9 +5,8 @@ sender. (Document names are random, so a 403 for a name one did not see
 listed reveals no more than that the name exists.)
 """
 import colander
-from pyramid.csrf import get_csrf_token  # noqa: F401  (templates)
 from pyramid.exceptions import BadCSRFToken
-from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from ..errors import Conflict, InputError, field_errors

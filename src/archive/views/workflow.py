@@ -4,7 +4,6 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from .. import security as S
-from ..errors import Conflict, InputError
 from ..resources.bodies import Body
 from ..resources.documents import Document
 from ..resources.root import ArchiveRoot, app_root
