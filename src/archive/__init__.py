@@ -17,6 +17,7 @@ class StorageLocked(RuntimeError):
 def main(global_config, **settings):
     """Build the WSGI application."""
     settings.setdefault('tm.commit_veto', 'pyramid_tm.default_commit_veto')
+    _template_cache(settings.get('archive.template_cache_dir'))
     settings.setdefault('tm.manager_hook', 'pyramid_tm.explicit_manager')
     with Configurator(settings=settings, root_factory='.resources.root.root_factory') as config:
         config.registry.archive_settings = archive_settings.load(settings)
@@ -39,6 +40,16 @@ def main(global_config, **settings):
     from .background import start_threads
     start_threads(config.registry)
     return app
+
+
+def _template_cache(folder):
+    """Keep Chameleon's compiled templates on disk, so a restarted server's first page is
+    not spent compiling (Chameleon reads CHAMELEON_CACHE when it is first imported)."""
+    import os
+    import sys
+    if folder and 'chameleon' not in sys.modules:
+        os.makedirs(folder, exist_ok=True)
+        os.environ.setdefault('CHAMELEON_CACHE', folder)
 
 
 def prepare_database(registry):

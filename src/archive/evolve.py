@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 def add_registers_outbox_calendar(root):
     """Workflow issue: bodies get registers and a state index; the root an outbox and calendar overrides."""
-    from BTrees.OOBTree import OOBTree
+    from BTrees.OOBTree import OOBTree, OOTreeSet
     from .calendar import CalendarOverrides
     from .outbox import Outbox
     from .workflow.engine import initialize
@@ -22,10 +22,12 @@ def add_registers_outbox_calendar(root):
         documents = body.documents
         if 'by_state' not in documents.__dict__:
             documents.by_state = OOBTree()
+            documents.secret = OOTreeSet()
             for doc in documents.values():
                 if doc.state is None:
                     initialize(doc)
                 documents.index_state(doc)
+                documents.index(doc)
     if getattr(root, 'outbox', None) is None:
         root.outbox = Outbox()
     if getattr(root, 'calendar_overrides', None) is None:

@@ -96,6 +96,12 @@ class SecurityPolicy:
         self.acl = ACLHelper()
 
     def identity(self, request):
+        """The user of this request, looked up once per request."""
+        if '_archive_identity' not in request.__dict__:
+            request.__dict__['_archive_identity'] = self._identity(request)
+        return request.__dict__['_archive_identity']
+
+    def _identity(self, request):
         from .resources.root import app_root
         root = app_root(request)
         token = bearer_token(request)

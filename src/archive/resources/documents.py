@@ -18,35 +18,55 @@ from ..schemas.symbol import parse as parse_symbol
 from .files import MAIN
 from .folder import Folder
 
-URGENT = ('khan', 'thuong_khan', 'hoa_toc', 'hoa_toc_hen_gio')
+
+
+URGENCY_RANK = {'hoa_toc_hen_gio': 0, 'hoa_toc': 1, 'thuong_khan': 2, 'khan': 3, 'normal': 4}
 
 
 class Documents(Folder):
-    """A body's documents, with a date index for the paged list (newest first)."""
+    """A body's documents, with the indexes its lists need so that a page loads only what it shows:
+    by date (newest first), by state with urgency and age (desks), and the Mật ones (access)."""
 
     def __init__(self):
         super().__init__()
         self.by_date = OOBTree()     # (-epoch seconds, name) -> None
-        self.by_state = OOBTree()    # (direction, state) -> OOTreeSet of names, for the desks
+        self.by_state = OOBTree()    # (direction, state) -> OOBTree(name -> Filed)
+        self.secret = OOTreeSet()    # names of Mật documents
 
     def index(self, doc):
         self.by_date[doc.sort_key()] = None
-
-    def index_state(self, doc, old_state=None):
-        if old_state is not None:
-            names = self.by_state.get((doc.direction, old_state))
-            if names is not None and doc.__name__ in names:
-                names.remove(doc.__name__)
-        names = self.by_state.get((doc.direction, doc.state))
-        if names is None:
-            names = self.by_state[(doc.direction, doc.state)] = OOTreeSet()
-        names.insert(doc.__name__)
-
-    def in_state(self, direction, state):
-        return [self[name] for name in self.by_state.get((direction, state), ())]
+        if doc.classification == 'mat':
+            self.secret.insert(doc.__name__)
+        else:
+            self.secret.remove(doc.__name__) if doc.__name__ in self.secret else None
 
     def unindex(self, key):
         self.by_date.pop(key, None)
+
+    def index_state(self, doc, old_state=None):
+        """(Re)file the document under its state, with what the desks sort by."""
+        if old_state is not None:
+            names = self.by_state.get((doc.direction, old_state))
+            if names is not None:
+                names.pop(doc.__name__, None)
+        names = self.by_state.get((doc.direction, doc.state))
+        if names is None:
+            names = self.by_state[(doc.direction, doc.state)] = OOBTree()
+        names[doc.__name__] = (URGENCY_RANK.get(doc.urgency, 9), -doc.sort_key()[0],
+                               doc.deadline.toordinal() if doc.deadline else None, doc.main_processor)
+
+    def filed(self, direction, state):
+        """``[(name, (urgency rank, epoch, deadline ordinal, main processor))]``, most urgent, then oldest."""
+        names = self.by_state.get((direction, state))
+        if names is None:
+            return []
+        return sorted(names.items(), key=lambda item: item[1][:2])
+
+    def in_state(self, direction, state, urgent_only=False):
+        """The documents in a state, most urgent first, then oldest (loaded one by one, lazily)."""
+        for name, value in self.filed(direction, state):
+            if not urgent_only or value[0] < URGENCY_RANK['normal']:
+                yield self[name]
 
     def newest_first(self):
         """Names of the documents, newest first (lazy: a page reads only what it shows)."""
@@ -153,7 +173,7 @@ class Document(Persistent):
 
     @property
     def urgent(self):
-        return self.urgency in URGENT
+        return URGENCY_RANK.get(self.urgency, 9) < URGENCY_RANK['normal']
 
     # -- files ---------------------------------------------------------------
     def add_file(self, f):

@@ -9,9 +9,7 @@ from .. import security as S
 from .folder import Folder
 
 _hasher = PasswordHasher()
-# A hash computed once, checked against when the login is unknown, so that a wrong
-# login costs the same time as a wrong password.
-_DUMMY = _hasher.hash('not-a-password')
+_dummy = []   # a hash made on first need, checked against when the login is unknown
 
 
 class Users(Folder):
@@ -49,8 +47,11 @@ class User(Persistent):
 
 
 def burn_time(password):
-    """Spend a password check's time for an unknown login."""
+    """Spend a password check's time for an unknown login, so that a wrong login costs
+    the same as a wrong password."""
+    if not _dummy:
+        _dummy.append(_hasher.hash('not-a-password'))
     try:
-        _hasher.verify(_DUMMY, password)
+        _hasher.verify(_dummy[0], password)
     except VerificationError:
         pass

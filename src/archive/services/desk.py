@@ -13,11 +13,12 @@ from .. import calendar as cal_mod
 from .. import clock
 from .. import security as S
 from ..resources.root import app_root
+from ..resources.documents import URGENCY_RANK
 from ..workflow.engine import state_data, workflows
 from . import documents as svc
 
-URGENCY_RANK = {'hoa_toc_hen_gio': 0, 'hoa_toc': 1, 'thuong_khan': 2, 'khan': 3, 'normal': 4}
 DUE_SOON_DAYS = 2
+QUEUE_LIMIT = 200        # a desk shows the most urgent, oldest 200 of a queue; the count is all of it
 
 
 def calendar_of(request):
@@ -47,12 +48,25 @@ def late_sending(doc, cal):
     return (doc.sent_at or clock.now()) > cal_mod.send_deadline(cal, doc.signed_at)
 
 
-def being_handled(request, body):
+def _running_states(request):
+    return [(direction, state) for direction, wf in workflows(request.registry).items()
+            for state, data in wf._state_data.items() if data.get('deadline_runs')]
+
+
+def being_handled(request, body, urgent_only=False):
     """The documents in states where the deadline runs that this user may see."""
-    return [d for direction, wf in workflows(request.registry).items()
-            for state, data in wf._state_data.items() if data.get('deadline_runs')
-            for d in body.documents.in_state(direction, state)
+    return [d for direction, state in _running_states(request)
+            for d in body.documents.in_state(direction, state, urgent_only=urgent_only)
             if request.has_permission(S.VIEW, d)]
+
+
+def with_deadline(request, body, last_day):
+    """Documents being handled whose deadline is on or before ``last_day``, read from the index."""
+    names = [name for direction, state in _running_states(request)
+             for name, (_rank, _age, deadline, _who) in body.documents.filed(direction, state)
+             if deadline is not None and deadline <= last_day.toordinal()]
+    docs = (body.documents[name] for name in names)
+    return [d for d in docs if request.has_permission(S.VIEW, d)]
 
 
 def sort_key(doc):
@@ -80,7 +94,10 @@ def _holds(user, role, doc):
 
 
 def queues(request, body, user):
-    """``[(queue name, title, documents)]`` for this user, in the workflows' order."""
+    """``[(queue name, title, documents, more)]`` for this user, in the workflows' order.
+
+    A queue lists at most QUEUE_LIMIT documents, most urgent first, then oldest.
+    """
     out = []
     for direction, wf in workflows(request.registry).items():
         for state, data in wf._state_data.items():
@@ -89,9 +106,14 @@ def queues(request, body, user):
             roles = data.get('desk_for', '').split()
             if not _concerns(user, roles):
                 continue
-            docs = [d for d in body.documents.in_state(direction, state)
-                    if any(_holds(user, r, d) for r in roles) and request.has_permission(S.VIEW, d)]
-            out.append((f'{direction}/{state}', data['desk'], sorted(docs, key=sort_key)))
+            docs, more = [], False
+            for d in body.documents.in_state(direction, state):
+                if any(_holds(user, r, d) for r in roles) and request.has_permission(S.VIEW, d):
+                    if len(docs) == QUEUE_LIMIT:
+                        more = True
+                        break
+                    docs.append(d)
+            out.append((f'{direction}/{state}', data['desk'], docs, more))
     return out
 
 
@@ -103,9 +125,9 @@ def desk_for(request, as_json=False):
     cal = calendar_of(request)
     today = clock.today()
     soon = cal_mod.add_working_days(cal, today, DUE_SOON_DAYS)
-    running = [d for d in being_handled(request, body) if d.deadline]
+    running = with_deadline(request, body, soon)
     overdue = sorted((d for d in running if d.deadline < today), key=sort_key)
-    due_soon = sorted((d for d in running if today <= d.deadline <= soon), key=sort_key)
+    due_soon = sorted((d for d in running if today <= d.deadline), key=sort_key)
 
     def show(d):
         item = svc.as_json(d) if as_json else {'doc': d}
@@ -113,8 +135,8 @@ def desk_for(request, as_json=False):
         item['late_sending'] = late_sending(d, cal)
         return item
     result = {
-        'queues': [{'name': name, 'title': title, 'items': [show(d) for d in docs]}
-                   for name, title, docs in queues(request, body, user)],
+        'queues': [{'name': name, 'title': title, 'items': [show(d) for d in docs], 'more': more}
+                   for name, title, docs, more in queues(request, body, user)],
         'overdue': [show(d) for d in overdue],
         'due_soon': [show(d) for d in due_soon],
     }

@@ -9,7 +9,7 @@ from ..errors import Conflict, field_errors, merge, single
 from ..i18n import _
 from ..resources.documents import Document
 from ..resources.files import MAIN, ingest
-from ..schemas.document import TOP_SECRET_CODE, document_schema
+from ..schemas.document import TOP_SECRET_CODE
 from ..schemas.vocab import REFUSED_CLASSIFICATIONS
 from ..workflow.engine import initialize
 
@@ -91,7 +91,7 @@ def validate(root, body, cstruct, uploads, settings, actor):
     problems = []
     appstruct = None
     try:
-        appstruct = document_schema(settings).deserialize(cstruct)
+        appstruct = settings.document_schema().deserialize(cstruct)
     except colander.Invalid as exc:
         problems.append(exc)
     if appstruct is not None:
@@ -131,7 +131,7 @@ def create(root, body, cstruct, uploads, settings, actor):
 def update(root, doc, cstruct, uploads, settings, actor):
     """Change fields (those given; the rest keep their values) and add files."""
     body = doc.__parent__.__parent__
-    current = document_schema(settings).serialize(
+    current = settings.document_schema().serialize(
         {k: (colander.null if v is None else v) for k, v in doc.values().items()})
     merged = {**{k: v for k, v in current.items() if v is not colander.null}, **cstruct}
     if doc.main_file is not None and any(u.role == MAIN for u in uploads):
@@ -149,6 +149,7 @@ def update(root, doc, cstruct, uploads, settings, actor):
         return doc, []
     body.documents.unindex(old_key)
     body.documents.index(doc)
+    body.documents.index_state(doc, doc.state)
     doc.record_revision(actor, changed)
     audit.append(root, doc.chain_id, 'changed', actor, fields=changed,
                  files=[[f.__name__, f.filename, f.sha256] for f in files])

@@ -160,8 +160,8 @@ def void(request, body, kind, cstruct):
     holder = body.documents.get(entry.document) if entry is not None else None
     if holder is not None and holder.register_series == series.key and holder.register_number == data['number']:
         # The document still carries this number: it gives it up through its own action
-        # (outgoing: "void", which also takes it back to "approved"), or it would go on,
-        # and be sent, under a void number. An incoming document keeps its số đến.
+        # (outgoing: "void", which also takes it back to where a number can be taken), or it
+        # would go on, and be sent, under a void number. An incoming document keeps its số đến.
         if holder.direction != 'outgoing':
             raise Conflict('number_in_use', _(
                 'number_in_use', default='Số ${n} đang gắn với văn bản; hủy số từ trang của văn bản đó',

@@ -150,8 +150,7 @@ def fire(root, doc, action, user, registry=None, comment=None, data=None):
     except WorkflowError as exc:
         raise Conflict('transition_refused', str(exc))
     to_state = doc.state
-    if to_state != from_state:
-        doc.__parent__.index_state(doc, from_state)
+    doc.__parent__.index_state(doc, from_state)     # state, deadline or processor may have changed
     details = {'from': from_state, 'to': to_state, 'transition': transition['name']}
     if comment:
         details['comment'] = comment
