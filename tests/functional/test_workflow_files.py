@@ -67,3 +67,13 @@ def test_no_state_is_defined_in_python():
                         offenders.append((f, state))
     assert len(states) == 14          # both workflows, "recalled" in each
     assert offenders == []
+
+
+def test_each_transition_fires_an_event(app, clerk):
+    from archive.workflow.engine import Transitioned
+    seen = []
+    app.registry.registerHandler(lambda event: seen.append(event), (Transitioned,))
+    doc = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    clerk.post_json(f"{API}/{doc['id']}/transitions/register", {}, headers={'X-CSRF-Token': clerk.csrf})
+    assert [(e.action, e.from_state, e.to_state, e.actor) for e in seen] == [
+        ('register', 'arrived', 'registered', 'vanthu')]
