@@ -15,19 +15,41 @@ from . import clock
 PENDING = 'pending'
 
 
+class Message(Persistent):
+    """One thing to send. A record of its own, so that queueing it rewrites a bucket of
+    small references, not of every message's text."""
+
+    def __init__(self, kind, queued_at, **fields):
+        self.kind = kind
+        self.state = PENDING
+        self.queued_at = queued_at
+        self.fields = fields
+
+    def __getitem__(self, name):
+        if name in ('kind', 'state', 'queued_at'):
+            return getattr(self, name)
+        return self.fields[name]
+
+    def get(self, name, default=None):
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+
 class Outbox(Persistent):
     def __init__(self):
         self.items = OOBTree()
 
-    def put(self, kind, **message):
+    def put(self, kind, **fields):
         now = clock.now()
         key = (now.isoformat(timespec='microseconds'), uuid.uuid4().hex)
-        self.items[key] = dict(kind=kind, state=PENDING, queued_at=clock.iso(now), **message)
+        self.items[key] = Message(kind, clock.iso(now), **fields)
         return key
 
     def pending(self, kind=None):
         return [(k, m) for k, m in self.items.items()
-                if m['state'] == PENDING and (kind is None or m['kind'] == kind)]
+                if m.state == PENDING and (kind is None or m.kind == kind)]
 
 
 def outbox_of(root):

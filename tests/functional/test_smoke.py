@@ -36,3 +36,19 @@ def test_urgent_documents_rise_to_the_top_of_the_body_list(clerk):
     top = body.html.select_one('section.urgent-list')
     assert top is not None and '245-HD/BTCTU' in top.text            # the demo's khẩn document
     assert 'Khẩn' in top.text
+
+
+def test_a_conflict_that_outlasts_the_retries_answers_409(app, clerk):
+    from pyramid.config import Configurator
+    from ZODB.POSException import ConflictError
+    calls = []
+
+    def always_conflicting(request):
+        calls.append(1)
+        raise ConflictError()
+    config = Configurator(registry=app.registry)
+    config.add_route('test.conflict', '/api/v1/test-conflict')
+    config.add_view(always_conflicting, route_name='test.conflict', renderer='json')
+    config.commit()
+    res = clerk.get('/api/v1/test-conflict', status=409)
+    assert res.json['error'] == 'busy_try_again' and len(calls) == 3     # retry.attempts in the tests

@@ -5,6 +5,7 @@ sender. (Document names are random, so a 403 for a name one did not see
 listed reveals no more than that the name exists.)
 """
 import colander
+from ZODB.POSException import ConflictError
 from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
@@ -65,6 +66,13 @@ def input_error(exc, request):
     translate = request.localizer.translate
     errors = [dict(e, message=translate(e['message'])) for e in exc.errors]
     return respond(request, exc.status, 'invalid_input', _('invalid_input', default='Dữ liệu không hợp lệ'), errors)
+
+
+@exception_view_config(ConflictError, renderer='json', last_retry_attempt=True)
+def busy(exc, request):
+    """Still conflicting after pyramid_retry's attempts: nothing was written; try again."""
+    return respond(request, 409, 'busy_try_again', _(
+        'busy_try_again', default='Hệ thống đang bận với cùng dữ liệu; chưa có gì được ghi, hãy thử lại'))
 
 
 @exception_view_config(Conflict, renderer='json')
