@@ -180,7 +180,9 @@ class Ours:
         self.app = make_app(self.settings)
         from archive.resources.root import root_key
         from archive.services import documents as svc
+        from pyramid.threadlocal import manager
         self.svc = svc
+        self.threadlocal = manager
         self.db = self.app.registry._zodb_databases['']
         self.tm = transaction.TransactionManager()
         self.conn = self.db.open(transaction_manager=self.tm)
@@ -192,9 +194,14 @@ class Ours:
         svc = self.svc
         upload = svc.Upload('main_file', f'van-ban-{n + 1}.pdf', io.BytesIO(pdf), 'main')
         t0 = time.perf_counter()
-        with self.tm:
-            root = self.conn.root()[self.root_key]
-            doc = svc.create(root, root['bodies'][HOST], cstruct, [upload], self.archive_settings, ACTOR)
+        # The registry on the thread, as during a request (the workflow engine finds it there).
+        self.threadlocal.push({'registry': self.app.registry, 'request': None})
+        try:
+            with self.tm:
+                root = self.conn.root()[self.root_key]
+                doc = svc.create(root, root['bodies'][HOST], cstruct, [upload], self.archive_settings, ACTOR)
+        finally:
+            self.threadlocal.pop()
         elapsed = time.perf_counter() - t0
         self.ids.append(doc.__name__)
         return elapsed
@@ -318,15 +325,20 @@ def dir_size(folder):
 
 # -- 2. opening, in a fresh process -----------------------------------------
 
-def child_open(kind, folder, key, pdf_bytes):
+def child_open(kind, folder, key, pdf_bytes, profile_to=None):
     """Runs in a fresh interpreter: open the database and serve/load one document."""
     result = {}
     if kind == 'ours':
         t0 = time.perf_counter()
-        import archive  # noqa: F401  (import cost reported apart from the figure)
+        import archive  # noqa: F401 -- import cost reported apart from the figure
         import webtest
         result['import_s'] = time.perf_counter() - t0
         settings = settings_for(folder, pdf_bytes)
+        prof = None
+        if profile_to:
+            import cProfile
+            prof = cProfile.Profile()
+            prof.enable()
         t0 = time.perf_counter()
         app = make_app(settings)
         t1 = time.perf_counter()
@@ -339,6 +351,9 @@ def child_open(kind, folder, key, pdf_bytes):
         client.get(f'/bodies/{HOST}/documents/{key}', status=200)
         t3 = time.perf_counter()
         result.update(main_s=t1 - t0, login_s=t2 - t1, first_page_s=t3 - t2, total_s=t3 - t0)
+        if prof is not None:
+            prof.disable()
+            dump_profile(prof, profile_to)
         close_app(app)
     else:
         t0 = time.perf_counter()
@@ -354,8 +369,12 @@ def child_open(kind, folder, key, pdf_bytes):
     print(json.dumps(result))
 
 
-def phase_open(folder_ours, folder_bare, key_ours, key_bare, pdf_bytes, repeats=3):
+def phase_open(folder_ours, folder_bare, key_ours, key_bare, pdf_bytes, repeats=3, profile_to=None):
     out = {}
+    if profile_to:     # a run of its own, not counted
+        subprocess.run([sys.executable, os.path.abspath(__file__), '--child-open', 'ours', folder_ours,
+                        key_ours, '--pdf-kb', str(pdf_bytes / 1024), '--child-profile', profile_to],
+                       capture_output=True, text=True, cwd=PROJECT)
     for kind, folder, key in (('ours', folder_ours, key_ours), ('bare', folder_bare, key_bare)):
         runs = []
         for _ in range(repeats):
@@ -444,9 +463,10 @@ def phase_read(folder_ours, folder_bare, ids_ours, ids_bare, pdf_bytes, requests
 # -- profiles (optional) -----------------------------------------------------
 
 def profile_phase(folder_ours, ids, pdf_bytes, out_dir, seed, n_docs):
-    """cProfile of 200 more creations and 50 document pages, after the measured runs."""
+    """cProfile of 200 more creations (committed: the database grows by 200), 50 document
+    pages and 10 API list pages, after the measured runs (the opening is profiled in
+    ``phase_open``, in a process of its own)."""
     import cProfile
-    import pstats
     import webtest
     paths = []
     ours = Ours(folder_ours, pdf_bytes)
@@ -457,7 +477,7 @@ def profile_phase(folder_ours, ids, pdf_bytes, out_dir, seed, n_docs):
         ours.create(n, cstruct_for(n, rng), padded_pdf(n, pdf_bytes, rng))
     prof.disable()
     ours.conn.close()
-    paths.append(dump_profile(prof, os.path.join(out_dir, 'profile-create.txt')))
+    paths.append(dump_profile(prof, os.path.join(out_dir, f'profile-create-{n_docs}.txt')))
     client = webtest.TestApp(ours.app, extra_environ={'REMOTE_ADDR': '127.0.0.1'})
     form = client.get('/login').forms[0]
     form['login'] = ACTOR
@@ -469,15 +489,14 @@ def profile_phase(folder_ours, ids, pdf_bytes, out_dir, seed, n_docs):
     for _ in range(50):
         client.get(f'/bodies/{HOST}/documents/{rng.choice(ids)}', status=200)
     prof.disable()
-    paths.append(dump_profile(prof, os.path.join(out_dir, 'profile-document-page.txt')))
+    paths.append(dump_profile(prof, os.path.join(out_dir, f'profile-document-page-{n_docs}.txt')))
     prof = cProfile.Profile()
     prof.enable()
     for _ in range(10):
         client.get(f'/api/v1/bodies/{HOST}/documents?start={rng.randrange(max(1, len(ids) - PAGE_SIZE))}')
     prof.disable()
-    paths.append(dump_profile(prof, os.path.join(out_dir, 'profile-api-list.txt')))
+    paths.append(dump_profile(prof, os.path.join(out_dir, f'profile-api-list-{n_docs}.txt')))
     close_app(ours.app)
-    del pstats
     return paths
 
 
@@ -512,6 +531,8 @@ def build_table(res):
         f'ours/bare >= {GOAL_CREATE_RATIO}', rate_ratio >= GOAL_CREATE_RATIO)
     row('create: last 10% documents/s', c['ours']['last_10pct_rate_per_s'], c['bare']['last_10pct_rate_per_s'],
         '', None)
+    row('create: Data.fs KB/document', c['ours']['data_fs_bytes'] / c['ours']['docs'] / 1024,
+        c['bare']['data_fs_bytes'] / c['bare']['docs'] / 1024, '', None, 2)
     row('create: p50 ms/document', c['ours']['p50_ms'], c['bare']['p50_ms'], '', None, 2)
     row('create: p95 ms/document', c['ours']['p95_ms'], c['bare']['p95_ms'], '', None, 2)
     row('open: main() -> first page, s', o['ours']['total_s'], o['bare']['total_s'],
@@ -546,6 +567,25 @@ def render_table(rows, header):
 
 # ---------------------------------------------------------------------------
 
+def source_version():
+    """The commit measured, and whether src/ had changes not committed (read-only git)."""
+    def git(*args):
+        try:
+            return subprocess.run(['git', *args], cwd=PROJECT, capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ''
+    return {'commit': git('rev-parse', 'HEAD'),
+            'src_changed_files': len(git('status', '--porcelain', '--', 'src').splitlines())}
+
+
+def save(res, path, complete):
+    """The results so far (``complete`` false until the table is made)."""
+    with open(path, 'w') as f:
+        json.dump({**res, 'complete': complete}, f, indent=2, ensure_ascii=False, default=str)
+    return path
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--docs', type=int, default=2000, help='documents to create (default 2000; the full run is 100000)')
@@ -555,65 +595,97 @@ def main(argv=None):
     parser.add_argument('--budget', type=float, default=180, help='seconds at most per read figure (default 180)')
     parser.add_argument('--seed', type=int, default=20261124)
     parser.add_argument('--keep', action='store_true', help='keep the databases after the run')
+    parser.add_argument('--reuse', action='store_true',
+                        help='reuse the databases kept by an earlier run of the same N (skip the creation)')
     parser.add_argument('--profile', action='store_true',
                         help='after the measured runs, write cProfile reports to the out folder')
     parser.add_argument('--child-open', nargs=3, metavar=('KIND', 'FOLDER', 'KEY'), help=argparse.SUPPRESS)
+    parser.add_argument('--child-profile', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     pdf_bytes = int(args.pdf_kb * 1024)
 
     if args.child_open:
-        child_open(*args.child_open, pdf_bytes)
+        child_open(*args.child_open, pdf_bytes, profile_to=args.child_profile)
         return 0
 
     out_dir = os.path.abspath(args.out)
     work = os.path.join(out_dir, f'core-{args.docs}')
-    shutil.rmtree(work, ignore_errors=True)
+    state_path = os.path.join(work, 'state.json')
     folder_ours, folder_bare = os.path.join(work, 'ours'), os.path.join(work, 'bare')
+    reuse = args.reuse and os.path.exists(state_path)
+    if not reuse:
+        shutil.rmtree(work, ignore_errors=True)
     say(f'bench/core.py: {args.docs} documents, {pdf_bytes} byte PDFs, in {work}')
 
     started = time.time()
     res = {'docs': args.docs, 'pdf_bytes': pdf_bytes, 'requests': args.requests, 'seed': args.seed,
-           'python': sys.version.split()[0], 'started_at': dt.datetime.now(VN).isoformat(timespec='seconds')}
+           'python': sys.version.split()[0], 'started_at': dt.datetime.now(VN).isoformat(timespec='seconds'),
+           'source': source_version()}
 
-    say('1. creation (one transaction per document)')
-    ours = Ours(folder_ours, pdf_bytes)
-    bare = Bare(folder_bare)
-    res['create'] = phase_create(ours, bare, args.docs, pdf_bytes, args.seed)
-    ids_ours, ids_bare = list(ours.ids), list(bare.ids)
-    ours.close()
-    bare.close()
-    res['create']['ours']['storage_bytes'] = dir_size(folder_ours)
-    res['create']['bare']['storage_bytes'] = dir_size(folder_bare)
-    res['create']['ours']['data_fs_bytes'] = os.path.getsize(os.path.join(folder_ours, 'Data.fs'))
-    res['create']['bare']['data_fs_bytes'] = os.path.getsize(os.path.join(folder_bare, 'Data.fs'))
+    if reuse:
+        with open(state_path) as f:
+            state = json.load(f)
+        say(f'1. creation: reusing the databases and the figures of {state["started_at"]} ({state_path})')
+        res['create'], ids_ours, ids_bare = state['create'], state['ids_ours'], state['ids_bare']
+        res['create_reused_from'] = state['started_at']
+    else:
+        say('1. creation (one transaction per document)')
+        ours = Ours(folder_ours, pdf_bytes)
+        bare = Bare(folder_bare)
+        res['create'] = phase_create(ours, bare, args.docs, pdf_bytes, args.seed)
+        ids_ours, ids_bare = list(ours.ids), list(bare.ids)
+        ours.close()
+        bare.close()
+        for side, folder in (('ours', folder_ours), ('bare', folder_bare)):
+            res['create'][side]['storage_bytes'] = dir_size(folder)
+            res['create'][side]['data_fs_bytes'] = os.path.getsize(os.path.join(folder, 'Data.fs'))
+        with open(state_path, 'w') as f:   # lets --reuse run phases 2 and 3 again on these databases
+            json.dump({'started_at': res['started_at'], 'create': res['create'],
+                       'ids_ours': ids_ours, 'ids_bare': ids_bare}, f)
 
-    say('2. opening the database and the first logged-in page (fresh process)')
-    pick = random.Random(args.seed + 2).randrange(len(ids_ours))
-    res['open'] = phase_open(folder_ours, folder_bare, ids_ours[pick], ids_bare[pick], pdf_bytes)
+    results_path = os.path.join(out_dir, f'core-{args.docs}.json')
+    save(res, results_path, complete=False)
+    try:
+        say('2. opening the database and the first logged-in page (fresh process)')
+        pick = random.Random(args.seed + 2).randrange(len(ids_ours))
+        res['open'] = phase_open(
+            folder_ours, folder_bare, ids_ours[pick], ids_bare[pick], pdf_bytes,
+            profile_to=os.path.join(out_dir, f'profile-open-{args.docs}.txt') if args.profile else None)
 
-    say(f'3. reading ({args.requests} requests per figure)')
-    res['read'] = phase_read(folder_ours, folder_bare, ids_ours, ids_bare, pdf_bytes,
-                             args.requests, args.seed, args.budget)
+        say(f'3. reading ({args.requests} requests per figure)')
+        res['read'] = phase_read(folder_ours, folder_bare, ids_ours, ids_bare, pdf_bytes,
+                                 args.requests, args.seed, args.budget)
 
-    if args.profile:
-        say('profiles (after the measured runs)')
-        res['profiles'] = profile_phase(folder_ours, ids_ours, pdf_bytes, out_dir, args.seed, args.docs)
+        save(res, results_path, complete=False)
+
+        if args.profile:
+            say('profiles (after the measured runs)')
+            try:
+                res['profiles'] = profile_phase(folder_ours, ids_ours, pdf_bytes, out_dir, args.seed, args.docs)
+            except Exception as exc:       # optional: the figures stand without it
+                res['profiles'] = f'failed: {exc!r}'
+                say(f'  profiling failed: {exc!r}')
+    except BaseException:
+        save(res, results_path, complete=False)
+        say(f'\nfailed; the databases are kept: run again with --reuse to skip the creation ({work})')
+        raise
 
     res['elapsed_s'] = time.time() - started
     rows = build_table(res)
     res['table'] = [{k: v for k, v in r.items() if k != 'digits'} for r in rows]
+    src = res['source']
     header = (f'core benchmark: {args.docs} documents x {pdf_bytes // 1024} KB, '
-              f'{args.requests} requests per read figure, {res["elapsed_s"]:.0f} s in all')
+              f'{args.requests} requests per read figure, {res["elapsed_s"]:.0f} s in all; '
+              f'commit {src["commit"][:10]}' + (f' + {src["src_changed_files"]} changed files in src/'
+                                               if src['src_changed_files'] else ''))
     table = render_table(rows, header)
     res['table_text'] = table
-    path = os.path.join(out_dir, f'core-{args.docs}.json')
-    with open(path, 'w') as f:
-        json.dump(res, f, indent=2, ensure_ascii=False, default=str)
+    path = save(res, results_path, complete=True)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     say('')
     say(table)
-    say(f'\n(ratio is ours/bare: for documents/s higher is better, for times lower is better)')
+    say('\n(ratio is ours/bare: for documents/s higher is better, for times lower is better)')
     say(f'results: {path}')
     return 0
 
