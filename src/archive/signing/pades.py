@@ -33,12 +33,13 @@ import datetime as _dt
 import io
 import logging
 import os
-from collections.abc import Iterable
+import threading
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.font.api import FontEngineFactory
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -53,6 +54,8 @@ from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
+from archive import clock
+
 __all__ = [
     'VN', 'SigningFailed', 'VisibleStamp', 'SignatureReport', 'Verdict',
     'sign_pdf', 'verify_pdf', 'fingerprint', 'load_certificate', 'iso',
@@ -61,9 +64,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Vietnam time, a fixed offset (the same as archive.clock.VN; kept here so this module stands
-# alone and can be imported without the app).
-VN = _dt.timezone(_dt.timedelta(hours=7))
+# Vietnam time (+07:00, a fixed offset) and "now" come from the project's one clock.
+VN = clock.VN
 
 FONT_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                          'reports', 'fonts', 'DejaVuSans.ttf')
@@ -101,6 +103,8 @@ _TIME_NOTE = {
     'timestamp': ' Thời điểm ký được dấu thời gian xác nhận.',
     'claimed': ' Không có dấu thời gian: thời điểm ký do người ký tự khai; chứng thư số được '
                'kiểm tra tại thời điểm kiểm tra.',
+    'some_claimed': ' Chữ ký của {names} không có dấu thời gian: thời điểm ký do người ký tự '
+                    'khai; chứng thư số được kiểm tra tại thời điểm kiểm tra.',
 }
 
 
@@ -120,7 +124,7 @@ def iso(value):
 
 def _now(now):
     if now is None:
-        return _dt.datetime.now(VN)
+        return clock.now()
     if now.tzinfo is None:
         raise ValueError('naive datetime: a time zone is required')
     return now.astimezone(VN)
@@ -194,13 +198,62 @@ class VisibleStamp:
     font_size: int = 9
 
 
+# The stamp's font. pyHanko 0.38 writes glyph widths in font units where PDF wants 1/1000 em,
+# so a TrueType font with 2048 units per em (DejaVu Sans) comes out with its letters spread
+# apart. Once per process the font is cut down to Latin + Vietnamese (and punctuation) and
+# rescaled to 1000 units per em, which also makes each signature's subsetting cheaper.
+_FONT_RANGES = ((0x20, 0x7e), (0xa0, 0x24f), (0x300, 0x36f), (0x1e00, 0x1eff),
+                (0x2000, 0x206f), (0x20ab, 0x20ac), (0x2116, 0x2116))
+_font_lock = threading.Lock()
+_font_bytes = None
+
+
+def stamp_font_bytes():
+    """DejaVu Sans, Latin and Vietnamese only, 1000 units per em (built once, cached)."""
+    global _font_bytes
+    with _font_lock:
+        if _font_bytes is None:
+            from fontTools import subset
+            from fontTools.ttLib import TTFont
+            from fontTools.ttLib.scaleUpem import scale_upem
+            font = TTFont(FONT_PATH)
+            options = subset.Options()
+            options.drop_tables += ['FFTM']
+            options.layout_features = ['*']
+            options.name_IDs = ['*']
+            options.notdef_outline = True
+            options.glyph_names = True
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=[c for a, b in _FONT_RANGES for c in range(a, b + 1)])
+            subsetter.subset(font)
+            if font['head'].unitsPerEm != 1000:
+                scale_upem(font, 1000)
+            out = io.BytesIO()
+            font.save(out)
+            _font_bytes = out.getvalue()
+    return _font_bytes
+
+
+@dataclasses.dataclass(frozen=True)
+class _StampFont(FontEngineFactory):
+    font_size: int = 9
+
+    def create_font_engine(self, writer, obj_stream=None):
+        if obj_stream is None and writer.stream_xrefs:
+            obj_stream = writer.prepare_object_stream()
+        return GlyphAccumulator(writer=writer, font_handle=io.BytesIO(stamp_font_bytes()),
+                                font_size=self.font_size, obj_stream=obj_stream)
+
+
 def _stamp_style(stamp: VisibleStamp):
-    template = '\n'.join([*(l.replace('%', '%%') for l in stamp.lines),
+    template = '\n'.join([*(line.replace('%', '%%') for line in stamp.lines),
                           'Ký bởi: %(signer_name)s', 'Thời gian ký: %(signed_at)s'])
+    # the font engine and the text box must agree on the size (pyHanko issue #733)
     return TextStampStyle(
         stamp_text=template,
-        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(FONT_PATH,
-                                                                 font_size=stamp.font_size)),
+        text_box_style=TextBoxStyle(font=_StampFont(stamp.font_size),
+                                    font_size=stamp.font_size,
+                                    leading=round(stamp.font_size * 1.3)),
         border_width=1,
     )
 
@@ -483,7 +536,14 @@ def _problem(status, moment):
     if indic in (AdESIndeterminate.NOT_YET_VALID, AdESFailure.NOT_YET_VALID):
         return 'not_yet_valid'
     if indic == AdESIndeterminate.CHAIN_CONSTRAINTS_FAILURE:
-        return 'bad_key_usage'
+        # key usage, or a self-signed certificate that is no trust root
+        if status.signing_cert.self_signed != 'no':
+            return 'untrusted_chain'
+        try:
+            SIGNING_KEY_USAGE.validate(status.signing_cert)
+        except Exception:  # noqa: BLE001 - InvalidCertificateError: the usage is wrong
+            return 'bad_key_usage'
+        return 'untrusted_chain'
     # a validity window the chain fails on (an expired CA, a signer not yet valid, ...)
     cert = status.signing_cert
     try:
@@ -579,8 +639,14 @@ async def _verify(pdf_bytes, trust_roots, registered, checked_at, crls, ocsps,
     failing = next((r for r in reports if r.code != 'valid'), None)
     if failing is None:
         verdict = _verdict('valid', checked_at, reports)
-        source = 'timestamp' if all(r.time_source == 'timestamp' for r in reports) else 'claimed'
-        return dataclasses.replace(verdict, reason=verdict.reason + _TIME_NOTE[source])
+        claimed = [r.signer_name or r.field_name for r in reports if r.time_source == 'claimed']
+        if not claimed:
+            note = _TIME_NOTE['timestamp']
+        elif len(claimed) == len(reports):
+            note = _TIME_NOTE['claimed']
+        else:
+            note = _TIME_NOTE['some_claimed'].format(names=', '.join(claimed))
+        return dataclasses.replace(verdict, reason=verdict.reason + note)
     when = ''
     if failing.code == 'revoked':
         when = iso(failing.revoked_at or failing.validated_at)

@@ -20,7 +20,7 @@ import logging
 import threading
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from asn1crypto import algos, keys, tsp
+from asn1crypto import algos, core, keys, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -74,8 +74,8 @@ class _Stamper(DummyTimeStamper):
         if not isinstance(self._private_key, ec.EllipticCurvePrivateKey):
             return super()._sign_tst_info(tst_info_data, md_algorithm, dt)
         # the same signed attributes as the RSA path, signed with ECDSA
+        from asn1crypto import cms
         from pyhanko.sign import general
-        from asn1crypto import cms, core
         digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
         digest.update(tst_info_data)
         signed_attrs = cms.CMSAttributes([
@@ -96,6 +96,11 @@ class _Stamper(DummyTimeStamper):
             info['signature_algorithm'] = algos.SignedDigestAlgorithm(
                 {'algorithm': f'{md_algorithm}_ecdsa'})
         return data
+
+
+class _Rejection(core.Sequence):
+    # TimeStampResp without its token: asn1crypto's class insists on one, RFC 3161 does not
+    _fields = [('status', tsp.PKIStatusInfo)]
 
 
 class TimeStampAuthority:
@@ -131,7 +136,7 @@ class TimeStampAuthority:
             return resp.dump()
         except Exception as e:  # noqa: BLE001 - any bad request gets a rejection
             log.info('time-stamp request rejected: %s: %s', type(e).__name__, e)
-            return tsp.TimeStampResp({
+            return _Rejection({
                 'status': tsp.PKIStatusInfo({
                     'status': tsp.PKIStatus('rejection'),
                     'fail_info': tsp.PKIFailureInfo({'bad_data_format'}),
