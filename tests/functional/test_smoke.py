@@ -52,3 +52,18 @@ def test_a_conflict_that_outlasts_the_retries_answers_409(app, clerk):
     config.commit()
     res = clerk.get('/api/v1/test-conflict', status=409)
     assert res.json['error'] == 'busy_try_again' and len(calls) == 3     # retry.attempts in the tests
+
+
+def test_every_document_can_be_edited_through_its_form(clerk):
+    docs = clerk.get(f'/api/v1/bodies/{HOST_CODE}/documents').json['items']
+    assert len(docs) == 3
+    for doc in docs:
+        page = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/edit")
+        form = page.forms['document']
+        assert form['abstract'].value == doc['abstract']
+        form['abstract'] = doc['abstract'] + ' (đã sửa)'
+        form.submit('submit').follow()
+        after = clerk.get(f"/api/v1/bodies/{HOST_CODE}/documents/{doc['id']}").json
+        assert after['abstract'] == doc['abstract'] + ' (đã sửa)'
+        unchanged = {k: v for k, v in doc.items() if k not in ('abstract', 'modified_at', 'revision')}
+        assert {k: after[k] for k in unchanged} == unchanged

@@ -244,3 +244,26 @@ def test_an_incoming_number_is_not_voided_from_the_register(app, clerk):
                           headers={'X-CSRF-Token': clerk.csrf}, status=409)
     assert res.json['error'] == 'number_in_use'
     assert clerk.get(f"{API}/{doc['id']}").json['register_number'] == 1
+
+
+def test_a_refused_action_form_keeps_what_was_typed_and_names_the_field(app, clerk, leader):
+    doc = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    act(clerk, doc['id'], 'register')
+    page = leader.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/")
+    form = page.forms['action-assign']
+    assert ('chuyenvien', 'Lê Thị Chuyên Viên (Chuyên viên)') in [
+        (v, t) for v, _s, t in form['main_processor'].options]
+    form['main_processor'] = 'chuyenvien'
+    form['instruction'] = 'Đề nghị tham mưu gấp'
+    form['deadline'].force_value((clock.today() - dt.timedelta(days=3)).isoformat())
+    res = form.submit('submit', status=409)
+    again = res.forms['action-assign']
+    assert again['instruction'].value == 'Đề nghị tham mưu gấp'              # nothing typed is lost
+    assert again['main_processor'].value == 'chuyenvien'
+    assert ('deadline', 'deadline_past') in {(li.attrs['data-field'], li.attrs['data-code'])
+                                             for li in res.html.select('details[open] ul.errors li')}
+    assert 'Hạn xử lý không được trước hôm nay' in res.text
+    assert clerk.get(f"{API}/{doc['id']}").json['status'] == 'registered'   # nothing changed
+    again['deadline'] = (clock.today() + dt.timedelta(days=3)).isoformat()
+    done = again.submit('submit').follow()
+    assert 'Đã chuyển xử lý' in done.text

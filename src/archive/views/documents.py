@@ -112,6 +112,15 @@ def submit_document(request, form, action, body_code, channel='web'):
         return None, show_errors(request, form, exc)
 
 
+def _new_defaults(request, body):
+    """What a clerk would otherwise type: for incoming, the time it arrived (now); for
+    outgoing, this body as the issuer."""
+    from .. import clock
+    if request.params.get('direction') == 'outgoing':
+        return {'direction': 'outgoing', 'organ_id': body.code, 'sender': body.name}
+    return {'direction': 'incoming', 'received_at': clock.now(), 'channel': 'paper'}
+
+
 @view_config(context=Documents, name='new', permission=S.CREATE_DOCUMENT,
              renderer='archive:templates/document_form.pt')
 def create_view(context, request):
@@ -129,8 +138,7 @@ def create_view(context, request):
             return HTTPSeeOther(request.resource_url(doc))
         rendered = render_submitted(form, _cstruct(request, form))
     else:
-        rendered = form.render({'direction': request.params.get('direction', 'incoming'),
-                                'organ_id': body.code if request.params.get('direction') == 'outgoing' else ''})
+        rendered = form.render(_new_defaults(request, body))
     return {'body': body, 'form': rendered, 'errors': errors, 'doc': None}
 
 
@@ -152,9 +160,7 @@ def edit_view(context, request):
             return HTTPSeeOther(request.resource_url(doc))
         rendered = render_submitted(form, _cstruct(request, form))
     else:
-        values = {k: v for k, v in context.values().items() if v is not None}
-        rendered = form.render(document_schema(settings).serialize(
-            {k: values.get(k, colander.null) for k in context.values()}))
+        rendered = form.render({k: (colander.null if v is None else v) for k, v in context.values().items()})
     return {'body': body, 'form': rendered, 'errors': errors, 'doc': context}
 
 

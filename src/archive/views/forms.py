@@ -49,7 +49,13 @@ def render_submitted(form, cstruct):
 
 def show_errors(request, form, exc):
     """Put the field errors on the form; return the flat list for the error summary."""
-    errors = field_errors(exc, request.localizer.translate)
+    errors = put_errors(form, field_errors(exc, request.localizer.translate))
+    request.response.status = 400
+    return errors
+
+
+def put_errors(form, errors):
+    """Put ``[{field, code, message}]`` beside the form's fields; return the list."""
     by_field = {}
     for e in errors:
         by_field.setdefault(e['field'], []).append(e['message'])
@@ -57,5 +63,4 @@ def show_errors(request, form, exc):
         if field.name in by_field:
             field.error = colander.Invalid(field.schema, '; '.join(by_field[field.name]))
     form.error = colander.Invalid(form.schema, '')
-    request.response.status = 400
     return errors

@@ -1,30 +1,60 @@
 """Pages: a document's actions, the desk, and the registers with their exports."""
+import itertools
+
 import colander
 from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
 from .. import security as S
+from ..errors import Conflict, InputError
 from ..resources.bodies import Body
 from ..resources.documents import Document
 from ..resources.root import ArchiveRoot, app_root
 from ..services import registers as reg
 from ..services.desk import desk_for
 from ..workflow import engine
+from ..schemas.types import Lines
 from ..workflow.actions import NEEDS
 
 
-def action_forms(request, doc):
-    """One small form per action this user may take now, with the fields it needs."""
+def _choices(request, doc):
+    """What the action forms offer to choose from: the body's people, units, other bodies."""
+    root = app_root(request)
+    body = doc.__parent__.__parent__
+    people = [(u.login, f'{u.full_name} ({u.position or u.login})') for u in root['users'].values()
+              if u.body_code == body.code and u.active and (u.has_role(S.PROCESSOR) or u.has_role(S.LEADER))]
+    units = [(u.code, u.name) for u in body.units.values()]
+    bodies = [(b.code, f'{b.name} ({b.code})') for b in root['bodies'].values()
+              if b.code != body.code and b.is_open()]
+    return {'people': sorted(people, key=lambda p: p[1]), 'units': units,
+            'bodies': sorted(bodies, key=lambda b: b[1])}
+
+
+def action_forms(request, doc, failed=None):
+    """One small form per action this user may take now, with the fields it needs.
+
+    ``failed`` is ``(action, posted values, errors)`` of a refused attempt: that form is
+    shown again, open, with what was typed and the message beside each field.
+    """
     import deform
-    from .forms import add_csrf
+    from .forms import add_csrf, put_errors, render_submitted
+    choices = _choices(request, doc)
     forms = []
-    for action, title, needs in engine.available(doc, request.identity, request.registry):
-        schema = NEEDS[needs]().bind() if needs else colander.MappingSchema()
+    for n, (action, title, needs) in enumerate(engine.available(doc, request.identity, request.registry)):
+        schema = NEEDS[needs]().bind(**choices) if needs else colander.MappingSchema()
         add_csrf(schema, request)
         form = deform.Form(schema, buttons=(deform.Button('submit', title=request.localizer.translate(title)),),
-                           formid=f'action-{action}',
+                           formid=f'action-{action}', counter=itertools.count(n * 100),
                            action=request.resource_url(doc, 'transition', query={'action': action}))
-        forms.append({'action': action, 'title': title, 'form': form.render()})
+        item = {'action': action, 'title': title, 'open': False, 'errors': []}
+        if failed is not None and failed[0] == action:
+            item['errors'] = put_errors(form, failed[2])
+            item['open'] = True
+            item['form'] = render_submitted(form, failed[1])
+        else:
+            item['form'] = form.render()
+        forms.append(item)
     return forms
 
 
@@ -38,9 +68,27 @@ def transition_view(context, request):
         if t_action == action and needs:
             needs_schema = NEEDS[needs]()
     if needs_schema is not None:
-        data = {c.name: request.POST.get(c.name) for c in needs_schema.children
-                if isinstance(request.POST.get(c.name), str)}
-    engine.fire(app_root(request), context, action, request.identity, request.registry, data=data)
+        for c in needs_schema.children:
+            values = [v for v in request.POST.getall(c.name) if isinstance(v, str)]
+            if len(values) > 1 or isinstance(c.typ, Lines):
+                data[c.name] = values
+            elif values:
+                data[c.name] = values[0]
+    try:
+        engine.fire(app_root(request), context, action, request.identity, request.registry, data=data)
+    except (InputError, Conflict) as exc:
+        # Show the document again with this action's form open, what was typed kept,
+        # and the reason beside the field (or above the form).
+        from .documents import document_view
+        errors = exc.errors if isinstance(exc, InputError) else [
+            {'field': '', 'code': exc.code, 'message': exc.message}]
+        translate = request.localizer.translate
+        errors = [dict(e, message=translate(e['message'])) for e in errors]
+        page = document_view(context, request)
+        page['actions'] = action_forms(request, context, failed=(action, data, errors))
+        request.response.status = 409
+        return render_to_response('archive:templates/document.pt', page, request=request,
+                                  response=request.response)
     return HTTPSeeOther(request.resource_url(context))
 
 

@@ -30,18 +30,40 @@ def _not_before_today(node, kw):
     return validate
 
 
+def _choose(key, multiple=False):
+    """A select of the body's people or units for the pages (bound with ``people``/``units``)."""
+    @colander.deferred
+    def widget(node, kw):
+        import deform.widget
+        choices = list(kw.get(key, []))
+        return deform.widget.SelectWidget(values=choices if multiple else [('', '')] + choices,
+                                          multiple=multiple)
+    return widget
+
+
+@colander.deferred
+def _date_widget(node, kw):
+    import deform.widget
+    return deform.widget.TextInputWidget(attributes={'type': 'date'})
+
+
 class AssignmentSchema(colander.MappingSchema):
     instruction = optional(Text(), validator=max_length(2000), title=_('f_instruction', default='Ý kiến chỉ đạo (bút phê)'))
-    main_processor = required(Text(), title=_('f_main_processor', default='Người chủ trì xử lý'))
-    co_processors = optional(Lines(), title=_('f_co_processors', default='Người phối hợp'))
-    info_units = optional(Lines(), title=_('f_info_units', default='Đơn vị để biết'))
-    deadline = optional(IsoDate(), validator=_not_before_today, title=_('f_deadline', default='Hạn xử lý'))
+    main_processor = required(Text(), title=_('f_main_processor', default='Người chủ trì xử lý'),
+                              widget=_choose('people'))
+    co_processors = optional(Lines(), title=_('f_co_processors', default='Người phối hợp'),
+                             widget=_choose('people', multiple=True))
+    info_units = optional(Lines(), title=_('f_info_units', default='Đơn vị để biết'),
+                          widget=_choose('units', multiple=True))
+    deadline = optional(IsoDate(), validator=_not_before_today, title=_('f_deadline', default='Hạn xử lý'),
+                        widget=_date_widget)
     days = optional(colander.Int(), validator=colander.Range(min=1, max=365),
                     title=_('f_days', default='Hoặc số ngày làm việc để xử lý'))
 
 
 class ExtensionSchema(colander.MappingSchema):
-    deadline = required(IsoDate(), validator=_not_before_today, title=_('f_new_deadline', default='Hạn xử lý mới'))
+    deadline = required(IsoDate(), validator=_not_before_today, title=_('f_new_deadline', default='Hạn xử lý mới'),
+                        widget=_date_widget)
     reason = _reason()
 
 
@@ -51,7 +73,8 @@ class CompletionSchema(colander.MappingSchema):
 
 
 class ForwardingSchema(colander.MappingSchema):
-    to_body = required(Text(), title=_('f_to_body', default='Chuyển tới cơ quan (mã định danh)'))
+    to_body = required(Text(), title=_('f_to_body', default='Chuyển tới cơ quan (mã định danh)'),
+                       widget=_choose('bodies'))
     reason = _reason()
 
 
