@@ -32,7 +32,8 @@ ROLE_TITLES = {
 # Permissions.
 VIEW_BODIES = 'view-bodies'          # the tree of bodies, a body's public card
 LIST_DOCUMENTS = 'list-documents'    # a body's document list (trimmed per document)
-CREATE_DOCUMENT = 'create-document'
+CREATE_DOCUMENT = 'create-document'   # the form; then by direction:
+CREATE_INCOMING = 'create-incoming'   # intake: the clerk
 VIEW = 'view'                        # a document, its files, revisions and history
 EDIT = 'edit'
 MANAGE = 'manage'                    # bodies, units, users

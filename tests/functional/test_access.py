@@ -169,3 +169,30 @@ def test_session_cookie_flags_and_logout(app):
 @pytest.mark.parametrize('path', ['/bodies/', f'/bodies/{HOST_CODE}/', '/users/'])
 def test_pages_need_login(anon, path):
     assert '/login' in anon.get(path, status=303).location
+
+
+def test_administrator_adds_a_user_through_the_form(app, admin):
+    page = admin.get('/users/new')
+    form = page.forms['admin']
+    assert form['password'].attrs['type'] == 'password'
+    form['login'] = 'vanthu2'
+    form['full_name'] = 'Trịnh Thị Văn Thư'
+    form['body_code'] = HOST_CODE
+    form['password'] = 'mat-khau-moi-2026'
+    for box in form.fields['checkbox']:
+        if box._value in ('clerk', 'archivist'):
+            box.checked = True
+    form.submit('submit', status=303)
+    c = client(app, None)
+    c.login('vanthu2', 'mat-khau-moi-2026')
+    assert c.get('/api/v1/me').json['roles'] == ['clerk', 'archivist']
+    nav = client(app, 'quantri').get('/bodies/')
+    assert 'Sổ đăng ký' not in nav.text                               # no document links for admins
+
+
+def test_intake_is_the_clerks_processors_draft_outgoing(app, processor):
+    res = processor.post_json(API, incoming(), headers={'X-CSRF-Token': processor.csrf}, status=403)
+    assert res.json['error'] == 'forbidden'
+    processor.post_json(API, {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV',
+                              'abstract': 'Dự thảo công văn'}, headers={'X-CSRF-Token': processor.csrf}, status=201)
+    assert 'Tiếp nhận văn bản đến' not in processor.get(f'/bodies/{HOST_CODE}/').text

@@ -110,7 +110,7 @@ def test_body_page_vietnamese_and_english(clerk):
     soup = page(clerk.get(f'/bodies/{HOST_CODE}/'))
     assert lang(soup) == 'vi'
     assert_all_in(FRAME_VI + NAV_VI, frame(soup))
-    assert_all_in(['Vào sổ văn bản đến', 'Soạn văn bản đi'], texts(soup, 'main a.button'))
+    assert_all_in(['Tiếp nhận văn bản đến', 'Soạn văn bản đi'], texts(soup, 'main a.button'))
     assert 'Văn bản' in texts(soup, 'main h2')
     assert_all_in(['Đến/đi', 'Số và ký hiệu', 'Ngày', 'Loại văn bản', 'Trích yếu nội dung', 'Độ khẩn',
                    'Cơ quan ban hành / nơi gửi'], texts(soup, 'main table.documents th'))
@@ -121,7 +121,7 @@ def test_body_page_vietnamese_and_english(clerk):
     assert lang(soup) == 'en'
     assert_all_in(FRAME_EN + NAV_EN, frame(soup))
     assert text(soup.title) == 'Văn phòng Thành ủy · Electronic Document System'
-    assert_all_in(['Register incoming document', 'Draft outgoing document'], texts(soup, 'main a.button'))
+    assert_all_in(['Take in an incoming document', 'Draft outgoing document'], texts(soup, 'main a.button'))
     assert 'Documents' in texts(soup, 'main h2')
     headers = texts(soup, 'main table.documents th')
     assert_all_in(['In/out', 'Number and symbol', 'Date', 'Document type', 'Abstract', 'Urgency',

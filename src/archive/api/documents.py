@@ -46,7 +46,8 @@ def create_document(context, request):
     settings = request.registry.archive_settings
     actor = request.authenticated_userid
     doc = svc.guard(request.registry, body.code, cstruct, 'api', actor,
-                    lambda: svc.create(root, body, cstruct, _uploads(request), settings, actor))
+                    lambda: svc.create(root, body, cstruct, _uploads(request), settings, actor,
+                                       may_take_in=request.has_permission(S.CREATE_INCOMING, body)))
     request.response.status = 201
     request.response.location = request.route_url('api.document', code=body.code, id=doc.__name__)
     return svc.as_json(doc)

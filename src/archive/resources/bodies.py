@@ -5,6 +5,7 @@ from pyramid.authorization import Allow
 
 from .. import clock
 from .. import security as S
+from ..text import sort_key
 from .documents import Documents
 from .folder import Folder
 
@@ -16,7 +17,7 @@ class Bodies(Folder):
         return [b for b in self.values() if not b.parent_code or b.parent_code not in self]
 
     def children_of(self, code):
-        return sorted((b for b in self.values() if b.parent_code == code), key=lambda b: b.name)
+        return sorted((b for b in self.values() if b.parent_code == code), key=lambda b: sort_key(b.name))
 
     def tree(self):
         """``[(depth, body)]`` in tree order, for the page that shows the tree."""
@@ -26,7 +27,7 @@ class Bodies(Folder):
             out.append((depth, body))
             for child in self.children_of(body.code):
                 walk(child, depth + 1)
-        for body in sorted(self.roots(), key=lambda b: b.name):
+        for body in sorted(self.roots(), key=lambda b: sort_key(b.name)):
             walk(body, 0)
         return out
 
@@ -64,7 +65,8 @@ class Body(Persistent):
     def __acl__(self):
         code = self.code
         return [
-            (Allow, S.org_role(code, S.CLERK), (S.LIST_DOCUMENTS, S.CREATE_DOCUMENT, S.MANAGE_REGISTERS)),
+            (Allow, S.org_role(code, S.CLERK), (S.LIST_DOCUMENTS, S.CREATE_DOCUMENT, S.CREATE_INCOMING,
+                                                 S.MANAGE_REGISTERS)),
             (Allow, S.org_role(code, S.LEADER), (S.LIST_DOCUMENTS, S.CREATE_DOCUMENT)),
             (Allow, S.org_role(code, S.PROCESSOR), (S.LIST_DOCUMENTS, S.CREATE_DOCUMENT)),
             (Allow, S.org_role(code, S.ARCHIVIST), S.LIST_DOCUMENTS),

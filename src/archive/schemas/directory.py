@@ -24,6 +24,32 @@ def _roles(node, value):
                                        mapping={'roles': ', '.join(unknown)}))
 
 
+def _select(values):
+    @colander.deferred
+    def widget(node, kw):
+        import deform.widget
+        return deform.widget.SelectWidget(values=[(k, v) for k, v in values.items()])
+    return widget
+
+
+@colander.deferred
+def _roles_widget(node, kw):
+    import deform.widget
+    return deform.widget.CheckboxChoiceWidget(values=[(r, S.ROLE_TITLES[r]) for r in S.ROLES])
+
+
+@colander.deferred
+def _password_widget(node, kw):
+    import deform.widget
+    return deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'})
+
+
+@colander.deferred
+def _bodies_widget(node, kw):
+    import deform.widget
+    return deform.widget.SelectWidget(values=[('', '')] + list(kw.get('bodies', [])))
+
+
 class BodySchema(colander.MappingSchema):
     code = required(Text(), validator=organ_id_validator, title=_('f_code', default='Mã định danh'))
     name = required(Text(), validator=max_length(200), title=_('f_name', default='Tên cơ quan'))
@@ -31,10 +57,13 @@ class BodySchema(colander.MappingSchema):
                                                  'Ký hiệu viết tắt không có dấu cách hoặc "/"'),
                       title=_('f_symbol', default='Ký hiệu viết tắt (ví dụ VPTU)'))
     kind = colander.SchemaNode(Text(), missing='party', title=_('f_kind', default='Loại cơ quan'),
-                               validator=one_of(vocab.BODY_KINDS, 'kind_unknown', 'Loại cơ quan không hợp lệ'))
-    parent_code = optional(Text(), title=_('f_parent_code', default='Cơ quan cấp trên (mã định danh)'))
+                               validator=one_of(vocab.BODY_KINDS, 'kind_unknown', 'Loại cơ quan không hợp lệ'),
+                               widget=_select(vocab.BODY_KINDS))
+    parent_code = optional(Text(), title=_('f_parent_code', default='Cơ quan cấp trên (mã định danh)'),
+                           widget=_bodies_widget)
     route = colander.SchemaNode(Text(), missing='hosted', title=_('f_route', default='Cách liên lạc'),
-                                validator=one_of(vocab.ROUTES, 'route_unknown', 'Cách liên lạc không hợp lệ'))
+                                validator=one_of(vocab.ROUTES, 'route_unknown', 'Cách liên lạc không hợp lệ'),
+                                widget=_select(vocab.ROUTES))
     address = optional(Text(), validator=max_length(300),
                        title=_('f_address', default='Địa chỉ (URL trao đổi, thư điện tử công vụ)'))
     valid_from = optional(IsoDate(), title=_('f_valid_from', default='Hiệu lực từ ngày'))
@@ -51,18 +80,19 @@ class UserSchema(colander.MappingSchema):
                                                 'Tên đăng nhập: chữ thường không dấu, số, ".", "_" hoặc "-"'),
                      title=_('f_login', default='Tên đăng nhập'))
     full_name = required(Text(), validator=max_length(100), title=_('f_full_name', default='Họ và tên'))
-    body_code = required(Text(), title=_('f_body_code', default='Cơ quan'))
+    body_code = required(Text(), title=_('f_body_code', default='Cơ quan'), widget=_bodies_widget)
     unit_code = optional(Text(), title=_('f_unit', default='Đơn vị'))
     position = optional(Text(), validator=max_length(100), title=_('f_position', default='Chức vụ'))
-    roles = required(Lines(), validator=_roles, title=_('f_roles', default='Vai trò'))
+    roles = required(Lines(), validator=_roles, title=_('f_roles', default='Vai trò'), widget=_roles_widget)
     password = required(Text(), validator=colander.Length(
         min=8, min_err=_('password_short', default='Mật khẩu phải có ít nhất ${min} ký tự', mapping={'min': 8})),
-        title=_('f_password', default='Mật khẩu'))
+        title=_('f_password', default='Mật khẩu'), widget=_password_widget)
 
 
-def body_schema(settings):
-    return BodySchema().bind(settings=settings)
+def body_schema(settings, bodies=()):
+    """``bodies``: ``[(code, label)]`` offered as parents in the form."""
+    return BodySchema().bind(settings=settings, bodies=bodies)
 
 
-def user_schema(settings):
-    return UserSchema().bind(settings=settings)
+def user_schema(settings, bodies=()):
+    return UserSchema().bind(settings=settings, bodies=bodies)

@@ -103,11 +103,20 @@ def validate(root, body, cstruct, uploads, settings, actor):
     return appstruct, files
 
 
-def create(root, body, cstruct, uploads, settings, actor):
-    """Create a document in ``body``; raises ``colander.Invalid`` or ``Conflict``."""
+def create(root, body, cstruct, uploads, settings, actor, may_take_in=True):
+    """Create a document in ``body``; raises ``colander.Invalid`` or ``Conflict``.
+
+    ``may_take_in``: whether the actor may enter incoming documents (the clerk's intake);
+    others draft outgoing documents only.
+    """
     if not body.is_open():
         raise Conflict('body_closed', _('body_closed', default='Cơ quan đã ngừng hoạt động: không tạo văn bản mới'))
     appstruct, files = validate(root, body, cstruct, uploads, settings, actor)
+    if appstruct['direction'] == 'incoming' and not may_take_in:
+        from pyramid.httpexceptions import HTTPForbidden
+        raise HTTPForbidden(_('intake_is_clerks', default='Chỉ văn thư tiếp nhận văn bản đến'))
+    if appstruct['direction'] == 'outgoing' and not appstruct.get('sender'):
+        appstruct['sender'] = body.name          # an outgoing document's issuer is this body
     documents = body.documents
     doc = Document(body.code, actor)
     name = documents.new_name()

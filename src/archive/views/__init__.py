@@ -43,6 +43,23 @@ class PageHelpers:
         from ..i18n import locale_url
         return locale_url(self.request, locale)
 
+    def action_title(self, doc, action):
+        """A journal action as the clerk knows it: the workflow's title, else our label."""
+        from ..workflow.engine import workflow_of
+        wf = workflow_of(doc, self.request.registry)
+        for t in (wf._transition_data.values() if wf is not None else ()):
+            if t.get('action', t['name']) == action and t.get('title'):
+                return t['title']
+        return self.label(self.actions, action)
+
+    def person(self, login):
+        user = self.request.root['users'].get(login) if login else None
+        return user.full_name if user is not None else (login or '')
+
+    def role_titles(self, roles):
+        from ..security import ROLE_TITLES
+        return ', '.join(self.t(ROLE_TITLES[r]) if r in ROLE_TITLES else r for r in roles)
+
     def state_title(self, doc):
         """The state's title as workflows/*.zcml gives it."""
         from ..workflow.engine import state_data

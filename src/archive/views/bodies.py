@@ -10,7 +10,7 @@ from ..resources.root import ArchiveRoot, app_root
 from ..resources.users import Users
 from ..schemas.directory import body_schema, user_schema
 from ..services import directory
-from .forms import make_form, render_submitted, show_errors
+from .forms import make_form, posted, render_submitted, show_errors
 
 
 @view_config(context=ArchiveRoot, permission=S.VIEW_BODIES)
@@ -28,12 +28,17 @@ def bodies_view(context, request):
             'can_manage': request.has_permission(S.MANAGE, context)}
 
 
+def _body_choices(request):
+    from ..text import sort_key
+    bodies = app_root(request)['bodies'].values()
+    return sorted(((b.code, f'{b.name} ({b.code})') for b in bodies if b.is_open()), key=lambda c: sort_key(c[1]))
+
+
 def _admin_form(request, schema, cstruct_default, add, title):
     form = make_form(request, schema, _('save', default='Lưu'), 'admin')
     errors = []
     if request.method == 'POST':
-        names = [c.name for c in schema.children if c.name != 'csrf_token']
-        cstruct = {n: request.POST.get(n) for n in names if isinstance(request.POST.get(n), str)}
+        cstruct = posted(request, schema)
         try:
             created = add(cstruct)
             return HTTPSeeOther(request.resource_url(created)) if created is not None else None, None
@@ -47,7 +52,7 @@ def _admin_form(request, schema, cstruct_default, add, title):
 def body_create_view(context, request):
     settings = request.registry.archive_settings
     redirect, page = _admin_form(
-        request, body_schema(settings), {'kind': 'party', 'route': 'hosted'},
+        request, body_schema(settings, _body_choices(request)), {'kind': 'party', 'route': 'hosted'},
         lambda cstruct: directory.add_body(app_root(request), cstruct, settings, request.authenticated_userid),
         _('new_body', default='Thêm cơ quan'))
     return redirect or page
@@ -66,6 +71,6 @@ def user_create_view(context, request):
     def add(cstruct):
         directory.add_user(app_root(request), cstruct, settings, request.authenticated_userid)
         return context
-    redirect, page = _admin_form(request, user_schema(settings), {}, add,
+    redirect, page = _admin_form(request, user_schema(settings, _body_choices(request)), {}, add,
                                  _('new_user', default='Thêm người dùng'))
     return redirect or page

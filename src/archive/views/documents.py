@@ -14,7 +14,7 @@ from ..resources.root import app_root
 from ..schemas.document import document_schema
 from ..services import documents as svc
 from .workflow import action_forms
-from .forms import file_node, make_form, render_submitted, show_errors
+from .forms import file_node, make_form, posted, render_submitted, show_errors
 
 PAGE_SIZE = 50
 
@@ -97,9 +97,8 @@ def _uploads(request):
 
 
 def _cstruct(request, form):
-    """The posted fields, as the schema expects them (text values only)."""
-    names = [c.name for c in form.schema.children if c.name not in ('main_file', 'attachments', 'csrf_token')]
-    return {n: request.POST.get(n) for n in names if isinstance(request.POST.get(n), str)}
+    """The posted fields, as the schema expects them (files are read apart)."""
+    return {k: v for k, v in posted(request, form.schema).items() if k not in ('main_file', 'attachments')}
 
 
 def submit_document(request, form, action, body_code, channel='web'):
@@ -132,7 +131,8 @@ def create_view(context, request):
         settings = request.registry.archive_settings
         doc, errors = submit_document(
             request, form,
-            lambda cstruct, uploads: svc.create(root, body, cstruct, uploads, settings, request.authenticated_userid),
+            lambda cstruct, uploads: svc.create(root, body, cstruct, uploads, settings, request.authenticated_userid,
+                                                may_take_in=request.has_permission(S.CREATE_INCOMING, body)),
             body.code)
         if doc is not None:
             return HTTPSeeOther(request.resource_url(doc))

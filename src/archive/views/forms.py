@@ -28,6 +28,19 @@ def file_node(name, title, multiple=False, description=None):
                                widget=widget, description=description)
 
 
+def posted(request, schema):
+    """The posted values of the schema's fields, as deform's widgets send them (peppercorn
+    groups a multiple select or checkboxes into a list); files are read apart."""
+    import peppercorn
+    fields = [(k, v) for k, v in request.POST.items() if isinstance(v, str)]
+    try:
+        pstruct = peppercorn.parse(fields)
+    except Exception:      # malformed markers from a hand-made request: read plain fields only
+        pstruct = {k: v for k, v in fields if not k.startswith('__')}
+    names = {c.name for c in schema.children} - {'csrf_token'}
+    return {k: v for k, v in pstruct.items() if k in names and isinstance(v, (str, list))}
+
+
 def add_csrf(schema, request):
     schema.add(colander.SchemaNode(colander.String(), name='csrf_token', missing=colander.null,
                                    widget=deform.widget.HiddenWidget(), default=get_csrf_token(request)))

@@ -14,8 +14,8 @@ from ..resources.root import ArchiveRoot, app_root
 from ..services import registers as reg
 from ..services.desk import desk_for
 from ..workflow import engine
-from ..schemas.types import Lines
 from ..workflow.actions import NEEDS
+from .forms import posted
 
 
 def _choices(request, doc):
@@ -68,12 +68,7 @@ def transition_view(context, request):
         if t_action == action and needs:
             needs_schema = NEEDS[needs]()
     if needs_schema is not None:
-        for c in needs_schema.children:
-            values = [v for v in request.POST.getall(c.name) if isinstance(v, str)]
-            if len(values) > 1 or isinstance(c.typ, Lines):
-                data[c.name] = values
-            elif values:
-                data[c.name] = values[0]
+        data = posted(request, needs_schema)
     try:
         engine.fire(app_root(request), context, action, request.identity, request.registry, data=data)
     except (InputError, Conflict) as exc:

@@ -156,6 +156,8 @@ def take_incoming_number(doc, info):
     key, number = registers.take_number(_body(doc), 'incoming', doc, info.request.user.login, _rules(info))
     doc.register_series, doc.register_number = key, number
     doc.registered_at = clock.now()
+    if doc.received_at is None:
+        doc.received_at = doc.registered_at      # taken in now, if the clerk did not say when
     info.request.data['number'] = number
     info.request.data['series'] = key
 
