@@ -95,6 +95,8 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     settings = _settings(args.config_uri)
+    if args.command == 'generate' and args.out != '-' and os.path.lexists(args.out):
+        fail(f'Tệp {args.out} đã có; chọn tên khác / {args.out} exists: choose another name')
     try:
         store = keys.open_keystore(settings)
     except ValueError as exc:

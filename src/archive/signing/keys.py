@@ -592,6 +592,11 @@ class KeyStore:
         raise NotImplementedError
 
 
+def _decryption_failed(key_id):
+    return DecryptionFailed(f'Không giải mã được bằng khóa {key_id} (dữ liệu hỏng hoặc mã hóa cho khóa khác)',
+                            f'cannot decrypt with key {key_id} (damaged, or encrypted for another key)')
+
+
 def _oaep(name):
     h = get_pyca_cryptography_hash(name)
     return padding.OAEP(mgf=padding.MGF1(algorithm=h), algorithm=h, label=None)
@@ -696,7 +701,8 @@ class SoftwareKeyStore(KeyStore):
             with open(path, encoding='utf-8') as f:
                 data = json.load(f)
         except (OSError, ValueError):
-            raise StoreDamaged('Chỉ mục kho khóa không đọc được', f'cannot read the key store index {path}') from None
+            raise StoreDamaged('Chỉ mục kho khóa không đọc được',
+                               f'cannot read the key store index {path}') from None
         if not isinstance(data, dict) or data.get('format') != 1 or not isinstance(data.get('keys'), dict):
             raise StoreDamaged('Chỉ mục kho khóa hỏng', f'the key store index {path} is damaged')
         self._index = (sig, data)
@@ -751,7 +757,8 @@ class SoftwareKeyStore(KeyStore):
                 with open(self._path(name), 'rb') as f:
                     obj = loader(f.read())
             except (OSError, ValueError):
-                raise StoreDamaged('Kho khóa thiếu hoặc hỏng tệp', f'missing or damaged file {name} in the key store') from None
+                raise StoreDamaged('Kho khóa thiếu hoặc hỏng tệp',
+                                   f'missing or damaged file {name} in the key store') from None
             self._parsed[name] = obj
         return obj
 
@@ -805,7 +812,7 @@ class SoftwareKeyStore(KeyStore):
     def _store_certificate(self, key_id, gen, cert, others):
         with self._writing() as index:
             entry = next(e for e in index['keys'][key_id] if e['id'] == gen.id)
-            name = f'{gen.id}.{cert.serial_number:x}.crt.pem'
+            name = f'{gen.id}.{fingerprint(cert)[:24]}.crt.pem'
             if name not in entry['certificates']:
                 if not os.path.exists(self._path(name)):
                     self._write_new(name, cert.public_bytes(serialization.Encoding.PEM))
@@ -879,8 +886,7 @@ class SoftwareKeyStore(KeyStore):
         try:
             return key.decrypt(ciphertext, _oaep(oaep_hash))
         except ValueError:
-            raise DecryptionFailed(f'Không giải mã được bằng khóa {key_id} (dữ liệu hỏng hoặc mã hóa cho khóa khác)',
-                                   f'cannot decrypt with key {key_id} (damaged, or encrypted for another key)') from None
+            raise _decryption_failed(key_id) from None
 
 
 # -- PKCS#11 store ---------------------------------------------------------------------------
@@ -1157,7 +1163,7 @@ class Pkcs11KeyStore(KeyStore):
                    prefer_pss=prefer_pss, embed_roots=embed_roots, lock=self._lock)
 
     def _decrypt(self, key_id, gen, ciphertext, oaep_hash):
-        from pkcs11 import MGF, Attribute, Mechanism, ObjectClass
+        from pkcs11 import MGF, Mechanism, ObjectClass
         from pkcs11 import exceptions as p11e
         mech = {'sha1': (Mechanism.SHA_1, MGF.SHA1), 'sha256': (Mechanism.SHA256, MGF.SHA256),
                 'sha384': (Mechanism.SHA384, MGF.SHA384), 'sha512': (Mechanism.SHA512, MGF.SHA512)}[oaep_hash]
@@ -1170,8 +1176,7 @@ class Pkcs11KeyStore(KeyStore):
             return self._call(run)
         except (p11e.EncryptedDataInvalid, p11e.EncryptedDataLenRange, p11e.DataInvalid, p11e.DataLenRange,
                 p11e.FunctionFailed, p11e.GeneralError):      # SoftHSM answers a bad padding so
-            raise DecryptionFailed(f'Không giải mã được bằng khóa {key_id} (dữ liệu hỏng hoặc mã hóa cho khóa khác)',
-                                   f'cannot decrypt with key {key_id} (damaged, or encrypted for another key)') from None
+            raise _decryption_failed(key_id) from None
         except (p11e.MechanismInvalid, p11e.MechanismParamInvalid, p11e.ArgumentsBad):
             raise DecryptionFailed(f'Thiết bị ký không hỗ trợ RSA-OAEP với {oaep_hash}',
                                    f'the token does not offer RSA-OAEP with {oaep_hash}') from None
