@@ -55,18 +55,21 @@ class Documents(Folder):
         names[doc.__name__] = (URGENCY_RANK.get(doc.urgency, 9), -doc.sort_key()[0],
                                doc.deadline.toordinal() if doc.deadline else None, doc.main_processor)
 
-    def filed(self, direction, state):
-        """``[(name, (urgency rank, epoch, deadline ordinal, main processor))]``, most urgent, then oldest."""
+    def filed(self, direction, state, urgent_only=False):
+        """``[(name, (urgency rank, epoch, deadline ordinal, main processor))]``, most urgent,
+        then oldest; with ``urgent_only`` the others are dropped before sorting."""
         names = self.by_state.get((direction, state))
         if names is None:
             return []
-        return sorted(names.items(), key=lambda item: item[1][:2])
+        items = names.items()
+        if urgent_only:
+            items = [(n, v) for n, v in items if v[0] < URGENCY_RANK['normal']]
+        return sorted(items, key=lambda item: item[1][:2])
 
     def in_state(self, direction, state, urgent_only=False):
         """The documents in a state, most urgent first, then oldest (loaded one by one, lazily)."""
-        for name, value in self.filed(direction, state):
-            if not urgent_only or value[0] < URGENCY_RANK['normal']:
-                yield self[name]
+        for name, _value in self.filed(direction, state, urgent_only):
+            yield self[name]
 
     def newest_first(self):
         """Names of the documents, newest first (lazy: a page reads only what it shows)."""
