@@ -44,27 +44,31 @@ class Documents(Folder):
         self.by_date.pop(key, None)
 
     def index_state(self, doc, old_state=None):
-        """(Re)file the document under its state, with what the desks sort by."""
-        if old_state is not None:
-            names = self.by_state.get((doc.direction, old_state))
-            if names is not None:
-                names.pop(doc.__name__, None)
-        names = self.by_state.get((doc.direction, doc.state))
-        if names is None:
-            names = self.by_state[(doc.direction, doc.state)] = OOBTree()
-        names[doc.__name__] = (URGENCY_RANK.get(doc.urgency, 9), -doc.sort_key()[0],
-                               doc.deadline.toordinal() if doc.deadline else None, doc.main_processor)
+        """(Re)file the document under its state, with what the desks sort by. Urgent ones
+        are also filed under ``(direction, state, 'urgent')``, a small tree the lists read."""
+        for state in {old_state, doc.state} - {None}:
+            for key in ((doc.direction, state), (doc.direction, state, 'urgent')):
+                names = self.by_state.get(key)
+                if names is not None:
+                    names.pop(doc.__name__, None)
+        value = (URGENCY_RANK.get(doc.urgency, 9), -doc.sort_key()[0],
+                 doc.deadline.toordinal() if doc.deadline else None, doc.main_processor)
+        keys = [(doc.direction, doc.state)]
+        if value[0] < URGENCY_RANK['normal']:
+            keys.append((doc.direction, doc.state, 'urgent'))
+        for key in keys:
+            names = self.by_state.get(key)
+            if names is None:
+                names = self.by_state[key] = OOBTree()
+            names[doc.__name__] = value
 
     def filed(self, direction, state, urgent_only=False):
         """``[(name, (urgency rank, epoch, deadline ordinal, main processor))]``, most urgent,
-        then oldest; with ``urgent_only`` the others are dropped before sorting."""
-        names = self.by_state.get((direction, state))
+        then oldest."""
+        names = self.by_state.get((direction, state, 'urgent') if urgent_only else (direction, state))
         if names is None:
             return []
-        items = names.items()
-        if urgent_only:
-            items = [(n, v) for n, v in items if v[0] < URGENCY_RANK['normal']]
-        return sorted(items, key=lambda item: item[1][:2])
+        return sorted(names.items(), key=lambda item: item[1][:2])
 
     def in_state(self, direction, state, urgent_only=False):
         """The documents in a state, most urgent first, then oldest (loaded one by one, lazily)."""
