@@ -94,8 +94,44 @@ def seed_demo(root, settings):
              signer_name='Trần Văn Lãnh Đạo', signer_position='Chánh Văn phòng', signer_competence='T/L',
              receivers=['Thường trực Thành ủy', 'Lưu VT']),
     ]
+    sign_first = demo_signatures(root, bodies['000.00.02.H01'])
     host = bodies[HOST]
     for n, values in enumerate(samples, 1):
-        upload = documents.Upload('main_file', f'van-ban-{n}.pdf', io.BytesIO(minimal_pdf(f'Van ban mau {n}')),
-                                  'main')
+        content = minimal_pdf(f'Van ban mau {n}')
+        if n == 1:
+            content = sign_first(content)
+        upload = documents.Upload('main_file', f'van-ban-{n}.pdf', io.BytesIO(content), 'main')
         documents.create(root, host, values, [upload], settings, 'vanthu')
+
+
+def demo_signatures(root, body):
+    """A demo CA (TEST ONLY), an organisation signing certificate for ``body`` registered on
+    it, and a function that signs a PDF with that certificate's key.
+
+    The CA's certificate is kept in the database (``root.demo_trust_roots``) rather than in
+    the trust-root folder of the .ini: it is trusted only while ``archive.demo_seed`` is on,
+    never by an installation that merely kept a demo database. The CA's key and the
+    organisation's key live in memory only and are gone after seeding. EC P-256 keys, so
+    that this costs milliseconds, not the ~0.5 s of making RSA keys.
+    """
+    from asn1crypto import keys as asn1_keys
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.sign.signers import SimpleSigner
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from .services.certificates import register_certificate
+    from .signing import ca as demo_ca
+    from .signing.pades import load_certificate, sign_pdf
+
+    authority = demo_ca.make_ca('CA thử nghiệm (TEST ONLY)', algorithm='ec-p256')
+    root.demo_trust_roots = (authority.pem(),)
+    key = demo_ca.new_private_key('ec-p256')
+    cert = demo_ca.issue(authority, key.public_key(), f'C=VN,O={body.name},CN={body.name} ({body.code})',
+                         demo_ca.ORG_SIGN)
+    register_certificate(root, body, demo_ca.to_pem(cert), demo_ca.ORG_SIGN, 'seed')
+    signer = SimpleSigner(
+        signing_cert=load_certificate(cert),
+        signing_key=asn1_keys.PrivateKeyInfo.load(key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
+        cert_registry=SimpleCertificateStore.from_certs([load_certificate(authority.certificate)]))
+    return lambda content: sign_pdf(content, signer, field_name='ChuKyToChuc')

@@ -1,4 +1,5 @@
 """The archive's settings, read once from the .ini into one object on the registry."""
+import glob
 import os
 import re
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ class ArchiveSettings:
     workflows_dir: str = ''
     schemas_dir: str = ''
     calendar: Calendar = field(default_factory=Calendar)
+    trust_roots: tuple = ()         # asn1crypto certificates the signatures' chains must reach
+    crls: tuple = ()                # DER CRLs checked offline (revocation)
     extra: dict = field(default_factory=dict)
 
     def document_schema(self):
@@ -53,6 +56,50 @@ class ArchiveSettings:
             from .schemas.document import document_schema
             self.extra['document_schema'] = document_schema(self)
         return self.extra['document_schema']
+
+
+def _paths(value, what):
+    """Files named in a setting: one path or glob a line; a glob matching nothing is no error
+    (an empty trust folder trusts nothing), a named file that does not exist is."""
+    out = []
+    for line in _lines(value):
+        if glob.has_magic(line):
+            out.extend(sorted(glob.glob(line)))
+        elif os.path.isfile(line):
+            out.append(line)
+        else:
+            raise ValueError(f'{what}: no such file {line}')
+    return out
+
+
+def _trust_roots(value):
+    """Certificates from the trust-root files (PEM, several a file, or DER), read once at start."""
+    from .signing.keys import KeyStoreError, load_certificates
+    from .signing.pades import load_certificate
+    roots = []
+    for path in _paths(value, 'archive.trust_roots'):
+        with open(path, 'rb') as f:
+            try:
+                roots.extend(load_certificate(c) for c in load_certificates(f.read()))
+            except KeyStoreError:
+                raise ValueError(f'archive.trust_roots: {path} is not an X.509 certificate (PEM or DER)') from None
+    return tuple(roots)
+
+
+def _crls(value):
+    from asn1crypto import crl, pem
+    out = []
+    for path in _paths(value, 'archive.crls'):
+        with open(path, 'rb') as f:
+            data = f.read()
+        blobs = [der for _t, _h, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
+        for der in blobs:
+            try:
+                crl.CertificateList.load(der).native
+            except Exception:  # noqa: BLE001 - any parse error: refuse the file at start-up
+                raise ValueError(f'archive.crls: {path} is not a CRL (PEM or DER)') from None
+            out.append(der)
+    return tuple(out)
 
 
 def load(settings):
@@ -80,6 +127,8 @@ def load(settings):
         workflows_dir=settings.get('archive.workflows_dir', ''),
         schemas_dir=settings.get('archive.schemas_dir', ''),
         calendar=Calendar.from_settings(settings),
+        trust_roots=_trust_roots(settings.get('archive.trust_roots')),
+        crls=_crls(settings.get('archive.crls')),
     )
 
 

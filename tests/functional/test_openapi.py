@@ -307,7 +307,7 @@ def test_list_transitions(spec, clerk, leader, doc):
     listed = conforms(spec, clerk.get(doc_url(doc, '/transitions'))).json
     assert listed['status'] == 'arrived'
     assert [(a['action'], a['needs']) for a in listed['items']] == [
-        ('register', None), ('refuse', 'reason'), ('recall', 'reason'), ('delete', 'reason')]
+        ('register', 'registration'), ('refuse', 'reason'), ('recall', 'reason'), ('delete', 'reason')]
     assert listed['items'][0]['title'] == 'Vào sổ văn bản đến'
     assert conforms(spec, leader.get(doc_url(doc, '/transitions'))).json == {
         'status': 'arrived', 'items': []}

@@ -56,4 +56,5 @@ ACTIONS = {
     'changed': _('action_changed', default='Sửa đổi'),
     'file_downloaded': _('action_file_downloaded', default='Tải tệp'),
     'refused_at_entry': _('action_refused_at_entry', default='Từ chối tiếp nhận'),
+    'origin_checked': _('action_origin_checked', default='Kiểm tra chữ ký số'),
 }

@@ -1,7 +1,9 @@
-"""archive-bodies: list bodies, add a body or a unit, close a body."""
+"""archive-bodies: list bodies, add a body or a unit, close a body, register a certificate."""
 import datetime as dt
 
+from ..resources.certificates import KINDS
 from ..services import directory
+from ..services.certificates import register_certificate
 from .common import fail, opened, parser, print_json, writing
 
 
@@ -25,7 +27,11 @@ def main(argv=None):
     close.add_argument('body')
     close.add_argument('--on', required=True, help='last valid day, YYYY-MM-DD')
     close.add_argument('--successor')
-    for s in (add, unit, close):
+    cert = sub.add_parser('add-certificate', help="register a body's certificate (kept for good)")
+    cert.add_argument('body')
+    cert.add_argument('--kind', required=True, choices=KINDS)
+    cert.add_argument('file', help='the certificate, PEM or DER')
+    for s in (add, unit, close, cert):
         s.add_argument('--dry-run', action='store_true')
     args = p.parse_args(argv)
     with opened(args.config_uri) as session:
@@ -47,7 +53,16 @@ def main(argv=None):
                 body = bodies.get(args.body)
                 if body is None:
                     fail(f'Không có cơ quan "{args.body}" / no such body')
-                if args.command == 'add-unit':
+                if args.command == 'add-certificate':
+                    try:
+                        with open(args.file, 'rb') as f:
+                            data = f.read()
+                    except OSError as exc:
+                        fail(f'Không đọc được tệp "{args.file}": {exc.strerror}')
+                    rec = register_certificate(root, body, data, args.kind, 'cli')
+                    print_json({'body': body.code, 'kind': rec.kind, 'fingerprint': rec.fingerprint,
+                                'subject': rec.subject, 'not_after': rec.not_after.isoformat()})
+                elif args.command == 'add-unit':
                     directory.add_unit(root, body, {'code': args.code, 'name': args.name}, 'cli')
                     print(f'{body.code}: {args.code} {args.name}')
                 else:

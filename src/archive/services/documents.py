@@ -12,6 +12,7 @@ from ..resources.files import MAIN, ingest
 from ..schemas.document import TOP_SECRET_CODE
 from ..schemas.vocab import REFUSED_CLASSIFICATIONS
 from ..workflow.engine import initialize
+from .certificates import check_origin, legally_valid, origin_status
 
 
 class Upload:
@@ -122,10 +123,6 @@ def create(root, body, cstruct, uploads, settings, actor, may_take_in=True):
     name = documents.new_name()
     changed = doc.apply(appstruct, settings.document_types)
     initialize(doc)
-    if doc.direction == 'incoming':
-        # Manual intake: no signature check yet (signatures issue), recorded as such.
-        doc.origin_verdict = 'not_verified'
-        doc.origin_checked_at = clock.now()
     for f in files:
         doc.add_file(f)
     documents.add(name, doc)
@@ -134,6 +131,9 @@ def create(root, body, cstruct, uploads, settings, actor, may_take_in=True):
     doc.record_revision(actor, changed)
     audit.append(root, doc.chain_id, 'created', actor, body=body.code,
                  fields=changed, files=[[f.__name__, f.filename, f.sha256] for f in files])
+    # The origin check (Art. 10): the main file's signatures, once, on intake; without a
+    # main file (paper, entered by hand) the document stays 'not_verified'.
+    check_origin(root, doc, settings, actor)
     return doc
 
 
@@ -162,6 +162,8 @@ def update(root, doc, cstruct, uploads, settings, actor):
     doc.record_revision(actor, changed)
     audit.append(root, doc.chain_id, 'changed', actor, fields=changed,
                  files=[[f.__name__, f.filename, f.sha256] for f in files])
+    if any(f.role == MAIN for f in files):
+        check_origin(root, doc, settings, actor)
     return doc, changed
 
 
@@ -187,7 +189,9 @@ def as_json(doc, request=None):
         'status': doc.state,
         'register_number': doc.register_number,
         'register_series': doc.register_series,
-        'origin_verdict': doc.origin_verdict,
+        'origin_verdict': origin_status(doc),
+        'origin_checked_at': clock.iso(doc.origin_checked_at),
+        'signature': doc.origin_verdict if isinstance(doc.origin_verdict, dict) else None,
         'instruction': doc.instruction,
         'main_processor': doc.main_processor,
         'co_processors': list(doc.co_processors),
@@ -198,7 +202,7 @@ def as_json(doc, request=None):
         'type_abbr': parsed.type_abbr if parsed else None,
         'issuer_symbol': parsed.issuer if parsed else None,
         'symbol_form': parsed.form if parsed else None,
-        'legal_value': 'reference_only',
+        'legal_value': 'legally_valid' if legally_valid(doc) else 'reference_only',
         'created_at': clock.iso(doc.created_at),
         'created_by': doc.created_by,
         'modified_at': clock.iso(doc.modified_at),

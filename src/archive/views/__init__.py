@@ -60,6 +60,11 @@ class PageHelpers:
         from ..security import ROLE_TITLES
         return ', '.join(self.t(ROLE_TITLES[r]) if r in ROLE_TITLES else r for r in roles)
 
+    def origin_status(self, doc):
+        """'valid' | 'invalid' | 'unsigned' | 'not_verified' | None: the signature check's status."""
+        from ..services.certificates import origin_status
+        return origin_status(doc)
+
     def state_title(self, doc):
         """The state's title as workflows/*.zcml gives it."""
         from ..workflow.engine import state_data

@@ -78,8 +78,15 @@ class ForwardingSchema(colander.MappingSchema):
     reason = _reason()
 
 
-NEEDS = {'reason': ReasonSchema, 'assignment': AssignmentSchema, 'extension': ExtensionSchema,
-         'completion': CompletionSchema, 'forwarding': ForwardingSchema}
+class RegistrationSchema(colander.MappingSchema):
+    """Registering takes nothing, unless the signature check failed: then the clerk may still
+    register it by giving the reason (journaled; the document stays without legal value)."""
+    override_origin = optional(Text(), validator=max_length(1000), title=_(
+        'f_override_origin', default='Lý do vẫn vào sổ khi chữ ký số không hợp lệ (chỉ khi cần)'))
+
+
+NEEDS = {'reason': ReasonSchema, 'registration': RegistrationSchema, 'assignment': AssignmentSchema,
+         'extension': ExtensionSchema, 'completion': CompletionSchema, 'forwarding': ForwardingSchema}
 
 
 def _body(doc):
@@ -135,9 +142,24 @@ def check_data(root, doc, needs, data):
 # -- guards -----------------------------------------------------------------------
 
 def origin_has_verdict(doc, info):
-    """No registration before the origin check has a verdict (Art. 10)."""
+    """No registration before the origin check has a verdict (Art. 10); none with an invalid
+    signature unless the clerk overrides it with a reason, which the journal keeps.
+
+    Valid, unsigned and not verified (paper, no main file) may be registered: the last two
+    only as reference copies (Art. 4), which the document shows.
+    """
     if not doc.origin_verdict:
         raise WorkflowError('Chưa kiểm tra nguồn gốc, tính hợp lệ của văn bản: chưa vào sổ được')
+    data = info.request.data
+    verdict = doc.origin_verdict
+    status = verdict.get('status') if isinstance(verdict, dict) else verdict
+    override = data.pop('override_origin', None)
+    if status != 'invalid':
+        return
+    if not override:
+        raise WorkflowError(f'Chữ ký số không hợp lệ: {verdict.get("reason")} Chỉ vào sổ được khi văn thư '
+                            'ghi lý do (override_origin).')
+    data.update(override_origin=override, origin_status=status, origin_code=verdict.get('code'))
 
 
 def is_signed(doc, info):
