@@ -48,21 +48,21 @@ def late_sending(doc, cal):
     return (doc.sent_at or clock.now()) > cal_mod.send_deadline(cal, doc.signed_at)
 
 
-def _running_states(request):
+def running_states(request):
     return [(direction, state) for direction, wf in workflows(request.registry).items()
             for state, data in wf._state_data.items() if data.get('deadline_runs')]
 
 
 def being_handled(request, body, urgent_only=False):
     """The documents in states where the deadline runs that this user may see."""
-    return [d for direction, state in _running_states(request)
+    return [d for direction, state in running_states(request)
             for d in body.documents.in_state(direction, state, urgent_only=urgent_only)
             if request.has_permission(S.VIEW, d)]
 
 
 def with_deadline(request, body, last_day):
     """Documents being handled whose deadline is on or before ``last_day``, read from the index."""
-    names = [name for direction, state in _running_states(request)
+    names = [name for direction, state in running_states(request)
              for name, (_rank, _age, deadline, _who) in body.documents.filed(direction, state)
              if deadline is not None and deadline <= last_day.toordinal()]
     docs = (body.documents[name] for name in names)

@@ -54,10 +54,23 @@ def visible_page(request, documents, start, size=PAGE_SIZE):
     return out[:size], len(out) > size
 
 
-def urgent_open(request, body):
-    """Urgent documents still being handled: they rise to the top of the body's list."""
-    from ..services.desk import being_handled, sort_key
-    return sorted(being_handled(request, body, urgent_only=True), key=sort_key)
+URGENT_PINNED = 20
+
+
+def urgent_open(request, body, limit=URGENT_PINNED):
+    """Urgent documents still being handled rise to the top of the body's list: the most
+    urgent and oldest ``limit`` of them (the desk lists them all)."""
+    from ..services.desk import running_states, sort_key
+    found = []
+    for direction, state in running_states(request):
+        taken = 0
+        for doc in body.documents.in_state(direction, state, urgent_only=True):
+            if taken == limit:
+                break
+            if request.has_permission(S.VIEW, doc):
+                found.append(doc)
+                taken += 1
+    return sorted(found, key=sort_key)[:limit]
 
 
 @view_config(context=Body, permission=S.VIEW_BODIES, renderer='archive:templates/body.pt')
