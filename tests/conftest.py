@@ -34,7 +34,12 @@ def base_settings(tmp_path, uri, **extra):
         'archive.document_types': 'NQ Nghị quyết\nQĐ Quyết định\nQĐi Quy định\nHD Hướng dẫn\n'
                                   'TTr Tờ trình\nCV Công văn\nBC Báo cáo\nTB Thông báo',
     }
-    settings.update(extra)
+    if 'archive.keystore' not in extra:
+        # a software key store of the test's own (the demo seed writes its passphrase file and keys)
+        settings.update({'archive.keystore': 'software',
+                         'archive.keystore_dir': os.path.join(str(tmp_path), 'keys'),
+                         'archive.keystore_passphrase_file': os.path.join(str(tmp_path), 'keystore.pass')})
+    settings.update({k: v for k, v in extra.items() if v is not None})
     return settings
 
 

@@ -27,3 +27,9 @@ def multipart(metadata, main=None, attachments=()):
     for a in attachments:
         files.append(('attachments',) + a)
     return {'metadata': json.dumps(metadata, ensure_ascii=False)}, files
+
+
+def add_main_pdf(client, doc_url, text='Van ban di'):
+    """Add a main PDF to a document that has none (``doc_url``: the API URL of the document)."""
+    return client.post(f'{doc_url}/files', upload_files=[('main_file', 'van-ban-di.pdf', pdf(text))],
+                       headers={'X-CSRF-Token': client.csrf}, status=201).json

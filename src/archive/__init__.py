@@ -21,6 +21,7 @@ def main(global_config, **settings):
     settings.setdefault('tm.manager_hook', 'pyramid_tm.explicit_manager')
     with Configurator(settings=settings, root_factory='.resources.root.root_factory') as config:
         config.registry.archive_settings = archive_settings.load(settings)
+        config.registry.archive_keystore = open_keystore(settings, config.registry.archive_settings)
         config.include('pyramid_chameleon')
         config.include('pyramid_tm')
         config.include('pyramid_retry')
@@ -40,6 +41,19 @@ def main(global_config, **settings):
     from .background import start_threads
     start_threads(config.registry)
     return app
+
+
+def open_keystore(settings, loaded):
+    """The key store the .ini names (``archive.keystore``), opened once; ``None`` without one.
+
+    A demo installation (``archive.demo_seed``) gets its passphrase file written if missing."""
+    if not (settings.get('archive.keystore') or '').strip():
+        return None
+    from .signing.keys import open_keystore as _open
+    if loaded.demo_seed:
+        from .seed import write_demo_passphrase
+        write_demo_passphrase((settings.get('archive.keystore_passphrase_file') or '').strip())
+    return _open(settings)
 
 
 def _template_cache(folder):
@@ -66,7 +80,7 @@ def prepare_database(registry):
             root, created = ensure_root(conn, root_key(registry))
             if created and registry.archive_settings.demo_seed:
                 from .seed import seed_demo
-                seed_demo(root, registry.archive_settings)
+                seed_demo(root, registry.archive_settings, getattr(registry, 'archive_keystore', None))
                 log.info('demo data seeded')
             evolve(root)
     finally:

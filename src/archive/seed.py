@@ -65,7 +65,9 @@ def minimal_pdf(text='Van ban mau'):
     return out.getvalue()
 
 
-def seed_demo(root, settings):
+def seed_demo(root, settings, keystore=None):
+    """The demo bodies, users and documents; with a key store (``archive.keystore``) also the
+    demo keys: ``org-sign:`` of the host body and ``person:lanhdao``, issued by the demo CA."""
     for spec in BODIES:
         directory.add_body(root, dict(spec), settings, 'seed')
     bodies = root['bodies']
@@ -94,7 +96,9 @@ def seed_demo(root, settings):
              signer_name='Trần Văn Lãnh Đạo', signer_position='Chánh Văn phòng', signer_competence='T/L',
              receivers=['Thường trực Thành ủy', 'Lưu VT']),
     ]
-    sign_first = demo_signatures(root, bodies['000.00.02.H01'])
+    sign_first, authority = demo_signatures(root, bodies['000.00.02.H01'])
+    if keystore is not None:
+        demo_keys(root, keystore, authority, bodies[HOST], root['users']['lanhdao'])
     host = bodies[HOST]
     for n, values in enumerate(samples, 1):
         content = minimal_pdf(f'Van ban mau {n}')
@@ -123,7 +127,8 @@ def demo_signatures(root, body):
     from .signing import ca as demo_ca
     from .signing.pades import load_certificate, sign_pdf
 
-    authority = demo_ca.make_ca('CA thử nghiệm (TEST ONLY)', algorithm='ec-p256')
+    authority = demo_ca.make_ca('CA thử nghiệm (TEST ONLY)', algorithm='ec-p256',
+                                not_before=clock.now() - DEMO_BACKDATE)
     root.demo_trust_roots = (authority.pem(),)
     key = demo_ca.new_private_key('ec-p256')
     cert = demo_ca.issue(authority, key.public_key(), f'C=VN,O={body.name},CN={body.name} ({body.code})',
@@ -134,4 +139,40 @@ def demo_signatures(root, body):
         signing_key=asn1_keys.PrivateKeyInfo.load(key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
         cert_registry=SimpleCertificateStore.from_certs([load_certificate(authority.certificate)]))
-    return lambda content: sign_pdf(content, signer, field_name='ChuKyToChuc')
+    return (lambda content: sign_pdf(content, signer, field_name='ChuKyToChuc')), authority
+
+
+# Demo certificates start a year back, so that tests that set the clock to a past day still
+# find them valid.
+DEMO_BACKDATE = dt.timedelta(days=365)
+
+
+def write_demo_passphrase(path):
+    """The demo key store's passphrase file (0600, a fresh random passphrase), if missing."""
+    import os
+    import secrets
+    if not path or os.path.exists(path):
+        return False
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, 'w') as f:
+        f.write(secrets.token_urlsafe(32) + '\n')
+    return True
+
+
+def demo_keys(root, keystore, authority, body, leader):
+    """Generate the host body's organisation signing key and the leader's personal key in the
+    key store, issue their certificates from the demo CA, import them, and register the
+    organisation certificate on the body. EC P-256: milliseconds, not RSA's half second."""
+    from .services.certificates import register_certificate
+    from .signing import ca as demo_ca
+    from .signing.keys import ORG_SIGN, PERSON
+    not_before = clock.now() - DEMO_BACKDATE
+    for key_id, subject, kind in (
+            (f'{ORG_SIGN}:{body.code}', f'C=VN,O={body.name},CN={body.name} ({body.code})', demo_ca.ORG_SIGN),
+            (f'{PERSON}:{leader.login}', f'C=VN,O={body.name},CN={leader.full_name}', demo_ca.PERSON_SIGN)):
+        csr = keystore.generate(key_id, subject, 'ec-p256', replace_pending=True)
+        cert = demo_ca.issue(authority, csr, kind=kind, not_before=not_before)
+        keystore.import_certificate(key_id, demo_ca.to_pem(cert, authority.certificate))
+        if kind == demo_ca.ORG_SIGN:
+            register_certificate(root, body, demo_ca.to_pem(cert), demo_ca.ORG_SIGN, 'seed')

@@ -342,6 +342,8 @@ def test_incoming_transitions_register_assign_start_complete(spec, clerk, leader
 def test_outgoing_transitions_to_sending(spec, clerk, leader):
     draft = create_json(spec, clerk, outgoing())
     assert draft['status'] == 'draft' and draft['origin_verdict'] is None
+    conforms(spec, clerk.post(doc_url(draft, '/files'), upload_files=[('main_file', 'cv.pdf', pdf('Di'))],
+                              headers=csrf(clerk), status=201))
     take(spec, clerk, draft, 'submit')
     take(spec, leader, draft, 'approve')
     numbered = take(spec, clerk, draft, 'number')
@@ -352,6 +354,7 @@ def test_outgoing_transitions_to_sending(spec, clerk, leader):
     take(spec, clerk, draft, 'number')
     signed = take(spec, clerk, draft, 'sign')
     assert signed['signed_at'].endswith('+07:00')
+    assert signed['origin_verdict'] == 'valid' and signed['legal_value'] == 'legally_valid'
     sent = take(spec, clerk, draft, 'send')
     assert sent['status'] == 'sent' and [a['action'] for a in sent['actions']] == ['recall']
 

@@ -10,7 +10,7 @@ import pypdf
 from archive import clock
 
 from ..conftest import HOST_CODE
-from ..helpers import incoming
+from ..helpers import add_main_pdf, incoming
 
 API = f'/api/v1/bodies/{HOST_CODE}/documents'
 ABSTRACT = 'Hướng dẫn công tác kiểm điểm, đánh giá, xếp loại chất lượng tổ chức đảng năm 2026'
@@ -73,6 +73,7 @@ def test_outgoing_register_and_secret_rows(app, clerk, leader, processor):
                                   'signer_name': 'Trần Văn Lãnh Đạo', 'copies': 3,
                                   'receivers': ['Thường trực Thành ủy', 'Lưu VT']},
                             headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    add_main_pdf(clerk, f"{API}/{draft['id']}")
     for who, action in ((clerk, 'submit'), (leader, 'approve'), (clerk, 'number'), (clerk, 'sign'),
                         (clerk, 'send')):
         act(who, draft['id'], action)

@@ -4,7 +4,7 @@ import datetime as dt
 from archive import audit, clock
 
 from ..conftest import HOST_CODE, open_root
-from ..helpers import incoming
+from ..helpers import add_main_pdf, incoming
 
 API = f'/api/v1/bodies/{HOST_CODE}/documents'
 
@@ -93,6 +93,7 @@ def test_outgoing_lifecycle_numbers_without_gaps_and_void_keeps_the_number(app, 
                                       'abstract': 'Tờ trình kế hoạch', 'holder_unit': 'TH'},
                                 headers={'X-CSRF-Token': processor.csrf}, status=201).json
     assert draft['status'] == 'draft'
+    add_main_pdf(processor, f"{API}/{draft['id']}")
     act(processor, draft['id'], 'submit')
     act(leader, draft['id'], 'return', reason='Sửa trích yếu')
     act(processor, draft['id'], 'submit')
@@ -215,6 +216,7 @@ def test_recall_and_delete_before_completion_and_forwarding(app, clerk, leader):
 def _signed_friday_sent(clerk, leader, sent_at):
     draft = clerk.post_json(API, {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV',
                                   'abstract': 'Công văn'}, headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    add_main_pdf(clerk, f"{API}/{draft['id']}")
     for who, action in ((clerk, 'submit'), (leader, 'approve'), (clerk, 'number')):
         act(who, draft['id'], action)
     clock.set_now(dt.datetime(2026, 11, 20, 16, 0, tzinfo=clock.VN))   # signed a Friday afternoon

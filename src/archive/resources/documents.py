@@ -105,7 +105,10 @@ class Document(Persistent):
     instruction = None                # the leader's bút phê
     register_number = None            # số đến, or the outgoing number
     register_series = None            # the series key it was taken in
-    signed_at = None
+    signed_at = None                  # outgoing: the organisation's signature
+    approval_signed = None            # outgoing: whether the leader's approval was signed
+    approval_signed_at = None
+    org_signature = None              # outgoing: {file, sha256, fingerprint, signed_at}
     origin_verdict = None             # 'not_verified' until the signatures issue checks origins
     origin_checked_at = None
     registered_at = None

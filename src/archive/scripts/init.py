@@ -19,7 +19,7 @@ def main(argv=None):
                 if len(root['bodies']):
                     print('Đã có dữ liệu: bỏ qua dữ liệu mẫu / database not empty, demo skipped')
                 else:
-                    seed_demo(root, registry.archive_settings)
+                    seed_demo(root, registry.archive_settings, getattr(registry, 'archive_keystore', None))
                     print('Đã tạo dữ liệu mẫu / demo data seeded')
         print(f"{len(root['bodies'])} cơ quan, {len(root['users'])} người dùng; "
               f"evolve steps done: {len(root.evolved)}")

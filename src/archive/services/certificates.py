@@ -106,6 +106,9 @@ def origin_status(doc):
 
 
 def legally_valid(doc):
-    return origin_status(doc) == 'valid'
+    """A valid verdict; for an outgoing document also the leader's signed approval."""
+    if origin_status(doc) != 'valid':
+        return False
+    return doc.direction != 'outgoing' or bool(doc.approval_signed)
 
 

@@ -163,9 +163,11 @@ def origin_has_verdict(doc, info):
 
 
 def is_signed(doc, info):
-    """No sending before signing (Art. 9)."""
-    if doc.signed_at is None:
-        raise WorkflowError('Văn bản chưa được ký: chưa gửi được')
+    """No sending before the organisation's signature (Art. 9): the current main file must be
+    the one signed with a certificate registered as the body's organisation signing certificate."""
+    from ..services.signing import organisation_signed
+    if doc.signed_at is None or not organisation_signed(doc):
+        raise WorkflowError('Văn bản chưa có chữ ký số của cơ quan, tổ chức: chưa gửi được')
 
 
 # -- callbacks ----------------------------------------------------------------------
@@ -247,9 +249,24 @@ def forward(doc, info):
         reason=info.request.data['reason'])
 
 
-def record_signing(doc, info):
-    """Until the signatures issue: the clerk records that the document was signed (not verified)."""
-    doc.signed_at = clock.now()
+def sign_approval(doc, info):
+    """Approval is the leader's signature: the main PDF signed with the approver's personal key
+    (visible stamp) as a new main file; without a key the approval is recorded as not signed
+    and the document stays reference only."""
+    from ..services.signing import sign_approval as sign
+    info.request.data.update(sign(info.request.root, doc, info.request.user, info.request.registry))
+
+
+def sign_organisation(doc, info):
+    """The clerk applies the organisation's signature to the main file and each PDF attachment,
+    then the result is verified and the verdict stored on the document."""
+    from ..services.signing import check_outgoing
+    from ..services.signing import sign_organisation as sign
+    request = info.request
+    request.data.update(sign(request.root, doc, request.user, request.registry))
+    verdict = check_outgoing(request.root, doc, request.registry.archive_settings, request.user.login)
+    if verdict is not None:
+        request.data.update(origin_status=verdict.status, origin_code=verdict.code)
 
 
 def record_sending(doc, info):
