@@ -83,11 +83,17 @@ def check_origin(root, doc, settings, actor):
         doc.origin_verdict = 'not_verified'
         doc.origin_checked_at = clock.now()
         return None
+    return verify_main(root, doc, main, doc.organ_id, settings, actor)
+
+
+def verify_main(root, doc, main, signer_body, settings, actor):
+    """Verify ``main`` (the document's main PDF) against the certificates ``signer_body``
+    registered; store the verdict and the time of the check on the document; journal it."""
     from ..signing.pades import verify_pdf
     with main.open() as f:
         data = f.read()
     verdict = verify_pdf(data, trust_roots=trust_roots(root, settings),
-                         organisation_certs=sender_org_certs(root, doc.organ_id),
+                         organisation_certs=sender_org_certs(root, signer_body),
                          crls=settings.crls)
     doc.origin_verdict = verdict.as_dict()
     doc.origin_checked_at = verdict.checked_at

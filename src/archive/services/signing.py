@@ -16,9 +16,9 @@ exactly the bytes of the one it signed (an incremental update). The result is ve
 """
 import hashlib
 
-from .. import audit, clock
+from .. import clock
 from ..resources.files import ATTACHMENT, MAIN, PDF, File
-from .certificates import sender_org_certs, trust_roots
+from .certificates import verify_main
 
 SUPERSEDED = 'superseded'                          # a main file superseded by its signed version
 SUPERSEDED_ATTACHMENT = 'superseded_attachment'    # an attachment superseded by its signed version
@@ -136,18 +136,10 @@ def sign_organisation(root, doc, user, registry):
 
 def check_outgoing(root, doc, settings, actor):
     """Verify the outgoing document's main file and store the verdict as intake does."""
-    from ..signing.pades import verify_pdf
     main = _main_pdf(doc)
     if main is None:
         return None
-    verdict = verify_pdf(_read(main), trust_roots=trust_roots(root, settings),
-                         organisation_certs=sender_org_certs(root, doc.body_code), crls=settings.crls)
-    doc.origin_verdict = verdict.as_dict()
-    doc.origin_checked_at = verdict.checked_at
-    audit.append(root, doc.chain_id, 'origin_checked', actor, status=verdict.status, code=verdict.code,
-                 file=main.__name__, sha256=main.sha256,
-                 signers=[s.fingerprint_sha256 for s in verdict.signatures])
-    return verdict
+    return verify_main(root, doc, main, doc.body_code, settings, actor)
 
 
 def organisation_signed(doc):
