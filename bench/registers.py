@@ -131,31 +131,19 @@ def summarize(side, clients, n, results):
 
 def prepare_documents(settings, n):
     """Create ``n`` incoming documents (state 'arrived') in the demo clerk's body."""
-    from pyramid.threadlocal import manager
-
     from archive.seed import HOST
-    from archive.services import documents as svc
     from tests.conftest import close_app, make_app, open_root
-    from tests.helpers import incoming
+    from tests.helpers import create_arrived
 
     app = make_app(settings)
     try:
         conn, root = open_root(app)
-        manager.push({'registry': app.registry, 'request': None})
         try:
+            names = create_arrived(app, conn, root, n)
             body = root['bodies'][HOST]
-            names = []
-            for k in range(n):
-                doc = svc.create(root, body, incoming(number_symbol=f'{k + 1}-CV/BTCTU', doc_type='CV'),
-                                 [], app.registry.archive_settings, 'vanthu')
-                names.append(doc.__name__)
-                if (k + 1) % 200 == 0:
-                    conn.transaction_manager.commit()
-            conn.transaction_manager.commit()
             registered_before = len(body.documents.by_state.get(('incoming', 'registered'), ()))
             series_before = [s.key for s in body.registers.values() if s.kind == 'incoming']
         finally:
-            manager.pop()
             conn.close()
     finally:
         close_app(app)

@@ -33,3 +33,26 @@ def add_main_pdf(client, doc_url, text='Van ban di'):
     """Add a main PDF to a document that has none (``doc_url``: the API URL of the document)."""
     return client.post(f'{doc_url}/files', upload_files=[('main_file', 'van-ban-di.pdf', pdf(text))],
                        headers={'X-CSRF-Token': client.csrf}, status=201).json
+
+
+def create_arrived(app, conn, root, n, commit_every=200):
+    """Create ``n`` incoming documents (state "arrived") in the demo office as its clerk,
+    committing as it goes; return their names (numbering tests and benchmarks)."""
+    from pyramid.threadlocal import manager
+
+    from archive.seed import HOST
+    from archive.services import documents as svc
+    body = root['bodies'][HOST]
+    names = []
+    manager.push({'registry': app.registry, 'request': None})
+    try:
+        for k in range(n):
+            doc = svc.create(root, body, incoming(number_symbol=f'{k + 1}-CV/BTCTU', doc_type='CV'),
+                             [], app.registry.archive_settings, 'vanthu')
+            names.append(doc.__name__)
+            if (k + 1) % commit_every == 0:
+                conn.transaction_manager.commit()
+        conn.transaction_manager.commit()
+    finally:
+        manager.pop()
+    return names

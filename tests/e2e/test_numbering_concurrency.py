@@ -5,13 +5,11 @@ import subprocess
 import sys
 
 import pytest
-from pyramid.threadlocal import manager
 
 from archive.seed import HOST
-from archive.services import documents as svc
 
 from ..conftest import HERE, base_settings, close_app, make_app, open_root
-from ..helpers import incoming
+from ..helpers import create_arrived
 
 PROCESSES = 4
 PER_PROCESS = 15
@@ -23,17 +21,9 @@ def test_concurrent_registration_is_gap_free(zeo_server, tmp_path):
     app = make_app(settings)
     try:
         conn, root = open_root(app)
-        manager.push({'registry': app.registry, 'request': None})
         try:
-            body = root['bodies'][HOST]
-            names = []
-            for n in range(PROCESSES * PER_PROCESS):
-                doc = svc.create(root, body, incoming(number_symbol=f'{n + 1}-CV/BTCTU', doc_type='CV'),
-                                 [], app.registry.archive_settings, 'vanthu')
-                names.append(doc.__name__)
-            conn.transaction_manager.commit()
+            names = create_arrived(app, conn, root, PROCESSES * PER_PROCESS)
         finally:
-            manager.pop()
             conn.close()
     finally:
         close_app(app)
