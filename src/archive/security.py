@@ -38,6 +38,12 @@ VIEW = 'view'                        # a document, its files, revisions and hist
 EDIT = 'edit'
 MANAGE = 'manage'                    # bodies, units, users
 MANAGE_REGISTERS = 'manage-registers'  # void a number taken by mistake (the clerk)
+VIEW_CERTIFICATES = 'view-certificates'      # a body's certificates (Art. 14.3): its own people
+MANAGE_CERTIFICATES = 'manage-certificates'  # register one: the body's clerk, administrators
+
+
+def org_principal(code):
+    return f'org:{code}'
 
 
 def org_role(code, role):
@@ -50,7 +56,7 @@ def unit_principal(code, unit):
 
 def user_principals(user):
     """The principals a user holds, beside Everyone and Authenticated."""
-    found = [f'u:{user.login}', f'org:{user.body_code}']
+    found = [f'u:{user.login}', org_principal(user.body_code)]
     for role in user.roles:
         found.append(f'role:{role}')
         found.append(org_role(user.body_code, role))

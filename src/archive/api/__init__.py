@@ -12,6 +12,7 @@ def includeme(config):
     route('api.bodies', '/bodies', traverse='/bodies')
     route('api.body', BODY, traverse=BODY)
     route('api.units', BODY + '/units', traverse=BODY)
+    route('api.certificates', BODY + '/certificates', traverse=BODY)
     route('api.documents', BODY + '/documents', traverse=BODY + '/documents')
     route('api.document', DOC, traverse=DOC)
     route('api.files', DOC + '/files', traverse=DOC)

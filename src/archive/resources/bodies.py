@@ -66,10 +66,11 @@ class Body(Persistent):
         code = self.code
         return [
             (Allow, S.org_role(code, S.CLERK), (S.LIST_DOCUMENTS, S.CREATE_DOCUMENT, S.CREATE_INCOMING,
-                                                 S.MANAGE_REGISTERS)),
+                                                 S.MANAGE_REGISTERS, S.MANAGE_CERTIFICATES)),
             (Allow, S.org_role(code, S.LEADER), (S.LIST_DOCUMENTS, S.CREATE_DOCUMENT)),
             (Allow, S.org_role(code, S.PROCESSOR), (S.LIST_DOCUMENTS, S.CREATE_DOCUMENT)),
             (Allow, S.org_role(code, S.ARCHIVIST), S.LIST_DOCUMENTS),
+            (Allow, S.org_principal(code), S.VIEW_CERTIFICATES),
         ]
 
     def __getitem__(self, name):

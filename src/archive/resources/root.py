@@ -16,7 +16,7 @@ ROOT_KEY_SETTING = 'archive.root_key'
 
 class ArchiveRoot(Folder):
     __acl__ = [
-        (Allow, 'role:' + S.ADMIN, S.MANAGE),
+        (Allow, 'role:' + S.ADMIN, (S.MANAGE, S.VIEW_CERTIFICATES, S.MANAGE_CERTIFICATES)),
         (Allow, Authenticated, S.VIEW_BODIES),
         DENY_ALL,
     ]
