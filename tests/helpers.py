@@ -5,6 +5,12 @@ from archive.seed import minimal_pdf
 
 
 
+# What the demo seed holds (src/archive/seed.py): three sample documents, the outgoing one signed
+# through its lifecycle (it took outgoing number 1 of the year) and the Mật one.
+DEMO_DOCS = 5
+NEXT_OUTGOING = 2
+
+
 def incoming(**over):
     values = dict(direction='incoming', organ_id='000.00.02.H01', sender='Ban Tổ chức Thành ủy',
                   number_symbol='917-TTr/BTCTU', doc_type='TTr', issued_date='2026-11-20',

@@ -22,6 +22,7 @@ def main(global_config, **settings):
     with Configurator(settings=settings, root_factory='.resources.root.root_factory') as config:
         config.registry.archive_settings = archive_settings.load(settings)
         config.registry.archive_keystore = open_keystore(settings, config.registry.archive_settings)
+        config.registry.archive_settings.keystore = config.registry.archive_keystore
         config.include('pyramid_chameleon')
         config.include('pyramid_tm')
         config.include('pyramid_retry')

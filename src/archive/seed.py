@@ -106,6 +106,39 @@ def seed_demo(root, settings, keystore=None):
             content = sign_first(content)
         upload = documents.Upload('main_file', f'van-ban-{n}.pdf', io.BytesIO(content), 'main')
         documents.create(root, host, values, [upload], settings, 'vanthu')
+    if keystore is not None:
+        demo_signed_outgoing(root, host, settings)
+        demo_secret(root, host, settings)
+
+
+def demo_signed_outgoing(root, host, settings):
+    """An outgoing document taken through its lifecycle: the leader's signature on approval, the
+    number, the organisation's signature: the demo's document with two verified signatures."""
+    from .workflow.engine import fire
+    values = dict(direction='outgoing', organ_id=HOST, doc_type='TB', holder_unit='TH',
+                  abstract='Thông báo lịch tiếp công dân tháng 12 năm 2026',
+                  signer_name='Trần Văn Lãnh Đạo', signer_position='Chánh Văn phòng',
+                  signer_competence='T/L', receivers=['Các ban đảng Thành ủy', 'Lưu VT'])
+    upload = documents.Upload('main_file', 'thong-bao.pdf', io.BytesIO(minimal_pdf('Thong bao lich tiep')), 'main')
+    doc = documents.create(root, host, values, [upload], settings, 'chuyenvien')
+    users = root['users']
+    for action, login in (('submit', 'chuyenvien'), ('approve', 'lanhdao'), ('number', 'vanthu'),
+                          ('sign', 'vanthu')):
+        fire(root, doc, action, users[login])
+    return doc
+
+
+def demo_secret(root, host, settings):
+    """A Mật incoming document: its file sealed with the host body's encryption key, readable
+    by the clerk and the leader named on it only."""
+    values = dict(direction='incoming', organ_id='000.00.04.H01', sender='Ủy ban Kiểm tra Thành ủy',
+                  number_symbol='112-TB/UBKTTU', doc_type='TB', classification='mat',
+                  abstract='Thông báo kết quả kiểm tra (Mật)', named_people=['lanhdao'],
+                  signer_name='Lê Văn C', signer_position='Phó Chủ nhiệm', signer_competence='K/T',
+                  channel='electronic', received_at=clock.iso(clock.now()))
+    upload = documents.Upload('main_file', 'thong-bao-mat.pdf',
+                              io.BytesIO(minimal_pdf('Noi dung mat - chi nguoi co ten doc')), 'main')
+    return documents.create(root, host, values, [upload], settings, 'vanthu')
 
 
 def demo_signatures(root, body):
@@ -161,18 +194,22 @@ def write_demo_passphrase(path):
 
 
 def demo_keys(root, keystore, authority, body, leader):
-    """Generate the host body's organisation signing key and the leader's personal key in the
-    key store, issue their certificates from the demo CA, import them, and register the
-    organisation certificate on the body. EC P-256: milliseconds, not RSA's half second."""
+    """Generate the host body's organisation signing key, its encryption key and the leader's
+    personal key in the key store, issue their certificates from the demo CA, import them, and
+    register the organisation's certificates on the body. Signing keys EC P-256 (milliseconds);
+    the encryption key RSA-2048 (RSA-OAEP; ~50 ms, where RSA-3072 takes ~0.2 s)."""
     from .services.certificates import register_certificate
     from .signing import ca as demo_ca
-    from .signing.keys import ORG_SIGN, PERSON
+    from .signing.keys import ORG_ENC, ORG_SIGN, PERSON
     not_before = clock.now() - DEMO_BACKDATE
-    for key_id, subject, kind in (
-            (f'{ORG_SIGN}:{body.code}', f'C=VN,O={body.name},CN={body.name} ({body.code})', demo_ca.ORG_SIGN),
-            (f'{PERSON}:{leader.login}', f'C=VN,O={body.name},CN={leader.full_name}', demo_ca.PERSON_SIGN)):
-        csr = keystore.generate(key_id, subject, 'ec-p256', replace_pending=True)
+    org_subject = f'C=VN,O={body.name},CN={body.name} ({body.code})'
+    for key_id, subject, kind, algorithm, registered in (
+            (f'{ORG_SIGN}:{body.code}', org_subject, demo_ca.ORG_SIGN, 'ec-p256', ORG_SIGN),
+            (f'{ORG_ENC}:{body.code}', org_subject, demo_ca.ENCRYPTION, 'rsa2048', ORG_ENC),
+            (f'{PERSON}:{leader.login}', f'C=VN,O={body.name},CN={leader.full_name}', demo_ca.PERSON_SIGN,
+             'ec-p256', None)):
+        csr = keystore.generate(key_id, subject, algorithm, replace_pending=True)
         cert = demo_ca.issue(authority, csr, kind=kind, not_before=not_before)
         keystore.import_certificate(key_id, demo_ca.to_pem(cert, authority.certificate))
-        if kind == demo_ca.ORG_SIGN:
-            register_certificate(root, body, demo_ca.to_pem(cert), demo_ca.ORG_SIGN, 'seed')
+        if registered:
+            register_certificate(root, body, demo_ca.to_pem(cert), registered, 'seed')

@@ -47,6 +47,9 @@ class ArchiveSettings:
     calendar: Calendar = field(default_factory=Calendar)
     trust_roots: tuple = ()         # asn1crypto certificates the signatures' chains must reach
     crls: tuple = ()                # DER CRLs checked offline (revocation)
+    tsa_url: str = ''               # RFC 3161 time-stamp authority used when signing ('' = none)
+    oaep_hash: str = 'sha256'       # RSA-OAEP hash for wrapping Mật content keys (sha1 for tokens that lack SHA-256)
+    keystore: object = None         # the opened key store (set by main(); None without one)
     extra: dict = field(default_factory=dict)
 
     def document_schema(self):
@@ -129,7 +132,24 @@ def load(settings):
         calendar=Calendar.from_settings(settings),
         trust_roots=_trust_roots(settings.get('archive.trust_roots')),
         crls=_crls(settings.get('archive.crls')),
+        tsa_url=_url(settings.get('archive.tsa_url'), 'archive.tsa_url'),
+        oaep_hash=_choice(settings.get('archive.encryption_oaep_hash') or 'sha256',
+                          ('sha1', 'sha256', 'sha384', 'sha512'), 'archive.encryption_oaep_hash'),
     )
+
+
+def _url(value, name):
+    value = (value or '').strip()
+    if value and not re.match(r'^https?://[^\s/]+', value):
+        raise ValueError(f'{name}: an http:// or https:// address, not {value!r}')
+    return value
+
+
+def _choice(value, choices, name):
+    value = value.strip().lower()
+    if value not in choices:
+        raise ValueError(f'{name}: one of {", ".join(choices)}, not {value!r}')
+    return value
 
 
 def get(registry):

@@ -6,7 +6,7 @@ import pytest
 from archive import audit
 
 from ..conftest import HOST_CODE, client, open_root
-from ..helpers import incoming
+from ..helpers import DEMO_DOCS, incoming
 
 API = f'/api/v1/bodies/{HOST_CODE}/documents'
 
@@ -103,7 +103,7 @@ def test_state_change_with_cookie_needs_csrf(app, clerk):
     res = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': 'forged'}, status=400)
     conn, root = open_root(app)
     try:
-        assert len(root['bodies'][HOST_CODE].documents) == 3   # the demo's three, nothing more
+        assert len(root['bodies'][HOST_CODE].documents) == DEMO_DOCS   # the demo's, nothing more
     finally:
         conn.close()
 

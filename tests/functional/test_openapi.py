@@ -21,7 +21,7 @@ from archive import clock
 from archive.services import directory
 
 from ..conftest import HOST_CODE, open_root
-from ..helpers import incoming, multipart, pdf
+from ..helpers import NEXT_OUTGOING, incoming, multipart, pdf
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / 'schemas' / 'openapi.yaml'
 HTTP_METHODS = {'get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'}
@@ -347,8 +347,8 @@ def test_outgoing_transitions_to_sending(spec, clerk, leader):
     take(spec, clerk, draft, 'submit')
     take(spec, leader, draft, 'approve')
     numbered = take(spec, clerk, draft, 'number')
-    assert numbered['status'] == 'numbered' and numbered['register_number'] == 1
-    assert numbered['number_symbol'] == '1-CV/VPTU' and numbered['register_series'].startswith('outgoing/')
+    assert numbered['status'] == 'numbered' and numbered['register_number'] == NEXT_OUTGOING
+    assert numbered['number_symbol'] == f'{NEXT_OUTGOING}-CV/VPTU' and numbered['register_series'].startswith('outgoing/')
     voided = take(spec, clerk, draft, 'void', reason='Cấp nhầm số')
     assert voided['status'] == 'approved' and voided['register_number'] is None
     take(spec, clerk, draft, 'number')
@@ -439,7 +439,7 @@ def test_void_a_number_and_a_second_time_is_409(spec, clerk, leader):
     res = conforms(spec, leader.post_json(url, entry, headers=csrf(leader), status=403))
     assert res.json['error'] == 'forbidden'               # the clerk's to do
     res = conforms(spec, clerk.post_json(url, entry, headers=csrf(clerk)))
-    assert res.json == {'number': 1, 'void': True, 'void_reason': 'Cấp nhầm số'}
+    assert res.json == {'number': NEXT_OUTGOING, 'void': True, 'void_reason': 'Cấp nhầm số'}
     res = conforms(spec, clerk.post_json(url, dict(entry, reason='lần hai'), headers=csrf(clerk),
                                          status=409))
     assert res.json['error'] == 'number_already_void'
@@ -448,8 +448,8 @@ def test_void_a_number_and_a_second_time_is_409(spec, clerk, leader):
     res = conforms(spec, clerk.post_json(f'{REGISTERS}/incoming/void', entry, headers=csrf(clerk),
                                          status=404))     # not a series of that register
     assert res.json['error'] == 'not_found'
-    row = conforms(spec, clerk.get(f'{REGISTERS}/outgoing')).json['rows'][0]
-    assert row[0] == '1-CV/VPTU' and row[-1] == 'Số đã hủy: Cấp nhầm số'
+    row = conforms(spec, clerk.get(f'{REGISTERS}/outgoing')).json['rows'][NEXT_OUTGOING - 1]
+    assert row[0] == f'{NEXT_OUTGOING}-CV/VPTU' and row[-1] == 'Số đã hủy: Cấp nhầm số'
 
 
 # -- the desk ---------------------------------------------------------------------------------

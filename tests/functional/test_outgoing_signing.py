@@ -149,10 +149,28 @@ def test_the_demo_seed_fills_the_key_store(file_app, tmp_path):
     store = file_app.registry.archive_keystore
     assert stat.S_IMODE(os.stat(tmp_path / 'keystore.pass').st_mode) == 0o600
     keys = {k.key_id: k for k in store.list()}
-    assert set(keys) == {f'org-sign:{HOST_CODE}', 'person:lanhdao'}
-    assert all(k.status == 'valid' and k.algorithm == 'ec-p256' for k in keys.values())
+    assert set(keys) == {f'org-sign:{HOST_CODE}', f'org-enc:{HOST_CODE}', 'person:lanhdao'}
+    assert all(k.status == 'valid' for k in keys.values())
+    assert {k.key_id: k.algorithm for k in keys.values()} == {
+        f'org-sign:{HOST_CODE}': 'ec-p256', f'org-enc:{HOST_CODE}': 'rsa2048', 'person:lanhdao': 'ec-p256'}
     conn, root = open_root(file_app)
     try:
-        assert keys[f'org-sign:{HOST_CODE}'].fingerprint in root['bodies'][HOST_CODE].certificates
+        registered = root['bodies'][HOST_CODE].certificates
+        assert registered[keys[f'org-sign:{HOST_CODE}'].fingerprint].kind == 'org-sign'
+        assert registered[keys[f'org-enc:{HOST_CODE}'].fingerprint].kind == 'org-enc'
     finally:
         conn.close()
+
+
+def test_the_demo_shows_two_verified_signatures_and_a_reference_only_document(file_app, file_clients):
+    clerk = file_clients['vanthu']
+    items = clerk.get(API).json['items']
+    signed = [d for d in items if d['abstract'].startswith('Thông báo lịch tiếp')][0]
+    assert signed['status'] == 'signed' and signed['legal_value'] == 'legally_valid'
+    assert [s['field_name'] for s in signed['signature']['signatures']] == ['ChuKyLanhDao', 'ChuKyToChuc']
+    page = clerk.get(f"/bodies/{HOST_CODE}/documents/{signed['id']}")
+    assert 'data-signature="valid"' in page.text and 'data-approval="signed"' in page.text
+    paper = [d for d in items if d['number_symbol'] == '7816/VPCP-TTĐT'][0]
+    assert paper['legal_value'] == 'reference_only'
+    page = clerk.get(f"/bodies/{HOST_CODE}/documents/{paper['id']}")
+    assert 'chỉ có giá trị tham khảo' in page.text

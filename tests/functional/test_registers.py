@@ -10,7 +10,7 @@ import pypdf
 from archive import clock
 
 from ..conftest import HOST_CODE
-from ..helpers import add_main_pdf, incoming
+from ..helpers import NEXT_OUTGOING, add_main_pdf, incoming
 
 API = f'/api/v1/bodies/{HOST_CODE}/documents'
 ABSTRACT = 'Hướng dẫn công tác kiểm điểm, đánh giá, xếp loại chất lượng tổ chức đảng năm 2026'
@@ -82,7 +82,7 @@ def test_outgoing_register_and_secret_rows(app, clerk, leader, processor):
     act(clerk, secret['id'], 'register')
     base = f'/api/v1/bodies/{HOST_CODE}/registers'
     out = clerk.get(f'{base}/outgoing').json
-    assert out['rows'] == [['1-BC/VPTU', clock.display(clock.today()),
+    assert out['rows'][NEXT_OUTGOING - 1:] == [[f'{NEXT_OUTGOING}-BC/VPTU', clock.display(clock.today()),
                             'Báo cáo: Báo cáo quý IV về công tác văn thư, lưu trữ', 'Trần Văn Lãnh Đạo',
                             'Thường trực Thành ủy; Lưu VT', 'Lưu VT', '3', clock.display(clock.now()), '', '']]
     assert not any('Nội dung mật' in ' '.join(r) for r in clerk.get(f'{base}/incoming').json['rows'])

@@ -1,6 +1,6 @@
 """The app starts on both storages, seeds the demo, serves login, pages and the API."""
 from ..conftest import HOST_CODE
-from ..helpers import incoming
+from ..helpers import DEMO_DOCS, incoming
 
 
 def test_healthz_without_login(anon):
@@ -56,7 +56,7 @@ def test_a_conflict_that_outlasts_the_retries_answers_409(app, clerk):
 
 def test_every_document_can_be_edited_through_its_form(clerk):
     docs = clerk.get(f'/api/v1/bodies/{HOST_CODE}/documents').json['items']
-    assert len(docs) == 3
+    assert len(docs) == DEMO_DOCS
     for doc in docs:
         page = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/edit")
         form = page.forms['document']

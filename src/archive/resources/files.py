@@ -17,7 +17,13 @@ ATTACHMENT = 'attachment'
 
 
 class File(Persistent):
-    """A stored file; never rewritten once committed (a new version is a new File)."""
+    """A stored file; never rewritten once committed (a new version is a new File).
+
+    A Mật document's files are sealed (``encrypted``): the blob holds ciphertext, ``sha256`` is
+    None (a plaintext hash would let anyone confirm a guessed content) and ``stored_sha256`` is
+    the hash of the stored ciphertext, which backups and integrity checks use."""
+    encrypted = False
+    stored_sha256 = None
 
     def __init__(self, filename, role):
         self.blob = Blob()
@@ -50,31 +56,72 @@ def clean_filename(name):
     return name[:200] or 'tep'
 
 
-def ingest(field, filename, stream, role, settings, actor):
-    """Copy an upload into a new blob-backed ``File``, checking size and type as it goes.
+class _Measured:
+    """A reader over an upload that counts and keeps the head of what passes through, and stops
+    at the size limit: the same for a plain copy and for sealing."""
+
+    def __init__(self, stream, limit, too_large):
+        self.stream, self.limit, self.too_large = stream, limit, too_large
+        self.size, self.head = 0, b''
+
+    def read(self, n=CHUNK):
+        chunk = self.stream.read(n if n and n > 0 else CHUNK)
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise self.too_large()
+        if len(self.head) < 8192:
+            self.head += chunk[:8192 - len(self.head)]
+        return chunk
+
+
+class _Hashing:
+    """A writer that hashes what it writes (the ciphertext of a sealed file)."""
+
+    def __init__(self, out):
+        self.out, self.digest = out, hashlib.sha256()
+
+    def write(self, data):
+        self.digest.update(data)
+        return self.out.write(data)
+
+
+def write_content(f, source, sealer=None):
+    """Fill ``f``'s new blob from ``source`` (a reader); sealed by ``sealer(src, dst)`` for a
+    Mật document. Sets ``sha256`` (plain files only) and ``stored_sha256``."""
+    with f.blob.open('w') as out:
+        if sealer is None:
+            digest = hashlib.sha256()
+            while True:
+                chunk = source.read(CHUNK)
+                if not chunk:
+                    break
+                digest.update(chunk)
+                out.write(chunk)
+            f.sha256 = f.stored_sha256 = digest.hexdigest()
+        else:
+            hashing = _Hashing(out)
+            sealer(source, hashing)
+            f.encrypted = True
+            f.sha256 = None
+            f.stored_sha256 = hashing.digest.hexdigest()
+
+
+def ingest(field, filename, stream, role, settings, actor, sealer=None):
+    """Copy an upload into a new blob-backed ``File``, checking size and type as it goes;
+    sealed as it is copied when ``sealer`` is given (the plaintext never reaches the disk).
 
     Raises ``colander.Invalid`` naming ``field`` for a file over the size limit, a
     main document that is not a PDF, or an attachment of a type not allowed.
     """
     limit = settings.max_upload_bytes
     f = File(clean_filename(filename), role)
-    digest = hashlib.sha256()
-    size = 0
-    head = b''
-    with f.blob.open('w') as out:
-        while True:
-            chunk = stream.read(CHUNK)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > limit:
-                raise single(field, _(
-                    'file_too_large', default='Tệp "${name}" vượt quá giới hạn ${limit} byte',
-                    mapping={'name': f.filename, 'limit': limit}))
-            if len(head) < 8192:
-                head += chunk[:8192 - len(head)]
-            digest.update(chunk)
-            out.write(chunk)
+
+    def too_large():
+        return single(field, _('file_too_large', default='Tệp "${name}" vượt quá giới hạn ${limit} byte',
+                               mapping={'name': f.filename, 'limit': limit}))
+    reader = _Measured(stream, limit, too_large)
+    write_content(f, reader, sealer)
+    size, head = reader.size, reader.head
     if size == 0:
         raise single(field, _('file_empty', default='Tệp "${name}" rỗng', mapping={'name': f.filename}))
     media_type = detect(head)
@@ -88,7 +135,6 @@ def ingest(field, filename, stream, role, settings, actor):
             default='Loại tệp đính kèm "${name}" (${type}) không được phép',
             mapping={'name': f.filename, 'type': media_type}))
     f.size = size
-    f.sha256 = digest.hexdigest()
     f.media_type = media_type
     f.uploaded_at = clock.now()
     f.uploaded_by = actor

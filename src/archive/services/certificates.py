@@ -90,8 +90,8 @@ def verify_main(root, doc, main, signer_body, settings, actor):
     """Verify ``main`` (the document's main PDF) against the certificates ``signer_body``
     registered; store the verdict and the time of the check on the document; journal it."""
     from ..signing.pades import verify_pdf
-    with main.open() as f:
-        data = f.read()
+    from .secrecy import read
+    data = read(root, doc, main, settings, actor, 'verify')
     verdict = verify_pdf(data, trust_roots=trust_roots(root, settings),
                          organisation_certs=sender_org_certs(root, signer_body),
                          crls=settings.crls)

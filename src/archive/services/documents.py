@@ -12,6 +12,7 @@ from ..resources.files import MAIN, ingest
 from ..schemas.document import TOP_SECRET_CODE
 from ..schemas.vocab import REFUSED_CLASSIFICATIONS
 from ..workflow.engine import initialize
+from . import secrecy
 from .certificates import check_origin, legally_valid, origin_status
 
 
@@ -74,30 +75,36 @@ def _check_context(root, body, appstruct):
     return problems
 
 
-def _ingest_all(uploads, settings, actor):
+def _ingest_all(uploads, settings, actor, seal=None):
     files, problems = [], []
     mains = [u for u in uploads if u.role == MAIN]
     if len(mains) > 1:
         problems.append(single(mains[1].field, _('main_file_twice', default='Chỉ được một tệp văn bản chính')))
     for upload in uploads:
         try:
-            files.append(ingest(upload.field, upload.filename, upload.stream, upload.role, settings, actor))
+            files.append(ingest(upload.field, upload.filename, upload.stream, upload.role, settings, actor,
+                                sealer=seal))
         except colander.Invalid as exc:
             problems.append(exc)
     return files, problems
 
 
-def validate(root, body, cstruct, uploads, settings, actor):
-    """Deserialize and check everything; return (appstruct, files) or raise ``colander.Invalid``."""
+def validate(root, body, cstruct, uploads, settings, actor, key_for=None):
+    """Deserialize and check everything; return (appstruct, files) or raise ``colander.Invalid``.
+
+    Files of a Mật document are sealed as they are read, with the key ``key_for()`` gives."""
     problems = []
     appstruct = None
     try:
         appstruct = settings.document_schema().deserialize(cstruct)
     except colander.Invalid as exc:
         problems.append(exc)
+    seal = None
     if appstruct is not None:
         problems.extend(_check_context(root, body, appstruct))
-    files, file_problems = _ingest_all(uploads, settings, actor)
+        if uploads and secrecy.is_secret(appstruct.get('classification')):
+            seal = secrecy.sealer(key_for(), body.code)
+    files, file_problems = _ingest_all(uploads, settings, actor, seal)
     problems.extend(file_problems)
     if problems:
         raise merge(problems)
@@ -112,7 +119,12 @@ def create(root, body, cstruct, uploads, settings, actor, may_take_in=True):
     """
     if not body.is_open():
         raise Conflict('body_closed', _('body_closed', default='Cơ quan đã ngừng hoạt động: không tạo văn bản mới'))
-    appstruct, files = validate(root, body, cstruct, uploads, settings, actor)
+    sealing = {}
+
+    def key_for():
+        sealing['key'], sealing['record'] = secrecy.new_key(body.code, settings)
+        return sealing['key']
+    appstruct, files = validate(root, body, cstruct, uploads, settings, actor, key_for)
     if appstruct['direction'] == 'incoming' and not may_take_in:
         from pyramid.httpexceptions import HTTPForbidden
         raise HTTPForbidden(_('intake_is_clerks', default='Chỉ văn thư tiếp nhận văn bản đến'))
@@ -120,6 +132,8 @@ def create(root, body, cstruct, uploads, settings, actor, may_take_in=True):
         appstruct['sender'] = body.name          # an outgoing document's issuer is this body
     documents = body.documents
     doc = Document(body.code, actor)
+    if sealing:
+        doc.secrecy = sealing['record']
     name = documents.new_name()
     changed = doc.apply(appstruct, settings.document_types)
     initialize(doc)
@@ -146,10 +160,21 @@ def update(root, doc, cstruct, uploads, settings, actor):
     if doc.main_file is not None and any(u.role == MAIN for u in uploads):
         raise single('main_file', _('main_file_exists', default='Văn bản đã có tệp văn bản chính; '
                                                                 'tệp đã lưu không bị thay thế'))
-    appstruct, files = validate(root, body, merged, uploads, settings, actor)
+
+    def key_for():
+        if secrecy.is_secret(doc) and getattr(doc, 'secrecy', None):
+            return secrecy.content_key(doc, settings)
+        if secrecy.is_secret(doc):
+            key, doc.secrecy = secrecy.new_key(doc.body_code, settings)
+            return key
+        return secrecy.seal_existing(root, doc, settings, actor)     # raised to Mật by this change
+    appstruct, files = validate(root, body, merged, uploads, settings, actor, key_for)
     if appstruct.get('classification') != doc.classification and doc.classification == 'mat':
         raise Conflict('classification_downgrade', _(
             'classification_downgrade', default='Không hạ độ mật của văn bản Mật bằng sửa đổi thông thường'))
+    if secrecy.is_secret(appstruct.get('classification')) and not getattr(doc, 'secrecy', None) \
+            and doc.files:
+        secrecy.seal_existing(root, doc, settings, actor)        # raised to Mật, no new files
     old_key = doc.sort_key()
     changed = doc.apply(appstruct, settings.document_types)
     for f in files:
@@ -213,5 +238,6 @@ def as_json(doc, request=None):
 
 def file_json(f):
     return {'name': f.__name__, 'filename': f.filename, 'role': f.role, 'media_type': f.media_type,
-            'size': f.size, 'sha256': f.sha256, 'uploaded_at': clock.iso(f.uploaded_at),
+            'size': f.size, 'sha256': f.sha256, 'stored_sha256': f.stored_sha256 or f.sha256,
+            'encrypted': f.encrypted, 'uploaded_at': clock.iso(f.uploaded_at),
             'uploaded_by': f.uploaded_by}

@@ -14,10 +14,9 @@ Stored files are never rewritten: each signature makes a new ``File`` whose byte
 exactly the bytes of the one it signed (an incremental update). The result is verified with
 ``verify_pdf`` and the verdict stored on the document as on intake (``origin_verdict``).
 """
-import hashlib
-
 from .. import clock
 from ..resources.files import ATTACHMENT, MAIN, PDF, File
+from . import secrecy
 from .certificates import verify_main
 
 SUPERSEDED = 'superseded'                          # a main file superseded by its signed version
@@ -30,18 +29,25 @@ def keystore(registry):
     return getattr(registry, 'archive_keystore', None)
 
 
-def _read(f):
-    with f.open() as stream:
-        return stream.read()
+def timestamper(settings):
+    """The RFC 3161 time-stamp authority of ``archive.tsa_url``, or None: then the signing time
+    is the signer's claim, and the verdict says so."""
+    if not settings.tsa_url:
+        return None
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+    return HTTPTimeStamper(settings.tsa_url, timeout=10)
 
 
-def _new_file(doc, old, content, role, actor):
-    """A new blob-backed File with ``content``; ``old`` keeps its bytes, only its role changes."""
+def _read(root, doc, f, registry, actor):
+    return secrecy.read(root, doc, f, registry.archive_settings, actor, 'sign')
+
+
+def _new_file(doc, old, content, role, actor, registry):
+    """A new blob-backed File with ``content`` (sealed for a Mật document); ``old`` keeps its
+    bytes, only its role changes."""
     f = File(old.filename, role)
-    with f.blob.open('w') as out:
-        out.write(content)
+    secrecy.store(doc, f, content, registry.archive_settings)
     f.size = len(content)
-    f.sha256 = hashlib.sha256(content).hexdigest()
     f.media_type = PDF
     f.uploaded_at = clock.now()
     f.uploaded_by = actor
@@ -73,6 +79,7 @@ def sign_approval(root, doc, user, registry):
 
     from ..signing.keys import KeyStoreError
     from ..signing.pades import SigningFailed, VisibleStamp, sign_pdf
+    from ..signing.secrecy import SecrecyError
     store = keystore(registry)
     main = _main_pdf(doc)
     key_id = f'person:{user.login}'
@@ -87,10 +94,11 @@ def sign_approval(root, doc, user, registry):
     earlier = sum(1 for f in doc.files.values() if f.role == SUPERSEDED)
     field = LEADER_FIELD if not earlier else f'{LEADER_FIELD}_{earlier + 1}'
     try:
-        signed = sign_pdf(_read(main), store.signer(key_id), field_name=field, visible_stamp=stamp, now=now)
-    except (KeyStoreError, SigningFailed) as exc:
+        signed = sign_pdf(_read(root, doc, main, registry, user.login), store.signer(key_id), field_name=field,
+                          visible_stamp=stamp, timestamper=timestamper(registry.archive_settings), now=now)
+    except (KeyStoreError, SigningFailed, SecrecyError) as exc:
         raise WorkflowError(f'Không ký số được: {exc}') from None
-    f = _new_file(doc, main, signed, MAIN, user.login)
+    f = _new_file(doc, main, signed, MAIN, user.login, registry)
     doc.approval_signed = True
     doc.approval_signed_at = now
     return {'approval_signed': True, 'signed_file': f.__name__, 'sha256': f.sha256,
@@ -109,6 +117,7 @@ def sign_organisation(root, doc, user, registry):
 
     from ..signing.keys import KeyStoreError
     from ..signing.pades import SigningFailed, sign_pdf
+    from ..signing.secrecy import SecrecyError
     store = keystore(registry)
     main = _main_pdf(doc)
     key_id = organisation_key_id(doc)
@@ -119,15 +128,20 @@ def sign_organisation(root, doc, user, registry):
     try:
         signer = store.signer(key_id)
         now = clock.now()
-        signed_main = sign_pdf(_read(main), signer, field_name=ORG_FIELD, now=now)
-        attachments = [(a, sign_pdf(_read(a), signer, field_name=ORG_FIELD, now=now))
+        stamper = timestamper(registry.archive_settings)
+
+        def sign(f):
+            return sign_pdf(_read(root, doc, f, registry, user.login), signer, field_name=ORG_FIELD,
+                            timestamper=stamper, now=now)
+        signed_main = sign(main)
+        attachments = [(a, sign(a))
                        for a in doc.file_list() if a.role == ATTACHMENT and a.media_type == PDF]
-    except (KeyStoreError, SigningFailed) as exc:
+    except (KeyStoreError, SigningFailed, SecrecyError) as exc:
         raise WorkflowError(f'Không ký số được: {exc}') from None
-    f = _new_file(doc, main, signed_main, MAIN, user.login)
-    signed_attachments = [_new_file(doc, a, content, ATTACHMENT, user.login) for a, content in attachments]
+    f = _new_file(doc, main, signed_main, MAIN, user.login, registry)
+    signed_attachments = [_new_file(doc, a, content, ATTACHMENT, user.login, registry) for a, content in attachments]
     from ..signing.pades import fingerprint
-    doc.org_signature = {'file': f.__name__, 'sha256': f.sha256,
+    doc.org_signature = {'file': f.__name__, 'sha256': f.stored_sha256,
                          'fingerprint': fingerprint(signer.signing_cert), 'signed_at': clock.iso(now)}
     doc.signed_at = now
     return {'signed_file': f.__name__, 'sha256': f.sha256, 'key_id': key_id, 'signed_at': clock.iso(now),
@@ -148,7 +162,7 @@ def organisation_signed(doc):
     if not sig or sig.get('file') != doc.main_file:
         return False
     main = doc.files.get(doc.main_file)
-    if main is None or main.sha256 != sig.get('sha256'):
+    if main is None or (main.stored_sha256 or main.sha256) != sig.get('sha256'):
         return False
     body = doc.__parent__.__parent__
     record = body.certificates.get(sig.get('fingerprint'))

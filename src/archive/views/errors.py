@@ -12,6 +12,7 @@ from pyramid.view import exception_view_config, forbidden_view_config, notfound_
 
 from ..errors import Conflict, InputError, field_errors
 from ..i18n import _
+from ..signing.secrecy import SecrecyError
 
 
 def json_error(request, status, code, message, errors=None):
@@ -78,3 +79,11 @@ def busy(exc, request):
 @exception_view_config(Conflict, renderer='json')
 def conflict(exc, request):
     return respond(request, 409, exc.code, exc.message)
+
+
+@exception_view_config(SecrecyError, renderer='json')
+def secrecy_failed(exc, request):
+    """A sealed file that cannot be opened (damaged, or no key for it): said plainly, nothing
+    of the content served."""
+    english = request.localizer.locale_name == 'en'
+    return respond(request, 500, exc.code, exc.message_en if english else exc.message_vi)

@@ -18,7 +18,7 @@ pyhanko ``Signer`` ready for PAdES), ``decrypt`` (RSA-OAEP, encryption keys only
 Key algorithm: RSA 3072 by default. The cipher authority's certificates and the tokens it hands
 out are RSA, every PDF reader verifies RSA signatures, an RSA encryption certificate wraps a
 document key with plain RSA-OAEP on any token, and 3072 bits is the size NIST SP 800-57 asks for
-use beyond 2030. EC P-256 (``algorithm='ec-p256'``) is offered for signing keys: smaller and
+use beyond 2030 (``rsa2048``, what many tokens of the authority still hold, is accepted too). EC P-256 (``algorithm='ec-p256'``) is offered for signing keys: smaller and
 faster, but tokens often sign only raw ECDSA and encryption by ECDH is not offered here, so
 encryption keys are always RSA.
 
@@ -62,7 +62,7 @@ SIGNING_PURPOSES = frozenset({ORG_SIGN, PERSON})
 # the ``kind`` argument of ``ca.issue`` (and of the authority's request form) for each purpose
 CERTIFICATE_KIND = {ORG_SIGN: 'org-sign', ORG_ENC: 'encryption', PERSON: 'person-sign'}
 
-ALGORITHMS = ('rsa3072', 'ec-p256')
+ALGORITHMS = ('rsa3072', 'rsa2048', 'ec-p256')
 DEFAULT_ALGORITHM = 'rsa3072'
 
 BODY_CODE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9.\-]{0,63}$')

@@ -230,8 +230,8 @@ class Pkcs11KeyStore(KeyStore):
         public_template = {Attribute.TOKEN: True, Attribute.PRIVATE: False}
 
         def run(s):
-            if algorithm == 'rsa3072':
-                pub, priv = s.generate_keypair(KeyType.RSA, 3072, id=gid, label=key_id, store=True,
+            if algorithm.startswith('rsa'):
+                pub, priv = s.generate_keypair(KeyType.RSA, int(algorithm[3:]), id=gid, label=key_id, store=True,
                                                capabilities=caps, public_template=public_template,
                                                private_template=private_template)
             else:
@@ -241,7 +241,7 @@ class Pkcs11KeyStore(KeyStore):
                                                     public_template=public_template,
                                                     private_template=private_template)
             public_key = self._public_key(pub)
-            if algorithm == 'rsa3072':
+            if algorithm.startswith('rsa'):
                 def sign(tbs):
                     return priv.sign(tbs, mechanism=Mechanism.SHA256_RSA_PKCS)
                 sig_algo = 'sha256_rsa'

@@ -66,8 +66,8 @@ class LoadedKeySigner(Signer):
 
 
 def _new_private_key(algorithm):
-    if algorithm == 'rsa3072':
-        return rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    if algorithm in ('rsa3072', 'rsa2048'):
+        return rsa.generate_private_key(public_exponent=65537, key_size=int(algorithm[3:]))
     if algorithm == 'ec-p256':
         return ec.generate_private_key(ec.SECP256R1())
     raise ValueError(algorithm)

@@ -1,0 +1,205 @@
+"""Encryption of Mật content (Art. 5.1): the stand-in provider and its small interface.
+
+The rule asks for the cipher authority's products for secret information. This module is the
+place such a product plugs in: the rest of the archive calls only ``Provider`` (seal and open a
+stream with a content key) and ``wrap_key``/``unwrap_key`` (the content key for a body's
+encryption certificate). The provider here is a stand-in built on ``cryptography``:
+
+* content: AES-256-GCM in segments of 64 KiB, the STREAM construction (Hoang, Reyhanitabar,
+  Rogaway, Vizár 2015): each segment's nonce is a random 7-byte prefix, a 4-byte counter and a
+  last-segment flag, so a reordered, dropped or truncated segment fails like a changed byte, and a
+  file of any size is sealed and opened without holding it twice in memory;
+* key wrapping: RSA-OAEP (MGF1, SHA-256 by default; SHA-1 where a token offers no other, as
+  SoftHSM2 does) with the body's encryption certificate; the record names the certificate, so
+  content sealed under last year's certificate still opens with last year's key.
+
+A fresh content key is made per document (``new_key``) and never stored unwrapped.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+MAGIC = b'ARCGCM1\n'          # format marker and version of a sealed stream
+PREFIX = 7
+SEGMENT = 64 * 1024
+TAG = 16
+OAEP_HASHES = {'sha1': hashes.SHA1, 'sha256': hashes.SHA256, 'sha384': hashes.SHA384,
+               'sha512': hashes.SHA512}
+
+
+class SecrecyError(Exception):
+    """Sealed content or a wrapped key could not be opened. ``code`` for programs; the message in
+    Vietnamese and English for people; never any key material or plaintext."""
+
+    def __init__(self, code, vi, en):
+        super().__init__(vi)
+        self.code, self.message_vi, self.message_en = code, vi, en
+
+
+def damaged():
+    return SecrecyError('ciphertext_damaged',
+                        'Dữ liệu mã hóa bị hỏng, bị cắt hoặc bị sửa: không giải mã được',
+                        'the encrypted data is damaged, truncated or altered: it cannot be decrypted')
+
+
+def not_for(body_code):
+    return SecrecyError('key_not_for_body',
+                        f'Khóa nội dung không được mã hóa cho cơ quan {body_code}',
+                        f'the content key is not wrapped for body {body_code}')
+
+
+@dataclass(frozen=True)
+class WrappedKey:
+    """A content key encrypted for one body's encryption certificate."""
+    body: str
+    fingerprint: str            # SHA-256 of the certificate's DER, lowercase hex
+    oaep_hash: str
+    data: bytes
+
+    def as_dict(self):
+        return {'body': self.body, 'fingerprint': self.fingerprint, 'oaep_hash': self.oaep_hash,
+                'data': self.data}
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(d['body'], d['fingerprint'], d['oaep_hash'], bytes(d['data']))
+
+
+class AesGcmProvider:
+    """AES-256-GCM in STREAM segments. ``seal``/``open`` work on file objects; ``*_bytes`` on bytes."""
+    name = 'aes-256-gcm-stream-64k'
+
+    def new_key(self) -> bytes:
+        return AESGCM.generate_key(bit_length=256)
+
+    def seal(self, key, src, dst, aad=b''):
+        """Encrypt everything ``src.read()`` gives into ``dst``; return the plaintext size."""
+        aead = AESGCM(key)
+        prefix = os.urandom(PREFIX)
+        dst.write(MAGIC + prefix)
+        size, counter = 0, 0
+        chunk = _read_full(src, SEGMENT)
+        while True:
+            following = _read_full(src, SEGMENT) if len(chunk) == SEGMENT else b''
+            last = not following
+            dst.write(aead.encrypt(_nonce(prefix, counter, last), chunk, aad))
+            size += len(chunk)
+            if last:
+                return size
+            chunk, counter = following, counter + 1
+
+    def open(self, key, src, dst, aad=b''):
+        """Decrypt a sealed stream from ``src`` into ``dst``; ``SecrecyError`` when anything is off.
+        ``dst`` may have received earlier segments when a later one fails: callers write to
+        memory or a temporary place, never straight to a reader."""
+        head = _read_full(src, len(MAGIC) + PREFIX)
+        if len(head) != len(MAGIC) + PREFIX or not head.startswith(MAGIC):
+            raise damaged()
+        aead, prefix = AESGCM(key), head[len(MAGIC):]
+        size, counter = 0, 0
+        segment = _read_full(src, SEGMENT + TAG)
+        while True:
+            following = _read_full(src, SEGMENT + TAG) if len(segment) == SEGMENT + TAG else b''
+            last = not following
+            if len(segment) < TAG or counter >= 1 << 32:
+                raise damaged()
+            try:
+                plain = aead.decrypt(_nonce(prefix, counter, last), segment, aad)
+            except InvalidTag:
+                raise damaged() from None
+            dst.write(plain)
+            size += len(plain)
+            if last:
+                return size
+            segment, counter = following, counter + 1
+
+    def seal_bytes(self, key, data, aad=b'') -> bytes:
+        import io
+        out = io.BytesIO()
+        self.seal(key, io.BytesIO(data), out, aad)
+        return out.getvalue()
+
+    def open_bytes(self, key, data, aad=b'') -> bytes:
+        import io
+        out = io.BytesIO()
+        self.open(key, io.BytesIO(bytes(data)), out, aad)
+        return out.getvalue()
+
+
+PROVIDER = AesGcmProvider()
+
+
+def _nonce(prefix, counter, last):
+    return prefix + counter.to_bytes(4, 'big') + (b'\x01' if last else b'\x00')
+
+
+def _read_full(src, n):
+    """``n`` bytes, or fewer only at the end (a socket or upload may answer short reads)."""
+    parts, got = [], 0
+    while got < n:
+        part = src.read(n - got)
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b''.join(parts)
+
+
+def wrap_key(content_key, body_code, certificate, oaep_hash='sha256') -> WrappedKey:
+    """Encrypt ``content_key`` for ``body_code``'s encryption ``certificate`` (a cryptography
+    ``x509.Certificate`` with an RSA key)."""
+    from .keys import fingerprint
+    public = certificate.public_key()
+    if not isinstance(public, rsa.RSAPublicKey):
+        raise SecrecyError('encryption_key_not_rsa',
+                           'Chứng thư mã hóa của cơ quan không dùng khóa RSA',
+                           "the body's encryption certificate does not hold an RSA key")
+    h = OAEP_HASHES[oaep_hash]()
+    data = public.encrypt(content_key, padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None))
+    return WrappedKey(body_code, fingerprint(certificate), oaep_hash, data)
+
+
+def unwrap_key(wrapped: WrappedKey, keystore, body_code) -> bytes:
+    """The content key, decrypted by ``body_code``'s encryption key in ``keystore``."""
+    from .keys import KeyStoreError, org_enc_key
+    if wrapped.body != body_code:
+        raise not_for(body_code)
+    try:
+        key = keystore.decrypt(org_enc_key(body_code), wrapped.data, certificate=wrapped.fingerprint,
+                               oaep_hash=wrapped.oaep_hash)
+    except KeyStoreError as exc:
+        raise SecrecyError('key_unwrap_failed', f'Không mở được khóa nội dung: {exc.vi}',
+                           f'the content key could not be unwrapped: {exc.en}') from None
+    if len(key) != 32:
+        raise damaged()
+    return key
+
+
+def encrypt_for(recipients, plaintext, oaep_hash='sha256', aad=b''):
+    """Seal ``plaintext`` once and wrap its key for each ``(body code, certificate)``: the
+    interface the exchange uses for a Mật package. Returns ``(ciphertext, [WrappedKey])``."""
+    key = PROVIDER.new_key()
+    wrapped = [wrap_key(key, code, cert, oaep_hash) for code, cert in recipients]
+    return PROVIDER.seal_bytes(key, plaintext, aad), wrapped
+
+
+def decrypt_by(keystore, body_code, ciphertext, wrapped_keys, aad=b''):
+    """Open what ``encrypt_for`` sealed, as ``body_code`` (its key in ``keystore``)."""
+    mine = [w for w in wrapped_keys if w.body == body_code]
+    if not mine:
+        raise not_for(body_code)
+    return PROVIDER.open_bytes(unwrap_key(mine[0], keystore, body_code), ciphertext, aad)
+
+
+def load_certificate(pem_or_der) -> x509.Certificate:
+    data = pem_or_der.encode('ascii') if isinstance(pem_or_der, str) else bytes(pem_or_der)
+    if b'-----BEGIN' in data:
+        return x509.load_pem_x509_certificate(data)
+    return x509.load_der_x509_certificate(data)
