@@ -1,0 +1,1 @@
+"""The edXML exchange: the national axis package and status message, read and written safely."""
