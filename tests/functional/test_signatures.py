@@ -168,3 +168,52 @@ def test_demo_shows_a_valid_signature(clerk):
     assert first['origin_verdict'] == 'valid' and first['legal_value'] == 'legally_valid'
     second = next(d for d in items if d['number_symbol'] == '7816/VPCP-TTĐT')
     assert second['origin_verdict'] == 'unsigned'
+
+
+@pytest.fixture
+def keyless_sig_app(tmp_path, pki):
+    """Trust roots but no key store: the leader signs on a token of their own, elsewhere."""
+    trust = tmp_path / 'trust'
+    trust.mkdir()
+    (trust / 'ca.pem').write_bytes(pki.authority.pem())
+    application = make_app(base_settings(tmp_path, file_uri(tmp_path), **{
+        'archive.trust_roots': f'{trust}/*.pem', 'archive.keystore': None}))
+    yield application
+    close_app(application)
+
+
+def _draft(c, content):
+    values = {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'TTr', 'holder_unit': 'TH',
+              'abstract': 'Tờ trình đã ký ở nơi khác'}
+    params, files = multipart(values, ('to-trinh.pdf', content))
+    return c.post(API, params, upload_files=files, headers={'X-CSRF-Token': c.csrf}, status=201).json
+
+
+def test_outgoing_pdf_signed_elsewhere_is_verified_and_counts_as_the_signed_approval(keyless_sig_app, pki):
+    processor, leader = client(keyless_sig_app, 'chuyenvien'), client(keyless_sig_app, 'lanhdao')
+    unsigned = _draft(processor, pdf('Du thao chua ky'))
+    assert unsigned['origin_verdict'] is None                 # an unsigned draft: nothing to say yet
+    doc = _draft(processor, pki.signed('sender', 'To trinh da ky'))
+    assert doc['origin_verdict'] == 'valid' and doc['signature']['signatures'][0]['signer_name'] == 'sender'
+    processor.post_json(f"{API}/{doc['id']}/transitions/submit", {}, headers={'X-CSRF-Token': processor.csrf})
+    approved = leader.post_json(f"{API}/{doc['id']}/transitions/approve", {},
+                                headers={'X-CSRF-Token': leader.csrf}).json
+    assert approved['legal_value'] == 'legally_valid'
+    details = {e['action']: e['details'] for e in leader.get(f"{API}/{doc['id']}/history").json['items']}
+    assert details['approve']['approval_signed'] is True and details['approve']['signed_elsewhere'] is True
+    assert [f['role'] for f in approved['files']] == ['main']   # nothing re-signed: the file is as uploaded
+
+
+def test_outgoing_pdf_signed_elsewhere_but_changed_is_invalid_and_approval_unsigned(keyless_sig_app, pki):
+    processor, leader = client(keyless_sig_app, 'chuyenvien'), client(keyless_sig_app, 'lanhdao')
+    signed = bytearray(pki.signed('sender', 'To trinh da ky'))
+    at = signed.index(b'To trinh da ky')
+    signed[at] = ord('X')                                      # one byte inside the signed range
+    doc = _draft(processor, bytes(signed))
+    assert doc['origin_verdict'] == 'invalid' and doc['legal_value'] == 'reference_only'
+    processor.post_json(f"{API}/{doc['id']}/transitions/submit", {}, headers={'X-CSRF-Token': processor.csrf})
+    approved = leader.post_json(f"{API}/{doc['id']}/transitions/approve", {},
+                                headers={'X-CSRF-Token': leader.csrf}).json
+    assert approved['legal_value'] == 'reference_only'
+    page = leader.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}")
+    assert 'data-signature="invalid"' in page.text

@@ -74,11 +74,18 @@ def trust_roots(root, settings):
 def check_origin(root, doc, settings, actor):
     """Verify the incoming document's main file; store the verdict and the time; journal it.
 
-    A document without a main file (paper, entered by hand) stays ``not_verified``.
+    A document without a main file (paper, entered by hand) stays ``not_verified``. An outgoing
+    draft's main PDF that was signed elsewhere (a leader's own token) is verified the same way,
+    without the sender check (it is our own draft); an unsigned draft keeps no verdict.
     """
-    if doc.direction != 'incoming':
-        return None
     main = doc.files.get(doc.main_file) if doc.main_file else None
+    if doc.direction != 'incoming':
+        if main is None or main.media_type != PDF:
+            return None
+        verdict = verify_main(root, doc, main, None, settings, actor)
+        if verdict.status == 'unsigned':
+            doc.origin_verdict = doc.origin_checked_at = None
+        return verdict
     if main is None or main.media_type != PDF:
         doc.origin_verdict = 'not_verified'
         doc.origin_checked_at = clock.now()

@@ -84,6 +84,11 @@ def sign_approval(root, doc, user, registry):
     main = _main_pdf(doc)
     key_id = f'person:{user.login}'
     doc.org_signature = None
+    elsewhere = signed_elsewhere(doc)
+    if main is not None and elsewhere and not _has_key(store, key_id):
+        doc.approval_signed = True                  # the PDF came signed by the leader's own token
+        doc.approval_signed_at = clock.now()
+        return {'approval_signed': True, 'signed_elsewhere': True, 'signers': elsewhere}
     if main is None or not _has_key(store, key_id):
         doc.approval_signed = False
         return {'approval_signed': False,
@@ -103,6 +108,15 @@ def sign_approval(root, doc, user, registry):
     doc.approval_signed_at = now
     return {'approval_signed': True, 'signed_file': f.__name__, 'sha256': f.sha256,
             'signed_at': clock.iso(now), 'key_id': key_id}
+
+
+def signed_elsewhere(doc):
+    """Signers' names when the main PDF was uploaded already carrying valid signatures."""
+    verdict = doc.origin_verdict
+    if not isinstance(verdict, dict) or verdict.get('status') != 'valid':
+        return None
+    names = [s.get('signer_name') for s in verdict.get('signatures') or ()]
+    return names or None
 
 
 def organisation_key_id(doc):
