@@ -54,7 +54,9 @@ def open_keystore(settings, loaded):
     if loaded.demo_seed:
         from .seed import write_demo_passphrase
         write_demo_passphrase((settings.get('archive.keystore_passphrase_file') or '').strip())
-    return _open(settings)
+    store = _open(settings)
+    store.unlock()          # a wrong PIN or passphrase stops the start, not the first signature
+    return store
 
 
 def _template_cache(folder):

@@ -58,12 +58,14 @@ def _new_file(doc, old, content, role, actor, registry):
 
 
 def _has_key(store, key_id):
-    from ..signing.keys import KeyStoreError
+    """Whether the store holds ``key_id`` with a certificate; a store that fails (wrong PIN,
+    token gone) raises rather than pass for "no key"."""
+    from ..signing.keys import KeyPending, NoCertificate, UnknownKey
     if store is None:
         return False
     try:
         store.certificate(key_id)
-    except KeyStoreError:
+    except (UnknownKey, NoCertificate, KeyPending):
         return False
     return True
 
