@@ -108,6 +108,10 @@ def make_app(settings):
 
 
 def close_app(app):
+    stop = getattr(app.registry, 'archive_background_stop', None) or \
+        getattr(app.registry, 'archive_exchange_stop', None)
+    if stop is not None:
+        stop.set()              # the server's threads end before its database closes
     transaction.abort()
     app.registry._zodb_databases[''].close()
 

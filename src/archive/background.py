@@ -39,24 +39,44 @@ def checkpoint_and_export(registry):
     return path
 
 
+def scheduled_pack(registry, last, now):
+    """Pack when ``archive.pack_interval_hours`` (24; 0: never) have passed since ``last``,
+    keeping ``archive.pack_days`` (7) of history: what a recall destroyed leaves the storage
+    within pack_days + the interval. Returns the time of the last pack."""
+    hours = float(registry.settings.get('archive.pack_interval_hours', 24))
+    if hours <= 0 or now - last < hours * 3600:
+        return last
+    days = float(registry.settings.get('archive.pack_days', 7))
+    registry._zodb_databases[''].pack(t=now - days * 86400)
+    log.info('database packed, keeping %g days of history', days)
+    return now
+
+
 def run_forever(registry, stop):
+    import time
     minutes = float(registry.settings.get('archive.journal_checkpoint_minutes', 60))
+    last_pack = time.time()
     while not stop.wait(minutes * 60):
         try:
             path = checkpoint_and_export(registry)
             log.info('journal checkpoint exported to %s', path)
+            last_pack = scheduled_pack(registry, last_pack, time.time())
         except Exception:   # a failed round is logged and tried again next time
-            log.exception('journal checkpoint failed')
+            log.exception('journal checkpoint or pack failed')
 
 
 def start_threads(registry):
-    """Start the background thread when this process should (a server on FileStorage)."""
+    """Start the background threads when this process should (a server on FileStorage): the
+    journal checkpoints, and the exchange worker (``archive.exchange_worker``, on by default)."""
     settings = registry.settings
     if os.environ.get(NO_THREADS_ENV) or settings.get('archive.background', 'false').lower() != 'true':
         return None
     if not settings.get('zodbconn.uri', '').startswith('file://'):
         return None     # on ZEO the archive-worker process does it
-    stop = threading.Event()
+    stop = threading.Event()          # one event stops both threads
+    if settings.get('archive.exchange_worker', 'true').lower() == 'true':
+        from .exchange.worker import start_thread
+        start_thread(registry, stop)
     thread = threading.Thread(target=run_forever, args=(registry, stop), name='archive-background', daemon=True)
     thread.start()
     registry.archive_background_stop = stop

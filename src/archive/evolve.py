@@ -34,9 +34,17 @@ def add_registers_outbox_calendar(root):
         root.calendar_overrides = CalendarOverrides()
 
 
+def add_exchange(root):
+    """Exchange protocol issue: the root gets its deliveries and the receiving side's memory."""
+    from .exchange.deliveries import Exchange
+    if getattr(root, 'exchange', None) is None:
+        root.exchange = Exchange()
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
+    ('0002-exchange', add_exchange),
 ]
 
 

@@ -195,7 +195,7 @@ def test_recall_and_delete_before_completion_and_forwarding(app, clerk, leader):
     act(leader, first['id'], 'assign', main_processor='chuyenvien')
     recalled = act(clerk, first['id'], 'recall', reason='Bên gửi thu hồi văn bản').json
     assert recalled['status'] == 'recalled'
-    assert act(clerk, first['id'], 'delete', reason='Đã hủy theo yêu cầu thu hồi').json['status'] == 'deleted'
+    assert act(clerk, first['id'], 'delete', reason='Đã hủy theo yêu cầu thu hồi').json['status'] == 'destroyed'
     act(clerk, first['id'], 'recall', status=409, reason='lần nữa')
     second = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
     act(clerk, second['id'], 'register')

@@ -47,7 +47,9 @@ def test_the_shipped_workflows_carry_the_edxml_codes(app, clerk):
     wf = app.registry.archive_workflows
     codes = {name: data.get('code') for name, data in wf['incoming']._state_data.items()}
     assert codes == {'arrived': '01', 'registered': '03', 'assigned': '04', 'processing': '05',
-                     'completed': '06', 'refused': '02', 'recalled': '15', 'deleted': None}
+                     'completed': '06', 'refused': '02', 'recalled': None, 'destroyed': '15', 'deleted': None}
+    keep = [t for t in wf['incoming']._transition_data.values() if t.get('action') == 'keep']
+    assert {t.get('code') for t in keep} == {'16'}            # refusing a recall answers 16, wherever it returns
     assert wf['outgoing'].initial_state == 'draft' and wf['incoming'].initial_state == 'arrived'
 
 
@@ -65,7 +67,7 @@ def test_no_state_is_defined_in_python():
                 for state in states:
                     if re.search(rf"['\"]{state}['\"]", text):
                         offenders.append((f, state))
-    assert len(states) == 14          # both workflows, "recalled" in each
+    assert len(states) == 15          # both workflows, "recalled" in each
     assert offenders == []
 
 

@@ -161,7 +161,6 @@ def test_written_xml_validates_and_keeps_room_for_a_signature():
     (lambda p: setattr(p.business, 'doc_type', 4), 'BussinessDocType'),
     (lambda p: setattr(p.from_organ, 'organ_id', 'VPTU'), 'OrganId'),
     (lambda p: setattr(p, 'to', []), 'To'),
-    (lambda p: setattr(p, 'attachments', []), 'edXML:Reference'),
     (lambda p: setattr(p, 'subject', 'x' * 501), 'Subject'),
     (lambda p: setattr(p, 'classification', 'thuong'), 'Classification'),
     (lambda p: setattr(p, 'promulgation_date', None), 'PromulgationDate'),
@@ -172,6 +171,21 @@ def test_what_we_write_is_held_to_the_schema(change, message):
     with pytest.raises(PackageError) as info:
         package_bytes(pkg)
     assert info.value.code == 'invalid_schema' and message in info.value.message_en
+
+
+def test_only_a_recall_travels_without_the_document_and_it_states_a_reason():
+    pkg = small_package()
+    pkg.attachments = []
+    with pytest.raises(PackageError) as info:
+        package_bytes(pkg)
+    assert info.value.code == 'no_document'
+    pkg.business.doc_type = 1
+    with pytest.raises(PackageError) as info:
+        package_bytes(pkg)
+    assert info.value.code == 'reason_required'
+    pkg.business.reason = 'Ban hành nhầm'
+    recall, deviations = decode_package(package_bytes(pkg))
+    assert recall.business.doc_type == 1 and recall.attachments == [] and deviations == []
 
 
 def test_status_codes_are_held_to_the_known_list_and_a_refusal_needs_a_reason():

@@ -47,7 +47,7 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from ..clock import VN, to_vn
+from ..clock import VN, now, to_vn
 from ..schemas.symbol import parse as parse_symbol
 from ..schemas.types import nfc
 from ..settings import DEFAULT_ORGAN_ID_PATTERN
@@ -76,6 +76,7 @@ STATUS_CODES = {
     '16': 'từ chối lấy lại',
 }
 REASON_REQUIRED = ('02', '16')
+NEW, RECALL, UPDATE, REPLACE = 0, 1, 2, 3               # Bussiness/BussinessDocType
 CLASSIFICATIONS = ('mat', 'toi_mat', 'tuyet_mat')    # '' is not classified
 
 
@@ -353,7 +354,8 @@ def _response_for(parent, rf):
     el = _sub(parent, 'ResponseFor')
     _sub(el, 'OrganId', rf.organ_id)
     _sub(el, 'Code', f'{rf.code_number}/{rf.code_notation}')
-    _sub(el, 'PromulgationDate', _date(rf.promulgation_date))
+    if rf.promulgation_date is not None:
+        _sub(el, 'PromulgationDate', _date(rf.promulgation_date))
     _sub(el, 'DocumentId', rf.document_id)
 
 
@@ -373,6 +375,10 @@ def _zip_one(name, data):
 
 def encode_package(pkg):
     """The package as an lxml element (not yet validated: a signature may still be added)."""
+    if not pkg.attachments and pkg.business.doc_type != RECALL:
+        raise PackageError('no_document')          # only a recall travels without the document
+    if pkg.business.doc_type == RECALL and not pkg.business.reason:
+        raise PackageError('reason_required', 'a recall states its reason')
     root = etree.Element(_q('edXML'), nsmap={'edXML': NS, 'arc': EXT, 'xlink': XLINK})
     envelope = _sub(root, 'edXMLEnvelope')
     header = _sub(envelope, 'edXMLHeader')
@@ -471,7 +477,7 @@ def encode_status(status):
     _organ(root, 'From', status.from_organ)
     _sub(root, 'StatusCode', status.status_code)
     _opt(root, 'Description', status.description)
-    _sub(root, 'Timestamp', _timestamp(status.timestamp))
+    _sub(root, 'Timestamp', _timestamp(status.timestamp or now()))      # a status is written when it happens
     _staff(root, status.staff, ('Department', 'Staff', 'Mobile', 'Email'))
     return root
 
@@ -707,8 +713,6 @@ def decode_package(data, limits=Limits(), *, known_types=None, organ_id_pattern=
         raise PackageError('no_receiver')
     attachment_els = [el for parent in r.findall(root, 'AttachmentEncoded')
                       for el in r.findall(parent, 'Attachment')]
-    if not attachment_els:
-        raise PackageError('no_document')
     if len(attachment_els) > limits.max_attachments:
         raise PackageError('too_many_attachments', f'{len(attachment_els)} > {limits.max_attachments}')
 
@@ -785,6 +789,8 @@ def decode_package(data, limits=Limits(), *, known_types=None, organ_id_pattern=
             pkg.encryption = Encryption(encryption.get('Algorithm', ''), encryption.get('Recipient', ''),
                                         _b64(encryption.text, limits))
 
+    if not attachment_els and pkg.business.doc_type != RECALL:
+        raise PackageError('no_document')          # only a recall travels without the document
     manifest = r.find(r.find(envelope, 'edXMLBody'), 'edXMLManifest')
     references = {}
     for ref in r.findall(manifest, 'Reference'):

@@ -45,7 +45,7 @@ MESSAGES = {
     'no_status_code': ('Thông điệp trạng thái thiếu mã trạng thái', 'The status message has no StatusCode'),
     'no_reference': ('Thông điệp trạng thái không cho biết trả lời văn bản nào (ResponseFor)',
                      'The status message does not name the document it answers (ResponseFor)'),
-    'reason_required': ('Trạng thái từ chối cần ghi rõ lý do', 'A refusal needs a reason (Description)'),
+    'reason_required': ('Từ chối, thu hồi cần ghi rõ lý do', 'A refusal or a recall needs a reason'),
     'invalid_schema': ('Gói tin không đúng lược đồ edXML', 'The XML does not validate against the edXML schema'),
 }
 

@@ -115,6 +115,9 @@ class Document(Persistent):
     assigned_at = None
     completed_at = None
     reply = None                      # (body code, document name) of the reply (ResponseFor)
+    send_to = None                    # outgoing: identifier codes of the electronic receivers
+    exchange = None                   # received by exchange: {document_id, sender, sha256, deviations, route}
+    document_id = None                # outgoing, once sent: the edXML DocumentId its packages carry
 
     def __init__(self, body_code, created_by):
         self.body_code = body_code

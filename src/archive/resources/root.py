@@ -31,6 +31,8 @@ class ArchiveRoot(Folder):
         self.evolved = OOTreeSet()       # names of evolve steps that have run
         self.outbox = Outbox()
         self.calendar_overrides = CalendarOverrides()
+        from ..exchange.deliveries import Exchange
+        self.exchange = Exchange()
 
 
 def root_key(registry):

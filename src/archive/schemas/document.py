@@ -31,6 +31,21 @@ def organ_id_validator(node, kw):
 
 
 @colander.deferred
+def organ_ids_validator(node, kw):
+    pattern = kw['settings'].organ_id_pattern
+
+    def validate(node, values):
+        bad = [v for v in values if not pattern.match(v)]
+        if bad:
+            raise colander.Invalid(node, _(
+                'organ_id_malformed', default='Mã định danh "${value}" không đúng dạng (ví dụ 000.00.31.H29)',
+                mapping={'value': bad[0]}))
+        if len(set(values)) != len(values):
+            raise colander.Invalid(node, _('send_to_twice', default='Một cơ quan nhận được ghi hai lần'))
+    return validate
+
+
+@colander.deferred
 def doc_type_validator(node, kw):
     return one_of(kw['settings'].document_types, 'doc_type_unknown',
                   'Loại văn bản không có trong danh mục')
@@ -115,6 +130,10 @@ class DocumentSchema(colander.MappingSchema):
     receivers = optional(Lines(), widget=colander.deferred(lambda n, kw: _textarea(4)),
                          title=_('f_receivers', default='Nơi nhận'),
                          description=_('d_receivers', default='Mỗi nơi nhận một dòng, kể cả "Lưu VT"'))
+    send_to = optional(Lines(), validator=organ_ids_validator,
+                       widget=colander.deferred(lambda n, kw: _textarea(2)),
+                       title=_('f_send_to', default='Gửi điện tử đến (mã định danh)'),
+                       description=_('d_send_to', default='Mã định danh cơ quan nhận, mỗi cơ quan một dòng'))
     channel = colander.SchemaNode(Text(), missing='electronic',
                                   validator=one_of(vocab.CHANNELS, 'channel_unknown', 'Hình thức nhận/gửi không hợp lệ'),
                                   widget=colander.deferred(lambda n, kw: _select(vocab.CHANNELS)),

@@ -9,6 +9,8 @@ from .. import security as S
 from ..i18n import _
 from ..resources.bodies import Body
 from ..resources.documents import Document, Documents
+from ..exchange import deliveries
+from ..exchange.edxml import STATUS_CODES
 from ..resources.files import File
 from ..resources.root import app_root
 from ..schemas.document import document_schema
@@ -185,7 +187,9 @@ def document_view(context, request):
             'revisions': list(context.revisions.values()),
             'can_edit': request.has_permission(S.EDIT, context),
             'actions': action_forms(request, context),
-            'users': root['users']}
+            'users': root['users'],
+            'deliveries': deliveries.of_document(root, context.body_code, context.__name__),
+            'status_names': STATUS_CODES}
 
 
 @view_config(context=Document, name='revision', permission=S.VIEW,

@@ -270,8 +270,33 @@ def sign_organisation(doc, info):
 
 
 def record_sending(doc, info):
-    """The time of sending; flagged late when after the day of signing's next working morning."""
+    """The time of sending; flagged late when after the day of signing's next working morning.
+    One delivery per electronic receiver is queued in the same transaction."""
+    from ..exchange.outgoing import queue_deliveries
     doc.sent_at = clock.now()
+    queued = queue_deliveries(info.request.root, doc)
+    if queued:
+        info.request.data['deliveries'] = [[d.receiver, d.route] for d in queued]
+        info.request.data['document_id'] = doc.document_id
     limit = cal_mod.send_deadline(_calendar(info.request.root), doc.signed_at)
     info.request.data['late'] = doc.sent_at > limit
     info.request.data['send_limit'] = clock.iso(limit)
+
+
+def remember_state(doc, info):
+    """A recall keeps the state it interrupts: refusing the recall returns there."""
+    doc.state_before_recall = info.transition['from_state']
+    doc.recall = {'reason': info.request.data.get('reason'), 'at': clock.iso(clock.now()),
+                  'by': info.request.user.login}
+
+
+def destroy_content(doc, info):
+    """The recalled copy destroyed (Art. 9.2): files and content go, the metadata and the trail stay."""
+    from ..exchange.recall import destroy
+    info.request.data.update(destroy(info.request.root, doc))
+
+
+def queue_recalls(doc, info):
+    """The sender recalls: a recall goes to every receiver the document reached."""
+    from ..exchange.recall import queue_recalls as queue
+    info.request.data['recalled_from'] = queue(info.request.root, doc, info.request.data['reason'])

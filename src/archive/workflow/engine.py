@@ -120,11 +120,13 @@ def initialize(doc, registry=None):
     wf.initialize(doc)
 
 
-def fire(root, doc, action, user, registry=None, comment=None, data=None):
+def fire(root, doc, action, user, registry=None, comment=None, data=None, system=False):
     """Take ``action`` on ``doc`` as ``user``; return the new state.
 
     Raises ``Conflict`` (409) when the action does not exist from this state or a
-    guard refuses it, ``Forbidden`` when the user lacks the permission.
+    guard refuses it, ``Forbidden`` when the user lacks the permission. ``system``: the
+    receiving path acting on a verified package (a recall), whose authority is the sender's
+    signature, not a role here; ``user`` then only names the actor in the journal.
     """
     from pyramid.httpexceptions import HTTPForbidden
     registry = registry or get_current_registry()
@@ -133,8 +135,11 @@ def fire(root, doc, action, user, registry=None, comment=None, data=None):
         raise Conflict('transition_not_allowed', _(
             'transition_not_allowed', default='Không thể "${action}" khi văn bản ở trạng thái "${state}"',
             mapping={'action': action, 'state': doc.state}))
+    if len(candidates) > 1:     # "returns" = previous: back to the state before the recall
+        candidates = [t for t in candidates if t['to_state'] == getattr(doc, 'state_before_recall', None)] \
+            or candidates
     transition = candidates[0]
-    if transition['permission'] and not S.permits(user, doc, transition['permission']):
+    if not system and transition['permission'] and not S.permits(user, doc, transition['permission']):
         raise HTTPForbidden(_('transition_forbidden', default='Bạn không có quyền thực hiện "${action}"',
                               mapping={'action': action}))
     try:
@@ -160,7 +165,7 @@ def fire(root, doc, action, user, registry=None, comment=None, data=None):
     details.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in acting.data.items()
                     if k != 'reason' and isinstance(v, (str, int, float, bool, list, tuple, type(None)))})
     audit.append(root, doc.chain_id, action, user.login, **details)
-    code = state_data(doc, registry).get('code')
+    code = transition.get('code') or state_data(doc, registry).get('code')
     if code and doc.direction == 'incoming' and (from_state != to_state):
         outbox.queue_status(root, doc, code, user, comment)
     registry.notify(Transitioned(doc, action, from_state, to_state, user.login, data))

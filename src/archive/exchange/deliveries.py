@@ -1,0 +1,115 @@
+"""Deliveries: one per receiver of a sent document, written in the sending transaction.
+
+``root.exchange`` holds them, a priority queue of the ones waiting (hỏa tốc hẹn giờ and hỏa tốc,
+then thượng khẩn, khẩn, the rest; oldest first within a rank), and the receiving side's memory:
+each package received (by its SHA-256, so the same bytes again get the same receipt) and each
+DocumentId taken in per body (so different bytes under the same id are refused).
+
+A worker claims the first waiting delivery by removing its queue key in a ZODB transaction:
+two workers that take the same one conflict, one of them retries and takes the next.
+"""
+import uuid
+
+from BTrees.OOBTree import OOBTree
+from persistent import Persistent
+from persistent.list import PersistentList
+
+from .. import clock
+
+PENDING, DELIVERED, DECLINED, FAILED, PAPER = 'pending', 'delivered', 'declined', 'failed', 'paper'
+URGENCY_RANK = {'hoa_toc_hen_gio': 0, 'hoa_toc': 0, 'thuong_khan': 1, 'khan': 2}
+NORMAL_RANK = 3
+
+
+class Exchange(Persistent):
+    def __init__(self):
+        self.deliveries = OOBTree()     # id -> Delivery
+        self.queue = OOBTree()          # (rank, queued ISO time, id) -> id, waiting only
+        self.by_document = OOBTree()    # (sender body, document name) -> tuple of delivery ids
+        self.by_document_id = OOBTree()  # edXML DocumentId -> tuple of delivery ids (statuses find theirs)
+        self.received = OOBTree()       # package SHA-256 -> receipt dict (the same bytes, the same answer)
+        self.taken_in = OOBTree()       # (receiving body, DocumentId) -> (document name, package SHA-256)
+        self.destroyed = OOBTree()      # (body, document name) -> the blobs a destruction removed
+
+
+class Delivery(Persistent):
+    """One document to one receiver: its route, attempts, and every status that came back.
+    A recall is a delivery of its own (``kind`` 'recall', with its ``reason``); the answers to
+    it come back on the document's delivery row."""
+    kind = 'document'
+    reason = None
+
+    def __init__(self, sender, document, document_id, receiver, receiver_name, route, rank):
+        self.id = uuid.uuid4().hex
+        self.sender = sender                # body code
+        self.document = document            # the sender's document name
+        self.document_id = document_id      # edXML DocumentId
+        self.receiver = receiver
+        self.receiver_name = receiver_name
+        self.route = route
+        self.rank = rank
+        self.state = PENDING
+        self.queued_at = clock.now()
+        self.attempts = 0
+        self.delivered_at = None
+        self.last_error = None
+        self.receipt = None                 # what the receiving side answered
+        self.statuses = PersistentList()    # dicts: code, at (ISO), description, staff
+
+    @property
+    def last_status(self):
+        return self.statuses[-1] if self.statuses else None
+
+    def queue_key(self):
+        return (self.rank, self.queued_at.isoformat(timespec='microseconds'), self.id)
+
+
+def exchange_of(root):
+    return root.exchange
+
+
+def rank_of(urgency):
+    return URGENCY_RANK.get(urgency, NORMAL_RANK)
+
+
+def add(root, delivery):
+    ex = exchange_of(root)
+    ex.deliveries[delivery.id] = delivery
+    ex.queue[delivery.queue_key()] = delivery.id
+    if delivery.kind != 'document':
+        return delivery
+    key = (delivery.sender, delivery.document)
+    ex.by_document[key] = ex.by_document.get(key, ()) + (delivery.id,)
+    ex.by_document_id[delivery.document_id] = ex.by_document_id.get(delivery.document_id, ()) + (delivery.id,)
+    return delivery
+
+
+def of_document(root, body_code, name):
+    ex = exchange_of(root)
+    return [ex.deliveries[i] for i in ex.by_document.get((body_code, name), ())]
+
+
+def find(root, document_id, receiver):
+    """The delivery of ``document_id`` to ``receiver``, or None (a status for something never sent)."""
+    ex = exchange_of(root)
+    for i in ex.by_document_id.get(document_id, ()):
+        d = ex.deliveries[i]
+        if d.receiver == receiver:
+            return d
+    return None
+
+
+def claim(root, routes=None):
+    """Take the first waiting delivery (of one of ``routes``) off the queue; None if none waits."""
+    ex = exchange_of(root)
+    for key, delivery_id in ex.queue.items():
+        delivery = ex.deliveries[delivery_id]
+        if routes is None or delivery.route in routes:
+            del ex.queue[key]
+            delivery.attempts += 1
+            return delivery
+    return None
+
+
+def waiting(root):
+    return len(exchange_of(root).queue)

@@ -1,0 +1,141 @@
+"""A document and its edXML package, both ways, through the one document schema.
+
+Outgoing: the signed document's fields, its current main file (first) and attachments make the
+package for one receiver; a Mật document's files are sealed for that receiver's registered
+encryption certificate (one content key per package, wrapped only for it).
+Incoming: the package's header becomes the fields of a new incoming document (validated by the
+same schema as the form and the API); what does not fit our lists is flagged, not fatal.
+"""
+from .. import clock
+from ..resources.files import ATTACHMENT, MAIN
+from ..schemas.vocab import PRIORITY_CODES
+from ..services import secrecy as at_rest
+from ..signing import secrecy
+from . import edxml
+
+URGENCY_OF_PRIORITY = {code: name for name, code in PRIORITY_CODES.items()}
+CLASSIFICATION_OUT = {'thuong': '', 'mat': 'mat'}
+ENCRYPTION_ALGORITHM = f'{secrecy.PROVIDER.name};rsa-oaep-'      # + the OAEP hash
+
+
+def organ(body):
+    if body is None:
+        return None
+    return edxml.Organ(organ_id=body.code, organ_name=body.name)
+
+
+def current_files(doc):
+    """The files a receiver gets: the main file first, then the attachments in order."""
+    files = doc.file_list()
+    return [f for f in files if f.role == MAIN] + [f for f in files if f.role == ATTACHMENT]
+
+
+def encryption_certificate(body, now=None):
+    """The receiver's registered encryption certificate valid now (the latest), or None."""
+    now = now or clock.now()
+    records = [r for r in body.certificates.values() if r.kind == 'org-enc'
+               and r.not_before <= now <= r.not_after]
+    if not records:
+        return None
+    return max(records, key=lambda r: r.not_before)
+
+
+def document_id_of(doc):
+    number, notation = edxml.split_number_symbol(doc.number_symbol) or ('', '')
+    return edxml.document_id(doc.body_code, doc.issued_date or clock.today(), number, notation)
+
+
+def package_for(root, doc, receiver, settings, actor, with_files=True):
+    """The package of the sent ``doc`` for ``receiver`` (a Body); raises ``secrecy.SecrecyError``
+    when a Mật document has nowhere safe to go (no encryption certificate registered).
+    ``with_files=False``: the header only (a recall)."""
+    body = root['bodies'][doc.body_code]
+    number, notation = edxml.split_number_symbol(doc.number_symbol) or ('', '')
+    contents = [(f, at_rest.read(root, doc, f, settings, actor, 'send'))
+                for f in current_files(doc)] if with_files else []
+    encryption = None
+    if at_rest.is_secret(doc) and with_files:
+        record = encryption_certificate(receiver)
+        if record is None:
+            raise secrecy.SecrecyError(
+                'receiver_has_no_encryption_certificate',
+                f'Cơ quan nhận {receiver.code} chưa đăng ký chứng thư mã hóa: không gửi được văn bản Mật',
+                f'receiving body {receiver.code} has no encryption certificate registered: a Mật document cannot go')
+        key = secrecy.PROVIDER.new_key()
+        wrapped = secrecy.wrap_key(key, receiver.code, secrecy.load_certificate(record.pem), settings.oaep_hash)
+        encryption = edxml.Encryption(ENCRYPTION_ALGORITHM + wrapped.oaep_hash, wrapped.fingerprint, wrapped.data)
+        contents = [(f, bytes(secrecy.PROVIDER.seal_bytes(key, data, _aad(n)))) for n, (f, data) in enumerate(contents, 1)]
+    attachments = [edxml.Attachment(content_id=str(n), name=f.filename, content_type=f.media_type, data=data,
+                                    description='main' if f.role == MAIN else '')
+                   for n, (f, data) in enumerate(contents, 1)]
+    return edxml.Package(
+        from_organ=organ(body), to=[organ(receiver)],
+        code_number=number, code_notation=notation,
+        promulgation_place=doc.place or '', promulgation_date=doc.issued_date,
+        document_type=edxml.DocumentType(doc.doc_type, name=settings.document_types.get(doc.doc_type, '')),
+        subject=doc.abstract,
+        signer_info=edxml.SignerInfo(doc.signer_competence or '', doc.signer_position or '', doc.signer_name or ''),
+        due_date=doc.deadline, to_places=list(doc.receivers or ()),
+        other_info=edxml.OtherInfo(priority=PRIORITY_CODES.get(doc.urgency, 0), page_amount=doc.pages,
+                                   promulgation_amount=doc.copies),
+        document_id=document_id_of(doc),
+        traces=[edxml.Trace(body.code, doc.sent_at or clock.now())],
+        classification=CLASSIFICATION_OUT.get(doc.classification, ''),
+        encryption=encryption, attachments=attachments)
+
+
+def _aad(content_id):
+    return f'edxml-attachment:{content_id}'.encode()
+
+
+def open_attachments(package, keystore, body_code):
+    """The attachments' bytes, unsealed by ``body_code``'s key when the package is Mật."""
+    enc = package.encryption
+    if enc is None:
+        return [a.data for a in package.attachments]
+    if not enc.algorithm.startswith(ENCRYPTION_ALGORITHM):
+        raise secrecy.SecrecyError('encryption_unknown', f'Thuật toán mã hóa không hỗ trợ: {enc.algorithm}',
+                                   f'unsupported encryption: {enc.algorithm}')
+    wrapped = secrecy.WrappedKey(body_code, enc.recipient, enc.algorithm[len(ENCRYPTION_ALGORITHM):],
+                                 enc.wrapped_key)
+    key = secrecy.unwrap_key(wrapped, keystore, body_code)
+    return [bytes(secrecy.PROVIDER.open_bytes(key, a.data, _aad(a.content_id))) for a in package.attachments]
+
+
+def incoming_fields(package, settings, deviations):
+    """The cstruct of the incoming document the package becomes (the schema validates it)."""
+    number_symbol = edxml.join_number_symbol(package.code_number, package.code_notation) \
+        if package.code_number or package.code_notation else None
+    doc_type = package.document_type.code
+    if doc_type not in settings.document_types:
+        from ..schemas.symbol import parse
+        parsed = parse(number_symbol, settings.document_types) if number_symbol else None
+        doc_type = parsed.type_abbr if parsed and parsed.type_abbr in settings.document_types else 'CV'
+        deviations.append(edxml.Deviation('document_type_mapped',
+                                          f'{package.document_type.code!r} -> {doc_type}'))
+    values = {
+        'direction': 'incoming',
+        'organ_id': package.from_organ.organ_id,
+        'sender': package.from_organ.organ_name or None,
+        'number_symbol': number_symbol,
+        'issued_date': package.promulgation_date.isoformat() if package.promulgation_date else None,
+        'place': package.promulgation_place or None,
+        'doc_type': doc_type,
+        'abstract': (package.subject or package.content or '').strip()[:500] or '(không có trích yếu)',
+        'urgency': URGENCY_OF_PRIORITY.get(package.other_info.priority, 'normal'),
+        'classification': 'mat' if package.classification == 'mat' else 'thuong',
+        'signer_name': package.signer_info.full_name[:50] or None,
+        'signer_position': package.signer_info.position[:100] or None,
+        'signer_competence': package.signer_info.competence or None,
+        'pages': package.other_info.page_amount,
+        'receivers': list(package.to_places) or None,
+        'channel': 'electronic',
+        'received_at': clock.iso(clock.now()),
+        'deadline': package.due_date.isoformat() if package.due_date else None,
+    }
+    from ..schemas.vocab import COMPETENCES
+    if values['signer_competence'] not in COMPETENCES:
+        values['signer_competence'] = None
+    if values['urgency'] == 'hoa_toc_hen_gio':
+        values['urgency'] = 'hoa_toc'           # the appointed hour does not travel in edXML
+    return {k: v for k, v in values.items() if v is not None}

@@ -1,0 +1,61 @@
+"""The sending side: deliveries queued with the sending transition, and signed packages.
+
+``queue_deliveries`` runs inside the transition's transaction: the deliveries exist exactly when
+the document is sent. What cannot go is said at once, before anything is written: an unknown
+receiver, a closed one, a Mật document to a body with no registered encryption certificate or
+by a route that may not carry it (email, the national axis: Art. 3.8).
+"""
+from lxml import etree
+
+from ..errors import Conflict
+from ..i18n import _
+from ..services import secrecy as at_rest
+from ..signing import cms
+from . import deliveries, edxml, mapping
+
+SECRET_ROUTES = ('hosted', 'instance')
+
+
+def queue_deliveries(root, doc):
+    """One delivery per receiver in ``doc.send_to``; returns them."""
+    bodies = root['bodies']
+    document_id = mapping.document_id_of(doc)
+    planned = []
+    for code in doc.send_to or ():
+        receiver = bodies.get(code)
+        if receiver is None or not receiver.is_open():
+            raise Conflict('receiver_unknown', _(
+                'receiver_unknown', default='Cơ quan nhận ${code} không có trong danh bạ hoặc đã ngừng hoạt động',
+                mapping={'code': code}))
+        if at_rest.is_secret(doc):
+            if receiver.route not in SECRET_ROUTES:
+                raise Conflict('no_route_for_secret', _(
+                    'no_route_for_secret',
+                    default='Văn bản Mật không được gửi tới ${code} qua ${route}: chỉ qua hệ thống được bảo vệ',
+                    mapping={'code': code, 'route': receiver.route}))
+            if mapping.encryption_certificate(receiver) is None:
+                raise Conflict('receiver_has_no_encryption_certificate', _(
+                    'receiver_has_no_encryption_certificate',
+                    default='Cơ quan nhận ${code} chưa đăng ký chứng thư mã hóa: không gửi được văn bản Mật',
+                    mapping={'code': code}))
+        planned.append(receiver)
+    doc.document_id = document_id
+    return [deliveries.add(root, deliveries.Delivery(
+        doc.body_code, doc.__name__, document_id, r.code, r.name, r.route, deliveries.rank_of(doc.urgency)))
+        for r in planned]
+
+
+def signed_bytes(settings, body_code, element):
+    """Sign the package or status ``element`` with the body's organisation key; its bytes."""
+    store = settings.keystore
+    key_id = f'org-sign:{body_code}'
+    from .xmldsig import sign
+    sign(element, lambda data: cms.sign_bytes(store, key_id, data), store.certificate(key_id),
+         store.chain(key_id))
+    edxml.validate(element)
+    return etree.tostring(element, xml_declaration=True, encoding='utf-8')
+
+
+def package_bytes(root, doc, receiver, settings, actor):
+    return signed_bytes(settings, doc.body_code,
+                        edxml.encode_package(mapping.package_for(root, doc, receiver, settings, actor)))

@@ -1,0 +1,90 @@
+"""Recall (Art. 9.2, 10.2): the sender asks its document back; each receiver destroys its copy
+(15) or refuses with a reason (16) and keeps working where it was.
+
+Destruction removes the files (and a Mật document's wrapped key) from the current state and keeps
+the metadata and the recall trail. FileStorage keeps history, so the removed records and blobs
+stay in Data.fs and the blob folder until the next pack (``archive-storage pack``, or the server's
+scheduled pack, ``archive.pack_days``); ``archive-storage verify-destroyed`` proves afterwards that
+none of them can be loaded any more.
+"""
+from ZODB.POSException import POSKeyError
+from ZODB.utils import p64, u64
+
+from .. import audit, clock, outbox
+from ..workflow.engine import fire, workflow_of
+from . import deliveries, mapping
+
+RECALL_ACTION = 'recall'
+
+
+def queue_recalls(root, doc, reason):
+    """A recall delivery for every receiver the document reached; their codes."""
+    sent_to = []
+    for d in deliveries.of_document(root, doc.body_code, doc.__name__):
+        if d.state != deliveries.DELIVERED:
+            continue
+        recall = deliveries.Delivery(d.sender, d.document, d.document_id, d.receiver, d.receiver_name,
+                                     d.route, 0)      # a recall goes before any new document
+        recall.kind, recall.reason = 'recall', reason
+        deliveries.add(root, recall)
+        sent_to.append(d.receiver)
+    return sent_to
+
+
+def recall_package(root, doc, receiver, reason, settings):
+    package = mapping.package_for(root, doc, receiver, settings, 'exchange', with_files=False)
+    package.business.doc_type, package.business.reason = 1, reason
+    package.business.document_id = package.document_id
+    return package
+
+
+def can_be_recalled(root, doc):
+    wf = workflow_of(doc)
+    return wf is not None and any(t['from_state'] == doc.state and t.get('action') == RECALL_ACTION
+                                  for t in wf._transition_data.values())
+
+
+def receive_recall(root, body, doc, package, actor):
+    """Apply a verified recall to the receiver's copy; what happened, for the receipt."""
+    reason = package.business.reason
+    if not can_be_recalled(root, doc):
+        outbox.queue_status(root, doc, '16', actor,
+                            f'Không thu hồi được: văn bản đang ở trạng thái "{doc.state}" (lý do thu hồi: {reason})')
+        return 'refused_automatically'
+    fire(root, doc, RECALL_ACTION, actor, data={'reason': reason}, system=True)
+    return 'taken_back'
+
+
+def destroy(root, doc):
+    """Remove the document's files (and a Mật document's key); record the blobs removed."""
+    removed = []
+    for name, f in list(doc.files.items()):
+        removed.append({'name': name, 'filename': f.filename, 'size': f.size,
+                        'stored_sha256': f.stored_sha256 or f.sha256,
+                        'file_oid': u64(f._p_oid) if f._p_oid else None,
+                        'blob_oid': u64(f.blob._p_oid) if f.blob._p_oid else None})
+        del doc.files[name]
+    doc.main_file = None
+    if getattr(doc, 'secrecy', None):
+        doc.secrecy = None              # the content key is gone with the files
+    doc.destroyed_at = clock.now()
+    deliveries.exchange_of(root).destroyed[(doc.body_code, doc.__name__)] = tuple(removed)
+    return {'destroyed_files': [[r['name'], r['filename'], r['stored_sha256']] for r in removed]}
+
+
+def verify_destroyed(root, storage):
+    """For every destroyed document, the file and blob records still loadable from ``storage``
+    (any revision): ``[(body, document, what, oid)]``; empty when the pack removed them all."""
+    left = []
+    for (body, name), removed in deliveries.exchange_of(root).destroyed.items():
+        for record in removed:
+            for what in ('file_oid', 'blob_oid'):
+                oid = record.get(what)
+                if oid is None:
+                    continue
+                try:
+                    storage.load(p64(oid), '')
+                except POSKeyError:
+                    continue
+                left.append((body, name, what, oid))
+    return left

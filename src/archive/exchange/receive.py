@@ -1,0 +1,235 @@
+"""The receiving path, the same for every route: a package or a status message in, a receipt
+or a refusal out.
+
+A package: decoded and checked (safe parsing, limits); its XML signature verified against the
+sender's registered organisation certificates, and only the signed subtree read; refused when no
+body here is named as receiver (wrong address), for Tối mật / Tuyệt mật, or when its DocumentId
+was taken in before with other bytes; the same bytes again get the first receipt and create
+nothing. Otherwise it becomes an incoming document in the receiver's inbox (đã đến, 01)
+(the PDF signatures checked as on any intake) and status 01 goes back to the sender.
+
+A status message: verified against the reporting body's certificates and applied to that
+receiver's delivery row on the sender's side; a status for a document never sent to that body
+is refused. Every refusal is journaled (``exchange`` chain) with the package hash, never content.
+"""
+import hashlib
+import io
+
+import colander
+
+from .. import audit, clock, outbox
+from ..errors import Conflict, field_errors
+from ..resources.files import PDF
+from ..services import documents as svc
+from ..signing import secrecy
+from . import deliveries, edxml, mapping, xmldsig
+from .safexml import Limits, PackageError
+
+CHAIN = 'exchange'
+ACTOR = 'exchange'                  # the journal's actor for what arrives by exchange
+
+
+class Refused(Exception):
+    """What the receiving path refuses: a code, the reason (Vietnamese, English)."""
+
+    def __init__(self, code, message_vi, message_en='', **facts):
+        super().__init__(message_vi)
+        self.code, self.message_vi, self.message_en, self.facts = code, message_vi, message_en, facts
+
+
+class System:
+    """The staff named in a status the receiving path sends by itself."""
+    login = ACTOR
+    full_name = 'Hệ thống tiếp nhận văn bản điện tử'
+
+
+def _from_package_error(exc):
+    return Refused(exc.code, exc.message, getattr(exc, 'message_en', ''))
+
+
+def limits_of(settings):
+    return Limits(max_attachment_bytes=settings.max_upload_bytes, max_unzipped_bytes=settings.max_upload_bytes)
+
+
+def org_certificates(root, body_code):
+    """The body's registered organisation signing certificates (past ones too), as x509 objects."""
+    body = root['bodies'].get(body_code) if body_code else None
+    if body is None:
+        return None
+    return [secrecy.load_certificate(r.pem) for r in body.certificates.values() if r.kind == 'org-sign']
+
+
+def _verified(root, data, sender_code, limits):
+    candidates = org_certificates(root, sender_code)
+    if candidates is None:
+        raise Refused('sender_unknown', f'Cơ quan gửi {sender_code} không có trong danh bạ',
+                      f'the sending body {sender_code} is not in the directory')
+    if not candidates:
+        raise Refused('sender_has_no_certificate',
+                      f'Cơ quan gửi {sender_code} chưa đăng ký chứng thư ký số: không kiểm tra được chữ ký',
+                      f'the sending body {sender_code} has no signing certificate registered')
+    try:
+        return xmldsig.verify(data, candidates, limits)
+    except PackageError as exc:
+        raise _from_package_error(exc) from None
+
+
+def _bytes(element):
+    from lxml import etree
+    return etree.tostring(element, xml_declaration=True, encoding='utf-8')
+
+
+def refusal(root, code, message, sha256, **facts):
+    audit.append(root, CHAIN, 'package_refused', ACTOR, code=code, reason=message, package_sha256=sha256,
+                 **{k: v for k, v in facts.items() if v})
+
+
+def receive_package(root, data, settings, route='hosted'):
+    """Take a package in; return its receipt (a dict). Raises ``Refused``; the caller journals
+    the refusal (``refusal``) in a transaction that keeps nothing else of the package."""
+    data = bytes(data)
+    sha256 = hashlib.sha256(data).hexdigest()
+    ex = deliveries.exchange_of(root)
+    earlier = ex.received.get(sha256)
+    if earlier is not None:
+        return dict(earlier, again=True)
+    limits = limits_of(settings)
+    try:
+        first = edxml.decode_package(data, limits, known_types=settings.document_types,
+                                     organ_id_pattern=settings.organ_id_pattern)
+    except PackageError as exc:
+        raise _from_package_error(exc) from None
+    sender = first.package.from_organ.organ_id
+    verified = _verified(root, data, sender, limits)
+    try:       # only what the signature covers is read from here on
+        package, deviations = edxml.decode_package(_bytes(verified.element), limits,
+                                                   known_types=settings.document_types,
+                                                   organ_id_pattern=settings.organ_id_pattern)
+    except PackageError as exc:
+        raise _from_package_error(exc) from None
+    facts = {'sender': sender, 'document_id': package.document_id}
+    if package.classification in ('toi_mat', 'tuyet_mat') or package.classification not in ('', 'mat'):
+        raise Refused('classification_refused',
+                      'Văn bản Tối mật, Tuyệt mật không được đưa vào hệ thống (Điều 5.1)',
+                      'Tối mật / Tuyệt mật documents may not enter the system (Art. 5.1)', **facts)
+    bodies = root['bodies']
+    hosted = [o.organ_id for o in package.to
+              if o.organ_id in bodies and bodies[o.organ_id].route == 'hosted' and bodies[o.organ_id].is_open()]
+    if not hosted:
+        raise Refused('wrong_address', 'Không có cơ quan nhận nào được lưu trữ tại hệ thống này (sai địa chỉ)',
+                      'no receiving body is hosted on this system (wrong address)', **facts)
+    if package.business.doc_type == edxml.RECALL:
+        receipts = [_recall(root, bodies[code], package, sha256) for code in hosted]
+    elif package.business.doc_type != edxml.NEW:
+        raise Refused('business_type_not_supported',
+                      'Cập nhật, thay thế văn bản qua gói tin chưa được hỗ trợ',
+                      'update and replace by package are not supported yet', **facts)
+    else:
+        receipts = [_take_in(root, bodies[code], package, deviations, data, sha256, settings, route)
+                    for code in hosted]
+    receipt = {'sha256': sha256, 'document_id': package.document_id, 'sender': sender,
+               'received_at': clock.iso(clock.now()),
+               'receivers': [{'body': r['body'], 'document': r['document']} for r in receipts]}
+    ex.received[sha256] = receipt
+    return receipt
+
+
+def _take_in(root, body, package, deviations, data, sha256, settings, route):
+    ex = deliveries.exchange_of(root)
+    key = (body.code, package.document_id)
+    seen = ex.taken_in.get(key)
+    facts = {'sender': package.from_organ.organ_id, 'document_id': package.document_id, 'receiver': body.code}
+    if seen is not None:
+        raise Refused('document_id_reused',
+                      f'Mã văn bản {package.document_id} đã được nhận trước đây với nội dung khác',
+                      f'DocumentId {package.document_id} was received before with other content', **facts)
+    try:
+        contents = mapping.open_attachments(package, settings.keystore, body.code)
+    except secrecy.SecrecyError as exc:
+        raise Refused(exc.code, exc.message_vi, exc.message_en, **facts) from None
+    deviations = list(deviations)
+    cstruct = mapping.incoming_fields(package, settings, deviations)
+    if cstruct.get('classification') == 'mat':
+        cstruct['named_people'] = sorted(u.login for u in root['users'].values()
+                                         if u.body_code == body.code and 'clerk' in u.roles and u.active)
+    uploads, main_given = [], False
+    for attachment, content in zip(package.attachments, contents):
+        is_main = not main_given and content.lstrip()[:5] == b'%PDF-'
+        main_given = main_given or is_main
+        uploads.append(svc.Upload('main_file' if is_main else 'attachments', attachment.name,
+                                  io.BytesIO(content), 'main' if is_main else 'attachment'))
+    try:
+        doc = svc.create(root, body, cstruct, uploads, settings, ACTOR)
+    except colander.Invalid as exc:
+        errors = field_errors(exc)
+        raise Refused('fields_invalid', '; '.join(f"{e['field']}: {e['code']}" for e in errors),
+                      'the package does not make a valid document', **facts) from None
+    except Conflict as exc:
+        raise Refused(exc.code, str(exc.message), '', **facts) from None
+    doc.exchange = {'document_id': package.document_id, 'sender': package.from_organ.organ_id,
+                    'sender_name': package.from_organ.organ_name, 'sha256': sha256, 'route': route,
+                    'deviations': [(d.code, d.detail) for d in deviations]}
+    ex.taken_in[key] = (doc.__name__, sha256)
+    audit.append(root, doc.chain_id, 'received', ACTOR, route=route, package_sha256=sha256,
+                 document_id=package.document_id, sender=package.from_organ.organ_id,
+                 deviations=[d.code for d in deviations])
+    outbox.queue_status(root, doc, '01', System())
+    return {'body': body.code, 'document': doc.__name__}
+
+
+def _recall(root, body, package, sha256):
+    from .recall import receive_recall
+    sender, document_id = package.from_organ.organ_id, package.document_id
+    facts = {'sender': sender, 'document_id': document_id, 'receiver': body.code}
+    seen = deliveries.exchange_of(root).taken_in.get((body.code, document_id))
+    doc = body.documents.get(seen[0]) if seen else None
+    if doc is None:
+        raise Refused('recall_unknown_document',
+                      f'Yêu cầu thu hồi văn bản {document_id} mà cơ quan {body.code} chưa từng nhận',
+                      f'a recall of document {document_id}, which {body.code} never received', **facts)
+    if doc.exchange['sender'] != sender:
+        raise Refused('recall_not_from_sender',
+                      f'Cơ quan {sender} không phải nơi đã gửi văn bản {document_id}: không được thu hồi',
+                      f'{sender} did not send document {document_id} and may not recall it', **facts)
+    outcome = receive_recall(root, body, doc, package, System())
+    audit.append(root, doc.chain_id, 'recall_received', ACTOR, reason=package.business.reason,
+                 package_sha256=sha256, outcome=outcome)
+    return {'body': body.code, 'document': doc.__name__}
+
+
+def receive_status(root, data, settings):
+    """Apply a status message to the sender's delivery row; return what was recorded."""
+    data = bytes(data)
+    sha256 = hashlib.sha256(data).hexdigest()
+    limits = limits_of(settings)
+    try:
+        first = edxml.decode_status(data, limits, organ_id_pattern=settings.organ_id_pattern)
+    except PackageError as exc:
+        raise _from_package_error(exc) from None
+    reporter = first.status.from_organ.organ_id
+    verified = _verified(root, data, reporter, limits)
+    try:
+        status, _deviations = edxml.decode_status(_bytes(verified.element), limits,
+                                                  organ_id_pattern=settings.organ_id_pattern)
+    except PackageError as exc:
+        raise _from_package_error(exc) from None
+    document_id = status.response_for.document_id
+    delivery = deliveries.find(root, document_id, reporter)
+    if delivery is None:
+        raise Refused('status_unknown_document',
+                      f'Trạng thái cho văn bản {document_id} mà cơ quan {reporter} chưa từng được gửi',
+                      f'a status for document {document_id} never sent to {reporter}',
+                      sender=reporter, document_id=document_id)
+    entry = {'code': status.status_code, 'at': clock.iso(status.timestamp or clock.now()),
+             'description': status.description, 'staff': status.staff.staff, 'sha256': sha256}
+    if any(s.get('sha256') == sha256 for s in delivery.statuses):
+        return entry                                   # the same message twice: once is enough
+    delivery.statuses.append(entry)
+    if status.status_code == '02':
+        delivery.state = deliveries.DECLINED
+    doc = root['bodies'][delivery.sender].documents.get(delivery.document)
+    if doc is not None:
+        audit.append(root, doc.chain_id, 'status_received', ACTOR, receiver=reporter,
+                     code=status.status_code, at=entry['at'], description=status.description,
+                     staff=status.staff.staff)
+    return entry
