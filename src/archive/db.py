@@ -5,6 +5,8 @@ abort: a refusal at the entry point (nothing of the document is stored, but the
 refusal is), and failed login counts.
 """
 import logging
+import random
+import time
 
 import transaction
 from ZODB.POSException import ConflictError
@@ -31,8 +33,10 @@ def ensure_root(conn, key):
     return zroot[key], False
 
 
-def run_apart(registry, fn, attempts=5):
-    """Run ``fn(root)`` in a transaction of its own, retried on conflict; return its result."""
+def run_apart(registry, fn, attempts=5, backoff=0.0):
+    """Run ``fn(root)`` in a transaction of its own, retried on conflict; return its result.
+    ``backoff``: wait a random time up to ``backoff`` x the attempt's number (seconds) before
+    retrying, so that workers that collided do not collide again at once."""
     tm = transaction.TransactionManager()
     conn = database(registry).open(transaction_manager=tm)
     try:
@@ -45,5 +49,7 @@ def run_apart(registry, fn, attempts=5):
                 if attempt == attempts - 1:
                     raise
                 log.info('conflict writing apart, retrying')
+                if backoff:
+                    time.sleep(random.uniform(0, backoff * (attempt + 1)))
     finally:
         conn.close()

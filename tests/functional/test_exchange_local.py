@@ -245,3 +245,40 @@ def test_sending_what_cannot_go_is_said_at_once(exchange_app):
     with pytest.raises(Exception) as info:
         send(app, ['000.00.00.G22'], classification='mat', named_people=['vanthu', 'lanhdao'])
     assert 'no_route_for_secret' in str(info.value)
+
+
+def test_a_secret_document_travels_sealed_for_its_receiver(exchange_app):
+    app = exchange_app
+    marker = 'MARKER-MAT-TRAO-DOI-9d1'
+    sent = send(app, [BTC], abstract=f'Công văn mật {marker}', classification='mat',
+                named_people=['vanthu', 'lanhdao'])
+    with Session(app) as root:
+        from archive.exchange import mapping
+        doc = root['bodies'][HOST_CODE].documents[sent['id']]
+        pkg = mapping.package_for(root, doc, root['bodies'][BTC], app.registry.archive_settings, 'test')
+        data = outgoing.signed_bytes(app.registry.archive_settings, HOST_CODE, edxml.encode_package(pkg))
+    assert pkg.encryption is not None and pkg.classification == 'mat'
+    assert all(marker.encode() not in a.data and not a.data.startswith(b'%PDF') for a in pkg.attachments)
+    decoded, _ = edxml.decode_package(data)
+    assert all(not a.data.startswith(b'%PDF') for a in decoded.attachments)   # sealed inside the zip too
+
+    worker.run_round(app.registry)
+    assert rows(app, sent['id'])[BTC][:2] == ('delivered', ['01'])
+    with Session(app) as root:
+        document_id = root['bodies'][HOST_CODE].documents[sent['id']].document_id
+        [copy] = received(root, BTC, document_id)
+        assert copy.classification == 'mat' and copy.named_people == ['vanthu.btc']
+        assert all(f.encrypted and f.sha256 is None for f in copy.files.values())
+        assert copy.origin_verdict['status'] == 'valid'
+        name, main = copy.__name__, copy.main_file
+    btc = client(app, 'vanthu.btc')
+    body = btc.get(f'/api/v1/bodies/{BTC}/documents/{name}/files/{main}').body
+    assert body.startswith(b'%PDF') and marker.encode() in body
+    client(app, 'lanhdao.btc').get(f'/api/v1/bodies/{BTC}/documents/{name}', status=403)   # not named
+
+
+def test_a_secret_document_to_a_body_without_an_encryption_certificate_is_refused_at_once(exchange_app):
+    from archive.services.certificates import register_certificate  # noqa: F401
+    with pytest.raises(Exception) as info:
+        send(exchange_app, ['000.00.05.H01'], classification='mat', named_people=['vanthu', 'lanhdao'])
+    assert 'receiver_has_no_encryption_certificate' in str(info.value)

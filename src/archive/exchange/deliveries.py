@@ -5,9 +5,13 @@ then thượng khẩn, khẩn, the rest; oldest first within a rank), and the re
 each package received (by its SHA-256, so the same bytes again get the same receipt) and each
 DocumentId taken in per body (so different bytes under the same id are refused).
 
-A worker claims the first waiting delivery by removing its queue key in a ZODB transaction:
-two workers that take the same one conflict, one of them retries and takes the next.
+A worker claims the first waiting delivery in a short ZODB transaction of its own: it leaves the
+queue for ``in_flight`` with the worker's name and a lease. Two workers that take the same one
+conflict, and the loser retries at once and takes the next; the (longer) delivery then runs in a
+second transaction that only the claimant may complete. A worker that dies leaves its lease to
+expire, and ``requeue_expired`` puts the delivery back.
 """
+import datetime as _dt
 import uuid
 
 from BTrees.OOBTree import OOBTree
@@ -16,7 +20,9 @@ from persistent.list import PersistentList
 
 from .. import clock
 
-PENDING, DELIVERED, DECLINED, FAILED, PAPER = 'pending', 'delivered', 'declined', 'failed', 'paper'
+PENDING, IN_FLIGHT, DELIVERED, DECLINED, FAILED, PAPER = (
+    'pending', 'in_flight', 'delivered', 'declined', 'failed', 'paper')
+LEASE_SECONDS = 300
 URGENCY_RANK = {'hoa_toc_hen_gio': 0, 'hoa_toc': 0, 'thuong_khan': 1, 'khan': 2}
 NORMAL_RANK = 3
 
@@ -30,6 +36,7 @@ class Exchange(Persistent):
         self.received = OOBTree()       # package SHA-256 -> receipt dict (the same bytes, the same answer)
         self.taken_in = OOBTree()       # (receiving body, DocumentId) -> (document name, package SHA-256)
         self.destroyed = OOBTree()      # (body, document name) -> the blobs a destruction removed
+        self.in_flight = OOBTree()      # delivery id -> lease end (ISO), claimed and not yet done
 
 
 class Delivery(Persistent):
@@ -38,6 +45,7 @@ class Delivery(Persistent):
     it come back on the document's delivery row."""
     kind = 'document'
     reason = None
+    claimed_by = None
 
     def __init__(self, sender, document, document_id, receiver, receiver_name, route, rank):
         self.id = uuid.uuid4().hex
@@ -99,16 +107,53 @@ def find(root, document_id, receiver):
     return None
 
 
-def claim(root, routes=None):
-    """Take the first waiting delivery (of one of ``routes``) off the queue; None if none waits."""
+def claim(root, worker, routes=None, lease_seconds=LEASE_SECONDS):
+    """Take the first waiting delivery (of one of ``routes``) off the queue for ``worker``, with a
+    lease; None if none waits."""
     ex = exchange_of(root)
     for key, delivery_id in ex.queue.items():
         delivery = ex.deliveries[delivery_id]
         if routes is None or delivery.route in routes:
             del ex.queue[key]
             delivery.attempts += 1
+            delivery.state = IN_FLIGHT
+            delivery.claimed_by = worker
+            ex.in_flight[delivery_id] = clock.iso(clock.now() + _dt.timedelta(seconds=lease_seconds))
             return delivery
     return None
+
+
+def done(root, delivery):
+    """The claimant is done with ``delivery`` (whatever the outcome)."""
+    exchange_of(root).in_flight.pop(delivery.id, None)
+    delivery.claimed_by = None
+
+
+def release(root, delivery_id, worker):
+    """Give back a claim whose delivery could not be completed (it kept conflicting): the
+    delivery waits again, and the attempt does not count."""
+    ex = exchange_of(root)
+    delivery = ex.deliveries[delivery_id]
+    if delivery.state != IN_FLIGHT or delivery.claimed_by != worker:
+        return False
+    ex.in_flight.pop(delivery_id, None)
+    delivery.state, delivery.claimed_by = PENDING, None
+    delivery.attempts -= 1
+    ex.queue[delivery.queue_key()] = delivery_id
+    return True
+
+
+def requeue_expired(root, now=None):
+    """Put back the deliveries whose claimant did not finish within its lease; their ids."""
+    ex = exchange_of(root)
+    now = clock.iso(now or clock.now())
+    back = [i for i, until in ex.in_flight.items() if until < now]
+    for delivery_id in back:
+        delivery = ex.deliveries[delivery_id]
+        del ex.in_flight[delivery_id]
+        delivery.state, delivery.claimed_by = PENDING, None
+        ex.queue[delivery.queue_key()] = delivery_id
+    return back
 
 
 def waiting(root):

@@ -45,7 +45,22 @@ def document_id_of(doc):
     return edxml.document_id(doc.body_code, doc.issued_date or clock.today(), number, notation)
 
 
-def package_for(root, doc, receiver, settings, actor, with_files=True):
+def business_of(root, doc, kind='document', reason=None):
+    """BussinessDocType and its details: a new document, its update, or the replacement of an
+    earlier one (``doc.replaces``)."""
+    document_id = doc.document_id or document_id_of(doc)
+    if kind == 'update':
+        return edxml.Business(doc_type=edxml.UPDATE, reason=reason or '', document_id=document_id)
+    if kind == 'recall':
+        return edxml.Business(doc_type=edxml.RECALL, reason=reason or '', document_id=document_id)
+    earlier = root['bodies'][doc.body_code].documents.get(doc.replaces) if doc.replaces else None
+    if earlier is not None and earlier.document_id:
+        return edxml.Business(doc_type=edxml.REPLACE, reason=f'Thay thế văn bản {earlier.number_symbol}',
+                              document_id=document_id, replacement_info=[earlier.document_id])
+    return edxml.Business()
+
+
+def package_for(root, doc, receiver, settings, actor, with_files=True, kind='document', reason=None):
     """The package of the sent ``doc`` for ``receiver`` (a Body); raises ``secrecy.SecrecyError``
     when a Mật document has nowhere safe to go (no encryption certificate registered).
     ``with_files=False``: the header only (a recall)."""
@@ -78,8 +93,9 @@ def package_for(root, doc, receiver, settings, actor, with_files=True):
         due_date=doc.deadline, to_places=list(doc.receivers or ()),
         other_info=edxml.OtherInfo(priority=PRIORITY_CODES.get(doc.urgency, 0), page_amount=doc.pages,
                                    promulgation_amount=doc.copies),
-        document_id=document_id_of(doc),
+        document_id=doc.document_id or document_id_of(doc),
         traces=[edxml.Trace(body.code, doc.sent_at or clock.now())],
+        business=business_of(root, doc, kind, reason),
         classification=CLASSIFICATION_OUT.get(doc.classification, ''),
         encryption=encryption, attachments=attachments)
 

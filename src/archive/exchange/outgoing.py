@@ -16,12 +16,12 @@ from . import deliveries, edxml, mapping
 SECRET_ROUTES = ('hosted', 'instance')
 
 
-def queue_deliveries(root, doc):
-    """One delivery per receiver in ``doc.send_to``; returns them."""
+def queue_deliveries(root, doc, codes=None):
+    """One delivery per receiver in ``codes`` (default ``doc.send_to``); returns them."""
     bodies = root['bodies']
-    document_id = mapping.document_id_of(doc)
+    document_id = doc.document_id or mapping.document_id_of(doc)
     planned = []
-    for code in doc.send_to or ():
+    for code in (doc.send_to or ()) if codes is None else codes:
         receiver = bodies.get(code)
         if receiver is None or not receiver.is_open():
             raise Conflict('receiver_unknown', _(
@@ -43,6 +43,29 @@ def queue_deliveries(root, doc):
     return [deliveries.add(root, deliveries.Delivery(
         doc.body_code, doc.__name__, document_id, r.code, r.name, r.route, deliveries.rank_of(doc.urgency)))
         for r in planned]
+
+
+def queue_updates(root, doc, data, actor):
+    """Correct a sent document (edXML update, type 2): the corrected abstract is applied here and
+    goes to every receiver it reached; receivers added get the document itself. Journal data."""
+    changed = {}
+    if data.get('abstract') and data['abstract'] != doc.abstract:
+        changed['abstract'] = [doc.abstract, data['abstract']]
+        doc.abstract = data['abstract']
+        doc.record_revision(actor, ['abstract'])
+    updated = []
+    for d in deliveries.of_document(root, doc.body_code, doc.__name__):
+        if d.state == deliveries.DELIVERED:
+            update = deliveries.Delivery(d.sender, d.document, d.document_id, d.receiver, d.receiver_name,
+                                         d.route, d.rank)
+            update.kind, update.reason = 'update', data['reason']
+            deliveries.add(root, update)
+            updated.append(d.receiver)
+    added = list(data.get('add_receivers') or ())
+    if added:
+        queue_deliveries(root, doc, added)
+        doc.send_to = list(doc.send_to or ()) + added
+    return {'updated_for': updated, 'added_receivers': added, 'changed': changed}
 
 
 def signed_bytes(settings, body_code, element):

@@ -32,10 +32,8 @@ def queue_recalls(root, doc, reason):
 
 
 def recall_package(root, doc, receiver, reason, settings):
-    package = mapping.package_for(root, doc, receiver, settings, 'exchange', with_files=False)
-    package.business.doc_type, package.business.reason = 1, reason
-    package.business.document_id = package.document_id
-    return package
+    return mapping.package_for(root, doc, receiver, settings, 'exchange', with_files=False, kind='recall',
+                               reason=reason)
 
 
 def can_be_recalled(root, doc):

@@ -48,7 +48,37 @@ def _from_package_error(exc):
 
 
 def limits_of(settings):
-    return Limits(max_attachment_bytes=settings.max_upload_bytes, max_unzipped_bytes=settings.max_upload_bytes)
+    """A package carries at most ``max_attachments`` files of the upload limit each (base64 adds a third)."""
+    per_file = settings.max_upload_bytes
+    return Limits(max_attachment_bytes=per_file, max_unzipped_bytes=per_file,
+                  max_total_unzipped_bytes=16 * per_file, max_package_bytes=16 * per_file * 4 // 3 + (1 << 20),
+                  max_attachments=16)
+
+
+def accept(registry, data, route, kind='package'):
+    """The receiving path as every channel calls it: ``data`` (a package, or a status with
+    ``kind='status'``) taken in its own transaction; a refusal journaled in another one, so that
+    nothing of a refused package stays, and raised again for the channel to answer."""
+    from pyramid.threadlocal import manager
+
+    from ..db import run_apart
+    settings = registry.archive_settings
+    data = bytes(data)
+
+    def work(root):
+        if kind == 'status':
+            return receive_status(root, data, settings)
+        return receive_package(root, data, settings, route)
+    manager.push({'registry': registry, 'request': None})
+    try:
+        return run_apart(registry, work)
+    except Refused as exc:
+        sha256 = hashlib.sha256(data).hexdigest()
+        run_apart(registry, lambda root: refusal(root, exc.code, exc.message_vi, sha256, route=route,
+                                                 kind=kind, **exc.facts))
+        raise
+    finally:
+        manager.pop()
 
 
 def org_certificates(root, body_code):
@@ -120,11 +150,10 @@ def receive_package(root, data, settings, route='hosted'):
                       'no receiving body is hosted on this system (wrong address)', **facts)
     if package.business.doc_type == edxml.RECALL:
         receipts = [_recall(root, bodies[code], package, sha256) for code in hosted]
-    elif package.business.doc_type != edxml.NEW:
-        raise Refused('business_type_not_supported',
-                      'Cập nhật, thay thế văn bản qua gói tin chưa được hỗ trợ',
-                      'update and replace by package are not supported yet', **facts)
-    else:
+    elif package.business.doc_type == edxml.UPDATE:
+        receipts = [_update(root, bodies[code], package, deviations, data, sha256, settings, route)
+                    for code in hosted]
+    else:                       # new, or the replacement of an earlier document (linked to it)
         receipts = [_take_in(root, bodies[code], package, deviations, data, sha256, settings, route)
                     for code in hosted]
     receipt = {'sha256': sha256, 'document_id': package.document_id, 'sender': sender,
@@ -173,7 +202,68 @@ def _take_in(root, body, package, deviations, data, sha256, settings, route):
     audit.append(root, doc.chain_id, 'received', ACTOR, route=route, package_sha256=sha256,
                  document_id=package.document_id, sender=package.from_organ.organ_id,
                  deviations=[d.code for d in deviations])
+    if package.business.doc_type == edxml.REPLACE:
+        _link_replaced(root, body, doc, package)
     outbox.queue_status(root, doc, '01', System())
+    return {'body': body.code, 'document': doc.__name__}
+
+
+COMPARED = ('number_symbol', 'issued_date', 'doc_type', 'abstract', 'urgency', 'signer_name',
+            'signer_position', 'signer_competence', 'pages', 'deadline', 'receivers')
+
+
+def _differences(old, new):
+    return [name for name in COMPARED if getattr(old, name, None) != getattr(new, name, None)]
+
+
+def _link_replaced(root, body, doc, package):
+    """The replacement (type 3) points at the copies it replaces, which point back; the fields
+    that differ are kept for the clerk to see."""
+    ex = deliveries.exchange_of(root)
+    for old_id in package.business.replacement_info:
+        seen = ex.taken_in.get((body.code, old_id))
+        earlier = body.documents.get(seen[0]) if seen else None
+        if earlier is None or earlier.exchange['sender'] != package.from_organ.organ_id:
+            doc.exchange = dict(doc.exchange, replaces_unknown=old_id)
+            continue
+        changed = _differences(earlier, doc)
+        doc.replaces, earlier.replaced_by = earlier.__name__, doc.__name__
+        doc.exchange = dict(doc.exchange, replaces={'document': earlier.__name__, 'document_id': old_id,
+                                                    'changed': changed})
+        audit.append(root, doc.chain_id, 'replaces', ACTOR, document=earlier.__name__, changed=changed)
+        audit.append(root, earlier.chain_id, 'replaced_by', ACTOR, document=doc.__name__, changed=changed)
+
+
+def _update(root, body, package, deviations, data, sha256, settings, route):
+    """An update (type 2) of a copy taken in before: its corrected fields applied and journaled
+    (the clerk sees what changed in the revisions and the history); 15 goes back. A receiver
+    that never had it takes it in as new (a receiver added to the list)."""
+    seen = deliveries.exchange_of(root).taken_in.get((body.code, package.document_id))
+    doc = body.documents.get(seen[0]) if seen else None
+    if doc is None:
+        return _take_in(root, body, package, deviations, data, sha256, settings, route)
+    if doc.exchange['sender'] != package.from_organ.organ_id:
+        raise Refused('update_not_from_sender',
+                      f'Cơ quan {package.from_organ.organ_id} không phải nơi đã gửi văn bản {package.document_id}',
+                      f'{package.from_organ.organ_id} did not send document {package.document_id}',
+                      sender=package.from_organ.organ_id, document_id=package.document_id, receiver=body.code)
+    cstruct = mapping.incoming_fields(package, settings, list(deviations))
+    current = settings.document_schema().serialize(
+        {k: (colander.null if v is None else v) for k, v in doc.values().items()})
+    merged = {**{k: v for k, v in current.items() if v is not colander.null},
+              **{k: v for k, v in cstruct.items() if k in COMPARED}}
+    try:
+        appstruct = settings.document_schema().deserialize(merged)
+    except colander.Invalid as exc:
+        errors = field_errors(exc)
+        raise Refused('fields_invalid', '; '.join(f"{e['field']}: {e['code']}" for e in errors),
+                      'the update does not make a valid document') from None
+    changed = doc.apply({k: v for k, v in appstruct.items() if k in COMPARED}, settings.document_types)
+    if changed:
+        doc.record_revision(ACTOR, changed)
+    audit.append(root, doc.chain_id, 'updated_by_sender', ACTOR, reason=package.business.reason,
+                 changed=changed, package_sha256=sha256)
+    outbox.queue_status(root, doc, '15', System(), f'Đã cập nhật theo văn bản đính chính: {package.business.reason}')
     return {'body': body.code, 'document': doc.__name__}
 
 

@@ -1,10 +1,12 @@
 """The exchange worker: carries deliveries and status messages out of the database.
 
-This issue's route is ``hosted`` (a receiver on this same instance): the claim, the package
-built and signed, the receiving path and the result are ONE ZODB transaction, so a delivery is
-taken in exactly once whatever crashes, and two workers never deliver the same one (the second
-one's claim conflicts and retries). A refusal by the receiving path rolls back to a savepoint:
-nothing of the package stays, the refusal is journaled and the delivery marked refused (02).
+This issue's route is ``hosted`` (a receiver on this same instance). A worker claims a delivery
+in a short transaction (``deliveries.claim``: two workers never hold the same one); then the
+package built and signed, the receiving path and the result are ONE ZODB transaction that only
+the claimant completes, so a delivery is taken in exactly once whatever crashes (a dead worker's
+lease expires and the delivery goes back to the queue). A refusal by the receiving path rolls back
+to a savepoint: nothing of the package stays, the refusal is journaled and the delivery marked
+declined (02).
 Other routes (another instance, email, the national axis) come with the channels issue and
 wait in the queue meanwhile.
 
@@ -13,8 +15,11 @@ it runs in ``archive-worker``.
 """
 import datetime as dt
 import logging
+import os
+import socket
 import threading
 
+from ZODB.POSException import ConflictError
 from pyramid.threadlocal import manager
 
 from .. import audit, clock
@@ -27,22 +32,41 @@ log = logging.getLogger(__name__)
 LOCAL = 'hosted'
 
 
-def _with_registry(registry, fn):
+def _with_registry(registry, fn, attempts=5, backoff=0.0):
     manager.push({'registry': registry, 'request': None})
     try:
-        return run_apart(registry, fn)
+        return run_apart(registry, fn, attempts, backoff)
     finally:
         manager.pop()
 
 
+BUSY = 'busy'      # deliver_one lost every try at a claim to other workers: try again
+
+
+def worker_name():
+    return f'{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}'
+
+
 def deliver_one(registry):
-    """Deliver the first waiting local delivery; its id, or None when none waits."""
+    """Deliver the first waiting local delivery; its id, None when none waits, or ``BUSY``."""
     settings = registry.archive_settings
+    worker = worker_name()
+
+    def take(root):
+        delivery = deliveries.claim(root, worker, routes={LOCAL})
+        return None if delivery is None else delivery.id
+    try:
+        delivery_id = _with_registry(registry, take)
+    except ConflictError:
+        return BUSY
+    if delivery_id is None:
+        return None
 
     def work(root):
-        delivery = deliveries.claim(root, routes={LOCAL})
-        if delivery is None:
-            return None
+        delivery = deliveries.exchange_of(root).deliveries[delivery_id]
+        if delivery.state != deliveries.IN_FLIGHT or delivery.claimed_by != worker:
+            return delivery_id          # the lease ran out and someone else has it now
+        deliveries.done(root, delivery)
         tm = root._p_jar.transaction_manager
         claimed = tm.savepoint()
         sender_doc = root['bodies'][delivery.sender].documents.get(delivery.document)
@@ -52,7 +76,8 @@ def deliver_one(registry):
                 data = outgoing.signed_bytes(settings, delivery.sender, edxml.encode_package(
                     recall.recall_package(root, sender_doc, receiver, delivery.reason, settings)))
             else:
-                data = outgoing.package_bytes(root, sender_doc, receiver, settings, receive.ACTOR)
+                data = outgoing.signed_bytes(settings, delivery.sender, edxml.encode_package(mapping.package_for(
+                    root, sender_doc, receiver, settings, receive.ACTOR, kind=delivery.kind, reason=delivery.reason)))
         except Exception as exc:            # a sender-side fault (no key, no certificate): said on the row
             claimed.rollback()
             _failed(root, delivery, sender_doc, exc)
@@ -68,11 +93,16 @@ def deliver_one(registry):
         delivery.delivered_at = clock.now()
         delivery.receipt = receipt
         delivery.last_error = None
-        audit.append(root, sender_doc.chain_id, 'recall_delivered' if delivery.kind == 'recall' else 'delivered',
+        audit.append(root, sender_doc.chain_id, {'recall': 'recall_delivered', 'update': 'update_delivered'}.get(
+                         delivery.kind, 'delivered'),
                      receive.ACTOR, receiver=delivery.receiver, route=LOCAL, package_sha256=receipt['sha256'],
                      attempt=delivery.attempts)
         return delivery.id
-    return _with_registry(registry, work)
+    try:         # deliveries to one body, or of one document, touch the same records: retry apart
+        return _with_registry(registry, work, attempts=10, backoff=0.02)
+    except ConflictError:
+        _with_registry(registry, lambda root: deliveries.release(root, delivery_id, worker))
+        return BUSY
 
 
 def _failed(root, delivery, doc, exc):
@@ -88,7 +118,7 @@ def _refused(root, delivery, doc, exc, data):
     sha256 = hashlib.sha256(data).hexdigest()
     receive.refusal(root, exc.code, exc.message_vi, sha256, **exc.facts)
     delivery.state = deliveries.DECLINED
-    code = '16' if delivery.kind == 'recall' else '02'      # a refused recall, a refused document
+    code = '16' if delivery.kind in ('recall', 'update') else '02'   # a refused recall or update; document
     row = deliveries.find(root, delivery.document_id, delivery.receiver) or delivery
     row.statuses.append({'code': code, 'at': clock.iso(clock.now()), 'description': exc.message_vi,
                          'staff': receive.System.full_name, 'reason_code': exc.code})
@@ -145,15 +175,22 @@ def _carry_status(root, message, settings):
 
 
 def run_round(registry, limit=1000):
-    """Deliver what waits and carry the statuses, until nothing is left (or ``limit`` each)."""
+    """Deliver what waits and carry the statuses, until nothing is left (or ``limit`` each);
+    first put back what a dead worker left claimed. Returns how many were carried."""
+    _with_registry(registry, deliveries.requeue_expired)
     done = 0
     for _ in range(limit):
-        if deliver_one(registry) is None:
+        result = deliver_one(registry)
+        if result is None:
             break
-        done += 1
+        if result != BUSY:
+            done += 1
     for _ in range(limit):
-        if send_one_status(registry) is None:
-            break
+        try:
+            if send_one_status(registry) is None:
+                break
+        except ConflictError:
+            continue                  # another worker carried the same one first: take the next
         done += 1
     return done
 

@@ -118,6 +118,8 @@ class Document(Persistent):
     send_to = None                    # outgoing: identifier codes of the electronic receivers
     exchange = None                   # received by exchange: {document_id, sender, sha256, deviations, route}
     document_id = None                # outgoing, once sent: the edXML DocumentId its packages carry
+    replaces = None                   # the document (name) this one replaces (edXML type 3)
+    replaced_by = None                # the document (name) that replaced this one
 
     def __init__(self, body_code, created_by):
         self.body_code = body_code

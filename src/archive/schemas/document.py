@@ -134,6 +134,9 @@ class DocumentSchema(colander.MappingSchema):
                        widget=colander.deferred(lambda n, kw: _textarea(2)),
                        title=_('f_send_to', default='Gửi điện tử đến (mã định danh)'),
                        description=_('d_send_to', default='Mã định danh cơ quan nhận, mỗi cơ quan một dòng'))
+    replaces = optional(Text(), validator=max_length(64),
+                        title=_('f_replaces', default='Thay thế văn bản đi đã gửi (mã văn bản)'),
+                        description=_('d_replaces', default='Văn bản này thay thế văn bản đã gửi trước đó'))
     channel = colander.SchemaNode(Text(), missing='electronic',
                                   validator=one_of(vocab.CHANNELS, 'channel_unknown', 'Hình thức nhận/gửi không hợp lệ'),
                                   widget=colander.deferred(lambda n, kw: _select(vocab.CHANNELS)),

@@ -66,6 +66,14 @@ def _check_context(root, body, appstruct):
     if unit and unit not in body.units:
         problems.append(single('holder_unit', _(
             'unit_unknown', default='Đơn vị "${unit}" không thuộc cơ quan này', mapping={'unit': unit})))
+    replaced = appstruct.get('replaces')
+    if replaced:
+        earlier = body.documents.get(replaced)
+        if earlier is None or earlier.direction != 'outgoing' or not earlier.document_id \
+                or appstruct.get('direction') != 'outgoing':
+            problems.append(single('replaces', _(
+                'replaces_unknown', default='"${id}" không phải văn bản đi đã gửi của cơ quan này',
+                mapping={'id': replaced})))
     for login in appstruct.get('named_people') or ():
         user = root['users'].get(login)
         if user is None or user.body_code != body.code:

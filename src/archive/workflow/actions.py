@@ -78,6 +78,15 @@ class ForwardingSchema(colander.MappingSchema):
     reason = _reason()
 
 
+class AmendmentSchema(colander.MappingSchema):
+    """Correcting a sent document (edXML update): the corrected abstract and/or more receivers."""
+    reason = _reason()
+    abstract = optional(Text(), validator=max_length(500), title=_('f_abstract_corrected',
+                                                                   default='Trích yếu đã đính chính'))
+    add_receivers = optional(Lines(), title=_('f_add_receivers', default='Thêm nơi nhận điện tử (mã định danh)'),
+                             widget=_choose('bodies', multiple=True))
+
+
 class RegistrationSchema(colander.MappingSchema):
     """Registering takes nothing, unless the signature check failed: then the clerk may still
     register it by giving the reason (journaled; the document stays without legal value)."""
@@ -86,7 +95,8 @@ class RegistrationSchema(colander.MappingSchema):
 
 
 NEEDS = {'reason': ReasonSchema, 'registration': RegistrationSchema, 'assignment': AssignmentSchema,
-         'extension': ExtensionSchema, 'completion': CompletionSchema, 'forwarding': ForwardingSchema}
+         'extension': ExtensionSchema, 'completion': CompletionSchema, 'forwarding': ForwardingSchema,
+         'amendment': AmendmentSchema}
 
 
 def _body(doc):
@@ -131,6 +141,14 @@ def check_data(root, doc, needs, data):
         if reply is None or reply.direction != 'outgoing':
             raise single('reply', _('reply_unknown', default='Không có văn bản đi "${id}" của cơ quan này',
                                     mapping={'id': appstruct['reply']}))
+    elif needs == 'amendment':
+        for code in appstruct.get('add_receivers') or ():
+            target = root['bodies'].get(code)
+            if target is None or not target.is_open() or code in (doc.send_to or ()):
+                raise single('add_receivers', _('receiver_invalid', default='Không gửi thêm được tới "${code}"',
+                                                mapping={'code': code}))
+        if not appstruct.get('abstract') and not appstruct.get('add_receivers'):
+            raise single('abstract', _('amendment_empty', default='Ghi trích yếu đã đính chính hoặc nơi nhận thêm'))
     elif needs == 'forwarding':
         target = root['bodies'].get(appstruct['to_body'])
         if target is None or target.code == doc.body_code or not target.is_open():
@@ -300,3 +318,10 @@ def queue_recalls(doc, info):
     """The sender recalls: a recall goes to every receiver the document reached."""
     from ..exchange.recall import queue_recalls as queue
     info.request.data['recalled_from'] = queue(info.request.root, doc, info.request.data['reason'])
+
+
+def queue_updates(doc, info):
+    """The sender corrects a sent document: its receivers get an update (edXML type 2), the
+    receivers added get the document itself."""
+    from ..exchange.outgoing import queue_updates as queue
+    info.request.data.update(queue(info.request.root, doc, info.request.data, info.request.user.login))
