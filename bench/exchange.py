@@ -1,6 +1,7 @@
 """Benchmark of the exchange between bodies hosted on one instance, beside a bare-library baseline.
 
     .venv/bin/python bench/exchange.py [--quick] [--docs N] [--pdf-kb 200] [--lone K] [--profile]
+                                       [--what-if reuse-verdict,stored-zip,cached-signer]
 
 Setup (not timed): the real app on a FileStorage with blobs (demo seed, a software key store),
 three receiving bodies enrolled with organisation keys and registered certificates (as
@@ -11,9 +12,10 @@ stamped signature, number, sign = the organisation's signature, send to one rece
 
 Measured:
 
-1. send -> arrived: ``worker.deliver_one`` until the queue is empty (one transaction per
-   delivery: claim, the package built and XML-signed, the receiving path: XML signature,
-   decoding, the PDF's signatures checked, the incoming document stored), documents/s;
+1. send -> arrived: ``worker.deliver_one`` until the queue is empty (per delivery a claim
+   committed, then one transaction: the package built and XML-signed, the receiving path: XML
+   signature, decoding, the PDF's signatures checked, the incoming document stored), documents/s;
+   timers around the worker's steps give the breakdown per delivery;
 2. statuses back: ``worker.send_one_status`` until none is left (status 01 signed, verified and
    recorded on the sender's delivery row); latency from "sent" (all N queued when the run
    starts) to status 01 recorded, p50/p95;
@@ -26,6 +28,10 @@ with a safe parser, the header fields, base64 + unzip of the attachment, the PDF
 with blobs. An extra informational side does the same plus the two signature checks with the
 bare libraries (signxml ``XMLVerifier`` against the sender's certificate, pyHanko
 ``validate_pdf_signature`` of every PDF signature). The sides run interleaved in chunks.
+
+``--what-if`` simulates changes to ``src/`` by patching functions in this process (reuse of the
+sender's PDF verdict, uncompressed zips, one signer per key), to size them before anyone
+writes them; those figures are not the product's and are written to a file of their own.
 
 Not a test: nothing is asserted about time. See bench/README.md.
 """
@@ -211,8 +217,9 @@ def setup_ours(folder, counts, pdf_bytes, seed, commit_every=50):
 
 class Timers:
     """Wraps functions the worker reaches through module attributes and adds up their time per
-    label; ``work`` is the transaction's function (``run_apart``'s ``fn``), so the claim, the
-    commit and the connection are the rest of ``deliver_one`` / ``send_one_status``."""
+    label; ``work`` is what runs inside the worker's transactions (``run_apart``'s ``fn``: for a
+    delivery the claim, then the package and the receiving path), so the commits and the
+    connections are the rest of ``deliver_one`` / ``send_one_status``."""
 
     def __init__(self):
         self.total = {}
@@ -245,14 +252,14 @@ class Timers:
         from archive.signing import pades
         original_run_apart = worker.run_apart
 
-        def run_apart(registry, fn, attempts=5):
+        def run_apart(registry, fn, *args, **kwargs):
             def work(root):
                 t0 = time.perf_counter()
                 try:
                     return fn(root)
                 finally:
                     self._add('work', time.perf_counter() - t0)
-            return original_run_apart(registry, work, attempts)
+            return original_run_apart(registry, work, *args, **kwargs)
         worker.run_apart = run_apart
         self._undo.append((worker, 'run_apart', original_run_apart))
         self.wrap(mapping, 'package_for', 'package_for')
@@ -279,6 +286,58 @@ class Timers:
 
     def reset(self):
         self.total, self.calls = {}, {}
+
+
+# ---------------------------------------------------------------------------
+# What-ifs: simulations of changes to src/, to size them (not the product; off by default)
+# ---------------------------------------------------------------------------
+
+def _reuse_verdict():
+    """The receiving path reuses the verdict this instance computed when the sender signed the
+    same bytes: ``pades.verify_pdf`` memoised on (SHA-256 of the PDF, the registered
+    fingerprints, the trust roots), filled by the ``sign`` step's check during the setup."""
+    from archive.signing import pades
+    original, memo = pades.verify_pdf, {}
+
+    def verify_pdf(pdf_bytes, *, trust_roots, organisation_certs=None, **kw):
+        key = (hashlib.sha256(bytes(pdf_bytes)).digest(),
+               None if organisation_certs is None else tuple(sorted(map(str, organisation_certs))),
+               len(trust_roots), repr(sorted(kw.items())))
+        if key not in memo:
+            memo[key] = original(pdf_bytes, trust_roots=trust_roots, organisation_certs=organisation_certs, **kw)
+        return memo[key]
+    pades.verify_pdf = verify_pdf
+
+
+def _stored_zip():
+    """Attachments zipped without compression (ZIP_STORED): a PDF hardly deflates."""
+    from archive.exchange import edxml
+
+    def zip_one(name, data):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, 'w', zipfile.ZIP_STORED) as archive:
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+        return out.getvalue()
+    edxml._zip_one = zip_one
+
+
+def _cached_signer():
+    """``cms.sign_bytes`` keeps one signer per key instead of ``store.signer()`` (a pyHanko
+    signer and its certificate registry built again) at every XML signature."""
+    import asyncio
+
+    from archive.signing import cms
+    signers = {}
+
+    def sign_bytes(keystore, key_id, data):
+        signer = signers.get((id(keystore), key_id))
+        if signer is None:
+            signer = signers[id(keystore), key_id] = keystore.signer(key_id)
+        return asyncio.run(signer.async_sign_raw(bytes(data), 'sha256'))
+    cms.sign_bytes = sign_bytes
+
+
+WHAT_IF = {'reuse-verdict': _reuse_verdict, 'stored-zip': _stored_zip, 'cached-signer': _cached_signer}
 
 
 # ---------------------------------------------------------------------------
@@ -411,6 +470,8 @@ def phase_burst(app, bares, n_docs, chunk):
                 t1 = time.perf_counter()
                 if delivery_id is None:
                     break
+                if delivery_id == worker.BUSY:        # one worker here: a conflict is a fault
+                    raise SystemExit('FAIL: deliver_one answered BUSY with no other worker')
                 deliver_times.append(t1 - t0)
                 delivered.append((delivery_id, ours_clock + (t1 - turn_started)))
             ours_clock += time.perf_counter() - turn_started
@@ -580,8 +641,8 @@ def render_table(rows, header):
 
 
 BREAKDOWN = [   # (label, parent, what) for the per-delivery table
-    ('deliver_one', None, 'worker.deliver_one (one transaction)'),
-    ('work', 'deliver_one', 'the transaction\'s work (claim, package, receive, journal)'),
+    ('deliver_one', None, 'worker.deliver_one (claim, then deliver: 2 transactions)'),
+    ('work', 'deliver_one', 'inside the 2 transactions (claim; package, receive, journal)'),
     ('package_for', 'work', 'mapping.package_for: read the signed PDF, the fields'),
     ('encode_package', 'work', 'edxml.encode_package: zip + base64 + XML'),
     ('signed_bytes', 'work', 'outgoing.signed_bytes: XML-DSig + schema + serialize'),
@@ -613,14 +674,16 @@ def breakdown_table(totals, calls, count, total_s, labels=BREAKDOWN):
         kids = [lb for lb, p, _ in labels if p == parent and lb in totals]
         if parent in totals and kids:
             rest = totals[parent] - sum(totals[k] for k in kids)
-            name = 'the transaction\'s work' if parent == 'work' else what.split(' ')[0].rstrip(':')
-            lines.append(f'{"not in the steps under " + name:<72}{rest * 1000 / count:>9.2f}{rest / total_s:>8.1%}')
+            name = {'deliver_one': 'rest of the worker call: commits, connections',
+                    'work': 'rest inside the transaction(s): claim or outbox scan, journal, ...'}.get(
+                parent, f'rest of {what.split(" ")[0].rstrip(":")}')
+            lines.append(f'{name:<72}{rest * 1000 / count:>9.2f}{rest / total_s:>8.1%}')
     return '\n'.join(lines)
 
 
 STATUS_BREAKDOWN = [
     ('deliver_one', None, 'worker.send_one_status (one transaction)'),
-    ('work', 'deliver_one', 'the transaction\'s work (outbox scan, status built, received)'),
+    ('work', 'deliver_one', 'inside the transaction (outbox scan, status built, received)'),
     ('encode_status', 'work', 'edxml.encode_status'),
     ('signed_bytes', 'work', 'outgoing.signed_bytes: XML-DSig + schema + serialize'),
     ('receive_status', 'work', 'receive.receive_status'),
@@ -644,7 +707,16 @@ def main(argv=None):
     parser.add_argument('--out', default=os.path.join(HERE, 'out'), help='folder for the results (bench/out/)')
     parser.add_argument('--keep', action='store_true', help='keep the databases (DIR/exchange-N/)')
     parser.add_argument('--seed', type=int, default=20261124)
+    parser.add_argument('--what-if', default='',
+                        help=f'simulate changes to src/ (comma-separated: {", ".join(WHAT_IF)}); '
+                             'figures then are NOT the product\'s')
     args = parser.parse_args(argv)
+    what_if = [w for w in args.what_if.split(',') if w]
+    unknown = set(what_if) - set(WHAT_IF)
+    if unknown:
+        parser.error(f'unknown --what-if {sorted(unknown)} ({", ".join(WHAT_IF)})')
+    for name in what_if:
+        WHAT_IF[name]()
     if args.quick:
         args.docs, args.lone = 100, 10
     pdf_bytes = int(args.pdf_kb * 1024)
@@ -658,7 +730,7 @@ def main(argv=None):
         + (f', +{counts["profile"]} profiled' if args.profile else '') + f'), {pdf_bytes} byte PDFs, '
         f'{os.cpu_count()} CPUs, in {work}')
     started = time.time()
-    res = {'docs': args.docs, 'pdf_bytes': pdf_bytes, 'lone_docs': args.lone, 'chunk': chunk,
+    res = {'docs': args.docs, 'pdf_bytes': pdf_bytes, 'lone_docs': args.lone, 'chunk': chunk, 'what_if': what_if,
            'python': sys.version.split()[0], 'cpus': os.cpu_count(),
            'started_at': dt.datetime.now(VN).isoformat(timespec='seconds'), 'source': source_version()}
 
@@ -740,14 +812,15 @@ def main(argv=None):
               f'(signed {res["signed_pdf_bytes_mean"] / 1024:.0f} KB, package '
               f'{(b["package_bytes_mean"] or 0) / 1024:.0f} KB), {res["elapsed_s"]:.0f} s in all '
               f'(setup {res["setup_s"]:.0f} s); commit {src["commit"][:10]}'
-              + (f' + {src["src_changed_files"]} changed files in src/' if src['src_changed_files'] else ''))
+              + (f' + {src["src_changed_files"]} changed files in src/' if src['src_changed_files'] else '')
+              + (f'\nWHAT-IF (simulated changes, not the product): {", ".join(what_if)}' if what_if else ''))
     table = render_table(rows, header)
     res['table'] = [{k: v for k, v in r.items() if k != 'digits'} for r in rows]
     res['table_text'] = table
     res['deliver_breakdown_text'] = deliver_table
     res['status_breakdown_text'] = status_table
     res['complete'] = not problems
-    path = os.path.join(out_dir, 'exchange.json')
+    path = os.path.join(out_dir, 'exchange.json' if not what_if else f'exchange-what-if-{"+".join(what_if)}.json')
     with open(path, 'w') as f:
         json.dump(res, f, indent=2, ensure_ascii=False, default=str)
     if not args.keep:

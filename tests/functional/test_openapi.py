@@ -356,7 +356,7 @@ def test_outgoing_transitions_to_sending(spec, clerk, leader):
     assert signed['signed_at'].endswith('+07:00')
     assert signed['origin_verdict'] == 'valid' and signed['legal_value'] == 'legally_valid'
     sent = take(spec, clerk, draft, 'send')
-    assert sent['status'] == 'sent' and [a['action'] for a in sent['actions']] == ['recall']
+    assert sent['status'] == 'sent' and [a['action'] for a in sent['actions']] == ['update', 'recall']
 
 
 def test_refusal_without_a_reason_is_409_invalid_input(spec, clerk, doc):
