@@ -300,8 +300,15 @@ class SoftwareKeyStore(KeyStore):
             self._keys.clear()
 
     def _signer(self, key_id, gen, cert, chain, **kw):
-        key = self._private_key(key_id, gen)
-        return LoadedKeySigner(key, to_asn1(cert), _registry(cert, chain), **kw)
+        """One signer per key, certificate, chain and options, kept: building one converts the
+        certificates and their registry each time (about 6 ms, most of a status message's signing)."""
+        cache = self.__dict__.setdefault('_signers', {})
+        key = (key_id, fingerprint(cert), tuple(fingerprint(c) for c in chain), tuple(sorted(kw.items())))
+        signer = cache.get(key)
+        if signer is None:
+            signer = cache[key] = LoadedKeySigner(self._private_key(key_id, gen), to_asn1(cert),
+                                                  _registry(cert, chain), **kw)
+        return signer
 
     def _decrypt(self, key_id, gen, ciphertext, oaep_hash):
         key = self._private_key(key_id, gen)
