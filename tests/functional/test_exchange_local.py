@@ -143,6 +143,15 @@ def test_a_document_to_three_receivers_and_their_statuses_back_in_order(exchange
     assert 'thẩm quyền' in refusal['details']['description']
     page = clerk.get(f"/bodies/{HOST_CODE}/documents/{sent['id']}")
     assert 'data-delivery="000.00.02.H01"' in page.text and 'Hoàn thành' in page.text
+    from openapi_core import Config, OpenAPI
+
+    from .test_openapi import SPEC_PATH, conforms
+    spec = OpenAPI.from_file_path(str(SPEC_PATH), config=Config(additional_properties_default_policy='forbid'))
+    rows_json = conforms(spec, clerk.get(f"{API}/{sent['id']}/deliveries")).json['items']
+    by_receiver = {r['receiver']: r for r in rows_json}
+    assert [s['code'] for s in by_receiver[BTC]['statuses']] == ['01', '03', '04', '05', '06']
+    assert by_receiver[UBKT]['state'] == 'declined' and by_receiver[BTC]['delivered_at'].endswith('+07:00')
+    client(app, 'vanthu.btc').get(f"{API}/{sent['id']}/deliveries", status=403)   # another body's
 
 
 def _package(app, doc_id, receiver_code, **change):
@@ -278,7 +287,6 @@ def test_a_secret_document_travels_sealed_for_its_receiver(exchange_app):
 
 
 def test_a_secret_document_to_a_body_without_an_encryption_certificate_is_refused_at_once(exchange_app):
-    from archive.services.certificates import register_certificate  # noqa: F401
     with pytest.raises(Exception) as info:
         send(exchange_app, ['000.00.05.H01'], classification='mat', named_people=['vanthu', 'lanhdao'])
     assert 'receiver_has_no_encryption_certificate' in str(info.value)

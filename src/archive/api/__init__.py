@@ -20,6 +20,7 @@ def includeme(config):
     route('api.revisions', DOC + '/revisions', traverse=DOC)
     route('api.revision', DOC + '/revisions/{n}', traverse=DOC)
     route('api.history', DOC + '/history', traverse=DOC)
+    route('api.deliveries', DOC + '/deliveries', traverse=DOC)
     route('api.transitions', DOC + '/transitions', traverse=DOC)
     route('api.transition', DOC + '/transitions/{action}', traverse=DOC)
     route('api.registers', BODY + '/registers/{kind}', traverse=BODY)

@@ -107,6 +107,22 @@ def history(context, request):
     return {'items': audit.entries(app_root(request), context.chain_id)}
 
 
+@view_config(route_name='api.deliveries', renderer='json', request_method='GET', permission=S.VIEW)
+def list_deliveries(context, request):
+    """The sent document's receivers, one row each: route, attempts, state, every status back."""
+    from ..exchange import deliveries
+    return {'items': [delivery_json(d) for d in
+                      deliveries.of_document(app_root(request), context.body_code, context.__name__)]}
+
+
+def delivery_json(d):
+    return {'receiver': d.receiver, 'receiver_name': d.receiver_name, 'route': d.route, 'state': d.state,
+            'attempts': d.attempts, 'queued_at': clock.iso(d.queued_at), 'delivered_at': clock.iso(d.delivered_at),
+            'last_error': d.last_error, 'document_id': d.document_id,
+            'statuses': [{'code': s['code'], 'at': s['at'], 'description': s.get('description') or '',
+                          'staff': s.get('staff') or ''} for s in d.statuses]}
+
+
 def revision_json(r):
     return {'number': r.number, 'at': clock.iso(r.at), 'actor': r.actor, 'changed': list(r.changed),
             'files': [{'name': n, 'filename': fn, 'sha256': sha} for n, fn, sha in r.files]}
