@@ -35,6 +35,7 @@ def main(global_config, **settings):
         config.include('.workflow')
         config.include('.views')
         config.include('.api')
+        config.include('.exchange.endpoint')
         config.scan('.views')
         config.scan('.api')
         app = config.make_wsgi_app()

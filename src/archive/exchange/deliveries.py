@@ -37,6 +37,7 @@ class Exchange(Persistent):
         self.taken_in = OOBTree()       # (receiving body, DocumentId) -> (document name, package SHA-256)
         self.destroyed = OOBTree()      # (body, document name) -> the blobs a destruction removed
         self.in_flight = OOBTree()      # delivery id -> lease end (ISO), claimed and not yet done
+        self.later = OOBTree()          # (next attempt ISO, id) -> id: failed attempts waiting to retry
 
 
 class Delivery(Persistent):
@@ -46,6 +47,9 @@ class Delivery(Persistent):
     kind = 'document'
     reason = None
     claimed_by = None
+    package = None              # the signed bytes (a Blob) sent to another instance: a retry resends them
+    errors = ()                 # failed attempts: {attempt, at, error}
+    next_attempt_at = None
 
     def __init__(self, sender, document, document_id, receiver, receiver_name, route, rank):
         self.id = uuid.uuid4().hex
@@ -141,6 +145,38 @@ def release(root, delivery_id, worker):
     delivery.attempts -= 1
     ex.queue[delivery.queue_key()] = delivery_id
     return True
+
+
+def retry_later(root, delivery, error, *, base_seconds, cap_seconds, max_attempts, rng=None):
+    """A failed attempt: wait ``base x 2^(attempt-1)`` seconds (at most ``cap``), times a jitter of
+    0.5-1.5, then try again; after ``max_attempts`` the delivery goes on paper (Art. 7.4).
+    Returns the time of the next attempt, or None when it goes on paper."""
+    import random
+    from persistent.list import PersistentList
+    ex = exchange_of(root)
+    now = clock.now()
+    if not isinstance(delivery.errors, PersistentList):
+        delivery.errors = PersistentList(delivery.errors)
+    delivery.errors.append({'attempt': delivery.attempts, 'at': clock.iso(now), 'error': error[:500]})
+    delivery.last_error = error[:500]
+    if delivery.attempts >= max_attempts:
+        delivery.state, delivery.next_attempt_at = PAPER, None
+        return None
+    delay = min(cap_seconds, base_seconds * 2 ** (delivery.attempts - 1)) * (rng or random).uniform(0.5, 1.5)
+    delivery.state, delivery.next_attempt_at = PENDING, now + _dt.timedelta(seconds=delay)
+    ex.later[(clock.iso(delivery.next_attempt_at), delivery.id)] = delivery.id
+    return delivery.next_attempt_at
+
+
+def requeue_due(root, now=None):
+    """Put the deliveries whose next attempt has come back in the queue; their ids."""
+    ex = exchange_of(root)
+    now = clock.iso(now or clock.now())
+    due = [key for key in ex.later.keys() if key[0] <= now]
+    for key in due:
+        delivery = ex.deliveries[ex.later.pop(key)]
+        ex.queue[delivery.queue_key()] = delivery.id
+    return [key[1] for key in due]
 
 
 def requeue_expired(root, now=None):

@@ -26,10 +26,11 @@ from .. import audit, clock
 from ..db import run_apart
 from ..outbox import PENDING as MESSAGE_PENDING
 from ..outbox import outbox_of
-from . import deliveries, edxml, mapping, outgoing, receive, recall
+from . import deliveries, edxml, mapping, outgoing, receive, recall, routes
 
 log = logging.getLogger(__name__)
 LOCAL = 'hosted'
+REMOTE = 'instance'
 
 
 def _with_registry(registry, fn, attempts=5, backoff=0.0):
@@ -47,20 +48,35 @@ def worker_name():
     return f'{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}'
 
 
+def build_package(root, delivery, settings):
+    """The signed package bytes of ``delivery`` (a document, its update, or its recall)."""
+    sender_doc = root['bodies'][delivery.sender].documents.get(delivery.document)
+    receiver = root['bodies'][delivery.receiver]
+    if delivery.kind == 'recall':
+        package = recall.recall_package(root, sender_doc, receiver, delivery.reason, settings)
+    else:
+        package = mapping.package_for(root, sender_doc, receiver, settings, receive.ACTOR,
+                                      kind=delivery.kind, reason=delivery.reason)
+    return outgoing.signed_bytes(settings, delivery.sender, edxml.encode_package(package))
+
+
 def deliver_one(registry):
-    """Deliver the first waiting local delivery; its id, None when none waits, or ``BUSY``."""
+    """Deliver the first waiting delivery; its id, None when none waits, or ``BUSY``."""
     settings = registry.archive_settings
     worker = worker_name()
 
     def take(root):
-        delivery = deliveries.claim(root, worker, routes={LOCAL})
-        return None if delivery is None else delivery.id
+        delivery = deliveries.claim(root, worker, routes={LOCAL, REMOTE})
+        return None if delivery is None else (delivery.id, delivery.route)
     try:
-        delivery_id = _with_registry(registry, take)
+        claimed = _with_registry(registry, take)
     except ConflictError:
         return BUSY
-    if delivery_id is None:
+    if claimed is None:
         return None
+    delivery_id, route = claimed
+    if route == REMOTE:
+        return _deliver_remote(registry, delivery_id, worker)
 
     def work(root):
         delivery = deliveries.exchange_of(root).deliveries[delivery_id]
@@ -70,14 +86,8 @@ def deliver_one(registry):
         tm = root._p_jar.transaction_manager
         claimed = tm.savepoint()
         sender_doc = root['bodies'][delivery.sender].documents.get(delivery.document)
-        receiver = root['bodies'][delivery.receiver]
         try:
-            if delivery.kind == 'recall':
-                data = outgoing.signed_bytes(settings, delivery.sender, edxml.encode_package(
-                    recall.recall_package(root, sender_doc, receiver, delivery.reason, settings)))
-            else:
-                data = outgoing.signed_bytes(settings, delivery.sender, edxml.encode_package(mapping.package_for(
-                    root, sender_doc, receiver, settings, receive.ACTOR, kind=delivery.kind, reason=delivery.reason)))
+            data = build_package(root, delivery, settings)
         except Exception as exc:            # a sender-side fault (no key, no certificate): said on the row
             claimed.rollback()
             _failed(root, delivery, sender_doc, exc)
@@ -89,20 +99,113 @@ def deliver_one(registry):
             packaged.rollback()
             _refused(root, delivery, sender_doc, exc, data)
             return delivery.id
-        delivery.state = deliveries.DELIVERED
-        delivery.delivered_at = clock.now()
-        delivery.receipt = receipt
-        delivery.last_error = None
-        audit.append(root, sender_doc.chain_id, {'recall': 'recall_delivered', 'update': 'update_delivered'}.get(
-                         delivery.kind, 'delivered'),
-                     receive.ACTOR, receiver=delivery.receiver, route=LOCAL, package_sha256=receipt['sha256'],
-                     attempt=delivery.attempts)
+        _delivered(root, delivery, sender_doc, receipt)
         return delivery.id
     try:         # deliveries to one body, or of one document, touch the same records: retry apart
         return _with_registry(registry, work, attempts=10, backoff=0.02)
     except ConflictError:
         _with_registry(registry, lambda root: deliveries.release(root, delivery_id, worker))
         return BUSY
+
+
+def _delivered(root, delivery, doc, receipt):
+    delivery.state = deliveries.DELIVERED
+    delivery.delivered_at = clock.now()
+    delivery.receipt = receipt
+    delivery.last_error = None
+    delivery.package = None            # nothing to resend: the signed bytes go at the next pack
+    audit.append(root, doc.chain_id, {'recall': 'recall_delivered', 'update': 'update_delivered'}.get(
+                     delivery.kind, 'delivered'),
+                 receive.ACTOR, receiver=delivery.receiver, route=delivery.route,
+                 package_sha256=receipt.get('sha256'), attempt=delivery.attempts)
+
+
+def _deliver_remote(registry, delivery_id, worker):
+    """Another instance: the package built and signed once (kept, so that a retry sends the same
+    bytes and the receiver answers the same receipt), POSTed outside any transaction, then the
+    answer recorded: a verified receipt, a refusal, or an attempt to retry with back-off."""
+    from ZODB.blob import Blob
+    settings = registry.archive_settings
+
+    def prepare(root):
+        delivery = deliveries.exchange_of(root).deliveries[delivery_id]
+        if delivery.state != deliveries.IN_FLIGHT or delivery.claimed_by != worker:
+            return None
+        if delivery.package is None:
+            data = build_package(root, delivery, settings)
+            delivery.package = Blob()
+            with delivery.package.open('w') as f:
+                f.write(data)
+            return data, root['bodies'][delivery.receiver].address
+        with delivery.package.open('r') as f:
+            return f.read(), root['bodies'][delivery.receiver].address
+    try:
+        prepared = _with_registry(registry, prepare)
+    except ConflictError:
+        _with_registry(registry, lambda root: deliveries.release(root, delivery_id, worker))
+        return BUSY
+    except Exception as exc:               # a sender-side fault: said on the row, not retried
+        def fail(root):
+            delivery = deliveries.exchange_of(root).deliveries[delivery_id]
+            deliveries.done(root, delivery)
+            _failed(root, delivery, root['bodies'][delivery.sender].documents[delivery.document], exc)
+        _with_registry(registry, fail)
+        return delivery_id
+    if prepared is None:
+        return delivery_id
+    data, address = prepared
+    outcome = None
+    try:
+        answer = routes.post(address, data, 'package')
+    except routes.Refused as exc:
+        outcome = ('turned_down', exc)
+    except routes.Unreachable as exc:
+        outcome = ('retry', str(exc))
+    else:
+        outcome = ('answered', answer)
+
+    def record(root):
+        delivery = deliveries.exchange_of(root).deliveries[delivery_id]
+        deliveries.done(root, delivery)
+        doc = root['bodies'][delivery.sender].documents[delivery.document]
+        kind, value = outcome
+        if kind == 'answered':
+            from .receipts import ReceiptInvalid, check_receipt
+            from ..services.certificates import trust_roots
+            try:
+                receipt = check_receipt(value, trust_roots(root, settings),
+                                        _fingerprints(root, delivery.receiver))
+            except ReceiptInvalid as exc:
+                kind, value = 'retry', f'receipt not accepted: {exc}'
+            else:
+                _delivered(root, delivery, doc, dict(receipt, signed_answer=value))
+                return
+        if kind == 'turned_down':
+            refusal = receive.Refused(value.code, value.message or value.code)
+            _refused(root, delivery, doc, refusal, data)
+            return
+        _retry(registry, root, delivery, doc, value)
+    _with_registry(registry, record, attempts=10, backoff=0.02)
+    return delivery_id
+
+
+def _fingerprints(root, code):
+    body = root['bodies'].get(code)
+    return [fp for fp, r in body.certificates.items() if r.kind == 'org-sign'] if body is not None else []
+
+
+def _retry(registry, root, delivery, doc, error):
+    s = registry.settings
+    at = deliveries.retry_later(root, delivery, error,
+                                base_seconds=float(s.get('archive.delivery_retry_seconds', 30)),
+                                cap_seconds=float(s.get('archive.delivery_retry_cap_seconds', 3600)),
+                                max_attempts=int(s.get('archive.delivery_max_attempts', 8)))
+    if at is None:
+        audit.append(root, doc.chain_id, 'paper_needed', receive.ACTOR, receiver=delivery.receiver,
+                     attempts=delivery.attempts, error=error[:300])
+    else:
+        audit.append(root, doc.chain_id, 'delivery_retry', receive.ACTOR, receiver=delivery.receiver,
+                     attempt=delivery.attempts, next_attempt=clock.iso(at), error=error[:300])
 
 
 def _failed(root, delivery, doc, exc):
@@ -127,57 +230,110 @@ def _refused(root, delivery, doc, exc, data):
 
 
 def send_one_status(registry):
-    """Carry the first pending status message to its sender; its outbox key, or None."""
+    """Carry the first pending status message (due now) to its sender; its outbox key, or None.
+    To a body on this instance it is applied at once; to another instance it is signed once (the
+    bytes kept for a retry), POSTed outside any transaction, and the answer recorded."""
     settings = registry.archive_settings
 
     def work(root):
         box = outbox_of(root)
+        now = clock.iso(clock.now())
         for key, message in box.items.items():
-            if message.state == MESSAGE_PENDING and message.kind == 'status':
+            if message.state == MESSAGE_PENDING and message.kind == 'status' \
+                    and (message.get('next_attempt_at') or '') <= now:
                 break
         else:
             return None
-        message.state = _carry_status(root, message, settings)
+        state, remote = _carry_status(root, message, settings)
+        message.state = state
+        return key, remote
+    picked = _with_registry(registry, work)
+    if picked is None:
+        return None
+    key, remote = picked
+    if remote is None:
         return key
-    return _with_registry(registry, work)
+    data, address = remote
+    try:
+        routes.post(address, data, 'status')
+        outcome = ('carried', '')
+    except routes.Refused as exc:
+        outcome = ('declined', f'{exc.code}: {exc.message}')
+    except routes.Unreachable as exc:
+        outcome = ('retry', str(exc))
+
+    def record(root):
+        message = outbox_of(root).items[key]
+        state, error = outcome
+        if state == 'retry':
+            attempts = message.get('attempts', 0) + 1
+            s = registry.settings
+            if attempts >= int(s.get('archive.delivery_max_attempts', 8)):
+                state = 'failed'
+            else:
+                delay = min(float(s.get('archive.delivery_retry_cap_seconds', 3600)),
+                            float(s.get('archive.delivery_retry_seconds', 30)) * 2 ** (attempts - 1))
+                import random
+                message.fields = dict(message.fields, attempts=attempts, last_error=error[:300],
+                                      next_attempt_at=clock.iso(clock.now() + dt.timedelta(
+                                          seconds=delay * random.uniform(0.5, 1.5))))
+                return
+        message.state = state
+        if error:
+            message.fields = dict(message.fields, last_error=error[:300])
+    _with_registry(registry, record, attempts=10, backoff=0.02)
+    return key
 
 
-def _carry_status(root, message, settings):
-    body = root['bodies'][message['body']]
-    doc = body.documents.get(message['document'])
-    exchange = getattr(doc, 'exchange', None) if doc is not None else None
-    if not exchange:
-        return 'not_exchanged'             # came on paper or by hand: the sender hears otherwise
-    sender = root['bodies'].get(exchange['sender'])
-    if sender is None or sender.route != LOCAL:
-        return 'waiting_route'             # another instance, email, the axis: the channels issue
+def _status_bytes(root, message, body, doc, sender, settings):
     number, notation = edxml.split_number_symbol(doc.number_symbol or '') or ('', '')
     status = edxml.Status(
-        response_for=edxml.ResponseFor(sender.code, number, notation, doc.issued_date, exchange['document_id']),
+        response_for=edxml.ResponseFor(sender.code, number, notation, doc.issued_date,
+                                       doc.exchange['document_id']),
         from_organ=mapping.organ(body), status_code=message['status_code'],
         description=message.get('description') or '',
         timestamp=dt.datetime.fromisoformat(message.queued_at),
         staff=edxml.StaffInfo(staff=message.get('staff') or ''))
+    return outgoing.signed_bytes(settings, body.code, edxml.encode_status(status))
+
+
+def _carry_status(root, message, settings):
+    """``(state, None)`` when done here, or ``(pending, (bytes, address))`` for another instance."""
+    body = root['bodies'][message['body']]
+    doc = body.documents.get(message['document'])
+    exchange = getattr(doc, 'exchange', None) if doc is not None else None
+    if not exchange:
+        return 'not_exchanged', None       # came on paper or by hand: the sender hears otherwise
+    sender = root['bodies'].get(exchange['sender'])
+    if sender is None or sender.route not in (LOCAL, REMOTE):
+        return 'waiting_route', None       # email, the national axis: to come
+    if sender.route == REMOTE:
+        data = message.get('signed_bytes')
+        if data is None:
+            data = _status_bytes(root, message, body, doc, sender, settings)
+            message.fields = dict(message.fields, signed_bytes=data)
+        return MESSAGE_PENDING, (data, sender.address)
     tm = root._p_jar.transaction_manager
     point = tm.savepoint()
     try:
-        data = outgoing.signed_bytes(settings, body.code, edxml.encode_status(status))
+        data = _status_bytes(root, message, body, doc, sender, settings)
         receive.receive_status(root, data, settings)
     except receive.Refused as exc:
         point.rollback()
         receive.refusal(root, exc.code, exc.message_vi, None, **exc.facts)
-        return 'declined'
+        return 'declined', None
     except Exception as exc:               # our own fault (no key): kept, said in the log
         point.rollback()
         log.warning('status %s for %s not sent: %s', message['status_code'], doc.__name__, exc)
-        return 'failed'
-    return 'carried'
+        return 'failed', None
+    return 'carried', None
 
 
 def run_round(registry, limit=1000):
     """Deliver what waits and carry the statuses, until nothing is left (or ``limit`` each);
     first put back what a dead worker left claimed. Returns how many were carried."""
     _with_registry(registry, deliveries.requeue_expired)
+    _with_registry(registry, deliveries.requeue_due)
     done = 0
     for _ in range(limit):
         result = deliver_one(registry)

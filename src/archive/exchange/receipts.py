@@ -1,0 +1,95 @@
+"""Signed receipts: what an instance answers for a package or a status it took in, and what the
+sender keeps as proof of delivery (Art. 7).
+
+A receipt is a small JSON document::
+
+    {"receipt": {...}, "signature": "<base64 of a detached CMS SignedData (DER)>"}
+
+The signature covers the canonical bytes of ``receipt`` (``canonical``: keys sorted, no spaces,
+UTF-8, not ASCII-escaped) and is made with the organisation key of the receiving body
+(``org-sign:<code>``), the body named in ``receipt['signed_by']``. The sender checks it with
+``check_receipt`` against its trust roots and the fingerprints of that body's registered
+organisation signing certificates, so that only the body it sent to can have signed it.
+"""
+import base64
+import binascii
+import json
+
+from .. import clock
+from ..signing import cms
+from ..signing.keys import KeyStoreError
+
+
+class ReceiptInvalid(Exception):
+    """A receipt that does not prove anything: malformed, altered, or signed by someone else."""
+
+    def __init__(self, code, message):
+        super().__init__(f'{code}: {message}')
+        self.code, self.message = code, message
+
+
+class ReceiptNotSigned(Exception):
+    """The receiving body's key could not sign (no key store, no key for the body, a token away)."""
+
+    def __init__(self, code, message):
+        super().__init__(f'{code}: {message}')
+        self.code, self.message = code, message
+
+
+# verdict code of cms.verify_detached -> what the sender is told (Vietnamese, as the journal keeps it)
+WHY = {
+    'unreadable': 'Chữ ký của biên nhận không đọc được',
+    'not_signed_data': 'Chữ ký của biên nhận không phải CMS SignedData',
+    'content_changed': 'Nội dung biên nhận đã bị thay đổi sau khi ký',
+    'signature_invalid': 'Chữ ký của biên nhận không hợp lệ',
+    'untrusted': 'Chứng thư ký biên nhận không thuộc chuỗi tin cậy hoặc đã hết hạn',
+    'signer_not_registered': 'Biên nhận không do cơ quan nhận ký (chứng thư chưa đăng ký)',
+}
+
+
+def canonical(receipt) -> bytes:
+    """The bytes the signature covers."""
+    return json.dumps(receipt, sort_keys=True, ensure_ascii=False, separators=(',', ':')).encode('utf-8')
+
+
+def make_receipt(registry, receipt_dict, body_code):
+    """The signed answer for ``receipt_dict`` (what the receiving path returned), signed with
+    ``org-sign:<body_code>``. ``received_at`` is kept when given (the same package twice: the
+    same receipt), else now. Raises ``ReceiptNotSigned`` when the key cannot sign."""
+    receipt = {k: v for k, v in dict(receipt_dict).items() if k != 'again'}
+    receipt.setdefault('received_at', clock.iso(clock.now()))
+    receipt['signed_by'] = body_code
+    store = getattr(registry.archive_settings, 'keystore', None)
+    if store is None:
+        raise ReceiptNotSigned('no_keystore', 'Hệ thống chưa cấu hình kho khóa: không ký được biên nhận')
+    try:
+        signature = cms.sign_detached(store, f'org-sign:{body_code}', canonical(receipt))
+    except KeyStoreError as exc:
+        raise ReceiptNotSigned(exc.code, exc.vi) from None
+    return {'receipt': receipt, 'signature': base64.b64encode(signature).decode('ascii')}
+
+
+def check_receipt(answer_json, trust_roots, allowed_fingerprints, now=None):
+    """The receipt dict of a signed answer (a dict, or its JSON text or bytes) whose signature is
+    intact, chains to ``trust_roots`` and was made with one of ``allowed_fingerprints`` (SHA-256
+    of the certificate, hex: the receiving body's registered org-sign certificates). ``None`` or
+    no fingerprints admit no signer. Raises ``ReceiptInvalid(code, message)`` otherwise."""
+    answer = answer_json
+    if isinstance(answer, (bytes, bytearray, str)):
+        try:
+            answer = json.loads(answer)
+        except ValueError:
+            raise ReceiptInvalid('receipt_malformed', 'Biên nhận không phải JSON') from None
+    receipt = answer.get('receipt') if isinstance(answer, dict) else None
+    signature = answer.get('signature') if isinstance(answer, dict) else None
+    if not isinstance(receipt, dict) or not isinstance(signature, str):
+        raise ReceiptInvalid('receipt_malformed', 'Biên nhận thiếu phần "receipt" hoặc "signature"')
+    try:
+        der = base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        raise ReceiptInvalid('receipt_malformed', 'Chữ ký của biên nhận không phải base64') from None
+    verdict = cms.verify_detached(canonical(receipt), der, trust_roots=trust_roots,
+                                  allowed=list(allowed_fingerprints or ()), now=now)
+    if not verdict.valid:
+        raise ReceiptInvalid(f'receipt_{verdict.code}', WHY.get(verdict.code, 'Biên nhận không hợp lệ'))
+    return receipt
