@@ -70,6 +70,11 @@ def test_init_bodies_users_and_tokens(ini):
     assert add.returncode == 0, add.stderr
     unit = run('archive-bodies', ini, 'add-unit', '000.03.00.H01', '--code', 'VP', '--name', 'Văn phòng')
     assert unit.returncode == 0, unit.stderr
+    route = run('archive-bodies', ini, 'set-route', '000.03.00.H01', '--route', 'instance',
+                '--address', 'https://vanban.soc-son.example/')
+    assert route.returncode == 0, route.stderr
+    bad_route = run('archive-bodies', ini, 'set-route', '000.03.00.H01', '--route', 'instance', '--address', 'x')
+    assert bad_route.returncode == 2 and 'address_not_url' in bad_route.stderr
     user = run('archive-users', ini, 'add', 'vanthu.ss', '--name', 'Văn thư Sóc Sơn', '--body', '000.03.00.H01',
                '--unit', 'VP', '--role', 'clerk', '--password-file', '-', stdin='mat-khau-dai\n')
     assert user.returncode == 0, user.stderr

@@ -1,4 +1,5 @@
-"""archive-bodies: list bodies, add a body or a unit, close a body, register a certificate."""
+"""archive-bodies: list bodies, add a body or a unit, close a body, set how a body is reached,
+register a certificate."""
 import datetime as dt
 
 from ..resources.certificates import KINDS
@@ -27,11 +28,15 @@ def main(argv=None):
     close.add_argument('body')
     close.add_argument('--on', required=True, help='last valid day, YYYY-MM-DD')
     close.add_argument('--successor')
+    route = sub.add_parser('set-route', help='how the body is reached: hosted, instance URL, email, axis')
+    route.add_argument('body')
+    route.add_argument('--route', required=True, choices=['hosted', 'instance', 'email', 'axis'])
+    route.add_argument('--address', default='')
     cert = sub.add_parser('add-certificate', help="register a body's certificate (kept for good)")
     cert.add_argument('body')
     cert.add_argument('--kind', required=True, choices=KINDS)
     cert.add_argument('file', help='the certificate, PEM or DER')
-    for s in (add, unit, close, cert):
+    for s in (add, unit, close, cert, route):
         s.add_argument('--dry-run', action='store_true')
     args = p.parse_args(argv)
     with opened(args.config_uri) as session:
@@ -62,6 +67,9 @@ def main(argv=None):
                     rec = register_certificate(root, body, data, args.kind, 'cli')
                     print_json({'body': body.code, 'kind': rec.kind, 'fingerprint': rec.fingerprint,
                                 'subject': rec.subject, 'not_after': rec.not_after.isoformat()})
+                elif args.command == 'set-route':
+                    directory.set_route(root, body, args.route, args.address, registry.archive_settings, 'cli')
+                    print(f'{body.code}: {args.route} {args.address}')
                 elif args.command == 'add-unit':
                     directory.add_unit(root, body, {'code': args.code, 'name': args.name}, 'cli')
                     print(f'{body.code}: {args.code} {args.name}')

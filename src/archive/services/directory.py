@@ -49,6 +49,22 @@ def close_body(root, body, on, successor_code, actor):
                  successor=successor_code)
 
 
+def set_route(root, body, route, address, settings, actor):
+    """How the body is reached (Art. 7): hosted here, another instance's exchange URL, an official
+    email address, or the national axis; checked by the body schema's own nodes, journaled."""
+    schema = body_schema(settings)
+    route = schema['route'].deserialize(route)
+    address = schema['address'].deserialize(address or colander.null)
+    if route == 'instance' and not (address or '').startswith(('http://', 'https://')):
+        raise single('address', _('address_not_url', default='Hệ thống khác cần địa chỉ http:// hoặc https://'))
+    if route in ('email', 'axis') and not address:
+        raise single('address', _('address_required', default='Cách liên lạc này cần địa chỉ'))
+    old = (body.route, body.address)
+    body.route, body.address = route, address or ''
+    audit.append(root, f'body:{body.code}', 'route_changed', actor, route=route, address=body.address,
+                 old_route=old[0], old_address=old[1])
+
+
 def add_user(root, cstruct, settings, actor, password_hash=None):
     """Add a user; ``password_hash`` reuses a hash already made of the same password (demo seed)."""
     appstruct = user_schema(settings).deserialize(cstruct)
