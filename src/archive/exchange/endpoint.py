@@ -24,7 +24,7 @@ from ZODB.POSException import ConflictError
 from pyramid.response import Response
 
 from ..i18n import COOKIE, LOCALES
-from . import deliveries, edxml, receipts, receive
+from . import receipts, receive
 from .safexml import MESSAGES as PACKAGE_MESSAGES
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def receive_view(request):
     try:
         receipt = receive.accept(registry, data, ROUTE, kind)
         if kind == 'status':
-            receipt, signer = status_receipt(registry, data, receipt)
+            receipt, signer = status_receipt(receipt)
         else:
             receipt, signer = dict(receipt, kind='package'), None
     except receive.Refused as exc:
@@ -135,25 +135,12 @@ def receive_view(request):
     return answer(200, signed)
 
 
-def status_receipt(registry, data, entry):
-    """The receipt of a status the receiving path applied (``entry``), and the body that signs it:
-    the sender of the document the status is about. Read from the signed part of the message, as
-    the receiving path read it."""
-    settings = registry.archive_settings
-    limits = receive.limits_of(settings)
-    pattern = settings.organ_id_pattern
-
-    def read(root):
-        reporter = edxml.decode_status(data, limits, organ_id_pattern=pattern).status.from_organ.organ_id
-        verified = receive._verified(root, data, reporter, limits)
-        status = edxml.decode_status(receive._bytes(verified.element), limits, organ_id_pattern=pattern).status
-        document_id = status.response_for.document_id
-        delivery = deliveries.find(root, document_id, reporter)
-        return document_id, reporter, delivery.sender
-    from ..db import run_apart
-    document_id, reporter, sender = run_apart(registry, read)
-    return {'kind': 'status', 'sha256': entry['sha256'], 'document_id': document_id, 'reporter': reporter,
-            'sender': sender, 'code': entry['code'], 'at': entry['at']}, sender
+def status_receipt(entry):
+    """The receipt of a status the receiving path applied, and the body that signs it: the
+    sender of the document the status is about."""
+    return {'kind': 'status', 'sha256': entry['sha256'], 'document_id': entry['document_id'],
+            'reporter': entry['reporter'], 'sender': entry['sender'], 'code': entry['code'],
+            'at': entry['at']}, entry['sender']
 
 
 def _no_retry_buffering(config):

@@ -288,7 +288,8 @@ def _recall(root, body, package, sha256):
 
 
 def receive_status(root, data, settings):
-    """Apply a status message to the sender's delivery row; return what was recorded."""
+    """Apply a status message to the sender's delivery row; return what was recorded, with the
+    DocumentId, the reporting body and the sender it is about (what a receipt names)."""
     data = bytes(data)
     sha256 = hashlib.sha256(data).hexdigest()
     limits = limits_of(settings)
@@ -312,8 +313,9 @@ def receive_status(root, data, settings):
                       sender=reporter, document_id=document_id)
     entry = {'code': status.status_code, 'at': clock.iso(status.timestamp or clock.now()),
              'description': status.description, 'staff': status.staff.staff, 'sha256': sha256}
+    applied = dict(entry, document_id=document_id, reporter=reporter, sender=delivery.sender)
     if any(s.get('sha256') == sha256 for s in delivery.statuses):
-        return entry                                   # the same message twice: once is enough
+        return applied                                 # the same message twice: once is enough
     delivery.statuses.append(entry)
     if status.status_code == '02':
         delivery.state = deliveries.DECLINED
@@ -322,4 +324,4 @@ def receive_status(root, data, settings):
         audit.append(root, doc.chain_id, 'status_received', ACTOR, receiver=reporter,
                      code=status.status_code, at=entry['at'], description=status.description,
                      staff=status.staff.staff)
-    return entry
+    return applied
