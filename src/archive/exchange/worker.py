@@ -166,6 +166,8 @@ def _deliver_remote(registry, delivery_id, worker):
 
     def record(root):
         delivery = deliveries.exchange_of(root).deliveries[delivery_id]
+        if delivery.state != deliveries.IN_FLIGHT or delivery.claimed_by != worker:
+            return              # the lease ran out and another worker has it: same bytes, same receipt
         deliveries.done(root, delivery)
         doc = root['bodies'][delivery.sender].documents[delivery.document]
         kind, value = outcome
