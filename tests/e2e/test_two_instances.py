@@ -145,3 +145,18 @@ def test_past_the_retry_limit_the_delivery_goes_on_paper(pair):
     assert state == 'paper' and attempts == 4 and len(errors) == 4
     page = client(a, 'vanthu').get(f"/bodies/{HOST_CODE}/documents/{sent['id']}")
     assert 'data-state="paper"' in page.text
+
+
+def test_healthz_shows_the_queue_waiting_and_retrying(pair):
+    a, _b, served, _ = pair
+    served.stop()
+    anon = client(a)
+    assert anon.get('/healthz').json['exchange'] == {'waiting': {}, 'oldest_waiting': None,
+                                                     'in_flight': 0, 'retrying': 0}
+    sent = send(a, [BTC], abstract='Chờ gửi')
+    state = anon.get('/healthz').json['exchange']
+    assert state['waiting'] == {'instance': 1} and state['oldest_waiting'].endswith('+07:00')
+    worker.run_round(a.registry)
+    assert delivery_of(a, sent['id'])[0] == 'pending'
+    state = anon.get('/healthz').json['exchange']
+    assert state['waiting'] == {} and state['retrying'] == 1

@@ -194,3 +194,19 @@ def requeue_expired(root, now=None):
 
 def waiting(root):
     return len(exchange_of(root).queue)
+
+
+def queue_state(root, limit=10000):
+    """What the operators watch: deliveries waiting per route (counted up to ``limit``), the oldest
+    waiting one, how many a worker holds, and how many wait to be retried after a failure."""
+    ex = exchange_of(root)
+    waiting, oldest = {}, None
+    for n, delivery_id in enumerate(ex.queue.values()):
+        if n >= limit:
+            break
+        delivery = ex.deliveries[delivery_id]
+        waiting[delivery.route] = waiting.get(delivery.route, 0) + 1
+        if oldest is None or delivery.queued_at < oldest:
+            oldest = delivery.queued_at
+    return {'waiting': waiting, 'oldest_waiting': clock.iso(oldest) if oldest else None,
+            'in_flight': len(ex.in_flight), 'retrying': len(ex.later)}
