@@ -62,3 +62,39 @@ def create_arrived(app, conn, root, n, commit_every=200):
     finally:
         manager.pop()
     return names
+
+
+SOFTHSM_LIBS = ('/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
+                '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so', '/usr/local/lib/softhsm/libsofthsm2.so')
+
+
+def softhsm_tokens(tmp_path_factory, name, labels, pin, so_pin, what):
+    """A SoftHSM2 token folder of its own with fresh tokens ``labels``, the library (re)loaded with
+    it; yields ``SimpleNamespace(lib, conf, pkcs11)`` (for a module-scoped fixture). Skips, naming
+    ``what`` is not tested, when SoftHSM2 is not installed."""
+    import os
+    import shutil
+    import subprocess
+    from types import SimpleNamespace
+
+    import pytest
+    util = shutil.which('softhsm2-util')
+    lib = next((p for p in (os.environ.get('SOFTHSM2_LIB'), *SOFTHSM_LIBS) if p and os.path.isfile(p)), None)
+    if util is None or lib is None:
+        pytest.skip('SoftHSM2 is not installed (Debian package softhsm2, installed by `make` when run '
+                    f'as root): {what} is not tested here')
+    pkcs11 = pytest.importorskip('pkcs11')
+    folder = tmp_path_factory.mktemp(name)
+    (folder / 'tokens').mkdir()
+    conf = folder / 'softhsm2.conf'
+    conf.write_text(f'directories.tokendir = {folder}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n')
+    mp = pytest.MonkeyPatch()
+    mp.setenv('SOFTHSM2_CONF', str(conf))
+    for label in labels:
+        subprocess.run([util, '--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', so_pin],
+                       check=True, capture_output=True)
+    # the library reads its configuration when it is initialised (once per process): reload it
+    # with this folder, in case another module loaded it with its own
+    pkcs11.lib(lib).reinitialize()
+    yield SimpleNamespace(lib=lib, conf=conf, pkcs11=pkcs11)
+    mp.undo()

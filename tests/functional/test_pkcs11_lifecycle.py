@@ -8,9 +8,6 @@ SoftHSM2 is the Debian package ``softhsm2`` (the Makefile installs it, CI has it
 module is skipped, as tests/unit/test_keys.py is."""
 import hashlib
 import io
-import os
-import shutil
-import subprocess
 import traceback
 from types import SimpleNamespace
 
@@ -23,8 +20,7 @@ from archive.signing import keys
 from archive.signing.pades import verify_pdf
 
 from ..conftest import HOST_CODE, base_settings, client, close_app, file_uri, make_app, open_root
-from ..helpers import incoming, multipart, pdf
-from ..unit.test_keys import SOFTHSM_LIBS
+from ..helpers import incoming, multipart, pdf, softhsm_tokens
 
 API = f'/api/v1/bodies/{HOST_CODE}/documents'
 TOKEN, FRESH_TOKEN, RESTART_TOKEN = 'archive-app', 'archive-app-fresh', 'archive-app-restart'
@@ -40,26 +36,8 @@ SIGN_ID, ENC_ID, PERSON_ID = f'org-sign:{HOST_CODE}', f'org-enc:{HOST_CODE}', 'p
 def softhsm(tmp_path_factory):
     """A SoftHSM2 token folder of this module's own with three fresh tokens (the app the lifecycle
     tests share, a first start, a restart: each its own login state), the library (re)loaded."""
-    util = shutil.which('softhsm2-util')
-    lib = next((p for p in SOFTHSM_LIBS if p and os.path.isfile(p)), None)
-    if util is None or lib is None:
-        pytest.skip('SoftHSM2 is not installed (Debian package softhsm2, installed by `make` when run '
-                    'as root): the PKCS#11 key store is not tested in the app here')
-    pkcs11 = pytest.importorskip('pkcs11')
-    folder = tmp_path_factory.mktemp('softhsm-app')
-    (folder / 'tokens').mkdir()
-    conf = folder / 'softhsm2.conf'
-    conf.write_text(f'directories.tokendir = {folder}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n')
-    mp = pytest.MonkeyPatch()
-    mp.setenv('SOFTHSM2_CONF', str(conf))
-    for label in (TOKEN, FRESH_TOKEN, RESTART_TOKEN):
-        subprocess.run([util, '--init-token', '--free', '--label', label, '--pin', PIN, '--so-pin', SO_PIN],
-                       check=True, capture_output=True)
-    # the library reads its configuration when it is initialised (once per process): reload it
-    # with this folder, in case another module loaded it with its own
-    pkcs11.lib(lib).reinitialize()
-    yield SimpleNamespace(lib=lib, pkcs11=pkcs11)
-    mp.undo()
+    yield from softhsm_tokens(tmp_path_factory, 'softhsm-app', [TOKEN, FRESH_TOKEN, RESTART_TOKEN], PIN, SO_PIN,
+                              'the PKCS#11 key store in the app')
 
 
 def token_settings(folder, softhsm, token=TOKEN):

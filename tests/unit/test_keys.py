@@ -7,9 +7,7 @@ import io
 import logging
 import os
 import pickle
-import shutil
 import stat
-import subprocess
 import threading
 import traceback
 from types import SimpleNamespace
@@ -22,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from archive import clock
 from archive.signing import ca as test_ca
 from archive.signing import keys
+
+from ..helpers import softhsm_tokens
 
 PASSPHRASE = 'mật-khẩu kho khóa 2025 ✓'
 ORG = '000.00.01.H01'
@@ -512,9 +512,6 @@ def test_open_keystore_settings(tmp_path, monkeypatch):
 
 # -- PKCS#11 store on a real SoftHSM2 token --------------------------------------------------
 
-SOFTHSM_LIBS = (os.environ.get('SOFTHSM2_LIB'), '/usr/lib/softhsm/libsofthsm2.so',
-                '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
-                '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so', '/usr/local/lib/softhsm/libsofthsm2.so')
 TOKEN, PIN, SO_PIN = 'archive-test', '246810', '13579135'
 
 
@@ -522,25 +519,7 @@ TOKEN, PIN, SO_PIN = 'archive-test', '246810', '13579135'
 def softhsm(tmp_path_factory):
     """A SoftHSM2 token directory of its own, a token initialised in it, the library (re)loaded
     with that configuration."""
-    util = shutil.which('softhsm2-util')
-    lib = next((p for p in SOFTHSM_LIBS if p and os.path.isfile(p)), None)
-    if util is None or lib is None:
-        pytest.skip('SoftHSM2 is not installed (Debian package softhsm2, installed by `make` when run '
-                    'as root): the PKCS#11 key store is not tested here')
-    pkcs11 = pytest.importorskip('pkcs11')
-    folder = tmp_path_factory.mktemp('softhsm')
-    (folder / 'tokens').mkdir()
-    conf = folder / 'softhsm2.conf'
-    conf.write_text(f'directories.tokendir = {folder}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n')
-    mp = pytest.MonkeyPatch()
-    mp.setenv('SOFTHSM2_CONF', str(conf))
-    subprocess.run([util, '--init-token', '--free', '--label', TOKEN, '--pin', PIN, '--so-pin', SO_PIN],
-                   check=True, capture_output=True)
-    # the library reads its configuration when it is initialised: once per process, so
-    # reinitialise it in case another test loaded it with another token folder
-    pkcs11.lib(lib).reinitialize()
-    yield SimpleNamespace(lib=lib, conf=conf, pkcs11=pkcs11)
-    mp.undo()
+    yield from softhsm_tokens(tmp_path_factory, 'softhsm', [TOKEN], PIN, SO_PIN, 'the PKCS#11 key store')
 
 
 @pytest.fixture
