@@ -96,6 +96,21 @@ def add(root, delivery):
     return delivery
 
 
+def follow_up(root, body_code, name, kind, reason, rank=None):
+    """A recall or an update of the document to every receiver it reached (one delivery each,
+    ``rank`` the queue rank, default the document's own); the receivers' codes."""
+    sent_to = []
+    for d in of_document(root, body_code, name):
+        if d.state != DELIVERED:
+            continue
+        again = Delivery(d.sender, d.document, d.document_id, d.receiver, d.receiver_name, d.route,
+                         d.rank if rank is None else rank)
+        again.kind, again.reason = kind, reason
+        add(root, again)
+        sent_to.append(d.receiver)
+    return sent_to
+
+
 def of_document(root, body_code, name):
     ex = exchange_of(root)
     return [ex.deliveries[i] for i in ex.by_document.get((body_code, name), ())]
@@ -147,11 +162,16 @@ def release(root, delivery_id, worker):
     return True
 
 
+def backoff_seconds(attempt, base_seconds, cap_seconds, rng=None):
+    """``base x 2^(attempt-1)`` seconds, at most ``cap``, times a jitter of 0.5-1.5."""
+    import random
+    return min(cap_seconds, base_seconds * 2 ** (attempt - 1)) * (rng or random).uniform(0.5, 1.5)
+
+
 def retry_later(root, delivery, error, *, base_seconds, cap_seconds, max_attempts, rng=None):
     """A failed attempt: wait ``base x 2^(attempt-1)`` seconds (at most ``cap``), times a jitter of
     0.5-1.5, then try again; after ``max_attempts`` the delivery goes on paper (Art. 7.4).
     Returns the time of the next attempt, or None when it goes on paper."""
-    import random
     from persistent.list import PersistentList
     ex = exchange_of(root)
     now = clock.now()
@@ -162,7 +182,7 @@ def retry_later(root, delivery, error, *, base_seconds, cap_seconds, max_attempt
     if delivery.attempts >= max_attempts:
         delivery.state, delivery.next_attempt_at = PAPER, None
         return None
-    delay = min(cap_seconds, base_seconds * 2 ** (delivery.attempts - 1)) * (rng or random).uniform(0.5, 1.5)
+    delay = backoff_seconds(delivery.attempts, base_seconds, cap_seconds, rng)
     delivery.state, delivery.next_attempt_at = PENDING, now + _dt.timedelta(seconds=delay)
     ex.later[(clock.iso(delivery.next_attempt_at), delivery.id)] = delivery.id
     return delivery.next_attempt_at

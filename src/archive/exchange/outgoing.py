@@ -53,14 +53,7 @@ def queue_updates(root, doc, data, actor):
         changed['abstract'] = [doc.abstract, data['abstract']]
         doc.abstract = data['abstract']
         doc.record_revision(actor, ['abstract'])
-    updated = []
-    for d in deliveries.of_document(root, doc.body_code, doc.__name__):
-        if d.state == deliveries.DELIVERED:
-            update = deliveries.Delivery(d.sender, d.document, d.document_id, d.receiver, d.receiver_name,
-                                         d.route, d.rank)
-            update.kind, update.reason = 'update', data['reason']
-            deliveries.add(root, update)
-            updated.append(d.receiver)
+    updated = deliveries.follow_up(root, doc.body_code, doc.__name__, 'update', data['reason'])
     added = list(data.get('add_receivers') or ())
     if added:
         queue_deliveries(root, doc, added)

@@ -10,7 +10,7 @@ none of them can be loaded any more.
 from ZODB.POSException import POSKeyError
 from ZODB.utils import p64, u64
 
-from .. import audit, clock, outbox
+from .. import clock, outbox
 from ..workflow.engine import fire, workflow_of
 from . import deliveries, mapping
 
@@ -18,17 +18,9 @@ RECALL_ACTION = 'recall'
 
 
 def queue_recalls(root, doc, reason):
-    """A recall delivery for every receiver the document reached; their codes."""
-    sent_to = []
-    for d in deliveries.of_document(root, doc.body_code, doc.__name__):
-        if d.state != deliveries.DELIVERED:
-            continue
-        recall = deliveries.Delivery(d.sender, d.document, d.document_id, d.receiver, d.receiver_name,
-                                     d.route, 0)      # a recall goes before any new document
-        recall.kind, recall.reason = 'recall', reason
-        deliveries.add(root, recall)
-        sent_to.append(d.receiver)
-    return sent_to
+    """A recall delivery for every receiver the document reached (ahead of any new document);
+    their codes."""
+    return deliveries.follow_up(root, doc.body_code, doc.__name__, 'recall', reason, rank=0)
 
 
 def recall_package(root, doc, receiver, reason, settings):

@@ -19,7 +19,6 @@ import colander
 
 from .. import audit, clock, outbox
 from ..errors import Conflict, field_errors
-from ..resources.files import PDF
 from ..services import documents as svc
 from ..signing import secrecy
 from . import deliveries, edxml, mapping, xmldsig
@@ -247,20 +246,14 @@ def _update(root, body, package, deviations, data, sha256, settings, route):
                       f'Cơ quan {package.from_organ.organ_id} không phải nơi đã gửi văn bản {package.document_id}',
                       f'{package.from_organ.organ_id} did not send document {package.document_id}',
                       sender=package.from_organ.organ_id, document_id=package.document_id, receiver=body.code)
-    cstruct = mapping.incoming_fields(package, settings, list(deviations))
-    current = settings.document_schema().serialize(
-        {k: (colander.null if v is None else v) for k, v in doc.values().items()})
-    merged = {**{k: v for k, v in current.items() if v is not colander.null},
-              **{k: v for k, v in cstruct.items() if k in COMPARED}}
-    try:
-        appstruct = settings.document_schema().deserialize(merged)
+    corrected = {k: v for k, v in mapping.incoming_fields(package, settings, list(deviations)).items()
+                 if k in COMPARED}
+    try:        # as any change of a document: validated, revision recorded, indexes kept right
+        _doc, changed = svc.update(root, doc, corrected, [], settings, ACTOR)
     except colander.Invalid as exc:
         errors = field_errors(exc)
         raise Refused('fields_invalid', '; '.join(f"{e['field']}: {e['code']}" for e in errors),
                       'the update does not make a valid document') from None
-    changed = doc.apply({k: v for k, v in appstruct.items() if k in COMPARED}, settings.document_types)
-    if changed:
-        doc.record_revision(ACTOR, changed)
     audit.append(root, doc.chain_id, 'updated_by_sender', ACTOR, reason=package.business.reason,
                  changed=changed, package_sha256=sha256)
     outbox.queue_status(root, doc, '15', System(), f'Đã cập nhật theo văn bản đính chính: {package.business.reason}')

@@ -173,10 +173,10 @@ def _deliver_remote(registry, delivery_id, worker):
         kind, value = outcome
         if kind == 'answered':
             from .receipts import ReceiptInvalid, check_receipt
-            from ..services.certificates import trust_roots
+            from ..services.certificates import sender_org_certs, trust_roots
             try:
                 receipt = check_receipt(value, trust_roots(root, settings),
-                                        _fingerprints(root, delivery.receiver))
+                                        sender_org_certs(root, delivery.receiver) or [])
             except ReceiptInvalid as exc:
                 kind, value = 'retry', f'receipt not accepted: {exc}'
             else:
@@ -191,17 +191,16 @@ def _deliver_remote(registry, delivery_id, worker):
     return delivery_id
 
 
-def _fingerprints(root, code):
-    body = root['bodies'].get(code)
-    return [fp for fp, r in body.certificates.items() if r.kind == 'org-sign'] if body is not None else []
+def retry_policy(registry):
+    """``archive.delivery_retry_seconds`` (30), ``..._cap_seconds`` (3600), ``archive.delivery_max_attempts`` (8)."""
+    s = registry.settings
+    return dict(base_seconds=float(s.get('archive.delivery_retry_seconds', 30)),
+                cap_seconds=float(s.get('archive.delivery_retry_cap_seconds', 3600)),
+                max_attempts=int(s.get('archive.delivery_max_attempts', 8)))
 
 
 def _retry(registry, root, delivery, doc, error):
-    s = registry.settings
-    at = deliveries.retry_later(root, delivery, error,
-                                base_seconds=float(s.get('archive.delivery_retry_seconds', 30)),
-                                cap_seconds=float(s.get('archive.delivery_retry_cap_seconds', 3600)),
-                                max_attempts=int(s.get('archive.delivery_max_attempts', 8)))
+    at = deliveries.retry_later(root, delivery, error, **retry_policy(registry))
     if at is None:
         audit.append(root, doc.chain_id, 'paper_needed', receive.ACTOR, receiver=delivery.receiver,
                      attempts=delivery.attempts, error=error[:300])
@@ -269,16 +268,13 @@ def send_one_status(registry):
         state, error = outcome
         if state == 'retry':
             attempts = message.get('attempts', 0) + 1
-            s = registry.settings
-            if attempts >= int(s.get('archive.delivery_max_attempts', 8)):
+            policy = retry_policy(registry)
+            if attempts >= policy['max_attempts']:
                 state = 'failed'
             else:
-                delay = min(float(s.get('archive.delivery_retry_cap_seconds', 3600)),
-                            float(s.get('archive.delivery_retry_seconds', 30)) * 2 ** (attempts - 1))
-                import random
+                delay = deliveries.backoff_seconds(attempts, policy['base_seconds'], policy['cap_seconds'])
                 message.fields = dict(message.fields, attempts=attempts, last_error=error[:300],
-                                      next_attempt_at=clock.iso(clock.now() + dt.timedelta(
-                                          seconds=delay * random.uniform(0.5, 1.5))))
+                                      next_attempt_at=clock.iso(clock.now() + dt.timedelta(seconds=delay)))
                 return
         message.state = state
         if error:
