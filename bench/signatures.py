@@ -412,9 +412,16 @@ def ours_verify(pdf, k):
 
 
 def bare_verify(pdf, k):
-    reader = PdfFileReader(io.BytesIO(pdf))
-    vc = ValidationContext(trust_roots=[k.root], moment=NOW)
-    statuses = [validate_pdf_signature(emb, vc) for emb in reader.embedded_regular_signatures]
+    """Stock pyHanko: its own hex-string reader, not the one ``archive.signing.pdfhex`` installs."""
+    from pyhanko.pdf_utils import generic
+    from archive.signing import pdfhex
+    generic.read_hex_string_from_stream = pdfhex._original
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf))
+        vc = ValidationContext(trust_roots=[k.root], moment=NOW)
+        statuses = [validate_pdf_signature(emb, vc) for emb in reader.embedded_regular_signatures]
+    finally:
+        pdfhex.install()
     return statuses
 
 

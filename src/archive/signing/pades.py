@@ -55,6 +55,9 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from archive import clock
+from archive.signing import pdfhex
+
+pdfhex.install()
 
 __all__ = [
     'VN', 'SigningFailed', 'VisibleStamp', 'SignatureReport', 'Verdict',
