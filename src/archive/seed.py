@@ -196,8 +196,10 @@ def write_demo_passphrase(path):
 def demo_keys(root, keystore, authority, body, leader):
     """Generate the host body's organisation signing key, its encryption key and the leader's
     personal key in the key store, issue their certificates from the demo CA, import them, and
-    register the organisation's certificates on the body. Signing keys EC P-256 (milliseconds);
+    register the organisation's certificates on the body; and the instance's own key (it signs
+    the answers no hosted body can, exchange/receipts.py). Signing keys EC P-256 (milliseconds);
     the encryption key RSA-2048 (RSA-OAEP; ~50 ms, where RSA-3072 takes ~0.2 s)."""
+    from .exchange.receipts import INSTANCE_KEY
     from .services.certificates import register_certificate
     from .signing import ca as demo_ca
     from .signing.keys import ORG_ENC, ORG_SIGN, PERSON
@@ -207,6 +209,8 @@ def demo_keys(root, keystore, authority, body, leader):
             (f'{ORG_SIGN}:{body.code}', org_subject, demo_ca.ORG_SIGN, 'ec-p256', ORG_SIGN),
             (f'{ORG_ENC}:{body.code}', org_subject, demo_ca.ENCRYPTION, 'rsa2048', ORG_ENC),
             (f'{PERSON}:{leader.login}', f'C=VN,O={body.name},CN={leader.full_name}', demo_ca.PERSON_SIGN,
+             'ec-p256', None),
+            (INSTANCE_KEY, f'C=VN,O={body.name},CN=Hệ thống trao đổi văn bản ({INSTANCE_KEY})', demo_ca.INSTANCE,
              'ec-p256', None)):
         csr = keystore.generate(key_id, subject, algorithm, replace_pending=True)
         cert = demo_ca.issue(authority, csr, kind=kind, not_before=not_before)

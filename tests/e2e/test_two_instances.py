@@ -10,7 +10,7 @@ import pytest
 from waitress.server import create_server
 
 from archive import audit
-from archive.exchange import deliveries, worker
+from archive.exchange import deliveries, receipts, worker
 from archive.services.certificates import register_certificate
 from archive.signing import ca
 from archive.signing.keys import ORG_SIGN
@@ -63,11 +63,13 @@ def pair(tmp_path):
                      if r.added_by == 'test']
     with Session(a) as root:
         a_roots = root.demo_trust_roots
-        root.demo_trust_roots = tuple(a_roots) + (authority.pem(),)      # A trusts B's authority
+        root.demo_trust_roots = tuple(a_roots) + tuple(b_roots)     # A trusts B's authorities
         btc = root['bodies'][BTC]
         btc.route, btc.address = 'instance', served.url
         for pem, kind in btc_certs:            # A knows B's body by its registered certificates
             register_certificate(root, btc, pem.encode(), kind, 'test')
+        register_certificate(root, btc, pem_of(b.registry.archive_keystore, receipts.INSTANCE_KEY),
+                             'instance', 'test')           # and the system hosting it
     with Session(b) as root:
         root.demo_trust_roots = tuple(root.demo_trust_roots) + tuple(a_roots)   # B trusts A's demo CA
         office = root['bodies'][HOST_CODE]
@@ -138,9 +140,11 @@ def test_past_the_retry_limit_the_delivery_goes_on_paper(pair):
     a, b, served, _ = pair
     served.stop()
     sent = send(a, [BTC], abstract='Bên nhận không lên lại')
-    for _ in range(6):
+    for _ in range(40):                   # each round tries what is due; the back-off is 0.05-0.3 s
         worker.run_round(a.registry)
-        time.sleep(0.25)
+        if delivery_of(a, sent['id'])[0] == 'paper':
+            break
+        time.sleep(0.1)
     state, _codes, attempts, errors, _ = delivery_of(a, sent['id'])
     assert state == 'paper' and attempts == 4 and len(errors) == 4
     page = client(a, 'vanthu').get(f"/bodies/{HOST_CODE}/documents/{sent['id']}")
@@ -160,3 +164,39 @@ def test_healthz_shows_the_queue_waiting_and_retrying(pair):
     assert delivery_of(a, sent['id'])[0] == 'pending'
     state = anon.get('/healthz').json['exchange']
     assert state['waiting'] == {} and state['retrying'] == 1
+
+
+def test_a_refusal_signed_by_the_receiving_instance_is_final(pair):
+    """B no longer hosts BTC: no body there can sign, B's instance key signs the refusal, and A
+    takes it as final (declined, 02 with the reason) with the signed refusal kept as proof."""
+    a, b, _served, _ = pair
+    with Session(b) as root:
+        root['bodies'][BTC].route, root['bodies'][BTC].address = 'instance', 'http://127.0.0.1:9'
+    sent = send(a, [BTC], abstract='Gửi nhầm nơi')
+    worker.run_round(a.registry)
+    state, codes, attempts, errors, receipt = delivery_of(a, sent['id'])
+    assert (state, codes, attempts, errors) == ('declined', ['02'], 1, [])
+    assert receipt['refusal']['code'] == 'wrong_address'
+    assert receipt['refusal']['signed_by'] == receipts.INSTANCE_KEY
+
+
+def test_an_unsigned_refusal_is_not_final_and_is_tried_again(pair):
+    """A "400 wrong address" nobody signed (a proxy, an impostor) proves nothing: tried again."""
+    import json
+
+    a, _b, _served, _ = pair
+
+    def impostor(environ, start_response):
+        start_response('400 Bad Request', [('Content-Type', 'application/json')])
+        return [json.dumps({'error': 'wrong_address', 'message': 'không có ai ở đây'}).encode()]
+    fake = Served(impostor)
+    try:
+        with Session(a) as root:
+            root['bodies'][BTC].address = fake.url
+        sent = send(a, [BTC], abstract='Trả lời không ký')
+        worker.run_round(a.registry)
+        state, codes, attempts, errors, _ = delivery_of(a, sent['id'])
+        assert (state, codes, attempts) == ('pending', [], 1)
+        assert 'wrong_address' in errors[0]['error'] and 'not accepted as final' in errors[0]['error']
+    finally:
+        fake.stop()

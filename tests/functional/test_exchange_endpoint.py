@@ -152,7 +152,7 @@ def test_not_xml_is_415(app, web, sent, body, content_type):
 def test_text_posted_as_xml_is_refused_by_the_receiving_path(app, web):
     before = stored(app)
     res = web.post(PACKAGES, b'just some text', headers=XML, status=400)
-    assert set(res.json) == {'error', 'message'} and res.json['error'] == 'malformed_xml'
+    assert set(res.json) == {'error', 'message', 'refusal', 'signature'} and res.json['error'] == 'malformed_xml'
     assert res.json['message'].startswith('Gói tin không phải XML hợp lệ')
     res = web.post(PACKAGES + '?_LOCALE_=en', b'{"a": 1}', headers=XML, status=400)
     assert res.json['message'].startswith('The package is not well-formed XML')
@@ -241,3 +241,29 @@ def test_a_receipt_that_cannot_be_signed_is_503_and_the_next_try_gets_it(app, we
         [taken] = root.exchange.received.values()                    # taken in all the same
     res = web.post(PACKAGES, data, headers=XML, status=200)          # the sender tries again
     assert res.json['again'] is True and checked(app, res.json, BTG)['received_at'] == taken['received_at']
+
+
+def test_a_package_for_a_body_not_hosted_here_gets_a_refusal_signed_by_the_instance(app, web, sent):
+    """No body here is the addressee, so none can sign: the instance's own key does, and the
+    sender can take the refusal as final by checking it against that certificate."""
+    import hashlib
+
+    from archive.signing.keys import fingerprint
+    data = package(app, sent['id'])
+    with Session(app) as root:                  # BTG now lives elsewhere: this is the wrong address
+        root['bodies'][BTG].route, root['bodies'][BTG].address = 'instance', 'http://127.0.0.1:9'
+        roots = trust_roots(root, app.registry.archive_settings)
+        office = sender_org_certs(root, HOST_CODE)
+    before = stored(app)
+    res = web.post(PACKAGES, data, headers=XML, status=400)
+    assert res.json['error'] == 'wrong_address' and stored(app) == before
+    store = app.registry.archive_keystore
+    instance_fp = fingerprint(store.certificate(receipts.INSTANCE_KEY))
+    refusal = receipts.check_receipt(res.json, roots, [instance_fp], part='refusal')
+    assert refusal['code'] == 'wrong_address' and refusal['signed_by'] == receipts.INSTANCE_KEY
+    assert refusal['sha256'] == hashlib.sha256(data).hexdigest()
+    with pytest.raises(receipts.ReceiptInvalid):        # a body's key is not the instance's
+        receipts.check_receipt(res.json, roots, office, part='refusal')
+    forged = dict(res.json, refusal=dict(res.json['refusal'], code='fields_invalid'))
+    with pytest.raises(receipts.ReceiptInvalid):
+        receipts.check_receipt(forged, roots, [instance_fp], part='refusal')

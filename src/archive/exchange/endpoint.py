@@ -12,11 +12,13 @@ Answers (JSON; errors in the one shape ``{"error", "message"}``, English with ``
 * 200: a signed receipt (``receipts.make_receipt``), signed with the key of the receiving body
   (the first receiver of a package; for a status, the sending body the status is about). The same
   bytes again get the same receipt, signed again, with ``"again": true`` beside it.
-* 400: the receiving path refused (its code and reason; nothing stored, the refusal journaled).
+* 400: the receiving path refused (its code and reason; nothing stored, the refusal journaled),
+  with ``refusal`` and ``signature``: the refusal signed by this instance's own key.
 * 405 (not POST), 413 (too large), 415 (not application/xml or text/xml).
 * 503: the database stayed busy, or the receipt could not be signed: nothing is lost, the sender
   tries again later (a package already taken in gets its first receipt then).
 """
+import hashlib
 import json
 import logging
 
@@ -114,25 +116,42 @@ def receive_view(request):
         else:
             receipt, signer = dict(receipt, kind='package'), None
     except receive.Refused as exc:
-        return error(request, 400, exc.code, exc.message_vi, exc.message_en)
+        return signed_refusal(request, exc, hashlib.sha256(data).hexdigest())
     except ConflictError:
         return known_error(request, 503, 'busy_try_again', **{'Retry-After': '30'})
     again = bool(receipt.pop('again', False))
     signers = [signer] if signer else [r['body'] for r in receipt.get('receivers', ())]
     signed, failure = None, None
-    for body_code in signers:          # the first receiver's key; another receiver's if that one fails
+    for body_code in signers + [None]:      # the first receiver's key, another's, else the instance's
         try:
             signed = receipts.make_receipt(registry, receipt, body_code)
             break
         except receipts.ReceiptNotSigned as exc:
             failure = exc
-            log.error('receipt of %s not signed with org-sign:%s: %s', receipt.get('sha256'), body_code, exc)
+            log.error('receipt of %s not signed with %s: %s', receipt.get('sha256'),
+                      f'org-sign:{body_code}' if body_code else 'the instance key', exc)
     if signed is None:
         log.error('exchange %s %s taken in, no receipt signed: %s', kind, receipt.get('sha256'), failure)
         return known_error(request, 503, 'receipt_not_signed', **{'Retry-After': '300'})
     if again:
         signed['again'] = True
     return answer(200, signed)
+
+
+def signed_refusal(request, exc, sha256):
+    """400 with the code and reason, and the refusal signed by the instance (no body here may be
+    the addressee: "wrong address"), so the sender can take it as final; unsigned when the
+    instance has no key (the sender then tries again, and the operator sees why in the log)."""
+    response = error(request, 400, exc.code, exc.message_vi, exc.message_en)
+    try:
+        signed = receipts.make_refusal(request.registry, exc.code, exc.message_vi, sha256)
+    except receipts.ReceiptNotSigned as failure:
+        log.error('refusal %s of %s not signed: %s', exc.code, sha256, failure)
+        return response
+    body = json.loads(response.body)
+    body.update(signed)
+    response.body = json.dumps(body, ensure_ascii=False).encode('utf-8')
+    return response
 
 
 def status_receipt(entry):

@@ -10,6 +10,14 @@ UTF-8, not ASCII-escaped) and is made with the organisation key of the receiving
 (``org-sign:<code>``), the body named in ``receipt['signed_by']``. The sender checks it with
 ``check_receipt`` against its trust roots and the fingerprints of that body's registered
 organisation signing certificates, so that only the body it sent to can have signed it.
+
+Where no body of the receiving instance can sign — a package for a body it does not host
+("wrong address"), or a receipt when the receiving body's key is away — the instance signs with
+its own key (``archive.instance_key``, default ``instance:local``), and the answer names it in
+``signed_by``. A refusal is then ``{"error", "message", "refusal": {...}, "signature"}``; the
+sender registers that instance's certificate on the body's entry (kind ``instance``) and takes
+a refusal as final only when it verifies (``check_receipt(..., part='refusal')``); an unsigned or
+unverifiable "no" is tried again like no answer, then goes on paper.
 """
 import base64
 import binascii
@@ -52,38 +60,62 @@ def canonical(receipt) -> bytes:
     return json.dumps(receipt, sort_keys=True, ensure_ascii=False, separators=(',', ':')).encode('utf-8')
 
 
-def make_receipt(registry, receipt_dict, body_code):
-    """The signed answer for ``receipt_dict`` (what the receiving path returned), signed with
-    ``org-sign:<body_code>``. ``received_at`` is kept when given (the same package twice: the
-    same receipt), else now. Raises ``ReceiptNotSigned`` when the key cannot sign."""
-    receipt = {k: v for k, v in dict(receipt_dict).items() if k != 'again'}
-    receipt.setdefault('received_at', clock.iso(clock.now()))
-    receipt['signed_by'] = body_code
+INSTANCE_KEY = 'instance:local'
+
+
+def instance_key(registry):
+    """The key id this instance signs with where no hosted body can (``archive.instance_key``)."""
+    return registry.settings.get('archive.instance_key') or INSTANCE_KEY
+
+
+def _signed(registry, part, payload, key_id):
     store = getattr(registry.archive_settings, 'keystore', None)
     if store is None:
         raise ReceiptNotSigned('no_keystore', 'Hệ thống chưa cấu hình kho khóa: không ký được biên nhận')
     try:
-        signature = cms.sign_detached(store, f'org-sign:{body_code}', canonical(receipt))
+        signature = cms.sign_detached(store, key_id, canonical(payload))
     except KeyStoreError as exc:
         raise ReceiptNotSigned(exc.code, exc.vi) from None
-    return {'receipt': receipt, 'signature': base64.b64encode(signature).decode('ascii')}
+    return {part: payload, 'signature': base64.b64encode(signature).decode('ascii')}
 
 
-def check_receipt(answer_json, trust_roots, allowed_fingerprints, now=None):
-    """The receipt dict of a signed answer (a dict, or its JSON text or bytes) whose signature is
-    intact, chains to ``trust_roots`` and was made with one of ``allowed_fingerprints`` (SHA-256
-    of the certificate, hex: the receiving body's registered org-sign certificates). ``None`` or
-    no fingerprints admit no signer. Raises ``ReceiptInvalid(code, message)`` otherwise."""
+def make_receipt(registry, receipt_dict, body_code=None):
+    """The signed answer for ``receipt_dict`` (what the receiving path returned), signed with
+    ``org-sign:<body_code>``, or with the instance's key when ``body_code`` is None.
+    ``received_at`` is kept when given (the same package twice: the same receipt), else now.
+    Raises ``ReceiptNotSigned`` when the key cannot sign."""
+    receipt = {k: v for k, v in dict(receipt_dict).items() if k != 'again'}
+    receipt.setdefault('received_at', clock.iso(clock.now()))
+    key_id = f'org-sign:{body_code}' if body_code else instance_key(registry)
+    receipt['signed_by'] = body_code or key_id
+    return _signed(registry, 'receipt', receipt, key_id)
+
+
+def make_refusal(registry, code, message, sha256):
+    """A refusal signed by the instance (what no body here can sign): the code, the reason, the
+    package's SHA-256 and the time. Raises ``ReceiptNotSigned``."""
+    key_id = instance_key(registry)
+    refusal = {'code': code, 'message': message, 'sha256': sha256,
+               'refused_at': clock.iso(clock.now()), 'signed_by': key_id}
+    return _signed(registry, 'refusal', refusal, key_id)
+
+
+def check_receipt(answer_json, trust_roots, allowed_fingerprints, now=None, part='receipt'):
+    """The receipt dict (or the ``part`` named, e.g. ``'refusal'``) of a signed answer (a dict,
+    or its JSON text or bytes) whose signature is intact, chains to ``trust_roots`` and was made
+    with one of ``allowed_fingerprints`` (SHA-256 of the certificate, hex: the receiving body's
+    registered org-sign certificates, and its hosting instance's). ``None`` or no fingerprints
+    admit no signer. Raises ``ReceiptInvalid(code, message)`` otherwise."""
     answer = answer_json
     if isinstance(answer, (bytes, bytearray, str)):
         try:
             answer = json.loads(answer)
         except ValueError:
             raise ReceiptInvalid('receipt_malformed', 'Biên nhận không phải JSON') from None
-    receipt = answer.get('receipt') if isinstance(answer, dict) else None
+    receipt = answer.get(part) if isinstance(answer, dict) else None
     signature = answer.get('signature') if isinstance(answer, dict) else None
     if not isinstance(receipt, dict) or not isinstance(signature, str):
-        raise ReceiptInvalid('receipt_malformed', 'Biên nhận thiếu phần "receipt" hoặc "signature"')
+        raise ReceiptInvalid('receipt_malformed', f'Biên nhận thiếu phần "{part}" hoặc "signature"')
     try:
         der = base64.b64decode(signature, validate=True)
     except (binascii.Error, ValueError):

@@ -17,7 +17,7 @@ import io
 
 import colander
 
-from .. import audit, clock, outbox
+from .. import audit, clock, failpoints, outbox
 from ..errors import Conflict, field_errors
 from ..services import documents as svc
 from ..signing import secrecy
@@ -67,7 +67,9 @@ def accept(registry, data, route, kind='package'):
     def work(root):
         if kind == 'status':
             return receive_status(root, data, settings)
-        return receive_package(root, data, settings, route)
+        receipt = receive_package(root, data, settings, route)
+        failpoints.hit('receive.before_commit')
+        return receipt
     manager.push({'registry': registry, 'request': None})
     try:
         return run_apart(registry, work)

@@ -1,14 +1,20 @@
 """The exchange worker: carries deliveries and status messages out of the database.
 
-This issue's route is ``hosted`` (a receiver on this same instance). A worker claims a delivery
-in a short transaction (``deliveries.claim``: two workers never hold the same one); then the
-package built and signed, the receiving path and the result are ONE ZODB transaction that only
-the claimant completes, so a delivery is taken in exactly once whatever crashes (a dead worker's
-lease expires and the delivery goes back to the queue). A refusal by the receiving path rolls back
-to a savepoint: nothing of the package stays, the refusal is journaled and the delivery marked
-declined (02).
-Other routes (another instance, email, the national axis) come with the channels issue and
-wait in the queue meanwhile.
+A worker claims a delivery in a short transaction (``deliveries.claim``: two workers never hold
+the same one; a dead worker's lease expires and the delivery goes back to the queue). Then:
+
+* ``hosted`` (a receiver on this same instance): the package built and signed, the receiving path
+  and the result are ONE ZODB transaction that only the claimant completes, so a delivery is taken
+  in exactly once whatever crashes. A refusal by the receiving path rolls back to a savepoint:
+  nothing of the package stays, the refusal is journaled and the delivery marked declined (02).
+* every other route (``channels``: another instance, official email, a person's mailbox, the
+  national axis): the bytes are built and signed once and kept on the delivery, carried outside
+  any transaction, and the answer recorded by the claimant: a verified receipt, a hand-over, a
+  refusal, or an attempt to retry with back-off (then paper, Art. 7.4). A retry sends the same
+  bytes, and the receiving path answers the same bytes with the same receipt: nothing twice.
+
+Status messages go back the same ways (``send_one_status``); intake of the channels that are
+polled (a mailbox, the axis folder) runs in the same round.
 
 On FileStorage the worker is a thread in the server (``archive.exchange_worker = true``); on ZEO
 it runs in ``archive-worker``.
@@ -22,15 +28,14 @@ import threading
 from ZODB.POSException import ConflictError
 from pyramid.threadlocal import manager
 
-from .. import audit, clock
+from .. import audit, clock, failpoints
 from ..db import run_apart
 from ..outbox import PENDING as MESSAGE_PENDING
 from ..outbox import outbox_of
-from . import deliveries, edxml, mapping, outgoing, receive, recall, routes
+from . import channels, deliveries, edxml, mapping, outgoing, receive, recall
 
 log = logging.getLogger(__name__)
 LOCAL = 'hosted'
-REMOTE = 'instance'
 
 
 def _with_registry(registry, fn, attempts=5, backoff=0.0):
@@ -65,8 +70,10 @@ def deliver_one(registry):
     settings = registry.archive_settings
     worker = worker_name()
 
+    lease = float(registry.settings.get('archive.delivery_lease_seconds', deliveries.LEASE_SECONDS))
+
     def take(root):
-        delivery = deliveries.claim(root, worker, routes={LOCAL, REMOTE})
+        delivery = deliveries.claim(root, worker, routes=ROUTES, lease_seconds=lease)
         return None if delivery is None else (delivery.id, delivery.route)
     try:
         claimed = _with_registry(registry, take)
@@ -75,8 +82,9 @@ def deliver_one(registry):
     if claimed is None:
         return None
     delivery_id, route = claimed
-    if route == REMOTE:
-        return _deliver_remote(registry, delivery_id, worker)
+    failpoints.hit('delivery.claimed')
+    if route != LOCAL:
+        return _deliver_carried(registry, delivery_id, worker, route)
 
     def work(root):
         delivery = deliveries.exchange_of(root).deliveries[delivery_id]
@@ -120,25 +128,33 @@ def _delivered(root, delivery, doc, receipt):
                  package_sha256=receipt.get('sha256'), attempt=delivery.attempts)
 
 
-def _deliver_remote(registry, delivery_id, worker):
-    """Another instance: the package built and signed once (kept, so that a retry sends the same
-    bytes and the receiver answers the same receipt), POSTed outside any transaction, then the
-    answer recorded: a verified receipt, a refusal, or an attempt to retry with back-off."""
+ROUTES = frozenset((LOCAL,) + tuple(channels.CARRIERS))
+
+
+def _deliver_carried(registry, delivery_id, worker, route):
+    """Any route but ``hosted``: the bytes built and signed once (kept, so that a retry sends the
+    same bytes and the receiver answers the same receipt), carried outside any transaction, then
+    the answer recorded: a verified receipt or a hand-over, a refusal, or a retry with back-off."""
     from ZODB.blob import Blob
     settings = registry.archive_settings
+    channel = channels.module(route)
+    build = getattr(channel, 'build', build_package)
 
     def prepare(root):
         delivery = deliveries.exchange_of(root).deliveries[delivery_id]
         if delivery.state != deliveries.IN_FLIGHT or delivery.claimed_by != worker:
             return None
+        meta = {'sender': delivery.sender, 'receiver': delivery.receiver, 'kind': delivery.kind,
+                'document_id': delivery.document_id, 'delivery': delivery.id}
+        address = root['bodies'][delivery.receiver].address
         if delivery.package is None:
-            data = build_package(root, delivery, settings)
+            data = build(root, delivery, settings)
             delivery.package = Blob()
             with delivery.package.open('w') as f:
                 f.write(data)
-            return data, root['bodies'][delivery.receiver].address
+            return data, address, meta
         with delivery.package.open('r') as f:
-            return f.read(), root['bodies'][delivery.receiver].address
+            return f.read(), address, meta
     try:
         prepared = _with_registry(registry, prepare)
     except ConflictError:
@@ -153,16 +169,17 @@ def _deliver_remote(registry, delivery_id, worker):
         return delivery_id
     if prepared is None:
         return delivery_id
-    data, address = prepared
-    outcome = None
+    data, address, meta = prepared
     try:
-        answer = routes.post(address, data, 'package')
-    except routes.Refused as exc:
+        outcome = ('answered', channel.carry(registry, address, data, 'package', meta))
+    except channels.Refused as exc:
         outcome = ('turned_down', exc)
-    except routes.Unreachable as exc:
+    except channels.Unreachable as exc:
         outcome = ('retry', str(exc))
-    else:
-        outcome = ('answered', answer)
+    except Exception as exc:         # a fault of the channel itself: logged, tried again later
+        log.exception('delivery %s by %s failed', delivery_id, route)
+        outcome = ('retry', f'{type(exc).__name__}: {exc}')
+    failpoints.hit('delivery.carried')
 
     def record(root):
         delivery = deliveries.exchange_of(root).deliveries[delivery_id]
@@ -171,17 +188,28 @@ def _deliver_remote(registry, delivery_id, worker):
         deliveries.done(root, delivery)
         doc = root['bodies'][delivery.sender].documents[delivery.document]
         kind, value = outcome
-        if kind == 'answered':
-            from .receipts import ReceiptInvalid, check_receipt
-            from ..services.certificates import sender_org_certs, trust_roots
+        if kind == 'answered' and 'handed_over' in value:        # email, axis: 01 comes by intake
+            _delivered(root, delivery, doc, dict(value))
+            return
+        from .receipts import ReceiptInvalid, check_receipt
+        from ..services.certificates import answering_certs, trust_roots
+        if kind == 'answered':          # another instance: a receipt signed by the receiver
             try:
                 receipt = check_receipt(value, trust_roots(root, settings),
-                                        sender_org_certs(root, delivery.receiver) or [])
+                                        answering_certs(root, delivery.receiver))
             except ReceiptInvalid as exc:
                 kind, value = 'retry', f'receipt not accepted: {exc}'
             else:
                 _delivered(root, delivery, doc, dict(receipt, signed_answer=value))
                 return
+        if kind == 'turned_down' and route == 'instance':    # final only when signed by that side
+            try:
+                proof = check_receipt(value.answer or {}, trust_roots(root, settings),
+                                      answering_certs(root, delivery.receiver), part='refusal')
+            except ReceiptInvalid as exc:
+                kind, value = 'retry', f'refusal {value.code} not accepted as final: {exc.message}'
+            else:
+                delivery.receipt = {'refusal': proof, 'signed_answer': value.answer}
         if kind == 'turned_down':
             refusal = receive.Refused(value.code, value.message or value.code)
             _refused(root, delivery, doc, refusal, data)
@@ -254,14 +282,17 @@ def send_one_status(registry):
     key, remote = picked
     if remote is None:
         return key
-    data, address = remote
+    data, route, address, meta = remote
     try:
-        routes.post(address, data, 'status')
+        channels.module(route).carry(registry, address, data, 'status', meta)
         outcome = ('carried', '')
-    except routes.Refused as exc:
+    except channels.Refused as exc:
         outcome = ('declined', f'{exc.code}: {exc.message}')
-    except routes.Unreachable as exc:
+    except channels.Unreachable as exc:
         outcome = ('retry', str(exc))
+    except Exception as exc:
+        log.exception('status %s by %s failed', key, route)
+        outcome = ('retry', f'{type(exc).__name__}: {exc}')
 
     def record(root):
         message = outbox_of(root).items[key]
@@ -296,21 +327,24 @@ def _status_bytes(root, message, body, doc, sender, settings):
 
 
 def _carry_status(root, message, settings):
-    """``(state, None)`` when done here, or ``(pending, (bytes, address))`` for another instance."""
+    """``(state, None)`` when done here, or ``(pending, (bytes, route, address, meta))`` for a
+    channel to carry."""
     body = root['bodies'][message['body']]
     doc = body.documents.get(message['document'])
     exchange = getattr(doc, 'exchange', None) if doc is not None else None
     if not exchange:
         return 'not_exchanged', None       # came on paper or by hand: the sender hears otherwise
     sender = root['bodies'].get(exchange['sender'])
-    if sender is None or sender.route not in (LOCAL, REMOTE):
-        return 'waiting_route', None       # email, the national axis: to come
-    if sender.route == REMOTE:
+    if sender is None or sender.route not in channels.STATUS_ROUTES:
+        return 'not_exchanged', None       # a person's mailbox: its clerk records what happens
+    if sender.route != LOCAL:
         data = message.get('signed_bytes')
         if data is None:
             data = _status_bytes(root, message, body, doc, sender, settings)
             message.fields = dict(message.fields, signed_bytes=data)
-        return MESSAGE_PENDING, (data, sender.address)
+        meta = {'sender': body.code, 'receiver': sender.code, 'kind': 'status',
+                'document_id': exchange['document_id'], 'status_code': message['status_code']}
+        return MESSAGE_PENDING, (data, sender.route, sender.address, meta)
     tm = root._p_jar.transaction_manager
     point = tm.savepoint()
     try:
@@ -328,11 +362,12 @@ def _carry_status(root, message, settings):
 
 
 def run_round(registry, limit=1000):
-    """Deliver what waits and carry the statuses, until nothing is left (or ``limit`` each);
-    first put back what a dead worker left claimed. Returns how many were carried."""
+    """Take in what the polled channels hold, deliver what waits and carry the statuses, until
+    nothing is left (or ``limit`` each); first put back what a dead worker left claimed and what
+    is due for another try. Returns how many items were handled."""
     _with_registry(registry, deliveries.requeue_expired)
     _with_registry(registry, deliveries.requeue_due)
-    done = 0
+    done = channels.poll_all(registry)
     for _ in range(limit):
         result = deliver_one(registry)
         if result is None:

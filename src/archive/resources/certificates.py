@@ -13,10 +13,12 @@ from ..i18n import _
 
 ORG_SIGN = 'org-sign'
 ORG_ENC = 'org-enc'
-KINDS = (ORG_SIGN, ORG_ENC)
+INSTANCE = 'instance'       # the system hosting the body elsewhere: signs what no body there can
+KINDS = (ORG_SIGN, ORG_ENC, INSTANCE)
 KIND_TITLES = {
     ORG_SIGN: _('certificate_kind_org_sign', default='Ký số của cơ quan, tổ chức'),
     ORG_ENC: _('certificate_kind_org_enc', default='Mã hóa'),
+    INSTANCE: _('certificate_kind_instance', default='Hệ thống trao đổi đặt cơ quan (ký trả lời thay)'),
 }
 
 # Where a certificate stands at a given time (its own dates; revocation is the verifier's).

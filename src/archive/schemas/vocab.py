@@ -48,6 +48,30 @@ ROUTES = {
     'instance': _('route_instance', default='Hệ thống khác (địa chỉ trao đổi)'),
     'email': _('route_email', default='Thư điện tử công vụ'),
     'axis': _('route_axis', default='Trục liên thông văn bản quốc gia'),
+    'mailbox': _('route_mailbox', default='Hộp thư cá nhân (tệp PDF và tóm tắt; văn thư ghi nhận trạng thái)'),
+}
+
+# The route of a delivery row: a body's route, or a paper copy to track (Art. 8), never a body's.
+DELIVERY_ROUTES = {
+    **ROUTES,
+    'paper': _('route_paper', default='Bản giấy (Điều 8)'),
+}
+
+# How a paper copy went (Art. 7.4, 8); 'other' is said in words.
+PAPER_MEANS = {
+    'post': _('paper_means_post', default='Bưu điện'),
+    'hand': _('paper_means_hand', default='Giao trực tiếp'),
+    'other': _('paper_means_other', default='Cách khác'),
+}
+
+# The statuses a clerk records for a delivery to a person's mailbox, where none come back by
+# machine (edXML codes; 02 needs a reason).
+RECORDED_STATUSES = {
+    '03': _('recorded_status_03', default='03 · Đã tiếp nhận'),
+    '04': _('recorded_status_04', default='04 · Đã chuyển xử lý, đã phân công'),
+    '05': _('recorded_status_05', default='05 · Đang xử lý'),
+    '06': _('recorded_status_06', default='06 · Đã hoàn thành'),
+    '02': _('recorded_status_02', default='02 · Từ chối nhận / trả lại'),
 }
 
 # Journal actions as the history page names them.
@@ -57,4 +81,6 @@ ACTIONS = {
     'file_downloaded': _('action_file_downloaded', default='Tải tệp'),
     'refused_at_entry': _('action_refused_at_entry', default='Từ chối tiếp nhận'),
     'origin_checked': _('action_origin_checked', default='Kiểm tra chữ ký số'),
+    'paper_sent': _('action_paper_sent', default='Ghi nhận đã gửi bản giấy'),
+    'status_recorded': _('action_status_recorded', default='Văn thư ghi nhận trạng thái xử lý'),
 }

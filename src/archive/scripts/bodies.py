@@ -3,6 +3,7 @@ register a certificate."""
 import datetime as dt
 
 from ..resources.certificates import KINDS
+from ..schemas import vocab
 from ..services import directory
 from ..services.certificates import register_certificate
 from .common import fail, opened, parser, print_json, writing
@@ -18,7 +19,7 @@ def main(argv=None):
     add.add_argument('--symbol', required=True)
     add.add_argument('--parent')
     add.add_argument('--kind', default='party', choices=['party', 'state', 'other'])
-    add.add_argument('--route', default='hosted', choices=['hosted', 'instance', 'email', 'axis'])
+    add.add_argument('--route', default='hosted', choices=list(vocab.ROUTES))
     add.add_argument('--address', default='')
     unit = sub.add_parser('add-unit', help='add a unit (phòng, ban) to a body')
     unit.add_argument('body')
@@ -30,7 +31,7 @@ def main(argv=None):
     close.add_argument('--successor')
     route = sub.add_parser('set-route', help='how the body is reached: hosted, instance URL, email, axis')
     route.add_argument('body')
-    route.add_argument('--route', required=True, choices=['hosted', 'instance', 'email', 'axis'])
+    route.add_argument('--route', required=True, choices=list(vocab.ROUTES))
     route.add_argument('--address', default='')
     cert = sub.add_parser('add-certificate', help="register a body's certificate (kept for good)")
     cert.add_argument('body')

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from .. import audit, clock
 from ..errors import single
 from ..i18n import _
-from ..resources.certificates import KINDS, ORG_SIGN, CertificateRecord
+from ..resources.certificates import INSTANCE, KINDS, ORG_SIGN, CertificateRecord
 from ..resources.files import PDF
 
 
@@ -61,6 +61,16 @@ def sender_org_certs(root, organ_id):
     if body is None:
         return None
     return [fp for fp, rec in body.certificates.items() if rec.kind == ORG_SIGN]
+
+
+def answering_certs(root, organ_id):
+    """Fingerprints that may sign an answer for the body: its organisation signing certificates
+    and the certificates of the system hosting it (``instance``), which signs what no body there
+    can (a refusal of a package for a body it does not host)."""
+    body = root['bodies'].get(organ_id) if organ_id else None
+    if body is None:
+        return []
+    return [fp for fp, rec in body.certificates.items() if rec.kind in (ORG_SIGN, INSTANCE)]
 
 
 def trust_roots(root, settings):

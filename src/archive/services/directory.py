@@ -1,4 +1,6 @@
 """Adding bodies, units and users; closing bodies. Journaled on the body's or user's chain."""
+import re
+
 import colander
 
 from .. import audit, clock
@@ -7,6 +9,8 @@ from ..i18n import _
 from ..resources.bodies import Body
 from ..resources.users import User
 from ..schemas.directory import UnitSchema, body_schema, user_schema
+
+EMAIL = re.compile(r'[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+')
 
 
 def add_body(root, cstruct, settings, actor):
@@ -57,8 +61,10 @@ def set_route(root, body, route, address, settings, actor):
     address = schema['address'].deserialize(address or colander.null)
     if route == 'instance' and not (address or '').startswith(('http://', 'https://')):
         raise single('address', _('address_not_url', default='Hệ thống khác cần địa chỉ http:// hoặc https://'))
-    if route in ('email', 'axis') and not address:
+    if route in ('email', 'axis', 'mailbox') and not address:
         raise single('address', _('address_required', default='Cách liên lạc này cần địa chỉ'))
+    if route in ('email', 'mailbox') and not EMAIL.fullmatch(address):
+        raise single('address', _('address_not_email', default='Thư điện tử cần địa chỉ dạng ten@mien'))
     old = (body.route, body.address)
     body.route, body.address = route, address or ''
     audit.append(root, f'body:{body.code}', 'route_changed', actor, route=route, address=body.address,

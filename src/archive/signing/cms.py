@@ -68,6 +68,16 @@ class CmsVerdict:
         return self.status == 'valid'
 
 
+def _key_usage():
+    """A signing key usage: non-repudiation (a body's seal) or digital signature (an instance's
+    certificate, which signs receipts and refusals, not documents)."""
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+    return KeyUsageConstraints(key_usage={'non_repudiation', 'digital_signature'}, match_all_key_usages=False)
+
+
+KEY_USAGE = _key_usage()
+
+
 def verify_detached(data, signature, *, trust_roots, allowed=None, now=None) -> CmsVerdict:
     """Check a detached CMS ``signature`` (DER) over ``data``: intact, chain to one of
     ``trust_roots`` (PEM/DER or certificates) valid at ``now``, and the signer among ``allowed``
@@ -92,7 +102,8 @@ def verify_detached(data, signature, *, trust_roots, allowed=None, now=None) -> 
                                 moment=moment, allow_fetching=False)
     try:
         status = asyncio.run(async_validate_detached_cms(bytes(data), signed,
-                                                         signer_validation_context=context))
+                                                         signer_validation_context=context,
+                                                         key_usage_settings=KEY_USAGE))
     except Exception:
         return verdict('unreadable')
     fp = hashlib.sha256(status.signing_cert.dump()).hexdigest() if status.signing_cert is not None else None

@@ -9,20 +9,15 @@ import json
 import urllib.error
 import urllib.request
 
+from . import Refused, Unreachable
+
 PATHS = {'package': '/exchange/v1/packages', 'status': '/exchange/v1/statuses'}
 TIMEOUT = 30
 
 
-class Unreachable(Exception):
-    """No usable answer: the delivery is tried again later."""
-
-
-class Refused(Exception):
-    """The receiving instance refused the bytes (4xx with its error code): final."""
-
-    def __init__(self, code, message):
-        super().__init__(f'{code}: {message}')
-        self.code, self.message = code, message
+def carry(registry, address, data, kind, meta):
+    """The channel interface: the receiver's signed receipt (checked by the worker)."""
+    return post(address, data, kind)
 
 
 def post(address, data, kind='package', timeout=TIMEOUT):
@@ -39,7 +34,9 @@ def post(address, data, kind='package', timeout=TIMEOUT):
                 said = json.loads(exc.read(1 << 16) or b'{}')
             except ValueError:
                 said = {}
-            raise Refused(said.get('error') or f'http_{exc.code}', said.get('message') or exc.reason) from None
+            refused = Refused(said.get('error') or f'http_{exc.code}', said.get('message') or exc.reason)
+            refused.answer = said if 'signature' in said else None    # the proof the worker checks
+            raise refused from None
         raise Unreachable(f'HTTP {exc.code} from {url}') from None
     except (urllib.error.URLError, OSError) as exc:
         raise Unreachable(f'{url}: {getattr(exc, "reason", exc)}') from None

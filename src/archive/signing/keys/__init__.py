@@ -55,12 +55,12 @@ from ... import clock
 
 log = logging.getLogger(__name__)
 
-ORG_SIGN, ORG_ENC, PERSON = 'org-sign', 'org-enc', 'person'
+ORG_SIGN, ORG_ENC, PERSON, INSTANCE = 'org-sign', 'org-enc', 'person', 'instance'
 PURPOSES = {ORG_SIGN: 'organisation signing', ORG_ENC: 'organisation encryption',
-            PERSON: 'personal signing'}
-SIGNING_PURPOSES = frozenset({ORG_SIGN, PERSON})
+            PERSON: 'personal signing', INSTANCE: 'this installation (answers no hosted body can sign)'}
+SIGNING_PURPOSES = frozenset({ORG_SIGN, PERSON, INSTANCE})
 # the ``kind`` argument of ``ca.issue`` (and of the authority's request form) for each purpose
-CERTIFICATE_KIND = {ORG_SIGN: 'org-sign', ORG_ENC: 'encryption', PERSON: 'person-sign'}
+CERTIFICATE_KIND = {ORG_SIGN: 'org-sign', ORG_ENC: 'encryption', PERSON: 'person-sign', INSTANCE: 'instance'}
 
 ALGORITHMS = ('rsa3072', 'rsa2048', 'ec-p256')
 DEFAULT_ALGORITHM = 'rsa3072'
@@ -181,11 +181,12 @@ def parse_key_id(key_id, organ_id_pattern=None) -> tuple[str, str]:
     purpose, sep, name = key_id.partition(':')
     if not sep or purpose not in PURPOSES:
         raise BadKeyId(f'Mã khóa "{key_id[:80]}" không hợp lệ: cần org-sign:<mã cơ quan>, '
-                       'org-enc:<mã cơ quan> hoặc person:<tên đăng nhập>',
-                       'a key id is org-sign:<body code>, org-enc:<body code> or person:<login>')
+                       'org-enc:<mã cơ quan>, person:<tên đăng nhập> hoặc instance:<tên hệ thống>',
+                       'a key id is org-sign:<body code>, org-enc:<body code>, person:<login> or '
+                       'instance:<name>')
     if purpose == PERSON:
         pattern = LOGIN
-    elif organ_id_pattern is None:
+    elif organ_id_pattern is None or purpose == INSTANCE:
         pattern = BODY_CODE
     else:
         pattern = re.compile(organ_id_pattern) if isinstance(organ_id_pattern, str) else organ_id_pattern
