@@ -12,17 +12,19 @@ A status message: verified against the reporting body's certificates and applied
 receiver's delivery row on the sender's side; a status for a document never sent to that body
 is refused. Every refusal is journaled (``exchange`` chain) with the package hash, never content.
 """
+import copy
 import hashlib
 import io
 
 import colander
+from lxml import etree
 
 from .. import audit, clock, failpoints, outbox
 from ..errors import Conflict, field_errors
 from ..services import documents as svc
 from ..signing import secrecy
 from . import deliveries, edxml, mapping, xmldsig
-from .safexml import Limits, PackageError
+from .safexml import Limits, PackageError, parse_xml
 
 CHAIN = 'exchange'
 ACTOR = 'exchange'                  # the journal's actor for what arrives by exchange
@@ -106,7 +108,6 @@ def _verified(root, data, sender_code, limits):
 
 
 def _bytes(element):
-    from lxml import etree
     return etree.tostring(element, xml_declaration=True, encoding='utf-8')
 
 
@@ -282,12 +283,29 @@ def _recall(root, body, package, sha256):
     return {'body': body.code, 'document': doc.__name__}
 
 
+def signed_part(data, limits):
+    """What the receiving path should verify: a SOAP envelope whose ``Status`` carries its own
+    signature gives that ``Status`` alone (as it was signed); anything else is returned as is."""
+    try:
+        root = parse_xml(data, limits)
+    except PackageError:
+        return data
+    if etree.QName(root) != etree.QName(edxml.SOAP_ENV, 'Envelope'):
+        return data
+    signed = [el for el in root.iter(f'{{{edxml.NS}}}Status')
+              if next(el.iter(f'{{{xmldsig.DS}}}Signature'), None) is not None]
+    if len(signed) != 1:
+        return data
+    # a deep copy keeps the element's own namespace declarations, not the envelope's
+    return etree.tostring(copy.deepcopy(signed[0]), xml_declaration=True, encoding='utf-8')
+
+
 def receive_status(root, data, settings):
     """Apply a status message to the sender's delivery row; return what was recorded, with the
     DocumentId, the reporting body and the sender it is about (what a receipt names)."""
-    data = bytes(data)
-    sha256 = hashlib.sha256(data).hexdigest()
     limits = limits_of(settings)
+    data = signed_part(bytes(data), limits)       # the government SDK's SOAP envelope, unwrapped
+    sha256 = hashlib.sha256(data).hexdigest()
     try:
         first = edxml.decode_status(data, limits, organ_id_pattern=settings.organ_id_pattern)
     except PackageError as exc:

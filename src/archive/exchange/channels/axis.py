@@ -45,7 +45,6 @@ acknowledges it: ``done``, or ``fail`` with the refusal's code and reason. What 
 acknowledged is listed again next round and answered the same way.
 """
 import base64
-import copy
 import hashlib
 import json
 import logging
@@ -56,11 +55,9 @@ import urllib.request
 import uuid
 from contextlib import suppress
 
-from lxml import etree
-
 from ... import clock
-from .. import edxml, receive, xmldsig
-from ..safexml import PackageError, parse_xml
+from .. import receive
+from ..safexml import PackageError
 from . import Refused, Unreachable, kind_of
 
 log = logging.getLogger(__name__)
@@ -149,28 +146,9 @@ def poll(registry):
 
 # ---------------------------------------------------------------- taking in (both modes)
 
-def signed_part(data, limits):
-    """What the receiving path should verify: a SOAP envelope whose ``Status`` carries its own
-    signature gives that ``Status`` alone (as it was signed); anything else is returned as is."""
-    try:
-        root = parse_xml(data, limits)
-    except PackageError:
-        return data
-    if etree.QName(root) != etree.QName(edxml.SOAP_ENV, 'Envelope'):
-        return data
-    signed = [el for el in root.iter(f'{{{edxml.NS}}}Status')
-              if next(el.iter(f'{{{xmldsig.DS}}}Signature'), None) is not None]
-    if len(signed) != 1:
-        return data
-    # a deep copy keeps the element's own namespace declarations, not the envelope's
-    return etree.tostring(copy.deepcopy(signed[0]), xml_declaration=True, encoding='utf-8')
-
-
 def _intake(registry, data):
     """``None`` when the receiving path took ``data`` in, its ``receive.Refused`` otherwise."""
     kind = kind_of(data)
-    if kind == 'status':
-        data = signed_part(data, receive.limits_of(registry.archive_settings))
     try:
         receive.accept(registry, data, ROUTE, kind)
     except receive.Refused as exc:
