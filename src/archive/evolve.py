@@ -41,10 +41,18 @@ def add_exchange(root):
         root.exchange = Exchange()
 
 
+def index_paper(root):
+    """Channels issue: deliveries that went on paper before the paper index are listed for the
+    sending clerk."""
+    from .exchange.deliveries import index_paper as index
+    index(root)
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
     ('0002-exchange', add_exchange),
+    ('0003-paper-index', index_paper),
 ]
 
 

@@ -19,6 +19,23 @@ DEFAULT_DOCUMENT_TYPES = (
     ('KL', 'Kết luận'), ('TB', 'Thông báo'), ('HD', 'Hướng dẫn'), ('BC', 'Báo cáo'),
     ('TTr', 'Tờ trình'), ('KH', 'Kế hoạch'), ('CV', 'Công văn'), ('BB', 'Biên bản'),
 )
+# Art. 8: what is sent electronically AND on paper (DOMAIN.md), condensed; ``archive.paper_also_categories``
+# replaces the list (``code = label`` a line).
+DEFAULT_PAPER_ALSO_CATEGORIES = (
+    ('to_chuc_nhan_su', 'Tổ chức bộ máy, nhân sự'),
+    ('kiem_tra_giam_sat', 'Kiểm tra, giám sát'),
+    ('khieu_nai_to_cao', 'Giải quyết khiếu nại, tố cáo'),
+    ('che_do_chinh_sach', 'Chế độ, chính sách'),
+    ('tai_chinh', 'Tài chính'),
+    ('bao_cao_thuc_hien', 'Báo cáo kết quả thực hiện nghị quyết, chỉ thị của cấp trên'),
+    ('xin_y_kien', 'Xin ý kiến Bộ Chính trị, Ban Bí thư; Ban Chấp hành, Ban Thường vụ, Thường trực Thành ủy'),
+    ('de_an_to_trinh', 'Đề án, tờ trình, dự thảo nghị quyết, quyết định, quy định, quy chế'),
+    ('nghi_quyet_ket_luan', 'Nghị quyết, kết luận của Ban Chấp hành; nghị quyết, chỉ thị của Ban Thường vụ'),
+    ('ket_luan_thong_bao', 'Kết luận hội nghị, thông báo kết luận, ý kiến của Thường trực Thành ủy'),
+    ('dai_hoi_hoi_nghi', 'Đại hội, hội nghị của Đảng bộ; làm việc, tiếp khách của Thường trực Thành ủy'),
+    ('chi_dao_linh_vuc', 'Văn bản chỉ đạo theo lĩnh vực của các ban Đảng'),
+)
+PAPER_CATEGORY_CODE = re.compile(r'^[a-z0-9_]{1,40}$')
 
 
 def _lines(value):
@@ -49,6 +66,7 @@ class ArchiveSettings:
     crls: tuple = ()                # DER CRLs checked offline (revocation)
     tsa_url: str = ''               # RFC 3161 time-stamp authority used when signing ('' = none)
     oaep_hash: str = 'sha256'       # RSA-OAEP hash for wrapping Mật content keys (sha1 for tokens that lack SHA-256)
+    paper_also_categories: dict = field(default_factory=dict)   # Art. 8: code -> label, in order
     keystore: object = None         # the opened key store (set by main(); None without one)
     extra: dict = field(default_factory=dict)
 
@@ -119,6 +137,7 @@ def load(settings):
         secret=secret,
         organ_id_pattern=re.compile(settings.get('archive.organ_id_pattern') or DEFAULT_ORGAN_ID_PATTERN),
         document_types=types,
+        paper_also_categories=_paper_also_categories(settings.get('archive.paper_also_categories')),
         attachment_types=tuple(_lines(settings.get('archive.attachment_types')) or DEFAULT_ATTACHMENT_TYPES),
         max_upload_bytes=int(settings.get('archive.max_upload_bytes', 50 * 1024 * 1024)),
         cookie_secure=_bool(settings.get('archive.cookie_secure', 'false')),
@@ -136,6 +155,22 @@ def load(settings):
         oaep_hash=_choice(settings.get('archive.encryption_oaep_hash') or 'sha256',
                           ('sha1', 'sha256', 'sha384', 'sha512'), 'archive.encryption_oaep_hash'),
     )
+
+
+def _paper_also_categories(value):
+    """``code = label`` a line (Art. 8); the default list when the setting is absent or empty.
+    A malformed line stops the start rather than drop a category silently."""
+    lines = _lines(value)
+    if not lines:
+        return dict(DEFAULT_PAPER_ALSO_CATEGORIES)
+    out = {}
+    for line in lines:
+        code, sep, label = (part.strip() for part in line.partition('='))
+        if not sep or not PAPER_CATEGORY_CODE.match(code) or not label or code in out:
+            raise ValueError(f'archive.paper_also_categories: "code = label" with a new code of '
+                             f'a-z, 0-9 and _, not {line!r}')
+        out[code] = label
+    return out
 
 
 def _url(value, name):

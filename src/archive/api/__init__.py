@@ -21,6 +21,8 @@ def includeme(config):
     route('api.revision', DOC + '/revisions/{n}', traverse=DOC)
     route('api.history', DOC + '/history', traverse=DOC)
     route('api.deliveries', DOC + '/deliveries', traverse=DOC)
+    route('api.delivery_paper', DOC + '/deliveries/{delivery}/paper', traverse=DOC)
+    route('api.delivery_statuses', DOC + '/deliveries/{delivery}/statuses', traverse=DOC)
     route('api.transitions', DOC + '/transitions', traverse=DOC)
     route('api.transition', DOC + '/transitions/{action}', traverse=DOC)
     route('api.registers', BODY + '/registers/{kind}', traverse=BODY)

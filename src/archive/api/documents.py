@@ -1,4 +1,5 @@
-"""API: a body's documents, a document, its files, revisions and history."""
+"""API: a body's documents, a document, its files, revisions and history, its delivery rows and
+what the sending clerk records on them (paper sent, a mailbox's statuses)."""
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 
@@ -9,7 +10,7 @@ from ..i18n import _
 from ..resources.root import app_root
 from ..services import documents as svc
 from ..views.documents import PAGE_SIZE, file_response, visible_page
-from .common import metadata_input
+from .common import json_input, metadata_input
 
 
 def _uploads(request):
@@ -115,12 +116,37 @@ def list_deliveries(context, request):
                       deliveries.of_document(app_root(request), context.body_code, context.__name__)]}
 
 
+@view_config(route_name='api.delivery_paper', renderer='json', request_method='POST', permission=S.VIEW)
+def record_paper_sent(context, request):
+    """The sending clerk records the paper copy of a delivery row sent (Art. 7.4, 8)."""
+    from ..services import paper
+    delivery = paper.record_paper_sent(app_root(request), context, request.matchdict['delivery'],
+                                       json_input(request), request.identity)
+    return delivery_json(delivery)
+
+
+@view_config(route_name='api.delivery_statuses', renderer='json', request_method='POST', permission=S.VIEW)
+def record_status(context, request):
+    """The sending clerk records a status a mailbox's person reported (Art. 6.4)."""
+    from ..services import paper
+    root = app_root(request)
+    paper.record_status(root, context, request.matchdict['delivery'], json_input(request), request.identity)
+    request.response.status = 201
+    return delivery_json(paper.delivery_of(root, context, request.matchdict['delivery']))
+
+
 def delivery_json(d):
-    return {'receiver': d.receiver, 'receiver_name': d.receiver_name, 'route': d.route, 'state': d.state,
-            'attempts': d.attempts, 'queued_at': clock.iso(d.queued_at), 'delivered_at': clock.iso(d.delivered_at),
+    return {'id': d.id, 'receiver': d.receiver, 'receiver_name': d.receiver_name, 'route': d.route,
+            'state': d.state, 'attempts': d.attempts, 'queued_at': clock.iso(d.queued_at),
+            'delivered_at': clock.iso(d.delivered_at), 'next_attempt_at': clock.iso(d.next_attempt_at),
             'last_error': d.last_error, 'document_id': d.document_id,
+            'errors': [{'attempt': e['attempt'], 'at': e['at'], 'error': e['error']} for e in d.errors],
+            'paper_category': d.paper_category, 'paper_needed_at': clock.iso(d.paper_needed_at),
+            'paper_sent_at': clock.iso(d.paper_sent_at), 'paper_sent_by': d.paper_sent_by,
+            'paper_means': d.paper_means, 'paper_means_other': d.paper_means_other, 'paper_note': d.paper_note,
             'statuses': [{'code': s['code'], 'at': s['at'], 'description': s.get('description') or '',
-                          'staff': s.get('staff') or ''} for s in d.statuses]}
+                          'staff': s.get('staff') or '', 'recorded_by': s.get('recorded_by')}
+                         for s in d.statuses]}
 
 
 def revision_json(r):

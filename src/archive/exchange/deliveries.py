@@ -10,8 +10,15 @@ queue for ``in_flight`` with the worker's name and a lease. Two workers that tak
 conflict, and the loser retries at once and takes the next; the (longer) delivery then runs in a
 second transaction that only the claimant may complete. A worker that dies leaves its lease to
 expire, and ``requeue_expired`` puts the delivery back.
+
+Paper (Art. 7.4, 8): a delivery past the retry limit, and the paper copy an Art. 8 document owes
+each receiver (a row of its own, route ``paper``: never queued, so no worker claims it, and never
+found by a status message, which belongs to the electronic row), wait in ``paper`` for the
+sending clerk, who records when the paper went (``services.paper``). That small index is what
+the desk reads; the administrators' ``overview`` reads every delivery.
 """
 import datetime as _dt
+import heapq
 import uuid
 
 from BTrees.OOBTree import OOBTree
@@ -22,12 +29,15 @@ from .. import clock
 
 PENDING, IN_FLIGHT, DELIVERED, DECLINED, FAILED, PAPER = (
     'pending', 'in_flight', 'delivered', 'declined', 'failed', 'paper')
+PAPER_ROUTE = 'paper'        # a paper copy to track (Art. 8), not a way a worker carries anything
 LEASE_SECONDS = 300
 URGENCY_RANK = {'hoa_toc_hen_gio': 0, 'hoa_toc': 0, 'thuong_khan': 1, 'khan': 2}
 NORMAL_RANK = 3
 
 
 class Exchange(Persistent):
+    paper = None                        # an Exchange stored before the paper index: made on first write
+
     def __init__(self):
         self.deliveries = OOBTree()     # id -> Delivery
         self.queue = OOBTree()          # (rank, queued ISO time, id) -> id, waiting only
@@ -38,6 +48,7 @@ class Exchange(Persistent):
         self.destroyed = OOBTree()      # (body, document name) -> the blobs a destruction removed
         self.in_flight = OOBTree()      # delivery id -> lease end (ISO), claimed and not yet done
         self.later = OOBTree()          # (next attempt ISO, id) -> id: failed attempts waiting to retry
+        self.paper = OOBTree()          # (sender, rank, since ISO, id) -> id: paper to send, not yet recorded
 
 
 class Delivery(Persistent):
@@ -50,6 +61,13 @@ class Delivery(Persistent):
     package = None              # the signed bytes (a Blob) sent to another instance: a retry resends them
     errors = ()                 # failed attempts: {attempt, at, error}
     next_attempt_at = None
+    paper_category = None       # a paper row (Art. 8): the category that owes the paper copy
+    paper_needed_at = None      # when it came to need paper (past the retry limit, or on sending)
+    paper_sent_at = None        # recorded by the sending clerk (services.paper)
+    paper_sent_by = None
+    paper_means = None          # 'post' | 'hand' | 'other' (schemas.vocab.PAPER_MEANS)
+    paper_means_other = None
+    paper_note = None
 
     def __init__(self, sender, document, document_id, receiver, receiver_name, route, rank):
         self.id = uuid.uuid4().hex
@@ -75,6 +93,14 @@ class Delivery(Persistent):
     def queue_key(self):
         return (self.rank, self.queued_at.isoformat(timespec='microseconds'), self.id)
 
+    @property
+    def needs_paper(self):
+        return self.state == PAPER and self.paper_sent_at is None
+
+    def paper_key(self):
+        since = self.paper_needed_at or self.queued_at
+        return (self.sender, self.rank, since.isoformat(timespec='microseconds'), self.id)
+
 
 def exchange_of(root):
     return root.exchange
@@ -85,15 +111,60 @@ def rank_of(urgency):
 
 
 def add(root, delivery):
+    """Record ``delivery`` and queue it; a paper row (route ``paper``) goes to the paper index
+    instead, and is left out of ``by_document_id``: statuses come back on the electronic row."""
+    from .wake import after_commit
+    after_commit(root)                  # the worker takes it as soon as this commits
     ex = exchange_of(root)
     ex.deliveries[delivery.id] = delivery
-    ex.queue[delivery.queue_key()] = delivery.id
+    if delivery.route == PAPER_ROUTE:
+        _needs_paper(ex, delivery, clock.now())
+    else:
+        ex.queue[delivery.queue_key()] = delivery.id
     if delivery.kind != 'document':
         return delivery
     key = (delivery.sender, delivery.document)
     ex.by_document[key] = ex.by_document.get(key, ()) + (delivery.id,)
-    ex.by_document_id[delivery.document_id] = ex.by_document_id.get(delivery.document_id, ()) + (delivery.id,)
+    if delivery.route != PAPER_ROUTE:
+        ex.by_document_id[delivery.document_id] = ex.by_document_id.get(delivery.document_id, ()) + (delivery.id,)
     return delivery
+
+
+def _needs_paper(ex, delivery, now):
+    """``delivery`` now waits for its paper copy, listed for the sending clerk."""
+    if ex.paper is None:
+        ex.paper = OOBTree()
+    delivery.state, delivery.paper_needed_at = PAPER, now
+    ex.paper[delivery.paper_key()] = delivery.id
+
+
+def paper_waiting(root, sender):
+    """The deliveries of ``sender``'s documents waiting for paper, most urgent first, then the
+    longest waiting (lazy: a desk reads what it shows)."""
+    ex = exchange_of(root)
+    if not ex.paper:
+        return
+    for delivery_id in ex.paper.values(min=(sender,), max=(sender, NORMAL_RANK + 1)):
+        yield ex.deliveries[delivery_id]
+
+
+def paper_sent(root, delivery, at, by, means, means_other=None, note=None):
+    """Record that the paper copy went (the caller checked who and whether); off the paper list."""
+    delivery.paper_sent_at, delivery.paper_sent_by = at, by
+    delivery.paper_means, delivery.paper_means_other, delivery.paper_note = means, means_other, note
+    ex = exchange_of(root)
+    if ex.paper is not None:
+        ex.paper.pop(delivery.paper_key(), None)
+
+
+def index_paper(root):
+    """Evolve step: list the deliveries that went on paper before the paper index existed."""
+    ex = exchange_of(root)
+    if ex.paper is None:
+        ex.paper = OOBTree()
+    for delivery in ex.deliveries.values():
+        if delivery.needs_paper:
+            ex.paper[delivery.paper_key()] = delivery.id
 
 
 def follow_up(root, body_code, name, kind, reason, rank=None):
@@ -117,11 +188,12 @@ def of_document(root, body_code, name):
 
 
 def find(root, document_id, receiver):
-    """The delivery of ``document_id`` to ``receiver``, or None (a status for something never sent)."""
+    """The delivery of ``document_id`` to ``receiver``, or None (a status for something never sent).
+    Always the electronic row, never the paper copy of an Art. 8 document."""
     ex = exchange_of(root)
     for i in ex.by_document_id.get(document_id, ()):
         d = ex.deliveries[i]
-        if d.receiver == receiver:
+        if d.receiver == receiver and d.route != PAPER_ROUTE:
             return d
     return None
 
@@ -180,7 +252,8 @@ def retry_later(root, delivery, error, *, base_seconds, cap_seconds, max_attempt
     delivery.errors.append({'attempt': delivery.attempts, 'at': clock.iso(now), 'error': error[:500]})
     delivery.last_error = error[:500]
     if delivery.attempts >= max_attempts:
-        delivery.state, delivery.next_attempt_at = PAPER, None
+        delivery.next_attempt_at = None
+        _needs_paper(ex, delivery, now)
         return None
     delay = backoff_seconds(delivery.attempts, base_seconds, cap_seconds, rng)
     delivery.state, delivery.next_attempt_at = PENDING, now + _dt.timedelta(seconds=delay)
@@ -230,3 +303,28 @@ def queue_state(root, limit=10000):
             oldest = delivery.queued_at
     return {'waiting': waiting, 'oldest_waiting': clock.iso(oldest) if oldest else None,
             'in_flight': len(ex.in_flight), 'retrying': len(ex.later)}
+
+
+def failed_at(delivery):
+    """When ``delivery`` last failed: its last error's time, else (a sender-side fault, which
+    keeps no attempt) when it was queued."""
+    errors = delivery.errors
+    return errors[-1]['at'] if errors else clock.iso(delivery.queued_at)
+
+
+def overview(root, limit=50):
+    """What the administrators' page shows beside ``queue_state``: deliveries per state, paper
+    waiting and paper sent, and the ``limit`` most recent failures (a failed attempt or a fault).
+    It reads every delivery: for that page only, never for a desk."""
+    ex = exchange_of(root)
+    counts = dict.fromkeys((PENDING, IN_FLIGHT, DELIVERED, DECLINED, FAILED, PAPER), 0)
+    counts.update(paper_waiting=0, paper_sent=0)
+    failures = []
+    for delivery in ex.deliveries.values():
+        counts[delivery.state] = counts.get(delivery.state, 0) + 1
+        if delivery.state == PAPER:
+            counts['paper_sent' if delivery.paper_sent_at else 'paper_waiting'] += 1
+        if delivery.last_error or delivery.errors:
+            failures.append((failed_at(delivery), delivery.id, delivery))
+    recent = heapq.nlargest(limit, failures, key=lambda item: item[:2])
+    return {'counts': counts, 'failures': [delivery for _at, _id, delivery in recent]}

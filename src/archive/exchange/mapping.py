@@ -47,17 +47,19 @@ def document_id_of(doc):
 
 def business_of(root, doc, kind='document', reason=None):
     """BussinessDocType and its details: a new document, its update, or the replacement of an
-    earlier one (``doc.replaces``)."""
+    earlier one (``doc.replaces``). ``Paper`` 1 tells the receiver a paper copy follows (a
+    document of an Art. 8 category)."""
     document_id = doc.document_id or document_id_of(doc)
     if kind == 'update':
         return edxml.Business(doc_type=edxml.UPDATE, reason=reason or '', document_id=document_id)
     if kind == 'recall':
         return edxml.Business(doc_type=edxml.RECALL, reason=reason or '', document_id=document_id)
+    paper = 1 if getattr(doc, 'paper_category', None) else 0
     earlier = root['bodies'][doc.body_code].documents.get(doc.replaces) if doc.replaces else None
     if earlier is not None and earlier.document_id:
         return edxml.Business(doc_type=edxml.REPLACE, reason=f'Thay thế văn bản {earlier.number_symbol}',
-                              document_id=document_id, replacement_info=[earlier.document_id])
-    return edxml.Business()
+                              document_id=document_id, replacement_info=[earlier.document_id], paper=paper)
+    return edxml.Business(paper=paper)
 
 
 def package_for(root, doc, receiver, settings, actor, with_files=True, kind='document', reason=None):

@@ -4,6 +4,10 @@
 the document is sent. What cannot go is said at once, before anything is written: an unknown
 receiver, a closed one, a Mật document to a body with no registered encryption certificate or
 by a route that may not carry it (email, the national axis: Art. 3.8).
+
+A document of an Art. 8 category (``paper_category``) goes electronically AND on paper: each
+receiver gets, beside its electronic delivery, a paper row (route ``paper``) that no worker
+carries; it waits on the sending clerk's desk until the clerk records the paper sent.
 """
 from lxml import etree
 
@@ -17,7 +21,8 @@ SECRET_ROUTES = ('hosted', 'instance')
 
 
 def queue_deliveries(root, doc, codes=None):
-    """One delivery per receiver in ``codes`` (default ``doc.send_to``); returns them."""
+    """One delivery per receiver in ``codes`` (default ``doc.send_to``), and for an Art. 8
+    document one paper row each as well; returns them, electronic ones first."""
     bodies = root['bodies']
     document_id = doc.document_id or mapping.document_id_of(doc)
     planned = []
@@ -40,9 +45,17 @@ def queue_deliveries(root, doc, codes=None):
                     mapping={'code': code}))
         planned.append(receiver)
     doc.document_id = document_id
-    return [deliveries.add(root, deliveries.Delivery(
-        doc.body_code, doc.__name__, document_id, r.code, r.name, r.route, deliveries.rank_of(doc.urgency)))
-        for r in planned]
+    rank = deliveries.rank_of(doc.urgency)
+    queued = [deliveries.add(root, deliveries.Delivery(
+        doc.body_code, doc.__name__, document_id, r.code, r.name, r.route, rank)) for r in planned]
+    category = getattr(doc, 'paper_category', None)
+    if category:
+        for r in planned:
+            paper = deliveries.Delivery(doc.body_code, doc.__name__, document_id, r.code, r.name,
+                                        deliveries.PAPER_ROUTE, rank)
+            paper.paper_category = category
+            queued.append(deliveries.add(root, paper))
+    return queued
 
 
 def queue_updates(root, doc, data, actor):

@@ -119,6 +119,7 @@ class Document(Persistent):
     exchange = None                   # received by exchange: {document_id, sender, sha256, deviations, route}
     document_id = None                # outgoing, once sent: the edXML DocumentId its packages carry
     replaces = None                   # the document (name) this one replaces (edXML type 3)
+    paper_category = None             # outgoing: the Art. 8 category (sent electronically and on paper)
     replaced_by = None                # the document (name) that replaced this one
 
     def __init__(self, body_code, created_by):

@@ -59,6 +59,19 @@ def doc_type_widget(node, kw):
 
 
 @colander.deferred
+def paper_category_validator(node, kw):
+    return one_of(kw['settings'].paper_also_categories, 'paper_category_unknown',
+                  'Loại văn bản gửi kèm bản giấy không có trong danh mục (Điều 8)')
+
+
+@colander.deferred
+def paper_category_widget(node, kw):
+    import deform.widget
+    categories = kw['settings'].paper_also_categories
+    return deform.widget.SelectWidget(values=[('', '')] + list(categories.items()))
+
+
+@colander.deferred
 def symbol_validator(node, kw):
     known = kw['settings'].document_types
 
@@ -134,6 +147,11 @@ class DocumentSchema(colander.MappingSchema):
                        widget=colander.deferred(lambda n, kw: _textarea(2)),
                        title=_('f_send_to', default='Gửi điện tử đến (mã định danh)'),
                        description=_('d_send_to', default='Mã định danh cơ quan nhận, mỗi cơ quan một dòng'))
+    paper_category = optional(Text(), validator=paper_category_validator, widget=paper_category_widget,
+                              title=_('f_paper_category', default='Gửi kèm bản giấy (Điều 8)'),
+                              description=_('d_paper_category',
+                                            default='Văn bản đi thuộc loại phải gửi cả điện tử và bản giấy: '
+                                                    'mỗi nơi nhận có thêm một dòng theo dõi bản giấy'))
     replaces = optional(Text(), validator=max_length(64),
                         title=_('f_replaces', default='Thay thế văn bản đi đã gửi (mã văn bản)'),
                         description=_('d_replaces', default='Văn bản này thay thế văn bản đã gửi trước đó'))
@@ -162,6 +180,9 @@ class DocumentSchema(colander.MappingSchema):
         if value.get('direction') == 'incoming' and not value.get('number_symbol'):
             exc['number_symbol'] = _('number_symbol_required',
                                      default='Văn bản đến phải có số và ký hiệu')
+        if value.get('paper_category') and value.get('direction') != 'outgoing':
+            exc['paper_category'] = _('paper_category_outgoing_only',
+                                      default='Chỉ văn bản đi mới ghi loại gửi kèm bản giấy')
         if exc.children:
             raise exc
 

@@ -6,12 +6,17 @@ Timeliness (Art. 6.3): hỏa tốc, thượng khẩn and khẩn documents are fl
 registered and assigned within a configured time (around the clock for hỏa tốc, in
 working hours for the others); an outgoing document is flagged when sent after the
 day of signing, at the latest the next working morning.
+
+The sending body's clerk also has "Cần gửi bản giấy": the deliveries that must go on paper
+(past the retry limit, Art. 7.4, or the paper copy an Art. 8 document owes each receiver),
+urgent first, then the longest waiting, until the clerk records the paper sent.
 """
 import datetime as dt
 
 from .. import calendar as cal_mod
 from .. import clock
 from .. import security as S
+from ..exchange import deliveries as ex_deliveries
 from ..resources.root import app_root
 from ..resources.documents import URGENCY_RANK
 from ..workflow.engine import state_data, workflows
@@ -117,6 +122,35 @@ def queues(request, body, user):
     return out
 
 
+def paper_queue(request, body):
+    """``(items, more)``: the deliveries of ``body``'s documents waiting for paper that this user
+    may see, at most QUEUE_LIMIT; each item ``{'delivery', 'doc'}``."""
+    root = app_root(request)
+    items, more = [], False
+    for delivery in ex_deliveries.paper_waiting(root, body.code):
+        doc = body.documents.get(delivery.document)
+        if doc is None or not request.has_permission(S.VIEW, doc):
+            continue
+        if len(items) == QUEUE_LIMIT:
+            more = True
+            break
+        items.append({'delivery': delivery, 'doc': doc})
+    return items, more
+
+
+def paper_json(item, settings):
+    """A paper queue item as the API shows it."""
+    d, doc = item['delivery'], item['doc']
+    return {'delivery': d.id, 'document': doc.__name__, 'number_symbol': doc.number_symbol,
+            'abstract': doc.abstract, 'urgency': doc.urgency, 'receiver': d.receiver,
+            'receiver_name': d.receiver_name, 'route': d.route,
+            'reason': 'art8' if d.route == ex_deliveries.PAPER_ROUTE else 'retry_limit',
+            'category': d.paper_category,
+            'category_label': settings.paper_also_categories.get(d.paper_category) if d.paper_category else None,
+            'last_error': d.last_error, 'attempts': d.attempts,
+            'since': clock.iso(d.paper_needed_at or d.queued_at)}
+
+
 def desk_for(request, as_json=False):
     user = request.identity
     body = app_root(request)['bodies'].get(user.body_code)
@@ -142,4 +176,9 @@ def desk_for(request, as_json=False):
     }
     result['counts'] = {q['name']: len(q['items']) for q in result['queues']}
     result['counts'].update(overdue=len(result['overdue']), due_soon=len(result['due_soon']))
+    if user.has_role(S.CLERK):
+        items, more = paper_queue(request, body)
+        if as_json:
+            items = [paper_json(i, request.registry.archive_settings) for i in items]
+        result['paper'] = {'items': items, 'more': more}
     return result

@@ -29,6 +29,8 @@ class PageHelpers:
     directions = vocab.DIRECTIONS
     kinds = vocab.BODY_KINDS
     routes = vocab.ROUTES
+    delivery_routes = vocab.DELIVERY_ROUTES
+    paper_means = vocab.PAPER_MEANS
     actions = vocab.ACTIONS
 
     def __init__(self, request):
@@ -99,3 +101,4 @@ def includeme(config):
     config.add_request_method(PageHelpers, 'h', reify=True)
     config.add_subscriber(security_headers, 'pyramid.events.NewResponse')
     config.add_route('healthz', '/healthz', factory=lambda request: object())
+    config.add_route('exchange_admin', '/admin/exchange')      # context: the root (admins: manage)

@@ -1,22 +1,29 @@
-"""A body's document list, a document's page, its files and revisions, the create/edit form."""
+"""A body's document list, a document's page, its files and revisions, the create/edit form,
+and what the sending clerk records on a delivery row (paper sent, a mailbox's statuses)."""
+import itertools
+
 import colander
 from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.renderers import render_to_response
 from pyramid.response import FileResponse
 from pyramid.view import view_config
 
-from .. import audit
+from .. import audit, clock
 from .. import security as S
 from ..i18n import _
 from ..resources.bodies import Body
 from ..resources.documents import Document, Documents
 from ..exchange import deliveries
+from ..errors import Conflict, field_errors
 from ..exchange.edxml import STATUS_CODES
 from ..resources.files import File
 from ..resources.root import app_root
+from ..schemas.delivery import PaperSentSchema, StatusRecordSchema
 from ..schemas.document import document_schema
 from ..services import documents as svc
+from ..services import paper
 from .workflow import action_forms
-from .forms import file_node, make_form, posted, render_submitted, show_errors
+from .forms import add_csrf, file_node, make_form, posted, put_errors, render_submitted, show_errors
 
 PAGE_SIZE = 50
 
@@ -182,14 +189,94 @@ def edit_view(context, request):
 @view_config(context=Document, permission=S.VIEW, renderer='archive:templates/document.pt')
 def document_view(context, request):
     root = app_root(request)
+    rows = deliveries.of_document(root, context.body_code, context.__name__)
     return {'doc': context, 'body': context.__parent__.__parent__,
             'history': audit.entries(root, context.chain_id),
             'revisions': list(context.revisions.values()),
             'can_edit': request.has_permission(S.EDIT, context),
             'actions': action_forms(request, context),
             'users': root['users'],
-            'deliveries': deliveries.of_document(root, context.body_code, context.__name__),
+            'deliveries': rows,
+            'delivery_forms': delivery_forms(request, context, rows),
+            'record_errors': [],
+            'paper_categories': request.registry.archive_settings.paper_also_categories,
             'status_names': STATUS_CODES}
+
+
+# kind -> (schema, button title, recording function): one form each on a delivery row
+RECORDS = {
+    'paper': (PaperSentSchema, _('record_paper_sent', default='Ghi nhận đã gửi bản giấy'),
+              paper.record_paper_sent),
+    'status': (StatusRecordSchema, _('record_status', default='Ghi nhận trạng thái'), paper.record_status),
+}
+FORM_COUNTER_BASE = 100000        # field ids apart from the action forms' (0, 100, 200, ...)
+
+
+def delivery_forms(request, doc, rows, failed=None):
+    """``{delivery id: [form item]}`` for the sending body's clerk or leader: "Ghi nhận đã gửi bản
+    giấy" on each row that needs paper, "Ghi nhận trạng thái" on each mailbox row the person got.
+
+    ``failed`` is ``(delivery id, kind, posted values, errors)`` of a refused attempt: that form is
+    shown again, open, with what was typed and the message beside each field."""
+    import deform
+    if not paper.may_record(request.identity, doc):
+        return {}
+    translate = request.localizer.translate
+    now = {'sent_at': clock.now(), 'at': clock.now()}
+    out = {}
+    for n, d in enumerate(rows):
+        for k, (kind, ok) in enumerate((('paper', d.needs_paper), ('status', paper.may_record_status(d)))):
+            if not ok:
+                continue
+            schema_class, title, _record = RECORDS[kind]
+            schema = add_csrf(schema_class().bind(), request)
+            schema.add(colander.SchemaNode(colander.String(), name='delivery', missing=colander.null,
+                                           widget=deform.widget.HiddenWidget()))
+            form = deform.Form(schema, buttons=(deform.Button('submit', title=translate(title)),),
+                               formid=f'{kind}-{d.id}', action=request.resource_url(doc, f'record-{kind}'),
+                               counter=itertools.count(FORM_COUNTER_BASE + (2 * n + k) * 100))
+            item = {'kind': kind, 'title': title, 'open': False, 'errors': []}
+            if failed is not None and failed[:2] == (d.id, kind):
+                item.update(open=True, errors=put_errors(form, failed[3]))
+                item['form'] = render_submitted(form, dict(failed[2], delivery=d.id))
+            else:
+                item['form'] = form.render({**now, 'delivery': d.id})
+            out.setdefault(d.id, []).append(item)
+    return out
+
+
+def _record(context, request, kind):
+    """Record ``kind`` on a delivery row; on a refusal show the page again with the reason
+    (400 bad input, 409 the row does not allow it), nothing written."""
+    schema_class, _title, record = RECORDS[kind]
+    delivery_id = request.POST.get('delivery', '')
+    cstruct = posted(request, schema_class())
+    translate = request.localizer.translate
+    try:
+        record(app_root(request), context, delivery_id, cstruct, request.identity)
+    except colander.Invalid as exc:
+        errors, status = field_errors(exc, translate), 400
+    except Conflict as exc:
+        errors, status = [{'field': '', 'code': exc.code, 'message': translate(exc.message)}], 409
+    else:
+        return HTTPSeeOther(request.resource_url(context))
+    page = document_view(context, request)
+    page['delivery_forms'] = delivery_forms(request, context, page['deliveries'],
+                                            failed=(delivery_id, kind, cstruct, errors))
+    if not any(i['open'] for items in page['delivery_forms'].values() for i in items):
+        page['record_errors'] = errors        # no form to show them on (the row no longer allows it)
+    request.response.status = status
+    return render_to_response('archive:templates/document.pt', page, request=request, response=request.response)
+
+
+@view_config(context=Document, name='record-paper', request_method='POST', permission=S.VIEW)
+def record_paper_view(context, request):
+    return _record(context, request, 'paper')
+
+
+@view_config(context=Document, name='record-status', request_method='POST', permission=S.VIEW)
+def record_status_view(context, request):
+    return _record(context, request, 'status')
 
 
 @view_config(context=Document, name='revision', permission=S.VIEW,

@@ -1,5 +1,7 @@
-"""``/healthz``: answers without login whether the database is reachable, and the state of the
-exchange worker's queue (waiting per route, the oldest waiting, held, waiting to be retried)."""
+"""``/healthz``: answers without login whether the database is reachable, the state of the
+exchange worker's queue (waiting per route, the oldest waiting, held, waiting to be retried) and
+how many deliveries wait for their paper copy (read from the small paper index; the other counts
+per state need every delivery read, and are on the administrators' page only)."""
 from pyramid.view import view_config
 from pyramid_zodbconn import get_connection
 
@@ -15,15 +17,16 @@ def healthz(request):
         connected = getattr(storage, 'is_connected', lambda: True)()
         conn.root()._p_activate()
         ok = bool(connected)
-        exchange = _exchange_state(conn, request)
+        exchange, paper_waiting = _exchange_state(conn, request)
         if not ok:
             error = 'storage disconnected'
     except Exception as exc:  # report any storage failure, never raise here
-        ok, error, exchange = False, exc.__class__.__name__, None
+        ok, error, exchange, paper_waiting = False, exc.__class__.__name__, None, None
     request.response.status = 200 if ok else 503
     body = {'status': 'ok' if ok else 'unavailable', 'database': ok, 'time': clock.iso(clock.now())}
     if exchange is not None:
         body['exchange'] = exchange
+        body['paper_waiting'] = paper_waiting
     if error:
         body['error'] = error
     return body
@@ -33,4 +36,7 @@ def _exchange_state(conn, request):
     from ..exchange.deliveries import queue_state
     from ..resources.root import root_key
     root = conn.root().get(root_key(request.registry))
-    return queue_state(root) if root is not None and getattr(root, 'exchange', None) is not None else None
+    if root is None or getattr(root, 'exchange', None) is None:
+        return None, None
+    paper = root.exchange.paper
+    return queue_state(root), len(paper) if paper is not None else 0
