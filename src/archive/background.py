@@ -73,9 +73,11 @@ def start_threads(registry):
         return None
     if not settings.get('zodbconn.uri', '').startswith('file://'):
         return None     # on ZEO the archive-worker process does it
-    stop = threading.Event()          # one event stops both threads
+    from .exchange.wake import Stop
+    stop = Stop()                     # one event stops both threads (and wakes the worker)
     if settings.get('archive.exchange_worker', 'true').lower() == 'true':
-        from .exchange.worker import start_thread
+        from .exchange.worker import requeue_claims_of_the_dead, start_thread
+        requeue_claims_of_the_dead(registry)
         start_thread(registry, stop)
     thread = threading.Thread(target=run_forever, args=(registry, stop), name='archive-background', daemon=True)
     thread.start()

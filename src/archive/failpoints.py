@@ -6,7 +6,8 @@ as in every real deployment, it does nothing. The points:
 
 * ``delivery.claimed``: a delivery is claimed (committed) and not yet carried;
 * ``delivery.carried``: the other side has answered and the answer is not yet recorded;
-* ``receive.before_commit``: the receiving path has taken a package in and not yet committed.
+* ``receive.before_commit``: the receiving path has taken a package in and not yet committed;
+* ``status.carried``: a status message was carried to another instance, not yet marked carried.
 """
 import os
 import signal

@@ -42,6 +42,8 @@ class Outbox(Persistent):
         self.items = OOBTree()
 
     def put(self, kind, **fields):
+        from .exchange.wake import after_commit
+        after_commit(self)              # the worker carries it as soon as this commits
         now = clock.now()
         key = (now.isoformat(timespec='microseconds'), uuid.uuid4().hex)
         self.items[key] = Message(kind, clock.iso(now), **fields)

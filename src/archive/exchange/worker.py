@@ -32,7 +32,7 @@ from .. import audit, clock, failpoints
 from ..db import run_apart
 from ..outbox import PENDING as MESSAGE_PENDING
 from ..outbox import outbox_of
-from . import channels, deliveries, edxml, mapping, outgoing, receive, recall
+from . import channels, deliveries, edxml, mapping, outgoing, receive, recall, wake
 
 log = logging.getLogger(__name__)
 LOCAL = 'hosted'
@@ -293,6 +293,7 @@ def send_one_status(registry):
     except Exception as exc:
         log.exception('status %s by %s failed', key, route)
         outcome = ('retry', f'{type(exc).__name__}: {exc}')
+    failpoints.hit('status.carried')
 
     def record(root):
         message = outbox_of(root).items[key]
@@ -302,6 +303,7 @@ def send_one_status(registry):
             policy = retry_policy(registry)
             if attempts >= policy['max_attempts']:
                 state = 'failed'
+                message.fields = dict(message.fields, attempts=attempts)
             else:
                 delay = deliveries.backoff_seconds(attempts, policy['base_seconds'], policy['cap_seconds'])
                 message.fields = dict(message.fields, attempts=attempts, last_error=error[:300],
@@ -385,18 +387,37 @@ def run_round(registry, limit=1000):
 
 
 def run_forever(registry, stop, interval=2.0):
-    while not stop.wait(interval):
-        try:
-            while run_round(registry) and not stop.is_set():
-                pass
-        except Exception:     # a failed round is logged and tried again
+    """Rounds until ``stop``: woken by a commit that queued work (``wake``), else every ``interval``."""
+    waiter = wake.Waiter()
+    try:
+        while True:
+            waiter.wait(interval)
             if stop.is_set():
                 return
-            log.exception('exchange round failed')
+            try:
+                while run_round(registry) and not stop.is_set():
+                    pass
+            except Exception:     # a failed round is logged and tried again
+                if stop.is_set():
+                    return
+                log.exception('exchange round failed')
+    finally:
+        waiter.close()
+
+
+def requeue_claims_of_the_dead(registry):
+    """On FileStorage only this process has the database open, so every claim found at start
+    belongs to a process that died or was stopped mid-delivery: back in the queue now, rather
+    than when its lease runs out. (On ZEO another worker may be alive: the lease decides.)"""
+    far = clock.now() + dt.timedelta(days=36500)
+    back = _with_registry(registry, lambda root: deliveries.requeue_expired(root, now=far))
+    if back:
+        log.info('%d deliveries claimed by a stopped process are waiting again', len(back))
+    return back
 
 
 def start_thread(registry, stop=None):
-    stop = stop or threading.Event()
+    stop = stop or wake.Stop()
     interval = float(registry.settings.get('archive.exchange_poll_seconds', 2))
     thread = threading.Thread(target=run_forever, args=(registry, stop, interval), name='archive-exchange',
                               daemon=True)

@@ -95,7 +95,6 @@ def verify_detached(data, signature, *, trust_roots, allowed=None, now=None) -> 
         if info['content_type'].native != 'signed_data':
             return verdict('not_signed_data')
         signed = info['content']
-        signed.native  # parse everything now: damaged DER fails here, not halfway through
     except Exception:
         return verdict('unreadable')
     context = ValidationContext(trust_roots=[load_certificate(r) for r in trust_roots],
