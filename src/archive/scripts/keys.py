@@ -1,10 +1,17 @@
 """archive-keys: generate a key pair and its certificate request, import the certificate the
-authority issued, list what the key store holds. Works on the key store alone (the settings
-``archive.keystore*``/``archive.pkcs11_*`` of the .ini), without the database.
+authority issued, list what the key store holds, export a certificate (PEM) for another
+installation. Works on the key store alone (the settings ``archive.keystore*``/``archive.pkcs11_*``
+of the .ini), without the database, so it runs beside a running server.
 
     archive-keys development.ini generate org-sign:000.00.01.H01 --subject "CN=Văn phòng Thành ủy,O=Thành ủy Hà Nội,C=VN" --out req.pem
     archive-keys development.ini import org-sign:000.00.01.H01 cert.pem
     archive-keys development.ini list [--json]
+    archive-keys development.ini export org-sign:000.00.01.H01 [--chain | --root] [--out cert.pem]
+
+``export`` writes the certificate in use (what the other instance registers with
+``archive-bodies ... add-certificate``), with ``--chain`` followed by the issuers the store holds,
+or with ``--root`` only the top of that chain, the authority the other instance must trust (a file
+for its ``archive.trust_roots``). Certificates are public: no secret is read or written.
 """
 import os
 import sys
@@ -75,6 +82,24 @@ def _print_info(info):
         print('    một khóa mới đang chờ chứng thư / a new key awaits its certificate')
 
 
+def _export(store, key_id, chain=False, root=False):
+    """PEM bytes: the certificate in use for ``key_id``; with ``chain`` its issuers after it;
+    with ``root`` only the self-signed top of the chain (refused when the store lacks it)."""
+    from cryptography.hazmat.primitives import serialization
+    cert = store.certificate(key_id)
+    issuers = store.chain(key_id)
+    if root:
+        top = issuers[-1] if issuers else cert
+        if top.issuer != top.subject:
+            fail(f'Kho khóa không có chứng thư gốc của {key_id} (chỉ đến {top.subject.rfc4514_string()}); '
+                 f'hãy lấy từ tổ chức cấp / the key store does not hold the root of {key_id}\'s chain: '
+                 'get it from the authority')
+        certs = [top]
+    else:
+        certs = [cert] + (issuers if chain else [])
+    return b''.join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+
+
 def main(argv=None):
     p = parser('Khóa và chứng thư số / keys and certificates')
     sub = p.add_subparsers(dest='command', required=True)
@@ -92,10 +117,18 @@ def main(argv=None):
     imp.add_argument('--chain', action='append', default=[], help='a file of CA certificates (repeatable)')
     lst = sub.add_parser('list', help='liệt kê khóa và chứng thư / list keys and certificates')
     lst.add_argument('--json', action='store_true')
+    exp = sub.add_parser('export', help='xuất chứng thư (PEM) / write a certificate as PEM')
+    exp.add_argument('key_id')
+    what = exp.add_mutually_exclusive_group()
+    what.add_argument('--chain', action='store_true',
+                      help='the certificate followed by the issuers the key store holds')
+    what.add_argument('--root', action='store_true',
+                      help='only the root authority of the chain (for the other side\'s archive.trust_roots)')
+    exp.add_argument('--out', default='-', help='write the PEM to this new file; default: print it')
     args = p.parse_args(argv)
 
     settings = _settings(args.config_uri)
-    if args.command == 'generate' and args.out != '-' and os.path.lexists(args.out):
+    if args.command in ('generate', 'export') and args.out != '-' and os.path.lexists(args.out):
         fail(f'Tệp {args.out} đã có; chọn tên khác / {args.out} exists: choose another name')
     try:
         store = keys.open_keystore(settings)
@@ -111,6 +144,8 @@ def main(argv=None):
             if args.out != '-':
                 print(f'Đã tạo khóa {args.key_id}; gửi yêu cầu {args.out} cho tổ chức cấp chứng thư / '
                       f'key made; send {args.out} to the certificate authority')
+        elif args.command == 'export':
+            _write_new(args.out, _export(store, args.key_id, args.chain, args.root))
         elif args.command == 'import':
             data = _read_input(args.certificate)
             chain = [_read_input(c) for c in args.chain]
