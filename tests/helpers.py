@@ -1,8 +1,8 @@
-"""Building test input: valid document fields, real PDFs, API uploads."""
+"""Building test input: valid document fields, real PDFs, API uploads; a mail server's mailboxes."""
 import json
+import mailbox
 
 from archive.seed import minimal_pdf
-
 
 
 # What the demo seed holds (src/archive/seed.py): three sample documents, the outgoing one signed
@@ -98,3 +98,22 @@ def softhsm_tokens(tmp_path_factory, name, labels, pin, so_pin, what):
     pkcs11.lib(lib).reinitialize()
     yield SimpleNamespace(lib=lib, conf=conf, pkcs11=pkcs11)
     mp.undo()
+
+
+class Maildirs:
+    """An aiosmtpd handler: each known recipient's mail into its own Maildir (``folders``:
+    address -> folder); anyone else is answered 550."""
+
+    def __init__(self, folders):
+        self.folders = folders
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() not in self.folders:
+            return '550 5.1.1 No such user here'
+        envelope.rcpt_tos.append(address)
+        return '250 OK'
+
+    async def handle_DATA(self, server, session, envelope):
+        for rcpt in envelope.rcpt_tos:
+            mailbox.Maildir(self.folders[rcpt.lower()], create=True).add(envelope.original_content)
+        return '250 Message accepted for delivery'

@@ -12,7 +12,7 @@ import time
 import pytest
 from aiosmtpd.controller import Controller
 
-from ..helpers import pdf
+from ..helpers import Maildirs, pdf
 from . import instances
 from .instances import BTC, HOST, Api, enrol_on_b, free_port, in_parallel, make_pair
 
@@ -22,24 +22,6 @@ BTG, UBKT, BDV = '000.00.03.H01', '000.00.04.H01', '000.00.05.H01'
 BTG_MAIL, A_MAIL = 'btg@ban-tuyen-giao.example', 'vptu@thanh-uy.example'
 ON_B = {BTC: ('btc', 'Ban Tổ chức Thành ủy'), BTG: ('btg', 'Ban Tuyên giáo Thành ủy'),
         UBKT: ('ubkt', 'Ủy ban Kiểm tra Thành ủy')}
-
-
-class Maildirs:
-    """An aiosmtpd handler: each known recipient's mail into its Maildir; anyone else 550."""
-
-    def __init__(self, folders):
-        self.folders = folders
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.lower() not in self.folders:
-            return '550 5.1.1 No such user here'
-        envelope.rcpt_tos.append(address)
-        return '250 OK'
-
-    async def handle_DATA(self, server, session, envelope):
-        for rcpt in envelope.rcpt_tos:
-            mailbox.Maildir(self.folders[rcpt.lower()], create=True).add(envelope.original_content)
-        return '250 Message accepted for delivery'
 
 
 def wait_until(what, condition, seconds=180):

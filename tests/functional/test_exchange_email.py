@@ -23,27 +23,10 @@ from archive.signing import ca
 from archive.signing.keys import ORG_SIGN
 
 from ..conftest import HOST_CODE, base_settings, close_app, file_uri, free_port, make_app
+from ..helpers import Maildirs
 from .test_exchange_local import BTC, BTG, Session, act, enrol, received, send
 
 A_MAIL, B_MAIL, PERSON = 'vptu@thanh-uy.example', 'btc@ban-to-chuc.example', 'nguyen.van.b@example.org'
-
-
-class Boxes:
-    """An aiosmtpd handler: each known recipient's mail into its Maildir; anyone else 550."""
-
-    def __init__(self, folders):
-        self.folders = folders
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.lower() not in self.folders:
-            return '550 5.1.1 No such user here'
-        envelope.rcpt_tos.append(address)
-        return '250 OK'
-
-    async def handle_DATA(self, server, session, envelope):
-        for rcpt in envelope.rcpt_tos:
-            mailbox.Maildir(self.folders[rcpt.lower()], create=True).add(envelope.original_content)
-        return '250 Message accepted for delivery'
 
 
 @pytest.fixture
@@ -53,7 +36,7 @@ def smtp(tmp_path):
                for address in (A_MAIL, B_MAIL, PERSON)}
     for path in folders.values():
         mailbox.Maildir(path, create=True)
-    controller = Controller(Boxes(folders), hostname='127.0.0.1', port=free_port())
+    controller = Controller(Maildirs(folders), hostname='127.0.0.1', port=free_port())
     controller.start()
     yield SimpleNamespace(port=controller.port, folders=folders)
     controller.stop()
