@@ -367,3 +367,24 @@ def test_the_clerk_records_the_statuses_of_a_delivery_to_a_mailbox(exchange_app,
     assert [e['details']['code'] for e in journal(app, sent['id'], 'status_recorded')] == ['03', '02']
     page = clerk.get(f"/bodies/{HOST_CODE}/documents/{sent['id']}")
     assert 'data-recorded-by="vanthu"' in page.text and 'Không thuộc thẩm quyền' in page.text
+
+
+def test_a_recalled_document_owes_no_paper_copy_any_more(exchange_app):
+    """Recalled before its paper copies went: off the clerk's list, the rows say so, journaled;
+    a copy already recorded as sent stays as it was."""
+    app = exchange_app
+    sent = send(app, [BTC, BTG], abstract='Quyết định sẽ bị thu hồi', paper_category=ART8)
+    worker.run_round(app.registry)
+    paper = {r[1]: r[0] for r in rows_of(app, sent['id']) if r[2] == 'paper'}
+    clerk = client(app, 'vanthu')
+    clerk.post_json(paper_url(sent, paper[BTC]), {'means': 'post'}, headers=csrf(clerk))
+    assert paper[BTG] in desk_paper(clerk)
+    clerk.post_json(f"{API}/{sent['id']}/transitions/recall", {'reason': 'Ban hành nhầm'}, headers=csrf(clerk))
+    assert not set(paper.values()) & set(desk_paper(clerk))
+    assert paper_state(app, paper[BTG])[2] is False and paper_state(app, paper[BTC])[1] == 'post'
+    [entry] = journal(app, sent['id'], 'paper_withdrawn')
+    assert entry['details']['receivers'] == [BTG]
+    page = clerk.get(f"/bodies/{HOST_CODE}/documents/{sent['id']}")
+    assert page.text.count('data-paper="withdrawn"') == 1 and page.text.count('data-paper="sent"') == 1
+    res = clerk.post_json(paper_url(sent, paper[BTG]), {'means': 'post'}, headers=csrf(clerk), status=409)
+    assert res.json['error'] == 'paper_not_needed'

@@ -68,6 +68,7 @@ class Delivery(Persistent):
     paper_means = None          # 'post' | 'hand' | 'other' (schemas.vocab.PAPER_MEANS)
     paper_means_other = None
     paper_note = None
+    paper_withdrawn_at = None   # the document was recalled before its paper copy went: none owed
 
     def __init__(self, sender, document, document_id, receiver, receiver_name, route, rank):
         self.id = uuid.uuid4().hex
@@ -95,7 +96,7 @@ class Delivery(Persistent):
 
     @property
     def needs_paper(self):
-        return self.state == PAPER and self.paper_sent_at is None
+        return self.state == PAPER and self.paper_sent_at is None and self.paper_withdrawn_at is None
 
     def paper_key(self):
         since = self.paper_needed_at or self.queued_at
@@ -155,6 +156,20 @@ def paper_sent(root, delivery, at, by, means, means_other=None, note=None):
     ex = exchange_of(root)
     if ex.paper is not None:
         ex.paper.pop(delivery.paper_key(), None)
+
+
+def withdraw_paper(root, body_code, name):
+    """The document was recalled: the paper copies not sent yet are owed no more (off the
+    clerk's list, the rows say so); the receivers they were for."""
+    ex = exchange_of(root)
+    withdrawn = []
+    for delivery in of_document(root, body_code, name):
+        if delivery.needs_paper:
+            if ex.paper is not None:
+                ex.paper.pop(delivery.paper_key(), None)
+            delivery.paper_withdrawn_at = clock.now()
+            withdrawn.append(delivery.receiver)
+    return withdrawn
 
 
 def index_paper(root):
@@ -322,8 +337,10 @@ def overview(root, limit=50):
     failures = []
     for delivery in ex.deliveries.values():
         counts[delivery.state] = counts.get(delivery.state, 0) + 1
-        if delivery.state == PAPER:
-            counts['paper_sent' if delivery.paper_sent_at else 'paper_waiting'] += 1
+        if delivery.needs_paper:
+            counts['paper_waiting'] += 1
+        elif delivery.paper_sent_at:
+            counts['paper_sent'] += 1
         if delivery.last_error or delivery.errors:
             failures.append((failed_at(delivery), delivery.id, delivery))
     recent = heapq.nlargest(limit, failures, key=lambda item: item[:2])

@@ -10,7 +10,7 @@ none of them can be loaded any more.
 from ZODB.POSException import POSKeyError
 from ZODB.utils import p64, u64
 
-from .. import clock, outbox
+from .. import audit, clock, outbox
 from ..workflow.engine import fire, workflow_of
 from . import deliveries, mapping
 
@@ -19,7 +19,10 @@ RECALL_ACTION = 'recall'
 
 def queue_recalls(root, doc, reason):
     """A recall delivery for every receiver the document reached (ahead of any new document);
-    their codes."""
+    their codes. The paper copies not sent yet (Art. 7.4, 8) are owed no more, and journaled so."""
+    withdrawn = deliveries.withdraw_paper(root, doc.body_code, doc.__name__)
+    if withdrawn:
+        audit.append(root, doc.chain_id, 'paper_withdrawn', 'exchange', receivers=withdrawn, reason=reason)
     return deliveries.follow_up(root, doc.body_code, doc.__name__, 'recall', reason, rank=0)
 
 

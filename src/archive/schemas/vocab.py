@@ -82,5 +82,6 @@ ACTIONS = {
     'refused_at_entry': _('action_refused_at_entry', default='Từ chối tiếp nhận'),
     'origin_checked': _('action_origin_checked', default='Kiểm tra chữ ký số'),
     'paper_sent': _('action_paper_sent', default='Ghi nhận đã gửi bản giấy'),
+    'paper_withdrawn': _('action_paper_withdrawn', default='Thu hồi văn bản: không gửi bản giấy nữa'),
     'status_recorded': _('action_status_recorded', default='Văn thư ghi nhận trạng thái xử lý'),
 }
