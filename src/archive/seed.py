@@ -8,6 +8,7 @@ from . import clock
 from .services import directory, documents
 
 HOST = '000.00.01.H01'   # Văn phòng Thành ủy, where the demo users work
+DEMO_RECEIVER = '000.00.02.H01'   # Ban Tổ chức Thành ủy, whose clerk vanthu.btc is a demo user
 
 BODIES = [
     dict(code='000.00.00.H01', name='Thành ủy', symbol='TU'),
@@ -96,9 +97,9 @@ def seed_demo(root, settings, keystore=None):
              signer_name='Trần Văn Lãnh Đạo', signer_position='Chánh Văn phòng', signer_competence='T/L',
              receivers=['Thường trực Thành ủy', 'Lưu VT']),
     ]
-    sign_first, authority = demo_signatures(root, bodies['000.00.02.H01'])
+    sign_first, authority = demo_signatures(root, bodies[DEMO_RECEIVER])
     if keystore is not None:
-        demo_keys(root, keystore, authority, bodies[HOST], root['users']['lanhdao'])
+        demo_keys(root, keystore, authority, bodies[HOST], root['users']['lanhdao'], bodies[DEMO_RECEIVER])
     host = bodies[HOST]
     for n, values in enumerate(samples, 1):
         content = minimal_pdf(f'Van ban mau {n}')
@@ -193,27 +194,31 @@ def write_demo_passphrase(path):
     return True
 
 
-def demo_keys(root, keystore, authority, body, leader):
+def demo_keys(root, keystore, authority, body, leader, receiver):
     """Generate the host body's organisation signing key, its encryption key and the leader's
     personal key in the key store, issue their certificates from the demo CA, import them, and
-    register the organisation's certificates on the body; and the instance's own key (it signs
-    the answers no hosted body can, exchange/receipts.py). Signing keys EC P-256 (milliseconds);
-    the encryption key RSA-2048 (RSA-OAEP; ~50 ms, where RSA-3072 takes ~0.2 s)."""
+    register the organisation's certificates on the body; the organisation signing key of
+    ``receiver`` (Ban Tổ chức, whose clerk is a demo user: its statuses 01-06 go back signed);
+    and the instance's own key (it signs the answers no hosted body can, exchange/receipts.py).
+    Signing keys EC P-256 (milliseconds); the encryption key RSA-2048 (RSA-OAEP; ~50 ms, where
+    RSA-3072 takes ~0.2 s)."""
     from .exchange.receipts import INSTANCE_KEY
     from .services.certificates import register_certificate
     from .signing import ca as demo_ca
     from .signing.keys import ORG_ENC, ORG_SIGN, PERSON
     not_before = clock.now() - DEMO_BACKDATE
     org_subject = f'C=VN,O={body.name},CN={body.name} ({body.code})'
-    for key_id, subject, kind, algorithm, registered in (
-            (f'{ORG_SIGN}:{body.code}', org_subject, demo_ca.ORG_SIGN, 'ec-p256', ORG_SIGN),
-            (f'{ORG_ENC}:{body.code}', org_subject, demo_ca.ENCRYPTION, 'rsa2048', ORG_ENC),
+    for key_id, subject, kind, algorithm, owner, registered in (
+            (f'{ORG_SIGN}:{body.code}', org_subject, demo_ca.ORG_SIGN, 'ec-p256', body, ORG_SIGN),
+            (f'{ORG_ENC}:{body.code}', org_subject, demo_ca.ENCRYPTION, 'rsa2048', body, ORG_ENC),
             (f'{PERSON}:{leader.login}', f'C=VN,O={body.name},CN={leader.full_name}', demo_ca.PERSON_SIGN,
-             'ec-p256', None),
+             'ec-p256', None, None),
+            (f'{ORG_SIGN}:{receiver.code}', f'C=VN,O={receiver.name},CN={receiver.name} ({receiver.code})',
+             demo_ca.ORG_SIGN, 'ec-p256', receiver, ORG_SIGN),
             (INSTANCE_KEY, f'C=VN,O={body.name},CN=Hệ thống trao đổi văn bản ({INSTANCE_KEY})', demo_ca.INSTANCE,
-             'ec-p256', None)):
+             'ec-p256', None, None)):
         csr = keystore.generate(key_id, subject, algorithm, replace_pending=True)
         cert = demo_ca.issue(authority, csr, kind=kind, not_before=not_before)
         keystore.import_certificate(key_id, demo_ca.to_pem(cert, authority.certificate))
         if registered:
-            register_certificate(root, body, demo_ca.to_pem(cert), registered, 'seed')
+            register_certificate(root, owner, demo_ca.to_pem(cert), registered, 'seed')

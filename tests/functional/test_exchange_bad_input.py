@@ -122,3 +122,26 @@ def test_a_status_for_an_unknown_document_and_a_recall_by_another_body(exchange_
         codes = [e['details']['code'] for e in audit.entries(root, receive.CHAIN)]
         assert codes[-2:] == ['status_unknown_document', 'recall_not_from_sender']
         assert received(root, BTG, pkg.document_id)[0].state == 'arrived'
+
+
+def test_a_document_the_worker_could_not_package_is_refused_at_send_naming_the_field(exchange_app):
+    """No signer named: the edXML header would not validate, so *Gửi* says so (409, the field)
+    and nothing is queued — instead of a delivery failing later in the background."""
+    from archive.exchange import deliveries
+
+    from ..conftest import client
+    from ..helpers import multipart, pdf
+    from .test_exchange_local import API
+    clerk, leader = client(exchange_app, 'vanthu'), client(exchange_app, 'lanhdao')
+    values = {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV', 'holder_unit': 'TH',
+              'abstract': 'Chưa ghi người ký', 'send_to': [BTG]}
+    params, files = multipart(values, ('cong-van.pdf', pdf('Chua ghi nguoi ky')))
+    doc = clerk.post(API, params, upload_files=files, headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    for who, action in ((clerk, 'submit'), (leader, 'approve'), (clerk, 'number'), (clerk, 'sign')):
+        who.post_json(f"{API}/{doc['id']}/transitions/{action}", {}, headers={'X-CSRF-Token': who.csrf})
+    res = clerk.post_json(f"{API}/{doc['id']}/transitions/send", {}, headers={'X-CSRF-Token': clerk.csrf},
+                          status=409)
+    assert res.json['error'] == 'not_sendable' and 'signer_name' in res.json['message']
+    with Session(exchange_app) as root:
+        assert deliveries.of_document(root, HOST_CODE, doc['id']) == []
+        assert root['bodies'][HOST_CODE].documents[doc['id']].state == 'signed'

@@ -149,6 +149,9 @@ def test_bad_input_is_refused_alike_on_the_page_and_in_the_api_with_nothing_writ
 
     res = refused(spec, clerk.post_json(url, {'means': 'post', 'sent_at': tomorrow}, headers=csrf(clerk), status=400))
     assert codes(res) == [('sent_at', 'datetime_in_future')]
+    res = refused(spec, clerk.post_json(url, {'means': 'post', 'sent_at': '2020-01-01T08:00:00+07:00'},
+                                        headers=csrf(clerk), status=400))
+    assert codes(res) == [('sent_at', 'paper_before_sending')]                 # before the document went
     res = refused(spec, clerk.post_json(url, {'note': 'x'}, headers=csrf(clerk), status=400))
     assert codes(res) == [('means', 'required')]
     res = refused(spec, clerk.post_json(url, {'means': 'other'}, headers=csrf(clerk), status=400))
@@ -186,7 +189,9 @@ def test_bad_input_is_refused_alike_on_the_page_and_in_the_api_with_nothing_writ
     assert journal(app, sent['id'], 'paper_sent') == [] and delivery_id in desk_paper(clerk)
 
     leader = client(app, 'lanhdao')                                               # the leader may too
-    an_hour_ago = (clock.now() - dt.timedelta(hours=1)).astimezone(dt.timezone.utc).replace(microsecond=0)
+    with Session(app) as root:          # a moment after the document went, in UTC with a Z
+        queued = deliveries.exchange_of(root).deliveries[delivery_id].queued_at
+    an_hour_ago = (queued + dt.timedelta(seconds=1)).astimezone(dt.timezone.utc).replace(microsecond=0)
     res = conforms(spec, leader.post_json(url, {'means': 'other', 'means_other': 'Giao liên', 'note': 'Bản số 2',
                                                 'sent_at': an_hour_ago.isoformat().replace('+00:00', 'Z')},
                                           headers=csrf(leader)))

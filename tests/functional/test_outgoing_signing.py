@@ -149,16 +149,18 @@ def test_the_demo_seed_fills_the_key_store(file_app, tmp_path):
     store = file_app.registry.archive_keystore
     assert stat.S_IMODE(os.stat(tmp_path / 'keystore.pass').st_mode) == 0o600
     keys = {k.key_id: k for k in store.list()}
-    assert set(keys) == {f'org-sign:{HOST_CODE}', f'org-enc:{HOST_CODE}', 'person:lanhdao', 'instance:local'}
+    btc = 'org-sign:000.00.02.H01'          # Ban Tổ chức's clerk is a demo user: its statuses are signed
+    assert set(keys) == {f'org-sign:{HOST_CODE}', f'org-enc:{HOST_CODE}', 'person:lanhdao', btc, 'instance:local'}
     assert all(k.status == 'valid' for k in keys.values())
     assert {k.key_id: k.algorithm for k in keys.values()} == {
         f'org-sign:{HOST_CODE}': 'ec-p256', f'org-enc:{HOST_CODE}': 'rsa2048', 'person:lanhdao': 'ec-p256',
-        'instance:local': 'ec-p256'}
+        btc: 'ec-p256', 'instance:local': 'ec-p256'}
     conn, root = open_root(file_app)
     try:
         registered = root['bodies'][HOST_CODE].certificates
         assert registered[keys[f'org-sign:{HOST_CODE}'].fingerprint].kind == 'org-sign'
         assert registered[keys[f'org-enc:{HOST_CODE}'].fingerprint].kind == 'org-enc'
+        assert root['bodies']['000.00.02.H01'].certificates[keys[btc].fingerprint].kind == 'org-sign'
     finally:
         conn.close()
 

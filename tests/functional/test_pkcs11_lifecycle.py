@@ -29,6 +29,7 @@ PIN_ENV = 'ARCHIVE_TEST_PKCS11_PIN'
 MARKER = 'MARKER-MAT-PKCS11-5d2e'
 SIGN_ID, ENC_ID, PERSON_ID = f'org-sign:{HOST_CODE}', f'org-enc:{HOST_CODE}', 'person:lanhdao'
 INSTANCE_ID = 'instance:local'          # the instance's own key (exchange/receipts.py)
+BTC_ID = 'org-sign:000.00.02.H01'        # Ban Tổ chức's, whose clerk is a demo user
 
 
 # -- the token and the app -------------------------------------------------------------------
@@ -117,10 +118,11 @@ def test_the_demo_seed_generates_its_keys_on_the_token(token_app, softhsm):
     store = token_app.store
     assert isinstance(store, keys.Pkcs11KeyStore) and store.token_label == TOKEN
     infos = {i.key_id: i for i in store.list()}
-    assert set(infos) == {SIGN_ID, ENC_ID, PERSON_ID, INSTANCE_ID}
+    assert set(infos) == {SIGN_ID, ENC_ID, PERSON_ID, BTC_ID, INSTANCE_ID}
     assert {k: (i.store, i.algorithm, i.status) for k, i in infos.items()} == {
         SIGN_ID: ('pkcs11', 'ec-p256', 'valid'), ENC_ID: ('pkcs11', 'rsa2048', 'valid'),
-        PERSON_ID: ('pkcs11', 'ec-p256', 'valid'), INSTANCE_ID: ('pkcs11', 'ec-p256', 'valid')}
+        PERSON_ID: ('pkcs11', 'ec-p256', 'valid'), BTC_ID: ('pkcs11', 'ec-p256', 'valid'),
+        INSTANCE_ID: ('pkcs11', 'ec-p256', 'valid')}
     # the private keys are token objects: sensitive, never extractable
     P = softhsm.pkcs11
     session = store._call(lambda s: s)
@@ -263,7 +265,7 @@ def seeded(softhsm, tmp_path_factory):
     app = start(settings, PIN)
     made = {i.key_id: i.fingerprint for i in app.registry.archive_keystore.list()}
     stop(app)
-    assert set(made) == {SIGN_ID, ENC_ID, PERSON_ID, INSTANCE_ID}
+    assert set(made) == {SIGN_ID, ENC_ID, PERSON_ID, BTC_ID, INSTANCE_ID}
     return SimpleNamespace(settings=settings, made=made)
 
 

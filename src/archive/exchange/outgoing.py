@@ -45,6 +45,8 @@ def queue_deliveries(root, doc, codes=None):
                     mapping={'code': code}))
         planned.append(receiver)
     doc.document_id = document_id
+    if planned:
+        check_sendable(root, doc, planned[0])
     rank = deliveries.rank_of(doc.urgency)
     queued = [deliveries.add(root, deliveries.Delivery(
         doc.body_code, doc.__name__, document_id, r.code, r.name, r.route, rank)) for r in planned]
@@ -56,6 +58,36 @@ def queue_deliveries(root, doc, codes=None):
             paper.paper_category = category
             queued.append(deliveries.add(root, paper))
     return queued
+
+
+# edXML element -> the document field that fills it, for a header that does not validate
+ELEMENT_FIELDS = {'FullName': 'signer_name', 'Position': 'signer_position', 'Competence': 'signer_competence',
+                  'CodeNumber': 'number_symbol', 'CodeNotation': 'number_symbol',
+                  'PromulgationDate': 'issued_date', 'Place': 'place', 'Subject': 'abstract',
+                  'Content': 'abstract', 'Type': 'doc_type', 'TypeName': 'doc_type'}
+
+
+def check_sendable(root, doc, receiver):
+    """The package header the worker will build, checked against the schema now (files aside):
+    a document the worker could not send (no signer named...) is refused at *Gửi*, naming the
+    field, rather than failing later in the background."""
+    from pyramid.threadlocal import get_current_registry
+
+    from .safexml import PackageError
+    settings = get_current_registry().archive_settings
+    header = mapping.package_for(root, doc, receiver, settings, 'exchange', with_files=False)
+    header.attachments = [edxml.Attachment('1', 'main.pdf', '', 'application/pdf', b'%PDF-')]  # files aside
+    try:
+        edxml.validate(edxml.encode_package(header))
+    except PackageError as exc:
+        element = next((name for name in ELEMENT_FIELDS if f"'edXML:{name}'" in (exc.detail or '')), None)
+        field = ELEMENT_FIELDS.get(element, element or '?')
+        from ..schemas.document import DocumentSchema
+        node = DocumentSchema().get(field)
+        title = node.title.default if node is not None and hasattr(node.title, 'default') else field
+        raise Conflict('not_sendable', _(
+            'not_sendable', default='Văn bản chưa đủ thông tin để gửi điện tử: cần ghi "${title}" (${field})',
+            mapping={'title': title, 'field': field})) from None
 
 
 def queue_updates(root, doc, data, actor):

@@ -356,9 +356,10 @@ def _carry_status(root, message, settings):
         point.rollback()
         receive.refusal(root, exc.code, exc.message_vi, None, **exc.facts)
         return 'declined', None
-    except Exception as exc:               # our own fault (no key): kept, said in the log
+    except Exception as exc:               # our own fault (no key): kept, said in the log and on the page
         point.rollback()
         log.warning('status %s for %s not sent: %s', message['status_code'], doc.__name__, exc)
+        message.fields = dict(message.fields, last_error=(getattr(exc, 'message_vi', None) or str(exc))[:300])
         return 'failed', None
     return 'carried', None
 

@@ -83,5 +83,18 @@ ACTIONS = {
     'origin_checked': _('action_origin_checked', default='Kiểm tra chữ ký số'),
     'paper_sent': _('action_paper_sent', default='Ghi nhận đã gửi bản giấy'),
     'paper_withdrawn': _('action_paper_withdrawn', default='Thu hồi văn bản: không gửi bản giấy nữa'),
+    # the exchange (Art. 6.4, 7, 9, 10)
+    'delivered': _('action_delivered', default='Đã gửi đến nơi nhận'),
+    'recall_delivered': _('action_recall_delivered', default='Đã gửi yêu cầu thu hồi đến nơi nhận'),
+    'update_delivered': _('action_update_delivered', default='Đã gửi văn bản đính chính đến nơi nhận'),
+    'delivery_retry': _('action_delivery_retry', default='Gửi không được, sẽ gửi lại'),
+    'delivery_failed': _('action_delivery_failed', default='Không tạo được gói tin để gửi'),
+    'paper_needed': _('action_paper_needed', default='Chuyển gửi bản giấy (Điều 7.4)'),
+    'received': _('action_received', default='Tiếp nhận văn bản điện tử'),
+    'recall_received': _('action_recall_received', default='Nhận yêu cầu thu hồi'),
+    'updated_by_sender': _('action_updated_by_sender', default='Nơi gửi đính chính văn bản'),
+    'replaces': _('action_replaces', default='Thay thế văn bản đã nhận'),
+    'replaced_by': _('action_replaced_by', default='Bị thay thế bởi văn bản mới'),
+    'status_received': _('action_status_received', default='Nơi nhận báo trạng thái'),
     'status_recorded': _('action_status_recorded', default='Văn thư ghi nhận trạng thái xử lý'),
 }

@@ -14,7 +14,7 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 
 from .. import audit, clock
 from .. import security as S
-from ..errors import Conflict
+from ..errors import Conflict, single
 from ..exchange import deliveries
 from ..i18n import _
 from ..schemas.delivery import PaperSentSchema, StatusRecordSchema
@@ -63,6 +63,10 @@ def record_paper_sent(root, doc, delivery_id, cstruct, user):
             'paper_not_needed', default='Nơi nhận này không cần gửi bản giấy'))
     data = PaperSentSchema().deserialize(cstruct)
     at = data['sent_at'] or clock.now()
+    if at < delivery.queued_at.replace(microsecond=0):    # not before the document went (to the second)
+        raise single('sent_at', _('paper_before_sending',
+                                  default='Thời gian gửi bản giấy không được trước lúc gửi văn bản (${at})',
+                                  mapping={'at': clock.iso(delivery.queued_at)}))
     other = data['means_other'] if data['means'] == 'other' else None
     deliveries.paper_sent(root, delivery, at, user.login, data['means'], other, data['note'])
     audit.append(root, doc.chain_id, 'paper_sent', user.login, receiver=delivery.receiver,

@@ -5,7 +5,10 @@ from pyramid.i18n import get_localizer
 from pyramid.threadlocal import get_current_request
 
 from .. import clock
+from ..i18n import _
 from ..schemas import vocab
+
+EXCHANGE_ACTOR = 'exchange'      # the journal's actor for what the exchange did (exchange/receive.py)
 
 
 def _deform_translator(term):
@@ -55,6 +58,8 @@ class PageHelpers:
         return self.label(self.actions, action)
 
     def person(self, login):
+        if login == EXCHANGE_ACTOR:
+            return self.t(_('actor_exchange', default='Hệ thống trao đổi văn bản'))
         user = self.request.root['users'].get(login) if login else None
         return user.full_name if user is not None else (login or '')
 
