@@ -63,7 +63,8 @@ def test_init_bodies_users_and_tokens(ini):
     assert out.returncode == 0, out.stderr
     assert 'dữ liệu mẫu' in out.stdout
     tree = run('archive-bodies', ini, 'list').stdout
-    assert '000.00.01.H01  VPTU     Văn phòng Thành ủy' in tree
+    assert '000.00.01.H01  VPTU     Văn phòng Thành ủy  <hosted>' in tree
+    assert 'Văn phòng Chính phủ  <axis 000.00.00.G22>' in tree                # how each is reached
     assert 'đóng 2025-06-30; kế thừa 000.01.10.H01' in tree
     add = run('archive-bodies', ini, 'add', '--code', '000.03.00.H01', '--name', 'Huyện ủy Sóc Sơn',
               '--symbol', 'HUSS', '--parent', '000.00.00.H01')

@@ -47,7 +47,9 @@ def main(argv=None):
             for depth, b in bodies.tree():
                 state = '' if b.is_open() else f'  [đóng {b.valid_to}; kế thừa {b.successor_code or "-"}]'
                 units = ', '.join(u.code for u in b.units.values())
-                print(f"{'  ' * depth}{b.code}  {b.symbol:<8} {b.name}{state}" + (f'  ({units})' if units else ''))
+                route = b.route + (f' {b.address}' if b.address else '')
+                print(f"{'  ' * depth}{b.code}  {b.symbol:<8} {b.name}  <{route}>{state}"
+                      + (f'  ({units})' if units else ''))
             return
         with writing(session, args.dry_run):
             if args.command == 'add':
