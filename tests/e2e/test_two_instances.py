@@ -200,3 +200,26 @@ def test_an_unsigned_refusal_is_not_final_and_is_tried_again(pair):
         assert 'wrong_address' in errors[0]['error'] and 'not accepted as final' in errors[0]['error']
     finally:
         fake.stop()
+
+
+def test_an_unsigned_200_from_another_instance_is_no_proof_of_delivery(pair):
+    """Another instance must answer a signed receipt; a 200 that only says "handed over" (what
+    email and the axis say) proves nothing there: tried again."""
+    import json
+
+    a, _b, _served, _ = pair
+
+    def impostor(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'application/json')])
+        return [json.dumps({'handed_over': 'instance'}).encode()]
+    fake = Served(impostor)
+    try:
+        with Session(a) as root:
+            root['bodies'][BTC].address = fake.url
+        sent = send(a, [BTC], abstract='Trả lời 200 không ký')
+        worker.run_round(a.registry)
+        state, codes, attempts, errors, _ = delivery_of(a, sent['id'])
+        assert (state, codes, attempts) == ('pending', [], 1)
+        assert 'receipt not accepted' in errors[0]['error']
+    finally:
+        fake.stop()

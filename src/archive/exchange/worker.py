@@ -188,7 +188,7 @@ def _deliver_carried(registry, delivery_id, worker, route):
         deliveries.done(root, delivery)
         doc = root['bodies'][delivery.sender].documents[delivery.document]
         kind, value = outcome
-        if kind == 'answered' and 'handed_over' in value:        # email, axis: 01 comes by intake
+        if kind == 'answered' and route != 'instance' and 'handed_over' in value:   # 01 comes by intake
             _delivered(root, delivery, doc, dict(value))
             return
         from .receipts import ReceiptInvalid, check_receipt
