@@ -180,46 +180,38 @@ def test_a_refusal_signed_by_the_receiving_instance_is_final(pair):
     assert receipt['refusal']['signed_by'] == receipts.INSTANCE_KEY
 
 
-def test_an_unsigned_refusal_is_not_final_and_is_tried_again(pair):
-    """A "400 wrong address" nobody signed (a proxy, an impostor) proves nothing: tried again."""
+def answered_by_an_impostor(a, status, answer, abstract):
+    """A document sent to BTC, whose address now answers ``status`` with the JSON ``answer``,
+    unsigned (a proxy, an impostor); the delivery after one round."""
     import json
 
-    a, _b, _served, _ = pair
-
     def impostor(environ, start_response):
-        start_response('400 Bad Request', [('Content-Type', 'application/json')])
-        return [json.dumps({'error': 'wrong_address', 'message': 'không có ai ở đây'}).encode()]
+        start_response(status, [('Content-Type', 'application/json')])
+        return [json.dumps(answer).encode()]
     fake = Served(impostor)
     try:
         with Session(a) as root:
             root['bodies'][BTC].address = fake.url
-        sent = send(a, [BTC], abstract='Trả lời không ký')
+        sent = send(a, [BTC], abstract=abstract)
         worker.run_round(a.registry)
-        state, codes, attempts, errors, _ = delivery_of(a, sent['id'])
-        assert (state, codes, attempts) == ('pending', [], 1)
-        assert 'wrong_address' in errors[0]['error'] and 'not accepted as final' in errors[0]['error']
+        return delivery_of(a, sent['id'])
     finally:
         fake.stop()
+
+
+def test_an_unsigned_refusal_is_not_final_and_is_tried_again(pair):
+    """A "400 wrong address" nobody signed (a proxy, an impostor) proves nothing: tried again."""
+    state, codes, attempts, errors, _ = answered_by_an_impostor(
+        pair[0], '400 Bad Request', {'error': 'wrong_address', 'message': 'không có ai ở đây'},
+        'Trả lời không ký')
+    assert (state, codes, attempts) == ('pending', [], 1)
+    assert 'wrong_address' in errors[0]['error'] and 'not accepted as final' in errors[0]['error']
 
 
 def test_an_unsigned_200_from_another_instance_is_no_proof_of_delivery(pair):
     """Another instance must answer a signed receipt; a 200 that only says "handed over" (what
     email and the axis say) proves nothing there: tried again."""
-    import json
-
-    a, _b, _served, _ = pair
-
-    def impostor(environ, start_response):
-        start_response('200 OK', [('Content-Type', 'application/json')])
-        return [json.dumps({'handed_over': 'instance'}).encode()]
-    fake = Served(impostor)
-    try:
-        with Session(a) as root:
-            root['bodies'][BTC].address = fake.url
-        sent = send(a, [BTC], abstract='Trả lời 200 không ký')
-        worker.run_round(a.registry)
-        state, codes, attempts, errors, _ = delivery_of(a, sent['id'])
-        assert (state, codes, attempts) == ('pending', [], 1)
-        assert 'receipt not accepted' in errors[0]['error']
-    finally:
-        fake.stop()
+    state, codes, attempts, errors, _ = answered_by_an_impostor(
+        pair[0], '200 OK', {'handed_over': 'instance'}, 'Trả lời 200 không ký')
+    assert (state, codes, attempts) == ('pending', [], 1)
+    assert 'receipt not accepted' in errors[0]['error']

@@ -71,9 +71,10 @@ def answer(status, body, **headers):
     return response
 
 
-def error(request, status, code, message_vi, message_en='', **headers):
+def error(request, status, code, message_vi, message_en='', *, extra=None, **headers):
+    """The one error shape, ``extra`` fields beside it (a signed refusal)."""
     message = message_en if (message_en and english(request)) else message_vi
-    return answer(status, {'error': code, 'message': message}, **headers)
+    return answer(status, {'error': code, 'message': message, **(extra or {})}, **headers)
 
 
 def known_error(request, status, code, **headers):
@@ -142,16 +143,12 @@ def signed_refusal(request, exc, sha256):
     """400 with the code and reason, and the refusal signed by the instance (no body here may be
     the addressee: "wrong address"), so the sender can take it as final; unsigned when the
     instance has no key (the sender then tries again, and the operator sees why in the log)."""
-    response = error(request, 400, exc.code, exc.message_vi, exc.message_en)
     try:
         signed = receipts.make_refusal(request.registry, exc.code, exc.message_vi, sha256)
     except receipts.ReceiptNotSigned as failure:
         log.error('refusal %s of %s not signed: %s', exc.code, sha256, failure)
-        return response
-    body = json.loads(response.body)
-    body.update(signed)
-    response.body = json.dumps(body, ensure_ascii=False).encode('utf-8')
-    return response
+        signed = None
+    return error(request, 400, exc.code, exc.message_vi, exc.message_en, extra=signed)
 
 
 def status_receipt(entry):
