@@ -32,7 +32,7 @@ def main(global_config, **settings):
             raise StorageLocked(str(exc)) from exc
         config.include('.i18n')
         config.include('.security')
-        config.include('.workflow')
+        config.include('.workflow.loader')
         config.include('.views')
         config.include('.api')
         config.include('.exchange.endpoint')

@@ -15,7 +15,7 @@ def add_registers_outbox_calendar(root):
     from BTrees.OOBTree import OOBTree, OOTreeSet
     from .calendar import CalendarOverrides
     from .outbox import Outbox
-    from .workflow.engine import initialize
+    from .workflow.states import initialize
     for body in root['bodies'].values():
         if not hasattr(body, 'registers'):
             body.registers = OOBTree()

@@ -6,7 +6,7 @@ from ..resources.root import app_root
 from ..services import documents as svc
 from ..services import registers as reg
 from ..services.desk import desk_for
-from ..workflow import engine
+from ..workflow import engine, states
 from ..errors import InputError
 from ..i18n import _
 from .common import json_input
@@ -15,7 +15,7 @@ from .common import json_input
 def _actions(request, doc):
     t = request.localizer.translate
     return [{'action': a, 'title': t(title), 'needs': needs}
-            for a, title, needs in engine.available(doc, request.identity, request.registry)]
+            for a, title, needs in states.available(doc, request.identity, request.registry)]
 
 
 @view_config(route_name='api.transitions', renderer='json', request_method='GET', permission=S.VIEW)

@@ -11,7 +11,8 @@ from ZODB.POSException import POSKeyError
 from ZODB.utils import p64, u64
 
 from .. import audit, clock, outbox
-from ..workflow.engine import fire, workflow_of
+from ..workflow.engine import fire
+from ..workflow.states import transitions_of
 from . import deliveries, mapping
 
 RECALL_ACTION = 'recall'
@@ -32,9 +33,8 @@ def recall_package(root, doc, receiver, reason, settings):
 
 
 def can_be_recalled(root, doc):
-    wf = workflow_of(doc)
-    return wf is not None and any(t['from_state'] == doc.state and t.get('action') == RECALL_ACTION
-                                  for t in wf._transition_data.values())
+    return any(t['from_state'] == doc.state and t.get('action') == RECALL_ACTION
+               for t in transitions_of(doc))
 
 
 def receive_recall(root, body, doc, package, actor):

@@ -15,6 +15,7 @@ from .. import clock
 from .. import security as S
 from ..schemas.document import FIELDS
 from ..schemas.symbol import parse as parse_symbol
+from ..workflow.states import state_aces
 from .files import MAIN
 from .folder import Folder
 
@@ -147,7 +148,6 @@ class Document(Persistent):
 
     @property
     def __acl__(self):
-        from ..workflow.engine import state_aces
         from .folder import find_root
         code = self.body_code
         if self.classification == 'mat':

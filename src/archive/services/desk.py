@@ -19,7 +19,7 @@ from .. import security as S
 from ..exchange import deliveries as ex_deliveries
 from ..resources.root import app_root
 from ..resources.documents import URGENCY_RANK
-from ..workflow.engine import state_data, workflows
+from ..workflow.states import state_data, states_of
 from . import documents as svc
 
 DUE_SOON_DAYS = 2
@@ -54,8 +54,8 @@ def late_sending(doc, cal):
 
 
 def running_states(request):
-    return [(direction, state) for direction, wf in workflows(request.registry).items()
-            for state, data in wf._state_data.items() if data.get('deadline_runs')]
+    return [(direction, state) for direction, state, data in states_of(request.registry)
+            if data.get('deadline_runs')]
 
 
 def being_handled(request, body, urgent_only=False):
@@ -104,21 +104,20 @@ def queues(request, body, user):
     A queue lists at most QUEUE_LIMIT documents, most urgent first, then oldest.
     """
     out = []
-    for direction, wf in workflows(request.registry).items():
-        for state, data in wf._state_data.items():
-            if not data.get('desk'):
-                continue
-            roles = data.get('desk_for', '').split()
-            if not _concerns(user, roles):
-                continue
-            docs, more = [], False
-            for d in body.documents.in_state(direction, state):
-                if any(_holds(user, r, d) for r in roles) and request.has_permission(S.VIEW, d):
-                    if len(docs) == QUEUE_LIMIT:
-                        more = True
-                        break
-                    docs.append(d)
-            out.append((f'{direction}/{state}', data['desk'], docs, more))
+    for direction, state, data in states_of(request.registry):
+        if not data.get('desk'):
+            continue
+        roles = data.get('desk_for', '').split()
+        if not _concerns(user, roles):
+            continue
+        docs, more = [], False
+        for d in body.documents.in_state(direction, state):
+            if any(_holds(user, r, d) for r in roles) and request.has_permission(S.VIEW, d):
+                if len(docs) == QUEUE_LIMIT:
+                    more = True
+                    break
+                docs.append(d)
+        out.append((f'{direction}/{state}', data['desk'], docs, more))
     return out
 
 

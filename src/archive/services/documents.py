@@ -11,7 +11,7 @@ from ..resources.documents import Document
 from ..resources.files import MAIN, ingest
 from ..schemas.document import TOP_SECRET_CODE
 from ..schemas.vocab import REFUSED_CLASSIFICATIONS
-from ..workflow.engine import initialize
+from ..workflow.states import initialize
 from . import secrecy
 from .certificates import check_origin, legally_valid, origin_status
 

@@ -11,6 +11,7 @@ from ..registers import series_for_kind
 from ..resources.root import app_root
 from ..reports import exports as X
 from ..schemas.types import Text, max_length, required
+from ..workflow.states import state_data
 
 KINDS = {
     'incoming': (X.INCOMING_TITLE, X.INCOMING_COLUMNS),
@@ -73,7 +74,6 @@ def register_table(request, body, kind, year=None, secret=False):
     Mật documents keep registers of their own (``secret``); a row the reader may not
     see keeps its number and hides the rest, so the register shows no gap.
     """
-    from ..workflow.engine import state_data
     if kind not in KINDS:
         raise HTTPNotFound()
     try:

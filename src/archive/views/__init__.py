@@ -50,9 +50,8 @@ class PageHelpers:
 
     def action_title(self, doc, action):
         """A journal action as the clerk knows it: the workflow's title, else our label."""
-        from ..workflow.engine import workflow_of
-        wf = workflow_of(doc, self.request.registry)
-        for t in (wf._transition_data.values() if wf is not None else ()):
+        from ..workflow.states import transitions_of
+        for t in transitions_of(doc, self.request.registry):
             if t.get('action', t['name']) == action and t.get('title'):
                 return t['title']
         return self.label(self.actions, action)
@@ -74,7 +73,7 @@ class PageHelpers:
 
     def state_title(self, doc):
         """The state's title as workflows/*.zcml gives it."""
-        from ..workflow.engine import state_data
+        from ..workflow.states import state_data
         return state_data(doc, self.request.registry).get('title') or doc.state or ''
 
     def doc_type(self, abbr):

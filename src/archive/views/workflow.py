@@ -13,7 +13,7 @@ from ..resources.documents import Document
 from ..resources.root import ArchiveRoot, app_root
 from ..services import registers as reg
 from ..services.desk import desk_for
-from ..workflow import engine
+from ..workflow import engine, states
 from ..workflow.actions import NEEDS
 from .forms import posted
 
@@ -41,7 +41,7 @@ def action_forms(request, doc, failed=None):
     from .forms import add_csrf, put_errors, render_submitted
     choices = _choices(request, doc)
     forms = []
-    for n, (action, title, needs) in enumerate(engine.available(doc, request.identity, request.registry)):
+    for n, (action, title, needs) in enumerate(states.available(doc, request.identity, request.registry)):
         schema = NEEDS[needs]().bind(**choices) if needs else colander.MappingSchema()
         add_csrf(schema, request)
         form = deform.Form(schema, buttons=(deform.Button('submit', title=request.localizer.translate(title)),),
@@ -64,7 +64,7 @@ def transition_view(context, request):
     action = request.params.get('action', '')
     needs_schema = None
     data = {}
-    for t_action, _title, needs in engine.available(context, request.identity, request.registry):
+    for t_action, _title, needs in states.available(context, request.identity, request.registry):
         if t_action == action and needs:
             needs_schema = NEEDS[needs]()
     if needs_schema is not None:

@@ -14,6 +14,7 @@ from .. import security as S
 from ..errors import Conflict, InputError, field_errors
 from ..i18n import _
 from .actions import check_data
+from .states import state_data, transitions_from
 
 PSEUDO_ROLES = ('main_processor', 'co_processor', 'creator')
 
@@ -46,80 +47,6 @@ def permission_checker(permission, context, request):
     return request.has_permission(permission, context)
 
 
-def workflows(registry=None):
-    return getattr(registry or get_current_registry(), 'archive_workflows', {})
-
-
-def workflow_of(doc, registry=None):
-    return workflows(registry).get(doc.direction)
-
-
-def state_data(doc, registry=None):
-    wf = workflow_of(doc, registry)
-    if wf is None or doc.state not in wf._state_data:
-        return {}
-    return wf._state_data[doc.state]
-
-
-def state_aces(doc, users):
-    """The ACEs the document's current state grants, by role (Kotti's way, from the ZCML keys).
-
-    For a Mật document a role's permissions reach only the people named on it who hold the role.
-    """
-    from pyramid.authorization import Allow
-    aces = []
-    for key, value in state_data(doc).items():
-        if not key.startswith('role:'):
-            continue
-        role, perms = key[5:], tuple(value.split())
-        if role == 'main_processor':
-            principals = [f'u:{doc.main_processor}'] if doc.main_processor else []
-        elif role == 'co_processor':
-            principals = [f'u:{login}' for login in doc.co_processors]
-        elif role == 'creator':
-            principals = [f'u:{doc.created_by}']
-        elif doc.classification == 'mat':
-            principals = [f'u:{login}' for login in doc.readers()
-                          if login in users and role in users[login].roles]
-        else:
-            principals = [S.org_role(doc.body_code, role)]
-        aces.extend((Allow, p, perms) for p in principals)
-    return aces
-
-
-def _transitions_for(doc, action, registry=None):
-    wf = workflow_of(doc, registry)
-    if wf is None:
-        return None, []
-    found = [t for t in wf._transition_data.values()
-             if t['from_state'] == doc.state and t.get('action', t['name']) == action]
-    return wf, found
-
-
-def available(doc, user, registry=None):
-    """The actions this user may take on the document now: ``[(action, title, needs)]``."""
-    wf = workflow_of(doc, registry)
-    if wf is None or user is None:
-        return []
-    out, seen = [], set()
-    for t in wf._transition_data.values():
-        action = t.get('action', t['name'])
-        if t['from_state'] != doc.state or action in seen:
-            continue
-        if t['permission'] is None or S.permits(user, doc, t['permission']):
-            seen.add(action)
-            out.append((action, t.get('title') or action, t.get('needs')))
-    return out
-
-
-def initialize(doc, registry=None):
-    """Put a new document in its workflow's initial state."""
-    wf = workflow_of(doc, registry)
-    if wf is None:
-        raise RuntimeError('workflows are not loaded (archive.workflows_dir)')
-    wf.initialize(doc)
-
-
 def fire(root, doc, action, user, registry=None, comment=None, data=None, system=False):
     """Take ``action`` on ``doc`` as ``user``; return the new state.
 
@@ -130,7 +57,7 @@ def fire(root, doc, action, user, registry=None, comment=None, data=None, system
     """
     from pyramid.httpexceptions import HTTPForbidden
     registry = registry or get_current_registry()
-    wf, candidates = _transitions_for(doc, action, registry)
+    wf, candidates = transitions_from(doc, action, registry)
     if not candidates:
         raise Conflict('transition_not_allowed', _(
             'transition_not_allowed', default='Không thể "${action}" khi văn bản ở trạng thái "${state}"',

@@ -12,19 +12,10 @@ from zope.configuration import xmlconfig
 from zope.configuration.config import ConfigurationMachine
 from zope.interface import providedBy
 
+from ..registers import parse_rules
 from ..resources.documents import Document
 
 TYPES = ('incoming', 'outgoing')
-
-
-class Workflows(dict):
-    """``direction -> repoze.workflow.Workflow``, with the states' data at hand."""
-
-    def state_data(self, direction, state):
-        wf = self.get(direction)
-        if wf is None or state not in wf._state_data:
-            return {}
-        return wf._state_data[state]
 
 
 def load_workflows(config):
@@ -43,7 +34,7 @@ def load_workflows(config):
         context.execute_actions()
     finally:
         config.end()
-    found = Workflows()
+    found = {}
     for direction in TYPES:
         # repoze.workflow registers a class under providedBy(cls), and looks it up the same way.
         wf_list = config.registry.adapters.lookup((providedBy(Document),), IWorkflowList, name=direction)
@@ -51,3 +42,9 @@ def load_workflows(config):
             raise ValueError(f'no workflow of type {direction!r} in {folder}')
         found[direction] = wf_list[0]['workflow']
     config.registry.archive_workflows = found
+
+
+def includeme(config):
+    config.hook_zca()
+    load_workflows(config)
+    config.registry.archive_numbering = parse_rules(config.registry.settings.get('archive.numbering'))
