@@ -1,5 +1,6 @@
-"""Recall (Art. 9.2, 10.2): the sender asks its document back; each receiver destroys its copy
-(15) or refuses with a reason (16) and keeps working where it was.
+"""Recall (Art. 9.2, 10.2), the sending half and the destruction: the sender asks its document
+back; each receiver destroys its copy (15) or refuses with a reason (16) and keeps working where
+it was (the receiving half: ``recall_receive``).
 
 Destruction removes the files (and a Mật document's wrapped key) from the current state and keeps
 the metadata and the recall trail. FileStorage keeps history, so the removed records and blobs
@@ -10,13 +11,8 @@ none of them can be loaded any more.
 from ZODB.POSException import POSKeyError
 from ZODB.utils import p64, u64
 
-from .. import audit, clock, outbox
-from ..workflow.engine import fire
-from ..workflow.states import transitions_of
+from .. import audit, clock
 from . import deliveries, mapping
-
-RECALL_ACTION = 'recall'
-
 
 def queue_recalls(root, doc, reason):
     """A recall delivery for every receiver the document reached (ahead of any new document);
@@ -30,22 +26,6 @@ def queue_recalls(root, doc, reason):
 def recall_package(root, doc, receiver, reason, settings):
     return mapping.package_for(root, doc, receiver, settings, 'exchange', with_files=False, kind='recall',
                                reason=reason)
-
-
-def can_be_recalled(root, doc):
-    return any(t['from_state'] == doc.state and t.get('action') == RECALL_ACTION
-               for t in transitions_of(doc))
-
-
-def receive_recall(root, body, doc, package, actor):
-    """Apply a verified recall to the receiver's copy; what happened, for the receipt."""
-    reason = package.business.reason
-    if not can_be_recalled(root, doc):
-        outbox.queue_status(root, doc, '16', actor,
-                            f'Không thu hồi được: văn bản đang ở trạng thái "{doc.state}" (lý do thu hồi: {reason})')
-        return 'refused_automatically'
-    fire(root, doc, RECALL_ACTION, actor, data={'reason': reason}, system=True)
-    return 'taken_back'
 
 
 def destroy(root, doc):

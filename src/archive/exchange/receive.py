@@ -264,7 +264,7 @@ def _update(root, body, package, deviations, data, sha256, settings, route):
 
 
 def _recall(root, body, package, sha256):
-    from .recall import receive_recall
+    from .recall_receive import receive_recall
     sender, document_id = package.from_organ.organ_id, package.document_id
     facts = {'sender': sender, 'document_id': document_id, 'receiver': body.code}
     seen = deliveries.exchange_of(root).taken_in.get((body.code, document_id))
