@@ -59,6 +59,9 @@ class ArchiveSettings:
     login_max_failures: int = 5
     login_max_failures_per_address: int = 20
     login_lockout_seconds: int = 900
+    session_lifetime_seconds: int = 8 * 3600   # a login session ends this long after login...
+    session_idle_seconds: int = 30 * 60        # ...or this long after its last request
+    session_refresh_seconds: int = 60          # "last seen" is written at most this often
     workflows_dir: str = ''
     schemas_dir: str = ''
     calendar: Calendar = field(default_factory=Calendar)
@@ -146,6 +149,12 @@ def load(settings):
         login_max_failures=int(settings.get('archive.login_max_failures', 5)),
         login_max_failures_per_address=int(settings.get('archive.login_max_failures_per_address', 20)),
         login_lockout_seconds=int(settings.get('archive.login_lockout_seconds', 900)),
+        session_lifetime_seconds=_positive(settings.get('archive.session_lifetime_seconds') or 8 * 3600,
+                                           'archive.session_lifetime_seconds'),
+        session_idle_seconds=_positive(settings.get('archive.session_idle_seconds') or 30 * 60,
+                                       'archive.session_idle_seconds'),
+        session_refresh_seconds=_positive(settings.get('archive.session_refresh_seconds') or 60,
+                                          'archive.session_refresh_seconds'),
         workflows_dir=settings.get('archive.workflows_dir', ''),
         schemas_dir=settings.get('archive.schemas_dir', ''),
         calendar=Calendar.from_settings(settings),
@@ -171,6 +180,16 @@ def _paper_also_categories(value):
                              f'a-z, 0-9 and _, not {line!r}')
         out[code] = label
     return out
+
+
+def _positive(value, name):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        raise ValueError(f'{name}: a whole number of seconds above 0, not {value!r}')
+    return number
 
 
 def _url(value, name):
