@@ -55,7 +55,7 @@ class ArchiveSettings:
     max_upload_bytes: int = 50 * 1024 * 1024
     cookie_secure: bool = False
     demo_seed: bool = False
-    demo_password: str = 'demo1234'
+    demo_password: str = 'demo-mat-khau-2026'
     login_max_failures: int = 5
     login_max_failures_per_address: int = 20
     login_lockout_seconds: int = 900
@@ -145,7 +145,7 @@ def load(settings):
         max_upload_bytes=int(settings.get('archive.max_upload_bytes', 50 * 1024 * 1024)),
         cookie_secure=_bool(settings.get('archive.cookie_secure', 'false')),
         demo_seed=_bool(settings.get('archive.demo_seed', 'false')),
-        demo_password=settings.get('archive.demo_password', 'demo1234'),
+        demo_password=settings.get('archive.demo_password', 'demo-mat-khau-2026'),
         login_max_failures=int(settings.get('archive.login_max_failures', 5)),
         login_max_failures_per_address=int(settings.get('archive.login_max_failures_per_address', 20)),
         login_lockout_seconds=int(settings.get('archive.login_lockout_seconds', 900)),

@@ -18,7 +18,7 @@ use = egg:party-archive
 zodbconn.uri = file://{var}/Data.fs?blobstorage_dir={var}/blobs
 archive.secret = cli-test-secret-{pad}
 archive.demo_seed = false
-archive.demo_password = demo1234
+archive.demo_password = demo-mat-khau-2026
 archive.workflows_dir = {here}/workflows
 archive.schemas_dir = {here}/schemas
 
