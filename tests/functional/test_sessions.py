@@ -207,6 +207,9 @@ def test_last_seen_is_written_at_most_once_a_minute(tmp_path, fixed_clock):
         fixed_clock(seconds=61)
         c.get('/api/v1/me')
         assert db.lastTransaction() != before                   # "last seen" moved once
+        fixed_clock(seconds=130)
+        c.get('/no-such-page', status=404)                      # moved on an error page too
+        c.get('/api/v1/bodies/000.99.99.H99', status=404)
     finally:
         close_app(app)
 
