@@ -136,7 +136,7 @@ def load(settings):
             f'{a} {n}' for a, n in DEFAULT_DOCUMENT_TYPES]:
         abbr, _sep, name = line.partition(' ')
         types[abbr] = name.strip() or abbr
-    return ArchiveSettings(
+    loaded = ArchiveSettings(
         secret=secret,
         organ_id_pattern=re.compile(settings.get('archive.organ_id_pattern') or DEFAULT_ORGAN_ID_PATTERN),
         document_types=types,
@@ -164,6 +164,10 @@ def load(settings):
         oaep_hash=_choice(settings.get('archive.encryption_oaep_hash') or 'sha256',
                           ('sha1', 'sha256', 'sha384', 'sha512'), 'archive.encryption_oaep_hash'),
     )
+    if not loaded.session_refresh_seconds < loaded.session_idle_seconds <= loaded.session_lifetime_seconds:
+        raise ValueError('archive.session_refresh_seconds < archive.session_idle_seconds '
+                         '<= archive.session_lifetime_seconds')
+    return loaded
 
 
 def _paper_also_categories(value):

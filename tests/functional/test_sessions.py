@@ -265,3 +265,19 @@ def test_two_requests_moving_last_seen_do_not_conflict(file_app):
     finally:
         conn1.close()
         conn2.close()
+
+
+@pytest.mark.parametrize('values, message', [
+    ({'archive.session_idle_seconds': '0'}, 'archive.session_idle_seconds'),
+    ({'archive.session_lifetime_seconds': 'huit heures'}, 'archive.session_lifetime_seconds'),
+    ({'archive.session_idle_seconds': '60'}, 'session_refresh_seconds < archive.session_idle_seconds'),
+    ({'archive.session_idle_seconds': '7200', 'archive.session_lifetime_seconds': '3600'},
+     'archive.session_idle_seconds <= archive.session_lifetime_seconds'),
+])
+def test_session_settings_are_checked_at_start(values, message):
+    from archive import settings
+    with pytest.raises(ValueError, match=message):
+        settings.load({'archive.secret': 's' * 40, **values})
+    loaded = settings.load({'archive.secret': 's' * 40})
+    assert (loaded.session_lifetime_seconds, loaded.session_idle_seconds, loaded.session_refresh_seconds) == \
+        (8 * 3600, 30 * 60, 60)
