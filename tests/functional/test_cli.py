@@ -218,6 +218,9 @@ def test_users_cli_password_rule_separation_of_duties_and_ending_sessions(ini):
     assert done.returncode == 0, done.stderr
     off = run('archive-users', ini, 'disable', 'lanhdao')
     assert off.returncode == 0, off.stderr
+    listed = run('archive-users', ini, 'list').stdout.splitlines()
+    assert [line.endswith('[khóa / disabled]') for line in listed if line.startswith(('lanhdao ', 'vanthu '))] \
+        == [True, False]
     app = make_app(settings_of(ini))
     try:
         for cookie, status in ((clerk_cookie, 401), (leader_cookie, 401), (kept_cookie, 200)):

@@ -54,7 +54,8 @@ def main(argv=None):
         users = root['users']
         if args.command == 'list':
             for u in sorted(users.values(), key=lambda u: (u.body_code, u.login)):
-                print(f"{u.login:<16} {u.body_code}  {u.unit_code or '-':<6} {','.join(u.roles):<20} {u.full_name}")
+                state = '' if u.active else '  [khóa / disabled]'
+                print(f"{u.login:<16} {u.body_code}  {u.unit_code or '-':<6} {','.join(u.roles):<20} {u.full_name}{state}")
             return
         if args.command in ('disable', 'enable'):
             with writing(session, args.dry_run):
