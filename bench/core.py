@@ -44,7 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(HERE)
 HOST = '000.00.01.H01'        # archive.seed.HOST, where the demo clerk works
 ACTOR = 'vanthu'
-PASSWORD = 'demo1234'
+PASSWORD = 'demo-mat-khau-2026'
 ROOT_KEY = 'archive'
 PAGE_SIZE = 50                # archive.views.documents.PAGE_SIZE
 VN = dt.timezone(dt.timedelta(hours=7))

@@ -70,7 +70,7 @@ from core import dump_profile, padded_pdf, pct, source_version  # noqa: E402
 
 HOST = '000.00.01.H01'            # archive.seed.HOST: the demo's host body, its clerk and leader
 RECEIVERS = ['000.00.02.H01', '000.00.03.H01', '000.00.04.H01']
-PASSWORD = 'demo1234'
+PASSWORD = 'demo-mat-khau-2026'
 ROOT_KEY = 'archive'
 VN = dt.timezone(dt.timedelta(hours=7))
 NS = 'http://www.mic.gov.vn/TBT/QCVN_102_2016'

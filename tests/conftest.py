@@ -16,7 +16,7 @@ from archive import main
 from archive.seed import HOST
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PASSWORD = 'demo1234'
+PASSWORD = 'demo-mat-khau-2026'
 
 
 def base_settings(tmp_path, uri, **extra):

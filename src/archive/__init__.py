@@ -32,6 +32,7 @@ def main(global_config, **settings):
             raise StorageLocked(str(exc)) from exc
         config.include('.i18n')
         config.include('.security')
+        config.include('.views.session')
         config.include('.workflow.loader')
         config.include('.views')
         config.include('.api')

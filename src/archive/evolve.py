@@ -48,11 +48,19 @@ def index_paper(root):
     index(root)
 
 
+def add_sessions(root):
+    """Security issue: login sessions are kept on the server (sessions.py)."""
+    from .sessions import SessionStore
+    if getattr(root, 'sessions', None) is None:
+        root.sessions = SessionStore()
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
     ('0002-exchange', add_exchange),
     ('0003-paper-index', index_paper),
+    ('0004-sessions', add_sessions),
 ]
 
 

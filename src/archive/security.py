@@ -7,10 +7,7 @@ are the named constants below and nothing else.
 import hashlib
 import secrets
 
-from pyramid.authentication import SessionAuthenticationHelper
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
-from pyramid.csrf import SessionCSRFStoragePolicy
-from pyramid.session import SignedCookieSessionFactory
 
 from .i18n import _
 
@@ -96,10 +93,12 @@ def bearer_token(request):
 
 
 class SecurityPolicy:
-    """Session cookie for pages, bearer token for scripts; ACLs for everything."""
+    """Session cookie for pages, bearer token for scripts; ACLs for everything.
+
+    The session (``views/session.py``, kept on the server) names its logged-in user as
+    ``request.session.login``; ``remember`` starts such a session, ``forget`` ends it."""
 
     def __init__(self):
-        self.session_helper = SessionAuthenticationHelper()
         self.acl = ACLHelper()
 
     def identity(self, request):
@@ -115,7 +114,7 @@ class SecurityPolicy:
         if token is not None:
             login = root.tokens.get(hash_token(token))
         else:
-            login = self.session_helper.authenticated_userid(request)
+            login = request.session.login
         if login is None:
             return None
         user = root['users'].get(login)
@@ -131,10 +130,12 @@ class SecurityPolicy:
         return self.acl.permits(context, principals_of(request.identity), permission)
 
     def remember(self, request, userid, **kw):
-        return self.session_helper.remember(request, userid, **kw)
+        request.session.login_as(userid)
+        return []           # the session sets its own cookie
 
     def forget(self, request, **kw):
-        return self.session_helper.forget(request, **kw)
+        request.session.invalidate()
+        return []
 
 
 def check_csrf(request):
@@ -143,11 +144,7 @@ def check_csrf(request):
 
 
 def includeme(config):
-    settings = config.registry.settings
-    secure = settings.get('archive.cookie_secure', 'false').lower() in ('true', '1', 'yes')
-    config.set_session_factory(SignedCookieSessionFactory(
-        settings['archive.secret'], cookie_name='archive_session', httponly=True,
-        samesite='Lax', secure=secure, timeout=8 * 3600, reissue_time=600))
+    """The security policy and CSRF options; the session and its CSRF storage are the web
+    layer's (``views/session.py``), built from the validated settings."""
     config.set_security_policy(SecurityPolicy())
-    config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
     config.set_default_csrf_options(require_csrf=True, callback=check_csrf)

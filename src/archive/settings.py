@@ -55,10 +55,13 @@ class ArchiveSettings:
     max_upload_bytes: int = 50 * 1024 * 1024
     cookie_secure: bool = False
     demo_seed: bool = False
-    demo_password: str = 'demo1234'
+    demo_password: str = 'demo-mat-khau-2026'
     login_max_failures: int = 5
     login_max_failures_per_address: int = 20
     login_lockout_seconds: int = 900
+    session_lifetime_seconds: int = 8 * 3600   # a login session ends this long after login...
+    session_idle_seconds: int = 30 * 60        # ...or this long after its last request
+    session_refresh_seconds: int = 60          # "last seen" is written at most this often
     workflows_dir: str = ''
     schemas_dir: str = ''
     calendar: Calendar = field(default_factory=Calendar)
@@ -133,7 +136,7 @@ def load(settings):
             f'{a} {n}' for a, n in DEFAULT_DOCUMENT_TYPES]:
         abbr, _sep, name = line.partition(' ')
         types[abbr] = name.strip() or abbr
-    return ArchiveSettings(
+    loaded = ArchiveSettings(
         secret=secret,
         organ_id_pattern=re.compile(settings.get('archive.organ_id_pattern') or DEFAULT_ORGAN_ID_PATTERN),
         document_types=types,
@@ -142,10 +145,16 @@ def load(settings):
         max_upload_bytes=int(settings.get('archive.max_upload_bytes', 50 * 1024 * 1024)),
         cookie_secure=_bool(settings.get('archive.cookie_secure', 'false')),
         demo_seed=_bool(settings.get('archive.demo_seed', 'false')),
-        demo_password=settings.get('archive.demo_password', 'demo1234'),
+        demo_password=settings.get('archive.demo_password', 'demo-mat-khau-2026'),
         login_max_failures=int(settings.get('archive.login_max_failures', 5)),
         login_max_failures_per_address=int(settings.get('archive.login_max_failures_per_address', 20)),
         login_lockout_seconds=int(settings.get('archive.login_lockout_seconds', 900)),
+        session_lifetime_seconds=_positive(settings.get('archive.session_lifetime_seconds') or 8 * 3600,
+                                           'archive.session_lifetime_seconds'),
+        session_idle_seconds=_positive(settings.get('archive.session_idle_seconds') or 30 * 60,
+                                       'archive.session_idle_seconds'),
+        session_refresh_seconds=_positive(settings.get('archive.session_refresh_seconds') or 60,
+                                          'archive.session_refresh_seconds'),
         workflows_dir=settings.get('archive.workflows_dir', ''),
         schemas_dir=settings.get('archive.schemas_dir', ''),
         calendar=Calendar.from_settings(settings),
@@ -155,6 +164,10 @@ def load(settings):
         oaep_hash=_choice(settings.get('archive.encryption_oaep_hash') or 'sha256',
                           ('sha1', 'sha256', 'sha384', 'sha512'), 'archive.encryption_oaep_hash'),
     )
+    if not loaded.session_refresh_seconds < loaded.session_idle_seconds <= loaded.session_lifetime_seconds:
+        raise ValueError('archive.session_refresh_seconds < archive.session_idle_seconds '
+                         '<= archive.session_lifetime_seconds')
+    return loaded
 
 
 def _paper_also_categories(value):
@@ -171,6 +184,16 @@ def _paper_also_categories(value):
                              f'a-z, 0-9 and _, not {line!r}')
         out[code] = label
     return out
+
+
+def _positive(value, name):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        raise ValueError(f'{name}: a whole number of seconds above 0, not {value!r}')
+    return number
 
 
 def _url(value, name):

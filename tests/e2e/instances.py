@@ -41,7 +41,7 @@ PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file
 BIN = os.path.dirname(sys.executable)          # the venv's bin: pserve and the archive-* scripts
 HOST = '000.00.01.H01'                         # archive.seed.HOST: the demo office, on A
 BTC = '000.00.02.H01'                          # Ban Tổ chức, hosted on B
-PASSWORD = 'demo1234'
+PASSWORD = 'demo-mat-khau-2026'
 FAILPOINTS_ENV = 'ARCHIVE_FAILPOINTS'          # archive.failpoints.ENV
 NO_BACKGROUND_ENV = 'ARCHIVE_NO_BACKGROUND'    # archive.background.NO_THREADS_ENV
 

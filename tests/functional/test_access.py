@@ -132,7 +132,7 @@ def test_failed_logins_are_limited_per_account(app):
     for _ in range(5):
         res = c.login('vanthu', 'wrong-password', status=401)
         assert 'không đúng' in res.text
-    locked = c.login('vanthu', 'demo1234', status=429)        # even the right password now
+    locked = c.login('vanthu', 'demo-mat-khau-2026', status=429)        # even the right password now
     assert 'quá nhiều lần' in locked.text
     client(app).login('lanhdao')                               # other accounts are not locked
     conn, root = open_root(app)
@@ -147,7 +147,7 @@ def test_failed_logins_are_limited_per_address(app):
     c = client(app)
     for n in range(20):
         c.login(f'nobody{n}', 'wrong-password', status=401)
-    c.login('lanhdao', 'demo1234', status=429)                 # this address is locked out
+    c.login('lanhdao', 'demo-mat-khau-2026', status=429)                 # this address is locked out
     elsewhere = client(app)
     elsewhere.extra_environ['REMOTE_ADDR'] = '127.0.0.2'
     elsewhere.login('lanhdao')                                 # another address is not
@@ -157,7 +157,7 @@ def test_session_cookie_flags_and_logout(app):
     c = client(app)
     page = c.get('/login')
     form = page.forms[0]
-    form['login'], form['password'] = 'vanthu', 'demo1234'
+    form['login'], form['password'] = 'vanthu', 'demo-mat-khau-2026'
     res = form.submit(status=303)
     cookie = res.headers['Set-Cookie']
     assert 'HttpOnly' in cookie and 'SameSite=Lax' in cookie

@@ -18,7 +18,7 @@ use = egg:party-archive
 zodbconn.uri = file://{var}/Data.fs?blobstorage_dir={var}/blobs
 archive.secret = cli-test-secret-{pad}
 archive.demo_seed = false
-archive.demo_password = demo1234
+archive.demo_password = demo-mat-khau-2026
 archive.workflows_dir = {here}/workflows
 archive.schemas_dir = {here}/schemas
 
@@ -192,3 +192,44 @@ def test_calendar_overrides_from_the_command_line(ini):
     bad = run('archive-calendar', ini, 'day-off', '31/12/2026', '--reason', 'x')
     assert bad.returncode == 2 and 'YYYY-MM-DD' in bad.stderr
     assert run('archive-calendar', ini, 'remove', '2026-01-05').returncode == 2
+
+
+def test_users_cli_password_rule_separation_of_duties_and_ending_sessions(ini):
+    """archive-users: the one password rule and role rule; set-password and disable end the user's
+    sessions (a cookie copied before works no more, after a restart too)."""
+    run('archive-init', ini, '--demo')
+    weak = run('archive-users', ini, 'set-password', 'vanthu', '--password-file', '-', stdin='password1234\n')
+    assert weak.returncode == 2 and 'password_common' in weak.stderr
+    short = run('archive-users', ini, 'set-password', 'vanthu', '--password-file', '-', stdin='ngan-qua\n')
+    assert short.returncode == 2 and 'password_short' in short.stderr
+    mixed = run('archive-users', ini, 'add', 'kiem.nhiem', '--name', 'Kiêm Nhiệm', '--body', '000.00.01.H01',
+                '--role', 'admin', '--role', 'clerk', '--password-file', '-', stdin='mot-cum-tu-rat-dai-2026\n')
+    assert mixed.returncode == 2 and 'roles_admin_exclusive' in mixed.stderr
+
+    app = make_app(settings_of(ini))
+    try:
+        clerk_cookie = client(app, 'vanthu').cookies['archive_session']
+        leader_cookie = client(app, 'lanhdao').cookies['archive_session']
+        kept_cookie = client(app, 'chuyenvien').cookies['archive_session']
+    finally:
+        close_app(app)
+    done = run('archive-users', ini, 'set-password', 'vanthu', '--password-file', '-',
+               stdin='mot-cum-tu-rat-dai-2026\n')
+    assert done.returncode == 0, done.stderr
+    off = run('archive-users', ini, 'disable', 'lanhdao')
+    assert off.returncode == 0, off.stderr
+    listed = run('archive-users', ini, 'list').stdout.splitlines()
+    assert [line.endswith('[khóa / disabled]') for line in listed if line.startswith(('lanhdao ', 'vanthu '))] \
+        == [True, False]
+    app = make_app(settings_of(ini))
+    try:
+        for cookie, status in ((clerk_cookie, 401), (leader_cookie, 401), (kept_cookie, 200)):
+            c = client(app)
+            c.set_cookie('archive_session', cookie)
+            c.get('/api/v1/me', status=status)
+        client(app).login('vanthu', 'mot-cum-tu-rat-dai-2026')
+        client(app).login('lanhdao', status=401)
+    finally:
+        close_app(app)
+    on = run('archive-users', ini, 'enable', 'lanhdao')
+    assert on.returncode == 0, on.stderr

@@ -184,7 +184,7 @@ def test_a_document_goes_by_email_and_status_01_comes_back_by_email(pair):
     with Session(b) as root:                                 # B's clerk, leader and processor act
         for login, role in (('lanhdao.btc', 'leader'), ('chuyenvien.btc', 'processor')):
             directory.add_user(root, {'login': login, 'full_name': login, 'body_code': BTC, 'roles': [role],
-                                      'password': 'demo1234'}, b.registry.archive_settings, 'test')
+                                      'password': 'demo-mat-khau-2026'}, b.registry.archive_settings, 'test')
     act(b, BTC, row.document_id, 'vanthu.btc', 'register')
     act(b, BTC, row.document_id, 'lanhdao.btc', 'assign', main_processor='chuyenvien.btc')
     act(b, BTC, row.document_id, 'chuyenvien.btc', 'start')

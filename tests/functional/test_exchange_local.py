@@ -62,12 +62,12 @@ def exchange_app(file_app):
         for code, suffix in ((BTC, 'btc'), (BTG, 'btg'), (UBKT, 'ubkt')):
             if code != BTC:
                 directory.add_user(root, {'login': f'vanthu.{suffix}', 'full_name': f'Văn thư {suffix}',
-                                          'body_code': code, 'roles': ['clerk'], 'password': 'demo1234'},
+                                          'body_code': code, 'roles': ['clerk'], 'password': 'demo-mat-khau-2026'},
                                    settings, 'test')
             directory.add_user(root, {'login': f'lanhdao.{suffix}', 'full_name': f'Lãnh đạo {suffix}',
-                                      'body_code': code, 'roles': ['leader'], 'password': 'demo1234'}, settings, 'test')
+                                      'body_code': code, 'roles': ['leader'], 'password': 'demo-mat-khau-2026'}, settings, 'test')
             directory.add_user(root, {'login': f'chuyenvien.{suffix}', 'full_name': f'Chuyên viên {suffix}',
-                                      'body_code': code, 'roles': ['processor'], 'password': 'demo1234'},
+                                      'body_code': code, 'roles': ['processor'], 'password': 'demo-mat-khau-2026'},
                                settings, 'test')
     return file_app
 

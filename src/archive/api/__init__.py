@@ -29,3 +29,4 @@ def includeme(config):
     route('api.register_void', BODY + '/registers/{kind}/void', traverse=BODY)
     route('api.desk', '/desk')
     route('api.users', '/users', traverse='/users')
+    route('api.user', '/users/{login}', traverse='/users/{login}')

@@ -3,6 +3,8 @@ from pyramid.view import view_config
 
 from .. import clock
 from .. import security as S
+from ..errors import single
+from ..i18n import _
 from ..resources.root import app_root
 from ..services import directory
 from .common import json_input
@@ -65,3 +67,27 @@ def create_user(context, request):
                               request.authenticated_userid)
     request.response.status = 201
     return user_json(user)
+
+
+@view_config(route_name='api.user', renderer='json', request_method='GET', permission=S.MANAGE)
+def get_user(context, request):
+    return user_json(context)
+
+
+@view_config(route_name='api.user', renderer='json', request_method='PATCH', permission=S.MANAGE)
+def patch_user(context, request):
+    """Disable or enable an account (``active``), set or reset its password (``password``);
+    either ends the user's sessions."""
+    data = json_input(request)
+    unknown = sorted(set(data) - {'active', 'password'})
+    if unknown or not data:
+        raise single(unknown[0] if unknown else 'active', _(
+            'user_patch_fields', default='Chỉ sửa được "active" và "password"'))
+    root, actor = app_root(request), request.authenticated_userid
+    if 'password' in data:
+        if not isinstance(data['password'], str):
+            raise single('password', _('text_expected', default='Cần một chuỗi ký tự'))
+        directory.set_password(root, context, data['password'], actor)
+    if 'active' in data:
+        directory.set_active(root, context, data['active'], actor)
+    return user_json(context)

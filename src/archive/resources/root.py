@@ -7,6 +7,7 @@ from .. import security as S
 from ..audit import Journal
 from ..calendar import CalendarOverrides
 from ..outbox import Outbox
+from ..sessions import SessionStore
 from .bodies import Bodies
 from .folder import Folder
 from .users import Users
@@ -33,6 +34,7 @@ class ArchiveRoot(Folder):
         self.calendar_overrides = CalendarOverrides()
         from ..exchange.deliveries import Exchange
         self.exchange = Exchange()
+        self.sessions = SessionStore()   # login sessions, kept on the server (sessions.py)
 
 
 def root_key(registry):

@@ -17,11 +17,47 @@ def _pattern(regex, code, default):
     return colander.Regex(regex, msg=_(code, default=default))
 
 
+PASSWORD_MIN = 12
+PASSWORD_MIN_SCORE = 3      # zxcvbn: 0-4; 3 = at least 10^8 guesses ("safely unguessable")
+DOCUMENT_ROLES = (S.CLERK, S.LEADER, S.PROCESSOR, S.ARCHIVIST)
+
+
 def _roles(node, value):
     unknown = [r for r in value if r not in S.ROLES]
     if unknown:
         raise colander.Invalid(node, _('role_unknown', default='Vai trò không hợp lệ: ${roles}',
                                        mapping={'roles': ', '.join(unknown)}))
+    mixed = roles_conflict(value)
+    if mixed:
+        raise colander.Invalid(node, mixed)
+
+
+def roles_conflict(roles):
+    """Separation of duties: an administrator manages accounts and sees no documents, so an
+    account never holds the administrator role with a document role. The message, or None."""
+    if S.ADMIN in roles and any(r in DOCUMENT_ROLES for r in roles):
+        return _('roles_admin_exclusive',
+                 default='Quản trị hệ thống không được kiêm vai trò xử lý văn bản (văn thư, lãnh đạo, '
+                         'chuyên viên, lưu trữ viên)')
+    return None
+
+
+def password_problem(password):
+    """The one password rule of the API, the pages and the command line: at least 12 characters,
+    and not a common or easily guessed password (zxcvbn: its lists of the most used passwords,
+    words and names, and keyboard patterns, all shipped with it). The message, or None."""
+    if len(password) < PASSWORD_MIN:
+        return _('password_short', default='Mật khẩu phải có ít nhất ${min} ký tự', mapping={'min': PASSWORD_MIN})
+    from zxcvbn import zxcvbn     # heavy: its word lists load on first use
+    if zxcvbn(password[:100])['score'] < PASSWORD_MIN_SCORE:
+        return _('password_common', default='Mật khẩu quá phổ biến hoặc dễ đoán; hãy dùng một cụm từ dài hơn')
+    return None
+
+
+def _password(node, value):
+    problem = password_problem(value)
+    if problem is not None:
+        raise colander.Invalid(node, problem)
 
 
 def _select(values):
@@ -84,9 +120,14 @@ class UserSchema(colander.MappingSchema):
     unit_code = optional(Text(), title=_('f_unit', default='Đơn vị'))
     position = optional(Text(), validator=max_length(100), title=_('f_position', default='Chức vụ'))
     roles = required(Lines(), validator=_roles, title=_('f_roles', default='Vai trò'), widget=_roles_widget)
-    password = required(Text(), validator=colander.Length(
-        min=8, min_err=_('password_short', default='Mật khẩu phải có ít nhất ${min} ký tự', mapping={'min': 8})),
-        title=_('f_password', default='Mật khẩu'), widget=_password_widget)
+    password = required(colander.String(), validator=_password,
+                        title=_('f_password', default='Mật khẩu'), widget=_password_widget)
+
+
+class PasswordSchema(colander.MappingSchema):
+    """An administrator sets (or resets) someone's password."""
+    password = required(colander.String(), validator=_password,
+                        title=_('f_new_password', default='Mật khẩu mới'), widget=_password_widget)
 
 
 def body_schema(settings, bodies=()):

@@ -1,8 +1,8 @@
-"""archive-users: list users, add one (password from --password-file or the prompt), set a password."""
+"""archive-users: list users, add one (password from --password-file or the prompt), set a
+password, disable or enable an account (setting a password or disabling ends the user's sessions)."""
 import getpass
 import sys
 
-from .. import audit
 from ..services import directory
 from .common import fail, opened, parser, writing
 
@@ -17,6 +17,13 @@ def _password(path):
     if first != getpass.getpass('Nhập lại / again: '):
         fail('Hai lần nhập không khớp / passwords differ')
     return first
+
+
+def _user(users, login):
+    user = users.get(login)
+    if user is None:
+        fail(f'Không có người dùng "{login}" / no such user')
+    return user
 
 
 def main(argv=None):
@@ -35,7 +42,11 @@ def main(argv=None):
     pw = sub.add_parser('set-password')
     pw.add_argument('login')
     pw.add_argument('--password-file')
-    for s in (add, pw):
+    disable = sub.add_parser('disable')
+    disable.add_argument('login')
+    enable = sub.add_parser('enable')
+    enable.add_argument('login')
+    for s in (add, pw, disable, enable):
         s.add_argument('--dry-run', action='store_true')
     args = p.parse_args(argv)
     with opened(args.config_uri) as session:
@@ -43,7 +54,13 @@ def main(argv=None):
         users = root['users']
         if args.command == 'list':
             for u in sorted(users.values(), key=lambda u: (u.body_code, u.login)):
-                print(f"{u.login:<16} {u.body_code}  {u.unit_code or '-':<6} {','.join(u.roles):<20} {u.full_name}")
+                state = '' if u.active else '  [khóa / disabled]'
+                print(f"{u.login:<16} {u.body_code}  {u.unit_code or '-':<6} {','.join(u.roles):<20} {u.full_name}{state}")
+            return
+        if args.command in ('disable', 'enable'):
+            with writing(session, args.dry_run):
+                directory.set_active(root, _user(users, args.login), args.command == 'enable', 'cli')
+                print(f'Đã {"mở khóa" if args.command == "enable" else "khóa"} {args.login}')
             return
         password = _password(args.password_file)
         with writing(session, args.dry_run):
@@ -53,13 +70,7 @@ def main(argv=None):
                                               password=password), registry.archive_settings, 'cli')
                 print(f'Đã thêm {args.login}')
             else:
-                user = users.get(args.login)
-                if user is None:
-                    fail(f'Không có người dùng "{args.login}"')
-                if len(password) < 8:
-                    fail('Mật khẩu phải có ít nhất 8 ký tự / at least 8 characters')
-                user.set_password(password)
-                audit.append(root, f'user:{user.login}', 'password_set', 'cli')
+                directory.set_password(root, _user(users, args.login), password, 'cli')
                 print(f'Đã đặt mật khẩu cho {args.login}')
 
 

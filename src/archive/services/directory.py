@@ -8,7 +8,8 @@ from ..errors import Conflict, single
 from ..i18n import _
 from ..resources.bodies import Body
 from ..resources.users import User
-from ..schemas.directory import UnitSchema, body_schema, user_schema
+from ..schemas.directory import PasswordSchema, UnitSchema, body_schema, user_schema
+from ..sessions import end_user_sessions
 
 EMAIL = re.compile(r'[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+')
 
@@ -99,6 +100,30 @@ def add_user(root, cstruct, settings, actor, password_hash=None):
     audit.append(root, f'user:{login}', 'user_created', actor, body=body.code,
                  unit=user.unit_code, roles=list(user.roles))
     return user
+
+
+def set_password(root, user, password, actor):
+    """An administrator (or the command line) sets or resets a password: checked by the one
+    password rule, journaled, and every session of that user ends."""
+    appstruct = PasswordSchema().bind().deserialize({'password': password})
+    user.set_password(appstruct['password'])
+    ended = end_user_sessions(root, user.login)
+    audit.append(root, f'user:{user.login}', 'password_set', actor, sessions_ended=ended)
+
+
+def set_active(root, user, active, actor):
+    """Disable (or enable again) an account; disabling ends every session of that user
+    (its API tokens stop working too: the security policy refuses an inactive user)."""
+    if not isinstance(active, bool):
+        raise single('active', _('active_not_boolean', default='"active" phải là true hoặc false'))
+    if not active and user.login == actor:
+        raise Conflict('disable_self', _('disable_self', default='Không tự khóa tài khoản của chính mình'))
+    if user.active == active:
+        return
+    user.active = active
+    ended = 0 if active else end_user_sessions(root, user.login)
+    audit.append(root, f'user:{user.login}', 'user_enabled' if active else 'user_disabled', actor,
+                 sessions_ended=ended)
 
 
 def create_token(root, user, label, actor):

@@ -5,6 +5,7 @@ import json
 import colander
 
 from .. import audit, clock
+from .. import security as S
 from ..errors import Conflict, field_errors, merge, single
 from ..i18n import _
 from ..resources.documents import Document
@@ -79,6 +80,10 @@ def _check_context(root, body, appstruct):
         if user is None or user.body_code != body.code:
             problems.append(single('named_people', _(
                 'person_unknown', default='"${login}" không phải người của cơ quan này',
+                mapping={'login': login})))
+        elif user.has_role(S.ADMIN):
+            problems.append(single('named_people', _(
+                'reader_is_admin', default='"${login}" là quản trị hệ thống: không được xem văn bản',
                 mapping={'login': login})))
     return problems
 

@@ -6,6 +6,7 @@ from repoze.workflow import WorkflowError
 
 from .. import calendar as cal_mod
 from .. import clock, registers
+from .. import security as S
 from ..errors import single
 from ..i18n import _
 from ..schemas.symbol import parse as parse_symbol
@@ -112,6 +113,10 @@ def _person_of_body(root, doc, field, login):
     user = root['users'].get(login)
     if user is None or user.body_code != doc.body_code or not user.active:
         raise single(field, _('person_not_of_body', default='"${login}" không phải người của cơ quan này',
+                              mapping={'login': login}))
+    if user.has_role(S.ADMIN):
+        # an administrator handles no document (and would become a named reader of a Mật one)
+        raise single(field, _('reader_is_admin', default='"${login}" là quản trị hệ thống: không được xem văn bản',
                               mapping={'login': login}))
     return user
 
