@@ -31,7 +31,7 @@ def main(global_config, **settings):
         except zc.lockfile.LockError as exc:
             raise StorageLocked(str(exc)) from exc
         config.include('.i18n')
-        config.include('.security')
+        config.include('.views.policy')
         config.include('.views.session')
         config.include('.workflow.loader')
         config.include('.views')

@@ -1,4 +1,4 @@
-"""Roles, permissions and the security policy (Pyramid 2).
+"""Roles, permissions and principals (the bottom layer; the Pyramid policy is ``views/policy.py``).
 
 Principals: ``u:<login>``, ``role:<role>``, ``org:<code>``, ``orgrole:<code>:<role>``
 and ``unit:<code>/<unit>``. Resources carry ACLs built from these; permissions
@@ -82,69 +82,3 @@ def hash_token(token):
 
 def new_token():
     return 'arch_' + secrets.token_urlsafe(32)
-
-
-def bearer_token(request):
-    auth = request.headers.get('Authorization', '')
-    scheme, _sep, value = auth.partition(' ')
-    if scheme.lower() == 'bearer' and value.strip():
-        return value.strip()
-    return None
-
-
-class SecurityPolicy:
-    """Session cookie for pages, bearer token for scripts; ACLs for everything.
-
-    The session (``views/session.py``, kept on the server) names its logged-in user as
-    ``request.session.login``; ``remember`` starts such a session, ``forget`` ends it."""
-
-    def __init__(self):
-        self.acl = ACLHelper()
-
-    def identity(self, request):
-        """The user of this request, looked up once per request."""
-        if '_archive_identity' not in request.__dict__:
-            request.__dict__['_archive_identity'] = self._identity(request)
-        return request.__dict__['_archive_identity']
-
-    def _identity(self, request):
-        from .resources.root import app_root
-        root = app_root(request)
-        token = bearer_token(request)
-        if token is not None:
-            login = root.tokens.get(hash_token(token))
-        else:
-            login = request.session.login
-        if login is None:
-            return None
-        user = root['users'].get(login)
-        if user is None or not user.active:
-            return None
-        return user
-
-    def authenticated_userid(self, request):
-        user = request.identity
-        return user.login if user is not None else None
-
-    def permits(self, request, context, permission):
-        return self.acl.permits(context, principals_of(request.identity), permission)
-
-    def remember(self, request, userid, **kw):
-        request.session.login_as(userid)
-        return []           # the session sets its own cookie
-
-    def forget(self, request, **kw):
-        request.session.invalidate()
-        return []
-
-
-def check_csrf(request):
-    """CSRF applies to cookie-authenticated requests; a bearer token cannot be forged by a page."""
-    return bearer_token(request) is None
-
-
-def includeme(config):
-    """The security policy and CSRF options; the session and its CSRF storage are the web
-    layer's (``views/session.py``), built from the validated settings."""
-    config.set_security_policy(SecurityPolicy())
-    config.set_default_csrf_options(require_csrf=True, callback=check_csrf)
