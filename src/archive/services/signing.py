@@ -130,6 +130,11 @@ def sign_approval(root, doc, user, registry):
     # approved again after a return: the earlier approval's signature stays, this one is another
     earlier = sum(1 for f in doc.files.values() if f.role == SUPERSEDED)
     field = LEADER_FIELD if not earlier else f'{LEADER_FIELD}_{earlier + 1}'
+    verdict = doc.origin_verdict if isinstance(doc.origin_verdict, dict) else {}
+    taken = {s.get('field_name') for s in verdict.get('signatures') or ()}
+    while field in taken:           # the file came signed in that field by someone else
+        earlier += 1
+        field = f'{LEADER_FIELD}_{earlier + 1}'
     try:
         signer = store.signer(key_id)
         signed = sign_pdf(_read(root, doc, main, registry, user.login), signer, field_name=field,
