@@ -182,12 +182,15 @@ def _tampered(app):
                                         ('self_signed', 'untrusted_chain')])
 def test_send_is_refused_with_the_reason_when_the_verdict_is_not_valid(legal_app, people, pki, case, code):
     clerk = people['vanthu']
+    # the tampered draft carries its signature in the leader's field: the approval takes the next one
     content = {'tampered': lambda: _tampered(legal_app),
-               'expired': lambda: sign_pdf(pdf('Het han'), pki.lapsed, field_name='ChuKyLanhDao',
+               'expired': lambda: sign_pdf(pdf('Het han'), pki.lapsed, field_name='ChuKyDuThao',
                                            now=clock.now() - dt.timedelta(days=60)),
-               'self_signed': lambda: sign_pdf(pdf('Tu ky'), pki.self_signed, field_name='ChuKyLanhDao')}[case]()
+               'self_signed': lambda: sign_pdf(pdf('Tu ky'), pki.self_signed, field_name='ChuKyDuThao')}[case]()
     doc = draft(people['chuyenvien'], content)
-    through_approval(people, doc['id'])                       # the leader signs it with the store's key
+    approved = through_approval(people, doc['id'])            # the leader signs it with the store's key
+    assert history(clerk, doc['id'])['approve']['approval_signed'] is True
+    assert len(approved['files']) == 2
     act(clerk, doc['id'], 'number')
     signed = act(clerk, doc['id'], 'sign').json
     assert signed['status'] == 'signed' and signed['origin_verdict'] == 'invalid'
