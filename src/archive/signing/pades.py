@@ -48,7 +48,6 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.font.api import FontEngineFactory
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 from pyhanko.sign.diff_analysis import ModificationLevel
@@ -63,6 +62,9 @@ from pyhanko_certvalidator import ValidationContext
 
 from archive import clock
 from archive.signing import pdfhex
+from archive.signing.pdf_checks import (
+    DEFAULT_CLOCK_SKEW, LEADER, ORGANISATION, open_pdf, role_of, time_problem, unsigned_tail,
+)
 
 pdfhex.install()
 
@@ -117,11 +119,7 @@ CODES = {
 }
 
 # Who a signature is, as the reason names it: the organisation's or a leader's (personal).
-ORGANISATION, LEADER = 'organisation', 'leader'
 ROLE_WORDS = {ORGANISATION: 'tổ chức', LEADER: 'lãnh đạo'}
-
-# How far ahead of the time of the check a claimed signing time may be (clocks differ).
-DEFAULT_CLOCK_SKEW = _dt.timedelta(minutes=5)
 
 _TIME_NOTE = {
     'timestamp': ' Thời điểm ký được dấu thời gian xác nhận.',
@@ -583,23 +581,6 @@ def _problem(status, moment):
     return 'untrusted_chain'
 
 
-def _time_problem(cert, signing_time, time_source, checked_at, clock_skew):
-    """A signing time that cannot be: after the time of the check (beyond the skew), or
-    (claimed) before the certificate was valid."""
-    if signing_time is None:
-        return None
-    if signing_time > checked_at + clock_skew:
-        return 'signing_time_in_future'
-    if time_source == 'claimed':
-        try:
-            not_before = cert['tbs_certificate']['validity']['not_before'].native
-        except Exception:  # noqa: BLE001 - an odd certificate is found out by the chain check
-            return None
-        if signing_time < not_before:
-            return 'signed_before_certificate_validity'
-    return None
-
-
 def _report(embedded, status, time_source, moment, code, registered, role, checked_at,
             clock_skew):
     cert = embedded.signer_cert
@@ -610,7 +591,7 @@ def _report(embedded, status, time_source, moment, code, registered, role, check
         signing_time = status.signer_reported_dt or embedded.self_reported_timestamp
         tsa = None
     claimed_time = None
-    time_code = _time_problem(cert, signing_time, time_source, checked_at, clock_skew)
+    time_code = time_problem(cert, signing_time, time_source, checked_at, clock_skew)
     if time_code is not None:
         claimed_time, signing_time = signing_time, None     # refused: never shown as the signing time
         if code == 'valid':
@@ -658,43 +639,6 @@ def _broken_report(embedded, checked_at, code, role=None):
                            role=role, **names)
 
 
-def _open(data):
-    """A reader of ``data``, or the code of why not: a file encrypted with an empty user
-    password (what many tools write to restrict printing) is opened with it and checked."""
-    reader = PdfFileReader(io.BytesIO(data))
-    if reader.encrypted:
-        from pyhanko.pdf_utils.crypt import AuthStatus
-        if reader.decrypt(b'').status == AuthStatus.FAILED:
-            return None, 'encrypted'
-    return reader, None
-
-
-def _unsigned_tail(data, reader, last):
-    """How many bytes (whitespace aside) follow the last signed revision without being a
-    revision pyHanko judged: appended data no signature covers."""
-    try:
-        start, length = int(last.byte_range[2]), int(last.byte_range[3])
-        end = start + length
-        if reader.xrefs.total_revisions > last.signed_revision + 1:
-            end = max(end, data.rfind(b'%%EOF') + 5)   # later revisions: judged by the diff check
-    except Exception:  # noqa: BLE001 - an odd byte range is the signature check's to refuse
-        return 0
-    return len(data[end:].strip())
-
-
-def _role(index, count, fp, registered, personal, any_registered):
-    """organisation or leader: by the certificate when it is registered, else by position
-    (the organisation signs last)."""
-    if registered is not None and fp in registered:
-        return ORGANISATION
-    if personal and fp in personal:
-        return LEADER
-    last = index == count - 1
-    if last and (registered is not None and not any_registered or registered is None and count > 1):
-        return ORGANISATION
-    return LEADER
-
-
 def _signer_fp(embedded):
     try:
         return embedded.signer_cert.sha256.hex()
@@ -710,7 +654,7 @@ def _named(report):
 async def _verify(pdf_bytes, trust_roots, registered, personal, checked_at, crls, ocsps,
                   allow_fetching, revocation_mode, clock_skew):
     try:
-        reader, problem = _open(pdf_bytes)
+        reader, problem = open_pdf(pdf_bytes)
         if problem:
             return _verdict(problem, checked_at)
         embedded_all = list(reader.embedded_regular_signatures)
@@ -725,7 +669,7 @@ async def _verify(pdf_bytes, trust_roots, registered, personal, checked_at, crls
     any_registered = registered is not None and any(fp in registered for fp in fps)
     reports = []
     for index, embedded in enumerate(embedded_all):
-        role = _role(index, count, fps[index], registered, personal, any_registered)
+        role = role_of(index, count, fps[index], registered, personal, any_registered)
         try:
             status, source, moment = await _validate_one(
                 embedded, trust_roots, checked_at, crls, ocsps, allow_fetching,
@@ -746,7 +690,7 @@ async def _verify(pdf_bytes, trust_roots, registered, personal, checked_at, crls
 
     failing = next((r for r in reports if r.code != 'valid'), None)
     if failing is None:
-        tail = _unsigned_tail(pdf_bytes, reader, embedded_all[-1])
+        tail = unsigned_tail(pdf_bytes, reader, embedded_all[-1])
         if tail:
             return _verdict('data_after_signature', checked_at, reports, count=tail)
         verdict = _verdict('valid', checked_at, reports)
