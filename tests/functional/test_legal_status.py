@@ -166,7 +166,17 @@ def test_signed_elsewhere_with_the_approvers_registered_certificate_counts(legal
     signed = act(clerk, doc['id'], 'sign').json
     assert (signed['legal_value'], signed['legal_code']) == ('legally_valid', 'valid')
     assert [s['role'] for s in signed['signature']['signatures']] == ['leader', 'organisation']
-    assert act(clerk, doc['id'], 'send').json['status'] == 'sent'
+    sent = act(clerk, doc['id'], 'send').json
+    assert sent['status'] == 'sent'
+    # Ban Tổ chức receives it (the hosted route, the same receiving path): both signatures judged
+    from archive.exchange import worker
+    worker.run_round(legal_app.registry)
+    btc = client(legal_app, 'vanthu.btc')
+    [arrived] = [d for d in btc.get(f'/api/v1/bodies/{BTC}/documents').json['items']
+                 if d['abstract'] == sent['abstract'] and d['direction'] == 'incoming']
+    assert (arrived['legal_value'], arrived['signature']['code']) == ('legally_valid', 'valid')
+    assert [(s['role'], s['code']) for s in arrived['signature']['signatures']] == [
+        ('leader', 'valid'), ('organisation', 'valid')]
 
 
 # -- 12. no sending with a verdict that is not valid ----------------------------------------------
