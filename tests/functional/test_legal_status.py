@@ -140,6 +140,7 @@ def test_another_bodys_organisation_certificate_is_no_approval_and_cannot_be_sen
     assert (signed['legal_value'], signed['legal_code']) == ('reference_only', 'approval_not_signed')
     refused = act(clerk, doc['id'], 'send', status=409).json  # ... but it is no approved document
     assert refused['error'] == 'not_legally_valid' and 'approval_not_signed' in refused['message']
+    assert 'lãnh đạo duyệt bằng chứng thư số cá nhân đã đăng ký' in refused['message']
     assert clerk.get(f"{API}/{doc['id']}").json['status'] == 'signed'
     legal, green, _ = page_legal(clerk, doc['id'])
     assert (legal, green) == ('reference_only', False)

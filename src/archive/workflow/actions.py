@@ -193,9 +193,11 @@ def is_signed(doc, info):
         raise WorkflowError('Văn bản chưa có chữ ký số của cơ quan, tổ chức: chưa gửi được')
     legal = legal_status(doc)
     if not legal.valid:
+        # the reason in Vietnamese, as the verdict's own reasons are (a message id is not nested)
+        reason = legal.reason.interpolate() if hasattr(legal.reason, 'interpolate') else legal.reason
         raise Conflict('not_legally_valid', _('send_not_legally_valid', default=(
             'Không gửi được: văn bản chỉ có giá trị tham khảo (${code}). ${reason}'),
-            mapping={'code': legal.code, 'reason': legal.reason}))
+            mapping={'code': legal.code, 'reason': reason}))
 
 
 # -- callbacks ----------------------------------------------------------------------
