@@ -68,6 +68,7 @@ class ArchiveSettings:
     trust_roots: tuple = ()         # asn1crypto certificates the signatures' chains must reach
     crls: tuple = ()                # DER CRLs checked offline (revocation)
     tsa_url: str = ''               # RFC 3161 time-stamp authority used when signing ('' = none)
+    signature_clock_skew_seconds: int = 300   # a claimed signing time may be this far ahead of the check
     oaep_hash: str = 'sha256'       # RSA-OAEP hash for wrapping Mật content keys (sha1 for tokens that lack SHA-256)
     paper_also_categories: dict = field(default_factory=dict)   # Art. 8: code -> label, in order
     keystore: object = None         # the opened key store (set by main(); None without one)
@@ -161,6 +162,8 @@ def load(settings):
         trust_roots=_trust_roots(settings.get('archive.trust_roots')),
         crls=_crls(settings.get('archive.crls')),
         tsa_url=_url(settings.get('archive.tsa_url'), 'archive.tsa_url'),
+        signature_clock_skew_seconds=_seconds(settings.get('archive.signature_clock_skew_seconds'),
+                                              300, 'archive.signature_clock_skew_seconds'),
         oaep_hash=_choice(settings.get('archive.encryption_oaep_hash') or 'sha256',
                           ('sha1', 'sha256', 'sha384', 'sha512'), 'archive.encryption_oaep_hash'),
     )
@@ -201,6 +204,20 @@ def _url(value, name):
     if value and not re.match(r'^https?://[^\s/]+', value):
         raise ValueError(f'{name}: an http:// or https:// address, not {value!r}')
     return value
+
+
+def _seconds(value, default, name):
+    """A whole number of seconds, 0 or more; the default when absent or empty."""
+    value = (value or '').strip() if isinstance(value, str) else value
+    if value in (None, ''):
+        return default
+    try:
+        seconds = int(value)
+    except (TypeError, ValueError):
+        seconds = -1
+    if seconds < 0:
+        raise ValueError(f'{name}: a whole number of seconds (0 or more), not {value!r}')
+    return seconds
 
 
 def _choice(value, choices, name):

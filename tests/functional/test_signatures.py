@@ -189,7 +189,10 @@ def _draft(c, content):
     return c.post(API, params, upload_files=files, headers={'X-CSRF-Token': c.csrf}, status=201).json
 
 
-def test_outgoing_pdf_signed_elsewhere_is_verified_and_counts_as_the_signed_approval(keyless_sig_app, pki):
+def test_outgoing_pdf_signed_elsewhere_is_verified_but_another_certificate_is_no_approval(keyless_sig_app, pki):
+    """Signed elsewhere with a certificate that is not the approving leader's registered personal
+    one (here an organisation's): verified, kept, but no approval (issue 11, item 11; the leader's
+    own certificate counts: tests/functional/test_legal_status.py)."""
     processor, leader = client(keyless_sig_app, 'chuyenvien'), client(keyless_sig_app, 'lanhdao')
     unsigned = _draft(processor, pdf('Du thao chua ky'))
     assert unsigned['origin_verdict'] is None                 # an unsigned draft: nothing to say yet
@@ -198,9 +201,10 @@ def test_outgoing_pdf_signed_elsewhere_is_verified_and_counts_as_the_signed_appr
     processor.post_json(f"{API}/{doc['id']}/transitions/submit", {}, headers={'X-CSRF-Token': processor.csrf})
     approved = leader.post_json(f"{API}/{doc['id']}/transitions/approve", {},
                                 headers={'X-CSRF-Token': leader.csrf}).json
-    assert approved['legal_value'] == 'legally_valid'
+    assert (approved['legal_value'], approved['legal_code']) == ('reference_only', 'approval_not_signed')
     details = {e['action']: e['details'] for e in leader.get(f"{API}/{doc['id']}/history").json['items']}
-    assert details['approve']['approval_signed'] is True and details['approve']['signed_elsewhere'] is True
+    assert details['approve']['approval_signed'] is False
+    assert details['approve']['approval_not_signed_because'] == 'not_the_approvers_signature'
     assert [f['role'] for f in approved['files']] == ['main']   # nothing re-signed: the file is as uploaded
 
 

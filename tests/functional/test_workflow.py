@@ -218,10 +218,12 @@ def _signed_friday_sent(clerk, leader, sent_at):
     draft = clerk.post_json(API, {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV',
                                   'abstract': 'Công văn'}, headers={'X-CSRF-Token': clerk.csrf}, status=201).json
     add_main_pdf(clerk, f"{API}/{draft['id']}")
-    for who, action in ((clerk, 'submit'), (leader, 'approve'), (clerk, 'number')):
-        act(who, draft['id'], action)
-    clock.set_now(dt.datetime(2026, 11, 20, 16, 0, tzinfo=clock.VN))   # signed a Friday afternoon
+    # approved before it is signed: a leader's signature dated after the check is refused (issue 11)
+    clock.set_now(dt.datetime(2026, 11, 20, 15, 0, tzinfo=clock.VN))
     try:
+        for who, action in ((clerk, 'submit'), (leader, 'approve'), (clerk, 'number')):
+            act(who, draft['id'], action)
+        clock.set_now(dt.datetime(2026, 11, 20, 16, 0, tzinfo=clock.VN))   # signed a Friday afternoon
         act(clerk, draft['id'], 'sign')
         clock.set_now(sent_at)
         sent = act(clerk, draft['id'], 'send').json

@@ -539,3 +539,103 @@ def test_mixed_time_sources_are_named(pki, tsa_url):
     assert [s.time_source for s in verdict.signatures] == ['timestamp', 'claimed']
     assert verdict.time_source == 'claimed'
     assert 'Văn phòng Thành ủy không có dấu thời gian' in verdict.reason
+
+
+# -- every signature judged, by its role; times that cannot be; what no signature covers -------
+
+@pytest.fixture(scope='module')
+def lapsed_leader(pki):
+    """A leader whose certificate ran out a month ago (it signed while it was valid)."""
+    key = _key('ec')
+    cert = _cert('Lê Văn Hết Hạn', key, (pki.ca, pki.ca_key),
+                 not_before=NOW - dt.timedelta(days=400), not_after=NOW - dt.timedelta(days=30))
+    return cert, key
+
+
+def test_first_signature_bad_last_good_names_the_leader(pki, lapsed_leader):
+    cert, key = lapsed_leader
+    leader = sign_pdf(make_pdf(), _signer(cert, key, pki.ca), field_name='ChuKyLanhDao',
+                      visible_stamp=True, now=NOW - dt.timedelta(days=60))
+    final = sign_pdf(leader, _signer(pki.org, pki.org_key, pki.ca), field_name='ChuKyToChuc', now=NOW)
+    verdict = _verify(final, pki, personal_certs=[cert])
+    assert (verdict.status, verdict.code) == ('invalid', 'expired')
+    assert [s.role for s in verdict.signatures] == ['leader', 'organisation']
+    assert [s.code for s in verdict.signatures] == ['expired', 'valid']
+    assert 'lãnh đạo Lê Văn Hết Hạn' in verdict.reason
+    # without knowing the leader's certificate the role still follows the organisation's
+    assert 'lãnh đạo Lê Văn Hết Hạn' in _verify(final, pki).reason
+
+
+def test_signatures_in_any_order(pki, lapsed_leader):
+    """The organisation's signature first and the leader's after: each judged by its certificate."""
+    org_first = sign_pdf(make_pdf(), _signer(pki.org, pki.org_key, pki.ca), field_name='ChuKyToChuc', now=NOW)
+    both = sign_pdf(org_first, _signer(pki.leader, pki.leader_key, pki.ca), field_name='ChuKyLanhDao', now=NOW)
+    verdict = _verify(both, pki)
+    assert verdict.code == 'valid', verdict.reason
+    assert [s.role for s in verdict.signatures] == ['organisation', 'leader']
+    assert verdict.signatures[0].registered is True
+    cert, key = lapsed_leader
+    bad_last = sign_pdf(org_first, _signer(cert, key, pki.ca), field_name='ChuKyLanhDao',
+                        now=NOW - dt.timedelta(days=60))
+    verdict = _verify(bad_last, pki)
+    assert verdict.code == 'expired' and 'lãnh đạo Lê Văn Hết Hạn' in verdict.reason
+    assert 'tổ chức' not in verdict.reason
+
+
+def test_signing_time_in_the_future_is_a_verdict(pki):
+    ahead = NOW + dt.timedelta(hours=3)
+    signed = sign_pdf(make_pdf(), _signer(pki.org, pki.org_key, pki.ca), field_name='ChuKyToChuc', now=ahead)
+    verdict = _verify(signed, pki, now=NOW)
+    assert (verdict.status, verdict.code) == ('invalid', 'signing_time_in_future')
+    sig = verdict.signatures[0]
+    assert sig.signing_time is None and sig.claimed_time == ahead      # never shown as the signing time
+    assert sig.as_dict()['signing_time'] is None
+    assert ahead.isoformat(timespec='seconds') in verdict.reason and 'tổ chức' in verdict.reason
+    # within the clock skew (5 minutes by default, or as configured) it is a signing time
+    near = sign_pdf(make_pdf(), _signer(pki.org, pki.org_key, pki.ca), field_name='ChuKyToChuc',
+                    now=NOW + dt.timedelta(minutes=4))
+    assert _verify(near, pki, now=NOW).code == 'valid'
+    assert _verify(near, pki, now=NOW, clock_skew=dt.timedelta(minutes=1)).code == 'signing_time_in_future'
+    assert _verify(signed, pki, now=NOW, clock_skew=dt.timedelta(hours=4)).code == 'valid'
+
+
+def test_signing_time_before_the_certificate_is_a_verdict(pki):
+    before = NOW - dt.timedelta(days=3)             # pki.org is valid from NOW - 1 day
+    signed = sign_pdf(make_pdf(), _signer(pki.org, pki.org_key, pki.ca), field_name='ChuKyToChuc', now=before)
+    verdict = _verify(signed, pki)
+    assert (verdict.status, verdict.code) == ('invalid', 'signed_before_certificate_validity')
+    assert verdict.signatures[0].signing_time is None and verdict.signatures[0].claimed_time == before
+
+
+def test_bytes_appended_after_the_last_signature_are_reported(pki, two_signed_claimed):
+    _, final = two_signed_claimed
+    assert _verify(final + b'\r\n \n', pki).code == 'valid'          # trailing white space is no data
+    verdict = _verify(final + b'<script>hidden</script>\n', pki)
+    assert (verdict.status, verdict.code) == ('invalid', 'data_after_signature')
+    assert '23 byte' in verdict.reason
+    assert all(s.code == 'valid' for s in verdict.signatures)       # the signatures themselves hold
+
+
+def _encrypted(user_password):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.writer import copy_into_new_writer
+    writer = copy_into_new_writer(PdfFileReader(io.BytesIO(make_pdf())))
+    writer.encrypt(b'owner-secret', user_password)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pdf_encrypted_with_an_empty_user_password_is_validated(pki):
+    from pyhanko.sign import signers
+    incremental = IncrementalPdfFileWriter(io.BytesIO(_encrypted(b'')))
+    incremental.encrypt(b'')
+    signed = signers.sign_pdf(incremental, signers.PdfSignatureMetadata(field_name='ChuKyToChuc'),
+                              signer=_signer(pki.org, pki.org_key, pki.ca)).getvalue()
+    verdict = _verify(signed, pki)
+    assert verdict.code == 'valid', verdict.reason
+    assert verdict.signatures[0].signer_name == 'Văn phòng Thành ủy'
+    at = signed.index(b'/Type /Page') if b'/Type /Page' in signed else len(signed) // 3
+    assert _verify(signed[:at] + b'X' + signed[at + 1:], pki).status == 'invalid'
+    # a password we do not have: said so, not called damaged
+    assert _verify(_encrypted(b'mat-khau'), pki).code == 'encrypted'

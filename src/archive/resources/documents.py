@@ -109,6 +109,7 @@ class Document(Persistent):
     signed_at = None                  # outgoing: the organisation's signature
     approval_signed = None            # outgoing: whether the leader's approval was signed
     approval_signed_at = None
+    approval_certs = ()               # outgoing: fingerprints of the approvers' personal certificates
     org_signature = None              # outgoing: {file, sha256, fingerprint, signed_at}
     origin_verdict = None             # 'not_verified' until the signatures issue checks origins
     origin_checked_at = None

@@ -56,10 +56,11 @@ def register_certificate(root, body, data, kind, actor):
 
 def sender_org_certs(root, organ_id):
     """Fingerprints of the sending body's organisation signing certificates, past ones
-    included; ``None`` when the sender is not a body known here (then that check is skipped)."""
+    included; none (an empty list) when the sender is not a body of the directory, so that a
+    document from it is never legally valid."""
     body = root['bodies'].get(organ_id) if organ_id else None
     if body is None:
-        return None
+        return []
     return [fp for fp, rec in body.certificates.items() if rec.kind == ORG_SIGN]
 
 
@@ -100,18 +101,23 @@ def check_origin(root, doc, settings, actor):
         doc.origin_verdict = 'not_verified'
         doc.origin_checked_at = clock.now()
         return None
-    return verify_main(root, doc, main, doc.organ_id, settings, actor)
+    return verify_main(root, doc, main, doc.organ_id or '', settings, actor)
 
 
-def verify_main(root, doc, main, signer_body, settings, actor):
+def verify_main(root, doc, main, signer_body, settings, actor, personal=()):
     """Verify ``main`` (the document's main PDF) against the certificates ``signer_body``
-    registered; store the verdict and the time of the check on the document; journal it."""
+    registered (``None``: no organisation check, an own draft); store the verdict and the time
+    of the check on the document; journal it. ``personal``: fingerprints of the approvers'
+    certificates, which name the leader's signatures."""
+    import datetime as dt
+
     from ..signing.pades import verify_pdf
     from .secrecy import read
     data = read(root, doc, main, settings, actor, 'verify')
     verdict = verify_pdf(data, trust_roots=trust_roots(root, settings),
-                         organisation_certs=sender_org_certs(root, signer_body),
-                         crls=settings.crls)
+                         organisation_certs=None if signer_body is None else sender_org_certs(root, signer_body),
+                         personal_certs=personal, crls=settings.crls,
+                         clock_skew=dt.timedelta(seconds=settings.signature_clock_skew_seconds))
     doc.origin_verdict = verdict.as_dict()
     doc.origin_checked_at = verdict.checked_at
     audit.append(root, doc.chain_id, 'origin_checked', actor, status=verdict.status, code=verdict.code,
@@ -128,10 +134,5 @@ def origin_status(doc):
     return verdict
 
 
-def legally_valid(doc):
-    """A valid verdict; for an outgoing document also the leader's signed approval."""
-    if origin_status(doc) != 'valid':
-        return False
-    return doc.direction != 'outgoing' or bool(doc.approval_signed)
 
 

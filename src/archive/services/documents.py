@@ -14,7 +14,8 @@ from ..schemas.document import TOP_SECRET_CODE
 from ..schemas.vocab import REFUSED_CLASSIFICATIONS
 from ..workflow.states import initialize
 from . import secrecy
-from .certificates import check_origin, legally_valid, origin_status
+from .certificates import check_origin, origin_status
+from .legal import legal_status
 
 
 class Upload:
@@ -220,6 +221,7 @@ def as_json(doc, request=None):
             value = list(value)
         values[name] = value
     parsed = doc.parsed
+    legal = legal_status(doc)
     return {
         'id': doc.__name__,
         'body': doc.body_code,
@@ -240,7 +242,8 @@ def as_json(doc, request=None):
         'type_abbr': parsed.type_abbr if parsed else None,
         'issuer_symbol': parsed.issuer if parsed else None,
         'symbol_form': parsed.form if parsed else None,
-        'legal_value': 'legally_valid' if legally_valid(doc) else 'reference_only',
+        'legal_value': legal.value,
+        'legal_code': legal.code,
         'created_at': clock.iso(doc.created_at),
         'created_by': doc.created_by,
         'modified_at': clock.iso(doc.modified_at),

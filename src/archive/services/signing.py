@@ -1,6 +1,8 @@
 """Signing outgoing documents in their lifecycle (Art. 9, 14.3).
 
-* ``approve`` (the leader): when the document has a main PDF and the approver has a
+* ``approve`` (the leader): a main PDF uploaded already signed with a personal certificate
+  registered for the approver (the key store's ``person:<login>`` certificates) counts as the
+  signed approval as it is; otherwise, when the approver has a
   ``person:<login>`` key in the key store, the main file is signed with a visible stamp (the
   signer's name, the signing time in ISO 8601 +07:00) and the signed file becomes the new main
   file; the unsigned one stays, role ``superseded``. Without a key the approval is recorded as not
@@ -75,50 +77,85 @@ def _main_pdf(doc):
     return main if main is not None and main.media_type == PDF else None
 
 
+def personal_certs(registry, login):
+    """Fingerprints of the personal signing certificates registered for ``login``: every
+    certificate the key store holds for ``person:<login>`` (its history included); empty when
+    it holds none. A store that fails (wrong PIN, token gone) raises."""
+    from ..signing.keys import KeyPending, NoCertificate, UnknownKey, fingerprint
+    store = keystore(registry)
+    if store is None:
+        return set()
+    try:
+        return {fingerprint(c) for c in store.certificates(f'person:{login}')}
+    except (UnknownKey, NoCertificate, KeyPending):
+        return set()
+
+
+def _approve(doc, fingerprint_sha256, at):
+    doc.approval_signed = True
+    doc.approval_signed_at = at
+    doc.approval_certs = tuple(dict.fromkeys((*doc.approval_certs, fingerprint_sha256)))
+
+
 def sign_approval(root, doc, user, registry):
-    """The leader's signature on approval; returns the journal data it adds."""
+    """The leader's signature on approval; returns the journal data it adds.
+
+    The approval counts as signed only with a personal certificate registered for the approving
+    leader: a main PDF uploaded already carrying a valid signature of one of them (signed on the
+    leader's own token) is kept as it is; otherwise the store's ``person:<login>`` key signs it.
+    A signature by anyone else (another leader, an organisation's certificate) is no approval."""
     from repoze.workflow import WorkflowError
 
     from ..signing.keys import KeyStoreError
-    from ..signing.pades import SigningFailed, VisibleStamp, sign_pdf
+    from ..signing.pades import SigningFailed, VisibleStamp, fingerprint, sign_pdf
     from ..signing.secrecy import SecrecyError
     store = keystore(registry)
     main = _main_pdf(doc)
     key_id = f'person:{user.login}'
     doc.org_signature = None
-    elsewhere = signed_elsewhere(doc)
-    if main is not None and elsewhere and not _has_key(store, key_id):
-        doc.approval_signed = True                  # the PDF came signed by the leader's own token
-        doc.approval_signed_at = clock.now()
-        return {'approval_signed': True, 'signed_elsewhere': True, 'signers': elsewhere}
+    mine = personal_certs(registry, user.login)
+    elsewhere = signed_elsewhere(doc, mine)
+    if main is not None and elsewhere:
+        _approve(doc, elsewhere[0]['fingerprint_sha256'], clock.now())   # the leader's own token
+        return {'approval_signed': True, 'signed_elsewhere': True,
+                'signers': [s.get('signer_name') for s in elsewhere]}
     if main is None or not _has_key(store, key_id):
         doc.approval_signed = False
-        return {'approval_signed': False,
-                'approval_not_signed_because': 'no_main_pdf' if main is None else 'no_personal_key'}
+        because = 'no_main_pdf' if main is None else 'no_personal_key'
+        if main is not None and signed_elsewhere(doc):
+            because = 'not_the_approvers_signature'
+        return {'approval_signed': False, 'approval_not_signed_because': because}
     now = clock.now()
     stamp = VisibleStamp(name=user.full_name, lines=tuple(filter(None, [user.position])))
     # approved again after a return: the earlier approval's signature stays, this one is another
     earlier = sum(1 for f in doc.files.values() if f.role == SUPERSEDED)
     field = LEADER_FIELD if not earlier else f'{LEADER_FIELD}_{earlier + 1}'
+    verdict = doc.origin_verdict if isinstance(doc.origin_verdict, dict) else {}
+    taken = {s.get('field_name') for s in verdict.get('signatures') or ()}
+    while field in taken:           # the file came signed in that field by someone else
+        earlier += 1
+        field = f'{LEADER_FIELD}_{earlier + 1}'
     try:
-        signed = sign_pdf(_read(root, doc, main, registry, user.login), store.signer(key_id), field_name=field,
+        signer = store.signer(key_id)
+        signed = sign_pdf(_read(root, doc, main, registry, user.login), signer, field_name=field,
                           visible_stamp=stamp, timestamper=timestamper(registry.archive_settings), now=now)
     except (KeyStoreError, SigningFailed, SecrecyError) as exc:
         raise WorkflowError(f'Không ký số được: {exc}') from None
     f = _new_file(doc, main, signed, MAIN, user.login, registry)
-    doc.approval_signed = True
-    doc.approval_signed_at = now
+    _approve(doc, fingerprint(signer.signing_cert), now)
     return {'approval_signed': True, 'signed_file': f.__name__, 'sha256': f.sha256,
             'signed_at': clock.iso(now), 'key_id': key_id}
 
 
-def signed_elsewhere(doc):
-    """Signers' names when the main PDF was uploaded already carrying valid signatures."""
+def signed_elsewhere(doc, certs=None):
+    """The valid signatures (as stored in the verdict) the main PDF was uploaded with, only
+    those of ``certs`` (fingerprints) when given; None when there are none."""
     verdict = doc.origin_verdict
     if not isinstance(verdict, dict) or verdict.get('status') != 'valid':
         return None
-    names = [s.get('signer_name') for s in verdict.get('signatures') or ()]
-    return names or None
+    found = [s for s in verdict.get('signatures') or ()
+             if s.get('code') == 'valid' and (certs is None or s.get('fingerprint_sha256') in certs)]
+    return found or None
 
 
 def organisation_key_id(doc):
@@ -165,11 +202,12 @@ def sign_organisation(root, doc, user, registry):
 
 
 def check_outgoing(root, doc, settings, actor):
-    """Verify the outgoing document's main file and store the verdict as intake does."""
+    """Verify the outgoing document's main file and store the verdict as intake does (the
+    approvers' certificates name the leader's signatures)."""
     main = _main_pdf(doc)
     if main is None:
         return None
-    return verify_main(root, doc, main, doc.body_code, settings, actor)
+    return verify_main(root, doc, main, doc.body_code, settings, actor, personal=doc.approval_certs)
 
 
 def organisation_signed(doc):

@@ -16,14 +16,21 @@ Built on pyHanko. Two functions and their results:
     revisions are only of allowed kinds (more signatures, form filling, validation data); the
     chain reaches one of ``trust_roots``; the certificate was valid at the trusted signing time
     (the time stamp) or, without a trusted one, at the time of the check; revocation against
-    the CRLs/OCSP responses given (offline by default); and that the LAST signer (the
-    organisation's signature, applied by the clerk) uses one of ``organisation_certs``.
-    Never raises on bad input: a file that is not a PDF or is damaged is ``invalid`` with the
-    code ``unreadable``.
+    the CRLs/OCSP responses given (offline by default); and that one signer (the
+    organisation's signature, applied by the clerk) uses one of ``organisation_certs``. Each
+    signature is judged, in whatever order it comes, and named by its role: ``organisation``
+    (a registered organisation certificate, or the last one when none is), ``leader`` (one of
+    ``personal_certs``, or any other). A claimed signing time in the future (beyond
+    ``clock_skew``) or before the certificate's validity is a verdict, not a signing time;
+    bytes after the last signed revision are reported; a PDF encrypted with an empty user
+    password is opened and checked. Never raises on bad input: a file that is not a PDF or is
+    damaged is ``invalid`` with the code ``unreadable``.
 
 Verdict codes (``Verdict.code``): ``valid``, ``not_signed``, ``unreadable``,
 ``modified_after_signing``, ``bad_signature``, ``untrusted_chain``, ``expired``,
-``not_yet_valid``, ``revoked``, ``bad_key_usage``, ``not_registered_for_sender``.
+``not_yet_valid``, ``revoked``, ``bad_key_usage``, ``not_registered_for_sender``,
+``signing_time_in_future``, ``signed_before_certificate_validity``, ``data_after_signature``,
+``encrypted``.
 """
 from __future__ import annotations
 
@@ -41,7 +48,6 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.font.api import FontEngineFactory
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 from pyhanko.sign.diff_analysis import ModificationLevel
@@ -56,6 +62,9 @@ from pyhanko_certvalidator import ValidationContext
 
 from archive import clock
 from archive.signing import pdfhex
+from archive.signing.pdf_checks import (
+    DEFAULT_CLOCK_SKEW, LEADER, ORGANISATION, open_pdf, role_of, time_problem, unsigned_tail,
+)
 
 pdfhex.install()
 
@@ -98,9 +107,19 @@ CODES = {
     'not_yet_valid': 'Chứng thư số của {name} chưa có hiệu lực tại thời điểm {when}.',
     'revoked': 'Chứng thư số của {name} đã bị thu hồi từ {when}.',
     'bad_key_usage': 'Chứng thư số của {name} không được cấp cho mục đích ký số.',
-    'not_registered_for_sender': 'Chữ ký của tổ chức ({name}) không dùng chứng thư số đã đăng ký '
+    'not_registered_for_sender': 'Chữ ký của {name} không dùng chứng thư số tổ chức đã đăng ký '
                                  'của cơ quan gửi.',
+    'signing_time_in_future': 'Thời điểm ký {name} tự khai ({when}) ở sau thời điểm kiểm tra: '
+                              'không chấp nhận.',
+    'signed_before_certificate_validity': 'Thời điểm ký {name} tự khai ({when}) ở trước khi chứng '
+                                          'thư số có hiệu lực: không chấp nhận.',
+    'data_after_signature': 'Có {count} byte được thêm vào sau lần ký cuối cùng, không chữ ký nào '
+                            'bảo vệ.',
+    'encrypted': 'Tệp PDF được mã hóa bằng mật khẩu, không kiểm tra được chữ ký số.',
 }
+
+# Who a signature is, as the reason names it: the organisation's or a leader's (personal).
+ROLE_WORDS = {ORGANISATION: 'tổ chức', LEADER: 'lãnh đạo'}
 
 _TIME_NOTE = {
     'timestamp': ' Thời điểm ký được dấu thời gian xác nhận.',
@@ -380,10 +399,12 @@ class SignatureReport:
     coverage: str                           # 'entire_file' | 'entire_revision' | 'partial' | 'unclear'
     modification: str | None                # later revisions: 'none', 'form_filling', ... 'other'
     trusted: bool                           # chain to a trust root, valid at validated_at
-    registered: bool | None                 # last signature only: one of organisation_certs
+    registered: bool | None                 # the organisation's: one of organisation_certs
     code: str                               # 'valid' or what is wrong with this signature
     timestamp_authority: str | None = None  # the TSA's subject when a time stamp is trusted
     revoked_at: _dt.datetime | None = None  # when the certificate was revoked, if it was
+    role: str | None = None                 # 'organisation' | 'leader'
+    claimed_time: _dt.datetime | None = None  # a refused claimed signing time (not shown as signed)
 
     @property
     def ok(self):
@@ -391,7 +412,7 @@ class SignatureReport:
 
     def as_dict(self):
         d = dataclasses.asdict(self)
-        for key in ('signing_time', 'validated_at', 'revoked_at'):
+        for key in ('signing_time', 'validated_at', 'revoked_at', 'claimed_time'):
             d[key] = iso(d[key])
         return d
 
@@ -428,7 +449,7 @@ class Verdict:
 
 def _verdict(code, checked_at, signatures=(), **fmt):
     status = {'valid': 'valid', 'not_signed': 'unsigned'}.get(code, 'invalid')
-    reason = CODES[code].format(**{'name': 'người ký', 'when': '', **fmt})
+    reason = CODES[code].format(**{'name': 'người ký', 'when': '', 'count': '', **fmt})
     return Verdict(status=status, code=code, reason=reason, checked_at=checked_at,
                    signatures=tuple(signatures))
 
@@ -560,7 +581,8 @@ def _problem(status, moment):
     return 'untrusted_chain'
 
 
-def _report(embedded, status, time_source, moment, code, registered):
+def _report(embedded, status, time_source, moment, code, registered, role, checked_at,
+            clock_skew):
     cert = embedded.signer_cert
     if time_source == 'timestamp':
         signing_time = status.timestamp_validity.timestamp
@@ -568,6 +590,12 @@ def _report(embedded, status, time_source, moment, code, registered):
     else:
         signing_time = status.signer_reported_dt or embedded.self_reported_timestamp
         tsa = None
+    claimed_time = None
+    time_code = time_problem(cert, signing_time, time_source, checked_at, clock_skew)
+    if time_code is not None:
+        claimed_time, signing_time = signing_time, None     # refused: never shown as the signing time
+        if code == 'valid':
+            code = time_code
     level = status.modification_level
     revoked_at = None
     if status.revocation_details is not None:
@@ -589,10 +617,12 @@ def _report(embedded, status, time_source, moment, code, registered):
         code=code,
         timestamp_authority=tsa,
         revoked_at=revoked_at,
+        role=role,
+        claimed_time=claimed_time.astimezone(VN) if claimed_time else None,
     )
 
 
-def _broken_report(embedded, checked_at, code):
+def _broken_report(embedded, checked_at, code, role=None):
     try:
         cert = embedded.signer_cert
         names = dict(signer_name=_common_name(cert), subject=_subject(cert),
@@ -606,13 +636,27 @@ def _broken_report(embedded, checked_at, code):
     return SignatureReport(field_name=field_name, signing_time=None, time_source='claimed',
                            validated_at=checked_at, intact=False, coverage='unclear',
                            modification=None, trusted=False, registered=None, code=code,
-                           **names)
+                           role=role, **names)
 
 
-async def _verify(pdf_bytes, trust_roots, registered, checked_at, crls, ocsps,
-                  allow_fetching, revocation_mode):
+def _signer_fp(embedded):
     try:
-        reader = PdfFileReader(io.BytesIO(pdf_bytes))
+        return embedded.signer_cert.sha256.hex()
+    except Exception:  # noqa: BLE001 - an unparsable signature fails its own check
+        return None
+
+
+def _named(report):
+    who = report.signer_name or report.field_name or 'người ký'
+    return f'{ROLE_WORDS[report.role]} {who}' if report.role in ROLE_WORDS else who
+
+
+async def _verify(pdf_bytes, trust_roots, registered, personal, checked_at, crls, ocsps,
+                  allow_fetching, revocation_mode, clock_skew):
+    try:
+        reader, problem = open_pdf(pdf_bytes)
+        if problem:
+            return _verdict(problem, checked_at)
         embedded_all = list(reader.embedded_regular_signatures)
     except Exception as e:  # noqa: BLE001 - not a PDF, damaged, unparsable signature
         log.info('unreadable PDF: %s: %s', type(e).__name__, e)
@@ -620,27 +664,35 @@ async def _verify(pdf_bytes, trust_roots, registered, checked_at, crls, ocsps,
     if not embedded_all:
         return _verdict('not_signed', checked_at)
 
+    count = len(embedded_all)
+    fps = [_signer_fp(e) for e in embedded_all]
+    any_registered = registered is not None and any(fp in registered for fp in fps)
     reports = []
     for index, embedded in enumerate(embedded_all):
-        last = index == len(embedded_all) - 1
+        role = role_of(index, count, fps[index], registered, personal, any_registered)
         try:
             status, source, moment = await _validate_one(
                 embedded, trust_roots, checked_at, crls, ocsps, allow_fetching,
                 revocation_mode)
         except Exception as e:  # noqa: BLE001 - a signature pyHanko cannot process
             log.info('signature %s not verifiable: %s: %s', index, type(e).__name__, e)
-            reports.append(_broken_report(embedded, checked_at, 'bad_signature'))
+            reports.append(_broken_report(embedded, checked_at, 'bad_signature', role))
             continue
         code = _problem(status, moment)
         is_registered = None
-        if last and registered is not None:
-            is_registered = embedded.signer_cert.sha256.hex() in registered
+        if registered is not None and role == ORGANISATION:
+            is_registered = fps[index] in registered
+            # no signature of a registered certificate: the one standing for the organisation fails
             if code == 'valid' and not is_registered:
                 code = 'not_registered_for_sender'
-        reports.append(_report(embedded, status, source, moment, code, is_registered))
+        reports.append(_report(embedded, status, source, moment, code, is_registered, role,
+                               checked_at, clock_skew))
 
     failing = next((r for r in reports if r.code != 'valid'), None)
     if failing is None:
+        tail = unsigned_tail(pdf_bytes, reader, embedded_all[-1])
+        if tail:
+            return _verdict('data_after_signature', checked_at, reports, count=tail)
         verdict = _verdict('valid', checked_at, reports)
         claimed = [r.signer_name or r.field_name for r in reports if r.time_source == 'claimed']
         if not claimed:
@@ -657,19 +709,25 @@ async def _verify(pdf_bytes, trust_roots, registered, checked_at, crls, ocsps,
         basis = ('thời điểm ký theo dấu thời gian' if failing.time_source == 'timestamp'
                  else 'thời điểm kiểm tra')
         when = f'{iso(failing.validated_at)} ({basis})'
-    return _verdict(failing.code, checked_at, reports,
-                    name=failing.signer_name or 'người ký', when=when)
+    elif failing.claimed_time is not None:
+        when = iso(failing.claimed_time)
+    return _verdict(failing.code, checked_at, reports, name=_named(failing), when=when)
 
 
-def verify_pdf(pdf_bytes, *, trust_roots, organisation_certs=None, now=None, crls=(),
-               ocsps=(), allow_fetching=False, revocation_mode='soft-fail') -> Verdict:
+def verify_pdf(pdf_bytes, *, trust_roots, organisation_certs=None, personal_certs=None, now=None,
+               crls=(), ocsps=(), allow_fetching=False, revocation_mode='soft-fail',
+               clock_skew=DEFAULT_CLOCK_SKEW) -> Verdict:
     """Check every signature of a PDF; never raises on bad input.
 
     :param trust_roots: the configured root certificates (asn1crypto or ``cryptography``
         certificates, or DER/PEM bytes). An empty list trusts nothing.
     :param organisation_certs: the certificates (or their SHA-256 fingerprints) registered
-        for the sending body; the LAST signature must use one of them. ``None`` skips this
-        check (an own draft, an upload whose sender is not known); an empty list fails it.
+        for the sending body; one signature must use one of them (it is then the
+        organisation's, wherever it stands). ``None`` skips this check (an own draft); an
+        empty list fails it (a sender not in the directory).
+    :param personal_certs: certificates (or fingerprints) of leaders' personal signatures,
+        only to name a signature's role.
+    :param clock_skew: how far after ``now`` a claimed signing time may be (a ``timedelta``).
     :param now: the time of the check (aware); default: now.
     :param crls: CRLs (DER bytes or asn1crypto) to check revocation against; certificates are
         checked against them when they declare a CRL distribution point.
@@ -683,13 +741,15 @@ def verify_pdf(pdf_bytes, *, trust_roots, organisation_certs=None, now=None, crl
     registered = None
     if organisation_certs is not None:
         registered = {fingerprint(c) for c in organisation_certs}
+    personal = {fingerprint(c) for c in personal_certs or ()}
     try:
         data = bytes(pdf_bytes)
     except Exception:  # noqa: BLE001
         return _verdict('unreadable', checked_at)
     try:
-        return asyncio.run(_verify(data, roots, registered, checked_at, tuple(crls or ()),
-                                   tuple(ocsps or ()), allow_fetching, revocation_mode))
+        return asyncio.run(_verify(data, roots, registered, personal, checked_at,
+                                   tuple(crls or ()), tuple(ocsps or ()), allow_fetching,
+                                   revocation_mode, clock_skew))
     except Exception:  # noqa: BLE001 - fail closed: whatever broke, nothing is valid
         log.exception('PDF signature verification failed unexpectedly')
         return _verdict('unreadable', checked_at)

@@ -71,6 +71,11 @@ class PageHelpers:
         from ..services.certificates import origin_status
         return origin_status(doc)
 
+    def legal(self, doc):
+        """The document's legal status (services/legal.py: the one the API shows)."""
+        from ..services.legal import legal_status
+        return legal_status(doc)
+
     def state_title(self, doc):
         """The state's title as workflows/*.zcml gives it."""
         from ..workflow.states import state_data

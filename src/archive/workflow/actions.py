@@ -187,10 +187,22 @@ def origin_has_verdict(doc, info):
 
 def is_signed(doc, info):
     """No sending before the organisation's signature (Art. 9): the current main file must be
-    the one signed with a certificate registered as the body's organisation signing certificate."""
+    the one signed with a certificate registered as the body's organisation signing certificate;
+    and none as a legally valid document unless it is one (Art. 4): the signed file's verdict
+    valid, the approval signed with the approving leader's registered personal certificate.
+    Refused with the reason (409)."""
+    from ..errors import Conflict
+    from ..services.legal import legal_status
     from ..services.signing import organisation_signed
     if doc.signed_at is None or not organisation_signed(doc):
         raise WorkflowError('Văn bản chưa có chữ ký số của cơ quan, tổ chức: chưa gửi được')
+    legal = legal_status(doc)
+    if not legal.valid:
+        # the reason in Vietnamese, as the verdict's own reasons are (a message id is not nested)
+        reason = legal.reason.interpolate() if hasattr(legal.reason, 'interpolate') else legal.reason
+        raise Conflict('not_legally_valid', _('send_not_legally_valid', default=(
+            'Không gửi được: văn bản chỉ có giá trị tham khảo (${code}). ${reason}'),
+            mapping={'code': legal.code, 'reason': reason}))
 
 
 # -- callbacks ----------------------------------------------------------------------
