@@ -1,8 +1,12 @@
 """The receiving path, the same for every route: a package or a status message in, a receipt
 or a refusal out.
 
-A package: decoded and checked (safe parsing, limits); its XML signature verified against the
-sender's registered organisation certificates, and only the signed subtree read; refused when no
+A package, cheapest check first: its size, its XML parsed safely and its envelope read; its sender
+known here; its signature present and of the accepted form; its attachments' base64 form and zip
+directories (nothing inflated, only a zip's directory decoded); its XML signature verified against
+the sender's registered organisation certificates, and only the signed subtree read from there on;
+its addressee hosted here; only then its attachments inflated, streaming, under caps on size and
+ratio per attachment and per package (``limits_of``). Refused when no
 body here is named as receiver (wrong address), for Tối mật / Tuyệt mật, or when its DocumentId
 was taken in before with other bytes; the same bytes again get the first receipt and create
 nothing. Otherwise it becomes an incoming document in the receiver's inbox (đã đến, 01)
@@ -49,11 +53,13 @@ def _from_package_error(exc):
 
 
 def limits_of(settings):
-    """A package carries at most ``max_attachments`` files of the upload limit each (base64 adds a third)."""
-    per_file = settings.max_upload_bytes
-    return Limits(max_attachment_bytes=per_file, max_unzipped_bytes=per_file,
-                  max_total_unzipped_bytes=16 * per_file, max_package_bytes=16 * per_file * 4 // 3 + (1 << 20),
-                  max_attachments=16)
+    """What one package may cost, from the settings: the package as received, one attachment
+    zipped (the upload limit) and unzipped, all of them unzipped, and the compression ratio."""
+    return Limits(max_package_bytes=settings.exchange_max_package_bytes,
+                  max_attachment_bytes=settings.max_upload_bytes,
+                  max_unzipped_bytes=settings.exchange_max_unzipped_bytes,
+                  max_total_unzipped_bytes=settings.exchange_max_total_unzipped_bytes,
+                  max_ratio=settings.exchange_max_ratio, max_attachments=16)
 
 
 def accept(registry, data, route, kind='package'):
@@ -92,7 +98,8 @@ def org_certificates(root, body_code):
     return [secrecy.load_certificate(r.pem) for r in body.certificates.values() if r.kind == 'org-sign']
 
 
-def _verified(root, data, sender_code, limits):
+def _candidates(root, sender_code):
+    """The sender's registered organisation certificates, or ``Refused`` (unknown, or none)."""
     candidates = org_certificates(root, sender_code)
     if candidates is None:
         raise Refused('sender_unknown', f'Cơ quan gửi {sender_code} không có trong danh bạ',
@@ -101,6 +108,11 @@ def _verified(root, data, sender_code, limits):
         raise Refused('sender_has_no_certificate',
                       f'Cơ quan gửi {sender_code} chưa đăng ký chứng thư ký số: không kiểm tra được chữ ký',
                       f'the sending body {sender_code} has no signing certificate registered')
+    return candidates
+
+
+def _verified(root, data, sender_code, limits):
+    candidates = _candidates(root, sender_code)
     try:
         return xmldsig.verify(data, candidates, limits)
     except PackageError as exc:
@@ -126,17 +138,20 @@ def receive_package(root, data, settings, route='hosted'):
     if earlier is not None:
         return dict(earlier, again=True)
     limits = limits_of(settings)
-    try:
-        first = edxml.decode_package(data, limits, known_types=settings.document_types,
-                                     organ_id_pattern=settings.organ_id_pattern)
-    except PackageError as exc:
-        raise _from_package_error(exc) from None
-    sender = first.package.from_organ.organ_id
-    verified = _verified(root, data, sender, limits)
-    try:       # only what the signature covers is read from here on
-        package, deviations = edxml.decode_package(_bytes(verified.element), limits,
+    try:        # the envelope only: no attachment decoded, nothing inflated
+        parsed = parse_xml(data, limits)
+        first = edxml.decode_package(parsed, limits, known_types=settings.document_types,
+                                     organ_id_pattern=settings.organ_id_pattern, unpack=False)
+        sender = first.package.from_organ.organ_id
+        candidates = _candidates(root, sender)
+        xmldsig.check_shape(parsed)                 # signed at all, and in the form we verify
+        edxml.check_attachments(first.package, limits)  # base64 form and zip directories: cheap
+        verified = xmldsig.verify(parsed, candidates, limits)
+        del parsed, first
+        # only what the signature covers is read from here on, and only now inflated
+        package, deviations = edxml.decode_package(verified.element, limits,
                                                    known_types=settings.document_types,
-                                                   organ_id_pattern=settings.organ_id_pattern)
+                                                   organ_id_pattern=settings.organ_id_pattern, unpack=False)
     except PackageError as exc:
         raise _from_package_error(exc) from None
     facts = {'sender': sender, 'document_id': package.document_id}
@@ -150,6 +165,10 @@ def receive_package(root, data, settings, route='hosted'):
     if not hosted:
         raise Refused('wrong_address', 'Không có cơ quan nhận nào được lưu trữ tại hệ thống này (sai địa chỉ)',
                       'no receiving body is hosted on this system (wrong address)', **facts)
+    try:        # signed by a registered sender, for a body here: now inflated, under the caps
+        edxml.unpack_attachments(package, limits)
+    except PackageError as exc:
+        raise Refused(exc.code, exc.message, exc.message_en, receiver=','.join(hosted), **facts) from None
     if package.business.doc_type == edxml.RECALL:
         receipts = [_recall(root, bodies[code], package, sha256) for code in hosted]
     elif package.business.doc_type == edxml.UPDATE:
