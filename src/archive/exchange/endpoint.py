@@ -142,13 +142,16 @@ def receive_view(request):
 def signed_refusal(request, exc, sha256):
     """400 with the code and reason, and the refusal signed by the instance (no body here may be
     the addressee: "wrong address"), so the sender can take it as final; unsigned when the
-    instance has no key (the sender then tries again, and the operator sees why in the log)."""
+    instance has no key (the sender then tries again, and the operator sees why in the log).
+    The reason may quote the package (a sender's code, a DocumentId): it is the one field that
+    does, escaped and capped (``receipts.quoted``), in the answer as in what is signed."""
     try:
         signed = receipts.make_refusal(request.registry, exc.code, exc.message_vi, sha256)
     except receipts.ReceiptNotSigned as failure:
         log.error('refusal %s of %s not signed: %s', exc.code, sha256, failure)
         signed = None
-    return error(request, 400, exc.code, exc.message_vi, exc.message_en, extra=signed)
+    return error(request, 400, exc.code,
+                 receipts.quoted(exc.message_vi), receipts.quoted(exc.message_en), extra=signed)
 
 
 def status_receipt(entry):
