@@ -72,6 +72,12 @@ class ArchiveSettings:
     exchange_max_unzipped_bytes: int = 0        # one attachment, unzipped
     exchange_max_total_unzipped_bytes: int = 0  # all attachments of a package, unzipped
     exchange_max_ratio: int = 100               # unzipped / zipped, per attachment and per package
+    # The bounded record of unvouched refusals (refused.py): records an hour, counts written every
+    # so many seconds, full journal entries an hour and per source
+    refusal_records_per_hour: int = 1000
+    refusal_flush_seconds: int = 60
+    refusal_journal_per_hour: int = 100
+    refusal_journal_per_source: int = 5
     keystore: object = None         # the opened key store (set by main(); None without one)
     extra: dict = field(default_factory=dict)
 
@@ -153,6 +159,9 @@ def load(settings):
         exchange_max_total_unzipped_bytes=_positive(settings.get('archive.exchange_max_total_unzipped_bytes')
                                                     or 2 * max_upload, 'archive.exchange_max_total_unzipped_bytes'),
         exchange_max_ratio=_positive(settings.get('archive.exchange_max_ratio') or 100, 'archive.exchange_max_ratio'),
+        **{name: _positive(settings.get(f'archive.{name}') or default, f'archive.{name}')
+           for name, default in (('refusal_records_per_hour', 1000), ('refusal_flush_seconds', 60),
+                                 ('refusal_journal_per_hour', 100), ('refusal_journal_per_source', 5))},
         cookie_secure=_bool(settings.get('archive.cookie_secure', 'false')),
         demo_seed=_bool(settings.get('archive.demo_seed', 'false')),
         demo_password=settings.get('archive.demo_password', 'demo1234'),

@@ -111,7 +111,7 @@ def receive_view(request):
         log.info('exchange %s from %s refused: over %d bytes', kind, request.client_addr, cap)
         return known_error(request, 413, 'too_large')
     try:
-        receipt = receive.accept(registry, data, ROUTE, kind)
+        receipt = receive.accept(registry, data, ROUTE, kind, source=request.client_addr)
         if kind == 'status':
             receipt, signer = status_receipt(receipt)
         else:

@@ -16,6 +16,7 @@ A status message: verified against the reporting body's certificates and applied
 receiver's delivery row on the sender's side; a status for a document never sent to that body
 is refused. Every refusal is journaled (``exchange`` chain) with the package hash, never content.
 """
+import contextlib
 import copy
 import hashlib
 import io
@@ -23,7 +24,7 @@ import io
 import colander
 from lxml import etree
 
-from .. import audit, clock, failpoints, outbox
+from .. import audit, clock, failpoints, outbox, refused
 from ..errors import Conflict, field_errors
 from ..services import documents as svc
 from ..signing import secrecy
@@ -35,11 +36,24 @@ ACTOR = 'exchange'                  # the journal's actor for what arrives by ex
 
 
 class Refused(Exception):
-    """What the receiving path refuses: a code, the reason (Vietnamese, English)."""
+    """What the receiving path refuses: a code, the reason (Vietnamese, English). ``vouched``:
+    refused after its sender's signature verified, for a body here (journaled in full; other
+    refusals are counted in the bounded record, ``refused``)."""
 
-    def __init__(self, code, message_vi, message_en='', **facts):
+    def __init__(self, code, message_vi, message_en='', vouched=False, **facts):
         super().__init__(message_vi)
         self.code, self.message_vi, self.message_en, self.facts = code, message_vi, message_en, facts
+        self.vouched = vouched
+
+
+@contextlib.contextmanager
+def vouched(yes=True):
+    """A ``Refused`` raised inside is marked ``vouched`` (when ``yes``)."""
+    try:
+        yield
+    except Refused as exc:
+        exc.vouched = exc.vouched or yes
+        raise
 
 
 class System:
@@ -62,13 +76,17 @@ def limits_of(settings):
                   max_ratio=settings.exchange_max_ratio, max_attachments=16)
 
 
-def accept(registry, data, route, kind='package'):
+def accept(registry, data, route, kind='package', source=None):
     """The receiving path as every channel calls it: ``data`` (a package, or a status with
-    ``kind='status'``) taken in its own transaction; a refusal journaled in another one, so that
-    nothing of a refused package stays, and raised again for the channel to answer."""
+    ``kind='status'``) taken in its own transaction; a refusal recorded in another one, so that
+    nothing of a refused package stays, and raised again for the channel to answer.
+
+    ``source``: who sent it, as the channel knows (the endpoint: the client's address; else the
+    route). A refusal nobody vouched for is counted per hour, source and reason (``refused``),
+    its first journaled; a vouched one is journaled in full (``journal_refusal``)."""
     from pyramid.threadlocal import manager
 
-    from ..db import run_apart
+    from ..db import flush_refused, run_apart
     settings = registry.archive_settings
     data = bytes(data)
 
@@ -82,12 +100,28 @@ def accept(registry, data, route, kind='package'):
     try:
         return run_apart(registry, work)
     except Refused as exc:
-        sha256 = hashlib.sha256(data).hexdigest()
-        run_apart(registry, lambda root: refusal(root, exc.code, exc.message_vi, sha256, route=route,
-                                                 kind=kind, **exc.facts))
+        who = source or route
+        if exc.vouched or not refused.repeat(registry, who, exc.code):
+            sha256 = hashlib.sha256(data).hexdigest()
+            run_apart(registry, lambda root: journal_refusal(registry, root, exc, sha256, route, kind, who))
+        flush_refused(registry)
         raise
     finally:
         manager.pop()
+
+
+REASON_CHARS = 300                  # what the journal keeps of an unvouched refusal's reason
+
+
+def journal_refusal(registry, root, exc, sha256, route, kind, source):
+    """Count the refusal; journal it in full when vouched, else when it is the first of its hour,
+    source and reason within the allowances (``refused.may_journal``), its reason capped."""
+    created = refused.count(registry, root, source, exc.code, route)
+    if exc.vouched:
+        refusal(root, exc.code, exc.message_vi, sha256, route=route, kind=kind, **exc.facts)
+    elif created and refused.may_journal(registry, root, source):
+        refusal(root, exc.code, exc.message_vi[:REASON_CHARS], sha256, route=route, kind=kind,
+                source=refused.source_of(source), **{k: str(v)[:REASON_CHARS] for k, v in exc.facts.items()})
 
 
 def org_certificates(root, body_code):
@@ -155,28 +189,29 @@ def receive_package(root, data, settings, route='hosted'):
     except PackageError as exc:
         raise _from_package_error(exc) from None
     facts = {'sender': sender, 'document_id': package.document_id}
-    if package.classification in ('toi_mat', 'tuyet_mat') or package.classification not in ('', 'mat'):
-        raise Refused('classification_refused',
-                      'Văn bản Tối mật, Tuyệt mật không được đưa vào hệ thống (Điều 5.1)',
-                      'Tối mật / Tuyệt mật documents may not enter the system (Art. 5.1)', **facts)
     bodies = root['bodies']
     hosted = [o.organ_id for o in package.to
               if o.organ_id in bodies and bodies[o.organ_id].route == 'hosted' and bodies[o.organ_id].is_open()]
-    if not hosted:
-        raise Refused('wrong_address', 'Không có cơ quan nhận nào được lưu trữ tại hệ thống này (sai địa chỉ)',
-                      'no receiving body is hosted on this system (wrong address)', **facts)
-    try:        # signed by a registered sender, for a body here: now inflated, under the caps
-        edxml.unpack_attachments(package, limits)
-    except PackageError as exc:
-        raise Refused(exc.code, exc.message, exc.message_en, receiver=','.join(hosted), **facts) from None
-    if package.business.doc_type == edxml.RECALL:
-        receipts = [_recall(root, bodies[code], package, sha256) for code in hosted]
-    elif package.business.doc_type == edxml.UPDATE:
-        receipts = [_update(root, bodies[code], package, deviations, data, sha256, settings, route)
-                    for code in hosted]
-    else:                       # new, or the replacement of an earlier document (linked to it)
-        receipts = [_take_in(root, bodies[code], package, deviations, data, sha256, settings, route)
-                    for code in hosted]
+    with vouched(bool(hosted)):     # its sender's signature verified: to a body here, journaled in full
+        if package.classification in ('toi_mat', 'tuyet_mat') or package.classification not in ('', 'mat'):
+            raise Refused('classification_refused',
+                          'Văn bản Tối mật, Tuyệt mật không được đưa vào hệ thống (Điều 5.1)',
+                          'Tối mật / Tuyệt mật documents may not enter the system (Art. 5.1)', **facts)
+        if not hosted:
+            raise Refused('wrong_address', 'Không có cơ quan nhận nào được lưu trữ tại hệ thống này (sai địa chỉ)',
+                          'no receiving body is hosted on this system (wrong address)', **facts)
+        try:        # signed by a registered sender, for a body here: now inflated, under the caps
+            edxml.unpack_attachments(package, limits)
+        except PackageError as exc:
+            raise Refused(exc.code, exc.message, exc.message_en, receiver=','.join(hosted), **facts) from None
+        if package.business.doc_type == edxml.RECALL:
+            receipts = [_recall(root, bodies[code], package, sha256) for code in hosted]
+        elif package.business.doc_type == edxml.UPDATE:
+            receipts = [_update(root, bodies[code], package, deviations, data, sha256, settings, route)
+                        for code in hosted]
+        else:                       # new, or the replacement of an earlier document (linked to it)
+            receipts = [_take_in(root, bodies[code], package, deviations, data, sha256, settings, route)
+                        for code in hosted]
     receipt = {'sha256': sha256, 'document_id': package.document_id, 'sender': sender,
                'received_at': clock.iso(clock.now()),
                'receivers': [{'body': r['body'], 'document': r['document']} for r in receipts]}
@@ -342,7 +377,7 @@ def receive_status(root, data, settings):
         raise Refused('status_unknown_document',
                       f'Trạng thái cho văn bản {document_id} mà cơ quan {reporter} chưa từng được gửi',
                       f'a status for document {document_id} never sent to {reporter}',
-                      sender=reporter, document_id=document_id)
+                      vouched=True, sender=reporter, document_id=document_id)
     entry = {'code': status.status_code, 'at': clock.iso(status.timestamp or clock.now()),
              'description': status.description, 'staff': status.staff.staff, 'sha256': sha256}
     applied = dict(entry, document_id=document_id, reporter=reporter, sender=delivery.sender)

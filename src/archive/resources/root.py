@@ -7,6 +7,7 @@ from .. import security as S
 from ..audit import Journal
 from ..calendar import CalendarOverrides
 from ..outbox import Outbox
+from ..refused import Refused
 from .bodies import Bodies
 from .folder import Folder
 from .users import Users
@@ -33,6 +34,7 @@ class ArchiveRoot(Folder):
         self.calendar_overrides = CalendarOverrides()
         from ..exchange.deliveries import Exchange
         self.exchange = Exchange()
+        self.refused = Refused()         # refusals of unvouched traffic, counted per hour (bounded)
 
 
 def root_key(registry):
