@@ -14,7 +14,10 @@ nothing. Otherwise it becomes an incoming document in the receiver's inbox (đã
 
 A status message: verified against the reporting body's certificates and applied to that
 receiver's delivery row on the sender's side; a status for a document never sent to that body
-is refused. Every refusal is journaled (``exchange`` chain) with the package hash, never content.
+is refused. A refusal after the sender's signature verified, for a body here, is journaled in
+full (``exchange`` chain: the code, the reason, the package hash, never content); any other is
+counted per hour, source and reason (``refused``), only the first of them journaled, so that
+traffic nobody vouched for cannot grow the database with its volume.
 """
 import contextlib
 import copy
