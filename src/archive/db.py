@@ -64,6 +64,6 @@ def flush_refused(registry, force=False):
         return 0
     try:
         run_apart(registry, lambda root: refused.write(registry, root, counts))
-    except Exception:   # noqa: BLE001 - the loss of some counting is logged
+    except Exception:   # the loss of some counting is logged, never raised
         log.exception('refusal counts not written: %s', counts)
     return len(counts)

@@ -58,7 +58,7 @@ def test_the_directory_is_read_without_inflating_a_bomb():
     raw = b64_text(text(zipped('bom.pdf', b'\0' * (32 * MiB))), BIG)
     tracemalloc.start()
     try:
-        archive, info = zip_entry(raw, BIG, "'bom.pdf'")
+        _archive, info = zip_entry(raw, BIG, "'bom.pdf'")
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

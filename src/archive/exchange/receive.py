@@ -106,7 +106,7 @@ def accept(registry, data, route, kind='package', source=None):
         who = source or route
         if exc.vouched or not refused.repeat(registry, who, exc.code):
             sha256 = hashlib.sha256(data).hexdigest()
-            run_apart(registry, lambda root: journal_refusal(registry, root, exc, sha256, route, kind, who))
+            run_apart(registry, lambda root, exc=exc: journal_refusal(registry, root, exc, sha256, route, kind, who))
         flush_refused(registry)
         raise
     finally:
