@@ -21,6 +21,7 @@ def main(global_config, **settings):
     settings.setdefault('tm.manager_hook', 'pyramid_tm.explicit_manager')
     with Configurator(settings=settings, root_factory='.resources.root.root_factory') as config:
         config.registry.archive_settings = archive_settings.load(settings)
+        archive_settings.check_below_server(config.registry.archive_settings, global_config)
         config.registry.archive_keystore = open_keystore(settings, config.registry.archive_settings)
         config.registry.archive_settings.keystore = config.registry.archive_keystore
         config.include('pyramid_chameleon')

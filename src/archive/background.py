@@ -11,7 +11,7 @@ import os
 import threading
 
 from . import audit, clock
-from .db import run_apart
+from .db import flush_refused, run_apart
 
 log = logging.getLogger(__name__)
 NO_THREADS_ENV = 'ARCHIVE_NO_BACKGROUND'   # console scripts set it: they must not start workers
@@ -58,6 +58,7 @@ def run_forever(registry, stop):
     last_pack = time.time()
     while not stop.wait(minutes * 60):
         try:
+            flush_refused(registry, force=True)         # the refusal counts held in memory
             path = checkpoint_and_export(registry)
             log.info('journal checkpoint exported to %s', path)
             last_pack = scheduled_pack(registry, last_pack, time.time())

@@ -11,6 +11,7 @@ import time
 import transaction
 from ZODB.POSException import ConflictError
 
+from . import refused
 from .resources.root import ArchiveRoot, root_key
 
 log = logging.getLogger(__name__)
@@ -53,3 +54,16 @@ def run_apart(registry, fn, attempts=5, backoff=0.0):
                     time.sleep(random.uniform(0, backoff * (attempt + 1)))
     finally:
         conn.close()
+
+
+def flush_refused(registry, force=False):
+    """Write the refusal counts this process holds (``refused``), when due or ``force``; a
+    failure is logged, never raised (counting must not fail an answer). Returns how many records."""
+    counts = refused.take(registry, force=force)
+    if not counts:
+        return 0
+    try:
+        run_apart(registry, lambda root: refused.write(registry, root, counts))
+    except Exception:   # the loss of some counting is logged, never raised
+        log.exception('refusal counts not written: %s', counts)
+    return len(counts)

@@ -55,12 +55,20 @@ def add_sessions(root):
         root.sessions = SessionStore()
 
 
+def add_refused(root):
+    """Exchange endpoint issue: refusals of unvouched traffic are counted per hour, source and reason."""
+    from .refused import Refused
+    if getattr(root, 'refused', None) is None:
+        root.refused = Refused()
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
     ('0002-exchange', add_exchange),
     ('0003-paper-index', index_paper),
     ('0004-sessions', add_sessions),
+    ('0005-refused', add_refused),
 ]
 
 

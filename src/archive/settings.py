@@ -71,6 +71,17 @@ class ArchiveSettings:
     signature_clock_skew_seconds: int = 300   # a claimed signing time may be this far ahead of the check
     oaep_hash: str = 'sha256'       # RSA-OAEP hash for wrapping Mật content keys (sha1 for tokens that lack SHA-256)
     paper_also_categories: dict = field(default_factory=dict)   # Art. 8: code -> label, in order
+    # What one package received by exchange may cost (0: derived from max_upload_bytes in ``load``)
+    exchange_max_package_bytes: int = 0         # the package as received (the endpoint's body cap)
+    exchange_max_unzipped_bytes: int = 0        # one attachment, unzipped
+    exchange_max_total_unzipped_bytes: int = 0  # all attachments of a package, unzipped
+    exchange_max_ratio: int = 100               # unzipped / zipped, per attachment and per package
+    # The bounded record of unvouched refusals (refused.py): records an hour, counts written every
+    # so many seconds, full journal entries an hour and per source
+    refusal_records_per_hour: int = 1000
+    refusal_flush_seconds: int = 60
+    refusal_journal_per_hour: int = 100
+    refusal_journal_per_source: int = 5
     keystore: object = None         # the opened key store (set by main(); None without one)
     extra: dict = field(default_factory=dict)
 
@@ -132,6 +143,7 @@ def load(settings):
     secret = settings.get('archive.secret') or os.environ.get('ARCHIVE_SECRET', '')
     if len(secret) < 32:
         raise ValueError('archive.secret (or ARCHIVE_SECRET) must be at least 32 characters')
+    max_upload = _positive(settings.get('archive.max_upload_bytes', 50 * 1024 * 1024), 'archive.max_upload_bytes')
     types = {}
     for line in _lines(settings.get('archive.document_types')) or [
             f'{a} {n}' for a, n in DEFAULT_DOCUMENT_TYPES]:
@@ -143,7 +155,17 @@ def load(settings):
         document_types=types,
         paper_also_categories=_paper_also_categories(settings.get('archive.paper_also_categories')),
         attachment_types=tuple(_lines(settings.get('archive.attachment_types')) or DEFAULT_ATTACHMENT_TYPES),
-        max_upload_bytes=int(settings.get('archive.max_upload_bytes', 50 * 1024 * 1024)),
+        max_upload_bytes=max_upload,
+        exchange_max_package_bytes=_positive(settings.get('archive.exchange_max_package_bytes')
+                                             or 2 * max_upload + (1 << 20), 'archive.exchange_max_package_bytes'),
+        exchange_max_unzipped_bytes=_positive(settings.get('archive.exchange_max_unzipped_bytes') or max_upload,
+                                              'archive.exchange_max_unzipped_bytes'),
+        exchange_max_total_unzipped_bytes=_positive(settings.get('archive.exchange_max_total_unzipped_bytes')
+                                                    or 2 * max_upload, 'archive.exchange_max_total_unzipped_bytes'),
+        exchange_max_ratio=_positive(settings.get('archive.exchange_max_ratio') or 100, 'archive.exchange_max_ratio'),
+        **{name: _positive(settings.get(f'archive.{name}') or default, f'archive.{name}')
+           for name, default in (('refusal_records_per_hour', 1000), ('refusal_flush_seconds', 60),
+                                 ('refusal_journal_per_hour', 100), ('refusal_journal_per_source', 5))},
         cookie_secure=_bool(settings.get('archive.cookie_secure', 'false')),
         demo_seed=_bool(settings.get('archive.demo_seed', 'false')),
         demo_password=settings.get('archive.demo_password', 'demo-mat-khau-2026'),
@@ -191,12 +213,45 @@ def _paper_also_categories(value):
 
 def _positive(value, name):
     try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f'{name}: a whole number, not {value!r}') from None
     if number <= 0:
-        raise ValueError(f'{name}: a whole number of seconds above 0, not {value!r}')
+        raise ValueError(f'{name}: more than 0, not {number}')
     return number
+
+
+WAITRESS_DEFAULT_BODY = 1073741824              # waitress's max_request_body_size when the .ini says none
+
+
+def server_body_cap(ini_path):
+    """The web server's ``max_request_body_size`` from the .ini's ``[server:main]`` (waitress's
+    default when it names waitress and says none); None when there is no such section to read."""
+    import configparser
+    if not ini_path or not os.path.isfile(ini_path):
+        return None
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read(ini_path, encoding='utf-8')
+    except configparser.Error:
+        return None
+    if not parser.has_section('server:main'):
+        return None
+    server = parser['server:main']
+    if 'max_request_body_size' in server:
+        return int(server['max_request_body_size'])
+    return WAITRESS_DEFAULT_BODY if 'waitress' in server.get('use', '') else None
+
+
+def check_below_server(loaded, global_config):
+    """The exchange endpoint answers 413 itself, in its own error shape, before the web server
+    cuts the body off: its cap must be below the server's. Checked at start-up where the .ini
+    that started the app can be read; ``ValueError`` otherwise."""
+    cap = server_body_cap((global_config or {}).get('__file__'))
+    if cap is not None and loaded.exchange_max_package_bytes >= cap:
+        raise ValueError(f'archive.exchange_max_package_bytes ({loaded.exchange_max_package_bytes}) must be '
+                         f'below the server\'s max_request_body_size ({cap})')
+    return cap
 
 
 def _url(value, name):

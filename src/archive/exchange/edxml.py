@@ -51,7 +51,7 @@ from ..clock import VN, now, to_vn
 from ..schemas.symbol import parse as parse_symbol
 from ..schemas.types import nfc
 from ..settings import DEFAULT_ORGAN_ID_PATTERN
-from .safexml import Limits, PackageError, parse_xml, unzip_one
+from .safexml import Budget, Limits, PackageError, b64_text, inflate, parse_xml, zip_entry
 
 __all__ = [
     'NS', 'EXT', 'DS', 'STATUS_CODES', 'CLASSIFICATIONS', 'Limits', 'PackageError',
@@ -59,7 +59,7 @@ __all__ = [
     'Business', 'Encryption', 'Attachment', 'Package', 'Status', 'Deviation', 'Decoded',
     'split_number_symbol', 'join_number_symbol', 'document_id', 'parse_document_id',
     'encode_package', 'package_bytes', 'encode_status', 'status_bytes', 'validate',
-    'decode_package', 'decode_status',
+    'decode_package', 'check_attachments', 'unpack_attachments', 'decode_status',
 ]
 
 NS = 'http://www.mic.gov.vn/TBT/QCVN_102_2016'
@@ -166,6 +166,7 @@ class Attachment:
     description: str = ''
     content_type: str = 'application/octet-stream'
     data: bytes = b''
+    encoded: str = field(default='', repr=False, compare=False)   # as read, until unpacked
 
 
 @dataclass
@@ -670,28 +671,24 @@ def _cid(value):
 
 
 def _b64(text, limits):
+    """A small base64 value (a wrapped key): checked, then decoded."""
     try:
-        raw = (text or '').encode('ascii')
-    except UnicodeEncodeError:
-        raise PackageError('bad_base64', 'not ASCII') from None
-    raw = raw.translate(None, b' \t\r\n')
-    if len(raw) % 4:                            # binascii forgives stray padding; a sender's encoder never writes it
-        raise PackageError('bad_base64', 'length not a multiple of 4')
-    if len(raw) // 4 * 3 > limits.max_attachment_bytes:
-        raise PackageError('too_large', f'an attachment above {limits.max_attachment_bytes} bytes')
-    try:
-        return base64.b64decode(raw, validate=True)
+        return base64.b64decode(b64_text(text, limits), validate=True)
     except (binascii.Error, ValueError):
         raise PackageError('bad_base64') from None
 
 
-def decode_package(data, limits=Limits(), *, known_types=None, organ_id_pattern=None):
+def decode_package(data, limits=Limits(), *, known_types=None, organ_id_pattern=None, unpack=True):
     """Read a package from any sender: ``Decoded(package, deviations)`` or ``PackageError``.
 
-    ``known_types``: the document type codes we know (others are flagged); ``organ_id_pattern``:
-    the identifier code form (the setting ``archive.organ_id_pattern``; default ``NNN.NN.NN.Lnn``).
+    ``data``: bytes, or a root element already parsed by ``safexml.parse_xml``. ``known_types``:
+    the document type codes we know (others are flagged); ``organ_id_pattern``: the identifier
+    code form (the setting ``archive.organ_id_pattern``; default ``NNN.NN.NN.Lnn``).
+    ``unpack=False`` reads the envelope only: each attachment keeps its base64 text in
+    ``encoded``, unchecked and undecoded, for ``check_attachments`` and ``unpack_attachments``
+    once the signature is known good.
     """
-    root = parse_xml(data, limits)
+    root = data if isinstance(data, etree._Element) else parse_xml(data, limits)
     qname = etree.QName(root)
     if qname.namespace != NS:                   # the root itself may use the default namespace (SDK sample)
         raise PackageError('wrong_namespace', f'{{{qname.namespace or ""}}}{qname.localname}')
@@ -798,25 +795,47 @@ def decode_package(data, limits=Limits(), *, known_types=None, organ_id_pattern=
     for ref in r.findall(manifest, 'Reference'):
         cid = _cid(r.text(ref, 'ContentId', 'Reference/ContentId') or ref.get(_q('href', XLINK), ''))
         references[cid] = ref
-    unzipped = 0
     for el in attachment_els:
         cid = _cid(r.text(el, 'ContentId', 'Attachment/ContentId'))
         ref = references.pop(cid, None)
         if ref is None:
             r.flag('manifest_mismatch', f'attachment {cid[:50]!r} is not in the manifest')
         encoded = r.find(el, 'ContentTransferEncoded')
-        entry, data = unzip_one(_b64(encoded.text if encoded is not None else '', limits), limits)
-        unzipped += len(data)
-        if unzipped > limits.max_total_unzipped_bytes:
-            raise PackageError('zip_too_large', f'more than {limits.max_total_unzipped_bytes} bytes in all')
         name, description, content_type = (
             r.text(el, tag, f'Attachment/{tag}') or _plain(r.find(ref, tag))   # else what the manifest says
             for tag in ('AttachmentName', 'Description', 'ContentType'))
-        pkg.attachments.append(Attachment(cid, name or entry, description,
-                                          content_type or 'application/octet-stream', data))
+        pkg.attachments.append(Attachment(cid, name, description, content_type or 'application/octet-stream',
+                                          encoded=encoded.text or '' if encoded is not None else ''))
+    if unpack:
+        unpack_attachments(pkg, limits)
     for cid in references:
         r.flag('manifest_mismatch', f'reference {cid[:50]!r} has no attachment')
     return Decoded(pkg, r.deviations)
+
+
+def _label(attachment):
+    """How a refusal names an attachment: its name as the sender wrote it, capped."""
+    return repr((attachment.name or f'cid:{attachment.content_id}')[:100])
+
+
+def check_attachments(pkg, limits=Limits()):
+    """Each attachment's base64 form and zip directory checked, nothing inflated and only the
+    zip's directory decoded: what may be refused before the signature is verified."""
+    for attachment in pkg.attachments:
+        zip_entry(b64_text(attachment.encoded, limits), limits, _label(attachment))
+
+
+def unpack_attachments(pkg, limits=Limits()):
+    """Inflate each attachment (streaming, capped per attachment and per package); an
+    attachment without a name takes its zip entry's."""
+    budget = Budget(limits)
+    for attachment in pkg.attachments:
+        label = _label(attachment)
+        archive, info = zip_entry(b64_text(attachment.encoded, limits), limits, label)
+        attachment.data = inflate(archive, info, limits, budget, label)
+        attachment.name = attachment.name or info.filename
+        attachment.encoded = ''
+    return pkg
 
 
 def decode_status(data, limits=Limits(), *, organ_id_pattern=None):

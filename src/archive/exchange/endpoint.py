@@ -4,16 +4,19 @@
 No login, cookie, session or CSRF token: what authenticates a package or a status is its XML
 signature, checked by the receiving path (``receive.accept``, the one every channel calls) against
 the sending body's registered certificates. The body is read with a hard cap before it is held in
-full: a Content-Length over the cap is answered 413 at once, unread, and a body that turns out
-longer while reading (chunked) is answered 413 as soon as it passes the cap.
+full (``archive.exchange_max_package_bytes``, checked at start-up to be below the web server's
+``max_request_body_size``, so that the answer is ours): a Content-Length over the cap is answered
+413 at once, unread, and a body that turns out longer while reading (chunked) is answered 413 as
+soon as it passes the cap. Refusals are counted by the client's address (``refused``).
 
 Answers (JSON; errors in the one shape ``{"error", "message"}``, English with ``?_LOCALE_=en``):
 
 * 200: a signed receipt (``receipts.make_receipt``), signed with the key of the receiving body
   (the first receiver of a package; for a status, the sending body the status is about). The same
   bytes again get the same receipt, signed again, with ``"again": true`` beside it.
-* 400: the receiving path refused (its code and reason; nothing stored, the refusal journaled),
-  with ``refusal`` and ``signature``: the refusal signed by this instance's own key.
+* 400: the receiving path refused (its code and reason; nothing stored, the refusal recorded),
+  with ``refusal`` and ``signature``: the refusal signed by this instance's own key. The reason is
+  the only text that may echo the package, escaped and capped (``receipts.quoted``).
 * 405 (not POST), 413 (too large), 415 (not application/xml or text/xml).
 * 503: the database stayed busy, or the receipt could not be signed: nothing is lost, the sender
   tries again later (a package already taken in gets its first receipt then).
@@ -111,7 +114,7 @@ def receive_view(request):
         log.info('exchange %s from %s refused: over %d bytes', kind, request.client_addr, cap)
         return known_error(request, 413, 'too_large')
     try:
-        receipt = receive.accept(registry, data, ROUTE, kind)
+        receipt = receive.accept(registry, data, ROUTE, kind, source=request.client_addr)
         if kind == 'status':
             receipt, signer = status_receipt(receipt)
         else:
@@ -142,13 +145,16 @@ def receive_view(request):
 def signed_refusal(request, exc, sha256):
     """400 with the code and reason, and the refusal signed by the instance (no body here may be
     the addressee: "wrong address"), so the sender can take it as final; unsigned when the
-    instance has no key (the sender then tries again, and the operator sees why in the log)."""
+    instance has no key (the sender then tries again, and the operator sees why in the log).
+    The reason may quote the package (a sender's code, a DocumentId): it is the one field that
+    does, escaped and capped (``receipts.quoted``), in the answer as in what is signed."""
     try:
         signed = receipts.make_refusal(request.registry, exc.code, exc.message_vi, sha256)
     except receipts.ReceiptNotSigned as failure:
         log.error('refusal %s of %s not signed: %s', exc.code, sha256, failure)
         signed = None
-    return error(request, 400, exc.code, exc.message_vi, exc.message_en, extra=signed)
+    return error(request, 400, exc.code,
+                 receipts.quoted(exc.message_vi), receipts.quoted(exc.message_en), extra=signed)
 
 
 def status_receipt(entry):

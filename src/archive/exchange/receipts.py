@@ -21,7 +21,10 @@ unverifiable "no" is tried again like no answer, then goes on paper.
 """
 import base64
 import binascii
+import html
 import json
+import re
+import unicodedata
 
 from .. import clock
 from ..signing import cms
@@ -91,11 +94,30 @@ def make_receipt(registry, receipt_dict, body_code=None):
     return _signed(registry, 'receipt', receipt, key_id)
 
 
+MESSAGE_CHARS = 300                   # what a refusal may echo of the reason, at most
+_CODE = re.compile(r'^[a-z][a-z0-9_]{0,63}$')
+
+
+def quoted(text, limit=MESSAGE_CHARS):
+    """A reason that may hold a sender's values, made safe to sign and show: control, format
+    (bidirectional overrides) and other invisible characters written as ``\\uXXXX``, markup
+    escaped, and cut at ``limit`` characters (``…`` marks the cut)."""
+    text = unicodedata.normalize('NFC', str(text or '')[:limit + 1])   # each character gives one or more
+    out = ''.join(f'\\u{ord(ch):04x}' if unicodedata.category(ch) in _INVISIBLE else html.escape(ch)
+                  for ch in text)
+    return out if len(out) <= limit else out[:limit - 1] + '…'
+
+
+_INVISIBLE = ('Cc', 'Cf', 'Co', 'Cs', 'Cn', 'Zl', 'Zp')
+
+
 def make_refusal(registry, code, message, sha256):
-    """A refusal signed by the instance (what no body here can sign): the code, the reason, the
-    package's SHA-256 and the time. Raises ``ReceiptNotSigned``."""
+    """A refusal signed by the instance (what no body here can sign): the code (one of ours),
+    the reason (``quoted``: the only field that may echo a sender's values, escaped and capped),
+    the package's SHA-256 and the time. Raises ``ReceiptNotSigned``."""
     key_id = instance_key(registry)
-    refusal = {'code': code, 'message': message, 'sha256': sha256,
+    code = code if isinstance(code, str) and _CODE.match(code) else 'refused'
+    refusal = {'code': code, 'message': quoted(message), 'sha256': sha256,
                'refused_at': clock.iso(clock.now()), 'signed_by': key_id}
     return _signed(registry, 'refusal', refusal, key_id)
 

@@ -1,8 +1,12 @@
 """The receiving path, the same for every route: a package or a status message in, a receipt
 or a refusal out.
 
-A package: decoded and checked (safe parsing, limits); its XML signature verified against the
-sender's registered organisation certificates, and only the signed subtree read; refused when no
+A package, cheapest check first: its size, its XML parsed safely and its envelope read; its sender
+known here; its signature present and of the accepted form; its attachments' base64 form and zip
+directories (nothing inflated, only a zip's directory decoded); its XML signature verified against
+the sender's registered organisation certificates, and only the signed subtree read from there on;
+its addressee hosted here; only then its attachments inflated, streaming, under caps on size and
+ratio per attachment and per package (``limits_of``). Refused when no
 body here is named as receiver (wrong address), for Tối mật / Tuyệt mật, or when its DocumentId
 was taken in before with other bytes; the same bytes again get the first receipt and create
 nothing. Otherwise it becomes an incoming document in the receiver's inbox (đã đến, 01)
@@ -10,8 +14,12 @@ nothing. Otherwise it becomes an incoming document in the receiver's inbox (đã
 
 A status message: verified against the reporting body's certificates and applied to that
 receiver's delivery row on the sender's side; a status for a document never sent to that body
-is refused. Every refusal is journaled (``exchange`` chain) with the package hash, never content.
+is refused. A refusal after the sender's signature verified, for a body here, is journaled in
+full (``exchange`` chain: the code, the reason, the package hash, never content); any other is
+counted per hour, source and reason (``refused``), only the first of them journaled, so that
+traffic nobody vouched for cannot grow the database with its volume.
 """
+import contextlib
 import copy
 import hashlib
 import io
@@ -19,7 +27,7 @@ import io
 import colander
 from lxml import etree
 
-from .. import audit, clock, failpoints, outbox
+from .. import audit, clock, failpoints, outbox, refused
 from ..errors import Conflict, field_errors
 from ..services import documents as svc
 from ..signing import secrecy
@@ -31,11 +39,24 @@ ACTOR = 'exchange'                  # the journal's actor for what arrives by ex
 
 
 class Refused(Exception):
-    """What the receiving path refuses: a code, the reason (Vietnamese, English)."""
+    """What the receiving path refuses: a code, the reason (Vietnamese, English). ``vouched``:
+    refused after its sender's signature verified, for a body here (journaled in full; other
+    refusals are counted in the bounded record, ``refused``)."""
 
-    def __init__(self, code, message_vi, message_en='', **facts):
+    def __init__(self, code, message_vi, message_en='', vouched=False, **facts):
         super().__init__(message_vi)
         self.code, self.message_vi, self.message_en, self.facts = code, message_vi, message_en, facts
+        self.vouched = vouched
+
+
+@contextlib.contextmanager
+def vouched(yes=True):
+    """A ``Refused`` raised inside is marked ``vouched`` (when ``yes``)."""
+    try:
+        yield
+    except Refused as exc:
+        exc.vouched = exc.vouched or yes
+        raise
 
 
 class System:
@@ -49,20 +70,26 @@ def _from_package_error(exc):
 
 
 def limits_of(settings):
-    """A package carries at most ``max_attachments`` files of the upload limit each (base64 adds a third)."""
-    per_file = settings.max_upload_bytes
-    return Limits(max_attachment_bytes=per_file, max_unzipped_bytes=per_file,
-                  max_total_unzipped_bytes=16 * per_file, max_package_bytes=16 * per_file * 4 // 3 + (1 << 20),
-                  max_attachments=16)
+    """What one package may cost, from the settings: the package as received, one attachment
+    zipped (the upload limit) and unzipped, all of them unzipped, and the compression ratio."""
+    return Limits(max_package_bytes=settings.exchange_max_package_bytes,
+                  max_attachment_bytes=settings.max_upload_bytes,
+                  max_unzipped_bytes=settings.exchange_max_unzipped_bytes,
+                  max_total_unzipped_bytes=settings.exchange_max_total_unzipped_bytes,
+                  max_ratio=settings.exchange_max_ratio, max_attachments=16)
 
 
-def accept(registry, data, route, kind='package'):
+def accept(registry, data, route, kind='package', source=None):
     """The receiving path as every channel calls it: ``data`` (a package, or a status with
-    ``kind='status'``) taken in its own transaction; a refusal journaled in another one, so that
-    nothing of a refused package stays, and raised again for the channel to answer."""
+    ``kind='status'``) taken in its own transaction; a refusal recorded in another one, so that
+    nothing of a refused package stays, and raised again for the channel to answer.
+
+    ``source``: who sent it, as the channel knows (the endpoint: the client's address; else the
+    route). A refusal nobody vouched for is counted per hour, source and reason (``refused``),
+    its first journaled; a vouched one is journaled in full (``journal_refusal``)."""
     from pyramid.threadlocal import manager
 
-    from ..db import run_apart
+    from ..db import flush_refused, run_apart
     settings = registry.archive_settings
     data = bytes(data)
 
@@ -76,12 +103,28 @@ def accept(registry, data, route, kind='package'):
     try:
         return run_apart(registry, work)
     except Refused as exc:
-        sha256 = hashlib.sha256(data).hexdigest()
-        run_apart(registry, lambda root: refusal(root, exc.code, exc.message_vi, sha256, route=route,
-                                                 kind=kind, **exc.facts))
+        who = source or route
+        if exc.vouched or not refused.repeat(registry, who, exc.code):
+            sha256 = hashlib.sha256(data).hexdigest()
+            run_apart(registry, lambda root, exc=exc: journal_refusal(registry, root, exc, sha256, route, kind, who))
+        flush_refused(registry)
         raise
     finally:
         manager.pop()
+
+
+REASON_CHARS = 300                  # what the journal keeps of an unvouched refusal's reason
+
+
+def journal_refusal(registry, root, exc, sha256, route, kind, source):
+    """Count the refusal; journal it in full when vouched, else when it is the first of its hour,
+    source and reason within the allowances (``refused.may_journal``), its reason capped."""
+    created = refused.count(registry, root, source, exc.code, route)
+    if exc.vouched:
+        refusal(root, exc.code, exc.message_vi, sha256, route=route, kind=kind, **exc.facts)
+    elif created and refused.may_journal(registry, root, source):
+        refusal(root, exc.code, exc.message_vi[:REASON_CHARS], sha256, route=route, kind=kind,
+                source=refused.source_of(source), **{k: str(v)[:REASON_CHARS] for k, v in exc.facts.items()})
 
 
 def org_certificates(root, body_code):
@@ -92,7 +135,8 @@ def org_certificates(root, body_code):
     return [secrecy.load_certificate(r.pem) for r in body.certificates.values() if r.kind == 'org-sign']
 
 
-def _verified(root, data, sender_code, limits):
+def _candidates(root, sender_code):
+    """The sender's registered organisation certificates, or ``Refused`` (unknown, or none)."""
     candidates = org_certificates(root, sender_code)
     if candidates is None:
         raise Refused('sender_unknown', f'Cơ quan gửi {sender_code} không có trong danh bạ',
@@ -101,6 +145,11 @@ def _verified(root, data, sender_code, limits):
         raise Refused('sender_has_no_certificate',
                       f'Cơ quan gửi {sender_code} chưa đăng ký chứng thư ký số: không kiểm tra được chữ ký',
                       f'the sending body {sender_code} has no signing certificate registered')
+    return candidates
+
+
+def _verified(root, data, sender_code, limits):
+    candidates = _candidates(root, sender_code)
     try:
         return xmldsig.verify(data, candidates, limits)
     except PackageError as exc:
@@ -126,38 +175,46 @@ def receive_package(root, data, settings, route='hosted'):
     if earlier is not None:
         return dict(earlier, again=True)
     limits = limits_of(settings)
-    try:
-        first = edxml.decode_package(data, limits, known_types=settings.document_types,
-                                     organ_id_pattern=settings.organ_id_pattern)
-    except PackageError as exc:
-        raise _from_package_error(exc) from None
-    sender = first.package.from_organ.organ_id
-    verified = _verified(root, data, sender, limits)
-    try:       # only what the signature covers is read from here on
-        package, deviations = edxml.decode_package(_bytes(verified.element), limits,
+    try:        # the envelope only: no attachment decoded, nothing inflated
+        parsed = parse_xml(data, limits)
+        first = edxml.decode_package(parsed, limits, known_types=settings.document_types,
+                                     organ_id_pattern=settings.organ_id_pattern, unpack=False)
+        sender = first.package.from_organ.organ_id
+        candidates = _candidates(root, sender)
+        xmldsig.check_shape(parsed)                 # signed at all, and in the form we verify
+        edxml.check_attachments(first.package, limits)  # base64 form and zip directories: cheap
+        verified = xmldsig.verify(parsed, candidates, limits)
+        del parsed, first
+        # only what the signature covers is read from here on, and only now inflated
+        package, deviations = edxml.decode_package(verified.element, limits,
                                                    known_types=settings.document_types,
-                                                   organ_id_pattern=settings.organ_id_pattern)
+                                                   organ_id_pattern=settings.organ_id_pattern, unpack=False)
     except PackageError as exc:
         raise _from_package_error(exc) from None
     facts = {'sender': sender, 'document_id': package.document_id}
-    if package.classification in ('toi_mat', 'tuyet_mat') or package.classification not in ('', 'mat'):
-        raise Refused('classification_refused',
-                      'Văn bản Tối mật, Tuyệt mật không được đưa vào hệ thống (Điều 5.1)',
-                      'Tối mật / Tuyệt mật documents may not enter the system (Art. 5.1)', **facts)
     bodies = root['bodies']
     hosted = [o.organ_id for o in package.to
               if o.organ_id in bodies and bodies[o.organ_id].route == 'hosted' and bodies[o.organ_id].is_open()]
-    if not hosted:
-        raise Refused('wrong_address', 'Không có cơ quan nhận nào được lưu trữ tại hệ thống này (sai địa chỉ)',
-                      'no receiving body is hosted on this system (wrong address)', **facts)
-    if package.business.doc_type == edxml.RECALL:
-        receipts = [_recall(root, bodies[code], package, sha256) for code in hosted]
-    elif package.business.doc_type == edxml.UPDATE:
-        receipts = [_update(root, bodies[code], package, deviations, data, sha256, settings, route)
-                    for code in hosted]
-    else:                       # new, or the replacement of an earlier document (linked to it)
-        receipts = [_take_in(root, bodies[code], package, deviations, data, sha256, settings, route)
-                    for code in hosted]
+    with vouched(bool(hosted)):     # its sender's signature verified: to a body here, journaled in full
+        if package.classification in ('toi_mat', 'tuyet_mat') or package.classification not in ('', 'mat'):
+            raise Refused('classification_refused',
+                          'Văn bản Tối mật, Tuyệt mật không được đưa vào hệ thống (Điều 5.1)',
+                          'Tối mật / Tuyệt mật documents may not enter the system (Art. 5.1)', **facts)
+        if not hosted:
+            raise Refused('wrong_address', 'Không có cơ quan nhận nào được lưu trữ tại hệ thống này (sai địa chỉ)',
+                          'no receiving body is hosted on this system (wrong address)', **facts)
+        try:        # signed by a registered sender, for a body here: now inflated, under the caps
+            edxml.unpack_attachments(package, limits)
+        except PackageError as exc:
+            raise Refused(exc.code, exc.message, exc.message_en, receiver=','.join(hosted), **facts) from None
+        if package.business.doc_type == edxml.RECALL:
+            receipts = [_recall(root, bodies[code], package, sha256) for code in hosted]
+        elif package.business.doc_type == edxml.UPDATE:
+            receipts = [_update(root, bodies[code], package, deviations, data, sha256, settings, route)
+                        for code in hosted]
+        else:                       # new, or the replacement of an earlier document (linked to it)
+            receipts = [_take_in(root, bodies[code], package, deviations, data, sha256, settings, route)
+                        for code in hosted]
     receipt = {'sha256': sha256, 'document_id': package.document_id, 'sender': sender,
                'received_at': clock.iso(clock.now()),
                'receivers': [{'body': r['body'], 'document': r['document']} for r in receipts]}
@@ -323,7 +380,7 @@ def receive_status(root, data, settings):
         raise Refused('status_unknown_document',
                       f'Trạng thái cho văn bản {document_id} mà cơ quan {reporter} chưa từng được gửi',
                       f'a status for document {document_id} never sent to {reporter}',
-                      sender=reporter, document_id=document_id)
+                      vouched=True, sender=reporter, document_id=document_id)
     entry = {'code': status.status_code, 'at': clock.iso(status.timestamp or clock.now()),
              'description': status.description, 'staff': status.staff.staff, 'sha256': sha256}
     applied = dict(entry, document_id=document_id, reporter=reporter, sender=delivery.sender)

@@ -29,7 +29,7 @@ from ZODB.POSException import ConflictError
 from pyramid.threadlocal import manager
 
 from .. import audit, clock, failpoints
-from ..db import run_apart
+from ..db import flush_refused, run_apart
 from ..outbox import PENDING as MESSAGE_PENDING
 from ..outbox import outbox_of
 from . import channels, deliveries, edxml, mapping, outgoing, receive, recall, wake
@@ -367,7 +367,9 @@ def _carry_status(root, message, settings):
 def run_round(registry, limit=1000):
     """Take in what the polled channels hold, deliver what waits and carry the statuses, until
     nothing is left (or ``limit`` each); first put back what a dead worker left claimed and what
-    is due for another try. Returns how many items were handled."""
+    is due for another try; write the refusal counts held in memory when due. Returns how many
+    items were handled."""
+    flush_refused(registry)
     _with_registry(registry, deliveries.requeue_expired)
     _with_registry(registry, deliveries.requeue_due)
     done = channels.poll_all(registry)

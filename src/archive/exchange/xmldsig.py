@@ -52,7 +52,7 @@ from signxml.exceptions import InvalidDigest, InvalidSignature, SignXMLException
 
 from .safexml import Limits, PackageError, parse_xml
 
-__all__ = ['DS', 'MESSAGES', 'SignatureError', 'Verified', 'sign', 'verify']
+__all__ = ['DS', 'MESSAGES', 'SignatureError', 'Verified', 'check_shape', 'sign', 'verify']
 
 DS = 'http://www.w3.org/2000/09/xmldsig#'
 NS = 'http://www.mic.gov.vn/TBT/QCVN_102_2016'          # = edxml.NS (not imported: no cycle)
@@ -236,6 +236,12 @@ def _check_shape(root):
         except (ValueError, binascii.Error):
             pass                                # only a hint: never trusted
     return method, embedded
+
+
+def check_shape(root):
+    """``SignatureError`` when the parsed document is unsigned or its signature is not of the
+    accepted form: cheap (no digest, no key), so the receiving path asks it before anything else."""
+    _check_shape(root)
 
 
 def _try(root, certificate):

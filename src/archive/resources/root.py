@@ -7,6 +7,7 @@ from .. import security as S
 from ..audit import Journal
 from ..calendar import CalendarOverrides
 from ..outbox import Outbox
+from ..refused import Refused
 from ..sessions import SessionStore
 from .bodies import Bodies
 from .folder import Folder
@@ -35,6 +36,7 @@ class ArchiveRoot(Folder):
         from ..exchange.deliveries import Exchange
         self.exchange = Exchange()
         self.sessions = SessionStore()   # login sessions, kept on the server (sessions.py)
+        self.refused = Refused()         # refusals of unvouched traffic, counted per hour (bounded)
 
 
 def root_key(registry):

@@ -6,8 +6,8 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
-from .. import audit
-from ..db import run_apart
+from .. import audit, refused
+from ..db import flush_refused, run_apart
 from ..i18n import _
 from ..resources.root import ArchiveRoot, app_root
 from ..resources.users import burn_time
@@ -28,16 +28,31 @@ def locked_out(root, login, addr, settings, now):
 
 
 def record_failure(registry, login, addr, now):
+    """Count a failed login toward the lockouts and record it: in full on the account's chain
+    when ``login`` names an account here (that account's lockout bounds those entries), and in
+    the bounded record of unvouched refusals (``refused``: per hour, address and reason). A
+    failure while a lockout already holds writes no counter and no entry: it is only counted."""
     settings = registry.archive_settings
+    limits = (settings.login_max_failures, settings.login_max_failures_per_address)
 
     def write(root):
-        for key in _keys(login, addr):
+        counters = []
+        for key, limit in zip(_keys(login, addr), limits):
             count, first = root.login_failures.get(key, (0, now))
             if now - first >= settings.login_lockout_seconds:
                 count, first = 0, now
-            root.login_failures[key] = (count + 1, first)
-        audit.append(root, f'user:{login}', 'login_failed', login, address=addr)
-    run_apart(registry, write)
+            if count >= limit:
+                return False                # locked out already: nothing to add but the count
+            counters.append((key, (count + 1, first)))
+        for key, value in counters:
+            root.login_failures[key] = value
+        if login in root['users']:
+            audit.append(root, f'user:{login}', 'login_failed', login, address=addr)
+        refused.count(registry, root, addr, 'login_failed', route='login')
+        return True
+    if not run_apart(registry, write) and not refused.repeat(registry, addr, 'login_failed'):
+        run_apart(registry, lambda root: refused.count(registry, root, addr, 'login_failed', route='login'))
+    flush_refused(registry)
 
 
 @view_config(context=ArchiveRoot, name='login', renderer='archive:templates/login.pt')
