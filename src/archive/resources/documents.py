@@ -151,8 +151,10 @@ class Document(Persistent):
         from .folder import find_root
         code = self.body_code
         if self.classification == 'mat':
-            # Mật: the people named on it, nobody else, whatever their role.
-            acl = [(Allow, f'u:{login}', (S.VIEW, S.EDIT)) for login in self.readers()]
+            # Mật: the people named on it, nobody else, whatever their role; never an
+            # administrator, even one named on it by data older than that rule.
+            acl = [(Deny, f'role:{S.ADMIN}', ALL_PERMISSIONS)]
+            acl += [(Allow, f'u:{login}', (S.VIEW, S.EDIT)) for login in self.readers()]
         else:
             acl = [
                 (Allow, S.org_role(code, S.CLERK), (S.VIEW, S.EDIT)),

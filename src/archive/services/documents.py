@@ -12,7 +12,7 @@ from ..resources.files import MAIN, ingest
 from ..schemas.document import TOP_SECRET_CODE
 from ..schemas.vocab import REFUSED_CLASSIFICATIONS
 from ..workflow.engine import initialize
-from . import secrecy
+from . import readers, secrecy
 from .certificates import check_origin, legally_valid, origin_status
 
 
@@ -74,12 +74,7 @@ def _check_context(root, body, appstruct):
             problems.append(single('replaces', _(
                 'replaces_unknown', default='"${id}" không phải văn bản đi đã gửi của cơ quan này',
                 mapping={'id': replaced})))
-    for login in appstruct.get('named_people') or ():
-        user = root['users'].get(login)
-        if user is None or user.body_code != body.code:
-            problems.append(single('named_people', _(
-                'person_unknown', default='"${login}" không phải người của cơ quan này',
-                mapping={'login': login})))
+    problems.extend(readers.person_problems(root, body.code, appstruct.get('named_people') or ()))
     return problems
 
 
@@ -159,9 +154,30 @@ def create(root, body, cstruct, uploads, settings, actor, may_take_in=True):
     return doc
 
 
+def _requested_readers(settings, cstruct):
+    """The ``named_people`` the input asks for, or None when it does not say (or says it badly:
+    the schema reports that)."""
+    if cstruct.get(readers.FIELD) is None:
+        return None
+    try:
+        return settings.document_schema()[readers.FIELD].deserialize(cstruct[readers.FIELD]) or []
+    except colander.Invalid:
+        return None
+
+
 def update(root, doc, cstruct, uploads, settings, actor):
-    """Change fields (those given; the rest keep their values) and add files."""
+    """Change fields (those given; the rest keep their values) and add files.
+
+    On a document that is already Mật, naming more people widens who reads it: decided by
+    ``readers`` (the body's clerk or a leader, with ``readers_reason``), before anything else."""
     body = doc.__parent__.__parent__
+    cstruct = dict(cstruct)
+    reason = cstruct.pop(readers.REASON_FIELD, None)
+    widening = None
+    if secrecy.is_secret(doc):
+        wanted = _requested_readers(settings, cstruct)
+        if wanted is not None and readers.check(root, doc, root['users'].get(actor), wanted, reason):
+            widening = wanted
     current = settings.document_schema().serialize(
         {k: (colander.null if v is None else v) for k, v in doc.values().items()})
     merged = {**{k: v for k, v in current.items() if v is not colander.null}, **cstruct}
@@ -183,6 +199,8 @@ def update(root, doc, cstruct, uploads, settings, actor):
     if secrecy.is_secret(appstruct.get('classification')) and not getattr(doc, 'secrecy', None) \
             and doc.files:
         secrecy.seal_existing(root, doc, settings, actor)        # raised to Mật, no new files
+    if widening is not None:
+        readers.widen(root, doc, root['users'].get(actor), widening, reason)
     old_key = doc.sort_key()
     changed = doc.apply(appstruct, settings.document_types)
     for f in files:
