@@ -1,5 +1,6 @@
 """Files as ZODB blobs, with SHA-256, size and a media type detected from the content."""
 import hashlib
+import mimetypes
 
 import filetype
 from persistent import Persistent
@@ -54,6 +55,15 @@ def clean_filename(name):
     name = nfc(name or '').replace('\\', '/').rsplit('/', 1)[-1].strip()
     name = ''.join(ch for ch in name if ch.isprintable())
     return name[:200] or 'tep'
+
+
+SEALED_NAMES = {MAIN: 'van-ban-mat', ATTACHMENT: 'tep-dinh-kem-mat'}
+
+
+def sealed_name(role, media_type):
+    """The name a sealed (Mật) file is kept under: its role and type only. The name it came
+    with is not stored (it often says what the document is about, and names are not sealed)."""
+    return SEALED_NAMES.get(role, 'tep-mat') + (mimetypes.guess_extension(media_type or '') or '')
 
 
 class _Measured:
@@ -136,6 +146,8 @@ def ingest(field, filename, stream, role, settings, actor, sealer=None):
             mapping={'name': f.filename, 'type': media_type}))
     f.size = size
     f.media_type = media_type
+    if f.encrypted:
+        f.filename = sealed_name(role, media_type)
     f.uploaded_at = clock.now()
     f.uploaded_by = actor
     return f

@@ -5,7 +5,8 @@ only wrapped for the body's encryption certificate (``org-enc:<body code>`` in t
 in ``doc.secrecy``. Every file of the document is sealed as it is stored; reading one (a download,
 the signature check, signing) unwraps the key, opens the file in memory and writes a
 ``secret_file_read`` entry to the document's journal. No plaintext hash is kept and the content
-is never handed to any index. Without an encryption key the body cannot hold Mật documents:
+is never handed to any index. Nor is the name a file came with (``sealed_name``), nor a note
+(the schema refuses ``notes`` on a Mật document). Without an encryption key the body cannot hold Mật documents:
 the entry is refused, not stored in clear.
 """
 import io
@@ -13,7 +14,7 @@ import io
 from .. import audit
 from ..errors import Conflict
 from ..i18n import _
-from ..resources.files import write_content
+from ..resources.files import sealed_name, write_content
 from ..signing import secrecy
 
 SECRET = 'mat'
@@ -104,6 +105,7 @@ def seal_existing(root, doc, settings, actor):
         from ZODB.blob import Blob
         f.blob = Blob()
         write_content(f, io.BytesIO(content), sealer(key, doc.body_code))
+        f.filename = sealed_name(f.role, f.media_type)
         sealed.append(f.__name__)
     audit.append(root, doc.chain_id, 'sealed', actor, files=sealed, provider=record['provider'])
     return key
