@@ -56,9 +56,11 @@ def test_secret_incoming_is_sealed_and_read_only_by_the_people_named(file_app, t
     clerk, leader, processor = people['vanthu'], people['lanhdao'], people['chuyenvien']
     main, annex = pdf(f'Noi dung {MARKER} chinh'), pdf(f'Phu luc {MARKER}')
     assert MARKER.encode() in main and MARKER.encode() in annex       # the marker is in the plaintext
+    # the names the files came with say what the document is about: they are sealed too
     doc = post_secret(clerk, incoming(classification='mat', named_people=['lanhdao']),
-                      ('mat.pdf', main), [('phu-luc.pdf', annex)])
+                      (f'{MARKER}.pdf', main), [(f'phu-luc-{MARKER}.pdf', annex)])
     assert [(f['encrypted'], f['sha256']) for f in doc['files']] == [(True, None), (True, None)]
+    assert [f['filename'] for f in doc['files']] == ['van-ban-mat.pdf', 'tep-dinh-kem-mat.pdf']
     assert all(len(f['stored_sha256']) == 64 for f in doc['files'])
     assert doc['origin_verdict'] == 'unsigned'                       # the signature check read it too
 
@@ -74,6 +76,38 @@ def test_secret_incoming_is_sealed_and_read_only_by_the_people_named(file_app, t
                      ('secret_file_read', 'vanthu', 'download')]
     page = leader.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}")
     assert 'data-sealed="1"' in page.text and MARKER not in page.text
+    # the names they came with are kept sealed: listed under neutral names, downloaded by the reader under their own
+    assert f'filename="{MARKER}.pdf"' in got.headers['Content-Disposition']
+    assert f'phu-luc-{MARKER}.pdf' in clerk.get(f"{API}/{doc['id']}/files/2").headers['Content-Disposition']
+
+
+def test_a_secret_document_takes_no_notes(file_app, tmp_path, people):
+    """Notes are not sealed (they are listed, exported, kept in every revision): a Mật document's
+    content belongs in its sealed files. Refused in the API and the form alike, nothing stored."""
+    clerk = people['vanthu']
+    params, files = multipart(incoming(classification='mat', notes=f'Ghi chu {MARKER}'),
+                              ('mat.pdf', pdf('Noi dung')))
+    res = clerk.post(API, params, upload_files=files, headers={'X-CSRF-Token': clerk.csrf}, status=400).json
+    assert [(e['field'], e['code']) for e in res['errors']] == [('notes', 'notes_not_for_secret')]
+    form = clerk.get(f'/bodies/{HOST_CODE}/documents/new').forms['document']
+    for name, value in incoming(classification='mat', notes=f'Ghi chu {MARKER}').items():
+        if name in form.fields and name != 'received_at':
+            form[name] = value
+    page = form.submit('submit', status=400)
+    assert 'Văn bản Mật không ghi chú' in page.text
+    assert scan(str(tmp_path), [MARKER.encode()]) == []
+
+
+def test_raising_to_secret_clears_notes_first_and_renames_the_files(file_app, people):
+    clerk = people['vanthu']
+    doc = post_secret(clerk, incoming(notes='Ghi chú thường'), ('ten-noi-dung.pdf', pdf('Noi dung')))
+    url = f"{API}/{doc['id']}"
+    res = clerk.patch_json(url, {'classification': 'mat'}, headers={'X-CSRF-Token': clerk.csrf}, status=400).json
+    assert [(e['field'], e['code']) for e in res['errors']] == [('notes', 'notes_not_for_secret')]
+    raised = clerk.patch_json(url, {'classification': 'mat', 'notes': None}, headers={'X-CSRF-Token': clerk.csrf}).json
+    assert raised['notes'] is None and raised['files'][0]['filename'] == 'van-ban-mat.pdf'
+    got = clerk.get(f"{url}/files/1")
+    assert got.body == pdf('Noi dung') and 'filename="ten-noi-dung.pdf"' in got.headers['Content-Disposition']
 
 
 def test_secret_outgoing_signed_twice_stays_sealed(file_app, tmp_path, people):

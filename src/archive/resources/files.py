@@ -22,9 +22,11 @@ class File(Persistent):
 
     A Mật document's files are sealed (``encrypted``): the blob holds ciphertext, ``sha256`` is
     None (a plaintext hash would let anyone confirm a guessed content) and ``stored_sha256`` is
-    the hash of the stored ciphertext, which backups and integrity checks use."""
+    the hash of the stored ciphertext, which backups and integrity checks use. Its ``filename`` is
+    then only its ``sealed_name``; the name it came with is in ``sealed_filename``, sealed."""
     encrypted = False
     stored_sha256 = None
+    sealed_filename = None
 
     def __init__(self, filename, role):
         self.blob = Blob()

@@ -8,7 +8,7 @@ from .. import audit, clock
 from ..errors import Conflict, field_errors, merge, single
 from ..i18n import _
 from ..resources.documents import Document
-from ..resources.files import MAIN, ingest
+from ..resources.files import MAIN, clean_filename, ingest
 from ..schemas.document import TOP_SECRET_CODE
 from ..schemas.vocab import REFUSED_CLASSIFICATIONS
 from ..workflow.engine import initialize
@@ -78,17 +78,22 @@ def _check_context(root, body, appstruct):
     return problems
 
 
-def _ingest_all(uploads, settings, actor, seal=None):
+def _ingest_all(uploads, settings, actor, body_code, key=None):
+    """Store the uploads; with ``key`` (a Mật document) each sealed, its name too."""
     files, problems = [], []
     mains = [u for u in uploads if u.role == MAIN]
     if len(mains) > 1:
         problems.append(single(mains[1].field, _('main_file_twice', default='Chỉ được một tệp văn bản chính')))
+    seal = secrecy.sealer(key, body_code) if key is not None else None
     for upload in uploads:
         try:
-            files.append(ingest(upload.field, upload.filename, upload.stream, upload.role, settings, actor,
-                                sealer=seal))
+            f = ingest(upload.field, upload.filename, upload.stream, upload.role, settings, actor, sealer=seal)
         except colander.Invalid as exc:
             problems.append(exc)
+            continue
+        if key is not None:
+            secrecy.seal_name(f, clean_filename(upload.filename), key, body_code)
+        files.append(f)
     return files, problems
 
 
@@ -102,12 +107,12 @@ def validate(root, body, cstruct, uploads, settings, actor, key_for=None):
         appstruct = settings.document_schema().deserialize(cstruct)
     except colander.Invalid as exc:
         problems.append(exc)
-    seal = None
+    key = None
     if appstruct is not None:
         problems.extend(_check_context(root, body, appstruct))
         if uploads and secrecy.is_secret(appstruct.get('classification')):
-            seal = secrecy.sealer(key_for(), body.code)
-    files, file_problems = _ingest_all(uploads, settings, actor, seal)
+            key = key_for()
+    files, file_problems = _ingest_all(uploads, settings, actor, body.code, key)
     problems.extend(file_problems)
     if problems:
         raise merge(problems)

@@ -303,21 +303,23 @@ def file_response(request, f):
     A sealed (Mật) file is opened in memory for the reader, and the reading journaled; a
     damaged one answers 500 with the reason rather than partial content."""
     doc = f.__parent__
+    filename = f.filename
     if f.encrypted:
         from pyramid.response import Response
 
         from ..services import secrecy
         body = b''
+        settings = request.registry.archive_settings
         if request.method != 'HEAD':
-            body = secrecy.read(app_root(request), doc, f, request.registry.archive_settings,
-                                request.authenticated_userid, 'download')
+            body = secrecy.read(app_root(request), doc, f, settings, request.authenticated_userid, 'download')
+        filename = secrecy.original_name(doc, f, settings)
         response = Response(body=body, content_type=f.media_type, request=request)
         response.headers['Cache-Control'] = 'no-store'
     else:
         if request.method != 'HEAD':
             svc.note_download(app_root(request), doc, f, request.authenticated_userid)
         response = FileResponse(f.committed(), request=request, content_type=f.media_type)
-    response.content_disposition = _disposition(f.filename)
+    response.content_disposition = _disposition(filename)
     response.etag = f.stored_sha256 or f.sha256
     response.headers['X-Content-Type-Options'] = 'nosniff'
     return response
