@@ -239,7 +239,8 @@ def _take_in(root, body, package, deviations, data, sha256, settings, route):
     cstruct = mapping.incoming_fields(package, settings, deviations)
     if cstruct.get('classification') == 'mat':
         cstruct['named_people'] = sorted(u.login for u in root['users'].values()
-                                         if u.body_code == body.code and 'clerk' in u.roles and u.active)
+                                         if u.body_code == body.code and 'clerk' in u.roles and 'admin' not in u.roles
+                                         and u.active)
     uploads, main_given = [], False
     for attachment, content in zip(package.attachments, contents):
         is_main = not main_given and content.lstrip()[:5] == b'%PDF-'

@@ -1,5 +1,6 @@
 """Files as ZODB blobs, with SHA-256, size and a media type detected from the content."""
 import hashlib
+import mimetypes
 
 import filetype
 from persistent import Persistent
@@ -21,9 +22,11 @@ class File(Persistent):
 
     A Mật document's files are sealed (``encrypted``): the blob holds ciphertext, ``sha256`` is
     None (a plaintext hash would let anyone confirm a guessed content) and ``stored_sha256`` is
-    the hash of the stored ciphertext, which backups and integrity checks use."""
+    the hash of the stored ciphertext, which backups and integrity checks use. Its ``filename`` is
+    then only its ``sealed_name``; the name it came with is in ``sealed_filename``, sealed."""
     encrypted = False
     stored_sha256 = None
+    sealed_filename = None
 
     def __init__(self, filename, role):
         self.blob = Blob()
@@ -54,6 +57,15 @@ def clean_filename(name):
     name = nfc(name or '').replace('\\', '/').rsplit('/', 1)[-1].strip()
     name = ''.join(ch for ch in name if ch.isprintable())
     return name[:200] or 'tep'
+
+
+SEALED_NAMES = {MAIN: 'van-ban-mat', ATTACHMENT: 'tep-dinh-kem-mat'}
+
+
+def sealed_name(role, media_type):
+    """The name a sealed (Mật) file is kept under: its role and type only. The name it came
+    with is not stored (it often says what the document is about, and names are not sealed)."""
+    return SEALED_NAMES.get(role, 'tep-mat') + (mimetypes.guess_extension(media_type or '') or '')
 
 
 class _Measured:
@@ -136,6 +148,8 @@ def ingest(field, filename, stream, role, settings, actor, sealer=None):
             mapping={'name': f.filename, 'type': media_type}))
     f.size = size
     f.media_type = media_type
+    if f.encrypted:
+        f.filename = sealed_name(role, media_type)
     f.uploaded_at = clock.now()
     f.uploaded_by = actor
     return f

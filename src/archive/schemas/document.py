@@ -180,6 +180,12 @@ class DocumentSchema(colander.MappingSchema):
         if value.get('direction') == 'incoming' and not value.get('number_symbol'):
             exc['number_symbol'] = _('number_symbol_required',
                                      default='Văn bản đến phải có số và ký hiệu')
+        if value.get('notes') and value.get('classification') == 'mat':
+            # A Mật document's content is in its sealed files; a note beside them would be
+            # stored, listed and exported in clear.
+            exc['notes'] = _('notes_not_for_secret',
+                             default='Văn bản Mật không ghi chú ở đây (ghi chú không được mã hóa): '
+                                     'để nội dung trong tệp')
         if value.get('paper_category') and value.get('direction') != 'outgoing':
             exc['paper_category'] = _('paper_category_outgoing_only',
                                       default='Chỉ văn bản đi mới ghi loại gửi kèm bản giấy')

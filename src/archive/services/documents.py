@@ -9,11 +9,11 @@ from .. import security as S
 from ..errors import Conflict, field_errors, merge, single
 from ..i18n import _
 from ..resources.documents import Document
-from ..resources.files import MAIN, ingest
+from ..resources.files import MAIN, clean_filename, ingest
 from ..schemas.document import TOP_SECRET_CODE
 from ..schemas.vocab import REFUSED_CLASSIFICATIONS
 from ..workflow.states import initialize
-from . import secrecy
+from . import readers, secrecy
 from .certificates import check_origin, origin_status
 from .legal import legal_status
 
@@ -76,30 +76,26 @@ def _check_context(root, body, appstruct):
             problems.append(single('replaces', _(
                 'replaces_unknown', default='"${id}" không phải văn bản đi đã gửi của cơ quan này',
                 mapping={'id': replaced})))
-    for login in appstruct.get('named_people') or ():
-        user = root['users'].get(login)
-        if user is None or user.body_code != body.code:
-            problems.append(single('named_people', _(
-                'person_unknown', default='"${login}" không phải người của cơ quan này',
-                mapping={'login': login})))
-        elif user.has_role(S.ADMIN):
-            problems.append(single('named_people', _(
-                'reader_is_admin', default='"${login}" là quản trị hệ thống: không được xem văn bản',
-                mapping={'login': login})))
+    problems.extend(readers.person_problems(root, body.code, appstruct.get('named_people') or ()))
     return problems
 
 
-def _ingest_all(uploads, settings, actor, seal=None):
+def _ingest_all(uploads, settings, actor, body_code, key=None):
+    """Store the uploads; with ``key`` (a Mật document) each sealed, its name too."""
     files, problems = [], []
     mains = [u for u in uploads if u.role == MAIN]
     if len(mains) > 1:
         problems.append(single(mains[1].field, _('main_file_twice', default='Chỉ được một tệp văn bản chính')))
+    seal = secrecy.sealer(key, body_code) if key is not None else None
     for upload in uploads:
         try:
-            files.append(ingest(upload.field, upload.filename, upload.stream, upload.role, settings, actor,
-                                sealer=seal))
+            f = ingest(upload.field, upload.filename, upload.stream, upload.role, settings, actor, sealer=seal)
         except colander.Invalid as exc:
             problems.append(exc)
+            continue
+        if key is not None:
+            secrecy.seal_name(f, clean_filename(upload.filename), key, body_code)
+        files.append(f)
     return files, problems
 
 
@@ -113,12 +109,12 @@ def validate(root, body, cstruct, uploads, settings, actor, key_for=None):
         appstruct = settings.document_schema().deserialize(cstruct)
     except colander.Invalid as exc:
         problems.append(exc)
-    seal = None
+    key = None
     if appstruct is not None:
         problems.extend(_check_context(root, body, appstruct))
         if uploads and secrecy.is_secret(appstruct.get('classification')):
-            seal = secrecy.sealer(key_for(), body.code)
-    files, file_problems = _ingest_all(uploads, settings, actor, seal)
+            key = key_for()
+    files, file_problems = _ingest_all(uploads, settings, actor, body.code, key)
     problems.extend(file_problems)
     if problems:
         raise merge(problems)
@@ -165,9 +161,30 @@ def create(root, body, cstruct, uploads, settings, actor, may_take_in=True):
     return doc
 
 
+def _requested_readers(settings, cstruct):
+    """The ``named_people`` the input asks for, or None when it does not say (or says it badly:
+    the schema reports that)."""
+    if cstruct.get(readers.FIELD) is None:
+        return None
+    try:
+        return settings.document_schema()[readers.FIELD].deserialize(cstruct[readers.FIELD]) or []
+    except colander.Invalid:
+        return None
+
+
 def update(root, doc, cstruct, uploads, settings, actor):
-    """Change fields (those given; the rest keep their values) and add files."""
+    """Change fields (those given; the rest keep their values) and add files.
+
+    On a document that is already Mật, naming more people widens who reads it: decided by
+    ``readers`` (the body's clerk or a leader, with ``readers_reason``), before anything else."""
     body = doc.__parent__.__parent__
+    cstruct = dict(cstruct)
+    reason = cstruct.pop(readers.REASON_FIELD, None)
+    widening = None
+    if secrecy.is_secret(doc):
+        wanted = _requested_readers(settings, cstruct)
+        if wanted is not None and readers.check(root, doc, root['users'].get(actor), wanted, reason):
+            widening = wanted
     current = settings.document_schema().serialize(
         {k: (colander.null if v is None else v) for k, v in doc.values().items()})
     merged = {**{k: v for k, v in current.items() if v is not colander.null}, **cstruct}
@@ -189,6 +206,8 @@ def update(root, doc, cstruct, uploads, settings, actor):
     if secrecy.is_secret(appstruct.get('classification')) and not getattr(doc, 'secrecy', None) \
             and doc.files:
         secrecy.seal_existing(root, doc, settings, actor)        # raised to Mật, no new files
+    if widening is not None:
+        readers.widen(root, doc, root['users'].get(actor), widening, reason)
     old_key = doc.sort_key()
     changed = doc.apply(appstruct, settings.document_types)
     for f in files:

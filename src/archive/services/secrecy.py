@@ -5,7 +5,9 @@ only wrapped for the body's encryption certificate (``org-enc:<body code>`` in t
 in ``doc.secrecy``. Every file of the document is sealed as it is stored; reading one (a download,
 the signature check, signing) unwraps the key, opens the file in memory and writes a
 ``secret_file_read`` entry to the document's journal. No plaintext hash is kept and the content
-is never handed to any index. Without an encryption key the body cannot hold Mật documents:
+is never handed to any index. The name a file came with is sealed too (``seal_name``; the file
+is listed under its ``sealed_name`` and downloaded by its reader under its own name); a Mật
+document takes no notes (the schema refuses them: they would be listed and exported in clear). Without an encryption key the body cannot hold Mật documents:
 the entry is refused, not stored in clear.
 """
 import io
@@ -13,7 +15,7 @@ import io
 from .. import audit
 from ..errors import Conflict
 from ..i18n import _
-from ..resources.files import write_content
+from ..resources.files import sealed_name, write_content
 from ..signing import secrecy
 
 SECRET = 'mat'
@@ -69,6 +71,25 @@ def sealer(key, body_code):
     return lambda src, dst: secrecy.PROVIDER.seal(key, src, dst, _aad(body_code))
 
 
+def _name_aad(body_code):
+    return f'archive-file-name:{body_code}'.encode()
+
+
+def seal_name(f, name, key, body_code):
+    """Keep the name ``f`` came with sealed beside it (``f.filename`` is only its ``sealed_name``):
+    it often says what the document is about."""
+    f.sealed_filename = bytes(secrecy.PROVIDER.seal_bytes(key, name.encode('utf-8'), _name_aad(body_code)))
+
+
+def original_name(doc, f, settings):
+    """The name a sealed file came with, opened for its reader; ``f.filename`` for the others."""
+    sealed = getattr(f, 'sealed_filename', None)
+    if not f.encrypted or not sealed:
+        return f.filename
+    plain = secrecy.PROVIDER.open_bytes(content_key(doc, settings), sealed, _name_aad(doc.body_code))
+    return bytes(plain).decode('utf-8')
+
+
 def store(doc, f, content, settings, key=None):
     """Write ``content`` (bytes) into ``f``'s blob: sealed when the document is Mật."""
     if is_secret(doc):
@@ -104,6 +125,8 @@ def seal_existing(root, doc, settings, actor):
         from ZODB.blob import Blob
         f.blob = Blob()
         write_content(f, io.BytesIO(content), sealer(key, doc.body_code))
+        seal_name(f, f.filename, key, doc.body_code)
+        f.filename = sealed_name(f.role, f.media_type)
         sealed.append(f.__name__)
     audit.append(root, doc.chain_id, 'sealed', actor, files=sealed, provider=record['provider'])
     return key

@@ -48,6 +48,8 @@ def _new_file(doc, old, content, role, actor, registry):
     """A new blob-backed File with ``content`` (sealed for a Mật document); ``old`` keeps its
     bytes, only its role changes."""
     f = File(old.filename, role)
+    if getattr(old, 'sealed_filename', None):
+        f.sealed_filename = old.sealed_filename        # the same name, sealed with the same key
     secrecy.store(doc, f, content, registry.archive_settings)
     f.size = len(content)
     f.media_type = PDF

@@ -104,6 +104,7 @@ def includeme(config):
         [str(files('archive') / 'templates' / 'deform'), str(files('deform') / 'templates')],
         translator=_deform_translator)
     deform.Form.set_default_renderer(renderer)
+    config.include('.memory')            # request bodies and uploads never in a temporary file
     config.add_static_view('static', 'archive:static', cache_max_age=3600)
     config.add_static_view('static-deform', 'deform:static', cache_max_age=3600)
     config.add_request_method(api_request, 'is_api', reify=True)

@@ -21,7 +21,7 @@ from ..resources.root import app_root
 from ..schemas.delivery import PaperSentSchema, StatusRecordSchema
 from ..schemas.document import document_schema
 from ..services import documents as svc
-from ..services import paper
+from ..services import paper, readers
 from .workflow import action_forms
 from .forms import add_csrf, file_node, make_form, posted, put_errors, render_submitted, show_errors
 
@@ -99,9 +99,16 @@ def body_view(context, request):
             'bodies': app_root(request)['bodies']}
 
 
-def _document_form(request):
+def _document_form(request, secret=False):
+    """The document's form; on a Mật document one field more, the reason for naming more readers."""
     settings = request.registry.archive_settings
     schema = document_schema(settings)
+    if secret:
+        schema.add(colander.SchemaNode(
+            colander.String(), name=readers.REASON_FIELD, missing=colander.null,
+            title=_('f_readers_reason', default='Lý do thêm người được xem (văn bản Mật)'),
+            description=_('d_readers_reason', default='Chỉ văn thư hoặc lãnh đạo cơ quan thêm người xem, '
+                                                      'và phải ghi lý do')))
     schema.add(file_node('main_file', _('f_main_file', default='Tệp văn bản chính (PDF)')))
     schema.add(file_node('attachments', _('f_attachments', default='Tệp đính kèm'), multiple=True))
     return make_form(request, schema, _('save', default='Lưu'), 'document')
@@ -168,7 +175,7 @@ def create_view(context, request):
              renderer='archive:templates/document_form.pt')
 def edit_view(context, request):
     body = context.__parent__.__parent__
-    form = _document_form(request)
+    form = _document_form(request, secret=context.classification == 'mat')
     errors = []
     settings = request.registry.archive_settings
     if request.method == 'POST':
@@ -296,21 +303,23 @@ def file_response(request, f):
     A sealed (Mật) file is opened in memory for the reader, and the reading journaled; a
     damaged one answers 500 with the reason rather than partial content."""
     doc = f.__parent__
+    filename = f.filename
     if f.encrypted:
         from pyramid.response import Response
 
         from ..services import secrecy
         body = b''
+        settings = request.registry.archive_settings
         if request.method != 'HEAD':
-            body = secrecy.read(app_root(request), doc, f, request.registry.archive_settings,
-                                request.authenticated_userid, 'download')
+            body = secrecy.read(app_root(request), doc, f, settings, request.authenticated_userid, 'download')
+        filename = secrecy.original_name(doc, f, settings)
         response = Response(body=body, content_type=f.media_type, request=request)
         response.headers['Cache-Control'] = 'no-store'
     else:
         if request.method != 'HEAD':
             svc.note_download(app_root(request), doc, f, request.authenticated_userid)
         response = FileResponse(f.committed(), request=request, content_type=f.media_type)
-    response.content_disposition = _disposition(f.filename)
+    response.content_disposition = _disposition(filename)
     response.etag = f.stored_sha256 or f.sha256
     response.headers['X-Content-Type-Options'] = 'nosniff'
     return response

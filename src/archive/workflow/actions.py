@@ -10,6 +10,7 @@ from .. import security as S
 from ..errors import single
 from ..i18n import _
 from ..schemas.symbol import parse as parse_symbol
+from ..services import readers
 from ..schemas.types import IsoDate, Lines, Text, max_length, optional, required
 
 # -- the data an action needs ---------------------------------------------------
@@ -121,8 +122,20 @@ def _person_of_body(root, doc, field, login):
     return user
 
 
-def check_data(root, doc, needs, data):
-    """Deserialize and check the action's data; raise ``colander.Invalid`` naming the field."""
+ASSIGNMENT_REASON = 'Phân công xử lý'
+
+
+def _assignment_reason(data):
+    """What the journal keeps as the reason a Mật document's readers grew by an assignment."""
+    instruction = data.get('instruction')
+    return f'{ASSIGNMENT_REASON}: {instruction}' if instruction else ASSIGNMENT_REASON
+
+
+def check_data(root, doc, needs, data, user=None):
+    """Deserialize and check the action's data; raise ``colander.Invalid`` naming the field.
+
+    Assigning a Mật document names its processors as readers: ``readers`` decides whether
+    ``user`` may (the body's leader or clerk; never an administrator as processor)."""
     if not needs:
         return {}
     appstruct = NEEDS[needs]().bind().deserialize(data)
@@ -133,6 +146,10 @@ def check_data(root, doc, needs, data):
         _person_of_body(root, doc, 'main_processor', appstruct['main_processor'])
         for login in appstruct.get('co_processors') or ():
             _person_of_body(root, doc, 'co_processors', login)
+        if doc.classification == 'mat':
+            for field, logins in (('main_processor', [appstruct['main_processor']]),
+                                  ('co_processors', appstruct.get('co_processors') or ())):
+                readers.check(root, doc, user, logins, _assignment_reason(appstruct), field=field)
         for unit in appstruct.get('info_units') or ():
             if unit not in _body(doc).units:
                 raise single('info_units', _('unit_unknown', default='Đơn vị "${unit}" không thuộc cơ quan này',
@@ -255,8 +272,9 @@ def assign(doc, info):
         doc.deadline = dt.date.fromisoformat(data['deadline'])
     doc.assigned_at = clock.now()
     if doc.classification == 'mat':
-        # Assigning a Mật document names the people who may read it.
-        doc.named_people = sorted(set(doc.named_people or ()) | {doc.main_processor, *doc.co_processors})
+        # Assigning a Mật document names the people who may read it (checked in ``check_data``).
+        readers.widen(info.request.root, doc, info.request.user, [doc.main_processor, *doc.co_processors],
+                      _assignment_reason(data))
 
 
 def unassign(doc, info):

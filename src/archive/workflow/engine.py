@@ -70,7 +70,7 @@ def fire(root, doc, action, user, registry=None, comment=None, data=None, system
         raise HTTPForbidden(_('transition_forbidden', default='Bạn không có quyền thực hiện "${action}"',
                               mapping={'action': action}))
     try:
-        data = check_data(root, doc, transition.get('needs'), data or {})
+        data = check_data(root, doc, transition.get('needs'), data or {}, user)
     except colander.Invalid as exc:
         # The action is refused as asked (no reason, a past deadline, someone of another body).
         raise InputError(field_errors(exc), status=409)
