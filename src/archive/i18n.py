@@ -14,7 +14,7 @@ COOKIE = '_LOCALE_'
 
 def negotiate(request):
     """``?_LOCALE_=en`` chooses and is remembered in a cookie; anything unsupported is Vietnamese."""
-    asked = request.params.get(COOKIE)
+    asked = request.GET.get(COOKIE)          # the query only: a body may be unreadable
     if asked in LOCALES:
         if request.cookies.get(COOKIE) != asked:
             request.add_response_callback(
