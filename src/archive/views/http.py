@@ -40,7 +40,8 @@ def security_headers_tween_factory(handler, registry):
 def refuse_unreadable_form(event):
     """A ``multipart/form-data`` body without a boundary (or one the parser cannot read) is a
     bad request, said as one (400), wherever it is sent — the login page included — instead of
-    failing in the view that first reads ``request.POST``."""
+    failing in the view that first reads ``request.POST``. Checked once the context is found
+    (the error page needs the root), before any view runs."""
     request = event.request
     if request.content_type != 'multipart/form-data':
         return
@@ -78,5 +79,5 @@ class NoDotSegments:
 
 def includeme(config):
     config.add_tween('archive.views.http.security_headers_tween_factory')
-    config.add_subscriber(refuse_unreadable_form, 'pyramid.events.NewRequest')
+    config.add_subscriber(refuse_unreadable_form, 'pyramid.events.ContextFound')
     config.add_route_predicate('no_dot_segments', NoDotSegments)
