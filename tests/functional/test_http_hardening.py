@@ -37,12 +37,13 @@ def _new_doc(clerk, **over):
     ('vanthu', API),
     ('quantri', '/api/v1/bodies'),
     ('vanthu', f'/bodies/{HOST_CODE}/documents/new?direction=incoming'),
-], ids=['login page', 'API documents', 'API bodies', 'document form'])
+    (None, '/healthz'),
+], ids=['login page', 'API documents', 'API bodies', 'document form', 'health (JSON, no app root)'])
 def test_multipart_without_boundary_is_a_bad_request(file_app, people, who, url):
     c = people[who] if who else client(file_app)
     for content_type in ('multipart/form-data', 'multipart/form-data; charset=utf-8'):
         res = c.post(url, b'{"abstract": "x"}', headers={'Content-Type': content_type}, status=400)
-        if url.startswith('/api/'):
+        if url.startswith(('/api/', '/healthz')):
             assert res.json['error'] == 'invalid_input'
             assert [e['code'] for e in res.json['errors']] == ['multipart_invalid']
         else:

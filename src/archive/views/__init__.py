@@ -16,8 +16,11 @@ def _deform_translator(term):
     return get_localizer(request).translate(term) if request is not None else term
 
 
+JSON_PATHS = ('/api/', '/exchange/', '/healthz')      # answered in JSON, errors too
+
+
 def api_request(request):
-    return request.path.startswith('/api/')
+    return request.path.startswith(JSON_PATHS)
 
 
 class PageHelpers:

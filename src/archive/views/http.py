@@ -19,6 +19,7 @@ HEADERS = {
     'Referrer-Policy': 'same-origin',
 }
 STATIC_PREFIXES = ('/static/', '/static-deform/')
+EXCHANGE_PREFIX = '/exchange/'
 
 
 def secure(request, response):
@@ -41,9 +42,10 @@ def refuse_unreadable_form(event):
     """A ``multipart/form-data`` body without a boundary (or one the parser cannot read) is a
     bad request, said as one (400), wherever it is sent — the login page included — instead of
     failing in the view that first reads ``request.POST``. Checked once the context is found
-    (the error page needs the root), before any view runs."""
+    (the error page needs the root), before any view runs. Not on the exchange endpoint: it reads
+    its body itself, capped, and answers anything but XML with 415."""
     request = event.request
-    if request.content_type != 'multipart/form-data':
+    if request.content_type != 'multipart/form-data' or request.path_info.startswith(EXCHANGE_PREFIX):
         return
     if not request.headers.get('Content-Type', '').lower().count('boundary='):
         raise _unreadable()
