@@ -42,7 +42,7 @@ class Text(colander.String):
         value = super().deserialize(node, cstruct)
         if value is colander.null:
             return value
-        value = clean(node, value, self.multiline).strip()
+        value = clean(node, nfc(value).strip(), self.multiline)
         return value if value else colander.null
 
 
@@ -109,7 +109,7 @@ class Lines(colander.SchemaType):
             items = cstruct
         else:
             raise colander.Invalid(node, _('lines_invalid', default='Phải là danh sách các dòng chữ'))
-        values = [clean(node, i).strip() for i in items]
+        values = [clean(node, nfc(i).strip()) for i in items]
         values = [v for v in values if v]
         return values if values else colander.null
 
