@@ -47,7 +47,7 @@ def refuse_unreadable_form(event):
     request = event.request
     if request.content_type != 'multipart/form-data' or request.path_info.startswith(EXCHANGE_PREFIX):
         return
-    if not request.headers.get('Content-Type', '').lower().count('boundary='):
+    if 'boundary=' not in request.headers.get('Content-Type', '').lower():
         raise _unreadable()
     try:
         request.POST            # noqa: B018 (parsed now: its ValueError is the client's)
