@@ -64,6 +64,14 @@ def test_dot_segments_name_nothing(people, path):
     assert res.json['error'] == 'not_found'
 
 
+def test_a_query_that_is_not_utf8_is_a_bad_request(people):
+    clerk = people['vanthu']
+    for url in (f'{API}?start=%ff', f'{API}?limit=%c3%28&_LOCALE_=en', f'/bodies/{HOST_CODE}/registers?year=%ff'):
+        res = clerk.get(url, status=400)
+        if url.startswith('/api/'):
+            assert [e['code'] for e in res.json['errors']] == ['encoding_invalid']
+
+
 def test_control_characters_in_an_action_comment_are_refused(file_app, people):
     clerk = people['vanthu']
     doc = _new_doc(clerk)

@@ -93,6 +93,14 @@ def secrecy_failed(exc, request):
     return respond(request, 500, exc.code, exc.message_en if english else exc.message_vi)
 
 
+@exception_view_config(UnicodeDecodeError, renderer='json')
+def not_utf8(exc, request):
+    """A query string or form that is not UTF-8 (``?start=%ff``): the client's fault, said so."""
+    return respond(request, 400, 'invalid_input', _('invalid_input', default='Dữ liệu không hợp lệ'), [
+        {'field': '', 'code': 'encoding_invalid', 'message': request.localizer.translate(_(
+            'encoding_invalid', default='Địa chỉ hoặc nội dung gửi không phải UTF-8'))}])
+
+
 @exception_view_config(Exception, renderer='json')
 def internal_error(exc, request):
     """What no other view answers: logged with its traceback, answered as a 500 in the one error
