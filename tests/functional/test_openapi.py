@@ -419,7 +419,8 @@ def test_register_exports(spec, clerk, doc):
     for fmt, (media_type, magic) in expected.items():
         res = conforms(spec, clerk.get(f'{REGISTERS}/incoming', params={'format': fmt}))
         assert res.content_type == media_type and res.body.startswith(magic)
-        assert res.headers['Content-Disposition'] == f'attachment; filename="incoming-{year}.{fmt}"'
+        assert res.headers['Content-Disposition'] == \
+            f'attachment; filename="incoming-{year}.{fmt}"; filename*=UTF-8\'\'incoming-{year}.{fmt}'
 
 
 def test_unknown_register_kind_is_404(spec, clerk):
