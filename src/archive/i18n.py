@@ -14,7 +14,10 @@ COOKIE = '_LOCALE_'
 
 def negotiate(request):
     """``?_LOCALE_=en`` chooses and is remembered in a cookie; anything unsupported is Vietnamese."""
-    asked = request.params.get(COOKIE)
+    try:
+        asked = request.GET.get(COOKIE)      # the query only: a body may be unreadable
+    except UnicodeDecodeError:               # nor may the query be UTF-8 (refused elsewhere)
+        asked = None
     if asked in LOCALES:
         if request.cookies.get(COOKIE) != asked:
             request.add_response_callback(
@@ -28,7 +31,10 @@ def negotiate(request):
 def locale_url(request, locale):
     """This page's URL in another language, keeping its other query parameters."""
     from urllib.parse import urlencode
-    params = [(k, v) for k, v in request.GET.items() if k != COOKIE]
+    try:
+        params = [(k, v) for k, v in request.GET.items() if k != COOKIE]
+    except UnicodeDecodeError:          # a query that is not UTF-8 is not carried over
+        params = []
     params.append((COOKIE, locale))
     return request.path_url + '?' + urlencode(params)
 

@@ -31,6 +31,17 @@ CASES = [
      'main_not_pdf'),
     ('attachment type not allowed', {}, ('ok.pdf', pdf()), [('tool.exe', b'MZ\x90\x00' + b'\x00' * 200)],
      'attachments', 'attachment_type_not_allowed'),
+    # characters no text field may hold (they broke the package at Gửi with a 500)
+    ('NUL in the abstract', {'abstract': 'Về việc\x00 tổ chức hội nghị'}, None, [], 'abstract', 'control_character'),
+    ('BEL in the sender', {'sender': 'Ban Tổ chức\x07'}, None, [], 'sender', 'control_character'),
+    ('ESC in the place', {'place': 'Hà Nội\x1b[2J'}, None, [], 'place', 'control_character'),
+    ('line break in a one-line field', {'signer_name': 'Nguyễn Văn A\r\nBcc: x@example.org'}, None, [],
+     'signer_name', 'control_character'),
+    ('NUL in a line of receivers', {'receivers': 'Như trên\nLưu\x00VT'}, None, [], 'receivers',
+     'control_character'),
+    ('bidirectional override in the abstract', {'abstract': 'Về việc \u202egnát gnol'}, None, [], 'abstract',
+     'bidi_control'),
+    ('bidirectional isolate in the notes', {'notes': 'ghi chú \u2067x\u2069'}, None, [], 'notes', 'bidi_control'),
 ]
 
 

@@ -76,6 +76,12 @@ def test_init_bodies_users_and_tokens(ini):
     assert route.returncode == 0, route.stderr
     bad_route = run('archive-bodies', ini, 'set-route', '000.03.00.H01', '--route', 'instance', '--address', 'x')
     assert bad_route.returncode == 2 and 'address_not_url' in bad_route.stderr
+    # the address is checked the same way when the body is created (a CR/LF once reached a mail header)
+    for address, code in (('vanthu@soc-son.example\r\nBcc: ca-nha@example.org', 'control_character'),
+                          ('khong-phai-thu', 'address_not_email')):
+        bad_add = run('archive-bodies', ini, 'add', '--code', '000.03.01.H01', '--name', 'Xã Phù Linh',
+                      '--symbol', 'XPL', '--route', 'email', '--address', address)
+        assert bad_add.returncode == 2 and code in bad_add.stderr, bad_add.stderr
     user = run('archive-users', ini, 'add', 'vanthu.ss', '--name', 'Văn thư Sóc Sơn', '--body', '000.03.00.H01',
                '--unit', 'VP', '--role', 'clerk', '--password-file', '-', stdin='mat-khau-dai\n')
     assert user.returncode == 0, user.stderr

@@ -419,7 +419,8 @@ def test_register_exports(spec, clerk, doc):
     for fmt, (media_type, magic) in expected.items():
         res = conforms(spec, clerk.get(f'{REGISTERS}/incoming', params={'format': fmt}))
         assert res.content_type == media_type and res.body.startswith(magic)
-        assert res.headers['Content-Disposition'] == f'attachment; filename="incoming-{year}.{fmt}"'
+        assert res.headers['Content-Disposition'] == \
+            f'attachment; filename="incoming-{year}.{fmt}"; filename*=UTF-8\'\'incoming-{year}.{fmt}'
 
 
 def test_unknown_register_kind_is_404(spec, clerk):
@@ -551,3 +552,69 @@ def test_unknown_document_is_404(spec, clerk):
 def test_unknown_revision_is_404(spec, clerk, doc):
     res = conforms(spec, clerk.get(doc_url(doc, '/revisions/9'), status=404))
     assert res.json['error'] == 'not_found'
+
+
+# -- what the spec promises of every route (issue 11, item 17) ----------------------------------
+
+def _statuses_a_route_can_answer(path, method, operation, path_item):
+    """401 without a login, 403 where a permission is checked, 404 where the path names a
+    resource, 400 where input is read (a body, or query parameters), 409 (a conflict, at least
+    ``busy_try_again``) and 413 (the web server's body cap) wherever a call writes."""
+    if path == '/healthz':
+        return set()
+    statuses = {'401'} | ({'403'} if path != '/api/v1/me' else set()) | ({'404'} if '{' in path else set())
+    queried = [p for p in operation.get('parameters', []) + path_item.get('parameters', [])
+               if isinstance(p, dict) and p.get('in') == 'query']
+    if method in ('post', 'patch', 'put', 'delete'):
+        statuses |= {'400', '409', '413'}
+    elif queried:
+        statuses.add('400')
+    return statuses
+
+
+def test_every_operation_describes_every_status_it_can_answer():
+    with open(SPEC_PATH, encoding='utf-8') as f:
+        spec_doc = yaml.safe_load(f)
+    missing = []
+    for path, item in spec_doc['paths'].items():
+        for method in set(item) & HTTP_METHODS:
+            described = set(item[method]['responses'])
+            for status in sorted(_statuses_a_route_can_answer(path, method, item[method], item) - described):
+                missing.append(f'{method.upper()} {path}: {status}')
+    assert not missing, '\n'.join(missing)
+    assert 'PayloadTooLarge' in spec_doc['components']['responses']
+
+
+def test_vocabularies_are_what_the_server_sends():
+    from archive import security as S
+    from archive.schemas import vocab
+    with open(SPEC_PATH, encoding='utf-8') as f:
+        schemas = yaml.safe_load(f)['components']['schemas']
+    expected = {
+        'Direction': vocab.DIRECTIONS, 'Urgency': vocab.URGENCIES, 'Classification': vocab.CLASSIFICATIONS,
+        'ClassificationInput': vocab.CLASSIFICATIONS, 'Channel': vocab.CHANNELS, 'BodyKind': vocab.BODY_KINDS,
+        'BodyRoute': vocab.ROUTES, 'SignerCompetence': vocab.COMPETENCES, 'Role': S.ROLES,
+    }
+    for name, values in expected.items():
+        assert set(schemas[name]['enum']) - {None} == set(values), name
+    delivery_route = schemas['Delivery']['properties']['route']['enum']
+    assert set(delivery_route) == set(vocab.DELIVERY_ROUTES)
+
+
+def test_a_body_reached_by_mailbox_conforms(spec, admin):
+    body = conforms(spec, admin.post_json('/api/v1/bodies', {
+        'code': '000.00.07.H01', 'name': 'Ban Kinh tế Thành ủy', 'symbol': 'BKTTU', 'route': 'mailbox',
+        'address': 'vanthu@bankinhte.example'}, headers=csrf(admin), status=201)).json
+    assert body['route'] == 'mailbox'
+    listed = conforms(spec, admin.get('/api/v1/bodies')).json['items']
+    assert 'mailbox' in {b['route'] for b in listed}
+
+
+@pytest.mark.parametrize('params,field', [
+    ({'start': '-1'}, 'start'), ({'start': 'abc'}, 'start'), ({'start': '1e3'}, 'start'),
+    ({'limit': '0'}, 'limit'), ({'limit': '201'}, 'limit'), ({'limit': '1.5'}, 'limit'), ({'limit': ''}, 'limit'),
+])
+def test_paging_out_of_range_is_refused(spec, clerk, params, field):
+    res = clerk.get(DOCS, params=params, status=400)
+    conforms(spec, res, check_request=False)          # the spec itself refuses these values
+    assert [(e['field'], e['code']) for e in res.json['errors']] == [(field, 'paging_invalid')]

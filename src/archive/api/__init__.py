@@ -7,7 +7,7 @@ DOC = BODY + '/documents/{id}'
 
 def includeme(config):
     def route(name, pattern, traverse=None):
-        config.add_route(name, PREFIX + pattern, traverse=traverse)
+        config.add_route(name, PREFIX + pattern, traverse=traverse, no_dot_segments=True)
     route('api.me', '/me')
     route('api.bodies', '/bodies', traverse='/bodies')
     route('api.body', BODY, traverse=BODY)

@@ -1,11 +1,13 @@
 """API: a body's documents, a document, its files, revisions and history, its delivery rows and
 what the sending clerk records on them (paper sent, a mailbox's statuses)."""
+import re
+
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 
 from .. import audit, clock
 from .. import security as S
-from ..errors import single
+from ..errors import InputError, single
 from ..i18n import _
 from ..resources.root import app_root
 from ..services import documents as svc
@@ -25,10 +27,15 @@ def _uploads(request):
 
 
 def _int_param(request, name, default, lo, hi):
-    try:
-        return min(hi, max(lo, int(request.params.get(name, default))))
-    except ValueError:
+    """A paging parameter: absent, its default; else a whole number from ``lo`` to ``hi``, or 400
+    (never silently another page than the one asked for)."""
+    raw = request.GET.get(name)
+    if raw is None:
         return default
+    if not re.fullmatch(r'[0-9]{1,10}', raw) or not lo <= int(raw) <= hi:
+        raise InputError([{'field': name, 'code': 'paging_invalid', 'message': _(
+            'paging_invalid', default='Phải là số nguyên từ ${lo} đến ${hi}', mapping={'lo': lo, 'hi': hi})}])
+    return int(raw)
 
 
 @view_config(route_name='api.documents', renderer='json', request_method='GET', permission=S.LIST_DOCUMENTS)

@@ -1,4 +1,5 @@
 """API: the actions a user may take on a document now, taking one, registers and the desk."""
+import colander
 from pyramid.view import view_config
 
 from .. import security as S
@@ -9,7 +10,11 @@ from ..services.desk import desk_for
 from ..workflow import engine, states
 from ..errors import InputError
 from ..i18n import _
+from ..schemas.types import Text, max_length
 from .common import json_input
+
+# A comment on an action: prose of several lines, checked like every text field.
+COMMENT = colander.SchemaNode(Text(multiline=True), name='comment', missing=None, validator=max_length(2000))
 
 
 def _actions(request, doc):
@@ -30,6 +35,8 @@ def take_transition(context, request):
     if comment is not None and (not isinstance(comment, str) or len(comment) > 2000):
         raise InputError([{'field': 'comment', 'code': 'comment_invalid',
                            'message': _('comment_invalid', default='Ghi chú phải là chữ, tối đa 2000 ký tự')}])
+    if comment is not None:
+        comment = COMMENT.deserialize(comment) or None
     engine.fire(app_root(request), context, request.matchdict['action'], request.identity,
                 request.registry, comment=comment, data=data)
     return dict(svc.as_json(context), actions=_actions(request, context))

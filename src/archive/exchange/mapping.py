@@ -6,6 +6,8 @@ encryption certificate (one content key per package, wrapped only for it).
 Incoming: the package's header becomes the fields of a new incoming document (validated by the
 same schema as the form and the API); what does not fit our lists is flagged, not fatal.
 """
+import re
+
 from .. import clock
 from ..resources.files import ATTACHMENT, MAIN
 from ..schemas.vocab import PRIORITY_CODES
@@ -120,6 +122,12 @@ def open_attachments(package, keystore, body_code):
     return [bytes(secrecy.PROVIDER.open_bytes(key, a.data, _aad(a.content_id))) for a in package.attachments]
 
 
+def _one_line(text):
+    """A one-line field as the schema takes it: a line break inside (XML laid out over lines) is
+    a space, not a refusal; control characters and bidi overrides are still the schema's to refuse."""
+    return re.sub(r'[ \t]*[\r\n]+[ \t]*', ' ', text or '').strip()
+
+
 def incoming_fields(package, settings, deviations):
     """The cstruct of the incoming document the package becomes (the schema validates it)."""
     number_symbol = edxml.join_number_symbol(package.code_number, package.code_notation) \
@@ -134,19 +142,19 @@ def incoming_fields(package, settings, deviations):
     values = {
         'direction': 'incoming',
         'organ_id': package.from_organ.organ_id,
-        'sender': package.from_organ.organ_name or None,
+        'sender': _one_line(package.from_organ.organ_name) or None,
         'number_symbol': number_symbol,
         'issued_date': package.promulgation_date.isoformat() if package.promulgation_date else None,
-        'place': package.promulgation_place or None,
+        'place': _one_line(package.promulgation_place) or None,
         'doc_type': doc_type,
         'abstract': (package.subject or package.content or '').strip()[:500] or '(không có trích yếu)',
         'urgency': URGENCY_OF_PRIORITY.get(package.other_info.priority, 'normal'),
         'classification': 'mat' if package.classification == 'mat' else 'thuong',
-        'signer_name': package.signer_info.full_name[:50] or None,
-        'signer_position': package.signer_info.position[:100] or None,
+        'signer_name': _one_line(package.signer_info.full_name)[:50] or None,
+        'signer_position': _one_line(package.signer_info.position)[:100] or None,
         'signer_competence': package.signer_info.competence or None,
         'pages': package.other_info.page_amount,
-        'receivers': list(package.to_places) or None,
+        'receivers': [_one_line(p) for p in package.to_places] or None,
         'channel': 'electronic',
         'received_at': clock.iso(clock.now()),
         'deadline': package.due_date.isoformat() if package.due_date else None,

@@ -52,7 +52,7 @@ class PaperSentSchema(colander.MappingSchema):
                      widget=_select(vocab.PAPER_MEANS), title=_('f_paper_means', default='Cách gửi'))
     means_other = optional(Text(), validator=max_length(200),
                            title=_('f_paper_means_other', default='Cách gửi khác (ghi rõ)'))
-    note = optional(Text(), validator=max_length(1000), widget=_textarea,
+    note = optional(Text(multiline=True), validator=max_length(1000), widget=_textarea,
                     title=_('f_paper_note', default='Ghi chú'))
 
     def validator(self, node, value):
@@ -70,7 +70,7 @@ class StatusRecordSchema(colander.MappingSchema):
                   title=_('f_status_at', default='Thời gian'), description=DATETIME_HINT)
     reason = optional(Text(), validator=max_length(1000),
                       title=_('f_status_reason', default='Lý do (khi từ chối nhận / trả lại)'))
-    note = optional(Text(), validator=max_length(2000), widget=_textarea,
+    note = optional(Text(multiline=True), validator=max_length(2000), widget=_textarea,
                     title=_('f_status_note', default='Ghi chú'))
 
     def validator(self, node, value):

@@ -11,6 +11,8 @@ from .types import IsoDate, Lines, Text, max_length, optional, required
 
 LOGIN = re.compile(r'^[a-z0-9][a-z0-9._-]{1,63}$')
 UNIT_CODE = re.compile(r'^[A-Za-z0-9._-]{1,50}$')
+EMAIL = re.compile(r'[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+')
+URL = re.compile(r'https?://[^\s<>"]+')
 
 
 def _pattern(regex, code, default):
@@ -86,6 +88,42 @@ def _bodies_widget(node, kw):
     return deform.widget.SelectWidget(values=[('', '')] + list(kw.get('bodies', [])))
 
 
+def check_route(node, value):
+    """How a body is reached and its address agree: the one check of the address, on creation
+    (form, API, ``archive-bodies add``) as on ``set-route``. (Control characters, CR/LF among
+    them, never get this far: ``Text`` refuses them.)"""
+    route, address = value.get('route'), value.get('address') or ''
+    message = None
+    if route == 'instance' and not URL.fullmatch(address):
+        message = _('address_not_url', default='Hệ thống khác cần địa chỉ http:// hoặc https://')
+    elif route in ('email', 'axis', 'mailbox') and not address:
+        message = _('address_required', default='Cách liên lạc này cần địa chỉ')
+    elif route in ('email', 'mailbox') and not EMAIL.fullmatch(address):
+        message = _('address_not_email', default='Thư điện tử cần địa chỉ dạng ten@mien')
+    if message is not None:
+        exc = colander.Invalid(node)
+        exc['address'] = message
+        raise exc
+
+
+def _route_node():
+    return colander.SchemaNode(Text(), missing='hosted', title=_('f_route', default='Cách liên lạc'),
+                               validator=one_of(vocab.ROUTES, 'route_unknown', 'Cách liên lạc không hợp lệ'),
+                               widget=_select(vocab.ROUTES))
+
+
+def _address_node():
+    return optional(Text(), validator=max_length(300),
+                    title=_('f_address', default='Địa chỉ (URL trao đổi, thư điện tử công vụ)'))
+
+
+class RouteSchema(colander.MappingSchema):
+    """A body's route alone (``set-route``), checked as in ``BodySchema``."""
+    route = _route_node()
+    address = _address_node()
+    validator = staticmethod(check_route)
+
+
 class BodySchema(colander.MappingSchema):
     code = required(Text(), validator=organ_id_validator, title=_('f_code', default='Mã định danh'))
     name = required(Text(), validator=max_length(200), title=_('f_name', default='Tên cơ quan'))
@@ -97,12 +135,10 @@ class BodySchema(colander.MappingSchema):
                                widget=_select(vocab.BODY_KINDS))
     parent_code = optional(Text(), title=_('f_parent_code', default='Cơ quan cấp trên (mã định danh)'),
                            widget=_bodies_widget)
-    route = colander.SchemaNode(Text(), missing='hosted', title=_('f_route', default='Cách liên lạc'),
-                                validator=one_of(vocab.ROUTES, 'route_unknown', 'Cách liên lạc không hợp lệ'),
-                                widget=_select(vocab.ROUTES))
-    address = optional(Text(), validator=max_length(300),
-                       title=_('f_address', default='Địa chỉ (URL trao đổi, thư điện tử công vụ)'))
+    route = _route_node()
+    address = _address_node()
     valid_from = optional(IsoDate(), title=_('f_valid_from', default='Hiệu lực từ ngày'))
+    validator = staticmethod(check_route)
 
 
 class UnitSchema(colander.MappingSchema):

@@ -121,7 +121,7 @@ class DocumentSchema(colander.MappingSchema):
     place = optional(Text(), validator=max_length(100), title=_('f_place', default='Nơi ban hành (địa danh)'))
     doc_type = required(Text(), validator=doc_type_validator, widget=doc_type_widget,
                         title=_('f_doc_type', default='Loại văn bản'))
-    abstract = required(Text(), validator=max_length(500), widget=colander.deferred(lambda n, kw: _textarea()),
+    abstract = required(Text(multiline=True), validator=max_length(500), widget=colander.deferred(lambda n, kw: _textarea()),
                         title=_('f_abstract', default='Trích yếu nội dung'))
     urgency = colander.SchemaNode(Text(), missing='normal',
                                   validator=one_of(vocab.URGENCIES, 'urgency_unknown', 'Độ khẩn không hợp lệ'),
@@ -169,7 +169,7 @@ class DocumentSchema(colander.MappingSchema):
     named_people = optional(Lines(), widget=colander.deferred(lambda n, kw: _textarea(2)),
                             title=_('f_named_people', default='Người được xem (văn bản Mật)'),
                             description=_('d_named_people', default='Tên đăng nhập, mỗi người một dòng'))
-    notes = optional(Text(), validator=max_length(2000), widget=colander.deferred(lambda n, kw: _textarea(2)),
+    notes = optional(Text(multiline=True), validator=max_length(2000), widget=colander.deferred(lambda n, kw: _textarea(2)),
                      title=_('f_notes', default='Ghi chú'))
 
     def validator(self, node, value):

@@ -6,20 +6,43 @@ import colander
 
 from .. import clock
 from ..i18n import _
+from ..text import strip_direction_marks, unsafe_character
+
+UNSAFE_MESSAGES = {
+    'control_character': _('control_character',
+                           default='Có ký tự điều khiển không được phép (NUL, ESC, xuống dòng trong ô một dòng...)'),
+    'bidi_control': _('bidi_control',
+                      default='Có ký tự đảo chiều hiển thị (U+202A–U+202E, U+2066–U+2069): không được phép'),
+}
 
 
 def nfc(text):
     return unicodedata.normalize('NFC', text)
 
 
+def clean(node, value, multiline=False):
+    """``value`` NFC-normalised, direction marks dropped; refused if it holds a character no
+    field may hold (see ``archive.text.unsafe_character``): the one check of every channel."""
+    value = strip_direction_marks(nfc(value))
+    problem = unsafe_character(value, multiline)
+    if problem:
+        raise colander.Invalid(node, UNSAFE_MESSAGES[problem])
+    return value
+
+
 class Text(colander.String):
-    """A string stored NFC-normalised and stripped (decomposed input is accepted)."""
+    """A string stored NFC-normalised and stripped (decomposed input is accepted); control
+    characters and bidirectional overrides refused, line breaks only if ``multiline``."""
+
+    def __init__(self, multiline=False, **kw):
+        super().__init__(**kw)
+        self.multiline = multiline
 
     def deserialize(self, node, cstruct):
         value = super().deserialize(node, cstruct)
         if value is colander.null:
             return value
-        value = nfc(value).strip()
+        value = clean(node, nfc(value).strip(), self.multiline)
         return value if value else colander.null
 
 
@@ -86,7 +109,7 @@ class Lines(colander.SchemaType):
             items = cstruct
         else:
             raise colander.Invalid(node, _('lines_invalid', default='Phải là danh sách các dòng chữ'))
-        values = [nfc(i).strip() for i in items]
+        values = [clean(node, nfc(i).strip()) for i in items]
         values = [v for v in values if v]
         return values if values else colander.null
 

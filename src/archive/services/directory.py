@@ -1,6 +1,4 @@
 """Adding bodies, units and users; closing bodies. Journaled on the body's or user's chain."""
-import re
-
 import colander
 
 from .. import audit, clock
@@ -8,10 +6,8 @@ from ..errors import Conflict, single
 from ..i18n import _
 from ..resources.bodies import Body
 from ..resources.users import User
-from ..schemas.directory import PasswordSchema, UnitSchema, body_schema, user_schema
+from ..schemas.directory import PasswordSchema, RouteSchema, UnitSchema, body_schema, user_schema
 from ..sessions import end_user_sessions
-
-EMAIL = re.compile(r'[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+')
 
 
 def add_body(root, cstruct, settings, actor):
@@ -57,15 +53,8 @@ def close_body(root, body, on, successor_code, actor):
 def set_route(root, body, route, address, settings, actor):
     """How the body is reached (Art. 7): hosted here, another instance's exchange URL, an official
     email address, or the national axis; checked by the body schema's own nodes, journaled."""
-    schema = body_schema(settings)
-    route = schema['route'].deserialize(route)
-    address = schema['address'].deserialize(address or colander.null)
-    if route == 'instance' and not (address or '').startswith(('http://', 'https://')):
-        raise single('address', _('address_not_url', default='Hệ thống khác cần địa chỉ http:// hoặc https://'))
-    if route in ('email', 'axis', 'mailbox') and not address:
-        raise single('address', _('address_required', default='Cách liên lạc này cần địa chỉ'))
-    if route in ('email', 'mailbox') and not EMAIL.fullmatch(address):
-        raise single('address', _('address_not_email', default='Thư điện tử cần địa chỉ dạng ten@mien'))
+    appstruct = RouteSchema().deserialize({'route': route, 'address': address or colander.null})
+    route, address = appstruct['route'], appstruct['address']
     old = (body.route, body.address)
     body.route, body.address = route, address or ''
     audit.append(root, f'body:{body.code}', 'route_changed', actor, route=route, address=body.address,

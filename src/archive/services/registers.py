@@ -4,6 +4,7 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 
 from .. import audit, clock
+from ..disposition import content_disposition
 from .. import security as S
 from ..errors import Conflict, InputError, field_errors
 from ..i18n import _
@@ -123,7 +124,7 @@ def export_response(request, table, fmt):
     if fmt == 'csv':
         response.charset = 'utf-8'
     name = f"{request.matchdict.get('kind', 'register')}-{table.subtitle.split('năm ')[-1]}.{fmt}"
-    response.content_disposition = f'attachment; filename="{name}"'
+    response.content_disposition = content_disposition(name)
     return response
 
 

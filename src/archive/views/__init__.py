@@ -16,8 +16,11 @@ def _deform_translator(term):
     return get_localizer(request).translate(term) if request is not None else term
 
 
+JSON_PATHS = ('/api/', '/exchange/', '/healthz')      # answered in JSON, errors too
+
+
 def api_request(request):
-    return request.path.startswith('/api/')
+    return request.path.startswith(JSON_PATHS)
 
 
 class PageHelpers:
@@ -91,14 +94,6 @@ class PageHelpers:
         return self.t(node.title) if node is not None else name
 
 
-def security_headers(event):
-    """Every response: no sniffing, no framing, no referrer leaving the site."""
-    headers = event.response.headers
-    headers.setdefault('X-Content-Type-Options', 'nosniff')
-    headers.setdefault('X-Frame-Options', 'DENY')
-    headers.setdefault('Referrer-Policy', 'same-origin')
-
-
 def includeme(config):
     renderer = deform.ZPTRendererFactory(
         [str(files('archive') / 'templates' / 'deform'), str(files('deform') / 'templates')],
@@ -109,6 +104,6 @@ def includeme(config):
     config.add_static_view('static-deform', 'deform:static', cache_max_age=3600)
     config.add_request_method(api_request, 'is_api', reify=True)
     config.add_request_method(PageHelpers, 'h', reify=True)
-    config.add_subscriber(security_headers, 'pyramid.events.NewResponse')
+    config.include('.http')          # headers on every answer, unreadable forms refused
     config.add_route('healthz', '/healthz', factory=lambda request: object())
     config.add_route('exchange_admin', '/admin/exchange')      # context: the root (admins: manage)

@@ -7,6 +7,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from .. import clock
+from ..disposition import content_disposition
 from .. import security as S
 from ..i18n import _
 from ..resources.bodies import Body
@@ -85,6 +86,6 @@ def pem_view(context, request):
     if record is None:
         raise HTTPNotFound()
     response = Response(body=record.pem.encode('ascii'), content_type='application/x-pem-file')
-    response.content_disposition = f'attachment; filename="{context.code}-{fingerprint[:16]}.pem"'
+    response.content_disposition = content_disposition(f'{context.code}-{fingerprint[:16]}.pem')
     response.etag = fingerprint
     return response

@@ -9,6 +9,7 @@ from pyramid.response import FileResponse
 from pyramid.view import view_config
 
 from .. import audit, clock
+from ..disposition import content_disposition
 from .. import security as S
 from ..i18n import _
 from ..resources.bodies import Body
@@ -319,16 +320,10 @@ def file_response(request, f):
         if request.method != 'HEAD':
             svc.note_download(app_root(request), doc, f, request.authenticated_userid)
         response = FileResponse(f.committed(), request=request, content_type=f.media_type)
-    response.content_disposition = _disposition(filename)
+    response.content_disposition = content_disposition(filename)
     response.etag = f.stored_sha256 or f.sha256
     response.headers['X-Content-Type-Options'] = 'nosniff'
     return response
-
-
-def _disposition(filename):
-    from urllib.parse import quote
-    ascii_name = filename.encode('ascii', 'replace').decode('ascii').replace('"', '_').replace('?', '_')
-    return f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(filename)}'
 
 
 @view_config(context=File, permission=S.VIEW)

@@ -4,15 +4,19 @@ A 403 says nothing of the resource it guards: not its number, abstract or
 sender. (Document names are random, so a 403 for a name one did not see
 listed reveals no more than that the name exists.)
 """
+import logging
+
 import colander
 from ZODB.POSException import ConflictError
 from pyramid.exceptions import BadCSRFToken
-from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.httpexceptions import HTTPException, HTTPSeeOther
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from ..errors import Conflict, InputError, field_errors
 from ..i18n import _
 from ..signing.secrecy import SecrecyError
+
+log = logging.getLogger(__name__)
 
 
 def json_error(request, status, code, message, errors=None):
@@ -87,3 +91,24 @@ def secrecy_failed(exc, request):
     of the content served."""
     english = request.localizer.locale_name == 'en'
     return respond(request, 500, exc.code, exc.message_en if english else exc.message_vi)
+
+
+@exception_view_config(UnicodeDecodeError, renderer='json')
+def not_utf8(exc, request):
+    """A query string or form that is not UTF-8 (``?start=%ff``): the client's fault, said so."""
+    return respond(request, 400, 'invalid_input', _('invalid_input', default='Dữ liệu không hợp lệ'), [
+        {'field': '', 'code': 'encoding_invalid', 'message': request.localizer.translate(_(
+            'encoding_invalid', default='Địa chỉ hoặc nội dung gửi không phải UTF-8'))}])
+
+
+@exception_view_config(Exception, renderer='json')
+def internal_error(exc, request):
+    """What no other view answers: logged with its traceback, answered as a 500 in the one error
+    shape (with the security headers, like every answer), nothing of the exception shown.
+    pyramid_retry still retries a retryable exception rendered here (it reads
+    ``request.exception``), and pyramid_tm aborts the transaction."""
+    if isinstance(exc, HTTPException):
+        return exc
+    log.error('internal error on %s %s', request.method, request.path_info, exc_info=exc)
+    return respond(request, 500, 'internal_error', _(
+        'internal_error', default='Lỗi hệ thống; hãy báo quản trị hệ thống'))

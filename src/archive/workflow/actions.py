@@ -50,7 +50,7 @@ def _date_widget(node, kw):
 
 
 class AssignmentSchema(colander.MappingSchema):
-    instruction = optional(Text(), validator=max_length(2000), title=_('f_instruction', default='Ý kiến chỉ đạo (bút phê)'))
+    instruction = optional(Text(multiline=True), validator=max_length(2000), title=_('f_instruction', default='Ý kiến chỉ đạo (bút phê)'))
     main_processor = required(Text(), title=_('f_main_processor', default='Người chủ trì xử lý'),
                               widget=_choose('people'))
     co_processors = optional(Lines(), title=_('f_co_processors', default='Người phối hợp'),
@@ -71,7 +71,7 @@ class ExtensionSchema(colander.MappingSchema):
 
 class CompletionSchema(colander.MappingSchema):
     reply = optional(Text(), title=_('f_reply', default='Văn bản trả lời (mã văn bản đi)'))
-    note = optional(Text(), validator=max_length(2000), title=_('f_note', default='Kết quả xử lý'))
+    note = optional(Text(multiline=True), validator=max_length(2000), title=_('f_note', default='Kết quả xử lý'))
 
 
 class ForwardingSchema(colander.MappingSchema):
