@@ -36,7 +36,11 @@ def locale_url(request, locale):
     except UnicodeDecodeError:          # a query that is not UTF-8 is not carried over
         params = []
     params.append((COOKIE, locale))
-    return request.path_url + '?' + urlencode(params)
+    try:
+        here = request.path_url
+    except UnicodeDecodeError:          # a path that is not UTF-8: the home page in that language
+        here = request.application_url + '/'
+    return here + '?' + urlencode(params)
 
 
 def includeme(config):

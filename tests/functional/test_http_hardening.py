@@ -72,6 +72,13 @@ def test_a_query_that_is_not_utf8_is_a_bad_request(people):
             assert [e['code'] for e in res.json['errors']] == ['encoding_invalid']
 
 
+def test_a_path_that_is_not_utf8_is_a_bad_request(file_app):
+    from webob import Request
+    for path in ('/bodies/\xff', f'{API}/\xff', '/exchange/v1/\xff'):   # WSGI: bytes as latin-1
+        res = Request.blank('/', environ={'PATH_INFO': path, 'REMOTE_ADDR': '127.0.0.1'}).get_response(file_app)
+        assert res.status_int in (400, 404), (path, res.status)
+
+
 def test_control_characters_in_an_action_comment_are_refused(file_app, people):
     clerk = people['vanthu']
     doc = _new_doc(clerk)

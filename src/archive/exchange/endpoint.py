@@ -173,7 +173,8 @@ def _no_retry_buffering(config):
     previous = config.maybe_dotted(settings.get('retry.activate_hook'))
 
     def activate(request):
-        if request.path_info.startswith(PREFIX + '/'):
+        # the raw WSGI path: a path that is not UTF-8 is the views' 400 to answer, not an error here
+        if request.environ.get('PATH_INFO', '').startswith(PREFIX + '/'):
             return 1
         return previous(request) if previous is not None else None
     settings['retry.activate_hook'] = activate

@@ -7,6 +7,7 @@ from pyramid.threadlocal import get_current_request
 from .. import clock
 from ..i18n import _
 from ..schemas import vocab
+from .http import raw_path
 
 EXCHANGE_ACTOR = 'exchange'      # the journal's actor for what the exchange did (exchange/receive.py)
 
@@ -20,7 +21,7 @@ JSON_PATHS = ('/api/', '/exchange/', '/healthz')      # answered in JSON, errors
 
 
 def api_request(request):
-    return request.path.startswith(JSON_PATHS)
+    return raw_path(request).startswith(JSON_PATHS)
 
 
 class PageHelpers:

@@ -15,6 +15,7 @@ from pyramid.view import exception_view_config, forbidden_view_config, notfound_
 from ..errors import Conflict, InputError, field_errors
 from ..i18n import _
 from ..signing.secrecy import SecrecyError
+from .http import raw_path
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,6 @@ def internal_error(exc, request):
     ``request.exception``), and pyramid_tm aborts the transaction."""
     if isinstance(exc, HTTPException):
         return exc
-    log.error('internal error on %s %s', request.method, request.path_info, exc_info=exc)
+    log.error('internal error on %s %s', request.method, raw_path(request), exc_info=exc)
     return respond(request, 500, 'internal_error', _(
         'internal_error', default='Lỗi hệ thống; hãy báo quản trị hệ thống'))

@@ -22,10 +22,16 @@ STATIC_PREFIXES = ('/static/', '/static-deform/')
 EXCHANGE_PREFIX = '/exchange/'
 
 
+def raw_path(request):
+    """The WSGI path as received (bytes as latin-1): enough to compare with ASCII prefixes, and
+    never a ``UnicodeDecodeError`` on a path that is not UTF-8 (``request.path_info`` raises)."""
+    return request.environ.get('PATH_INFO', '')
+
+
 def secure(request, response):
     for name, value in HEADERS.items():
         response.headers[name] = value
-    if not request.path_info.startswith(STATIC_PREFIXES):
+    if not raw_path(request).startswith(STATIC_PREFIXES):
         response.headers['Cache-Control'] = 'no-store'
         response.headers.pop('Expires', None)
         response.headers.pop('Pragma', None)
@@ -45,7 +51,7 @@ def refuse_unreadable_form(event):
     (the error page needs the root), before any view runs. Not on the exchange endpoint: it reads
     its body itself, capped, and answers anything but XML with 415."""
     request = event.request
-    if request.content_type != 'multipart/form-data' or request.path_info.startswith(EXCHANGE_PREFIX):
+    if request.content_type != 'multipart/form-data' or raw_path(request).startswith(EXCHANGE_PREFIX):
         return
     if 'boundary=' not in request.headers.get('Content-Type', '').lower():
         raise _unreadable()
