@@ -165,17 +165,31 @@ def template_for(settings):
             or settings.get('archive.keystore_passphrase_env'):
         return None
     seeding = {k: v for k, v in settings.items() if k not in NOT_SEEDING}
-    key = tuple(sorted(seeding.items()))
+    key = (tuple(sorted(seeding.items())), _instance_of_this_test())
     if key not in _templates:
         _templates[key] = Template(seeding, tempfile.mkdtemp(prefix='template-', dir=_template_root()))
     return _templates[key]
 
 
+_this_test = ['', 0]     # the test running (pytest's PYTEST_CURRENT_TEST) and the apps it seeded
+
+
+def _instance_of_this_test():
+    """0 for the first database a test seeds, 1 for its second…: a test's instances each get a
+    template of their own, so that two instances never share keys or the demo CA (as when each
+    seeded itself); the tests after it copy the same templates again."""
+    test = os.environ.get('PYTEST_CURRENT_TEST', '').rsplit(' ', 1)[0]
+    if test != _this_test[0]:
+        _this_test[:] = [test, 0]
+    _this_test[1] += 1
+    return _this_test[1] - 1
+
+
 def _template_root():
-    if not _templates:
-        folder = tempfile.mkdtemp(prefix='archive-templates-')
-        atexit.register(shutil.rmtree, folder, True)
-        _template_root.folder = folder
+    """This process's folder of templates, removed when it exits."""
+    if not hasattr(_template_root, 'folder'):
+        _template_root.folder = tempfile.mkdtemp(prefix='archive-templates-')
+        atexit.register(shutil.rmtree, _template_root.folder, True)
     return _template_root.folder
 
 
