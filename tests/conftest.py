@@ -267,6 +267,7 @@ def zeo_server(tmp_path_factory):
     server.stop()
 
 
+@pytest.hookimpl(tryfirst=True)        # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items):
     """Under xdist (``--dist loadgroup``) the end-to-end tests with several processes (marked
     ``slow``) run one after another on one worker, the rest of the suite beside them: two of them
