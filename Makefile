@@ -19,9 +19,9 @@ run: $(STAMP)
 	$(BIN)/pserve development.ini
 
 # Both cores (pytest-xdist, TEST_WORKERS=1 for one process); the 20 slowest are printed at the
-# end (setup.cfg). --dist loadgroup keeps the tests of one xdist_group on one worker.
+# end (setup.cfg).
 TEST_WORKERS ?= 2
-XDIST := $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup)
+XDIST := $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS))
 
 test: $(STAMP)
 	$(BIN)/pytest -q $(XDIST) $(PYTEST_ARGS)

@@ -267,16 +267,6 @@ def zeo_server(tmp_path_factory):
     server.stop()
 
 
-@pytest.hookimpl(tryfirst=True)        # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(items):
-    """Under xdist (``--dist loadgroup``) the end-to-end tests with several processes (marked
-    ``slow``) run one after another on one worker, the rest of the suite beside them: two of them
-    at once would starve each other's processes past their waits on 2 cores."""
-    for item in items:
-        if item.get_closest_marker('slow') and not item.get_closest_marker('xdist_group'):
-            item.add_marker(pytest.mark.xdist_group('e2e'))
-
-
 def pytest_generate_tests(metafunc):
     """``storage_uri`` is a FileStorage; and a ZEO server too for the tests marked ``storage``."""
     if 'storage_uri' in metafunc.fixturenames:
