@@ -22,6 +22,7 @@ def main(global_config, **settings):
     with Configurator(settings=settings, root_factory='.resources.root.root_factory') as config:
         config.registry.archive_settings = archive_settings.load(settings)
         archive_settings.check_below_server(config.registry.archive_settings, global_config)
+        _password_cost(config.registry.archive_settings)
         config.registry.archive_keystore = open_keystore(settings, config.registry.archive_settings)
         config.registry.archive_settings.keystore = config.registry.archive_keystore
         config.include('pyramid_chameleon')
@@ -57,9 +58,14 @@ def open_keystore(settings, loaded):
     if loaded.demo_seed:
         from .seed import write_demo_passphrase
         write_demo_passphrase((settings.get('archive.keystore_passphrase_file') or '').strip())
-    store = _open(settings)
+    store = _open(settings, scrypt_n=loaded.keystore_scrypt_n)
     store.unlock()          # a wrong PIN or passphrase stops the start, not the first signature
     return store
+
+
+def _password_cost(loaded):
+    from .resources.users import configure_hasher
+    configure_hasher(loaded.password_time_cost, loaded.password_memory_kib)
 
 
 def _template_cache(folder):

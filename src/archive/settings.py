@@ -83,6 +83,10 @@ class ArchiveSettings:
     refusal_journal_per_hour: int = 100
     refusal_journal_per_source: int = 5
     keystore: object = None         # the opened key store (set by main(); None without one)
+    # The cost of stretching secrets. Production keeps the defaults; only the tests lower them.
+    keystore_scrypt_n: int = 2 ** 15        # scrypt n for new keys of the software key store
+    password_time_cost: int = 3             # argon2id passes over memory (argon2-cffi's default)
+    password_memory_kib: int = 65536        # argon2id memory in KiB (argon2-cffi's default)
     extra: dict = field(default_factory=dict)
 
     def document_schema(self):
@@ -188,11 +192,34 @@ def load(settings):
                                               300, 'archive.signature_clock_skew_seconds'),
         oaep_hash=_choice(settings.get('archive.encryption_oaep_hash') or 'sha256',
                           ('sha1', 'sha256', 'sha384', 'sha512'), 'archive.encryption_oaep_hash'),
+        keystore_scrypt_n=_power_of_two(settings.get('archive.keystore_scrypt_n') or 2 ** 15,
+                                        'archive.keystore_scrypt_n'),
+        password_time_cost=_at_least(settings.get('archive.password_time_cost') or 3, 1,
+                                     'archive.password_time_cost'),
+        password_memory_kib=_at_least(settings.get('archive.password_memory_kib') or 65536, 64,
+                                      'archive.password_memory_kib'),
     )
     if not loaded.session_refresh_seconds < loaded.session_idle_seconds <= loaded.session_lifetime_seconds:
         raise ValueError('archive.session_refresh_seconds < archive.session_idle_seconds '
                          '<= archive.session_lifetime_seconds')
     return loaded
+
+
+def _at_least(value, low, name):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number < low:
+        raise ValueError(f'{name}: a whole number of at least {low}, not {value!r}')
+    return number
+
+
+def _power_of_two(value, name):
+    number = _at_least(value, 2, name)
+    if number & (number - 1):
+        raise ValueError(f'{name}: a power of two (32768 = 2^15), not {value!r}')
+    return number
 
 
 def _paper_also_categories(value):

@@ -64,6 +64,7 @@ def test_named_people_must_belong_to_the_body(app, clerk):
                                    'message': '"vanthu.btc" không phải người của cơ quan này'}]
 
 
+@pytest.mark.storage
 def test_revisions_stay_readable(app, clerk):
     doc = create(clerk, abstract='Bản đầu')
     url = f"{API}/{doc['id']}"
@@ -81,6 +82,7 @@ def test_revisions_stay_readable(app, clerk):
     assert history[1]['details']['fields'] == second['changed']
 
 
+@pytest.mark.storage
 def test_file_download_is_served_and_journaled(app, clerk):
     from ..helpers import multipart, pdf
     content = pdf('Tai xuong')
@@ -97,6 +99,7 @@ def test_file_download_is_served_and_journaled(app, clerk):
     assert history[-1]['action'] == 'file_downloaded' and history[-1]['details']['sha256'] == f['sha256']
 
 
+@pytest.mark.storage
 def test_state_change_with_cookie_needs_csrf(app, clerk):
     res = clerk.post_json(API, incoming(), status=400)
     assert res.json['error'] == 'csrf_invalid'
@@ -127,6 +130,7 @@ def test_bearer_token_works_without_csrf_and_stops_when_revoked(app, anon):
         conn.close()
 
 
+@pytest.mark.storage
 def test_failed_logins_are_limited_per_account(app):
     c = client(app)
     for _ in range(5):

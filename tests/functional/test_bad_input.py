@@ -131,6 +131,7 @@ def test_decomposed_unicode_is_stored_nfc(app, clerk):
         conn.close()
 
 
+@pytest.mark.storage
 def test_duplicate_identifier_code(app, admin):
     values = {'code': '000.00.02.H01', 'name': 'Ban trùng mã', 'symbol': 'BTM'}
     page = admin.get('/bodies/new')
@@ -168,6 +169,7 @@ def test_other_body_document_is_forbidden_and_says_nothing(app, clerk, other_cle
     assert 'Nội dung riêng' not in listing.text
 
 
+@pytest.mark.storage
 def test_a_second_main_file_is_refused_and_the_stored_one_kept(app, clerk):
     params, files = multipart(incoming(), ('a.pdf', pdf('first')))
     doc = clerk.post(API, params, upload_files=files, headers={'X-CSRF-Token': clerk.csrf}, status=201).json

@@ -235,6 +235,7 @@ def test_create_document_by_json(spec, clerk):
     assert doc['revision'] == 1
 
 
+@pytest.mark.storage
 def test_create_document_by_multipart_with_pdf(spec, clerk):
     params, files = multipart(incoming(), main=('to-trinh.pdf', pdf('Main')),
                               attachments=[('phu-luc.pdf', pdf('Annex'))])
@@ -273,6 +274,7 @@ def test_patch_that_downgrades_a_secret_document_is_a_conflict(spec, clerk):
     assert res.json['error'] == 'classification_downgrade'
 
 
+@pytest.mark.storage
 def test_add_attachment(spec, clerk, doc):
     _params, files = multipart({}, attachments=[('phu-luc.pdf', pdf('Annex'))])
     res = conforms(spec, clerk.post(doc_url(doc, '/files'), upload_files=files,
@@ -280,6 +282,7 @@ def test_add_attachment(spec, clerk, doc):
     assert [f['filename'] for f in res.json['files']] == ['phu-luc.pdf']
 
 
+@pytest.mark.storage
 def test_revisions_and_one_revision(spec, clerk, doc):
     clerk.patch_json(doc_url(doc), {'abstract': 'Trích yếu đã sửa'}, headers=csrf(clerk))
     items = conforms(spec, clerk.get(doc_url(doc, '/revisions'))).json['items']
@@ -293,6 +296,7 @@ def test_history(spec, clerk, doc):
     assert [e['action'] for e in items] == ['created'] and items[0]['actor'] == 'vanthu'
 
 
+@pytest.mark.storage
 def test_download_file(spec, clerk):
     params, files = multipart(incoming(), main=('to-trinh.pdf', pdf('Main')))
     doc = clerk.post(DOCS, params, upload_files=files, headers=csrf(clerk), status=201).json

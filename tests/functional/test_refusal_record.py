@@ -70,7 +70,7 @@ def test_a_thousand_failed_logins_from_one_address_are_one_counted_record(file_a
         assert not any(chain.startswith('user:khongco') for chain in root.journal.chains)
     there = client(app)
     there.extra_environ['REMOTE_ADDR'] = '198.51.100.4'
-    there.login('lanhdao', 'demo1234', status=429)              # the address lockout still holds
+    there.login('lanhdao', 'demo-mat-khau-2026', status=429)              # the address lockout still holds
 
 
 def test_failed_logins_to_an_account_are_journaled_on_it_and_counted(file_app):

@@ -162,6 +162,7 @@ def test_certificates_are_registered_once_and_garbage_refused(sig_app, pki):
         conn.close()
 
 
+@pytest.mark.storage
 def test_demo_shows_a_valid_signature(clerk):
     items = clerk.get(API).json['items']
     first = next(d for d in items if d['number_symbol'] == '245-HD/BTCTU')

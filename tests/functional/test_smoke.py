@@ -1,4 +1,6 @@
 """The app starts on both storages, seeds the demo, serves login, pages and the API."""
+import pytest
+
 from ..conftest import HOST_CODE
 from ..helpers import DEMO_DOCS, incoming
 
@@ -22,6 +24,7 @@ def test_clerk_starts_at_the_desk_and_sees_own_body(clerk):
     assert 'Văn phòng Thành ủy' in body.text and '245-HD/BTCTU' in body.text
 
 
+@pytest.mark.storage
 def test_api_create_and_read(clerk):
     res = clerk.post_json(f'/api/v1/bodies/{HOST_CODE}/documents', incoming(),
                           headers={'X-CSRF-Token': clerk.csrf}, status=201)
@@ -38,6 +41,7 @@ def test_urgent_documents_rise_to_the_top_of_the_body_list(clerk):
     assert 'Khẩn' in top.text
 
 
+@pytest.mark.storage
 def test_a_conflict_that_outlasts_the_retries_answers_409(app, clerk):
     from pyramid.config import Configurator
     from ZODB.POSException import ConflictError

@@ -1,6 +1,8 @@
 """Both lifecycles end to end, through the API and the pages, with users of each role."""
 import datetime as dt
 
+import pytest
+
 from archive import audit, clock
 
 from ..conftest import HOST_CODE, open_root
@@ -55,6 +57,7 @@ def test_incoming_lifecycle_through_the_api(app, clerk, leader, processor):
         conn.close()
 
 
+@pytest.mark.storage
 def test_refusal_needs_a_reason_and_changes_nothing_without(app, clerk):
     doc = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
     res = act(clerk, doc['id'], 'refuse', status=409)
@@ -70,6 +73,7 @@ def test_refusal_needs_a_reason_and_changes_nothing_without(app, clerk):
         conn.close()
 
 
+@pytest.mark.storage
 def test_bad_transitions_are_refused_and_change_nothing(app, clerk, leader, processor, other_clerk):
     doc = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
     act(clerk, doc['id'], 'complete', status=409)                      # not from "arrived"
@@ -88,6 +92,7 @@ def test_bad_transitions_are_refused_and_change_nothing(app, clerk, leader, proc
     assert [e['action'] for e in clerk.get(f"{API}/{doc['id']}/history").json['items']] == ['created', 'register']
 
 
+@pytest.mark.storage
 def test_outgoing_lifecycle_numbers_without_gaps_and_void_keeps_the_number(app, clerk, leader, processor):
     draft = processor.post_json(API, {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'TTr',
                                       'abstract': 'Tờ trình kế hoạch', 'holder_unit': 'TH'},
@@ -135,6 +140,7 @@ def test_outgoing_lifecycle_numbers_without_gaps_and_void_keeps_the_number(app, 
     clerk.get(f'/api/v1/bodies/{HOST_CODE}/registers/outgoing?year=0', status=400)
 
 
+@pytest.mark.storage
 def test_secret_documents_keep_their_own_series(app, clerk):
     plain = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
     secret = clerk.post_json(API, incoming(classification='mat', named_people=['lanhdao']),
@@ -189,6 +195,7 @@ def test_desks_list_what_waits_for_each_role(app, clerk, leader, processor):
     assert 'Văn bản giao cho tôi' in page.text and 'Hỏa tốc' in page.text
 
 
+@pytest.mark.storage
 def test_recall_and_delete_before_completion_and_forwarding(app, clerk, leader):
     first = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
     act(clerk, first['id'], 'register')

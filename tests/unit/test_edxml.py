@@ -575,7 +575,8 @@ def b64(raw):
     zipped([('a.pdf', b'1'), ('b.pdf', b'2')]),
     zipped([('dir/', b'')]),
     zipped([('a.pdf', b'x' * 1000)])[:-30],
-])
+], ids=['not a zip', 'empty', 'empty zip', 'two files', 'a folder only', 'cut short'])   # a zip's
+# bytes hold the time it was made: as ids they would differ between xdist workers
 def test_bad_zips_are_refused(raw):
     refused('bad_zip', with_attachment_payload(b64(raw)))
 

@@ -4,6 +4,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import io
+import json
 import logging
 import os
 import pickle
@@ -649,3 +650,23 @@ def test_pkcs11_unknown_token_and_settings(softhsm, monkeypatch):
         assert all(i.store == 'pkcs11' for i in s.list())
     finally:
         s.close()
+
+
+def test_scrypt_cost_is_kept_with_each_key(authority, tmp_path):
+    """``archive.keystore_scrypt_n`` applies to keys made from now on: each key's n is in the
+    index, so a store opened with another n (or the default) still decrypts it; a key without
+    one (made before the setting) is read with 2^15."""
+    cheap = keys.SoftwareKeyStore(tmp_path / 'keystore', PASSPHRASE, scrypt_n=16)
+    enrol(cheap, SIGN_ID, authority, algorithm='ec-p256')
+    index_path = tmp_path / 'keystore' / 'index.json'
+    [entry] = json.loads(index_path.read_text())['keys'][SIGN_ID]
+    assert entry['scrypt_n'] == 16
+    default = keys.SoftwareKeyStore(tmp_path / 'keystore', PASSPHRASE)
+    assert default.scrypt_n == 2 ** 15
+    data = b'read with the n it was made with'
+    verify_raw(default.certificate(SIGN_ID), sign_raw(default.signer(SIGN_ID), data), data)
+    index = json.loads(index_path.read_text())
+    del index['keys'][SIGN_ID][0]['scrypt_n']          # an index written before the setting
+    index_path.write_text(json.dumps(index))
+    with pytest.raises(keys.WrongPassphrase):           # read with 2^15: not the password it had
+        keys.SoftwareKeyStore(tmp_path / 'keystore', PASSPHRASE).signer(SIGN_ID)

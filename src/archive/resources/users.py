@@ -12,6 +12,16 @@ _hasher = PasswordHasher()
 _dummy = []   # a hash made on first need, checked against when the login is unknown
 
 
+def configure_hasher(time_cost, memory_kib):
+    """Set argon2id's cost for the passwords hashed from now on (``archive.password_time_cost``,
+    ``archive.password_memory_kib``; ``main()`` calls it). A stored hash carries its own
+    parameters, so older hashes still verify (and are rehashed at the next good login)."""
+    global _hasher
+    if (_hasher.time_cost, _hasher.memory_cost) != (time_cost, memory_kib):
+        _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+        _dummy.clear()
+
+
 class Users(Folder):
     __acl__ = [(Allow, 'role:' + S.ADMIN, S.MANAGE), DENY_ALL]
 

@@ -592,12 +592,13 @@ def _setting(settings, key):
     return value.strip() if isinstance(value, str) else value
 
 
-def open_keystore(settings) -> KeyStore:
+def open_keystore(settings, scrypt_n=None) -> KeyStore:
     """The key store the .ini names: ``archive.keystore = software`` (with ``archive.keystore_dir``
     and ``archive.keystore_passphrase_env`` or ``archive.keystore_passphrase_file``) or
     ``pkcs11`` (with ``archive.pkcs11_lib``, ``archive.pkcs11_token``, ``archive.pkcs11_pin_env``).
     Bad settings raise ``ValueError`` naming the setting. Build it once and keep it (the keys are
-    decrypted once per store)."""
+    decrypted once per store). ``scrypt_n``: the software store's cost for new keys
+    (``ArchiveSettings.keystore_scrypt_n``; its default when ``None``)."""
     kind = (_setting(settings, 'archive.keystore') or '').lower()
     organ = _setting(settings, 'archive.organ_id_pattern') or None
     if organ:
@@ -615,7 +616,9 @@ def open_keystore(settings) -> KeyStore:
                              f'{MIN_PASSPHRASE} characters')
         if os.path.exists(folder) and not os.path.isdir(folder):
             raise ValueError(f'archive.keystore_dir: {folder} is not a folder')
-        return SoftwareKeyStore(folder, passphrase, organ)
+        if scrypt_n is None:
+            return SoftwareKeyStore(folder, passphrase, organ)
+        return SoftwareKeyStore(folder, passphrase, organ, scrypt_n=scrypt_n)
     if kind == 'pkcs11':
         lib = _setting(settings, 'archive.pkcs11_lib')
         if not lib:

@@ -65,6 +65,9 @@ class LoadedKeySigner(Signer):
         return f'<LoadedKeySigner {self.subject_name}>'
 
 
+SCRYPT_N = 2 ** 15      # scrypt's cost for a key store passphrase (~0.1 s and 32 MiB a key)
+
+
 def _new_private_key(algorithm):
     if algorithm in ('rsa3072', 'rsa2048'):
         return rsa.generate_private_key(public_exponent=65537, key_size=int(algorithm[3:]))
@@ -78,17 +81,20 @@ class SoftwareKeyStore(KeyStore):
 
     Each private key is a PKCS#8 PEM (``ENCRYPTED PRIVATE KEY``: PBES2, AES-256-CBC) whose password
     is the store passphrase stretched with scrypt (n=2^15, r=8, p=1) and a salt of its own (kept in
-    the index), because OpenSSL's PKCS#8 encryption runs PBKDF2 only 2048 times. Public keys,
+    the index), because OpenSSL's PKCS#8 encryption runs PBKDF2 only 2048 times. ``scrypt_n``
+    (``archive.keystore_scrypt_n``) sets n for keys made from now on; each key's n is kept in the
+    index beside its salt (2^15 where the index names none), so a store's keys stay readable
+    whatever the setting says later. Only the tests lower it. Public keys,
     requests and certificates are PEM files beside them; ``index.json`` ties them to key ids. Files
     are written 0600 in a 0700 folder; the index is replaced atomically under a file lock, so a
     console command and the server can share the folder (the server re-reads a changed index).
     """
     store_kind = 'software'
     INDEX = 'index.json'
-    SCRYPT_N = 2 ** 15
 
-    def __init__(self, folder, passphrase, organ_id_pattern=None):
+    def __init__(self, folder, passphrase, organ_id_pattern=None, scrypt_n=SCRYPT_N):
         super().__init__(organ_id_pattern)
+        self.scrypt_n = scrypt_n
         secret = Secret(passphrase)
         if len(secret.reveal().strip()) < MIN_PASSPHRASE:
             raise PassphraseRequired(
@@ -204,8 +210,8 @@ class SoftwareKeyStore(KeyStore):
         return [self._read_pem(n, x509.load_pem_x509_certificate)
                 for n in self._read_index().get('ca_certificates', [])]
 
-    def _password(self, salt: bytes) -> bytes:
-        kdf = Scrypt(salt=salt, length=32, n=self.SCRYPT_N, r=8, p=1)
+    def _password(self, salt: bytes, n: int = SCRYPT_N) -> bytes:
+        kdf = Scrypt(salt=salt, length=32, n=n, r=8, p=1)
         return base64.b64encode(kdf.derive(self._passphrase.reveal()))
 
     def _generate(self, key_id, purpose, name, algorithm):
@@ -213,7 +219,7 @@ class SoftwareKeyStore(KeyStore):
         gid = secrets.token_hex(8)
         salt = os.urandom(16)
         key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.BestAvailableEncryption(self._password(salt)))
+                                    serialization.BestAvailableEncryption(self._password(salt, self.scrypt_n)))
         pub_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
         csr = x509.CertificateSigningRequestBuilder().subject_name(name).sign(key, hashes.SHA256())
@@ -225,6 +231,7 @@ class SoftwareKeyStore(KeyStore):
             index['keys'].setdefault(key_id, []).append({
                 'id': gid, 'algorithm': algorithm, 'created_at': clock.iso(clock.now()),
                 'subject': name.rfc4514_string(), 'salt': base64.b64encode(salt).decode('ascii'),
+                'scrypt_n': self.scrypt_n,
                 'key': f'{gid}.key.pem', 'public_key': f'{gid}.pub.pem', 'request': f'{gid}.csr.pem',
                 'certificates': [],
             })
@@ -276,7 +283,8 @@ class SoftwareKeyStore(KeyStore):
             raise StoreDamaged(f'Thiếu tệp khóa bí mật của {key_id}',
                                f'the private key file of {key_id} is missing') from None
         try:
-            key = serialization.load_pem_private_key(pem, password=self._password(base64.b64decode(entry['salt'])))
+            password = self._password(base64.b64decode(entry['salt']), int(entry.get('scrypt_n', SCRYPT_N)))
+            key = serialization.load_pem_private_key(pem, password=password)
         except (ValueError, TypeError):
             raise WrongPassphrase(
                 f'Sai mật khẩu kho khóa: không giải mã được khóa {key_id}',
