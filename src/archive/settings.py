@@ -135,7 +135,7 @@ def _crls(value):
         blobs = [der for _t, _h, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
         for der in blobs:
             try:
-                crl.CertificateList.load(der).native
+                crl.CertificateList.load(der).native  # noqa: B018 - parsing it all is the check
             except Exception:  # noqa: BLE001 - any parse error: refuse the file at start-up
                 raise ValueError(f'archive.crls: {path} is not a CRL (PEM or DER)') from None
             out.append(der)

@@ -2,7 +2,6 @@
 on a real FileStorage: signed edXML packages built from the sent document, the receiving path,
 statuses back to the sender in order, and the refusals of the receiving path. Real keys in the
 app's software key store, issued by a CA made here; real PDFs."""
-import transaction
 import pytest
 from pyramid.threadlocal import manager
 

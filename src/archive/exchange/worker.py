@@ -160,11 +160,13 @@ def _deliver_carried(registry, delivery_id, worker, route):
     except ConflictError:
         _with_registry(registry, lambda root: deliveries.release(root, delivery_id, worker))
         return BUSY
-    except Exception as exc:               # a sender-side fault: said on the row, not retried
+    except Exception as exc:        # a sender-side fault: said on the row, not retried
+        error = exc                 # the name ``exc`` ends with the except clause
+
         def fail(root):
             delivery = deliveries.exchange_of(root).deliveries[delivery_id]
             deliveries.done(root, delivery)
-            _failed(root, delivery, root['bodies'][delivery.sender].documents[delivery.document], exc)
+            _failed(root, delivery, root['bodies'][delivery.sender].documents[delivery.document], error)
         _with_registry(registry, fail)
         return delivery_id
     if prepared is None:
@@ -267,7 +269,7 @@ def send_one_status(registry):
     def work(root):
         box = outbox_of(root)
         now = clock.iso(clock.now())
-        for key, message in box.items.items():
+        for message in box.items.values():
             if message.state == MESSAGE_PENDING and message.kind == 'status' \
                     and (message.get('next_attempt_at') or '') <= now:
                 break

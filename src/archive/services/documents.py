@@ -5,7 +5,6 @@ import json
 import colander
 
 from .. import audit, clock
-from .. import security as S
 from ..errors import Conflict, field_errors, merge, single
 from ..i18n import _
 from ..resources.documents import Document

@@ -90,7 +90,7 @@ def register_table(request, body, kind, year=None, secret=False):
     for series in series_for_kind(body, 'outgoing' if kind == 'outgoing' else 'incoming', year):
         if series.key.split('/')[1].endswith('-mat') != bool(secret):
             continue
-        for number, entry in series.entries.items():
+        for entry in series.entries.values():
             doc = body.documents.get(entry.document)
             if doc is None or not request.has_permission(S.VIEW, doc):
                 rows.append(_hidden_row(kind, columns, entry))

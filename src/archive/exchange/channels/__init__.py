@@ -77,6 +77,6 @@ def kind_of(data):
     if name == 'Status':
         return 'status'
     if name == 'Envelope':
-        for el in root.iter('{*}Status'):
+        if next(root.iter('{*}Status'), None) is not None:
             return 'status'
     return 'package'
