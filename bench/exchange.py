@@ -311,14 +311,14 @@ def _reuse_verdict():
 
 def _stored_zip():
     """Attachments zipped without compression (ZIP_STORED): a PDF hardly deflates."""
-    from archive.exchange import edxml
+    from archive.exchange.edxml import encode
 
     def zip_one(name, data):
         out = io.BytesIO()
         with zipfile.ZipFile(out, 'w', zipfile.ZIP_STORED) as archive:
             archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
         return out.getvalue()
-    edxml._zip_one = zip_one
+    encode._zip_one = zip_one
 
 
 def _cached_signer():

@@ -189,7 +189,7 @@ def make_keys(bits, folder):
     return Keys(bits=bits, root=to_asn1(root.certificate),
                 org_fp=pades.fingerprint(certs[ORG_KEY]), ours_org=ours_org,
                 ours_leader=ours_leader, bare_org=bare_org, bare_leader=bare_leader,
-                shipped_org=shipped, reserved=pades._estimate_reserved(ours_org, 0),
+                shipped_org=shipped, reserved=pades.sign._estimate_reserved(ours_org, 0),
                 setup_s=time.perf_counter() - started)
 
 

@@ -1,11 +1,14 @@
 """The English catalog covers every message id in use, and archive.mo is archive.po compiled.
 
 When a test here fails after adding or changing a string, run
-``.venv/bin/python -m archive.locale.extract``, translate the new ids in
+``.venv/bin/python tools/extract_messages.py``, translate the new ids in
 ``src/archive/locale/en/LC_MESSAGES/archive.po`` and run it again (it compiles the .mo).
 """
+import importlib.util
 import io
 import re
+import sys
+from pathlib import Path
 
 import pytest
 from babel.messages.mofile import read_mo, write_mo
@@ -13,12 +16,22 @@ from babel.messages.pofile import read_po
 from pyramid.i18n import TranslationString, make_localizer
 from pyramid.path import AssetResolver
 
-from archive.locale import extract
 
+def _load_extractor():
+    """``tools/extract_messages.py``: a development tool, not part of the installed package."""
+    path = Path(__file__).resolve().parents[2] / 'tools' / 'extract_messages.py'
+    spec = importlib.util.spec_from_file_location('extract_messages', path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module                 # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+extract = _load_extractor()
 PO = extract.HERE / 'en' / 'LC_MESSAGES' / 'archive.po'
 MO = PO.with_suffix('.mo')
 PLACEHOLDER = re.compile(r'\$\{[^}]*\}')
-FIX = 'run `.venv/bin/python -m archive.locale.extract`, translate in archive.po, run it again'
+FIX = 'run `.venv/bin/python tools/extract_messages.py`, translate in archive.po, run it again'
 
 # Ids known to be used with two different Vietnamese defaults; the English covers both.
 # Remove an id once its uses agree (types.py: datetime_invalid, short and long default).

@@ -15,9 +15,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from . import (ORG_ENC, BadKeyId, DecryptionFailed, KeyStore, KeyStoreError, Secret, StoreDamaged,
-               TokenUnavailable, WrongPin, _Generation, fingerprint, load_certificates, spki, to_asn1)
 from ._common import _decryption_failed
+from .certificates import ORG_ENC, _Generation, fingerprint, load_certificates, spki, to_asn1
+from .errors import BadKeyId, DecryptionFailed, KeyStoreError, Secret, StoreDamaged, TokenUnavailable, WrongPin
+from .store import KeyStore
 
 
 class _LockedKey:

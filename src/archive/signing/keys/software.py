@@ -16,9 +16,10 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
 
 from ... import clock
-from . import (MIN_PASSPHRASE, KeyStore, KeyStoreError, PassphraseRequired, Secret, StoreDamaged,
-               WrongPassphrase, _Generation, _setting, fingerprint, spki, to_asn1)
-from ._common import _decryption_failed
+from ._common import _decryption_failed, _setting
+from .certificates import MIN_PASSPHRASE, _Generation, fingerprint, spki, to_asn1
+from .errors import KeyStoreError, PassphraseRequired, Secret, StoreDamaged, WrongPassphrase
+from .store import KeyStore
 
 
 def _oaep(name):
