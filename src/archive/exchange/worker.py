@@ -263,20 +263,31 @@ def _refused(root, delivery, doc, exc, data):
 def send_one_status(registry):
     """Carry the first pending status message (due now) to its sender; its outbox key, or None.
     To a body on this instance it is applied at once; to another instance it is signed once (the
-    bytes kept for a retry), POSTed outside any transaction, and the answer recorded."""
+    bytes kept for a retry), POSTed outside any transaction, and the answer recorded. The message
+    is the first entry of the outbox's index of pending ones, whatever went before it; one that
+    cannot be signed or applied (no key, a body gone) is tried again after its own back-off, so
+    it holds back none queued after it."""
     settings = registry.archive_settings
 
     def work(root):
         box = outbox_of(root)
-        now = clock.iso(clock.now())
-        for key, message in box.items.items():  # noqa: B007 - the key found is used after the loop
-            if message.state == MESSAGE_PENDING and message.kind == 'status' \
-                    and (message.get('next_attempt_at') or '') <= now:
-                break
-        else:
+        found = box.first_due('status')
+        if found is None:
             return None
-        state, remote = _carry_status(root, message, settings)
-        message.state = state
+        key, message = found
+        point = root._p_jar.transaction_manager.savepoint()
+        try:
+            state, remote = _carry_status(root, message, settings)
+        except ConflictError:
+            raise
+        except Exception as exc:            # our own fault (no key): kept, said in the log and on the page
+            point.rollback()
+            error = getattr(exc, 'message_vi', None) or f'{type(exc).__name__}: {exc}'
+            log.warning('status %s for %s not sent: %s', message['status_code'], message['document'], error)
+            _status_later(registry, box, key, error)
+            return key, None
+        if state != MESSAGE_PENDING:
+            box.settle(key, state)
         return key, remote
     picked = _with_registry(registry, work)
     if picked is None:
@@ -298,24 +309,35 @@ def send_one_status(registry):
     failpoints.hit('status.carried')
 
     def record(root):
-        message = outbox_of(root).items[key]
+        box = outbox_of(root)
+        message = box.items[key]
+        if message.state != MESSAGE_PENDING:
+            return                      # another worker carried it and recorded so first
         state, error = outcome
         if state == 'retry':
-            attempts = message.get('attempts', 0) + 1
-            policy = retry_policy(registry)
-            if attempts >= policy['max_attempts']:
-                state = 'failed'
-                message.fields = dict(message.fields, attempts=attempts)
-            else:
-                delay = deliveries.backoff_seconds(attempts, policy['base_seconds'], policy['cap_seconds'])
-                message.fields = dict(message.fields, attempts=attempts, last_error=error[:300],
-                                      next_attempt_at=clock.iso(clock.now() + dt.timedelta(seconds=delay)))
-                return
-        message.state = state
+            _status_later(registry, box, key, error)
+            return
         if error:
             message.fields = dict(message.fields, last_error=error[:300])
+        box.settle(key, state)
     _with_registry(registry, record, attempts=10, backoff=0.02)
     return key
+
+
+def _status_later(registry, box, key, error):
+    """A failed attempt at the status message ``key``: its next one moved later by the retry
+    policy's back-off, or the message given up (``failed``) past its limit."""
+    message = box.items[key]
+    attempts = message.get('attempts', 0) + 1
+    policy = retry_policy(registry)
+    if attempts >= policy['max_attempts']:
+        message.fields = dict(message.fields, attempts=attempts, last_error=error[:300])
+        box.settle(key, 'failed')
+        return
+    delay = deliveries.backoff_seconds(attempts, policy['base_seconds'], policy['cap_seconds'])
+    at = clock.now() + dt.timedelta(seconds=delay)
+    message.fields = dict(message.fields, attempts=attempts, last_error=error[:300], next_attempt_at=clock.iso(at))
+    box.retry_at(key, at)
 
 
 def _status_bytes(root, message, body, doc, sender, settings):
@@ -332,7 +354,8 @@ def _status_bytes(root, message, body, doc, sender, settings):
 
 def _carry_status(root, message, settings):
     """``(state, None)`` when done here, or ``(pending, (bytes, route, address, meta))`` for a
-    channel to carry."""
+    channel to carry; raises when the status cannot be signed or applied here (the caller rolls
+    back and tries it again later)."""
     body = root['bodies'][message['body']]
     doc = body.documents.get(message['document'])
     exchange = getattr(doc, 'exchange', None) if doc is not None else None
@@ -358,11 +381,6 @@ def _carry_status(root, message, settings):
         point.rollback()
         receive.refusal(root, exc.code, exc.message_vi, None, **exc.facts)
         return 'declined', None
-    except Exception as exc:               # our own fault (no key): kept, said in the log and on the page
-        point.rollback()
-        log.warning('status %s for %s not sent: %s', message['status_code'], doc.__name__, exc)
-        message.fields = dict(message.fields, last_error=(getattr(exc, 'message_vi', None) or str(exc))[:300])
-        return 'failed', None
     return 'carried', None
 
 

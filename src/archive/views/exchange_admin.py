@@ -6,7 +6,6 @@ failed deliveries, status messages that have not left, packages the receiving pa
 administrator sees no document, so rows name documents by their edXML DocumentId, never link
 to them. Every list is the RECENT most recent, so the page stays small however long the history.
 """
-import collections
 import json
 
 from pyramid.view import view_config
@@ -21,20 +20,17 @@ from ..resources.root import app_root
 RECENT = 50
 EXCHANGE_CHAIN = 'exchange'       # receive.CHAIN: where the receiving path journals its refusals
 JOURNAL_SCAN = 5000               # entries of that chain read back at most, looking for refusals
-STUCK = ('pending', 'failed')     # status messages not (yet) carried
 
 
 def status_messages(root, limit=RECENT):
-    """The ``limit`` most recent status messages still pending or failed, newest first."""
-    found = collections.deque(maxlen=limit)
-    for key, message in outbox_of(root).items.items():
-        if message.kind == 'status' and message.state in STUCK:
-            found.append({'key': key[1], 'queued_at': message.queued_at, 'state': message.state,
-                          'body': message.get('body'), 'to_organ': message.get('to_organ'),
-                          'number_symbol': message.get('number_symbol'), 'code': message.get('status_code'),
-                          'attempts': message.get('attempts', 0), 'last_error': message.get('last_error'),
-                          'next_attempt_at': message.get('next_attempt_at')})
-    return list(reversed(found))
+    """The ``limit`` most recent status messages still pending or failed, newest first (from the
+    outbox's indexes of those: the messages carried are not read)."""
+    return [{'key': key[1], 'queued_at': message.queued_at, 'state': message.state,
+             'body': message.get('body'), 'to_organ': message.get('to_organ'),
+             'number_symbol': message.get('number_symbol'), 'code': message.get('status_code'),
+             'attempts': message.get('attempts', 0), 'last_error': message.get('last_error'),
+             'next_attempt_at': message.get('next_attempt_at')}
+            for key, message in outbox_of(root).stuck('status', limit)]
 
 
 def refusals(root, limit=RECENT, scan=JOURNAL_SCAN):
