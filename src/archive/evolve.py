@@ -58,8 +58,8 @@ def add_sessions(root):
 def add_refused(root):
     """Exchange endpoint issue: refusals of unvouched traffic are counted per hour, source and reason."""
     from .refused import Refused
-    if getattr(root, 'refused', None) is None:
-        root.refused = Refused()
+    if getattr(root, 'refusal_counts', None) is None:
+        root.refusal_counts = Refused()
 
 
 # (name, function(root)); append only, never reorder or rename.

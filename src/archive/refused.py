@@ -3,7 +3,7 @@ was proven, failed logins to no account of ours.
 
 Such traffic costs nothing to send, so what it writes must not grow with it. The rule needs
 who, when and what was refused: here that is one counter per hour, source and reason
-(``root.refused.hours[hour].records[(source, reason)]``: how many, first and last time, the
+(``root.refusal_counts.hours[hour].records[(source, reason)]``: how many, first and last time, the
 route). A source is the network address (an IPv6 address counts by its /64) or, for a channel
 without one, the channel's name.
 
@@ -115,7 +115,7 @@ def pending_of(registry):
 
 
 def _hour(root, hour):
-    hours = root.refused.hours
+    hours = root.refusal_counts.hours
     entry = hours.get(hour)
     if entry is None:
         entry = hours[hour] = Hour()
@@ -191,7 +191,7 @@ def may_journal(registry, root, source, now=None):
 
 def rows(root, hour=None):
     """The records, as dicts, of one hour (``'YYYY-MM-DDTHH'``) or all, oldest first."""
-    hours = root.refused.hours
+    hours = root.refusal_counts.hours
     selected = [(hour, hours[hour])] if hour is not None and hour in hours else \
         ([] if hour is not None else list(hours.items()))
     return [{'hour': h, 'source': source, 'reason': reason, 'count': record.count, 'first': record.first,

@@ -116,7 +116,7 @@ def make_refusal(registry, code, message, sha256):
     the reason (``quoted``: the only field that may echo a sender's values, escaped and capped),
     the package's SHA-256 and the time. Raises ``ReceiptNotSigned``."""
     key_id = instance_key(registry)
-    code = code if isinstance(code, str) and _CODE.match(code) else 'refused'
+    code = code if isinstance(code, str) and _CODE.match(code) else 'package_refused'
     refusal = {'code': code, 'message': quoted(message), 'sha256': sha256,
                'refused_at': clock.iso(clock.now()), 'signed_by': key_id}
     return _signed(registry, 'refusal', refusal, key_id)

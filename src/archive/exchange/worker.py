@@ -268,7 +268,7 @@ def send_one_status(registry):
     def work(root):
         box = outbox_of(root)
         now = clock.iso(clock.now())
-        for message in box.items.values():
+        for key, message in box.items.items():  # noqa: B007 - the key found is used after the loop
             if message.state == MESSAGE_PENDING and message.kind == 'status' \
                     and (message.get('next_attempt_at') or '') <= now:
                 break

@@ -33,7 +33,7 @@ class ArchiveRoot(Folder):
         from ..exchange.deliveries import Exchange
         self.exchange = Exchange()
         self.sessions = SessionStore()   # login sessions, kept on the server (sessions.py)
-        self.refused = Refused()         # refusals of unvouched traffic, counted per hour (bounded)
+        self.refusal_counts = Refused()        # refusals of unvouched traffic, counted per hour (bounded)
 
 
 def root_key(registry):
