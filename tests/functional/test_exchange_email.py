@@ -267,7 +267,7 @@ def test_smtp_unreachable_is_retried_with_back_off_then_sent_as_the_same_message
     time.sleep(0.2)
     worker.run_round(a.registry)
     assert delivery_of(a, sent['id']).attempts == 2
-    a.registry.settings['archive.smtp_port'] = str(smtp.port)      # the mail server is back
+    set_mail(a, smtp_port=smtp.port)                                # the mail server is back
     time.sleep(0.3)
     worker.run_round(a.registry)
     row = delivery_of(a, sent['id'])
