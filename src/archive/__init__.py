@@ -17,10 +17,10 @@ class StorageLocked(RuntimeError):
 def main(global_config, **settings):
     """Build the WSGI application."""
     settings.setdefault('tm.commit_veto', 'pyramid_tm.default_commit_veto')
-    _template_cache(settings.get('archive.template_cache_dir'))
     settings.setdefault('tm.manager_hook', 'pyramid_tm.explicit_manager')
     with Configurator(settings=settings, root_factory='.resources.root.root_factory') as config:
         config.registry.archive_settings = archive_settings.load(settings)
+        _template_cache(config.registry.archive_settings.template_cache_dir)
         archive_settings.check_below_server(config.registry.archive_settings, global_config)
         _password_cost(config.registry.archive_settings)
         config.registry.archive_keystore = open_keystore(settings, config.registry.archive_settings)
@@ -52,12 +52,12 @@ def open_keystore(settings, loaded):
     """The key store the .ini names (``archive.keystore``), opened once; ``None`` without one.
 
     A demo installation (``archive.demo_seed``) gets its passphrase file written if missing."""
-    if not (settings.get('archive.keystore') or '').strip():
+    if not loaded.keystore_kind:
         return None
     from .signing.keys import open_keystore as _open
     if loaded.demo_seed:
         from .seed import write_demo_passphrase
-        write_demo_passphrase((settings.get('archive.keystore_passphrase_file') or '').strip())
+        write_demo_passphrase(loaded.keystore_passphrase_file)
     store = _open(settings, scrypt_n=loaded.keystore_scrypt_n)
     store.unlock()          # a wrong PIN or passphrase stops the start, not the first signature
     return store

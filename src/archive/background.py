@@ -27,7 +27,7 @@ def checkpoint_and_export(registry):
             audit.checkpoint(root)
         return audit.export_checkpoints(root)
     exported = run_apart(registry, fold)
-    folder = registry.settings.get('archive.journal_export_dir')
+    folder = registry.archive_settings.journal_export_dir
     if not folder:
         return None
     os.makedirs(folder, exist_ok=True)
@@ -43,10 +43,10 @@ def scheduled_pack(registry, last, now):
     """Pack when ``archive.pack_interval_hours`` (24; 0: never) have passed since ``last``,
     keeping ``archive.pack_days`` (7) of history: what a recall destroyed leaves the storage
     within pack_days + the interval. Returns the time of the last pack."""
-    hours = float(registry.settings.get('archive.pack_interval_hours', 24))
+    hours = registry.archive_settings.pack_interval_hours
     if hours <= 0 or now - last < hours * 3600:
         return last
-    days = float(registry.settings.get('archive.pack_days', 7))
+    days = registry.archive_settings.pack_days
     registry._zodb_databases[''].pack(t=now - days * 86400)
     log.info('database packed, keeping %g days of history', days)
     return now
@@ -54,7 +54,7 @@ def scheduled_pack(registry, last, now):
 
 def run_forever(registry, stop):
     import time
-    minutes = float(registry.settings.get('archive.journal_checkpoint_minutes', 60))
+    minutes = registry.archive_settings.journal_checkpoint_minutes
     last_pack = time.time()
     while not stop.wait(minutes * 60):
         try:
@@ -69,14 +69,14 @@ def run_forever(registry, stop):
 def start_threads(registry):
     """Start the background threads when this process should (a server on FileStorage): the
     journal checkpoints, and the exchange worker (``archive.exchange_worker``, on by default)."""
-    settings = registry.settings
-    if os.environ.get(NO_THREADS_ENV) or settings.get('archive.background', 'false').lower() != 'true':
+    settings = registry.archive_settings
+    if os.environ.get(NO_THREADS_ENV) or not settings.background:
         return None
-    if not settings.get('zodbconn.uri', '').startswith('file://'):
+    if not registry.settings.get('zodbconn.uri', '').startswith('file://'):
         return None     # on ZEO the archive-worker process does it
     from .exchange.wake import Stop
     stop = Stop()                     # one event stops both threads (and wakes the worker)
-    if settings.get('archive.exchange_worker', 'true').lower() == 'true':
+    if settings.exchange_worker:
         from .exchange.worker import requeue_claims_of_the_dead, start_thread
         requeue_claims_of_the_dead(registry)
         start_thread(registry, stop)

@@ -46,6 +46,36 @@ def _bool(value):
     return str(value).strip().lower() in ('1', 'true', 'yes', 'on')
 
 
+@dataclass(frozen=True)
+class MailSettings:
+    """The official-email and mailbox channels (``exchange/channels/email.py``, ``mailbox.py``)."""
+    smtp_host: str = ''
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ''
+    smtp_password_file: str = ''
+    smtp_timeout: float = 30.0           # also the IMAP intake's timeout
+    mail_from: str = ''
+    mail_reply_to: str = ''             # '' = mail_from
+    intake: str = ''                    # maildir:<path>, imap://... or imaps://... ('' = none)
+    intake_password_file: str = ''
+    max_bytes: int = 0                  # a mail taken in (0: from the package limit, see email.max_bytes)
+    mailbox_max_bytes: int = 10 * 1024 * 1024   # attachments in a mail to a person's mailbox
+
+
+@dataclass(frozen=True)
+class AxisSettings:
+    """The national exchange axis (``exchange/channels/axis.py``): a folder pair or an HTTP service."""
+    mode: str = ''                      # 'folder', 'http' or '' (off)
+    out_dir: str = ''
+    in_dir: str = ''
+    done_dir: str = ''                  # '' in the .ini: ``processed`` beside in_dir
+    rejected_dir: str = ''              # '' in the .ini: ``rejected`` beside in_dir
+    url: str = ''
+    token_file: str = ''
+    timeout: float = 30.0
+
+
 @dataclass
 class ArchiveSettings:
     secret: str
@@ -87,6 +117,28 @@ class ArchiveSettings:
     keystore_scrypt_n: int = 2 ** 15        # scrypt n for new keys of the software key store
     password_time_cost: int = 3             # argon2id passes over memory (argon2-cffi's default)
     password_memory_kib: int = 65536        # argon2id memory in KiB (argon2-cffi's default)
+    keystore_kind: str = ''                 # archive.keystore: 'software', 'pkcs11' or '' (none)
+    keystore_passphrase_file: str = ''      # (the key store itself reads its options: open_keystore)
+    root_key: str = 'archive'               # the ZODB root's key of this archive
+    template_cache_dir: str = ''            # Chameleon's compiled templates ('' = none)
+    numbering: str = ''                     # the register rules (registers.parse_rules; '' = its default)
+    urgent_handling_minutes: int = 60       # an urgent document waits this long on a desk before it is late
+    # Background work of a server process (background.py)
+    background: bool = False                # the background threads run in this process
+    exchange_worker: bool = True            # ...and among them the exchange worker
+    journal_checkpoint_minutes: float = 60.0
+    journal_export_dir: str = ''            # '' = no export file
+    pack_interval_hours: float = 24.0       # 0 = never pack
+    pack_days: float = 7.0                  # history a pack keeps
+    # The exchange worker (exchange/worker.py)
+    exchange_poll_seconds: float = 2.0
+    delivery_lease_seconds: float = 300.0   # a claim older than this is another worker's to take
+    delivery_retry_seconds: float = 30.0
+    delivery_retry_cap_seconds: float = 3600.0
+    delivery_max_attempts: int = 8
+    instance_key: str = 'instance:local'    # the key id this instance signs with where no body can
+    mail: MailSettings = field(default_factory=MailSettings)
+    axis: AxisSettings = field(default_factory=AxisSettings)
     extra: dict = field(default_factory=dict)
 
     def document_schema(self):
@@ -182,7 +234,7 @@ def load(settings):
                                        'archive.session_idle_seconds'),
         session_refresh_seconds=_positive(settings.get('archive.session_refresh_seconds') or 60,
                                           'archive.session_refresh_seconds'),
-        workflows_dir=settings.get('archive.workflows_dir', ''),
+        workflows_dir=settings.get('archive.workflows_dir') or '',
         schemas_dir=settings.get('archive.schemas_dir', ''),
         calendar=Calendar.from_settings(settings),
         trust_roots=_trust_roots(settings.get('archive.trust_roots')),
@@ -198,11 +250,109 @@ def load(settings):
                                      'archive.password_time_cost'),
         password_memory_kib=_at_least(settings.get('archive.password_memory_kib') or 65536, 64,
                                       'archive.password_memory_kib'),
+        keystore_kind=_text(settings.get('archive.keystore')).lower(),
+        keystore_passphrase_file=_text(settings.get('archive.keystore_passphrase_file')),
+        root_key=settings.get('archive.root_key', 'archive'),
+        template_cache_dir=settings.get('archive.template_cache_dir') or '',
+        numbering=settings.get('archive.numbering') or '',
+        urgent_handling_minutes=_at_least(_or(settings.get('archive.urgent_handling_minutes'), 60), 0,
+                                          'archive.urgent_handling_minutes'),
+        background=_flag(settings.get('archive.background'), False, 'archive.background'),
+        exchange_worker=_flag(settings.get('archive.exchange_worker'), True, 'archive.exchange_worker'),
+        journal_checkpoint_minutes=_number(settings.get('archive.journal_checkpoint_minutes'), 60,
+                                           'archive.journal_checkpoint_minutes', above=0),
+        journal_export_dir=settings.get('archive.journal_export_dir') or '',
+        pack_interval_hours=_number(settings.get('archive.pack_interval_hours'), 24, 'archive.pack_interval_hours'),
+        pack_days=_number(settings.get('archive.pack_days'), 7, 'archive.pack_days'),
+        exchange_poll_seconds=_number(settings.get('archive.exchange_poll_seconds'), 2,
+                                      'archive.exchange_poll_seconds', above=0),
+        delivery_lease_seconds=_number(settings.get('archive.delivery_lease_seconds'), 300,
+                                       'archive.delivery_lease_seconds', above=0),
+        delivery_retry_seconds=_number(settings.get('archive.delivery_retry_seconds'), 30,
+                                       'archive.delivery_retry_seconds'),
+        delivery_retry_cap_seconds=_number(settings.get('archive.delivery_retry_cap_seconds'), 3600,
+                                           'archive.delivery_retry_cap_seconds'),
+        delivery_max_attempts=_at_least(_or(settings.get('archive.delivery_max_attempts'), 8), 1,
+                                        'archive.delivery_max_attempts'),
+        instance_key=settings.get('archive.instance_key') or 'instance:local',
+        mail=_mail(settings),
+        axis=_axis(settings),
     )
     if not loaded.session_refresh_seconds < loaded.session_idle_seconds <= loaded.session_lifetime_seconds:
         raise ValueError('archive.session_refresh_seconds < archive.session_idle_seconds '
                          '<= archive.session_lifetime_seconds')
     return loaded
+
+
+def _text(value):
+    return (value or '').strip()
+
+
+def _or(value, default):
+    """The value, or the default when the .ini leaves it absent or empty."""
+    return default if value is None or str(value).strip() == '' else value
+
+
+def _flag(value, default, name):
+    """true/false (also yes/no, on/off, 1/0, t/f, y/n); the default when absent or empty."""
+    text = str(_or(value, default)).strip().lower()
+    if text in ('1', 'true', 'yes', 'on', 't', 'y'):
+        return True
+    if text in ('0', 'false', 'no', 'off', 'f', 'n'):
+        return False
+    raise ValueError(f'{name}: true or false, not {value!r}')
+
+
+def _number(value, default, name, above=None):
+    """A number (fractions allowed), 0 or more (more than ``above`` when given); the default when
+    absent or empty."""
+    value = _or(value, default)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if number < 0 or number != number or (above is not None and number <= above):
+        raise ValueError(f'{name}: a number, {"more than " + str(above) if above is not None else "0 or more"}, '
+                         f'not {value!r}')
+    return number
+
+
+def _mail(settings):
+    def text(key):
+        return _text(settings.get(f'archive.{key}'))
+    max_bytes = settings.get('archive.mail_max_bytes')
+    return MailSettings(
+        smtp_host=text('smtp_host'),
+        smtp_port=_at_least(_or(settings.get('archive.smtp_port'), 25), 1, 'archive.smtp_port'),
+        smtp_starttls=_flag(settings.get('archive.smtp_starttls'), False, 'archive.smtp_starttls'),
+        smtp_user=settings.get('archive.smtp_user') or '',
+        smtp_password_file=settings.get('archive.smtp_password_file') or '',
+        smtp_timeout=_number(settings.get('archive.smtp_timeout'), 30, 'archive.smtp_timeout', above=0),
+        mail_from=text('mail_from'),
+        mail_reply_to=settings.get('archive.mail_reply_to') or '',
+        intake=text('mail_intake'),
+        intake_password_file=settings.get('archive.mail_intake_password_file') or '',
+        max_bytes=0 if not _text(max_bytes) else _positive(max_bytes, 'archive.mail_max_bytes'),
+        mailbox_max_bytes=_positive(_or(settings.get('archive.mailbox_max_bytes'), MailSettings.mailbox_max_bytes),
+                                    'archive.mailbox_max_bytes'),
+    )
+
+
+def _axis(settings):
+    def text(key):
+        return _text(settings.get(f'archive.axis_{key}'))
+    mode, in_dir = text('mode').lower(), text('in_dir')
+    if mode not in ('', 'folder', 'http'):
+        raise ValueError(f"archive.axis_mode: 'folder', 'http' or empty, not {mode!r}")
+    beside = os.path.dirname(os.path.abspath(in_dir)) if in_dir else ''
+    return AxisSettings(
+        mode=mode, out_dir=text('out_dir'), in_dir=in_dir,
+        done_dir=text('done_dir') or os.path.join(beside, 'processed'),
+        rejected_dir=text('rejected_dir') or os.path.join(beside, 'rejected'),
+        url=text('url').rstrip('/'),
+        token_file=text('token_file'),
+        timeout=_number(settings.get('archive.axis_timeout'), 30, 'archive.axis_timeout', above=0),
+    )
 
 
 def _at_least(value, low, name):

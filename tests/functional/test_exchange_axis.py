@@ -28,6 +28,7 @@ from archive.exchange import deliveries, edxml, receive, worker
 from archive.exchange.channels import Unreachable, axis
 from archive.exchange.xmldsig import DS
 from archive.services.certificates import register_certificate
+from archive.settings import AxisSettings
 from archive.signing import ca
 from archive.signing.keys import ORG_SIGN
 
@@ -421,11 +422,11 @@ def test_an_out_folder_missing_is_retried_then_handed_over(office):
 
 
 def test_the_axis_off_takes_nothing_and_carries_nothing():
-    registry = types.SimpleNamespace(settings={})
+    registry = types.SimpleNamespace(archive_settings=types.SimpleNamespace(axis=AxisSettings()))
     with pytest.raises(Unreachable, match='axis not configured'):
         axis.carry(registry, VPCP, b'<x/>', 'package', {'sender': HOST_CODE})
     assert axis.poll(registry) == 0
-    registry.settings = {'archive.axis_mode': 'folder'}                # no folders named
+    registry.archive_settings.axis = AxisSettings(mode='folder')       # no folders named
     with pytest.raises(Unreachable, match='axis not configured'):
         axis.carry(registry, VPCP, b'<x/>', 'package', {'sender': HOST_CODE})
 

@@ -7,6 +7,7 @@ import hashlib
 import mailbox
 import smtplib
 import time
+from dataclasses import replace
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -25,6 +26,12 @@ from archive.signing.keys import ORG_SIGN
 from ..conftest import HOST_CODE, base_settings, close_app, file_uri, free_port, make_app
 from ..helpers import Maildirs
 from .test_exchange_local import BTC, BTG, Session, act, enrol, received, send
+
+
+def set_mail(app, **changed):
+    """Change a mail setting of a running app (read once at start into ``archive_settings.mail``)."""
+    app.registry.archive_settings.mail = replace(app.registry.archive_settings.mail, **changed)
+
 
 A_MAIL, B_MAIL, PERSON = 'vptu@thanh-uy.example', 'btc@ban-to-chuc.example', 'nguyen.van.b@example.org'
 
@@ -240,7 +247,7 @@ def test_origin_is_the_signature_never_the_from_header(pair):
 
 def test_an_oversized_mail_is_dropped_with_its_reason(reader):
     b, smtp = reader.b, reader.smtp
-    b.registry.settings['archive.mail_max_bytes'] = '4000'
+    set_mail(b, max_bytes=4000)
     post(smtp, B_MAIL, A_MAIL, [(b'<?xml version="1.0"?><x>' + b'a' * 8000 + b'</x>', 'application', 'xml', 'big.xml')])
     assert worker.run_round(b.registry) == 1
     entry = journal(b)[-1]
@@ -252,7 +259,7 @@ def test_an_oversized_mail_is_dropped_with_its_reason(reader):
 def test_smtp_unreachable_is_retried_with_back_off_then_sent_as_the_same_message(pair):
     a, b, smtp = pair.a, pair.b, pair.smtp
     closed = free_port()
-    a.registry.settings['archive.smtp_port'] = str(closed)
+    set_mail(a, smtp_port=closed)
     sent = send(a, [BTC], abstract='Gửi khi máy chủ thư không trả lời')
     worker.run_round(a.registry)
     row = delivery_of(a, sent['id'])
@@ -260,7 +267,7 @@ def test_smtp_unreachable_is_retried_with_back_off_then_sent_as_the_same_message
     time.sleep(0.2)
     worker.run_round(a.registry)
     assert delivery_of(a, sent['id']).attempts == 2
-    a.registry.settings['archive.smtp_port'] = str(smtp.port)      # the mail server is back
+    set_mail(a, smtp_port=smtp.port)                                # the mail server is back
     time.sleep(0.3)
     worker.run_round(a.registry)
     row = delivery_of(a, sent['id'])
@@ -274,7 +281,7 @@ def test_smtp_unreachable_is_retried_with_back_off_then_sent_as_the_same_message
 
 def test_mail_not_configured_ends_on_paper_past_the_retry_limit(sender):
     a = sender.a
-    a.registry.settings['archive.smtp_host'] = ''
+    set_mail(a, smtp_host='')
     sent = send(a, [BTC], abstract='Máy chủ thư chưa cấu hình')
     for _ in range(6):
         worker.run_round(a.registry)
@@ -334,7 +341,7 @@ def test_what_does_not_fit_a_person_s_mail_is_named_not_sent(sender):
     sent = send(a, [BTG], abstract='Phụ lục quá lớn')
     with Session(a) as root:
         [main] = [f for f in root['bodies'][HOST_CODE].documents[sent['id']].file_list() if f.role == 'main']
-    a.registry.settings['archive.mailbox_max_bytes'] = str(main.size)
+    set_mail(a, mailbox_max_bytes=main.size)
     worker.run_round(a.registry)
     [mail] = mails(smtp, PERSON)
     assert [p.get_filename() for p in mail.iter_attachments()] == ['cong-van.pdf']

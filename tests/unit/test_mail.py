@@ -10,6 +10,7 @@ import pytest
 
 from archive.exchange.channels import Unreachable
 from archive.exchange.channels import email as channel
+from archive.settings import MailSettings
 
 XML = b'<?xml version="1.0" encoding="utf-8"?><Package/>'
 
@@ -41,7 +42,7 @@ def test_a_package_in_a_forwarded_mail_is_found_too():
 
 
 def test_a_status_mail_is_the_same_mail_for_the_same_bytes_and_travels_7_bit():
-    settings = {'archive.mail_from': 'btc@ban-to-chuc.example'}
+    settings = MailSettings(mail_from='btc@ban-to-chuc.example')
     meta = {'sender': '000.00.02.H01', 'receiver': '000.00.01.H01', 'kind': 'status',
             'document_id': '000.00.01.H01,2026/11/20,12/CV-VPTU', 'status_code': '01'}
     first, again = channel.status_mail(XML, meta, settings), channel.status_mail(XML, meta, settings)
@@ -63,12 +64,13 @@ def test_a_long_abstract_is_cut_in_the_subject():
 
 def test_without_an_smtp_server_nothing_is_sent_and_the_delivery_waits():
     with pytest.raises(Unreachable, match='SMTP not configured'):
-        channel.send(SimpleNamespace(settings={'archive.mail_from': 'a@b.example'}), 'c@d.example', b'')
+        channel.send(SimpleNamespace(archive_settings=SimpleNamespace(mail=MailSettings(mail_from='a@b.example'))),
+                     'c@d.example', b'')
 
 
 def test_an_intake_that_is_off_missing_or_unknown_reads_nothing(tmp_path, caplog):
     def registry(where):
-        return SimpleNamespace(settings={'archive.mail_intake': where})
+        return SimpleNamespace(archive_settings=SimpleNamespace(mail=MailSettings(intake=where)))
     caplog.set_level(logging.WARNING)
     assert channel.poll(registry('')) == 0
     assert channel.poll(registry(f'maildir:{tmp_path}/khong-co')) == 0

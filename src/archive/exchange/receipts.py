@@ -68,7 +68,7 @@ INSTANCE_KEY = 'instance:local'
 
 def instance_key(registry):
     """The key id this instance signs with where no hosted body can (``archive.instance_key``)."""
-    return registry.settings.get('archive.instance_key') or INSTANCE_KEY
+    return registry.archive_settings.instance_key
 
 
 def _signed(registry, part, payload, key_id):

@@ -70,7 +70,7 @@ def deliver_one(registry):
     settings = registry.archive_settings
     worker = worker_name()
 
-    lease = float(registry.settings.get('archive.delivery_lease_seconds', deliveries.LEASE_SECONDS))
+    lease = settings.delivery_lease_seconds
 
     def take(root):
         delivery = deliveries.claim(root, worker, routes=ROUTES, lease_seconds=lease)
@@ -223,10 +223,9 @@ def _deliver_carried(registry, delivery_id, worker, route):
 
 def retry_policy(registry):
     """``archive.delivery_retry_seconds`` (30), ``..._cap_seconds`` (3600), ``archive.delivery_max_attempts`` (8)."""
-    s = registry.settings
-    return dict(base_seconds=float(s.get('archive.delivery_retry_seconds', 30)),
-                cap_seconds=float(s.get('archive.delivery_retry_cap_seconds', 3600)),
-                max_attempts=int(s.get('archive.delivery_max_attempts', 8)))
+    s = registry.archive_settings
+    return dict(base_seconds=s.delivery_retry_seconds, cap_seconds=s.delivery_retry_cap_seconds,
+                max_attempts=s.delivery_max_attempts)
 
 
 def _retry(registry, root, delivery, doc, error):
@@ -441,7 +440,7 @@ def requeue_claims_of_the_dead(registry):
 
 def start_thread(registry, stop=None):
     stop = stop or wake.Stop()
-    interval = float(registry.settings.get('archive.exchange_poll_seconds', 2))
+    interval = registry.archive_settings.exchange_poll_seconds
     thread = threading.Thread(target=run_forever, args=(registry, stop, interval), name='archive-exchange',
                               daemon=True)
     thread.start()

@@ -13,9 +13,6 @@ from .bodies import Bodies
 from .folder import Folder
 from .users import Users
 
-ROOT_KEY_SETTING = 'archive.root_key'
-
-
 class ArchiveRoot(Folder):
     __acl__ = [
         (Allow, 'role:' + S.ADMIN, (S.MANAGE, S.VIEW_CERTIFICATES, S.MANAGE_CERTIFICATES)),
@@ -40,7 +37,7 @@ class ArchiveRoot(Folder):
 
 
 def root_key(registry):
-    return registry.settings.get(ROOT_KEY_SETTING, 'archive')
+    return registry.archive_settings.root_key
 
 
 def app_root(request):

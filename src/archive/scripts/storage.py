@@ -26,8 +26,7 @@ def main(argv=None):
     with opened(args.config_uri) as session:
         db = session.registry._zodb_databases['']
         if args.command == 'pack':
-            days = args.days if args.days is not None else float(
-                session.registry.settings.get('archive.pack_days', 7))
+            days = args.days if args.days is not None else session.registry.archive_settings.pack_days
             pack(db, days)
             print(f'đã pack, giữ lịch sử {days:g} ngày / packed, keeping {days:g} days of history')
             return

@@ -31,7 +31,7 @@ def calendar_of(request):
 
 
 def urgent_limit(request):
-    return dt.timedelta(minutes=int(request.registry.settings.get('archive.urgent_handling_minutes', 60)))
+    return dt.timedelta(minutes=request.registry.archive_settings.urgent_handling_minutes)
 
 
 def late_handling(request, doc, cal):

@@ -19,7 +19,7 @@ TYPES = ('incoming', 'outgoing')
 
 
 def load_workflows(config):
-    folder = config.registry.settings.get('archive.workflows_dir') or ''
+    folder = config.registry.archive_settings.workflows_dir
     files = sorted(glob.glob(os.path.join(folder, '*.zcml')))
     if not files:
         raise ValueError(f'archive.workflows_dir: no workflow files in {folder!r}')
@@ -47,4 +47,4 @@ def load_workflows(config):
 def includeme(config):
     config.hook_zca()
     load_workflows(config)
-    config.registry.archive_numbering = parse_rules(config.registry.settings.get('archive.numbering'))
+    config.registry.archive_numbering = parse_rules(config.registry.archive_settings.numbering)

@@ -8,7 +8,7 @@ document types, other date forms are kept as deviations on the document). A stat
 in a SOAP envelope, its ``Status`` signed alone, is unwrapped to that ``Status`` first (the
 signature covers only it); a SOAP envelope signed as a whole is passed as it is.
 
-Settings (``registry.settings``):
+Settings (read once into ``registry.archive_settings.axis``, ``settings.AxisSettings``):
 
 ``archive.axis_mode``
     ``folder`` or ``http``; empty: the axis is off (``carry`` raises ``Unreachable``, so the
@@ -64,7 +64,6 @@ log = logging.getLogger(__name__)
 
 ROUTE = 'axis'
 PER_ROUND = 100                 # files or items taken in per worker round
-TIMEOUT = 30
 
 # The axis web service as the government's SDK calls it. [S] UNVERIFIED: read in a decompiled
 # copy of the VXP SDK (SDKVXP 2.0.1, com.vpcp.services.KnobstickServiceImp), not in an official
@@ -98,34 +97,19 @@ class _Oversized(Unreachable):
     """The axis answered more than the package size limit allows."""
 
 
-class _Config:
-    """The axis settings of one registry."""
-
-    def __init__(self, settings):
-        self.mode = (settings.get('archive.axis_mode') or '').strip().lower()
-        self.out_dir = (settings.get('archive.axis_out_dir') or '').strip()
-        self.in_dir = (settings.get('archive.axis_in_dir') or '').strip()
-        beside = os.path.dirname(os.path.abspath(self.in_dir)) if self.in_dir else ''
-        self.done_dir = (settings.get('archive.axis_done_dir') or '').strip() or os.path.join(beside, 'processed')
-        self.rejected_dir = (settings.get('archive.axis_rejected_dir') or '').strip() or \
-            os.path.join(beside, 'rejected')
-        self.url = (settings.get('archive.axis_url') or '').strip().rstrip('/')
-        self.token_file = (settings.get('archive.axis_token_file') or '').strip()
-        self.timeout = float(settings.get('archive.axis_timeout') or TIMEOUT)
-
-    def token(self):
-        if not self.token_file:
-            return ''
-        try:
-            with open(self.token_file, encoding='utf-8') as f:
-                return f.read().strip()
-        except OSError as exc:
-            raise Unreachable(f'archive.axis_token_file {self.token_file}: {exc.strerror or exc}') from None
+def _token(config):
+    if not config.token_file:
+        return ''
+    try:
+        with open(config.token_file, encoding='utf-8') as f:
+            return f.read().strip()
+    except OSError as exc:
+        raise Unreachable(f'archive.axis_token_file {config.token_file}: {exc.strerror or exc}') from None
 
 
 def carry(registry, address, data, kind, meta):
     """The channel interface: hand ``data`` to the axis for ``address`` (the receiver's axis id)."""
-    config = _Config(registry.settings)
+    config = registry.archive_settings.axis
     data = bytes(data)
     if config.mode == 'folder' and config.out_dir:
         return _drop(config.out_dir, data, kind, meta, address)
@@ -136,7 +120,7 @@ def carry(registry, address, data, kind, meta):
 
 def poll(registry):
     """The channel interface: take in what the axis holds for this instance; how many items."""
-    config = _Config(registry.settings)
+    config = registry.archive_settings.axis
     if config.mode == 'folder' and config.in_dir:
         return _poll_folder(registry, config)
     if config.mode == 'http' and config.url:
@@ -324,7 +308,7 @@ def _call(config, operation, headers, body=b'', limit=1 << 20):
     url = config.url + path
     headers = {'servicetype': SERVICE_TYPE, 'Accept': 'application/json', 'Content-Type': 'application/json',
                **headers}
-    token = config.token()
+    token = _token(config)
     if token:
         headers[TOKEN_HEADER] = TOKEN_FORMAT.format(token=token)
     request = urllib.request.Request(url, data=body, method=method, headers=headers)

@@ -52,7 +52,6 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import format_datetime
 
-from pyramid.settings import asbool
 from pyramid.threadlocal import get_current_registry, manager
 
 from ... import audit, clock
@@ -78,7 +77,7 @@ TITLES = {'document': 'Văn bản điện tử', 'update': 'Đính chính văn b
 def carry(registry, address, data, kind, meta):
     """The channel interface: the message ``build`` made (a status is wrapped here), handed over."""
     if kind == 'status':
-        data = status_mail(data, meta, registry.settings)
+        data = status_mail(data, meta, registry.archive_settings.mail)
     return dict(send(registry, address, data), handed_over='email')
 
 
@@ -96,13 +95,13 @@ def build(root, delivery, settings):
             'của nơi nhận tự tiếp nhận. Xin không sửa hay chuyển tiếp thư này.\n\n'
             'This mail carries a signed edXML package, taken in by the receiving system.\n')
     mail = new_message(f'{title}: {headline(doc)} [{delivery.document_id}]', text,
-                       message_id(f'delivery.{delivery.id}', get_current_registry().settings))
+                       message_id(f'delivery.{delivery.id}', get_current_registry().archive_settings.mail))
     mail[SHA_HEADER] = hashlib.sha256(data).hexdigest()
     attach_xml(mail, data, 'edxml')
     return mail.as_bytes()
 
 
-def status_mail(data, meta, raw_settings):
+def status_mail(data, meta, mail_settings):
     """A signed status message as a mail; its Message-ID from the bytes (the same on a retry)."""
     data = bytes(data)
     digest = hashlib.sha256(data).hexdigest()
@@ -111,7 +110,7 @@ def status_mail(data, meta, raw_settings):
             'nhận tự tiếp nhận tệp XML đính kèm.\n\n'
             'This mail carries a signed edXML status message, taken in by the receiving system.\n')
     mail = new_message(f'Trạng thái văn bản điện tử {meta.get("status_code", "")} [{meta["document_id"]}]',
-                       text, message_id(f'status.{digest[:32]}', raw_settings))
+                       text, message_id(f'status.{digest[:32]}', mail_settings))
     mail[SHA_HEADER] = digest
     attach_xml(mail, data, 'status')
     return mail.as_bytes()
@@ -121,21 +120,21 @@ def send(registry, address, content):
     """Hand ``content`` (a message without From and To) to the SMTP server for ``address``; what
     the hand-over says (``message_id``, ``to``, and the package's ``sha256`` when there is one).
     The one SMTP client of the exchange (official email and a person's mailbox)."""
-    s = registry.settings
-    host, sender = (s.get('archive.smtp_host') or '').strip(), (s.get('archive.mail_from') or '').strip()
+    s = registry.archive_settings.mail
+    host, sender = s.smtp_host, s.mail_from
     if not host or not sender:
         raise Unreachable('Chưa cấu hình máy chủ thư (archive.smtp_host, archive.mail_from): '
                           'SMTP not configured')
     content = bytes(content)
     data = _header_line('From', sender) + _header_line('To', address) + content
-    port = int(s.get('archive.smtp_port') or 25)
+    port = s.smtp_port
     where = f'{host}:{port}'
     try:
-        with smtplib.SMTP(host, port, timeout=float(s.get('archive.smtp_timeout') or 30)) as smtp:
-            if asbool(s.get('archive.smtp_starttls')):
+        with smtplib.SMTP(host, port, timeout=s.smtp_timeout) as smtp:
+            if s.smtp_starttls:
                 smtp.starttls(context=ssl.create_default_context())
-            if s.get('archive.smtp_user'):
-                smtp.login(s['archive.smtp_user'], read_secret(s.get('archive.smtp_password_file')))
+            if s.smtp_user:
+                smtp.login(s.smtp_user, read_secret(s.smtp_password_file))
             smtp.sendmail(sender, [address], data)
     except smtplib.SMTPRecipientsRefused as exc:
         code, said = next(iter(exc.recipients.values()))
@@ -197,9 +196,9 @@ def attach_xml(mail, data, stem):
                         filename=f'{stem}-{hashlib.sha256(data).hexdigest()[:8]}.xml')
 
 
-def message_id(local, raw_settings):
+def message_id(local, mail_settings):
     """A Message-ID of our own, stable for the same ``local`` part (a retry is the same mail)."""
-    sender = (raw_settings.get('archive.mail_from') or '').strip()
+    sender = mail_settings.mail_from
     domain = sender.rpartition('@')[2] if '@' in sender else socket.getfqdn()
     return f'<{local}@{domain}>'
 
@@ -215,7 +214,7 @@ def read_secret(path):
 
 def poll(registry):
     """The channel interface: take in what the intake mailbox holds; how many mails were handled."""
-    where = (registry.settings.get('archive.mail_intake') or '').strip()
+    where = registry.archive_settings.mail.intake
     if not where:
         return 0
     try:
@@ -262,9 +261,9 @@ def _arrival(box, key):
 
 def poll_imap(registry, url):
     """The same per-mail processing as for a Maildir, over IMAP; handled mails are deleted."""
-    s = registry.settings
+    s = registry.archive_settings.mail
     where = urllib.parse.urlsplit(url)
-    timeout = float(s.get('archive.smtp_timeout') or 30)
+    timeout = s.smtp_timeout
     if where.scheme == 'imaps':          # the certificate checked (imaplib's default does not)
         opened = imaplib.IMAP4_SSL(where.hostname, where.port or 993, timeout=timeout,
                                    ssl_context=ssl.create_default_context())
@@ -274,7 +273,7 @@ def poll_imap(registry, url):
     cap, handled = max_bytes(registry), 0
     with opened as imap:
         imap.login(urllib.parse.unquote(where.username or ''),
-                   read_secret(s.get('archive.mail_intake_password_file')))
+                   read_secret(s.intake_password_file))
         _ok(imap.select('"%s"' % folder.replace('\\', '\\\\').replace('"', '\\"')))
         for uid in sorted(_ok(imap.uid('SEARCH', None, 'ALL'))[0].split(), key=int)[:POLL_LIMIT]:
             found = re.search(rb'RFC822\.SIZE (\d+)', _ok(imap.uid('FETCH', uid, '(RFC822.SIZE)'))[0] or b'')
@@ -368,7 +367,7 @@ def _header(mail, name):
 
 
 def max_bytes(registry):
-    value = registry.settings.get('archive.mail_max_bytes')
+    value = registry.archive_settings.mail.max_bytes
     if value:
-        return int(value)
+        return value
     return receive.limits_of(registry.archive_settings).max_package_bytes * 4 // 3 + (1 << 20)

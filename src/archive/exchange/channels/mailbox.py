@@ -22,7 +22,6 @@ from ...services import secrecy as at_rest
 from .. import mapping, receive
 from .email import headline, message_id, new_message, refuse_secret, send
 
-MAX_BYTES = 10 * 1024 * 1024
 TITLES = {'document': 'Văn bản', 'update': 'Đính chính văn bản', 'recall': 'Thu hồi văn bản'}
 
 
@@ -36,7 +35,7 @@ def build(root, delivery, settings):
     doc = root['bodies'][delivery.sender].documents[delivery.document]
     refuse_secret(doc)
     registry = get_current_registry()
-    limit = int(registry.settings.get('archive.mailbox_max_bytes') or MAX_BYTES)
+    limit = registry.archive_settings.mail.mailbox_max_bytes
     files, left_out, total = [], [], 0
     for f in mapping.current_files(doc) if delivery.kind == 'document' else ():
         if total + f.size > limit:
@@ -49,8 +48,8 @@ def build(root, delivery, settings):
     if urgent:
         subject = f'[{URGENCIES[doc.urgency].default}] {subject}'
     mail = new_message(subject, summary(root, doc, delivery, files, left_out),
-                       message_id(f'delivery.{delivery.id}', registry.settings))
-    reply_to = registry.settings.get('archive.mail_reply_to') or registry.settings.get('archive.mail_from')
+                       message_id(f'delivery.{delivery.id}', registry.archive_settings.mail))
+    reply_to = registry.archive_settings.mail.mail_reply_to or registry.archive_settings.mail.mail_from
     if reply_to:
         mail['Reply-To'] = reply_to
     if urgent:
