@@ -413,3 +413,20 @@ def open_root(app):
 
 
 HOST_CODE = HOST
+
+
+def trusting_app(tmp_path, root_pem, prepare=None):
+    """The app on its own FileStorage trusting one more root certificate (``archive.trust_roots``);
+    ``prepare(root, app)`` runs first in a transaction of its own, committed."""
+    trust = tmp_path / 'trust'
+    trust.mkdir()
+    (trust / 'ca.pem').write_bytes(root_pem)
+    application = make_app(base_settings(tmp_path, file_uri(tmp_path), **{'archive.trust_roots': f'{trust}/*.pem'}))
+    if prepare is not None:
+        conn, root = open_root(application)
+        try:
+            prepare(root, application)
+            conn.transaction_manager.commit()
+        finally:
+            conn.close()
+    return application

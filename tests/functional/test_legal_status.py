@@ -19,7 +19,7 @@ from archive.services import directory
 from archive.signing import ca
 from archive.signing.pades import load_certificate, sign_pdf
 
-from ..conftest import HOST_CODE, PASSWORD, base_settings, client, close_app, file_uri, make_app, open_root
+from ..conftest import HOST_CODE, PASSWORD, base_settings, client, close_app, file_uri, make_app, trusting_app
 from ..helpers import incoming, multipart, pdf
 
 API = f'/api/v1/bodies/{HOST_CODE}/documents'
@@ -55,18 +55,11 @@ def pki():
 
 @pytest.fixture
 def legal_app(tmp_path, pki):
-    trust = tmp_path / 'trust'
-    trust.mkdir()
-    (trust / 'ca.pem').write_bytes(pki.authority.pem())
-    application = make_app(base_settings(tmp_path, file_uri(tmp_path), **{'archive.trust_roots': f'{trust}/*.pem'}))
-    conn, root = open_root(application)
-    try:
+    def second_leader(root, application):
         directory.add_user(root, {'login': 'lanhdao2', 'full_name': 'Võ Văn Lãnh Đạo Hai', 'roles': ['leader'],
                                   'body_code': HOST_CODE, 'password': PASSWORD}, application.registry.archive_settings,
                            'test')
-        conn.transaction_manager.commit()
-    finally:
-        conn.close()
+    application = trusting_app(tmp_path, pki.authority.pem(), second_leader)
     yield application
     close_app(application)
 

@@ -14,7 +14,7 @@ from archive.services.certificates import register_certificate
 from archive.signing import ca
 from archive.signing.pades import load_certificate, sign_pdf
 
-from ..conftest import HOST_CODE, base_settings, client, close_app, file_uri, make_app, open_root
+from ..conftest import HOST_CODE, base_settings, client, close_app, file_uri, make_app, open_root, trusting_app
 from ..helpers import incoming, multipart, pdf
 
 API = f'/api/v1/bodies/{HOST_CODE}/documents'
@@ -51,17 +51,8 @@ def pki():
 
 @pytest.fixture
 def sig_app(tmp_path, pki):
-    trust = tmp_path / 'trust'
-    trust.mkdir()
-    (trust / 'ca.pem').write_bytes(pki.authority.pem())
-    application = make_app(base_settings(tmp_path, file_uri(tmp_path),
-                                         **{'archive.trust_roots': f'{trust}/*.pem'}))
-    conn, root = open_root(application)
-    try:
-        register_certificate(root, root['bodies'][SENDER], ca.to_pem(pki.signers['sender'][0]), 'org-sign', 'test')
-        conn.transaction_manager.commit()
-    finally:
-        conn.close()
+    application = trusting_app(tmp_path, pki.authority.pem(), lambda root, _app: register_certificate(
+        root, root['bodies'][SENDER], ca.to_pem(pki.signers['sender'][0]), 'org-sign', 'test'))
     yield application
     close_app(application)
 

@@ -229,14 +229,6 @@ class Base64File(io.RawIOBase):
         return len(data)
 
 
-def _unsafe_name(name):
-    if not name or '\\' in name or '\x00' in name or name.startswith('/'):
-        return True
-    if len(name) > 1 and name[1] == ':':      # a drive letter: C:evil.exe
-        return True
-    return any(part == '..' for part in name.split('/'))
-
-
 def zip_entry(raw, limits=Limits(), label=''):
     """The attachment's zip opened over its base64 text (``b64_text``) and its one file entry:
     ``(archive, info)``. Reads the central directory only: entries, names, declared sizes
