@@ -10,13 +10,14 @@ import re
 import unicodedata
 from urllib.parse import quote
 
+from .text import without_marks
+
 _NOT_SAFE = re.compile(r'[^A-Za-z0-9._()\- ]')
 _CONTROL = re.compile('[\x00-\x1f\x7f-\x9f]')
 
 
 def ascii_fallback(filename):
-    decomposed = unicodedata.normalize('NFKD', filename.replace('Đ', 'D').replace('đ', 'd'))
-    plain = ''.join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = without_marks(unicodedata.normalize('NFKC', filename))     # NFKC then NFD: NFKD
     return _NOT_SAFE.sub('_', plain).strip(' .') or 'file'
 
 

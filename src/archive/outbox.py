@@ -84,11 +84,10 @@ class Outbox(Persistent):
     def first_due(self, kind, now=None):
         """The first pending message of ``kind`` whose next attempt is due: ``(key, message)``,
         or None. One entry of the index is read, however many messages went before."""
-        for _kind, at, key in self.due.keys(min=(kind,)):
-            if _kind == kind and at <= stamp(now or clock.now()):
-                return key, self.items[key]
+        first = next(iter(self.due.keys(min=(kind,))), None)
+        if first is None or first[0] != kind or first[1] > stamp(now or clock.now()):
             return None
-        return None
+        return first[2], self.items[first[2]]
 
     def retry_at(self, key, when):
         """The next attempt of the pending message ``key`` moves to ``when``."""

@@ -240,8 +240,8 @@ def load(settings):
         trust_roots=_trust_roots(settings.get('archive.trust_roots')),
         crls=_crls(settings.get('archive.crls')),
         tsa_url=_url(settings.get('archive.tsa_url'), 'archive.tsa_url'),
-        signature_clock_skew_seconds=_seconds(settings.get('archive.signature_clock_skew_seconds'),
-                                              300, 'archive.signature_clock_skew_seconds'),
+        signature_clock_skew_seconds=_at_least(_or(settings.get('archive.signature_clock_skew_seconds'), 300), 0,
+                                               'archive.signature_clock_skew_seconds'),
         oaep_hash=_choice(settings.get('archive.encryption_oaep_hash') or 'sha256',
                           ('sha1', 'sha256', 'sha384', 'sha512'), 'archive.encryption_oaep_hash'),
         keystore_scrypt_n=_power_of_two(settings.get('archive.keystore_scrypt_n') or 2 ** 15,
@@ -389,13 +389,7 @@ def _paper_also_categories(value):
 
 
 def _positive(value, name):
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ValueError(f'{name}: a whole number, not {value!r}') from None
-    if number <= 0:
-        raise ValueError(f'{name}: more than 0, not {number}')
-    return number
+    return _at_least(value, 1, name)
 
 
 WAITRESS_DEFAULT_BODY = 1073741824              # waitress's max_request_body_size when the .ini says none
@@ -436,20 +430,6 @@ def _url(value, name):
     if value and not re.match(r'^https?://[^\s/]+', value):
         raise ValueError(f'{name}: an http:// or https:// address, not {value!r}')
     return value
-
-
-def _seconds(value, default, name):
-    """A whole number of seconds, 0 or more; the default when absent or empty."""
-    value = (value or '').strip() if isinstance(value, str) else value
-    if value in (None, ''):
-        return default
-    try:
-        seconds = int(value)
-    except (TypeError, ValueError):
-        seconds = -1
-    if seconds < 0:
-        raise ValueError(f'{name}: a whole number of seconds (0 or more), not {value!r}')
-    return seconds
 
 
 def _choice(value, choices, name):

@@ -4,10 +4,15 @@ import re
 import unicodedata
 
 
+def without_marks(text):
+    """The letters without their diacritics, đ as d, case kept: ``Ủy ban`` → ``Uy ban``."""
+    decomposed = unicodedata.normalize('NFD', (text or '').replace('Đ', 'D').replace('đ', 'd'))
+    return ''.join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def fold(text):
     """Lower case without diacritics, đ as d: ``Ủy ban Kiểm tra`` → ``uy ban kiem tra``."""
-    decomposed = unicodedata.normalize('NFD', (text or '').replace('Đ', 'D').replace('đ', 'd'))
-    return ''.join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return without_marks(text).lower()
 
 
 def sort_key(text):

@@ -185,12 +185,8 @@ class ZODBSession(dict):
 
     # ---- the response
     def _write_cookie(self, request, response):
-        if not self._send_cookie:
-            return
-        if self.id is None:
-            self._profile.set_cookies(response, None)
-        else:
-            self._profile.set_cookies(response, self.id)
+        if self._send_cookie:
+            self._profile.set_cookies(response, self.id)      # None: the cookie is deleted
 
 
 class SessionFactory:
