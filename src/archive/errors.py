@@ -36,6 +36,11 @@ class Conflict(Exception):
         self.message = message
 
 
+class NotFound(LookupError):
+    """What the request names does not exist (HTTP 404): raised below the web layer, which
+    alone knows HTTP, and answered there like any other 404."""
+
+
 def code_of(msg):
     if isinstance(msg, TranslationString):
         if msg.domain == 'archive':

@@ -129,6 +129,10 @@ def test_outgoing_lifecycle_numbers_without_gaps_and_void_keeps_the_number(app, 
                            {'series': series, 'number': n + 1, 'reason': 'x'}, headers={'X-CSRF-Token': clerk.csrf},
                            status=409)
     assert held.json['error'] == 'transition_not_allowed'            # the sent document carries it
+    missing = clerk.post_json(f'/api/v1/bodies/{HOST_CODE}/registers/outgoing/void',
+                              {'series': 'no-such-series', 'number': 1, 'reason': 'x'},
+                              headers={'X-CSRF-Token': clerk.csrf}, status=404)
+    assert missing.json['error'] == 'not_found'                      # errors.NotFound, answered as 404
     for bad in (2.9, '2.9', True, 0, -1, 'hai'):
         clerk.post_json(f'/api/v1/bodies/{HOST_CODE}/registers/outgoing/void',
                         {'series': series, 'number': bad, 'reason': 'x'},

@@ -1,5 +1,6 @@
 """API: the actions a user may take on a document now, taking one, registers and the desk."""
 import colander
+from pyramid.httpexceptions import HTTPForbidden
 from pyramid.view import view_config
 
 from .. import security as S
@@ -7,7 +8,7 @@ from ..resources.root import app_root
 from ..services import documents as svc
 from ..services import registers as reg
 from ..services.desk import desk_for
-from ..workflow import engine, states
+from ..workflow import engine, states, voiding
 from ..errors import InputError
 from ..i18n import _
 from ..schemas.types import Text, max_length
@@ -56,7 +57,10 @@ def get_register(context, request):
 @view_config(route_name='api.register_void', renderer='json', request_method='POST',
              permission=S.CREATE_DOCUMENT)
 def void_number(context, request):
-    entry = reg.void(request, context, request.matchdict['kind'], json_input(request))
+    if not request.has_permission(S.MANAGE_REGISTERS, context):
+        raise HTTPForbidden()
+    entry = voiding.void(app_root(request), context, request.matchdict['kind'], json_input(request),
+                         request.identity, request.registry)
     return {'number': entry.number, 'void': entry.void, 'void_reason': entry.void_reason}
 
 

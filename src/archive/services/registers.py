@@ -1,17 +1,16 @@
-"""The three registers of a body as tables (pages and exports) and voiding a number."""
-import colander
+"""The three registers of a body as tables (pages and exports); voiding a number is in
+``workflow/voiding.py``, beside the action it may fire."""
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 
-from .. import audit, clock
+from .. import clock
 from ..disposition import content_disposition
 from .. import security as S
-from ..errors import Conflict, InputError, field_errors
+from ..errors import InputError
 from ..i18n import _
 from ..registers import series_for_kind
 from ..resources.root import app_root
 from ..reports import exports as X
-from ..schemas.types import Text, max_length, required
 from ..workflow.states import state_data
 
 KINDS = {
@@ -126,56 +125,3 @@ def export_response(request, table, fmt):
     name = f"{request.matchdict.get('kind', 'register')}-{table.subtitle.split('năm ')[-1]}.{fmt}"
     response.content_disposition = content_disposition(name)
     return response
-
-
-class WholeNumber(colander.Int):
-    """A register number: a JSON integer (or its digits), never 2.9 read as 2."""
-
-    def deserialize(self, node, cstruct):
-        if isinstance(cstruct, bool) or not (isinstance(cstruct, int) or (
-                isinstance(cstruct, str) and cstruct.strip().isdigit())):
-            raise colander.Invalid(node, _('number_invalid', default='Phải là một số nguyên'))
-        return super().deserialize(node, cstruct)
-
-
-class VoidSchema(colander.MappingSchema):
-    series = required(Text())
-    number = colander.SchemaNode(WholeNumber(), validator=colander.Range(
-        min=1, min_err=_('number_negative', default='Không được là số âm')))
-    reason = required(Text(), validator=max_length(1000))
-
-
-def void(request, body, kind, cstruct):
-    """Void a number taken by mistake: it stays in the register, marked, and is never reused."""
-    if not request.has_permission(S.MANAGE_REGISTERS, body):
-        from pyramid.httpexceptions import HTTPForbidden
-        raise HTTPForbidden()
-    try:
-        data = VoidSchema().deserialize(cstruct)
-    except colander.Invalid as exc:
-        raise InputError(field_errors(exc))
-    series = body.registers.get(data['series'])
-    if series is None or series.kind != kind:
-        raise HTTPNotFound()
-    entry = series.entries.get(data['number'])
-    holder = body.documents.get(entry.document) if entry is not None else None
-    if holder is not None and holder.register_series == series.key and holder.register_number == data['number']:
-        # The document still carries this number: it gives it up through its own action
-        # (outgoing: "void", which also takes it back to where a number can be taken), or it
-        # would go on, and be sent, under a void number. An incoming document keeps its số đến.
-        if holder.direction != 'outgoing':
-            raise Conflict('number_in_use', _(
-                'number_in_use', default='Số ${n} đang gắn với văn bản; hủy số từ trang của văn bản đó',
-                mapping={'n': data['number']}))
-        from ..workflow import engine
-        engine.fire(app_root(request), holder, 'void', request.identity, request.registry,
-                    data={'reason': data['reason']})
-        return entry
-    entry = series.void(data['number'], data['reason'], request.identity.login)
-    doc = body.documents.get(entry.document)
-    audit.append(app_root(request), f'body:{body.code}', 'number_voided', request.identity.login,
-                 series=series.key, number=entry.number, reason=data['reason'])
-    if doc is not None:
-        audit.append(app_root(request), doc.chain_id, 'number_voided', request.identity.login,
-                     series=series.key, number=entry.number, reason=data['reason'])
-    return entry
