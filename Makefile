@@ -16,6 +16,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $@
 
 run: $(STAMP)
+	$(BIN)/archive-init development.ini
 	$(BIN)/pserve development.ini
 
 # Both cores (pytest-xdist, TEST_WORKERS=1 for one process) for the tests of one process; then the

@@ -96,8 +96,9 @@ _templates = {}     # seeding settings -> Template, for this process (each xdist
 
 
 class Template:
-    """A database seeded for real by ``main()``, closed, kept in a folder of this process: the
-    Data.fs and its index, the blobs, the key store and its passphrase file."""
+    """A database seeded for real by ``archive-init``'s own function (``initialise``), closed, kept
+    in a folder of this process: the Data.fs and its index, the blobs, the key store and its
+    passphrase file."""
 
     def __init__(self, seeding, folder):
         self.folder = folder
@@ -108,7 +109,7 @@ class Template:
         if self.keystore:
             settings['archive.keystore_dir'] = os.path.join(folder, 'keys')
             settings['archive.keystore_passphrase_file'] = os.path.join(folder, 'keystore.pass')
-        close_app(_main(settings))
+        initialise(settings)
         self._export = None
 
     def copy_files(self, folder):
@@ -205,7 +206,7 @@ def _file_storage_folder(uri):
 
 def seed_from_template(settings):
     """Before the app starts on a new FileStorage (the test's own): copy the template's database
-    and key store into place. Returns whether it did (else ``main()`` seeds as it always does)."""
+    and key store into place. Returns whether it did (else ``initialise`` seeds as archive-init does)."""
     folder = _file_storage_folder(settings.get('zodbconn.uri', ''))
     if folder is None or settings.get('archive.root_key') != FILE_ROOT_KEY \
             or os.path.exists(os.path.join(folder, 'Data.fs')) or os.path.exists(os.path.join(folder, 'blobs')) \
@@ -287,9 +288,25 @@ def _main(settings):
     return main({'__file__': os.path.join(HERE, 'development.ini'), 'here': HERE}, **settings)
 
 
+def initialise(settings):
+    """What ``archive-init`` does, in this process: the root, the demo seed (``archive.demo_seed``)
+    and the evolve steps; the server (``main()``) then refuses nothing and writes nothing."""
+    from pyramid.config import Configurator
+    from archive import startup
+    config = Configurator(settings=settings)
+    config.include(startup)
+    config.commit()
+    try:
+        startup.prepare_database(config.registry)
+    finally:
+        startup.close(config.registry)
+
+
 def make_app(settings):
-    """The app; a new FileStorage of the test's own starts as a copy of the seeded template."""
-    seed_from_template(settings)
+    """The app; a new FileStorage of the test's own starts as a copy of the seeded template, or
+    is prepared as ``archive-init`` would."""
+    if not seed_from_template(settings):
+        initialise(settings)
     return _main(settings)
 
 

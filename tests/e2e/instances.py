@@ -54,6 +54,11 @@ FAST = {
     'archive.delivery_max_attempts': '40',
     'archive.pack_interval_hours': '0',
     'pyramid.reload_templates': 'false',
+    # stretching secrets as cheaply as the one-process tests do (tests/conftest.py TEST_COSTS):
+    # every login and key-store unlock of an instance otherwise costs production's argon2/scrypt
+    'archive.keystore_scrypt_n': '16',
+    'archive.password_time_cost': '1',
+    'archive.password_memory_kib': '1024',
 }
 
 

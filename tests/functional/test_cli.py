@@ -7,7 +7,7 @@ import sys
 import pytest
 import transaction
 
-from ..conftest import HERE, client, close_app, make_app, open_root
+from ..conftest import HERE, _main, _open_db, client, close_app, make_app, open_root
 from ..helpers import incoming
 
 BIN = os.path.dirname(sys.executable)
@@ -183,6 +183,56 @@ def test_evolve_steps_run_once_and_are_recorded(ini, monkeypatch):
             close_app(app)
     assert calls == [10]
     transaction.abort()
+
+
+def _evolved(ini_path):
+    """The evolve steps recorded in the database, read apart from any app."""
+    settings = settings_of(ini_path)
+    db = _open_db(settings['zodbconn.uri'])
+    try:
+        conn = db.open()
+        root = conn.root().get(settings.get('archive.root_key', 'archive'))
+        evolved = None if root is None else set(root.evolved)
+        conn.close()
+        return evolved
+    finally:
+        db.close()
+
+
+def test_the_server_writes_nothing_and_refuses_a_database_not_prepared(ini):
+    """main() prepares nothing (issue 12, item 3): a database archive-init has not prepared, or
+    with an evolve step it has not run, is refused with the command to run; --dry-run of
+    archive-init then says what it would do and writes nothing."""
+    from archive.startup import NotPrepared
+    with pytest.raises(NotPrepared, match='archive-init'):
+        _main(settings_of(ini))
+    assert _evolved(ini) is None                        # no root was written
+    assert run('archive-init', ini).returncode == 0
+    settings = settings_of(ini)
+    db = _open_db(settings['zodbconn.uri'])             # an older database: one step not yet run
+    try:
+        conn = db.open()
+        with conn.transaction_manager:
+            conn.root()['archive'].evolved.remove('0006-outbox-index')
+        conn.close()
+    finally:
+        db.close()
+    with pytest.raises(NotPrepared, match='0006-outbox-index'):
+        _main(settings)
+    dry = run('archive-init', ini, '--dry-run')
+    assert dry.returncode == 0 and 'evolve: 0006-outbox-index' in dry.stdout and 'dry-run' in dry.stdout
+    assert '0006-outbox-index' not in _evolved(ini)     # said, not done
+    done = run('archive-init', ini)
+    assert 'evolve: 0006-outbox-index' in done.stdout and '0006-outbox-index' in _evolved(ini)
+    close_app(_main(settings))                          # now it serves
+    users = run('archive-users', ini, 'list')           # scripts start without main() …
+    assert users.returncode == 0, users.stderr
+
+
+def test_scripts_refuse_a_database_not_prepared(tmp_path, ini):
+    """… and refuse, with the command to run, a database archive-init has not prepared."""
+    listed = run('archive-bodies', ini, 'list')
+    assert listed.returncode == 2 and 'archive-init' in listed.stderr
 
 
 def test_calendar_overrides_from_the_command_line(ini):

@@ -16,7 +16,7 @@ from archive import audit, main
 from archive.exchange import edxml, receive
 from archive.exchange.safexml import MiB
 
-from ..conftest import HERE, base_settings, file_uri
+from ..conftest import HERE, base_settings, file_uri, make_app
 from .test_exchange_bad_input import package, sent  # noqa: F401
 from .test_exchange_endpoint import Unreadable, _raw
 from .test_exchange_local import BTG, Session, exchange_app  # noqa: F401
@@ -123,8 +123,7 @@ def stored_here(app):
 # ---------------------------------------------------------------- the endpoint's body cap
 
 def test_the_endpoint_cap_is_a_setting_answered_413_unread(tmp_path):
-    app = main({'__file__': f'{HERE}/development.ini', 'here': HERE},
-               **base_settings(tmp_path, file_uri(tmp_path), **{'archive.exchange_max_package_bytes': '300000'}))
+    app = make_app(base_settings(tmp_path, file_uri(tmp_path), **{'archive.exchange_max_package_bytes': '300000'}))
     try:
         assert receive.limits_of(app.registry.archive_settings).max_package_bytes == 300000
         res = _raw(app, Unreadable(), CONTENT_LENGTH='300001')

@@ -15,7 +15,7 @@ from webob.cookies import SignedSerializer
 from archive import clock, main
 from archive.resources.users import User
 
-from ..conftest import HERE, base_settings, client, close_app, file_uri, make_app, open_root
+from ..conftest import HERE, base_settings, client, close_app, file_uri, initialise, make_app, open_root
 
 COOKIE = 'archive_session'
 T0 = dt.datetime(2026, 11, 24, 9, 0, tzinfo=clock.VN)
@@ -74,7 +74,9 @@ def production_settings(tmp_path):
 def test_production_ini_takes_the_secret_from_the_environment_and_no_forged_cookie(tmp_path, monkeypatch):
     secret = 'environment-secret-' + 'e' * 40
     monkeypatch.setenv('ARCHIVE_SECRET', secret)
-    app = main({'__file__': os.path.join(HERE, 'production.ini'), 'here': HERE}, **production_settings(tmp_path))
+    settings = production_settings(tmp_path)
+    initialise(settings)                        # what archive-init does before the server starts
+    app = main({'__file__': os.path.join(HERE, 'production.ini'), 'here': HERE}, **settings)
     try:
         conn, root = open_root(app)
         admin = User('quantri', 'Quản trị', '000.00.01.H01', ['admin'])

@@ -1,4 +1,5 @@
-"""What every console script shares: arguments, bootstrap, a plain word on a locked FileStorage."""
+"""What every console script shares: arguments, the start-up without the pages (``archive.startup``:
+settings, key store, database, workflows), a plain word on a locked or unprepared database."""
 import argparse
 import contextlib
 import json
@@ -7,9 +8,11 @@ import sys
 
 import colander
 import transaction
-from pyramid.paster import bootstrap, setup_logging
+from pyramid.config import Configurator
+from pyramid.paster import get_appsettings, setup_logging
+from pyramid.threadlocal import manager
 
-from .. import StorageLocked
+from .. import startup
 from ..background import NO_THREADS_ENV
 from ..errors import Conflict, field_errors
 from ..resources.root import root_key
@@ -42,29 +45,46 @@ class Session:
 
 
 @contextlib.contextmanager
-def opened(config_uri):
-    """Bootstrap the app; yield a ``Session`` (unpacks to root, registry); close everything after."""
+def started(config_uri):
+    """What a script needs started (``archive.startup``: not the pages, not ``main()``); yields
+    the registry, its database closed after."""
     os.environ[NO_THREADS_ENV] = '1'      # a script never starts the server's background threads
     setup_logging(config_uri)
+    config = Configurator(settings=get_appsettings(config_uri))
     try:
-        env = bootstrap(config_uri)
-    except StorageLocked:
+        config.include(startup)
+        config.commit()
+    except startup.StorageLocked:
         fail('Cơ sở dữ liệu (FileStorage) đang bị khóa: máy chủ đang chạy trên cùng tệp dữ liệu. '
              'Hãy dừng máy chủ, hoặc chuyển sang ZEO để chạy lệnh song song.\n'
              'The FileStorage is locked by another process (is the server running?). '
              'Stop it, or use ZEO (zodbconn.uri = zeo://...) to run commands beside the server.',
              EXIT_LOCKED)
-    registry = env['registry']
-    db = registry._zodb_databases['']
-    tm = transaction.TransactionManager()
-    conn = db.open(transaction_manager=tm)
+    registry = config.registry
+    manager.push({'registry': registry, 'request': None})   # what fire() and the channels read
     try:
-        yield Session(conn.root()[root_key(registry)], registry, tm)
+        yield registry
     finally:
-        tm.abort()
-        conn.close()
-        env['closer']()
-        db.close()
+        manager.pop()
+        startup.close(registry)
+
+
+@contextlib.contextmanager
+def opened(config_uri):
+    """``started``, on a database ``archive-init`` has prepared; yields a ``Session`` (unpacks to
+    root, registry) with a transaction manager of its own, aborted after."""
+    with started(config_uri) as registry:
+        try:
+            startup.check_prepared(registry)
+        except startup.NotPrepared as exc:
+            fail(str(exc))          # (closed twice on the way out: harmless)
+        tm = transaction.TransactionManager()
+        conn = registry._zodb_databases[''].open(transaction_manager=tm)
+        try:
+            yield Session(conn.root()[root_key(registry)], registry, tm)
+        finally:
+            tm.abort()
+            conn.close()
 
 
 @contextlib.contextmanager

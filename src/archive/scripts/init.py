@@ -1,7 +1,10 @@
-"""archive-init: create the database (and the demo data if asked), run pending evolve steps."""
-from .. import evolve
-from ..seed import seed_demo
-from .common import opened, parser, writing
+"""archive-init: create the database (and the demo data if asked), run pending evolve steps.
+
+The one command that writes a database's shape: ``make run`` and every deployment run it before
+the server, which refuses a database not prepared. ``--dry-run`` says what it would do and
+writes nothing."""
+from ..startup import prepare_database
+from .common import parser, started
 
 
 def main(argv=None):
@@ -9,20 +12,15 @@ def main(argv=None):
     p.add_argument('--demo', action='store_true', help='seed the demo bodies and users if the database is empty')
     p.add_argument('--dry-run', action='store_true')
     args = p.parse_args(argv)
-    with opened(args.config_uri) as session:
-        root, registry = session
-        with writing(session, args.dry_run):
-            steps = evolve.evolve(root, dry_run=args.dry_run)
-            for name in steps:
-                print(f'evolve: {name}')
-            if args.demo:
-                if len(root['bodies']):
-                    print('Đã có dữ liệu: bỏ qua dữ liệu mẫu / database not empty, demo skipped')
-                else:
-                    seed_demo(root, registry.archive_settings, getattr(registry, 'archive_keystore', None))
-                    print('Đã tạo dữ liệu mẫu / demo data seeded')
-        print(f"{len(root['bodies'])} cơ quan, {len(root['users'])} người dùng; "
-              f"evolve steps done: {len(root.evolved)}")
+    with started(args.config_uri) as registry:
+        done = prepare_database(registry, demo=args.demo, dry_run=args.dry_run)
+    for name in done['steps']:
+        print(f'evolve: {name}')
+    if done['seeded']:
+        print('Đã tạo dữ liệu mẫu / demo data seeded')
+    print(f"{done['bodies']} cơ quan, {done['users']} người dùng; evolve steps done: {done['evolved']}")
+    if args.dry_run:
+        print('(--dry-run: không ghi gì / nothing written)')
 
 
 if __name__ == '__main__':
