@@ -159,7 +159,7 @@ def demo_signatures(root, body):
 
     from .services.certificates import register_certificate
     from .signing import ca as demo_ca
-    from .signing.pades import load_certificate, sign_pdf
+    from .signing.pades import sign_pdf, to_asn1
 
     authority = demo_ca.make_ca('CA thử nghiệm (TEST ONLY)', algorithm='ec-p256',
                                 not_before=clock.now() - DEMO_BACKDATE)
@@ -169,10 +169,10 @@ def demo_signatures(root, body):
                          demo_ca.ORG_SIGN)
     register_certificate(root, body, demo_ca.to_pem(cert), demo_ca.ORG_SIGN, 'seed')
     signer = SimpleSigner(
-        signing_cert=load_certificate(cert),
+        signing_cert=to_asn1(cert),
         signing_key=asn1_keys.PrivateKeyInfo.load(key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
-        cert_registry=SimpleCertificateStore.from_certs([load_certificate(authority.certificate)]))
+        cert_registry=SimpleCertificateStore.from_certs([to_asn1(authority.certificate)]))
     return (lambda content: sign_pdf(content, signer, field_name='ChuKyToChuc')), authority
 
 

@@ -166,13 +166,12 @@ def _paths(value, what):
 
 def _trust_roots(value):
     """Certificates from the trust-root files (PEM, several a file, or DER), read once at start."""
-    from .signing.keys import KeyStoreError, load_certificates
-    from .signing.pades import load_certificate
+    from .signing.keys import KeyStoreError, load_certificates, to_asn1
     roots = []
     for path in _paths(value, 'archive.trust_roots'):
         with open(path, 'rb') as f:
             try:
-                roots.extend(load_certificate(c) for c in load_certificates(f.read()))
+                roots.extend(to_asn1(c) for c in load_certificates(f.read()))
             except KeyStoreError:
                 raise ValueError(f'archive.trust_roots: {path} is not an X.509 certificate (PEM or DER)') from None
     return tuple(roots)

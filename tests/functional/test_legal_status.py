@@ -17,7 +17,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from archive import clock
 from archive.services import directory
 from archive.signing import ca
-from archive.signing.pades import load_certificate, sign_pdf
+from archive.signing.pades import sign_pdf, to_asn1
 
 from ..conftest import HOST_CODE, PASSWORD, base_settings, client, close_app, file_uri, make_app, trusting_app
 from ..helpers import incoming, multipart, pdf
@@ -29,10 +29,10 @@ NOT_IN_DIRECTORY = '000.00.77.H77'
 
 def _signer(key, cert, *chain):
     return SimpleSigner(
-        signing_cert=load_certificate(cert),
+        signing_cert=to_asn1(cert),
         signing_key=asn1_keys.PrivateKeyInfo.load(key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
-        cert_registry=SimpleCertificateStore.from_certs([load_certificate(c) for c in chain]))
+        cert_registry=SimpleCertificateStore.from_certs([to_asn1(c) for c in chain]))
 
 
 class PKI:

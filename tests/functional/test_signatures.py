@@ -12,7 +12,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from archive.services.certificates import register_certificate
 from archive.signing import ca
-from archive.signing.pades import load_certificate, sign_pdf
+from archive.signing.pades import sign_pdf, to_asn1
 
 from ..conftest import HOST_CODE, base_settings, client, close_app, file_uri, make_app, open_root, trusting_app
 from ..helpers import incoming, multipart, pdf
@@ -23,10 +23,10 @@ SENDER = '000.00.02.H01'
 
 def _signer(authority, key, cert):
     return SimpleSigner(
-        signing_cert=load_certificate(cert),
+        signing_cert=to_asn1(cert),
         signing_key=asn1_keys.PrivateKeyInfo.load(key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
-        cert_registry=SimpleCertificateStore.from_certs([load_certificate(authority.certificate)]))
+        cert_registry=SimpleCertificateStore.from_certs([to_asn1(authority.certificate)]))
 
 
 class PKI:

@@ -482,6 +482,14 @@ def test_fingerprint_forms(pki):
     assert pades.fingerprint(der) == pades.fingerprint(pem) == pades.fingerprint(_asn1(pki.leader)) == fp
     colons = ':'.join(fp[i:i + 2] for i in range(0, 64, 2)).upper()
     assert pades.fingerprint(colons) == fp
+    # one fingerprint and one certificate reader for the whole project (issue 12, item 2)
+    from archive.signing import keys, secrecy
+    assert pades.fingerprint is keys.fingerprint and not hasattr(secrecy, 'load_certificate')
+    assert keys.fingerprint(keys.load_certificate(pem)) == keys.fingerprint(pades.to_asn1(der)) == fp
+    with pytest.raises(ValueError):
+        keys.fingerprint('not a fingerprint')
+    with pytest.raises(keys.NotACertificate):
+        keys.load_certificate(b'no certificate here')
 
 
 # -- the local time-stamp authority ----------------------------------------------------------

@@ -13,6 +13,7 @@ from ..resources.files import ATTACHMENT, MAIN
 from ..schemas.vocab import PRIORITY_CODES
 from ..services import secrecy as at_rest
 from ..signing import secrecy
+from ..signing.keys import load_certificate
 from . import edxml
 
 URGENCY_OF_PRIORITY = {code: name for name, code in PRIORITY_CODES.items()}
@@ -81,7 +82,7 @@ def package_for(root, doc, receiver, settings, actor, with_files=True, kind='doc
                 f'Cơ quan nhận {receiver.code} chưa đăng ký chứng thư mã hóa: không gửi được văn bản Mật',
                 f'receiving body {receiver.code} has no encryption certificate registered: a Mật document cannot go')
         key = secrecy.PROVIDER.new_key()
-        wrapped = secrecy.wrap_key(key, receiver.code, secrecy.load_certificate(record.pem), settings.oaep_hash)
+        wrapped = secrecy.wrap_key(key, receiver.code, load_certificate(record.pem), settings.oaep_hash)
         encryption = edxml.Encryption(ENCRYPTION_ALGORITHM + wrapped.oaep_hash, wrapped.fingerprint, wrapped.data)
         contents = [(f, bytes(secrecy.PROVIDER.seal_bytes(key, data, _aad(n)))) for n, (f, data) in enumerate(contents, 1)]
     attachments = [edxml.Attachment(content_id=str(n), name=f.filename, content_type=f.media_type, data=data,

@@ -31,6 +31,7 @@ from .. import audit, clock, failpoints, outbox, refused
 from ..errors import Conflict, field_errors
 from ..services import documents as svc
 from ..signing import secrecy
+from ..signing.keys import load_certificate
 from . import deliveries, edxml, mapping, xmldsig
 from .safexml import Limits, PackageError, parse_xml
 
@@ -132,7 +133,7 @@ def org_certificates(root, body_code):
     body = root['bodies'].get(body_code) if body_code else None
     if body is None:
         return None
-    return [secrecy.load_certificate(r.pem) for r in body.certificates.values() if r.kind == 'org-sign']
+    return [load_certificate(r.pem) for r in body.certificates.values() if r.kind == 'org-sign']
 
 
 def _candidates(root, sender_code):

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from .. import clock
-from .keys import load_certificates
+from .keys import load_certificates, to_asn1
 
 
 def sign_bytes(keystore, key_id, data) -> bytes:
@@ -85,7 +85,6 @@ def verify_detached(data, signature, *, trust_roots, allowed=None, now=None) -> 
     from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
     from pyhanko_certvalidator import ValidationContext
 
-    from .pades import load_certificate
     moment = now or clock.now()
 
     def verdict(code, fp=None):
@@ -97,7 +96,7 @@ def verify_detached(data, signature, *, trust_roots, allowed=None, now=None) -> 
         signed = info['content']
     except Exception:
         return verdict('unreadable')
-    context = ValidationContext(trust_roots=[load_certificate(r) for r in trust_roots],
+    context = ValidationContext(trust_roots=[to_asn1(r) for r in trust_roots],
                                 moment=moment, allow_fetching=False)
     try:
         status = asyncio.run(async_validate_detached_cms(bytes(data), signed,

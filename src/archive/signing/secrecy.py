@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -220,10 +219,3 @@ def decrypt_by(keystore, body_code, ciphertext, wrapped_keys, aad=b''):
     if not mine:
         raise not_for(body_code)
     return PROVIDER.open_bytes(unwrap_key(mine[0], keystore, body_code), ciphertext, aad)
-
-
-def load_certificate(pem_or_der) -> x509.Certificate:
-    data = pem_or_der.encode('ascii') if isinstance(pem_or_der, str) else bytes(pem_or_der)
-    if b'-----BEGIN' in data:
-        return x509.load_pem_x509_certificate(data)
-    return x509.load_der_x509_certificate(data)

@@ -44,7 +44,7 @@ from ._common import _setting
 from .certificates import (  # noqa: F401
     ALGORITHMS, AWAITING, BODY_CODE, CERTIFICATE_KIND, DEFAULT_ALGORITHM, EXPIRED, INSTANCE, LOGIN,
     MIN_PASSPHRASE, NOT_YET_VALID, ORG_ENC, ORG_SIGN, PERSON, PURPOSES, SIGNING_PURPOSES, VALID, KeyInfo,
-    algorithm_of, build_chain, certificate_status, fingerprint, load_certificates, org_enc_key,
+    algorithm_of, build_chain, certificate_status, fingerprint, load_certificate, load_certificates, org_enc_key,
     org_sign_key, parse_key_id, parse_subject, person_key, spki, to_asn1,
 )
 from .errors import (  # noqa: F401

@@ -129,13 +129,31 @@ def spki(public_key) -> bytes:
                                    serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def fingerprint(certificate) -> str:
-    """SHA-256 of the certificate's DER, lowercase hex."""
-    return certificate.fingerprint(hashes.SHA256()).hex()
+def load_certificate(value) -> x509.Certificate:
+    """The one place a certificate is read: PEM or DER bytes or text, or a certificate object
+    (cryptography or asn1crypto); of several (a chain), the first. ``NotACertificate`` otherwise."""
+    return load_certificates(value)[0]
 
 
-def to_asn1(certificate) -> a_x509.Certificate:
-    return a_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+def to_asn1(value) -> a_x509.Certificate:
+    """The same certificate in asn1crypto's type, the one pyhanko works with."""
+    if isinstance(value, a_x509.Certificate):
+        return value
+    return a_x509.Certificate.load(load_certificate(value).public_bytes(serialization.Encoding.DER))
+
+
+def fingerprint(value) -> str:
+    """The one fingerprint: SHA-256 of the certificate's DER, lowercase hex, of anything
+    ``load_certificate`` reads; a string that already is one (hex, colons and spaces allowed)
+    comes back normalised, anything else is a ``ValueError``."""
+    if isinstance(value, a_x509.Certificate):
+        return value.sha256.hex()
+    if isinstance(value, str) and '-----BEGIN' not in value:
+        text = value.replace(':', '').replace(' ', '').strip().lower()
+        if len(text) == 64 and all(c in '0123456789abcdef' for c in text):
+            return text
+        raise ValueError('not a SHA-256 fingerprint')
+    return load_certificate(value).fingerprint(hashes.SHA256()).hex()
 
 
 def algorithm_of(public_key) -> str:

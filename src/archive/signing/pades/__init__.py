@@ -37,7 +37,7 @@ signing; ``verify`` the verifying and its codes. Every public name is importable
 ``archive.signing.pades``.
 """
 from .. import pdfhex
-from .common import VN, fingerprint, iso, load_certificate
+from .common import VN, fingerprint, iso, to_asn1
 from .sign import FONT_PATH, SigningFailed, VisibleStamp, sign_pdf, stamp_font_bytes
 from .verify import ALLOWED_MODIFICATIONS, CODES, SignatureReport, Verdict, verify_pdf
 
@@ -45,6 +45,6 @@ pdfhex.install()
 
 __all__ = [
     'VN', 'SigningFailed', 'VisibleStamp', 'SignatureReport', 'Verdict',
-    'sign_pdf', 'verify_pdf', 'fingerprint', 'load_certificate', 'iso',
+    'sign_pdf', 'verify_pdf', 'fingerprint', 'to_asn1', 'iso',
     'CODES', 'ALLOWED_MODIFICATIONS', 'FONT_PATH', 'stamp_font_bytes',
 ]

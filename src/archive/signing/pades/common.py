@@ -1,10 +1,9 @@
-"""What signing and verifying share: Vietnam time, times as ISO 8601, and reading certificates."""
+"""What signing and verifying share: Vietnam time, times as ISO 8601, and certificates in pyhanko's
+type (read and fingerprinted in one place: ``keys.certificates``)."""
 from __future__ import annotations
 
-from asn1crypto import pem
-from asn1crypto import x509 as asn1_x509
-
 from ... import clock
+from ..keys.certificates import fingerprint, to_asn1  # noqa: F401 (fingerprint: pades' public name)
 
 # Vietnam time (+07:00, a fixed offset) and "now" come from the project's one clock.
 VN = clock.VN
@@ -29,38 +28,8 @@ def _now(now):
 
 # -- certificates ---------------------------------------------------------------------------
 
-def load_certificate(value) -> asn1_x509.Certificate:
-    """An asn1crypto certificate from an asn1crypto or ``cryptography`` certificate, or DER or
-    PEM bytes."""
-    if isinstance(value, asn1_x509.Certificate):
-        return value
-    public_bytes = getattr(value, 'public_bytes', None)
-    if public_bytes is not None:  # cryptography.x509.Certificate
-        from cryptography.hazmat.primitives.serialization import Encoding
-        return asn1_x509.Certificate.load(public_bytes(Encoding.DER))
-    if isinstance(value, str):
-        value = value.encode('ascii')
-    if isinstance(value, (bytes, bytearray)):
-        data = bytes(value)
-        if pem.detect(data):
-            _, _, data = pem.unarmor(data)
-        return asn1_x509.Certificate.load(data)
-    raise TypeError(f'not a certificate: {type(value).__name__}')
-
-
-def fingerprint(value) -> str:
-    """SHA-256 fingerprint of a certificate, lower-case hex without separators. A string
-    that already is a fingerprint (hex, colons and spaces allowed) is normalised."""
-    if isinstance(value, str) and not pem.detect(value.encode('ascii', 'replace')):
-        text = value.replace(':', '').replace(' ', '').strip().lower()
-        if len(text) == 64 and all(c in '0123456789abcdef' for c in text):
-            return text
-        raise ValueError('not a SHA-256 fingerprint')
-    return load_certificate(value).sha256.hex()
-
-
 def _certs(values):
-    return [load_certificate(v) for v in values or ()]
+    return [to_asn1(v) for v in values or ()]
 
 
 def _common_name(cert):
