@@ -1,0 +1,222 @@
+"""A zip written entry by entry that survives SIGKILL: a journal beside it says which entries are
+whole, and a resumed run truncates the zip to the last whole one, checks every kept entry against
+its recorded SHA-256, and carries on appending.
+
+The zip being written is ``<target>.part`` and its journal ``<target>.part.log`` (JSON lines: a
+header, then one line per finished unit with the offset the zip had reached, the zip entries' own
+records and the package's entries for METS). Only when everything is written is the central
+directory added and the ``.part`` renamed to its target: a half package never has the final name.
+The zip has no central directory until then, so ``zipfile`` cannot reopen it; ``ZipFile`` in mode
+'w' is started at the kept offset with the kept entries put back in its list (on Python 3.11 and
+3.12 ``zipfile`` writes the offsets of the file as they are).
+"""
+import hashlib
+import json
+import os
+import struct
+import zipfile
+import zlib
+
+CHUNK = 1 << 20
+SYNC_EVERY = 64          # units between fsyncs (SIGKILL needs only the flush; power loss the fsync)
+
+
+def _info_record(zinfo):
+    return {'name': zinfo.filename, 'off': zinfo.header_offset, 'crc': zinfo.CRC,
+            'csize': zinfo.compress_size, 'size': zinfo.file_size, 'ct': zinfo.compress_type,
+            'dt': list(zinfo.date_time), 'flag': zinfo.flag_bits, 'ea': zinfo.external_attr,
+            'extra': zinfo.extra.hex(), 'ev': zinfo.extract_version, 'cv': zinfo.create_version}
+
+
+def _info(record):
+    zinfo = zipfile.ZipInfo(record['name'], tuple(record['dt']))
+    zinfo.header_offset, zinfo.CRC = record['off'], record['crc']
+    zinfo.compress_size, zinfo.file_size = record['csize'], record['size']
+    zinfo.compress_type, zinfo.flag_bits = record['ct'], record['flag']
+    zinfo.external_attr, zinfo.extra = record['ea'], bytes.fromhex(record['extra'])
+    zinfo.extract_version, zinfo.create_version = record['ev'], record['cv']
+    return zinfo
+
+
+def read_entry(fp, record):
+    """The bytes of a kept entry, read from its local header on (no central directory needed),
+    in chunks."""
+    fp.seek(record['off'])
+    head = fp.read(30)
+    if len(head) != 30 or head[:4] != b'PK\x03\x04':
+        raise ValueError('no local header')
+    name_len, extra_len = struct.unpack('<HH', head[26:30])
+    fp.seek(record['off'] + 30 + name_len + extra_len)
+    left = record['csize']
+    inflate = zlib.decompressobj(-15) if record['ct'] == zipfile.ZIP_DEFLATED else None
+    while left > 0:
+        chunk = fp.read(min(CHUNK, left))
+        if not chunk:
+            raise ValueError('entry cut short')
+        left -= len(chunk)
+        yield inflate.decompress(chunk) if inflate else chunk
+    if inflate:
+        yield inflate.flush()
+
+
+class JournaledZip:
+    """``begin(header)`` resumes or starts; ``unit(key)`` says whether a unit is done already;
+    ``write(...)`` adds entries; ``commit(key, entries, extra)`` records a finished unit;
+    ``finish()`` writes the central directory and returns the finished file's path."""
+
+    def __init__(self, target):
+        self.target = target
+        self.part = target + '.part'
+        self.log = target + '.part.log'
+        self.done = {}            # unit key -> its journal line
+        self.reused = 0
+
+    # -- starting and resuming ---------------------------------------------------------------
+    def begin(self, header):
+        lines = self._read_log(header)
+        if lines is None:
+            for path in (self.part, self.log):
+                if os.path.exists(path):
+                    os.remove(path)
+            self.fp = open(self.part, 'w+b')
+            self.logf = open(self.log, 'w', encoding='utf-8')
+            self._log_line({'header': header})
+            offset, kept = 0, []
+        else:
+            self.fp = open(self.part, 'r+b')
+            offset, kept = self._verified(lines)
+            self.fp.truncate(offset)
+            self.logf = open(self.log, 'w', encoding='utf-8')   # rewritten: only what was verified
+            self._log_line({'header': header})
+            for line in kept:
+                self._log_line(line)
+        self.fp.seek(offset)
+        self.zf = zipfile.ZipFile(self.fp, 'w', allowZip64=True)
+        for line in kept:
+            for record in line['zip']:
+                zinfo = _info(record)
+                self.zf.filelist.append(zinfo)
+                self.zf.NameToInfo[zinfo.filename] = zinfo
+            self.done[line['unit']] = line
+        self.reused = len(kept)
+        self.zf.start_dir = offset
+        self._since_sync = 0
+
+    def _read_log(self, header):
+        if not (os.path.exists(self.log) and os.path.exists(self.part)):
+            return None
+        lines = []
+        with open(self.log, encoding='utf-8') as f:
+            for raw in f:
+                try:
+                    lines.append(json.loads(raw))
+                except ValueError:
+                    break                   # a line cut by the kill: everything after it is lost
+        if not lines or lines[0].get('header') != header:
+            return None                     # another package, or another selection: start over
+        return lines[1:]
+
+    def _verified(self, lines):
+        """The units whose every entry is still in the part file with its recorded SHA-256, up
+        to the first one that is not; and the offset after the last of them."""
+        size = os.fstat(self.fp.fileno()).st_size
+        kept, offset = [], 0
+        for line in lines:
+            if line.get('end', size + 1) > size or not self._intact(line):
+                break
+            kept.append(line)
+            offset = line['end']
+        return offset, kept
+
+    def _intact(self, line):
+        digests = {e['path']: e['sha256'] for e in line['entries']}
+        for record in line['zip']:
+            digest = hashlib.sha256()
+            try:
+                for chunk in read_entry(self.fp, record):
+                    digest.update(chunk)
+            except (ValueError, zlib.error):
+                return False
+            path = record['name'].split('/', 1)[1]
+            if digests.get(path) != digest.hexdigest():
+                return False
+        return True
+
+    # -- writing -----------------------------------------------------------------------------
+    def unit(self, key):
+        return self.done.get(key)
+
+    def open_entry(self, name, date_time, size=None, compress=False):
+        zinfo = zipfile.ZipInfo(name, date_time)
+        zinfo.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        zinfo.external_attr = 0o644 << 16
+        if size is not None:
+            zinfo.file_size = size
+        return self.zf.open(zinfo, 'w', force_zip64=bool(size and size > (1 << 31)))
+
+    def commit(self, key, entries, **extra):
+        """Record a finished unit: its zip entries since the last commit and its package entries."""
+        self.fp.flush()
+        self._since_sync += 1
+        if self._since_sync >= SYNC_EVERY:
+            os.fsync(self.fp.fileno())
+        records = [_info_record(z) for z in self.zf.filelist[self._committed_count():]]
+        line = {'unit': key, 'end': self.fp.tell(), 'zip': records, 'entries': entries, **extra}
+        self._log_line(line)
+        if self._since_sync >= SYNC_EVERY:
+            os.fsync(self.logf.fileno())
+            self._since_sync = 0
+        self.done[key] = line
+        return line
+
+    def _committed_count(self):
+        return sum(len(line['zip']) for line in self.done.values())
+
+    def _log_line(self, line):
+        self.logf.write(json.dumps(line, ensure_ascii=False, separators=(',', ':')) + '\n')
+        self.logf.flush()
+
+    def lines(self):
+        """The journal's unit lines, read again from disk one by one (memory stays flat)."""
+        self.logf.flush()
+        with open(self.log, encoding='utf-8') as f:
+            next(f)
+            for raw in f:
+                yield json.loads(raw)
+
+    def finish(self):
+        """The central directory, fsync, and the rename to the target. Returns the SHA-256 of the
+        finished zip and its size."""
+        self.zf.close()
+        self.fp.flush()
+        os.fsync(self.fp.fileno())
+        self.fp.seek(0)
+        digest = hashlib.sha256()
+        size = 0
+        while True:
+            chunk = self.fp.read(CHUNK)
+            if not chunk:
+                break
+            digest.update(chunk)
+            size += len(chunk)
+        self.fp.close()
+        self.logf.close()
+        os.replace(self.part, self.target)
+        os.remove(self.log)
+        _sync_dir(os.path.dirname(os.path.abspath(self.target)))
+        return digest.hexdigest(), size
+
+    def abandon(self):
+        """Stop after an error: the part file keeps what was committed (a later run resumes);
+        no central directory is written, so nothing looks complete."""
+        self.zf.fp = None               # keeps ZipFile.__del__ from writing a central directory
+        self.fp.close()
+        self.logf.close()
+
+
+def _sync_dir(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
