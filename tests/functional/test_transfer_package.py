@@ -3,6 +3,7 @@ real documents (real PDFs, the real signature verdicts and journal), checked wit
 bagit; bad input each with its own test."""
 import datetime as dt
 import hashlib
+import io
 import os
 import zipfile
 from types import SimpleNamespace
@@ -102,3 +103,204 @@ def test_descriptive_and_preservation_metadata_as_recorded(demo, tmp_path):
     check = events['digital signature validation']
     assert check.findtext('p:eventOutcomeInformation/p:eventOutcome', namespaces=ns) == \
         signed.origin_verdict['status']
+
+
+def test_wrapped_as_a_bag_valid_with_bagit_and_tampering_is_named(demo, tmp_path):
+    target, _report = export(demo, tmp_path, [records_file(plain(demo))])
+    bag = sip.make_bag(target, str(tmp_path / 'pkg-1.bag'), demo.body, 'pkg-1')
+    assert sip.validate(bag) == []
+    with open(os.path.join(bag, 'bag-info.txt'), encoding='utf-8') as f:
+        info = f.read()
+    assert 'External-Identifier: pkg-1' in info and os.path.exists(os.path.join(bag, 'manifest-sha256.txt'))
+    # a changed byte in the payload: bagit names it
+    payload = os.path.join(bag, 'data', 'pkg-1.zip')
+    with open(payload, 'r+b') as f:
+        f.seek(40)
+        byte = f.read(1)
+        f.seek(40)
+        f.write(bytes([byte[0] ^ 1]))
+    problems = sip.validate(bag)
+    assert problems and problems[0]['source'] == 'bagit'
+
+
+def test_a_package_whose_original_was_changed_fails_validation(demo, tmp_path):
+    """validate() is not a formality: an original rewritten inside the zip is named (our listing
+    check against METS), and a METS that lost a section is named by eark-validator."""
+    target, _report = export(demo, tmp_path, [records_file(plain(demo))])
+    changed = str(tmp_path / 'changed.zip')
+    with zipfile.ZipFile(target) as src, zipfile.ZipFile(changed, 'w') as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if '/representations/' in info.filename and not info.filename.endswith('/'):
+                data = data + b'%extra'
+                victim = info.filename
+            elif info.filename.endswith('/METS.xml'):
+                mets = etree.fromstring(data)
+                mets.remove(mets.find(f'{METS}metsHdr'))
+                data = etree.tostring(mets)
+            out.writestr(info, data)
+    problems = sip.validate(changed)
+    codes = {(p['source'], p['code']) for p in problems}
+    assert ('package', 'checksum_mismatch') in codes
+    assert any(victim.split('/', 1)[1] in p['message'] for p in problems)
+    assert any(p['source'] == 'eark' for p in problems)
+
+
+def test_pdfa_is_flagged_not_blocking(demo, tmp_path):
+    docs = plain(demo)
+    _target, report = export(demo, tmp_path, [records_file(docs)])
+    flagged = {(p['document'], p['file']) for p in report.problems if p['code'] == 'not_pdfa'}
+    pdfs = {(d.__name__, f.__name__) for d in docs for f in d.file_list() if f.media_type == 'application/pdf'}
+    assert pdfs and flagged == pdfs          # the demo's PDFs declare no PDF/A: each one flagged
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+def test_second_export_refused_unless_asked(demo, tmp_path):
+    files = [records_file(plain(demo))]
+    target, first = export(demo, tmp_path, files)
+    with pytest.raises(sip.TransferError) as exc:
+        export(demo, tmp_path, files)
+    assert exc.value.code == 'transfer_package_exists' and 'pkg-1' in exc.value.message.interpolate()
+    with open(target, 'rb') as f:
+        assert hashlib.sha256(f.read()).hexdigest() == first.sha256      # untouched
+    _target, again = export(demo, tmp_path, files, overwrite=True)
+    assert again.documents == first.documents and sip.validate(target) == []
+
+
+def _blob_path(f):
+    return f.blob.committed()
+
+
+@pytest.mark.parametrize('damage', ['missing', 'changed'])
+def test_missing_or_damaged_blob_stops_with_document_and_file_named(demo, tmp_path, damage):
+    docs = plain(demo)
+    victim = next(d for d in docs if d.file_list())
+    f = victim.file_list()[0]
+    path = _blob_path(f)
+    os.chmod(path, 0o644)
+    if damage == 'missing':
+        os.remove(path)
+    else:
+        with open(path, 'r+b') as blob:
+            blob.seek(20)
+            blob.write(b'X')
+    with pytest.raises(sip.TransferError) as exc:
+        export(demo, tmp_path, [records_file(docs)])
+    error = exc.value
+    assert error.code == ('transfer_blob_missing' if damage == 'missing' else 'transfer_blob_damaged')
+    assert (error.document, error.file) == (victim.__name__, f.__name__)
+    text = error.message.interpolate()
+    assert victim.__name__ in text and f.filename in text
+    assert not os.path.exists(tmp_path / 'pkg-1.zip')                     # nothing looks complete
+    assert not zipfile.is_zipfile(tmp_path / 'pkg-1.zip.part')             # no central directory
+
+
+def test_signature_that_no_longer_verifies_exported_with_its_recorded_verdict(demo, tmp_path):
+    """The signed incoming document was found valid when it arrived; its CA is no longer trusted
+    now, so a new check would fail. The package carries the verdict as recorded, with its time,
+    and the export checks nothing again (no new entry in the journal). A document whose
+    signature was found broken is exported with that verdict too."""
+    from pyramid.threadlocal import manager
+
+    from archive import audit
+    from archive.services.documents import Upload, create
+    from tests.helpers import incoming
+    docs = plain(demo)
+    signed = next(d for d in docs if isinstance(d.origin_verdict, dict)
+                  and d.origin_verdict['status'] == 'valid' and d.direction == 'incoming')
+    recorded = dict(signed.origin_verdict)
+    demo.root.demo_trust_roots = ()
+    with signed.files[signed.main_file].open() as blob:
+        content = bytearray(blob.read())
+    at = content.index(b'Van ban mau')
+    content[at] ^= 1                                      # the signed bytes changed: a broken signature
+    manager.push({'registry': demo.app.registry, 'request': None})
+    try:
+        broken = create(demo.root, demo.body, incoming(number_symbol='5-CV/BTCTU', doc_type='CV'),
+                        [Upload('main_file', 'sua.pdf', io.BytesIO(bytes(content)), 'main')],
+                        demo.settings, 'vanthu')
+    finally:
+        manager.pop()
+    assert broken.origin_verdict['status'] == 'invalid'
+    before = len(audit.entries(demo.root, signed.chain_id))
+    demo.docs[broken.__name__] = broken
+    target, _report = export(demo, tmp_path, [records_file([signed, broken])])
+    assert len(audit.entries(demo.root, signed.chain_id)) == before
+    ns = {'h': sip.metadata.NS, 'p': sip.metadata.PREMIS}
+    with zipfile.ZipFile(target) as zf:
+        for doc, status in ((signed, 'valid'), (broken, 'invalid')):
+            desc = etree.fromstring(zf.read(f'pkg-1/metadata/descriptive/01.VP-HS-2026/{doc.__name__}.xml'))
+            premis = etree.fromstring(zf.read(f'pkg-1/metadata/preservation/01.VP-HS-2026/{doc.__name__}.premis.xml'))
+            assert desc.findtext('h:SignatureVerdict/h:Status', namespaces=ns) == status
+            checks = [e for e in premis.iterfind('p:event', ns)
+                      if e.findtext('p:eventType', namespaces=ns) == 'digital signature validation']
+            assert [c.findtext('p:eventOutcomeInformation/p:eventOutcome', namespaces=ns) for c in checks] == [status]
+    assert desc is not None and recorded['checked_at'] == signed.origin_verdict['checked_at']
+    assert sip.validate(target) == []
+
+
+def test_secret_file_refused_by_default(demo, tmp_path):
+    secret = [d for d in demo.docs.values() if d.classification == 'mat']
+    with pytest.raises(sip.TransferError) as exc:
+        export(demo, tmp_path, [records_file(plain(demo)), records_file(secret, code='02.VP/MAT', secret=True)])
+    assert exc.value.code == 'transfer_secret_refused' and '02.VP/MAT' in exc.value.message.interpolate()
+    assert not os.path.exists(tmp_path / 'pkg-1.zip') and not os.path.exists(tmp_path / 'pkg-1.zip.part')
+    # a Mật document slipped into an ordinary file is refused as well
+    with pytest.raises(sip.TransferError) as exc:
+        export(demo, tmp_path, [records_file(plain(demo) + secret)])
+    assert exc.value.code == 'transfer_secret_refused'
+    assert not os.path.exists(tmp_path / 'pkg-1.zip')
+
+
+def test_secret_file_exported_encrypted_for_the_archive_when_allowed(demo, tmp_path):
+    """With the setting on, the Mật document's stored ciphertext goes into the package as it is,
+    its content key wrapped for the archive's certificate: the archive opens it with its own key,
+    and gets the plaintext the body's readers read."""
+    import base64
+    import json
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from archive.services.secrecy import read
+    from archive.signing import ca, secrecy
+    secret = [d for d in demo.docs.values() if d.classification == 'mat']
+    authority = ca.make_ca('Lưu trữ lịch sử (TEST ONLY)', algorithm='ec-p256')
+    archive_key = ca.new_private_key('rsa2048')
+    certificate = ca.issue(authority, archive_key.public_key(), 'C=VN,O=Luu tru,CN=Luu tru', ca.ENCRYPTION)
+    files = [records_file(secret, code='02.VP/MAT', secret=True)]
+    with pytest.raises(sip.TransferError) as exc:
+        export(demo, tmp_path, files, allow_secret=True)       # no certificate: refused
+    assert exc.value.code == 'transfer_secret_no_certificate'
+    target, report = export(demo, tmp_path, files, allow_secret=True, archive_certificate=certificate,
+                            settings=demo.settings)
+    assert report.secret_documents == [d.__name__ for d in secret]
+    assert sip.validate(target) == []
+    doc = secret[0]
+    f = doc.file_list()[0]
+    plaintext = read(demo.root, doc, f, demo.settings, 'test', 'test')
+    with zipfile.ZipFile(target) as zf:
+        base = f'pkg-1/representations/rep1/data/02.VP-MAT/{doc.__name__}/'
+        sealed = zf.read(next(n for n in zf.namelist() if n.startswith(base) and n.endswith('.aesgcm')))
+        key = json.loads(zf.read(base + 'content-key.json'))
+    with f.open() as blob:
+        assert sealed == blob.read()                               # shipped as stored
+    assert plaintext not in sealed
+    h = hashes.SHA256()
+    content_key = archive_key.decrypt(base64.b64decode(key['key']['data']),
+                                      padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None))
+    out = io.BytesIO()
+    secrecy.PROVIDER.open(content_key, io.BytesIO(sealed), out, key['aad'].encode())
+    assert out.getvalue() == plaintext
+
+
+def test_eark_validator_loads_offline_from_its_own_vocabularies():
+    import urllib.request
+
+    from archive.archival import eark_offline
+    real = urllib.request.urlopen
+    served = eark_offline.shipped_vocabularies()
+    assert len(served) == 4 and all(os.path.isfile(p) for p in served.values())
+    packages = eark_offline.load()
+    assert hasattr(packages, 'PackageValidator') and urllib.request.urlopen is real

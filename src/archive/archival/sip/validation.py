@@ -116,7 +116,10 @@ def _eark(path):
         children = os.listdir(folder)
         if len(children) != 1:
             return [_problem('eark', 'structure', f'gói giải nén ra {len(children)} mục, cần một thư mục')]
-        report = packages.PackageValidator.validate(SpecificationVersion.V2_1_0, Path(folder, children[0]))
+        try:
+            report = packages.PackageValidator.validate(SpecificationVersion.V2_1_0, Path(folder, children[0]))
+        except (ValueError, AttributeError, OSError) as exc:     # it gives up on some broken METS
+            return [_problem('eark', 'unreadable', f'eark-validator: {exc}')]
     for result in report.structure.messages:
         if result.severity == Severity.ERROR:
             problems.append(_problem('eark', result.rule_id or 'structure', f'{result.location}: {result.message}'))
