@@ -236,6 +236,7 @@ def test_signature_that_no_longer_verifies_exported_with_its_recorded_verdict(de
             checks = [e for e in premis.iterfind('p:event', ns)
                       if e.findtext('p:eventType', namespaces=ns) == 'digital signature validation']
             assert [c.findtext('p:eventOutcomeInformation/p:eventOutcome', namespaces=ns) for c in checks] == [status]
+            assert checks[0].findtext('p:eventDateTime', namespaces=ns) == doc.origin_verdict['checked_at']
     assert desc is not None and recorded['checked_at'] == signed.origin_verdict['checked_at']
     assert sip.validate(target) == []
 

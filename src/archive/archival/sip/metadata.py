@@ -162,6 +162,9 @@ def premis_xml(doc, package_id, transferred_at):
         n += 1
         _event(root, n, doc, 'creation', doc.created_at, 'Tạo văn bản đi (creation)')
     checks = [e for e in _journal(doc) if e['action'] == 'origin_checked']
+    verdict = doc.origin_verdict if isinstance(doc.origin_verdict, dict) else None
+    if verdict is not None and checks and checks[-1]['details'].get('status') == verdict.get('status'):
+        checks = checks[:-1]            # the stored verdict is the last check: told once, below
     for entry in checks:
         n += 1
         details = entry['details']
@@ -169,11 +172,10 @@ def premis_xml(doc, package_id, transferred_at):
                f'Xác thực chữ ký số tệp {details.get("file")} (sha256 {details.get("sha256")}), '
                'kết quả như đã ghi lúc kiểm tra',
                details.get('status'), details.get('code'))
-    verdict = doc.origin_verdict
-    if isinstance(verdict, dict) and not any(e['at'] == verdict.get('checked_at') for e in checks):
+    if verdict is not None:
         n += 1
         _event(root, n, doc, 'digital signature validation', verdict.get('checked_at'),
-               'Kết quả xác thực chữ ký số lưu trên văn bản (như đã ghi)',
+               'Xác thực chữ ký số: kết quả và thời điểm như đã lưu trên văn bản (không kiểm tra lại)',
                verdict.get('status'), f'{verdict.get("code")}: {verdict.get("reason")}')
     if doc.registered_at is not None:
         n += 1

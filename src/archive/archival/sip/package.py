@@ -46,6 +46,7 @@ CONTENT_TYPE = 'VN-HOSO'           # our content information type: records files
 CHUNK = 1 << 20
 PDFA_MARK = b'pdfaid:part'
 SEALED_MEDIA_TYPE = 'application/octet-stream'
+PROBLEMS_KEPT = 200
 PACKAGE_ID = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$')
 
 
@@ -73,6 +74,14 @@ class Report:
     resumed_units: int = 0          # documents taken over, verified, from an interrupted run
     secret_documents: list = field(default_factory=list)
     problems: list = field(default_factory=list)   # flagged, not blocking: {code, document, file, message}
+    problem_counts: dict = field(default_factory=dict)   # code -> how many (``problems`` keeps the first
+                                                         # PROBLEMS_KEPT of each; the package's file list has all)
+
+    def flag(self, problem):
+        count = self.problem_counts.get(problem['code'], 0)
+        self.problem_counts[problem['code']] = count + 1
+        if count < PROBLEMS_KEPT:
+            self.problems.append(problem)
 
 
 def segment(text, fallback='x'):
@@ -162,7 +171,7 @@ class _Writer:
 
     # -- entries -----------------------------------------------------------------------------
     def _put(self, path, data, mime='application/xml', kind='meta', **about):
-        with self.zip.open_entry(f'{self.package_id}/{path}', self.stamp, len(data), compress=True) as out:
+        with self.zip.open_entry(f'{self.package_id}/{path}', self.stamp, len(data)) as out:
             out.write(data)
         return {'path': path, 'size': len(data), 'sha256': hashlib.sha256(data).hexdigest(),
                 'mime': mime, 'created': self.created, 'kind': kind, **about}
@@ -215,17 +224,20 @@ class _Writer:
             for doc in documents_of(f):
                 key = f'{f.code}/{doc.__name__}'
                 line = self.zip.unit(key)
+                if line is True:
+                    continue                    # the same document listed twice: written once
                 if line is None:
                     line = self._document(f, folder, doc)
                 else:
-                    self.report.problems.extend(line.get('problems', ()))
+                    for problem in line.get('problems', ()):
+                        self.report.flag(problem)
                 pages += line.get('pages') or 0
                 count += 1
                 self._count(line)
                 self.done_docs += 1
                 if self.progress is not None:
                     self.progress(self.done_docs, self.total)
-                _release(doc)
+                _release(doc, self.done_docs)
             key = f'{f.code}/ho-so'
             if not self.zip.unit(key):
                 data = metadata.records_file_xml(f, count, pages, bool(f.secret))
@@ -268,7 +280,8 @@ class _Writer:
                                  metadata.document_xml(doc, records_file, listing), kind='dmd', doc=doc.__name__))
         entries.append(self._put(f'metadata/preservation/{folder}/{doc.__name__}.premis.xml',
                                  metadata.premis_xml(doc, self.package_id, self.now), kind='amd', doc=doc.__name__))
-        self.report.problems.extend(problems)
+        for problem in problems:
+            self.report.flag(problem)
         return self.zip.commit(f'{records_file.code}/{doc.__name__}', entries, pages=doc.pages or 0,
                                problems=problems, secret=secret)
 
@@ -444,8 +457,9 @@ def _version():
         return '0'
 
 
-def _release(doc):
-    """Let the connection's cache drop a document once written (memory stays flat)."""
+def _release(doc, n):
+    """Let the connection's cache drop a document once written, and every hundred documents
+    shrink the cache to its size (the journal chains read for PREMIS): memory stays flat."""
     jar = getattr(doc, '_p_jar', None)
     if jar is None or doc._p_changed:
         return
@@ -453,4 +467,6 @@ def _release(doc):
         if not f._p_changed:
             f._p_deactivate()
     doc._p_deactivate()
+    if n % 100 == 0:
+        jar.cacheGC()
 

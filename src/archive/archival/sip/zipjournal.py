@@ -68,8 +68,10 @@ class JournaledZip:
         self.target = target
         self.part = target + '.part'
         self.log = target + '.part.log'
-        self.done = {}            # unit key -> its journal line
+        self.resumed = {}         # unit key -> its journal line, for the units kept from an earlier run
+        self.written = set()      # keys of the units written by this run (only keys: memory stays flat)
         self.reused = 0
+        self._committed = 0       # zip entries recorded in the journal so far
 
     # -- starting and resuming ---------------------------------------------------------------
     def begin(self, header):
@@ -97,7 +99,8 @@ class JournaledZip:
                 zinfo = _info(record)
                 self.zf.filelist.append(zinfo)
                 self.zf.NameToInfo[zinfo.filename] = zinfo
-            self.done[line['unit']] = line
+            self.resumed[line['unit']] = line
+        self._committed = len(self.zf.filelist)
         self.reused = len(kept)
         self.zf.start_dir = offset
         self._since_sync = 0
@@ -144,7 +147,9 @@ class JournaledZip:
 
     # -- writing -----------------------------------------------------------------------------
     def unit(self, key):
-        return self.done.get(key)
+        """The journal line of a unit kept from an earlier run; ``True`` for one this run wrote;
+        None for one still to write."""
+        return self.resumed.get(key) or (key in self.written) or None
 
     def open_entry(self, name, date_time, size=None, compress=False):
         zinfo = zipfile.ZipInfo(name, date_time)
@@ -160,17 +165,15 @@ class JournaledZip:
         self._since_sync += 1
         if self._since_sync >= SYNC_EVERY:
             os.fsync(self.fp.fileno())
-        records = [_info_record(z) for z in self.zf.filelist[self._committed_count():]]
+        records = [_info_record(z) for z in self.zf.filelist[self._committed:]]
+        self._committed = len(self.zf.filelist)
         line = {'unit': key, 'end': self.fp.tell(), 'zip': records, 'entries': entries, **extra}
         self._log_line(line)
         if self._since_sync >= SYNC_EVERY:
             os.fsync(self.logf.fileno())
             self._since_sync = 0
-        self.done[key] = line
+        self.written.add(key)
         return line
-
-    def _committed_count(self):
-        return sum(len(line['zip']) for line in self.done.values())
 
     def _log_line(self, line):
         self.logf.write(json.dumps(line, ensure_ascii=False, separators=(',', ':')) + '\n')
