@@ -8,7 +8,10 @@ records and the package's entries for METS). Only when everything is written is 
 directory added and the ``.part`` renamed to its target: a half package never has the final name.
 The zip has no central directory until then, so ``zipfile`` cannot reopen it; ``ZipFile`` in mode
 'w' is started at the kept offset with the kept entries put back in its list (on Python 3.11 and
-3.12 ``zipfile`` writes the offsets of the file as they are).
+3.12 ``zipfile`` writes the offsets of the file as they are). It writes through ``_Hashing``, which
+cannot seek: ``zipfile`` then streams each entry with a data descriptor instead of going back to
+patch its header, so the bytes go out in order and the zip's SHA-256 is computed as it is written
+(after a resume, from the kept part read once), never by reading the finished package again.
 """
 import hashlib
 import json
@@ -59,6 +62,24 @@ def read_entry(fp, record):
         yield inflate.flush()
 
 
+class _Hashing:
+    """A write-only, forward-only view of the part file that hashes what passes."""
+
+    def __init__(self, fp, digest, offset):
+        self.fp, self.digest, self.offset = fp, digest, offset
+
+    def write(self, data):
+        self.digest.update(data)
+        self.offset += len(data)
+        return self.fp.write(data)
+
+    def tell(self):
+        return self.offset
+
+    def flush(self):
+        self.fp.flush()
+
+
 class JournaledZip:
     """``begin(header)`` resumes or starts; ``unit(key)`` says whether a unit is done already;
     ``write(...)`` adds entries; ``commit(key, entries, extra)`` records a finished unit;
@@ -92,8 +113,16 @@ class JournaledZip:
             self._log_line({'header': header})
             for line in kept:
                 self._log_line(line)
+        digest = hashlib.sha256()
+        self.fp.seek(0)
+        left = offset
+        while left:
+            chunk = self.fp.read(min(CHUNK, left))
+            digest.update(chunk)
+            left -= len(chunk)
         self.fp.seek(offset)
-        self.zf = zipfile.ZipFile(self.fp, 'w', allowZip64=True)
+        self.out = _Hashing(self.fp, digest, offset)
+        self.zf = zipfile.ZipFile(self.out, 'w', allowZip64=True)
         for line in kept:
             for record in line['zip']:
                 zinfo = _info(record)
@@ -102,7 +131,6 @@ class JournaledZip:
             self.resumed[line['unit']] = line
         self._committed = len(self.zf.filelist)
         self.reused = len(kept)
-        self.zf.start_dir = offset
         self._since_sync = 0
 
     def _read_log(self, header):
@@ -157,7 +185,7 @@ class JournaledZip:
         zinfo.external_attr = 0o644 << 16
         if size is not None:
             zinfo.file_size = size
-        return self.zf.open(zinfo, 'w', force_zip64=bool(size and size > (1 << 31)))
+        return self.zf.open(zinfo, 'w', force_zip64=bool(size is None or size > (1 << 31)))
 
     def commit(self, key, entries, **extra):
         """Record a finished unit: its zip entries since the last commit and its package entries."""
@@ -167,7 +195,7 @@ class JournaledZip:
             os.fsync(self.fp.fileno())
         records = [_info_record(z) for z in self.zf.filelist[self._committed:]]
         self._committed = len(self.zf.filelist)
-        line = {'unit': key, 'end': self.fp.tell(), 'zip': records, 'entries': entries, **extra}
+        line = {'unit': key, 'end': self.out.tell(), 'zip': records, 'entries': entries, **extra}
         self._log_line(line)
         if self._since_sync >= SYNC_EVERY:
             os.fsync(self.logf.fileno())
@@ -193,15 +221,7 @@ class JournaledZip:
         self.zf.close()
         self.fp.flush()
         os.fsync(self.fp.fileno())
-        self.fp.seek(0)
-        digest = hashlib.sha256()
-        size = 0
-        while True:
-            chunk = self.fp.read(CHUNK)
-            if not chunk:
-                break
-            digest.update(chunk)
-            size += len(chunk)
+        digest, size = self.out.digest, self.out.tell()
         self.fp.close()
         self.logf.close()
         os.replace(self.part, self.target)
