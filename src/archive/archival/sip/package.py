@@ -203,15 +203,17 @@ class _Writer:
         return size, digest.hexdigest(), pdfa
 
     def _blob_error(self, code, doc, f, detail):
-        texts = {
-            'transfer_blob_missing': 'Tệp ${file} của văn bản ${doc} không còn trong kho lưu (${detail}): '
-                                     'gói chưa xuất xong',
-            'transfer_blob_damaged': 'Tệp ${file} của văn bản ${doc} bị hỏng: nội dung không khớp SHA-256 '
-                                     'đã lưu khi nhận (${detail}); gói chưa xuất xong',
-        }
-        return TransferError(code, _(code, default=texts[code], mapping={
-            'file': f'{f.__name__} ({f.filename})', 'doc': f'{doc.__name__} ({doc.number_symbol or doc.abstract})',
-            'detail': detail}), document=doc.__name__, file=f.__name__)
+        mapping = {'file': f'{f.__name__} ({f.filename})', 'doc': f'{doc.__name__} ({doc.number_symbol or doc.abstract})',
+                   'detail': detail}
+        if code == 'transfer_blob_missing':
+            message = _('transfer_blob_missing', mapping=mapping,
+                        default='Tệp ${file} của văn bản ${doc} không còn trong kho lưu (${detail}): '
+                                'gói chưa xuất xong')
+        else:
+            message = _('transfer_blob_damaged', mapping=mapping,
+                        default='Tệp ${file} của văn bản ${doc} bị hỏng: nội dung không khớp SHA-256 '
+                                'đã lưu khi nhận (${detail}); gói chưa xuất xong')
+        return TransferError(code, message, document=doc.__name__, file=f.__name__)
 
     # -- units -------------------------------------------------------------------------------
     def write_all(self, files, documents_of):
