@@ -193,9 +193,9 @@ class _Writer:
                     break
                 digest.update(chunk)
                 size += len(chunk)
-                if pdf and not pdfa:
-                    pdfa = PDFA_MARK in tail + chunk
-                    tail = chunk[-len(PDFA_MARK):]
+                if pdf and not pdfa:        # the mark, also where it straddles two chunks
+                    pdfa = PDFA_MARK in chunk or PDFA_MARK in tail + chunk[:len(PDFA_MARK) - 1]
+                    tail = chunk[-(len(PDFA_MARK) - 1):]
                 out.write(chunk)
         if digest.hexdigest() != expected or (not f.encrypted and size != f.size):
             raise self._blob_error('transfer_blob_damaged', doc, f,
