@@ -309,8 +309,7 @@ class _Writer:
     def finish(self):
         listing = self._put_stream('documentation/file-list.csv', self._file_list(), 'text/csv')
         self._put_stream('METS.xml', self._mets(listing), 'application/xml')
-        digest, size = self.zip.finish()
-        self.report.files_written = len(self.zip.zf.filelist)
+        digest, size, self.report.files_written = self.zip.finish()
         return digest, size
 
     def _put_stream(self, path, writer, mime):

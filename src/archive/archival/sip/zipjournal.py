@@ -126,12 +126,8 @@ class JournaledZip:
         self.out = _Hashing(self.fp, digest, offset)
         self.zf = zipfile.ZipFile(self.out, 'w', allowZip64=True)
         for line in kept:
-            for record in line['zip']:
-                zinfo = _info(record)
-                self.zf.filelist.append(zinfo)
-                self.zf.NameToInfo[zinfo.filename] = zinfo
             self.resumed[line['unit']] = line
-        self._committed = len(self.zf.filelist)
+        self._committed = sum(len(line['zip']) for line in kept)
         self.reused = len(kept)
 
     def _read_log(self, header):
@@ -191,8 +187,12 @@ class JournaledZip:
     def commit(self, key, entries, **extra):
         """Record a finished unit: its zip entries since the last commit and its package entries."""
         self.fp.flush()
-        records = [_info_record(z) for z in self.zf.filelist[self._committed:]]
-        self._committed = len(self.zf.filelist)
+        records = [_info_record(z) for z in self.zf.filelist]
+        self._committed += len(records)
+        # the journal holds them now: zipfile's own list keeps only the unit being written, and the
+        # central directory is read back from the journal at the end (memory stays flat)
+        del self.zf.filelist[:]
+        self.zf.NameToInfo.clear()
         line = {'unit': key, 'end': self.out.tell(), 'zip': records, 'entries': entries, **extra}
         self._log_line(line)
         self.written.add(key)
@@ -212,17 +212,18 @@ class JournaledZip:
 
     def finish(self):
         """The central directory, fsync, and the rename to the target. Returns the SHA-256 of the
-        finished zip and its size."""
+        finished zip, its size and its number of entries."""
+        directory = self.zf.filelist = _Directory(self, list(self.zf.filelist))
         self.zf.close()
         self.fp.flush()
         os.fsync(self.fp.fileno())
-        digest, size = self.out.digest, self.out.tell()
+        digest, size, count = self.out.digest, self.out.tell(), len(directory)
         self.fp.close()
         self.logf.close()
         os.replace(self.part, self.target)
         os.remove(self.log)
         _sync_dir(os.path.dirname(os.path.abspath(self.target)))
-        return digest.hexdigest(), size
+        return digest.hexdigest(), size, count
 
     def abandon(self):
         """Stop after an error: the part file keeps what was committed (a later run resumes);
@@ -230,6 +231,23 @@ class JournaledZip:
         self.zf.fp = None               # keeps ZipFile.__del__ from writing a central directory
         self.fp.close()
         self.logf.close()
+
+
+class _Directory:
+    """What ``zipfile`` reads to write the central directory: the entries of the journal, read
+    again one by one, then those written since the last unit (the file list and METS)."""
+
+    def __init__(self, zipped, live):
+        self.zipped, self.live = zipped, live
+
+    def __len__(self):
+        return self.zipped._committed + len(self.live)
+
+    def __iter__(self):
+        for line in self.zipped.lines():
+            for record in line['zip']:
+                yield _info(record)
+        yield from self.live
 
 
 def _sync_dir(path):
