@@ -142,9 +142,7 @@ def write_package(target_path, package_id, body, files, documents_of, *, progres
               'files': [[f.code, sorted(f.document_names or ())] for f in files]}
     writer = _Writer(target_path, package_id, body, progress, total, allow_secret,
                      archive_certificate, settings)
-    zipped = JournaledZip(target_path)
-    if overwrite and os.path.exists(target_path):
-        os.remove(target_path)
+    zipped = JournaledZip(target_path)       # an earlier package stays until the new one replaces it
     zipped.begin(header)
     writer.zip = zipped
     try:
