@@ -13,6 +13,8 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[testing]'
+	@# eark-validator pins lxml==5.1.0 (pyhanko needs >= 5.4); it runs on ours: see setup.cfg
+	$(BIN)/python -m pip install --quiet --no-deps 'eark-validator >= 1.1.3, < 1.2'
 	touch $@
 
 run: $(STAMP)

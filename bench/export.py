@@ -1,0 +1,223 @@
+"""Benchmark of the transfer package export, beside bagit making a bag of the same files.
+
+    .venv/bin/python bench/export.py [--docs 1000] [--pdf-kb 100] [--out DIR] [--keep]
+    .venv/bin/python bench/export.py --docs 10000          # the issue's full run (~1 GB of blobs)
+
+It builds a FileStorage with ``--docs`` documents (the project's ``Document`` and ``File`` with a
+blob of ``--pdf-kb`` KB of incompressible PDF-headed bytes each, its signature verdict and a journal
+entry of the check), then, each in a fresh process:
+
+1. ours: ``archive.archival.sip.write_package`` of all the documents as one records file (the zip
+   with METS, descriptive and PREMIS metadata per document, the originals checked against their
+   stored SHA-256 while copied);
+2. bagit: the same blob files hard-linked into a folder (not timed), then
+   ``bagit.make_bag(folder, checksums=['sha256'])`` timed (it moves them into ``data/``, hashes
+   them and writes the manifests): the issue's baseline;
+3. copy + bagit: the same, the files copied into the folder, the copy timed too (a transfer must
+   write its payload somewhere, as ours does).
+
+Each side runs twice in alternating order; the better run of each is shown.
+
+It prints documents per second of each, the ratio ours/bagit (goal: at least 0.5), the peak RSS
+and CPU time of each process, and our RSS at each tenth of the export (flat memory: the last tenth no higher
+than the first by more than a few MB). Not a test: nothing is asserted. See bench/README.md.
+"""
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROJECT = os.path.dirname(HERE)
+if os.path.join(PROJECT, 'src') not in sys.path:
+    sys.path.insert(0, os.path.join(PROJECT, 'src'))
+
+HOST = '000.00.31.H29'
+CODE = '01.VP/HS-BENCH'
+
+
+def rss_mb():
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 1e6
+
+
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
+def _open(folder):
+    import ZODB
+    from ZODB.FileStorage import FileStorage
+    return ZODB.DB(FileStorage(os.path.join(folder, 'Data.fs'), blob_dir=os.path.join(folder, 'blobs')),
+                   cache_size=2000)
+
+
+def build(folder, docs, pdf_kb):
+    """The documents, committed in batches, with real blobs and hashes."""
+    import io
+
+    import transaction
+
+    from archive import audit, clock
+    from archive.audit import Journal
+    from archive.resources.documents import Document, Documents
+    from archive.resources.files import MAIN, File, write_content
+    from archive.resources.folder import Folder
+    os.makedirs(folder, exist_ok=True)
+    db = _open(folder)
+    conn = db.open()
+    root = Folder()
+    root.__name__ = root.__parent__ = None
+    root.journal = Journal()
+    documents = Documents()
+    documents.__name__, documents.__parent__ = 'documents', root
+    conn.root()['bench'] = root
+    root.documents = documents
+    now = clock.now()
+    for k in range(docs):
+        doc = Document(HOST, 'vanthu')
+        name = documents.new_name()
+        documents.add(name, doc)
+        for name, value in dict(direction='incoming', organ_id='000.00.02.H01', sender='Ban Tổ chức Thành ủy',
+                                number_symbol=f'{k + 1}-CV/BTCTU', doc_type='CV', pages=2,
+                                abstract=f'Công văn số {k + 1} về công tác cán bộ', received_at=now,
+                                signer_name='Nguyễn Văn A', signer_position='Trưởng ban').items():
+            setattr(doc, name, value)
+        f = File(f'cong-van-{k + 1}.pdf', MAIN)
+        content = b'%PDF-1.7\n' + os.urandom(pdf_kb * 1024 - 9)
+        write_content(f, io.BytesIO(content))
+        f.size, f.media_type, f.uploaded_at = len(content), 'application/pdf', now
+        doc.add_file(f)
+        doc.origin_verdict = {'status': 'valid', 'code': 'valid', 'reason': 'Chữ ký hợp lệ',
+                              'checked_at': clock.iso(now), 'signatures': []}
+        doc.registered_at, doc.register_number = now, k + 1
+        audit.append(root, doc.chain_id, 'origin_checked', 'vanthu', status='valid', code='valid',
+                     file='1', sha256=f.sha256, signers=[])
+        if (k + 1) % 500 == 0:
+            transaction.commit()
+            conn.cacheMinimize()
+    transaction.commit()
+    conn.close()
+    db.close()
+
+
+def child_ours(folder):
+    from types import SimpleNamespace
+
+    from archive.archival import sip
+    db = _open(folder)
+    conn = db.open()
+    root = conn.root()['bench']
+    names = list(root.documents.keys())
+    samples = []
+    step = max(1, len(names) // 10)
+
+    def progress(done, total):
+        if done % step == 0 or done == total:
+            samples.append(round(rss_mb(), 1))
+    records = SimpleNamespace(code=CODE, title='Hồ sơ thử', year=2026, body_code=HOST, unit_code='VP',
+                              responsible='vanthu', opened_on=None, closed_on=None, retention_years=10,
+                              plan_entry='01.VP', document_names=names, secret=False)
+    body = SimpleNamespace(code=HOST, name='Văn phòng Thành ủy')
+    target = os.path.join(folder, 'pkg.zip')
+    if os.path.exists(target):
+        os.remove(target)
+    start, cpu = time.perf_counter(), cpu_seconds()
+    report = sip.write_package(target, 'pkg-bench', body, [records],
+                               lambda f: (root.documents[n] for n in names), progress=progress)
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    out = {'seconds': seconds, 'cpu': cpu, 'docs': report.documents, 'bytes': report.bytes, 'peak_mb': peak_mb(),
+           'samples_mb': samples}
+    if os.environ.get('BENCH_VALIDATE'):
+        start = time.perf_counter()
+        out['problems'] = len(sip.validate(target))
+        out['validate_seconds'] = time.perf_counter() - start
+    print(json.dumps(out))
+
+
+def child_bagit(folder, copy=False):
+    """bagit on the blob files: hard-linked into the payload folder untimed (``copy``: copied, and
+    the copy timed too, as a transfer that must write its payload, as ours does)."""
+    import bagit
+    db = _open(folder)
+    conn = db.open()
+    root = conn.root()['bench']
+    payload = os.path.join(folder, 'bag')
+    if os.path.exists(payload):
+        shutil.rmtree(payload)
+    os.makedirs(payload)
+    size = 0
+    start, cpu = time.perf_counter(), cpu_seconds()
+    for name, doc in root.documents.items():
+        os.makedirs(os.path.join(payload, name))
+        for f in doc.file_list():
+            (shutil.copyfile if copy else os.link)(f.blob.committed(), os.path.join(payload, name, f.filename))
+            size += f.size
+    conn.close()
+    db.close()
+    if not copy:
+        start, cpu = time.perf_counter(), cpu_seconds()
+    bagit.make_bag(payload, {'Source-Organization': 'Văn phòng Thành ủy'}, checksums=['sha256'])
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    print(json.dumps({'seconds': seconds, 'cpu': cpu, 'docs': len(os.listdir(os.path.join(payload, 'data'))),
+                      'bytes': size, 'peak_mb': peak_mb()}))
+
+
+def run_child(kind, folder):
+    done = subprocess.run([sys.executable, os.path.abspath(__file__), '--child', kind, '--out', folder],
+                          capture_output=True, text=True, check=False)
+    if done.returncode:
+        sys.exit(f'{kind} failed:\n{done.stderr}')
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--docs', type=int, default=1000)
+    p.add_argument('--pdf-kb', type=int, default=100)
+    p.add_argument('--out', default=os.path.join(HERE, 'out'))
+    p.add_argument('--keep', action='store_true')
+    p.add_argument('--child', choices=('ours', 'bagit', 'bagit-copy'))
+    args = p.parse_args()
+    if args.child:
+        if args.child == 'ours':
+            child_ours(args.out)
+        else:
+            child_bagit(args.out, copy=args.child == 'bagit-copy')
+        return
+    folder = os.path.join(args.out, f'export-{args.docs}-{args.pdf_kb}')
+    if os.path.exists(folder):
+        shutil.rmtree(folder)
+    start = time.perf_counter()
+    build(folder, args.docs, args.pdf_kb)
+    print(f'built {args.docs} documents of {args.pdf_kb} KB in {time.perf_counter() - start:.0f} s')
+    # each side twice, in alternating order (a shared machine's load and the page cache favour
+    # neither); the better run of each is kept
+    runs = {'ours': [], 'bagit': [], 'bagit-copy': []}
+    for kind in ('ours', 'bagit', 'bagit-copy', 'bagit-copy', 'bagit', 'ours'):
+        runs[kind].append(run_child(kind, folder))
+    ours, theirs, copied = (min(runs[k], key=lambda r: r['seconds']) for k in ('ours', 'bagit', 'bagit-copy'))
+    for label, r in (('ours (SIP zip)', ours), ('bagit (bag)', theirs), ('copy + bagit', copied)):
+        print(f'{label:16} {r["docs"]:6} docs {r["seconds"]:7.1f} s {r["docs"] / r["seconds"]:8.1f} docs/s '
+              f'{r["bytes"] / 1e6 / r["seconds"]:7.1f} MB/s  CPU {r["cpu"]:6.1f} s  peak RSS {r["peak_mb"]:.0f} MB')
+    ratio = (ours['docs'] / ours['seconds']) / (theirs['docs'] / theirs['seconds'])
+    print(f'ratio ours/bagit (docs/s, wall clock): {ratio:.2f}  (goal >= 0.5); '
+          f'by CPU time: {theirs["cpu"] / ours["cpu"]:.2f} (steadier on a shared machine)')
+    print(f'ratio ours/(copy + bagit) (docs/s): {copied["seconds"] / ours["seconds"]:.2f}  '
+          '(bagit that writes its payload, as a transfer does)')
+    print(f'our RSS at each tenth (MB): {ours["samples_mb"]}')
+    if not args.keep:
+        shutil.rmtree(folder)
+
+
+if __name__ == '__main__':
+    main()

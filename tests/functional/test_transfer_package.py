@@ -1,0 +1,387 @@
+"""Transfer packages (issue 14, items 6 and 7): an E-ARK SIP of records files built from the demo's
+real documents (real PDFs, the real signature verdicts and journal), checked with eark-validator and
+bagit; bad input each with its own test."""
+import datetime as dt
+import hashlib
+import io
+import os
+import zipfile
+from types import SimpleNamespace
+
+import pytest
+from lxml import etree
+
+from archive.archival import sip
+from archive.seed import HOST
+from tests.conftest import open_root
+
+METS = '{http://www.loc.gov/METS/}'
+XLINK_HREF = '{http://www.w3.org/1999/xlink}href'
+
+
+def records_file(docs, code='01.VP/HS-2026', secret=False, **over):
+    values = dict(code=code, title='Hồ sơ công tác văn thư năm 2026', year=2026, body_code=HOST,
+                  unit_code='VP', responsible='vanthu', opened_on=dt.date(2026, 1, 5),
+                  closed_on=dt.date(2026, 11, 30), retention_years=None, plan_entry='01.VP',
+                  document_names=[d.__name__ for d in docs], secret=secret)
+    values.update(over)
+    return SimpleNamespace(**values)
+
+
+@pytest.fixture
+def demo(file_app):
+    conn, root = open_root(file_app)
+    body = root['bodies'][HOST]
+    docs = {name: body.documents[name] for name in body.documents.newest_first()}
+    yield SimpleNamespace(app=file_app, conn=conn, root=root, body=body, docs=docs,
+                          settings=file_app.registry.archive_settings)
+    conn.transaction_manager.abort()
+    conn.close()
+
+
+def plain(demo):
+    """The demo's documents that are not Mật, with their files (the signed incoming one, the
+    outgoing one signed through its lifecycle, the paper intake, the unsigned draft)."""
+    return [d for d in demo.docs.values() if d.classification != 'mat']
+
+
+def export(demo, tmp_path, files, name='pkg-1', **kw):
+    target = str(tmp_path / f'{name}.zip')
+    by_code = {f.code: f for f in files}
+    report = sip.write_package(target, name, demo.body, files,
+                               lambda f: (demo.docs[n] for n in by_code[f.code].document_names), **kw)
+    return target, report
+
+
+def mets_of(target, package_id):
+    with zipfile.ZipFile(target) as zf:
+        return etree.fromstring(zf.read(f'{package_id}/METS.xml'))
+
+
+def test_package_is_a_valid_sip_with_originals_bit_exact(demo, tmp_path):
+    docs = plain(demo)
+    steps = []
+    target, report = export(demo, tmp_path, [records_file(docs)], progress=lambda d, t: steps.append((d, t)))
+    assert sip.validate(target) == []
+    assert steps[-1] == (len(docs), len(docs)) and len(steps) == len(docs)
+    with open(target, 'rb') as f:
+        assert report.sha256 == hashlib.sha256(f.read()).hexdigest()
+    with zipfile.ZipFile(target) as zf:
+        names = zf.namelist()
+        assert {n.split('/', 1)[0] for n in names} == {'pkg-1'}
+        for doc in docs:
+            for n, f in enumerate(doc.file_list(), 1):
+                stored = [x for x in names if x.startswith(f'pkg-1/representations/rep1/data/01.VP-HS-2026/'
+                                                           f'{doc.__name__}/{n}-')]
+                with f.open() as blob:
+                    assert zf.read(stored[0]) == blob.read()
+        assert 'pkg-1/documentation/file-list.csv' in names
+        assert any(n.startswith('pkg-1/schemas/') for n in names)
+    mets = mets_of(target, 'pkg-1')
+    files = mets.findall(f'.//{METS}file')
+    assert files and all(f.get('MIMETYPE') and f.get('SIZE') and f.get('CREATED')
+                         and f.get('CHECKSUMTYPE') == 'SHA-256' for f in files)
+    assert report.originals == sum(len(d.file_list()) for d in docs)
+
+
+def test_descriptive_and_preservation_metadata_as_recorded(demo, tmp_path):
+    docs = plain(demo)
+    signed = next(d for d in docs if isinstance(d.origin_verdict, dict) and d.direction == 'incoming')
+    target, _report = export(demo, tmp_path, [records_file(docs)])
+    with zipfile.ZipFile(target) as zf:
+        hoso = etree.fromstring(zf.read('pkg-1/metadata/descriptive/01.VP-HS-2026/ho-so.xml'))
+        premis = etree.fromstring(zf.read(f'pkg-1/metadata/preservation/01.VP-HS-2026/{signed.__name__}.premis.xml'))
+        desc = etree.fromstring(zf.read(f'pkg-1/metadata/descriptive/01.VP-HS-2026/{signed.__name__}.xml'))
+    ns = {'h': sip.metadata.NS, 'p': sip.metadata.PREMIS}
+    assert hoso.findtext('h:FileCode', namespaces=ns) == '01.VP/HS-2026'
+    assert hoso.findtext('h:Retention', namespaces=ns) == 'vinh-vien'
+    assert hoso.findtext('h:DocumentCount', namespaces=ns) == str(len(docs))
+    assert desc.findtext('h:CodeNotation', namespaces=ns) == signed.number_symbol
+    assert desc.findtext('h:SignatureVerdict/h:CheckedAt', namespaces=ns) == signed.origin_verdict['checked_at']
+    events = {e.findtext('p:eventType', namespaces=ns): e for e in premis.iterfind('p:event', ns)}
+    assert {'ingestion', 'digital signature validation', 'transfer'} <= set(events)
+    check = events['digital signature validation']
+    assert check.findtext('p:eventOutcomeInformation/p:eventOutcome', namespaces=ns) == \
+        signed.origin_verdict['status']
+
+
+def test_wrapped_as_a_bag_valid_with_bagit_and_tampering_is_named(demo, tmp_path):
+    target, _report = export(demo, tmp_path, [records_file(plain(demo))])
+    bag = sip.make_bag(target, str(tmp_path / 'pkg-1.bag'), demo.body, 'pkg-1')
+    assert sip.validate(bag) == []
+    with open(os.path.join(bag, 'bag-info.txt'), encoding='utf-8') as f:
+        info = f.read()
+    assert 'External-Identifier: pkg-1' in info and os.path.exists(os.path.join(bag, 'manifest-sha256.txt'))
+    # a changed byte in the payload: bagit names it
+    payload = os.path.join(bag, 'data', 'pkg-1.zip')
+    with open(payload, 'r+b') as f:
+        f.seek(40)
+        byte = f.read(1)
+        f.seek(40)
+        f.write(bytes([byte[0] ^ 1]))
+    problems = sip.validate(bag)
+    assert problems and problems[0]['source'] == 'bagit'
+
+
+def test_a_package_whose_original_was_changed_fails_validation(demo, tmp_path):
+    """validate() is not a formality: an original rewritten inside the zip is named (our listing
+    check against METS), and a METS that lost a section is named by eark-validator."""
+    target, _report = export(demo, tmp_path, [records_file(plain(demo))])
+    changed = str(tmp_path / 'changed.zip')
+    with zipfile.ZipFile(target) as src, zipfile.ZipFile(changed, 'w') as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if '/representations/' in info.filename and not info.filename.endswith('/'):
+                data = data + b'%extra'
+                victim = info.filename
+            elif info.filename.endswith('/METS.xml'):
+                mets = etree.fromstring(data)
+                mets.remove(mets.find(f'{METS}metsHdr'))
+                data = etree.tostring(mets)
+            out.writestr(info, data)
+    problems = sip.validate(changed)
+    codes = {(p['source'], p['code']) for p in problems}
+    assert ('package', 'checksum_mismatch') in codes
+    assert any(victim.split('/', 1)[1] in p['message'] for p in problems)
+    assert any(p['source'] == 'eark' for p in problems)
+
+
+def test_pdfa_is_flagged_not_blocking(demo, tmp_path):
+    docs = plain(demo)
+    _target, report = export(demo, tmp_path, [records_file(docs)])
+    flagged = {(p['document'], p['file']) for p in report.problems if p['code'] == 'not_pdfa'}
+    pdfs = {(d.__name__, f.__name__) for d in docs for f in d.file_list() if f.media_type == 'application/pdf'}
+    assert pdfs and flagged == pdfs          # the demo's PDFs declare no PDF/A: each one flagged
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+def test_second_export_refused_unless_asked(demo, tmp_path):
+    files = [records_file(plain(demo))]
+    target, first = export(demo, tmp_path, files)
+    with pytest.raises(sip.TransferError) as exc:
+        export(demo, tmp_path, files)
+    assert exc.value.code == 'transfer_package_exists' and 'pkg-1' in exc.value.message.interpolate()
+    with open(target, 'rb') as f:
+        assert hashlib.sha256(f.read()).hexdigest() == first.sha256      # untouched
+    _target, again = export(demo, tmp_path, files, overwrite=True)
+    assert again.documents == first.documents and sip.validate(target) == []
+
+
+def _blob_path(f):
+    return f.blob.committed()
+
+
+@pytest.mark.parametrize('damage', ['missing', 'changed'])
+def test_missing_or_damaged_blob_stops_with_document_and_file_named(demo, tmp_path, damage):
+    docs = plain(demo)
+    victim = next(d for d in docs if d.file_list())
+    f = victim.file_list()[0]
+    path = _blob_path(f)
+    os.chmod(path, 0o644)
+    if damage == 'missing':
+        os.remove(path)
+    else:
+        with open(path, 'r+b') as blob:
+            blob.seek(20)
+            blob.write(b'X')
+    with pytest.raises(sip.TransferError) as exc:
+        export(demo, tmp_path, [records_file(docs)])
+    error = exc.value
+    assert error.code == ('transfer_blob_missing' if damage == 'missing' else 'transfer_blob_damaged')
+    assert (error.document, error.file) == (victim.__name__, f.__name__)
+    text = error.message.interpolate()
+    assert victim.__name__ in text and f.filename in text
+    assert not os.path.exists(tmp_path / 'pkg-1.zip')                     # nothing looks complete
+    assert not zipfile.is_zipfile(tmp_path / 'pkg-1.zip.part')             # no central directory
+
+
+def test_signature_that_no_longer_verifies_exported_with_its_recorded_verdict(demo, tmp_path):
+    """The signed incoming document was found valid when it arrived; its CA is no longer trusted
+    now, so a new check would fail. The package carries the verdict as recorded, with its time,
+    and the export checks nothing again (no new entry in the journal). A document whose
+    signature was found broken is exported with that verdict too."""
+    from pyramid.threadlocal import manager
+
+    from archive import audit
+    from archive.services.documents import Upload, create
+    from tests.helpers import incoming
+    docs = plain(demo)
+    signed = next(d for d in docs if isinstance(d.origin_verdict, dict)
+                  and d.origin_verdict['status'] == 'valid' and d.direction == 'incoming')
+    recorded = dict(signed.origin_verdict)
+    demo.root.demo_trust_roots = ()
+    with signed.files[signed.main_file].open() as blob:
+        content = bytearray(blob.read())
+    at = content.index(b'Van ban mau')
+    content[at] ^= 1                                      # the signed bytes changed: a broken signature
+    manager.push({'registry': demo.app.registry, 'request': None})
+    try:
+        broken = create(demo.root, demo.body, incoming(number_symbol='5-CV/BTCTU', doc_type='CV'),
+                        [Upload('main_file', 'sua.pdf', io.BytesIO(bytes(content)), 'main')],
+                        demo.settings, 'vanthu')
+    finally:
+        manager.pop()
+    assert broken.origin_verdict['status'] == 'invalid'
+    before = len(audit.entries(demo.root, signed.chain_id))
+    demo.docs[broken.__name__] = broken
+    target, _report = export(demo, tmp_path, [records_file([signed, broken])])
+    assert len(audit.entries(demo.root, signed.chain_id)) == before
+    ns = {'h': sip.metadata.NS, 'p': sip.metadata.PREMIS}
+    with zipfile.ZipFile(target) as zf:
+        for doc, status in ((signed, 'valid'), (broken, 'invalid')):
+            desc = etree.fromstring(zf.read(f'pkg-1/metadata/descriptive/01.VP-HS-2026/{doc.__name__}.xml'))
+            premis = etree.fromstring(zf.read(f'pkg-1/metadata/preservation/01.VP-HS-2026/{doc.__name__}.premis.xml'))
+            assert desc.findtext('h:SignatureVerdict/h:Status', namespaces=ns) == status
+            checks = [e for e in premis.iterfind('p:event', ns)
+                      if e.findtext('p:eventType', namespaces=ns) == 'digital signature validation']
+            assert [c.findtext('p:eventOutcomeInformation/p:eventOutcome', namespaces=ns) for c in checks] == [status]
+            assert checks[0].findtext('p:eventDateTime', namespaces=ns) == doc.origin_verdict['checked_at']
+    assert desc is not None and recorded['checked_at'] == signed.origin_verdict['checked_at']
+    assert sip.validate(target) == []
+
+
+def test_secret_file_refused_by_default(demo, tmp_path):
+    secret = [d for d in demo.docs.values() if d.classification == 'mat']
+    with pytest.raises(sip.TransferError) as exc:
+        export(demo, tmp_path, [records_file(plain(demo)), records_file(secret, code='02.VP/MAT', secret=True)])
+    assert exc.value.code == 'transfer_secret_refused' and '02.VP/MAT' in exc.value.message.interpolate()
+    assert not os.path.exists(tmp_path / 'pkg-1.zip') and not os.path.exists(tmp_path / 'pkg-1.zip.part')
+    # a Mật document slipped into an ordinary file is refused as well
+    with pytest.raises(sip.TransferError) as exc:
+        export(demo, tmp_path, [records_file(plain(demo) + secret)])
+    assert exc.value.code == 'transfer_secret_refused'
+    assert not os.path.exists(tmp_path / 'pkg-1.zip')
+
+
+def test_secret_file_exported_encrypted_for_the_archive_when_allowed(demo, tmp_path):
+    """With the setting on, the Mật document's stored ciphertext goes into the package as it is,
+    its content key wrapped for the archive's certificate: the archive opens it with its own key,
+    and gets the plaintext the body's readers read."""
+    import base64
+    import json
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from archive.services.secrecy import read
+    from archive.signing import ca, secrecy
+    secret = [d for d in demo.docs.values() if d.classification == 'mat']
+    authority = ca.make_ca('Lưu trữ lịch sử (TEST ONLY)', algorithm='ec-p256')
+    archive_key = ca.new_private_key('rsa2048')
+    certificate = ca.issue(authority, archive_key.public_key(), 'C=VN,O=Luu tru,CN=Luu tru', ca.ENCRYPTION)
+    files = [records_file(secret, code='02.VP/MAT', secret=True)]
+    with pytest.raises(sip.TransferError) as exc:
+        export(demo, tmp_path, files, allow_secret=True)       # no certificate: refused
+    assert exc.value.code == 'transfer_secret_no_certificate'
+    target, report = export(demo, tmp_path, files, allow_secret=True, archive_certificate=certificate,
+                            settings=demo.settings)
+    assert report.secret_documents == [d.__name__ for d in secret]
+    assert sip.validate(target) == []
+    doc = secret[0]
+    f = doc.file_list()[0]
+    plaintext = read(demo.root, doc, f, demo.settings, 'test', 'test')
+    with zipfile.ZipFile(target) as zf:
+        base = f'pkg-1/representations/rep1/data/02.VP-MAT/{doc.__name__}/'
+        sealed = zf.read(next(n for n in zf.namelist() if n.startswith(base) and n.endswith('.aesgcm')))
+        key = json.loads(zf.read(base + 'content-key.json'))
+    with f.open() as blob:
+        assert sealed == blob.read()                               # shipped as stored
+    assert plaintext not in sealed
+    h = hashes.SHA256()
+    content_key = archive_key.decrypt(base64.b64decode(key['key']['data']),
+                                      padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None))
+    out = io.BytesIO()
+    secrecy.PROVIDER.open(content_key, io.BytesIO(sealed), out, key['aad'].encode())
+    assert out.getvalue() == plaintext
+
+
+def test_eark_validator_loads_offline_from_its_own_vocabularies():
+    import urllib.request
+
+    from archive.archival import eark_offline
+    real = urllib.request.urlopen
+    served = eark_offline.shipped_vocabularies()
+    assert len(served) == 4 and all(os.path.isfile(p) for p in served.values())
+    packages = eark_offline.load()
+    assert hasattr(packages, 'PackageValidator') and urllib.request.urlopen is real
+
+
+@pytest.mark.slow
+def test_sigkill_mid_export_resumes_and_no_half_package_looks_complete(tmp_path):
+    """An export killed with SIGKILL after two documents leaves only ``.part`` files (no zip
+    directory, not the final name); the next run checks what was written, rewrites the one unit
+    we damaged, keeps the others, and finishes a package that validates."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import HERE, base_settings, close_app, file_uri, make_app
+    close_app(make_app(base_settings(tmp_path, file_uri(tmp_path))))
+    target = str(tmp_path / 'out' / 'pkg-kill.zip')
+    os.makedirs(os.path.dirname(target))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.join(HERE, 'src'), HERE]))
+
+    def run(kill_after):
+        return subprocess.run([sys.executable, '-m', 'tests.functional.transfer_worker', file_uri(tmp_path),
+                               target, str(kill_after)], cwd=HERE, env=env, capture_output=True, timeout=120)
+    killed = run(2)
+    assert killed.returncode == -9, killed.stderr.decode()
+    assert sorted(os.listdir(os.path.dirname(target))) == ['pkg-kill.zip.part', 'pkg-kill.zip.part.log']
+    assert not zipfile.is_zipfile(target + '.part')
+    with open(target + '.part.log', encoding='utf-8') as f:
+        units = [json.loads(line) for line in f][1:]
+    assert [u['unit'].rsplit('/', 1)[-1] for u in units][0] == 'schemas' and len(units) == 3
+    last = units[-1]['zip'][-1]                       # damage the last document's last entry
+    with open(target + '.part', 'r+b') as f:
+        f.seek(last['off'] + last['csize'] // 2 + 40)
+        byte = f.read(1)
+        f.seek(-1, 1)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    done = run(0)
+    assert done.returncode == 0, done.stderr.decode()
+    report = json.loads(done.stdout)
+    assert report['resumed_units'] == 2              # the schemas and the first document, verified
+    assert sorted(os.listdir(os.path.dirname(target))) == ['pkg-kill.zip']
+    assert sip.validate(target) == []
+    with zipfile.ZipFile(target) as zf:
+        assert len(zf.namelist()) == len(set(zf.namelist())) == report['files_written']
+
+
+def test_command_line_export_and_validate(demo, tmp_path, capsys):
+    from archive.scripts import transfer_export
+    docs = plain(demo)
+    target = str(tmp_path / 'pkg-cli.zip')
+    bag = str(tmp_path / 'pkg-cli.bag')
+    report, problems = transfer_export.export(target, 'pkg-cli', demo.body, [records_file(docs)],
+                                              lambda f: iter(docs), bag=bag)
+    err = capsys.readouterr().err
+    assert problems == [] and f'{len(docs)}/{len(docs)} văn bản' in err and 'hợp lệ' in err
+    assert transfer_export.main(['validate', target, bag]) == 0
+    assert capsys.readouterr().out.count('hợp lệ (valid)') == 2
+    with open(target, 'r+b') as f:
+        f.truncate(report.bytes - 10)
+    assert transfer_export.main(['validate', target]) == transfer_export.EXIT_INVALID
+    assert 'not_a_zip' in capsys.readouterr().out
+
+
+def test_interrupted_export_resumes_from_what_was_verified(demo, tmp_path):
+    """The cheap twin of the SIGKILL test: an export stopped by an error after two documents
+    leaves its ``.part`` and journal; asking again reuses the schemas and the two documents."""
+    docs = plain(demo)
+    files = [records_file(docs)]
+
+    def stop(done, total):
+        if done == 2:
+            raise RuntimeError('interrupted')
+    with pytest.raises(RuntimeError):
+        export(demo, tmp_path, files, progress=stop)
+    assert not os.path.exists(tmp_path / 'pkg-1.zip') and os.path.exists(tmp_path / 'pkg-1.zip.part')
+    target, report = export(demo, tmp_path, files)
+    assert report.resumed_units == 3 and report.documents == len(docs)
+    assert sip.validate(target) == [] and not os.path.exists(tmp_path / 'pkg-1.zip.part')
+    # another selection under the same name starts over instead of mixing the two
+    with pytest.raises(RuntimeError):
+        export(demo, tmp_path, files, name='pkg-2', progress=stop)
+    _target, other = export(demo, tmp_path, [records_file(docs[:1])], name='pkg-2')
+    assert other.resumed_units == 0 and other.documents == 1

@@ -1,0 +1,38 @@
+"""A transfer export in a process of its own, for the SIGKILL test: the demo's ordinary documents as
+one records file, from a closed test database. ``kill_after``: the process SIGKILLs itself once that
+many documents are written (0: never). Prints the report as JSON."""
+import dataclasses
+import json
+import os
+import signal
+import sys
+
+import ZODB
+from zodburi import resolve_uri
+
+from archive.archival import sip
+from archive.seed import HOST
+from tests.conftest import FILE_ROOT_KEY
+from tests.functional.test_transfer_package import records_file
+
+
+def main(uri, target, kill_after):
+    factory, kw = resolve_uri(uri)
+    db = ZODB.DB(factory(), **kw)
+    conn = db.open()
+    body = conn.root()[FILE_ROOT_KEY]['bodies'][HOST]
+    docs = [body.documents[n] for n in body.documents.newest_first()]
+    docs = [d for d in docs if d.classification != 'mat']
+
+    def progress(done, total):
+        if done == kill_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+    report = sip.write_package(target, 'pkg-kill', body, [records_file(docs)], lambda f: iter(docs),
+                               progress=progress)
+    print(json.dumps(dataclasses.asdict(report)))
+    conn.close()
+    db.close()
+
+
+if __name__ == '__main__':
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
