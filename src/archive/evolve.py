@@ -68,6 +68,12 @@ def index_outbox(root):
     root.outbox.reindex()
 
 
+def index_journal(root):
+    """Monitoring issue: the journal lists its security and availability entries by time."""
+    from .audit import reindex
+    reindex(root)
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
@@ -76,6 +82,7 @@ STEPS = [
     ('0004-sessions', add_sessions),
     ('0005-refused', add_refused),
     ('0006-outbox-index', index_outbox),
+    ('0011-journal-indexes', index_journal),
 ]
 
 

@@ -24,6 +24,7 @@ import logging
 import os
 import socket
 import threading
+import time
 
 from ZODB.POSException import ConflictError
 from pyramid.threadlocal import manager
@@ -32,6 +33,7 @@ from .. import audit, clock, failpoints
 from ..db import flush_refused, run_apart
 from ..outbox import PENDING as MESSAGE_PENDING
 from ..outbox import outbox_of
+from ..reports import availability
 from . import channels, deliveries, edxml, mapping, outgoing, receive, recall, wake
 
 log = logging.getLogger(__name__)
@@ -182,6 +184,7 @@ def _deliver_carried(registry, delivery_id, worker, route):
         log.exception('delivery %s by %s failed', delivery_id, route)
         outcome = ('retry', f'{type(exc).__name__}: {exc}')
     failpoints.hit('delivery.carried')
+    route_seen(registry, route, outcome[0] != 'retry', outcome[1] if outcome[0] == 'retry' else '')
 
     def record(root):
         delivery = deliveries.exchange_of(root).deliveries[delivery_id]
@@ -306,6 +309,7 @@ def send_one_status(registry):
         log.exception('status %s by %s failed', key, route)
         outcome = ('retry', f'{type(exc).__name__}: {exc}')
     failpoints.hit('status.carried')
+    route_seen(registry, route, outcome[0] != 'retry', outcome[1] if outcome[0] == 'retry' else '')
 
     def record(root):
         box = outbox_of(root)
@@ -408,19 +412,58 @@ def run_round(registry, limit=1000):
     return done
 
 
+def route_seen(registry, route, reachable, error=''):
+    """An attempt by ``route`` reached the other side (``reachable``) or not: when that changes the
+    route's state (known in this process, else read from the journal), ``route_up`` or
+    ``route_down`` is journaled (Art. 13.1 availability, ``reports.availability``): one write per
+    change, none per attempt."""
+    states = registry.__dict__.setdefault('archive_route_states', {})
+    state = 'up' if reachable else 'down'
+    try:
+        known = states.get(route) or _with_registry(
+            registry, lambda root: availability.last_route_state(root, route)) or 'up'
+        if known != state:
+            facts = {'route': route, **({'error': error[:300]} if error else {})}
+            _with_registry(registry, lambda root: audit.append(root, audit.ROUTES_CHAIN, f'route_{state}',
+                                                               receive.ACTOR, **facts))
+        states[route] = state
+    except Exception:       # the record of availability never stops the exchange
+        log.exception('route %s state not journaled', route)
+
+
+def journal_life(registry, action, name):
+    """``worker_started``, ``worker_alive`` or ``worker_stopped`` on the worker's chain, with its
+    heartbeat (``reports.availability`` reads them); a failure is logged, never raised."""
+    every = registry.archive_settings.heartbeat_minutes * 60
+    try:
+        _with_registry(registry, lambda root: audit.append(root, audit.WORKER_CHAIN, action, receive.ACTOR,
+                                                           worker=name, every=every))
+    except Exception:
+        log.exception('%s not journaled', action)
+
+
 def run_forever(registry, stop, interval=2.0):
-    """Rounds until ``stop``: woken by a commit that queued work (``wake``), else every ``interval``."""
+    """Rounds until ``stop``: woken by a commit that queued work (``wake``), else every ``interval``.
+    Journals its start, a heartbeat every ``archive.heartbeat_minutes`` and its stop."""
     waiter = wake.Waiter()
+    name, every = worker_name(), registry.archive_settings.heartbeat_minutes * 60
+    journal_life(registry, 'worker_started', name)
+    next_beat = time.monotonic() + every
     try:
         while True:
             waiter.wait(interval)
             if stop.is_set():
+                journal_life(registry, 'worker_stopped', name)
                 return
+            if time.monotonic() >= next_beat:
+                journal_life(registry, 'worker_alive', name)
+                next_beat = time.monotonic() + every
             try:
                 while run_round(registry) and not stop.is_set():
                     pass
             except Exception:     # a failed round is logged and tried again
                 if stop.is_set():
+                    journal_life(registry, 'worker_stopped', name)
                     return
                 log.exception('exchange round failed')
     finally:
