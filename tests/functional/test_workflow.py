@@ -214,7 +214,10 @@ def test_recall_and_delete_before_completion_and_forwarding(app, clerk, leader):
         kinds = [(m['kind'], m.get('status_code'), m.get('to_body'))
                  for _k, m in root.outbox.items.items() if m['document'] in (first['id'], second['id'])]
         assert kinds == [('status', '03', None), ('status', '04', None), ('status', '15', None),
-                         ('status', '03', None), ('forward', None, '000.00.02.H01')]
+                         ('status', '03', None)]
+        from archive.exchange import deliveries          # forwarding is a delivery (issue 16, item 8)
+        assert [(d.kind, d.receiver, d.reason) for d in deliveries.of_document(root, HOST_CODE, second['id'])] == [
+            ('forward', '000.00.02.H01', 'Thuộc thẩm quyền Ban Tổ chức')]
         entries = audit.entries(root, f"doc:{first['id']}")
         assert [e['action'] for e in entries][-2:] == ['recall', 'delete']
     finally:

@@ -56,11 +56,15 @@ def worker_name():
 
 
 def build_package(root, delivery, settings):
-    """The signed package bytes of ``delivery`` (a document, its update, or its recall)."""
+    """The signed package bytes of ``delivery`` (a document, its update, its recall, or a received
+    document forwarded)."""
     sender_doc = root['bodies'][delivery.sender].documents.get(delivery.document)
     receiver = root['bodies'][delivery.receiver]
     if delivery.kind == 'recall':
         package = recall.recall_package(root, sender_doc, receiver, delivery.reason, settings)
+    elif delivery.kind == outgoing.FORWARD:
+        package = mapping.forward_package(root, sender_doc, receiver, settings, receive.ACTOR, delivery.reason,
+                                          delivery.document_id)
     else:
         package = mapping.package_for(root, sender_doc, receiver, settings, receive.ACTOR,
                                       kind=delivery.kind, reason=delivery.reason)
@@ -124,8 +128,8 @@ def _delivered(root, delivery, doc, receipt):
     delivery.receipt = receipt
     delivery.last_error = None
     delivery.package = None            # nothing to resend: the signed bytes go at the next pack
-    audit.append(root, doc.chain_id, {'recall': 'recall_delivered', 'update': 'update_delivered'}.get(
-                     delivery.kind, 'delivered'),
+    audit.append(root, doc.chain_id, {'recall': 'recall_delivered', 'update': 'update_delivered',
+                                      'forward': 'forward_delivered'}.get(delivery.kind, 'delivered'),
                  receive.ACTOR, receiver=delivery.receiver, route=delivery.route,
                  package_sha256=receipt.get('sha256'), attempt=delivery.attempts)
 

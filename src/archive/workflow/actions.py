@@ -298,10 +298,13 @@ def complete(doc, info):
 
 
 def forward(doc, info):
-    from .. import outbox
-    outbox.outbox_of(info.request.root).put(
-        'forward', document=doc.__name__, body=doc.body_code, to_body=info.request.data['to_body'],
-        reason=info.request.data['reason'])
+    """*Chuyển tiếp cho cơ quan khác*: the document goes on to the body named, as a new package from
+    this body with the forwarding note, delivered by the exchange like a sending; the receiver's
+    statuses come back on its delivery row."""
+    from ..exchange.outgoing import queue_forward
+    data = info.request.data
+    delivery = queue_forward(info.request.root, doc, data['to_body'], data['reason'])
+    data.update(delivery=delivery.id, document_id=delivery.document_id, route=delivery.route)
 
 
 def sign_approval(doc, info):

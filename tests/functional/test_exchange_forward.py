@@ -1,0 +1,80 @@
+"""Forwarding (*Chuyển tiếp cho cơ quan khác*, issue 16 item 8): a received document goes on to
+another body as a new package from the forwarding body, with the forwarding note, delivered by the
+exchange; the receiver's statuses come back to the forwarder. Three bodies hosted on one instance,
+real signatures (the issuer's signature travels in the main PDF and verifies at the end)."""
+import pytest
+
+from archive import audit
+from archive.errors import Conflict
+from archive.exchange import deliveries, worker
+from archive.workflow.engine import fire
+
+from ..conftest import HOST_CODE, client
+from .test_exchange_local import BTG, UBKT, Session, act, exchange_app, received, send  # noqa: F401 (a fixture)
+
+NOTE = 'Thuộc thẩm quyền của Ủy ban Kiểm tra'
+
+
+def forwarded_rows(app, code, document_id):
+    with Session(app) as root:
+        [doc] = received(root, code, document_id)
+        return [(d.kind, d.receiver, d.state, [s['code'] for s in d.statuses])
+                for d in deliveries.of_document(root, code, doc.__name__)]
+
+
+def test_a_received_document_forwarded_reaches_the_other_body_and_its_statuses_come_back(exchange_app):
+    app = exchange_app
+    sent = send(app, [BTG], abstract='Đơn thư chuyển nhầm Ban Tuyên giáo')
+    worker.run_round(app.registry)
+    with Session(app) as root:
+        original_id = root['bodies'][HOST_CODE].documents[sent['id']].document_id
+        [at_btg] = received(root, BTG, original_id)
+        original_files = [f.sha256 for f in at_btg.file_list()]
+    act(app, BTG, original_id, 'vanthu.btg', 'register')
+    act(app, BTG, original_id, 'vanthu.btg', 'forward', to_body=UBKT, reason=NOTE)
+    assert forwarded_rows(app, BTG, original_id) == [('forward', UBKT, 'pending', [])]
+
+    worker.run_round(app.registry)
+    with Session(app) as root:
+        [row] = deliveries.of_document(root, BTG, at_btg.__name__)
+        forward_id = row.document_id
+        assert forward_id.startswith(BTG + ',') and forward_id != original_id   # the forwarder's own id
+        [at_ubkt] = received(root, UBKT, forward_id)
+        assert at_ubkt.exchange['sender'] == BTG
+        assert at_ubkt.exchange['forwarded'] == {'issuer': HOST_CODE, 'note': NOTE}
+        assert at_ubkt.organ_id == HOST_CODE and at_ubkt.abstract == 'Đơn thư chuyển nhầm Ban Tuyên giáo'
+        assert [f.sha256 for f in at_ubkt.file_list()] == original_files
+        assert at_ubkt.origin_verdict['status'] == 'valid'       # the issuer's signature, checked against the issuer
+        history = [e['action'] for e in audit.entries(root, at_btg.chain_id)]
+        assert 'forward_delivered' in history
+    assert forwarded_rows(app, BTG, original_id) == [('forward', UBKT, 'delivered', ['01'])]
+
+    ubkt = client(app, 'vanthu.ubkt')
+    path = f"/api/v1/bodies/{UBKT}/documents/{at_ubkt.__name__}"
+    assert ubkt.get(path).json['forwarded'] == {'issuer': HOST_CODE, 'note': NOTE}
+    page = ubkt.get(f"/bodies/{UBKT}/documents/{at_ubkt.__name__}")
+    assert 'data-forwarded="1"' in page.text and NOTE in page.text
+    act(app, UBKT, forward_id, 'vanthu.ubkt', 'register')
+    worker.run_round(app.registry)
+    assert forwarded_rows(app, BTG, original_id) == [('forward', UBKT, 'delivered', ['01', '03'])]
+    with Session(app) as root:          # the issuer hears the forwarder's own 01 and 03, none of the receiver's
+        assert [[s['code'] for s in d.statuses] for d in deliveries.of_document(root, HOST_CODE, sent['id'])] == [
+            ['01', '03']]
+
+
+def test_forwarding_a_secret_document_by_email_is_refused_at_once(exchange_app):
+    app = exchange_app
+    with Session(app) as root:
+        root['bodies'][UBKT].route, root['bodies'][UBKT].address = 'email', 'ubkt@example.org'
+    sent = send(app, [BTG], abstract='Văn bản thường')
+    worker.run_round(app.registry)
+    with Session(app) as root:
+        original_id = root['bodies'][HOST_CODE].documents[sent['id']].document_id
+    act(app, BTG, original_id, 'vanthu.btg', 'register')
+    with Session(app) as root:
+        [doc] = received(root, BTG, original_id)
+        doc.classification, doc.named_people = 'mat', ['vanthu.btg']     # as if it had come as Mật
+        with pytest.raises(Conflict) as caught:
+            fire(root, doc, 'forward', root['users']['vanthu.btg'], data={'to_body': UBKT, 'reason': NOTE})
+        assert caught.value.code == 'no_route_for_secret'
+        assert deliveries.of_document(root, BTG, doc.__name__) == []
