@@ -78,3 +78,32 @@ def test_forwarding_a_secret_document_by_email_is_refused_at_once(exchange_app):
             fire(root, doc, 'forward', root['users']['vanthu.btg'], data={'to_body': UBKT, 'reason': NOTE})
         assert caught.value.code == 'no_route_for_secret'
         assert deliveries.of_document(root, BTG, doc.__name__) == []
+
+
+@pytest.mark.slow
+def test_forwarding_across_two_instances_by_email(request):
+    """Instance A (the office) sends to Ban Tổ chức on instance B by email; B's clerk forwards it to
+    Ban Tuyên giáo, which B reaches by email at A: A takes it in from Ban Tổ chức, issued by the
+    office (its signature valid), and its 01 goes back by email to B, onto the forward row."""
+    from .test_exchange_email import A_MAIL, BTC, pair, smtp  # noqa: F401 (fixtures)
+    two = request.getfixturevalue('pair')
+    a, b = two.a, two.b
+    with Session(b) as root:
+        btg = root['bodies'][BTG]
+        btg.route, btg.address = 'email', A_MAIL
+    sent = send(a, [BTC], abstract='Gửi Ban Tổ chức, chuyển tiếp Ban Tuyên giáo')
+    worker.run_round(a.registry)
+    worker.run_round(b.registry)                    # taken in at B, 01 back by mail
+    with Session(a) as root:
+        original_id = root['bodies'][HOST_CODE].documents[sent['id']].document_id
+    act(b, BTC, original_id, 'vanthu.btc', 'register')
+    act(b, BTC, original_id, 'vanthu.btc', 'forward', to_body=BTG, reason=NOTE)
+    worker.run_round(b.registry)                    # the forward leaves B by mail
+    worker.run_round(a.registry)                    # A takes it in for BTG, 01 goes back by mail
+    with Session(a) as root:
+        [at_btg] = [d for d in root['bodies'][BTG].documents.values()
+                    if d.exchange and d.exchange['sender'] == BTC]
+        assert at_btg.exchange['forwarded'] == {'issuer': HOST_CODE, 'note': NOTE}
+        assert at_btg.organ_id == HOST_CODE and at_btg.origin_verdict['status'] == 'valid'
+    worker.run_round(b.registry)                    # B reads the 01
+    assert forwarded_rows(b, BTC, original_id) == [('forward', BTG, 'delivered', ['01'])]

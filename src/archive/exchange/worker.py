@@ -49,6 +49,7 @@ def _with_registry(registry, fn, attempts=5, backoff=0.0):
 
 
 BUSY = 'busy'      # deliver_one lost every try at a claim to other workers: try again
+BROKEN_LIMIT = 10  # deliveries that break outside their own handling before a round gives up
 
 
 def worker_name():
@@ -102,9 +103,11 @@ def deliver_one(registry):
         sender_doc = root['bodies'][delivery.sender].documents.get(delivery.document)
         try:
             data = build_package(root, delivery, settings)
-        except Exception as exc:            # a sender-side fault (no key, no certificate): said on the row
+        except ConflictError:
+            raise
+        except Exception as exc:            # a sender-side fault (no key, no certificate): its own back-off
             claimed.rollback()
-            _failed(root, delivery, sender_doc, exc)
+            _fault(registry, root, delivery, sender_doc, exc)
             return delivery.id
         packaged = tm.savepoint()
         try:
@@ -112,6 +115,13 @@ def deliver_one(registry):
         except receive.Refused as exc:
             packaged.rollback()
             _refused(root, delivery, sender_doc, exc, data)
+            return delivery.id
+        except ConflictError:
+            raise
+        except Exception as exc:            # the receiving path broke on this one: its own back-off
+            claimed.rollback()
+            log.exception('delivery %s to %s: the receiving path failed', delivery.id, delivery.receiver)
+            _fault(registry, root, delivery, sender_doc, exc)
             return delivery.id
         _delivered(root, delivery, sender_doc, receipt)
         return delivery.id
@@ -166,14 +176,8 @@ def _deliver_carried(registry, delivery_id, worker, route):
     except ConflictError:
         _with_registry(registry, lambda root: deliveries.release(root, delivery_id, worker))
         return BUSY
-    except Exception as exc:        # a sender-side fault: said on the row, not retried
-        error = exc                 # the name ``exc`` ends with the except clause
-
-        def fail(root):
-            delivery = deliveries.exchange_of(root).deliveries[delivery_id]
-            deliveries.done(root, delivery)
-            _failed(root, delivery, root['bodies'][delivery.sender].documents[delivery.document], error)
-        _with_registry(registry, fail)
+    except Exception as exc:        # a sender-side fault (no key, no certificate): its own back-off
+        _with_registry(registry, lambda root, exc=exc: _fault_apart(registry, root, delivery_id, worker, exc))
         return delivery_id
     if prepared is None:
         return delivery_id
@@ -224,7 +228,13 @@ def _deliver_carried(registry, delivery_id, worker, route):
             _refused(root, delivery, doc, refusal, data)
             return
         _retry(registry, root, delivery, doc, value)
-    _with_registry(registry, record, attempts=10, backoff=0.02)
+    try:
+        _with_registry(registry, record, attempts=10, backoff=0.02)
+    except ConflictError:
+        raise
+    except Exception as exc:        # the answer could not be recorded: this one waits, the others go on
+        log.exception('delivery %s by %s: the answer was not recorded', delivery_id, route)
+        _with_registry(registry, lambda root, exc=exc: _fault_apart(registry, root, delivery_id, worker, exc))
     return delivery_id
 
 
@@ -245,12 +255,26 @@ def _retry(registry, root, delivery, doc, error):
                      attempt=delivery.attempts, next_attempt=clock.iso(at), error=error[:300])
 
 
-def _failed(root, delivery, doc, exc):
-    delivery.state = deliveries.FAILED
-    delivery.last_error = getattr(exc, 'message_vi', None) or str(exc)[:300]
-    log.warning('delivery %s to %s failed: %s', delivery.id, delivery.receiver, delivery.last_error)
-    audit.append(root, doc.chain_id, 'delivery_failed', receive.ACTOR, receiver=delivery.receiver,
-                 error=delivery.last_error)
+def _fault(registry, root, delivery, doc, exc):
+    """A fault of our own with ``delivery`` (it cannot be signed, its document is gone, the
+    receiving path broke): said on the row and journaled, then tried again after its own
+    back-off like an unreachable receiver (paper past the limit), holding back no other."""
+    error = getattr(exc, 'message_vi', None) or f'{type(exc).__name__}: {exc}'
+    log.warning('delivery %s to %s failed: %s', delivery.id, delivery.receiver, error)
+    at = deliveries.retry_later(root, delivery, error, **retry_policy(registry))
+    chain = doc.chain_id if doc is not None else f'body:{delivery.sender}'
+    audit.append(root, chain, 'delivery_failed', receive.ACTOR, receiver=delivery.receiver, error=error[:300],
+                 attempt=delivery.attempts, next_attempt=clock.iso(at) if at else None)
+
+
+def _fault_apart(registry, root, delivery_id, worker, exc):
+    """``_fault`` in a transaction of its own, when the claimant still holds the delivery."""
+    delivery = deliveries.exchange_of(root).deliveries[delivery_id]
+    if delivery.state != deliveries.IN_FLIGHT or delivery.claimed_by != worker:
+        return
+    deliveries.done(root, delivery)
+    doc = root['bodies'][delivery.sender].documents.get(delivery.document) if delivery.sender in root['bodies'] else None
+    _fault(registry, root, delivery, doc, exc)
 
 
 def _refused(root, delivery, doc, exc, data):
@@ -400,8 +424,16 @@ def run_round(registry, limit=1000):
     _with_registry(registry, deliveries.requeue_expired)
     _with_registry(registry, deliveries.requeue_due)
     done = channels.poll_all(registry)
+    broken = 0
     for _ in range(limit):
-        result = deliver_one(registry)
+        try:
+            result = deliver_one(registry)
+        except Exception:           # one item broke outside its own handling: logged, the next goes
+            log.exception('a delivery failed')
+            broken += 1
+            if broken > BROKEN_LIMIT:
+                break
+            continue
         if result is None:
             break
         if result != BUSY:
