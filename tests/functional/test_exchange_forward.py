@@ -7,10 +7,13 @@ import pytest
 from archive import audit
 from archive.errors import Conflict
 from archive.exchange import deliveries, worker
+from archive.services.certificates import register_certificate
+from archive.signing import ca
 from archive.workflow.engine import fire
 
 from ..conftest import HOST_CODE, client
-from .test_exchange_local import BTG, UBKT, Session, act, exchange_app, received, send  # noqa: F401 (a fixture)
+from .test_exchange_email import A_MAIL, pair, smtp  # noqa: F401 (fixtures)
+from .test_exchange_local import BTC, BTG, UBKT, Session, act, enrol, exchange_app, received, send  # noqa: F401 (a fixture)
 
 NOTE = 'Thuộc thẩm quyền của Ủy ban Kiểm tra'
 
@@ -81,16 +84,22 @@ def test_forwarding_a_secret_document_by_email_is_refused_at_once(exchange_app):
 
 
 @pytest.mark.slow
-def test_forwarding_across_two_instances_by_email(request):
+def test_forwarding_across_two_instances_by_email(pair):
     """Instance A (the office) sends to Ban Tổ chức on instance B by email; B's clerk forwards it to
     Ban Tuyên giáo, which B reaches by email at A: A takes it in from Ban Tổ chức, issued by the
     office (its signature valid), and its 01 goes back by email to B, onto the forward row."""
-    from .test_exchange_email import A_MAIL, BTC, pair, smtp  # noqa: F401 (fixtures)
-    two = request.getfixturevalue('pair')
-    a, b = two.a, two.b
-    with Session(b) as root:
+    a, b = pair.a, pair.b
+    authority = ca.make_ca('CA của A (TEST)', algorithm='ec-p256')
+    with Session(a) as root:                        # BTG at A gets its keys, so that it can answer
+        enrol(root, a.registry.archive_keystore, authority, BTG)
+        root.demo_trust_roots = tuple(root.demo_trust_roots) + (authority.pem(),)
+        pems = [(r.pem, r.kind) for r in root['bodies'][BTG].certificates.values() if r.added_by == 'test']
+    with Session(b) as root:                        # ...and B knows them, and reaches BTG by email at A
+        root.demo_trust_roots = tuple(root.demo_trust_roots) + (authority.pem(),)
         btg = root['bodies'][BTG]
         btg.route, btg.address = 'email', A_MAIL
+        for pem, kind in pems:
+            register_certificate(root, btg, pem.encode(), kind, 'test')
     sent = send(a, [BTC], abstract='Gửi Ban Tổ chức, chuyển tiếp Ban Tuyên giáo')
     worker.run_round(a.registry)
     worker.run_round(b.registry)                    # taken in at B, 01 back by mail
