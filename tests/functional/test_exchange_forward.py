@@ -116,3 +116,21 @@ def test_forwarding_across_two_instances_by_email(pair):
         assert at_btg.organ_id == HOST_CODE and at_btg.origin_verdict['status'] == 'valid'
     worker.run_round(b.registry)                    # B reads the 01
     assert forwarded_rows(b, BTC, original_id) == [('forward', BTG, 'delivered', ['01'])]
+
+
+def test_a_forwarding_queued_before_as_a_message_becomes_a_delivery_by_evolve_step_0011(exchange_app):
+    from archive import evolve
+    from archive.outbox import outbox_of
+    app = exchange_app
+    sent = send(app, [BTG], abstract='Chuyển tiếp đã xếp hàng từ trước')
+    worker.run_round(app.registry)
+    with Session(app) as root:
+        original_id = root['bodies'][HOST_CODE].documents[sent['id']].document_id
+        [doc] = received(root, BTG, original_id)
+        key = outbox_of(root).put('forward', document=doc.__name__, body=BTG, to_body=UBKT, reason=NOTE)  # as before
+        root.evolved.remove('0011-journal-indexes-forwards')
+    with Session(app) as root:
+        assert evolve.evolve(root) == ['0011-journal-indexes-forwards']
+        assert outbox_of(root).items[key].state == 'carried' and outbox_of(root).pending('forward') == []
+    worker.run_round(app.registry)
+    assert forwarded_rows(app, BTG, original_id) == [('forward', UBKT, 'delivered', ['01'])]
