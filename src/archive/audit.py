@@ -16,6 +16,18 @@ from persistent import Persistent
 from . import clock
 
 GENESIS = '0' * 64
+# Entries the administrators' security monitoring reads by time (Art. 15.3): listed in
+# ``Journal.security`` as they are appended, so a period is read without walking every chain.
+SECURITY_ACTIONS = frozenset((
+    'login_failed', 'account_locked', 'secret_file_read', 'certificate_registered',
+    'user_created', 'user_enabled', 'user_disabled', 'password_set', 'token_created', 'token_revoked',
+))
+# The exchange worker's life (Art. 13.1 availability, reports/availability.py), on the chain
+# WORKER_CHAIN, listed in ``Journal.availability`` by time; the routes' changes on ROUTES_CHAIN
+# (few: written only when a route's state changes, read whole).
+AVAILABILITY_ACTIONS = frozenset(('worker_started', 'worker_alive', 'worker_stopped'))
+WORKER_CHAIN = 'availability:worker'
+ROUTES_CHAIN = 'availability:routes'
 
 
 def _canonical(details):
@@ -59,9 +71,14 @@ class Checkpoint(Persistent):
 
 
 class Journal(Persistent):
+    security = None             # a journal stored before these indexes: evolve step 0011 builds them
+    availability = None
+
     def __init__(self):
         self.chains = OOBTree()
         self.checkpoints = IOBTree()
+        self.security = OOBTree()       # (at, chain_id, seq) -> action, the SECURITY_ACTIONS only
+        self.availability = OOBTree()   # (at, chain_id, seq) -> action, the AVAILABILITY_ACTIONS only
 
 
 def journal_of(root):
@@ -74,7 +91,46 @@ def append(root, chain_id, action, actor=None, **details):
     chain = journal.chains.get(chain_id)
     if chain is None:
         chain = journal.chains[chain_id] = Chain(chain_id)
-    return chain.append(action, actor, details, clock.iso(clock.now()))
+    at = clock.iso(clock.now())
+    seq = chain.append(action, actor, details, at)
+    index = _index_of(journal, action)
+    if index is not None:
+        index[(at, chain_id, seq)] = action
+    return seq
+
+
+def _index_of(journal, action):
+    if action in SECURITY_ACTIONS:
+        return journal.security
+    if action in AVAILABILITY_ACTIONS:
+        return journal.availability
+    return None
+
+
+def indexed(root, which, start, end):
+    """The entries of the index ``which`` ('security' or 'availability') appended from ``start``
+    up to ``end`` (ISO strings, Vietnam time; ``end`` excluded), oldest first, as dicts like
+    ``entries`` gives, with their ``chain``."""
+    journal = journal_of(root)
+    index = getattr(journal, which)
+    if index is None:
+        return []
+    out = []
+    for at, chain_id, seq in index.keys(min=(start,), max=(end,), excludemax=True):
+        _at, actor, action, details, _prev, _digest = journal.chains[chain_id].entries[seq]
+        out.append(dict(seq=seq, at=at, actor=actor, action=action, details=json.loads(details), chain=chain_id))
+    return out
+
+
+def reindex(root):
+    """Build the security and availability indexes from every chain (evolve step 0011)."""
+    journal = journal_of(root)
+    journal.security, journal.availability = OOBTree(), OOBTree()
+    for chain_id, chain in journal.chains.items():
+        for seq, (at, _actor, action, _details, _prev, _digest) in chain.entries.items():
+            index = _index_of(journal, action)
+            if index is not None:
+                index[(at, chain_id, seq)] = action
 
 
 def prefetch(root, chain_id):

@@ -384,3 +384,12 @@ def send_deadline(cal, signed_at, cutoff=None):
     """
     signed = clock.to_vn(signed_at)
     return _at(next_working_day(cal, signed.date()), cutoff if cutoff is not None else cal.send_cutoff)
+
+
+def sending_limit(cal, signed_at, urgency, urgent_window):
+    """The latest time to send (Art. 6.3): a khẩn or more urgent document (``urgency`` not
+    'normal'/None) within ``urgent_window`` (a timedelta, wall-clock) of the organisation
+    signature, "right after signing"; any other by the next working morning (``send_deadline``)."""
+    if urgency and urgency != 'normal':
+        return clock.to_vn(signed_at) + urgent_window
+    return send_deadline(cal, signed_at)

@@ -68,6 +68,33 @@ def index_outbox(root):
     root.outbox.reindex()
 
 
+def index_journal_and_forward(root):
+    """Monitoring and queues issue: the journal lists its security and availability entries by
+    time; the forwardings queued as outbox messages that nothing carried become deliveries
+    (kind ``forward``, as ``exchange.outgoing.queue_forward`` makes them), the messages settled."""
+    from . import clock
+    from .audit import reindex
+    from .exchange import deliveries, edxml
+    reindex(root)
+    box = root.outbox
+    if box.due is None:
+        box.reindex()
+    for key, message in box.pending('forward'):
+        body = root['bodies'].get(message['body'])
+        doc = body.documents.get(message['document']) if body is not None else None
+        target = root['bodies'].get(message['to_body'])
+        if doc is None or target is None:
+            box.settle(key, 'failed')
+            continue
+        number, notation = edxml.split_number_symbol(doc.number_symbol or '') or ('', '')
+        delivery = deliveries.Delivery(doc.body_code, doc.__name__,
+                                       edxml.document_id(doc.body_code, clock.today(), number, notation),
+                                       target.code, target.name, target.route, deliveries.rank_of(doc.urgency))
+        delivery.kind, delivery.reason = 'forward', message['reason']
+        deliveries.add(root, delivery)
+        box.settle(key, 'carried')
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
@@ -76,6 +103,7 @@ STEPS = [
     ('0004-sessions', add_sessions),
     ('0005-refused', add_refused),
     ('0006-outbox-index', index_outbox),
+    ('0011-journal-indexes-forwards', index_journal_and_forward),
 ]
 
 

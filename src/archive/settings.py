@@ -137,6 +137,9 @@ class ArchiveSettings:
     delivery_retry_cap_seconds: float = 3600.0
     delivery_max_attempts: int = 8
     instance_key: str = 'instance:local'    # the key id this instance signs with where no body can
+    # Monitoring and the outgoing queues (monitoring part): Art. 6.3 urgent sending, Art. 13.1 availability
+    urgent_send_minutes: int = 60           # a khẩn or more urgent document is late when sent later after signing
+    heartbeat_minutes: float = 5.0          # the worker journals it is alive this often (availability)
     mail: MailSettings = field(default_factory=MailSettings)
     axis: AxisSettings = field(default_factory=AxisSettings)
     extra: dict = field(default_factory=dict)
@@ -274,6 +277,11 @@ def load(settings):
         delivery_max_attempts=_at_least(_or(settings.get('archive.delivery_max_attempts'), 8), 1,
                                         'archive.delivery_max_attempts'),
         instance_key=settings.get('archive.instance_key') or 'instance:local',
+        # monitoring and the outgoing queues
+        urgent_send_minutes=_at_least(_or(settings.get('archive.urgent_send_minutes'), 60), 0,
+                                      'archive.urgent_send_minutes'),
+        heartbeat_minutes=_number(settings.get('archive.heartbeat_minutes'), 5, 'archive.heartbeat_minutes',
+                                  above=0),
         mail=_mail(settings),
         axis=_axis(settings),
     )

@@ -218,16 +218,19 @@ def test_recall_and_delete_before_completion_and_forwarding(app, clerk, leader):
         kinds = [(m['kind'], m.get('status_code'), m.get('to_body'))
                  for _k, m in root.outbox.items.items() if m['document'] in (first['id'], second['id'])]
         assert kinds == [('status', '03', None), ('status', '04', None), ('status', '15', None),
-                         ('status', '03', None), ('forward', None, '000.00.02.H01')]
+                         ('status', '03', None)]
+        from archive.exchange import deliveries          # forwarding is a delivery (issue 16, item 8)
+        assert [(d.kind, d.receiver, d.reason) for d in deliveries.of_document(root, HOST_CODE, second['id'])] == [
+            ('forward', '000.00.02.H01', 'Thuộc thẩm quyền Ban Tổ chức')]
         entries = audit.entries(root, f"doc:{first['id']}")
         assert [e['action'] for e in entries][-2:] == ['recall', 'delete']
     finally:
         conn.close()
 
 
-def _signed_friday_sent(clerk, leader, sent_at):
+def _signed_friday_sent(clerk, leader, sent_at, urgency='normal'):
     draft = clerk.post_json(API, {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV',
-                                  'abstract': 'Công văn'}, headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+                                  'abstract': 'Công văn', 'urgency': urgency}, headers={'X-CSRF-Token': clerk.csrf}, status=201).json
     add_main_pdf(clerk, f"{API}/{draft['id']}")
     # approved before it is signed: a leader's signature dated after the check is refused (issue 11)
     clock.set_now(dt.datetime(2026, 11, 20, 15, 0, tzinfo=clock.VN))
@@ -250,6 +253,25 @@ def test_sending_in_time_or_late_is_recorded(app, clerk, leader):
     assert sent['sent_at'] == '2026-11-23T11:00:00+07:00'
     _sent, details = _signed_friday_sent(clerk, leader, dt.datetime(2026, 11, 23, 14, 0, tzinfo=clock.VN))
     assert details['late'] is True
+
+
+@pytest.mark.parametrize('urgency', ['khan', 'hoa_toc'])
+def test_an_urgent_document_is_late_after_the_urgent_window_not_the_next_morning(app, clerk, leader, urgency):
+    """Art. 6.3, second paragraph: signed Friday 16:00, a 60-minute window (the default)."""
+    _sent, details = _signed_friday_sent(clerk, leader, dt.datetime(2026, 11, 20, 17, 0, tzinfo=clock.VN), urgency)
+    assert details['late'] is False and details['send_limit'] == '2026-11-20T17:00:00+07:00'
+    one_second_past = dt.datetime(2026, 11, 20, 17, 0, 1, tzinfo=clock.VN)   # well before Monday noon
+    _sent, details = _signed_friday_sent(clerk, leader, one_second_past, urgency)
+    assert details['late'] is True
+
+
+def test_the_urgent_window_is_a_setting(app, clerk, leader):
+    app.registry.archive_settings.urgent_send_minutes = 90
+    try:
+        _sent, details = _signed_friday_sent(clerk, leader, dt.datetime(2026, 11, 20, 17, 20, tzinfo=clock.VN), 'khan')
+    finally:
+        app.registry.archive_settings.urgent_send_minutes = 60
+    assert details['late'] is False and details['send_limit'] == '2026-11-20T17:30:00+07:00'
 
 
 def test_an_incoming_number_is_not_voided_from_the_register(app, clerk):

@@ -260,3 +260,13 @@ def test_a_calendar_without_working_days_is_refused():
         Calendar(working_days=frozenset())
     with pytest.raises(ValueError):
         Calendar(working_hours=())
+
+
+def test_the_sending_limit_of_an_urgent_document_is_the_window_after_signing():
+    from archive.calendar import sending_limit
+    signed = vn(2026, 3, 6, 15, 30)     # a Friday afternoon
+    window = dt.timedelta(minutes=45)
+    for urgency in ('khan', 'thuong_khan', 'hoa_toc', 'hoa_toc_hen_gio'):
+        assert sending_limit(CAL, signed, urgency, window) == vn(2026, 3, 6, 16, 15)
+    for urgency in ('normal', None):
+        assert sending_limit(CAL, signed, urgency, window) == send_deadline(CAL, signed) == vn(2026, 3, 9, 12, 0)

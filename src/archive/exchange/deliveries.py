@@ -33,6 +33,7 @@ PAPER_ROUTE = 'paper'        # a paper copy to track (Art. 8), not a way a worke
 LEASE_SECONDS = 300
 URGENCY_RANK = {'hoa_toc_hen_gio': 0, 'hoa_toc': 0, 'thuong_khan': 1, 'khan': 2}
 NORMAL_RANK = 3
+INDEXED_KINDS = ('document', 'forward')     # rows the receivers' statuses come back on (by DocumentId)
 
 
 class Exchange(Persistent):
@@ -54,7 +55,9 @@ class Exchange(Persistent):
 class Delivery(Persistent):
     """One document to one receiver: its route, attempts, and every status that came back.
     A recall is a delivery of its own (``kind`` 'recall', with its ``reason``); the answers to
-    it come back on the document's delivery row."""
+    it come back on the document's delivery row. A received document forwarded to another body
+    is one too (``kind`` 'forward', ``reason`` the forwarding note, ``document_id`` the
+    forwarder's own): its receiver's statuses come back on it."""
     kind = 'document'
     reason = None
     claimed_by = None
@@ -122,7 +125,7 @@ def add(root, delivery):
         _needs_paper(ex, delivery, clock.now())
     else:
         ex.queue[delivery.queue_key()] = delivery.id
-    if delivery.kind != 'document':
+    if delivery.kind not in INDEXED_KINDS:
         return delivery
     key = (delivery.sender, delivery.document)
     ex.by_document[key] = ex.by_document.get(key, ()) + (delivery.id,)

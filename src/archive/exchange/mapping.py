@@ -105,6 +105,33 @@ def package_for(root, doc, receiver, settings, actor, with_files=True, kind='doc
         encryption=encryption, attachments=attachments)
 
 
+def forward_package(root, doc, receiver, settings, actor, note, document_id):
+    """The package of the received ``doc`` forwarded by its body to ``receiver``: the document as
+    it came (number, signer, files: the issuer's signature travels in the main PDF), from the
+    forwarding body, under the forwarder's ``document_id``, the path in ``traces`` (the issuer
+    first, then the forwarder) and the forwarding ``note`` as the business reason."""
+    package = package_for(root, doc, receiver, settings, actor)
+    package.document_id = document_id
+    received = doc.received_at or doc.created_at
+    package.traces = [edxml.Trace(doc.organ_id, received), edxml.Trace(doc.body_code, clock.now())]
+    package.business = edxml.Business(reason=f'{FORWARD_MARK}{note}')
+    return package
+
+
+FORWARD_MARK = 'Chuyển tiếp: '          # the business reason of a forwarded package begins so
+
+
+def forwarded_from(package):
+    """``(issuer, note)`` when ``package`` is a document forwarded by its sender (its path names
+    another body first, and the reason says so), else None."""
+    traces = package.traces or []
+    reason = package.business.reason or ''
+    if (package.business.doc_type == edxml.NEW and len(traces) > 1 and reason.startswith(FORWARD_MARK)
+            and traces[0].organ_id != package.from_organ.organ_id):
+        return traces[0].organ_id, reason[len(FORWARD_MARK):]
+    return None
+
+
 def _aad(content_id):
     return f'edxml-attachment:{content_id}'.encode()
 
@@ -142,7 +169,7 @@ def incoming_fields(package, settings, deviations):
                                           f'{package.document_type.code!r} -> {doc_type}'))
     values = {
         'direction': 'incoming',
-        'organ_id': package.from_organ.organ_id,
+        'organ_id': (forwarded_from(package) or (package.from_organ.organ_id,))[0],   # the issuer
         'sender': _one_line(package.from_organ.organ_name) or None,
         'number_symbol': number_symbol,
         'issued_date': package.promulgation_date.isoformat() if package.promulgation_date else None,

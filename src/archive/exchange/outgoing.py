@@ -106,6 +106,39 @@ def queue_updates(root, doc, data, actor):
     return {'updated_for': updated, 'added_receivers': added, 'changed': changed}
 
 
+FORWARD = 'forward'
+
+
+def forward_document_id(doc, on):
+    """The DocumentId of ``doc`` forwarded by its body on the day ``on``: the forwarder's own
+    (a DocumentId belongs to the body that sends the package), with the document's number."""
+    number, notation = edxml.split_number_symbol(doc.number_symbol or '') or ('', '')
+    return edxml.document_id(doc.body_code, on, number, notation)
+
+
+def queue_forward(root, doc, code, note):
+    """*Chuyển tiếp cho cơ quan khác*: the received ``doc`` goes on to body ``code`` as a new
+    package from this body, with the forwarding ``note``: one delivery (kind ``forward``) in the
+    forwarding transaction, carried by the worker like any other; the receiver's statuses come
+    back on it. Refused at once like a sending: an unknown or closed body, a Mật document by a
+    route that may not carry it or to a body with no encryption certificate."""
+    from .. import clock
+    receiver = root['bodies'].get(code)
+    if receiver is None or not receiver.is_open():
+        raise Conflict('receiver_unknown', _(
+            'receiver_unknown', default='Cơ quan nhận ${code} không có trong danh bạ hoặc đã ngừng hoạt động',
+            mapping={'code': code}))
+    if at_rest.is_secret(doc) and (receiver.route not in SECRET_ROUTES or mapping.encryption_certificate(receiver) is None):
+        raise Conflict('no_route_for_secret', _(
+            'no_route_for_secret',
+            default='Văn bản Mật không được gửi tới ${code} qua ${route}: chỉ qua hệ thống được bảo vệ',
+            mapping={'code': code, 'route': receiver.route}))
+    delivery = deliveries.Delivery(doc.body_code, doc.__name__, forward_document_id(doc, clock.today()),
+                                   receiver.code, receiver.name, receiver.route, deliveries.rank_of(doc.urgency))
+    delivery.kind, delivery.reason = FORWARD, note
+    return deliveries.add(root, delivery)
+
+
 def signed_bytes(settings, body_code, element):
     """Sign the package or status ``element`` with the body's organisation key; its bytes."""
     store = settings.keystore

@@ -259,6 +259,9 @@ def _take_in(root, body, package, deviations, data, sha256, settings, route):
     doc.exchange = {'document_id': package.document_id, 'sender': package.from_organ.organ_id,
                     'sender_name': package.from_organ.organ_name, 'sha256': sha256, 'route': route,
                     'deviations': [(d.code, d.detail) for d in deviations]}
+    forwarded = mapping.forwarded_from(package)
+    if forwarded:           # forwarded by its sender: the issuer is the first of its path, the note kept
+        doc.exchange['forwarded'] = {'issuer': forwarded[0], 'note': forwarded[1]}
     ex.taken_in[key] = (doc.__name__, sha256)
     audit.append(root, doc.chain_id, 'received', ACTOR, route=route, package_sha256=sha256,
                  document_id=package.document_id, sender=package.from_organ.organ_id,

@@ -24,6 +24,7 @@ import logging
 import os
 import socket
 import threading
+import time
 
 from ZODB.POSException import ConflictError
 from pyramid.threadlocal import manager
@@ -32,6 +33,7 @@ from .. import audit, clock, failpoints
 from ..db import flush_refused, run_apart
 from ..outbox import PENDING as MESSAGE_PENDING
 from ..outbox import outbox_of
+from ..reports import availability
 from . import channels, deliveries, edxml, mapping, outgoing, receive, recall, wake
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ def _with_registry(registry, fn, attempts=5, backoff=0.0):
 
 
 BUSY = 'busy'      # deliver_one lost every try at a claim to other workers: try again
+BROKEN_LIMIT = 10  # deliveries that break outside their own handling before a round gives up
 
 
 def worker_name():
@@ -54,11 +57,15 @@ def worker_name():
 
 
 def build_package(root, delivery, settings):
-    """The signed package bytes of ``delivery`` (a document, its update, or its recall)."""
+    """The signed package bytes of ``delivery`` (a document, its update, its recall, or a received
+    document forwarded)."""
     sender_doc = root['bodies'][delivery.sender].documents.get(delivery.document)
     receiver = root['bodies'][delivery.receiver]
     if delivery.kind == 'recall':
         package = recall.recall_package(root, sender_doc, receiver, delivery.reason, settings)
+    elif delivery.kind == outgoing.FORWARD:
+        package = mapping.forward_package(root, sender_doc, receiver, settings, receive.ACTOR, delivery.reason,
+                                          delivery.document_id)
     else:
         package = mapping.package_for(root, sender_doc, receiver, settings, receive.ACTOR,
                                       kind=delivery.kind, reason=delivery.reason)
@@ -96,9 +103,11 @@ def deliver_one(registry):
         sender_doc = root['bodies'][delivery.sender].documents.get(delivery.document)
         try:
             data = build_package(root, delivery, settings)
-        except Exception as exc:            # a sender-side fault (no key, no certificate): said on the row
+        except ConflictError:
+            raise
+        except Exception as exc:            # a sender-side fault (no key, no certificate): its own back-off
             claimed.rollback()
-            _failed(root, delivery, sender_doc, exc)
+            _fault(registry, root, delivery, sender_doc, exc)
             return delivery.id
         packaged = tm.savepoint()
         try:
@@ -106,6 +115,13 @@ def deliver_one(registry):
         except receive.Refused as exc:
             packaged.rollback()
             _refused(root, delivery, sender_doc, exc, data)
+            return delivery.id
+        except ConflictError:
+            raise
+        except Exception as exc:            # the receiving path broke on this one: its own back-off
+            claimed.rollback()
+            log.exception('delivery %s to %s: the receiving path failed', delivery.id, delivery.receiver)
+            _fault(registry, root, delivery, sender_doc, exc)
             return delivery.id
         _delivered(root, delivery, sender_doc, receipt)
         return delivery.id
@@ -122,8 +138,8 @@ def _delivered(root, delivery, doc, receipt):
     delivery.receipt = receipt
     delivery.last_error = None
     delivery.package = None            # nothing to resend: the signed bytes go at the next pack
-    audit.append(root, doc.chain_id, {'recall': 'recall_delivered', 'update': 'update_delivered'}.get(
-                     delivery.kind, 'delivered'),
+    audit.append(root, doc.chain_id, {'recall': 'recall_delivered', 'update': 'update_delivered',
+                                      'forward': 'forward_delivered'}.get(delivery.kind, 'delivered'),
                  receive.ACTOR, receiver=delivery.receiver, route=delivery.route,
                  package_sha256=receipt.get('sha256'), attempt=delivery.attempts)
 
@@ -160,14 +176,8 @@ def _deliver_carried(registry, delivery_id, worker, route):
     except ConflictError:
         _with_registry(registry, lambda root: deliveries.release(root, delivery_id, worker))
         return BUSY
-    except Exception as exc:        # a sender-side fault: said on the row, not retried
-        error = exc                 # the name ``exc`` ends with the except clause
-
-        def fail(root):
-            delivery = deliveries.exchange_of(root).deliveries[delivery_id]
-            deliveries.done(root, delivery)
-            _failed(root, delivery, root['bodies'][delivery.sender].documents[delivery.document], error)
-        _with_registry(registry, fail)
+    except Exception as exc:        # a sender-side fault (no key, no certificate): its own back-off
+        _with_registry(registry, lambda root, exc=exc: _fault_apart(registry, root, delivery_id, worker, exc))
         return delivery_id
     if prepared is None:
         return delivery_id
@@ -182,6 +192,7 @@ def _deliver_carried(registry, delivery_id, worker, route):
         log.exception('delivery %s by %s failed', delivery_id, route)
         outcome = ('retry', f'{type(exc).__name__}: {exc}')
     failpoints.hit('delivery.carried')
+    route_seen(registry, route, outcome[0] != 'retry', outcome[1] if outcome[0] == 'retry' else '')
 
     def record(root):
         delivery = deliveries.exchange_of(root).deliveries[delivery_id]
@@ -217,7 +228,13 @@ def _deliver_carried(registry, delivery_id, worker, route):
             _refused(root, delivery, doc, refusal, data)
             return
         _retry(registry, root, delivery, doc, value)
-    _with_registry(registry, record, attempts=10, backoff=0.02)
+    try:
+        _with_registry(registry, record, attempts=10, backoff=0.02)
+    except ConflictError:
+        raise
+    except Exception as exc:        # the answer could not be recorded: this one waits, the others go on
+        log.exception('delivery %s by %s: the answer was not recorded', delivery_id, route)
+        _with_registry(registry, lambda root, exc=exc: _fault_apart(registry, root, delivery_id, worker, exc))
     return delivery_id
 
 
@@ -238,12 +255,26 @@ def _retry(registry, root, delivery, doc, error):
                      attempt=delivery.attempts, next_attempt=clock.iso(at), error=error[:300])
 
 
-def _failed(root, delivery, doc, exc):
-    delivery.state = deliveries.FAILED
-    delivery.last_error = getattr(exc, 'message_vi', None) or str(exc)[:300]
-    log.warning('delivery %s to %s failed: %s', delivery.id, delivery.receiver, delivery.last_error)
-    audit.append(root, doc.chain_id, 'delivery_failed', receive.ACTOR, receiver=delivery.receiver,
-                 error=delivery.last_error)
+def _fault(registry, root, delivery, doc, exc):
+    """A fault of our own with ``delivery`` (it cannot be signed, its document is gone, the
+    receiving path broke): said on the row and journaled, then tried again after its own
+    back-off like an unreachable receiver (paper past the limit), holding back no other."""
+    error = getattr(exc, 'message_vi', None) or f'{type(exc).__name__}: {exc}'
+    log.warning('delivery %s to %s failed: %s', delivery.id, delivery.receiver, error)
+    at = deliveries.retry_later(root, delivery, error, **retry_policy(registry))
+    chain = doc.chain_id if doc is not None else f'body:{delivery.sender}'
+    audit.append(root, chain, 'delivery_failed', receive.ACTOR, receiver=delivery.receiver, error=error[:300],
+                 attempt=delivery.attempts, next_attempt=clock.iso(at) if at else None)
+
+
+def _fault_apart(registry, root, delivery_id, worker, exc):
+    """``_fault`` in a transaction of its own, when the claimant still holds the delivery."""
+    delivery = deliveries.exchange_of(root).deliveries[delivery_id]
+    if delivery.state != deliveries.IN_FLIGHT or delivery.claimed_by != worker:
+        return
+    deliveries.done(root, delivery)
+    doc = root['bodies'][delivery.sender].documents.get(delivery.document) if delivery.sender in root['bodies'] else None
+    _fault(registry, root, delivery, doc, exc)
 
 
 def _refused(root, delivery, doc, exc, data):
@@ -306,6 +337,7 @@ def send_one_status(registry):
         log.exception('status %s by %s failed', key, route)
         outcome = ('retry', f'{type(exc).__name__}: {exc}')
     failpoints.hit('status.carried')
+    route_seen(registry, route, outcome[0] != 'retry', outcome[1] if outcome[0] == 'retry' else '')
 
     def record(root):
         box = outbox_of(root)
@@ -392,8 +424,16 @@ def run_round(registry, limit=1000):
     _with_registry(registry, deliveries.requeue_expired)
     _with_registry(registry, deliveries.requeue_due)
     done = channels.poll_all(registry)
+    broken = 0
     for _ in range(limit):
-        result = deliver_one(registry)
+        try:
+            result = deliver_one(registry)
+        except Exception:           # one item broke outside its own handling: logged, the next goes
+            log.exception('a delivery failed')
+            broken += 1
+            if broken > BROKEN_LIMIT:
+                break
+            continue
         if result is None:
             break
         if result != BUSY:
@@ -408,19 +448,58 @@ def run_round(registry, limit=1000):
     return done
 
 
+def route_seen(registry, route, reachable, error=''):
+    """An attempt by ``route`` reached the other side (``reachable``) or not: when that changes the
+    route's state (known in this process, else read from the journal), ``route_up`` or
+    ``route_down`` is journaled (Art. 13.1 availability, ``reports.availability``): one write per
+    change, none per attempt."""
+    states = registry.__dict__.setdefault('archive_route_states', {})
+    state = 'up' if reachable else 'down'
+    try:
+        known = states.get(route) or _with_registry(
+            registry, lambda root: availability.last_route_state(root, route)) or 'up'
+        if known != state:
+            facts = {'route': route, **({'error': error[:300]} if error else {})}
+            _with_registry(registry, lambda root: audit.append(root, audit.ROUTES_CHAIN, f'route_{state}',
+                                                               receive.ACTOR, **facts))
+        states[route] = state
+    except Exception:       # the record of availability never stops the exchange
+        log.exception('route %s state not journaled', route)
+
+
+def journal_life(registry, action, name):
+    """``worker_started``, ``worker_alive`` or ``worker_stopped`` on the worker's chain, with its
+    heartbeat (``reports.availability`` reads them); a failure is logged, never raised."""
+    every = registry.archive_settings.heartbeat_minutes * 60
+    try:
+        _with_registry(registry, lambda root: audit.append(root, audit.WORKER_CHAIN, action, receive.ACTOR,
+                                                           worker=name, every=every))
+    except Exception:
+        log.exception('%s not journaled', action)
+
+
 def run_forever(registry, stop, interval=2.0):
-    """Rounds until ``stop``: woken by a commit that queued work (``wake``), else every ``interval``."""
+    """Rounds until ``stop``: woken by a commit that queued work (``wake``), else every ``interval``.
+    Journals its start, a heartbeat every ``archive.heartbeat_minutes`` and its stop."""
     waiter = wake.Waiter()
+    name, every = worker_name(), registry.archive_settings.heartbeat_minutes * 60
+    journal_life(registry, 'worker_started', name)
+    next_beat = time.monotonic() + every
     try:
         while True:
             waiter.wait(interval)
             if stop.is_set():
+                journal_life(registry, 'worker_stopped', name)
                 return
+            if time.monotonic() >= next_beat:
+                journal_life(registry, 'worker_alive', name)
+                next_beat = time.monotonic() + every
             try:
                 while run_round(registry) and not stop.is_set():
                     pass
             except Exception:     # a failed round is logged and tried again
                 if stop.is_set():
+                    journal_life(registry, 'worker_stopped', name)
                     return
                 log.exception('exchange round failed')
     finally:

@@ -19,11 +19,14 @@ def main(argv=None):
             print(background.checkpoint_and_export(registry) or 'checkpoint folded (no export folder set)')
             print(f'exchange: {exchange.run_round(registry)} deliveries and status messages carried')
             return
+        thread = None
         try:
-            exchange.start_thread(registry)
+            thread = exchange.start_thread(registry)
             background.run_forever(registry, threading.Event())
         except KeyboardInterrupt:
-            pass
+            if thread is not None:          # the worker journals its stop (availability, Art. 13.1)
+                registry.archive_exchange_stop.set()
+                thread.join(10)
 
 
 if __name__ == '__main__':

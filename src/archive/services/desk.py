@@ -46,11 +46,17 @@ def late_handling(request, doc, cal):
     return cal_mod.working_time_between(cal, since, now) > urgent_limit(request)
 
 
-def late_sending(doc, cal):
-    """Sent (or still unsent) after the day of signing, at the latest the next working morning."""
+def urgent_send_window(settings):
+    return dt.timedelta(minutes=settings.urgent_send_minutes)
+
+
+def late_sending(doc, cal, settings):
+    """Sent (or still unsent) after its limit: the urgent window after the organisation
+    signature for a khẩn or more urgent document, else the next working morning (Art. 6.3)."""
     if doc.direction != 'outgoing' or doc.signed_at is None:
         return False
-    return (doc.sent_at or clock.now()) > cal_mod.send_deadline(cal, doc.signed_at)
+    limit = cal_mod.sending_limit(cal, doc.signed_at, doc.urgency, urgent_send_window(settings))
+    return (doc.sent_at or clock.now()) > limit
 
 
 def running_states(request):
@@ -165,7 +171,7 @@ def desk_for(request, as_json=False):
     def show(d):
         item = svc.as_json(d) if as_json else {'doc': d}
         item['late_handling'] = late_handling(request, d, cal)
-        item['late_sending'] = late_sending(d, cal)
+        item['late_sending'] = late_sending(d, cal, request.registry.archive_settings)
         return item
     result = {
         'queues': [{'name': name, 'title': title, 'items': [show(d) for d in docs], 'more': more}

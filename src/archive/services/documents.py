@@ -250,6 +250,7 @@ def as_json(doc, request=None):
         'origin_verdict': origin_status(doc),
         'origin_checked_at': clock.iso(doc.origin_checked_at),
         'signature': doc.origin_verdict if isinstance(doc.origin_verdict, dict) else None,
+        'forwarded': (doc.exchange or {}).get('forwarded'),
         'instruction': doc.instruction,
         'main_processor': doc.main_processor,
         'co_processors': list(doc.co_processors),

@@ -107,7 +107,8 @@ def read(root, doc, f, settings, actor, purpose):
             return stream.read()
         out = io.BytesIO()
         secrecy.PROVIDER.open(content_key(doc, settings), stream, out, _aad(doc.body_code))
-    audit.append(root, doc.chain_id, 'secret_file_read', actor, file=f.__name__, purpose=purpose)
+    audit.append(root, doc.chain_id, 'secret_file_read', actor, file=f.__name__, purpose=purpose,
+                 body=doc.body_code)
     return out.getvalue()
 
 

@@ -48,10 +48,21 @@ def record_failure(registry, login, addr, now):
             root.login_failures[key] = value
         if login in root['users']:
             audit.append(root, f'user:{login}', 'login_failed', login, address=addr)
+            if counters[0][1][0] == limits[0]:          # this failure locks the account
+                audit.append(root, f'user:{login}', 'account_locked', login, address=addr,
+                             seconds=settings.login_lockout_seconds)
         refused.count(registry, root, addr, 'login_failed', route='login')
         return True
     if not run_apart(registry, write) and not refused.repeat(registry, addr, 'login_failed'):
         run_apart(registry, lambda root: refused.count(registry, root, addr, 'login_failed', route='login'))
+    flush_refused(registry)
+
+
+def record_locked(registry, addr):
+    """A login tried while a lockout holds: counted per hour and address in the bounded record
+    (``login_locked``), for the security monitoring; nothing else is written."""
+    if not refused.repeat(registry, addr, 'login_locked'):
+        run_apart(registry, lambda root: refused.count(registry, root, addr, 'login_locked', route='login'))
     flush_refused(registry)
 
 
@@ -70,6 +81,7 @@ def login_view(request):
         now = time.time()
         addr = request.client_addr or '-'
         if locked_out(root, login, addr, settings, now):
+            record_locked(request.registry, addr)
             request.response.status = 429
             message = _('login_locked', default='Đăng nhập sai quá nhiều lần; hãy thử lại sau ít phút')
         else:

@@ -10,7 +10,7 @@ import json
 
 from pyramid.view import view_config
 
-from .. import clock
+from .. import clock, refused
 from .. import security as S
 from ..audit import journal_of
 from ..exchange import deliveries
@@ -53,6 +53,21 @@ def refusals(root, limit=RECENT, scan=JOURNAL_SCAN):
     return out
 
 
+LOGIN_REASONS = ('login_failed', 'login_locked')     # the bounded record's logins: the security page's
+
+
+def refusal_counts(root, limit=RECENT):
+    """The ``limit`` most recent records of packages refused at intake, counted per hour, source
+    and reason (``refused``: what the journal does not hold in full), newest hour first."""
+    out = []
+    for hour in reversed(list(root.refusal_counts.hours.keys())):
+        rows = [r for r in refused.rows(root, hour) if r['reason'] not in LOGIN_REASONS]
+        out.extend(sorted(rows, key=lambda r: r['last'], reverse=True))
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
 def failure_row(d):
     return {'id': d.id, 'kind': d.kind, 'sender': d.sender, 'receiver': d.receiver,
             'receiver_name': d.receiver_name, 'route': d.route, 'state': d.state, 'attempts': d.attempts,
@@ -66,4 +81,4 @@ def exchange_admin_view(request):
     overview = deliveries.overview(root, RECENT)
     return {'queue': deliveries.queue_state(root), 'counts': overview['counts'],
             'failures': [failure_row(d) for d in overview['failures']], 'messages': status_messages(root),
-            'refusals': refusals(root), 'limit': RECENT}
+            'refusals': refusals(root), 'refusal_counts': refusal_counts(root), 'limit': RECENT}

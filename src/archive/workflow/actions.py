@@ -1,6 +1,8 @@
 """What the transitions named in workflows/*.zcml do: guards, callbacks, and the data
 each kind of action needs (``needs`` in the ZCML). No state or transition is defined here.
 """
+import datetime as dt
+
 import colander
 from repoze.workflow import WorkflowError
 
@@ -296,10 +298,13 @@ def complete(doc, info):
 
 
 def forward(doc, info):
-    from .. import outbox
-    outbox.outbox_of(info.request.root).put(
-        'forward', document=doc.__name__, body=doc.body_code, to_body=info.request.data['to_body'],
-        reason=info.request.data['reason'])
+    """*Chuyển tiếp cho cơ quan khác*: the document goes on to the body named, as a new package from
+    this body with the forwarding note, delivered by the exchange like a sending; the receiver's
+    statuses come back on its delivery row."""
+    from ..exchange.outgoing import queue_forward
+    data = info.request.data
+    delivery = queue_forward(info.request.root, doc, data['to_body'], data['reason'])
+    data.update(delivery=delivery.id, document_id=delivery.document_id, route=delivery.route)
 
 
 def sign_approval(doc, info):
@@ -323,7 +328,8 @@ def sign_organisation(doc, info):
 
 
 def record_sending(doc, info):
-    """The time of sending; flagged late when after the day of signing's next working morning.
+    """The time of sending; flagged late when after its limit (Art. 6.3): the urgent window after
+    the organisation signature for a khẩn or more urgent document, else the next working morning.
     One delivery per electronic receiver is queued in the same transaction."""
     from ..exchange.outgoing import queue_deliveries
     doc.sent_at = clock.now()
@@ -331,7 +337,8 @@ def record_sending(doc, info):
     if queued:
         info.request.data['deliveries'] = [[d.receiver, d.route] for d in queued]
         info.request.data['document_id'] = doc.document_id
-    limit = cal_mod.send_deadline(_calendar(info.request.root), doc.signed_at)
+    window = dt.timedelta(minutes=info.request.registry.archive_settings.urgent_send_minutes)
+    limit = cal_mod.sending_limit(_calendar(info.request.root), doc.signed_at, doc.urgency, window)
     info.request.data['late'] = doc.sent_at > limit
     info.request.data['send_limit'] = clock.iso(limit)
 
