@@ -30,10 +30,18 @@ class InputError(Exception):
 class Conflict(Exception):
     """The request is valid but the resource's state does not allow it (HTTP 409)."""
 
+    status = 409
+
     def __init__(self, code, message):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class Unknown(Conflict):
+    """What the request names does not exist (HTTP 404), said with its own code."""
+
+    status = 404
 
 
 def code_of(msg):

@@ -68,6 +68,13 @@ def index_outbox(root):
     root.outbox.reindex()
 
 
+def add_records(root):
+    """Records files issue: each body gets its records container (file plan, files, batches)."""
+    from .resources.records import ensure_records
+    for body in root['bodies'].values():
+        ensure_records(body)
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
@@ -76,6 +83,7 @@ STEPS = [
     ('0004-sessions', add_sessions),
     ('0005-refused', add_refused),
     ('0006-outbox-index', index_outbox),
+    ('0009-records-files', add_records),
 ]
 
 

@@ -83,7 +83,7 @@ def busy(exc, request):
 
 @exception_view_config(Conflict, renderer='json')
 def conflict(exc, request):
-    return respond(request, 409, exc.code, exc.message)
+    return respond(request, exc.status, exc.code, exc.message)
 
 
 @exception_view_config(SecrecyError, renderer='json')

@@ -1,0 +1,1 @@
+"""The archive end: records files, retention, disposition, backups and transfer packages."""
