@@ -154,3 +154,159 @@ def test_a_document_belongs_to_one_file(app, clerk, archivist):
     doc = new_document(clerk)
     file_doc(clerk, doc, a['name'])
     assert file_doc(clerk, doc, b['name'], status=409)['error'] == 'document_already_filed'
+
+
+# -- batches ----------------------------------------------------------------------------------
+
+def batch_action(c, batch, action, data=None, status=200):
+    return c.post_json(f'{BODY}/batches/{batch}/{action}', data or {}, headers=csrf(c), status=status).json
+
+
+def approved_batch(clerk, archivist, leader, kind='transfer', **closed):
+    name, doc = closed_file(clerk, archivist, **closed)
+    batch = archivist.post_json(f'{BODY}/batches', {'kind': kind, 'files': [name]}, headers=csrf(archivist),
+                                status=201).json
+    assert batch['state'] == 'draft' and batch['files'] == [name]
+    batch_action(archivist, batch['name'], 'submit')
+    batch_action(archivist, batch['name'], 'approve', status=403)       # the leader approves
+    assert batch_action(leader, batch['name'], 'approve')['state'] == 'approved'
+    return batch['name'], name, doc
+
+
+def mark_exported(app, batch):
+    """What the export action does once the transfer package is written and valid (the package
+    writer is the transfer part's; its test is wired at the merge)."""
+    from archive.archival import batches as B
+    conn, root = open_root(app)
+    records = root['bodies'][HOST_CODE].records
+    B.record_export(root, records.batches[batch], '/srv/nop-luu/pkg', {'files': 1, 'documents': 1},
+                    root['users']['luutru'])
+    conn.transaction_manager.commit()
+    conn.close()
+
+
+def test_transfer_batch_is_marked_transferred_only_on_confirmation(app, clerk, archivist, leader):
+    batch, name, _doc = approved_batch(clerk, archivist, leader)
+    res = batch_action(archivist, batch, 'confirm', {'reference': 'BB-12', 'date': clock.today().isoformat()},
+                       status=409)
+    assert res['error'] == 'batch_not_exported'
+    mark_exported(app, batch)
+    desk = archivist.get('/api/v1/desk').json['archival']
+    assert [b['name'] for b in desk['awaiting_confirmation']] == [batch]
+    page = archivist.get('/desk')
+    assert f'data-batch="{batch}"' in page.text
+    done = batch_action(archivist, batch, 'confirm', {'reference': 'BB-12/LTLS', 'date': clock.today().isoformat()})
+    assert done['state'] == 'transferred' and done['confirmed']['reference'] == 'BB-12/LTLS'
+    f = archivist.get(f'{BODY}/files/{name}').json
+    assert f['state'] == 'transferred' and f['batch'] is None
+    assert archivist.get('/api/v1/desk').json['archival']['awaiting_confirmation'] == []
+
+
+def test_second_export_of_a_transferred_batch(app, clerk, archivist, leader):
+    batch, _name, _doc = approved_batch(clerk, archivist, leader)
+    mark_exported(app, batch)
+    batch_action(archivist, batch, 'confirm', {'reference': 'BB-1', 'date': clock.today().isoformat()})
+    assert batch_action(archivist, batch, 'export', status=409)['error'] == 'batch_transferred'
+    page = archivist.post(f'/bodies/{HOST_CODE}/records/batch/{batch}/export', {'csrf_token': archivist.csrf},
+                          status=409)
+    assert 'data-code="batch_transferred"' in page.text
+    again = batch_action(archivist, batch, 'confirm', {'reference': 'BB-2', 'date': clock.today().isoformat()},
+                         status=409)
+    assert again['error'] == 'batch_already_transferred'
+    assert archivist.get(f'{BODY}/batches/{batch}').json['confirmed']['reference'] == 'BB-1'
+
+
+def test_confirmation_for_an_unknown_batch(app, archivist, tmp_path):
+    res = batch_action(archivist, '999', 'confirm', {'reference': 'X', 'date': '2026-01-02'}, status=404)
+    assert res['error'] == 'batch_unknown'
+    page = archivist.post(f'/bodies/{HOST_CODE}/records/batch/999/confirm',
+                          {'csrf_token': archivist.csrf, 'reference': 'X', 'date': '2026-01-02'}, status=404)
+    assert 'data-code="batch_unknown"' in page.text
+
+
+def test_confirmation_with_an_uploaded_receipt(app, clerk, archivist, leader):
+    from ..helpers import pdf
+    batch, _name, _doc = approved_batch(clerk, archivist, leader)
+    mark_exported(app, batch)
+    page = archivist.get(f'/bodies/{HOST_CODE}/records/batch/{batch}')
+    form = page.forms['batch-confirm']
+    form['date'] = clock.today().isoformat()
+    form['receipt'] = ('bien-nhan.pdf', pdf('Bien nhan'))
+    form.submit(status=303)
+    shown = archivist.get(f'{BODY}/batches/{batch}').json
+    assert shown['state'] == 'transferred' and shown['confirmed']['receipt'] == 'bien-nhan.pdf'
+    assert archivist.get(f'/bodies/{HOST_CODE}/records/batch/{batch}/receipt').body == pdf('Bien nhan')
+
+
+def _secret_file(app, clerk, archivist):
+    conn, root = open_root(app)
+    secret = next(iter(root['bodies'][HOST_CODE].documents.secret))
+    conn.close()
+    plan_entry(archivist, 'M.1')
+    f = open_file(clerk, 'M.1')
+    file_doc(clerk, secret, f['name'])
+    clerk.post_json(f"{BODY}/files/{f['name']}/close", {}, headers=csrf(clerk))
+    return f['name']
+
+
+def test_a_secret_file_is_refused_from_a_transfer_batch(app, clerk, archivist):
+    name = _secret_file(app, clerk, archivist)
+    assert archivist.get(f'{BODY}/files/{name}').json['secret'] is True
+    res = archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [name]}, headers=csrf(archivist),
+                              status=400).json
+    assert [e['code'] for e in res['errors']] == ['batch_secret_file']
+    page = archivist.post(f'/bodies/{HOST_CODE}/records/new-batch',
+                          {'csrf_token': archivist.csrf, 'kind': 'transfer', 'files': name}, status=400)
+    assert 'data-code="batch_secret_file"' in page.text
+    assert archivist.get(f'{BODY}/batches').json['items'] == []
+    assert archivist.get(f'{BODY}/files/{name}').json['batch'] is None
+    # the setting allows it (the package then carries it encrypted for the archive's certificate)
+    app.registry.archive_settings.transfer_secret = True
+    archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [name]}, headers=csrf(archivist),
+                        status=201)
+
+
+# -- appraisal and destruction -----------------------------------------------------------------
+
+def test_destruction_leaves_a_signed_protocol_and_the_metadata(app, clerk, archivist, leader):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    name, doc = closed_file(clerk, archivist, retention=10, doc_type='CV')
+    early = archivist.post_json(f'{BODY}/batches', {'kind': 'destroy', 'files': [name]}, headers=csrf(archivist),
+                                status=400).json
+    assert early['errors'][0]['code'] == 'file_not_due'
+    back_date(app, name, 11)
+    assert [f['name'] for f in archivist.get(f'{BODY}/appraisal').json['items']] == [name]
+    assert [f['name'] for f in archivist.get('/api/v1/desk').json['archival']['due']] == [name]
+    assert f'data-file="{name}"' in archivist.get(f'/bodies/{HOST_CODE}/records/appraisal').text
+    batch = archivist.post_json(f'{BODY}/batches', {'kind': 'destroy', 'due': True}, headers=csrf(archivist),
+                                status=201).json['name']
+    batch_action(archivist, batch, 'submit')
+    batch_action(leader, batch, 'approve')
+    done = batch_action(archivist, batch, 'destroy')
+    assert done['state'] == 'destroyed'
+    protocol = archivist.get(f'/bodies/{HOST_CODE}/records/batch/{batch}/protocol').body
+    signatures = PdfFileReader(io.BytesIO(protocol)).embedded_signatures
+    assert [s.field_name for s in signatures] == ['ChuKyToChuc']
+    assert HOST_CODE in signatures[0].signer_cert.subject.human_friendly
+    shown = clerk.get(f'{BODY}/documents/{doc}').json
+    assert shown['abstract'] and shown['files'] == []           # metadata kept, content gone
+    f = archivist.get(f'{BODY}/files/{name}').json
+    assert f['state'] == 'destroyed' and f['document_count'] == 1
+    conn, root = open_root(app)
+    try:
+        assert (HOST_CODE, doc) in root.exchange.destroyed        # archive-storage verify-destroyed sees it
+        assert audit.entries(root, f'doc:{doc}')[-1]['action'] == 'destroyed_retention'
+    finally:
+        conn.close()
+
+
+def test_a_kept_file_is_not_destroyed(app, clerk, archivist):
+    name, _doc = closed_file(clerk, archivist, retention=5, doc_type='CV', pages=1)
+    conn, root = open_root(app)      # a Công văn's default is 10 years: the file is kept 10
+    assert root['bodies'][HOST_CODE].records.files[name].retention_years == 10
+    conn.close()
+    back_date(app, name, 12)
+    archivist.post_json(f'{BODY}/files/{name}/keep', {'reason': 'Có giá trị nghiên cứu'}, headers=csrf(archivist))
+    res = archivist.post_json(f'{BODY}/batches', {'kind': 'destroy', 'files': [name]}, headers=csrf(archivist),
+                              status=400).json
+    assert res['errors'][0]['code'] == 'file_kept'
