@@ -310,3 +310,79 @@ def test_a_kept_file_is_not_destroyed(app, clerk, archivist):
     res = archivist.post_json(f'{BODY}/batches', {'kind': 'destroy', 'files': [name]}, headers=csrf(archivist),
                               status=400).json
     assert res['errors'][0]['code'] == 'file_kept'
+
+
+# -- the command line (in this process: its FileStorage is the test's own, once the app is closed) --
+
+def _ini_of(app, tmp_path):
+    lines = ['[app:main]', 'use = egg:party-archive']
+    for key, value in app.registry.settings.items():
+        if key.startswith(('archive.', 'zodbconn.', 'pyramid.default')) and isinstance(value, str):
+            lines.append(f'{key} = ' + value.replace('%', '%%').replace('\n', '\n    '))
+    path = tmp_path / 'transfer.ini'
+    path.write_text('\n'.join(lines) + '\n', encoding='utf-8')
+    return str(path)
+
+
+def test_archive_transfer_confirm(app, clerk, archivist, leader, tmp_path, monkeypatch, capsys):
+    from archive.background import NO_THREADS_ENV
+    from archive.scripts import transfer
+
+    from ..conftest import close_app
+    batch, name, _doc = approved_batch(clerk, archivist, leader)
+    mark_exported(app, batch)
+    ini = _ini_of(app, tmp_path)
+    close_app(app)
+    monkeypatch.setenv(NO_THREADS_ENV, '1')
+    today = clock.today().isoformat()
+
+    def run(*args):
+        with pytest.raises(SystemExit) as exc:
+            transfer.main([ini, 'confirm', *args])
+        return exc.value.code, capsys.readouterr().err
+
+    code, err = run(f'{HOST_CODE}/999', '--reference', 'BB-1', '--date', today, '--by', 'luutru')
+    assert code == 2 and '[batch_unknown]' in err
+    code, err = run(f'{HOST_CODE}/{batch}', '--reference', 'BB-1', '--date', today, '--by', 'vanthu')
+    assert code == 2 and '[archivist_unknown]' in err
+    transfer.main([ini, 'confirm', f'{HOST_CODE}/{batch}', '--reference', 'BB-1', '--date', today, '--by', 'luutru'])
+    assert 'transferred' in capsys.readouterr().out
+    code, err = run(f'{HOST_CODE}-nop-luu-{batch}', '--reference', 'BB-2', '--date', today, '--by', 'luutru')
+    assert code == 2 and '[batch_already_transferred]' in err
+
+
+# -- the API as schemas/openapi.yaml describes it ------------------------------------------------
+
+from .test_openapi import conforms, spec  # noqa: E402,F401 - the spec fixture and its checker
+
+
+def test_records_api_conforms_to_the_spec(app, spec, clerk, archivist, leader):  # noqa: F811
+    conforms(spec, archivist.post_json(f'{BODY}/file-plan', {'year': YEAR, 'code': 'TH.01', 'title': 'Hồ sơ',
+                                                             'unit_code': 'TH', 'retention': 10},
+                                       headers=csrf(archivist), status=201))
+    conforms(spec, archivist.get(f'{BODY}/file-plan?year={YEAR}'))
+    f = conforms(spec, clerk.post_json(f'{BODY}/files', {'year': YEAR, 'plan_entry': 'TH.01'},
+                                       headers=csrf(clerk), status=201)).json
+    doc = new_document(clerk, pages=2)
+    conforms(spec, clerk.post_json(f'{BODY}/documents/{doc}/records-file', {'file': f['name']},
+                                   headers=csrf(clerk)))
+    conforms(spec, clerk.get(f'{BODY}/documents/{doc}/records-file'))
+    conforms(spec, clerk.post_json(f"{BODY}/files/{f['name']}/close", {}, headers=csrf(clerk)))
+    conforms(spec, clerk.post_json(f'{BODY}/documents/{doc}/records-file', {'file': f['name']},
+                                   headers=csrf(clerk), status=409))
+    conforms(spec, clerk.get(f'{BODY}/files/nope', status=404))
+    conforms(spec, archivist.get(f'{BODY}/files?year={YEAR}'))
+    conforms(spec, archivist.get(f"{BODY}/files/{f['name']}"))
+    conforms(spec, archivist.get(f'{BODY}/appraisal'))
+    batch = conforms(spec, archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'year': YEAR},
+                                               headers=csrf(archivist), status=201)).json
+    conforms(spec, archivist.post_json(f"{BODY}/batches/{batch['name']}/submit", {}, headers=csrf(archivist)))
+    conforms(spec, leader.get(f"{BODY}/batches/{batch['name']}"))
+    conforms(spec, leader.get('/api/v1/desk'))
+    conforms(spec, archivist.get('/api/v1/desk'))
+    conforms(spec, leader.post_json(f"{BODY}/batches/{batch['name']}/approve", {}, headers=csrf(leader)))
+    conforms(spec, archivist.get(f'{BODY}/batches'))
+    conforms(spec, archivist.post_json(f"{BODY}/batches/{batch['name']}/confirm",
+                                       {'reference': 'X', 'date': '2026-01-02'}, headers=csrf(archivist), status=409))
+    conforms(spec, archivist.post_json(f'{BODY}/batches/77/confirm', {'reference': 'X', 'date': '2026-01-02'},
+                                       headers=csrf(archivist), status=404))
