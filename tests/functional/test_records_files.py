@@ -2,7 +2,6 @@
 the file plan, opening, filing from the document, closing (retention fixed and started), appraisal,
 batches (select, approve, confirm, destroy with a signed protocol), and each refusal with its code,
 the same in page and API, nothing half-marked."""
-import datetime as dt
 import io
 
 import pytest

@@ -165,7 +165,7 @@ def create(root, body, values, settings, actor):
     records = F.ensure_records(body)
     names = values.get('files')
     if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
-        raise _bad('files', 'required', _('required', default='Bắt buộc'))
+        raise _bad('files', 'required', _('required', default='Bắt buộc phải nhập'))
     names = list(dict.fromkeys(names))
     if not names:
         raise _bad('files', 'batch_empty', _('batch_empty', default='Chưa chọn hồ sơ nào'))
@@ -227,7 +227,7 @@ def send_back(root, batch, user, reason):
     """The leader returns the batch to the archivist, with the reason."""
     _state(batch, (SUBMITTED,), 'batch_not_submitted', _('batch_not_submitted', default='Lô chưa được trình duyệt'))
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
-        raise _bad('reason', 'required', _('required', default='Bắt buộc'))
+        raise _bad('reason', 'required', _('required', default='Bắt buộc phải nhập'))
     batch.state = DRAFT
     batch.returned = _stamp(user, reason=reason.strip())
     audit.append(root, batch.chain_id, 'batch_returned', user.login, reason=reason.strip())
@@ -333,7 +333,7 @@ def confirm(root, batch, values, user, receipt=None, settings=None):
         import datetime as dt
         on = on if isinstance(on, dt.date) else dt.date.fromisoformat(on)
     except (TypeError, ValueError):
-        raise _bad('date', 'date_invalid', _('date_invalid', default='Ngày không hợp lệ')) from None
+        raise _bad('date', 'date_invalid', _('date_invalid', default='Ngày không hợp lệ: dùng dạng YYYY-MM-DD')) from None
     if on > clock.today():
         raise _bad('date', 'date_in_future', _('date_in_future', default='Ngày không được ở tương lai'))
     batch.state = TRANSFERRED

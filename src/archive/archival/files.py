@@ -128,7 +128,7 @@ def _text(values, field, limit, required=True):
     value = values.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise _error(field, 'required', _('required', default='Bắt buộc'))
+            raise _error(field, 'required', _('required', default='Bắt buộc phải nhập'))
         return ''
     if not isinstance(value, str) or len(value) > limit or any(
             not ch.isprintable() for ch in value):
@@ -146,8 +146,8 @@ def set_plan_entry(root, body, values, settings, actor):
     title = _text(values, 'title', 500)
     unit_code = _text(values, 'unit_code', 30, required=False) or None
     if unit_code is not None and unit_code not in body.units:
-        raise _error('unit_code', 'unit_unknown', _('unit_unknown', default='Không có đơn vị "${code}"',
-                                                    mapping={'code': unit_code}))
+        raise _error('unit_code', 'unit_unknown', _('unit_unknown', default='Đơn vị "${unit}" không thuộc cơ quan này',
+                                                    mapping={'unit': unit_code}))
     try:
         years = retention.parse(values.get('retention'), settings)
     except ValueError:
@@ -219,7 +219,7 @@ def open_file(root, body, values, user):
 def _resolve(root, doc, ref):
     """The file a filing names: ``name`` (the document's body) or ``<body code>/<name>``."""
     if not isinstance(ref, str) or not ref.strip():
-        raise _error('file', 'required', _('required', default='Bắt buộc'))
+        raise _error('file', 'required', _('required', default='Bắt buộc phải nhập'))
     code, sep, name = ref.strip().rpartition('/')
     code = code if sep else doc.body_code
     if code != doc.body_code:
@@ -295,7 +295,7 @@ def close_file(root, f, user, settings, manage=False):
 def keep_file(root, f, reason, user):
     """Appraisal: the file is kept (not destroyed) past its retention, with the reason."""
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
-        raise _error('reason', 'required', _('required', default='Bắt buộc'))
+        raise _error('reason', 'required', _('required', default='Bắt buộc phải nhập'))
     if f.state != CLOSED:
         raise Conflict('file_not_closed', _('file_not_closed', default='Hồ sơ ${code} chưa đóng',
                                             mapping={'code': f.code}))

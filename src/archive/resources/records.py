@@ -67,18 +67,3 @@ def ensure_records(body):
         records = body.records = Records()
         records.__parent__ = body
     return records
-
-
-def records_of(body):
-    """The body's records container, or None for a body stored before it had one and not yet
-    evolved (nothing filed there yet)."""
-    return getattr(body, 'records', None)
-
-
-def ensure_records(body):
-    """The body's records container, made on first need (new bodies, evolve step 0009)."""
-    records = records_of(body)
-    if records is None:
-        records = body.records = Records()
-        records.__parent__ = body
-    return records
