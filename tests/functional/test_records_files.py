@@ -385,3 +385,79 @@ def test_records_api_conforms_to_the_spec(app, spec, clerk, archivist, leader): 
                                        {'reference': 'X', 'date': '2026-01-02'}, headers=csrf(archivist), status=409))
     conforms(spec, archivist.post_json(f'{BODY}/batches/77/confirm', {'reference': 'X', 'date': '2026-01-02'},
                                        headers=csrf(archivist), status=404))
+
+
+# -- the pages ------------------------------------------------------------------------------------
+
+RECORDS = f'/bodies/{HOST_CODE}/records'
+
+
+def test_pages_plan_open_file_close_and_batch(app, clerk, archivist, leader):
+    """The whole way through the pages: the plan's form, opening, filing from the document page,
+    closing, the selection, the batch page with its actions."""
+    page = archivist.get(RECORDS)
+    assert 'Danh mục hồ sơ' in page.text and f'href="http://localhost{RECORDS}/"' in archivist.get('/desk').text
+    form = page.forms['plan-entry']
+    form['code'], form['title'], form['unit_code'], form['retention'] = 'TH.02', 'Hồ sơ hội nghị', 'TH', '20'
+    page = form.submit(status=303).follow()
+    assert 'data-entry="TH.02"' in page.text and '20 năm' in page.text
+    file_page = page.forms['open-TH.02'].submit(status=303).follow()
+    assert 'TH.02' in file_page.text and 'Đang mở' in file_page.text
+    doc = new_document(clerk, pages=5, doc_type='BC', number_symbol='8-BC/BTCTU')
+    doc_page = clerk.get(f'/bodies/{HOST_CODE}/documents/{doc}')
+    doc_page.forms['records-file'].submit(status=303)
+    doc_page = clerk.get(f'/bodies/{HOST_CODE}/documents/{doc}')
+    assert 'records-file' not in doc_page.forms and 'TH.02' in doc_page.text
+    file_url = file_page.request.path
+    file_page = archivist.get(file_url)
+    assert f'data-document="{doc}"' in file_page.text
+    file_page = file_page.forms['close-file'].submit(status=303).follow()
+    assert 'data-state="closed"' in file_page.text and '20 năm' in file_page.text
+    select = archivist.get(f'{RECORDS}/select', {'kind': 'transfer', 'year': str(YEAR)})
+    batch_page = select.forms['new-batch'].submit(status=303).follow()
+    assert 'data-state="draft"' in batch_page.text
+    batch_page = batch_page.forms['batch-submit'].submit(status=303).follow()
+    assert 'data-state="submitted"' in batch_page.text and 'batch-approve' not in batch_page.forms
+    leader_page = leader.get(batch_page.request.path)
+    assert 'batch-approve' in leader_page.forms
+    assert 'data-state="approved"' in leader_page.forms['batch-approve'].submit(status=303).follow().text
+    assert 'batch-export' in archivist.get(batch_page.request.path).forms
+    english = archivist.get(RECORDS, {'_LOCALE_': 'en'})
+    assert 'File plan' in english.text and 'Danh mục hồ sơ' not in english.text
+
+
+def test_appraisal_page_and_keep(app, clerk, archivist):
+    name, _doc = closed_file(clerk, archivist, retention=10, doc_type='CV')
+    assert f'data-file="{name}"' not in archivist.get(f'{RECORDS}/appraisal').text
+    back_date(app, name, 10)
+    page = archivist.get(f'{RECORDS}/appraisal')
+    assert f'data-file="{name}"' in page.text
+    file_page = archivist.get(f'{RECORDS}/file/{name}')
+    form = file_page.forms['keep-file']
+    form['reason'] = 'Có giá trị lịch sử'
+    assert 'Có giá trị lịch sử' in form.submit(status=303).follow().text
+    page = archivist.get(f'{RECORDS}/select', {'kind': 'destroy'})
+    assert f'data-file="{name}"' not in page.text         # kept: not offered for destruction
+
+
+def test_records_pages_are_the_bodys_own(app, clerk, other_clerk, archivist):
+    plan_entry(archivist)
+    f = open_file(clerk)
+    other_clerk.get(f'{RECORDS}/file/{f["name"]}', status=403)
+    other_clerk.get(RECORDS, status=403)
+    clerk.get(f'{RECORDS}/batch/1', status=403)         # batches: archivists and leaders
+    res = archivist.get(f'{RECORDS}/file/99', status=404)
+    assert 'data-code="file_unknown"' in res.text
+
+
+def test_evolve_gives_an_existing_body_its_records(app):
+    from archive.evolve import evolve
+    conn, root = open_root(app)
+    body = root['bodies'][OTHER]
+    del body.records
+    root.evolved.remove('0009-records-files')
+    conn.transaction_manager.commit()
+    assert evolve(root) == ['0009-records-files']
+    conn.transaction_manager.commit()
+    assert body.records.__parent__ is body and len(body.records.files) == 0 and body['records'] is body.records
+    conn.close()
