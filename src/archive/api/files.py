@@ -169,7 +169,7 @@ def selection(records, data, settings):
     kind = data.get('kind', B.TRANSFER)
     year = data.get('year')
     if year is not None:
-        year = F._year(year)
+        year = F.parse_year(year)
     due = data.get('due')
     due_by = clock.today() + dt.timedelta(days=settings.appraisal_horizon_days) if due is True else None
     plan_entry = data.get('plan_entry') if isinstance(data.get('plan_entry'), str) else None
@@ -220,7 +220,7 @@ def batch_action(context, request):
     batch = B.get_batch(context, request.matchdict['batch'])
     action = request.matchdict['action']
     if action not in B.ACTIONS:
-        B.act(None, batch, action, {}, request.identity, None)      # says the action is unknown
+        raise B.unknown_action(action)
     _need(request, B.ACTIONS[action], context)
     values = action_input(request)
     receipt = receipt_upload(request) if action == 'confirm' else None

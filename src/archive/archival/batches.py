@@ -234,16 +234,6 @@ def send_back(root, batch, user, reason):
     return batch
 
 
-def remove_file(root, batch, name, user):
-    """Take a file out of a draft batch."""
-    _state(batch, (DRAFT,), 'batch_not_draft', _('batch_not_draft', default='Lô đã được trình duyệt'))
-    if name not in batch.file_names:
-        raise Unknown('file_unknown', _('file_unknown', default='Không có hồ sơ "${name}"', mapping={'name': name}))
-    batch.file_names.remove(name)
-    batch.__parent__.files[name].batch = None
-    audit.append(root, batch.chain_id, 'batch_file_removed', user.login, file=name)
-
-
 # -- transfer -----------------------------------------------------------------------------
 
 def check_exportable(batch, settings):
@@ -485,5 +475,9 @@ def act(root, batch, action, values, user, settings, receipt=None):
         return confirm(root, batch, values, user, receipt=receipt)
     if action == 'destroy':
         return destroy(root, batch, user, settings)
-    raise Unknown('batch_action_unknown', _('batch_action_unknown', default='Không có thao tác "${action}"',
-                                            mapping={'action': action}))
+    raise unknown_action(action)
+
+
+def unknown_action(action):
+    return Unknown('batch_action_unknown', _('batch_action_unknown', default='Không có thao tác "${action}"',
+                                             mapping={'action': action}))

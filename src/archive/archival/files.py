@@ -114,7 +114,7 @@ def get_file(records, name):
 
 # -- the file plan ------------------------------------------------------------------------
 
-def _year(value, field='year'):
+def parse_year(value, field='year'):
     try:
         year = int(value)
     except (TypeError, ValueError):
@@ -138,7 +138,7 @@ def _text(values, field, limit, required=True):
 
 def set_plan_entry(root, body, values, settings, actor):
     """Add or change a line of the body's file plan; files already opened keep what they have."""
-    year = _year(values.get('year'))
+    year = parse_year(values.get('year'))
     code = _text(values, 'code', 30)
     if not CODE.match(code):
         raise _error('code', 'plan_code_invalid', _(
@@ -187,7 +187,7 @@ def open_file(root, body, values, user):
     who opens it unless ``responsible`` names another user of the body. A second file of the same
     entry in a year gets ``-2``, ``-3``... after the code."""
     records = ensure_records(body)
-    year = _year(values.get('year'))
+    year = parse_year(values.get('year'))
     code = _text(values, 'plan_entry', 30)
     entry = records.plans.get(year, {}).get(code)
     if entry is None:

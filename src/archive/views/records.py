@@ -187,7 +187,7 @@ def batch_view(context, request):
     if request.method != 'POST':
         raise HTTPForbidden()
     if action not in B.ACTIONS:
-        B.act(None, batch, action, {}, request.identity, None)      # says the action is unknown
+        raise B.unknown_action(action)
     if not request.has_permission(B.ACTIONS[action], context):
         raise HTTPForbidden()
     back = batch_url(request, batch)
