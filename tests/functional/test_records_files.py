@@ -461,3 +461,20 @@ def test_evolve_gives_an_existing_body_its_records(app):
     conn.transaction_manager.commit()
     assert body.records.__parent__ is body and len(body.records.files) == 0 and body['records'] is body.records
     conn.close()
+
+
+BAD_BATCHES = [       # (input, status, code): one app for the table, nothing made by any of them
+    ({'kind': ['transfer'], 'files': []}, 400, 'batch_kind_invalid'),
+    ({'kind': 'transfer', 'files': 'TH.01'}, 400, 'required'),
+    ({'kind': 'transfer', 'files': []}, 400, 'batch_empty'),
+    ({'kind': 'transfer', 'files': ['404']}, 404, 'file_unknown'),
+    ({'kind': 'transfer', 'year': 'MMXXVI'}, 400, 'year_invalid'),
+    ({'kind': 'transfer', 'files': [], 'criteria': ['x']}, 400, 'batch_empty'),
+]
+
+
+def test_bad_batch_input(app, archivist):
+    for data, status, code in BAD_BATCHES:
+        res = archivist.post_json(f'{BODY}/batches', data, headers=csrf(archivist), status=status).json
+        assert code in [res.get('error')] + [e['code'] for e in res.get('errors', [])], data
+    assert archivist.get(f'{BODY}/batches').json['items'] == []

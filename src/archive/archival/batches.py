@@ -160,7 +160,7 @@ def create(root, body, values, settings, actor):
     """A new batch of the files named (``files``: file names), each checked first; none marked
     when one is refused."""
     kind = values.get('kind', TRANSFER)
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise _bad('kind', 'batch_kind_invalid', _('batch_kind_invalid', default='Loại lô không hợp lệ'))
     records = F.ensure_records(body)
     names = values.get('files')
@@ -175,7 +175,10 @@ def create(root, body, values, settings, actor):
     if title is not None and (not isinstance(title, str) or len(title) > 500):
         raise _bad('title', 'text_invalid', _('text_invalid', default='Nội dung không hợp lệ'))
     records.batch_seq += 1
-    batch = Batch(kind, body.code, (title or '').strip(), values.get('criteria') or {}, actor)
+    criteria = values.get('criteria') if isinstance(values.get('criteria'), dict) else {}
+    criteria = {k: criteria.get(k) for k in ('year', 'plan_entry', 'due')
+                if isinstance(criteria.get(k), (str, int, bool))}
+    batch = Batch(kind, body.code, (title or '').strip(), criteria, actor)
     batch.__name__ = str(records.batch_seq)
     batch.__parent__ = records
     records.batches[batch.__name__] = batch
