@@ -80,10 +80,12 @@ def records_view(context, request):
 def plan_view(context, request):
     back = request.resource_url(context)
     values = {k: request.POST.get(k) for k in ('year', 'code', 'title', 'unit_code', 'retention')}
-    return _run(request, back, lambda: (F.set_plan_entry(app_root(request), context.__parent__, values,
-                                                         request.registry.archive_settings,
-                                                         request.authenticated_userid),
-                                        request.resource_url(context, query={'year': values['year']}))[1])
+
+    def change():
+        F.set_plan_entry(app_root(request), context.__parent__, values, request.registry.archive_settings,
+                         request.authenticated_userid)
+        return request.resource_url(context, query={'year': values['year']})
+    return _run(request, back, change)
 
 
 @view_config(context=Records, name='open', request_method='POST', permission=S.FILE_DOCUMENTS)
@@ -117,13 +119,19 @@ def file_view(context, request):
     if request.method != 'POST':
         raise HTTPForbidden()
     back = file_url(request, f)
+
+    def close():
+        F.close_file(app_root(request), f, request.identity, request.registry.archive_settings,
+                     manage=request.has_permission(S.MANAGE_FILES, context))
+        return back
+
+    def keep():
+        F.keep_file(app_root(request), f, request.POST.get('reason'), request.identity)
+        return back
     if action == 'close':
-        manage = request.has_permission(S.MANAGE_FILES, context)
-        return _run(request, back, lambda: (F.close_file(app_root(request), f, request.identity,
-                                                         request.registry.archive_settings, manage=manage), back)[1])
+        return _run(request, back, close)
     if action == 'keep' and request.has_permission(S.MANAGE_BATCHES, context):
-        return _run(request, back, lambda: (F.keep_file(app_root(request), f, request.POST.get('reason'),
-                                                        request.identity), back)[1])
+        return _run(request, back, keep)
     raise HTTPForbidden()
 
 
@@ -133,7 +141,7 @@ def appraisal_view(context, request):
     due = [f for f in F.due_for_appraisal(context, clock.today(), settings.appraisal_horizon_days)
            if request.has_permission(S.VIEW_FILES, f)]
     return {'records': context, 'body': context.__parent__, 'due': due, 'retention': retention,
-            'horizon': settings.appraisal_horizon_days, 'today': clock.today(),
+            'until': clock.today() + dt.timedelta(days=settings.appraisal_horizon_days), 'today': clock.today(),
             'can_batch': request.has_permission(S.MANAGE_BATCHES, context)}
 
 
@@ -226,6 +234,9 @@ def file_into_view(context, request):
     if records is None or not request.has_permission(S.FILE_DOCUMENTS, records):
         raise HTTPForbidden()
     back = request.resource_url(context)
-    return _run(request, back, lambda: (F.file_document(
-        root, context, request.POST.get('file'), request.identity,
-        lambda f: request.has_permission(S.VIEW_FILES, f)), back)[1])
+
+    def file_it():
+        F.file_document(root, context, request.POST.get('file'), request.identity,
+                        lambda f: request.has_permission(S.VIEW_FILES, f))
+        return back
+    return _run(request, back, file_it)
