@@ -70,9 +70,10 @@ def test_plan_open_file_close(app, clerk, processor, archivist):
     assert (f['code'], f['responsible'], f['state'], f['retention_years']) == ('TH.01', 'chuyenvien', 'open', 10)
     second = open_file(clerk)
     assert second['code'] == 'TH.01-2'
-    a = new_document(clerk, doc_type='CV', pages=3, number_symbol='1-CV/BTCTU')
+    a = new_document(clerk, doc_type='CV', pages=3, number_symbol='1-CV/BTCTU', holder_unit='TH')
     b = new_document(clerk, doc_type='NQ', pages=4, number_symbol='2-NQ/BTCTU')
-    file_doc(clerk, a, f['name'])
+    file_doc(processor, a, f['name'])         # the processor files what their unit holds
+    file_doc(processor, b, f['name'], status=403)    # ...not what they may not see
     file_doc(clerk, b, f['name'])
     shown = clerk.get(f"{BODY}/documents/{a}/records-file").json['file']
     assert shown['name'] == f['name']
@@ -261,8 +262,15 @@ def test_a_secret_file_is_refused_from_a_transfer_batch(app, clerk, archivist):
     assert archivist.get(f'{BODY}/files/{name}').json['batch'] is None
     # the setting allows it (the package then carries it encrypted for the archive's certificate)
     app.registry.archive_settings.transfer_secret = True
-    archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [name]}, headers=csrf(archivist),
-                        status=201)
+    batch = archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [name]}, headers=csrf(archivist),
+                                status=201).json['name']
+    batch_action(archivist, batch, 'submit')
+    batch_action(client(app, 'lanhdao'), batch, 'approve')
+    # the setting turned off again: the export is refused before any package is written
+    app.registry.archive_settings.transfer_secret = False
+    assert batch_action(archivist, batch, 'export', status=409)['error'] == 'batch_secret_file'
+    assert archivist.get(f'{BODY}/batches/{batch}').json['state'] == 'approved'
+    assert batch_action(archivist, batch, 'nonsense', status=404)['error'] == 'batch_action_unknown'
 
 
 # -- appraisal and destruction -----------------------------------------------------------------
