@@ -277,7 +277,9 @@ def test_a_secret_file_is_refused_from_a_transfer_batch(app, clerk, archivist):
 
 def test_destruction_leaves_a_signed_protocol_and_the_metadata(app, clerk, archivist, leader):
     from pyhanko.pdf_utils.reader import PdfFileReader
+    from ..helpers import add_main_pdf
     name, doc = closed_file(clerk, archivist, retention=10, doc_type='CV')
+    add_main_pdf(clerk, f'{BODY}/documents/{doc}', 'Cong van')
     early = archivist.post_json(f'{BODY}/batches', {'kind': 'destroy', 'files': [name]}, headers=csrf(archivist),
                                 status=400).json
     assert early['errors'][0]['code'] == 'file_not_due'
@@ -289,6 +291,15 @@ def test_destruction_leaves_a_signed_protocol_and_the_metadata(app, clerk, archi
                                 status=201).json['name']
     batch_action(archivist, batch, 'submit')
     batch_action(leader, batch, 'approve')
+    settings = app.registry.archive_settings
+    store, settings.keystore = settings.keystore, None       # no key to sign the protocol with...
+    try:
+        refused = batch_action(archivist, batch, 'destroy', status=409)
+    finally:
+        settings.keystore = store
+    assert refused['error'] == 'destruction_not_signed'      # ...nothing destroyed
+    assert archivist.get(f'{BODY}/batches/{batch}').json['state'] == 'approved'
+    assert len(clerk.get(f'{BODY}/documents/{doc}').json['files']) == 1
     done = batch_action(archivist, batch, 'destroy')
     assert done['state'] == 'destroyed'
     protocol = archivist.get(f'/bodies/{HOST_CODE}/records/batch/{batch}/protocol').body

@@ -384,14 +384,15 @@ def destroy(root, batch, user, settings):
     store = settings.keystore
     now = clock.now()
     content = protocol_pdf(body, batch, files, batch.approved['by'], now)
+    not_signed = Conflict('destruction_not_signed', _(
+        'destruction_not_signed', default='Không ký số được biên bản hủy bằng khóa của cơ quan (${key}): '
+        'chưa hủy gì', mapping={'key': key_id}))
+    if store is None:
+        raise not_signed
     try:
-        if store is None:
-            raise KeyStoreError('no key store')
         signed = sign_pdf(content, store.signer(key_id), field_name='ChuKyToChuc', now=now)
     except (KeyStoreError, SigningFailed) as exc:
-        raise Conflict('destruction_not_signed', _(
-            'destruction_not_signed', default='Không ký số được biên bản hủy bằng khóa của cơ quan (${key}): '
-            'chưa hủy gì', mapping={'key': key_id})) from exc
+        raise not_signed from exc
     protocol = File(f'bien-ban-huy-lo-{batch.__name__}.pdf', 'protocol')
     write_content(protocol, io.BytesIO(signed))
     protocol.size, protocol.media_type, protocol.uploaded_at, protocol.uploaded_by = len(signed), PDF, now, user.login
