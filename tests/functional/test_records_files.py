@@ -57,8 +57,11 @@ def closed_file(clerk, archivist, code='TH.01', retention=10, doc_type='CV', pag
 def back_date(app, name, years):
     """The file was closed ``years`` ago (retention is counted in years: no waiting in a test)."""
     conn, root = open_root(app)
-    f = root['bodies'][HOST_CODE].records.files[name]
+    records = root['bodies'][HOST_CODE].records
+    f = records.files[name]
+    old_due = f.due_on
     f.closed_on = f.closed_on.replace(year=f.closed_on.year - years)
+    records.index(f, old_due)
     conn.transaction_manager.commit()
     conn.close()
 
@@ -310,6 +313,7 @@ def test_destruction_leaves_a_signed_protocol_and_the_metadata(app, clerk, archi
     assert shown['abstract'] and shown['files'] == []           # metadata kept, content gone
     f = archivist.get(f'{BODY}/files/{name}').json
     assert f['state'] == 'destroyed' and f['document_count'] == 1
+    assert archivist.get(f'{BODY}/appraisal').json['items'] == []       # out of the index of due files
     conn, root = open_root(app)
     try:
         assert (HOST_CODE, doc) in root.exchange.destroyed        # archive-storage verify-destroyed sees it
@@ -328,6 +332,8 @@ def test_a_kept_file_is_not_destroyed(app, clerk, archivist):
     res = archivist.post_json(f'{BODY}/batches', {'kind': 'destroy', 'files': [name]}, headers=csrf(archivist),
                               status=400).json
     assert res['errors'][0]['code'] == 'file_kept'
+    assert [f['name'] for f in archivist.get(f'{BODY}/appraisal').json['items']] == [name]   # shown, kept
+    assert archivist.get('/api/v1/desk').json['archival']['due'] == []                      # no work left
 
 
 # -- the command line (in this process: its FileStorage is the test's own, once the app is closed) --

@@ -107,7 +107,8 @@ def select(records, year=None, plan_entry=None, due_by=None, kind=TRANSFER):
     """The closed files a batch could take: of ``year``, of ``plan_entry``, with retention ending
     by ``due_by`` (a date); those in another batch are left out."""
     out = []
-    for f in records.files.values():
+    candidates = records.due_by(due_by) if due_by is not None else records.files.values()
+    for f in candidates:
         if f.state != F.CLOSED or f.batch is not None:
             continue
         if year is not None and f.year != year:
@@ -337,7 +338,7 @@ def confirm(root, batch, values, user, receipt=None, settings=None):
         batch.confirmed.update(receipt=receipt.filename, receipt_sha256=receipt.sha256)
     now = clock.now()
     for f in batch.files():
-        f.state, f.batch, f.disposed_at = F.TRANSFERRED, None, now
+        F.set_disposed(f, F.TRANSFERRED, now)
         audit.append(root, f.chain_id, 'file_transferred', user.login, batch=batch.__name__, reference=reference)
     audit.append(root, batch.chain_id, 'batch_transferred', user.login, reference=reference,
                  date=on.isoformat(), receipt_sha256=receipt.sha256 if receipt is not None else None)
@@ -409,7 +410,7 @@ def destroy(root, batch, user, settings):
             audit.append(root, doc.chain_id, 'destroyed_retention', user.login, file=f.code, batch=batch.__name__,
                          **result)
             gone.append(name)
-        f.state, f.batch, f.disposed_at = F.DESTROYED, None, now
+        F.set_disposed(f, F.DESTROYED, now)
         audit.append(root, f.chain_id, 'file_destroyed', user.login, batch=batch.__name__, documents=gone)
         removed.append([f.__name__, f.code, len(gone)])
     batch.protocol = protocol

@@ -15,7 +15,7 @@ def desk_of(records, user, today, horizon_days):
     out = {'due': [], 'in_progress': [], 'awaiting_confirmation': [],
            'to_approve': [b for b in progress if b.state == B.SUBMITTED] if leader else []}
     if archivist:
-        out['due'] = [f for f in F.due_for_appraisal(records, today, horizon_days) if f.batch is None]
+        out['due'] = [f for f in F.due_for_appraisal(records, today, horizon_days) if f.batch is None and not f.kept]
         out['in_progress'] = [b for b in progress if b.state != B.EXPORTED]
         out['awaiting_confirmation'] = [b for b in progress if b.state == B.EXPORTED]
     return out

@@ -7,6 +7,7 @@ one file), and closed; closing fixes its retention period (the longest of the en
 documents' types', ``retention.py``) and starts it. Every change is journaled: the plan on
 ``records:<body>``, a file on ``file:<body>:<name>`` and the document on its own chain.
 """
+import datetime as dt
 import re
 
 from BTrees.OOBTree import OOBTree
@@ -286,6 +287,7 @@ def close_file(root, f, user, settings, manage=False):
     f.page_count = sum(doc.pages or 0 for doc in docs)
     f.closed_on = clock.today()
     f.state = CLOSED
+    f.__parent__.index(f)
     audit.append(root, f.chain_id, 'file_closed', user.login, closed_on=f.closed_on.isoformat(),
                  retention_years=f.retention_years, documents=len(docs), pages=f.page_count,
                  due_on=f.due_on.isoformat() if f.due_on else None)
@@ -305,13 +307,18 @@ def keep_file(root, f, reason, user):
 
 
 def due_for_appraisal(records, today, horizon_days):
-    """Closed files whose retention ends by ``today`` + the horizon, not yet in a batch: oldest due
-    first."""
+    """Closed files whose retention ends by ``today`` + the horizon (read from the index of due
+    dates: only those files are loaded), soonest first."""
     if records is None:
         return []
-    found = [f for f in records.files.values()
-             if f.state == CLOSED and retention.is_due(f.closed_on, f.retention_years, today, horizon_days)]
-    return sorted(found, key=lambda f: (f.due_on, f.code))
+    return records.due_by(today + dt.timedelta(days=horizon_days))
+
+
+def set_disposed(f, state, when):
+    """A file transferred or destroyed leaves the indexes."""
+    old_due = f.due_on
+    f.state, f.batch, f.disposed_at = state, None, when
+    f.__parent__.index(f, old_due)
 
 
 def as_json(f, request_may_view_docs=None):

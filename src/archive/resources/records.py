@@ -2,7 +2,7 @@
 its disposition batches. The files and batches themselves, and what is done with them, are the
 archival part's (``archival/files.py``, ``archival/batches.py``); the container is here, in the
 model layer, so that bodies and evolve steps can make it."""
-from BTrees.OOBTree import OOBTree
+from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
 
@@ -20,6 +20,8 @@ class Records(Persistent):
         self.files = OOBTree()         # name (a sequence number) -> RecordsFile
         self.by_document = OOBTree()   # document name -> file name
         self.batches = OOBTree()       # name (a sequence number) -> batches.Batch
+        self.open = OOTreeSet()        # names of the open files (what a document can be filed into)
+        self.due = OOTreeSet()         # (due date ordinal, name) of closed files kept for a number of years
         self.file_seq = 0
         self.batch_seq = 0
 
@@ -44,7 +46,27 @@ class Records(Persistent):
         f.__name__ = str(self.file_seq)
         f.__parent__ = self
         self.files[f.__name__] = f
+        self.index(f)
         return f
+
+    def index(self, f, old_due=None):
+        """File ``f`` under its state: open, or closed with the day its retention ends
+        (``old_due``: the day it was filed under before, if any)."""
+        if f.__name__ in self.open:
+            self.open.remove(f.__name__)
+        if old_due is not None and (old_due.toordinal(), f.__name__) in self.due:
+            self.due.remove((old_due.toordinal(), f.__name__))
+        if f.state == 'open':
+            self.open.insert(f.__name__)
+        elif f.state == 'closed' and f.due_on is not None:
+            self.due.insert((f.due_on.toordinal(), f.__name__))
+
+    def open_files(self):
+        return [self.files[name] for name in self.open]
+
+    def due_by(self, last_day):
+        """Closed files whose retention ends on or before ``last_day``, soonest first."""
+        return [self.files[name] for _day, name in self.due.keys(max=(last_day.toordinal(), '\uffff'))]
 
     def file_of(self, doc_name):
         name = self.by_document.get(doc_name)

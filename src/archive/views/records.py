@@ -221,8 +221,8 @@ def document_box(request, doc):
     may_file = request.has_permission(S.FILE_DOCUMENTS, records)
     if f is None and not may_file:
         return None
-    choices = [] if f is not None else [
-        x for x in records.files_newest_first() if x.state == F.OPEN and request.has_permission(S.VIEW_FILES, x)]
+    choices = [] if f is not None else sorted(
+        (x for x in records.open_files() if request.has_permission(S.VIEW_FILES, x)), key=lambda x: (-x.year, x.code))
     return {'file': f, 'file_url': file_url(request, f) if f is not None and request.has_permission(
         S.VIEW_FILES, f) else None, 'choices': choices, 'may_file': may_file and f is None}
 
