@@ -30,15 +30,19 @@ class InputError(Exception):
 class Conflict(Exception):
     """The request is valid but the resource's state does not allow it (HTTP 409)."""
 
+    status = 409
+
     def __init__(self, code, message):
         super().__init__(message)
         self.code = code
         self.message = message
 
 
-class NotFound(LookupError):
-    """What the request names does not exist (HTTP 404): raised below the web layer, which
-    alone knows HTTP, and answered there like any other 404."""
+class Unknown(Conflict):
+    """What the request names does not exist (HTTP 404), said with its own code: raised below the
+    web layer, which alone knows HTTP."""
+
+    status = 404
 
 
 def code_of(msg):

@@ -93,6 +93,11 @@ def index_journal_and_forward(root):
         delivery.kind, delivery.reason = 'forward', message['reason']
         deliveries.add(root, delivery)
         box.settle(key, 'carried')
+def add_records(root):
+    """Records files issue: each body gets its records container (file plan, files, batches)."""
+    from .resources.records import ensure_records
+    for body in root['bodies'].values():
+        ensure_records(body)
 
 
 # (name, function(root)); append only, never reorder or rename.
@@ -103,6 +108,7 @@ STEPS = [
     ('0004-sessions', add_sessions),
     ('0005-refused', add_refused),
     ('0006-outbox-index', index_outbox),
+    ('0009-records-files', add_records),
     ('0011-journal-indexes-forwards', index_journal_and_forward),
 ]
 

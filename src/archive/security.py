@@ -37,6 +37,12 @@ MANAGE = 'manage'                    # bodies, units, users
 MANAGE_REGISTERS = 'manage-registers'  # void a number taken by mistake (the clerk)
 VIEW_CERTIFICATES = 'view-certificates'      # a body's certificates (Art. 14.3): its own people
 MANAGE_CERTIFICATES = 'manage-certificates'  # register one: the body's clerk, administrators
+# Records files, retention and disposition (archival/files.py, archival/batches.py)
+VIEW_FILES = 'view-files'            # a body's records files (hồ sơ) and file plan
+MANAGE_FILES = 'manage-files'        # the file plan; open, close, keep any file: archivist, clerk
+FILE_DOCUMENTS = 'file-documents'    # put a document into a file: clerk, processor, archivist
+MANAGE_BATCHES = 'manage-batches'    # transfer and destruction batches: the archivist
+APPROVE_BATCHES = 'approve-batches'  # approve or return a batch: the leader
 
 
 def org_principal(code):

@@ -36,6 +36,15 @@ DEFAULT_PAPER_ALSO_CATEGORIES = (
     ('chi_dao_linh_vuc', 'Văn bản chỉ đạo theo lĩnh vực của các ban Đảng'),
 )
 PAPER_CATEGORY_CODE = re.compile(r'^[a-z0-9_]{1,40}$')
+# Records files (archival/): the retention periods offered besides permanent (vĩnh viễn), after the
+# national common retention table, and each document type's default (None = permanent).
+DEFAULT_RETENTION_PERIODS = (70, 50, 20, 10, 5)
+DEFAULT_RETENTION_BY_TYPE = (
+    ('NQ', None), ('QĐ', None), ('QĐi', None), ('QyĐ', None), ('CT', None), ('KL', None), ('QC', None),
+    ('HD', 20), ('BC', 20), ('TTr', 20), ('KH', 20), ('CTr', 20), ('ĐA', 20), ('BB', 20),
+    ('TB', 10), ('CV', 10),
+)
+PERMANENT_WORDS = ('permanent', 'vinh_vien', 'vĩnh viễn')
 
 
 def _lines(value):
@@ -142,6 +151,12 @@ class ArchiveSettings:
     heartbeat_minutes: float = 5.0          # the worker journals it is alive this often (availability)
     mail: MailSettings = field(default_factory=MailSettings)
     axis: AxisSettings = field(default_factory=AxisSettings)
+    # Records files, retention and disposition (archival/files.py, retention.py, batches.py)
+    retention_periods: tuple = DEFAULT_RETENTION_PERIODS   # years a file may be kept, besides permanent
+    retention_by_type: dict = field(default_factory=lambda: dict(DEFAULT_RETENTION_BY_TYPE))  # abbr -> years|None
+    appraisal_horizon_days: int = 90        # files due within this many days show for appraisal
+    transfer_secret: bool = False           # a Mật file may go in a transfer batch (exported encrypted)
+    transfer_dir: str = ''                  # where transfer packages are written ('' = var/transfer)
     extra: dict = field(default_factory=dict)
 
     def document_schema(self):
@@ -284,6 +299,7 @@ def load(settings):
                                   above=0),
         mail=_mail(settings),
         axis=_axis(settings),
+        **_records(settings),
     )
     if not loaded.session_refresh_seconds < loaded.session_idle_seconds <= loaded.session_lifetime_seconds:
         raise ValueError('archive.session_refresh_seconds < archive.session_idle_seconds '
@@ -359,6 +375,34 @@ def _axis(settings):
         url=text('url').rstrip('/'),
         token_file=text('token_file'),
         timeout=_number(settings.get('archive.axis_timeout'), 30, 'archive.axis_timeout', above=0),
+    )
+
+
+def _records(settings):
+    """The records-files block: retention periods, each type's default, appraisal, transfer."""
+    raw = _text(settings.get('archive.retention_periods'))
+    periods = tuple(sorted({_positive(v, 'archive.retention_periods') for v in raw.replace(',', ' ').split()},
+                           reverse=True)) if raw else DEFAULT_RETENTION_PERIODS
+    by_type = {}
+    for line in _lines(settings.get('archive.retention_by_type')) or [
+            f'{a} = {"permanent" if y is None else y}' for a, y in DEFAULT_RETENTION_BY_TYPE]:
+        abbr, sep, value = (part.strip() for part in line.partition('='))
+        if value.lower() in PERMANENT_WORDS:
+            years = None
+        elif value.isdigit() and int(value) in periods:
+            years = int(value)
+        else:
+            years = -1
+        if not sep or not abbr or years == -1:
+            raise ValueError(f'archive.retention_by_type: "TYPE = permanent" or "TYPE = N" with N one of '
+                             f'archive.retention_periods, not {line!r}')
+        by_type[abbr] = years
+    return dict(
+        retention_periods=periods, retention_by_type=by_type,
+        appraisal_horizon_days=_at_least(_or(settings.get('archive.appraisal_horizon_days'), 90), 0,
+                                         'archive.appraisal_horizon_days'),
+        transfer_secret=_flag(settings.get('archive.transfer_secret'), False, 'archive.transfer_secret'),
+        transfer_dir=_text(settings.get('archive.transfer_dir')),
     )
 
 

@@ -28,6 +28,17 @@ def includeme(config):
     route('api.registers', BODY + '/registers/{kind}', traverse=BODY)
     route('api.register_void', BODY + '/registers/{kind}/void', traverse=BODY)
     route('api.desk', '/desk')
+    # records files, retention and disposition (api/files.py)
+    records = BODY + '/records'
+    route('api.file_plan', BODY + '/file-plan', traverse=records)
+    route('api.records_files', BODY + '/files', traverse=records)
+    route('api.records_file', BODY + '/files/{file}', traverse=records)
+    route('api.records_file_action', BODY + '/files/{file}/{action}', traverse=records)
+    route('api.document_records_file', DOC + '/records-file', traverse=DOC)
+    route('api.appraisal', BODY + '/appraisal', traverse=records)
+    route('api.batches', BODY + '/batches', traverse=records)
+    route('api.batch', BODY + '/batches/{batch}', traverse=records)
+    route('api.batch_action', BODY + '/batches/{batch}/{action}', traverse=records)
     route('api.users', '/users', traverse='/users')
     route('api.user', '/users/{login}', traverse='/users/{login}')
     route('api.security_events', '/security-events')             # monitoring: context the root

@@ -1,1 +1,1 @@
-"""The archive end: records files, retention, backups and transfer packages (DESIGN.md, issue 14)."""
+"""The archive end: records files, retention, disposition, backups and transfer packages."""

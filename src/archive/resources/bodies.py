@@ -76,6 +76,8 @@ class Body(Persistent):
     def __getitem__(self, name):
         if name == 'documents':
             return self.documents
+        if name == 'records' and getattr(self, 'records', None) is not None:
+            return self.records          # files, file plan, batches (archival/files.py)
         raise KeyError(name)
 
     def is_open(self, on=None):

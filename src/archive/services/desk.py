@@ -16,6 +16,8 @@ import datetime as dt
 from .. import calendar as cal_mod
 from .. import clock
 from .. import security as S
+from ..archival import desk as archival_desk
+from ..archival.files import records_of
 from ..exchange import deliveries as ex_deliveries
 from ..resources.root import app_root
 from ..resources.documents import URGENCY_RANK
@@ -186,4 +188,8 @@ def desk_for(request, as_json=False):
         if as_json:
             items = [paper_json(i, request.registry.archive_settings) for i in items]
         result['paper'] = {'items': items, 'more': more}
+    records = archival_desk.desk_of(records_of(body), user, today,
+                                    request.registry.archive_settings.appraisal_horizon_days)
+    if records is not None:         # the archivist's (and the leader's batches to approve)
+        result['archival'] = archival_desk.as_json(records) if as_json else records
     return result

@@ -2,6 +2,7 @@
 import colander
 
 from .. import audit, clock
+from ..resources.records import ensure_records
 from ..errors import Conflict, single
 from ..i18n import _
 from ..resources.bodies import Body
@@ -24,6 +25,7 @@ def add_body(root, cstruct, settings, actor):
                 parent_code=parent, route=appstruct['route'], address=appstruct.get('address') or '',
                 valid_from=appstruct.get('valid_from'))
     bodies.add(body.code, body)
+    ensure_records(body)
     audit.append(root, f'body:{body.code}', 'body_created', actor,
                  **{k: (clock.iso(v) if hasattr(v, 'isoformat') else v) for k, v in appstruct.items()})
     return body

@@ -12,7 +12,7 @@ from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPException, HTTPSeeOther
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
-from ..errors import Conflict, InputError, NotFound, field_errors
+from ..errors import Conflict, InputError, field_errors
 from ..i18n import _
 from ..signing.secrecy import SecrecyError
 from .http import raw_path
@@ -55,11 +55,6 @@ def notfound(exc, request):
     return respond(request, 404, 'not_found', _('not_found', default='Không tìm thấy'))
 
 
-@exception_view_config(NotFound, renderer='json')
-def not_found(exc, request):
-    return notfound(exc, request)
-
-
 @exception_view_config(BadCSRFToken, renderer='json')
 def bad_csrf(exc, request):
     return respond(request, 400, 'csrf_invalid',
@@ -88,7 +83,7 @@ def busy(exc, request):
 
 @exception_view_config(Conflict, renderer='json')
 def conflict(exc, request):
-    return respond(request, 409, exc.code, exc.message)
+    return respond(request, exc.status, exc.code, exc.message)
 
 
 @exception_view_config(SecrecyError, renderer='json')

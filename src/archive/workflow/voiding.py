@@ -6,7 +6,7 @@ through that document's own ``void`` action (``engine.fire``); the caller checks
 import colander
 
 from .. import audit
-from ..errors import Conflict, InputError, NotFound, field_errors
+from ..errors import Conflict, InputError, Unknown, field_errors
 from ..i18n import _
 from ..schemas.types import Text, max_length, required
 from . import engine
@@ -38,7 +38,7 @@ def void(root, body, kind, cstruct, user, registry):
         raise InputError(field_errors(exc))
     series = body.registers.get(data['series'])
     if series is None or series.kind != kind:
-        raise NotFound()
+        raise Unknown('series_unknown', _('series_unknown', default='Không có sổ đăng ký này'))
     entry = series.entries.get(data['number'])
     holder = body.documents.get(entry.document) if entry is not None else None
     if holder is not None and holder.register_series == series.key and holder.register_number == data['number']:
