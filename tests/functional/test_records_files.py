@@ -9,7 +9,7 @@ import pytest
 from archive import audit, clock
 
 from ..conftest import HOST_CODE, client, open_root
-from ..helpers import incoming
+from ..helpers import add_main_pdf, incoming
 
 BODY = f'/api/v1/bodies/{HOST_CODE}'
 OTHER = '000.00.02.H01'
@@ -503,3 +503,46 @@ def test_bad_batch_input(app, archivist):
         res = archivist.post_json(f'{BODY}/batches', data, headers=csrf(archivist), status=status).json
         assert code in [res.get('error')] + [e['code'] for e in res.get('errors', [])], data
     assert archivist.get(f'{BODY}/batches').json['items'] == []
+
+
+def test_a_batch_exports_a_valid_package_and_is_transferred_on_confirmation(tmp_path):
+    """The whole disposition with the real package writer (archival.sip): export writes the E-ARK
+    SIP into archive.transfer_dir, validates it (eark-validator, our listing) and only then marks
+    the batch exported; the signed original is inside bit-exact; confirmation marks it transferred."""
+    import os
+    import zipfile
+
+    from archive.archival import sip
+
+    from ..conftest import base_settings, close_app, file_uri, make_app
+    app = make_app(base_settings(tmp_path, file_uri(tmp_path), **{'archive.transfer_dir': str(tmp_path / 'nop-luu')}))
+    try:
+        clerk, archivist, leader = (client(app, login) for login in ('vanthu', 'luutru', 'lanhdao'))
+        plan_entry(archivist, 'TH.01', 10)
+        f = open_file(clerk, 'TH.01')
+        doc = new_document(clerk, number_symbol='5-CV/BTCTU')
+        add_main_pdf(clerk, f'{BODY}/documents/{doc}', 'Cong van 5')
+        file_doc(clerk, doc, f['name'])
+        clerk.post_json(f"{BODY}/files/{f['name']}/close", {}, headers=csrf(clerk))
+        batch = archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [f['name']]},
+                                    headers=csrf(archivist), status=201).json['name']
+        batch_action(archivist, batch, 'submit')
+        batch_action(leader, batch, 'approve')
+        done = batch_action(archivist, batch, 'export')
+        assert done['state'] == 'exported'
+        path = done['exported']['path']
+        assert path.startswith(str(tmp_path / 'nop-luu')) and os.path.isfile(path)
+        assert sip.validate(path) == []
+        conn, root = open_root(app)
+        stored = root['bodies'][HOST_CODE].documents[doc].file_list()[0]
+        with stored.blob.open('r') as f:
+            original = f.read()
+        conn.close()
+        with zipfile.ZipFile(path) as z:
+            inside = [z.read(n) for n in z.namelist() if '/representations/' in n and n.endswith('.pdf')]
+        assert original in inside                                   # bit-exact
+        assert batch_action(archivist, batch, 'export', status=409)['error']     # never twice
+        confirmed = batch_action(archivist, batch, 'confirm', {'reference': 'BB-7', 'date': clock.today().isoformat()})
+        assert confirmed['state'] == 'transferred'
+    finally:
+        close_app(app)

@@ -271,8 +271,10 @@ def export(root, batch, settings, user, progress=None):
     check_exportable(batch, settings)
     from . import sip             # the transfer package part; imported here, at its one call site
     body = batch.__parent__.__parent__
-    target = os.path.join(transfer_dir(settings), batch.package_id)
-    report = sip.write_package(target, batch.package_id, body, batch.files(), F.documents_of, progress=progress)
+    target = os.path.join(transfer_dir(settings), batch.package_id + '.zip')
+    os.makedirs(transfer_dir(settings), exist_ok=True)
+    report = sip.write_package(target, batch.package_id, body, batch.files(), F.documents_of, progress=progress,
+                               allow_secret=settings.transfer_secret, settings=settings)
     problems = sip.validate(getattr(report, 'path', None) or target)
     if problems:
         audit.append(root, batch.chain_id, 'batch_export_invalid', user.login,
