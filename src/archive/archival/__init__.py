@@ -1,0 +1,1 @@
+"""The archive end: backups, records files and retention, transfer packages (Art. 15.5)."""

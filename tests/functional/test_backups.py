@@ -1,0 +1,295 @@
+"""Backups (Art. 15.5, issue 14 items 3, 4): repozo + blobs to two destinations, journaled; the
+drill (backup, restore, byte-identical; a damaged backup file and blob each named); the pack
+that never removes history no backup holds; destinations that fail."""
+import contextlib
+import os
+import subprocess
+
+import pytest
+import transaction
+from ZODB.FileStorage import FileStorage
+
+from archive import background
+from archive.archival import backup, backup_restore
+from archive.resources.files import File
+from archive.resources.root import root_key
+
+from ..conftest import base_settings, close_app, file_uri, make_app, open_root
+
+
+def _app(tmp_path, *destinations, **extra):
+    settings = {'archive.backup_destinations': '\n'.join(str(d) for d in destinations), **extra}
+    return make_app(base_settings(tmp_path, file_uri(tmp_path), **settings))
+
+
+@pytest.fixture
+def two(tmp_path):
+    """The app with two destinations."""
+    dests = [tmp_path / 'dest-a', tmp_path / 'dest-b']
+    application = _app(tmp_path, *dests)
+    yield application, [str(d) for d in dests]
+    close_app(application)
+
+
+def add_file(app, content, name='phu-luc.pdf'):
+    """A new blob: a file added to the first document of the host body, committed."""
+    conn, root = open_root(app)
+    try:
+        doc = next(d for body in root['bodies'].values() for d in body.documents.values())
+        f = File(name, 'attachment')
+        with f.blob.open('w') as out:
+            out.write(content)
+        doc._file_seq += 1
+        f.__name__ = str(100 + doc._file_seq)
+        f.__parent__ = doc
+        doc.files[f.__name__] = f
+        conn.transaction_manager.commit()
+        storage, oid = conn.db().storage, f.blob._p_oid
+        return doc.body_code, doc.__name__, oid, storage.loadBlob(oid, storage.load(oid)[1])
+    finally:
+        conn.close()
+
+
+def journaled(app):
+    conn, root = open_root(app)
+    try:
+        return backup.recent_runs(root)
+    finally:
+        conn.close()
+
+
+def verify(app, destination):
+    db = app.registry._zodb_databases['']
+    return backup_restore.verify(db, root_key(app.registry), destination)
+
+
+def test_drill_backup_restore_identical_then_corruption_named(two, tmp_path):
+    app, dests = two
+    first = backup.run_and_journal(app.registry, actor='quantri')
+    assert [(r['destination'], r['result'], r['kind']) for r in first] == [(d, 'ok', 'full') for d in dests]
+    assert all(r['blobs'] > 0 and r['bytes'] > 0 for r in first)
+    _body, _doc, _oid, live_blob = add_file(app, b'%PDF-1.4 new content of the annex')
+    second = backup.run_and_journal(app.registry)
+    assert [(r['result'], r['kind'], r['blobs']) for r in second] == [('ok', 'incremental', 1)] * 2
+    runs = journaled(app)       # every run journaled, per destination, newest first
+    assert [(r['destination'], r['kind'], r['result']) for r in runs] == \
+        [(dests[1], 'incremental', 'ok'), (dests[0], 'incremental', 'ok'),
+         (dests[1], 'full', 'ok'), (dests[0], 'full', 'ok')]
+    assert runs[-1]['actor'] == 'quantri' and runs[0]['seconds'] >= 0 and runs[0]['bytes'] > 0
+
+    for destination in dests:       # the drill: restore the latest set, identical to the live database
+        report = verify(app, destination)
+        assert report['problems'] == [] and report['differences'] == []
+        assert report['counts']['documents'] > 0 and report['counts']['blobs'] > 0
+        assert report['counts']['revisions'] > 0 and report['counts']['files'] > 0
+
+    target = tmp_path / 'restored'            # restore: a database and its blobs in a new folder
+    restored = backup_restore.restore(dests[0], str(target))
+    assert restored['problems'] == []
+    storage = FileStorage(restored['datafs'], read_only=True, blob_dir=restored['blob_dir'])
+    try:
+        oid_blob = next(oid for oid in [_oid])
+        with open(storage.loadBlob(oid_blob, storage.load(oid_blob)[1]), 'rb') as f:
+            assert f.read() == open(live_blob, 'rb').read()
+    finally:
+        storage.close()
+    again = backup_restore.restore(dests[0], str(target))       # never over an existing database
+    assert [p['code'] for p in again['problems']] == ['restore_target_not_new']
+
+    # corruption of a repozo file and of a blob in the backup: each named
+    repo = os.path.join(dests[0], 'repozo')
+    delta = next(n for n in sorted(os.listdir(repo)) if n.endswith('.deltafs'))
+    with open(os.path.join(repo, delta), 'r+b') as f:
+        f.seek(10)
+        f.write(b'\xff\xfe')
+    set_id = backup.runs_on(dests[0])[-1]['set']
+    rel = next(iter(backup.runs_on(dests[0])[0]['blobs']))
+    blob_copy = os.path.join(dests[0], 'blobs', set_id, rel)
+    with open(blob_copy, 'ab') as f:
+        f.write(b'x')
+    report = verify(app, dests[0])
+    named = {(p['code'], p['what'].split(':')[0]) for p in report['problems']}
+    assert named == {('backup_file_damaged', os.path.join(repo, delta)), ('backup_blob_damaged', blob_copy)}
+    assert not os.path.exists(tmp_path / 'restored-2')
+    assert backup_restore.restore(dests[0], str(tmp_path / 'restored-2'))['problems']
+    assert not os.path.exists(tmp_path / 'restored-2')        # nothing written from a damaged set
+    assert verify(app, dests[1])['differences'] == []         # the other destination is whole
+
+
+def test_verify_names_the_document_whose_blob_differs_in_the_live_database(two):
+    app, dests = two
+    body, doc, _oid, live_blob = add_file(app, b'the signed original')
+    assert all(r['result'] == 'ok' for r in backup.run_and_journal(app.registry))
+    os.chmod(live_blob, 0o644)
+    with open(live_blob, 'wb') as f:          # the live copy damaged on disk after the backup
+        f.write(b'the signed originaX')
+    report = verify(app, dests[0])
+    assert [d['code'] for d in report['differences']] == ['blob_differs']
+    assert f'{body}/documents/{doc} file "phu-luc.pdf" (blob)' in report['differences'][0]['what']
+
+
+def test_rotation_keeps_the_newest_sets(tmp_path):
+    dest = tmp_path / 'dest'
+    app = _app(tmp_path, dest, **{'archive.backup_keep_sets': '2'})
+    try:
+        sets = []
+        for n in range(3):
+            add_file(app, b'content %d' % n)
+            results = backup.run_and_journal(app.registry, force_full=True)
+            assert results[0]['kind'] == 'full'
+            sets.append(results[0]['set'])
+        add_file(app, b'one more')
+        assert backup.run_and_journal(app.registry)[0]['kind'] == 'incremental'
+        assert sorted({r['set'] for r in backup.runs_on(str(dest))}) == sets[1:]
+        assert sorted(os.listdir(dest / 'blobs')) == sets[1:]
+        assert not [n for n in os.listdir(dest / 'repozo') if n.startswith(sets[0])]
+        assert verify(app, str(dest))['differences'] == []
+    finally:
+        close_app(app)
+
+
+# -- the pack never removes history no backup holds ------------------------------------------------
+
+def _write_revisions(app, *values):
+    """Commit each value in turn on one object; return its oid and the serials written."""
+    conn, root = open_root(app)
+    try:
+        serials = []
+        for value in values:
+            root.backup_test_value = value
+            conn.transaction_manager.commit()
+            serials.append(root._p_serial)
+        return root._p_oid, serials
+    finally:
+        conn.close()
+
+
+def _history_kept(app, oid, serial):
+    """Whether the revision that ``serial`` replaced can still be loaded."""
+    storage = app.registry._zodb_databases[''].storage
+    return storage.loadBefore(oid, serial) is not None
+
+
+def test_scheduled_pack_keeps_what_no_backup_holds(two):
+    app, _dests = two
+    app.registry.archive_settings.pack_days = 0
+    oid, (s1, s2) = _write_revisions(app, 'A', 'B')
+    import time
+    assert background.scheduled_pack(app.registry, 0, time.time() + 1) == 0     # no backup: no pack
+    assert _history_kept(app, oid, s2)
+    backup.run_and_journal(app.registry)
+    backup.run_and_journal(app.registry)                      # (it holds the first run's journal entries, after B)
+    _oid, (s3, s4) = _write_revisions(app, 'C', 'D')          # after the backup: in no backup
+    now = time.time() + 1
+    assert background.scheduled_pack(app.registry, 0, now) == now               # packed...
+    assert _history_kept(app, oid, s4)                        # ...but C, which only the live database holds, stays
+    assert not _history_kept(app, oid, s2)                    # A, older than the backup, is gone
+    backup.run_and_journal(app.registry)                      # now a backup holds C and D...
+    backup.run_and_journal(app.registry)                      # ...and what came after D
+    assert background.scheduled_pack(app.registry, 0, time.time() + 1)
+    assert not _history_kept(app, oid, s4)
+
+
+def test_no_pack_while_one_destination_holds_nothing(tmp_path):
+    app = _app(tmp_path, tmp_path / 'ok', tmp_path / 'a-file')
+    (tmp_path / 'a-file').write_text('not a folder')
+    try:
+        app.registry.archive_settings.pack_days = 0
+        oid, (_s1, s2) = _write_revisions(app, 'A', 'B')
+        backup.run_and_journal(app.registry)
+        import time
+        assert background.scheduled_pack(app.registry, 0, time.time() + 1) == 0
+        assert _history_kept(app, oid, s2)
+    finally:
+        close_app(app)
+
+
+# -- bad input: destinations that fail, blobs missing or damaged --------------------------------------
+
+@contextlib.contextmanager
+def tmpfs(folder, options):
+    """A small tmpfs mounted at ``folder`` (skips the test where mounting is not allowed)."""
+    os.makedirs(folder)
+    done = subprocess.run(['mount', '-t', 'tmpfs', '-o', options, 'tmpfs', str(folder)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f'cannot mount a tmpfs here ({done.stderr.strip()}): a full or read-only medium needs one')
+    try:
+        yield str(folder)
+    finally:
+        subprocess.run(['umount', str(folder)], check=False)
+
+
+def _one_failed(app, results, good, bad, code):
+    by = {r['destination']: r for r in results}
+    assert by[good]['result'] == 'ok'
+    assert by[bad]['result'] == 'failed' and by[bad]['code'] == code and by[bad]['error']
+    assert [(r['destination'], r['result']) for r in journaled(app)[:2]] == [(bad, 'failed'), (good, 'ok')][::-1] \
+        or {(r['destination'], r['result']) for r in journaled(app)[:2]} == {(bad, 'failed'), (good, 'ok')}
+    assert backup.runs_on(bad) == []                   # nothing half-marked
+    assert verify(app, good)['differences'] == []
+
+
+def test_destination_that_is_a_file(tmp_path):
+    bad = tmp_path / 'not-a-folder'
+    bad.write_text('x')
+    good = str(tmp_path / 'good')
+    app = _app(tmp_path, str(bad), good)
+    try:
+        results = backup.run_and_journal(app.registry)
+        _one_failed(app, results, good, str(bad), 'backup_destination_unusable')
+    finally:
+        close_app(app)
+
+
+def test_destination_full(tmp_path):
+    with tmpfs(tmp_path / 'small', 'size=48k') as small:
+        good = str(tmp_path / 'good')
+        app = _app(tmp_path, small, good)
+        try:
+            results = backup.run_and_journal(app.registry)
+            _one_failed(app, results, good, small, 'backup_destination_full')
+            assert [n for n in os.listdir(os.path.join(small, 'repozo'))] == []    # undone: space given back
+        finally:
+            close_app(app)
+
+
+def test_destination_read_only(tmp_path):
+    with tmpfs(tmp_path / 'ro', 'size=1m,ro') as read_only:
+        good = str(tmp_path / 'good')
+        app = _app(tmp_path, read_only, good)
+        try:
+            results = backup.run_and_journal(app.registry)
+            _one_failed(app, results, good, read_only, 'backup_destination_read_only')
+        finally:
+            close_app(app)
+
+
+def test_missing_blob_fails_the_run_naming_it(two):
+    app, dests = two
+    _body, _doc, oid, live_blob = add_file(app, b'soon gone')
+    os.unlink(live_blob)
+    results = backup.run_and_journal(app.registry)
+    assert [(r['result'], r['code']) for r in results] == [('failed', 'backup_blob_missing')] * 2
+    assert os.path.relpath(live_blob, backup.source_of_registry(app.registry)[1]) in results[0]['error']
+    assert all(backup.runs_on(d) == [] for d in dests)
+    assert all(not [n for n in os.listdir(os.path.join(d, 'repozo'))] for d in dests)
+
+
+def test_damaged_blob_fails_the_next_full_run(two):
+    app, dests = two
+    _body, _doc, _oid, live_blob = add_file(app, b'original bytes')
+    assert all(r['result'] == 'ok' for r in backup.run_and_journal(app.registry))
+    os.chmod(live_blob, 0o644)
+    with open(live_blob, 'wb') as f:
+        f.write(b'damaged bytes!')
+    results = backup.run_and_journal(app.registry, force_full=True)
+    assert [(r['result'], r['code']) for r in results] == [('failed', 'backup_blob_damaged')] * 2
+    assert all(len(backup.runs_on(d)) == 1 for d in dests)      # only the first, good run
+
+
+def test_no_destination_configured_is_a_clear_error(file_app):
+    with pytest.raises(backup.BackupError) as caught:
+        backup.run_and_journal(file_app.registry)
+    assert caught.value.code == 'backup_no_destinations'
+    transaction.abort()
