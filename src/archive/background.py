@@ -88,6 +88,7 @@ def start_threads(registry):
         from .exchange.worker import requeue_claims_of_the_dead, start_thread
         requeue_claims_of_the_dead(registry)
         start_thread(registry, stop)
+    backup.start_thread(registry, stop)           # the backups' schedule (archival/backup.py)
     thread = threading.Thread(target=run_forever, args=(registry, stop), name='archive-background', daemon=True)
     thread.start()
     registry.archive_background_stop = stop

@@ -293,3 +293,52 @@ def test_no_destination_configured_is_a_clear_error(file_app):
         backup.run_and_journal(file_app.registry)
     assert caught.value.code == 'backup_no_destinations'
     transaction.abort()
+
+
+# -- the schedule and the console script ----------------------------------------------------------
+
+def test_due_and_the_scheduler_thread(tmp_path, monkeypatch):
+    monkeypatch.delenv(background.NO_THREADS_ENV, raising=False)
+    monkeypatch.setattr(backup, 'CHECK_SECONDS', 0.05)
+    dest = tmp_path / 'dest'
+    app = _app(tmp_path, dest, **{'archive.background': 'true', 'archive.exchange_worker': 'false',
+                                  'archive.journal_checkpoint_minutes': '600'})
+    try:
+        import threading
+        import time
+        settings = app.registry.archive_settings
+        deadline = time.time() + 20
+        while not backup.runs_on(str(dest)) and time.time() < deadline:      # the thread's first run
+            threading.Event().wait(0.05)
+        runs = backup.runs_on(str(dest))
+        assert [r['kind'] for r in runs] == ['full']
+        assert not backup.due(settings, time.time())                           # not again before the interval
+        assert backup.due(settings, time.time() + settings.backup_interval_hours * 3600)
+        assert any(r['actor'] == 'system' for r in journaled(app))
+    finally:
+        close_app(app)
+
+
+def test_console_script_run_list_restore_verify(tmp_path, monkeypatch, capsys):
+    from archive.scripts import backup as script
+
+    from .test_cli import INI
+    from ..conftest import HERE
+    monkeypatch.setenv(background.NO_THREADS_ENV, '1')
+    dests = [tmp_path / 'a', tmp_path / 'b']
+    ini = tmp_path / 'test.ini'
+    ini.write_text(INI.format(var=tmp_path, here=HERE, pad='x' * 40).replace(
+        '[loggers]', 'archive.backup_destinations =\n    %s\n    %s\n\n[loggers]' % tuple(dests)))
+    script.main([str(ini), 'run'])
+    script.main([str(ini), 'run'])
+    out = capsys.readouterr().out
+    assert out.count('OK ') == 4 and 'full' in out and 'incremental' in out
+    script.main([str(ini), 'list'])
+    assert capsys.readouterr().out.count(' runs, sets ') == 2
+    script.main([str(ini), 'restore', str(tmp_path / 'new'), '--destination', str(dests[1])])
+    assert os.path.exists(tmp_path / 'new' / 'Data.fs') and os.path.isdir(tmp_path / 'new' / 'blobs')
+    script.main([str(ini), 'verify'])
+    assert capsys.readouterr().out.count('identical') == 2
+    with pytest.raises(SystemExit) as exited:                   # a restore over an existing database
+        script.main([str(ini), 'restore', str(tmp_path / 'new')])
+    assert exited.value.code == script.EXIT_FAILED and 'restore_target_not_new' in capsys.readouterr().out

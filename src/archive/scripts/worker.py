@@ -2,6 +2,7 @@
 import threading
 
 from .. import background
+from ..archival import backup
 from .common import opened, parser
 
 
@@ -21,6 +22,7 @@ def main(argv=None):
             return
         try:
             exchange.start_thread(registry)
+            backup.start_thread(registry, threading.Event())      # on the storage server's host: its files
             background.run_forever(registry, threading.Event())
         except KeyboardInterrupt:
             pass
