@@ -342,3 +342,104 @@ def test_console_script_run_list_restore_verify(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit) as exited:                   # a restore over an existing database
         script.main([str(ini), 'restore', str(tmp_path / 'new')])
     assert exited.value.code == script.EXIT_FAILED and 'restore_target_not_new' in capsys.readouterr().out
+
+
+# -- the administrators' page, /healthz and the API -----------------------------------------------
+
+@pytest.fixture
+def web(tmp_path):
+    """The app with a good destination and one that cannot be written (a file)."""
+    bad = tmp_path / 'not-a-folder'
+    bad.write_text('x')
+    application = _app(tmp_path, tmp_path / 'good', bad)
+    yield application, str(tmp_path / 'good'), str(bad)
+    close_app(application)
+
+
+def _wait(app):
+    thread = getattr(app.registry, 'archive_backup_thread', None)
+    if thread is not None:
+        thread.join(60)
+
+
+def test_page_red_when_a_destination_fails_then_green(web, tmp_path):
+    from ..conftest import client
+    app, good, bad = web
+    admin = client(app, 'quantri')
+    page = admin.get('/admin/backups')
+    assert 'data-backup-state="red"' in page.text and 'data-problem="backup_none_yet"' in page.text
+    assert 'href="http://localhost/admin/backups"' in page.text                      # in the menu
+    form = next(f for f in page.forms.values() if f.action.endswith('/admin/backups'))
+    answer = form.submit(status=303)
+    assert 'notice=started' in answer.location
+    _wait(app)
+    page = admin.get('/admin/backups')
+    assert 'data-backup-state="red"' in page.text and 'data-problem="backup_last_failed"' in page.text
+    assert f'data-destination="{bad}"' in page.text and 'data-code="backup_destination_unusable"' in page.text
+    assert page.text.count('data-result="ok"') == 1 and page.text.count('data-result="failed"') == 1
+    health = admin.get('/healthz').json['backups']
+    assert health['ok'] is False and 'backup_last_failed' in health['problems']
+    os.unlink(bad)                                              # the medium is back
+    backup.run_and_journal(app.registry)
+    page = admin.get('/admin/backups')
+    assert 'data-backup-state="ok"' in page.text
+    health = admin.get('/healthz').json['backups']
+    assert health['ok'] is True and health['problems'] == [] and 0 <= health['age_seconds'] < 60
+    clerk = client(app, 'vanthu')
+    clerk.get('/admin/backups', status=403)
+    assert '/admin/backups' not in clerk.get('/desk').text
+
+
+def test_page_red_when_the_last_good_backup_is_too_old(tmp_path):
+    from archive import clock
+
+    from ..conftest import client
+    app = _app(tmp_path, tmp_path / 'a', **{'archive.backup_max_age_hours': '0.1'})
+    try:
+        backup.run_and_journal(app.registry)
+        admin = client(app, 'quantri')
+        assert 'data-backup-state="ok"' in admin.get('/admin/backups').text
+        import datetime as dt
+        clock.set_now(clock.now() + dt.timedelta(minutes=10))     # past 6 minutes, within a session
+        try:
+            page = admin.get('/admin/backups')
+            assert 'data-backup-state="red"' in page.text and 'data-problem="backup_too_old"' in page.text
+            assert admin.get('/healthz').json['backups']['problems'] == ['backup_too_old']
+        finally:
+            clock.set_now(None)
+    finally:
+        close_app(app)
+
+
+def test_api_lists_runs_and_starts_one(web):
+    from .test_openapi import SPEC_PATH, Config, OpenAPI, conforms, csrf
+    from ..conftest import client
+    spec = OpenAPI.from_file_path(str(SPEC_PATH), config=Config(additional_properties_default_policy='forbid'))
+    app, good, bad = web
+    admin = client(app, 'quantri')
+    state = conforms(spec, admin.get('/api/v1/backups')).json
+    assert state['ok'] is False and state['runs'] == [] and state['age_seconds'] is None
+    started = conforms(spec, admin.post_json('/api/v1/backups', {'full': True}, headers=csrf(admin), status=202))
+    assert started.json == {'started': True, 'full': True}
+    _wait(app)
+    state = conforms(spec, admin.get('/api/v1/backups')).json
+    assert {(r['destination'], r['result']) for r in state['runs']} == {(good, 'ok'), (bad, 'failed')}
+    assert state['problems'] == ['backup_none_yet', 'backup_last_failed'] and state['runs'][0]['actor'] == 'quantri'
+    bad_input = conforms(spec, admin.post_json('/api/v1/backups', {'full': 'yes'}, headers=csrf(admin), status=400),
+                         check_request=False)
+    assert bad_input.json['errors'][0]['field'] == 'full'
+    conforms(spec, admin.post_json('/api/v1/backups', {'when': 1}, headers=csrf(admin), status=400), check_request=False)
+    clerk = client(app, 'vanthu')
+    conforms(spec, clerk.get('/api/v1/backups', status=403))
+    with backup.LOCK:                                           # a run (or the pack) holds the lock
+        busy = conforms(spec, admin.post_json('/api/v1/backups', {}, headers=csrf(admin), status=409))
+    assert busy.json['error'] == 'backup_running'
+    conforms(spec, conforms(spec, admin.get('/healthz')))
+
+
+def test_api_without_destinations(file_app):
+    from .test_openapi import SPEC_PATH, Config, OpenAPI, conforms, csrf
+    from ..conftest import client
+    admin = client(file_app, 'quantri')
+    answer = conforms(OpenAPI.from_file_path(str(SPEC_PATH), config=Config(additional_properties_default_policy='forbid')), admin.post_json('/api/v1/backups', {}, headers=csrf(admin), status=409))
+    assert answer.json['error'] == 'backup_no_destinations'

@@ -30,3 +30,4 @@ def includeme(config):
     route('api.desk', '/desk')
     route('api.users', '/users', traverse='/users')
     route('api.user', '/users/{login}', traverse='/users/{login}')
+    route('api.backups', '/backups')                 # context: the root (administrators)

@@ -520,10 +520,11 @@ def status(root, settings, now=None):
         mine = [r for r in runs if r['destination'] == destination]
         good = next((r for r in mine if r['result'] == 'ok'), None)
         age = (now - clock.parse_iso(good['at'])).total_seconds() if good else None
-        per[destination] = {'destination': destination, 'last_run': mine[0] if mine else None,
-                            'last_good_at': good['at'] if good else None,
+        per[destination] = {'destination': destination, 'last_good_at': good['at'] if good else None,
                             'age_seconds': round(age) if age is not None else None,
                             'last_failed': bool(mine) and mine[0]['result'] != 'ok'}
+        if mine:
+            per[destination]['last_run'] = mine[0]
     ages = [d['age_seconds'] for d in per.values()]
     worst = None if not ages or None in ages else max(ages)
     max_age = settings.backup_max_age_hours * 3600
