@@ -191,14 +191,13 @@ def blob_records(datafs, blob_dir, start, end):
     positions ``start``..``end`` of the Data.fs."""
     if end <= start or not blob_dir:
         return
-    helper = FilesystemHelper(blob_dir)
+    layout = FilesystemHelper(blob_dir).layout
     records = FileIterator(datafs, stop=_tid_before(datafs, end), pos=start)
     try:
         for txn in records:
             for record in txn:
                 if record.data and is_blob_record(record.data):
-                    yield record.oid, record.tid, os.path.relpath(
-                        helper.getBlobFilename(record.oid, record.tid), blob_dir)
+                    yield record.oid, record.tid, layout.getBlobFilePath(record.oid, record.tid)
     finally:
         records.close()
 
@@ -218,7 +217,7 @@ def copy_hashed(src, dst):
 def _write_json(path, data):
     tmp = path + '.tmp'
     with open(tmp, 'w', encoding='utf-8') as f:
-        json.dump(data, f, ensure_ascii=False, indent=1, sort_keys=True)
+        json.dump(data, f, ensure_ascii=False, separators=(',', ':'))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
@@ -274,8 +273,9 @@ def _dat_line(repo, set_id):
 
 
 def backup_one(destination, datafs, blob_dir, stamp, force_full, full_days, keep_sets, hashes, now):
-    """One destination's run; returns its manifest. ``hashes`` ({source path: (size, sha256)})
-    is shared by the destinations of a run: the first one hashes, the others copy."""
+    """One destination's run; returns its manifest. ``hashes`` ({source path: (size, sha256)},
+    and the blob records read from the Data.fs) is shared by the destinations of a run: the first
+    one reads and hashes, the others copy."""
     try:
         repo = os.path.join(destination, 'repozo')
         for sub in ('repozo', 'runs', 'blobs'):
@@ -334,19 +334,28 @@ def _copy_blobs(destination, datafs, blob_dir, set_id, start, end, runs, kind, h
     if kind == 'full':
         for run in runs:            # what the earlier sets hold: a blob that changed since is damaged
             known.update(run['blobs'])
-    out, total = {}, 0
-    for oid, _tid, rel in blob_records(datafs, blob_dir, 4 if kind == 'full' else start, end):
+    out, total, made = {}, 0, set()
+    first = 4 if kind == 'full' else start
+    if (first, end) not in hashes:          # the Data.fs is read once a run, whatever the destinations
+        hashes[first, end] = list(blob_records(datafs, blob_dir, first, end))
+    for oid, _tid, rel in hashes[first, end]:
         src = os.path.join(blob_dir, rel)
         dst = os.path.join(target, rel)
-        if not os.path.exists(src):
-            raise BackupError('backup_blob_missing', f'{rel} (oid 0x{u64(oid):x})')
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        folder = os.path.dirname(dst)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
         undo.files.append(dst)
-        if src in hashes:
-            shutil.copyfile(src, dst)
-            size, sha = hashes[src]
-        else:
-            size, sha = hashes[src] = copy_hashed(src, dst)
+        try:
+            if src in hashes:
+                shutil.copyfile(src, dst)
+                size, sha = hashes[src]
+            else:
+                size, sha = hashes[src] = copy_hashed(src, dst)
+        except FileNotFoundError as exc:
+            if exc.filename != src:
+                raise
+            raise BackupError('backup_blob_missing', f'{rel} (oid 0x{u64(oid):x})') from None
         if rel in known and known[rel][1] != sha:
             raise BackupError('backup_blob_damaged', f'{rel} (oid 0x{u64(oid):x}): sha256 {sha}, '
                                                      f'backed up as {known[rel][1]}')
