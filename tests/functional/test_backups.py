@@ -443,3 +443,30 @@ def test_api_without_destinations(file_app):
     admin = client(file_app, 'quantri')
     answer = conforms(OpenAPI.from_file_path(str(SPEC_PATH), config=Config(additional_properties_default_policy='forbid')), admin.post_json('/api/v1/backups', {}, headers=csrf(admin), status=409))
     assert answer.json['error'] == 'backup_no_destinations'
+
+
+def test_on_zeo_the_storage_servers_files_or_a_clear_error(tmp_path):
+    """A ZEO client has no Data.fs: the backup reads the storage server's files, named in the
+    settings (the worker on the server's host); without them a clear error, journaled."""
+    from archive.settings import ArchiveSettings
+    zeo = 'zeo://127.0.0.1:8100?blob_dir=/var/cache/blobs'
+    settings = ArchiveSettings(secret='s' * 32, organ_id_pattern=None, document_types={}, attachment_types=())
+    with pytest.raises(backup.BackupError) as caught:
+        backup.source_of(settings, storage=object(), uri=zeo)
+    assert caught.value.code == 'backup_no_source'
+    datafs = tmp_path / 'server' / 'Data.fs'
+    datafs.parent.mkdir()
+    datafs.write_bytes(b'FS21')
+    settings.backup_datafs, settings.backup_blob_dir = str(datafs), str(tmp_path / 'server' / 'blobs')
+    assert backup.source_of(settings, storage=object(), uri=zeo) == (str(datafs), str(tmp_path / 'server' / 'blobs'))
+
+
+def test_no_source_is_journaled_per_destination(tmp_path):
+    app = _app(tmp_path, tmp_path / 'a', tmp_path / 'b', **{'archive.backup_datafs': str(tmp_path / 'none.fs')})
+    try:
+        with pytest.raises(backup.BackupError) as caught:
+            backup.run_and_journal(app.registry)
+        assert caught.value.code == 'backup_no_source'
+        assert [(r['result'], r['code']) for r in journaled(app)] == [('failed', 'backup_no_source')] * 2
+    finally:
+        close_app(app)
