@@ -188,6 +188,9 @@ def test_scheduled_pack_keeps_what_no_backup_holds(two):
     backup.run_and_journal(app.registry)                      # ...and what came after D
     assert background.scheduled_pack(app.registry, 0, time.time() + 1)
     assert not _history_kept(app, oid, s4)
+    after = backup.run_and_journal(app.registry)                # repozo sees a packed file: a new full set
+    assert [r['kind'] for r in after] == ['full', 'full'] and after[0]['set'] == after[0]['run']
+    assert verify(app, _dests[0])['differences'] == []
 
 
 def test_no_pack_while_one_destination_holds_nothing(tmp_path):
