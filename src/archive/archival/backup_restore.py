@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 
+import transaction
 from ZODB.blob import is_blob_record
 from ZODB.FileStorage import FileStorage
 from ZODB.POSException import POSKeyError
@@ -220,7 +221,7 @@ def verify(db, root_key, destination, workdir=None, run=None):
                 restored.close()
         names = {}
         if found:
-            conn = db.open()
+            conn = db.open(transaction_manager=transaction.TransactionManager())
             try:
                 names = name_oids(conn.root()[root_key], [oid for _c, oid, _k in found])
             finally:
