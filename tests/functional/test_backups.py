@@ -245,6 +245,7 @@ def test_destination_that_is_a_file(tmp_path):
         close_app(app)
 
 
+@pytest.mark.slow      # runs mount(8)
 def test_destination_full(tmp_path):
     with tmpfs(tmp_path / 'small', 'size=48k') as small:
         good = str(tmp_path / 'good')
@@ -257,6 +258,7 @@ def test_destination_full(tmp_path):
             close_app(app)
 
 
+@pytest.mark.slow      # runs mount(8)
 def test_destination_read_only(tmp_path):
     with tmpfs(tmp_path / 'ro', 'size=1m,ro') as read_only:
         good = str(tmp_path / 'good')
