@@ -282,6 +282,7 @@ def backup_one(destination, datafs, blob_dir, stamp, force_full, full_days, keep
             os.makedirs(os.path.join(destination, sub), exist_ok=True)
     except OSError as exc:
         raise _os_error(exc, destination) from None
+    began = time.time()
     runs = runs_on(destination)
     last = runs[-1] if runs else None
     full = force_full or last is None or now - _epoch(last['set']) >= full_days * 86400
@@ -306,7 +307,7 @@ def backup_one(destination, datafs, blob_dir, stamp, force_full, full_days, keep
             'datafs_start': start, 'datafs_end': end, 'covers': clock.iso(_vn(covers)),
             'covers_epoch': covers if kind != 'unchanged' else now, 'blobs': blobs,
             'bytes': db_bytes + blob_bytes, 'database_bytes': db_bytes, 'blob_bytes': blob_bytes,
-            'started': clock.iso(_vn(now)), 'seconds': round(finished - now, 3)}
+            'started': clock.iso(_vn(began)), 'seconds': round(finished - began, 3)}
         _write_json(os.path.join(destination, 'runs', stamp + '.json'), manifest)
     except OSError as exc:
         undo()
@@ -315,7 +316,10 @@ def backup_one(destination, datafs, blob_dir, stamp, force_full, full_days, keep
         undo()
         raise
     if kind == 'full':
-        rotate(destination, keep_sets)
+        try:
+            rotate(destination, keep_sets)
+        except OSError:         # the run is complete; the old sets go at the next full run
+            log.exception('rotating the sets of %s', destination)
     return manifest
 
 
