@@ -475,3 +475,18 @@ def test_no_source_is_journaled_per_destination(tmp_path):
         assert [(r['result'], r['code']) for r in journaled(app)] == [('failed', 'backup_no_source')] * 2
     finally:
         close_app(app)
+
+
+def test_restore_names_a_damaged_or_missing_blob_and_leaves_nothing(two, tmp_path):
+    app, dests = two
+    backup.run_and_journal(app.registry)
+    run = backup.runs_on(dests[0])[-1]
+    damaged, missing = sorted(run['blobs'])[:2]
+    folder = os.path.join(dests[0], 'blobs', run['set'])
+    with open(os.path.join(folder, damaged), 'r+b') as f:
+        f.write(b'\x00')
+    os.unlink(os.path.join(folder, missing))
+    result = backup_restore.restore(dests[0], str(tmp_path / 'new'))
+    assert sorted((p['code'], p['what'].split(':')[0]) for p in result['problems']) == [
+        ('backup_blob_damaged', os.path.join(folder, damaged)), ('backup_blob_missing', os.path.join(folder, missing))]
+    assert not os.path.exists(tmp_path / 'new')

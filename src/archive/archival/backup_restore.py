@@ -53,8 +53,9 @@ def _sha_size(path):
     return digest.hexdigest(), size
 
 
-def check(destination, manifest):
-    """Every file the run needs, read back: a list of problems (empty: whole)."""
+def check(destination, manifest, blobs=True):
+    """Every file the run needs (the blobs too unless ``blobs`` is false), read back: a list of
+    problems (empty: whole)."""
     problems = []
     repo = os.path.join(destination, 'repozo')
     dat = os.path.join(repo, manifest['set'] + '.dat')
@@ -74,19 +75,30 @@ def check(destination, manifest):
         if size != int(end) - int(start) or got != md5:
             problems.append(_problem('backup_file_damaged', f'{path}: {size} bytes, md5 {got}; '
                                                             f'repozo wrote {int(end) - int(start)} bytes, md5 {md5}'))
-    blobs = os.path.join(destination, 'blobs', manifest['set'])
-    for run in runs_on(destination):
-        if run['set'] != manifest['set'] or run['run'] > manifest['run']:
-            continue
-        for rel, (size, sha) in sorted(run['blobs'].items()):
-            path = os.path.join(blobs, rel)
-            if not os.path.exists(path):
-                problems.append(_problem('backup_blob_missing', path))
-                continue
-            got, got_size = _sha_size(path)
-            if got != sha or got_size != size:
-                problems.append(_problem('backup_blob_damaged', f'{path}: sha256 {got}, backed up as {sha}'))
+    if blobs:
+        for path, size, sha in _blobs_of(destination, manifest):
+            problems.extend(_blob_problem(path, size, sha, _sha_size))
     return problems
+
+
+def _blobs_of(destination, manifest):
+    """``(path in the backup, size, sha256)`` of every blob the run's set holds up to the run."""
+    folder = os.path.join(destination, 'blobs', manifest['set'])
+    for run in runs_on(destination):
+        if run['set'] == manifest['set'] and run['run'] <= manifest['run']:
+            for rel, (size, sha) in sorted(run['blobs'].items()):
+                yield os.path.join(folder, rel), size, sha
+
+
+def _blob_problem(path, size, sha, read):
+    """[] when ``read(path)`` gives (sha, size) as backed up; else the one problem, named."""
+    try:
+        got, got_size = read(path)
+    except FileNotFoundError:
+        return [_problem('backup_blob_missing', path)]
+    if got != sha or got_size != size:
+        return [_problem('backup_blob_damaged', f'{path}: sha256 {got}, backed up as {sha}')]
+    return []
 
 
 def restore(destination, target, run=None):
@@ -98,28 +110,29 @@ def restore(destination, target, run=None):
         return {'run': run, 'problems': [_problem('backup_run_missing', f'{destination} {run or ""}'.strip())]}
     if os.path.exists(target) and (not os.path.isdir(target) or os.listdir(target)):
         return {'run': manifest['run'], 'problems': [_problem('restore_target_not_new', target)]}
-    problems = check(destination, manifest)
-    if problems:
-        return {'run': manifest['run'], 'problems': problems}
+    problems = check(destination, manifest, blobs=False)      # the blobs are checked as they are copied
+    if problems:        # name every damaged file, the blobs too
+        return {'run': manifest['run'], 'problems': check(destination, manifest)}
     datafs, blob_dir = os.path.join(target, 'Data.fs'), os.path.join(target, 'blobs')
     os.makedirs(blob_dir, mode=0o700)
+    source = os.path.join(destination, 'blobs', manifest['set'])
+    made = set()
+    for path, size, sha in _blobs_of(destination, manifest):
+        dst = os.path.join(blob_dir, os.path.relpath(path, source))
+        folder = os.path.dirname(dst)
+        if folder not in made:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            made.add(folder)
+        problems.extend(_blob_problem(path, size, sha, lambda p, to=dst: tuple(reversed(copy_hashed(p, to)))))
+    if problems:                    # nothing restored from a damaged set
+        shutil.rmtree(target, ignore_errors=True)
+        return {'run': manifest['run'], 'problems': problems}
+    if os.path.exists(os.path.join(source, '.layout')):
+        shutil.copyfile(os.path.join(source, '.layout'), os.path.join(blob_dir, '.layout'))
     options = repozo.parseargs(['-R', '-r', os.path.join(destination, 'repozo'), '-o', datafs,
                                 '-D', manifest['run']])
     repozo.do_recover(options)
-    source = os.path.join(destination, 'blobs', manifest['set'])
-    if os.path.exists(os.path.join(source, '.layout')):
-        shutil.copyfile(os.path.join(source, '.layout'), os.path.join(blob_dir, '.layout'))
-    for each in runs_on(destination):
-        if each['set'] != manifest['set'] or each['run'] > manifest['run']:
-            continue
-        for rel, (_size, sha) in each['blobs'].items():
-            dst = os.path.join(blob_dir, rel)
-            os.makedirs(os.path.dirname(dst), mode=0o700, exist_ok=True)
-            if copy_hashed(os.path.join(source, rel), dst)[1] != sha:      # changed since check()
-                problems.append(_problem('backup_blob_damaged', os.path.join(source, rel)))
-    if problems:
-        shutil.rmtree(target, ignore_errors=True)
-    return {'run': manifest['run'], 'datafs': datafs, 'blob_dir': blob_dir, 'problems': problems}
+    return {'run': manifest['run'], 'datafs': datafs, 'blob_dir': blob_dir, 'problems': []}
 
 
 def _blob_sha(storage, oid, serial):
