@@ -14,7 +14,7 @@ more documents for the incremental. The same work is measured twice, on the same
   files, SHA-256 of every blob; then repozo's recover and the blob copy);
 * bare: repozo's ``do_backup`` / ``do_recover`` plus ``shutil.copytree`` of the blob folder
   (full, restore), or a walk that copies the blob files the copy lacks (incremental), to each
-  destination.
+  destination; the files copied with ``shutil.copyfile`` (contents only, as ours: no copystat).
 
 Each figure is the best of ``--repeat`` runs (the two sides alternate, each starting from the
 same state). The page cache is warm for both: the figures compare the work, not the disk.
@@ -73,7 +73,7 @@ def bare_backup(datafs, blob_dir, destination, full):
     target = os.path.join(destination, 'blobs')
     if full or not os.path.exists(target):
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(blob_dir, target)
+        shutil.copytree(blob_dir, target, copy_function=shutil.copyfile)
         return
     for folder, _dirs, files in os.walk(blob_dir):      # the blob files the copy lacks
         for name in files:
@@ -83,14 +83,14 @@ def bare_backup(datafs, blob_dir, destination, full):
             dst = os.path.join(target, os.path.relpath(src, blob_dir))
             if not os.path.exists(dst):
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
-                shutil.copy2(src, dst)
+                shutil.copyfile(src, dst)
 
 
 def bare_restore(destination, target):
     os.makedirs(target)
     options = repozo.parseargs(['-R', '-r', os.path.join(destination, 'repozo'), '-o', os.path.join(target, 'Data.fs')])
     repozo.do_recover(options)
-    shutil.copytree(os.path.join(destination, 'blobs'), os.path.join(target, 'blobs'))
+    shutil.copytree(os.path.join(destination, 'blobs'), os.path.join(target, 'blobs'), copy_function=shutil.copyfile)
 
 
 def timed(fn):
