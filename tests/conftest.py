@@ -91,7 +91,9 @@ NOT_SEEDING = frozenset({
     'archive.journal_checkpoint_minutes', 'archive.journal_export_dir', 'archive.pack_interval_hours',
     'archive.pack_days', 'archive.delivery_retry_seconds', 'archive.delivery_retry_cap_seconds',
     'archive.delivery_max_attempts', 'archive.smtp_host', 'archive.smtp_port', 'archive.smtp_timeout',
-    'archive.mail_from', 'archive.mail_intake'})
+    'archive.mail_from', 'archive.mail_intake',
+    'archive.backup_destinations', 'archive.backup_keep_sets', 'archive.backup_full_days',
+    'archive.backup_interval_hours', 'archive.backup_max_age_hours'})
 _templates = {}     # seeding settings -> Template, for this process (each xdist worker has its own)
 
 

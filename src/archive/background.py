@@ -11,6 +11,7 @@ import os
 import threading
 
 from . import audit, clock
+from .archival import backup
 from .db import flush_refused, run_apart
 
 log = logging.getLogger(__name__)
@@ -42,13 +43,20 @@ def checkpoint_and_export(registry):
 def scheduled_pack(registry, last, now):
     """Pack when ``archive.pack_interval_hours`` (24; 0: never) have passed since ``last``,
     keeping ``archive.pack_days`` (7) of history: what a recall destroyed leaves the storage
-    within pack_days + the interval. Returns the time of the last pack."""
+    within pack_days + the interval. Never past the history every backup destination holds
+    (``archival.backup.pack_limit``): no pack at all without backups. Returns the time of the
+    last pack."""
     hours = registry.archive_settings.pack_interval_hours
     if hours <= 0 or now - last < hours * 3600:
         return last
     days = registry.archive_settings.pack_days
-    registry._zodb_databases[''].pack(t=now - days * 86400)
-    log.info('database packed, keeping %g days of history', days)
+    with backup.LOCK:       # never removes history no backup holds yet: up to every destination's last run
+        held = backup.pack_limit(registry.archive_settings)
+        if held is None:
+            log.warning('no pack: not every backup destination holds a backup (archive.backup_destinations)')
+            return last
+        registry._zodb_databases[''].pack(t=min(now - days * 86400, held))
+    log.info('database packed, keeping %g days of history and what no backup holds', days)
     return now
 
 
@@ -80,6 +88,7 @@ def start_threads(registry):
         from .exchange.worker import requeue_claims_of_the_dead, start_thread
         requeue_claims_of_the_dead(registry)
         start_thread(registry, stop)
+    backup.start_thread(registry, stop)           # the backups' schedule (archival/backup.py)
     thread = threading.Thread(target=run_forever, args=(registry, stop), name='archive-background', daemon=True)
     thread.start()
     registry.archive_background_stop = stop

@@ -149,6 +149,14 @@ class ArchiveSettings:
     # Monitoring and the outgoing queues (monitoring part): Art. 6.3 urgent sending, Art. 13.1 availability
     urgent_send_minutes: int = 60           # a khẩn or more urgent document is late when sent later after signing
     heartbeat_minutes: float = 5.0          # the worker journals it is alive this often (availability)
+    # Backups (archival/backup.py, Art. 15.5): repozo + blobs to each destination (independent media)
+    backup_destinations: tuple = ()         # folders, one a line ('' = no backups, and no scheduled pack)
+    backup_interval_hours: float = 24.0     # an incremental this often (0 = no scheduled backup)
+    backup_full_days: float = 30.0          # a new full set when the current one is this old
+    backup_keep_sets: int = 3               # full sets kept on each destination (rotation)
+    backup_max_age_hours: float = 36.0      # the last good backup older than this: red, /healthz says so
+    backup_datafs: str = ''                 # the Data.fs backed up ('' = the FileStorage this process opened;
+    backup_blob_dir: str = ''               # on ZEO: the server's files, the worker on the server's host)
     mail: MailSettings = field(default_factory=MailSettings)
     axis: AxisSettings = field(default_factory=AxisSettings)
     # Records files, retention and disposition (archival/files.py, retention.py, batches.py)
@@ -297,6 +305,16 @@ def load(settings):
                                       'archive.urgent_send_minutes'),
         heartbeat_minutes=_number(settings.get('archive.heartbeat_minutes'), 5, 'archive.heartbeat_minutes',
                                   above=0),
+        # Backups (archival/backup.py)
+        backup_destinations=tuple(_lines(settings.get('archive.backup_destinations'))),
+        backup_interval_hours=_number(settings.get('archive.backup_interval_hours'), 24,
+                                      'archive.backup_interval_hours'),
+        backup_full_days=_number(settings.get('archive.backup_full_days'), 30, 'archive.backup_full_days', above=0),
+        backup_keep_sets=_positive(_or(settings.get('archive.backup_keep_sets'), 3), 'archive.backup_keep_sets'),
+        backup_max_age_hours=_number(settings.get('archive.backup_max_age_hours'), 36,
+                                     'archive.backup_max_age_hours', above=0),
+        backup_datafs=_text(settings.get('archive.backup_datafs')),
+        backup_blob_dir=_text(settings.get('archive.backup_blob_dir')),
         mail=_mail(settings),
         axis=_axis(settings),
         **_records(settings),

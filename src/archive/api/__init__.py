@@ -42,3 +42,4 @@ def includeme(config):
     route('api.users', '/users', traverse='/users')
     route('api.user', '/users/{login}', traverse='/users/{login}')
     route('api.security_events', '/security-events')             # monitoring: context the root
+    route('api.backups', '/backups')                 # context: the root (administrators)

@@ -109,3 +109,4 @@ def includeme(config):
     config.add_route('healthz', '/healthz', factory=lambda request: object())
     config.add_route('exchange_admin', '/admin/exchange')      # context: the root (admins: manage)
     config.add_route('monitoring', '/admin/security')          # security monitoring: the root (admins)
+    config.add_route('backups', '/admin/backups')             # context: the root (admins: manage)

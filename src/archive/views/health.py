@@ -1,7 +1,8 @@
 """``/healthz``: answers without login whether the database is reachable, the state of the
 exchange worker's queue (waiting per route, the oldest waiting, held, waiting to be retried) and
 how many deliveries wait for their paper copy (read from the small paper index; the other counts
-per state need every delivery read, and are on the administrators' page only)."""
+per state need every delivery read, and are on the administrators' page only), and whether the
+backups are in order (``backups``)."""
 from pyramid.view import view_config
 from pyramid_zodbconn import get_connection
 
@@ -18,18 +19,33 @@ def healthz(request):
         conn.root()._p_activate()
         ok = bool(connected)
         exchange, paper_waiting = _exchange_state(conn, request)
+        backups = _backup_state(conn, request)
         if not ok:
             error = 'storage disconnected'
     except Exception as exc:  # report any storage failure, never raise here
-        ok, error, exchange, paper_waiting = False, exc.__class__.__name__, None, None
+        ok, error, exchange, paper_waiting, backups = False, exc.__class__.__name__, None, None, None
     request.response.status = 200 if ok else 503
     body = {'status': 'ok' if ok else 'unavailable', 'database': ok, 'time': clock.iso(clock.now())}
     if exchange is not None:
         body['exchange'] = exchange
         body['paper_waiting'] = paper_waiting
+    if backups is not None:
+        body['backups'] = backups
     if error:
         body['error'] = error
     return body
+
+
+def _backup_state(conn, request):
+    """The backups at a glance (archival/backup.py): ok, the age of the oldest of the destinations'
+    last good backups, and what is wrong (the administrators' page /admin/backups says more)."""
+    from ..archival.backup import status
+    from ..resources.root import root_key
+    root = conn.root().get(root_key(request.registry))
+    if root is None:
+        return None
+    state = status(root, request.registry.archive_settings)
+    return {'ok': state['ok'], 'age_seconds': state['age_seconds'], 'problems': state['problems']}
 
 
 def _exchange_state(conn, request):

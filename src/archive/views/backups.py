@@ -1,0 +1,63 @@
+"""*Sao lưu dữ liệu*: the administrators' page on the backups (Art. 15.5).
+
+The state at a glance, red when a destination has no good backup, its last one is older than
+``archive.backup_max_age_hours`` or its last run failed; each destination's last good backup and
+its age; the runs journaled, newest first; a button that starts a run now (in a thread of this
+server: the page says to come back and look).
+"""
+import threading
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import view_config
+
+from .. import security as S
+from ..archival import backup
+from ..i18n import _
+from ..resources.root import app_root
+
+
+def start_run(registry, actor, full=False):
+    """Start a run in a thread of this process; False when one is running already."""
+    if backup.LOCK.locked():
+        return False
+    thread = threading.Thread(target=_run, args=(registry, actor, full), name='archive-backup-now', daemon=True)
+    registry.archive_backup_thread = thread         # the tests wait for it
+    thread.start()
+    return True
+
+
+def _run(registry, actor, full):
+    try:
+        backup.run_and_journal(registry, actor=actor, force_full=full)
+    except Exception:   # noqa: BLE001 - journaled by run_and_journal where it can be; logged there too
+        backup.log.exception('backup started by %s failed', actor)
+
+
+NOTICES = {
+    'started': _('backup_started', default='Đã bắt đầu sao lưu; tải lại trang để xem kết quả'),
+    'backup_running': _('backup_running', default='Đang có một lần sao lưu chạy'),
+    'backup_no_destinations': backup.MESSAGES['backup_no_destinations'],
+}
+
+
+@view_config(route_name='backups', permission=S.MANAGE, request_method='GET',
+             renderer='archive:templates/backups.pt')
+def backups_view(request):
+    settings = request.registry.archive_settings
+    state = backup.status(app_root(request), settings)
+    notice = request.GET.get('notice')
+    return {'state': state, 'messages': backup.MESSAGES, 'running': backup.LOCK.locked(),
+            'notice': NOTICES.get(notice), 'notice_code': notice if notice in NOTICES else None,
+            'interval_hours': settings.backup_interval_hours, 'full_days': settings.backup_full_days,
+            'keep_sets': settings.backup_keep_sets}
+
+
+@view_config(route_name='backups', permission=S.MANAGE, request_method='POST')
+def start_backup(request):
+    if not request.registry.archive_settings.backup_destinations:
+        notice = 'backup_no_destinations'
+    elif start_run(request.registry, request.authenticated_userid, full=request.POST.get('full') == '1'):
+        notice = 'started'
+    else:
+        notice = 'backup_running'
+    return HTTPSeeOther(request.route_url('backups', _query={'notice': notice}))
