@@ -344,8 +344,11 @@ def test_console_script_run_list_restore_verify(tmp_path, monkeypatch, capsys):
     assert os.path.exists(tmp_path / 'new' / 'Data.fs') and os.path.isdir(tmp_path / 'new' / 'blobs')
     script.main([str(ini), 'verify'])
     assert capsys.readouterr().out.count('identical') == 2
+    ini.write_text('[app:main]\n')                              # the settings gone with the server:
+    script.main([str(ini), 'restore', str(tmp_path / 'again'), '--destination', str(dests[0])])
+    assert os.path.exists(tmp_path / 'again' / 'Data.fs')       # a restore names its destination
     with pytest.raises(SystemExit) as exited:                   # a restore over an existing database
-        script.main([str(ini), 'restore', str(tmp_path / 'new')])
+        script.main([str(ini), 'restore', str(tmp_path / 'new'), '--destination', str(dests[0])])
     assert exited.value.code == script.EXIT_FAILED and 'restore_target_not_new' in capsys.readouterr().out
 
 

@@ -30,8 +30,12 @@ def _settings(config_uri):
     return archive_settings.load(get_appsettings(config_uri))
 
 
-def _destinations(args, loaded):
-    chosen = [args.destination] if getattr(args, 'destination', None) else list(loaded.backup_destinations)
+def _destinations(args, loaded=None):
+    """``--destination``, else the settings' (read from the .ini only then: a restore with
+    ``--destination`` needs neither the secret nor anything else of the settings)."""
+    if getattr(args, 'destination', None):
+        return [args.destination]
+    chosen = list((loaded or _settings(args.config_uri)).backup_destinations)
     if not chosen:
         fail(translate_default(backup.message('backup_no_destinations')), EXIT_INPUT)
     return chosen
@@ -58,8 +62,7 @@ def cmd_run(args):
 
 
 def cmd_list(args):
-    loaded = _settings(args.config_uri)
-    out = {d: backup.runs_on(d) for d in _destinations(args, loaded)}
+    out = {d: backup.runs_on(d) for d in _destinations(args)}
     if args.json:
         print(json.dumps({d: [{k: v for k, v in r.items() if k != 'blobs'} | {'blobs': len(r['blobs'])}
                               for r in runs] for d, runs in out.items()}, ensure_ascii=False, indent=2))
@@ -77,8 +80,7 @@ def _report_problems(problems):
 
 
 def cmd_restore(args):
-    loaded = _settings(args.config_uri)
-    destination = _destinations(args, loaded)[0]
+    destination = _destinations(args)[0]
     result = backup_restore.restore(destination, os.path.abspath(args.target), args.run)
     if result['problems']:
         print(f"Không khôi phục được / not restored ({destination}, run {result['run']}):")
