@@ -334,6 +334,9 @@ def test_console_script_run_list_restore_verify(tmp_path, monkeypatch, capsys):
     ini = tmp_path / 'test.ini'
     ini.write_text(INI.format(var=tmp_path, here=HERE, pad='x' * 40).replace(
         '[loggers]', 'archive.backup_destinations =\n    %s\n    %s\n\n[loggers]' % tuple(dests)))
+    from archive.scripts import init
+    init.main([str(ini)])                                       # archive-init first, as always
+    capsys.readouterr()
     script.main([str(ini), 'run'])
     script.main([str(ini), 'run'])
     out = capsys.readouterr().out

@@ -132,7 +132,7 @@ def test_outgoing_lifecycle_numbers_without_gaps_and_void_keeps_the_number(app, 
     missing = clerk.post_json(f'/api/v1/bodies/{HOST_CODE}/registers/outgoing/void',
                               {'series': 'no-such-series', 'number': 1, 'reason': 'x'},
                               headers={'X-CSRF-Token': clerk.csrf}, status=404)
-    assert missing.json['error'] == 'series_unknown'                 # errors.Unknown, answered as 404
+    assert missing.json['error'] == 'not_found'                      # errors.Unknown, answered as 404
     for bad in (2.9, '2.9', True, 0, -1, 'hai'):
         clerk.post_json(f'/api/v1/bodies/{HOST_CODE}/registers/outgoing/void',
                         {'series': series, 'number': bad, 'reason': 'x'},

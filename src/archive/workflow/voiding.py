@@ -38,7 +38,7 @@ def void(root, body, kind, cstruct, user, registry):
         raise InputError(field_errors(exc))
     series = body.registers.get(data['series'])
     if series is None or series.kind != kind:
-        raise Unknown('series_unknown', _('series_unknown', default='Không có sổ đăng ký này'))
+        raise Unknown('not_found', _('not_found', default='Không tìm thấy'))
     entry = series.entries.get(data['number'])
     holder = body.documents.get(entry.document) if entry is not None else None
     if holder is not None and holder.register_series == series.key and holder.register_number == data['number']:
