@@ -505,6 +505,51 @@ def test_bad_batch_input(app, archivist):
     assert archivist.get(f'{BODY}/batches').json['items'] == []
 
 
+def approved_batch_with_a_pdf(app):
+    """An approved transfer batch of one closed file holding one document with its PDF."""
+    clerk, archivist, leader = (client(app, login) for login in ('vanthu', 'luutru', 'lanhdao'))
+    plan_entry(archivist, 'TH.01', 10)
+    f = open_file(clerk, 'TH.01')
+    doc = new_document(clerk, number_symbol='5-CV/BTCTU')
+    add_main_pdf(clerk, f'{BODY}/documents/{doc}', 'Cong van 5')
+    file_doc(clerk, doc, f['name'])
+    clerk.post_json(f"{BODY}/files/{f['name']}/close", {}, headers=csrf(clerk))
+    batch = archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [f['name']]},
+                                headers=csrf(archivist), status=201).json['name']
+    batch_action(archivist, batch, 'submit')
+    batch_action(leader, batch, 'approve')
+    return batch, doc
+
+
+def test_archive_transfer_export_validate_confirm(tmp_path, monkeypatch, capsys):
+    """archive-transfer export|validate|confirm: the batch's package written, validated and the
+    batch marked as the page does; validate needs no database; a second export is refused."""
+    from archive.background import NO_THREADS_ENV
+    from archive.scripts import transfer
+
+    from ..conftest import base_settings, close_app, file_uri, make_app
+    app = make_app(base_settings(tmp_path, file_uri(tmp_path), **{'archive.transfer_dir': str(tmp_path / 'nop-luu')}))
+    try:
+        batch, _doc = approved_batch_with_a_pdf(app)
+        ini = _ini_of(app, tmp_path)
+    finally:
+        close_app(app)
+    monkeypatch.setenv(NO_THREADS_ENV, '1')
+    transfer.main([ini, 'export', f'{HOST_CODE}/{batch}', '--by', 'luutru'])
+    captured = capsys.readouterr()
+    path = captured.out.split('exported: ')[1].strip()
+    assert path.endswith('.zip') and '1/1' in captured.err
+    with pytest.raises(SystemExit) as exc:
+        transfer.main([ini, 'validate', path])
+    assert exc.value.code == 0 and 'valid' in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        transfer.main([ini, 'export', f'{HOST_CODE}/{batch}', '--by', 'luutru'])
+    assert exc.value.code == 2 and '[transfer_package_exists]' in capsys.readouterr().err
+    transfer.main([ini, 'confirm', f'{HOST_CODE}/{batch}', '--reference', 'BB-9',
+                   '--date', clock.today().isoformat(), '--by', 'luutru'])
+    assert 'transferred' in capsys.readouterr().out
+
+
 def test_a_batch_exports_a_valid_package_and_is_transferred_on_confirmation(tmp_path):
     """The whole disposition with the real package writer (archival.sip): export writes the E-ARK
     SIP into archive.transfer_dir, validates it (eark-validator, our listing) and only then marks
@@ -517,17 +562,8 @@ def test_a_batch_exports_a_valid_package_and_is_transferred_on_confirmation(tmp_
     from ..conftest import base_settings, close_app, file_uri, make_app
     app = make_app(base_settings(tmp_path, file_uri(tmp_path), **{'archive.transfer_dir': str(tmp_path / 'nop-luu')}))
     try:
-        clerk, archivist, leader = (client(app, login) for login in ('vanthu', 'luutru', 'lanhdao'))
-        plan_entry(archivist, 'TH.01', 10)
-        f = open_file(clerk, 'TH.01')
-        doc = new_document(clerk, number_symbol='5-CV/BTCTU')
-        add_main_pdf(clerk, f'{BODY}/documents/{doc}', 'Cong van 5')
-        file_doc(clerk, doc, f['name'])
-        clerk.post_json(f"{BODY}/files/{f['name']}/close", {}, headers=csrf(clerk))
-        batch = archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [f['name']]},
-                                    headers=csrf(archivist), status=201).json['name']
-        batch_action(archivist, batch, 'submit')
-        batch_action(leader, batch, 'approve')
+        batch, doc = approved_batch_with_a_pdf(app)
+        archivist = client(app, 'luutru')
         done = batch_action(archivist, batch, 'export')
         assert done['state'] == 'exported'
         path = done['exported']['path']
