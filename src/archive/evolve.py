@@ -68,6 +68,14 @@ def index_outbox(root):
     root.outbox.reindex()
 
 
+def add_stats(root):
+    """Statistics issue: counters per body and period, built from what is stored (the journal)."""
+    from .reports.counters import Stats, rebuild
+    if getattr(root, 'stats', None) is None:
+        root.stats = Stats()
+    rebuild(root)
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
@@ -76,6 +84,7 @@ STEPS = [
     ('0004-sessions', add_sessions),
     ('0005-refused', add_refused),
     ('0006-outbox-index', index_outbox),
+    ('0010-stats', add_stats),
 ]
 
 

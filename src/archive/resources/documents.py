@@ -123,6 +123,7 @@ class Document(Persistent):
     replaces = None                   # the document (name) this one replaces (edXML type 3)
     paper_category = None             # outgoing: the Art. 8 category (sent electronically and on paper)
     replaced_by = None                # the document (name) that replaced this one
+    stats_dims = None                 # (doc_type, urgent) its statistics are counted under (reports.counters)
 
     def __init__(self, body_code, created_by):
         self.body_code = body_code

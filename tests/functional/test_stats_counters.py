@@ -1,0 +1,142 @@
+"""Statistics counters (#15 item 1): kept in the transaction that moves a document, equal to a
+full recount of the journal after a randomised run over several bodies and several periods."""
+import datetime as dt
+import random
+
+import pytest
+from pyramid.threadlocal import manager
+
+from archive import clock
+from archive.reports import counters
+from archive.seed import DEMO_RECEIVER, HOST
+from archive.services import directory
+from archive.services import documents as svc
+from archive.workflow.engine import fire
+
+from ..conftest import open_root
+from ..helpers import incoming
+
+VN = dt.timezone(dt.timedelta(hours=7))
+TU = '000.00.00.H01'
+BTG = '000.00.03.H01'
+
+
+@pytest.fixture
+def world(app):
+    """The app, a connection and its root, with a leader and a processor in two more bodies."""
+    conn, root = open_root(app)
+    manager.push({'registry': app.registry, 'request': None})
+    try:
+        for code, suffix in ((DEMO_RECEIVER, 'btc'), (BTG, 'btg')):
+            for role in ('clerk', 'leader', 'processor'):
+                login = f'{role}.{suffix}'
+                if login not in root['users']:
+                    directory.add_user(root, {'login': login, 'full_name': f'Người {login}', 'body_code': code,
+                                              'roles': [role], 'password': 'cụm-từ-khó-đoán-cho-thống-kê-2026'}, app.registry.archive_settings,
+                                       'test', password_hash='not-a-hash')
+        conn.transaction_manager.commit()
+        yield app, conn, root
+    finally:
+        manager.pop()
+        clock.set_now(None)
+        conn.transaction_manager.abort()
+        conn.close()
+
+
+PEOPLE = {HOST: ('vanthu', 'lanhdao', 'chuyenvien'), DEMO_RECEIVER: ('clerk.btc', 'leader.btc', 'processor.btc'),
+          BTG: ('clerk.btg', 'leader.btg', 'processor.btg')}
+
+
+def step(root, registry, doc, rng):
+    """One random action the document's state allows, as the person who may take it."""
+    clerk, leader, processor = (root['users'][u] for u in PEOPLE[doc.body_code])
+    today = clock.today()
+    moves = {
+        'arrived': [('register', clerk, {}), ('refuse', clerk, {'reason': 'Sai địa chỉ'}),
+                    ('recall', clerk, {'reason': 'Thu hồi'})],
+        'registered': [('assign', leader, {'main_processor': processor.login,
+                                           'deadline': (today + dt.timedelta(days=rng.randint(0, 3))).isoformat()}),
+                       ('refuse', leader, {'reason': 'Trả lại'})],
+        'assigned': [('start', processor, {}), ('return', processor, {'reason': 'Không đúng người'})],
+        'processing': [('complete', processor, {'note': 'Xong'}), ('complete', processor, {})],
+        'recalled': [('keep', clerk, {'reason': 'Giữ lại'}), ('delete', clerk, {'reason': 'Hủy'})],
+    }.get(doc.state)
+    if not moves:
+        return
+    action, user, data = rng.choice(moves)
+    fire(root, doc, action, user, registry, data=dict(data))
+
+
+def test_random_run_equals_full_recount(world):
+    app, conn, root = world
+    rng = random.Random(20261203)
+    bodies = [HOST, DEMO_RECEIVER, BTG]
+    docs = []
+    start = dt.datetime(2026, 3, 30, 9, 0, tzinfo=VN)     # crosses a month and a quarter
+    settings = app.registry.archive_settings
+    for day in range(6):
+        clock.set_now(start + dt.timedelta(days=day, hours=day % 3))
+        for k in range(4):
+            code = rng.choice(bodies)
+            urgency = rng.choice(('normal', 'normal', 'khan', 'hoa_toc'))
+            doc = svc.create(root, root['bodies'][code], incoming(
+                doc_type=rng.choice(('CV', 'TTr', 'BC')), urgency=urgency, number_symbol=f'{day * 4 + k + 1}-CV/BTCTU',
+                channel=rng.choice(('electronic', 'paper')), received_at=clock.iso(clock.now())),
+                [], settings, PEOPLE[code][0])
+            docs.append(doc)
+        for _k in range(20):
+            clock.set_now(clock.now() + dt.timedelta(minutes=rng.randint(5, 90)))
+            moving = [d for d in docs if d.state not in ('completed', 'refused', 'deleted', 'destroyed')]
+            step(root, app.registry, rng.choice(moving or docs), rng)
+        conn.transaction_manager.commit()
+    stats = root.stats.buckets
+    assert counters.differences(root) == []
+    # The run did count what it did, in each body, and the day buckets sum to the month's.
+    for code in bodies:
+        month = stats.get(('M2026-04', code)) or stats.get(('M2026-03', code))
+        assert month is not None and sum(v for k, v in month.counts.items() if k[0] == 'received') > 0
+    for code in bodies:
+        days = [t for (pk, c), t in stats.items() if c == code and pk.startswith('D2026-04')]
+        month = stats.get(('M2026-04', code))
+        if month is not None:
+            summed = {}
+            for t in days:
+                for k, v in t.counts.items():
+                    summed[k] = summed.get(k, 0) + v
+            assert summed == month.counts
+    metrics = {k[0] for t in stats.values() for k in t.counts}
+    assert {'received', 'registered', 'assigned', 'completed', 'refused'} <= metrics
+    # A counter that drifts is found by the recount, and rebuild repairs it.
+    some = stats[('Q2026-2', HOST)] if ('Q2026-2', HOST) in stats else stats[('Q2026-1', HOST)]
+    key = next(iter(some.counts))
+    some.add(key, n=5)
+    assert [d[1] for d in counters.differences(root)] == [key]
+    counters.rebuild(root)
+    assert counters.differences(root) == []
+
+
+def test_tally_merges_concurrent_increments(app):
+    """Two transactions counting in the same body and day at once both commit (no conflict
+    error), and both increments are kept."""
+    import transaction
+    conn_a, root_a = open_root(app)
+    conn_b, root_b = open_root(app)
+    try:
+        key = ('received', '', 'CV', 'manual', False)
+        counters._add(root_a.stats.buckets, HOST, dt.date(2026, 5, 4), key, 'a')
+        conn_a.transaction_manager.commit()
+        conn_b.sync()
+        conn_a.sync()
+        counters._add(root_a.stats.buckets, HOST, dt.date(2026, 5, 4), key, 'b')
+        counters._add(root_b.stats.buckets, HOST, dt.date(2026, 5, 4), key, 'c')
+        conn_a.transaction_manager.commit()
+        conn_b.transaction_manager.commit()       # would raise ConflictError without the merge
+        conn_c, root_c = open_root(app)
+        tally = root_c.stats.buckets[('D2026-05-04', HOST)]
+        assert tally.counts[key] == 3 and sorted(tally.docs[key]) == ['a', 'b', 'c']
+        assert root_c.stats.buckets[('Y2026', HOST)].counts[key] == 3
+        conn_c.close()
+    finally:
+        transaction.abort()
+        conn_a.close()
+        conn_b.close()
