@@ -30,3 +30,6 @@ def includeme(config):
     route('api.desk', '/desk')
     route('api.users', '/users', traverse='/users')
     route('api.user', '/users/{login}', traverse='/users/{login}')
+    # statistics (api/stats.py)
+    route('api.stats', '/stats')
+    route('api.reports_quarterly', '/reports/quarterly')

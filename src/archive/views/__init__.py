@@ -108,3 +108,7 @@ def includeme(config):
     config.include('.http')          # headers on every answer, unreadable forms refused
     config.add_route('healthz', '/healthz', factory=lambda request: object())
     config.add_route('exchange_admin', '/admin/exchange')      # context: the root (admins: manage)
+    # statistics (views/stats.py): the dashboard, the documents behind a figure, the quarterly report
+    config.add_route('stats', '/stats')
+    config.add_route('stats_documents', '/stats/documents')
+    config.add_route('stats_quarterly', '/stats/quarterly')
