@@ -179,3 +179,20 @@ def test_bad_quarters(figures_app, clerk, case, params, field, code):
     assert [(e['field'], e['code']) for e in err['errors']] == [(field, code)]
     page = clerk.get('/stats/quarterly', params=params, status=400)
     assert code in page.text
+
+
+def test_api_answers_conform_to_the_openapi(figures_app, clerk, other_clerk):
+    from openapi_core import Config, OpenAPI
+
+    from .test_openapi import SPEC_PATH, conforms
+    spec = OpenAPI.from_file_path(str(SPEC_PATH), config=Config(additional_properties_default_policy='forbid'))
+    period = {'from': '2026-10-01', 'to': '2026-11-30'}
+    for group in ('total', 'body', 'month', 'type', 'route'):
+        conforms(spec, clerk.get('/api/v1/stats', params=dict(period, body=TU, subtree='1', group=group)))
+    conforms(spec, clerk.get('/api/v1/stats', params=dict(period, group='weekday'), status=400))
+    conforms(spec, other_clerk.get('/api/v1/stats', params=dict(period, body=TU), status=403))
+    conforms(spec, clerk.get('/api/v1/stats', params=dict(period, body='999.99.99.H99'), status=404))
+    report = {'body': TU, 'year': '2026', 'quarter': '4'}
+    conforms(spec, clerk.get('/api/v1/reports/quarterly', params=dict(report, format='json')))
+    for fmt in ('pdf', 'csv', 'xlsx'):
+        conforms(spec, clerk.get('/api/v1/reports/quarterly', params=dict(report, format=fmt)))

@@ -114,7 +114,7 @@ def _date(params, name, default):
     try:
         return dt.date.fromisoformat(str(text))
     except ValueError:
-        raise error(name, 'date_invalid', _('date_invalid', default='Ngày không hợp lệ')) from None
+        raise error(name, 'date_invalid', _('date_invalid', default='Ngày không hợp lệ: dùng dạng YYYY-MM-DD')) from None
 
 
 def _yes(value, default=True):

@@ -89,9 +89,7 @@ def quarterly_params(request):
     q = request.GET.get('quarter') or (last.month - 1) // 3 + 1
     fmt = request.GET.get('format') or 'pdf'
     if fmt not in quarterly.FORMATS and fmt != 'json':
-        raise F.error('format', 'format_unknown', _(
-            'format_unknown', default='Không có định dạng "${format}"; chọn: pdf, xlsx, csv',
-            mapping={'format': fmt}))
+        raise F.error('format', 'format_unknown', _('format_unknown', default='Định dạng phải là csv, xlsx hoặc pdf'))
     F.quarter_dates(year, q, today)
     F.check_body(root, request.identity, code)
     return root, code, year, q, fmt, F._yes(request.GET.get('sign'), False)
@@ -125,6 +123,5 @@ def quarterly_download(request):
         response.status = exc.status
         return response
     if response is None:
-        raise F.error('format', 'format_unknown', _('format_unknown', default='Không có định dạng "${format}"; chọn: pdf, xlsx, csv',
-                                                      mapping={'format': 'json'}))
+        raise F.error('format', 'format_unknown', _('format_unknown', default='Định dạng phải là csv, xlsx hoặc pdf'))
     return response
