@@ -3,7 +3,8 @@
 What is counted is read from the journal, the record: each counted journal entry (a transition,
 a document entered or received, an update, a replacement) gives a few *events* (``events``), and
 each event adds one to a key ``(metric, detail, doc_type, route, urgent)`` in the buckets of the
-document's body for the day, month, quarter and year of the entry. The same function recounts
+document's body for the day and the month of the entry (a quarter or a year is read as its
+months: three or twelve small objects per body). The same function recounts
 the whole journal (``recount``), so ``archive-stats rebuild`` both rebuilds the counters and
 proves that they equal a full recount.
 
@@ -14,8 +15,8 @@ register numbers: merging concurrent increments is exactly right for them (DESIG
 numbers of the registers un-merged). Only the first event of a body in a new period inserts a new
 bucket into the tree; two such first events at once conflict once and are retried.
 
-Day buckets also keep the names of the documents behind each key, for the drill-down lists
-(a few documents per body per day).
+The names of the documents behind each day's keys are kept apart (``Stats.docs``), for the
+drill-down lists.
 
 Metrics (the dashboard and the report name them in Vietnamese):
 ``received`` (route: the exchange route, ``paper`` or ``manual`` for one entered by hand),
@@ -30,7 +31,7 @@ the state index (``reports.figures.overdue``), since "still open" changes with n
 import datetime as dt
 import json
 
-from BTrees.OOBTree import OOBTree
+from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 
 from .. import calendar as cal_mod
@@ -39,42 +40,37 @@ from .. import clock
 METRICS = ('received', 'registered', 'registered_late', 'assigned', 'assigned_late', 'completed',
            'completed_late', 'refused', 'recalled', 'updated', 'replaced', 'sent', 'sent_late',
            'sent_via', 'dual_sent')
-GRAINS = ('D', 'M', 'Q', 'Y')
 PAPER, MANUAL = 'paper', 'manual'
 
 
 class Tally(Persistent):
-    """The counters of one body in one period: ``counts[key] -> n``; for a day also
-    ``docs[key] -> (document names...)``. Concurrent increments merge (``_p_resolveConflict``)."""
+    """The counters of one body in one period: ``counts[key] -> n``. Concurrent increments
+    merge (``_p_resolveConflict``)."""
 
     def __init__(self):
         self.counts = {}
-        self.docs = {}
 
-    def add(self, key, name=None, n=1):
+    def add(self, key, n=1):
         self.counts[key] = self.counts.get(key, 0) + n
-        if name is not None:
-            self.docs[key] = self.docs.get(key, ()) + (name,)
         self._p_changed = True
 
     def _p_resolveConflict(self, old, committed, new):
-        merged = dict(committed)
         counts = dict(committed['counts'])
         for key, n in new['counts'].items():
             counts[key] = counts.get(key, 0) + n - old['counts'].get(key, 0)
-        docs = dict(committed['docs'])
-        for key, names in new['docs'].items():
-            docs[key] = docs.get(key, ()) + names[len(old['docs'].get(key, ())):]
-        merged['counts'], merged['docs'] = counts, docs
-        return merged
+        return dict(committed, counts=counts)
 
 
 class Stats(Persistent):
-    """``buckets[(period key, body code)] -> Tally``; period keys ``D2026-10-05``, ``M2026-10``,
-    ``Q2026-4``, ``Y2026`` (days in Vietnam time)."""
+    """``buckets[(period key, body code)] -> Tally``, period keys ``D2026-10-05`` and
+    ``M2026-10`` (days in Vietnam time; quarters and years are read as their months);
+    ``docs[(day key, body code)] -> OOTreeSet`` of ``key + (document name,)``, the documents
+    behind a day's figures (a tree set: an insert rewrites one small bucket of it, and concurrent
+    inserts of different entries merge)."""
 
     def __init__(self):
         self.buckets = OOBTree()
+        self.docs = OOBTree()
 
 
 def stats_of(root):
@@ -82,9 +78,8 @@ def stats_of(root):
 
 
 def period_keys(day):
-    """The four buckets a day's event goes to."""
-    return (f'D{day.isoformat()}', f'M{day.year}-{day.month:02d}',
-            f'Q{day.year}-{(day.month - 1) // 3 + 1}', f'Y{day.year}')
+    """The two buckets a day's event goes to."""
+    return (f'D{day.isoformat()}', f'M{day.year}-{day.month:02d}')
 
 
 def dims_of(doc):
@@ -165,12 +160,17 @@ def facts(settings, root, doc, transition):
 
 # -- counting as it happens ------------------------------------------------------------------
 
-def _add(buckets, body_code, day, key, name):
+def _add(stats, body_code, day, key, name):
     for pk in period_keys(day):
-        tally = buckets.get((pk, body_code))
+        tally = stats.buckets.get((pk, body_code))
         if tally is None:
-            tally = buckets[(pk, body_code)] = Tally()
-        tally.add(key, name if pk[0] == 'D' else None)
+            tally = stats.buckets[(pk, body_code)] = Tally()
+        tally.add(key)
+    day_key = (f'D{day.isoformat()}', body_code)
+    names = stats.docs.get(day_key)
+    if names is None:
+        names = stats.docs[day_key] = OOTreeSet()
+    names.insert(key + (name,))
 
 
 def count(root, doc, chain_id, seq, by_exchange=False):
@@ -181,16 +181,16 @@ def count(root, doc, chain_id, seq, by_exchange=False):
         return
     doc_type, urgent = dims_of(doc)
     day = dt.date.fromisoformat(at[:10])
-    buckets = stats_of(root).buckets
+    stats = stats_of(root)
     for metric, detail, route in found:
-        _add(buckets, doc.body_code, day, (metric, detail, doc_type, route, urgent), doc.__name__)
+        _add(stats, doc.body_code, day, (metric, detail, doc_type, route, urgent), doc.__name__)
 
 
 # -- the full recount -----------------------------------------------------------------------
 
 def recount(root):
-    """Every counter recounted from the journal: ``{(period key, body): {key: n}}`` and the day
-    buckets' documents ``{(period key, body): {key: names}}``."""
+    """Every counter recounted from the journal: ``{(period key, body): {key: n}}`` and the
+    documents behind each day ``{(day key, body): {key + (name,)}}``."""
     counts, docs = {}, {}
     chains = root.journal.chains
     for body in root['bodies'].values():
@@ -213,16 +213,16 @@ def recount(root):
                         bucket = counts.setdefault((pk, doc.body_code), {})
                         bucket[key] = bucket.get(key, 0) + 1
                         if pk[0] == 'D':
-                            names = docs.setdefault((pk, doc.body_code), {})
-                            names[key] = names.get(key, ()) + (name,)
+                            docs.setdefault((pk, doc.body_code), set()).add(key + (name,))
     return counts, docs
 
 
 def differences(root):
     """Where the stored counters differ from a full recount: ``[(bucket, key, stored, recounted)]``
-    (documents behind day figures compared as sorted lists)."""
+    (for the documents behind a day: ``key`` ``('docs',)``, the numbers of entries)."""
     counts, docs = recount(root)
-    stored = stats_of(root).buckets
+    stats = stats_of(root)
+    stored = stats.buckets
     out = []
     for bucket_key in sorted(set(stored.keys()) | set(counts)):
         tally = stored.get(bucket_key)
@@ -231,13 +231,11 @@ def differences(root):
         for key in sorted(set(have) | set(want), key=repr):
             if have.get(key, 0) != want.get(key, 0):
                 out.append((bucket_key, key, have.get(key, 0), want.get(key, 0)))
-        if bucket_key[0].startswith('D'):
-            have_docs = tally.docs if tally is not None else {}
-            want_docs = docs.get(bucket_key, {})
-            for key in sorted(set(have_docs) | set(want_docs), key=repr):
-                if sorted(have_docs.get(key, ())) != sorted(want_docs.get(key, ())):
-                    out.append((bucket_key, ('docs',) + key, len(have_docs.get(key, ())),
-                                len(want_docs.get(key, ()))))
+    for bucket_key in sorted(set(stats.docs.keys()) | set(docs)):
+        have = set(stats.docs.get(bucket_key, ()))
+        want = docs.get(bucket_key, set())
+        if have != want:
+            out.append((bucket_key, ('docs',), len(have), len(want)))
     return out
 
 
@@ -246,9 +244,11 @@ def rebuild(root):
     counts, docs = recount(root)
     stats = stats_of(root)
     stats.buckets = OOBTree()
+    stats.docs = OOBTree()
     for bucket_key, keys in counts.items():
         tally = Tally()
         tally.counts = dict(keys)
-        tally.docs = dict(docs.get(bucket_key, {}))
         stats.buckets[bucket_key] = tally
+    for day_key, entries in docs.items():
+        stats.docs[day_key] = OOTreeSet(entries)
     return len(counts)

@@ -9,8 +9,7 @@ subtrees, alone or inside a total.
 A body closed with a successor keeps its history under its own code; what was counted for it
 after the day it closed rolls up to its successor (and so into the successor's subtree).
 
-A period is read from the fewest buckets: whole years, quarters and months where they fit,
-days at the edges. "Still open past the deadline" is computed here, at read time, from the
+A period is read from the fewest buckets: whole months where they fit, days at the edges. "Still open past the deadline" is computed here, at read time, from the
 state index of each body (deadlines that fell in the period, before today, of documents still
 in a state where the deadline runs).
 """
@@ -200,19 +199,11 @@ def _month_end(day):
 
 
 def decompose(start, end):
-    """The fewest period keys covering ``[start, end]``."""
+    """The fewest period keys covering ``[start, end]``: whole months, days at the edges."""
     out, day = [], start
     while day <= end:
-        year_end = dt.date(day.year, 12, 31)
-        q_end = _month_end(dt.date(day.year, (day.month - 1) // 3 * 3 + 3, 1))
         m_end = _month_end(day)
-        if day.month == 1 and day.day == 1 and year_end <= end:
-            out.append(f'Y{day.year}')
-            day = year_end
-        elif day.day == 1 and day.month % 3 == 1 and q_end <= end:
-            out.append(f'Q{day.year}-{(day.month - 1) // 3 + 1}')
-            day = q_end
-        elif day.day == 1 and m_end <= end:
+        if day.day == 1 and m_end <= end:
             out.append(f'M{day.year}-{day.month:02d}')
             day = m_end
         else:
@@ -284,15 +275,19 @@ def running_states():
     return [(direction, state) for direction, state, data in states_of() if data.get('deadline_runs')]
 
 
-def overdue(root, code, start, end, today=None, names=False):
-    """Documents of ``code`` still open whose deadline fell in ``[start, end]`` and before today."""
+def overdue(root, code, start, end, today=None, names=False, running=None):
+    """Documents of ``code`` still open whose deadline fell in ``[start, end]`` and before today
+    (read from the body's state index, at the time of asking)."""
     today = today or clock.today()
     last = min(end, today - dt.timedelta(days=1)).toordinal()
     first = start.toordinal()
-    body = root['bodies'][code]
-    found = [name for direction, state in running_states()
-             for name, (_r, _a, deadline, _w) in body.documents.filed(direction, state)
-             if deadline is not None and first <= deadline <= last]
+    by_state = root['bodies'][code].documents.by_state
+    found = []
+    for key in running if running is not None else running_states():
+        filed = by_state.get(key)
+        if filed is not None:
+            found.extend(name for name, (_r, _a, deadline, _w) in filed.items()
+                         if deadline is not None and first <= deadline <= last)
     return found if names else len(found)
 
 
@@ -341,10 +336,11 @@ def figures(root, query, today=None):
                 for k, n in counts.items():
                     target = groups.setdefault(k[index], {})
                     target[k] = target.get(k, 0) + n
+    running = running_states() if query.group != 'month' else ()      # month rows show no overdue
     for source, s, e, owner in segs:
         sum_counts(buckets, source, s, e, total)
-        if source == owner:
-            overdue_by[owner] = overdue_by.get(owner, 0) + overdue(root, source, s, e, today)
+        if source == owner and running:
+            overdue_by[owner] = overdue_by.get(owner, 0) + overdue(root, source, s, e, today, running=running)
     rows = []
     if query.group == 'body':
         for code in sorted(groups.keys() | overdue_by.keys()):
@@ -376,7 +372,7 @@ def documents_behind(root, user, query, metric):
     if metric not in TITLES or metric in ('sent_on_time_pct',):
         raise error('metric', 'metric_unknown', _('metric_unknown', default='Không có chỉ tiêu "${metric}"',
                                                   mapping={'metric': metric}))
-    buckets = stats_of(root).buckets
+    days = stats_of(root).docs
     bodies = root['bodies']
     found = []
     for source, s, e, _owner in segments(root, query.body, query.subtree, query.start, query.end):
@@ -386,11 +382,9 @@ def documents_behind(root, user, query, metric):
             continue
         day = e
         while day >= s:
-            tally = buckets.get((f'D{day.isoformat()}', source))
-            if tally is not None:
-                for key, names in tally.docs.items():
-                    if _matches(metric, key):
-                        found.extend((source, n) for n in names)
+            entries = days.get((f'D{day.isoformat()}', source))
+            if entries is not None:
+                found.extend((source, entry[-1]) for entry in entries if _matches(metric, entry[:-1]))
             day -= dt.timedelta(days=1)
     out, seen = [], set()
     for source, name in found:
