@@ -69,11 +69,19 @@ def index_outbox(root):
 
 
 def add_stats(root):
-    """Statistics issue: counters per body and period, built from what is stored (the journal)."""
+    """Statistics issue: counters per body and period, built from what is stored (the journal);
+    each body's documents indexed by deadline while it runs (still open past it)."""
+    from BTrees.OOBTree import OOTreeSet
     from .reports.counters import Stats, rebuild
     if getattr(root, 'stats', None) is None:
         root.stats = Stats()
     rebuild(root)
+    for body in root['bodies'].values():
+        documents = body.documents
+        if documents.by_deadline is None:
+            documents.by_deadline = OOTreeSet()
+            for doc in documents.values():
+                documents.index_state(doc)
 
 
 # (name, function(root)); append only, never reorder or rename.

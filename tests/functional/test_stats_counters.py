@@ -91,6 +91,13 @@ def test_random_run_equals_full_recount(world):
         conn.transaction_manager.commit()
     stats = root.stats.buckets
     assert counters.differences(root) == []
+    # the deadline index holds exactly the documents whose deadline still runs
+    for code in bodies:
+        documents = root['bodies'][code].documents
+        running = sorted((d.deadline.toordinal(), d.__name__) for d in documents.values()
+                         if d.deadline and d.state in ('arrived', 'registered', 'assigned', 'processing'))
+        assert list(documents.by_deadline.keys()) == running
+    assert any(d.state == 'completed' and d.deadline for d in docs)
     # The run did count what it did, in each body, and the day buckets sum to the month's.
     for code in bodies:
         month = stats.get(('M2026-04', code)) or stats.get(('M2026-03', code))
@@ -140,3 +147,26 @@ def test_tally_merges_concurrent_increments(app):
         transaction.abort()
         conn_a.close()
         conn_b.close()
+
+
+def test_evolve_step_builds_counters_and_deadline_index_from_what_is_stored(world):
+    """Evolve step 0010 on a database stored before the statistics: counters from the journal,
+    each body's deadline index from its documents."""
+    from BTrees.OOBTree import OOBTree
+
+    from archive import evolve
+    app, conn, root = world
+    clock.set_now(dt.datetime(2026, 6, 1, 9, 0, tzinfo=VN))
+    settings = app.registry.archive_settings
+    doc = svc.create(root, root['bodies'][HOST], incoming(deadline='2026-06-10'), [], settings, 'vanthu')
+    fire(root, doc, 'register', root['users']['vanthu'], app.registry)
+    conn.transaction_manager.commit()
+    del root.stats
+    for body in root['bodies'].values():
+        body.documents.by_deadline = None
+    root.evolved.remove('0010-stats')
+    assert [name for name, _fn in evolve.pending(root)] == ['0010-stats']
+    evolve.evolve(root)
+    assert counters.differences(root) == [] and len(root.stats.buckets) > 0
+    assert list(root['bodies'][HOST].documents.by_deadline.keys()) == [(dt.date(2026, 6, 10).toordinal(), doc.__name__)]
+    assert isinstance(root.stats.docs, OOBTree)

@@ -34,8 +34,9 @@ def build(root, user, code, year, quarter, availability=None, today=None):
     channel = [(F.ROUTE_TITLES.get(route, route or '—'), n) for route, n in by_body['received_by_route'].items()]
     query = F.Query(code, True, start, end, 'total')
     late = []
+    behind = F.documents_behind_each(root, user, query, [metric for metric, _title in LATE_KINDS])
     for metric, title in LATE_KINDS:
-        for doc in sorted(F.documents_behind(root, user, query, metric),
+        for doc in sorted(behind[metric],
                           key=lambda d: (d.body_code, d.number_symbol or '', d.__name__)):
             late.append((title, root['bodies'][doc.body_code].name, doc.number_symbol or '',
                          doc.abstract or '', doc.deadline.isoformat() if doc.deadline else ''))
