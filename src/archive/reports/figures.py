@@ -371,6 +371,22 @@ def figures(root, query, today=None):
             'refused_by_reason': dict(sorted(refused.items())), 'received_by_route': dict(sorted(routes.items()))}
 
 
+def dashboard(root, query, today=None):
+    """``(result, by month, by body)``: what the dashboard shows, each sum read once (the result
+    of a ``total`` or ``body`` question is the by-body one, without its rows for ``total``)."""
+    by_body = figures(root, Query(query.body, query.subtree, query.start, query.end, 'body'), today)
+    by_month = figures(root, Query(query.body, query.subtree, query.start, query.end, 'month'), today)
+    if query.group == 'body':
+        result = by_body
+    elif query.group == 'total':
+        result = dict(by_body, group='total', rows=[])
+    elif query.group == 'month':
+        result = by_month
+    else:
+        result = figures(root, query, today)
+    return result, by_month, by_body
+
+
 # -- drill-down ------------------------------------------------------------------------------
 
 def documents_behind(root, user, query, metric):

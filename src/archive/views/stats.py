@@ -43,12 +43,10 @@ def ask(request):
 def dashboard(request):
     root = app_root(request)
     try:
-        root, query, result = ask(request)
+        query = F.parse_query(root, request.identity, request.GET)
     except InputError as exc:
         return error_page(request, root, exc)
-    by_month = F.figures(root, F.Query(query.body, query.subtree, query.start, query.end, 'month'))
-    by_body = F.figures(root, F.Query(query.body, True, query.start, query.end, 'body')) if query.subtree else \
-        {'rows': []}
+    result, by_month, by_body = F.dashboard(root, query)
     return {'errors': [], 'result': result, 'params': request.GET, 'query': query,
             'svgs': dashboard_charts(result, by_month, by_body), 'groups': F.GROUPS, 'titles': F.FIGURES,
             'bodies': _choices(root, request), 'today': clock.today()}
