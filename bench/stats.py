@@ -212,7 +212,7 @@ def full_scan(root, start, end):
             for at, _actor, action, details, _p, _h in entries:
                 if not first <= at < last:
                     continue
-                for metric, _detail, _route in counters.events(action, json.loads(details), doc, by_exchange):
+                for metric, _detail, _route in counters.events(action, json.loads(details), doc, by_exchange, at):
                     totals[metric] = totals.get(metric, 0) + 1
     return totals
 

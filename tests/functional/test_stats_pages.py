@@ -196,3 +196,27 @@ def test_api_answers_conform_to_the_openapi(figures_app, clerk, other_clerk):
     conforms(spec, clerk.get('/api/v1/reports/quarterly', params=dict(report, format='json')))
     for fmt in ('pdf', 'csv', 'xlsx'):
         conforms(spec, clerk.get('/api/v1/reports/quarterly', params=dict(report, format=fmt)))
+
+
+def test_drill_down_lists_only_what_the_reader_may_see(figures_app, clerk, leader):
+    """A Mật document counts in the figures of everyone who sees the body, but only the people
+    named on it find it in the list behind the figure."""
+    conn, root = open_root(figures_app)
+    manager.push({'registry': figures_app.registry, 'request': None})
+    try:
+        clock.set_now(dt.datetime(2026, 11, 2, 9, 0, tzinfo=VN))
+        secret = svc.create(root, root['bodies'][HOST], incoming(
+            number_symbol='99-CV/BTCTU', doc_type='CV', classification='mat', named_people=['vanthu'],
+            abstract='Công văn mật', received_at=clock.iso(clock.now())), [],
+            figures_app.registry.archive_settings, 'vanthu')
+        conn.transaction_manager.commit()
+        name = secret.__name__
+    finally:
+        manager.pop()
+        conn.close()
+        clock.set_now(NOW)
+    params = {'body': HOST, 'subtree': '0', 'metric': 'received', 'from': '2026-11-01', 'to': '2026-11-30'}
+    assert stats(leader, body=HOST, subtree='0', **{'from': '2026-11-01', 'to': '2026-11-30'})['total']['received'] == 1
+    seen = [tr['data-doc'] for tr in clerk.get('/stats/documents', params=params).html.select('tr[data-doc]')]
+    assert seen == [name]
+    assert leader.get('/stats/documents', params=params).html.select('tr[data-doc]') == []

@@ -92,11 +92,14 @@ def dims_of(doc):
 
 # -- what an entry counts -------------------------------------------------------------------
 
-def events(action, details, doc, by_exchange=False):
+def events(action, details, doc, by_exchange=False, at=None):
     """``[(metric, detail, route)]`` a journal entry of ``doc`` counts.
 
     ``by_exchange``: the document was received as a package (its ``received`` entry counts it,
-    not its ``created`` one)."""
+    not its ``created`` one). An entry written before the counters (no ``late`` or ``dual``
+    recorded) is judged from the document: completed after its deadline (by the entry's date
+    ``at``), sent with an Art. 8 category; an urgent document's handling time is not judged
+    again for such entries."""
     if action == 'created':
         if doc.direction == 'incoming' and not by_exchange:
             return [('received', '', PAPER if doc.channel == 'paper' else MANUAL)]
@@ -111,6 +114,8 @@ def events(action, details, doc, by_exchange=False):
     if t is None or details.get('from') == details.get('to') and t != 'update':
         return []
     late = bool(details.get('late'))
+    if 'late' not in details and t == 'complete' and at is not None and doc.deadline is not None:
+        late = at[:10] > doc.deadline.isoformat()
     out = []
     if t == 'register':
         out.append(('registered', '', ''))
@@ -130,7 +135,8 @@ def events(action, details, doc, by_exchange=False):
     elif t == 'send':
         out.append(('sent', '', ''))
         late and out.append(('sent_late', '', ''))
-        details.get('dual') and out.append(('dual_sent', '', ''))
+        if details.get('dual', bool(doc.paper_category)):
+            out.append(('dual_sent', '', ''))
         out.extend(('sent_via', '', route) for _receiver, route in details.get('deliveries') or ())
     return out
 
@@ -176,7 +182,7 @@ def _add(stats, body_code, day, key, name):
 def count(root, doc, chain_id, seq, by_exchange=False):
     """Count the journal entry ``seq`` of ``chain_id`` just appended about ``doc``."""
     at, _actor, action, details, _prev, _hash = root.journal.chains[chain_id].entries[seq]
-    found = events(action, json.loads(details), doc, by_exchange)
+    found = events(action, json.loads(details), doc, by_exchange, at)
     if not found:
         return
     doc_type, urgent = dims_of(doc)
@@ -202,7 +208,7 @@ def recount(root):
             by_exchange = any(e[2] == 'received' for e in entries)
             dims = None
             for at, _actor, action, details, _prev, _hash in entries:
-                found = events(action, json.loads(details), doc, by_exchange)
+                found = events(action, json.loads(details), doc, by_exchange, at)
                 if not found:
                     continue
                 dims = dims or (doc.stats_dims or (doc.doc_type or '', bool(doc.urgent)))
