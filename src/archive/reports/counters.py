@@ -2,9 +2,10 @@
 
 What is counted is read from the journal, the record: each counted journal entry (a transition,
 a document entered or received, an update, a replacement) gives a few *events* (``events``), and
-each event adds one to a key ``(metric, detail, doc_type, route, urgent)`` in the buckets of the
-document's body for the day and the month of the entry (a quarter or a year is read as its
-months: three or twelve small objects per body). The same function recounts
+each event adds one to a key ``(metric, detail, doc_type, route, urgent)`` in the bucket of the
+document's body for the month of the entry (a quarter or a year is read as its months: three
+or twelve small objects per body), and an entry to the body's day set (what a day counts is the
+number of its entries with the key: the days at the edges of a period are read from there). The same function recounts
 the whole journal (``recount``), so ``archive-stats rebuild`` both rebuilds the counters and
 proves that they equal a full recount.
 
@@ -15,8 +16,7 @@ register numbers: merging concurrent increments is exactly right for them (DESIG
 numbers of the registers un-merged). Only the first event of a body in a new period inserts a new
 bucket into the tree; two such first events at once conflict once and are retried.
 
-The names of the documents behind each day's keys are kept apart (``Stats.docs``), for the
-drill-down lists.
+The day sets also name the document behind each event, for the drill-down lists.
 
 Metrics (the dashboard and the report name them in Vietnamese):
 ``received`` (route: the exchange route, ``paper`` or ``manual`` for one entered by hand),
@@ -62,11 +62,11 @@ class Tally(Persistent):
 
 
 class Stats(Persistent):
-    """``buckets[(period key, body code)] -> Tally``, period keys ``D2026-10-05`` and
-    ``M2026-10`` (days in Vietnam time; quarters and years are read as their months);
-    ``docs[(day key, body code)] -> OOTreeSet`` of ``key + (document name,)``, the documents
-    behind a day's figures (a tree set: an insert rewrites one small bucket of it, and concurrent
-    inserts of different entries merge)."""
+    """``buckets[(month key, body code)] -> Tally`` (``M2026-10``; quarters and years are read
+    as their months); ``docs[(day key, body code)] -> OOTreeSet`` of ``key + (document name,
+    journal seq, k)``, one entry per event of the day (``D2026-10-05``, Vietnam time): the
+    documents behind a figure, and the counts of the days at the edges of a period. A tree set:
+    an insert rewrites one small bucket of it, and concurrent inserts of different entries merge."""
 
     def __init__(self):
         self.buckets = OOBTree()
@@ -77,9 +77,21 @@ def stats_of(root):
     return root.stats
 
 
-def period_keys(day):
-    """The two buckets a day's event goes to."""
-    return (f'D{day.isoformat()}', f'M{day.year}-{day.month:02d}')
+def month_key(day):
+    return f'M{day.year}-{day.month:02d}'
+
+
+def day_key(day):
+    return f'D{day.isoformat()}'
+
+
+def entry_key(entry):
+    """The counter key of a day's entry ``key + (name, seq, k)``."""
+    return entry[:-3]
+
+
+def entry_name(entry):
+    return entry[-3]
 
 
 def dims_of(doc):
@@ -166,17 +178,17 @@ def facts(settings, root, doc, transition):
 
 # -- counting as it happens ------------------------------------------------------------------
 
-def _add(stats, body_code, day, key, name):
-    for pk in period_keys(day):
-        tally = stats.buckets.get((pk, body_code))
-        if tally is None:
-            tally = stats.buckets[(pk, body_code)] = Tally()
-        tally.add(key)
-    day_key = (f'D{day.isoformat()}', body_code)
-    names = stats.docs.get(day_key)
-    if names is None:
-        names = stats.docs[day_key] = OOTreeSet()
-    names.insert(key + (name,))
+def _add(stats, body_code, day, key, name, seq, k=0):
+    """One event: the month's tally, and the day's entry (its document, the journal entry and the
+    event's place in it, so that two events of one entry stay two)."""
+    tally = stats.buckets.get((month_key(day), body_code))
+    if tally is None:
+        tally = stats.buckets[(month_key(day), body_code)] = Tally()
+    tally.add(key)
+    days = stats.docs.get((day_key(day), body_code))
+    if days is None:
+        days = stats.docs[(day_key(day), body_code)] = OOTreeSet()
+    days.insert(key + (name, seq, k))
 
 
 def count(root, doc, chain_id, seq, by_exchange=False):
@@ -188,15 +200,15 @@ def count(root, doc, chain_id, seq, by_exchange=False):
     doc_type, urgent = dims_of(doc)
     day = dt.date.fromisoformat(at[:10])
     stats = stats_of(root)
-    for metric, detail, route in found:
-        _add(stats, doc.body_code, day, (metric, detail, doc_type, route, urgent), doc.__name__)
+    for k, (metric, detail, route) in enumerate(found):
+        _add(stats, doc.body_code, day, (metric, detail, doc_type, route, urgent), doc.__name__, seq, k)
 
 
 # -- the full recount -----------------------------------------------------------------------
 
 def recount(root):
-    """Every counter recounted from the journal: ``{(period key, body): {key: n}}`` and the
-    documents behind each day ``{(day key, body): {key + (name,)}}``."""
+    """Every counter recounted from the journal: ``{(month key, body): {key: n}}`` and the
+    entries of each day ``{(day key, body): {key + (name, seq, k)}}``."""
     counts, docs = {}, {}
     chains = root.journal.chains
     for body in root['bodies'].values():
@@ -204,22 +216,20 @@ def recount(root):
             chain = chains.get(doc.chain_id)
             if chain is None:
                 continue
-            entries = list(chain.entries.values())
-            by_exchange = any(e[2] == 'received' for e in entries)
+            entries = list(chain.entries.items())
+            by_exchange = any(e[2] == 'received' for _seq, e in entries)
             dims = None
-            for at, _actor, action, details, _prev, _hash in entries:
+            for seq, (at, _actor, action, details, _prev, _hash) in entries:
                 found = events(action, json.loads(details), doc, by_exchange, at)
                 if not found:
                     continue
                 dims = dims or (doc.stats_dims or (doc.doc_type or '', bool(doc.urgent)))
                 day = dt.date.fromisoformat(at[:10])
-                for metric, detail, route in found:
+                for k, (metric, detail, route) in enumerate(found):
                     key = (metric, detail, dims[0], route, dims[1])
-                    for pk in period_keys(day):
-                        bucket = counts.setdefault((pk, doc.body_code), {})
-                        bucket[key] = bucket.get(key, 0) + 1
-                        if pk[0] == 'D':
-                            docs.setdefault((pk, doc.body_code), set()).add(key + (name,))
+                    bucket = counts.setdefault((month_key(day), doc.body_code), {})
+                    bucket[key] = bucket.get(key, 0) + 1
+                    docs.setdefault((day_key(day), doc.body_code), set()).add(key + (name, seq, k))
     return counts, docs
 
 

@@ -9,7 +9,8 @@ subtrees, alone or inside a total.
 A body closed with a successor keeps its history under its own code; what was counted for it
 after the day it closed rolls up to its successor (and so into the successor's subtree).
 
-A period is read from the fewest buckets: whole months where they fit, days at the edges. "Still open past the deadline" is computed here, at read time, from the
+A period is read from the fewest objects: the tallies of its whole months, the entries of the
+days at its edges. "Still open past the deadline" is computed here, at read time, from the
 deadline index of each body (``Documents.by_deadline``: deadlines that fell in the period,
 before today, of documents still in a state where the deadline runs).
 """
@@ -21,7 +22,7 @@ from .. import security as S
 from ..errors import InputError
 from ..i18n import _
 from ..workflow.states import states_of
-from .counters import stats_of
+from .counters import entry_key, entry_name, stats_of
 
 GROUPS = ('total', 'body', 'month', 'type', 'route')
 STAFF_ROLES = (S.CLERK, S.LEADER)
@@ -246,13 +247,20 @@ def segments(root, code, with_subtree, start, end):
 
 # -- summing ---------------------------------------------------------------------------------
 
-def sum_counts(buckets, code, start, end, into=None):
+def sum_counts(stats, code, start, end, into=None):
+    """The counters of ``code`` over ``[start, end]``: whole months from their tallies, the days
+    at the edges from their entries."""
     into = {} if into is None else into
     for pk in decompose(start, end):
-        tally = buckets.get((pk, code))
-        if tally is not None:
-            for key, n in tally.counts.items():
-                into[key] = into.get(key, 0) + n
+        if pk[0] == 'M':
+            tally = stats.buckets.get((pk, code))
+            if tally is not None:
+                for key, n in tally.counts.items():
+                    into[key] = into.get(key, 0) + n
+        else:
+            for entry in stats.docs.get((pk, code), ()):
+                key = entry_key(entry)
+                into[key] = into.get(key, 0) + 1
     return into
 
 
@@ -323,16 +331,16 @@ def _months(start, end):
 
 def figures(root, query, today=None):
     """``{'rows': [{'key', 'label', 'figures'}], 'total': figures, ...}`` for the query."""
-    buckets = stats_of(root).buckets
+    stats = stats_of(root)
     segs = segments(root, query.body, query.subtree, query.start, query.end)
     total, groups = {}, {}
     overdue_by = {}
     for source, s, e, owner in segs:
         if query.group == 'month':
             for key, ms, me in _months(s, e):
-                sum_counts(buckets, source, ms, me, groups.setdefault(key, {}))
+                sum_counts(stats, source, ms, me, groups.setdefault(key, {}))
         else:
-            counts = sum_counts(buckets, source, s, e)
+            counts = sum_counts(stats, source, s, e)
             if query.group == 'body':
                 target = groups.setdefault(owner, {})
                 for k, n in counts.items():
@@ -344,7 +352,7 @@ def figures(root, query, today=None):
                     target[k] = target.get(k, 0) + n
     running = running_states() if query.group != 'month' else ()      # month rows show no overdue
     for source, s, e, owner in segs:
-        sum_counts(buckets, source, s, e, total)
+        sum_counts(stats, source, s, e, total)
         if source == owner and running:
             overdue_by[owner] = overdue_by.get(owner, 0) + overdue(root, source, s, e, today, running=running)
     rows = []
@@ -417,8 +425,8 @@ def documents_behind_each(root, user, query, metrics):
                 continue
             for entry in entries:
                 for metric in counted:
-                    if _matches(metric, entry[:-1]):
-                        found[metric].append((source, entry[-1]))
+                    if _matches(metric, entry_key(entry)):
+                        found[metric].append((source, entry_name(entry)))
     out = {}
     for metric, pairs in found.items():
         docs, seen = [], set()
