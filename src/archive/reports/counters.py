@@ -63,7 +63,7 @@ class Tally(Persistent):
 
 class Stats(Persistent):
     """``buckets[(month key, body code)] -> Tally`` (``M2026-10``; quarters and years are read
-    as their months); ``docs[(day key, body code)] -> OOTreeSet`` of ``key + (document name,
+    as their months); ``docs[(day key, body code)] -> OOTreeSet`` of ``entry(key, document name,
     journal seq, k)``, one entry per event of the day (``D2026-10-05``, Vietnam time): the
     documents behind a figure, and the counts of the days at the edges of a period. A tree set:
     an insert rewrites one small bucket of it, and concurrent inserts of different entries merge."""
@@ -85,13 +85,24 @@ def day_key(day):
     return f'D{day.isoformat()}'
 
 
-def entry_key(entry):
-    """The counter key of a day's entry ``key + (name, seq, k)``."""
-    return entry[:-3]
+SEP = '\x1f'         # the unit separator: in no code, type, route or document name
 
 
-def entry_name(entry):
-    return entry[-3]
+def entry(key, name, seq, k):
+    """A day's entry as one string (a tree set bucket of strings pickles in a few calls, where
+    tuples of eight would cost one call per element at every insert)."""
+    metric, detail, doc_type, route, urgent = key
+    return SEP.join((metric, detail, doc_type, route, '1' if urgent else '0', name, str(seq), str(k)))
+
+
+def entry_key(text):
+    """The counter key ``(metric, detail, doc_type, route, urgent)`` of a day's entry."""
+    metric, detail, doc_type, route, urgent = text.split(SEP, 5)[:5]
+    return (metric, detail, doc_type, route, urgent == '1')
+
+
+def entry_name(text):
+    return text.split(SEP)[5]
 
 
 def dims_of(doc):
@@ -188,7 +199,7 @@ def _add(stats, body_code, day, key, name, seq, k=0):
     days = stats.docs.get((day_key(day), body_code))
     if days is None:
         days = stats.docs[(day_key(day), body_code)] = OOTreeSet()
-    days.insert(key + (name, seq, k))
+    days.insert(entry(key, name, seq, k))
 
 
 def count(root, doc, chain_id, seq, by_exchange=False):
@@ -208,7 +219,7 @@ def count(root, doc, chain_id, seq, by_exchange=False):
 
 def recount(root):
     """Every counter recounted from the journal: ``{(month key, body): {key: n}}`` and the
-    entries of each day ``{(day key, body): {key + (name, seq, k)}}``."""
+    entries of each day ``{(day key, body): {entry(key, name, seq, k)}}``."""
     counts, docs = {}, {}
     chains = root.journal.chains
     for body in root['bodies'].values():
@@ -229,7 +240,7 @@ def recount(root):
                     key = (metric, detail, dims[0], route, dims[1])
                     bucket = counts.setdefault((month_key(day), doc.body_code), {})
                     bucket[key] = bucket.get(key, 0) + 1
-                    docs.setdefault((day_key(day), doc.body_code), set()).add(key + (name, seq, k))
+                    docs.setdefault((day_key(day), doc.body_code), set()).add(entry(key, name, seq, k))
     return counts, docs
 
 
