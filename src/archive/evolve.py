@@ -93,11 +93,29 @@ def index_journal_and_forward(root):
         delivery.kind, delivery.reason = 'forward', message['reason']
         deliveries.add(root, delivery)
         box.settle(key, 'carried')
+
+
 def add_records(root):
     """Records files issue: each body gets its records container (file plan, files, batches)."""
     from .resources.records import ensure_records
     for body in root['bodies'].values():
         ensure_records(body)
+
+
+def add_stats(root):
+    """Statistics issue: counters per body and period, built from what is stored (the journal);
+    each body's documents indexed by deadline while it runs (still open past it)."""
+    from BTrees.OOBTree import OOTreeSet
+    from .reports.counters import Stats, rebuild
+    if getattr(root, 'stats', None) is None:
+        root.stats = Stats()
+    rebuild(root)
+    for body in root['bodies'].values():
+        documents = body.documents
+        if documents.by_deadline is None:
+            documents.by_deadline = OOTreeSet()
+            for doc in documents.values():
+                documents.index_state(doc)
 
 
 # (name, function(root)); append only, never reorder or rename.
@@ -109,6 +127,7 @@ STEPS = [
     ('0005-refused', add_refused),
     ('0006-outbox-index', index_outbox),
     ('0009-records-files', add_records),
+    ('0010-stats', add_stats),
     ('0011-journal-indexes-forwards', index_journal_and_forward),
 ]
 

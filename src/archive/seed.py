@@ -75,6 +75,7 @@ def seed_demo(root, settings, keystore=None):
     for code, units in UNITS.items():
         for unit_code, name in units:
             directory.add_unit(root, bodies[code], {'code': unit_code, 'name': name}, 'seed')
+    bodies[HOST].office_of = '000.00.00.H01'     # the city office compiles the city's statistics
     directory.close_body(root, bodies['000.01.00.H01'], dt.date(2025, 6, 30), '000.01.10.H01', 'seed')
     shared_hash = None   # one argon2 hash of the demo password serves every demo user
     for spec in USERS:

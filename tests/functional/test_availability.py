@@ -62,6 +62,29 @@ def test_downtime_of_the_worker_and_of_each_route(file_app):
         assert before['measured_from'] is None and before['worker'] == {'intervals': [], 'seconds': 0}
 
 
+def test_the_quarterly_reports_availability_section_reads_the_same_journal(file_app):
+    """What the quarterly report shows (reports.quarterly.availability): per day, to midnight."""
+    from archive.reports import quarterly
+    w, r = audit.WORKER_CHAIN, audit.ROUTES_CHAIN
+    beat = {'worker': 'w1', 'every': 300}
+    journal(file_app, [
+        (0, w, 'worker_started', beat), (10, w, 'worker_alive', beat), (40, w, 'worker_started', beat),
+        (7, r, 'route_down', {'route': 'instance', 'error': 'x'}), (15, r, 'route_up', {'route': 'instance'}),
+        (80, r, 'route_down', {'route': 'email', 'error': 'SMTP 421'}),
+    ])
+    day = T0.date()
+    with Session(file_app) as root:
+        rows = dict(quarterly.availability(root, day, day))
+        assert rows['Đo từ'] == '01/10/2026 08:00'
+        # silent from minute 10: down from 20 to 40, then from 50 (its start's heartbeat lapsed) to midnight
+        assert rows['Tiến trình trao đổi văn bản ngừng'] == '15 giờ 30 phút (2 lần)'
+        assert rows['Liên thông giữa các hệ thống (HTTP) ngừng'] == '0 giờ 8 phút (1 lần)'
+        assert rows['Thư điện tử công vụ ngừng'] == '14 giờ 40 phút (1 lần)'
+        assert rows['Trục liên thông quốc gia ngừng'] == '0 giờ 0 phút (0 lần)'
+        assert quarterly.availability(root, day - dt.timedelta(days=2), day - dt.timedelta(days=1)) == [
+            ('Tiến trình trao đổi văn bản', 'Chưa đo (chưa có nhịp hoạt động nào trong kỳ)')]
+
+
 def test_two_workers_each_alive_cover_each_other(file_app):
     w = audit.WORKER_CHAIN
     journal(file_app, [(0, w, 'worker_started', {'worker': 'a', 'every': 60}),

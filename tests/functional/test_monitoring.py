@@ -98,8 +98,8 @@ def test_only_administrators_see_it(app, clerk):
 TOMORROW = (clock.today() + dt.timedelta(days=1)).isoformat()
 BAD = [
     ({'from': '2026-11-10', 'to': '2026-11-01'}, [('from', 'period_reversed')]),
-    ({'to': TOMORROW}, [('to', 'period_future')]),
-    ({'from': TOMORROW, 'to': TOMORROW}, [('to', 'period_future'), ('from', 'period_future')]),
+    ({'to': TOMORROW}, [('to', 'period_in_future')]),
+    ({'from': TOMORROW, 'to': TOMORROW}, [('to', 'period_in_future'), ('from', 'period_in_future')]),
     ({'from': '2026-13-01'}, [('from', 'date_invalid')]),
     ({'kind': 'everything'}, [('kind', 'security_kind_unknown')]),
     ({'body': 'no.such.body'}, [('body', 'body_unknown')]),

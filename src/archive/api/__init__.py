@@ -43,3 +43,6 @@ def includeme(config):
     route('api.user', '/users/{login}', traverse='/users/{login}')
     route('api.security_events', '/security-events')             # monitoring: context the root
     route('api.backups', '/backups')                 # context: the root (administrators)
+    # statistics (api/stats.py)
+    route('api.stats', '/stats')
+    route('api.reports_quarterly', '/reports/quarterly')

@@ -28,6 +28,7 @@ import colander
 from lxml import etree
 
 from .. import audit, clock, failpoints, outbox, refused
+from ..reports import counters
 from ..errors import Conflict, field_errors
 from ..services import documents as svc
 from ..signing import secrecy
@@ -249,7 +250,7 @@ def _take_in(root, body, package, deviations, data, sha256, settings, route):
         uploads.append(svc.Upload('main_file' if is_main else 'attachments', attachment.name,
                                   io.BytesIO(content), 'main' if is_main else 'attachment'))
     try:
-        doc = svc.create(root, body, cstruct, uploads, settings, ACTOR)
+        doc = svc.create(root, body, cstruct, uploads, settings, ACTOR, by_exchange=True)
     except colander.Invalid as exc:
         errors = field_errors(exc)
         raise Refused('fields_invalid', '; '.join(f"{e['field']}: {e['code']}" for e in errors),
@@ -263,9 +264,10 @@ def _take_in(root, body, package, deviations, data, sha256, settings, route):
     if forwarded:           # forwarded by its sender: the issuer is the first of its path, the note kept
         doc.exchange['forwarded'] = {'issuer': forwarded[0], 'note': forwarded[1]}
     ex.taken_in[key] = (doc.__name__, sha256)
-    audit.append(root, doc.chain_id, 'received', ACTOR, route=route, package_sha256=sha256,
-                 document_id=package.document_id, sender=package.from_organ.organ_id,
-                 deviations=[d.code for d in deviations])
+    seq = audit.append(root, doc.chain_id, 'received', ACTOR, route=route, package_sha256=sha256,
+                       document_id=package.document_id, sender=package.from_organ.organ_id,
+                       deviations=[d.code for d in deviations])
+    counters.count(root, doc, doc.chain_id, seq)
     if package.business.doc_type == edxml.REPLACE:
         _link_replaced(root, body, doc, package)
     outbox.queue_status(root, doc, '01', System())
@@ -294,7 +296,8 @@ def _link_replaced(root, body, doc, package):
         doc.replaces, earlier.replaced_by = earlier.__name__, doc.__name__
         doc.exchange = dict(doc.exchange, replaces={'document': earlier.__name__, 'document_id': old_id,
                                                     'changed': changed})
-        audit.append(root, doc.chain_id, 'replaces', ACTOR, document=earlier.__name__, changed=changed)
+        counters.count(root, doc, doc.chain_id,
+                       audit.append(root, doc.chain_id, 'replaces', ACTOR, document=earlier.__name__, changed=changed))
         audit.append(root, earlier.chain_id, 'replaced_by', ACTOR, document=doc.__name__, changed=changed)
 
 
@@ -319,8 +322,9 @@ def _update(root, body, package, deviations, data, sha256, settings, route):
         errors = field_errors(exc)
         raise Refused('fields_invalid', '; '.join(f"{e['field']}: {e['code']}" for e in errors),
                       'the update does not make a valid document') from None
-    audit.append(root, doc.chain_id, 'updated_by_sender', ACTOR, reason=package.business.reason,
-                 changed=changed, package_sha256=sha256)
+    seq = audit.append(root, doc.chain_id, 'updated_by_sender', ACTOR, reason=package.business.reason,
+                       changed=changed, package_sha256=sha256)
+    counters.count(root, doc, doc.chain_id, seq)
     outbox.queue_status(root, doc, '15', System(), f'Đã cập nhật theo văn bản đính chính: {package.business.reason}')
     return {'body': body.code, 'document': doc.__name__}
 

@@ -26,6 +26,7 @@ import datetime as dt
 from .. import audit, clock, refused
 from ..errors import InputError
 from ..i18n import _
+from . import periods as P
 from .exports import Table
 
 KINDS = ('login_failed', 'login_locked', 'package_refused', 'secret_read', 'certificate', 'account')
@@ -105,20 +106,16 @@ def parse_query(params, root, today=None):
                                                        mapping={'code': body[:64]})))
     end = end or (today if not errors else None)
     if end is not None and end > today:
-        errors.append(_error('to', 'period_future', _('period_future', default='Kỳ không được ở tương lai (sau ${today})',
-                                                      mapping={'today': today.isoformat()})))
+        errors.append(_error('to', 'period_in_future', P.in_future_message(today)))
     if start is not None and start > today:
-        errors.append(_error('from', 'period_future', _('period_future', default='Kỳ không được ở tương lai (sau ${today})',
-                                                        mapping={'today': today.isoformat()})))
+        errors.append(_error('from', 'period_in_future', P.in_future_message(today)))
     if start is not None and end is not None and start > end:
-        errors.append(_error('from', 'period_reversed', _('period_reversed',
-                                                          default='Ngày bắt đầu ở sau ngày kết thúc')))
+        errors.append(_error('from', 'period_reversed', P.reversed_message(start, end)))
     if errors:
         raise InputError(errors)
     start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
     if (end - start).days >= MAX_DAYS:
-        raise InputError([_error('from', 'period_too_long', _('period_too_long', default='Kỳ dài quá ${days} ngày',
-                                                              mapping={'days': MAX_DAYS}))])
+        raise InputError([_error('from', 'period_too_long', P.too_long_message(MAX_DAYS))])
     return Query(start, end, kind, account, body)
 
 

@@ -42,6 +42,8 @@ class Unit(Persistent):
 
 
 class Body(Persistent):
+    office_of = None      # the committee whose statistics this office compiles (Art. 12), if any
+
     def __init__(self, code, name, symbol, kind='party', parent_code=None,
                  route='hosted', address='', valid_from=None):
         self.code = code

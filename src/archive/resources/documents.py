@@ -15,7 +15,7 @@ from .. import clock
 from .. import security as S
 from ..schemas.document import FIELDS
 from ..schemas.symbol import parse as parse_symbol
-from ..workflow.states import state_aces
+from ..workflow.states import state_aces, state_data
 from .files import MAIN
 from .folder import Folder
 
@@ -28,11 +28,14 @@ class Documents(Folder):
     """A body's documents, with the indexes its lists need so that a page loads only what it shows:
     by date (newest first), by state with urgency and age (desks), and the Mật ones (access)."""
 
+    by_deadline = None               # stored before the statistics issue: built by evolve step 0010
+
     def __init__(self):
         super().__init__()
         self.by_date = OOBTree()     # (-epoch seconds, name) -> None
         self.by_state = OOBTree()    # (direction, state) -> OOBTree(name -> Filed)
         self.secret = OOTreeSet()    # names of Mật documents
+        self.by_deadline = OOTreeSet()   # (deadline ordinal, name) of documents whose deadline runs
 
     def index(self, doc):
         self.by_date[doc.sort_key()] = None
@@ -46,14 +49,28 @@ class Documents(Folder):
 
     def index_state(self, doc, old_state=None):
         """(Re)file the document under its state, with what the desks sort by. Urgent ones
-        are also filed under ``(direction, state, 'urgent')``, a small tree the lists read."""
+        are also filed under ``(direction, state, 'urgent')``, a small tree the lists read. One
+        whose deadline runs in its state is also in ``by_deadline`` (the statistics read the
+        documents still open past their deadline from it)."""
+        old_deadlines = set()
         for state in {old_state, doc.state} - {None}:
             for key in ((doc.direction, state), (doc.direction, state, 'urgent')):
                 names = self.by_state.get(key)
                 if names is not None:
-                    names.pop(doc.__name__, None)
+                    old = names.pop(doc.__name__, None)
+                    if old is not None and old[2] is not None:
+                        old_deadlines.add(old[2])
         value = (URGENCY_RANK.get(doc.urgency, 9), -doc.sort_key()[0],
                  doc.deadline.toordinal() if doc.deadline else None, doc.main_processor)
+        if self.by_deadline is not None:
+            for ordinal in old_deadlines - {value[2]}:
+                if (ordinal, doc.__name__) in self.by_deadline:
+                    self.by_deadline.remove((ordinal, doc.__name__))
+            if value[2] is not None:
+                if state_data(doc).get('deadline_runs'):
+                    self.by_deadline.insert((value[2], doc.__name__))
+                elif (value[2], doc.__name__) in self.by_deadline:
+                    self.by_deadline.remove((value[2], doc.__name__))
         keys = [(doc.direction, doc.state)]
         if value[0] < URGENCY_RANK['normal']:
             keys.append((doc.direction, doc.state, 'urgent'))
@@ -123,6 +140,7 @@ class Document(Persistent):
     replaces = None                   # the document (name) this one replaces (edXML type 3)
     paper_category = None             # outgoing: the Art. 8 category (sent electronically and on paper)
     replaced_by = None                # the document (name) that replaced this one
+    stats_dims = None                 # (doc_type, urgent) its statistics are counted under (reports.counters)
 
     def __init__(self, body_code, created_by):
         self.body_code = body_code

@@ -8,6 +8,7 @@ from ..audit import Journal
 from ..calendar import CalendarOverrides
 from ..outbox import Outbox
 from ..refused import Refused
+from ..reports.counters import Stats
 from ..sessions import SessionStore
 from .bodies import Bodies
 from .folder import Folder
@@ -34,6 +35,7 @@ class ArchiveRoot(Folder):
         self.exchange = Exchange()
         self.sessions = SessionStore()   # login sessions, kept on the server (sessions.py)
         self.refusal_counts = Refused()        # refusals of unvouched traffic, counted per hour (bounded)
+        self.stats = Stats()             # statistics counters per body and period (reports.counters)
 
 
 def root_key(registry):

@@ -7,6 +7,7 @@ import colander
 from .. import audit, clock
 from ..errors import Conflict, field_errors, merge, single
 from ..i18n import _
+from ..reports import counters
 from ..resources.documents import Document
 from ..resources.files import MAIN, clean_filename, ingest
 from ..schemas.document import TOP_SECRET_CODE
@@ -120,11 +121,12 @@ def validate(root, body, cstruct, uploads, settings, actor, key_for=None):
     return appstruct, files
 
 
-def create(root, body, cstruct, uploads, settings, actor, may_take_in=True):
+def create(root, body, cstruct, uploads, settings, actor, may_take_in=True, by_exchange=False):
     """Create a document in ``body``; raises ``colander.Invalid`` or ``Conflict``.
 
     ``may_take_in``: whether the actor may enter incoming documents (the clerk's intake);
-    others draft outgoing documents only.
+    others draft outgoing documents only. ``by_exchange``: the receiving path takes it in (and
+    counts it as received when it journals how it came).
     """
     if not body.is_open():
         raise Conflict('body_closed', _('body_closed', default='Cơ quan đã ngừng hoạt động: không tạo văn bản mới'))
@@ -152,8 +154,9 @@ def create(root, body, cstruct, uploads, settings, actor, may_take_in=True):
     documents.index(doc)
     documents.index_state(doc)
     doc.record_revision(actor, changed)
-    audit.append(root, doc.chain_id, 'created', actor, body=body.code,
-                 fields=changed, files=[[f.__name__, f.filename, f.sha256] for f in files])
+    seq = audit.append(root, doc.chain_id, 'created', actor, body=body.code,
+                       fields=changed, files=[[f.__name__, f.filename, f.sha256] for f in files])
+    counters.count(root, doc, doc.chain_id, seq, by_exchange)
     # The origin check (Art. 10): the main file's signatures, once, on intake; without a
     # main file (paper, entered by hand) the document stays 'not_verified'.
     check_origin(root, doc, settings, actor)

@@ -110,3 +110,7 @@ def includeme(config):
     config.add_route('exchange_admin', '/admin/exchange')      # context: the root (admins: manage)
     config.add_route('monitoring', '/admin/security')          # security monitoring: the root (admins)
     config.add_route('backups', '/admin/backups')             # context: the root (admins: manage)
+    # statistics (views/stats.py): the dashboard, the documents behind a figure, the quarterly report
+    config.add_route('stats', '/stats')
+    config.add_route('stats_documents', '/stats/documents')
+    config.add_route('stats_quarterly', '/stats/quarterly')

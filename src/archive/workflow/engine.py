@@ -10,6 +10,7 @@ from pyramid.threadlocal import get_current_registry
 from repoze.workflow import WorkflowError
 
 from .. import audit, clock, outbox
+from ..reports import counters
 from .. import security as S
 from ..errors import Conflict, InputError, field_errors
 from ..i18n import _
@@ -85,13 +86,16 @@ def fire(root, doc, action, user, registry=None, comment=None, data=None, system
     except WorkflowError as exc:
         raise Conflict('transition_refused', str(exc))
     to_state = doc.state
+    for key, value in counters.facts(registry.archive_settings, root, doc, transition).items():
+        acting.data.setdefault(key, value)      # what the statistics count, kept in the journal
     doc.__parent__.index_state(doc, from_state)     # state, deadline or processor may have changed
     details = {'from': from_state, 'to': to_state, 'transition': transition['name']}
     if comment:
         details['comment'] = comment
     details.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in acting.data.items()
                     if k != 'reason' and isinstance(v, (str, int, float, bool, list, tuple, type(None)))})
-    audit.append(root, doc.chain_id, action, user.login, **details)
+    seq = audit.append(root, doc.chain_id, action, user.login, **details)
+    counters.count(root, doc, doc.chain_id, seq)
     code = transition.get('code') or state_data(doc, registry).get('code')
     if code and doc.direction == 'incoming' and (from_state != to_state):
         outbox.queue_status(root, doc, code, user, comment)

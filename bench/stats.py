@@ -1,0 +1,367 @@
+"""Benchmark of the statistics (#15): a quarter's figures and the quarterly report's figures over
+N documents in a tree of 300 bodies, beside a full scan of the same documents; and what the
+counters add to a registration.
+
+    nice .venv/bin/python bench/stats.py [--docs N] [--bodies 300] [--registrations R] [--keep]
+
+It builds one FileStorage (in a temporary folder) with the app (``archive.main``, demo seed), a
+tree of ``--bodies`` bodies (the demo's, then districts under the city committee and units under
+each district) and N incoming documents spread over a year and over the bodies. Each document
+gets the journal entries its life would have (received; most registered, assigned and
+completed, some late, some refused; some still open past their deadline), and each entry is
+counted by the real ``reports.counters.count`` as it is appended. Documents are built directly
+(not through ``fire``: one million transitions through the full workflow would take hours);
+their counters are the ones the workflow would have written, which ``counters.differences``
+checks on a sample body at the end.
+
+Then, each on a freshly opened database (cold: empty ZODB cache; the OS file cache is warm, as
+on a server that has been running):
+
+* **dashboard**: ``reports.figures.dashboard`` for the last quarter over the whole tree: the
+  total, by body and by month (what the dashboard page shows, before drawing the charts);
+* **report figures**: the figures of the quarterly report (by body and by month, with the
+  channel mix and the overdue counts);
+* **whole report**: ``reports.quarterly.build`` (the figures and the lists of late and overdue
+  documents, each loaded and its access checked), then its CSV;
+* **baseline: full scan**: the same quarter's totals counted by reading every document of every
+  body and its journal chain (what one would do without counters).
+
+And the **registration cost**: R incoming documents created in the city office, then registered
+with ``workflow.engine.fire`` one transaction each, half with the counters and half with
+``counters.count`` replaced by a no-op (interleaved), mean time per registration and the ratio.
+
+Not a test: nothing is asserted about time. Goal (the issue): under 200 ms for the dashboard
+and the figures; counters add under 10 % to a registration.
+"""
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROJECT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(PROJECT, 'src'))
+
+import transaction  # noqa: E402
+
+VN = dt.timezone(dt.timedelta(hours=7))
+PASSWORD = 'demo-mat-khau-2026'
+ROOT_KEY = 'archive-bench'
+TOP = '000.00.00.H01'
+YEAR = 2026
+TYPES = ('CV', 'TTr', 'BC', 'TB', 'NQ', 'QĐ')
+ROUTES = ('hosted', 'hosted', 'instance', 'email', 'axis')
+
+
+def settings_for(folder):
+    types = 'NQ Nghị quyết\nQĐ Quyết định\nQĐi Quy định\nHD Hướng dẫn\nTTr Tờ trình\nCV Công văn\nBC Báo cáo\nTB Thông báo'
+    return {
+        'zodbconn.uri': f'file://{folder}/Data.fs?blobstorage_dir={folder}/blobs',
+        'retry.attempts': '3', 'pyramid.default_locale_name': 'vi',
+        'archive.secret': 'bench-secret-' + 'x' * 40, 'archive.demo_seed': 'true',
+        'archive.demo_password': PASSWORD, 'archive.root_key': ROOT_KEY,
+        'archive.workflows_dir': os.path.join(PROJECT, 'workflows'),
+        'archive.schemas_dir': os.path.join(PROJECT, 'schemas'),
+        'archive.document_types': types,
+        'archive.password_time_cost': '1', 'archive.password_memory_kib': '1024',
+    }
+
+
+def make_app(settings):
+    import archive
+    return archive.main({'__file__': os.path.join(PROJECT, 'development.ini'), 'here': PROJECT}, **settings)
+
+
+def open_root(app):
+    from archive.resources.root import root_key
+    db = app.registry._zodb_databases['']
+    conn = db.open()
+    return conn, conn.root()[root_key(app.registry)]
+
+
+def build_tree(root, n_bodies):
+    """The demo tree, then 30 districts under the city committee and wards under them, to n_bodies."""
+    from archive.resources.bodies import Body
+    bodies = root['bodies']
+    districts = []
+    for d in range(30):
+        code = f'000.{10 + d:02d}.00.H01'
+        bodies.add(code, Body(code, f'Quận ủy số {d + 1}', f'QU{d + 1}', parent_code=TOP))
+        districts.append(code)
+    k = 0
+    while len(bodies) < n_bodies:
+        parent = districts[k % len(districts)]
+        code = f'000.{parent[4:6]}.{k // len(districts) + 1:02d}.H01'
+        bodies.add(code, Body(code, f'Đảng ủy phường số {k + 1}', f'ĐUP{k + 1}', parent_code=parent))
+        k += 1
+    return [b.code for b in bodies.values() if b.route == 'hosted']
+
+
+def one_document(root, body, name, rng, settings, counters, audit, clock, Document):
+    """A document with the journal of its life, each entry counted as it is appended."""
+    start = dt.datetime(YEAR, 1, 1, 8, 0, tzinfo=VN) + dt.timedelta(minutes=rng.randrange(0, 330 * 24 * 60))
+    clock.set_now(start)
+    doc = Document(body.code, 'bench')
+    doc.direction = 'incoming'
+    doc.doc_type = rng.choice(TYPES)
+    doc.urgency = 'khan' if rng.random() < 0.1 else 'normal'
+    doc.channel = 'paper' if rng.random() < 0.15 else 'electronic'
+    doc.number_symbol = f'{rng.randrange(1, 999)}-{doc.doc_type}/BENCH'
+    doc.abstract = f'Văn bản thử số {name}'
+    doc.received_at = start
+    doc.deadline = (start + dt.timedelta(days=rng.randint(3, 20))).date()
+    doc.state = 'arrived'
+    body.documents.add(name, doc)
+    paper = doc.channel == 'paper'
+    if paper:
+        counters.count(root, doc, doc.chain_id, audit.append(root, doc.chain_id, 'created', 'bench', body=body.code))
+    else:
+        audit.append(root, doc.chain_id, 'created', 'bench', body=body.code)
+        counters.count(root, doc, doc.chain_id, audit.append(root, doc.chain_id, 'received', 'exchange',
+                                                               route=rng.choice(ROUTES)))
+    fate = rng.random()
+    moves = []
+    if fate < 0.05:
+        moves = [('refuse', 'refuse_arrived', 'arrived', 'refused', {})]
+    elif fate < 0.10:
+        moves = [('register', 'register', 'arrived', 'registered', {'late': doc.urgent and rng.random() < 0.3})]
+    else:
+        moves = [('register', 'register', 'arrived', 'registered', {'late': doc.urgent and rng.random() < 0.3}),
+                 ('assign', 'assign', 'registered', 'assigned', {'late': doc.urgent and rng.random() < 0.3})]
+        if fate > 0.18:
+            moves += [('start', 'start', 'assigned', 'processing', {}),
+                      ('complete', 'complete', 'processing', 'completed', {'late': rng.random() < 0.12})]
+    when = start
+    for action, transition, frm, to, extra in moves:
+        when += dt.timedelta(hours=rng.randint(1, 30))
+        clock.set_now(when)
+        seq = audit.append(root, doc.chain_id, action, 'bench', **{'from': frm, 'to': to, 'transition': transition},
+                           **extra)
+        doc.state = to
+        counters.count(root, doc, doc.chain_id, seq)
+    body.documents.index(doc)
+    body.documents.index_state(doc)
+
+
+def populate(app, codes, n_docs, seed):
+    from pyramid.threadlocal import manager
+
+    from archive import audit, clock
+    from archive.reports import counters
+    from archive.resources.documents import Document
+    rng = random.Random(seed)
+    conn, root = open_root(app)
+    manager.push({'registry': app.registry, 'request': None})
+    t0 = time.perf_counter()
+    try:
+        bodies = root['bodies']
+        for k in range(n_docs):
+            body = bodies[codes[int(rng.paretovariate(1.2)) % len(codes)]]
+            one_document(root, body, f'd{k:07d}', rng, app.registry.archive_settings, counters, audit, clock, Document)
+            if (k + 1) % 2000 == 0:
+                transaction.commit()
+                conn.cacheMinimize()
+                print(f'  {k + 1} documents, {time.perf_counter() - t0:.0f} s', flush=True)
+        transaction.commit()
+    finally:
+        clock.set_now(None)
+        manager.pop()
+        conn.close()
+    return time.perf_counter() - t0
+
+
+class _Closing:
+    def close(self):
+        pass
+
+
+def cold(app):
+    """A connection whose ZODB cache was emptied (every object a ghost, loaded again from the
+    storage when touched)."""
+    from archive.resources.root import root_key
+    db = app.registry._zodb_databases['']
+    db.cacheMinimize()
+    conn = db.open()
+    conn.cacheMinimize()
+    return _Closing(), conn, conn.root()[root_key(app.registry)]
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def full_scan(root, start, end):
+    """The quarter's totals from every document and its journal: the baseline."""
+    from archive.reports import counters
+    totals = {}
+    chains = root.journal.chains
+    first, last = start.isoformat(), (end + dt.timedelta(days=1)).isoformat()
+    for body in root['bodies'].values():
+        for doc in body.documents.values():
+            chain = chains.get(doc.chain_id)
+            if chain is None:
+                continue
+            entries = list(chain.entries.values())
+            by_exchange = any(e[2] == 'received' for e in entries)
+            for at, _actor, action, details, _p, _h in entries:
+                if not first <= at < last:
+                    continue
+                for metric, _detail, _route in counters.events(action, json.loads(details), doc, by_exchange, at):
+                    totals[metric] = totals.get(metric, 0) + 1
+    return totals
+
+
+def registration_cost(app, n, rng):
+    """Mean seconds per registration through ``fire``, with and without the counters."""
+    from pyramid.threadlocal import manager
+
+    from archive.reports import counters
+    from archive.seed import HOST
+    from archive.services import documents as svc
+    from archive.workflow import engine
+    conn, root = open_root(app)
+    manager.push({'registry': app.registry, 'request': None})
+    times = {'with': [], 'without': []}
+    cpu = {'with': [], 'without': []}
+    real = counters.count
+    try:
+        docs = []
+        for k in range(n):
+            docs.append(svc.create(root, root['bodies'][HOST], {
+                'direction': 'incoming', 'organ_id': '000.00.02.H01', 'sender': 'Ban Tổ chức Thành ủy',
+                'number_symbol': f'{k + 1}-CV/BTCTU', 'doc_type': 'CV', 'abstract': 'Đo thời gian vào sổ',
+                'channel': 'electronic'}, [], app.registry.archive_settings, 'vanthu'))
+            transaction.commit()
+        clerk = root['users']['vanthu']
+        for k, doc in enumerate(docs):
+            mode = 'with' if k % 2 == 0 else 'without'
+            engine.counters.count = real if mode == 'with' else (lambda *a, **kw: None)
+            t0, c0 = time.perf_counter(), time.process_time()
+            engine.fire(root, doc, 'register', clerk, app.registry)
+            transaction.commit()
+            times[mode].append(time.perf_counter() - t0)
+            cpu[mode].append(time.process_time() - c0)
+    finally:
+        engine.counters.count = real
+        manager.pop()
+        conn.close()
+    return ({m: statistics.mean(v) for m, v in times.items()}, {m: statistics.median(v) for m, v in times.items()},
+            {m: statistics.mean(v) for m, v in cpu.items()})
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--docs', type=int, default=20000)
+    p.add_argument('--bodies', type=int, default=300)
+    p.add_argument('--registrations', type=int, default=400)
+    p.add_argument('--repeat', type=int, default=3)
+    p.add_argument('--seed', type=int, default=15)
+    p.add_argument('--keep', action='store_true')
+    args = p.parse_args(argv)
+    folder = tempfile.mkdtemp(prefix='bench-stats-')
+    results = {'docs': args.docs, 'bodies': args.bodies}
+    try:
+        app = make_app(settings_for(folder))
+        conn, root = open_root(app)
+        codes = build_tree(root, args.bodies)
+        transaction.commit()
+        results['bodies'] = len(root['bodies'])
+        conn.close()
+        print(f'{results["bodies"]} bodies; building {args.docs} documents …', flush=True)
+        results['build_s'] = populate(app, codes, args.docs, args.seed)
+
+        from pyramid.threadlocal import manager
+
+        from archive import clock
+        from archive.reports import counters, quarterly
+        from archive.reports import figures as F
+        start, end = dt.date(YEAR, 7, 1), dt.date(YEAR, 9, 30)
+        clock.set_now(dt.datetime(YEAR, 11, 30, 10, 0, tzinfo=VN))
+        manager.push({'registry': app.registry, 'request': None})
+        runs = {'dashboard': [], 'report_figures': [], 'report': [], 'scan': []}
+        try:
+            for _r in range(args.repeat):
+                db, conn, root = cold(app)
+                user = root['users']['vanthu']
+
+                def dashboard():
+                    return F.dashboard(root, F.Query(TOP, True, start, end, 'total'))
+                t, figs = timed(dashboard)
+                runs['dashboard'].append(t)
+                conn.close()
+                db.close()
+                db, conn, root = cold(app)
+
+                def report_figures():
+                    return [F.figures(root, F.Query(TOP, True, start, end, g)) for g in ('body', 'month')]
+                t, _figures = timed(report_figures)
+                runs['report_figures'].append(t)
+                conn.close()
+                db, conn, root = cold(app)
+                user = root['users']['vanthu']
+                t, report = timed(lambda: quarterly.render(quarterly.build(root, user, TOP, YEAR, 3), 'csv'))
+                runs['report'].append(t)
+                conn.close()
+                db.close()
+                db, conn, root = cold(app)
+                t, scanned = timed(lambda: full_scan(root, start, end))
+                runs['scan'].append(t)
+                conn.close()
+                db.close()
+            total = figs[0]['total']
+            ok = all(total[m] == scanned.get(m, 0) for m in ('received', 'registered', 'assigned', 'completed',
+                                                              'completed_late', 'refused'))
+            results['figures_equal_scan'] = ok
+            results['late_rows'] = len(report[0].decode('utf-8-sig').splitlines())   # CSV lines
+            results['quarter_received'] = total['received']
+            db, conn, root = cold(app)
+            sample = max(root['bodies'].values(), key=lambda b: len(b.documents))
+            results['sample_body_docs'] = len(sample.documents)
+            diffs = [d for d in counters.differences(root) if d[0][1] == sample.code] if args.docs <= 50000 else None
+            results['sample_differences'] = None if diffs is None else len(diffs)
+            conn.close()
+            db.close()
+        finally:
+            manager.pop()
+            clock.set_now(None)
+        results.update({k + '_ms': [round(1000 * x, 1) for x in v] for k, v in runs.items()})
+        mean, median, cpu = registration_cost(app, args.registrations, random.Random(args.seed))
+        results['register_ms'] = {m: round(1000 * v, 2) for m, v in mean.items()}
+        results['register_cpu_ms'] = {m: round(1000 * v, 2) for m, v in cpu.items()}
+        results['counter_overhead_cpu_pct'] = round(100 * (cpu['with'] / cpu['without'] - 1), 1)
+        results['counter_overhead_mean_pct'] = round(100 * (mean['with'] / mean['without'] - 1), 1)
+        results['register_median_ms'] = {m: round(1000 * v, 2) for m, v in median.items()}
+        results['counter_overhead_pct'] = round(100 * (median['with'] / median['without'] - 1), 1)
+        results['storage_mb'] = round(os.path.getsize(os.path.join(folder, 'Data.fs')) / 1e6, 1)
+        transaction.abort()
+        app.registry._zodb_databases[''].close()
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    print(json.dumps(results, indent=1, ensure_ascii=False))
+    best = {k: min(results[k + '_ms']) for k in ('dashboard', 'report_figures', 'report', 'scan')}
+    print(f"\n{args.docs} documents, {results['bodies']} bodies, quarter Q3 {YEAR} over the whole tree (cold):")
+    print(f"  dashboard figures (total, by body, by month): {best['dashboard']:.0f} ms")
+    print(f"  quarterly report figures (by body, by month): {best['report_figures']:.0f} ms")
+    print(f"  whole report (+ late/overdue lists, CSV):     {best['report']:.0f} ms "
+          f"({results['late_rows']} lines of CSV)")
+    print(f"  baseline full scan:                           {best['scan']:.0f} ms "
+          f"(x{best['scan'] / max(best['dashboard'], 0.001):.0f} the dashboard)")
+    print(f"  figures equal the scan: {results['figures_equal_scan']}")
+    print(f"  registration: {results['register_median_ms']['with']} ms with counters, "
+          f"{results['register_median_ms']['without']} ms without (median): +{results['counter_overhead_pct']} %; "
+          f"mean {results['register_ms']['with']} / {results['register_ms']['without']} ms "
+          f"(+{results['counter_overhead_mean_pct']} %); CPU {results['register_cpu_ms']['with']} / "
+          f"{results['register_cpu_ms']['without']} ms (+{results['counter_overhead_cpu_pct']} %)")
+
+
+if __name__ == '__main__':
+    main()

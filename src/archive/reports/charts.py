@@ -1,0 +1,98 @@
+"""Charts of the statistics, drawn on the server with reportlab's graphics (already a dependency):
+one ``Drawing`` renders to SVG for the dashboard and goes as it is into the quarterly PDF, so the
+page and the report show the same picture. No script runs in the browser.
+
+Each function takes plain values (labels, numbers) and returns a ``Drawing``; ``svg`` turns one
+into an inline SVG string.
+"""
+import re
+
+from .exports import FONT, register_fonts
+
+COLOURS = ('#1f5fa8', '#d9822b', '#3c9a5f', '#b03a2e', '#7d5ba6', '#8c8c8c')
+WIDTH, HEIGHT = 480, 220
+
+
+def _colour(i):
+    from reportlab.lib import colors
+    return colors.HexColor(COLOURS[i % len(COLOURS)])
+
+
+def _legend(drawing, names, x, y):
+    from reportlab.graphics.charts.legends import Legend
+    legend = Legend()
+    legend.x, legend.y = x, y
+    legend.fontName, legend.fontSize = FONT, 8
+    legend.alignment = 'right'
+    legend.columnMaximum = 6
+    legend.colorNamePairs = [(_colour(i), n) for i, n in enumerate(names)]
+    drawing.add(legend)
+
+
+def _title(drawing, text):
+    from reportlab.graphics.shapes import String
+    drawing.add(String(WIDTH / 2, HEIGHT - 12, text, fontName=FONT, fontSize=10, textAnchor='middle'))
+
+
+def bars(title, labels, series, names, horizontal=False):
+    """Grouped bars: ``series[i][j]`` is the value of ``names[i]`` at ``labels[j]``."""
+    register_fonts()
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+    from reportlab.graphics.shapes import Drawing
+    drawing = Drawing(WIDTH, HEIGHT)
+    chart = HorizontalBarChart() if horizontal else VerticalBarChart()
+    chart.x, chart.y = (150, 20) if horizontal else (40, 45)
+    chart.width = WIDTH - chart.x - 110
+    chart.height = HEIGHT - chart.y - 30
+    chart.data = [list(s) or [0] for s in series] or [[0]]
+    chart.categoryAxis.categoryNames = [str(x)[:28] for x in labels] or ['']
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7
+    if not horizontal:
+        chart.categoryAxis.labels.angle = 30 if len(labels) > 6 else 0
+        chart.categoryAxis.labels.boxAnchor = 'ne' if len(labels) > 6 else 'n'
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin = 0
+    top = max((v for s in chart.data for v in s if v is not None), default=0)
+    chart.valueAxis.valueMax = max(top, 1) * 1.1
+    for i in range(len(chart.data)):
+        chart.bars[i].fillColor = _colour(i)
+        chart.bars[i].strokeColor = None
+    drawing.add(chart)
+    _legend(drawing, names, WIDTH - 5, HEIGHT - 30)
+    _title(drawing, title)
+    return drawing
+
+
+def pie(title, labels, values):
+    """Shares of a whole (the channel mix). An empty whole draws one grey slice."""
+    register_fonts()
+    from reportlab.graphics.charts.piecharts import Pie
+    from reportlab.graphics.shapes import Drawing
+    drawing = Drawing(WIDTH, HEIGHT)
+    chart = Pie()
+    chart.x, chart.y, chart.width, chart.height = 60, 20, 160, 160
+    total = sum(values)
+    chart.data = list(values) if total else [1]
+    chart.labels = [f'{v}' for v in values] if total else ['0']
+    chart.simpleLabels = 1
+    chart.slices.fontName = FONT
+    chart.slices.fontSize = 8
+    chart.slices.strokeColor = None
+    for i in range(len(chart.data)):
+        chart.slices[i].fillColor = _colour(i) if total else _colour(5)
+    drawing.add(chart)
+    _legend(drawing, [f'{n}: {v}' for n, v in zip(labels, values)], WIDTH - 5, HEIGHT - 40)
+    _title(drawing, title)
+    return drawing
+
+
+_XML_DECL = re.compile(r'^<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?')
+
+
+def svg(drawing):
+    """The drawing as an SVG element to put inline in a page."""
+    from reportlab.graphics import renderSVG
+    text = renderSVG.drawToString(drawing)
+    return _XML_DECL.sub('', text)

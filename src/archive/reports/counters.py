@@ -1,0 +1,281 @@
+"""Statistics counters (Art. 12): kept as documents move, in the transaction that moves them.
+
+What is counted is read from the journal, the record: each counted journal entry (a transition,
+a document entered or received, an update, a replacement) gives a few *events* (``events``), and
+each event adds one to a key ``(metric, detail, doc_type, route, urgent)`` in the bucket of the
+document's body for the month of the entry (a quarter or a year is read as its months: three
+or twelve small objects per body), and an entry to the body's day set (what a day counts is the
+number of its entries with the key: the days at the edges of a period are read from there). The same function recounts
+the whole journal (``recount``), so ``archive-stats rebuild`` both rebuilds the counters and
+proves that they equal a full recount.
+
+Buckets do not make concurrent transactions conflict: a bucket belongs to one body and one period,
+and a :class:`Tally` resolves a write-write conflict by adding both transactions' increments
+(what ``BTrees.Length`` does for one number; here for a small dict of them). Counters are not
+register numbers: merging concurrent increments is exactly right for them (DESIGN.md keeps
+numbers of the registers un-merged). Only the first event of a body in a new period inserts a new
+bucket into the tree; two such first events at once conflict once and are retried.
+
+The day sets also name the document behind each event, for the drill-down lists.
+
+Metrics (the dashboard and the report name them in Vietnamese):
+``received`` (route: the exchange route, ``paper`` or ``manual`` for one entered by hand),
+``registered``/``registered_late``, ``assigned``/``assigned_late`` (urgent documents past the
+handling limit), ``completed``/``completed_late`` (after the processing deadline),
+``refused`` (detail: ``refuse_arrived`` từ chối nhận, ``refuse_registered`` trả lại),
+``recalled``, ``updated``, ``replaced``, ``sent``/``sent_late`` (Art. 6.3; ``urgent`` splits
+urgent and normal), ``sent_via`` (one per delivery, by route), ``dual_sent`` (Art. 8).
+Documents still open past their deadline are not counted here: they are found at read time from
+the state index (``reports.figures.overdue``), since "still open" changes with no event.
+"""
+import datetime as dt
+import json
+
+from BTrees.OOBTree import OOBTree, OOTreeSet
+from persistent import Persistent
+
+from .. import calendar as cal_mod
+from .. import clock
+
+METRICS = ('received', 'registered', 'registered_late', 'assigned', 'assigned_late', 'completed',
+           'completed_late', 'refused', 'recalled', 'updated', 'replaced', 'sent', 'sent_late',
+           'sent_via', 'dual_sent')
+PAPER, MANUAL = 'paper', 'manual'
+
+
+class Tally(Persistent):
+    """The counters of one body in one period: ``counts[key] -> n``. Concurrent increments
+    merge (``_p_resolveConflict``)."""
+
+    def __init__(self):
+        self.counts = {}
+
+    def add(self, key, n=1):
+        self.counts[key] = self.counts.get(key, 0) + n
+        self._p_changed = True
+
+    def _p_resolveConflict(self, old, committed, new):
+        counts = dict(committed['counts'])
+        for key, n in new['counts'].items():
+            counts[key] = counts.get(key, 0) + n - old['counts'].get(key, 0)
+        return dict(committed, counts=counts)
+
+
+class Stats(Persistent):
+    """``buckets[(month key, body code)] -> Tally`` (``M2026-10``; quarters and years are read
+    as their months); ``docs[(day key, body code)] -> OOTreeSet`` of ``entry(key, document name,
+    journal seq, k)``, one entry per event of the day (``D2026-10-05``, Vietnam time): the
+    documents behind a figure, and the counts of the days at the edges of a period. A tree set:
+    an insert rewrites one small bucket of it, and concurrent inserts of different entries merge."""
+
+    def __init__(self):
+        self.buckets = OOBTree()
+        self.docs = OOBTree()
+
+
+def stats_of(root):
+    return root.stats
+
+
+def month_key(day):
+    return f'M{day.year}-{day.month:02d}'
+
+
+def day_key(day):
+    return f'D{day.isoformat()}'
+
+
+SEP = '\x1f'         # the unit separator: in no code, type, route or document name
+
+
+def entry(key, name, seq, k):
+    """A day's entry as one string (a tree set bucket of strings pickles in a few calls, where
+    tuples of eight would cost one call per element at every insert)."""
+    metric, detail, doc_type, route, urgent = key
+    return SEP.join((metric, detail, doc_type, route, '1' if urgent else '0', name, str(seq), str(k)))
+
+
+def entry_key(text):
+    """The counter key ``(metric, detail, doc_type, route, urgent)`` of a day's entry."""
+    metric, detail, doc_type, route, urgent = text.split(SEP, 5)[:5]
+    return (metric, detail, doc_type, route, urgent == '1')
+
+
+def entry_name(text):
+    return text.split(SEP)[5]
+
+
+def dims_of(doc):
+    """The dimensions a document's events are counted under, frozen at its first count (a later
+    correction of its type or urgency does not move what was counted)."""
+    if doc.stats_dims is None:
+        doc.stats_dims = (doc.doc_type or '', bool(doc.urgent))
+    return doc.stats_dims
+
+
+# -- what an entry counts -------------------------------------------------------------------
+
+def events(action, details, doc, by_exchange=False, at=None):
+    """``[(metric, detail, route)]`` a journal entry of ``doc`` counts.
+
+    ``by_exchange``: the document was received as a package (its ``received`` entry counts it,
+    not its ``created`` one). An entry written before the counters (no ``late`` or ``dual``
+    recorded) is judged from the document: completed after its deadline (by the entry's date
+    ``at``), sent with an Art. 8 category; an urgent document's handling time is not judged
+    again for such entries."""
+    if action == 'created':
+        if doc.direction == 'incoming' and not by_exchange:
+            return [('received', '', PAPER if doc.channel == 'paper' else MANUAL)]
+        return []
+    if action == 'received':
+        return [('received', '', details.get('route') or '')]
+    if action == 'updated_by_sender':
+        return [('updated', '', '')]
+    if action == 'replaces':
+        return [('replaced', '', '')]
+    t = details.get('transition')
+    if t is None or details.get('from') == details.get('to') and t != 'update':
+        return []
+    late = bool(details.get('late'))
+    if 'late' not in details and t == 'complete' and at is not None and doc.deadline is not None:
+        late = at[:10] > doc.deadline.isoformat()
+    out = []
+    if t == 'register':
+        out.append(('registered', '', ''))
+        late and out.append(('registered_late', '', ''))
+    elif t == 'assign':
+        out.append(('assigned', '', ''))
+        late and out.append(('assigned_late', '', ''))
+    elif t == 'complete':
+        out.append(('completed', '', ''))
+        late and out.append(('completed_late', '', ''))
+    elif details.get('to') == 'refused':
+        out.append(('refused', t, ''))
+    elif details.get('to') == 'recalled':
+        out.append(('recalled', '', ''))
+    elif t == 'update':
+        out.append(('updated', '', ''))
+    elif t == 'send':
+        out.append(('sent', '', ''))
+        late and out.append(('sent_late', '', ''))
+        if details.get('dual', bool(doc.paper_category)):
+            out.append(('dual_sent', '', ''))
+        out.extend(('sent_via', '', route) for _receiver, route in details.get('deliveries') or ())
+    return out
+
+
+def facts(settings, root, doc, transition):
+    """What the journal entry of a transition must record for it to be counted the same way
+    later: whether it was late (urgent handling, the processing deadline) and whether an
+    outgoing document also goes on paper (Art. 8). Called by ``workflow.engine.fire`` after the
+    callbacks, before the journal entry is written."""
+    name = transition['name']
+    if name in ('register', 'assign'):
+        if not doc.urgent:
+            return {'late': False}
+        since = doc.received_at or doc.created_at
+        limit = dt.timedelta(minutes=settings.urgent_handling_minutes)
+        if doc.urgency in ('hoa_toc', 'hoa_toc_hen_gio'):
+            return {'late': clock.now() - since > limit}
+        cal = settings.calendar.with_overrides(root.calendar_overrides)
+        return {'late': cal_mod.working_time_between(cal, since, clock.now()) > limit}
+    if name == 'complete':
+        done = clock.to_vn(doc.completed_at or clock.now()).date()
+        return {'late': bool(doc.deadline and done > doc.deadline)}
+    if name == 'send':
+        return {'dual': bool(doc.paper_category)}
+    return {}
+
+
+# -- counting as it happens ------------------------------------------------------------------
+
+def _add(stats, body_code, day, key, name, seq, k=0):
+    """One event: the month's tally, and the day's entry (its document, the journal entry and the
+    event's place in it, so that two events of one entry stay two)."""
+    tally = stats.buckets.get((month_key(day), body_code))
+    if tally is None:
+        tally = stats.buckets[(month_key(day), body_code)] = Tally()
+    tally.add(key)
+    days = stats.docs.get((day_key(day), body_code))
+    if days is None:
+        days = stats.docs[(day_key(day), body_code)] = OOTreeSet()
+    days.insert(entry(key, name, seq, k))
+
+
+def count(root, doc, chain_id, seq, by_exchange=False):
+    """Count the journal entry ``seq`` of ``chain_id`` just appended about ``doc``."""
+    at, _actor, action, details, _prev, _hash = root.journal.chains[chain_id].entries[seq]
+    found = events(action, json.loads(details), doc, by_exchange, at)
+    if not found:
+        return
+    doc_type, urgent = dims_of(doc)
+    day = dt.date.fromisoformat(at[:10])
+    stats = stats_of(root)
+    for k, (metric, detail, route) in enumerate(found):
+        _add(stats, doc.body_code, day, (metric, detail, doc_type, route, urgent), doc.__name__, seq, k)
+
+
+# -- the full recount -----------------------------------------------------------------------
+
+def recount(root):
+    """Every counter recounted from the journal: ``{(month key, body): {key: n}}`` and the
+    entries of each day ``{(day key, body): {entry(key, name, seq, k)}}``."""
+    counts, docs = {}, {}
+    chains = root.journal.chains
+    for body in root['bodies'].values():
+        for name, doc in body.documents.items():
+            chain = chains.get(doc.chain_id)
+            if chain is None:
+                continue
+            entries = list(chain.entries.items())
+            by_exchange = any(e[2] == 'received' for _seq, e in entries)
+            dims = None
+            for seq, (at, _actor, action, details, _prev, _hash) in entries:
+                found = events(action, json.loads(details), doc, by_exchange, at)
+                if not found:
+                    continue
+                dims = dims or (doc.stats_dims or (doc.doc_type or '', bool(doc.urgent)))
+                day = dt.date.fromisoformat(at[:10])
+                for k, (metric, detail, route) in enumerate(found):
+                    key = (metric, detail, dims[0], route, dims[1])
+                    bucket = counts.setdefault((month_key(day), doc.body_code), {})
+                    bucket[key] = bucket.get(key, 0) + 1
+                    docs.setdefault((day_key(day), doc.body_code), set()).add(entry(key, name, seq, k))
+    return counts, docs
+
+
+def differences(root):
+    """Where the stored counters differ from a full recount: ``[(bucket, key, stored, recounted)]``
+    (for the documents behind a day: ``key`` ``('docs',)``, the numbers of entries)."""
+    counts, docs = recount(root)
+    stats = stats_of(root)
+    stored = stats.buckets
+    out = []
+    for bucket_key in sorted(set(stored.keys()) | set(counts)):
+        tally = stored.get(bucket_key)
+        have = tally.counts if tally is not None else {}
+        want = counts.get(bucket_key, {})
+        for key in sorted(set(have) | set(want), key=repr):
+            if have.get(key, 0) != want.get(key, 0):
+                out.append((bucket_key, key, have.get(key, 0), want.get(key, 0)))
+    for bucket_key in sorted(set(stats.docs.keys()) | set(docs)):
+        have = set(stats.docs.get(bucket_key, ()))
+        want = docs.get(bucket_key, set())
+        if have != want:
+            out.append((bucket_key, ('docs',), len(have), len(want)))
+    return out
+
+
+def rebuild(root):
+    """Replace every counter by a full recount from the journal; return the number of buckets."""
+    counts, docs = recount(root)
+    stats = stats_of(root)
+    stats.buckets = OOBTree()
+    stats.docs = OOBTree()
+    for bucket_key, keys in counts.items():
+        tally = Tally()
+        tally.counts = dict(keys)
+        stats.buckets[bucket_key] = tally
+    for day_key, entries in docs.items():
+        stats.docs[day_key] = OOTreeSet(entries)
+    return len(counts)

@@ -1,0 +1,448 @@
+"""Statistics as people read them (Art. 12): figures for a body or its subtree over a period,
+grouped by body, month, document type or route, within what the reader may see.
+
+Who sees what: the clerks and leaders of a body see its figures and those of every body under
+it; the office of a committee (a body whose ``office_of`` names the committee, as the city office
+for the city committee) sees the committee's whole tree. Nobody sees a body outside those
+subtrees, alone or inside a total.
+
+A body closed with a successor keeps its history under its own code; what was counted for it
+after the day it closed rolls up to its successor (and so into the successor's subtree).
+
+A period is read from the fewest objects: the tallies of its whole months, the entries of the
+days at its edges. "Still open past the deadline" is computed here, at read time, from the
+deadline index of each body (``Documents.by_deadline``: deadlines that fell in the period,
+before today, of documents still in a state where the deadline runs).
+"""
+import dataclasses
+import datetime as dt
+
+from .. import clock
+from .. import security as S
+from ..errors import InputError
+from ..i18n import _
+from ..workflow.states import states_of
+from . import periods as P
+from .counters import entry_key, entry_name, stats_of
+
+GROUPS = ('total', 'body', 'month', 'type', 'route')
+STAFF_ROLES = (S.CLERK, S.LEADER)
+MAX_DAYS = 3 * 366          # a longer period is refused (the page and the API answer in time)
+EARLIEST = dt.date(2020, 1, 1)
+
+# The figures a row shows, in order, with their Vietnamese titles (GLOSSARY.md).
+FIGURES = (
+    ('received', 'Văn bản đến'),
+    ('received_electronic', 'Đến qua mạng'),
+    ('received_paper', 'Đến bản giấy'),
+    ('registered', 'Đã vào sổ'),
+    ('registered_late', 'Vào sổ chậm (khẩn)'),
+    ('assigned', 'Đã phân công'),
+    ('assigned_late', 'Phân công chậm (khẩn)'),
+    ('completed', 'Đã hoàn thành'),
+    ('completed_late', 'Hoàn thành quá hạn'),
+    ('overdue_open', 'Quá hạn chưa hoàn thành'),
+    ('refused', 'Từ chối nhận / trả lại'),
+    ('recalled', 'Thu hồi'),
+    ('updated', 'Cập nhật, đính chính'),
+    ('replaced', 'Thay thế'),
+    ('sent', 'Văn bản đi đã gửi'),
+    ('sent_late', 'Gửi chậm (Điều 6.3)'),
+    ('sent_late_urgent', 'Gửi chậm: văn bản khẩn'),
+    ('dual_sent', 'Gửi cả bản giấy (Điều 8)'),
+    ('sent_on_time_pct', 'Tỷ lệ gửi đúng hạn (%)'),
+)
+TITLES = dict(FIGURES)
+LATE_METRICS = ('sent_late', 'registered_late', 'assigned_late', 'completed_late')
+
+
+def error(field, code, message, status=400):
+    return InputError([{'field': field, 'code': code, 'message': message}], status=status)
+
+
+# -- who sees what ---------------------------------------------------------------------------
+
+def children_map(bodies):
+    out = {}
+    for body in bodies.values():
+        out.setdefault(body.parent_code, []).append(body.code)
+    return out
+
+
+def subtree(bodies, code, children=None):
+    """The code and every code under it in the tree as it is now."""
+    children = children if children is not None else children_map(bodies)
+    out, todo = [], [code]
+    while todo:
+        c = todo.pop()
+        out.append(c)
+        todo.extend(sorted(children.get(c, ()), reverse=True))
+    return out
+
+
+def visible_roots(root, user):
+    """The bodies whose subtree ``user`` may see the figures of."""
+    bodies = root['bodies']
+    body = bodies.get(user.body_code) if user is not None else None
+    if body is None or not any(user.has_role(r) for r in STAFF_ROLES):
+        return []
+    office_of = getattr(body, 'office_of', None)
+    return [office_of] if office_of in bodies else [body.code]
+
+
+def visible(root, user):
+    """Every body code ``user`` may see figures of."""
+    bodies = root['bodies']
+    children = children_map(bodies)
+    return {c for top in visible_roots(root, user) for c in subtree(bodies, top, children)}
+
+
+# -- the question ----------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Query:
+    body: str
+    subtree: bool
+    start: dt.date
+    end: dt.date
+    group: str
+
+
+def _date(params, name, default):
+    text = params.get(name)
+    if text in (None, ''):
+        return default
+    try:
+        return dt.date.fromisoformat(str(text))
+    except ValueError:
+        raise error(name, 'date_invalid', _('date_invalid', default='Ngày không hợp lệ: dùng dạng YYYY-MM-DD')) from None
+
+
+def _yes(value, default=True):
+    if value in (None, ''):
+        return default
+    return str(value).lower() in ('1', 'true', 'yes', 'on')
+
+
+def check_body(root, user, code):
+    """The body asked for, if it exists and ``user`` may see it (raise the project's errors)."""
+    if code not in root['bodies']:
+        raise error('body', 'body_unknown', _('body_unknown', default='Không có cơ quan "${code}"',
+                                              mapping={'code': code}), status=404)
+    if code not in visible(root, user):
+        raise error('body', 'stats_forbidden', _(
+            'stats_forbidden', default='Bạn không được xem số liệu thống kê của cơ quan "${code}"',
+            mapping={'code': code}), status=403)
+    return code
+
+
+def default_body(root, user):
+    roots = visible_roots(root, user)
+    if not roots:
+        raise error('body', 'stats_forbidden', _(
+            'stats_forbidden_any', default='Bạn không được xem số liệu thống kê'), status=403)
+    return roots[0]
+
+
+def check_period(start, end, today=None, start_field='from', end_field='to'):
+    today = today or clock.today()
+    if end < start:
+        raise error(end_field, 'period_reversed', P.reversed_message(start, end))
+    if start > today or end > today:
+        raise error(end_field if end > today else start_field, 'period_in_future', P.in_future_message(today))
+    if start < EARLIEST:
+        raise error(start_field, 'period_too_early', P.too_early_message(EARLIEST))
+    if (end - start).days > MAX_DAYS:
+        raise error(start_field, 'period_too_long', P.too_long_message(MAX_DAYS))
+
+
+def parse_query(root, user, params, today=None):
+    """The question in ``params`` (``body``, ``subtree``, ``from``, ``to``, ``group``), checked."""
+    today = today or clock.today()
+    group = params.get('group') or 'total'
+    if group not in GROUPS:
+        raise error('group', 'group_unknown', _(
+            'group_unknown', default='Không có cách nhóm "${group}"; chọn: ${offered}',
+            mapping={'group': group, 'offered': ', '.join(GROUPS)}))
+    code = params.get('body') or default_body(root, user)
+    check_body(root, user, code)
+    quarter_start = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    start = _date(params, 'from', quarter_start)
+    end = _date(params, 'to', today)
+    check_period(start, end, today)
+    return Query(code, _yes(params.get('subtree')), start, end, group)
+
+
+def quarter_dates(year, quarter, today=None):
+    """``(first day, last day)`` of a quarter that exists and has begun."""
+    today = today or clock.today()
+    try:
+        year, quarter = int(year), int(quarter)
+    except (TypeError, ValueError):
+        raise error('quarter', 'quarter_unknown', _('quarter_unknown', default='Không có quý này')) from None
+    if quarter not in (1, 2, 3, 4) or not EARLIEST.year <= year <= 9998:
+        raise error('quarter', 'quarter_unknown', _('quarter_unknown', default='Không có quý này'))
+    start = dt.date(year, 3 * quarter - 2, 1)
+    end = (dt.date(year + quarter // 4, 3 * quarter % 12 + 1, 1)) - dt.timedelta(days=1)
+    if start > today:
+        raise error('quarter', 'period_in_future', P.in_future_message(today))
+    return start, end
+
+
+# -- periods and segments --------------------------------------------------------------------
+
+def _month_end(day):
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def decompose(start, end):
+    """The fewest period keys covering ``[start, end]``: whole months, days at the edges."""
+    out, day = [], start
+    while day <= end:
+        m_end = _month_end(day)
+        if day.day == 1 and m_end <= end:
+            out.append(f'M{day.year}-{day.month:02d}')
+            day = m_end
+        else:
+            out.append(f'D{day.isoformat()}')
+        day += dt.timedelta(days=1)
+    return out
+
+
+def segments(root, code, with_subtree, start, end):
+    """``[(source body, first day, last day, owner body)]``: whose counters make the figures of
+    ``code`` (alone or with its subtree) in ``[start, end]``, and under which body each counts."""
+    bodies = root['bodies']
+    members = set(subtree(bodies, code)) if with_subtree else {code}
+    out = []
+
+    def owner(body):
+        seen = set()
+        while body.valid_to is not None and body.successor_code in bodies and body.code not in seen:
+            seen.add(body.code)
+            body = bodies[body.successor_code]
+        return body.code
+
+    for c in sorted(members):
+        body = bodies[c]
+        closed = body.valid_to is not None and body.successor_code in bodies
+        last = min(end, body.valid_to) if closed else end
+        if start <= last:
+            out.append((c, start, last, c))
+        if closed and body.valid_to < end:
+            heir = owner(body)
+            if heir in members:
+                out.append((c, max(start, body.valid_to + dt.timedelta(days=1)), end, heir))
+    for body in bodies.values():           # closed elsewhere, succeeded by one of ours
+        if body.code in members or body.valid_to is None or body.valid_to >= end:
+            continue
+        if body.successor_code in bodies and owner(body) in members:
+            out.append((body.code, max(start, body.valid_to + dt.timedelta(days=1)), end, owner(body)))
+    return out
+
+
+# -- summing ---------------------------------------------------------------------------------
+
+def sum_counts(stats, code, start, end, into=None):
+    """The counters of ``code`` over ``[start, end]``: whole months from their tallies, the days
+    at the edges from their entries."""
+    into = {} if into is None else into
+    for pk in decompose(start, end):
+        if pk[0] == 'M':
+            tally = stats.buckets.get((pk, code))
+            if tally is not None:
+                for key, n in tally.counts.items():
+                    into[key] = into.get(key, 0) + n
+        else:
+            for entry in stats.docs.get((pk, code), ()):
+                key = entry_key(entry)
+                into[key] = into.get(key, 0) + 1
+    return into
+
+
+def summary(counts):
+    """The figures of a row from raw counter keys."""
+    out = {name: 0 for name, _title in FIGURES}
+    for (metric, _detail, _doc_type, route, urgent), n in counts.items():
+        if metric == 'sent_via':
+            continue
+        out[metric] = out.get(metric, 0) + n
+        if metric == 'received':
+            out['received_paper' if route == 'paper' else 'received_electronic'] += n
+        if metric == 'sent_late' and urgent:
+            out['sent_late_urgent'] += n
+    out['sent_on_time_pct'] = round(100.0 * (out['sent'] - out['sent_late']) / out['sent'], 1) if out['sent'] else None
+    return out
+
+
+def running_states():
+    return [(direction, state) for direction, state, data in states_of() if data.get('deadline_runs')]
+
+
+def overdue(root, code, start, end, today=None, names=False, running=None):
+    """Documents of ``code`` still open whose deadline fell in ``[start, end]`` and before today
+    (read from the body's state index, at the time of asking)."""
+    today = today or clock.today()
+    last = min(end, today - dt.timedelta(days=1)).toordinal()
+    first = start.toordinal()
+    documents = root['bodies'][code].documents
+    if first > last:
+        return [] if names else 0
+    if documents.by_deadline is not None:
+        found = [name for _d, name in documents.by_deadline.keys(min=(first, ''), max=(last, '\uffff'))]
+        return found if names else len(found)
+    by_state = documents.by_state        # not yet evolved: the state index, every entry read
+    found = []
+    for key in running if running is not None else running_states():
+        filed = by_state.get(key)
+        if filed is not None:
+            found.extend(name for name, (_r, _a, deadline, _w) in filed.items()
+                         if deadline is not None and first <= deadline <= last)
+    return found if names else len(found)
+
+
+def _label(root, group, key):
+    if group == 'body':
+        body = root['bodies'].get(key)
+        return body.name if body else key
+    if group == 'month':
+        return f'Tháng {int(key[5:])}/{key[:4]}'
+    if group == 'route':
+        return ROUTE_TITLES.get(key, key or '—')
+    return key or '—'
+
+
+ROUTE_TITLES = {'paper': 'Bản giấy', 'manual': 'Nhập tay (điện tử)', 'hosted': 'Cùng hệ thống',
+                'instance': 'Hệ thống khác (mạng diện rộng)', 'email': 'Thư điện tử công vụ',
+                'axis': 'Trục liên thông văn bản quốc gia', 'local': 'Cùng hệ thống'}
+
+
+def _months(start, end):
+    day = start
+    while day <= end:
+        last = min(end, _month_end(day))
+        yield f'{day.year}-{day.month:02d}', day, last
+        day = last + dt.timedelta(days=1)
+
+
+def figures(root, query, today=None):
+    """``{'rows': [{'key', 'label', 'figures'}], 'total': figures, ...}`` for the query."""
+    stats = stats_of(root)
+    segs = segments(root, query.body, query.subtree, query.start, query.end)
+    total, groups = {}, {}
+    overdue_by = {}
+    for source, s, e, owner in segs:
+        if query.group == 'month':
+            for key, ms, me in _months(s, e):
+                sum_counts(stats, source, ms, me, groups.setdefault(key, {}))
+        else:
+            counts = sum_counts(stats, source, s, e)
+            if query.group == 'body':
+                target = groups.setdefault(owner, {})
+                for k, n in counts.items():
+                    target[k] = target.get(k, 0) + n
+            elif query.group in ('type', 'route'):
+                index = 2 if query.group == 'type' else 3
+                for k, n in counts.items():
+                    target = groups.setdefault(k[index], {})
+                    target[k] = target.get(k, 0) + n
+    running = running_states() if query.group != 'month' else ()      # month rows show no overdue
+    for source, s, e, owner in segs:
+        sum_counts(stats, source, s, e, total)
+        if source == owner and running:
+            overdue_by[owner] = overdue_by.get(owner, 0) + overdue(root, source, s, e, today, running=running)
+    rows = []
+    if query.group == 'body':
+        for code in sorted(groups.keys() | overdue_by.keys()):
+            f = summary(groups.get(code, {}))
+            f['overdue_open'] = overdue_by.get(code, 0)
+            rows.append({'key': code, 'label': _label(root, 'body', code), 'figures': f})
+    elif query.group != 'total':
+        rows = [{'key': k, 'label': _label(root, query.group, k), 'figures': summary(v)}
+                for k, v in sorted(groups.items())]
+    t = summary(total)
+    t['overdue_open'] = sum(overdue_by.values())
+    refused = {}
+    for (metric, detail, *_rest), n in total.items():
+        if metric == 'refused':
+            refused[detail] = refused.get(detail, 0) + n
+    routes = {}
+    for (metric, _d, _t, route, _u), n in total.items():
+        if metric == 'received':
+            routes[route] = routes.get(route, 0) + n
+    return {'body': query.body, 'subtree': query.subtree, 'from': query.start.isoformat(),
+            'to': query.end.isoformat(), 'group': query.group, 'rows': rows, 'total': t,
+            'refused_by_reason': dict(sorted(refused.items())), 'received_by_route': dict(sorted(routes.items()))}
+
+
+def dashboard(root, query, today=None):
+    """``(result, by month, by body)``: what the dashboard shows, each sum read once (the result
+    of a ``total`` or ``body`` question is the by-body one, without its rows for ``total``)."""
+    by_body = figures(root, Query(query.body, query.subtree, query.start, query.end, 'body'), today)
+    by_month = figures(root, Query(query.body, query.subtree, query.start, query.end, 'month'), today)
+    if query.group == 'body':
+        result = by_body
+    elif query.group == 'total':
+        result = dict(by_body, group='total', rows=[])
+    elif query.group == 'month':
+        result = by_month
+    else:
+        result = figures(root, query, today)
+    return result, by_month, by_body
+
+
+# -- drill-down ------------------------------------------------------------------------------
+
+def documents_behind(root, user, query, metric):
+    """The documents behind a figure, that ``user`` may see: ``[doc]``."""
+    return documents_behind_each(root, user, query, [metric])[metric]
+
+
+def documents_behind_each(root, user, query, metrics):
+    """``{metric: [doc]}``: the documents behind several figures, read in one pass over the days
+    of the period (one range of ``Stats.docs``, every body at once)."""
+    for metric in metrics:
+        if metric not in TITLES or metric == 'sent_on_time_pct':
+            raise error('metric', 'metric_unknown', _('metric_unknown', default='Không có chỉ tiêu "${metric}"',
+                                                      mapping={'metric': metric}))
+    bodies = root['bodies']
+    found = {m: [] for m in metrics}
+    ranges = {}
+    for source, s, e, owner in segments(root, query.body, query.subtree, query.start, query.end):
+        ranges.setdefault(source, []).append((f'D{s.isoformat()}', f'D{e.isoformat()}'))
+        if 'overdue_open' in found and owner == source:
+            found['overdue_open'].extend((source, n) for n in overdue(root, source, s, e, names=True))
+    counted = [m for m in metrics if m != 'overdue_open']
+    if counted:
+        days = stats_of(root).docs
+        for (day, source), entries in days.items(min=(f'D{query.start.isoformat()}', ''),
+                                                   max=(f'D{query.end.isoformat()}', '\uffff')):
+            if not any(a <= day <= b for a, b in ranges.get(source, ())):
+                continue
+            for entry in entries:
+                for metric in counted:
+                    if _matches(metric, entry_key(entry)):
+                        found[metric].append((source, entry_name(entry)))
+    out = {}
+    for metric, pairs in found.items():
+        docs, seen = [], set()
+        for source, name in pairs:
+            if (source, name) in seen:
+                continue
+            seen.add((source, name))
+            doc = bodies[source].documents.get(name)
+            if doc is not None and S.permits(user, doc, S.VIEW):
+                docs.append(doc)
+        out[metric] = docs
+    return out
+
+
+def _matches(metric, key):
+    m, _detail, _doc_type, route, urgent = key
+    if metric == 'received_paper':
+        return m == 'received' and route == 'paper'
+    if metric == 'received_electronic':
+        return m == 'received' and route != 'paper'
+    if metric == 'sent_late_urgent':
+        return m == 'sent_late' and urgent
+    return m == metric

@@ -1,0 +1,125 @@
+"""Pages: the statistics dashboard (thống kê), the documents behind a figure, and the quarterly
+report's downloads. The same questions, answers and error codes as ``api/stats.py``."""
+import datetime as dt
+
+from pyramid.renderers import render_to_response
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from .. import clock
+from .. import security as S
+from ..errors import InputError
+from ..i18n import _
+from ..reports import charts, quarterly
+from ..reports import figures as F
+from ..resources.root import app_root
+
+
+def dashboard_charts(result, by_month, by_body):
+    """The dashboard's charts as inline SVG (the PDF report draws the same with reportlab)."""
+    months = by_month['rows']
+    out = [charts.bars('Văn bản đến và đi theo tháng', [r['label'] for r in months],
+                       [[r['figures']['received'] for r in months], [r['figures']['sent'] for r in months]],
+                       ['Đến', 'Đi'])]
+    bodies = by_body['rows'][:15]
+    out.append(charts.bars('Văn bản đến theo cơ quan', [r['label'] for r in bodies],
+                           [[r['figures']['received'] for r in bodies], [r['figures']['sent'] for r in bodies]],
+                           ['Đến', 'Đi'], horizontal=True))
+    out.append(charts.bars('Tỷ lệ gửi đúng hạn theo tháng (%)', [r['label'] for r in months],
+                           [[r['figures']['sent_on_time_pct'] or 0 for r in months]], ['Đúng hạn (%)']))
+    routes = result['received_by_route']
+    out.append(charts.pie('Văn bản đến theo kênh', [F.ROUTE_TITLES.get(k, k) for k in routes], list(routes.values())))
+    return [charts.svg(d) for d in out]
+
+
+def ask(request):
+    """The checked question and the figures, as the dashboard and the API read them."""
+    root = app_root(request)
+    query = F.parse_query(root, request.identity, request.GET)
+    return root, query, F.figures(root, query)
+
+
+@view_config(route_name='stats', permission=S.VIEW_BODIES, renderer='archive:templates/stats.pt')
+def dashboard(request):
+    root = app_root(request)
+    try:
+        query = F.parse_query(root, request.identity, request.GET)
+    except InputError as exc:
+        return error_page(request, root, exc)
+    result, by_month, by_body = F.dashboard(root, query)
+    return {'errors': [], 'result': result, 'params': request.GET, 'query': query,
+            'svgs': dashboard_charts(result, by_month, by_body), 'groups': F.GROUPS, 'titles': F.FIGURES,
+            'bodies': _choices(root, request), 'today': clock.today()}
+
+
+def error_page(request, root, exc):
+    """The dashboard's form with the errors of the question (their codes as in the API)."""
+    if exc.status == 403 and not request.GET.get('body'):
+        raise exc                   # no figures at all for this user: the usual 403 page
+    request.override_renderer = 'archive:templates/stats.pt'
+    request.response.status = exc.status
+    t = request.localizer.translate
+    return {'errors': [dict(e, message=t(e['message'])) for e in exc.errors], 'result': None,
+            'params': request.GET, 'svgs': [], 'groups': F.GROUPS, 'titles': F.FIGURES,
+            'bodies': _choices(root, request), 'today': clock.today()}
+
+
+def _choices(root, request):
+    seen = F.visible(root, request.identity)
+    return [(b.code, '— ' * depth + b.name) for depth, b in root['bodies'].tree() if b.code in seen]
+
+
+@view_config(route_name='stats_documents', permission=S.VIEW_BODIES, renderer='archive:templates/stats_documents.pt')
+def documents(request):
+    root, query, _result = ask(request)
+    metric = request.GET.get('metric', '')
+    docs = F.documents_behind(root, request.identity, query, metric)
+    return {'docs': docs, 'metric': metric, 'title': F.TITLES.get(metric, metric), 'query': query}
+
+
+def quarterly_params(request):
+    """``(body, year, quarter, format, sign)`` of a quarterly report request, checked."""
+    root = app_root(request)
+    today = clock.today()
+    code = request.GET.get('body') or F.default_body(root, request.identity)
+    last = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1) - dt.timedelta(days=1)
+    year = request.GET.get('year') or last.year
+    q = request.GET.get('quarter') or (last.month - 1) // 3 + 1
+    fmt = request.GET.get('format') or 'pdf'
+    if fmt not in quarterly.FORMATS and fmt != 'json':
+        raise F.error('format', 'format_unknown', _('format_unknown', default='Định dạng phải là csv, xlsx hoặc pdf'))
+    F.quarter_dates(year, q, today)
+    F.check_body(root, request.identity, code)
+    return root, code, year, q, fmt, F._yes(request.GET.get('sign'), False)
+
+
+def quarterly_response(request):
+    root, code, year, q, fmt, signed = quarterly_params(request)
+    start, end = F.quarter_dates(year, q)
+    report = quarterly.build(root, request.identity, code, year, q, quarterly.availability(root, start, end))
+    if fmt == 'json':
+        return None, report
+    data, media, ext = quarterly.render(report, fmt)
+    if signed:
+        if fmt != 'pdf':
+            raise F.error('sign', 'sign_pdf_only', _('sign_pdf_only', default='Chỉ ký số được báo cáo PDF'))
+        data = quarterly.sign(request.registry, request.identity.body_code, data)
+    response = Response(body=data, content_type=media.split(';')[0])
+    if 'charset' in media:
+        response.charset = 'utf-8'
+    response.content_disposition = f'attachment; filename="bao-cao-quy-{int(q)}-{int(year)}-{code}.{ext}"'
+    return response, report
+
+
+@view_config(route_name='stats_quarterly', permission=S.VIEW_BODIES)
+def quarterly_download(request):
+    try:
+        response, report = quarterly_response(request)
+    except InputError as exc:
+        response = render_to_response('archive:templates/stats.pt', error_page(request, app_root(request), exc),
+                                      request=request)
+        response.status = exc.status
+        return response
+    if response is None:
+        raise F.error('format', 'format_unknown', _('format_unknown', default='Định dạng phải là csv, xlsx hoặc pdf'))
+    return response

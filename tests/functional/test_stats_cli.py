@@ -1,0 +1,47 @@
+"""archive-stats (#15 item 1): ``check`` finds counters that drifted from a full recount of the
+journal, ``rebuild`` repairs them and proves they equal the recount. Run in-process (the script's
+``main``) on a FileStorage of its own."""
+import pytest
+
+from archive.reports import counters
+from archive.scripts import stats as stats_script
+from archive.scripts.common import opened, writing
+from archive.services import directory
+from archive.services import documents as svc
+
+from ..conftest import HERE
+from ..helpers import incoming
+from .test_cli import INI
+
+pytestmark = pytest.mark.slow   # four bootstraps of the app (about 9 s)
+
+CODE = '000.00.02.H01'
+
+
+def test_check_finds_drift_and_rebuild_repairs_it(tmp_path, capsys):
+    ini = tmp_path / 'test.ini'
+    ini.write_text(INI.format(var=tmp_path, here=HERE, pad='x' * 40))
+    ini = str(ini)
+    with opened(ini) as session:
+        root, registry = session
+        with writing(session):
+            body = directory.add_body(root, {'code': CODE, 'name': 'Ban Tổ chức Thành ủy', 'symbol': 'BTCTU'},
+                                      registry.archive_settings, 'test')
+            doc = svc.create(root, body, incoming(channel='paper'), [], registry.archive_settings, 'test')
+            tally = next(t for (pk, code), t in root.stats.buckets.items() if pk.startswith('M'))
+            tally.add(('received', '', 'TTr', 'paper', False), n=2)        # a counter that drifted
+    assert doc is not None
+    with pytest.raises(SystemExit) as exit_:
+        stats_script.main([ini, 'check'])
+    assert exit_.value.code == 1 and 'differing from a full recount: 1' in capsys.readouterr().out
+    stats_script.main([ini, 'rebuild'])
+    out = capsys.readouterr().out
+    assert 'differing after: 0' in out and 'the counters equal a full recount' in out
+    with pytest.raises(SystemExit) as exit_:
+        stats_script.main([ini, 'check'])
+    assert exit_.value.code == 0
+    with opened(ini) as session:
+        root, _registry = session
+        assert counters.differences(root) == []
+        assert sum(n for t in root.stats.buckets.values() for k, n in t.counts.items()
+                   if k[0] == 'received') == 1            # one document, in its month

@@ -1,0 +1,171 @@
+"""Statistics counters (#15 item 1): kept in the transaction that moves a document, equal to a
+full recount of the journal after a randomised run over several bodies and several periods."""
+import datetime as dt
+import random
+
+import pytest
+from pyramid.threadlocal import manager
+
+from archive import clock
+from archive.reports import counters
+from archive.seed import DEMO_RECEIVER, HOST
+from archive.services import directory
+from archive.services import documents as svc
+from archive.workflow.engine import fire
+
+from ..conftest import open_root
+from ..helpers import incoming
+
+VN = dt.timezone(dt.timedelta(hours=7))
+TU = '000.00.00.H01'
+BTG = '000.00.03.H01'
+
+
+@pytest.fixture
+def world(app):
+    """The app, a connection and its root, with a leader and a processor in two more bodies."""
+    conn, root = open_root(app)
+    manager.push({'registry': app.registry, 'request': None})
+    try:
+        for code, suffix in ((DEMO_RECEIVER, 'btc'), (BTG, 'btg')):
+            for role in ('clerk', 'leader', 'processor'):
+                login = f'{role}.{suffix}'
+                if login not in root['users']:
+                    directory.add_user(root, {'login': login, 'full_name': f'Người {login}', 'body_code': code,
+                                              'roles': [role], 'password': 'cụm-từ-khó-đoán-cho-thống-kê-2026'}, app.registry.archive_settings,
+                                       'test', password_hash='not-a-hash')
+        conn.transaction_manager.commit()
+        yield app, conn, root
+    finally:
+        manager.pop()
+        clock.set_now(None)
+        conn.transaction_manager.abort()
+        conn.close()
+
+
+PEOPLE = {HOST: ('vanthu', 'lanhdao', 'chuyenvien'), DEMO_RECEIVER: ('clerk.btc', 'leader.btc', 'processor.btc'),
+          BTG: ('clerk.btg', 'leader.btg', 'processor.btg')}
+
+
+def step(root, registry, doc, rng):
+    """One random action the document's state allows, as the person who may take it."""
+    clerk, leader, processor = (root['users'][u] for u in PEOPLE[doc.body_code])
+    today = clock.today()
+    moves = {
+        'arrived': [('register', clerk, {}), ('refuse', clerk, {'reason': 'Sai địa chỉ'}),
+                    ('recall', clerk, {'reason': 'Thu hồi'})],
+        'registered': [('assign', leader, {'main_processor': processor.login,
+                                           'deadline': (today + dt.timedelta(days=rng.randint(0, 3))).isoformat()}),
+                       ('refuse', leader, {'reason': 'Trả lại'})],
+        'assigned': [('start', processor, {}), ('return', processor, {'reason': 'Không đúng người'})],
+        'processing': [('complete', processor, {'note': 'Xong'}), ('complete', processor, {})],
+        'recalled': [('keep', clerk, {'reason': 'Giữ lại'}), ('delete', clerk, {'reason': 'Hủy'})],
+    }.get(doc.state)
+    if not moves:
+        return
+    action, user, data = rng.choice(moves)
+    fire(root, doc, action, user, registry, data=dict(data))
+
+
+def test_random_run_equals_full_recount(world):
+    app, conn, root = world
+    rng = random.Random(20261203)
+    bodies = [HOST, DEMO_RECEIVER, BTG]
+    docs = []
+    start = dt.datetime(2026, 3, 30, 9, 0, tzinfo=VN)     # crosses a month and a quarter
+    settings = app.registry.archive_settings
+    for day in range(6):
+        clock.set_now(start + dt.timedelta(days=day, hours=day % 3))
+        for k in range(4):
+            code = rng.choice(bodies)
+            urgency = rng.choice(('normal', 'normal', 'khan', 'hoa_toc'))
+            doc = svc.create(root, root['bodies'][code], incoming(
+                doc_type=rng.choice(('CV', 'TTr', 'BC')), urgency=urgency, number_symbol=f'{day * 4 + k + 1}-CV/BTCTU',
+                channel=rng.choice(('electronic', 'paper')), received_at=clock.iso(clock.now())),
+                [], settings, PEOPLE[code][0])
+            docs.append(doc)
+        for _k in range(20):
+            clock.set_now(clock.now() + dt.timedelta(minutes=rng.randint(5, 90)))
+            moving = [d for d in docs if d.state not in ('completed', 'refused', 'deleted', 'destroyed')]
+            step(root, app.registry, rng.choice(moving or docs), rng)
+        conn.transaction_manager.commit()
+    stats = root.stats.buckets
+    assert counters.differences(root) == []
+    # the deadline index holds exactly the documents whose deadline still runs
+    for code in bodies:
+        documents = root['bodies'][code].documents
+        running = sorted((d.deadline.toordinal(), d.__name__) for d in documents.values()
+                         if d.deadline and d.state in ('arrived', 'registered', 'assigned', 'processing'))
+        assert list(documents.by_deadline.keys()) == running
+    assert any(d.state == 'completed' and d.deadline for d in docs)
+    # The run did count what it did, in each body, and the entries of the days sum to the month's.
+    for code in bodies:
+        month = stats.get(('M2026-04', code)) or stats.get(('M2026-03', code))
+        assert month is not None and sum(v for k, v in month.counts.items() if k[0] == 'received') > 0
+    for code in bodies:
+        month = stats.get(('M2026-04', code))
+        if month is not None:
+            summed = {}
+            for (day, c), entries in root.stats.docs.items():
+                if c == code and day.startswith('D2026-04'):
+                    for entry in entries:
+                        summed[counters.entry_key(entry)] = summed.get(counters.entry_key(entry), 0) + 1
+            assert summed == month.counts
+    metrics = {k[0] for t in stats.values() for k in t.counts}
+    assert {'received', 'registered', 'assigned', 'completed', 'refused'} <= metrics
+    # A counter that drifts is found by the recount, and rebuild repairs it.
+    some = stats[('M2026-04', HOST)] if ('M2026-04', HOST) in stats else stats[('M2026-03', HOST)]
+    key = next(iter(some.counts))
+    some.add(key, n=5)
+    assert [d[1] for d in counters.differences(root)] == [key]
+    counters.rebuild(root)
+    assert counters.differences(root) == []
+
+
+def test_tally_merges_concurrent_increments(app):
+    """Two transactions counting in the same body and day at once both commit (no conflict
+    error), and both increments are kept."""
+    import transaction
+    conn_a, root_a = open_root(app)
+    conn_b, root_b = open_root(app)
+    try:
+        key = ('received', '', 'CV', 'manual', False)
+        counters._add(root_a.stats, HOST, dt.date(2026, 5, 4), key, 'a', 1)
+        conn_a.transaction_manager.commit()
+        conn_b.sync()
+        conn_a.sync()
+        counters._add(root_a.stats, HOST, dt.date(2026, 5, 4), key, 'b', 1)
+        counters._add(root_b.stats, HOST, dt.date(2026, 5, 4), key, 'c', 1)
+        conn_a.transaction_manager.commit()
+        conn_b.transaction_manager.commit()       # would raise ConflictError without the merge
+        conn_c, root_c = open_root(app)
+        assert root_c.stats.buckets[('M2026-05', HOST)].counts[key] == 3
+        assert sorted(counters.entry_name(e) for e in root_c.stats.docs[('D2026-05-04', HOST)]) == ['a', 'b', 'c']
+        conn_c.close()
+    finally:
+        transaction.abort()
+        conn_a.close()
+        conn_b.close()
+
+
+def test_evolve_step_builds_counters_and_deadline_index_from_what_is_stored(world):
+    """Evolve step 0010 on a database stored before the statistics: counters from the journal,
+    each body's deadline index from its documents."""
+    from BTrees.OOBTree import OOBTree
+
+    from archive import evolve
+    app, conn, root = world
+    clock.set_now(dt.datetime(2026, 6, 1, 9, 0, tzinfo=VN))
+    settings = app.registry.archive_settings
+    doc = svc.create(root, root['bodies'][HOST], incoming(deadline='2026-06-10'), [], settings, 'vanthu')
+    fire(root, doc, 'register', root['users']['vanthu'], app.registry)
+    conn.transaction_manager.commit()
+    del root.stats
+    for body in root['bodies'].values():
+        body.documents.by_deadline = None
+    root.evolved.remove('0010-stats')
+    assert [name for name, _fn in evolve.pending(root)] == ['0010-stats']
+    evolve.evolve(root)
+    assert counters.differences(root) == [] and len(root.stats.buckets) > 0
+    assert list(root['bodies'][HOST].documents.by_deadline.keys()) == [(dt.date(2026, 6, 10).toordinal(), doc.__name__)]
+    assert isinstance(root.stats.docs, OOBTree)

@@ -1,0 +1,50 @@
+"""Statistics of the exchange (#15 item 1): an outgoing document sent late (Art. 6.3) to two hosted
+bodies is counted as sent, late, and once per delivery route at the sender, and as received
+electronically at each receiver, in the transactions that send and receive it; the counters
+equal a full recount; each office sees its own figures through the API."""
+import datetime as dt
+
+from archive import clock
+from archive.reports import counters
+from archive.reports import figures as F
+from archive.exchange import worker
+
+from ..conftest import HOST_CODE, client
+from ..helpers import multipart, pdf
+from .test_exchange_local import API, BTC, BTG, Session, exchange_app, send  # noqa: F401 (a fixture)
+
+VN = dt.timezone(dt.timedelta(hours=7))
+
+
+def test_sent_late_and_received_by_exchange_are_counted(exchange_app):
+    app = exchange_app
+    clerk, leader = client(app, 'vanthu'), client(app, 'lanhdao')
+    try:
+        clock.set_now(dt.datetime(2026, 11, 23, 9, 0, tzinfo=VN))        # a Monday
+        values = {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV', 'holder_unit': 'TH',
+                  'abstract': 'Công văn gửi chậm', 'send_to': [BTC, BTG], 'signer_name': 'Trần Văn Lãnh Đạo'}
+        params, files = multipart(values, ('cong-van.pdf', pdf('Cong van')))
+        doc = clerk.post(API, params, upload_files=files, headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+        for who, action in ((clerk, 'submit'), (leader, 'approve'), (clerk, 'number'), (clerk, 'sign')):
+            who.post_json(f"{API}/{doc['id']}/transitions/{action}", {}, headers={'X-CSRF-Token': who.csrf})
+        clock.set_now(dt.datetime(2026, 11, 25, 15, 0, tzinfo=VN))       # past Tuesday's noon: late
+        clerk.post_json(f"{API}/{doc['id']}/transitions/send", {}, headers={'X-CSRF-Token': clerk.csrf})
+        send(app, [BTG], abstract='Báo cáo tài chính', paper_category='tai_chinh')      # Art. 8, on time
+        worker.run_round(app.registry)
+        with Session(app) as root:
+            assert counters.differences(root) == []
+            month = {code: F.summary(root.stats.buckets[('M2026-11', code)].counts) for code in (HOST_CODE, BTC, BTG)}
+            sent_via = {k[3]: n for k, n in root.stats.buckets[('M2026-11', HOST_CODE)].counts.items()
+                        if k[0] == 'sent_via'}
+        host = month[HOST_CODE]
+        assert (host['sent'], host['sent_late'], host['sent_on_time_pct'], host['dual_sent']) == (2, 1, 50.0, 1)
+        assert sent_via == {'hosted': 3, 'paper': 1}
+        assert (month[BTC]['received'], month[BTC]['received_electronic'], month[BTC]['received_paper']) == (1, 1, 0)
+        assert (month[BTG]['received'], month[BTG]['received_electronic'], month[BTG]['received_paper']) == (2, 2, 0)
+        period = {'from': '2026-11-01', 'to': '2026-11-25'}
+        city = clerk.get('/api/v1/stats', params=dict(period, body='000.00.00.H01', group='body')).json
+        assert (city['total']['sent'], city['total']['sent_late'], city['total']['received']) == (2, 1, 3)
+        btc = client(app, 'vanthu.btc').get('/api/v1/stats', params=period).json
+        assert (btc['body'], btc['total']['received'], btc['total']['sent']) == (BTC, 1, 0)
+    finally:
+        clock.set_now(None)

@@ -1,0 +1,224 @@
+"""Statistics read back (#15 items 2, 3, 4, 6 and the bad input): the roll-up over the body tree
+within what each reader may see, merged bodies rolling up to their successor, the dashboard with
+its charts and drill-down, the quarterly report read back from PDF, XLSX and CSV, and the same
+error code in the page and the API for each bad question."""
+import datetime as dt
+import io
+
+import pytest
+from pyramid.threadlocal import manager
+
+from archive import clock
+from archive.reports import counters
+from archive.seed import DEMO_RECEIVER, HOST
+from archive.services import documents as svc
+
+from ..conftest import open_root
+from ..helpers import incoming
+
+VN = dt.timezone(dt.timedelta(hours=7))
+TU = '000.00.00.H01'
+BTG = '000.00.03.H01'
+QUHK, DUPHK = '000.01.00.H01', '000.01.10.H01'     # the district merged into the ward on 2025-06-30
+NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=VN)
+
+
+@pytest.fixture
+def figures_app(app):
+    """Documents received in Q4 2026: 2 in the city office, 3 in Ban Tổ chức, 1 in Ban Tuyên giáo
+    (one urgent, one on paper); and counters of the merged district before and after its merger."""
+    conn, root = open_root(app)
+    manager.push({'registry': app.registry, 'request': None})
+    try:
+        made = 0
+        for code, n in ((HOST, 2), (DEMO_RECEIVER, 3), (BTG, 1)):
+            for _k in range(n):
+                made += 1
+                clock.set_now(dt.datetime(2026, 10, 5 + made, 9, 0, tzinfo=VN))
+                svc.create(root, root['bodies'][code], incoming(
+                    number_symbol=f'{made}-CV/BTCTU', doc_type='CV', received_at=clock.iso(clock.now()),
+                    abstract=f'Công văn thống kê số {made}', channel='paper' if made == 6 else 'electronic',
+                    urgency='khan' if made == 1 else 'normal', deadline='2026-10-20'),
+                    [], app.registry.archive_settings, 'vanthu')
+        key = ('received', '', 'CV', 'hosted', False)
+        counters._add(root.stats, QUHK, dt.date(2025, 5, 2), key, 'before', 1)
+        counters._add(root.stats, QUHK, dt.date(2025, 8, 1), key, 'after', 1)
+        conn.transaction_manager.commit()
+    finally:
+        manager.pop()
+        conn.close()
+    clock.set_now(NOW)
+    yield app
+    clock.set_now(None)
+
+
+def stats(client, status=200, **params):
+    return client.get('/api/v1/stats', params=params, status=status).json
+
+
+def test_city_office_sees_every_body_and_subtree_totals(figures_app, clerk):
+    got = stats(clerk, body=TU, subtree='1', **{'from': '2026-10-01', 'to': '2026-11-30'}, group='body')
+    rows = {r['key']: r['figures'] for r in got['rows']}
+    assert rows[HOST]['received'] == 2 and rows[DEMO_RECEIVER]['received'] == 3 and rows[BTG]['received'] == 1
+    assert got['total']['received'] == 6
+    assert got['total']['received_paper'] == 1 and got['total']['received_electronic'] == 5
+    # the deadline 2026-10-20 passed with all six still waiting for registration
+    assert got['total']['overdue_open'] == 6
+    assert got['received_by_route'] == {'manual': 5, 'paper': 1}
+    one = stats(clerk, body=DEMO_RECEIVER, subtree='0', **{'from': '2026-10-01', 'to': '2026-11-30'})
+    assert one['total']['received'] == 3 and one['rows'] == []
+
+
+def test_a_committee_office_sees_only_its_own_branch(figures_app, other_clerk):
+    own = stats(other_clerk, **{'from': '2026-10-01', 'to': '2026-11-30'}, group='body')
+    assert own['body'] == DEMO_RECEIVER
+    assert [r['key'] for r in own['rows']] == [DEMO_RECEIVER]
+    assert own['total']['received'] == 3          # not 6: no other branch inside its totals
+    for other in (TU, HOST, BTG):
+        err = stats(other_clerk, status=403, body=other, **{'from': '2026-10-01', 'to': '2026-11-30'})
+        assert err['errors'][0]['code'] == 'stats_forbidden'
+        page = other_clerk.get('/stats', params={'body': other}, status=403)
+        assert 'data-code="stats_forbidden"' in page.text
+    for metric in ('received', 'overdue_open'):
+        other_clerk.get('/stats/documents', params={'body': HOST, 'metric': metric,
+                                                    'from': '2026-10-01', 'to': '2026-11-30'}, status=403)
+    err = other_clerk.get('/api/v1/reports/quarterly', params={'body': TU, 'year': 2026, 'quarter': 4,
+                                                               'format': 'json'}, status=403).json
+    assert err['errors'][0]['code'] == 'stats_forbidden'
+
+
+def test_processor_sees_no_figures(figures_app, processor):
+    err = stats(processor, status=403, **{'from': '2026-10-01', 'to': '2026-11-30'})
+    assert err['errors'][0]['code'] == 'stats_forbidden'
+
+
+def test_merged_body_keeps_its_history_and_rolls_up_to_its_successor(figures_app, clerk):
+    period = {'from': '2025-04-01', 'to': '2025-09-30'}
+    rows = {r['key']: r['figures']['received'] for r in
+            stats(clerk, body=TU, subtree='1', group='body', **period)['rows']}
+    assert rows[QUHK] == 1 and rows[DUPHK] == 1
+    assert stats(clerk, body=QUHK, subtree='1', **period)['total']['received'] == 1
+    assert stats(clerk, body=DUPHK, subtree='1', **period)['total']['received'] == 1
+    assert stats(clerk, body=DUPHK, subtree='1', **{'from': '2025-04-01', 'to': '2025-06-30'})['total']['received'] == 0
+
+
+def test_dashboard_draws_charts_and_drills_down(figures_app, clerk):
+    page = clerk.get('/stats', params={'body': TU, 'subtree': '1', 'from': '2026-10-01', 'to': '2026-11-30'})
+    assert page.text.count('<svg') == 4 and 'Văn bản đến theo kênh' in page.text
+    assert 'href="http://localhost/stats"' in clerk.get('/desk').text      # the one nav link
+    link = page.html.select_one('tr[data-figure="received_paper"] a')['href']
+    listed = clerk.get(link)
+    assert [tr.select('td')[1].text for tr in listed.html.select('tr[data-doc]')] == ['Công văn thống kê số 6']
+    listed = clerk.get('/stats/documents', params={'body': TU, 'subtree': '1', 'metric': 'received',
+                                                   'from': '2026-10-01', 'to': '2026-11-30'})
+    assert len(listed.html.select('tr[data-doc]')) == 6
+
+
+def test_quarterly_report_reads_back(figures_app, clerk):
+    import openpyxl
+    import pypdf
+    params = {'body': TU, 'year': '2026', 'quarter': '4'}
+    pdf = clerk.get('/api/v1/reports/quarterly', params=dict(params, format='pdf'))
+    assert pdf.content_type == 'application/pdf'
+    text = ''.join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.body)).pages)
+    for expected in ('Báo cáo quý 4 năm 2026', 'Thành ủy và các cơ quan trực thuộc', 'Văn bản đến',
+                     'Ban Tổ chức Thành ủy', 'Quá hạn chưa hoàn thành', 'Công văn thống kê số 6',
+                     'IV. Tình trạng hoạt động của hệ thống trao đổi văn bản', 'Tiến trình trao đổi văn bản', 'Tổng cộng'):
+        assert expected in text, expected
+    assert clerk.get('/api/v1/reports/quarterly', params=dict(params, format='pdf')).body == pdf.body
+    xlsx = clerk.get('/api/v1/reports/quarterly', params=dict(params, format='xlsx'))
+    assert clerk.get('/api/v1/reports/quarterly', params=dict(params, format='xlsx')).body == xlsx.body
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx.body))
+    ws = wb['Số liệu']
+    header = [c.value for c in ws[4]]
+    col = header.index('Văn bản đến')
+    rows = {r[0].value: r[col].value for r in ws.iter_rows(min_row=5)}
+    assert rows['Ban Tổ chức Thành ủy'] == 3 and rows['Văn phòng Thành ủy'] == 2 and rows['Tổng cộng'] == 6
+    assert [[c.value for c in wb['Kênh nhận'][r]] for r in (5, 6)] == [['Nhập tay (điện tử)', 5], ['Bản giấy', 1]]
+    late = [r[3].value for r in wb['Chậm, quá hạn'].iter_rows(min_row=5) if r[0].value == 'Quá hạn chưa hoàn thành']
+    assert sorted(late) == sorted(f'Công văn thống kê số {k}' for k in range(1, 7))
+    csv = clerk.get('/api/v1/reports/quarterly', params=dict(params, format='csv'))
+    assert clerk.get('/api/v1/reports/quarterly', params=dict(params, format='csv')).body == csv.body
+    lines = csv.body.decode('utf-8-sig').splitlines()
+    assert lines[0] == 'Báo cáo quý 4 năm 2026' and 'Tổng cộng,6,5,1,' in csv.body.decode('utf-8-sig')
+    assert 'IV. Tình trạng hoạt động của hệ thống trao đổi văn bản (Điều 13.1)' in lines
+    signed = clerk.get('/stats/quarterly', params=dict(params, format='pdf', sign='1'))
+    assert signed.body.startswith(pdf.body[:8]) and b'/ByteRange' in signed.body
+    assert pypdf.PdfReader(io.BytesIO(signed.body)).get_fields()['ChuKyToChuc']['/FT'] == '/Sig'
+
+
+NOT_OFFERED = [
+    # (case, params, field, code, status)
+    ('reversed period', {'from': '2026-11-01', 'to': '2026-10-01'}, 'to', 'period_reversed', 400),
+    ('period in the future', {'from': '2026-11-01', 'to': '2026-12-31'}, 'to', 'period_in_future', 400),
+    ('not a date', {'from': '2026-13-01'}, 'from', 'date_invalid', 400),
+    ('before the records', {'from': '2019-01-01', 'to': '2019-03-31'}, 'from', 'period_too_early', 400),
+    ('too long', {'from': '2020-01-01', 'to': '2026-11-30'}, 'from', 'period_too_long', 400),
+    ('grouping not offered', {'group': 'weekday'}, 'group', 'group_unknown', 400),
+    ('unknown body', {'body': '999.99.99.H99'}, 'body', 'body_unknown', 404),
+]
+
+
+@pytest.mark.parametrize('case,params,field,code,status', NOT_OFFERED, ids=[c[0] for c in NOT_OFFERED])
+def test_bad_questions_same_code_in_page_and_api(figures_app, clerk, case, params, field, code, status):
+    err = stats(clerk, status=status, **params)
+    assert [(e['field'], e['code']) for e in err['errors']] == [(field, code)]
+    page = clerk.get('/stats', params=params, status=status)
+    assert f'data-code="{code}"' in page.text and f'data-field="{field}"' in page.text
+
+
+QUARTERS = [
+    ('quarter 5', {'year': '2026', 'quarter': '5'}, 'quarter', 'quarter_unknown'),
+    ('quarter not a number', {'year': '2026', 'quarter': 'IV'}, 'quarter', 'quarter_unknown'),
+    ('quarter to come', {'year': '2027', 'quarter': '1'}, 'quarter', 'period_in_future'),
+    ('format not offered', {'year': '2026', 'quarter': '4', 'format': 'docx'}, 'format', 'format_unknown'),
+]
+
+
+@pytest.mark.parametrize('case,params,field,code', QUARTERS, ids=[c[0] for c in QUARTERS])
+def test_bad_quarters(figures_app, clerk, case, params, field, code):
+    err = clerk.get('/api/v1/reports/quarterly', params=params, status=400).json
+    assert [(e['field'], e['code']) for e in err['errors']] == [(field, code)]
+    page = clerk.get('/stats/quarterly', params=params, status=400)
+    assert code in page.text
+
+
+def test_api_answers_conform_to_the_openapi(figures_app, clerk, other_clerk):
+    from openapi_core import Config, OpenAPI
+
+    from .test_openapi import SPEC_PATH, conforms
+    spec = OpenAPI.from_file_path(str(SPEC_PATH), config=Config(additional_properties_default_policy='forbid'))
+    period = {'from': '2026-10-01', 'to': '2026-11-30'}
+    for group in ('total', 'body', 'month', 'type', 'route'):
+        conforms(spec, clerk.get('/api/v1/stats', params=dict(period, body=TU, subtree='1', group=group)))
+    conforms(spec, clerk.get('/api/v1/stats', params=dict(period, group='weekday'), status=400))
+    conforms(spec, other_clerk.get('/api/v1/stats', params=dict(period, body=TU), status=403))
+    conforms(spec, clerk.get('/api/v1/stats', params=dict(period, body='999.99.99.H99'), status=404))
+    report = {'body': TU, 'year': '2026', 'quarter': '4'}
+    conforms(spec, clerk.get('/api/v1/reports/quarterly', params=dict(report, format='json')))
+    for fmt in ('pdf', 'csv', 'xlsx'):
+        conforms(spec, clerk.get('/api/v1/reports/quarterly', params=dict(report, format=fmt)))
+
+
+def test_drill_down_lists_only_what_the_reader_may_see(figures_app, clerk, leader):
+    """A Mật document counts in the figures of everyone who sees the body, but only the people
+    named on it find it in the list behind the figure."""
+    conn, root = open_root(figures_app)
+    manager.push({'registry': figures_app.registry, 'request': None})
+    try:
+        clock.set_now(dt.datetime(2026, 11, 2, 9, 0, tzinfo=VN))
+        secret = svc.create(root, root['bodies'][HOST], incoming(
+            number_symbol='99-CV/BTCTU', doc_type='CV', classification='mat', named_people=['vanthu'],
+            abstract='Công văn mật', received_at=clock.iso(clock.now())), [],
+            figures_app.registry.archive_settings, 'vanthu')
+        conn.transaction_manager.commit()
+        name = secret.__name__
+    finally:
+        manager.pop()
+        conn.close()
+        clock.set_now(NOW)
+    params = {'body': HOST, 'subtree': '0', 'metric': 'received', 'from': '2026-11-01', 'to': '2026-11-30'}
+    assert stats(leader, body=HOST, subtree='0', **{'from': '2026-11-01', 'to': '2026-11-30'})['total']['received'] == 1
+    seen = [tr['data-doc'] for tr in clerk.get('/stats/documents', params=params).html.select('tr[data-doc]')]
+    assert seen == [name]
+    assert leader.get('/stats/documents', params=params).html.select('tr[data-doc]') == []
