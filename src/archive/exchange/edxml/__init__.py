@@ -38,7 +38,8 @@ symbol, ``DocumentId`` and dates; ``encode`` the writer and the schema check; ``
 tolerant reader. Every public name is importable from ``archive.exchange.edxml``.
 """
 from ..safexml import Limits, PackageError
-from .decode import check_attachments, decode_package, decode_status, unpack_attachments
+from .decode import (check_attachments, decode_package, decode_status, nonstandard_signature, sdk_status_header,
+                     unpack_attachments)
 from .encode import encode_package, encode_status, package_bytes, status_bytes, validate
 from .model import (
     CLASSIFICATIONS, DS, EXT, NEW, NS, REASON_REQUIRED, RECALL, REPLACE, SCHEMA, SOAP_ENV, STATUS_CODES,
@@ -54,5 +55,6 @@ __all__ = [
     'Business', 'Encryption', 'Attachment', 'Package', 'Status', 'Deviation', 'Decoded',
     'split_number_symbol', 'join_number_symbol', 'document_id', 'parse_document_id', 'DocumentIdParts',
     'encode_package', 'package_bytes', 'encode_status', 'status_bytes', 'validate',
-    'decode_package', 'check_attachments', 'unpack_attachments', 'decode_status',
+    'decode_package', 'check_attachments', 'unpack_attachments', 'decode_status', 'sdk_status_header',
+    'nonstandard_signature',
 ]
