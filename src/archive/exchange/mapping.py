@@ -155,7 +155,7 @@ def doc_type_of(package, number_symbol, settings, deviations):
     by_name = {without_marks(name).casefold(): code for code, name in settings.document_types.items()}
     code = by_name.get(without_marks(given.name or '').strip().casefold())
     if code:
-        deviations.append(edxml.Deviation('document_type_by_name', f'{given.code!r} {given.name!r} -> {code}'))
+        deviations.append(edxml.Deviation('document_type_mapped', f'{given.code!r} -> {code} (TypeName {given.name!r})'))
         return code
     from ..schemas.symbol import parse
     parsed = parse(number_symbol, settings.document_types) if number_symbol else None

@@ -96,7 +96,7 @@ def accept(registry, data, route, kind='package', source=None):
 
     def work(root):
         if kind == 'status':
-            return receive_status(root, data, settings)
+            return receive_status(root, data, settings, route)
         receipt = receive_package(root, data, settings, route)
         failpoints.hit('receive.before_commit')
         return receipt
@@ -285,6 +285,27 @@ def _held_by_another(root, body, sender, document_id):
     return None
 
 
+class Unlisted:
+    """A sender not in the directory, as the route back to it: the way its package came (the
+    axis knows it by its code; by email, the address its package gives)."""
+
+    def __init__(self, code, route, address):
+        self.code, self.route, self.address = code, route, address
+
+
+def route_back(root, exchange):
+    """The sender of a document taken in (``doc.exchange``) as a status goes back to it: its
+    directory entry, else (issue 16) the route its package came by, or None."""
+    sender = root['bodies'].get(exchange['sender'])
+    if sender is not None:
+        return sender
+    if exchange.get('route') == 'axis':
+        return Unlisted(exchange['sender'], 'axis', exchange['sender'])
+    if exchange.get('route') == 'email' and exchange.get('sender_email'):
+        return Unlisted(exchange['sender'], 'email', exchange['sender_email'])
+    return None
+
+
 def identity(body_code, sender, document_id):
     """What names a document taken in: its receiver, its sender and the sender's DocumentId (a
     DocumentId belongs to the body that sends it; another body's package cannot take it)."""
@@ -439,7 +460,7 @@ def signed_part(data, limits):
     return etree.tostring(copy.deepcopy(signed[0]), xml_declaration=True, encoding='utf-8')
 
 
-def receive_status(root, data, settings):
+def receive_status(root, data, settings, route='hosted'):
     """Apply a status message to the sender's delivery row; return what was recorded, with the
     DocumentId, the reporting body and the sender it is about (what a receipt names)."""
     limits = limits_of(settings)
@@ -450,21 +471,34 @@ def receive_status(root, data, settings):
     except PackageError as exc:
         raise _from_package_error(exc) from None
     reporter = first.status.from_organ.organ_id
-    verified = _verified(root, data, reporter, limits)
+    origin = None
     try:
-        status, _deviations = edxml.decode_status(_bytes(verified.element), limits,
-                                                  organ_id_pattern=settings.organ_id_pattern)
-    except PackageError as exc:
-        raise _from_package_error(exc) from None
+        verified = _verified(root, data, reporter, limits)
+    except Refused as exc:
+        if route not in TOLERANT_ROUTES or exc.code not in MAY_WAIT_FOR_CLERK:
+            raise
+        # the SDK's status: unsigned, or its own Signature element; applied, marked unverified
+        parsed = parse_xml(data, limits)
+        origin = _origin_deviation(exc, parsed).code
+        status = first.status
+    else:
+        try:
+            status, _deviations = edxml.decode_status(_bytes(verified.element), limits,
+                                                      organ_id_pattern=settings.organ_id_pattern)
+        except PackageError as exc:
+            raise _from_package_error(exc) from None
     document_id = status.response_for.document_id
     delivery = deliveries.find(root, document_id, reporter)
     if delivery is None:
         raise Refused('status_unknown_document',
-                      f'Trạng thái cho văn bản {document_id} mà cơ quan {reporter} chưa từng được gửi',
-                      f'a status for document {document_id} never sent to {reporter}',
-                      vouched=True, sender=reporter, document_id=document_id)
+                      f'Thông điệp trạng thái {status.status_code} của cơ quan {reporter} cho văn bản {document_id}: '
+                      'không ai ở đây chờ trạng thái này (văn bản chưa từng được gửi cho cơ quan đó)',
+                      f'a status nobody here is waiting for: document {document_id} was never sent to {reporter}',
+                      vouched=origin is None, sender=reporter, document_id=document_id)
     entry = {'code': status.status_code, 'at': clock.iso(status.timestamp or clock.now()),
              'description': status.description, 'staff': status.staff.staff, 'sha256': sha256}
+    if origin:
+        entry['unverified'] = origin        # shown beside the status: its origin is not proven
     applied = dict(entry, document_id=document_id, reporter=reporter, sender=delivery.sender)
     if any(s.get('sha256') == sha256 for s in delivery.statuses):
         return applied                                 # the same message twice: once is enough

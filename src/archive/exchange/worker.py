@@ -360,7 +360,7 @@ def _carry_status(root, message, settings):
     exchange = getattr(doc, 'exchange', None) if doc is not None else None
     if not exchange:
         return 'not_exchanged', None       # came on paper or by hand: the sender hears otherwise
-    sender = root['bodies'].get(exchange['sender'])
+    sender = receive.route_back(root, exchange)
     if sender is None or sender.route not in channels.STATUS_ROUTES:
         return 'not_exchanged', None       # a person's mailbox: its clerk records what happens
     if sender.route != LOCAL:

@@ -19,7 +19,7 @@ from .. import security as S
 from ..exchange import deliveries as ex_deliveries
 from ..resources.root import app_root
 from ..resources.documents import URGENCY_RANK
-from ..workflow.states import state_data, states_of
+from ..workflow.states import origin_check_pending, state_data, states_of
 from . import documents as svc
 
 DUE_SOON_DAYS = 2
@@ -98,12 +98,21 @@ def _holds(user, role, doc):
     return user.has_role(role)
 
 
+ORIGIN_QUEUE = ('incoming/origin_check', 'Cần kiểm tra nguồn gốc')     # titled as the ZCML desks are
+
+
 def queues(request, body, user):
     """``[(queue name, title, documents, more)]`` for this user, in the workflows' order.
 
-    A queue lists at most QUEUE_LIMIT documents, most urgent first, then oldest.
+    A queue lists at most QUEUE_LIMIT documents, most urgent first, then oldest. The clerk's
+    *Cần kiểm tra nguồn gốc* comes first: documents arrived from outside without proof of
+    origin (issue 16), which wait there, not among those to register, until accepted or refused.
     """
     out = []
+    if user.has_role(S.CLERK):
+        docs = [d for d in body.documents.in_state('incoming', 'arrived')
+                if origin_check_pending(d) and request.has_permission(S.VIEW, d)]
+        out.append((ORIGIN_QUEUE[0], ORIGIN_QUEUE[1], docs[:QUEUE_LIMIT], len(docs) > QUEUE_LIMIT))
     for direction, state, data in states_of(request.registry):
         if not data.get('desk'):
             continue
@@ -112,6 +121,8 @@ def queues(request, body, user):
             continue
         docs, more = [], False
         for d in body.documents.in_state(direction, state):
+            if (direction, state) == ('incoming', 'arrived') and origin_check_pending(d):
+                continue
             if any(_holds(user, r, d) for r in roles) and request.has_permission(S.VIEW, d):
                 if len(docs) == QUEUE_LIMIT:
                     more = True

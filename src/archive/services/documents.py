@@ -14,6 +14,7 @@ from ..schemas.vocab import REFUSED_CLASSIFICATIONS
 from ..workflow.states import initialize
 from . import readers, secrecy
 from .certificates import check_origin, origin_status
+from ..exchange.edxml import deviations
 from .legal import legal_status
 
 
@@ -281,7 +282,22 @@ def as_json(doc, request=None):
         'modified_at': clock.iso(doc.modified_at),
         'revision': len(doc.revisions),
         'files': [file_json(f) for f in doc.file_list()],
+        'exchange': exchange_json(doc),
     }
+
+
+def exchange_json(doc):
+    """What the exchange says of a document taken in from another system: its sender and route,
+    the clerk's origin check (``pending``, ``accepted`` or None when not needed) and every
+    deviation in plain Vietnamese (``code``, ``message``, ``detail``: what the sender wrote)."""
+    ex = getattr(doc, 'exchange', None)
+    if not ex:
+        return None
+    return {'document_id': ex.get('document_id'), 'sender': ex.get('sender'), 'sender_name': ex.get('sender_name'),
+            'route': ex.get('route'), 'origin_check': ex.get('origin_check'), 'type_name': ex.get('type_name'),
+            'sent_at': ex.get('sent_at'), 'paper_follows': bool(ex.get('paper_follows')),
+            'deviations': [dict(d, message=d['message'].default if hasattr(d['message'], 'default') else d['message'])
+                           for d in deviations.described(ex.get('deviations') or ())]}
 
 
 def file_json(f):

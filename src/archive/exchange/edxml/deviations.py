@@ -26,7 +26,6 @@ MESSAGES = {
                                                                  'giữ tên loại như bên gửi ghi'),
     'unknown_document_type': _('dev_unknown_document_type', default='Mã loại văn bản không có trong danh mục'),
     'document_type_mapped': _('dev_document_type_mapped', default='Loại văn bản được quy đổi'),
-    'document_type_by_name': _('dev_document_type_by_name', default='Loại văn bản xác định theo tên loại'),
     'due_before_issue': _('dev_due_before_issue', default='Hạn xử lý trước ngày ban hành'),
     'document_id_other_body': _('dev_document_id_other_body', default='Mã văn bản mang mã định danh của cơ quan '
                                                                    'khác với cơ quan gửi'),
