@@ -324,3 +324,62 @@ def test_the_http_endpoint_between_instances_still_requires_the_signature(world,
     with pytest.raises(receive.Refused) as info:
         receive.accept(world.app.registry, their_package(their, sign=False), 'instance')
     assert info.value.code == 'unsigned'
+
+
+def status_files(world):
+    return {f: (world.out_dir / f).read_bytes() for f in os.listdir(world.out_dir) if '_status_' in f}
+
+
+@pytest.mark.parametrize('intake', list(INTAKES))
+def test_a_refusal_at_intake_reaches_the_sender_as_a_signed_02(world, their, intake):
+    """Refused outright (its signature does not verify with the sender's registered certificate):
+    nothing stored, the journal names the sender, and status 02, signed by the body it was
+    addressed to, goes back by the sender's route (the axis)."""
+    app = world.app
+    data = their_package(their).replace('Về việc thử nghiệm'.encode(), 'Về việc đã sửa'.encode())
+    INTAKES[intake](world, data)
+    with Session(app) as root:
+        assert not [d for d in root['bodies'][BTC].documents.values() if d.exchange]
+        [entry] = [e for e in audit_entries(root) if e['action'] == 'package_refused']
+    assert entry['details']['code'] == 'signature_invalid' and entry['details']['sender'] == VPCP
+    worker.run_round(app.registry)
+    [answer] = status_files(world).values()
+    assert b'<edXML:StatusCode>02</edXML:StatusCode>' in answer and b'signature_invalid' in answer
+    assert f'<edXML:OrganId>{BTC}</edXML:OrganId>'.encode() in answer and b'ds:Signature' in answer
+
+
+def test_a_refusal_by_email_to_a_sender_not_in_the_directory_goes_back_by_email(world, their, smtp, tmp_path):
+    """A sender the directory does not know: the 02 goes back the way the package came, to the
+    address the package gives."""
+    reply_box = str(tmp_path / 'mail' / 'chinhphu')
+    mailbox.Maildir(reply_box, create=True)
+    smtp.folders['vanthu@chinhphu.example'] = reply_box
+
+    def bad_base64(root):
+        root.find(f'{E}AttachmentEncoded/{E}Attachment/{E}ContentTransferEncoded').text = '@@not base64@@'
+    by_email(world, their_package(their, sender='H29', sign=False, mutate=bad_base64))
+    worker.run_round(world.app.registry)
+    [mail] = [mailbox.Maildir(reply_box, create=False).get_bytes(k) for k in mailbox.Maildir(reply_box).keys()]
+    assert b'Content-Type: application/xml' in mail and b'02' in mail
+    assert status_files(world) == {}
+
+
+def audit_entries(root):
+    from archive import audit
+    return audit.entries(root, receive.CHAIN)
+
+
+def test_refused_by_the_clerk_the_02_reaches_a_sender_not_in_the_directory(world, their):
+    """The sender is not in the directory: the 02 goes back by the route its package came (the axis
+    knows it by its code)."""
+    app = world.app
+    by_axis(world, their_package(their, sender='vpcp.edoc', sign=False))
+    name = the_copy(app)
+    clerk = client(app, 'vanthu.btc')
+    clerk.post_json(f'/api/v1/bodies/{BTC}/documents/{name}/transitions/refuse', {'reason': 'Không rõ nguồn gốc'},
+                    headers={'X-CSRF-Token': clerk.csrf})
+    for _ in range(3):
+        worker.run_round(app.registry)
+    codes = {re.search(rb'<edXML:StatusCode>(\d+)<', data)[1] for f, data in status_files(world).items()
+             if f'_{BTC}_vpcp.edoc_status_' in f}
+    assert codes == {b'01', b'02'}

@@ -31,7 +31,8 @@ from .. import audit, clock, failpoints, outbox, refused
 from ..errors import Conflict, field_errors
 from ..services import documents as svc
 from ..signing import secrecy
-from . import deliveries, edxml, mapping, xmldsig
+from . import deliveries, edxml, mapping, outgoing, xmldsig
+from .channels import STATUS_ROUTES
 from .edxml import deviations as edxml_deviations
 from .safexml import Limits, PackageError, parse_xml
 
@@ -105,9 +106,18 @@ def accept(registry, data, route, kind='package', source=None):
         return run_apart(registry, work)
     except Refused as exc:
         who = source or route
+        said = said_by(data, settings)
+        for name in ('sender', 'document_id'):          # the journal names who the package says sent it
+            if said.get(name):
+                exc.facts.setdefault(name, said[name])
         if exc.vouched or not refused.repeat(registry, who, exc.code):
             sha256 = hashlib.sha256(data).hexdigest()
-            run_apart(registry, lambda root, exc=exc: journal_refusal(registry, root, exc, sha256, route, kind, who))
+
+            def record(root, exc=exc):
+                journal_refusal(registry, root, exc, sha256, route, kind, who)
+                if route in TOLERANT_ROUTES and kind == 'package':
+                    queue_refusal(root, exc, said, route)
+            run_apart(registry, record)
         flush_refused(registry)
         raise
     finally:
@@ -115,6 +125,64 @@ def accept(registry, data, route, kind='package', source=None):
 
 
 REASON_CHARS = 300                  # what the journal keeps of an unvouched refusal's reason
+
+
+def said_by(data, settings):
+    """Who a refused package says it is from and what it is (``sender``, ``email``,
+    ``document_id``, ``number``, ``notation``, ``receivers``), read safely and without trusting it;
+    ``{}`` when it says nothing readable."""
+    try:
+        root = parse_xml(data, limits_of(settings))
+    except PackageError:
+        return {}
+
+    def text(el, name):
+        found = next(el.iter(f'{{*}}{name}'), None) if el is not None else None
+        return ' '.join((found.text or '').split())[:100] if found is not None else ''
+    header = next(root.iter('{*}MessageHeader'), None)
+    sender = next(header.iter('{*}From'), None) if header is not None else None
+    return {'sender': text(sender, 'OrganId'), 'email': text(sender, 'Email'),
+            'document_id': text(header, 'DocumentId'), 'number': text(header, 'CodeNumber'),
+            'notation': text(header, 'CodeNotation'),
+            'receivers': [text(to, 'OrganId') for to in header.iter('{*}To')] if header is not None else []}
+
+
+def queue_refusal(root, exc, said, route):
+    """Status 02 for a package refused at email or axis intake (issue 16, item 9), signed by the
+    body here it was addressed to, going back by the route it came; none when the package names
+    no sender or no body here to sign (wrong address, unreadable)."""
+    bodies = root['bodies']
+    signer = next((code for code in said.get('receivers') or () if code in bodies
+                   and bodies[code].route == 'hosted'), None)
+    if not said.get('sender') or signer is None or said['sender'] in bodies and bodies[said['sender']].route == 'hosted':
+        return None
+    return outbox.outbox_of(root).put(
+        'status', status_code='02', refusal=True, body=signer, to_organ=said['sender'], route=route,
+        address=said.get('email') or '', document_id=said.get('document_id') or '',
+        number=said.get('number') or '', notation=said.get('notation') or '', staff=System.full_name,
+        number_symbol=edxml.join_number_symbol(said['number'], said['notation']) if said.get('notation') else None,
+        description=f'{exc.message_vi} ({exc.code})'[:REASON_CHARS])
+
+
+def carry_refusal(root, message, settings):
+    """``(state, None)`` or ``(pending, (bytes, route, address, meta))`` for a refusal status
+    (``queue_refusal``): signed once by the addressed body, kept for a retry."""
+    sender = route_back(root, {'sender': message['to_organ'], 'route': message['route'],
+                               'sender_email': message.get('address')})
+    if sender is None or sender.route not in STATUS_ROUTES or sender.route == 'hosted':
+        return 'not_exchanged', None
+    data = message.get('signed_bytes')
+    if data is None:
+        status = edxml.Status(
+            response_for=edxml.ResponseFor(sender.code, message['number'], message['notation'], None,
+                                           message['document_id']),
+            from_organ=mapping.organ(root['bodies'][message['body']]), status_code='02',
+            description=message['description'], timestamp=clock.now(), staff=edxml.StaffInfo(staff=System.full_name))
+        data = outgoing.signed_bytes(settings, message['body'], edxml.encode_status(status))
+        message.fields = dict(message.fields, signed_bytes=data)
+    meta = {'sender': message['body'], 'receiver': sender.code, 'kind': 'status',
+            'document_id': message['document_id'], 'status_code': '02'}
+    return outbox.PENDING, (data, sender.route, sender.address, meta)
 
 
 def journal_refusal(registry, root, exc, sha256, route, kind, source):
