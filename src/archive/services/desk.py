@@ -98,21 +98,22 @@ def _holds(user, role, doc):
     return user.has_role(role)
 
 
-ORIGIN_QUEUE = ('incoming/origin_check', 'Cần kiểm tra nguồn gốc')     # titled as the ZCML desks are
-
-
 def queues(request, body, user):
     """``[(queue name, title, documents, more)]`` for this user, in the workflows' order.
 
-    A queue lists at most QUEUE_LIMIT documents, most urgent first, then oldest. The clerk's
-    *Cần kiểm tra nguồn gốc* comes first: documents arrived from outside without proof of
-    origin (issue 16), which wait there, not among those to register, until accepted or refused.
+    A queue lists at most QUEUE_LIMIT documents, most urgent first, then oldest. A state with an
+    ``origin_check`` key first gives the clerk *Cần kiểm tra nguồn gốc* (when it holds anything):
+    documents arrived from outside without proof of origin (issue 16), which wait there, not in
+    the state's own queue, until accepted or refused.
     """
     out = []
-    if user.has_role(S.CLERK):
-        docs = [d for d in body.documents.in_state('incoming', 'arrived')
-                if origin_check_pending(d) and request.has_permission(S.VIEW, d)]
-        out.append((ORIGIN_QUEUE[0], ORIGIN_QUEUE[1], docs[:QUEUE_LIMIT], len(docs) > QUEUE_LIMIT))
+    for direction, state, data in states_of(request.registry):
+        if data.get('origin_check') and user.has_role(S.CLERK):
+            docs = [d for d in body.documents.in_state(direction, state)
+                    if origin_check_pending(d, request.registry) and request.has_permission(S.VIEW, d)]
+            if docs:
+                out.append((f'{direction}/origin_check', data['origin_check'], docs[:QUEUE_LIMIT],
+                            len(docs) > QUEUE_LIMIT))
     for direction, state, data in states_of(request.registry):
         if not data.get('desk'):
             continue
@@ -121,7 +122,7 @@ def queues(request, body, user):
             continue
         docs, more = [], False
         for d in body.documents.in_state(direction, state):
-            if (direction, state) == ('incoming', 'arrived') and origin_check_pending(d):
+            if data.get('origin_check') and origin_check_pending(d, request.registry):
                 continue
             if any(_holds(user, r, d) for r in roles) and request.has_permission(S.VIEW, d):
                 if len(docs) == QUEUE_LIMIT:

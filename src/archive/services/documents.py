@@ -120,10 +120,13 @@ def validate(root, body, cstruct, uploads, settings, actor, key_for=None, as_wri
         appstruct = schema.deserialize(cstruct)
     except colander.Invalid as exc:
         problems.append(exc)
+    if not as_written:          # our own forms, said with the other errors of the same input
+        flagged = {e['field'] for p in problems for e in field_errors(p)}
+        values = appstruct if appstruct is not None else {
+            k: v for k, v in (cstruct or {}).items() if isinstance(v, str) and k not in flagged}
+        problems.extend(form_problems(schema, values, settings))
     key = None
     if appstruct is not None:
-        if not as_written:
-            problems.extend(form_problems(schema, appstruct, settings))
         problems.extend(_check_context(root, body, appstruct, settings))
         if uploads and secrecy.is_secret(appstruct.get('classification')):
             key = key_for()

@@ -58,10 +58,11 @@ def transitions_from(doc, action, registry=None):
     return wf, found
 
 
-def origin_check_pending(doc):
-    """Taken in from outside without proof of origin, and not yet accepted or refused by the clerk
-    (the desk's *Cần kiểm tra nguồn gốc*; issue 16)."""
-    return doc.state == 'arrived' and (getattr(doc, 'exchange', None) or {}).get('origin_check') == 'pending'
+def origin_check_pending(doc, registry=None):
+    """Taken in from outside without proof of origin, and not yet accepted or refused by the clerk:
+    in the state whose ``origin_check`` key titles that desk queue (issue 16)."""
+    return ((getattr(doc, 'exchange', None) or {}).get('origin_check') == 'pending'
+            and bool(state_data(doc, registry).get('origin_check')))
 
 
 def available(doc, user, registry=None):
@@ -74,7 +75,7 @@ def available(doc, user, registry=None):
         action = t.get('action', t['name'])
         if t['from_state'] != doc.state or action in seen:
             continue
-        if t.get('only_if') == 'origin_check_pending' and not origin_check_pending(doc):
+        if t.get('only_if') == 'origin_check_pending' and not origin_check_pending(doc, registry):
             continue
         if t['permission'] is None or S.permits(user, doc, t['permission']):
             seen.add(action)
