@@ -382,3 +382,27 @@ def test_refused_by_the_clerk_the_02_reaches_a_sender_not_in_the_directory(world
     codes = {re.search(rb'<edXML:StatusCode>(\d+)<', data)[1] for f, data in status_files(world).items()
              if f'_{BTC}_vpcp.edoc_status_' in f}
     assert codes == {b'01', b'02'}
+
+
+@pytest.mark.parametrize('ours', [False, True])
+def test_a_refusal_of_a_forged_package_in_our_name_does_not_decline_ours(world, their, ours):
+    """The 02 a refusal at intake sends names the refused bytes' SHA-256: a receiver that refused
+    someone else's package in our name leaves our delivery as it was."""
+    app = world.app
+    sent = send(app, [VPCP], abstract='Gửi Văn phòng Chính phủ qua trục')
+    worker.run_round(app.registry)
+    document = sent_document(app, sent['id'])
+    with Session(app) as root:
+        [row] = deliveries.of_document(root, HOST_CODE, sent['id'])
+        sha256 = row.receipt['sha256'] if ours else 'f' * 64
+    number, notation = edxml.split_number_symbol(document.number_symbol)
+    status = edxml.encode_status(edxml.Status(
+        response_for=edxml.ResponseFor(HOST_CODE, number, notation, document.issued_date, document.document_id),
+        from_organ=edxml.Organ(VPCP, 'Văn phòng Chính phủ'), status_code='02',
+        description=f'Chữ ký số không hợp lệ (signature_invalid; gói tin SHA-256 {sha256})', timestamp=clock.now()))
+    (world.in_dir / 'tu-choi.xml').write_bytes(their.sign(status, status))
+    assert axis.poll(app.registry) == 1
+    with Session(app) as root:
+        [row] = deliveries.of_document(root, HOST_CODE, sent['id'])
+        assert (row.state == deliveries.DECLINED) is ours
+        assert [s.get('other_package') for s in row.statuses] == [None if ours else 'f' * 64]

@@ -23,6 +23,7 @@ import contextlib
 import copy
 import hashlib
 import io
+import re
 
 import colander
 from lxml import etree
@@ -116,7 +117,7 @@ def accept(registry, data, route, kind='package', source=None):
             def record(root, exc=exc):
                 journal_refusal(registry, root, exc, sha256, route, kind, who)
                 if route in TOLERANT_ROUTES and kind == 'package':
-                    queue_refusal(root, exc, said, route)
+                    queue_refusal(root, exc, said, route, sha256)
             run_apart(registry, record)
         flush_refused(registry)
         raise
@@ -147,7 +148,7 @@ def said_by(data, settings):
             'receivers': [text(to, 'OrganId') for to in header.iter('{*}To')] if header is not None else []}
 
 
-def queue_refusal(root, exc, said, route):
+def queue_refusal(root, exc, said, route, sha256):
     """Status 02 for a package refused at email or axis intake (issue 16, item 9), signed by the
     body here it was addressed to, going back by the route it came; none when the package names
     no sender or no body here to sign (wrong address, unreadable)."""
@@ -161,7 +162,7 @@ def queue_refusal(root, exc, said, route):
         address=said.get('email') or '', document_id=said.get('document_id') or '',
         number=said.get('number') or '', notation=said.get('notation') or '', staff=System.full_name,
         number_symbol=edxml.join_number_symbol(said['number'], said['notation']) if said.get('notation') else None,
-        description=f'{exc.message_vi} ({exc.code})'[:REASON_CHARS])
+        description=f'{exc.message_vi[:REASON_CHARS]} ({exc.code}; gói tin SHA-256 {sha256})')
 
 
 def carry_refusal(root, message, settings):
@@ -528,6 +529,17 @@ def signed_part(data, limits):
     return etree.tostring(copy.deepcopy(signed[0]), xml_declaration=True, encoding='utf-8')
 
 
+_REFUSED_SHA = re.compile(r'SHA-256 ([0-9a-f]{64})')
+
+
+def _refusal_of_other_bytes(status, delivery):
+    """The SHA-256 a refusal at intake names (``queue_refusal``) when it is not that of the bytes
+    this delivery handed over: a forged package in our name was refused, not ours."""
+    named = _REFUSED_SHA.search(status.description or '') if status.status_code == '02' else None
+    sent = (delivery.receipt or {}).get('sha256') if isinstance(delivery.receipt, dict) else None
+    return named[1] if named and sent and named[1] != sent else None
+
+
 def receive_status(root, data, settings, route='hosted'):
     """Apply a status message to the sender's delivery row; return what was recorded, with the
     DocumentId, the reporting body and the sender it is about (what a receipt names)."""
@@ -571,7 +583,10 @@ def receive_status(root, data, settings, route='hosted'):
     if any(s.get('sha256') == sha256 for s in delivery.statuses):
         return applied                                 # the same message twice: once is enough
     delivery.statuses.append(entry)
-    if status.status_code == '02':
+    refused_other = _refusal_of_other_bytes(status, delivery)
+    if refused_other:       # someone else's package in our name was refused: ours stands
+        entry['other_package'] = refused_other
+    elif status.status_code == '02':
         delivery.state = deliveries.DECLINED
     doc = root['bodies'][delivery.sender].documents.get(delivery.document)
     if doc is not None:
