@@ -406,3 +406,24 @@ def test_a_refusal_of_a_forged_package_in_our_name_does_not_decline_ours(world, 
         [row] = deliveries.of_document(root, HOST_CODE, sent['id'])
         assert (row.state == deliveries.DECLINED) is ours
         assert [s.get('other_package') for s in row.statuses] == [None if ours else 'f' * 64]
+
+
+def test_evolve_0012_keys_what_was_taken_in_by_sender(world, their):
+    """A database from before (receiver, DocumentId) keys: the step rekeys each entry with the
+    sender its copy names, and the same package again is still answered with its first receipt."""
+    from archive import evolve
+    app = world.app
+    data = their_package(their)
+    by_receive(world, data)
+    name = the_copy(app)
+    with Session(app) as root:
+        taken = root.exchange.taken_in
+        [(key, value)] = list(taken.items())
+        assert key[:2] == (BTC, VPCP)
+        del taken[key]
+        taken[(BTC, key[2])] = value                    # the shape stored before
+        root.evolved.remove('0012-taken-in-by-sender')
+    with Session(app) as root:
+        assert evolve.evolve(root) == ['0012-taken-in-by-sender']
+        assert list(root.exchange.taken_in.items()) == [(key, value)] and value[0] == name
+    assert receive.accept(app.registry, data, 'axis')['again'] is True
