@@ -133,6 +133,10 @@ def plain_base64(root):
         base64.b64encode(pdf(PDF_TEXT)).decode()
 
 
+def odd_element(root):
+    root.find(f'{E}AttachmentEncoded').tag = f'{E}Attachments'
+
+
 def default_namespace(data):
     return re.sub(rb'(</?)edXML:', rb'\1', data).replace(b'xmlns:edXML=', b'xmlns=')
 
@@ -162,6 +166,8 @@ def document_id_of(organ_id):
 # name: (make(their) -> bytes, deviations expected, whether the clerk must check the origin)
 FORMS = {
     'plain-base64 PDF': (lambda t: their_package(t, mutate=plain_base64), {'attachment_not_zipped'}, False),
+    'attachment in a non-standard element': (lambda t: their_package(t, mutate=odd_element),
+                                             {'attachment_element_form'}, False),
     'default namespace, unsigned': (lambda t: default_namespace(their_package(t, sign=False)), {'unsigned'}, True),
     'SDK signature element': (lambda t: their_package(t, mutate=sdk_signature, sign=False),
                               {'signature_nonstandard'}, True),
@@ -427,3 +433,27 @@ def test_evolve_0012_keys_what_was_taken_in_by_sender(world, their):
         assert evolve.evolve(root) == ['0012-taken-in-by-sender']
         assert list(root.exchange.taken_in.items()) == [(key, value)] and value[0] == name
     assert receive.accept(app.registry, data, 'axis')['again'] is True
+
+
+@pytest.mark.parametrize('code', ['H29', '000.00.H29', '0101234567', '0101234567-001', 'vpcp.edoc'])
+def test_the_directory_takes_other_systems_codes_and_keeps_ours_in_form(world, code):
+    """A remote body keeps the code of its own system; a body this instance hosts takes the
+    configured form. The same codes name a document's issuer and receivers."""
+    app = world.app
+    admin = client(app, 'quantri')
+    headers = {'X-CSRF-Token': admin.csrf}
+    refused = admin.post_json('/api/v1/bodies', {'code': code, 'name': 'Cơ quan thử', 'symbol': 'CQT'},
+                              headers=headers, status=400).json
+    assert [(e['field'], e['code']) for e in refused['errors']] == [('code', 'organ_id_malformed')]
+    body = admin.post_json('/api/v1/bodies', {'code': code, 'name': 'Cơ quan thử', 'symbol': 'CQT',
+                                              'route': 'axis', 'address': code}, headers=headers, status=201).json
+    assert body['code'] == code
+    clerk = client(app, 'vanthu')
+    values = {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV', 'abstract': 'Gửi hệ thống khác',
+              'send_to': [code]}
+    doc = clerk.post_json(f'/api/v1/bodies/{HOST_CODE}/documents', values, headers={'X-CSRF-Token': clerk.csrf},
+                          status=201).json
+    assert doc['send_to'] == [code]
+    bad = admin.post_json('/api/v1/bodies', {'code': 'có dấu cách', 'name': 'X', 'symbol': 'X', 'route': 'axis',
+                                             'address': 'x'}, headers=headers, status=400).json
+    assert bad['errors'][0]['code'] == 'organ_id_malformed'
