@@ -12,6 +12,17 @@ was taken in before with other bytes; the same bytes again get the first receipt
 nothing. Otherwise it becomes an incoming document in the receiver's inbox (đã đến, 01)
 (the PDF signatures checked as on any intake) and status 01 goes back to the sender.
 
+From the world outside (official email, the national axis: ``TOLERANT_ROUTES``), what is merely
+non-standard is not refused (issue 16): a package whose sender is not in the directory or has no
+registered certificate, or whose envelope signature is missing or of a form we do not verify (the
+SDK's own ``Signature`` element), is read as it came and taken in as đã đến with its deviations
+(``edxml.deviations``) for the clerk's origin check (*Cần kiểm tra nguồn gốc*): reference only
+until accepted, status 02 back by the way it came when refused. What is unsafe (limits, DOCTYPE,
+not XML), not ours (no body here), or proven false (a signature the sender's registered
+certificate does not verify) is refused outright, and from email and the axis the refusal goes
+back as a signed 02 (``queue_refusal``) naming the refused bytes' SHA-256. A DocumentId belongs
+to its sender: what was taken in is known by (receiver, sender, DocumentId).
+
 A status message: verified against the reporting body's certificates and applied to that
 receiver's delivery row on the sender's side; a status for a document never sent to that body
 is refused. A refusal after the sender's signature verified, for a body here, is journaled in

@@ -31,7 +31,11 @@ Deviation codes: ``document_id_form`` (not ``<OrganId>,<date>,<number>/<notation
 UUID), ``organ_id_form`` (not ``NNN.NN.NN.Lnn``), ``empty_element``, ``missing_element``,
 ``unknown_document_type``, ``date_format`` (another date form, converted), ``bad_date``
 (unreadable, dropped), ``bad_value`` (a code or count out of range; the default is used),
-``unknown_classification``, ``manifest_mismatch``, ``status_code_form``,
+``unknown_classification``, ``manifest_mismatch``, ``status_code_form``, ``attachment_element_form``
+(a file in another element than ``AttachmentEncoded/Attachment``), ``status_sdk_form`` (a status
+as the government SDK writes it). Elements are read in the edXML namespace whatever their prefix;
+an attachment is zipped (the standard) or the file itself (``Attachment.form`` 'base64'). What
+each code means to a clerk: ``deviations``.
 
 The package: ``model`` holds the namespaces, code lists and dataclasses; ``values`` the number and
 symbol, ``DocumentId`` and dates; ``encode`` the writer and the schema check; ``decode`` the
