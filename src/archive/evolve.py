@@ -118,6 +118,19 @@ def add_stats(root):
                 documents.index_state(doc)
 
 
+def key_taken_in_by_sender(root):
+    """Real traffic issue (16, item 6): a DocumentId belongs to its sender; what was taken in is
+    known by (receiving body, sender, DocumentId), no longer by (receiving body, DocumentId)."""
+    taken = root.exchange.taken_in
+    for key in [k for k in taken.keys() if len(k) == 2]:
+        body_code, document_id = key
+        name, sha256 = taken[key]
+        doc = root['bodies'][body_code].documents.get(name) if body_code in root['bodies'] else None
+        sender = (getattr(doc, 'exchange', None) or {}).get('sender', '')
+        del taken[key]
+        taken[(body_code, sender, document_id)] = (name, sha256)
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
@@ -129,6 +142,7 @@ STEPS = [
     ('0009-records-files', add_records),
     ('0010-stats', add_stats),
     ('0011-journal-indexes-forwards', index_journal_and_forward),
+    ('0012-taken-in-by-sender', key_taken_in_by_sender),
 ]
 
 

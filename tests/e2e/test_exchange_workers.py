@@ -176,7 +176,7 @@ def test_three_worker_processes_deliver_each_delivery_exactly_once(zeo_server, t
                 assert d.receipt['document_id'] == d.document_id
                 per_receiver[d.receiver] += 1
                 [doc] = received(root, d.receiver, d.document_id)      # exactly one, per DocumentId
-                assert ex.taken_in[(d.receiver, d.document_id)][0] == doc.__name__
+                assert ex.taken_in[(d.receiver, d.sender, d.document_id)][0] == doc.__name__   # (receiver, sender, id)
                 assert doc.state == 'arrived' and doc.organ_id == HOST_CODE
                 assert doc.urgency == root['bodies'][HOST_CODE].documents[d.document].urgency
             for code in RECEIVERS:        # nothing else came in: as many incoming documents as deliveries

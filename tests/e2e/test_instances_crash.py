@@ -146,12 +146,12 @@ def check_exactly_once(pair, docs, registered=(), attempts=None):
             found[name] = (row.document_id, receipt['sha256'], receipt['receivers'][0]['document'])
     with pair.b.database() as root:
         ex = deliveries.exchange_of(root)
-        taken = collections.Counter(document_id for (body, document_id) in ex.taken_in.keys() if body == BTC)
+        taken = collections.Counter(document_id for (body, _sender, document_id) in ex.taken_in.keys() if body == BTC)
         assert all(count == 1 for count in taken.values())
         received = collections.Counter(r['document_id'] for r in ex.received.values())
         for name, (document_id, sha256, copy_name) in found.items():
             [copy] = received_copies(root, BTC, document_id)          # exactly one copy
-            assert copy.__name__ == copy_name and ex.taken_in[(BTC, document_id)] == (copy_name, sha256)
+            assert copy.__name__ == copy_name and ex.taken_in[(BTC, HOST, document_id)] == (copy_name, sha256)
             assert received[document_id] == 1                      # one package taken in
             assert copy.state == ('registered' if name in registered else 'arrived')
             assert copy.origin_verdict['status'] == 'valid', copy.origin_verdict

@@ -482,18 +482,19 @@ def test_status_refusals():
     refused('not_a_package', STATUS)
 
 
-def test_wrong_namespace_or_no_prefix_is_refused():
+def test_wrong_namespace_is_refused_and_any_prefix_read():
     unqualified = re.sub(rb'(</?)edXML:', rb'\1', SMALL).replace(b'xmlns:edXML=', b'xmlns:other=')
     assert b'<edXML' in unqualified and b'xmlns="' not in unqualified      # no namespace at all
     refused('wrong_namespace', unqualified)
     refused('wrong_namespace', SMALL.replace(NS.encode(), b'http://www.e-doc.vn/Schema/'))
-    # the whole package in the default namespace, without the edXML: prefix
+    # the whole package in the default namespace, or under another prefix: the same elements (issue 16)
     default = re.sub(rb'(</?)edXML:', rb'\1', SMALL).replace(b'xmlns:edXML=', b'xmlns=')
     assert etree.QName(etree.fromstring(default)).namespace == NS
-    error = refused('wrong_namespace', default)
-    assert 'prefix' in error.message_en
-    refused('wrong_namespace', re.sub(rb'(</?)edXML:', rb'\1', STATUS).replace(b'xmlns:edXML=', b'xmlns='),
-            decode_status)
+    other = re.sub(rb'(</?)edXML:', rb'\1ns2:', SMALL).replace(b'xmlns:edXML=', b'xmlns:ns2=')
+    for data in (default, other):
+        assert decode_package(data).package == decode_package(SMALL).package
+    status = re.sub(rb'(</?)edXML:', rb'\1', STATUS).replace(b'xmlns:edXML=', b'xmlns=')
+    assert decode_status(status).status == decode_status(STATUS).status
     # the status as the C# sample writes it: edXML bound to the SOAP namespace
     refused('wrong_namespace', STATUS.replace(NS.encode(), b'http://schemas.xmlsoap.org/soap/envelope/'), decode_status)
 
@@ -568,14 +569,21 @@ def b64(raw):
     return base64.b64encode(raw).decode()
 
 
+def test_a_file_sent_without_the_zip_is_read_as_it_is():
+    """Real traffic sends the file itself, base64-encoded, as often as zipped (issue 16, item 3)."""
+    [attachment] = decode_package(with_attachment_payload(b64(b'%PDF-1.4 not zipped'))).package.attachments
+    assert (attachment.data, attachment.form) == (b'%PDF-1.4 not zipped', 'base64')
+    refused('zip_too_large', with_attachment_payload(b64(b'%PDF' + b'x' * 100)),
+            limits=Limits(max_unzipped_bytes=50))
+
+
 @pytest.mark.parametrize('raw', [
-    b'%PDF-1.4 not zipped',
     b'',
     zipped([]),
     zipped([('a.pdf', b'1'), ('b.pdf', b'2')]),
     zipped([('dir/', b'')]),
     zipped([('a.pdf', b'x' * 1000)])[:-30],
-], ids=['not a zip', 'empty', 'empty zip', 'two files', 'a folder only', 'cut short'])   # a zip's
+], ids=['empty', 'empty zip', 'two files', 'a folder only', 'cut short'])   # a zip's
 # bytes hold the time it was made: as ids they would differ between xdist workers
 def test_bad_zips_are_refused(raw):
     refused('bad_zip', with_attachment_payload(b64(raw)))

@@ -45,7 +45,7 @@ class Exchange(Persistent):
         self.by_document = OOBTree()    # (sender body, document name) -> tuple of delivery ids
         self.by_document_id = OOBTree()  # edXML DocumentId -> tuple of delivery ids (statuses find theirs)
         self.received = OOBTree()       # package SHA-256 -> receipt dict (the same bytes, the same answer)
-        self.taken_in = OOBTree()       # (receiving body, DocumentId) -> (document name, package SHA-256)
+        self.taken_in = OOBTree()       # (receiving body, sender, DocumentId) -> (document name, package SHA-256)
         self.destroyed = OOBTree()      # (body, document name) -> the blobs a destruction removed
         self.in_flight = OOBTree()      # delivery id -> lease end (ISO), claimed and not yet done
         self.later = OOBTree()          # (next attempt ISO, id) -> id: failed attempts waiting to retry

@@ -9,6 +9,7 @@ same schema as the form and the API); what does not fit our lists is flagged, no
 import re
 
 from .. import clock
+from ..text import without_marks
 from ..resources.files import ATTACHMENT, MAIN
 from ..schemas.vocab import PRIORITY_CODES
 from ..services import secrecy as at_rest
@@ -156,17 +157,65 @@ def _one_line(text):
     return re.sub(r'[ \t]*[\r\n]+[ \t]*', ' ', text or '').strip()
 
 
+# Competence ("thẩm quyền ký") as senders write it -> ours (schemas.vocab.COMPETENCES) [S: forms seen]
+COMPETENCE_FORMS = {
+    'tm': 'T/M', 'thaymat': 'T/M', 'kt': 'K/T', 'ky thay': 'K/T', 'kythay': 'K/T', 'tl': 'T/L', 'thualenh': 'T/L',
+    'tuq': 'T.U.Q', 'thuauyquyen': 'T.U.Q', 'q': 'Q.', 'quyen': 'Q.',
+}
+_CODE_NUMBER = re.compile(r'\d{1,11}')
+
+
+def competence_of(text):
+    """``TL.``, ``T/L``, ``KT.``, ``TM.``, ``Q.``, ``Quyền``... -> our form, or None."""
+    if not text:
+        return None
+    key = ''.join(ch for ch in without_marks(text).lower() if ch.isalnum() or ch == ' ').strip()
+    return COMPETENCE_FORMS.get(key) or COMPETENCE_FORMS.get(key.replace(' ', ''))
+
+
+def doc_type_of(package, number_symbol, settings, deviations):
+    """Our document type: the code if it is ours, else the ``TypeName`` matched by name (*Báo
+    cáo* -> BC), else the abbreviation in the number and symbol; a name we do not know is kept
+    as written (``doc.exchange['type_name']``) and flagged, the type then falls back to CV."""
+    given = package.document_type
+    if given.code in settings.document_types:
+        return given.code
+    by_name = {without_marks(name).casefold(): code for code, name in settings.document_types.items()}
+    code = by_name.get(without_marks(given.name or '').strip().casefold())
+    if code:
+        deviations.append(edxml.Deviation('document_type_mapped', f'{given.code!r} -> {code} (TypeName {given.name!r})'))
+        return code
+    from ..schemas.symbol import parse
+    parsed = parse(number_symbol, settings.document_types) if number_symbol else None
+    code = parsed.type_abbr if parsed and parsed.type_abbr in settings.document_types else 'CV'
+    if given.name:
+        deviations.append(edxml.Deviation('document_type_unknown', f'{given.name[:100]} -> {code}'))
+    deviations.append(edxml.Deviation('document_type_mapped', f'{given.code!r} -> {code}'))
+    return code
+
+
+def sent_at_of(package):
+    """When the sender sent it (Art. 11.12): the sender's own trace, else the first one."""
+    own = [t.timestamp for t in package.traces if t.timestamp and t.organ_id == package.from_organ.organ_id]
+    any_ = [t.timestamp for t in package.traces if t.timestamp]
+    return (own or any_ or [None])[0]
+
+
 def incoming_fields(package, settings, deviations):
-    """The cstruct of the incoming document the package becomes (the schema validates it)."""
+    """The cstruct of the incoming document the package becomes (the schema validates it); what
+    does not fit is flagged in ``deviations`` and the field left out or mapped, never refused."""
     number_symbol = edxml.join_number_symbol(package.code_number, package.code_notation) \
         if package.code_number or package.code_notation else None
-    doc_type = package.document_type.code
-    if doc_type not in settings.document_types:
-        from ..schemas.symbol import parse
-        parsed = parse(number_symbol, settings.document_types) if number_symbol else None
-        doc_type = parsed.type_abbr if parsed and parsed.type_abbr in settings.document_types else 'CV'
-        deviations.append(edxml.Deviation('document_type_mapped',
-                                          f'{package.document_type.code!r} -> {doc_type}'))
+    if package.code_number and not _CODE_NUMBER.fullmatch(package.code_number):
+        deviations.append(edxml.Deviation('code_number_form', f'Code/CodeNumber: {package.code_number[:50]}'))
+    doc_type = doc_type_of(package, number_symbol, settings, deviations)
+    due = package.due_date
+    if due and package.promulgation_date and due < package.promulgation_date:
+        deviations.append(edxml.Deviation('due_before_issue', f'{due.isoformat()} < {package.promulgation_date.isoformat()}'))
+    competence = competence_of(package.signer_info.competence)
+    if package.signer_info.competence and competence is None:
+        deviations.append(edxml.Deviation('competence_unknown', package.signer_info.competence[:30]))
+    sent_at = sent_at_of(package)
     values = {
         'direction': 'incoming',
         'organ_id': (forwarded_from(package) or (package.from_organ.organ_id,))[0],   # the issuer
@@ -180,16 +229,15 @@ def incoming_fields(package, settings, deviations):
         'classification': 'mat' if package.classification == 'mat' else 'thuong',
         'signer_name': _one_line(package.signer_info.full_name)[:50] or None,
         'signer_position': _one_line(package.signer_info.position)[:100] or None,
-        'signer_competence': package.signer_info.competence or None,
+        'signer_competence': competence,
         'pages': package.other_info.page_amount,
+        'copies': package.other_info.promulgation_amount,
         'receivers': [_one_line(p) for p in package.to_places] or None,
         'channel': 'electronic',
+        'sent_at': clock.iso(sent_at) if sent_at else None,
         'received_at': clock.iso(clock.now()),
-        'deadline': package.due_date.isoformat() if package.due_date else None,
+        'deadline': due.isoformat() if due else None,
     }
-    from ..schemas.vocab import COMPETENCES
-    if values['signer_competence'] not in COMPETENCES:
-        values['signer_competence'] = None
     if values['urgency'] == 'hoa_toc_hen_gio':
         values['urgency'] = 'hoa_toc'           # the appointed hour does not travel in edXML
     return {k: v for k, v in values.items() if v is not None}

@@ -31,8 +31,8 @@ MESSAGES = {
     'doctype_forbidden': ('Gói tin có khai báo DOCTYPE hoặc ENTITY: không được phép',
                           'DOCTYPE and entity declarations are not allowed'),
     'wrong_namespace': ('Gói tin không viết trong không gian tên edXML '
-                        '(http://www.mic.gov.vn/TBT/QCVN_102_2016) với tiền tố edXML:',
-                        'The package is not written in the edXML namespace with the edXML: prefix'),
+                        '(http://www.mic.gov.vn/TBT/QCVN_102_2016)',
+                        'The package is not written in the edXML namespace'),
     'not_a_package': ('Không phải gói văn bản edXML', 'Not an edXML document package'),
     'not_a_status': ('Không phải thông điệp trạng thái edXML', 'Not an edXML status message'),
     'too_large': ('Gói tin hoặc tệp đính kèm vượt quá dung lượng cho phép',

@@ -313,7 +313,7 @@ def send_one_status(registry):
         except Exception as exc:            # our own fault (no key): kept, said in the log and on the page
             point.rollback()
             error = getattr(exc, 'message_vi', None) or f'{type(exc).__name__}: {exc}'
-            log.warning('status %s for %s not sent: %s', message['status_code'], message['document'], error)
+            log.warning('status %s for %s not sent: %s', message['status_code'], message.get('document'), error)
             _status_later(registry, box, key, error)
             return key, None
         if state != MESSAGE_PENDING:
@@ -387,12 +387,14 @@ def _carry_status(root, message, settings):
     """``(state, None)`` when done here, or ``(pending, (bytes, route, address, meta))`` for a
     channel to carry; raises when the status cannot be signed or applied here (the caller rolls
     back and tries it again later)."""
+    if message.get('refusal'):             # a package refused at intake (issue 16): no document here
+        return receive.carry_refusal(root, message, settings)
     body = root['bodies'][message['body']]
     doc = body.documents.get(message['document'])
     exchange = getattr(doc, 'exchange', None) if doc is not None else None
     if not exchange:
         return 'not_exchanged', None       # came on paper or by hand: the sender hears otherwise
-    sender = root['bodies'].get(exchange['sender'])
+    sender = receive.route_back(root, exchange)
     if sender is None or sender.route not in channels.STATUS_ROUTES:
         return 'not_exchanged', None       # a person's mailbox: its clerk records what happens
     if sender.route != LOCAL:

@@ -25,6 +25,7 @@ class File(Persistent):
     the hash of the stored ciphertext, which backups and integrity checks use. Its ``filename`` is
     then only its ``sealed_name``; the name it came with is in ``sealed_filename``, sealed."""
     encrypted = False
+    unlisted = False        # an attachment of a type not on the list, taken in by exchange: download only
     stored_sha256 = None
     sealed_filename = None
 
@@ -118,12 +119,13 @@ def write_content(f, source, sealer=None):
             f.stored_sha256 = hashing.digest.hexdigest()
 
 
-def ingest(field, filename, stream, role, settings, actor, sealer=None):
+def ingest(field, filename, stream, role, settings, actor, sealer=None, any_type=False):
     """Copy an upload into a new blob-backed ``File``, checking size and type as it goes;
     sealed as it is copied when ``sealer`` is given (the plaintext never reaches the disk).
 
     Raises ``colander.Invalid`` naming ``field`` for a file over the size limit, a
-    main document that is not a PDF, or an attachment of a type not allowed.
+    main document that is not a PDF, or an attachment of a type not allowed (``any_type``: kept,
+    marked ``unlisted``: what another system sent is never lost for its type).
     """
     limit = settings.max_upload_bytes
     f = File(clean_filename(filename), role)
@@ -141,7 +143,9 @@ def ingest(field, filename, stream, role, settings, actor, sealer=None):
         raise single(field, _(
             'main_not_pdf', default='Tệp văn bản chính "${name}" không phải PDF (nội dung là ${type})',
             mapping={'name': f.filename, 'type': media_type}))
-    if role == ATTACHMENT and media_type not in settings.attachment_types:
+    if role == ATTACHMENT and media_type not in settings.attachment_types and any_type:
+        f.unlisted = True
+    elif role == ATTACHMENT and media_type not in settings.attachment_types:
         raise single(field, _(
             'attachment_type_not_allowed',
             default='Loại tệp đính kèm "${name}" (${type}) không được phép',

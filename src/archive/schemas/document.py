@@ -3,6 +3,8 @@
 One schema, bound to the archive settings (document types, identifier pattern);
 the form, the JSON API and later the exchange package all deserialize through it.
 """
+import re
+
 import colander
 
 from ..i18n import _
@@ -17,29 +19,39 @@ def one_of(choices, code, default):
     return colander.OneOf(list(choices), msg_err=_(code, default=default))
 
 
+# Identifier codes of every form (issue 16, item 2): the bodies of other systems use short forms
+# (``H29``, ``000.00.H29``), enterprise tax codes (10-13 digits) and service accounts
+# (``vpcp.edoc``). The configured pattern (``archive.organ_id_pattern``) applies to the codes this
+# instance assigns to its own bodies; any other code is 1-64 of these characters.
+REMOTE_CODE = re.compile(r'^[A-Za-z0-9._-]{1,64}$')
+
+
+def _malformed(node, value):
+    return colander.Invalid(node, _(
+        'organ_id_malformed', default='Mã định danh "${value}" không đúng dạng (ví dụ 000.00.31.H29)',
+        mapping={'value': value}))
+
+
+def own_code_problem(node, settings, value):
+    """``colander.Invalid`` when ``value`` is not of the form this instance assigns to its own bodies."""
+    return None if settings.organ_id_pattern.match(value) else _malformed(node, value)
+
+
 @colander.deferred
 def organ_id_validator(node, kw):
-    pattern = kw['settings'].organ_id_pattern
-
+    """Any body's code (the configured form is checked where the body is ours)."""
     def validate(node, value):
-        if not pattern.match(value):
-            raise colander.Invalid(node, _(
-                'organ_id_malformed',
-                default='Mã định danh "${value}" không đúng dạng (ví dụ 000.00.31.H29)',
-                mapping={'value': value}))
+        if not REMOTE_CODE.match(value):
+            raise _malformed(node, value)
     return validate
 
 
 @colander.deferred
 def organ_ids_validator(node, kw):
-    pattern = kw['settings'].organ_id_pattern
-
     def validate(node, values):
-        bad = [v for v in values if not pattern.match(v)]
+        bad = [v for v in values if not REMOTE_CODE.match(v)]
         if bad:
-            raise colander.Invalid(node, _(
-                'organ_id_malformed', default='Mã định danh "${value}" không đúng dạng (ví dụ 000.00.31.H29)',
-                mapping={'value': bad[0]}))
+            raise _malformed(node, bad[0])
         if len(set(values)) != len(values):
             raise colander.Invalid(node, _('send_to_twice', default='Một cơ quan nhận được ghi hai lần'))
     return validate
@@ -73,15 +85,36 @@ def paper_category_widget(node, kw):
 
 @colander.deferred
 def symbol_validator(node, kw):
-    known = kw['settings'].document_types
-
+    """Either form, or (what another system wrote: ``services.documents.validate`` accepts it only
+    from the exchange, ``as_written``) one line of at most 100 characters holding a ``/``."""
     def validate(node, value):
-        if parse_symbol(value, known) is None:
-            raise colander.Invalid(node, _(
-                'number_symbol_malformed',
-                default='Số và ký hiệu "${value}" không đúng dạng (ví dụ 917-TTr/VPTU hoặc 15/QĐ-BNV)',
-                mapping={'value': value}))
+        if not AS_WRITTEN_SYMBOL.match(value):
+            raise symbol_malformed(node, value)
     return validate
+
+
+AS_WRITTEN_SYMBOL = re.compile(r'^[^\s/][^\r\n]{0,98}$')
+
+
+def symbol_malformed(node, value):
+    return colander.Invalid(node, _(
+        'number_symbol_malformed',
+        default='Số và ký hiệu "${value}" không đúng dạng (ví dụ 917-TTr/VPTU hoặc 15/QĐ-BNV)',
+        mapping={'value': value}))
+
+
+def form_problems(node, appstruct, settings):
+    """The forms we write and our clerks type, checked unless the document came as another system
+    wrote it: the number and symbol in one of the two forms, the issuer's code in the configured
+    form (another system's code is any of ``REMOTE_CODE``)."""
+    problems = []
+    symbol = appstruct.get('number_symbol')
+    if symbol and parse_symbol(symbol, settings.document_types) is None:
+        problems.append(symbol_malformed(node['number_symbol'], symbol))
+    code = appstruct.get('organ_id')
+    if code and not settings.organ_id_pattern.match(code):
+        problems.append(_malformed(node['organ_id'], code))
+    return problems
 
 
 def classification_validator(node, value):

@@ -21,7 +21,7 @@ from ..archival.files import records_of
 from ..exchange import deliveries as ex_deliveries
 from ..resources.root import app_root
 from ..resources.documents import URGENCY_RANK
-from ..workflow.states import state_data, states_of
+from ..workflow.states import origin_check_pending, state_data, states_of
 from . import documents as svc
 
 DUE_SOON_DAYS = 2
@@ -109,9 +109,19 @@ def _holds(user, role, doc):
 def queues(request, body, user):
     """``[(queue name, title, documents, more)]`` for this user, in the workflows' order.
 
-    A queue lists at most QUEUE_LIMIT documents, most urgent first, then oldest.
+    A queue lists at most QUEUE_LIMIT documents, most urgent first, then oldest. A state with an
+    ``origin_check`` key first gives the clerk *Cần kiểm tra nguồn gốc* (when it holds anything):
+    documents arrived from outside without proof of origin (issue 16), which wait there, not in
+    the state's own queue, until accepted or refused.
     """
     out = []
+    for direction, state, data in states_of(request.registry):
+        if data.get('origin_check') and user.has_role(S.CLERK):
+            docs = [d for d in body.documents.in_state(direction, state)
+                    if origin_check_pending(d, request.registry) and request.has_permission(S.VIEW, d)]
+            if docs:
+                out.append((f'{direction}/origin_check', data['origin_check'], docs[:QUEUE_LIMIT],
+                            len(docs) > QUEUE_LIMIT))
     for direction, state, data in states_of(request.registry):
         if not data.get('desk'):
             continue
@@ -120,6 +130,8 @@ def queues(request, body, user):
             continue
         docs, more = [], False
         for d in body.documents.in_state(direction, state):
+            if data.get('origin_check') and origin_check_pending(d, request.registry):
+                continue
             if any(_holds(user, r, d) for r in roles) and request.has_permission(S.VIEW, d):
                 if len(docs) == QUEUE_LIMIT:
                     more = True

@@ -14,6 +14,10 @@ from ..sessions import end_user_sessions
 def add_body(root, cstruct, settings, actor):
     appstruct = body_schema(settings).deserialize(cstruct)
     bodies = root['bodies']
+    if appstruct['route'] == 'hosted' and not settings.organ_id_pattern.match(appstruct['code']):
+        # a body of ours takes the configured form; a remote one any code of its own system
+        raise single('code', _('organ_id_malformed', default='Mã định danh "${value}" không đúng dạng '
+                                                             '(ví dụ 000.00.31.H29)', mapping={'value': appstruct['code']}))
     if appstruct['code'] in bodies:
         raise single('code', _('code_duplicate', default='Mã định danh "${code}" đã được dùng',
                                 mapping={'code': appstruct['code']}))

@@ -10,11 +10,12 @@ from ..i18n import _
 from ..reports import counters
 from ..resources.documents import Document
 from ..resources.files import MAIN, clean_filename, ingest
-from ..schemas.document import TOP_SECRET_CODE
+from ..schemas.document import TOP_SECRET_CODE, form_problems
 from ..schemas.vocab import REFUSED_CLASSIFICATIONS
 from ..workflow.states import initialize
 from . import readers, secrecy
 from .certificates import check_origin, origin_status
+from ..exchange.edxml import deviations
 from .legal import legal_status
 
 
@@ -61,7 +62,7 @@ def guard(registry, body_code, cstruct, channel, actor, action):
         raise
 
 
-def _check_context(root, body, appstruct):
+def _check_context(root, body, appstruct, settings):
     """Checks that need the database: the unit exists, named people belong to the body."""
     problems = []
     unit = appstruct.get('holder_unit')
@@ -77,6 +78,13 @@ def _check_context(root, body, appstruct):
                 'replaces_unknown', default='"${id}" không phải văn bản đi đã gửi của cơ quan này',
                 mapping={'id': replaced})))
     problems.extend(readers.person_problems(root, body.code, appstruct.get('named_people') or ()))
+    # a receiver's code: of the configured form, or another system's code that the directory knows
+    odd = [code for code in appstruct.get('send_to') or () if code not in root['bodies']
+           and not settings.organ_id_pattern.match(code)]
+    if odd:
+        problems.append(single('send_to', _('organ_id_malformed', default='Mã định danh "${value}" không đúng '
+                                                                         'dạng (ví dụ 000.00.31.H29)',
+                                            mapping={'value': odd[0]})))
     return problems
 
 
@@ -89,7 +97,8 @@ def _ingest_all(uploads, settings, actor, body_code, key=None):
     seal = secrecy.sealer(key, body_code) if key is not None else None
     for upload in uploads:
         try:
-            f = ingest(upload.field, upload.filename, upload.stream, upload.role, settings, actor, sealer=seal)
+            f = ingest(upload.field, upload.filename, upload.stream, upload.role, settings, actor, sealer=seal,
+                       any_type=getattr(upload, 'any_type', False))
         except colander.Invalid as exc:
             problems.append(exc)
             continue
@@ -99,19 +108,27 @@ def _ingest_all(uploads, settings, actor, body_code, key=None):
     return files, problems
 
 
-def validate(root, body, cstruct, uploads, settings, actor, key_for=None):
+def validate(root, body, cstruct, uploads, settings, actor, key_for=None, as_written=False):
     """Deserialize and check everything; return (appstruct, files) or raise ``colander.Invalid``.
 
-    Files of a Mật document are sealed as they are read, with the key ``key_for()`` gives."""
+    Files of a Mật document are sealed as they are read, with the key ``key_for()`` gives.
+    ``as_written``: the document came from another system by exchange; its number and symbol
+    and its issuer's code are kept in that system's form (the exchange flags them)."""
     problems = []
     appstruct = None
+    schema = settings.document_schema()
     try:
-        appstruct = settings.document_schema().deserialize(cstruct)
+        appstruct = schema.deserialize(cstruct)
     except colander.Invalid as exc:
         problems.append(exc)
+    if not as_written:          # our own forms, said with the other errors of the same input
+        flagged = {e['field'] for p in problems for e in field_errors(p)}
+        values = appstruct if appstruct is not None else {
+            k: v for k, v in (cstruct or {}).items() if isinstance(v, str) and k not in flagged}
+        problems.extend(form_problems(schema, values, settings))
     key = None
     if appstruct is not None:
-        problems.extend(_check_context(root, body, appstruct))
+        problems.extend(_check_context(root, body, appstruct, settings))
         if uploads and secrecy.is_secret(appstruct.get('classification')):
             key = key_for()
     files, file_problems = _ingest_all(uploads, settings, actor, body.code, key)
@@ -125,8 +142,9 @@ def create(root, body, cstruct, uploads, settings, actor, may_take_in=True, by_e
     """Create a document in ``body``; raises ``colander.Invalid`` or ``Conflict``.
 
     ``may_take_in``: whether the actor may enter incoming documents (the clerk's intake);
-    others draft outgoing documents only. ``by_exchange``: the receiving path takes it in (and
-    counts it as received when it journals how it came).
+    others draft outgoing documents only. ``by_exchange``: the receiving path takes it in, as
+    written by the other system (``validate``'s ``as_written``), and counts it as received when it
+    journals how it came.
     """
     if not body.is_open():
         raise Conflict('body_closed', _('body_closed', default='Cơ quan đã ngừng hoạt động: không tạo văn bản mới'))
@@ -135,7 +153,7 @@ def create(root, body, cstruct, uploads, settings, actor, may_take_in=True, by_e
     def key_for():
         sealing['key'], sealing['record'] = secrecy.new_key(body.code, settings)
         return sealing['key']
-    appstruct, files = validate(root, body, cstruct, uploads, settings, actor, key_for)
+    appstruct, files = validate(root, body, cstruct, uploads, settings, actor, key_for, as_written=by_exchange)
     if appstruct['direction'] == 'incoming' and not may_take_in:
         from pyramid.httpexceptions import HTTPForbidden
         raise HTTPForbidden(_('intake_is_clerks', default='Chỉ văn thư tiếp nhận văn bản đến'))
@@ -201,7 +219,8 @@ def update(root, doc, cstruct, uploads, settings, actor):
             key, doc.secrecy = secrecy.new_key(doc.body_code, settings)
             return key
         return secrecy.seal_existing(root, doc, settings, actor)     # raised to Mật by this change
-    appstruct, files = validate(root, body, merged, uploads, settings, actor, key_for)
+    appstruct, files = validate(root, body, merged, uploads, settings, actor, key_for,
+                                as_written=bool(getattr(doc, 'exchange', None)))
     if appstruct.get('classification') != doc.classification and doc.classification == 'mat':
         raise Conflict('classification_downgrade', _(
             'classification_downgrade', default='Không hạ độ mật của văn bản Mật bằng sửa đổi thông thường'))
@@ -271,11 +290,26 @@ def as_json(doc, request=None):
         'modified_at': clock.iso(doc.modified_at),
         'revision': len(doc.revisions),
         'files': [file_json(f) for f in doc.file_list()],
+        'exchange': exchange_json(doc),
     }
+
+
+def exchange_json(doc):
+    """What the exchange says of a document taken in from another system: its sender and route,
+    the clerk's origin check (``pending``, ``accepted`` or None when not needed) and every
+    deviation in plain Vietnamese (``code``, ``message``, ``detail``: what the sender wrote)."""
+    ex = getattr(doc, 'exchange', None)
+    if not ex:
+        return None
+    return {'document_id': ex.get('document_id'), 'sender': ex.get('sender'), 'sender_name': ex.get('sender_name'),
+            'route': ex.get('route'), 'origin_check': ex.get('origin_check'), 'type_name': ex.get('type_name'),
+            'sent_at': ex.get('sent_at'), 'paper_follows': bool(ex.get('paper_follows')),
+            'deviations': [dict(d, message=d['message'].default if hasattr(d['message'], 'default') else d['message'])
+                           for d in deviations.described(ex.get('deviations') or ())]}
 
 
 def file_json(f):
     return {'name': f.__name__, 'filename': f.filename, 'role': f.role, 'media_type': f.media_type,
             'size': f.size, 'sha256': f.sha256, 'stored_sha256': f.stored_sha256 or f.sha256,
-            'encrypted': f.encrypted, 'uploaded_at': clock.iso(f.uploaded_at),
+            'encrypted': f.encrypted, 'unlisted': f.unlisted, 'uploaded_at': clock.iso(f.uploaded_at),
             'uploaded_by': f.uploaded_by}

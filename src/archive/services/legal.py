@@ -32,6 +32,9 @@ REASONS = {
     'not_organisation_signed': _('legal_not_organisation_signed', default='Văn bản chưa có chữ ký số của '
                                                                        'cơ quan, tổ chức: chỉ có giá trị '
                                                                        'tham khảo.'),
+    'origin_check_pending': _('legal_origin_check_pending', default='Văn bản đến từ ngoài hệ thống chưa kiểm tra '
+                                                                  'được nguồn gốc, chờ văn thư kiểm tra: chỉ có giá '
+                                                                  'trị tham khảo.'),
     'legally_valid': _('legal_valid', default='Văn bản có chữ ký số hợp lệ, có giá trị pháp lý.'),
 }
 
@@ -61,6 +64,8 @@ def _valid_fingerprints(verdict):
 def legal_status(doc):
     """The document's legal status now (see the module's docstring)."""
     verdict = doc.origin_verdict
+    if (getattr(doc, 'exchange', None) or {}).get('origin_check') == 'pending':
+        return _reference('origin_check_pending')
     if not isinstance(verdict, dict):
         if doc.direction == 'outgoing' and doc.approval_signed:
             return _reference('not_organisation_signed')      # the leader signed; the clerk not yet

@@ -75,6 +75,11 @@ class PageHelpers:
         from ..services.certificates import origin_status
         return origin_status(doc)
 
+    def deviations(self, pairs):
+        """A package's deviations in words (exchange/edxml/deviations.py: the ones the API shows)."""
+        from ..exchange.edxml.deviations import described
+        return described(pairs)
+
     def legal(self, doc):
         """The document's legal status (services/legal.py: the one the API shows)."""
         from ..services.legal import legal_status

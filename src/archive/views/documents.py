@@ -319,7 +319,9 @@ def file_response(request, f):
     else:
         if request.method != 'HEAD':
             svc.note_download(app_root(request), doc, f, request.authenticated_userid)
-        response = FileResponse(f.committed(), request=request, content_type=f.media_type)
+        # a type not on the list (taken in by exchange) is offered as bytes, never shown inline
+        response = FileResponse(f.committed(), request=request,
+                                content_type='application/octet-stream' if f.unlisted else f.media_type)
     response.content_disposition = content_disposition(filename)
     response.etag = f.stored_sha256 or f.sha256
     response.headers['X-Content-Type-Options'] = 'nosniff'

@@ -183,6 +183,18 @@ def check_data(root, doc, needs, data, user=None):
 
 # -- guards -----------------------------------------------------------------------
 
+def origin_check_pending(doc, info=None):
+    """A document taken in from outside without proof of origin waits for the clerk's check."""
+    if (getattr(doc, 'exchange', None) or {}).get('origin_check') != 'pending':
+        raise WorkflowError('Văn bản không chờ kiểm tra nguồn gốc')
+
+
+def accept_origin(doc, info):
+    """The clerk accepts the origin: registration proceeds as usual (legal value still comes only
+    from a valid signature on the document itself, Art. 4)."""
+    doc.exchange = dict(doc.exchange, origin_check='accepted', origin_accepted_by=info.request.user.login)
+
+
 def origin_has_verdict(doc, info):
     """No registration before the origin check has a verdict (Art. 10); none with an invalid
     signature unless the clerk overrides it with a reason, which the journal keeps.
@@ -192,6 +204,8 @@ def origin_has_verdict(doc, info):
     """
     if not doc.origin_verdict:
         raise WorkflowError('Chưa kiểm tra nguồn gốc, tính hợp lệ của văn bản: chưa vào sổ được')
+    if (getattr(doc, 'exchange', None) or {}).get('origin_check') == 'pending':
+        raise WorkflowError('Văn bản cần kiểm tra nguồn gốc: văn thư chấp nhận hoặc từ chối trước khi vào sổ')
     data = info.request.data
     verdict = doc.origin_verdict
     status = verdict.get('status') if isinstance(verdict, dict) else verdict

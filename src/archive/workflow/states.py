@@ -58,6 +58,13 @@ def transitions_from(doc, action, registry=None):
     return wf, found
 
 
+def origin_check_pending(doc, registry=None):
+    """Taken in from outside without proof of origin, and not yet accepted or refused by the clerk:
+    in the state whose ``origin_check`` key titles that desk queue (issue 16)."""
+    return ((getattr(doc, 'exchange', None) or {}).get('origin_check') == 'pending'
+            and bool(state_data(doc, registry).get('origin_check')))
+
+
 def available(doc, user, registry=None):
     """The actions this user may take on the document now: ``[(action, title, needs)]``."""
     wf = workflow_of(doc, registry)
@@ -67,6 +74,8 @@ def available(doc, user, registry=None):
     for t in wf._transition_data.values():
         action = t.get('action', t['name'])
         if t['from_state'] != doc.state or action in seen:
+            continue
+        if t.get('only_if') == 'origin_check_pending' and not origin_check_pending(doc, registry):
             continue
         if t['permission'] is None or S.permits(user, doc, t['permission']):
             seen.add(action)

@@ -68,13 +68,14 @@ def kind_of(data):
     is a status; anything else goes to the package decoder, which names what is wrong with it."""
     from lxml import etree
 
+    from ..edxml import sdk_status_header
     from ..safexml import PackageError, parse_xml
     try:
         root = parse_xml(bytes(data))
     except PackageError:
         return 'package'
     name = etree.QName(root).localname
-    if name == 'Status':
+    if name == 'Status' or sdk_status_header(root) is not None:     # ours, or the SDK's form
         return 'status'
     if name == 'Envelope':
         if next(root.iter('{*}Status'), None) is not None:

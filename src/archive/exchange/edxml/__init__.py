@@ -31,14 +31,19 @@ Deviation codes: ``document_id_form`` (not ``<OrganId>,<date>,<number>/<notation
 UUID), ``organ_id_form`` (not ``NNN.NN.NN.Lnn``), ``empty_element``, ``missing_element``,
 ``unknown_document_type``, ``date_format`` (another date form, converted), ``bad_date``
 (unreadable, dropped), ``bad_value`` (a code or count out of range; the default is used),
-``unknown_classification``, ``manifest_mismatch``, ``status_code_form``,
+``unknown_classification``, ``manifest_mismatch``, ``status_code_form``, ``attachment_element_form``
+(a file in another element than ``AttachmentEncoded/Attachment``), ``status_sdk_form`` (a status
+as the government SDK writes it). Elements are read in the edXML namespace whatever their prefix;
+an attachment is zipped (the standard) or the file itself (``Attachment.form`` 'base64'). What
+each code means to a clerk: ``deviations``.
 
 The package: ``model`` holds the namespaces, code lists and dataclasses; ``values`` the number and
 symbol, ``DocumentId`` and dates; ``encode`` the writer and the schema check; ``decode`` the
 tolerant reader. Every public name is importable from ``archive.exchange.edxml``.
 """
 from ..safexml import Limits, PackageError
-from .decode import check_attachments, decode_package, decode_status, unpack_attachments
+from .decode import (check_attachments, decode_package, decode_status, nonstandard_signature, sdk_status_header,
+                     unpack_attachments)
 from .encode import encode_package, encode_status, package_bytes, status_bytes, validate
 from .model import (
     CLASSIFICATIONS, DS, EXT, NEW, NS, REASON_REQUIRED, RECALL, REPLACE, SCHEMA, SOAP_ENV, STATUS_CODES,
@@ -54,5 +59,6 @@ __all__ = [
     'Business', 'Encryption', 'Attachment', 'Package', 'Status', 'Deviation', 'Decoded',
     'split_number_symbol', 'join_number_symbol', 'document_id', 'parse_document_id', 'DocumentIdParts',
     'encode_package', 'package_bytes', 'encode_status', 'status_bytes', 'validate',
-    'decode_package', 'check_attachments', 'unpack_attachments', 'decode_status',
+    'decode_package', 'check_attachments', 'unpack_attachments', 'decode_status', 'sdk_status_header',
+    'nonstandard_signature',
 ]

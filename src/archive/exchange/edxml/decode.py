@@ -10,7 +10,7 @@ from lxml import etree
 from ...clock import VN
 from ...schemas.types import nfc
 from ...settings import DEFAULT_ORGAN_ID_PATTERN
-from ..safexml import Budget, Limits, PackageError, b64_text, inflate, parse_xml, zip_entry
+from ..safexml import Base64File, Budget, Limits, PackageError, b64_text, inflate, parse_xml, zip_entry
 from .model import (CLASSIFICATIONS, EXT, NS, REASON_REQUIRED, RECALL, SOAP_ENV, STATUS_CODES, XLINK, Attachment,
                     Business, Decoded, Deviation, DocumentType, Encryption, Organ, OtherInfo, Package,
                     ResponseFor, SignerInfo, StaffInfo, Status, Trace, _q)
@@ -140,12 +140,11 @@ class _Reader:
 
 
 def _check_envelope_element(el):
-    """Ours to read only in the edXML namespace, written with the ``edXML:`` prefix as the axis requires."""
+    """Ours to read only in the edXML namespace, whatever its prefix (``edXML:``, none, ``ns2:``:
+    real senders write all three; we write ``edXML:``)."""
     qname = etree.QName(el)
     if qname.namespace != NS:
         raise PackageError('wrong_namespace', f'{{{qname.namespace or ""}}}{qname.localname}')
-    if el.prefix != 'edXML':
-        raise PackageError('wrong_namespace', f'<{qname.localname}> written without the edXML: prefix')
 
 
 def _child_named(parent, localname):
@@ -153,6 +152,26 @@ def _child_named(parent, localname):
         if isinstance(child.tag, str) and etree.QName(child).localname == localname:
             return child
     return None
+
+
+def _attachment_elements(r, root):
+    """The attachments: ``AttachmentEncoded/Attachment`` as the standard has it, and any other
+    element holding a ``ContentTransferEncoded`` outside the header (real senders put files in
+    elements of their own: ``Attachments/Attachment``, ``edXMLBody/Attachment``...), flagged."""
+    standard = [el for parent in r.findall(root, 'AttachmentEncoded') for el in r.findall(parent, 'Attachment')]
+    seen = set(standard)
+    others = []
+    for encoded in root.iter():
+        if not isinstance(encoded.tag, str) or etree.QName(encoded).localname != 'ContentTransferEncoded':
+            continue
+        el = encoded.getparent()
+        if el is None or el in seen or any(isinstance(a.tag, str) and etree.QName(a).localname == 'edXMLHeader'
+                                           for a in el.iterancestors()):
+            continue
+        seen.add(el)
+        others.append(el)
+        r.flag('attachment_element_form', etree.QName(el.getparent()).localname + '/' + etree.QName(el).localname)
+    return standard + others
 
 
 def _plain(el):
@@ -204,8 +223,7 @@ def decode_package(data, limits=Limits(), *, known_types=None, organ_id_pattern=
     to = [organ for organ in (r.organ(el, 'To') for el in r.findall(mh, 'To')) if organ.organ_id]
     if not to:
         raise PackageError('no_receiver')
-    attachment_els = [el for parent in r.findall(root, 'AttachmentEncoded')
-                      for el in r.findall(parent, 'Attachment')]
+    attachment_els = _attachment_elements(r, root)
     if len(attachment_els) > limits.max_attachments:
         raise PackageError('too_many_attachments', f'{len(attachment_els)} > {limits.max_attachments}')
 
@@ -312,24 +330,66 @@ def _label(attachment):
     return repr((attachment.name or f'cid:{attachment.content_id}')[:100])
 
 
+_ZIP_MAGIC = (b'PK\x03\x04', b'PK\x05\x06', b'PK\x07\x08')
+
+
+def _zipped(raw):
+    """Whether an attachment's checked base64 text (``b64_text``) holds a zip: the standard
+    zips each file; real senders as often send the file itself, base64-encoded."""
+    return not raw or Base64File(raw).read(4) in _ZIP_MAGIC       # nothing at all: a zip that is not
+
+
 def check_attachments(pkg, limits=Limits()):
     """Each attachment's base64 form and zip directory checked, nothing inflated and only the
-    zip's directory decoded: what may be refused before the signature is verified."""
+    zip's directory decoded: what may be refused before the signature is verified. A file sent
+    without the zip has only its base64 form and its size to check."""
     for attachment in pkg.attachments:
-        zip_entry(b64_text(attachment.encoded, limits), limits, _label(attachment))
+        raw = b64_text(attachment.encoded, limits)
+        if _zipped(raw):
+            zip_entry(raw, limits, _label(attachment))
 
 
 def unpack_attachments(pkg, limits=Limits()):
     """Inflate each attachment (streaming, capped per attachment and per package); an
-    attachment without a name takes its zip entry's."""
+    attachment without a name takes its zip entry's. One sent without the zip is decoded as
+    it is (``form`` 'base64'), under the same caps."""
     budget = Budget(limits)
     for attachment in pkg.attachments:
         label = _label(attachment)
-        archive, info = zip_entry(b64_text(attachment.encoded, limits), limits, label)
-        attachment.data = inflate(archive, info, limits, budget, label)
-        attachment.name = attachment.name or info.filename
+        raw = b64_text(attachment.encoded, limits)
+        if _zipped(raw):
+            archive, info = zip_entry(raw, limits, label)
+            attachment.data = inflate(archive, info, limits, budget, label)
+            attachment.name = attachment.name or info.filename
+        else:
+            data = Base64File(raw).read()
+            if len(data) > limits.max_unzipped_bytes:
+                raise PackageError('zip_too_large', f'{label}: more than {limits.max_unzipped_bytes} bytes')
+            budget.spend(len(data), len(data), label)
+            budget.commit(len(data), len(data))
+            attachment.data, attachment.form = data, 'base64'
         attachment.encoded = ''
     return pkg
+
+
+def sdk_status_header(root):
+    """The ``MessageHeader`` of a status written in the government SDK's form (root ``edXML``,
+    ``edXMLEnvelope/edXMLHeader/MessageHeader`` holding ``StatusCode`` and no ``To``), or None."""
+    if not isinstance(root.tag, str) or etree.QName(root).localname != 'edXML' or etree.QName(root).namespace != NS:
+        return None
+    envelope = _child_named(root, 'edXMLEnvelope')
+    header = _child_named(envelope, 'edXMLHeader') if envelope is not None else None
+    mh = _child_named(header, 'MessageHeader') if header is not None else None
+    if mh is None or _child_named(mh, 'StatusCode') is None or _child_named(mh, 'To') is not None:
+        return None
+    return mh
+
+
+def nonstandard_signature(root):
+    """A ``Signature`` element in the edXML namespace (what the government SDK writes: RSA-SHA1,
+    SHA-1 digests, its own transform URI, not XML-DSig's element), or None. It is reported as
+    present but not verifiable: never as unsigned, never as valid."""
+    return next(root.iter(f'{{{NS}}}Signature'), None)
 
 
 def decode_status(data, limits=Limits(), *, organ_id_pattern=None):
@@ -338,7 +398,7 @@ def decode_status(data, limits=Limits(), *, organ_id_pattern=None):
     The ``edXML:Status`` element may be the root or sit in a SOAP envelope's header, as the
     government SDK sends it.
     """
-    root = parse_xml(data, limits)
+    root = data if isinstance(data, etree._Element) else parse_xml(data, limits)
     el = root
     if etree.QName(root) == etree.QName(SOAP_ENV, 'Envelope'):
         soap_header = _child_named(root, 'Header')
@@ -346,9 +406,13 @@ def decode_status(data, limits=Limits(), *, organ_id_pattern=None):
         if el is None:
             raise PackageError('not_a_status', 'no Status in the SOAP header')
     _check_envelope_element(el)
-    if etree.QName(el).localname != 'Status':
-        raise PackageError('not_a_status', etree.QName(el).localname)
     r = _Reader(organ_id_pattern)
+    sdk = sdk_status_header(el)
+    if sdk is not None:                 # the government SDK's form: a MessageHeader with a StatusCode
+        r.flag('status_sdk_form', 'edXML/edXMLEnvelope/edXMLHeader/MessageHeader')
+        el = sdk
+    elif etree.QName(el).localname != 'Status':
+        raise PackageError('not_a_status', etree.QName(el).localname)
     rf_el = r.find(el, 'ResponseFor')
     if rf_el is None:
         raise PackageError('no_reference')

@@ -109,6 +109,7 @@ class Attachment:
     content_type: str = 'application/octet-stream'
     data: bytes = b''
     encoded: str = field(default='', repr=False, compare=False)   # as read, until unpacked
+    form: str = field(default='zip', compare=False)     # as it came: 'zip' (the standard) or 'base64'
 
 
 @dataclass
