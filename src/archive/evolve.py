@@ -68,6 +68,19 @@ def index_outbox(root):
     root.outbox.reindex()
 
 
+def index_letters(root):
+    """Pages issue (#17): each body's incoming documents indexed by issuer, number and symbol,
+    date of issue, so that taking the same letter in twice is noticed."""
+    from BTrees.OOBTree import OOBTree
+    for body in root['bodies'].values():
+        documents = body.documents
+        if documents.__dict__.get('letters') is None:
+            documents.letters = OOBTree()
+            for doc in documents.values():
+                if doc.direction == 'incoming':
+                    documents.index(doc)
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
@@ -76,6 +89,7 @@ STEPS = [
     ('0004-sessions', add_sessions),
     ('0005-refused', add_refused),
     ('0006-outbox-index', index_outbox),
+    ('0013-letters-index', index_letters),
 ]
 
 

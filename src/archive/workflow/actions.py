@@ -202,6 +202,16 @@ def origin_has_verdict(doc, info):
     data.update(override_origin=override, origin_status=status, origin_code=verdict.get('code'))
 
 
+def has_signer(doc, info):
+    """A draft goes to the leader only with its signer named (Art. 11.9: the document shows who
+    signs it): refused at submission, naming the field, rather than after approval and signing."""
+    from ..errors import InputError
+    if not (doc.signer_name or '').strip():
+        raise InputError([{'field': 'signer_name', 'code': 'signer_required',
+                           'message': _('signer_required', default='Chưa ghi "Người ký": sửa dự thảo, '
+                                                                   'ghi người ký rồi trình duyệt')}], status=409)
+
+
 def is_signed(doc, info):
     """No sending before the organisation's signature (Art. 9): the current main file must be
     the one signed with a certificate registered as the body's organisation signing certificate;
