@@ -139,6 +139,7 @@ class Person:
         form.locator('button[type=submit]').click()
         self.page.wait_for_load_state()
         self.check()
+        assert self.page.locator('p.flash').count() == 1, f'{action}: no confirmation on {self.page.url}'
 
     def state(self):
         return self.page.locator('table.fields tr').first.locator('td').inner_text().strip()
@@ -217,6 +218,7 @@ def test_a_draft_approved_numbered_signed_and_sent(served, browser, size, tmp_pa
     page.locator('form#document button[type=submit]').click()
     page.wait_for_load_state()
     clerk.check()
+    assert page.locator('p.flash').inner_text() == 'Đã lưu văn bản mới'
     assert clerk.state() == 'Dự thảo'
     clerk.act('submit')
     assert clerk.state() == 'Trình ký'

@@ -15,6 +15,7 @@ from ..services import registers as reg
 from ..services.desk import desk_for
 from ..workflow import engine, states
 from ..workflow.actions import NEEDS
+from . import flash
 from .forms import posted
 
 
@@ -64,7 +65,10 @@ def transition_view(context, request):
     action = request.params.get('action', '')
     needs_schema = None
     data = {}
-    for t_action, _title, needs in states.available(context, request.identity, request.registry):
+    title = action
+    for t_action, t_title, needs in states.available(context, request.identity, request.registry):
+        if t_action == action:
+            title = t_title
         if t_action == action and needs:
             needs_schema = NEEDS[needs]()
     if needs_schema is not None:
@@ -84,6 +88,7 @@ def transition_view(context, request):
         request.response.status = 409
         return render_to_response('archive:templates/document.pt', page, request=request,
                                   response=request.response)
+    flash.action_done(request, context, title)
     return HTTPSeeOther(request.resource_url(context))
 
 
