@@ -109,3 +109,24 @@ def test_a_draft_without_a_signer_cannot_be_submitted(clerk, how):
     clerk.patch_json(f"{API}/{draft['id']}", {'signer_name': 'Trần Văn Lãnh Đạo'},
                      headers={'X-CSRF-Token': clerk.csrf})
     assert act(clerk, draft['id'], 'submit').json['status'] == 'submitted'
+
+
+def test_a_database_made_before_the_letters_index_gets_it_from_evolve_step_0013(app, clerk):
+    import datetime as dt
+
+    from archive import evolve
+    first = take_in(clerk)
+    conn, root = open_root(app)
+    try:
+        documents = root['bodies'][HOST_CODE].documents
+        del documents.letters                                   # as a body made before the step
+        root.evolved.remove('0013-letters-index')
+        assert documents.same_letter(first['organ_id'], first['number_symbol'], dt.date(2026, 11, 20)) == []
+        assert evolve.evolve(root) == ['0013-letters-index']
+        found = documents.same_letter(first['organ_id'], ' 917-ttr/btctu', dt.date(2026, 11, 20))
+        assert [d.__name__ for d in found] == [first['id']]
+        conn.transaction_manager.commit()
+    finally:
+        conn.close()
+    res = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=400)
+    assert res.json['errors'][0]['code'] == 'same_letter'
