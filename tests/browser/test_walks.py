@@ -17,7 +17,7 @@ import pytest
 from archive.exchange import worker
 
 from ..conftest import HERE, PASSWORD, base_settings, client, close_app, file_uri, make_app
-from ..functional.test_exchange_local import BTC, Session, enrol, send
+from ..functional.test_exchange_local import BTC, BTG, Session, enrol, send
 from ..helpers import pdf
 
 pytestmark = pytest.mark.slow
@@ -212,7 +212,8 @@ def test_a_draft_approved_numbered_signed_and_sent(served, browser, size, tmp_pa
     page.select_option('select[name=doc_type]', 'TTr')
     page.fill('textarea[name=abstract]', abstract)
     page.fill('input[name=signer_name]', 'Trần Văn Lãnh Đạo')
-    page.fill('[name=send_to]', BTC)
+    page.select_option('select[name=send_to]', [BTC])           # picked by name from the directory
+    page.click('details.more summary')                          # the rest of the fields, folded
     page.fill('input[name=holder_unit]', 'TH')
     page.set_input_files('input[name=main_file]', str(main))
     page.locator('form#document button[type=submit]').click()
@@ -241,4 +242,58 @@ def test_a_draft_approved_numbered_signed_and_sent(served, browser, size, tmp_pa
     clerk.act('send')
     assert clerk.state() == 'Đã gửi'
     assert page.locator(f'tr[data-delivery="{BTC}"]').count() == 1
+    clerk.close()
+
+
+@pytest.mark.parametrize('size', ['desktop', 'phone'])
+def test_a_paper_letter_taken_in_and_registered_and_the_same_letter_again_needs_a_confirmation(
+        served, browser, size):
+    """The clerk's intake of a paper letter, counted: from the desk, 3 clicks to the saved
+    document (Văn bản, Tiếp nhận văn bản đến, Lưu) and 6 fields (the issuer picked from the
+    directory by its name, number and symbol, date, type, abstract, urgency); 2 more to register."""
+    _app, base = served
+    clerk = Person(browser, base, 'vanthu', size)
+    page = clerk.page
+    number = '45-CV/BTGTU' if size == 'desktop' else '46-CV/BTGTU'
+    clerk.desk()
+    if size == 'phone':
+        assert not page.get_by_role('link', name='Văn bản', exact=True).is_visible()   # the header folded
+        page.click('header.top .menu-toggle')
+    page.get_by_role('link', name='Văn bản', exact=True).click()
+    page.wait_for_load_state()
+    clerk.check()
+    page.get_by_role('link', name='Tiếp nhận văn bản đến').click()
+    page.wait_for_load_state()
+    clerk.check()
+    assert page.locator('main h1').inner_text() == 'Tiếp nhận văn bản đến'
+    assert page.locator(f'datalist#bodies-directory option[value="{BTG}"]').count() == 1
+    fields = page.locator('form#document').locator('input:visible, select:visible, textarea:visible')
+    assert fields.count() == 11                                 # the rest folded under "more"
+
+    def fill():
+        page.fill('input[name=organ_id]', BTG)                   # what picking "Ban Tuyên giáo" puts there
+        page.fill('input[name=number_symbol]', number)
+        page.fill('input[name=issued_date]', '2026-11-20')       # the date picker's value
+        page.select_option('select[name=doc_type]', 'CV')
+        page.fill('textarea[name=abstract]', 'Về việc tổ chức hội nghị')
+        page.select_option('select[name=urgency]', 'khan')
+        page.locator('form#document button[type=submit]').click()
+        page.wait_for_load_state()
+        clerk.check()
+    fill()
+    assert page.locator('p.flash').inner_text() == 'Đã lưu văn bản mới'
+    assert 'Ban Tuyên giáo' in page.locator('table.fields').inner_text()     # the sender from the directory
+    clerk.act('register')
+    assert clerk.state() == 'Đã tiếp nhận'
+
+    page.goto(base + '/bodies/000.00.01.H01/documents/new?direction=incoming')
+    fill()                                                      # the same letter again
+    warning = page.locator('ul.errors li[data-code="same_letter"]')
+    assert warning.count() == 1 and number in warning.inner_text()
+    assert page.input_value('textarea[name=abstract]') == 'Về việc tổ chức hội nghị'   # nothing lost
+    page.check('input[name=confirm_duplicate]')
+    page.locator('form#document button[type=submit]').click()
+    page.wait_for_load_state()
+    clerk.check()
+    assert page.locator('p.flash').inner_text() == 'Đã lưu văn bản mới'
     clerk.close()

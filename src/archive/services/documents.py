@@ -162,6 +162,9 @@ def create(root, body, cstruct, uploads, settings, actor, may_take_in=True, same
         raise HTTPForbidden(_('intake_is_clerks', default='Chỉ văn thư tiếp nhận văn bản đến'))
     if appstruct['direction'] == 'outgoing' and not appstruct.get('sender'):
         appstruct['sender'] = body.name          # an outgoing document's issuer is this body
+    if appstruct['direction'] == 'incoming' and not appstruct.get('sender') \
+            and appstruct.get('organ_id') in root['bodies']:
+        appstruct['sender'] = root['bodies'][appstruct['organ_id']].name   # picked from the directory
     repeats = []
     if appstruct['direction'] == 'incoming' and same_letter_confirmed is not None:
         repeats = _same_letter(body, appstruct, same_letter_confirmed)

@@ -25,7 +25,8 @@ from ..services import documents as svc
 from ..services import paper, readers
 from . import flash
 from .workflow import action_forms
-from .forms import add_csrf, file_node, make_form, posted, put_errors, render_submitted, show_errors, use_pickers
+from . import document_forms
+from .forms import add_csrf, file_node, posted, put_errors, render_submitted, show_errors, use_pickers
 
 PAGE_SIZE = 50
 
@@ -101,7 +102,7 @@ def body_view(context, request):
             'bodies': app_root(request)['bodies']}
 
 
-def _document_form(request, secret=False, same_letter=False):
+def _document_form(request, secret=False, same_letter=False, direction=None):
     """The document's form; on a Mật document one field more, the reason for naming more readers;
     after the warning that the letter was taken in already, the box that confirms taking it again."""
     settings = request.registry.archive_settings
@@ -119,7 +120,8 @@ def _document_form(request, secret=False, same_letter=False):
                                                       'và phải ghi lý do')))
     schema.add(file_node('main_file', _('f_main_file', default='Tệp văn bản chính (PDF)')))
     schema.add(file_node('attachments', _('f_attachments', default='Tệp đính kèm'), multiple=True))
-    return make_form(request, schema, _('save', default='Lưu'), 'document')
+    add_csrf(schema, request)
+    return document_forms.make(schema, direction, request, _('save', default='Lưu'))
 
 
 def _uploads(request):
@@ -166,7 +168,8 @@ def _new_defaults(request, body):
 def create_view(context, request):
     body = context.__parent__
     confirmed = request.POST.get(CONFIRM_SAME_LETTER) == 'true'
-    form = _document_form(request, same_letter=confirmed)
+    direction = request.params.get('direction')
+    form = _document_form(request, same_letter=confirmed, direction=direction)
     errors = []
     if request.method == 'POST':
         root = app_root(request)
@@ -181,12 +184,13 @@ def create_view(context, request):
             flash.confirm(request, _('flash_created', default='Đã lưu văn bản mới'))
             return HTTPSeeOther(request.resource_url(doc))
         if not confirmed and any(e['code'] == svc.SAME_LETTER for e in errors):
-            form = _document_form(request, same_letter=True)     # the box to confirm it, beside the warning
+            form = _document_form(request, same_letter=True, direction=direction)   # the box to confirm it
             put_errors(form, errors)
         rendered = render_submitted(form, _cstruct(request, form))
     else:
         rendered = form.render(_new_defaults(request, body))
-    return {'body': body, 'form': rendered, 'errors': errors, 'doc': None}
+    return {'body': body, 'form': rendered, 'errors': errors, 'doc': None, 'direction': direction,
+            'directory': document_forms.directory(request), 'directory_id': document_forms.BODIES_LIST}
 
 
 def _keep_seconds(doc, cstruct):
@@ -205,7 +209,7 @@ def _keep_seconds(doc, cstruct):
 def edit_view(context, request):
     svc.check_editable(context)           # registered / signed: refused, the page says why (409)
     body = context.__parent__.__parent__
-    form = _document_form(request, secret=context.classification == 'mat')
+    form = _document_form(request, secret=context.classification == 'mat', direction=context.direction)
     errors = []
     settings = request.registry.archive_settings
     if request.method == 'POST':
@@ -221,7 +225,8 @@ def edit_view(context, request):
         rendered = render_submitted(form, _cstruct(request, form))
     else:
         rendered = form.render({k: (colander.null if v is None else v) for k, v in context.values().items()})
-    return {'body': body, 'form': rendered, 'errors': errors, 'doc': context}
+    return {'body': body, 'form': rendered, 'errors': errors, 'doc': context, 'direction': context.direction,
+            'directory': document_forms.directory(request), 'directory_id': document_forms.BODIES_LIST}
 
 
 @view_config(context=Document, permission=S.VIEW, renderer='archive:templates/document.pt')
