@@ -149,11 +149,16 @@ class Person:
 
 
 def draft_reply(app):
-    """The processor's reply, a draft of Ban Tổ chức (over the API: the drafting form is walked below)."""
-    c = client(app, 'chuyenvien.btc')
-    return c.post_json(f'/api/v1/bodies/{BTC}/documents', {'direction': 'outgoing', 'organ_id': BTC, 'doc_type': 'CV',
-                                                           'abstract': 'Trả lời công văn'},
-                       headers={'X-CSRF-Token': c.csrf}, status=201).json['id']
+    """The processor's reply, numbered by Ban Tổ chức (over the API: the drafting form is walked
+    below); its number and symbol, by which the processor names it on *Hoàn thành*."""
+    api = f'/api/v1/bodies/{BTC}/documents'
+    processor, leader, clerk = (client(app, login) for login in ('chuyenvien.btc', 'lanhdao.btc', 'vanthu.btc'))
+    doc = processor.post_json(api, {'direction': 'outgoing', 'organ_id': BTC, 'doc_type': 'CV',
+                                    'abstract': 'Trả lời công văn', 'signer_name': 'Lãnh đạo Ban Tổ chức'},
+                              headers={'X-CSRF-Token': processor.csrf}, status=201).json
+    for who, action in ((processor, 'submit'), (leader, 'approve'), (clerk, 'number')):
+        doc = who.post_json(f"{api}/{doc['id']}/transitions/{action}", {}, headers={'X-CSRF-Token': who.csrf}).json
+    return doc['number_symbol']
 
 
 @pytest.mark.parametrize('size', ['desktop', 'phone'])

@@ -30,3 +30,24 @@ def test_a_refused_action_shows_no_confirmation(clerk):
     page = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/")
     refused = page.forms['action-refuse'].submit('submit', status=409)
     assert flashes(refused) == [] and flashes(clerk.get(page.request.path)) == []
+
+
+def test_the_reply_on_completion_is_picked_by_its_number_and_symbol(clerk, leader, processor):
+    doc = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    url = f"{API}/{doc['id']}/transitions"
+    clerk.post_json(f'{url}/register', {}, headers={'X-CSRF-Token': clerk.csrf})
+    leader.post_json(f'{url}/assign', {'main_processor': 'chuyenvien'}, headers={'X-CSRF-Token': leader.csrf})
+    processor.post_json(f'{url}/start', {}, headers={'X-CSRF-Token': processor.csrf})
+    [issued] = [d for d in clerk.get(API).json['items'] if d['number_symbol'] == '1-TB/VPTU']
+    page = processor.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/")
+    form = page.forms['action-complete']
+    form['reply'] = '99-TB/VPTU'                                        # no such number issued
+    refused = form.submit('submit', status=409)
+    [error] = refused.html.select('details.action ul.errors li')
+    assert error['data-field'] == 'reply' and error['data-code'] == 'reply_unknown'
+    form = refused.forms['action-complete']
+    assert form['reply'].value == '99-TB/VPTU'
+    form['reply'] = '1-tb/vptu '
+    done = form.submit('submit', status=303).follow()
+    assert flashes(done) == ['Đã thực hiện "Hoàn thành"']
+    assert clerk.get(f"{API}/{doc['id']}").json['reply'] == issued['id']

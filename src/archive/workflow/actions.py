@@ -70,7 +70,7 @@ class ExtensionSchema(colander.MappingSchema):
 
 
 class CompletionSchema(colander.MappingSchema):
-    reply = optional(Text(), title=_('f_reply', default='Văn bản trả lời (mã văn bản đi)'))
+    reply = optional(Text(), title=_('f_reply_symbol', default='Văn bản trả lời (số và ký hiệu, ví dụ 12-CV/VPTU)'))
     note = optional(Text(multiline=True), validator=max_length(2000), title=_('f_note', default='Kết quả xử lý'))
 
 
@@ -131,6 +131,23 @@ def _assignment_reason(data):
     return f'{ASSIGNMENT_REASON}: {instruction}' if instruction else ASSIGNMENT_REASON
 
 
+def _reply(body, given):
+    """The reply document named by its number and symbol as issued (``1-TB/VPTU``), looked up in
+    the body's outgoing registers; or (the API, older clients) by its id."""
+    if given in body.documents:
+        return body.documents[given]
+    wanted = ''.join(given.split()).casefold()
+    number = wanted.split('-', 1)[0].split('/', 1)[0]
+    if not number.isdigit():
+        return None
+    for series in body.registers.values():
+        entry = series.entries.get(int(number)) if series.kind == 'outgoing' else None
+        if entry is not None and not entry.void and entry.label \
+                and ''.join(entry.label.split()).casefold() == wanted:
+            return body.documents.get(entry.document)
+    return None
+
+
 def check_data(root, doc, needs, data, user=None):
     """Deserialize and check the action's data; raise ``colander.Invalid`` naming the field.
 
@@ -159,7 +176,9 @@ def check_data(root, doc, needs, data, user=None):
             raise single('deadline', _('extension_not_later', default='Hạn mới phải sau hạn hiện tại ${old}',
                                        mapping={'old': doc.deadline.isoformat()}))
     elif needs == 'completion' and appstruct.get('reply'):
-        reply = _body(doc).documents.get(appstruct['reply'])
+        reply = _reply(_body(doc), appstruct['reply'])
+        if reply is not None:
+            appstruct['reply'] = reply.__name__
         if reply is None or reply.direction != 'outgoing':
             raise single('reply', _('reply_unknown', default='Không có văn bản đi "${id}" của cơ quan này',
                                     mapping={'id': appstruct['reply']}))
