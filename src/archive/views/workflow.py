@@ -16,6 +16,7 @@ from ..services.desk import desk_for
 from ..workflow import engine, states
 from ..workflow.actions import NEEDS
 from . import flash
+from .workflow_titles import transition_title
 from .forms import posted
 
 
@@ -43,6 +44,7 @@ def action_forms(request, doc, failed=None):
     choices = _choices(request, doc)
     forms = []
     for n, (action, title, needs) in enumerate(states.available(doc, request.identity, request.registry)):
+        title = transition_title(doc, action, request.registry) or title
         schema = NEEDS[needs]().bind(**choices) if needs else colander.MappingSchema()
         add_csrf(schema, request)
         form = deform.Form(schema, buttons=(deform.Button('submit', title=request.localizer.translate(title)),),
@@ -68,7 +70,7 @@ def transition_view(context, request):
     title = action
     for t_action, t_title, needs in states.available(context, request.identity, request.registry):
         if t_action == action:
-            title = t_title
+            title = transition_title(context, action, request.registry) or t_title
         if t_action == action and needs:
             needs_schema = NEEDS[needs]()
     if needs_schema is not None:
