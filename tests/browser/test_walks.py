@@ -1,7 +1,8 @@
 """Both lifecycles walked in a real browser: Playwright driving Debian's Chromium against the app
 served by waitress on loopback (a FileStorage made by the conftest helpers), at desktop and
 phone size. On each page visited axe-core (bundled by ``axe-playwright-python``) must find no
-serious or critical violation, and at phone size the page must not scroll sideways; each desk is
+serious or critical violation, none may show an internal code (``(den, 2026)``, ``valid (valid)``,
+a journal code), and at phone size the page must not scroll sideways; each desk is
 kept as a screenshot under ``var/test/screenshots/``.
 
 One server and one browser for the module (a browser launch is the costly part); each person is
@@ -18,6 +19,7 @@ from archive.exchange import worker
 
 from ..conftest import HERE, PASSWORD, base_settings, client, close_app, file_uri, make_app
 from ..functional.test_exchange_local import BTC, BTG, Session, enrol, send
+from ..functional.test_page_words import INTERNAL
 from ..helpers import pdf
 
 pytestmark = pytest.mark.slow
@@ -115,6 +117,8 @@ class Person:
         bad = [(v['id'], v['impact'], [n['target'] for n in v['nodes']][:3])
                for v in results.response['violations'] if v['impact'] in ('serious', 'critical')]
         assert bad == [], f'{page.url}: {bad}'
+        shown = page.inner_text('main')
+        assert INTERNAL.search(shown) is None, f'{page.url} shows an internal code: {INTERNAL.search(shown)[0]}'
         if self.size == 'phone':
             width = page.evaluate('document.documentElement.scrollWidth')
             wide = page.evaluate(WIDER_THAN_SCREEN) if width > PHONE['width'] else []

@@ -31,6 +31,8 @@ def test_a_registered_document_page_shows_no_internal_code_in_either_language(cl
     main = vi.html.find('main').get_text(' ')
     assert INTERNAL.search(main) is None
     assert re.search(r'Sổ văn bản đến, \d{4}', main) and 'Phòng Tổng hợp' in main
+    assert re.search(r'\d{4}-\d\d-\d\d', main) is None               # one date format: 24/11/2026 09:30
+    assert vi.html.find('time', datetime='2026-11-24T09:30:00+07:00').text == '24/11/2026 09:30'
     en = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/?_LOCALE_=en")
     main = en.html.find('main').get_text(' ')
     assert INTERNAL.search(main) is None

@@ -49,6 +49,21 @@ class PageHelpers:
         value = table.get(key)
         return self.t(value) if value is not None else (key or '')
 
+    def when(self, value):
+        """A date or time as the pages show it, ``24/11/2026 09:30`` in Vietnam time, its ISO 8601
+        form (+07:00) kept for machines in ``<time datetime>``; '' for none."""
+        import datetime as dt
+
+        from markupsafe import Markup, escape
+        if value in (None, ''):
+            return ''
+        if isinstance(value, str):
+            try:
+                value = clock.parse_iso(value) if 'T' in value else dt.date.fromisoformat(value)
+            except ValueError:
+                return value
+        return Markup(f'<time datetime="{escape(clock.iso(value))}">{escape(clock.display(value))}</time>')
+
     def register_name(self, doc):
         """The register a number was taken in, as a clerk names it (not its internal key
         ``incoming/den/*/2026``): "Sổ văn bản đến, 2026"."""
