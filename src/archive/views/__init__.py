@@ -49,6 +49,11 @@ class PageHelpers:
         value = table.get(key)
         return self.t(value) if value is not None else (key or '')
 
+    def waiting(self):
+        """What waits on my desk: the counter beside "Việc cần xử lý" on every page."""
+        from ..services.desk import waiting_count
+        return waiting_count(self.request)
+
     def when(self, value):
         """A date or time as the pages show it, ``24/11/2026 09:30`` in Vietnam time, its ISO 8601
         form (+07:00) kept for machines in ``<time datetime>``; '' for none."""
