@@ -26,3 +26,30 @@ def test_the_counter_on_every_page_is_what_the_desk_lists(clerk, leader, process
     leader.post_json(f"{API}/{doc['id']}/transitions/assign", {'main_processor': 'chuyenvien'},
                      headers={'X-CSRF-Token': leader.csrf})
     assert counter(processor) == mine + 1 == desk_total(processor)
+
+
+def test_on_login_the_first_page_says_what_is_urgent_and_due_tomorrow(app, clerk):
+    import datetime as dt
+
+    from archive import clock
+
+    from ..conftest import client
+    doc = clerk.post_json(API, incoming(urgency='khan', number_symbol='918-TTr/BTCTU'),
+                          headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    clerk.post_json(f"{API}/{doc['id']}/transitions/register", {}, headers={'X-CSRF-Token': clerk.csrf})
+    leader = client(app)
+    leader.login('lanhdao')
+    tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
+    urgent_waiting = sum(1 for q in leader.get('/api/v1/desk').json['queues'] for d in q['items']
+                         if d['urgency'] != 'normal')
+    first = leader.get('/desk')
+    flashed = [p.text for p in first.html.select('p.flash')]
+    assert flashed == [f'Đang chờ xử lý: {urgent_waiting} văn bản khẩn, 0 văn bản đến hạn xử lý ngày mai']
+    assert urgent_waiting >= 1
+    assert leader.get('/desk').html.select('p.flash') == []              # once
+    leader.post_json(f"{API}/{doc['id']}/transitions/assign", {'main_processor': 'chuyenvien', 'deadline': tomorrow},
+                     headers={'X-CSRF-Token': leader.csrf})
+    processor = client(app)
+    processor.login('chuyenvien')
+    [flashed] = [p.text for p in processor.get(f'/bodies/{HOST_CODE}/').html.select('p.flash')]
+    assert flashed.endswith('1 văn bản đến hạn xử lý ngày mai')
