@@ -49,6 +49,11 @@ class PageHelpers:
         value = table.get(key)
         return self.t(value) if value is not None else (key or '')
 
+    def greeting(self):
+        """On the page login led to: what is urgent or due tomorrow (views/flash.py)."""
+        from .flash import greeting
+        return greeting(self.request)
+
     def waiting(self):
         """What waits on my desk: the counter beside "Việc cần xử lý" on every page."""
         from ..services.desk import waiting_count

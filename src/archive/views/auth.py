@@ -85,8 +85,7 @@ def login_view(request):
                 request.session.invalidate()
                 headers = remember(request, login)
                 new_csrf_token(request)
-                flash.greet_next_page(request)
-                return HTTPSeeOther(came_from, headers=headers)
+                return HTTPSeeOther(flash.after_login(came_from), headers=headers)
             record_failure(request.registry, login, addr, now)
             request.response.status = 401
             message = _('login_failed', default='Tên đăng nhập hoặc mật khẩu không đúng')

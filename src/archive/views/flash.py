@@ -2,12 +2,8 @@
 in their session, translated when written, shown once by ``templates/layout.pt``."""
 import datetime as dt
 
-from pyramid.events import BeforeRender, subscriber
-
 from .. import clock
 from ..i18n import _
-
-GREET = 'greet_on_login'           # set at login: the first page then says what is urgent
 
 
 def confirm(request, message):
@@ -26,26 +22,27 @@ def action_done(request, doc, title):
     confirm(request, message)
 
 
-def greet_next_page(request):
-    """Called at login: the first page rendered afterwards tells what is urgent."""
-    request.session[GREET] = True
+GREET = 'greet'          # the query parameter login adds to the page it leads to
 
 
-@subscriber(BeforeRender)
-def greet(event):
-    """On the first page after login: the urgent documents waiting on my desk and those due
-    tomorrow (Art. 6.3: urgent ones are presented at once)."""
-    request = event.get('request')
-    if request is None or not str(event.get('renderer_name', '')).endswith('.pt') \
-            or request.identity is None or not request.session.get(GREET):
-        return
-    del request.session[GREET]
+def after_login(url):
+    """The page login leads to, marked to greet (nothing is stored for it: the pages after a
+    login stay read-only)."""
+    return url + ('&' if '?' in url else '?') + GREET + '=1'
+
+
+def greeting(request):
+    """On the page login led to: the urgent documents waiting on my desk and those due tomorrow
+    (Art. 6.3: urgent ones are presented at once); '' when none or on any other page."""
+    if request.GET.get(GREET) != '1' or request.identity is None:
+        return ''
     from ..services.desk import desk_for
     desk = desk_for(request)
     urgent = {it['doc'].__name__ for q in desk['queues'] for it in q['items'] if it['doc'].urgent}
     tomorrow = clock.today() + dt.timedelta(days=1)
     due = {it['doc'].__name__ for it in desk['due_soon'] if it['doc'].deadline == tomorrow}
-    if urgent or due:
-        confirm(request, _('greet_urgent', default='Đang chờ xử lý: ${urgent} văn bản khẩn, '
-                                                   '${due} văn bản đến hạn xử lý ngày mai',
-                           mapping={'urgent': len(urgent), 'due': len(due)}))
+    if not (urgent or due):
+        return ''
+    return request.localizer.translate(_(
+        'greet_urgent', default='Đang chờ xử lý: ${urgent} văn bản khẩn, ${due} văn bản đến hạn xử lý ngày mai',
+        mapping={'urgent': len(urgent), 'due': len(due)}))
