@@ -10,6 +10,9 @@ $(STAMP): setup.cfg pyproject.toml
 	@# SoftHSM2: the real PKCS#11 token the key store tests initialise (Debian package softhsm2).
 	@command -v softhsm2-util >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq softhsm2) \
 	  || { echo 'softhsm2 could not be installed (needs root and apt-get): the PKCS#11 tests will be skipped' >&2; test -z "$$CI"; }
+	@# Chromium: the real browser the browser tests (tests/browser, Playwright) drive (Debian package chromium).
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium) \
+	  || { echo 'chromium could not be installed (needs root and apt-get): the browser tests will be skipped' >&2; test -z "$$CI"; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[testing]'

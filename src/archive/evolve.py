@@ -131,6 +131,19 @@ def key_taken_in_by_sender(root):
         taken[(body_code, sender, document_id)] = (name, sha256)
 
 
+def index_letters(root):
+    """Pages issue (#17): each body's incoming documents indexed by issuer, number and symbol,
+    date of issue, so that taking the same letter in twice is noticed."""
+    from BTrees.OOBTree import OOBTree
+    for body in root['bodies'].values():
+        documents = body.documents
+        if documents.__dict__.get('letters') is None:
+            documents.letters = OOBTree()
+            for doc in documents.values():
+                if doc.direction == 'incoming':
+                    documents.index(doc)
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
@@ -143,6 +156,7 @@ STEPS = [
     ('0010-stats', add_stats),
     ('0011-journal-indexes-forwards', index_journal_and_forward),
     ('0012-taken-in-by-sender', key_taken_in_by_sender),
+    ('0013-letters-index', index_letters),
 ]
 
 

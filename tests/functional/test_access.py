@@ -37,7 +37,7 @@ def test_administrator_manages_bodies_but_sees_no_documents(app, clerk, admin):
 
 def test_list_is_trimmed_to_what_the_user_may_see(app, clerk, processor):
     create(clerk, abstract='Của phòng Tổng hợp', holder_unit='TH')
-    create(clerk, abstract='Không giao cho phòng')
+    create(clerk, abstract='Không giao cho phòng', number_symbol='918-TTr/BTCTU')
     items = processor.get(API).json['items']
     seen = [d['abstract'] for d in items]
     assert 'Của phòng Tổng hợp' in seen and 'Không giao cho phòng' not in seen

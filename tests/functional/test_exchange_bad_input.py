@@ -124,24 +124,24 @@ def test_a_status_for_an_unknown_document_and_a_recall_by_another_body(exchange_
         assert received(root, BTG, pkg.document_id)[0].state == 'arrived'
 
 
-def test_a_document_the_worker_could_not_package_is_refused_at_send_naming_the_field(exchange_app):
-    """No signer named: the edXML header would not validate, so *Gửi* says so (409, the field)
-    and nothing is queued — instead of a delivery failing later in the background."""
+def test_a_document_the_worker_could_not_package_is_refused_at_submission_naming_the_field(exchange_app):
+    """No signer named: the edXML header would not validate. *Trình duyệt* says so (409, the
+    field named in Vietnamese), before the leader approves and the clerk numbers and signs it
+    (issue 17: *Gửi* said it only at the last step, with the raw field key); nothing is queued."""
     from archive.exchange import deliveries
 
     from ..conftest import client
     from ..helpers import multipart, pdf
     from .test_exchange_local import API
-    clerk, leader = client(exchange_app, 'vanthu'), client(exchange_app, 'lanhdao')
+    clerk = client(exchange_app, 'vanthu')
     values = {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV', 'holder_unit': 'TH',
               'abstract': 'Chưa ghi người ký', 'send_to': [BTG]}
     params, files = multipart(values, ('cong-van.pdf', pdf('Chua ghi nguoi ky')))
     doc = clerk.post(API, params, upload_files=files, headers={'X-CSRF-Token': clerk.csrf}, status=201).json
-    for who, action in ((clerk, 'submit'), (leader, 'approve'), (clerk, 'number'), (clerk, 'sign')):
-        who.post_json(f"{API}/{doc['id']}/transitions/{action}", {}, headers={'X-CSRF-Token': who.csrf})
-    res = clerk.post_json(f"{API}/{doc['id']}/transitions/send", {}, headers={'X-CSRF-Token': clerk.csrf},
+    res = clerk.post_json(f"{API}/{doc['id']}/transitions/submit", {}, headers={'X-CSRF-Token': clerk.csrf},
                           status=409)
-    assert res.json['error'] == 'not_sendable' and 'signer_name' in res.json['message']
+    assert [(e['field'], e['code']) for e in res.json['errors']] == [('signer_name', 'signer_required')]
+    assert 'Người ký' in res.json['errors'][0]['message'] and 'signer_name' not in res.json['errors'][0]['message']
     with Session(exchange_app) as root:
         assert deliveries.of_document(root, HOST_CODE, doc['id']) == []
-        assert root['bodies'][HOST_CODE].documents[doc['id']].state == 'signed'
+        assert root['bodies'][HOST_CODE].documents[doc['id']].state == 'draft'

@@ -256,8 +256,9 @@ def test_page_and_api_agree_in_every_state(legal_app, people):
 
     paper = take_in(clerk, channel='paper')
     check(paper['id'], 'reference_only')
-    check(take_in(clerk, pdf('Khong ky'))['id'], 'reference_only')
-    check(take_in(clerk, store_signed(legal_app, f'org-sign:{BTC}', 'Den hop le', field='ChuKyToChuc'))['id'],
+    check(take_in(clerk, pdf('Khong ky'), number_symbol='918-TTr/BTCTU')['id'], 'reference_only')
+    check(take_in(clerk, store_signed(legal_app, f'org-sign:{BTC}', 'Den hop le', field='ChuKyToChuc'),
+                  number_symbol='919-TTr/BTCTU')['id'],
           'legally_valid')
 
     unsigned = draft(people['chuyenvien'], pdf('Du thao'))

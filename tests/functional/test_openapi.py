@@ -111,7 +111,7 @@ def take(spec, client, doc, action, status=200, **data):
 
 def outgoing(**over):
     return dict({'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV',
-                 'abstract': 'Công văn trả lời', 'holder_unit': 'TH'}, **over)
+                 'abstract': 'Công văn trả lời', 'holder_unit': 'TH', 'signer_name': 'Trần Văn Lãnh Đạo'}, **over)
 
 
 def bearer_token(app, login):

@@ -19,7 +19,7 @@ def act(c, doc_id, action, status=200, **data):
 
 def draft_with_pdfs(c):
     values = {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'TTr', 'holder_unit': 'TH',
-              'abstract': 'Tờ trình ký số'}
+              'abstract': 'Tờ trình ký số', 'signer_name': 'Trần Văn Lãnh Đạo'}
     params, files = multipart(values, ('to-trinh.pdf', pdf('To trinh')),
                               attachments=[('phu-luc.pdf', pdf('Phu luc'))])
     return c.post(API, params, upload_files=files, headers={'X-CSRF-Token': c.csrf}, status=201).json

@@ -147,7 +147,7 @@ def test_the_demo_seed_generates_its_keys_on_the_token(token_app, softhsm):
 def test_outgoing_lifecycle_signed_on_the_token(token_app, people):
     clerk, leader, processor = people['vanthu'], people['lanhdao'], people['chuyenvien']
     values = {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'TTr', 'holder_unit': 'TH',
-              'abstract': 'Tờ trình ký số trên thiết bị PKCS#11'}
+              'abstract': 'Tờ trình ký số trên thiết bị PKCS#11', 'signer_name': 'Trần Văn Lãnh Đạo'}
     params, files = multipart(values, ('to-trinh.pdf', pdf('To trinh HSM')),
                               attachments=[('phu-luc.pdf', pdf('Phu luc HSM'))])
     doc = processor.post(API, params, upload_files=files, headers={'X-CSRF-Token': processor.csrf},

@@ -113,7 +113,7 @@ def test_raising_to_secret_clears_notes_first_and_renames_the_files(file_app, pe
 def test_secret_outgoing_signed_twice_stays_sealed(file_app, tmp_path, people):
     clerk, leader, processor = people['vanthu'], people['lanhdao'], people['chuyenvien']
     values = {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'TTr', 'holder_unit': 'TH',
-              'abstract': 'Tờ trình (Mật)', 'classification': 'mat',
+              'abstract': 'Tờ trình (Mật)', 'classification': 'mat', 'signer_name': 'Trần Văn Lãnh Đạo',
               'named_people': ['vanthu', 'lanhdao', 'chuyenvien']}
     draft = pdf(f'Du thao {MARKER}')
     doc = post_secret(processor, values, ('to-trinh.pdf', draft), [('phu-luc.pdf', pdf(f'PL {MARKER}'))])

@@ -176,7 +176,7 @@ def keyless_sig_app(tmp_path, pki):
 
 def _draft(c, content):
     values = {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'TTr', 'holder_unit': 'TH',
-              'abstract': 'Tờ trình đã ký ở nơi khác'}
+              'abstract': 'Tờ trình đã ký ở nơi khác', 'signer_name': 'Trần Văn Lãnh Đạo'}
     params, files = multipart(values, ('to-trinh.pdf', content))
     return c.post(API, params, upload_files=files, headers={'X-CSRF-Token': c.csrf}, status=201).json
 

@@ -58,10 +58,18 @@ def test_a_conflict_that_outlasts_the_retries_answers_409(app, clerk):
     assert res.json['error'] == 'busy_try_again' and len(calls) == 3     # retry.attempts in the tests
 
 
-def test_every_document_can_be_edited_through_its_form(clerk):
+def test_every_document_not_yet_fixed_can_be_edited_through_its_form(clerk):
+    """Every demo document that is not registered (incoming) or signed (outgoing) yet; the
+    others are fixed (tests/functional/test_correct_records.py)."""
     docs = clerk.get(f'/api/v1/bodies/{HOST_CODE}/documents').json['items']
     assert len(docs) == DEMO_DOCS
+    open_states = {'incoming': {'arrived'}, 'outgoing': {'draft', 'submitted', 'approved', 'numbered'}}
+    editable = [d for d in docs if d['status'] in open_states[d['direction']]]
+    assert 0 < len(editable) < len(docs)
     for doc in docs:
+        if doc not in editable:
+            clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/edit", status=409)
+            continue
         page = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/edit")
         form = page.forms['document']
         assert form['abstract'].value == doc['abstract']

@@ -95,7 +95,8 @@ def test_bad_transitions_are_refused_and_change_nothing(app, clerk, leader, proc
 @pytest.mark.storage
 def test_outgoing_lifecycle_numbers_without_gaps_and_void_keeps_the_number(app, clerk, leader, processor):
     draft = processor.post_json(API, {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'TTr',
-                                      'abstract': 'Tờ trình kế hoạch', 'holder_unit': 'TH'},
+                                      'abstract': 'Tờ trình kế hoạch', 'holder_unit': 'TH',
+                                      'signer_name': 'Trần Văn Lãnh Đạo'},
                                 headers={'X-CSRF-Token': processor.csrf}, status=201).json
     assert draft['status'] == 'draft'
     add_main_pdf(processor, f"{API}/{draft['id']}")
@@ -147,7 +148,7 @@ def test_outgoing_lifecycle_numbers_without_gaps_and_void_keeps_the_number(app, 
 @pytest.mark.storage
 def test_secret_documents_keep_their_own_series(app, clerk):
     plain = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
-    secret = clerk.post_json(API, incoming(classification='mat', named_people=['lanhdao']),
+    secret = clerk.post_json(API, incoming(classification='mat', named_people=['lanhdao'], number_symbol='918-TTr/BTCTU'),
                              headers={'X-CSRF-Token': clerk.csrf}, status=201).json
     a = act(clerk, plain['id'], 'register').json
     b = act(clerk, secret['id'], 'register').json
@@ -230,7 +231,7 @@ def test_recall_and_delete_before_completion_and_forwarding(app, clerk, leader):
 
 def _signed_friday_sent(clerk, leader, sent_at, urgency='normal'):
     draft = clerk.post_json(API, {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV',
-                                  'abstract': 'Công văn', 'urgency': urgency}, headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+                                  'abstract': 'Công văn', 'urgency': urgency, 'signer_name': 'Trần Văn Lãnh Đạo'}, headers={'X-CSRF-Token': clerk.csrf}, status=201).json
     add_main_pdf(clerk, f"{API}/{draft['id']}")
     # approved before it is signed: a leader's signature dated after the check is refused (issue 11)
     clock.set_now(dt.datetime(2026, 11, 20, 15, 0, tzinfo=clock.VN))

@@ -55,7 +55,8 @@ def create_document(context, request):
     actor = request.authenticated_userid
     doc = svc.guard(request.registry, body.code, cstruct, 'api', actor,
                     lambda: svc.create(root, body, cstruct, _uploads(request), settings, actor,
-                                       may_take_in=request.has_permission(S.CREATE_INCOMING, body)))
+                                       may_take_in=request.has_permission(S.CREATE_INCOMING, body),
+                                       same_letter_confirmed=request.params.get('confirm_duplicate') == 'true'))
     request.response.status = 201
     request.response.location = request.route_url('api.document', code=body.code, id=doc.__name__)
     return svc.as_json(doc)
@@ -68,6 +69,7 @@ def get_document(context, request):
 
 @view_config(route_name='api.document', renderer='json', request_method='PATCH', permission=S.EDIT)
 def change_document(context, request):
+    svc.check_editable(context)
     cstruct = metadata_input(request)
     actor = request.authenticated_userid
     doc, changed = svc.guard(
@@ -79,6 +81,7 @@ def change_document(context, request):
 
 @view_config(route_name='api.files', renderer='json', request_method='POST', permission=S.EDIT)
 def add_files(context, request):
+    svc.check_editable(context)
     uploads = _uploads(request)
     if not uploads:
         raise single('attachments', _('files_missing', default='Không có tệp nào trong yêu cầu '

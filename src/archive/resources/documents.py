@@ -24,11 +24,21 @@ from .folder import Folder
 URGENCY_RANK = {'hoa_toc_hen_gio': 0, 'hoa_toc': 1, 'thuong_khan': 2, 'khan': 3, 'normal': 4}
 
 
+def letter_key(direction, organ_id, number_symbol, issued_date):
+    """What names one letter (văn bản) among those taken in: its issuer, its number and symbol and
+    its date of issue; ``None`` for an outgoing document or one without a number."""
+    if direction != 'incoming' or not number_symbol or not organ_id:
+        return None
+    return (organ_id, ''.join(number_symbol.split()).casefold(),
+            issued_date.isoformat() if issued_date else '')
+
+
 class Documents(Folder):
     """A body's documents, with the indexes its lists need so that a page loads only what it shows:
     by date (newest first), by state with urgency and age (desks), and the Mật ones (access)."""
 
     by_deadline = None               # stored before the statistics issue: built by evolve step 0010
+    letters = None               # evolve 0013: databases made before it get theirs then
 
     def __init__(self):
         super().__init__()
@@ -36,6 +46,7 @@ class Documents(Folder):
         self.by_state = OOBTree()    # (direction, state) -> OOBTree(name -> Filed)
         self.secret = OOTreeSet()    # names of Mật documents
         self.by_deadline = OOTreeSet()   # (deadline ordinal, name) of documents whose deadline runs
+        self.letters = OOBTree()     # letter_key -> OOTreeSet(names): incoming ones, to find one taken in twice
 
     def index(self, doc):
         self.by_date[doc.sort_key()] = None
@@ -43,6 +54,22 @@ class Documents(Folder):
             self.secret.insert(doc.__name__)
         else:
             self.secret.remove(doc.__name__) if doc.__name__ in self.secret else None
+        key = letter_key(doc.direction, doc.organ_id, doc.number_symbol, doc.issued_date)
+        if key is not None and self.letters is not None:
+            names = self.letters.get(key)
+            if names is None:
+                names = self.letters[key] = OOTreeSet()
+            names.insert(doc.__name__)
+
+    def same_letter(self, organ_id, number_symbol, issued_date):
+        """The incoming documents already taken in with this issuer, number and symbol, and date
+        (an entry left by a later correction is checked against the document itself)."""
+        key = letter_key('incoming', organ_id, number_symbol, issued_date)
+        if key is None or self.letters is None:
+            return []
+        found = (self.get(name) for name in self.letters.get(key, ()))
+        return [d for d in found if d is not None and d.state not in ('deleted', 'refused', 'destroyed')
+                and letter_key(d.direction, d.organ_id, d.number_symbol, d.issued_date) == key]
 
     def unindex(self, key):
         self.by_date.pop(key, None)

@@ -97,4 +97,15 @@ ACTIONS = {
     'replaced_by': _('action_replaced_by', default='Bị thay thế bởi văn bản mới'),
     'status_received': _('action_status_received', default='Nơi nhận báo trạng thái'),
     'status_recorded': _('action_status_recorded', default='Văn thư ghi nhận trạng thái xử lý'),
+    # what a document's own journal also holds (issue 17: no internal code on a page)
+    'secret_file_read': _('action_secret_file_read', default='Đọc tệp văn bản Mật'),
+    'sealed': _('action_sealed', default='Mã hóa tệp khi lưu (văn bản Mật)'),
+    'readers_added': _('action_readers_added', default='Thêm người được xem (văn bản Mật)'),
+}
+# the signature check's status, as the document's history shows it
+SIGNATURE_STATUSES = {
+    'valid': _('sig_status_valid', default='chữ ký hợp lệ'),
+    'invalid': _('sig_status_invalid', default='chữ ký không hợp lệ'),
+    'unsigned': _('sig_status_unsigned', default='không có chữ ký số'),
+    'not_verified': _('sig_status_not_verified', default='chưa xác thực chữ ký số'),
 }

@@ -141,6 +141,31 @@ def queues(request, body, user):
     return out
 
 
+def waiting_count(request):
+    """How many documents wait on this user's desk (the counter on every page): the queues'
+    sizes read from the state index; documents are loaded only where the index cannot tell
+    (a co-processor's, a creator's, a Mật one the user may not read)."""
+    user = request.identity
+    body = app_root(request)['bodies'].get(user.body_code) if user is not None else None
+    if body is None:
+        return 0
+    documents = body.documents
+    count = 0
+    for direction, state, data in states_of(request.registry):
+        roles = data.get('desk_for', '').split()
+        if not data.get('desk') or not _concerns(user, roles):
+            continue
+        for name, filed in documents.filed(direction, state):
+            by_role = any(r in S.ROLES and user.has_role(r) for r in roles)
+            mine = by_role or ('main_processor' in roles and filed[3] == user.login)
+            if name in documents.secret or not mine:
+                d = documents[name]
+                if not (any(_holds(user, r, d) for r in roles) and request.has_permission(S.VIEW, d)):
+                    continue
+            count += 1
+    return count
+
+
 def paper_queue(request, body):
     """``(items, more)``: the deliveries of ``body``'s documents waiting for paper that this user
     may see, at most QUEUE_LIMIT; each item ``{'delivery', 'doc'}``."""

@@ -138,13 +138,37 @@ def validate(root, body, cstruct, uploads, settings, actor, key_for=None, as_wri
     return appstruct, files
 
 
-def create(root, body, cstruct, uploads, settings, actor, may_take_in=True, by_exchange=False):
+SAME_LETTER = 'same_letter'
+
+
+def _same_letter(body, appstruct, confirmed):
+    """The documents this incoming one repeats (same issuer, number and symbol, date of issue).
+    Unless ``confirmed``, finding one refuses the intake with a warning naming it."""
+    found = body.documents.same_letter(appstruct.get('organ_id'), appstruct.get('number_symbol'),
+                                       appstruct.get('issued_date'))
+    if found and not confirmed:
+        first = found[0]
+        raise single('number_symbol', _(
+            SAME_LETTER, default='Văn bản này đã được tiếp nhận: ${number_symbol} của ${sender}, ngày ban hành '
+                                 '${date}, số đến ${register_number}. Nếu đúng là nhận thêm một lần, đánh dấu '
+                                 '"Vẫn tiếp nhận" rồi lưu lại',
+            mapping={'number_symbol': first.number_symbol, 'sender': first.sender or first.organ_id,
+                     'date': clock.display(first.issued_date) or '—',
+                     'register_number': first.register_number or '—'}))
+    return [d.__name__ for d in found]
+
+
+def create(root, body, cstruct, uploads, settings, actor, may_take_in=True, by_exchange=False,
+           same_letter_confirmed=None):
     """Create a document in ``body``; raises ``colander.Invalid`` or ``Conflict``.
 
     ``may_take_in``: whether the actor may enter incoming documents (the clerk's intake);
     others draft outgoing documents only. ``by_exchange``: the receiving path takes it in, as
     written by the other system (``validate``'s ``as_written``), and counts it as received when it
-    journals how it came.
+    journals how it came. ``same_letter_confirmed``: for a person's intake (pages, API), whether
+    they confirmed taking in a letter already taken in (``False``: such a letter is refused with a
+    warning; ``True``: taken in, the repetition journaled); ``None`` (the receiving path, which
+    knows a package by its identity): not asked.
     """
     if not body.is_open():
         raise Conflict('body_closed', _('body_closed', default='Cơ quan đã ngừng hoạt động: không tạo văn bản mới'))
@@ -159,6 +183,12 @@ def create(root, body, cstruct, uploads, settings, actor, may_take_in=True, by_e
         raise HTTPForbidden(_('intake_is_clerks', default='Chỉ văn thư tiếp nhận văn bản đến'))
     if appstruct['direction'] == 'outgoing' and not appstruct.get('sender'):
         appstruct['sender'] = body.name          # an outgoing document's issuer is this body
+    if appstruct['direction'] == 'incoming' and not appstruct.get('sender') \
+            and appstruct.get('organ_id') in root['bodies']:
+        appstruct['sender'] = root['bodies'][appstruct['organ_id']].name   # picked from the directory
+    repeats = []
+    if appstruct['direction'] == 'incoming' and same_letter_confirmed is not None:
+        repeats = _same_letter(body, appstruct, same_letter_confirmed)
     documents = body.documents
     doc = Document(body.code, actor)
     if sealing:
@@ -173,7 +203,8 @@ def create(root, body, cstruct, uploads, settings, actor, may_take_in=True, by_e
     documents.index_state(doc)
     doc.record_revision(actor, changed)
     seq = audit.append(root, doc.chain_id, 'created', actor, body=body.code,
-                       fields=changed, files=[[f.__name__, f.filename, f.sha256] for f in files])
+                       fields=changed, files=[[f.__name__, f.filename, f.sha256] for f in files],
+                       **({'same_letter_as': repeats} if repeats else {}))
     counters.count(root, doc, doc.chain_id, seq, by_exchange)
     # The origin check (Art. 10): the main file's signatures, once, on intake; without a
     # main file (paper, entered by hand) the document stays 'not_verified'.
@@ -190,6 +221,32 @@ def _requested_readers(settings, cstruct):
         return settings.document_schema()[readers.FIELD].deserialize(cstruct[readers.FIELD]) or []
     except colander.Invalid:
         return None
+
+
+# Where a person may still rewrite a document with *Sửa*: an incoming one until it is registered,
+# an outgoing one until it is signed. After that the record is fixed: an incoming document's
+# register row stands, a sent one reaches its receivers only through *Cập nhật, đính chính*
+# (with a reason, sent as an update). An exchange update received is applied by the receiving
+# path (exchange/receive), not through this gate.
+EDITABLE_STATES = {'incoming': frozenset({'arrived'}),
+                   'outgoing': frozenset({'draft', 'submitted', 'approved', 'numbered'})}
+
+
+def editable(doc):
+    return doc.state in EDITABLE_STATES.get(doc.direction, ())
+
+
+def check_editable(doc):
+    """Raise ``Conflict`` when ``doc`` may no longer be rewritten with *Sửa*."""
+    if editable(doc):
+        return
+    if doc.direction == 'incoming':
+        message = _('document_fixed_incoming', default='Văn bản đến đã vào sổ: không sửa được nữa; '
+                                                       'thông tin văn bản giữ như khi vào sổ')
+    else:
+        message = _('document_fixed_outgoing', default='Văn bản đi đã ký số: không sửa được nữa; '
+                                                       'thay đổi sau khi gửi dùng "Cập nhật, đính chính" và ghi lý do')
+    raise Conflict('document_fixed', message)
 
 
 def update(root, doc, cstruct, uploads, settings, actor):

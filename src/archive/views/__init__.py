@@ -39,6 +39,7 @@ class PageHelpers:
     delivery_routes = vocab.DELIVERY_ROUTES
     paper_means = vocab.PAPER_MEANS
     actions = vocab.ACTIONS
+    signature_statuses = vocab.SIGNATURE_STATUSES
 
     def __init__(self, request):
         self.request = request
@@ -48,17 +49,58 @@ class PageHelpers:
         value = table.get(key)
         return self.t(value) if value is not None else (key or '')
 
+    def greeting(self):
+        """On the page login led to: what is urgent or due tomorrow (views/flash.py)."""
+        from .flash import greeting
+        return greeting(self.request)
+
+    def waiting(self):
+        """What waits on my desk: the counter beside "Việc cần xử lý" on every page."""
+        from ..services.desk import waiting_count
+        return waiting_count(self.request)
+
+    def when(self, value):
+        """A date or time as the pages show it, ``24/11/2026 09:30`` in Vietnam time, its ISO 8601
+        form (+07:00) kept for machines in ``<time datetime>``; '' for none."""
+        import datetime as dt
+
+        from markupsafe import Markup, escape
+        if value in (None, ''):
+            return ''
+        if isinstance(value, str):
+            try:
+                value = clock.parse_iso(value) if 'T' in value else dt.date.fromisoformat(value)
+            except ValueError:
+                return value
+        return Markup(f'<time datetime="{escape(clock.iso(value))}">{escape(clock.display(value))}</time>')
+
+    def register_name(self, doc):
+        """The register a number was taken in, as a clerk names it (not its internal key
+        ``incoming/den/*/2026``): "Sổ văn bản đến, 2026"."""
+        from ..i18n import _
+        parts = (doc.register_series or '').split('/')
+        secret = 'mat' in parts[1] if len(parts) > 1 else False
+        name = {('incoming', False): _('register_incoming', default='Sổ văn bản đến'),
+                ('incoming', True): _('register_incoming_secret', default='Sổ văn bản đến Mật'),
+                ('outgoing', False): _('register_outgoing', default='Sổ văn bản đi'),
+                ('outgoing', True): _('register_outgoing_secret', default='Sổ văn bản đi Mật')}[
+                    (doc.direction if doc.direction == 'outgoing' else 'incoming', secret)]
+        return f'{self.t(name)}, {parts[-1]}' if parts[-1] else self.t(name)
+
+    def unit_name(self, doc, code):
+        unit = doc.__parent__.__parent__.units.get(code) if code else None
+        return unit.name if unit is not None else (code or '')
+
     def locale_url(self, locale):
         from ..i18n import locale_url
         return locale_url(self.request, locale)
 
-    def action_title(self, doc, action):
-        """A journal action as the clerk knows it: the workflow's title, else our label."""
-        from ..workflow.states import transitions_of
-        for t in transitions_of(doc, self.request.registry):
-            if t.get('action', t['name']) == action and t.get('title'):
-                return t['title']
-        return self.label(self.actions, action)
+    def action_title(self, doc, action, transition=None):
+        """A journal action as the clerk knows it: the workflow's title (``transition``: the one
+        the journal names), else our label; in the reader's language."""
+        from .workflow_titles import transition_title
+        title = transition_title(doc, action, self.request.registry, transition)
+        return self.t(title) if title is not None else self.label(self.actions, action)
 
     def person(self, login):
         if login == EXCHANGE_ACTOR:
@@ -86,9 +128,9 @@ class PageHelpers:
         return legal_status(doc)
 
     def state_title(self, doc):
-        """The state's title as workflows/*.zcml gives it."""
-        from ..workflow.states import state_data
-        return state_data(doc, self.request.registry).get('title') or doc.state or ''
+        """The state's title as workflows/*.zcml gives it, in the reader's language."""
+        from .workflow_titles import state_title
+        return self.t(state_title(doc, self.request.registry))
 
     def doc_type(self, abbr):
         name = self.request.registry.archive_settings.document_types.get(abbr)

@@ -6,6 +6,8 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
+from . import flash
+
 from .. import audit, refused
 from ..db import flush_refused, run_apart
 from ..i18n import _
@@ -95,7 +97,7 @@ def login_view(request):
                 request.session.invalidate()
                 headers = remember(request, login)
                 new_csrf_token(request)
-                return HTTPSeeOther(came_from, headers=headers)
+                return HTTPSeeOther(flash.after_login(came_from), headers=headers)
             record_failure(request.registry, login, addr, now)
             request.response.status = 401
             message = _('login_failed', default='Tên đăng nhập hoặc mật khẩu không đúng')

@@ -19,7 +19,9 @@ def front_view(context, request):
     user = request.identity
     if user.has_role(S.ADMIN) and len(user.roles) == 1:
         return HTTPSeeOther(request.resource_url(context['bodies']))
-    return HTTPSeeOther(request.resource_url(context, 'desk'))
+    # the greeting after login (views/flash.py) goes on to the desk
+    return HTTPSeeOther(request.resource_url(context, 'desk', query={k: v for k, v in request.GET.items()
+                                                                    if k == 'greet'}))
 
 
 @view_config(context=Bodies, permission=S.VIEW_BODIES, renderer='archive:templates/bodies.pt')

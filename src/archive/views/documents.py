@@ -23,8 +23,10 @@ from ..schemas.delivery import PaperSentSchema, StatusRecordSchema
 from ..schemas.document import document_schema
 from ..services import documents as svc
 from ..services import paper, readers
+from . import flash
 from .workflow import action_forms
-from .forms import add_csrf, file_node, make_form, posted, put_errors, render_submitted, show_errors
+from . import document_forms
+from .forms import add_csrf, file_node, posted, put_errors, render_submitted, show_errors, use_pickers
 
 PAGE_SIZE = 50
 
@@ -100,10 +102,16 @@ def body_view(context, request):
             'bodies': app_root(request)['bodies']}
 
 
-def _document_form(request, secret=False):
-    """The document's form; on a Mật document one field more, the reason for naming more readers."""
+def _document_form(request, secret=False, same_letter=False, direction=None):
+    """The document's form; on a Mật document one field more, the reason for naming more readers;
+    after the warning that the letter was taken in already, the box that confirms taking it again."""
     settings = request.registry.archive_settings
-    schema = document_schema(settings)
+    schema = use_pickers(document_schema(settings))
+    if same_letter:
+        import deform.widget
+        schema.add(colander.SchemaNode(
+            colander.Boolean(), name=CONFIRM_SAME_LETTER, missing=False, widget=deform.widget.CheckboxWidget(),
+            title=_('f_confirm_duplicate', default='Vẫn tiếp nhận (văn bản này đã được tiếp nhận trước đó)')))
     if secret:
         schema.add(colander.SchemaNode(
             colander.String(), name=readers.REASON_FIELD, missing=colander.null,
@@ -112,7 +120,8 @@ def _document_form(request, secret=False):
                                                       'và phải ghi lý do')))
     schema.add(file_node('main_file', _('f_main_file', default='Tệp văn bản chính (PDF)')))
     schema.add(file_node('attachments', _('f_attachments', default='Tệp đính kèm'), multiple=True))
-    return make_form(request, schema, _('save', default='Lưu'), 'document')
+    add_csrf(schema, request)
+    return document_forms.make(schema, direction, request, _('save', default='Lưu'))
 
 
 def _uploads(request):
@@ -126,9 +135,13 @@ def _uploads(request):
     return uploads
 
 
+CONFIRM_SAME_LETTER = 'confirm_duplicate'
+
+
 def _cstruct(request, form):
     """The posted fields, as the schema expects them (files are read apart)."""
-    return {k: v for k, v in posted(request, form.schema).items() if k not in ('main_file', 'attachments')}
+    return {k: v for k, v in posted(request, form.schema).items()
+            if k not in ('main_file', 'attachments', CONFIRM_SAME_LETTER)}
 
 
 def submit_document(request, form, action, body_code, channel='web'):
@@ -154,7 +167,9 @@ def _new_defaults(request, body):
              renderer='archive:templates/document_form.pt')
 def create_view(context, request):
     body = context.__parent__
-    form = _document_form(request)
+    confirmed = request.POST.get(CONFIRM_SAME_LETTER) == 'true'
+    direction = request.params.get('direction')
+    form = _document_form(request, same_letter=confirmed, direction=direction)
     errors = []
     if request.method == 'POST':
         root = app_root(request)
@@ -162,36 +177,56 @@ def create_view(context, request):
         doc, errors = submit_document(
             request, form,
             lambda cstruct, uploads: svc.create(root, body, cstruct, uploads, settings, request.authenticated_userid,
-                                                may_take_in=request.has_permission(S.CREATE_INCOMING, body)),
+                                                may_take_in=request.has_permission(S.CREATE_INCOMING, body),
+                                                same_letter_confirmed=confirmed),
             body.code)
         if doc is not None:
+            flash.confirm(request, _('flash_created', default='Đã lưu văn bản mới'))
             return HTTPSeeOther(request.resource_url(doc))
+        if not confirmed and any(e['code'] == svc.SAME_LETTER for e in errors):
+            form = _document_form(request, same_letter=True, direction=direction)   # the box to confirm it
+            put_errors(form, errors)
         rendered = render_submitted(form, _cstruct(request, form))
     else:
         rendered = form.render(_new_defaults(request, body))
-    return {'body': body, 'form': rendered, 'errors': errors, 'doc': None}
+    return {'body': body, 'form': rendered, 'errors': errors, 'doc': None, 'direction': direction,
+            'directory': document_forms.directory(request), 'directory_id': document_forms.BODIES_LIST}
+
+
+def _keep_seconds(doc, cstruct):
+    """The pickers show times to the minute: a time posted back unchanged keeps its stored
+    seconds (else each save would record the field as changed when nobody changed it)."""
+    for name in ('received_at', 'sent_at', 'urgency_deadline'):
+        stored = getattr(doc, name, None)
+        if stored is not None and cstruct.get(name) == clock.iso(
+                clock.to_vn(stored).replace(second=0, microsecond=0)):
+            cstruct[name] = clock.iso(stored)
+    return cstruct
 
 
 @view_config(context=Document, name='edit', permission=S.EDIT,
              renderer='archive:templates/document_form.pt')
 def edit_view(context, request):
+    svc.check_editable(context)           # registered / signed: refused, the page says why (409)
     body = context.__parent__.__parent__
-    form = _document_form(request, secret=context.classification == 'mat')
+    form = _document_form(request, secret=context.classification == 'mat', direction=context.direction)
     errors = []
     settings = request.registry.archive_settings
     if request.method == 'POST':
         root = app_root(request)
         doc, errors = submit_document(
             request, form,
-            lambda cstruct, uploads: svc.update(root, context, cstruct, uploads, settings,
+            lambda cstruct, uploads: svc.update(root, context, _keep_seconds(context, cstruct), uploads, settings,
                                                 request.authenticated_userid)[0],
             body.code)
         if doc is not None:
+            flash.confirm(request, _('flash_saved', default='Đã lưu các thay đổi'))
             return HTTPSeeOther(request.resource_url(doc))
         rendered = render_submitted(form, _cstruct(request, form))
     else:
         rendered = form.render({k: (colander.null if v is None else v) for k, v in context.values().items()})
-    return {'body': body, 'form': rendered, 'errors': errors, 'doc': context}
+    return {'body': body, 'form': rendered, 'errors': errors, 'doc': context, 'direction': context.direction,
+            'directory': document_forms.directory(request), 'directory_id': document_forms.BODIES_LIST}
 
 
 @view_config(context=Document, permission=S.VIEW, renderer='archive:templates/document.pt')
@@ -201,7 +236,7 @@ def document_view(context, request):
     return {'doc': context, 'body': context.__parent__.__parent__,
             'history': audit.entries(root, context.chain_id),
             'revisions': list(context.revisions.values()),
-            'can_edit': request.has_permission(S.EDIT, context),
+            'can_edit': svc.editable(context) and request.has_permission(S.EDIT, context),
             'actions': action_forms(request, context),
             'users': root['users'],
             'deliveries': rows,
@@ -267,6 +302,7 @@ def _record(context, request, kind):
     except Conflict as exc:
         errors, status = [{'field': '', 'code': exc.code, 'message': translate(exc.message)}], 409
     else:
+        flash.confirm(request, _('flash_recorded', default='Đã ghi nhận'))
         return HTTPSeeOther(request.resource_url(context))
     page = document_view(context, request)
     page['delivery_forms'] = delivery_forms(request, context, page['deliveries'],

@@ -1,9 +1,12 @@
 """A small form helper over deform (pyramid_deform is long dead)."""
+import re
+
 import colander
 import deform
 from markupsafe import Markup, escape
 from pyramid.csrf import get_csrf_token
 
+from .. import clock
 from ..errors import field_errors
 
 
@@ -19,6 +22,53 @@ class PlainFileWidget(deform.widget.Widget):
 
     def deserialize(self, field, pstruct):
         return colander.null
+
+
+LOCAL_MINUTE = re.compile(r'^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$')
+
+
+class DateWidget(deform.widget.TextInputWidget):
+    """A date picker (``<input type=date>``: the browser shows dd/mm/yyyy in Vietnamese and posts
+    ``YYYY-MM-DD``, which the schema reads)."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.attributes = {'type': 'date'}
+
+
+class LocalDateTimeWidget(deform.widget.TextInputWidget):
+    """A date and time picker in Vietnam time (``<input type=datetime-local>``): the zone is never
+    typed; ``with_zone`` adds +07:00 to what it posts before the schema reads it."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.attributes = {'type': 'datetime-local'}
+
+    def serialize(self, field, cstruct, **kw):
+        if isinstance(cstruct, str) and not LOCAL_MINUTE.match(cstruct):
+            try:
+                cstruct = clock.to_vn(clock.parse_iso(cstruct)).strftime('%Y-%m-%dT%H:%M')
+            except ValueError:
+                pass                     # what was typed, shown again as typed
+        return super().serialize(field, cstruct, **kw)
+
+
+def with_zone(value):
+    """``2026-11-24T09:30`` from a picker as ``2026-11-24T09:30:00+07:00``; anything else as it came."""
+    if isinstance(value, str) and LOCAL_MINUTE.match(value.strip()):
+        return value.strip() + ':00+07:00'
+    return value
+
+
+def use_pickers(schema):
+    """Date and time pickers for the schema's date and date-time fields (the pages only)."""
+    from ..schemas.types import AwareDateTime, IsoDate
+    for node in schema.children:
+        if isinstance(node.typ, IsoDate):
+            node.widget = DateWidget()
+        elif isinstance(node.typ, AwareDateTime):
+            node.widget = LocalDateTimeWidget()
+    return schema
 
 
 def file_node(name, title, multiple=False, description=None):
@@ -38,7 +88,10 @@ def posted(request, schema):
     except Exception:      # malformed markers from a hand-made request: read plain fields only
         pstruct = {k: v for k, v in fields if not k.startswith('__')}
     names = {c.name for c in schema.children} - {'csrf_token'}
-    return {k: v for k, v in pstruct.items() if k in names and isinstance(v, (str, list))}
+    from ..schemas.types import AwareDateTime
+    zoned = {c.name for c in schema.children if isinstance(c.typ, AwareDateTime)}
+    return {k: (with_zone(v) if k in zoned else v) for k, v in pstruct.items()
+            if k in names and isinstance(v, (str, list))}
 
 
 def add_csrf(schema, request):

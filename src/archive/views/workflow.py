@@ -15,6 +15,8 @@ from ..services import registers as reg
 from ..services.desk import desk_for
 from ..workflow import engine, states
 from ..workflow.actions import NEEDS
+from . import flash
+from .workflow_titles import transition_title
 from .forms import posted
 
 
@@ -42,6 +44,7 @@ def action_forms(request, doc, failed=None):
     choices = _choices(request, doc)
     forms = []
     for n, (action, title, needs) in enumerate(states.available(doc, request.identity, request.registry)):
+        title = transition_title(doc, action, request.registry) or title
         schema = NEEDS[needs]().bind(**choices) if needs else colander.MappingSchema()
         add_csrf(schema, request)
         form = deform.Form(schema, buttons=(deform.Button('submit', title=request.localizer.translate(title)),),
@@ -64,7 +67,10 @@ def transition_view(context, request):
     action = request.params.get('action', '')
     needs_schema = None
     data = {}
-    for t_action, _title, needs in states.available(context, request.identity, request.registry):
+    title = action
+    for t_action, t_title, needs in states.available(context, request.identity, request.registry):
+        if t_action == action:
+            title = transition_title(context, action, request.registry) or t_title
         if t_action == action and needs:
             needs_schema = NEEDS[needs]()
     if needs_schema is not None:
@@ -84,6 +90,7 @@ def transition_view(context, request):
         request.response.status = 409
         return render_to_response('archive:templates/document.pt', page, request=request,
                                   response=request.response)
+    flash.action_done(request, context, title)
     return HTTPSeeOther(request.resource_url(context))
 
 

@@ -72,7 +72,7 @@ class ExtensionSchema(colander.MappingSchema):
 
 
 class CompletionSchema(colander.MappingSchema):
-    reply = optional(Text(), title=_('f_reply', default='Văn bản trả lời (mã văn bản đi)'))
+    reply = optional(Text(), title=_('f_reply_symbol', default='Văn bản trả lời (số và ký hiệu, ví dụ 12-CV/VPTU)'))
     note = optional(Text(multiline=True), validator=max_length(2000), title=_('f_note', default='Kết quả xử lý'))
 
 
@@ -133,6 +133,23 @@ def _assignment_reason(data):
     return f'{ASSIGNMENT_REASON}: {instruction}' if instruction else ASSIGNMENT_REASON
 
 
+def _reply(body, given):
+    """The reply document named by its number and symbol as issued (``1-TB/VPTU``), looked up in
+    the body's outgoing registers; or (the API, older clients) by its id."""
+    if given in body.documents:
+        return body.documents[given]
+    wanted = ''.join(given.split()).casefold()
+    number = wanted.split('-', 1)[0].split('/', 1)[0]
+    if not number.isdigit():
+        return None
+    for series in body.registers.values():
+        entry = series.entries.get(int(number)) if series.kind == 'outgoing' else None
+        if entry is not None and not entry.void and entry.label \
+                and ''.join(entry.label.split()).casefold() == wanted:
+            return body.documents.get(entry.document)
+    return None
+
+
 def check_data(root, doc, needs, data, user=None):
     """Deserialize and check the action's data; raise ``colander.Invalid`` naming the field.
 
@@ -161,7 +178,9 @@ def check_data(root, doc, needs, data, user=None):
             raise single('deadline', _('extension_not_later', default='Hạn mới phải sau hạn hiện tại ${old}',
                                        mapping={'old': doc.deadline.isoformat()}))
     elif needs == 'completion' and appstruct.get('reply'):
-        reply = _body(doc).documents.get(appstruct['reply'])
+        reply = _reply(_body(doc), appstruct['reply'])
+        if reply is not None:
+            appstruct['reply'] = reply.__name__
         if reply is None or reply.direction != 'outgoing':
             raise single('reply', _('reply_unknown', default='Không có văn bản đi "${id}" của cơ quan này',
                                     mapping={'id': appstruct['reply']}))
@@ -216,6 +235,16 @@ def origin_has_verdict(doc, info):
         raise WorkflowError(f'Chữ ký số không hợp lệ: {verdict.get("reason")} Chỉ vào sổ được khi văn thư '
                             'ghi lý do (override_origin).')
     data.update(override_origin=override, origin_status=status, origin_code=verdict.get('code'))
+
+
+def has_signer(doc, info):
+    """A draft goes to the leader only with its signer named (Art. 11.9: the document shows who
+    signs it): refused at submission, naming the field, rather than after approval and signing."""
+    from ..errors import InputError
+    if not (doc.signer_name or '').strip():
+        raise InputError([{'field': 'signer_name', 'code': 'signer_required',
+                           'message': _('signer_required', default='Chưa ghi "Người ký": sửa dự thảo, '
+                                                                   'ghi người ký rồi trình duyệt')}], status=409)
 
 
 def is_signed(doc, info):

@@ -1,0 +1,48 @@
+"""The confirmation a person sees on the page an action leads to ("Đã vào sổ, số đến 12"): kept
+in their session, translated when written, shown once by ``templates/layout.pt``."""
+import datetime as dt
+
+from .. import clock
+from ..i18n import _
+
+
+def confirm(request, message):
+    request.session.flash(request.localizer.translate(message))
+
+
+def action_done(request, doc, title):
+    """After a workflow action: its title, and the number it gave if it gave one."""
+    translate = request.localizer.translate
+    if doc.register_number and doc.state in ('registered', 'numbered'):
+        message = _('flash_action_numbered', default='Đã thực hiện "${action}": số ${number}',
+                    mapping={'action': translate(title), 'number': doc.number_symbol if doc.state == 'numbered'
+                             else doc.register_number})
+    else:
+        message = _('flash_action_done', default='Đã thực hiện "${action}"', mapping={'action': translate(title)})
+    confirm(request, message)
+
+
+GREET = 'greet'          # the query parameter login adds to the page it leads to
+
+
+def after_login(url):
+    """The page login leads to, marked to greet (nothing is stored for it: the pages after a
+    login stay read-only)."""
+    return url + ('&' if '?' in url else '?') + GREET + '=1'
+
+
+def greeting(request):
+    """On the page login led to: the urgent documents waiting on my desk and those due tomorrow
+    (Art. 6.3: urgent ones are presented at once); '' when none or on any other page."""
+    if request.GET.get(GREET) != '1' or request.identity is None:
+        return ''
+    from ..services.desk import desk_for
+    desk = desk_for(request)
+    urgent = {it['doc'].__name__ for q in desk['queues'] for it in q['items'] if it['doc'].urgent}
+    tomorrow = clock.today() + dt.timedelta(days=1)
+    due = {it['doc'].__name__ for it in desk['due_soon'] if it['doc'].deadline == tomorrow}
+    if not (urgent or due):
+        return ''
+    return request.localizer.translate(_(
+        'greet_urgent', default='Đang chờ xử lý: ${urgent} văn bản khẩn, ${due} văn bản đến hạn xử lý ngày mai',
+        mapping={'urgent': len(urgent), 'due': len(due)}))

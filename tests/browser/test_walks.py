@@ -1,0 +1,308 @@
+"""Both lifecycles walked in a real browser: Playwright driving Debian's Chromium against the app
+served by waitress on loopback (a FileStorage made by the conftest helpers), at desktop and
+phone size. On each page visited axe-core (bundled by ``axe-playwright-python``) must find no
+serious or critical violation, none may show an internal code (``(den, 2026)``, ``valid (valid)``,
+a journal code), and at phone size the page must not scroll sideways; each desk is
+kept as a screenshot under ``var/test/screenshots/``.
+
+One server and one browser for the module (a browser launch is the costly part); each person is
+a browser context of their own (their own cookies). Bodies hosted on one instance exchange for
+real: the demo office sends to Ban Tổ chức, whose people take it in, assign and complete it, and
+the office sees 06 on its delivery row."""
+import os
+import shutil
+import threading
+
+import pytest
+
+from archive.exchange import worker
+
+from ..conftest import HERE, PASSWORD, base_settings, client, close_app, file_uri, make_app
+from ..functional.test_exchange_local import BTC, BTG, Session, enrol, send
+from ..functional.test_page_words import INTERNAL
+from ..helpers import pdf
+
+pytestmark = pytest.mark.slow
+
+playwright_api = pytest.importorskip('playwright.sync_api')
+axe_module = pytest.importorskip('axe_playwright_python.sync_playwright')
+
+CHROMIUM = os.environ.get('ARCHIVE_CHROMIUM', '/usr/bin/chromium')
+FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync']
+SCREENSHOTS = os.path.join(HERE, 'var', 'test', 'screenshots')
+DESKTOP = {'width': 1366, 'height': 768}
+PHONE = {'width': 390, 'height': 844}
+SIZES = {'desktop': DESKTOP, 'phone': PHONE}
+# the innermost elements reaching past the screen's right edge (to name them when a page does)
+WIDER_THAN_SCREEN = """[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth
+               && ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth))
+  .slice(0, 5).map(e => e.tagName + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : ''))"""
+
+
+def apart(fn, *args, **kw):
+    """``fn`` run in a thread of its own: Playwright's sync API keeps an asyncio loop running in
+    this one, and the app's signing and verifying (pyhanko) start loops of their own."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args, **kw).result()
+
+
+@pytest.fixture(scope='module')
+def served(tmp_path_factory):
+    """The app with Ban Tổ chức enrolled for the exchange (keys, a leader and a processor),
+    served by waitress on a free loopback port; yields ``(app, base URL)``."""
+    import waitress
+    from archive.services import directory
+    from archive.signing import ca
+    folder = tmp_path_factory.mktemp('browser')
+    app = make_app(base_settings(folder, file_uri(folder)))
+    authority = ca.make_ca('CA trao đổi (TEST)', algorithm='ec-p256')
+    with Session(app) as root:
+        enrol(root, app.registry.archive_keystore, authority, BTC)
+        settings = app.registry.archive_settings
+        for login, role in (('lanhdao.btc', 'leader'), ('chuyenvien.btc', 'processor')):
+            directory.add_user(root, {'login': login, 'full_name': f'{role.capitalize()} Ban Tổ chức',
+                                      'body_code': BTC, 'roles': [role], 'password': PASSWORD}, settings, 'test')
+    server = waitress.create_server(app, host='127.0.0.1', port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield app, f'http://127.0.0.1:{server.effective_port}'
+    server.close()
+    thread.join(10)
+    close_app(app)
+
+
+@pytest.fixture(scope='module')
+def browser():
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    os.makedirs(SCREENSHOTS)
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f'Chromium is not installed at {CHROMIUM} (Debian package chromium, installed by `make`)')
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+class Person:
+    """One user in a browser context of their own; ``visit`` and every page reached by a click
+    are checked (axe; at phone size, nothing wider than the screen)."""
+
+    axe = axe_module.Axe()
+
+    def __init__(self, browser, base, login, size):
+        self.base, self.login, self.size = base, login, size
+        self.context = browser.new_context(viewport=SIZES[size], locale='vi-VN')
+        self.context.set_default_timeout(10000)
+        self.page = self.context.new_page()
+        self.checked = []
+        self.page.goto(base + '/login')
+        self.check()
+        self.page.fill('#login', login)
+        self.page.fill('#password', PASSWORD)
+        self.page.click('form[action$="/login"] button[type=submit]')
+        self.page.wait_for_load_state()
+        self.check()
+
+    def visit(self, path):
+        self.page.goto(self.base + path)
+        self.check()
+
+    def check(self):
+        """No serious or critical accessibility violation; at phone size no sideways scrolling."""
+        page = self.page
+        results = self.axe.run(page)
+        bad = [(v['id'], v['impact'], [n['target'] for n in v['nodes']][:3])
+               for v in results.response['violations'] if v['impact'] in ('serious', 'critical')]
+        assert bad == [], f'{page.url}: {bad}'
+        shown = page.inner_text('main')
+        assert INTERNAL.search(shown) is None, f'{page.url} shows an internal code: {INTERNAL.search(shown)[0]}'
+        if self.size == 'phone':
+            width = page.evaluate('document.documentElement.scrollWidth')
+            wide = page.evaluate(WIDER_THAN_SCREEN) if width > PHONE['width'] else []
+            assert width <= PHONE['width'], f'{page.url} scrolls sideways at phone size: {width}px wide: {wide}'
+        self.checked.append(page.url)
+
+    def desk(self):
+        self.visit('/desk')
+        self.page.screenshot(path=os.path.join(SCREENSHOTS, f'desk-{self.login}-{self.size}.png'), full_page=True)
+
+    def open_document(self, text):
+        self.page.get_by_role('link', name=text).first.click()
+        self.page.wait_for_load_state()
+        self.check()
+
+    def act(self, action, fill=None):
+        """Open the action's form on the document page, fill it, submit it; the next page checked."""
+        form = self.page.locator(f'form#action-{action}')
+        self.page.locator('details.action', has=form).locator('summary').click()
+        if fill:
+            fill(form)
+        form.locator('button[type=submit]').click()
+        self.page.wait_for_load_state()
+        self.check()
+        assert self.page.locator('p.flash').count() == 1, f'{action}: no confirmation on {self.page.url}'
+
+    def state(self):
+        return self.page.locator('table.fields tr').first.locator('td').inner_text().strip()
+
+    def close(self):
+        self.context.close()
+
+
+def draft_reply(app):
+    """The processor's reply, numbered by Ban Tổ chức (over the API: the drafting form is walked
+    below); its number and symbol, by which the processor names it on *Hoàn thành*."""
+    api = f'/api/v1/bodies/{BTC}/documents'
+    processor, leader, clerk = (client(app, login) for login in ('chuyenvien.btc', 'lanhdao.btc', 'vanthu.btc'))
+    doc = processor.post_json(api, {'direction': 'outgoing', 'organ_id': BTC, 'doc_type': 'CV',
+                                    'abstract': 'Trả lời công văn', 'signer_name': 'Lãnh đạo Ban Tổ chức'},
+                              headers={'X-CSRF-Token': processor.csrf}, status=201).json
+    for who, action in ((processor, 'submit'), (leader, 'approve'), (clerk, 'number')):
+        doc = who.post_json(f"{api}/{doc['id']}/transitions/{action}", {}, headers={'X-CSRF-Token': who.csrf}).json
+    return doc['number_symbol']
+
+
+@pytest.mark.parametrize('size', ['desktop', 'phone'])
+def test_an_urgent_document_taken_in_assigned_and_completed_and_the_sender_sees_06(served, browser, size):
+    app, base = served
+    abstract = f'Công văn khẩn về công tác cán bộ ({size})'
+    sent = apart(send, app, [BTC], abstract=abstract, urgency='khan')
+    apart(worker.run_round, app.registry)                      # delivered to Ban Tổ chức: "arrived" there
+
+    clerk = Person(browser, base, 'vanthu.btc', size)
+    clerk.desk()
+    clerk.open_document(abstract)
+    assert clerk.page.locator('h1 .badge.urgent').count() == 1
+    clerk.act('register')
+    assert clerk.state() == 'Đã tiếp nhận'
+    clerk.close()
+
+    leader = Person(browser, base, 'lanhdao.btc', size)
+    leader.desk()
+    leader.open_document(abstract)
+    leader.act('assign', lambda f: (f.locator('[name=instruction]').fill('Đề nghị chuyên viên tham mưu'),
+                                    f.locator('select[name=main_processor]').select_option('chuyenvien.btc')))
+    assert leader.state() == 'Đã chuyển xử lý'
+    leader.close()
+
+    reply = apart(draft_reply, app)
+    processor = Person(browser, base, 'chuyenvien.btc', size)
+    processor.desk()
+    processor.open_document(abstract)
+    processor.act('start')
+    assert processor.state() == 'Đang xử lý'
+    processor.act('complete', lambda f: (
+        f.locator('input[name=reply]').fill(reply),
+        f.locator('[name=note]').fill('Đã tham mưu trả lời')))
+    assert processor.state() == 'Đã hoàn thành'
+    processor.close()
+
+    apart(worker.run_round, app.registry)                # the statuses back to the office
+    sender = Person(browser, base, 'vanthu', size)
+    sender.visit(f"/bodies/{sent['organ_id']}/documents/{sent['id']}")
+    row = sender.page.locator(f'tr[data-delivery="{BTC}"]')
+    assert '06' in row.inner_text()
+    sender.close()
+
+
+@pytest.mark.parametrize('size', ['desktop', 'phone'])
+def test_a_draft_approved_numbered_signed_and_sent(served, browser, size, tmp_path):
+    app, base = served
+    abstract = f'Tờ trình kế hoạch công tác ({size})'
+    main = tmp_path / 'to-trinh.pdf'
+    main.write_bytes(pdf(abstract))
+    clerk = Person(browser, base, 'vanthu', size)
+    clerk.desk()
+    clerk.visit('/bodies/000.00.01.H01/documents/new?direction=outgoing')
+    page = clerk.page
+    page.select_option('select[name=doc_type]', 'TTr')
+    page.fill('textarea[name=abstract]', abstract)
+    page.fill('input[name=signer_name]', 'Trần Văn Lãnh Đạo')
+    page.select_option('select[name=send_to]', [BTC])           # picked by name from the directory
+    page.click('details.more summary')                          # the rest of the fields, folded
+    page.fill('input[name=holder_unit]', 'TH')
+    page.set_input_files('input[name=main_file]', str(main))
+    page.locator('form#document button[type=submit]').click()
+    page.wait_for_load_state()
+    clerk.check()
+    assert page.locator('p.flash').inner_text() == 'Đã lưu văn bản mới'
+    assert clerk.state() == 'Dự thảo'
+    clerk.act('submit')
+    assert clerk.state() == 'Trình ký'
+    doc_url = page.url
+
+    leader = Person(browser, base, 'lanhdao', size)
+    leader.desk()
+    leader.page.goto(doc_url)
+    leader.check()
+    leader.act('approve')
+    assert leader.state() == 'Đã duyệt'
+    leader.close()
+
+    page.goto(doc_url)
+    clerk.check()
+    clerk.act('number')
+    assert clerk.state() == 'Đã cấp số'
+    clerk.act('sign')
+    assert clerk.state() == 'Đã ký số'
+    clerk.act('send')
+    assert clerk.state() == 'Đã gửi'
+    assert page.locator(f'tr[data-delivery="{BTC}"]').count() == 1
+    clerk.close()
+
+
+@pytest.mark.parametrize('size', ['desktop', 'phone'])
+def test_a_paper_letter_taken_in_and_registered_and_the_same_letter_again_needs_a_confirmation(
+        served, browser, size):
+    """The clerk's intake of a paper letter, counted: from the desk, 3 clicks to the saved
+    document (Văn bản, Tiếp nhận văn bản đến, Lưu) and 6 fields (the issuer picked from the
+    directory by its name, number and symbol, date, type, abstract, urgency); 2 more to register."""
+    _app, base = served
+    clerk = Person(browser, base, 'vanthu', size)
+    page = clerk.page
+    number = '45-CV/BTGTU' if size == 'desktop' else '46-CV/BTGTU'
+    clerk.desk()
+    if size == 'phone':
+        assert not page.get_by_role('link', name='Văn bản', exact=True).is_visible()   # the header folded
+        page.click('header.top .menu-toggle')
+    page.get_by_role('link', name='Văn bản', exact=True).click()
+    page.wait_for_load_state()
+    clerk.check()
+    page.get_by_role('link', name='Tiếp nhận văn bản đến').click()
+    page.wait_for_load_state()
+    clerk.check()
+    assert page.locator('main h1').inner_text() == 'Tiếp nhận văn bản đến'
+    assert page.locator(f'datalist#bodies-directory option[value="{BTG}"]').count() == 1
+    fields = page.locator('form#document').locator('input:visible, select:visible, textarea:visible')
+    assert fields.count() == 11                                 # the rest folded under "more"
+
+    def fill():
+        page.fill('input[name=organ_id]', BTG)                   # what picking "Ban Tuyên giáo" puts there
+        page.fill('input[name=number_symbol]', number)
+        page.fill('input[name=issued_date]', '2026-11-20')       # the date picker's value
+        page.select_option('select[name=doc_type]', 'CV')
+        page.fill('textarea[name=abstract]', 'Về việc tổ chức hội nghị')
+        page.select_option('select[name=urgency]', 'khan')
+        page.locator('form#document button[type=submit]').click()
+        page.wait_for_load_state()
+        clerk.check()
+    fill()
+    assert page.locator('p.flash').inner_text() == 'Đã lưu văn bản mới'
+    assert 'Ban Tuyên giáo' in page.locator('table.fields').inner_text()     # the sender from the directory
+    clerk.act('register')
+    assert clerk.state() == 'Đã tiếp nhận'
+
+    page.goto(base + '/bodies/000.00.01.H01/documents/new?direction=incoming')
+    fill()                                                      # the same letter again
+    warning = page.locator('ul.errors li[data-code="same_letter"]')
+    assert warning.count() == 1 and number in warning.inner_text()
+    assert page.input_value('textarea[name=abstract]') == 'Về việc tổ chức hội nghị'   # nothing lost
+    page.check('input[name=confirm_duplicate]')
+    page.locator('form#document button[type=submit]').click()
+    page.wait_for_load_state()
+    clerk.check()
+    assert page.locator('p.flash').inner_text() == 'Đã lưu văn bản mới'
+    clerk.close()

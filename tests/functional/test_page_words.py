@@ -1,0 +1,52 @@
+"""Pages that speak the trade (#17 item 3): no internal code on a page, the workflow's states and
+actions in the reader's language, column headers and the Mật mark on the desk."""
+import re
+
+from lxml import etree
+
+from archive.views import workflow_titles
+
+from ..conftest import HERE, HOST_CODE
+from ..helpers import incoming
+
+API = f'/api/v1/bodies/{HOST_CODE}/documents'
+# what the pages showed before: a register's key, a verdict's code beside its status, a journal code
+INTERNAL = re.compile(r'\((?:den|di)[-a-z]*, \d{4}\)|\bvalid \(valid\)|secret_file_read|origin_checked')
+
+
+def test_every_workflow_title_has_its_message_with_the_same_default():
+    for kind in ('incoming', 'outgoing'):
+        tree = etree.parse(f'{HERE}/workflows/{kind}.zcml')
+        for el in tree.iter('{*}state', '{*}transition'):
+            if el.get('title') is None:
+                continue
+            table = workflow_titles.STATES if el.tag.endswith('state') else workflow_titles.TRANSITIONS
+            assert table[(kind, el.get('name'))].default == el.get('title'), (kind, el.get('name'))
+
+
+def test_a_registered_document_page_shows_no_internal_code_in_either_language(clerk):
+    doc = clerk.post_json(API, incoming(holder_unit='TH'), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    clerk.post_json(f"{API}/{doc['id']}/transitions/register", {}, headers={'X-CSRF-Token': clerk.csrf})
+    vi = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/")
+    main = vi.html.find('main').get_text(' ')
+    assert INTERNAL.search(main) is None
+    assert re.search(r'Sổ văn bản đến, \d{4}', main) and 'Phòng Tổng hợp' in main
+    assert re.search(r'\d{4}-\d\d-\d\d', main) is None               # one date format: 24/11/2026 09:30
+    assert vi.html.find('time', datetime='2026-11-24T09:30:00+07:00').text == '24/11/2026 09:30'
+    en = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/?_LOCALE_=en")
+    main = en.html.find('main').get_text(' ')
+    assert INTERNAL.search(main) is None
+    assert 'Accepted' in main and 'Đã tiếp nhận' not in main
+    assert re.search(r'Incoming register, \d{4}', main)
+    history = [td.get_text(strip=True) for td in en.html.select('table.history td:nth-of-type(3)')]
+    assert history[-1] == 'Register as incoming'
+    assert [s.get_text(strip=True) for s in en.html.select('details.action summary')] == ['Return', 'Forward to another body', 'Recall', 'Delete']
+
+
+def test_the_desk_has_column_headers_and_marks_the_secret_document(clerk):
+    desk = clerk.get('/desk?_LOCALE_=en')
+    for table in desk.html.select('section table.documents'):
+        assert table.find('thead') is not None and table.find('th').get_text(strip=True)
+    rows = [tr for tr in desk.html.select('section table.documents tbody tr') if '(Mật)' in tr.get_text()]
+    assert rows and all(tr.select_one('.badge.secret') is not None for tr in rows)
+    assert 'Arrived' in desk.text and 'Đã đến' not in desk.text
