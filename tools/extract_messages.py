@@ -11,6 +11,9 @@ a comment (``#. Default: ...``). Ids come from
 
 * templates (``src/archive/templates/**/*.pt``): ``i18n:translate="id"`` under
   ``i18n:domain="archive"``, its content being the default, and ``i18n:attributes``;
+* the workflows (``workflows/*.zcml``): each state's and transition's ``title``, as
+  ``wf_<type>_state_<name>`` and ``wf_<type>_<transition name>`` (``views/workflow_titles.py``
+  asks for them so; the ZCML stays the one place that names a state);
 * Python (``src/archive/**/*.py``): ``_('id', default='...')``, ``_(CONSTANT, ...)`` with a
   module-level string constant, and calls of helpers that pass their own arguments on to
   ``_`` (``one_of(choices, 'direction_unknown', 'Chiều ...')``, found by reading the helper).
@@ -317,6 +320,31 @@ def scan_python(paths=None):
     return found, problems
 
 
+# --- workflows ---------------------------------------------------------------------------
+
+WORKFLOWS = PROJECT / 'workflows'
+ZCML_ELEMENT = re.compile(r'<(workflow|state|transition)\b([^>]*)>')
+ZCML_ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
+
+
+def scan_workflows():
+    """The titles of the states and transitions of ``workflows/*.zcml`` as messages (the ids
+    ``views.workflow_titles`` builds from a workflow's type and a name)."""
+    found = []
+    for path in sorted(WORKFLOWS.glob('*.zcml')):
+        text = path.read_text(encoding='utf-8')
+        kind = None
+        for match in ZCML_ELEMENT.finditer(text):
+            attrs = dict(ZCML_ATTRIBUTE.findall(match.group(2)))
+            line = text.count('\n', 0, match.start()) + 1
+            if match.group(1) == 'workflow':
+                kind = attrs.get('type')
+            elif attrs.get('title') and kind:
+                infix = 'state_' if match.group(1) == 'state' else ''
+                found.append(Occurrence(f"wf_{kind}_{infix}{attrs['name']}", attrs['title'], _rel(path), line))
+    return found
+
+
 # --- everything --------------------------------------------------------------------------
 
 def template_files():
@@ -334,7 +362,7 @@ def collect():
         occurrences += found
         problems += trouble
     found, trouble = scan_python()
-    occurrences += found
+    occurrences += found + scan_workflows()
     problems += trouble
     messages = {}
     for occ in occurrences:

@@ -68,7 +68,7 @@ class Documents(Folder):
         if key is None or self.letters is None:
             return []
         found = (self.get(name) for name in self.letters.get(key, ()))
-        return [d for d in found if d is not None and d.state not in ('deleted', 'refused', 'destroyed')
+        return [d for d in found if d is not None and state_data(d).get('held') != 'false'   # workflows/*.zcml
                 and letter_key(d.direction, d.organ_id, d.number_symbol, d.issued_date) == key]
 
     def unindex(self, key):

@@ -12,7 +12,7 @@ from ..resources.documents import Document
 from ..resources.files import MAIN, clean_filename, ingest
 from ..schemas.document import TOP_SECRET_CODE, form_problems
 from ..schemas.vocab import REFUSED_CLASSIFICATIONS
-from ..workflow.states import initialize
+from ..workflow.states import initialize, state_data
 from . import readers, secrecy
 from .certificates import check_origin, origin_status
 from ..exchange.edxml import deviations
@@ -223,17 +223,13 @@ def _requested_readers(settings, cstruct):
         return None
 
 
-# Where a person may still rewrite a document with *Sửa*: an incoming one until it is registered,
-# an outgoing one until it is signed. After that the record is fixed: an incoming document's
-# register row stands, a sent one reaches its receivers only through *Cập nhật, đính chính*
-# (with a reason, sent as an update). An exchange update received is applied by the receiving
-# path (exchange/receive), not through this gate.
-EDITABLE_STATES = {'incoming': frozenset({'arrived'}),
-                   'outgoing': frozenset({'draft', 'submitted', 'approved', 'numbered'})}
-
-
 def editable(doc):
-    return doc.state in EDITABLE_STATES.get(doc.direction, ())
+    """Whether a person may still rewrite ``doc`` with *Sửa*: the states ``workflows/*.zcml`` mark
+    ``editable`` (an incoming document until it is registered, an outgoing one until it is
+    signed). After that the record is fixed: an incoming document's register row stands, a sent
+    one reaches its receivers only through *Cập nhật, đính chính* (with a reason, sent as an
+    update). An exchange update received is applied by the receiving path, not through this gate."""
+    return state_data(doc).get('editable') == 'true'
 
 
 def check_editable(doc):

@@ -10,12 +10,13 @@ def confirm(request, message):
     request.session.flash(request.localizer.translate(message))
 
 
-def action_done(request, doc, title):
-    """After a workflow action: its title, and the number it gave if it gave one."""
+def action_done(request, doc, title, gave_number=False):
+    """After a workflow action: its title, and the number it gave if it gave one (``gave_number``:
+    the document's number changed with the action)."""
     translate = request.localizer.translate
-    if doc.register_number and doc.state in ('registered', 'numbered'):
+    if gave_number and doc.register_number:
         message = _('flash_action_numbered', default='Đã thực hiện "${action}": số ${number}',
-                    mapping={'action': translate(title), 'number': doc.number_symbol if doc.state == 'numbered'
+                    mapping={'action': translate(title), 'number': doc.number_symbol if doc.direction == 'outgoing'
                              else doc.register_number})
     else:
         message = _('flash_action_done', default='Đã thực hiện "${action}"', mapping={'action': translate(title)})
@@ -34,7 +35,11 @@ def after_login(url):
 def greeting(request):
     """On the page login led to: the urgent documents waiting on my desk and those due tomorrow
     (Art. 6.3: urgent ones are presented at once); '' when none or on any other page."""
-    if request.GET.get(GREET) != '1' or request.identity is None:
+    try:
+        asked = request.GET.get(GREET) == '1'
+    except UnicodeDecodeError:      # the error page of a query that is not UTF-8 greets nobody
+        return ''
+    if not asked or request.identity is None:
         return ''
     from ..services.desk import desk_for
     desk = desk_for(request)

@@ -75,6 +75,7 @@ def transition_view(context, request):
             needs_schema = NEEDS[needs]()
     if needs_schema is not None:
         data = posted(request, needs_schema)
+    number_before = (context.register_series, context.register_number)
     try:
         engine.fire(app_root(request), context, action, request.identity, request.registry, data=data)
     except (InputError, Conflict) as exc:
@@ -90,7 +91,8 @@ def transition_view(context, request):
         request.response.status = 409
         return render_to_response('archive:templates/document.pt', page, request=request,
                                   response=request.response)
-    flash.action_done(request, context, title)
+    flash.action_done(request, context, title,
+                      gave_number=(context.register_series, context.register_number) != number_before)
     return HTTPSeeOther(request.resource_url(context))
 
 
