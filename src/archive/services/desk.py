@@ -17,6 +17,7 @@ from .. import calendar as cal_mod
 from .. import clock
 from .. import security as S
 from ..exchange import deliveries as ex_deliveries
+from ..resources import access
 from ..resources.root import app_root
 from ..resources.documents import URGENCY_RANK
 from ..workflow.states import state_data, states_of
@@ -62,7 +63,7 @@ def being_handled(request, body, urgent_only=False):
     """The documents in states where the deadline runs that this user may see."""
     return [d for direction, state in running_states(request)
             for d in body.documents.in_state(direction, state, urgent_only=urgent_only)
-            if request.has_permission(S.VIEW, d)]
+            if access.user_may_see(request.identity, d)]
 
 
 def with_deadline(request, body, last_day):
@@ -71,7 +72,7 @@ def with_deadline(request, body, last_day):
              for name, (_rank, _age, deadline, _who) in body.documents.filed(direction, state)
              if deadline is not None and deadline <= last_day.toordinal()]
     docs = (body.documents[name] for name in names)
-    return [d for d in docs if request.has_permission(S.VIEW, d)]
+    return [d for d in docs if access.user_may_see(request.identity, d)]
 
 
 def sort_key(doc):
@@ -112,7 +113,7 @@ def queues(request, body, user):
             continue
         docs, more = [], False
         for d in body.documents.in_state(direction, state):
-            if any(_holds(user, r, d) for r in roles) and request.has_permission(S.VIEW, d):
+            if any(_holds(user, r, d) for r in roles) and access.user_may_see(request.identity, d):
                 if len(docs) == QUEUE_LIMIT:
                     more = True
                     break
@@ -128,7 +129,7 @@ def paper_queue(request, body):
     items, more = [], False
     for delivery in ex_deliveries.paper_waiting(root, body.code):
         doc = body.documents.get(delivery.document)
-        if doc is None or not request.has_permission(S.VIEW, doc):
+        if doc is None or not access.user_may_see(request.identity, doc):
             continue
         if len(items) == QUEUE_LIMIT:
             more = True

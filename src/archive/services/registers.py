@@ -9,6 +9,7 @@ from .. import security as S
 from ..errors import Conflict, InputError, field_errors
 from ..i18n import _
 from ..registers import series_for_kind
+from ..resources import access
 from ..resources.root import app_root
 from ..reports import exports as X
 from ..schemas.types import Text, max_length, required
@@ -92,7 +93,7 @@ def register_table(request, body, kind, year=None, secret=False):
             continue
         for entry in series.entries.values():
             doc = body.documents.get(entry.document)
-            if doc is None or not request.has_permission(S.VIEW, doc):
+            if doc is None or not access.user_may_see(request.identity, doc):
                 rows.append(_hidden_row(kind, columns, entry))
                 continue
             if kind == 'incoming':
