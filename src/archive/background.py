@@ -72,6 +72,9 @@ def start_threads(registry):
     settings = registry.archive_settings
     if os.environ.get(NO_THREADS_ENV) or not settings.background:
         return None
+    if settings.search_indexer:     # search/: every server keeps its own index, on ZEO too
+        from .search.worker import start_thread as start_search
+        registry.archive_search_stop = start_search(registry)
     if not registry.settings.get('zodbconn.uri', '').startswith('file://'):
         return None     # on ZEO the archive-worker process does it
     from .exchange.wake import Stop

@@ -137,6 +137,11 @@ class ArchiveSettings:
     delivery_retry_cap_seconds: float = 3600.0
     delivery_max_attempts: int = 8
     instance_key: str = 'instance:local'    # the key id this instance signs with where no body can
+    # Search (search/): this server's own index folder ('' = search-index beside the FileStorage,
+    # or var/search-index on ZEO), and whether the background indexer runs in this process
+    search_index_dir: str = ''
+    search_indexer: bool = True
+    search_poll_seconds: float = 1.0
     mail: MailSettings = field(default_factory=MailSettings)
     axis: AxisSettings = field(default_factory=AxisSettings)
     extra: dict = field(default_factory=dict)
@@ -275,6 +280,10 @@ def load(settings):
         delivery_max_attempts=_at_least(_or(settings.get('archive.delivery_max_attempts'), 8), 1,
                                         'archive.delivery_max_attempts'),
         instance_key=settings.get('archive.instance_key') or 'instance:local',
+        search_index_dir=settings.get('archive.search_index_dir') or '',
+        search_indexer=_flag(settings.get('archive.search_indexer'), True, 'archive.search_indexer'),
+        search_poll_seconds=_number(settings.get('archive.search_poll_seconds'), 1,
+                                    'archive.search_poll_seconds', above=0),
         mail=_mail(settings),
         axis=_axis(settings),
     )

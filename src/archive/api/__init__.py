@@ -28,5 +28,6 @@ def includeme(config):
     route('api.registers', BODY + '/registers/{kind}', traverse=BODY)
     route('api.register_void', BODY + '/registers/{kind}/void', traverse=BODY)
     route('api.desk', '/desk')
+    route('api.search', '/search')          # search/ (api/search.py)
     route('api.users', '/users', traverse='/users')
     route('api.user', '/users/{login}', traverse='/users/{login}')

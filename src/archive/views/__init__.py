@@ -108,3 +108,4 @@ def includeme(config):
     config.include('.http')          # headers on every answer, unreadable forms refused
     config.add_route('healthz', '/healthz', factory=lambda request: object())
     config.add_route('exchange_admin', '/admin/exchange')      # context: the root (admins: manage)
+    config.add_route('search_page', '/search')                  # search (views/search.py)
