@@ -11,6 +11,7 @@ from archive import search
 
 from ..conftest import HOST_CODE, client
 from ..helpers import incoming, multipart, pdf
+from .test_openapi import conforms, spec  # noqa: F401 (spec: a fixture)
 
 API = f'/api/v1/bodies/{HOST_CODE}/documents'
 SEARCH = '/api/v1/search'
@@ -251,3 +252,10 @@ def test_reindex_asked_while_the_server_holds_the_database(app, clerk, indexed):
     assert ids(find(clerk, q='kiem tra giam sat')) == [doc['id']]
     assert search.apply_pending(app.registry) >= 0          # the request was taken once (the recent
     assert search.apply_pending(app.registry) == 0          # queue is read again after a rebuild)
+
+
+def test_the_search_api_conforms_to_the_spec(app, clerk, indexed, spec):
+    create(clerk, abstract='Công văn về lịch họp giao ban', number_symbol='90-CV/BTCTU')
+    indexed()
+    conforms(spec, clerk.get(SEARCH, params={'q': 'giao ban', 'urgency': 'normal', 'sort': 'date'}))
+    conforms(spec, clerk.get(SEARCH, params={'q': 'a*'}, status=400))
