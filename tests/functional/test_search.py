@@ -259,3 +259,59 @@ def test_the_search_api_conforms_to_the_spec(app, clerk, indexed, spec):
     indexed()
     conforms(spec, clerk.get(SEARCH, params={'q': 'giao ban', 'urgency': 'normal', 'sort': 'date'}))
     conforms(spec, clerk.get(SEARCH, params={'q': 'a*'}, status=400))
+
+
+@pytest.mark.slow     # the server's background threads, waited for
+def test_the_server_indexer_thread_makes_a_commit_searchable_within_two_seconds(tmp_path, monkeypatch):
+    """The thread started with the server's background work applies the queue by itself."""
+    import time
+
+    from archive import background
+
+    from ..conftest import base_settings, close_app, file_uri, make_app
+    monkeypatch.delenv(background.NO_THREADS_ENV, raising=False)
+    app = make_app(base_settings(tmp_path, file_uri(tmp_path), **{
+        'archive.background': 'true', 'archive.exchange_worker': 'false',
+        'archive.journal_checkpoint_minutes': '600', 'archive.search_poll_seconds': '0.2'}))
+    try:
+        clerk = client(app, 'vanthu')
+        deadline = time.monotonic() + 30
+        while not find(clerk, q='x')['ready'] and time.monotonic() < deadline:    # the first build
+            time.sleep(0.05)
+        doc = create(clerk, abstract='Giấy mời họp chi bộ tháng Giêng', number_symbol='95-CV/BTCTU')
+        committed = time.monotonic()
+        while ids(find(clerk, q='hop chi bo thang gieng')) != [doc['id']]:
+            assert time.monotonic() - committed < 2, 'not searchable within 2 s of its commit'
+            time.sleep(0.05)
+    finally:
+        close_app(app)
+
+
+def test_two_app_servers_on_zeo_each_keep_their_own_index(zeo_server, tmp_path):
+    import uuid
+
+    from ..conftest import base_settings, close_app, make_app, template_for
+    key = 'archive-' + uuid.uuid4().hex
+    apps, template = [], None
+    try:
+        for name in ('a', 'b'):
+            folder = tmp_path / name
+            folder.mkdir()
+            settings = base_settings(folder, zeo_server.uri(str(folder)), **{
+                'archive.root_key': key, 'archive.search_index_dir': str(folder / 'index')})
+            if template is None:
+                template = template_for(settings)
+                template.import_root(settings['zodbconn.uri'], key)
+            template.copy_keys(settings)
+            apps.append(make_app(settings))
+        a, b = apps
+        doc = create(client(a, 'vanthu'), abstract='Quy chế làm việc của Ban Chấp hành', number_symbol='96-QC/BTCTU')
+        for app in apps:
+            search.apply_pending(app.registry)
+        for app in apps:
+            assert ids(find(client(app, 'vanthu'), q='quy che lam viec')) == [doc['id']]
+        folders = {search.indexer_of(app.registry).store.current().folder for app in apps}
+        assert len(folders) == 2 and all(str(tmp_path) in f for f in folders)
+    finally:
+        for app in apps:
+            close_app(app)

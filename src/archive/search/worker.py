@@ -29,8 +29,8 @@ def run(registry, stop):
         stop.wait(every)
 
 
-def start_thread(registry):
-    """Start the indexer thread of this server; returns its stop event."""
-    stop = threading.Event()
-    threading.Thread(target=run, args=(registry, stop), name='archive-search', daemon=True).start()
-    return stop
+def start_thread(registry, stop):
+    """Start the indexer thread of this server; it ends when ``stop`` is set."""
+    thread = threading.Thread(target=run, args=(registry, stop), name='archive-search', daemon=True)
+    thread.start()
+    return thread
