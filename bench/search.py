@@ -113,7 +113,7 @@ def timed(fn, queries, repeat=1):
 
 # -- ours ------------------------------------------------------------------------------------
 
-def build_ours(folder, n, batch=5000):
+def build_ours(folder, n, batch=25000):
     store = engine.Store(folder)
     gen = store.new_generation()
     store.switch_to(gen)
@@ -139,7 +139,7 @@ def query_ours(store, principals):
 
 # -- bare Whoosh -----------------------------------------------------------------------------
 
-def build_bare(folder, n, batch=5000):
+def build_bare(folder, n, batch=25000):
     os.makedirs(folder)
     ix = whoosh_index.create_in(folder, F.Schema(key=F.ID(stored=True), text=F.TEXT(analyzer=analysis.analyzer())))
     t = time.perf_counter()
