@@ -13,6 +13,7 @@ from .query import refuse
 DATES = {'date_from': ('date', False), 'date_to': ('date', True),
          'issued_from': ('issued', False), 'issued_to': ('issued', True)}
 PAGING = ('q', 'sort', 'start', 'limit')
+IGNORED = ('_LOCALE_',)     # the language of the page (i18n.py), not a filter
 CHOICES = {'attachments': ('yes', 'no'), 'direction': ('incoming', 'outgoing'),
            'urgency': ('normal', 'khan', 'thuong_khan', 'hoa_toc', 'hoa_toc_hen_gio')}
 MAX_VALUE = 100
@@ -40,7 +41,8 @@ def read(params, ignore=()):
     """``(q, filters, sort, start, limit)`` from a multidict (``request.GET``)."""
     terms, ranges = {}, {}
     for name in params.keys():
-        if name not in FACETS and name not in DATES and name not in PAGING and name not in ignore:
+        if name not in FACETS and name not in DATES and name not in PAGING and name not in IGNORED \
+                and name not in ignore:
             refuse(name, 'filter_unknown', 'Không có bộ lọc này')
     for name in FACETS:
         values = [v for v in params.getall(name) if v != '']
