@@ -315,3 +315,19 @@ def test_two_app_servers_on_zeo_each_keep_their_own_index(zeo_server, tmp_path):
     finally:
         for app in apps:
             close_app(app)
+
+
+def test_a_rebuild_by_another_process_is_caught_up_by_the_server(app, clerk, indexed):
+    """``archive-search reindex`` on ZEO builds a generation the server did not write: the server's
+    indexer reads the recent queue again into it, even what it had applied to the old one."""
+    from archive.search.engine import Store
+    from archive.search.indexer import Indexer
+    doc = create(clerk, abstract='Biên bản hội nghị cán bộ chủ chốt', number_symbol='97-BB/BTCTU', doc_type='CV')
+    indexed()
+    other = Indexer(app.registry, Store(search.index_folder(app.registry)))
+    other.rebuild()
+    # as if the other process had read the document before its change committed
+    other.store.current().write([], [f"{HOST_CODE}/{doc['id']}"])
+    assert find(clerk, q='bien ban hoi nghi')['total'] == 0
+    indexed()
+    assert ids(find(clerk, q='bien ban hoi nghi')) == [doc['id']]

@@ -119,7 +119,8 @@ class Indexer:
         self.registry = registry
         self.store = store
         self.ocr = ocr and content_mod.ocr_available()
-        self.seen = {}          # queue key -> its time, for the keys applied within LOOK_BACK
+        self.seen = {}          # queue key -> its time, for the keys applied within LOOK_BACK...
+        self.seen_in = None     # ...to this generation (its folder)
         self.lock = threading.Lock()
 
     # -- the queue ---------------------------------------------------------------------------
@@ -137,6 +138,8 @@ class Indexer:
         return done is not None and done < time.time() - KEEP + LOOK_BACK
 
     def _apply(self, gen):
+        if self.seen_in != gen.folder:      # another generation (a rebuild by archive-search):
+            self.seen, self.seen_in = {}, gen.folder     # what was applied to the old one is not in it
         done = gen.state.get('done_until')
         after = None if done is None else done - LOOK_BACK
 
@@ -218,7 +221,7 @@ class Indexer:
 
         scans = run_apart(self.registry, read_all)
         gen.mark(started)            # the queue is read again from before the start
-        self.seen = {}
+        self.seen, self.seen_in = {}, gen.folder
         self.store.switch_to(gen)
         self._ocr(gen, scans)
         log.info('search index rebuilt: %d documents in %.1f s', written, time.time() - started)
