@@ -56,3 +56,22 @@ def test_too_long_is_refused_with_its_code():
     with pytest.raises(InputError) as exc:
         parse('x' * 501)
     assert exc.value.errors[0]['code'] == 'search_too_long'
+
+
+def test_facets_and_totals_forget_a_replaced_document(tmp_path):
+    """A document indexed again (its state changed) counts once, under its new value, in the
+    same thread's searcher as before the change."""
+    store = engine.Store(str(tmp_path))
+    gen = store.new_generation()
+    store.switch_to(gen)
+
+    def doc(key, state):
+        return {'key': key, 'abstract': 'giấy mời', 'abstract_x': 'giấy mời', 'allow': 'p', 'date': 1,
+                'body': 'a', 'state': state}
+    gen.write([doc('a/1', 's1'), doc('a/2', 's1')], [])
+    assert engine.search(store.current(), parse('giay moi'), ['p'], {})['facets']['state'] == [('s1', 2)]
+    gen.write([doc('a/1', 's2')], [])
+    found = engine.search(store.current(), parse('giay moi'), ['p'], {})
+    assert found['total'] == 2 and len(found['hits']) == 2
+    assert sorted(found['facets']['state']) == [('s1', 1), ('s2', 1)]
+    assert found['facets']['unit'] == []              # a facet no document has

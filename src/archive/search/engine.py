@@ -14,6 +14,8 @@ import os
 import shutil
 import threading
 import time
+from bisect import bisect_right
+from collections import Counter
 
 from whoosh import fields as F
 from whoosh import highlight, sorting
@@ -162,13 +164,66 @@ class Store:
 
 # -- searching ---------------------------------------------------------------------------------
 
-def access_filter(principals):
+_local = threading.local()      # per thread: ((folder, index generation), searcher, columns)
+
+
+def _searcher(gen):
+    """This thread's searcher of ``gen``, refreshed when the index changed (opening one per query
+    re-reads every segment and column; a searcher is not shared between threads)."""
+    latest = (gen.folder, gen.index.latest_generation())
+    cached = getattr(_local, 'cached', None)
+    if cached is None or cached[0] != latest:
+        # a new searcher, not ``refresh()``: that reuses segment readers that miss new deletions
+        if cached is not None:
+            cached[1].close()
+        cached = _local.cached = (latest, gen.index.searcher(), {})
+    return cached[1], cached[2]
+
+
+def _deleted(searcher, columns):
+    """Documents deleted (replaced) but still in their segment: the postings still name them."""
+    if '_deleted' not in columns:
+        columns['_deleted'] = {offset + d for sub, offset in searcher.leaf_searchers()
+                               for d in sub.reader().deleted_docs_set}
+    return columns['_deleted']
+
+
+def _tally(searcher, columns, name, docnums):
+    """``Counter`` of a facet field's values over ``docnums``, read from each segment's column
+    (Whoosh's own multi-segment column reader misplaces documents of segments lacking the column)."""
+    if name not in columns:
+        parts = []
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            column = reader.column_reader(name, translate=True) if reader.has_column(name) else None
+            parts.append((offset, column))
+        columns[name] = ([offset for offset, _c in parts], [c for _o, c in parts])
+    offsets, readers = columns[name]
+    tally = Counter()
+    for d in docnums:
+        i = bisect_right(offsets, d) - 1
+        column = readers[i]
+        if column is not None:
+            tally[column[d - offsets[i]]] += 1
+    return tally
+
+
+def _docs_with(searcher, field, terms):
+    """The document numbers holding any of ``terms`` in ``field``, read from the postings (a set:
+    much cheaper than the engine's own union of many terms)."""
+    reader = searcher.reader()
+    found = set()
+    for term in terms:
+        if (field, term) in reader:
+            found.update(reader.postings(field, term).all_ids())
+    return found
+
+
+def access_filter(searcher, principals):
     """Documents these principals may see: an allowed principal and no denied one (the same rule
-    as ``resources.access.may_see``, on the sets the indexer stored)."""
+    as ``resources.access.may_see``, on the sets the indexer stored): ``(filter, mask)``."""
     principals = sorted(set(principals))
-    allowed = Q.Or([Q.Term('allow', p) for p in principals])
-    denied = Q.Or([Q.Term('deny', p) for p in principals])
-    return allowed, denied
+    return _docs_with(searcher, 'allow', principals), _docs_with(searcher, 'deny', principals)
 
 
 def _filters_query(filters):
@@ -183,46 +238,49 @@ def _filters_query(filters):
 def search(gen, parsed, principals, filters, sort='relevance', start=0, limit=20, facets=FACETS):
     """``{'total', 'exact', 'hits': [{key, number, score, abstract, fragments}], 'facets'}``.
 
-    Access is applied as the engine's filter and mask, so totals and facet counts only count what
-    the user may see. Facet counts come from the same collection pass (every match is collected
-    for them; the total is then exact). Without facets the total is Whoosh's estimate."""
-    allowed, denied = access_filter(principals)
+    Access is applied as the engine's filter and mask (document sets read from the postings of
+    the allowed and denied principals), so totals and facet counts only count what the user may
+    see. Facet counts are tallied from the columns of the documents the collection pass matched
+    (it sees every match anyway; the total is then exact). Without facets the total is Whoosh's
+    estimate."""
     wanted = to_query(parsed)
     clauses = _filters_query(filters)
     if clauses:
         wanted = Q.And([wanted] + clauses)
-    with gen.index.searcher() as searcher:
-        kw = {'filter': allowed, 'mask': denied, 'limit': start + limit, 'terms': bool(parsed.words)}
-        if facets:
-            kw['groupedby'] = {name: sorting.FieldFacet(name) for name in facets}
-            kw['maptype'] = sorting.Count
-        if sort == 'date':
-            kw['sortedby'] = sorting.FieldFacet('date', reverse=True)
-        elif sort == 'date_asc':
-            kw['sortedby'] = sorting.FieldFacet('date')
-        results = searcher.search(wanted, **kw)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
-        results.formatter = highlight.HtmlFormatter(tagname='mark', between=' … ')
-        counts = {}
-        if facets:
-            for name in facets:
-                groups = results.groups(name)
-                counts[name] = sorted(((k, v) for k, v in groups.items() if k is not None),
-                                      key=lambda kv: (-kv[1], kv[0]))
-            total, exact = sum(v for _k, v in counts.get('body', [])) if 'body' in facets else len(results), True
-        else:
-            total, exact = results.estimated_length(), False
-        hits = []
-        for hit in results[start:start + limit]:
-            fragments = []
-            for name in ('abstract', 'content', 'meta'):
-                if parsed.words and hit.get(name):
-                    text = hit.highlights(name, top=2)
-                    if text:
-                        fragments.append((name, text))
-            hits.append({'key': hit['key'], 'number': hit.get('number'), 'date': hit.get('date'),
-                         'score': hit.score, 'abstract': hit.get('abstract', ''),
-                         'fragments': fragments})
+    searcher, columns = _searcher(gen)
+    allowed, denied = access_filter(searcher, principals)
+    allowed -= _deleted(searcher, columns)
+    if not allowed:         # nothing to see (and an empty filter would mean "no filter" to Whoosh)
+        return {'total': 0, 'exact': True, 'hits': [], 'facets': {name: [] for name in facets or ()}}
+    kw = {'filter': allowed, 'mask': denied or None, 'limit': start + limit, 'terms': bool(parsed.words)}
+    if sort == 'date':
+        kw['sortedby'] = sorting.FieldFacet('date', reverse=True)
+    elif sort == 'date_asc':
+        kw['sortedby'] = sorting.FieldFacet('date')
+    results = searcher.search(wanted, **kw)
+    results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
+    results.formatter = highlight.HtmlFormatter(tagname='mark', between=' … ')
+    counts = {}
+    if facets:
+        matched = (results.docs() & allowed) - denied     # docs() is the query's, before access
+        for name in facets:
+            tally = _tally(searcher, columns, name, matched)
+            counts[name] = sorted(((k, v) for k, v in tally.items() if k),
+                                  key=lambda kv: (-kv[1], kv[0]))
+        total, exact = len(matched), True
+    else:
+        total, exact = results.estimated_length(), False
+    hits = []
+    for hit in results[start:start + limit]:
+        fragments = []
+        for name in ('abstract', 'content', 'meta'):
+            if parsed.words and hit.get(name):
+                text = hit.highlights(name, top=2)
+                if text:
+                    fragments.append((name, text))
+        hits.append({'key': hit['key'], 'number': hit.get('number'), 'date': hit.get('date'),
+                     'score': hit.score, 'abstract': hit.get('abstract', ''),
+                     'fragments': fragments})
     return {'total': total, 'exact': exact, 'hits': hits, 'facets': counts}
 
 
