@@ -13,6 +13,10 @@ $(STAMP): setup.cfg pyproject.toml
 	@# Chromium: the real browser the browser tests (tests/browser, Playwright) drive (Debian package chromium).
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium) \
 	  || { echo 'chromium could not be installed (needs root and apt-get): the browser tests will be skipped' >&2; test -z "$$CI"; }
+	@# Tesseract with its Vietnamese model: OCR of scanned documents for search (tesseract-ocr, tesseract-ocr-vie).
+	@command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx vie \
+	  || (apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-vie) \
+	  || { echo 'tesseract-ocr-vie could not be installed (needs root and apt-get): the OCR test will be skipped' >&2; test -z "$$CI"; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[testing]'

@@ -80,10 +80,14 @@ def start_threads(registry):
     settings = registry.archive_settings
     if os.environ.get(NO_THREADS_ENV) or not settings.background:
         return None
-    if not registry.settings.get('zodbconn.uri', '').startswith('file://'):
-        return None     # on ZEO the archive-worker process does it
     from .exchange.wake import Stop
-    stop = Stop()                     # one event stops both threads (and wakes the worker)
+    stop = Stop()                     # one event stops every thread (and wakes the worker)
+    if settings.search_indexer:     # search/: every server keeps its own index, on ZEO too
+        from .search.worker import start_thread as start_search
+        start_search(registry, stop)
+        registry.archive_background_stop = stop
+    if not registry.settings.get('zodbconn.uri', '').startswith('file://'):
+        return None     # on ZEO the archive-worker process does the rest
     if settings.exchange_worker:
         from .exchange.worker import requeue_claims_of_the_dead, start_thread
         requeue_claims_of_the_dead(registry)

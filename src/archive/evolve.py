@@ -144,6 +144,13 @@ def index_letters(root):
                     documents.index(doc)
 
 
+def add_search_queue(root):
+    """Search issue: the index queue (a new database makes it with its first document); the
+    index itself is built from ZODB by each server when it finds none."""
+    from .search.queue import queue_of
+    queue_of(root)
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
@@ -152,6 +159,7 @@ STEPS = [
     ('0004-sessions', add_sessions),
     ('0005-refused', add_refused),
     ('0006-outbox-index', index_outbox),
+    ('0007-search-queue', add_search_queue),
     ('0009-records-files', add_records),
     ('0010-stats', add_stats),
     ('0011-journal-indexes-forwards', index_journal_and_forward),

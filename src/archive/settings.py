@@ -157,6 +157,11 @@ class ArchiveSettings:
     backup_max_age_hours: float = 36.0      # the last good backup older than this: red, /healthz says so
     backup_datafs: str = ''                 # the Data.fs backed up ('' = the FileStorage this process opened;
     backup_blob_dir: str = ''               # on ZEO: the server's files, the worker on the server's host)
+    # Search (search/): this server's own index folder ('' = search-index beside the FileStorage,
+    # or var/search-index on ZEO), and whether the background indexer runs in this process
+    search_index_dir: str = ''
+    search_indexer: bool = True
+    search_poll_seconds: float = 1.0
     mail: MailSettings = field(default_factory=MailSettings)
     axis: AxisSettings = field(default_factory=AxisSettings)
     # Records files, retention and disposition (archival/files.py, retention.py, batches.py)
@@ -315,6 +320,10 @@ def load(settings):
                                      'archive.backup_max_age_hours', above=0),
         backup_datafs=_text(settings.get('archive.backup_datafs')),
         backup_blob_dir=_text(settings.get('archive.backup_blob_dir')),
+        search_index_dir=settings.get('archive.search_index_dir') or '',
+        search_indexer=_flag(settings.get('archive.search_indexer'), True, 'archive.search_indexer'),
+        search_poll_seconds=_number(settings.get('archive.search_poll_seconds'), 1,
+                                    'archive.search_poll_seconds', above=0),
         mail=_mail(settings),
         axis=_axis(settings),
         **_records(settings),

@@ -200,3 +200,33 @@ def test_intake_is_the_clerks_processors_draft_outgoing(app, processor):
     processor.post_json(API, {'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV',
                               'abstract': 'Dự thảo công văn'}, headers={'X-CSRF-Token': processor.csrf}, status=201)
     assert 'Tiếp nhận văn bản đến' not in processor.get(f'/bodies/{HOST_CODE}/').text
+
+
+def test_the_one_access_decision_agrees_with_every_acl(app, clerk):
+    """``resources.access`` reduces each document's ACL to allowed/denied principals; for every user
+    and document of the demo (Mật ones included, administrators too) it answers as the ACL walk."""
+    from pyramid.authorization import ACLHelper
+    from pyramid.threadlocal import manager
+
+    from archive import security as S
+    from archive.resources import access
+    create(clerk, abstract='Một văn bản của phòng', holder_unit='TH')
+    create(clerk, abstract='Văn bản mật', classification='mat', named_people=['chuyenvien'])
+    conn, root = open_root(app)
+    manager.push({'registry': app.registry, 'request': None})
+    try:
+        users = list(root['users'].values())
+        docs = [d for body in root['bodies'].values() for d in body.documents.values()]
+        assert any(d.classification == 'mat' for d in docs) and len(users) > 3
+        seen = 0
+        for doc in docs:
+            for user in users:
+                principals = S.principals_of(user)
+                expected = bool(ACLHelper().permits(doc, principals, S.VIEW))
+                assert access.may_see(principals, doc) is expected, (user.login, doc.__name__)
+                seen += expected
+        assert seen  # someone sees something, and not everyone sees everything
+        assert seen < len(docs) * len(users)
+    finally:
+        manager.pop()
+        conn.close()

@@ -289,3 +289,29 @@ def test_users_cli_password_rule_separation_of_duties_and_ending_sessions(ini):
         close_app(app)
     on = run('archive-users', ini, 'enable', 'lanhdao')
     assert on.returncode == 0, on.stderr
+
+
+def test_search_reindex_with_progress_and_beside_a_running_server(ini, tmp_path):
+    """``archive-search reindex``: a new index from the database, with a progress line; while the
+    server holds the FileStorage, a request its own indexer takes."""
+    import re
+    run('archive-init', ini, '--demo')
+
+    def reindex():
+        return subprocess.run([sys.executable, '-m', 'archive.scripts.search', ini, 'reindex'],
+                              capture_output=True, text=True, timeout=120)
+    out = reindex()
+    assert out.returncode == 0, out.stderr
+    count = int(re.search(r'index rebuilt: (\d+) documents', out.stdout).group(1))
+    assert count > 0 and f'{count}/{count}' in out.stderr
+    folder = tmp_path / 'search-index'
+    assert (folder / 'CURRENT').read_text().startswith('g-')
+    app = make_app(settings_of(ini))
+    try:
+        out = reindex()
+        assert out.returncode == 0 and 'the server is running' in out.stdout
+        assert (folder / 'REBUILD').exists()
+        from archive import search
+        assert search.apply_pending(app.registry) == -1 and not (folder / 'REBUILD').exists()
+    finally:
+        close_app(app)

@@ -1,12 +1,13 @@
 """Mật documents at rest (Art. 5.1), through the real app on a real FileStorage: files sealed
 with the body's encryption key from the key store, read only by the people named, each reading
-journaled, and the marker written into them found nowhere in Data.fs or the blob folder."""
+journaled, and the marker written into them found nowhere in Data.fs, the blob folder or the search index."""
 import hashlib
 import json
 import os
 
 import pytest
 
+from archive import search
 from archive.signing.pades import verify_pdf
 from archive.services.certificates import sender_org_certs, trust_roots
 
@@ -64,6 +65,8 @@ def test_secret_incoming_is_sealed_and_read_only_by_the_people_named(file_app, t
     assert all(len(f['stored_sha256']) == 64 for f in doc['files'])
     assert doc['origin_verdict'] == 'unsigned'                       # the signature check read it too
 
+    search.apply_pending(file_app.registry)          # the search index, in tmp_path too: no marker
+    assert os.listdir(os.path.join(str(tmp_path), 'search-index'))
     assert scan(str(tmp_path), needles_for(main, annex)) == []
 
     got = leader.get(f"{API}/{doc['id']}/files/1")

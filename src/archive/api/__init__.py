@@ -39,6 +39,7 @@ def includeme(config):
     route('api.batches', BODY + '/batches', traverse=records)
     route('api.batch', BODY + '/batches/{batch}', traverse=records)
     route('api.batch_action', BODY + '/batches/{batch}/{action}', traverse=records)
+    route('api.search', '/search')          # search/ (api/search.py)
     route('api.users', '/users', traverse='/users')
     route('api.user', '/users/{login}', traverse='/users/{login}')
     route('api.security_events', '/security-events')             # monitoring: context the root

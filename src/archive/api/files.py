@@ -10,6 +10,7 @@ from ..archival import batches as B
 from ..archival import files as F
 from ..errors import InputError, Unknown
 from ..i18n import _
+from ..resources import access
 from ..resources.records import Records
 from ..resources.root import app_root
 from .common import json_input
@@ -43,7 +44,7 @@ def document_rows(request, f):
         doc = documents.get(name)
         if doc is None:
             continue
-        if request.has_permission(S.VIEW, doc):
+        if access.user_may_see(request.identity, doc):
             rows.append({'id': name, 'number_symbol': doc.number_symbol, 'abstract': doc.abstract,
                          'doc_type': doc.doc_type, 'pages': doc.pages, 'secret': doc.classification == 'mat',
                          'destroyed': getattr(doc, 'destroyed_at', None) is not None})

@@ -2,7 +2,8 @@
 
 A document's fields are attributes named as in ``schemas.document``; every change
 makes a ``Revision`` holding the values as they then were, so earlier revisions
-stay readable. Access comes from the ACL built here from the document itself.
+stay readable. Access comes from the ACL built here from the document itself; ``access``
+reduces it to the one decision of who may see it.
 """
 import uuid
 
@@ -16,6 +17,7 @@ from .. import security as S
 from ..schemas.document import FIELDS
 from ..schemas.symbol import parse as parse_symbol
 from ..workflow.states import state_aces, state_data
+from . import access
 from .files import MAIN
 from .folder import Folder
 
@@ -202,12 +204,7 @@ class Document(Persistent):
             acl = [(Deny, 'role:' + S.ADMIN, ALL_PERMISSIONS)]
             acl.extend((Allow, f'u:{login}', (S.VIEW, S.EDIT)) for login in self.readers())
         else:
-            acl = [
-                (Allow, S.org_role(code, S.CLERK), (S.VIEW, S.EDIT)),
-                (Allow, S.org_role(code, S.LEADER), S.VIEW),
-                (Allow, S.org_role(code, S.ARCHIVIST), S.VIEW),
-                (Allow, f'u:{self.created_by}', (S.VIEW, S.EDIT)),
-            ]
+            acl = access.body_grants(code) + [(Allow, f'u:{self.created_by}', (S.VIEW, S.EDIT))]
             if self.holder_unit:
                 acl.append((Allow, S.unit_principal(code, self.holder_unit), S.VIEW))
         root = find_root(self)

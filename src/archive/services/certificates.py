@@ -8,7 +8,7 @@ registered organisation certificates, and the registration guard reads what was 
 
 from cryptography.hazmat.primitives import serialization
 
-from .. import audit, clock
+from .. import audit, clock, search
 from ..errors import single
 from ..i18n import _
 from ..resources.certificates import INSTANCE, KINDS, ORG_SIGN, CertificateRecord
@@ -120,6 +120,7 @@ def verify_main(root, doc, main, signer_body, settings, actor, personal=()):
                          clock_skew=dt.timedelta(seconds=settings.signature_clock_skew_seconds))
     doc.origin_verdict = verdict.as_dict()
     doc.origin_checked_at = verdict.checked_at
+    search.enqueue(root, doc)
     audit.append(root, doc.chain_id, 'origin_checked', actor, status=verdict.status, code=verdict.code,
                  file=main.__name__, sha256=main.sha256,
                  signers=[s.fingerprint_sha256 for s in verdict.signatures])

@@ -19,6 +19,7 @@ from .. import security as S
 from ..archival import desk as archival_desk
 from ..archival.files import records_of
 from ..exchange import deliveries as ex_deliveries
+from ..resources import access
 from ..resources.root import app_root
 from ..resources.documents import URGENCY_RANK
 from ..workflow.states import origin_check_pending, state_data, states_of
@@ -70,7 +71,7 @@ def being_handled(request, body, urgent_only=False):
     """The documents in states where the deadline runs that this user may see."""
     return [d for direction, state in running_states(request)
             for d in body.documents.in_state(direction, state, urgent_only=urgent_only)
-            if request.has_permission(S.VIEW, d)]
+            if access.user_may_see(request.identity, d)]
 
 
 def with_deadline(request, body, last_day):
@@ -79,7 +80,7 @@ def with_deadline(request, body, last_day):
              for name, (_rank, _age, deadline, _who) in body.documents.filed(direction, state)
              if deadline is not None and deadline <= last_day.toordinal()]
     docs = (body.documents[name] for name in names)
-    return [d for d in docs if request.has_permission(S.VIEW, d)]
+    return [d for d in docs if access.user_may_see(request.identity, d)]
 
 
 def sort_key(doc):
@@ -118,7 +119,7 @@ def queues(request, body, user):
     for direction, state, data in states_of(request.registry):
         if data.get('origin_check') and user.has_role(S.CLERK):
             docs = [d for d in body.documents.in_state(direction, state)
-                    if origin_check_pending(d, request.registry) and request.has_permission(S.VIEW, d)]
+                    if origin_check_pending(d, request.registry) and access.user_may_see(request.identity, d)]
             if docs:
                 out.append((f'{direction}/origin_check', data['origin_check'], docs[:QUEUE_LIMIT],
                             len(docs) > QUEUE_LIMIT))
@@ -132,7 +133,7 @@ def queues(request, body, user):
         for d in body.documents.in_state(direction, state):
             if data.get('origin_check') and origin_check_pending(d, request.registry):
                 continue
-            if any(_holds(user, r, d) for r in roles) and request.has_permission(S.VIEW, d):
+            if any(_holds(user, r, d) for r in roles) and access.user_may_see(request.identity, d):
                 if len(docs) == QUEUE_LIMIT:
                     more = True
                     break
@@ -160,7 +161,7 @@ def waiting_count(request):
             mine = by_role or ('main_processor' in roles and filed[3] == user.login)
             if name in documents.secret or not mine:
                 d = documents[name]
-                if not (any(_holds(user, r, d) for r in roles) and request.has_permission(S.VIEW, d)):
+                if not (any(_holds(user, r, d) for r in roles) and access.user_may_see(request.identity, d)):
                     continue
             count += 1
     return count
@@ -173,7 +174,7 @@ def paper_queue(request, body):
     items, more = [], False
     for delivery in ex_deliveries.paper_waiting(root, body.code):
         doc = body.documents.get(delivery.document)
-        if doc is None or not request.has_permission(S.VIEW, doc):
+        if doc is None or not access.user_may_see(request.identity, doc):
             continue
         if len(items) == QUEUE_LIMIT:
             more = True

@@ -4,7 +4,7 @@ import json
 
 import colander
 
-from .. import audit, clock
+from .. import audit, clock, search
 from ..errors import Conflict, field_errors, merge, single
 from ..i18n import _
 from ..reports import counters
@@ -201,6 +201,7 @@ def create(root, body, cstruct, uploads, settings, actor, may_take_in=True, by_e
     documents.add(name, doc)
     documents.index(doc)
     documents.index_state(doc)
+    search.enqueue(root, doc)
     doc.record_revision(actor, changed)
     seq = audit.append(root, doc.chain_id, 'created', actor, body=body.code,
                        fields=changed, files=[[f.__name__, f.filename, f.sha256] for f in files],
@@ -291,6 +292,7 @@ def update(root, doc, cstruct, uploads, settings, actor):
     body.documents.unindex(old_key)
     body.documents.index(doc)
     body.documents.index_state(doc, doc.state)
+    search.enqueue(root, doc)
     doc.record_revision(actor, changed)
     audit.append(root, doc.chain_id, 'changed', actor, fields=changed,
                  files=[[f.__name__, f.filename, f.sha256] for f in files])

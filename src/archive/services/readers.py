@@ -11,7 +11,7 @@ Mật document sent to another body is read there from that body's own copy, by 
 """
 from pyramid.httpexceptions import HTTPForbidden
 
-from .. import audit
+from .. import audit, search
 from .. import security as S
 from ..errors import merge, single
 from ..i18n import _
@@ -78,5 +78,6 @@ def widen(root, doc, user, logins, reason, field=FIELD, reason_field=REASON_FIEL
     added = check(root, doc, user, logins, reason, field, reason_field)
     if added:
         doc.named_people = sorted(set(doc.named_people or ()) | set(added))
+        search.enqueue(root, doc)               # its readers are who may find it
         audit.append(root, doc.chain_id, 'readers_added', user.login, people=added, reason=reason.strip())
     return added

@@ -5,10 +5,10 @@ from pyramid.response import Response
 
 from .. import clock
 from ..disposition import content_disposition
-from .. import security as S
 from ..errors import InputError
 from ..i18n import _
 from ..registers import series_for_kind
+from ..resources import access
 from ..resources.root import app_root
 from ..reports import exports as X
 from ..workflow.states import state_data
@@ -91,7 +91,7 @@ def register_table(request, body, kind, year=None, secret=False):
             continue
         for entry in series.entries.values():
             doc = body.documents.get(entry.document)
-            if doc is None or not request.has_permission(S.VIEW, doc):
+            if doc is None or not access.user_may_see(request.identity, doc):
                 rows.append(_hidden_row(kind, columns, entry))
                 continue
             if kind == 'incoming':

@@ -161,3 +161,4 @@ def includeme(config):
     config.add_route('stats', '/stats')
     config.add_route('stats_documents', '/stats/documents')
     config.add_route('stats_quarterly', '/stats/quarterly')
+    config.add_route('search_page', '/search')                  # search (views/search.py)

@@ -18,6 +18,7 @@ from ..exchange import deliveries
 from ..errors import Conflict, field_errors
 from ..exchange.edxml import STATUS_CODES
 from ..resources.files import File
+from ..resources import access
 from ..resources.root import app_root
 from ..schemas.delivery import PaperSentSchema, StatusRecordSchema
 from ..schemas.document import document_schema
@@ -31,13 +32,6 @@ from .forms import add_csrf, file_node, posted, put_errors, render_submitted, sh
 PAGE_SIZE = 50
 
 
-def reads_whole_body(request, body):
-    """Clerks, leaders and archivists of a body see all of its documents but the Mật ones."""
-    user = request.identity
-    return user is not None and user.body_code == body.code and any(
-        user.has_role(r) for r in (S.CLERK, S.LEADER, S.ARCHIVIST))
-
-
 def visible_page(request, documents, start, size=PAGE_SIZE):
     """One page of the documents this user may see, newest first.
 
@@ -46,7 +40,8 @@ def visible_page(request, documents, start, size=PAGE_SIZE):
     """
     out = []
     skipped = 0
-    whole = reads_whole_body(request, documents.__parent__)
+    principals = S.principals_of(request.identity)
+    whole = access.reads_whole_body(principals, documents.__parent__.code)
     for name in documents.newest_first():
         if whole and name not in documents.secret:
             if skipped < start:
@@ -55,7 +50,7 @@ def visible_page(request, documents, start, size=PAGE_SIZE):
             doc = documents[name]
         else:
             doc = documents[name]
-            if not request.has_permission(S.VIEW, doc):
+            if not access.may_see(principals, doc):
                 continue
         if skipped < start:
             skipped += 1
@@ -79,7 +74,7 @@ def urgent_open(request, body, limit=URGENT_PINNED):
         for doc in body.documents.in_state(direction, state, urgent_only=True):
             if taken == limit:
                 break
-            if request.has_permission(S.VIEW, doc):
+            if access.user_may_see(request.identity, doc):
                 found.append(doc)
                 taken += 1
     return sorted(found, key=sort_key)[:limit]

@@ -1,7 +1,12 @@
 """The Pyramid security policy (web layer): who the request's user is (session cookie for pages,
 bearer token for scripts), and ACLs for everything. Principals and permissions: ``archive.security``."""
 from pyramid.authorization import ACLHelper
+from pyramid.location import lineage
+from pyramid.security import Allowed, Denied
 
+from .. import security as S
+from ..resources import access
+from ..resources.documents import Document
 from ..resources.root import app_root
 from ..security import hash_token, principals_of
 
@@ -48,7 +53,16 @@ class SecurityPolicy:
         return user.login if user is not None else None
 
     def permits(self, request, context, permission):
-        return self.acl.permits(context, principals_of(request.identity), permission)
+        """Seeing a document (or a file in it) is the one decision of ``resources.access``;
+        everything else is the ACL's."""
+        principals = principals_of(request.identity)
+        if permission == S.VIEW:
+            doc = next((loc for loc in lineage(context) if isinstance(loc, Document)), None)
+            if doc is not None:
+                if access.may_see(principals, doc):
+                    return Allowed('resources.access: may see the document')
+                return Denied('resources.access: may not see the document')
+        return self.acl.permits(context, principals, permission)
 
     def remember(self, request, userid, **kw):
         request.session.login_as(userid)

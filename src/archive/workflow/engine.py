@@ -9,7 +9,7 @@ import colander
 from pyramid.threadlocal import get_current_registry
 from repoze.workflow import WorkflowError
 
-from .. import audit, clock, outbox
+from .. import audit, clock, outbox, search
 from ..reports import counters
 from .. import security as S
 from ..errors import Conflict, InputError, field_errors
@@ -89,6 +89,7 @@ def fire(root, doc, action, user, registry=None, comment=None, data=None, system
     for key, value in counters.facts(registry.archive_settings, root, doc, transition).items():
         acting.data.setdefault(key, value)      # what the statistics count, kept in the journal
     doc.__parent__.index_state(doc, from_state)     # state, deadline or processor may have changed
+    search.enqueue(root, doc)                       # ...and so what the index holds, and who sees it
     details = {'from': from_state, 'to': to_state, 'transition': transition['name']}
     if comment:
         details['comment'] = comment

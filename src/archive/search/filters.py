@@ -1,0 +1,78 @@
+"""The filters, sort and paging of a search, read from a query string (pages and API alike).
+
+Every name is known and every value checked: an unknown filter, a malformed date, a sort that
+does not exist or a page too deep is the project's ``InputError`` naming the field, never a 500
+and never a silently different answer.
+"""
+import datetime as dt
+import re
+
+from .engine import FACETS, SORTS
+from .query import refuse
+
+DATES = {'date_from': ('date', False), 'date_to': ('date', True),
+         'issued_from': ('issued', False), 'issued_to': ('issued', True)}
+PAGING = ('q', 'sort', 'start', 'limit')
+IGNORED = ('_LOCALE_',)     # the language of the page (i18n.py), not a filter
+CHOICES = {'attachments': ('yes', 'no'), 'direction': ('incoming', 'outgoing'),
+           'urgency': ('normal', 'khan', 'thuong_khan', 'hoa_toc', 'hoa_toc_hen_gio')}
+MAX_VALUE = 100
+MAX_VALUES = 20
+MAX_LIMIT = 100
+MAX_DEPTH = 1000              # start + limit: deeper pages are not served (refine the query)
+
+
+def _date(name, raw):
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        refuse(name, 'date_invalid', 'Ngày không hợp lệ: dùng dạng YYYY-MM-DD')
+
+
+def _whole(name, raw, default, low, high):
+    if raw is None or raw == '':
+        return default
+    if not re.fullmatch(r'[0-9]{1,7}', raw) or not low <= int(raw) <= high:
+        refuse(name, 'paging_invalid', 'Phải là số nguyên từ ${lo} đến ${hi}', {'lo': low, 'hi': high})
+    return int(raw)
+
+
+def read(params, ignore=()):
+    """``(q, filters, sort, start, limit)`` from a multidict (``request.GET``)."""
+    terms, ranges = {}, {}
+    for name in params.keys():
+        if name not in FACETS and name not in DATES and name not in PAGING and name not in IGNORED \
+                and name not in ignore:
+            refuse(name, 'filter_unknown', 'Không có bộ lọc này')
+    for name in FACETS:
+        values = [v for v in params.getall(name) if v != '']
+        if not values:
+            continue
+        if len(values) > MAX_VALUES or any(len(v) > MAX_VALUE for v in values):
+            refuse(name, 'filter_value_invalid', 'Giá trị bộ lọc không hợp lệ')
+        allowed = CHOICES.get(name)
+        if allowed and any(v not in allowed for v in values):
+            refuse(name, 'filter_value_invalid', 'Giá trị bộ lọc không hợp lệ')
+        terms[name] = values
+    for name, (field, upper) in DATES.items():
+        raw = params.get(name)
+        if not raw:
+            continue
+        day = _date(name, raw)
+        low, high = ranges.get(field, (None, None))
+        if field == 'date':      # epoch seconds of the arrival / sending
+            edge = dt.datetime.combine(day + dt.timedelta(days=1) if upper else day, dt.time(),
+                                       tzinfo=dt.timezone.utc)
+            value = int(edge.timestamp()) - (1 if upper else 0)
+        else:
+            value = day.toordinal()
+        ranges[field] = (low, value) if upper else (value, high)
+    sort = params.get('sort') or 'relevance'
+    if sort not in SORTS:
+        refuse('sort', 'sort_unknown', 'Không có cách sắp xếp này')
+    start = _whole('start', params.get('start'), 0, 0, MAX_DEPTH)
+    limit = _whole('limit', params.get('limit'), 20, 1, MAX_LIMIT)
+    if start + limit > MAX_DEPTH:
+        refuse('start', 'search_too_deep', 'Chỉ xem được ${n} kết quả đầu: hãy thu hẹp tìm kiếm',
+               {'n': MAX_DEPTH})
+    return params.get('q', ''), {'terms': terms, 'ranges': ranges}, sort, start, limit

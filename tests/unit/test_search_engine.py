@@ -1,0 +1,77 @@
+"""The search package's library side, without the app: the analyzer, the query form, the engine."""
+import pytest
+
+from archive.errors import InputError
+from archive.search import analysis, engine
+from archive.search.query import parse
+
+
+def test_folding_drops_marks_and_d_bar_keeps_case_free_exact_form():
+    assert analysis.fold('Đảng bộ BÁO CÁO') == 'dang bo bao cao'
+    assert analysis.exact('BÁO Cáo') == 'báo cáo'
+    # NFD input (as some keyboards send it) gives the same tokens as NFC
+    nfd = 'ba\u0301o ca\u0301o'
+    assert [t.text for t in analysis.analyzer()(nfd)] == ['bao', 'cao']
+
+
+def test_a_symbol_is_indexed_whole_and_by_every_run_of_its_parts():
+    tokens = [t.text for t in analysis.analyzer()('917-TTr/VPTU.')]
+    assert set(tokens) == {'917-ttr/vptu', '917', 'ttr', 'vptu', '917-ttr', 'ttr/vptu'}
+    assert analysis.query_terms('917-TTr') == ['917-ttr']     # looked up whole in a query
+
+
+def test_no_stop_words():
+    assert [t.text for t in analysis.analyzer()('an to can the')] == ['an', 'to', 'can', 'the']
+
+
+@pytest.mark.parametrize('q', ['"', '-', '*', '- * "', '"-"', '""""', '-"a', 'x' * 500])
+def test_odd_queries_parse(q):
+    parse(q)
+
+
+def test_fragments_are_escaped_html(tmp_path):
+    store = engine.Store(str(tmp_path))
+    gen = store.new_generation()
+    store.switch_to(gen)
+    gen.write([{'key': 'a/1', 'abstract': '<script>x</script> báo cáo', 'abstract_x': '<script>x</script> báo cáo',
+                'allow': 'p', 'date': 1, 'body': 'a'}], [])
+    found = engine.search(store.current(), parse('bao cao'), ['p'], {})
+    assert found['total'] == 1
+    html = found['hits'][0]['fragments'][0][1]
+    assert '<script>' not in html and '&lt;/script&gt;' in html and '<mark' in html
+    assert engine.search(store.current(), parse('bao cao'), ['q'], {})['total'] == 0   # not allowed
+
+
+def test_a_denied_principal_wins_over_an_allowed_one(tmp_path):
+    store = engine.Store(str(tmp_path))
+    gen = store.new_generation()
+    store.switch_to(gen)
+    gen.write([{'key': 'a/1', 'abstract': 'mật', 'abstract_x': 'mật', 'allow': 'u:x', 'deny': 'role:admin',
+                'date': 1, 'body': 'a'}], [])
+    assert engine.search(store.current(), parse('mat'), ['u:x'], {})['total'] == 1
+    assert engine.search(store.current(), parse('mat'), ['u:x', 'role:admin'], {})['total'] == 0
+
+
+def test_too_long_is_refused_with_its_code():
+    with pytest.raises(InputError) as exc:
+        parse('x' * 501)
+    assert exc.value.errors[0]['code'] == 'search_too_long'
+
+
+def test_facets_and_totals_forget_a_replaced_document(tmp_path):
+    """A document indexed again (its state changed) counts once, under its new value, in the
+    same thread's searcher as before the change."""
+    store = engine.Store(str(tmp_path))
+    gen = store.new_generation()
+    store.switch_to(gen)
+
+    def doc(key, state):
+        return {'key': key, 'abstract': 'giấy mời', 'abstract_x': 'giấy mời', 'allow': 'p', 'date': 1,
+                'body': 'a', 'state': state}
+    gen.write([doc('a/1', 's1'), doc('a/2', 's1')], [])
+    assert engine.search(store.current(), parse('giay moi'), ['p'], {})['facets']['state'] == [('s1', 2)]
+    gen.write([doc('a/1', 's2')], [])
+    found = engine.search(store.current(), parse('giay moi'), ['p'], {})
+    assert found['total'] == 2 and len(found['hits']) == 2
+    assert sorted(found['facets']['state']) == [('s1', 1), ('s2', 1)]
+    assert found['facets']['unit'] == []              # a facet no document has
