@@ -244,6 +244,7 @@ def test_not_the_receiving_clerk_is_refused_alike(btc, their, spec, login):
         page = other.get(f'{PAGE}/{name}')
         assert 'data-paper="awaited"' in page.text and 'paper-arrival' not in page.forms
         assert 'paper_expected' not in other.get('/api/v1/desk').json          # not a leader's work
+        assert 'data-queue="paper_expected"' not in other.get('/desk').text
     clerk = client(app, CLERK)
     assert clerk.get(f'{API}/{name}').json['exchange']['paper_arrived'] is None and journal(app, name) == []
     assert desk_expected(clerk) == [name]
