@@ -194,6 +194,8 @@ def test_recorded_twice_is_refused_alike_and_the_first_record_kept(btc, their, s
     app = btc
     name = take_in(app, their)
     clerk = client(app, CLERK)
+    clerk.post_json(f'{API}/{name}/paper-arrival', {}, status=400)                 # no CSRF token: nothing written
+    assert journal(app, name) == []
     first = clerk.post_json(f'{API}/{name}/paper-arrival', {'note': 'Lần đầu'}, headers=csrf(clerk)).json
     res = conforms(spec, clerk.post_json(f'{API}/{name}/paper-arrival', {'note': 'Lần hai'}, headers=csrf(clerk),
                                          status=409))
