@@ -23,6 +23,7 @@ def includeme(config):
     route('api.deliveries', DOC + '/deliveries', traverse=DOC)
     route('api.delivery_paper', DOC + '/deliveries/{delivery}/paper', traverse=DOC)
     route('api.delivery_statuses', DOC + '/deliveries/{delivery}/statuses', traverse=DOC)
+    route('api.paper_arrival', DOC + '/paper-arrival', traverse=DOC)      # the receiver's paper copy (Art. 8)
     route('api.transitions', DOC + '/transitions', traverse=DOC)
     route('api.transition', DOC + '/transitions/{action}', traverse=DOC)
     route('api.registers', BODY + '/registers/{kind}', traverse=BODY)

@@ -1,5 +1,6 @@
 """API: a body's documents, a document, its files, revisions and history, its delivery rows and
-what the sending clerk records on them (paper sent, a mailbox's statuses)."""
+what the sending clerk records on them (paper sent, a mailbox's statuses), and the receiving
+clerk's record of a paper copy arrived."""
 import re
 
 from pyramid.httpexceptions import HTTPNotFound
@@ -143,6 +144,14 @@ def record_status(context, request):
     paper.record_status(root, context, request.matchdict['delivery'], json_input(request), request.identity)
     request.response.status = 201
     return delivery_json(paper.delivery_of(root, context, request.matchdict['delivery']))
+
+
+@view_config(route_name='api.paper_arrival', renderer='json', request_method='POST', permission=S.VIEW)
+def record_paper_arrived(context, request):
+    """The receiving clerk records the paper copy of a document taken in arrived (Art. 8)."""
+    from ..services import paper
+    paper.record_paper_arrived(app_root(request), context, json_input(request), request.identity)
+    return svc.as_json(context)
 
 
 def delivery_json(d):

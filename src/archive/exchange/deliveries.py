@@ -16,6 +16,10 @@ each receiver (a row of its own, route ``paper``: never queued, so no worker cla
 found by a status message, which belongs to the electronic row), wait in ``paper`` for the
 sending clerk, who records when the paper went (``services.paper``). That small index is what
 the desk reads; the administrators' ``overview`` reads every delivery.
+
+The receiving side's paper (Art. 8): a document taken in whose package says a paper copy
+follows waits in ``paper_expected`` for the receiving clerk, who records when it arrived
+(``services.paper``); that small index is what the clerk's desk reads.
 """
 import datetime as _dt
 import heapq
@@ -38,6 +42,7 @@ INDEXED_KINDS = ('document', 'forward')     # rows the receivers' statuses come 
 
 class Exchange(Persistent):
     paper = None                        # an Exchange stored before the paper index: made on first write
+    paper_expected = None               # (receiving body, document name) -> since ISO: made on first write
 
     def __init__(self):
         self.deliveries = OOBTree()     # id -> Delivery
@@ -173,6 +178,31 @@ def withdraw_paper(root, body_code, name):
             delivery.paper_withdrawn_at = clock.now()
             withdrawn.append(delivery.receiver)
     return withdrawn
+
+
+def expect_paper(root, body_code, name, since):
+    """The document ``name`` of ``body_code`` was taken in and its paper copy follows (Art. 8):
+    listed for the receiving clerk until its arrival is recorded."""
+    ex = exchange_of(root)
+    if getattr(ex, 'paper_expected', None) is None:
+        ex.paper_expected = OOBTree()
+    ex.paper_expected[(body_code, name)] = since.isoformat(timespec='microseconds')
+
+
+def paper_expected(root, body_code):
+    """``[(since ISO, document name)]``: the documents of ``body_code`` whose paper copy has not
+    arrived yet, the longest waiting first."""
+    index = getattr(exchange_of(root), 'paper_expected', None)
+    if not index:
+        return []
+    return sorted((since, key[1]) for key, since in index.items(min=(body_code,), max=(body_code + '\0',)))
+
+
+def paper_arrived(root, body_code, name):
+    """The paper copy of ``name`` arrived (the caller recorded it): off the receiving clerk's list."""
+    index = getattr(exchange_of(root), 'paper_expected', None)
+    if index is not None:
+        index.pop((body_code, name), None)
 
 
 def index_paper(root):

@@ -443,6 +443,8 @@ def _take_in(root, body, package, deviations, data, sha256, settings, route):
     if forwarded:           # forwarded by its sender: the issuer is the first of its path, the note kept
         doc.exchange['forwarded'] = {'issuer': forwarded[0], 'note': forwarded[1]}
     ex.taken_in[key] = (doc.__name__, sha256)
+    if package.business.paper:      # Art. 8: on the clerk's desk until the paper copy's arrival is recorded
+        deliveries.expect_paper(root, body.code, doc.__name__, doc.received_at or doc.created_at)
     seq = audit.append(root, doc.chain_id, 'received', ACTOR, route=route, package_sha256=sha256,
                        document_id=package.document_id, sender=package.from_organ.organ_id,
                        deviations=[d.code for d in deviations])

@@ -1,5 +1,6 @@
 """What the sending clerk records on a delivery row: the paper copy sent (Art. 7.4, 8), and the
-statuses of a delivery to a person's mailbox, where none come back by machine (Art. 6.4).
+statuses of a delivery to a person's mailbox, where none come back by machine (Art. 6.4); and what
+the receiving clerk records on a document taken in: its paper copy arrived (Art. 8).
 
 One schema each, for the document page's forms and the API alike, so both answer bad input with
 the same ``[{field, code, message}]``.
@@ -78,3 +79,13 @@ class StatusRecordSchema(colander.MappingSchema):
             exc = colander.Invalid(node)
             exc['reason'] = _('status_reason_required', default='Từ chối nhận / trả lại phải ghi lý do')
             raise exc
+
+
+class PaperArrivedSchema(colander.MappingSchema):
+    arrived_at = optional(AwareDateTime(), validator=not_in_future,
+                          title=_('f_paper_arrived_at', default='Thời gian bản giấy đến'), description=DATETIME_HINT)
+    received_by = optional(Text(), validator=max_length(200),
+                           title=_('f_paper_received_by', default='Người nhận bản giấy'),
+                           description=_('d_paper_received_by', default='Để trống là văn thư đang ghi nhận'))
+    note = optional(Text(multiline=True), validator=max_length(1000), widget=_textarea,
+                    title=_('f_paper_note', default='Ghi chú'))

@@ -83,6 +83,7 @@ ACTIONS = {
     'origin_checked': _('action_origin_checked', default='Kiểm tra chữ ký số'),
     'paper_sent': _('action_paper_sent', default='Ghi nhận đã gửi bản giấy'),
     'paper_withdrawn': _('action_paper_withdrawn', default='Thu hồi văn bản: không gửi bản giấy nữa'),
+    'paper_arrived': _('action_paper_arrived', default='Ghi nhận bản giấy đến'),
     # the exchange (Art. 6.4, 7, 9, 10)
     'delivered': _('action_delivered', default='Đã gửi đến nơi nhận'),
     'recall_delivered': _('action_recall_delivered', default='Đã gửi yêu cầu thu hồi đến nơi nhận'),

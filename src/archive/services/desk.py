@@ -9,7 +9,9 @@ day of signing, at the latest the next working morning.
 
 The sending body's clerk also has "Cần gửi bản giấy": the deliveries that must go on paper
 (past the retry limit, Art. 7.4, or the paper copy an Art. 8 document owes each receiver),
-urgent first, then the longest waiting, until the clerk records the paper sent.
+urgent first, then the longest waiting, until the clerk records the paper sent. The receiving
+body's clerk has "Chờ bản giấy đến": the documents taken in whose sender said a paper copy
+follows (Art. 8), urgent first, then the longest waiting, until the clerk records it arrived.
 """
 import datetime as dt
 
@@ -196,6 +198,30 @@ def paper_json(item, settings):
             'since': clock.iso(d.paper_needed_at or d.queued_at)}
 
 
+PAPER_NOT_AWAITED = ('refused', 'recalled', 'destroyed', 'deleted')    # returned or gone: no paper to wait for
+
+
+def paper_expected_queue(request, body):
+    """``(documents, more)``: ``body``'s documents taken in whose paper copy has not arrived yet
+    (read from the small index), urgent first, then the longest waiting; at most QUEUE_LIMIT."""
+    docs = []
+    for _since, name in ex_deliveries.paper_expected(app_root(request), body.code):
+        doc = body.documents.get(name)
+        if (doc is not None and doc.state not in PAPER_NOT_AWAITED and getattr(doc, 'destroyed_at', None) is None
+                and access.user_may_see(request.identity, doc)):
+            docs.append(doc)
+    docs.sort(key=sort_key)
+    return docs[:QUEUE_LIMIT], len(docs) > QUEUE_LIMIT
+
+
+def paper_expected_json(doc):
+    """A document of "Chờ bản giấy đến" as the API shows it."""
+    ex = doc.exchange or {}
+    return {'document': doc.__name__, 'number_symbol': doc.number_symbol, 'abstract': doc.abstract,
+            'urgency': doc.urgency, 'sender': ex.get('sender'), 'sender_name': ex.get('sender_name'),
+            'received_at': clock.iso(doc.received_at or doc.created_at)}
+
+
 def desk_for(request, as_json=False):
     user = request.identity
     body = app_root(request)['bodies'].get(user.body_code)
@@ -226,6 +252,9 @@ def desk_for(request, as_json=False):
         if as_json:
             items = [paper_json(i, request.registry.archive_settings) for i in items]
         result['paper'] = {'items': items, 'more': more}
+        docs, more = paper_expected_queue(request, body)
+        result['paper_expected'] = {'items': [paper_expected_json(d) if as_json else {'doc': d} for d in docs],
+                                    'more': more}
     records = archival_desk.desk_of(records_of(body), user, today,
                                     request.registry.archive_settings.appraisal_horizon_days)
     if records is not None:         # the archivist's (and the leader's batches to approve)

@@ -352,15 +352,25 @@ def as_json(doc, request=None):
 def exchange_json(doc):
     """What the exchange says of a document taken in from another system: its sender and route,
     the clerk's origin check (``pending``, ``accepted`` or None when not needed) and every
-    deviation in plain Vietnamese (``code``, ``message``, ``detail``: what the sender wrote)."""
+    deviation in plain Vietnamese (``code``, ``message``, ``detail``: what the sender wrote); when
+    the sender said a paper copy follows, its arrival as the clerk recorded it (or None)."""
     ex = getattr(doc, 'exchange', None)
     if not ex:
         return None
     return {'document_id': ex.get('document_id'), 'sender': ex.get('sender'), 'sender_name': ex.get('sender_name'),
             'route': ex.get('route'), 'origin_check': ex.get('origin_check'), 'type_name': ex.get('type_name'),
             'sent_at': ex.get('sent_at'), 'paper_follows': bool(ex.get('paper_follows')),
+            'paper_arrived': paper_arrived_json(ex.get('paper_arrived')),
             'deviations': [dict(d, message=d['message'].default if hasattr(d['message'], 'default') else d['message'])
                            for d in deviations.described(ex.get('deviations') or ())]}
+
+
+def paper_arrived_json(record):
+    """The receiving clerk's record of the paper copy's arrival (Art. 8, ``services.paper``), or None."""
+    if not record:
+        return None
+    return {'at': clock.iso(record['at']), 'received_by': record['received_by'], 'recorded_by': record['recorded_by'],
+            'recorded_at': clock.iso(record['recorded_at']), 'note': record.get('note')}
 
 
 def file_json(f):

@@ -9,6 +9,11 @@
 Only the clerk or the leader of the sending body may (a processor of that body or anyone of
 another body gets 403). Everything is checked before anything is written, and each record is
 journaled on the document's chain in the same transaction.
+
+And what the receiving clerk records on a document taken in whose sender said a paper copy
+follows (Art. 8, the ``Paper`` flag of its package): the paper copy arrived — once, when (not
+before the electronic document arrived, not in the future), who received it and a note. Only the
+clerk of the receiving body may; the document then leaves the desk's "Chờ bản giấy đến".
 """
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 
@@ -17,7 +22,7 @@ from .. import security as S
 from ..errors import Conflict, single
 from ..exchange import deliveries
 from ..i18n import _
-from ..schemas.delivery import PaperSentSchema, StatusRecordSchema
+from ..schemas.delivery import PaperArrivedSchema, PaperSentSchema, StatusRecordSchema
 
 MAILBOX = 'mailbox'
 RECORDERS = (S.CLERK, S.LEADER)
@@ -98,3 +103,45 @@ def record_status(root, doc, delivery_id, cstruct, user):
     audit.append(root, doc.chain_id, 'status_recorded', user.login, receiver=delivery.receiver,
                  code=entry['code'], at=entry['at'], description=entry['description'], staff=entry['staff'])
     return entry
+
+
+def may_record_arrival(user, doc):
+    """The clerk of the body that took ``doc`` in."""
+    return user is not None and user.body_code == doc.body_code and user.has_role(S.CLERK)
+
+
+def paper_awaited(doc):
+    """Taken in with a paper copy to follow (Art. 8), its arrival not recorded yet."""
+    ex = getattr(doc, 'exchange', None) or {}
+    return bool(ex.get('paper_follows')) and not ex.get('paper_arrived')
+
+
+def record_paper_arrived(root, doc, cstruct, user):
+    """Record the paper copy of ``doc`` arrived; raises 403, ``Conflict`` (409) or
+    ``colander.Invalid`` (400). Returns the record ``{at, received_by, recorded_by, recorded_at,
+    note}`` (kept in ``doc.exchange['paper_arrived']``)."""
+    if not may_record_arrival(user, doc):
+        raise HTTPForbidden(_('paper_arrival_clerks_only',
+                              default='Chỉ văn thư của cơ quan nhận ghi nhận bản giấy đến'))
+    ex = getattr(doc, 'exchange', None) or {}
+    if ex.get('paper_arrived'):
+        raise Conflict('paper_arrival_already_recorded', _(
+            'paper_arrival_already_recorded', default='Đã ghi nhận bản giấy của văn bản này đến lúc ${at}',
+            mapping={'at': clock.display(ex['paper_arrived']['at'])}))
+    if not ex.get('paper_follows'):
+        raise Conflict('paper_not_expected', _(
+            'paper_not_expected', default='Bên gửi không báo có bản giấy gửi kèm văn bản này (Điều 8)'))
+    data = PaperArrivedSchema().deserialize(cstruct)
+    at = data['arrived_at'] or clock.now()
+    electronic = doc.received_at or doc.created_at
+    if at < electronic.replace(microsecond=0):      # not before the electronic one arrived (to the second)
+        raise single('arrived_at', _('paper_before_electronic',
+                                     default='Thời gian bản giấy đến không được trước lúc văn bản điện tử đến (${at})',
+                                     mapping={'at': clock.display(electronic)}))
+    record = {'at': at, 'received_by': data['received_by'] or user.full_name, 'recorded_by': user.login,
+              'recorded_at': clock.now(), 'note': data['note']}
+    doc.exchange = dict(ex, paper_arrived=record)
+    deliveries.paper_arrived(root, doc.body_code, doc.__name__)
+    audit.append(root, doc.chain_id, 'paper_arrived', user.login, arrived_at=clock.iso(at),
+                 received_by=record['received_by'], note=data['note'])
+    return record

@@ -7,6 +7,7 @@ from pyramid.threadlocal import get_current_request
 from .. import clock
 from ..i18n import _
 from ..schemas import vocab
+from ..text import fold
 from .http import raw_path
 
 EXCHANGE_ACTOR = 'exchange'      # the journal's actor for what the exchange did (exchange/receive.py)
@@ -135,6 +136,14 @@ class PageHelpers:
     def doc_type(self, abbr):
         name = self.request.registry.archive_settings.document_types.get(abbr)
         return f'{name} ({abbr})' if name else (abbr or '')
+
+    def type_name_as_sent(self, doc):
+        """The document type as the sender wrote it (``TypeName``), when it is not the name of the
+        type it was taken in as (an unknown name falls back to CV): shown beside the type, so
+        the clerk is not misled; else None."""
+        written = ((getattr(doc, 'exchange', None) or {}).get('type_name') or '').strip()
+        ours = self.request.registry.archive_settings.document_types.get(doc.doc_type) or ''
+        return written if written and fold(written) != fold(ours) else None
 
     def field_title(self, name):
         from ..schemas.document import DocumentSchema

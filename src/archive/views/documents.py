@@ -1,5 +1,6 @@
 """A body's document list, a document's page, its files and revisions, the create/edit form,
-and what the sending clerk records on a delivery row (paper sent, a mailbox's statuses)."""
+what the sending clerk records on a delivery row (paper sent, a mailbox's statuses), and the
+receiving clerk's record of a paper copy arrived (Art. 8)."""
 import itertools
 
 import colander
@@ -20,7 +21,7 @@ from ..exchange.edxml import STATUS_CODES
 from ..resources.files import File
 from ..resources import access
 from ..resources.root import app_root
-from ..schemas.delivery import PaperSentSchema, StatusRecordSchema
+from ..schemas.delivery import PaperArrivedSchema, PaperSentSchema, StatusRecordSchema
 from ..schemas.document import document_schema
 from ..services import documents as svc
 from ..services import paper, readers
@@ -237,6 +238,8 @@ def document_view(context, request):
             'deliveries': rows,
             'delivery_forms': delivery_forms(request, context, rows),
             'record_errors': [],
+            'paper_arrival_form': paper_arrival_form(request, context),
+            'paper_arrival_errors': [],
             'paper_categories': request.registry.archive_settings.paper_also_categories,
             'status_names': STATUS_CODES}
 
@@ -316,6 +319,51 @@ def record_paper_view(context, request):
 @view_config(context=Document, name='record-status', request_method='POST', permission=S.VIEW)
 def record_status_view(context, request):
     return _record(context, request, 'status')
+
+
+RECORD_PAPER_ARRIVED = _('record_paper_arrived', default='Ghi nhận bản giấy đến')
+PAPER_ARRIVAL_COUNTER = 90000       # field ids apart from the action forms' and the delivery rows' forms
+
+
+def paper_arrival_form(request, doc, failed=None):
+    """"Ghi nhận bản giấy đến" for the receiving clerk while the paper copy is awaited (Art. 8),
+    or None. ``failed`` is ``(posted values, errors)`` of a refused attempt: shown again, open."""
+    import deform
+    if not (paper.may_record_arrival(request.identity, doc) and paper.paper_awaited(doc)):
+        return None
+    schema = add_csrf(PaperArrivedSchema().bind(), request)
+    form = deform.Form(schema, buttons=(deform.Button('submit', title=request.localizer.translate(RECORD_PAPER_ARRIVED)),),
+                       formid='paper-arrival', action=request.resource_url(doc, 'record-paper-arrival'),
+                       counter=itertools.count(PAPER_ARRIVAL_COUNTER))
+    item = {'title': RECORD_PAPER_ARRIVED, 'open': False, 'errors': []}
+    if failed is not None:
+        item.update(open=True, errors=put_errors(form, failed[1]))
+        item['form'] = render_submitted(form, failed[0])
+    else:
+        item['form'] = form.render({'arrived_at': clock.now()})
+    return item
+
+
+@view_config(context=Document, name='record-paper-arrival', request_method='POST', permission=S.VIEW)
+def record_paper_arrival_view(context, request):
+    """Record the paper copy arrived; on a refusal show the page again with the reason (400 bad
+    input beside the fields, 409 the document does not allow it), nothing written."""
+    cstruct = posted(request, PaperArrivedSchema())
+    translate = request.localizer.translate
+    try:
+        paper.record_paper_arrived(app_root(request), context, cstruct, request.identity)
+    except colander.Invalid as exc:
+        errors, status = field_errors(exc, translate), 400
+    except Conflict as exc:
+        errors, status = [{'field': '', 'code': exc.code, 'message': translate(exc.message)}], 409
+    else:
+        return HTTPSeeOther(request.resource_url(context, anchor='exchange'))
+    page = document_view(context, request)
+    page['paper_arrival_form'] = paper_arrival_form(request, context, failed=(cstruct, errors))
+    if page['paper_arrival_form'] is None:
+        page['paper_arrival_errors'] = errors       # no form to show them on (nothing awaited)
+    request.response.status = status
+    return render_to_response('archive:templates/document.pt', page, request=request, response=request.response)
 
 
 @view_config(context=Document, name='revision', permission=S.VIEW,
