@@ -211,7 +211,7 @@ def test_the_one_access_decision_agrees_with_every_acl(app, clerk):
     from archive import security as S
     from archive.resources import access
     create(clerk, abstract='Một văn bản của phòng', holder_unit='TH')
-    create(clerk, abstract='Văn bản mật', classification='mat', named_people=['chuyenvien'])
+    create(clerk, abstract='Văn bản mật', classification='mat', named_people=['chuyenvien'], number_symbol='918-TTr/BTCTU')
     conn, root = open_root(app)
     manager.push({'registry': app.registry, 'request': None})
     try:
