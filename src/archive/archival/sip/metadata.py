@@ -17,6 +17,16 @@ PREMIS = 'http://www.loc.gov/premis/v3'
 LOC_EVENT = 'http://id.loc.gov/vocabulary/preservation/eventType'
 LOC_OUTCOME = 'http://id.loc.gov/vocabulary/preservation/eventOutcome'
 PERMANENT = 'vinh-vien'
+# Where a document's original is: on paper (received or sent on paper or by hand, or with no
+# electronic file at all: registered from the paper with its metadata only), or electronic.
+PAPER, ELECTRONIC = 'giay', 'dien-tu'
+PAPER_CHANNELS = ('paper', 'hand')
+
+
+def original_medium(doc, has_files):
+    """``PAPER`` for a document whose original is a sheet of paper kept by the body (a scan, if
+    any, is a copy), ``ELECTRONIC`` otherwise."""
+    return PAPER if getattr(doc, 'channel', None) in PAPER_CHANNELS or not has_files else ELECTRONIC
 
 
 def _text(value):
@@ -66,10 +76,11 @@ def records_file_xml(f, documents, pages, secret):
     return _bytes(root)
 
 
-def document_xml(doc, records_file, files):
+def document_xml(doc, records_file, files, medium=ELECTRONIC):
     """One document with the stored field names of the national data standard (EDXML.md), its
-    recorded legal status, and the files of the package that hold it (``files``: dicts with
-    ``path``, ``sha256``, ``role``, ``sealed``)."""
+    recorded legal status, where its original is (``medium``: ``PAPER`` or ``ELECTRONIC``), and the
+    files of the package that hold it (``files``: dicts with ``path``, ``sha256``, ``role``,
+    ``sealed``; none for a paper document registered with its metadata only)."""
     root = etree.Element(f'{{{NS}}}VanBan', nsmap={None: NS})
     _add(root, 'DocumentId', doc.__name__)
     _add(root, 'FileCode', records_file.code)
@@ -99,6 +110,7 @@ def document_xml(doc, records_file, files):
         _add(root, 'OutgoingNumber', doc.register_number)
     _add(root, 'ToPlaces', doc.receivers)
     _add(root, 'Notes', doc.notes)
+    _add(root, 'OriginalMedium', medium)
     verdict = doc.origin_verdict
     status = verdict.get('status') if isinstance(verdict, dict) else verdict
     sig = etree.SubElement(root, f'{{{NS}}}SignatureVerdict')
@@ -143,16 +155,21 @@ def _event(parent, number, doc, kind, when, detail, outcome=None, outcome_detail
     _add(link, 'linkingObjectIdentifierValue', doc.__name__, PREMIS)
 
 
-def premis_xml(doc, package_id, transferred_at):
+def premis_xml(doc, package_id, transferred_at, medium=ELECTRONIC):
     """The document's events: receipt (or creation), every signature verification the journal
     holds with its recorded result and time (and the verdict stored on the document), registration,
-    and this transfer."""
+    and this transfer. A paper original is said as a significant property of the intellectual
+    entity ("original medium: paper"): the archive expects the sheet itself by the paper route."""
     root = etree.Element(f'{{{PREMIS}}}premis', nsmap={'premis': PREMIS}, version='3.0')
     obj = etree.SubElement(root, f'{{{PREMIS}}}object', nsmap={'xsi': 'http://www.w3.org/2001/XMLSchema-instance'})
     obj.set('{http://www.w3.org/2001/XMLSchema-instance}type', 'premis:intellectualEntity')
     ident = etree.SubElement(obj, f'{{{PREMIS}}}objectIdentifier')
     _add(ident, 'objectIdentifierType', 'local', PREMIS)
     _add(ident, 'objectIdentifierValue', doc.__name__, PREMIS)
+    if medium == PAPER:
+        prop = etree.SubElement(obj, f'{{{PREMIS}}}significantProperties')
+        _add(prop, 'significantPropertiesType', 'original medium', PREMIS)
+        _add(prop, 'significantPropertiesValue', 'paper (bản gốc giấy, lưu tại cơ quan)', PREMIS)
     n = 0
     if doc.direction == 'incoming':
         n += 1

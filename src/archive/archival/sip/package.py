@@ -7,8 +7,20 @@ Layout inside the zip (root folder named by the package id)::
     <id>/metadata/descriptive/<hồ sơ>/<document>.xml   each document
     <id>/metadata/preservation/<hồ sơ>/<document>.premis.xml
     <id>/representations/rep1/data/<hồ sơ>/<document>/<n>-<file name>   the stored originals, bit-exact
+    <id>/representations/rep1/data/<hồ sơ>/<document>/ban-mo-ta.xml     a paper-only document's record
     <id>/schemas/                                       METS, xlink, the CSIP/SIP extensions
     <id>/documentation/file-list.csv                    every file of the package
+
+A document with no electronic file (a paper letter registered with its metadata only) still has
+content in ``representations/``: its metadata record, ``ban-mo-ta.xml`` (the same bytes as its
+descriptive XML, whose ``OriginalMedium`` says ``giay``), listed in METS with
+``USE="Paper original: metadata record"``, and its PREMIS object says "original medium: paper". CSIP
+requires every package to have a representation and every file group a file; an archive receiving
+records files expects each document of the file as an item, and for a paper original the item is the
+description that goes with the sheet delivered by the paper route (the Vietnamese practice of
+transferring paper and electronic records of one file together, described alike). A copy of the
+descriptive record, rather than a rendering of our own, keeps one description, checkable by its
+SHA-256 against the dmdSec, and nothing that could be mistaken for a digitised original.
 
 Each document is one unit of the journal (``zipjournal``): a SIGKILL loses at most the document
 being written, and a second run picks up after the last whole one. Every original is checked
@@ -47,6 +59,8 @@ CHUNK = 1 << 20
 PDFA_MARK = b'pdfaid:part'
 SEALED_MEDIA_TYPE = 'application/octet-stream'
 PROBLEMS_KEPT = 200
+PAPER_RECORD = 'ban-mo-ta.xml'
+PAPER_USE = 'Paper original: metadata record'
 PACKAGE_ID = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$')
 
 
@@ -246,7 +260,7 @@ class _Writer:
 
     def _count(self, line):
         self.report.documents += 1
-        self.report.originals += sum(1 for e in line['entries'] if e['kind'] == 'rep')
+        self.report.originals += sum(1 for e in line['entries'] if e['kind'] == 'rep' and 'use' not in e)
         if line.get('secret'):
             self.report.secret_documents.append(line['unit'].rsplit('/', 1)[1])
 
@@ -258,7 +272,9 @@ class _Writer:
             raise _secret_without_certificate()
         base = f'{REP}/data/{folder}/{doc.__name__}'
         entries, listing, problems = [], [], []
-        for n, f in enumerate(doc.file_list(), 1):
+        stored = doc.file_list()
+        medium = metadata.original_medium(doc, bool(stored))
+        for n, f in enumerate(stored, 1):
             sealed = bool(f.encrypted)
             name = f'{n}-{segment(f.filename, "tep")}' + ('.aesgcm' if sealed else '')
             path = f'{base}/{name}'
@@ -276,10 +292,15 @@ class _Writer:
         if secret and any(item['sealed'] for item in listing):
             data = self._wrapped_key(doc)
             entries.append(self._put(f'{base}/content-key.json', data, 'application/json', 'rep', doc=doc.__name__))
-        entries.append(self._put(f'metadata/descriptive/{folder}/{doc.__name__}.xml',
-                                 metadata.document_xml(doc, records_file, listing), kind='dmd', doc=doc.__name__))
+        record = metadata.document_xml(doc, records_file, listing, medium)
+        if not stored:          # paper only: its record is its representation (module docstring)
+            entries.append(self._put(f'{base}/{PAPER_RECORD}', record, kind='rep', doc=doc.__name__,
+                                     label=PAPER_RECORD, use=PAPER_USE))
+        entries.append(self._put(f'metadata/descriptive/{folder}/{doc.__name__}.xml', record,
+                                 kind='dmd', doc=doc.__name__))
         entries.append(self._put(f'metadata/preservation/{folder}/{doc.__name__}.premis.xml',
-                                 metadata.premis_xml(doc, self.package_id, self.now), kind='amd', doc=doc.__name__))
+                                 metadata.premis_xml(doc, self.package_id, self.now, medium), kind='amd',
+                                 doc=doc.__name__))
         for problem in problems:
             self.report.flag(problem)
         return self.zip.commit(f'{records_file.code}/{doc.__name__}', entries, pages=doc.pages or 0,
@@ -435,7 +456,7 @@ def _md_section(kind, ident, e, created):
 def _file(ident, e):
     el = etree.Element(f'{{{METS_NS}}}file', {
         'ID': ident, 'MIMETYPE': e['mime'], 'SIZE': str(e['size']), 'CREATED': e['created'],
-        'CHECKSUM': e['sha256'].upper(), 'CHECKSUMTYPE': 'SHA-256'})
+        'CHECKSUM': e['sha256'].upper(), 'CHECKSUMTYPE': 'SHA-256', **({'USE': e['use']} if 'use' in e else {})})
     etree.SubElement(el, f'{{{METS_NS}}}FLocat', {'LOCTYPE': 'URL', f'{{{XLINK_NS}}}type': 'simple',
                                                    f'{{{XLINK_NS}}}href': e['path']})
     return el
