@@ -32,11 +32,11 @@ import csv
 import hashlib
 import importlib.util
 import io
+import json
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field
-
-from lxml import etree
 
 from ... import clock
 from ...errors import Conflict
@@ -326,9 +326,12 @@ class _Writer:
 
     # -- the end -------------------------------------------------------------------------------
     def finish(self):
-        listing = self._put_stream('documentation/file-list.csv', self._file_list(), 'text/csv')
-        self._put_stream('METS.xml', self._mets(listing), 'application/xml')
-        digest, size, self.report.files_written = self.zip.finish()
+        """The file list and METS from one pass over the journal (its METS sections spooled to
+        temporary files, so memory stays flat), then the zip's central directory."""
+        with _Sections() as sections:
+            listing = self._put_stream('documentation/file-list.csv', self._file_list(sections), 'text/csv')
+            self._put_stream('METS.xml', self._mets(listing, sections), 'application/xml')
+            digest, size, self.report.files_written = self.zip.finish(sections.zip_records)
         return digest, size
 
     def _put_stream(self, path, writer, mime):
@@ -342,124 +345,127 @@ class _Writer:
         return {'path': path, 'size': size, 'sha256': digest.hexdigest(), 'mime': mime,
                 'created': self.created, 'kind': 'doc'}
 
-    def _file_list(self):
+    def _file_list(self, sections):
+        """The CSV of every file, read from the journal in the one pass that also spools the METS
+        sections of each entry and the zip's records for its central directory."""
         buf = io.StringIO()
         out = csv.writer(buf, lineterminator='\n')
         out.writerow(['path', 'size', 'sha256', 'mime', 'document', 'name'])
         for line in self.zip.lines():
             for e in line['entries']:
                 out.writerow([e['path'], e['size'], e['sha256'], e['mime'], e.get('doc', ''), e.get('label', '')])
+                sections.add(e, self.created)
+            sections.add_zip(line['zip'])
             if buf.tell() > CHUNK:
                 yield buf.getvalue().encode('utf-8')
                 buf.seek(0)
                 buf.truncate()
         yield buf.getvalue().encode('utf-8')
 
-    def _mets(self, listing):
-        """METS.xml, streamed from the journal: a pass per section, so memory stays flat."""
-        sink = _Sink()
-        with etree.xmlfile(sink, encoding='UTF-8') as xf:
-            xf.write_declaration()
-            nsmap = {None: METS_NS, 'csip': CSIP_NS, 'sip': SIP_NS, 'xlink': XLINK_NS, 'xsi': XSI_NS}
-            attrs = {'OBJID': self.package_id, 'LABEL': f'Chuyển giao hồ sơ của {self.body.name}',
-                     'TYPE': 'Textual works – Digital', f'{{{CSIP_NS}}}CONTENTINFORMATIONTYPE': 'MIXED',
-                     'PROFILE': PROFILE,
-                     f'{{{XSI_NS}}}schemaLocation': f'{METS_NS} schemas/mets.xsd {XLINK_NS} schemas/xlink.xsd '
-                                                    f'{CSIP_NS} schemas/DILCISExtensionMETS.xsd '
-                                                    f'{SIP_NS} schemas/DILCISExtensionSIPMETS.xsd'}
-            with xf.element(f'{{{METS_NS}}}mets', attrs, nsmap=nsmap):
-                xf.write(self._header())
-                yield sink.take()
-                dmd, amd = [], []
-                for line in self.zip.lines():
-                    for e in line['entries']:
-                        if e['kind'] == 'dmd':
-                            dmd.append(f'dmd-{len(dmd) + 1}')
-                            xf.write(_md_section('dmd', dmd[-1], e, self.created))
-                    yield sink.take()
-                with xf.element(f'{{{METS_NS}}}amdSec', {'ID': 'amd'}):
-                    for line in self.zip.lines():
-                        for e in line['entries']:
-                            if e['kind'] == 'amd':
-                                amd.append(f'amd-{len(amd) + 1}')
-                                xf.write(_md_section('amd', amd[-1], e, self.created))
-                        yield sink.take()
-                with xf.element(f'{{{METS_NS}}}fileSec', {'ID': 'filesec'}):
-                    groups = (('Documentation', 'grp-doc', lambda e: e is listing, [listing]),
-                              ('Schemas', 'grp-schemas', lambda e: e['kind'] == 'schema', None),
-                              ('Representations/rep1', 'grp-rep1', lambda e: e['kind'] == 'rep', None))
-                    n = 0
-                    for use, ident, wanted, fixed in groups:
-                        # every group says OTHER + VN-HOSO: eark-validator 1.1.3's CSIP63 accepts nothing else
-                        with xf.element(f'{{{METS_NS}}}fileGrp', {
-                                'ID': ident, 'USE': use, f'{{{CSIP_NS}}}CONTENTINFORMATIONTYPE': 'OTHER',
-                                f'{{{CSIP_NS}}}OTHERCONTENTINFORMATIONTYPE': CONTENT_TYPE}):
-                            source = fixed if fixed is not None else (
-                                e for line in self.zip.lines() for e in line['entries'])
-                            for e in source:
-                                if fixed is None and not wanted(e):
-                                    continue
-                                n += 1
-                                xf.write(_file(f'file-{n}', e))
-                                if n % 500 == 0:
-                                    yield sink.take()
-                        yield sink.take()
-                with xf.element(f'{{{METS_NS}}}structMap', {'ID': 'structmap', 'TYPE': 'PHYSICAL', 'LABEL': 'CSIP'}):
-                    with xf.element(f'{{{METS_NS}}}div', {'ID': 'div-root', 'LABEL': self.package_id}):
-                        xf.write(etree.Element(f'{{{METS_NS}}}div', {
-                            'ID': 'div-metadata', 'LABEL': 'Metadata', 'DMDID': ' '.join(dmd), 'ADMID': ' '.join(amd)}))
-                        for label, grp in (('Documentation', 'grp-doc'), ('Schemas', 'grp-schemas'),
-                                           ('Representations', 'grp-rep1')):
-                            div = etree.Element(f'{{{METS_NS}}}div', {'ID': f'div-{grp}', 'LABEL': label})
-                            etree.SubElement(div, f'{{{METS_NS}}}fptr', {'FILEID': grp})
-                            xf.write(div)
-        yield sink.take()
-
-    def _header(self):
-        hdr = etree.Element(f'{{{METS_NS}}}metsHdr', {
-            'CREATEDATE': self.created, 'RECORDSTATUS': 'NEW', f'{{{CSIP_NS}}}OAISPACKAGETYPE': 'SIP'})
-        agent = etree.SubElement(hdr, f'{{{METS_NS}}}agent', {'ROLE': 'CREATOR', 'TYPE': 'OTHER',
-                                                              'OTHERTYPE': 'SOFTWARE'})
-        etree.SubElement(agent, f'{{{METS_NS}}}name').text = 'party-archive'
-        etree.SubElement(agent, f'{{{METS_NS}}}note', {f'{{{CSIP_NS}}}NOTETYPE': 'SOFTWARE VERSION'}).text = _version()
-        org = etree.SubElement(hdr, f'{{{METS_NS}}}agent', {'ROLE': 'ARCHIVIST', 'TYPE': 'ORGANIZATION'})
-        etree.SubElement(org, f'{{{METS_NS}}}name').text = self.body.name
-        etree.SubElement(org, f'{{{METS_NS}}}note', {f'{{{CSIP_NS}}}NOTETYPE': 'IDENTIFICATIONCODE'}).text = self.body.code
-        return hdr
+    def _mets(self, listing, sections):
+        """METS.xml from string templates (every value escaped): the header, then the spooled
+        sections copied in order."""
+        esc = metadata.escape
+        yield (f"<?xml version='1.0' encoding='UTF-8'?>\n"
+               f'<mets xmlns="{METS_NS}" xmlns:csip="{CSIP_NS}" xmlns:sip="{SIP_NS}" xmlns:xlink="{XLINK_NS}" '
+               f'xmlns:xsi="{XSI_NS}" OBJID="{esc(self.package_id)}" '
+               f'LABEL="{esc("Chuyển giao hồ sơ của " + self.body.name)}" TYPE="Textual works – Digital" '
+               f'csip:CONTENTINFORMATIONTYPE="MIXED" PROFILE="{PROFILE}" '
+               f'xsi:schemaLocation="{METS_NS} schemas/mets.xsd {XLINK_NS} schemas/xlink.xsd '
+               f'{CSIP_NS} schemas/DILCISExtensionMETS.xsd {SIP_NS} schemas/DILCISExtensionSIPMETS.xsd">'
+               f'<metsHdr CREATEDATE="{self.created}" RECORDSTATUS="NEW" csip:OAISPACKAGETYPE="SIP">'
+               '<agent ROLE="CREATOR" TYPE="OTHER" OTHERTYPE="SOFTWARE"><name>party-archive</name>'
+               f'<note csip:NOTETYPE="SOFTWARE VERSION">{esc(_version())}</note></agent>'
+               f'<agent ROLE="ARCHIVIST" TYPE="ORGANIZATION"><name>{esc(self.body.name)}</name>'
+               f'<note csip:NOTETYPE="IDENTIFICATIONCODE">{esc(self.body.code)}</note></agent>'
+               '</metsHdr>\n').encode('utf-8')
+        yield from sections.read('dmd')
+        yield b'<amdSec ID="amd">\n'
+        yield from sections.read('amd')
+        yield b'</amdSec>\n<fileSec ID="filesec">\n'
+        # every group says OTHER + VN-HOSO: eark-validator 1.1.3's CSIP63 accepts nothing else
+        for use, ident, body in (('Documentation', 'grp-doc', [_file('file-doc', listing).encode('utf-8')]),
+                                 ('Schemas', 'grp-schemas', sections.read('schema')),
+                                 ('Representations/rep1', 'grp-rep1', sections.read('rep'))):
+            yield (f'<fileGrp ID="{ident}" USE="{use}" csip:CONTENTINFORMATIONTYPE="OTHER" '
+                   f'csip:OTHERCONTENTINFORMATIONTYPE="{CONTENT_TYPE}">\n').encode('utf-8')
+            yield from body
+            yield b'</fileGrp>\n'
+        yield (f'</fileSec>\n<structMap ID="structmap" TYPE="PHYSICAL" LABEL="CSIP">'
+               f'<div ID="div-root" LABEL="{esc(self.package_id)}"><div ID="div-metadata" LABEL="Metadata" '
+               f'DMDID="{sections.ids("dmd")}" ADMID="{sections.ids("amd")}"/>').encode('utf-8')
+        for label, grp in (('Documentation', 'grp-doc'), ('Schemas', 'grp-schemas'), ('Representations', 'grp-rep1')):
+            yield f'<div ID="div-{grp}" LABEL="{label}"><fptr FILEID="{grp}"/></div>'.encode('utf-8')
+        yield b'</div></structMap>\n</mets>\n'
 
 
-class _Sink:
-    """Where ``etree.xmlfile`` writes; taken in pieces by the generator that streams METS."""
+class _Sections:
+    """The METS sections of the package's entries (dmdSec, digiprovMD, the files of the schemas
+    and of the representation) and the zip's records, each spooled to a temporary file as the
+    journal is read once, and read back in order (memory stays flat for any number of entries)."""
+
+    KINDS = ('dmd', 'amd', 'schema', 'rep')
 
     def __init__(self):
-        self.parts = []
+        self.files = {kind: tempfile.TemporaryFile() for kind in ('dmd', 'amd', 'schema', 'rep', 'zip')}
+        self.counts = dict.fromkeys(self.files, 0)
 
-    def write(self, data):
-        self.parts.append(bytes(data))
+    def __enter__(self):
+        return self
 
-    def take(self):
-        data, self.parts = b''.join(self.parts), []
-        return data
+    def __exit__(self, *exc):
+        for f in self.files.values():
+            f.close()
+
+    def add(self, e, created):
+        kind = e['kind']
+        if kind not in self.KINDS:
+            return
+        self.counts[kind] += 1
+        n = self.counts[kind]
+        if kind == 'dmd':
+            text = f'<dmdSec ID="dmd-{n}" STATUS="CURRENT" CREATED="{created}">{_md_ref(e, "OTHER")}</dmdSec>\n'
+        elif kind == 'amd':
+            text = f'<digiprovMD ID="amd-{n}" STATUS="CURRENT">{_md_ref(e, "PREMIS")}</digiprovMD>\n'
+        else:
+            text = _file(f'file-{kind[0]}{n}', e) + '\n'
+        self.files[kind].write(text.encode('utf-8'))
+
+    def add_zip(self, records):
+        self.files['zip'].write(''.join(json.dumps(r, separators=(',', ':')) + '\n' for r in records).encode())
+
+    def read(self, kind):
+        f = self.files[kind]
+        f.flush()
+        f.seek(0)
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+    def ids(self, kind):
+        return ' '.join(f'{kind}-{n}' for n in range(1, self.counts[kind] + 1))
+
+    def zip_records(self):
+        f = self.files['zip']
+        f.flush()
+        f.seek(0)
+        for raw in f:
+            yield json.loads(raw)
 
 
-def _md_section(kind, ident, e, created):
-    tag = 'dmdSec' if kind == 'dmd' else 'digiprovMD'
-    sec = etree.Element(f'{{{METS_NS}}}{tag}', {'ID': ident, 'STATUS': 'CURRENT', **({'CREATED': created} if kind == 'dmd' else {})})
-    etree.SubElement(sec, f'{{{METS_NS}}}mdRef', {
-        'LOCTYPE': 'URL', f'{{{XLINK_NS}}}type': 'simple', f'{{{XLINK_NS}}}href': e['path'],
-        'MDTYPE': 'OTHER' if kind == 'dmd' else 'PREMIS', **({'OTHERMDTYPE': 'VN-HOSO'} if kind == 'dmd' else {}),
-        'MIMETYPE': e['mime'], 'SIZE': str(e['size']), 'CREATED': e['created'],
-        'CHECKSUM': e['sha256'].upper(), 'CHECKSUMTYPE': 'SHA-256'})
-    return sec
+def _md_ref(e, mdtype):
+    esc = metadata.escape
+    other = f' OTHERMDTYPE="{CONTENT_TYPE}"' if mdtype == 'OTHER' else ''
+    return (f'<mdRef LOCTYPE="URL" xlink:type="simple" xlink:href="{esc(e["path"])}" MDTYPE="{mdtype}"{other} '
+            f'MIMETYPE="{esc(e["mime"])}" SIZE="{e["size"]}" CREATED="{esc(e["created"])}" '
+            f'CHECKSUM="{e["sha256"].upper()}" CHECKSUMTYPE="SHA-256"/>')
 
 
 def _file(ident, e):
-    el = etree.Element(f'{{{METS_NS}}}file', {
-        'ID': ident, 'MIMETYPE': e['mime'], 'SIZE': str(e['size']), 'CREATED': e['created'],
-        'CHECKSUM': e['sha256'].upper(), 'CHECKSUMTYPE': 'SHA-256', **({'USE': e['use']} if 'use' in e else {})})
-    etree.SubElement(el, f'{{{METS_NS}}}FLocat', {'LOCTYPE': 'URL', f'{{{XLINK_NS}}}type': 'simple',
-                                                   f'{{{XLINK_NS}}}href': e['path']})
-    return el
+    esc = metadata.escape
+    use = f' USE="{esc(e["use"])}"' if 'use' in e else ''
+    return (f'<file ID="{ident}" MIMETYPE="{esc(e["mime"])}" SIZE="{e["size"]}" CREATED="{esc(e["created"])}" '
+            f'CHECKSUM="{e["sha256"].upper()}" CHECKSUMTYPE="SHA-256"{use}><FLocat LOCTYPE="URL" '
+            f'xlink:type="simple" xlink:href="{esc(e["path"])}"/></file>')
 
 
 def _schema(name):

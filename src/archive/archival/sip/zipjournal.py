@@ -210,10 +210,12 @@ class JournaledZip:
             for raw in f:
                 yield json.loads(raw)
 
-    def finish(self):
+    def finish(self, records=None):
         """The central directory, fsync, and the rename to the target. Returns the SHA-256 of the
-        finished zip, its size and its number of entries."""
-        directory = self.zf.filelist = _Directory(self, list(self.zf.filelist))
+        finished zip, its size and its number of entries. ``records()``, if given, yields the
+        committed units' zip records in order (a caller that read the journal already saves a
+        second pass over it)."""
+        directory = self.zf.filelist = _Directory(self, list(self.zf.filelist), records)
         self.zf.close()
         self.fp.flush()
         os.fsync(self.fp.fileno())
@@ -237,16 +239,20 @@ class _Directory:
     """What ``zipfile`` reads to write the central directory: the entries of the journal, read
     again one by one, then those written since the last unit (the file list and METS)."""
 
-    def __init__(self, zipped, live):
-        self.zipped, self.live = zipped, live
+    def __init__(self, zipped, live, records=None):
+        self.zipped, self.live, self.records = zipped, live, records
 
     def __len__(self):
         return self.zipped._committed + len(self.live)
 
     def __iter__(self):
-        for line in self.zipped.lines():
-            for record in line['zip']:
+        if self.records is not None:
+            for record in self.records():
                 yield _info(record)
+        else:
+            for line in self.zipped.lines():
+                for record in line['zip']:
+                    yield _info(record)
         yield from self.live
 
 
