@@ -35,8 +35,8 @@ DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
 
 
 def _text(value):
-    if value is None:
-        return None
+    if value is None or type(value) is str:
+        return value
     if isinstance(value, dt.datetime):
         return clock.iso(value)
     if isinstance(value, dt.date):

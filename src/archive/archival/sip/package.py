@@ -432,7 +432,7 @@ class _Sections:
         self.files[kind].write(text.encode('utf-8'))
 
     def add_zip(self, records):
-        self.files['zip'].write(''.join(json.dumps(r, separators=(',', ':')) + '\n' for r in records).encode())
+        self.files['zip'].write(json.dumps(records, separators=(',', ':')).encode() + b'\n')
 
     def read(self, kind):
         f = self.files[kind]
@@ -449,7 +449,7 @@ class _Sections:
         f.flush()
         f.seek(0)
         for raw in f:
-            yield json.loads(raw)
+            yield from json.loads(raw)
 
 
 def _md_ref(e, mdtype):
@@ -489,10 +489,11 @@ def _release(doc, n):
     jar = getattr(doc, '_p_jar', None)
     if jar is None or doc._p_changed:
         return
-    for f in doc.file_list():
-        if not f._p_changed:
-            f._p_deactivate()
-    doc._p_deactivate()
+    if doc._p_changed is not None:          # not a ghost already (a document resumed is not loaded)
+        for f in doc.files.values():
+            if not f._p_changed:
+                f._p_deactivate()
+        doc._p_deactivate()
     if n % 100 == 0:
         jar.cacheGC()
 
