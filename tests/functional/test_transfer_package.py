@@ -438,3 +438,23 @@ def test_paper_only_document_has_its_record_as_representation(demo, tmp_path, wi
     listed = {f.find(f'{METS}FLocat').get(XLINK_HREF): f for f in mets.iter(f'{METS}file')}
     assert listed[base.split('/', 1)[1] + 'ban-mo-ta.xml'].get('USE') == 'Paper original: metadata record'
     assert all(f.get('USE') is None for href, f in listed.items() if 'ban-mo-ta' not in href)
+
+
+def test_markup_characters_in_values_are_escaped_in_every_xml(demo, tmp_path):
+    """The XML is written from string templates: a value holding XML's own characters comes back
+    intact from the descriptive record and from METS, and the package stays valid."""
+    docs = plain(demo)
+    tricky = 'Về A & B <khẩn> "gấp" \'x\''
+    docs[0].abstract = tricky
+    demo.body.name = 'Văn phòng <Thành ủy> & "Ban"'
+    target, _report = export(demo, tmp_path, [records_file(docs, title=tricky)])
+    assert sip.validate(target) == []
+    ns = {'h': sip.metadata.NS}
+    with zipfile.ZipFile(target) as zf:
+        desc = etree.fromstring(zf.read(f'pkg-1/metadata/descriptive/01.VP-HS-2026/{docs[0].__name__}.xml'))
+        hoso = etree.fromstring(zf.read('pkg-1/metadata/descriptive/01.VP-HS-2026/ho-so.xml'))
+    assert desc.findtext('h:Subject', namespaces=ns) == tricky
+    assert hoso.findtext('h:Title', namespaces=ns) == tricky
+    mets = mets_of(target, 'pkg-1')
+    assert mets.get('LABEL') == 'Chuyển giao hồ sơ của Văn phòng <Thành ủy> & "Ban"'
+    assert mets.find(f'{METS}metsHdr/{METS}agent[@ROLE="ARCHIVIST"]/{METS}name').text == demo.body.name
