@@ -34,6 +34,7 @@ import importlib.util
 import io
 import json
 import os
+import pickle
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -309,8 +310,6 @@ class _Writer:
     def _wrapped_key(self, doc):
         """The document's content key, unwrapped with the body's key and wrapped again for the
         archive's certificate; the ciphertext itself is shipped as stored."""
-        import json
-
         from ...services.secrecy import _aad, _name_aad, content_key
         from ...signing import secrecy
         wrapped = secrecy.wrap_key(content_key(doc, self.settings), 'archive', self.certificate,
@@ -432,7 +431,7 @@ class _Sections:
         self.files[kind].write(text.encode('utf-8'))
 
     def add_zip(self, records):
-        self.files['zip'].write(json.dumps(records, separators=(',', ':')).encode() + b'\n')
+        pickle.dump(records, self.files['zip'], pickle.HIGHEST_PROTOCOL)   # our own temporary file
 
     def read(self, kind):
         f = self.files[kind]
@@ -448,8 +447,12 @@ class _Sections:
         f = self.files['zip']
         f.flush()
         f.seek(0)
-        for raw in f:
-            yield from json.loads(raw)
+        while True:
+            try:
+                records = pickle.load(f)
+            except EOFError:
+                return
+            yield from records
 
 
 def _md_ref(e, mdtype):
