@@ -327,7 +327,7 @@ class _Writer:
     def finish(self):
         """The file list and METS from one pass over the journal (its METS sections spooled to
         temporary files, so memory stays flat), then the zip's central directory."""
-        with _Sections() as sections:
+        with _Sections(os.path.dirname(os.path.abspath(self.report.path))) as sections:
             listing = self._put_stream('documentation/file-list.csv', self._file_list(sections), 'text/csv')
             self._put_stream('METS.xml', self._mets(listing, sections), 'application/xml')
             digest, size, self.report.files_written = self.zip.finish(sections.zip_records)
@@ -405,8 +405,10 @@ class _Sections:
 
     KINDS = ('dmd', 'amd', 'schema', 'rep')
 
-    def __init__(self):
-        self.files = {kind: tempfile.TemporaryFile() for kind in ('dmd', 'amd', 'schema', 'rep', 'zip')}
+    def __init__(self, folder):
+        # beside the package (its disk holds the package anyway; /tmp may be memory)
+        self.files = {kind: tempfile.TemporaryFile(dir=folder, prefix='.sip-')
+                      for kind in ('dmd', 'amd', 'schema', 'rep', 'zip')}
         self.counts = dict.fromkeys(self.files, 0)
 
     def __enter__(self):
