@@ -140,8 +140,9 @@ def prefetch(root, chain_id):
         chain.entries.get(chain.length)
 
 
-def entries(root, chain_id):
-    """The chain's entries as dicts, oldest first (a history page is a view of this)."""
+def entries(root, chain_id, actions=None):
+    """The chain's entries as dicts, oldest first (a history page is a view of this); with
+    ``actions``, only the entries of those actions (the others' details are not decoded)."""
     chain = journal_of(root).chains.get(chain_id)
     if chain is None:
         return []
@@ -149,6 +150,7 @@ def entries(root, chain_id):
         dict(seq=seq, at=at, actor=actor, action=action, details=json.loads(details),
              prev=prev, hash=digest)
         for seq, (at, actor, action, details, prev, digest) in chain.entries.items()
+        if actions is None or action in actions
     ]
 
 

@@ -582,3 +582,41 @@ def test_a_batch_exports_a_valid_package_and_is_transferred_on_confirmation(tmp_
         assert confirmed['state'] == 'transferred'
     finally:
         close_app(app)
+
+
+def test_a_batch_of_paper_only_documents_exports_a_valid_package(tmp_path):
+    """A paper letter registered with its metadata only (no file) used to leave the package's
+    Representations empty, and the export ended with package_invalid. Two batches: one file of a
+    paper-only letter, and one of a paper-only letter beside a PDF: both export and validate, the
+    paper letter represented by its metadata record."""
+    import zipfile
+
+    from archive.archival import sip
+
+    from ..conftest import base_settings, close_app, file_uri, make_app
+    app = make_app(base_settings(tmp_path, file_uri(tmp_path), **{'archive.transfer_dir': str(tmp_path / 'nop-luu')}))
+    try:
+        clerk, archivist, leader = (client(app, login) for login in ('vanthu', 'luutru', 'lanhdao'))
+        plan_entry(archivist, 'TH.01', 10)
+        for n, with_pdf in enumerate((False, True), 1):
+            f = open_file(clerk, 'TH.01')
+            paper = new_document(clerk, number_symbol=f'{n}0-CV/BTCTU', channel='paper')
+            file_doc(clerk, paper, f['name'])
+            if with_pdf:
+                doc = new_document(clerk, number_symbol=f'{n}1-CV/BTCTU')
+                add_main_pdf(clerk, f'{BODY}/documents/{doc}', 'Cong van')
+                file_doc(clerk, doc, f['name'])
+            clerk.post_json(f"{BODY}/files/{f['name']}/close", {}, headers=csrf(clerk))
+            batch = archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [f['name']]},
+                                        headers=csrf(archivist), status=201).json['name']
+            batch_action(archivist, batch, 'submit')
+            batch_action(leader, batch, 'approve')
+            done = batch_action(archivist, batch, 'export')
+            assert done['state'] == 'exported'
+            assert sip.validate(done['exported']['path']) == []
+            with zipfile.ZipFile(done['exported']['path']) as z:
+                reps = [n for n in z.namelist() if '/representations/' in n]
+            assert [r for r in reps if f'/{paper}/' in r][0].endswith('/ban-mo-ta.xml')
+            assert any(r.endswith('.pdf') for r in reps) == with_pdf
+    finally:
+        close_app(app)

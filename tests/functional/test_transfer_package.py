@@ -385,3 +385,76 @@ def test_interrupted_export_resumes_from_what_was_verified(demo, tmp_path):
         export(demo, tmp_path, files, name='pkg-2', progress=stop)
     _target, other = export(demo, tmp_path, [records_file(docs[:1])], name='pkg-2')
     assert other.resumed_units == 0 and other.documents == 1
+
+
+def paper_only(demo, number_symbol='9-CV/BTCTU'):
+    """A paper letter registered with its metadata only: no file at all."""
+    from pyramid.threadlocal import manager
+
+    from archive.services.documents import create
+    from tests.helpers import incoming
+    manager.push({'registry': demo.app.registry, 'request': None})
+    try:
+        doc = create(demo.root, demo.body, incoming(number_symbol=number_symbol, doc_type='CV', channel='paper'),
+                     [], demo.settings, 'vanthu')
+    finally:
+        manager.pop()
+    assert doc.file_list() == []
+    demo.docs[doc.__name__] = doc
+    return doc
+
+
+@pytest.mark.parametrize('with_pdf', [False, True], ids=['paper-only', 'paper-and-pdf'])
+def test_paper_only_document_has_its_record_as_representation(demo, tmp_path, with_pdf):
+    """A records file of paper letters registered without a file exports a valid SIP: the
+    document's representation is its metadata record (the same bytes as its descriptive XML,
+    saying the original is on paper), marked so in METS, and PREMIS says "original medium: paper"."""
+    pdf = next(d for d in plain(demo) if d.file_list() and d.channel == 'electronic')
+    paper = paper_only(demo)
+    docs = [paper] + ([pdf] if with_pdf else [])
+    target, report = export(demo, tmp_path, [records_file(docs)])
+    assert sip.validate(target) == []
+    assert report.originals == (len(pdf.file_list()) if with_pdf else 0)
+    ns = {'h': sip.metadata.NS, 'p': sip.metadata.PREMIS}
+    base = f'pkg-1/representations/rep1/data/01.VP-HS-2026/{paper.__name__}/'
+    with zipfile.ZipFile(target) as zf:
+        inside = [n for n in zf.namelist() if n.startswith(base)]
+        assert inside == [base + 'ban-mo-ta.xml']
+        record = zf.read(inside[0])
+        assert record == zf.read(f'pkg-1/metadata/descriptive/01.VP-HS-2026/{paper.__name__}.xml')
+        premis = etree.fromstring(zf.read(f'pkg-1/metadata/preservation/01.VP-HS-2026/{paper.__name__}.premis.xml'))
+        if with_pdf:
+            other = etree.fromstring(zf.read(f'pkg-1/metadata/descriptive/01.VP-HS-2026/{pdf.__name__}.xml'))
+            assert other.findtext('h:OriginalMedium', namespaces=ns) == 'dien-tu'
+            assert any(n.startswith(f'pkg-1/representations/rep1/data/01.VP-HS-2026/{pdf.__name__}/')
+                       for n in zf.namelist())
+    desc = etree.fromstring(record)
+    assert desc.findtext('h:CodeNotation', namespaces=ns) == '9-CV/BTCTU'
+    assert desc.findtext('h:OriginalMedium', namespaces=ns) == 'giay'
+    prop = premis.find('p:object/p:significantProperties', ns)
+    assert prop.findtext('p:significantPropertiesType', namespaces=ns) == 'original medium'
+    assert prop.findtext('p:significantPropertiesValue', namespaces=ns).startswith('paper')
+    mets = mets_of(target, 'pkg-1')
+    listed = {f.find(f'{METS}FLocat').get(XLINK_HREF): f for f in mets.iter(f'{METS}file')}
+    assert listed[base.split('/', 1)[1] + 'ban-mo-ta.xml'].get('USE') == 'Paper original: metadata record'
+    assert all(f.get('USE') is None for href, f in listed.items() if 'ban-mo-ta' not in href)
+
+
+def test_markup_characters_in_values_are_escaped_in_every_xml(demo, tmp_path):
+    """The XML is written from string templates: a value holding XML's own characters comes back
+    intact from the descriptive record and from METS, and the package stays valid."""
+    docs = plain(demo)
+    tricky = 'Về A & B <khẩn> "gấp" \'x\''
+    docs[0].abstract = tricky
+    demo.body.name = 'Văn phòng <Thành ủy> & "Ban"'
+    target, _report = export(demo, tmp_path, [records_file(docs, title=tricky)])
+    assert sip.validate(target) == []
+    ns = {'h': sip.metadata.NS}
+    with zipfile.ZipFile(target) as zf:
+        desc = etree.fromstring(zf.read(f'pkg-1/metadata/descriptive/01.VP-HS-2026/{docs[0].__name__}.xml'))
+        hoso = etree.fromstring(zf.read('pkg-1/metadata/descriptive/01.VP-HS-2026/ho-so.xml'))
+    assert desc.findtext('h:Subject', namespaces=ns) == tricky
+    assert hoso.findtext('h:Title', namespaces=ns) == tricky
+    mets = mets_of(target, 'pkg-1')
+    assert mets.get('LABEL') == 'Chuyển giao hồ sơ của Văn phòng <Thành ủy> & "Ban"'
+    assert mets.find(f'{METS}metsHdr/{METS}agent[@ROLE="ARCHIVIST"]/{METS}name').text == demo.body.name

@@ -6,8 +6,7 @@ check (never checked again here, never turned into "valid"), registration and re
 the document holds, and the journal's own entries are quoted.
 """
 import datetime as dt
-
-from lxml import etree
+import re
 
 from ... import audit, clock
 from ...resources.folder import find_root
@@ -17,11 +16,27 @@ PREMIS = 'http://www.loc.gov/premis/v3'
 LOC_EVENT = 'http://id.loc.gov/vocabulary/preservation/eventType'
 LOC_OUTCOME = 'http://id.loc.gov/vocabulary/preservation/eventOutcome'
 PERMANENT = 'vinh-vien'
+# Where a document's original is: on paper (received or sent on paper or by hand, or with no
+# electronic file at all: registered from the paper with its metadata only), or electronic.
+PAPER, ELECTRONIC = 'giay', 'dien-tu'
+PAPER_CHANNELS = ('paper', 'hand')
+
+
+def original_medium(doc, has_files):
+    """``PAPER`` for a document whose original is a sheet of paper kept by the body (a scan, if
+    any, is a copy), ``ELECTRONIC`` otherwise."""
+    return PAPER if getattr(doc, 'channel', None) in PAPER_CHANNELS or not has_files else ELECTRONIC
+
+
+_ESCAPE = str.maketrans({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\r': '&#13;'})
+# what XML 1.0 cannot hold at all (lxml refused it too): never written, the export stops
+_NOT_XML = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]')
+DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
 
 
 def _text(value):
-    if value is None:
-        return None
+    if value is None or type(value) is str:
+        return value
     if isinstance(value, dt.datetime):
         return clock.iso(value)
     if isinstance(value, dt.date):
@@ -31,157 +46,152 @@ def _text(value):
     return str(value)
 
 
-def _add(parent, name, value, ns=NS):
+_SPECIAL = re.compile('[&<>"\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]')
+
+
+def escape(text):
+    """``text`` for an XML element or a double-quoted attribute (most values need nothing: one
+    search decides)."""
+    if _SPECIAL.search(text) is None:
+        return text
+    if _NOT_XML.search(text):
+        raise ValueError(f'not allowed in XML: {text!r}')
+    return text.translate(_ESCAPE)
+
+
+def _el(name, value):
+    """``<name>value</name>``, or nothing for an empty value (as before: empty fields are left out)."""
     text = _text(value)
-    if text in (None, ''):
-        return None
-    el = etree.SubElement(parent, f'{{{ns}}}{name}')
-    el.text = text
-    return el
+    if text is None or text == '':
+        return ''
+    return f'<{name}>{escape(text)}</{name}>'
 
 
-def _bytes(root):
-    return etree.tostring(root, xml_declaration=True, encoding='UTF-8', pretty_print=True)
+def _doc(root, parts):
+    """The record as bytes: declaration, the root element in our namespace, one child a line."""
+    body = '\n  '.join(p for p in parts if p)
+    return f'{DECLARATION}<{root} xmlns="{NS}">\n  {body}\n</{root}>\n'.encode('utf-8')
 
 
 def records_file_xml(f, documents, pages, secret):
     """The hồ sơ: file code, title, retention, access rights, language, start and end dates, number
     of documents and of pages, description (EDXML.md "Archive"), with where it comes from."""
-    root = etree.Element(f'{{{NS}}}HoSo', nsmap={None: NS})
-    _add(root, 'FileCode', f.code)
-    _add(root, 'Title', f.title)
-    _add(root, 'Year', f.year)
-    _add(root, 'OrganId', f.body_code)
-    _add(root, 'UnitCode', f.unit_code)
-    _add(root, 'Responsible', f.responsible)
-    _add(root, 'PlanEntry', getattr(f, 'plan_entry', None))
-    _add(root, 'Retention', PERMANENT if f.retention_years is None else f'{int(f.retention_years)}')
-    _add(root, 'AccessRights', 'mat' if secret else 'thuong')
-    _add(root, 'Language', 'vi')
-    _add(root, 'StartDate', f.opened_on)
-    _add(root, 'EndDate', f.closed_on)
-    _add(root, 'DocumentCount', documents)
-    _add(root, 'PageCount', pages)
-    _add(root, 'Description', getattr(f, 'description', None))
-    return _bytes(root)
+    return _doc('HoSo', [
+        _el('FileCode', f.code), _el('Title', f.title), _el('Year', f.year), _el('OrganId', f.body_code),
+        _el('UnitCode', f.unit_code), _el('Responsible', f.responsible),
+        _el('PlanEntry', getattr(f, 'plan_entry', None)),
+        _el('Retention', PERMANENT if f.retention_years is None else f'{int(f.retention_years)}'),
+        _el('AccessRights', 'mat' if secret else 'thuong'), _el('Language', 'vi'),
+        _el('StartDate', f.opened_on), _el('EndDate', f.closed_on), _el('DocumentCount', documents),
+        _el('PageCount', pages), _el('Description', getattr(f, 'description', None))])
 
 
-def document_xml(doc, records_file, files):
+def document_xml(doc, records_file, files, medium=ELECTRONIC):
     """One document with the stored field names of the national data standard (EDXML.md), its
-    recorded legal status, and the files of the package that hold it (``files``: dicts with
-    ``path``, ``sha256``, ``role``, ``sealed``)."""
-    root = etree.Element(f'{{{NS}}}VanBan', nsmap={None: NS})
-    _add(root, 'DocumentId', doc.__name__)
-    _add(root, 'FileCode', records_file.code)
-    _add(root, 'Direction', doc.direction)
+    recorded legal status, where its original is (``medium``: ``PAPER`` or ``ELECTRONIC``), and the
+    files of the package that hold it (``files``: dicts with ``path``, ``sha256``, ``role``,
+    ``sealed``; none for a paper document registered with its metadata only)."""
     parsed = getattr(doc, 'parsed', None)
-    _add(root, 'CodeNumber', getattr(parsed, 'number', None) or doc.register_number)
-    _add(root, 'CodeNotation', doc.number_symbol)
-    _add(root, 'IssuedDate', doc.issued_date)
-    _add(root, 'OrganId', doc.organ_id)
-    _add(root, 'OrganName', doc.sender)
-    _add(root, 'Subject', doc.abstract)
-    _add(root, 'TypeName', doc.doc_type)
+    signer = ''
     if doc.signer_name or doc.signer_position:
-        signer = etree.SubElement(root, f'{{{NS}}}SignerInfo')
-        _add(signer, 'Position', doc.signer_position)
-        _add(signer, 'FullName', doc.signer_name)
-        _add(signer, 'Competence', doc.signer_competence)
-    _add(root, 'Priority', doc.urgency)
-    _add(root, 'Classification', doc.classification)
-    _add(root, 'PageAmount', doc.pages)
-    _add(root, 'DueDate', doc.deadline)
-    if doc.direction == 'incoming':
-        _add(root, 'ArrivalDate', doc.received_at)
-        _add(root, 'ArrivalNumber', doc.register_number)
-    else:
-        _add(root, 'SentDate', doc.sent_at)
-        _add(root, 'OutgoingNumber', doc.register_number)
-    _add(root, 'ToPlaces', doc.receivers)
-    _add(root, 'Notes', doc.notes)
+        signer = (f'<SignerInfo>{_el("Position", doc.signer_position)}{_el("FullName", doc.signer_name)}'
+                  f'{_el("Competence", doc.signer_competence)}</SignerInfo>')
+    incoming = doc.direction == 'incoming'
     verdict = doc.origin_verdict
     status = verdict.get('status') if isinstance(verdict, dict) else verdict
-    sig = etree.SubElement(root, f'{{{NS}}}SignatureVerdict')
-    _add(sig, 'Status', status or 'not_verified')
+    checked = ''
     if isinstance(verdict, dict):
-        _add(sig, 'Code', verdict.get('code'))
-        _add(sig, 'Reason', verdict.get('reason'))
-        _add(sig, 'CheckedAt', verdict.get('checked_at'))
-    listing = etree.SubElement(root, f'{{{NS}}}Files')
-    for item in files:
-        el = etree.SubElement(listing, f'{{{NS}}}File', role=item['role'], sealed=str(item['sealed']).lower())
-        _add(el, 'Path', item['path'])
-        _add(el, 'Sha256', item['sha256'])
-    return _bytes(root)
+        checked = _el('Code', verdict.get('code')) + _el('Reason', verdict.get('reason')) + \
+            _el('CheckedAt', verdict.get('checked_at'))
+    listing = ''.join(
+        f'<File role="{escape(str(item["role"]))}" sealed="{str(item["sealed"]).lower()}">'
+        f'{_el("Path", item["path"])}{_el("Sha256", item["sha256"])}</File>' for item in files)
+    return _doc('VanBan', [
+        _el('DocumentId', doc.__name__), _el('FileCode', records_file.code), _el('Direction', doc.direction),
+        _el('CodeNumber', getattr(parsed, 'number', None) or doc.register_number),
+        _el('CodeNotation', doc.number_symbol), _el('IssuedDate', doc.issued_date), _el('OrganId', doc.organ_id),
+        _el('OrganName', doc.sender), _el('Subject', doc.abstract), _el('TypeName', doc.doc_type), signer,
+        _el('Priority', doc.urgency), _el('Classification', doc.classification), _el('PageAmount', doc.pages),
+        _el('DueDate', doc.deadline),
+        _el('ArrivalDate', doc.received_at) if incoming else _el('SentDate', doc.sent_at),
+        _el('ArrivalNumber' if incoming else 'OutgoingNumber', doc.register_number),
+        _el('ToPlaces', doc.receivers), _el('Notes', doc.notes), _el('OriginalMedium', medium),
+        f'<SignatureVerdict>{_el("Status", status or "not_verified")}{checked}</SignatureVerdict>',
+        f'<Files>{listing}</Files>'])
 
 
-def _journal(doc):
+def _checks(doc):
+    """The document's recorded signature checks (only those entries of its journal are decoded)."""
     try:
-        return audit.entries(find_root(doc), doc.chain_id)
+        return audit.entries(find_root(doc), doc.chain_id, actions=('origin_checked',))
     except (AttributeError, KeyError):
         return []
 
 
-def _event(parent, number, doc, kind, when, detail, outcome=None, outcome_detail=None):
-    event = etree.SubElement(parent, f'{{{PREMIS}}}event')
-    ident = etree.SubElement(event, f'{{{PREMIS}}}eventIdentifier')
-    _add(ident, 'eventIdentifierType', 'local', PREMIS)
-    _add(ident, 'eventIdentifierValue', f'{doc.__name__}-{number}', PREMIS)
-    el = _add(event, 'eventType', kind, PREMIS)
-    el.set('authority', 'eventType')
-    el.set('valueURI', f'{LOC_EVENT}/{kind.replace(" ", "")}')
-    _add(event, 'eventDateTime', when, PREMIS)
-    _add(etree.SubElement(event, f'{{{PREMIS}}}eventDetailInformation'), 'eventDetail', detail, PREMIS)
+def _p(name, value):
+    text = _text(value)
+    if text is None or text == '':
+        return ''
+    return f'<premis:{name}>{escape(text)}</premis:{name}>'
+
+
+def _event(number, doc, kind, when, detail, outcome=None, outcome_detail=None):
+    info = ''
     if outcome is not None:
-        info = etree.SubElement(event, f'{{{PREMIS}}}eventOutcomeInformation')
-        _add(info, 'eventOutcome', outcome, PREMIS)
-        if outcome_detail:
-            _add(etree.SubElement(info, f'{{{PREMIS}}}eventOutcomeDetail'), 'eventOutcomeDetailNote',
-                 outcome_detail, PREMIS)
-    link = etree.SubElement(event, f'{{{PREMIS}}}linkingObjectIdentifier')
-    _add(link, 'linkingObjectIdentifierType', 'local', PREMIS)
-    _add(link, 'linkingObjectIdentifierValue', doc.__name__, PREMIS)
+        note = (f'<premis:eventOutcomeDetail>{_p("eventOutcomeDetailNote", outcome_detail)}'
+                '</premis:eventOutcomeDetail>') if outcome_detail else ''
+        info = f'<premis:eventOutcomeInformation>{_p("eventOutcome", outcome)}{note}</premis:eventOutcomeInformation>'
+    name = escape(doc.__name__)
+    return (f'<premis:event><premis:eventIdentifier><premis:eventIdentifierType>local</premis:eventIdentifierType>'
+            f'<premis:eventIdentifierValue>{name}-{number}</premis:eventIdentifierValue></premis:eventIdentifier>'
+            f'<premis:eventType authority="eventType" valueURI="{LOC_EVENT}/{escape(kind.replace(" ", ""))}">'
+            f'{escape(kind)}</premis:eventType>{_p("eventDateTime", when)}'
+            f'<premis:eventDetailInformation>{_p("eventDetail", detail)}</premis:eventDetailInformation>{info}'
+            '<premis:linkingObjectIdentifier><premis:linkingObjectIdentifierType>local'
+            f'</premis:linkingObjectIdentifierType><premis:linkingObjectIdentifierValue>{name}'
+            '</premis:linkingObjectIdentifierValue></premis:linkingObjectIdentifier></premis:event>')
 
 
-def premis_xml(doc, package_id, transferred_at):
+def premis_xml(doc, package_id, transferred_at, medium=ELECTRONIC):
     """The document's events: receipt (or creation), every signature verification the journal
     holds with its recorded result and time (and the verdict stored on the document), registration,
-    and this transfer."""
-    root = etree.Element(f'{{{PREMIS}}}premis', nsmap={'premis': PREMIS}, version='3.0')
-    obj = etree.SubElement(root, f'{{{PREMIS}}}object', nsmap={'xsi': 'http://www.w3.org/2001/XMLSchema-instance'})
-    obj.set('{http://www.w3.org/2001/XMLSchema-instance}type', 'premis:intellectualEntity')
-    ident = etree.SubElement(obj, f'{{{PREMIS}}}objectIdentifier')
-    _add(ident, 'objectIdentifierType', 'local', PREMIS)
-    _add(ident, 'objectIdentifierValue', doc.__name__, PREMIS)
-    n = 0
+    and this transfer. A paper original is said as a significant property of the intellectual
+    entity ("original medium: paper"): the archive expects the sheet itself by the paper route.
+
+    Written from string templates (every value escaped): building it element by element was a
+    third of the export's time."""
+    events = []
     if doc.direction == 'incoming':
-        n += 1
-        _event(root, n, doc, 'ingestion', doc.received_at or doc.created_at,
-               f'Tiếp nhận văn bản đến (receipt) qua {doc.channel or "?"}')
+        events.append(('ingestion', doc.received_at or doc.created_at,
+                       f'Tiếp nhận văn bản đến (receipt) qua {doc.channel or "?"}', None, None))
     else:
-        n += 1
-        _event(root, n, doc, 'creation', doc.created_at, 'Tạo văn bản đi (creation)')
-    checks = [e for e in _journal(doc) if e['action'] == 'origin_checked']
+        events.append(('creation', doc.created_at, 'Tạo văn bản đi (creation)', None, None))
+    checks = _checks(doc)
     verdict = doc.origin_verdict if isinstance(doc.origin_verdict, dict) else None
     if verdict is not None and checks and checks[-1]['details'].get('status') == verdict.get('status'):
         checks = checks[:-1]            # the stored verdict is the last check: told once, below
     for entry in checks:
-        n += 1
         details = entry['details']
-        _event(root, n, doc, 'digital signature validation', entry['at'],
-               f'Xác thực chữ ký số tệp {details.get("file")} (sha256 {details.get("sha256")}), '
-               'kết quả như đã ghi lúc kiểm tra',
-               details.get('status'), details.get('code'))
+        events.append(('digital signature validation', entry['at'],
+                       f'Xác thực chữ ký số tệp {details.get("file")} (sha256 {details.get("sha256")}), '
+                       'kết quả như đã ghi lúc kiểm tra', details.get('status'), details.get('code')))
     if verdict is not None:
-        n += 1
-        _event(root, n, doc, 'digital signature validation', verdict.get('checked_at'),
-               'Xác thực chữ ký số: kết quả và thời điểm như đã lưu trên văn bản (không kiểm tra lại)',
-               verdict.get('status'), f'{verdict.get("code")}: {verdict.get("reason")}')
+        events.append(('digital signature validation', verdict.get('checked_at'),
+                       'Xác thực chữ ký số: kết quả và thời điểm như đã lưu trên văn bản (không kiểm tra lại)',
+                       verdict.get('status'), f'{verdict.get("code")}: {verdict.get("reason")}'))
     if doc.registered_at is not None:
-        n += 1
-        _event(root, n, doc, 'accession', doc.registered_at,
-               f'Vào sổ văn bản (registration), số {doc.register_number}')
-    n += 1
-    _event(root, n, doc, 'transfer', transferred_at, f'Chuyển giao vào lưu trữ, gói {package_id}',
-           'success')
-    return _bytes(root)
+        events.append(('accession', doc.registered_at,
+                       f'Vào sổ văn bản (registration), số {doc.register_number}', None, None))
+    events.append(('transfer', transferred_at, f'Chuyển giao vào lưu trữ, gói {package_id}', 'success', None))
+    prop = ''
+    if medium == PAPER:
+        prop = ('<premis:significantProperties><premis:significantPropertiesType>original medium'
+                '</premis:significantPropertiesType><premis:significantPropertiesValue>'
+                'paper (bản gốc giấy, lưu tại cơ quan)</premis:significantPropertiesValue>'
+                '</premis:significantProperties>')
+    body = '\n  '.join(_event(n, doc, *event) for n, event in enumerate(events, 1))
+    return (f'{DECLARATION}<premis:premis xmlns:premis="{PREMIS}" version="3.0">\n'
+            f'  <premis:object xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="premis:intellectualEntity">'
+            '<premis:objectIdentifier><premis:objectIdentifierType>local</premis:objectIdentifierType>'
+            f'<premis:objectIdentifierValue>{escape(doc.__name__)}</premis:objectIdentifierValue>'
+            f'</premis:objectIdentifier>{prop}</premis:object>\n  {body}\n</premis:premis>\n').encode('utf-8')

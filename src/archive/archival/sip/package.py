@@ -7,8 +7,20 @@ Layout inside the zip (root folder named by the package id)::
     <id>/metadata/descriptive/<hồ sơ>/<document>.xml   each document
     <id>/metadata/preservation/<hồ sơ>/<document>.premis.xml
     <id>/representations/rep1/data/<hồ sơ>/<document>/<n>-<file name>   the stored originals, bit-exact
+    <id>/representations/rep1/data/<hồ sơ>/<document>/ban-mo-ta.xml     a paper-only document's record
     <id>/schemas/                                       METS, xlink, the CSIP/SIP extensions
     <id>/documentation/file-list.csv                    every file of the package
+
+A document with no electronic file (a paper letter registered with its metadata only) still has
+content in ``representations/``: its metadata record, ``ban-mo-ta.xml`` (the same bytes as its
+descriptive XML, whose ``OriginalMedium`` says ``giay``), listed in METS with
+``USE="Paper original: metadata record"``, and its PREMIS object says "original medium: paper". CSIP
+requires every package to have a representation and every file group a file; an archive receiving
+records files expects each document of the file as an item, and for a paper original the item is the
+description that goes with the sheet delivered by the paper route (the Vietnamese practice of
+transferring paper and electronic records of one file together, described alike). A copy of the
+descriptive record, rather than a rendering of our own, keeps one description, checkable by its
+SHA-256 against the dmdSec, and nothing that could be mistaken for a digitised original.
 
 Each document is one unit of the journal (``zipjournal``): a SIGKILL loses at most the document
 being written, and a second run picks up after the last whole one. Every original is checked
@@ -20,11 +32,12 @@ import csv
 import hashlib
 import importlib.util
 import io
+import json
 import os
+import pickle
 import re
+import tempfile
 from dataclasses import dataclass, field
-
-from lxml import etree
 
 from ... import clock
 from ...errors import Conflict
@@ -47,6 +60,8 @@ CHUNK = 1 << 20
 PDFA_MARK = b'pdfaid:part'
 SEALED_MEDIA_TYPE = 'application/octet-stream'
 PROBLEMS_KEPT = 200
+PAPER_RECORD = 'ban-mo-ta.xml'
+PAPER_USE = 'Paper original: metadata record'
 PACKAGE_ID = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$')
 
 
@@ -246,7 +261,7 @@ class _Writer:
 
     def _count(self, line):
         self.report.documents += 1
-        self.report.originals += sum(1 for e in line['entries'] if e['kind'] == 'rep')
+        self.report.originals += sum(1 for e in line['entries'] if e['kind'] == 'rep' and 'use' not in e)
         if line.get('secret'):
             self.report.secret_documents.append(line['unit'].rsplit('/', 1)[1])
 
@@ -258,7 +273,9 @@ class _Writer:
             raise _secret_without_certificate()
         base = f'{REP}/data/{folder}/{doc.__name__}'
         entries, listing, problems = [], [], []
-        for n, f in enumerate(doc.file_list(), 1):
+        stored = doc.file_list()
+        medium = metadata.original_medium(doc, bool(stored))
+        for n, f in enumerate(stored, 1):
             sealed = bool(f.encrypted)
             name = f'{n}-{segment(f.filename, "tep")}' + ('.aesgcm' if sealed else '')
             path = f'{base}/{name}'
@@ -276,10 +293,15 @@ class _Writer:
         if secret and any(item['sealed'] for item in listing):
             data = self._wrapped_key(doc)
             entries.append(self._put(f'{base}/content-key.json', data, 'application/json', 'rep', doc=doc.__name__))
-        entries.append(self._put(f'metadata/descriptive/{folder}/{doc.__name__}.xml',
-                                 metadata.document_xml(doc, records_file, listing), kind='dmd', doc=doc.__name__))
+        record = metadata.document_xml(doc, records_file, listing, medium)
+        if not stored:          # paper only: its record is its representation (module docstring)
+            entries.append(self._put(f'{base}/{PAPER_RECORD}', record, kind='rep', doc=doc.__name__,
+                                     label=PAPER_RECORD, use=PAPER_USE))
+        entries.append(self._put(f'metadata/descriptive/{folder}/{doc.__name__}.xml', record,
+                                 kind='dmd', doc=doc.__name__))
         entries.append(self._put(f'metadata/preservation/{folder}/{doc.__name__}.premis.xml',
-                                 metadata.premis_xml(doc, self.package_id, self.now), kind='amd', doc=doc.__name__))
+                                 metadata.premis_xml(doc, self.package_id, self.now, medium), kind='amd',
+                                 doc=doc.__name__))
         for problem in problems:
             self.report.flag(problem)
         return self.zip.commit(f'{records_file.code}/{doc.__name__}', entries, pages=doc.pages or 0,
@@ -288,8 +310,6 @@ class _Writer:
     def _wrapped_key(self, doc):
         """The document's content key, unwrapped with the body's key and wrapped again for the
         archive's certificate; the ciphertext itself is shipped as stored."""
-        import json
-
         from ...services.secrecy import _aad, _name_aad, content_key
         from ...signing import secrecy
         wrapped = secrecy.wrap_key(content_key(doc, self.settings), 'archive', self.certificate,
@@ -305,9 +325,12 @@ class _Writer:
 
     # -- the end -------------------------------------------------------------------------------
     def finish(self):
-        listing = self._put_stream('documentation/file-list.csv', self._file_list(), 'text/csv')
-        self._put_stream('METS.xml', self._mets(listing), 'application/xml')
-        digest, size, self.report.files_written = self.zip.finish()
+        """The file list and METS from one pass over the journal (its METS sections spooled to
+        temporary files, so memory stays flat), then the zip's central directory."""
+        with _Sections(os.path.dirname(os.path.abspath(self.report.path))) as sections:
+            listing = self._put_stream('documentation/file-list.csv', self._file_list(sections), 'text/csv')
+            self._put_stream('METS.xml', self._mets(listing, sections), 'application/xml')
+            digest, size, self.report.files_written = self.zip.finish(sections.zip_records)
         return digest, size
 
     def _put_stream(self, path, writer, mime):
@@ -321,124 +344,133 @@ class _Writer:
         return {'path': path, 'size': size, 'sha256': digest.hexdigest(), 'mime': mime,
                 'created': self.created, 'kind': 'doc'}
 
-    def _file_list(self):
+    def _file_list(self, sections):
+        """The CSV of every file, read from the journal in the one pass that also spools the METS
+        sections of each entry and the zip's records for its central directory."""
         buf = io.StringIO()
         out = csv.writer(buf, lineterminator='\n')
         out.writerow(['path', 'size', 'sha256', 'mime', 'document', 'name'])
         for line in self.zip.lines():
             for e in line['entries']:
                 out.writerow([e['path'], e['size'], e['sha256'], e['mime'], e.get('doc', ''), e.get('label', '')])
+                sections.add(e, self.created)
+            sections.add_zip(line['zip'])
             if buf.tell() > CHUNK:
                 yield buf.getvalue().encode('utf-8')
                 buf.seek(0)
                 buf.truncate()
         yield buf.getvalue().encode('utf-8')
 
-    def _mets(self, listing):
-        """METS.xml, streamed from the journal: a pass per section, so memory stays flat."""
-        sink = _Sink()
-        with etree.xmlfile(sink, encoding='UTF-8') as xf:
-            xf.write_declaration()
-            nsmap = {None: METS_NS, 'csip': CSIP_NS, 'sip': SIP_NS, 'xlink': XLINK_NS, 'xsi': XSI_NS}
-            attrs = {'OBJID': self.package_id, 'LABEL': f'Chuyển giao hồ sơ của {self.body.name}',
-                     'TYPE': 'Textual works – Digital', f'{{{CSIP_NS}}}CONTENTINFORMATIONTYPE': 'MIXED',
-                     'PROFILE': PROFILE,
-                     f'{{{XSI_NS}}}schemaLocation': f'{METS_NS} schemas/mets.xsd {XLINK_NS} schemas/xlink.xsd '
-                                                    f'{CSIP_NS} schemas/DILCISExtensionMETS.xsd '
-                                                    f'{SIP_NS} schemas/DILCISExtensionSIPMETS.xsd'}
-            with xf.element(f'{{{METS_NS}}}mets', attrs, nsmap=nsmap):
-                xf.write(self._header())
-                yield sink.take()
-                dmd, amd = [], []
-                for line in self.zip.lines():
-                    for e in line['entries']:
-                        if e['kind'] == 'dmd':
-                            dmd.append(f'dmd-{len(dmd) + 1}')
-                            xf.write(_md_section('dmd', dmd[-1], e, self.created))
-                    yield sink.take()
-                with xf.element(f'{{{METS_NS}}}amdSec', {'ID': 'amd'}):
-                    for line in self.zip.lines():
-                        for e in line['entries']:
-                            if e['kind'] == 'amd':
-                                amd.append(f'amd-{len(amd) + 1}')
-                                xf.write(_md_section('amd', amd[-1], e, self.created))
-                        yield sink.take()
-                with xf.element(f'{{{METS_NS}}}fileSec', {'ID': 'filesec'}):
-                    groups = (('Documentation', 'grp-doc', lambda e: e is listing, [listing]),
-                              ('Schemas', 'grp-schemas', lambda e: e['kind'] == 'schema', None),
-                              ('Representations/rep1', 'grp-rep1', lambda e: e['kind'] == 'rep', None))
-                    n = 0
-                    for use, ident, wanted, fixed in groups:
-                        # every group says OTHER + VN-HOSO: eark-validator 1.1.3's CSIP63 accepts nothing else
-                        with xf.element(f'{{{METS_NS}}}fileGrp', {
-                                'ID': ident, 'USE': use, f'{{{CSIP_NS}}}CONTENTINFORMATIONTYPE': 'OTHER',
-                                f'{{{CSIP_NS}}}OTHERCONTENTINFORMATIONTYPE': CONTENT_TYPE}):
-                            source = fixed if fixed is not None else (
-                                e for line in self.zip.lines() for e in line['entries'])
-                            for e in source:
-                                if fixed is None and not wanted(e):
-                                    continue
-                                n += 1
-                                xf.write(_file(f'file-{n}', e))
-                                if n % 500 == 0:
-                                    yield sink.take()
-                        yield sink.take()
-                with xf.element(f'{{{METS_NS}}}structMap', {'ID': 'structmap', 'TYPE': 'PHYSICAL', 'LABEL': 'CSIP'}):
-                    with xf.element(f'{{{METS_NS}}}div', {'ID': 'div-root', 'LABEL': self.package_id}):
-                        xf.write(etree.Element(f'{{{METS_NS}}}div', {
-                            'ID': 'div-metadata', 'LABEL': 'Metadata', 'DMDID': ' '.join(dmd), 'ADMID': ' '.join(amd)}))
-                        for label, grp in (('Documentation', 'grp-doc'), ('Schemas', 'grp-schemas'),
-                                           ('Representations', 'grp-rep1')):
-                            div = etree.Element(f'{{{METS_NS}}}div', {'ID': f'div-{grp}', 'LABEL': label})
-                            etree.SubElement(div, f'{{{METS_NS}}}fptr', {'FILEID': grp})
-                            xf.write(div)
-        yield sink.take()
-
-    def _header(self):
-        hdr = etree.Element(f'{{{METS_NS}}}metsHdr', {
-            'CREATEDATE': self.created, 'RECORDSTATUS': 'NEW', f'{{{CSIP_NS}}}OAISPACKAGETYPE': 'SIP'})
-        agent = etree.SubElement(hdr, f'{{{METS_NS}}}agent', {'ROLE': 'CREATOR', 'TYPE': 'OTHER',
-                                                              'OTHERTYPE': 'SOFTWARE'})
-        etree.SubElement(agent, f'{{{METS_NS}}}name').text = 'party-archive'
-        etree.SubElement(agent, f'{{{METS_NS}}}note', {f'{{{CSIP_NS}}}NOTETYPE': 'SOFTWARE VERSION'}).text = _version()
-        org = etree.SubElement(hdr, f'{{{METS_NS}}}agent', {'ROLE': 'ARCHIVIST', 'TYPE': 'ORGANIZATION'})
-        etree.SubElement(org, f'{{{METS_NS}}}name').text = self.body.name
-        etree.SubElement(org, f'{{{METS_NS}}}note', {f'{{{CSIP_NS}}}NOTETYPE': 'IDENTIFICATIONCODE'}).text = self.body.code
-        return hdr
+    def _mets(self, listing, sections):
+        """METS.xml from string templates (every value escaped): the header, then the spooled
+        sections copied in order."""
+        esc = metadata.escape
+        yield (f"<?xml version='1.0' encoding='UTF-8'?>\n"
+               f'<mets xmlns="{METS_NS}" xmlns:csip="{CSIP_NS}" xmlns:sip="{SIP_NS}" xmlns:xlink="{XLINK_NS}" '
+               f'xmlns:xsi="{XSI_NS}" OBJID="{esc(self.package_id)}" '
+               f'LABEL="{esc("Chuyển giao hồ sơ của " + self.body.name)}" TYPE="Textual works – Digital" '
+               f'csip:CONTENTINFORMATIONTYPE="MIXED" PROFILE="{PROFILE}" '
+               f'xsi:schemaLocation="{METS_NS} schemas/mets.xsd {XLINK_NS} schemas/xlink.xsd '
+               f'{CSIP_NS} schemas/DILCISExtensionMETS.xsd {SIP_NS} schemas/DILCISExtensionSIPMETS.xsd">'
+               f'<metsHdr CREATEDATE="{self.created}" RECORDSTATUS="NEW" csip:OAISPACKAGETYPE="SIP">'
+               '<agent ROLE="CREATOR" TYPE="OTHER" OTHERTYPE="SOFTWARE"><name>party-archive</name>'
+               f'<note csip:NOTETYPE="SOFTWARE VERSION">{esc(_version())}</note></agent>'
+               f'<agent ROLE="ARCHIVIST" TYPE="ORGANIZATION"><name>{esc(self.body.name)}</name>'
+               f'<note csip:NOTETYPE="IDENTIFICATIONCODE">{esc(self.body.code)}</note></agent>'
+               '</metsHdr>\n').encode('utf-8')
+        yield from sections.read('dmd')
+        yield b'<amdSec ID="amd">\n'
+        yield from sections.read('amd')
+        yield b'</amdSec>\n<fileSec ID="filesec">\n'
+        # every group says OTHER + VN-HOSO: eark-validator 1.1.3's CSIP63 accepts nothing else
+        for use, ident, body in (('Documentation', 'grp-doc', [_file('file-doc', listing).encode('utf-8')]),
+                                 ('Schemas', 'grp-schemas', sections.read('schema')),
+                                 ('Representations/rep1', 'grp-rep1', sections.read('rep'))):
+            yield (f'<fileGrp ID="{ident}" USE="{use}" csip:CONTENTINFORMATIONTYPE="OTHER" '
+                   f'csip:OTHERCONTENTINFORMATIONTYPE="{CONTENT_TYPE}">\n').encode('utf-8')
+            yield from body
+            yield b'</fileGrp>\n'
+        yield (f'</fileSec>\n<structMap ID="structmap" TYPE="PHYSICAL" LABEL="CSIP">'
+               f'<div ID="div-root" LABEL="{esc(self.package_id)}"><div ID="div-metadata" LABEL="Metadata" '
+               f'DMDID="{sections.ids("dmd")}" ADMID="{sections.ids("amd")}"/>').encode('utf-8')
+        for label, grp in (('Documentation', 'grp-doc'), ('Schemas', 'grp-schemas'), ('Representations', 'grp-rep1')):
+            yield f'<div ID="div-{grp}" LABEL="{label}"><fptr FILEID="{grp}"/></div>'.encode('utf-8')
+        yield b'</div></structMap>\n</mets>\n'
 
 
-class _Sink:
-    """Where ``etree.xmlfile`` writes; taken in pieces by the generator that streams METS."""
+class _Sections:
+    """The METS sections of the package's entries (dmdSec, digiprovMD, the files of the schemas
+    and of the representation) and the zip's records, each spooled to a temporary file as the
+    journal is read once, and read back in order (memory stays flat for any number of entries)."""
 
-    def __init__(self):
-        self.parts = []
+    KINDS = ('dmd', 'amd', 'schema', 'rep')
 
-    def write(self, data):
-        self.parts.append(bytes(data))
+    def __init__(self, folder):
+        # beside the package (its disk holds the package anyway; /tmp may be memory)
+        self.files = {kind: tempfile.TemporaryFile(dir=folder, prefix='.sip-')
+                      for kind in ('dmd', 'amd', 'schema', 'rep', 'zip')}
+        self.counts = dict.fromkeys(self.files, 0)
 
-    def take(self):
-        data, self.parts = b''.join(self.parts), []
-        return data
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for f in self.files.values():
+            f.close()
+
+    def add(self, e, created):
+        kind = e['kind']
+        if kind not in self.KINDS:
+            return
+        self.counts[kind] += 1
+        n = self.counts[kind]
+        if kind == 'dmd':
+            text = f'<dmdSec ID="dmd-{n}" STATUS="CURRENT" CREATED="{created}">{_md_ref(e, "OTHER")}</dmdSec>\n'
+        elif kind == 'amd':
+            text = f'<digiprovMD ID="amd-{n}" STATUS="CURRENT">{_md_ref(e, "PREMIS")}</digiprovMD>\n'
+        else:
+            text = _file(f'file-{kind[0]}{n}', e) + '\n'
+        self.files[kind].write(text.encode('utf-8'))
+
+    def add_zip(self, records):
+        pickle.dump(records, self.files['zip'], pickle.HIGHEST_PROTOCOL)   # our own temporary file
+
+    def read(self, kind):
+        f = self.files[kind]
+        f.flush()
+        f.seek(0)
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+    def ids(self, kind):
+        return ' '.join(f'{kind}-{n}' for n in range(1, self.counts[kind] + 1))
+
+    def zip_records(self):
+        f = self.files['zip']
+        f.flush()
+        f.seek(0)
+        while True:
+            try:
+                records = pickle.load(f)
+            except EOFError:
+                return
+            yield from records
 
 
-def _md_section(kind, ident, e, created):
-    tag = 'dmdSec' if kind == 'dmd' else 'digiprovMD'
-    sec = etree.Element(f'{{{METS_NS}}}{tag}', {'ID': ident, 'STATUS': 'CURRENT', **({'CREATED': created} if kind == 'dmd' else {})})
-    etree.SubElement(sec, f'{{{METS_NS}}}mdRef', {
-        'LOCTYPE': 'URL', f'{{{XLINK_NS}}}type': 'simple', f'{{{XLINK_NS}}}href': e['path'],
-        'MDTYPE': 'OTHER' if kind == 'dmd' else 'PREMIS', **({'OTHERMDTYPE': 'VN-HOSO'} if kind == 'dmd' else {}),
-        'MIMETYPE': e['mime'], 'SIZE': str(e['size']), 'CREATED': e['created'],
-        'CHECKSUM': e['sha256'].upper(), 'CHECKSUMTYPE': 'SHA-256'})
-    return sec
+def _md_ref(e, mdtype):
+    esc = metadata.escape
+    other = f' OTHERMDTYPE="{CONTENT_TYPE}"' if mdtype == 'OTHER' else ''
+    return (f'<mdRef LOCTYPE="URL" xlink:type="simple" xlink:href="{esc(e["path"])}" MDTYPE="{mdtype}"{other} '
+            f'MIMETYPE="{esc(e["mime"])}" SIZE="{e["size"]}" CREATED="{esc(e["created"])}" '
+            f'CHECKSUM="{e["sha256"].upper()}" CHECKSUMTYPE="SHA-256"/>')
 
 
 def _file(ident, e):
-    el = etree.Element(f'{{{METS_NS}}}file', {
-        'ID': ident, 'MIMETYPE': e['mime'], 'SIZE': str(e['size']), 'CREATED': e['created'],
-        'CHECKSUM': e['sha256'].upper(), 'CHECKSUMTYPE': 'SHA-256'})
-    etree.SubElement(el, f'{{{METS_NS}}}FLocat', {'LOCTYPE': 'URL', f'{{{XLINK_NS}}}type': 'simple',
-                                                   f'{{{XLINK_NS}}}href': e['path']})
-    return el
+    esc = metadata.escape
+    use = f' USE="{esc(e["use"])}"' if 'use' in e else ''
+    return (f'<file ID="{ident}" MIMETYPE="{esc(e["mime"])}" SIZE="{e["size"]}" CREATED="{esc(e["created"])}" '
+            f'CHECKSUM="{e["sha256"].upper()}" CHECKSUMTYPE="SHA-256"{use}><FLocat LOCTYPE="URL" '
+            f'xlink:type="simple" xlink:href="{esc(e["path"])}"/></file>')
 
 
 def _schema(name):
@@ -462,10 +494,11 @@ def _release(doc, n):
     jar = getattr(doc, '_p_jar', None)
     if jar is None or doc._p_changed:
         return
-    for f in doc.file_list():
-        if not f._p_changed:
-            f._p_deactivate()
-    doc._p_deactivate()
+    if doc._p_changed is not None:          # not a ghost already (a document resumed is not loaded)
+        for f in doc.files.values():
+            if not f._p_changed:
+                f._p_deactivate()
+        doc._p_deactivate()
     if n % 100 == 0:
         jar.cacheGC()
 

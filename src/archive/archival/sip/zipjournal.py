@@ -65,20 +65,41 @@ def read_entry(fp, record):
 
 
 class _Hashing:
-    """A write-only, forward-only view of the part file that hashes what passes."""
+    """A write-only, forward-only view of the part file that hashes what passes. ``zipfile`` writes
+    each entry in several small pieces (header, data, descriptor): they are gathered up to
+    ``GATHER`` bytes and hashed and written together; ``flush()`` (at each unit's commit) pushes
+    them to the file before the journal names them."""
+
+    GATHER = 1 << 16
 
     def __init__(self, fp, digest, offset):
         self.fp, self.digest, self.offset = fp, digest, offset
+        self.pending = bytearray()
 
     def write(self, data):
-        self.digest.update(data)
-        self.offset += len(data)
-        return self.fp.write(data)
+        n = len(data)
+        self.offset += n
+        if n >= self.GATHER:
+            self._drain()
+            self.digest.update(data)
+            self.fp.write(data)
+        else:
+            self.pending += data
+            if len(self.pending) >= self.GATHER:
+                self._drain()
+        return n
+
+    def _drain(self):
+        if self.pending:
+            self.digest.update(self.pending)
+            self.fp.write(self.pending)
+            self.pending = bytearray()
 
     def tell(self):
         return self.offset
 
     def flush(self):
+        self._drain()
         self.fp.flush()
 
 
@@ -186,7 +207,7 @@ class JournaledZip:
 
     def commit(self, key, entries, **extra):
         """Record a finished unit: its zip entries since the last commit and its package entries."""
-        self.fp.flush()
+        self.out.flush()
         records = [_info_record(z) for z in self.zf.filelist]
         self._committed += len(records)
         # the journal holds them now: zipfile's own list keeps only the unit being written, and the
@@ -210,12 +231,14 @@ class JournaledZip:
             for raw in f:
                 yield json.loads(raw)
 
-    def finish(self):
+    def finish(self, records=None):
         """The central directory, fsync, and the rename to the target. Returns the SHA-256 of the
-        finished zip, its size and its number of entries."""
-        directory = self.zf.filelist = _Directory(self, list(self.zf.filelist))
+        finished zip, its size and its number of entries. ``records()``, if given, yields the
+        committed units' zip records in order (a caller that read the journal already saves a
+        second pass over it)."""
+        directory = self.zf.filelist = _Directory(self, list(self.zf.filelist), records)
         self.zf.close()
-        self.fp.flush()
+        self.out.flush()
         os.fsync(self.fp.fileno())
         digest, size, count = self.out.digest, self.out.tell(), len(directory)
         self.fp.close()
@@ -237,16 +260,20 @@ class _Directory:
     """What ``zipfile`` reads to write the central directory: the entries of the journal, read
     again one by one, then those written since the last unit (the file list and METS)."""
 
-    def __init__(self, zipped, live):
-        self.zipped, self.live = zipped, live
+    def __init__(self, zipped, live, records=None):
+        self.zipped, self.live, self.records = zipped, live, records
 
     def __len__(self):
         return self.zipped._committed + len(self.live)
 
     def __iter__(self):
-        for line in self.zipped.lines():
-            for record in line['zip']:
+        if self.records is not None:
+            for record in self.records():
                 yield _info(record)
+        else:
+            for line in self.zipped.lines():
+                for record in line['zip']:
+                    yield _info(record)
         yield from self.live
 
 
