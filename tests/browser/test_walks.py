@@ -17,7 +17,7 @@ import pytest
 
 from archive.exchange import worker
 
-from ..conftest import HERE, PASSWORD, base_settings, client, close_app, file_uri, make_app
+from ..conftest import HERE, HOST_CODE, PASSWORD, base_settings, client, close_app, file_uri, make_app
 from ..functional.test_exchange_local import BTC, BTG, Session, enrol, send
 from ..functional.test_page_words import INTERNAL
 from ..helpers import pdf
@@ -306,3 +306,27 @@ def test_a_paper_letter_taken_in_and_registered_and_the_same_letter_again_needs_
     clerk.check()
     assert page.locator('p.flash').inner_text() == 'Đã lưu văn bản mới'
     clerk.close()
+
+
+# the pages the search, statistics, records, monitoring and backup parts added, by who uses them
+NEW_PAGES = {
+    'vanthu': ['/search?q=c%C3%B4ng+v%C4%83n', '/search?q=bao+cao&sort=date', '/stats',
+               f'/bodies/{HOST_CODE}/records'],
+    'luutru': ['/desk', f'/bodies/{HOST_CODE}/records', f'/bodies/{HOST_CODE}/records/appraisal',
+               f'/bodies/{HOST_CODE}/records/select'],
+    'quantri': ['/admin/security', '/admin/backups', '/admin/exchange'],
+}
+
+
+@pytest.mark.parametrize('size', ['desktop', 'phone'])
+def test_the_search_statistics_records_and_admin_pages_pass_the_same_checks(served, browser, size):
+    """Each page the other parts added, opened by the person who uses it: no serious or critical
+    axe violation, no internal code, nothing wider than a phone's screen."""
+    _app, base = served
+    for login, paths in NEW_PAGES.items():
+        person = Person(browser, base, login, size)
+        try:
+            for path in paths:
+                person.visit(path)
+        finally:
+            person.close()

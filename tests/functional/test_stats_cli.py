@@ -22,6 +22,9 @@ def test_check_finds_drift_and_rebuild_repairs_it(tmp_path, capsys):
     ini = tmp_path / 'test.ini'
     ini.write_text(INI.format(var=tmp_path, here=HERE, pad='x' * 40))
     ini = str(ini)
+    from archive.scripts import init
+    init.main([ini])                                # archive-init first: scripts refuse a new database
+    capsys.readouterr()
     with opened(ini) as session:
         root, registry = session
         with writing(session):

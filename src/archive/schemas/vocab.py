@@ -102,6 +102,17 @@ ACTIONS = {
     'secret_file_read': _('action_secret_file_read', default='Đọc tệp văn bản Mật'),
     'sealed': _('action_sealed', default='Mã hóa tệp khi lưu (văn bản Mật)'),
     'readers_added': _('action_readers_added', default='Thêm người được xem (văn bản Mật)'),
+    # what the administrators' security monitoring lists (Art. 15.3)
+    'login_failed': _('action_login_failed', default='Đăng nhập sai'),
+    'login_locked': _('action_login_locked', default='Đăng nhập khi tài khoản đang bị khóa'),
+    'account_locked': _('action_account_locked', default='Tài khoản bị khóa tạm thời'),
+    'certificate_registered': _('action_certificate_registered', default='Đăng ký chứng thư số'),
+    'user_created': _('action_user_created', default='Tạo tài khoản'),
+    'user_enabled': _('action_user_enabled', default='Mở lại tài khoản'),
+    'user_disabled': _('action_user_disabled', default='Khóa tài khoản'),
+    'password_set': _('action_password_set', default='Đặt lại mật khẩu'),
+    'token_created': _('action_token_created', default='Cấp khóa truy cập API'),
+    'token_revoked': _('action_token_revoked', default='Thu hồi khóa truy cập API'),
 }
 # the signature check's status, as the document's history shows it
 SIGNATURE_STATUSES = {
