@@ -86,6 +86,7 @@ def prepare_database(registry, demo=False, dry_run=False):
             from .seed import seed_demo
             seed_demo(root, registry.archive_settings, registry.archive_keystore)
             seeded = True
+            log.info('demo data seeded')
         done = {'created': created, 'seeded': seeded, 'steps': evolve(root, dry_run=dry_run),
                 'bodies': len(root['bodies']), 'users': len(root['users']),
                 'evolved': len(root.evolved)}
