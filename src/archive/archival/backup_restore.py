@@ -8,7 +8,6 @@ run and compares it with the live database as it was at that run's last transact
 record (documents, revisions, files, everything) byte for byte, every blob by SHA-256, both
 ways; what differs is named (the document and file when it belongs to one, else the oid).
 """
-import hashlib
 import os
 import shutil
 import tempfile
@@ -21,6 +20,7 @@ from ZODB.scripts import repozo
 from ZODB.utils import get_pickle_metadata, p64, u64
 
 from .backup import LOCK, copy_hashed, runs_on
+from .digest import digest_and_size
 
 
 def _problem(code, what):
@@ -35,22 +35,11 @@ def pick_run(destination, run=None):
     return next((r for r in runs if r['run'] == run), None)
 
 
-def _md5_size(path):
-    digest, size = hashlib.md5(), 0
+def _digest_size(path, algorithm='sha256'):
+    """The file's hex digest and size (repozo's files are checked by MD5, as repozo records them;
+    blobs by SHA-256)."""
     with open(path, 'rb') as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
-def _sha_size(path):
-    digest, size = hashlib.sha256(), 0
-    with open(path, 'rb') as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+        return digest_and_size(f, algorithm)
 
 
 def check(destination, manifest, blobs=True):
@@ -71,13 +60,13 @@ def check(destination, manifest, blobs=True):
         if not os.path.exists(path):
             problems.append(_problem('backup_file_missing', path))
             continue
-        got, size = _md5_size(path)
+        got, size = _digest_size(path, 'md5')
         if size != int(end) - int(start) or got != md5:
             problems.append(_problem('backup_file_damaged', f'{path}: {size} bytes, md5 {got}; '
                                                             f'repozo wrote {int(end) - int(start)} bytes, md5 {md5}'))
     if blobs:
         for path, size, sha in _blobs_of(destination, manifest):
-            problems.extend(_blob_problem(path, size, sha, _sha_size))
+            problems.extend(_blob_problem(path, size, sha, _digest_size))
     return problems
 
 
@@ -137,7 +126,7 @@ def restore(destination, target, run=None):
 
 def _blob_sha(storage, oid, serial):
     try:
-        return _sha_size(storage.loadBlob(oid, serial))[0]
+        return _digest_size(storage.loadBlob(oid, serial))[0]
     except (POSKeyError, OSError):
         return None
 

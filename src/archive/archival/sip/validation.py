@@ -5,7 +5,6 @@ SHA-256, nothing listed that is missing, one root folder named by the package id
 ``validate(path)`` takes the zip or a bag holding it and returns a list of problems, each
 ``{'source', 'code', 'message'}``; an empty list means valid.
 """
-import hashlib
 import os
 import tempfile
 import zipfile
@@ -13,11 +12,11 @@ from pathlib import Path
 
 from lxml import etree
 
+from ..digest import digest_and_size
 from ..eark_offline import load as load_eark
 
 METS_NS = '{http://www.loc.gov/METS/}'
 XLINK_HREF = '{http://www.w3.org/1999/xlink}href'
-CHUNK = 1 << 20
 # Rules of eark-validator 1.1.3 that no schema-valid METS can pass, kept apart as warnings (never
 # silently): SIP14 is read there as "every note of the CREATOR agent has an unqualified NOTETYPE of
 # IDENTIFICATIONCODE", while METS allows no unqualified NOTETYPE and CSIP15/16 ask that agent for
@@ -91,15 +90,12 @@ def _check_listing(path):
         for extra in sorted(present - set(listed)):
             problems.append(_problem('package', 'file_unlisted', f'{extra}: có trong gói, không có trong METS'))
         for name in sorted(set(listed) & present):
-            digest, size = hashlib.sha256(), 0
             with zf.open(f'{root}/{name}') as f:
-                while chunk := f.read(CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
+                sha, size = digest_and_size(f)
             want_size, want_sha = listed[name]
-            if str(size) != want_size or digest.hexdigest() != want_sha:
+            if str(size) != want_size or sha != want_sha:
                 problems.append(_problem('package', 'checksum_mismatch',
-                                         f'{name}: {size} byte, sha256 {digest.hexdigest()} khác METS '
+                                         f'{name}: {size} byte, sha256 {sha} khác METS '
                                          f'({want_size} byte, {want_sha})'))
     return problems
 
