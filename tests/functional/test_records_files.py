@@ -505,19 +505,30 @@ def test_bad_batch_input(app, archivist):
     assert archivist.get(f'{BODY}/batches').json['items'] == []
 
 
-def approved_batch_with_a_pdf(app):
-    """An approved transfer batch of one closed file holding one document with its PDF."""
-    clerk, archivist, leader = (client(app, login) for login in ('vanthu', 'luutru', 'lanhdao'))
-    plan_entry(archivist, 'TH.01', 10)
+def transfer_batch_of(clerk, archivist, leader, letters):
+    """An approved transfer batch of a new file (plan entry TH.01) holding ``letters``, each
+    ``(number and symbol, channel, with a PDF)``; returns the batch and the documents' ids."""
     f = open_file(clerk, 'TH.01')
-    doc = new_document(clerk, number_symbol='5-CV/BTCTU')
-    add_main_pdf(clerk, f'{BODY}/documents/{doc}', 'Cong van 5')
-    file_doc(clerk, doc, f['name'])
+    docs = []
+    for number_symbol, channel, with_pdf in letters:
+        doc = new_document(clerk, number_symbol=number_symbol, channel=channel)
+        if with_pdf:
+            add_main_pdf(clerk, f'{BODY}/documents/{doc}', f'Cong van {number_symbol}')
+        file_doc(clerk, doc, f['name'])
+        docs.append(doc)
     clerk.post_json(f"{BODY}/files/{f['name']}/close", {}, headers=csrf(clerk))
     batch = archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [f['name']]},
                                 headers=csrf(archivist), status=201).json['name']
     batch_action(archivist, batch, 'submit')
     batch_action(leader, batch, 'approve')
+    return batch, docs
+
+
+def approved_batch_with_a_pdf(app):
+    """An approved transfer batch of one closed file holding one document with its PDF."""
+    clerk, archivist, leader = (client(app, login) for login in ('vanthu', 'luutru', 'lanhdao'))
+    plan_entry(archivist, 'TH.01', 10)
+    batch, (doc,) = transfer_batch_of(clerk, archivist, leader, [('5-CV/BTCTU', 'electronic', True)])
     return batch, doc
 
 
@@ -599,18 +610,8 @@ def test_a_batch_of_paper_only_documents_exports_a_valid_package(tmp_path):
         clerk, archivist, leader = (client(app, login) for login in ('vanthu', 'luutru', 'lanhdao'))
         plan_entry(archivist, 'TH.01', 10)
         for n, with_pdf in enumerate((False, True), 1):
-            f = open_file(clerk, 'TH.01')
-            paper = new_document(clerk, number_symbol=f'{n}0-CV/BTCTU', channel='paper')
-            file_doc(clerk, paper, f['name'])
-            if with_pdf:
-                doc = new_document(clerk, number_symbol=f'{n}1-CV/BTCTU')
-                add_main_pdf(clerk, f'{BODY}/documents/{doc}', 'Cong van')
-                file_doc(clerk, doc, f['name'])
-            clerk.post_json(f"{BODY}/files/{f['name']}/close", {}, headers=csrf(clerk))
-            batch = archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [f['name']]},
-                                        headers=csrf(archivist), status=201).json['name']
-            batch_action(archivist, batch, 'submit')
-            batch_action(leader, batch, 'approve')
+            letters = [(f'{n}0-CV/BTCTU', 'paper', False)] + [(f'{n}1-CV/BTCTU', 'electronic', True)] * with_pdf
+            batch, (paper, *_rest) = transfer_batch_of(clerk, archivist, leader, letters)
             done = batch_action(archivist, batch, 'export')
             assert done['state'] == 'exported'
             assert sip.validate(done['exported']['path']) == []
