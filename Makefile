@@ -29,8 +29,10 @@ run: $(STAMP)
 	$(BIN)/pserve development.ini
 
 # Both cores (pytest-xdist, TEST_WORKERS=1 for one process) for the tests of one process; then the
-# end-to-end tests with several processes (marked slow) one after another, since two at once starve
-# each other's servers past their waits. The 20 slowest are printed at the end of each (setup.cfg).
+# slow ones (marked slow), also on both cores but in groups (tests/conftest.py): the end-to-end
+# tests with several processes one after another on one worker, since two at once starve each
+# other's servers past their waits; the browser walks and the other slow modules beside them.
+# The 20 slowest are printed at the end of each (setup.cfg).
 # Exit status 5 is "nothing selected" (a PYTEST_ARGS naming only fast or only slow tests).
 TEST_WORKERS ?= 2
 XDIST := $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS))
@@ -38,7 +40,7 @@ XDIST := $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS))
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/pytest -q -m "not slow" $(XDIST) $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	$(BIN)/pytest -q -m slow $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/pytest -q -m slow $(XDIST) $(if $(XDIST),--dist loadgroup) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test-fast: $(STAMP)
 	$(BIN)/ruff check src tests bench tools

@@ -51,6 +51,17 @@ TEST_COSTS = {'archive.keystore_scrypt_n': '16', 'archive.password_time_cost': '
               'archive.password_memory_kib': '1024'}
 
 
+def pytest_collection_modifyitems(config, items):
+    """The slow tests run on both cores (``make test``: ``-n 2 --dist loadgroup``) in groups: the
+    end-to-end tests one after another on one worker (two pairs of servers at once starve each
+    other past their waits), every other slow module (the browser walks, CLI processes, the
+    SIGKILL export) whole on the other, its module fixtures started once."""
+    for item in items:
+        if item.get_closest_marker('slow') is not None:
+            module = item.nodeid.split('::', 1)[0]
+            item.add_marker(pytest.mark.xdist_group('e2e' if module.startswith('tests/e2e/') else module))
+
+
 def base_settings(tmp_path, uri, **extra):
     settings = {
         'zodbconn.uri': uri,

@@ -83,6 +83,24 @@ def run(*argv, timeout=180):
     return done.stdout
 
 
+def run_many(calls, timeout=300):
+    """``tests.e2e.run_scripts``: the console scripts ``calls`` in one process; their outputs."""
+    env = {k: v for k, v in os.environ.items() if k != FAILPOINTS_ENV}
+    done = subprocess.run([sys.executable, '-m', 'tests.e2e.run_scripts'], input=json.dumps(calls),
+                          capture_output=True, text=True, timeout=timeout, env=env, cwd=PROJECT)
+    if done.returncode != 0:
+        raise CommandFailed(f'{len(calls)} commands:\n{done.stdout}\n{done.stderr[-4000:]}')
+    return json.loads(done.stdout)
+
+
+def token_call(login, label='e2e'):
+    return ['archive-tokens', 'create', login, '--label', label]
+
+
+def read_token(output):
+    return output.strip().splitlines()[-1].strip()
+
+
 class Instance:
     """One installation: ``folder`` holds ``<name>.ini``, ``var/``, ``trust/`` and the server's logs."""
 
@@ -147,10 +165,18 @@ class Instance:
         """``<script> <this ini> args...`` (the server must be stopped for those that open the database)."""
         return run(script, self.ini, *args)
 
+    def commands(self, *calls):
+        """Several ``[script, args...]`` on this instance in one process (``run_scripts``), in
+        order; their outputs. For set-up: each is the real entry point, without 2 s of start-up."""
+        return run_many([[script, self.ini, *map(str, args)] for script, *args in calls])
+
     def token(self, login, label='e2e'):
         """A bearer token for ``login`` (``archive-tokens create``)."""
-        out = self.command('archive-tokens', 'create', login, '--label', label)
-        return out.strip().splitlines()[-1].strip()
+        return read_token(self.command(*token_call(login, label)))
+
+    def tokens(self, *logins, label='e2e'):
+        """Bearer tokens for several logins, in one process: ``{login: token}``."""
+        return dict(zip(logins, map(read_token, self.commands(*(token_call(lo, label) for lo in logins)))))
 
     def path(self, *parts):
         return os.path.join(self.folder, *parts)
@@ -398,24 +424,30 @@ class Pair:
         in_parallel(self.a.stop, self.b.stop)
 
 
-def enrol_on_b(b, authority, work, code=BTC, name='Ban Tổ chức Thành ủy', tag='btc'):
-    """The body's organisation signing key (EC P-256) and encryption key (RSA-2048) in B's key
+def enrol_on_b(b, authority, work, bodies=((BTC, 'Ban Tổ chức Thành ủy', 'btc'),), then=()):
+    """Each body's organisation signing key (EC P-256) and encryption key (RSA-2048) in B's key
     store, their certificates issued by ``authority``, installed and registered on B's entry for
-    ``code``. The certificate files (PEM, ``b-<tag>-<purpose>.pem``) are left in ``work`` for A
-    to register."""
-    subject = f'C=VN,O={name},CN={name} ({code})'
+    the body. The certificate files (PEM, ``b-<tag>-<purpose>.pem``) are left in ``work`` for A
+    to register. ``then``: more commands on B run in the same process after; their outputs."""
     from archive.signing import ca
-    for purpose, algorithm, kind in (('org-sign', 'ec-p256', ca.ORG_SIGN), ('org-enc', 'rsa2048', ca.ENCRYPTION)):
-        key_id = f'{purpose}:{code}'
-        csr = os.path.join(work, f'b-{tag}-{purpose}.csr')
-        cert = os.path.join(work, f'b-{tag}-{purpose}-chain.pem')
-        b.command('archive-keys', 'generate', key_id, '--subject', subject, '--algorithm', algorithm,
-                  '--out', csr)
+    requests, installs, issue = [], [], []
+    for code, name, tag in bodies:
+        subject = f'C=VN,O={name},CN={name} ({code})'
+        for purpose, algorithm, kind in (('org-sign', 'ec-p256', ca.ORG_SIGN),
+                                         ('org-enc', 'rsa2048', ca.ENCRYPTION)):
+            key_id = f'{purpose}:{code}'
+            csr = os.path.join(work, f'b-{tag}-{purpose}.csr')
+            cert = os.path.join(work, f'b-{tag}-{purpose}-chain.pem')
+            pem = os.path.join(work, f'b-{tag}-{purpose}.pem')
+            requests.append(('archive-keys', 'generate', key_id, '--subject', subject, '--algorithm', algorithm,
+                             '--out', csr))
+            issue.append((csr, cert, kind))
+            installs += [('archive-keys', 'import', key_id, cert), ('archive-keys', 'export', key_id, '--out', pem),
+                         ('archive-bodies', 'add-certificate', code, '--kind', purpose, pem)]
+    b.commands(*requests)
+    for csr, cert, kind in issue:
         authority.issue(csr, cert, kind)
-        b.command('archive-keys', 'import', key_id, cert)
-        b.command('archive-keys', 'export', key_id, '--out', os.path.join(work, f'b-{tag}-{purpose}.pem'))
-        b.command('archive-bodies', 'add-certificate', code, '--kind', purpose,
-                  os.path.join(work, f'b-{tag}-{purpose}.pem'))
+    return b.commands(*installs, *then)[len(installs):]
 
 
 def make_pair(folder, a_settings=None, b_settings=None, threads=4):
@@ -435,22 +467,21 @@ def make_pair(folder, a_settings=None, b_settings=None, threads=4):
 
     def on_a():
         # what A's operator hands over: the office's certificate and A's (demo) authority
-        a.command('archive-keys', 'export', f'org-sign:{HOST}', '--out', os.path.join(work, 'a-office-org-sign.pem'))
-        a.command('archive-keys', 'export', f'org-sign:{HOST}', '--root', '--out', os.path.join(work, 'a-ca.pem'))
-        tokens['a:vanthu'] = a.token('vanthu')
-        tokens['a:lanhdao'] = a.token('lanhdao')
-        a.command('archive-bodies', 'set-route', BTC, '--route', 'instance', '--address', b.url)
+        out = a.commands(('archive-keys', 'export', f'org-sign:{HOST}', '--out', os.path.join(work, 'a-office-org-sign.pem')),
+                         ('archive-keys', 'export', f'org-sign:{HOST}', '--root', '--out', os.path.join(work, 'a-ca.pem')),
+                         token_call('vanthu'), token_call('lanhdao'),
+                         ('archive-bodies', 'set-route', BTC, '--route', 'instance', '--address', b.url))
+        tokens['a:vanthu'], tokens['a:lanhdao'] = map(read_token, out[2:4])
 
     def on_b():
-        enrol_on_b(b, authority, work)
-        tokens['b:vanthu.btc'] = b.token('vanthu.btc')
-        b.command('archive-bodies', 'set-route', HOST, '--route', 'instance', '--address', a.url)
+        out = enrol_on_b(b, authority, work, then=[
+            token_call('vanthu.btc'), ('archive-bodies', 'set-route', HOST, '--route', 'instance', '--address', a.url)])
+        tokens['b:vanthu.btc'] = read_token(out[0])
     in_parallel(on_a, on_b)
 
     def trust_and_register_on_a():
-        for purpose in ('org-sign', 'org-enc'):
-            a.command('archive-bodies', 'add-certificate', BTC, '--kind', purpose,
-                      os.path.join(work, f'b-btc-{purpose}.pem'))
+        a.commands(*(('archive-bodies', 'add-certificate', BTC, '--kind', purpose,
+                      os.path.join(work, f'b-btc-{purpose}.pem')) for purpose in ('org-sign', 'org-enc')))
         with open(os.path.join(work, 'b-ca.pem'), 'rb') as src, open(os.path.join(a.trust, 'b-ca.pem'), 'wb') as dst:
             dst.write(src.read())
 

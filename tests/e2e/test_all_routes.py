@@ -65,28 +65,28 @@ def world(tmp_path_factory):
     password.write_text(instances.PASSWORD + '\n')
 
     def on_b():
-        for code, (tag, name) in ON_B.items():
-            if code != BTC:
-                enrol_on_b(b, pair.authority, work, code, name, tag)
-                b.command('archive-users', 'add', f'vanthu.{tag}', '--name', f'Văn thư {tag}', '--body', code,
-                          '--role', 'clerk', '--password-file', str(password))
-            b.command('archive-users', 'add', f'lanhdao.{tag}', '--name', f'Lãnh đạo {tag}', '--body', code,
-                      '--role', 'leader', '--password-file', str(password))
-            b.command('archive-users', 'add', f'chuyenvien.{tag}', '--name', f'Chuyên viên {tag}', '--body', code,
-                      '--role', 'processor', '--password-file', str(password))
-            for role in ('vanthu', 'lanhdao', 'chuyenvien'):
-                pair.tokens[f'b:{role}.{tag}'] = b.token(f'{role}.{tag}')
+        others = [(code, name, tag) for code, (tag, name) in ON_B.items() if code != BTC]
+        users, logins = [], []
+        for code, (tag, _name) in ON_B.items():
+            roles = (('vanthu', 'Văn thư', 'clerk'),) if code != BTC else ()
+            for prefix, title, role in roles + (('lanhdao', 'Lãnh đạo', 'leader'),
+                                                ('chuyenvien', 'Chuyên viên', 'processor')):
+                users.append(('archive-users', 'add', f'{prefix}.{tag}', '--name', f'{title} {tag}', '--body', code,
+                              '--role', role, '--password-file', str(password)))
+            logins += [f'{prefix}.{tag}' for prefix in ('vanthu', 'lanhdao', 'chuyenvien')]
+        out = enrol_on_b(b, pair.authority, work, others, then=users + [instances.token_call(lo) for lo in logins])
+        for login, output in zip(logins, out[len(users):]):
+            pair.tokens[f'b:{login}'] = instances.read_token(output)
 
     def on_a():
-        a.command('archive-bodies', 'set-route', BTG, '--route', 'email', '--address', BTG_MAIL)
-        a.command('archive-bodies', 'set-route', UBKT, '--route', 'axis', '--address', UBKT)
-        a.command('archive-bodies', 'set-route', BDV, '--route', 'instance',
-                  '--address', f'http://127.0.0.1:{free_port()}')       # nobody listens there
+        a.commands(('archive-bodies', 'set-route', BTG, '--route', 'email', '--address', BTG_MAIL),
+                   ('archive-bodies', 'set-route', UBKT, '--route', 'axis', '--address', UBKT),
+                   ('archive-bodies', 'set-route', BDV, '--route', 'instance',
+                    '--address', f'http://127.0.0.1:{free_port()}'))       # nobody listens there
     in_parallel(on_a, on_b)
-    for code, (tag, _name) in ON_B.items():          # A registers what B's operator handed over
-        if code != BTC:
-            a.command('archive-bodies', 'add-certificate', code, '--kind', 'org-sign',
-                      os.path.join(work, f'b-{tag}-org-sign.pem'))
+    a.commands(*(('archive-bodies', 'add-certificate', code, '--kind', 'org-sign',      # what B's operator
+                  os.path.join(work, f'b-{tag}-org-sign.pem'))                           # handed over
+                 for code, (tag, _name) in ON_B.items() if code != BTC))
     pair.start()
     try:
         yield pair, smtp, axis

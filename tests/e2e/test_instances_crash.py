@@ -191,6 +191,7 @@ def test_a_receiver_down_is_retried_with_back_off_and_delivered_once_when_back(s
     wait_for('status 01 back once B is up', statuses_back(pair, docs), pair)
     register_at_b(pair, docs[0])
     wait_for('status 03 back', statuses_back(pair, docs[:1], ('01', '03')), pair)
+    wait_for('B has marked its statuses carried', lambda: pair.b.healthz()['exchange']['messages_waiting'] == 0, pair)
     pair.stop()
     check_exactly_once(pair, docs, registered={docs[0]['id']})
     with pair.a.database() as root:                  # the failed attempts, listed with back-off
@@ -237,6 +238,7 @@ def test_sigkill_at_a_chosen_point_then_restart_delivers_everything_exactly_once
     wait_for(f'status 01 back after the restart ({meaning})', statuses_back(pair, docs), pair)
     register_at_b(pair, docs[0])
     wait_for('status 03 back', statuses_back(pair, docs[:1], ('01', '03')), pair)
+    wait_for('B has marked its statuses carried', lambda: pair.b.healthz()['exchange']['messages_waiting'] == 0, pair)
     pair.stop()
     # a crashed sender: the first document (the oldest in the queue) was claimed by the process
     # that died and again after its lease ran out; the others once. A crashed receiver: the

@@ -19,21 +19,25 @@ def count(page, name):
     return int(re.search(rf'data-count="{name}">(\d+)<', page.text).group(1))
 
 
-def stuck_status(app):
+def stuck_status(app, anon):
     """A status 03 for a document the host sent, while the host's directory entry points at an
-    instance that never answers: carried, retried, then given up ('failed')."""
+    instance that never answers: carried, retried, then given up ('failed'). /healthz counts it
+    waiting to leave until it is given up."""
     sent = send(app, [BTG], abstract='Trạng thái không về được')
     worker.run_round(app.registry)
+    assert anon.get('/healthz').json['exchange']['messages_waiting'] == 0
     with Session(app) as root:
         host = root['bodies'][HOST_CODE]
         host.route, host.address = 'instance', f'http://127.0.0.1:{free_port()}'
     act(app, BTG, sent_document_id(app, sent), 'vanthu.btg', 'register')
+    assert anon.get('/healthz').json['exchange']['messages_waiting'] == 1
     for _ in range(40):
         worker.run_round(app.registry)
         with Session(app) as root:
             states = [m.state for m in outbox_of(root).items.values()
                       if m.kind == 'status' and m['status_code'] == '03']
         if states == ['failed']:
+            assert anon.get('/healthz').json['exchange']['messages_waiting'] == 0
             return
         time.sleep(0.03)
     raise AssertionError(f'the status message was not given up: {states}')
@@ -64,7 +68,7 @@ def test_the_operations_page_shows_the_exchange_to_administrators_only(exchange_
     sent, on_paper_id = on_paper(app)
     health = conforms(spec, anon.get('/healthz')).json
     assert health['paper_waiting'] == 1 and health['exchange']['waiting'] == {}
-    stuck_status(app)
+    stuck_status(app, anon)
     refused_delivery(app)
 
     page = admin.get('/admin/exchange')

@@ -54,5 +54,7 @@ def _exchange_state(conn, request):
     root = conn.root().get(root_key(request.registry))
     if root is None or getattr(root, 'exchange', None) is None:
         return None, None
+    from ..outbox import outbox_of
     paper = root.exchange.paper
-    return queue_state(root), len(paper) if paper is not None else 0
+    state = dict(queue_state(root), messages_waiting=len(outbox_of(root).due))
+    return state, len(paper) if paper is not None else 0
