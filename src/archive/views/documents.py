@@ -16,6 +16,7 @@ from ..i18n import _
 from ..resources.bodies import Body
 from ..resources.documents import Document, Documents
 from ..exchange import deliveries
+from .. import errors
 from ..errors import Conflict, field_errors
 from ..exchange.edxml import STATUS_CODES
 from ..resources.files import File
@@ -28,6 +29,7 @@ from ..services import paper, readers
 from . import flash
 from .workflow import action_forms
 from . import document_forms
+from .http import may_be_framed
 from .forms import add_csrf, file_node, posted, put_errors, render_submitted, show_errors, use_pickers
 
 PAGE_SIZE = 50
@@ -241,7 +243,11 @@ def document_view(context, request):
             'paper_arrival_form': paper_arrival_form(request, context),
             'paper_arrival_errors': [],
             'paper_categories': request.registry.archive_settings.paper_also_categories,
-            'status_names': STATUS_CODES}
+            'status_names': STATUS_CODES,
+            # the PDFs shown in the page; the main one at once unless Mật (a read of it is journaled)
+            'viewable': {f.__name__ for f in context.file_list() if viewable(f)},
+            'shown': next((f for f in context.file_list() if f.role == 'main' and viewable(f) and not f.encrypted),
+                          None)}
 
 
 # kind -> (schema, button title, recording function): one form each on a delivery row
@@ -377,11 +383,12 @@ def revision_view(context, request):
     return {'doc': context, 'revision': revision, 'body': context.__parent__.__parent__}
 
 
-def file_response(request, f):
+def file_response(request, f, disposition='attachment'):
     """Serve a committed blob, journal the download, ETag from the stored file's hash.
 
     A sealed (Mật) file is opened in memory for the reader, and the reading journaled; a
-    damaged one answers 500 with the reason rather than partial content."""
+    damaged one answers 500 with the reason rather than partial content. ``disposition``
+    ``inline``: shown in the browser (``file_inline``), journaled the same way."""
     doc = f.__parent__
     filename = f.filename
     if f.encrypted:
@@ -391,7 +398,8 @@ def file_response(request, f):
         body = b''
         settings = request.registry.archive_settings
         if request.method != 'HEAD':
-            body = secrecy.read(app_root(request), doc, f, settings, request.authenticated_userid, 'download')
+            body = secrecy.read(app_root(request), doc, f, settings, request.authenticated_userid,
+                                'view' if disposition == 'inline' else 'download')
         filename = secrecy.original_name(doc, f, settings)
         response = Response(body=body, content_type=f.media_type, request=request)
         response.headers['Cache-Control'] = 'no-store'
@@ -401,7 +409,7 @@ def file_response(request, f):
         # a type not on the list (taken in by exchange) is offered as bytes, never shown inline
         response = FileResponse(f.committed(), request=request,
                                 content_type='application/octet-stream' if f.unlisted else f.media_type)
-    response.content_disposition = content_disposition(filename)
+    response.content_disposition = content_disposition(filename, disposition)
     response.etag = f.stored_sha256 or f.sha256
     response.headers['X-Content-Type-Options'] = 'nosniff'
     return response
@@ -410,3 +418,18 @@ def file_response(request, f):
 @view_config(context=File, permission=S.VIEW)
 def file_view(context, request):
     return file_response(request, context)
+
+
+def viewable(f):
+    """A PDF of the document's own (main or attachment, of a listed type): shown in the page."""
+    return f.media_type == 'application/pdf' and not f.unlisted and f.role in ('main', 'attachment')
+
+
+@view_config(context=File, name='inline', permission=S.VIEW)
+def file_inline(context, request):
+    """The PDF shown in the browser's own viewer inside the document page (the only answer the
+    site's pages may frame); anything else is not shown inline (404). Who may see it and the
+    journal are those of the download."""
+    if not viewable(context):
+        raise errors.Unknown('file_not_viewable', _('file_not_viewable', default='Tệp này không xem được trong trang'))
+    return may_be_framed(file_response(request, context, 'inline'))
