@@ -230,6 +230,15 @@ def test_a_draft_approved_numbered_signed_and_sent(served, browser, size, tmp_pa
     clerk.check()
     assert page.locator('p.flash').inner_text() == 'Đã lưu văn bản mới'
     assert clerk.state() == 'Dự thảo'
+    # the main PDF shown in the page by the browser's own viewer, served inline, framed by us only
+    src = page.locator('iframe#pdf-view').get_attribute('src')
+    assert src.endswith('/1/inline') and page.frame(name='pdf-view').url == src
+    shown = clerk.context.request.get(src)
+    assert shown.status == 200 and shown.body() == pdf(abstract)
+    assert shown.headers['content-type'] == 'application/pdf'
+    assert shown.headers['content-disposition'].startswith('inline;')
+    assert "frame-ancestors 'self'" in shown.headers['content-security-policy']
+    assert shown.headers['x-frame-options'] == 'SAMEORIGIN'
     clerk.act('submit')
     assert clerk.state() == 'Trình ký'
     doc_url = page.url
