@@ -174,6 +174,10 @@ class ArchiveSettings:
     mail: MailSettings = field(default_factory=MailSettings)
     axis: AxisSettings = field(default_factory=AxisSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)     # notifications (notify part)
+    # The files of a document form held after an error (views/held_uploads.py; never a Mật one)
+    upload_hold_dir: str = ''               # '' = archive-held-uploads in the system's temporary folder
+    upload_hold_minutes: float = 60.0       # a held file is removed this long after it was held
+    upload_hold_bytes: int = 0              # at most this much held per session (0: 2 x max_upload_bytes)
     # Records files, retention and disposition (archival/files.py, retention.py, batches.py)
     retention_periods: tuple = DEFAULT_RETENTION_PERIODS   # years a file may be kept, besides permanent
     retention_by_type: dict = field(default_factory=lambda: dict(DEFAULT_RETENTION_BY_TYPE))  # abbr -> years|None
@@ -339,6 +343,11 @@ def load(settings):
         notify=NotifySettings(      # notifications (notify part)
             mail=_flag(settings.get('archive.notify_mail'), False, 'archive.notify_mail'),
             digest_hour=_hour(settings.get('archive.digest_hour'), 'archive.digest_hour')),
+        upload_hold_dir=_text(settings.get('archive.upload_hold_dir')),
+        upload_hold_minutes=_number(settings.get('archive.upload_hold_minutes'), 60, 'archive.upload_hold_minutes',
+                                    above=0),
+        upload_hold_bytes=_positive(_or(settings.get('archive.upload_hold_bytes'), 2 * max_upload),
+                                    'archive.upload_hold_bytes'),
         **_records(settings),
     )
     if not loaded.session_refresh_seconds < loaded.session_idle_seconds <= loaded.session_lifetime_seconds:

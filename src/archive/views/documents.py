@@ -28,7 +28,7 @@ from ..services import documents as svc
 from ..services import paper, readers
 from . import flash
 from .workflow import action_forms
-from . import document_forms
+from . import document_forms, held_uploads
 from .http import may_be_framed
 from .forms import add_csrf, file_node, posted, put_errors, render_submitted, show_errors, use_pickers
 
@@ -118,6 +118,7 @@ def _document_form(request, secret=False, same_letter=False, direction=None):
                                                       'và phải ghi lý do')))
     schema.add(file_node('main_file', _('f_main_file', default='Tệp văn bản chính (PDF)')))
     schema.add(file_node('attachments', _('f_attachments', default='Tệp đính kèm'), multiple=True))
+    schema.add(held_uploads.node())         # the files held after an error (shown when there are any)
     add_csrf(schema, request)
     return document_forms.make(schema, direction, request, _('save', default='Lưu'))
 
@@ -142,14 +143,25 @@ def _cstruct(request, form):
             if k not in ('main_file', 'attachments', CONFIRM_SAME_LETTER)}
 
 
-def submit_document(request, form, action, body_code, channel='web'):
-    """Run ``action(cstruct, uploads)``; on bad input put the errors on the form."""
+def submit_document(request, form, action, body_code, channel='web', secret=False):
+    """Run ``action(cstruct, uploads)``; on bad input put the errors on the form, and hold the
+    files chosen (never a Mật document's: ``secret``, or a form not saying "not secret") so that
+    the form shows them again (``held_uploads``)."""
     cstruct = _cstruct(request, form)
+    held = held_uploads.Held(request)
+    uploads = held.uploads(_uploads(request))
     try:
-        return svc.guard(request.registry, body_code, cstruct, channel, request.authenticated_userid,
-                         lambda: action(cstruct, _uploads(request))), None
+        result = svc.guard(request.registry, body_code, cstruct, channel, request.authenticated_userid,
+                           lambda: action(cstruct, uploads))
     except colander.Invalid as exc:
-        return None, show_errors(request, form, exc)
+        errors = show_errors(request, form, exc)
+        widget = form[held_uploads.FIELD].widget
+        widget.files = held.keep(uploads, may_hold=not secret and cstruct.get('classification') == 'thuong',
+                                 refused_fields={e['field'] for e in errors})
+        widget.not_held = held.not_held
+        return None, errors
+    held.done(uploads)
+    return result, None
 
 
 def _new_defaults(request, body):
@@ -182,7 +194,9 @@ def create_view(context, request):
             flash.confirm(request, _('flash_created', default='Đã lưu văn bản mới'))
             return HTTPSeeOther(request.resource_url(doc))
         if not confirmed and any(e['code'] == svc.SAME_LETTER for e in errors):
+            held = form[held_uploads.FIELD].widget
             form = _document_form(request, same_letter=True, direction=direction)   # the box to confirm it
+            form[held_uploads.FIELD].widget = held
             put_errors(form, errors)
         rendered = render_submitted(form, _cstruct(request, form))
     else:
@@ -216,7 +230,7 @@ def edit_view(context, request):
             request, form,
             lambda cstruct, uploads: svc.update(root, context, _keep_seconds(context, cstruct), uploads, settings,
                                                 request.authenticated_userid)[0],
-            body.code)
+            body.code, secret=context.classification == 'mat')
         if doc is not None:
             flash.confirm(request, _('flash_saved', default='Đã lưu các thay đổi'))
             return HTTPSeeOther(request.resource_url(doc))
