@@ -49,13 +49,16 @@ def sweep(base, now, minutes):
     if not os.path.isdir(base):
         return
     for session in os.scandir(base):
-        if not session.is_dir():
+        try:
+            if not session.is_dir():
+                continue
+            for entry in os.scandir(session.path):
+                if entry.name.endswith('.json') and now - entry.stat().st_mtime > minutes * 60:
+                    _remove(session.path, entry.name[:-5])
+            if not os.listdir(session.path):
+                shutil.rmtree(session.path, ignore_errors=True)
+        except FileNotFoundError:       # another request swept it first
             continue
-        for entry in os.scandir(session.path):
-            if entry.name.endswith('.json') and now - entry.stat().st_mtime > minutes * 60:
-                _remove(session.path, entry.name[:-5])
-        if not os.listdir(session.path):
-            shutil.rmtree(session.path, ignore_errors=True)
 
 
 def _remove(folder, token):
