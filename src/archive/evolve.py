@@ -151,6 +151,12 @@ def add_search_queue(root):
     queue_of(root)
 
 
+def add_notices(root):
+    """Notifications (#17): what the system has to tell each person, and the digests queued."""
+    from .resources.notices import notices_of
+    notices_of(root)
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
@@ -165,6 +171,7 @@ STEPS = [
     ('0011-journal-indexes-forwards', index_journal_and_forward),
     ('0012-taken-in-by-sender', key_taken_in_by_sender),
     ('0013-letters-index', index_letters),
+    ('0016-notices', add_notices),
 ]
 
 

@@ -85,6 +85,15 @@ class AxisSettings:
     timeout: float = 30.0
 
 
+@dataclass(frozen=True)
+class NotifySettings:
+    """Notifications by mail (services/notify.py, exchange/notify_mail.py): the daily digest and
+    the mail saying something was assigned, both through the outbox; each person chooses on
+    their own page."""
+    mail: bool = False                  # archive.notify_mail: digests and assignment mails are sent
+    digest_hour: int = 7                # archive.digest_hour: the hour (Vietnam time) the digests go
+
+
 @dataclass
 class ArchiveSettings:
     secret: str
@@ -164,6 +173,11 @@ class ArchiveSettings:
     search_poll_seconds: float = 1.0
     mail: MailSettings = field(default_factory=MailSettings)
     axis: AxisSettings = field(default_factory=AxisSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)     # notifications (notify part)
+    # The files of a document form held after an error (views/held_uploads.py; never a Mật one)
+    upload_hold_dir: str = ''               # '' = archive-held-uploads in the system's temporary folder
+    upload_hold_minutes: float = 60.0       # a held file is removed this long after it was held
+    upload_hold_bytes: int = 0              # at most this much held per session (0: 2 x max_upload_bytes)
     # Records files, retention and disposition (archival/files.py, retention.py, batches.py)
     retention_periods: tuple = DEFAULT_RETENTION_PERIODS   # years a file may be kept, besides permanent
     retention_by_type: dict = field(default_factory=lambda: dict(DEFAULT_RETENTION_BY_TYPE))  # abbr -> years|None
@@ -326,6 +340,14 @@ def load(settings):
                                     'archive.search_poll_seconds', above=0),
         mail=_mail(settings),
         axis=_axis(settings),
+        notify=NotifySettings(      # notifications (notify part)
+            mail=_flag(settings.get('archive.notify_mail'), False, 'archive.notify_mail'),
+            digest_hour=_hour(settings.get('archive.digest_hour'), 'archive.digest_hour')),
+        upload_hold_dir=_text(settings.get('archive.upload_hold_dir')),
+        upload_hold_minutes=_number(settings.get('archive.upload_hold_minutes'), 60, 'archive.upload_hold_minutes',
+                                    above=0),
+        upload_hold_bytes=_positive(_or(settings.get('archive.upload_hold_bytes'), 2 * max_upload),
+                                    'archive.upload_hold_bytes'),
         **_records(settings),
     )
     if not loaded.session_refresh_seconds < loaded.session_idle_seconds <= loaded.session_lifetime_seconds:
@@ -441,6 +463,13 @@ def _at_least(value, low, name):
     if number is None or number < low:
         raise ValueError(f'{name}: a whole number of at least {low}, not {value!r}')
     return number
+
+
+def _hour(value, name):
+    hour = _at_least(_or(value, NotifySettings.digest_hour), 0, name)
+    if hour > 23:
+        raise ValueError(f'{name}: an hour from 0 to 23, not {value!r}')
+    return hour
 
 
 def _power_of_two(value, name):

@@ -230,6 +230,15 @@ def test_a_draft_approved_numbered_signed_and_sent(served, browser, size, tmp_pa
     clerk.check()
     assert page.locator('p.flash').inner_text() == 'Đã lưu văn bản mới'
     assert clerk.state() == 'Dự thảo'
+    # the main PDF shown in the page by the browser's own viewer, served inline, framed by us only
+    src = page.locator('iframe#pdf-view').get_attribute('src')
+    assert src.endswith('/1/inline') and page.frame(name='pdf-view').url == src
+    shown = clerk.context.request.get(src)
+    assert shown.status == 200 and shown.body() == pdf(abstract)
+    assert shown.headers['content-type'] == 'application/pdf'
+    assert shown.headers['content-disposition'].startswith('inline;')
+    assert "frame-ancestors 'self'" in shown.headers['content-security-policy']
+    assert shown.headers['x-frame-options'] == 'SAMEORIGIN'
     clerk.act('submit')
     assert clerk.state() == 'Trình ký'
     doc_url = page.url
@@ -311,7 +320,7 @@ def test_a_paper_letter_taken_in_and_registered_and_the_same_letter_again_needs_
 # the pages the search, statistics, records, monitoring and backup parts added, by who uses them
 NEW_PAGES = {
     'vanthu': ['/search?q=c%C3%B4ng+v%C4%83n', '/search?q=bao+cao&sort=date', '/stats',
-               f'/bodies/{HOST_CODE}/records'],
+               f'/bodies/{HOST_CODE}/records', '/me'],                 # /me: one's notifications
     'luutru': ['/desk', f'/bodies/{HOST_CODE}/records', f'/bodies/{HOST_CODE}/records/appraisal',
                f'/bodies/{HOST_CODE}/records/select'],
     'quantri': ['/admin/security', '/admin/backups', '/admin/exchange'],

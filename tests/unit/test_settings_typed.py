@@ -59,6 +59,7 @@ def test_the_defaults_when_the_ini_says_nothing():
     assert s.mail == archive_settings.MailSettings(smtp_port=25, smtp_timeout=30.0, mailbox_max_bytes=10 * 1024 * 1024)
     assert (s.axis.mode, s.axis.timeout, s.axis.done_dir, s.axis.rejected_dir) == ('', 30.0, 'processed', 'rejected')
     assert (s.keystore_kind, s.keystore_passphrase_file, s.template_cache_dir) == ('', '', '')
+    assert (s.notify.mail, s.notify.digest_hour) == (False, 7)
 
 
 def test_values_are_read_under_their_ini_names(tmp_path):
@@ -71,7 +72,9 @@ def test_values_are_read_under_their_ini_names(tmp_path):
         'archive.mail_from': 'vptu@example.org', 'archive.mail_max_bytes': '4000',
         'archive.axis_mode': 'Folder', 'archive.axis_in_dir': str(tmp_path / 'in'),
         'archive.axis_url': 'https://axis.example/api/', 'archive.axis_timeout': '2.5',
+        'archive.notify_mail': 'true', 'archive.digest_hour': '0',
     })
+    assert (s.notify.mail, s.notify.digest_hour) == (True, 0)
     assert (s.urgent_handling_minutes, s.background, s.exchange_worker, s.pack_interval_hours, s.pack_days) == \
         (15, True, False, 0, 1.5)
     assert (s.delivery_max_attempts, s.delivery_lease_seconds, s.instance_key, s.keystore_kind) == \
@@ -99,6 +102,9 @@ def test_values_are_read_under_their_ini_names(tmp_path):
     ('archive.mailbox_max_bytes', 'ten MB'),
     ('archive.axis_mode', 'ftp'),
     ('archive.axis_timeout', '0'),
+    ('archive.notify_mail', 'daily'),
+    ('archive.digest_hour', '24'),
+    ('archive.digest_hour', 'seven'),
 ])
 def test_a_bad_value_stops_the_start_naming_the_setting(name, value):
     with pytest.raises(ValueError) as err:

@@ -34,7 +34,7 @@ from ..db import flush_refused, run_apart
 from ..outbox import PENDING as MESSAGE_PENDING
 from ..outbox import outbox_of
 from ..reports import availability
-from . import channels, deliveries, edxml, mapping, outgoing, receive, recall, wake
+from . import channels, deliveries, edxml, mapping, notify_mail, outgoing, receive, recall, wake
 
 log = logging.getLogger(__name__)
 LOCAL = 'hosted'
@@ -447,6 +447,7 @@ def run_round(registry, limit=1000):
         except ConflictError:
             continue                  # another worker carried the same one first: take the next
         done += 1
+    done += notify_mail.run(registry, limit)        # people's mail: the digests when due, then what waits
     return done
 
 

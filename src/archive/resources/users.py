@@ -27,6 +27,12 @@ class Users(Folder):
 
 
 class User(Persistent):
+    # What a person chooses on their own page (/me, views/account.py); class defaults, so users
+    # stored before need no evolve step
+    email = ''                  # where their notifications go ('' = none)
+    mail_digest = False         # a daily digest of what waits for them (archive.notify_mail)
+    mail_assigned = True        # a mail when something is assigned to them (archive.notify_mail)
+
     def __init__(self, login, full_name, body_code, roles, unit_code=None, position=''):
         self.login = login
         self.full_name = full_name

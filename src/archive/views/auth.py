@@ -97,6 +97,7 @@ def login_view(request):
                 request.session.invalidate()
                 headers = remember(request, login)
                 new_csrf_token(request)
+                flash.tell_after_login(request, root, login)     # what was assigned since (notices)
                 return HTTPSeeOther(flash.after_login(came_from), headers=headers)
             record_failure(request.registry, login, addr, now)
             request.response.status = 401

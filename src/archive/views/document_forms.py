@@ -11,13 +11,13 @@ from ..resources.root import app_root
 LAYOUTS = {
     'incoming': (
         ['organ_id', 'sender', 'number_symbol', 'issued_date', 'doc_type', 'abstract', 'urgency',
-         'classification', 'signer_name', 'main_file', 'attachments'],
+         'classification', 'signer_name', 'main_file', 'attachments', 'held_files'],
         ['received_at', 'channel', 'urgency_deadline', 'place', 'signer_position', 'signer_competence',
          'pages', 'copies', 'deadline', 'holder_unit', 'named_people', 'receivers', 'notes'],
         ['direction']),
     'outgoing': (
         ['doc_type', 'abstract', 'urgency', 'classification', 'signer_name', 'signer_position',
-         'signer_competence', 'send_to', 'receivers', 'main_file', 'attachments'],
+         'signer_competence', 'send_to', 'receivers', 'main_file', 'attachments', 'held_files'],
         ['paper_category', 'holder_unit', 'deadline', 'urgency_deadline', 'pages', 'copies', 'place',
          'replaces', 'named_people', 'notes'],
         ['direction', 'organ_id', 'sender']),

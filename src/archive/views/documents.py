@@ -16,6 +16,7 @@ from ..i18n import _
 from ..resources.bodies import Body
 from ..resources.documents import Document, Documents
 from ..exchange import deliveries
+from .. import errors
 from ..errors import Conflict, field_errors
 from ..exchange.edxml import STATUS_CODES
 from ..resources.files import File
@@ -27,7 +28,8 @@ from ..services import documents as svc
 from ..services import paper, readers
 from . import flash
 from .workflow import action_forms
-from . import document_forms
+from . import document_forms, held_uploads
+from .http import may_be_framed
 from .forms import add_csrf, file_node, posted, put_errors, render_submitted, show_errors, use_pickers
 
 PAGE_SIZE = 50
@@ -116,6 +118,7 @@ def _document_form(request, secret=False, same_letter=False, direction=None):
                                                       'và phải ghi lý do')))
     schema.add(file_node('main_file', _('f_main_file', default='Tệp văn bản chính (PDF)')))
     schema.add(file_node('attachments', _('f_attachments', default='Tệp đính kèm'), multiple=True))
+    schema.add(held_uploads.node())         # the files held after an error (shown when there are any)
     add_csrf(schema, request)
     return document_forms.make(schema, direction, request, _('save', default='Lưu'))
 
@@ -140,14 +143,25 @@ def _cstruct(request, form):
             if k not in ('main_file', 'attachments', CONFIRM_SAME_LETTER)}
 
 
-def submit_document(request, form, action, body_code, channel='web'):
-    """Run ``action(cstruct, uploads)``; on bad input put the errors on the form."""
+def submit_document(request, form, action, body_code, channel='web', secret=False):
+    """Run ``action(cstruct, uploads)``; on bad input put the errors on the form, and hold the
+    files chosen (never a Mật document's: ``secret``, or a form not saying "not secret") so that
+    the form shows them again (``held_uploads``)."""
     cstruct = _cstruct(request, form)
+    held = held_uploads.Held(request)
+    uploads = held.uploads(_uploads(request))
     try:
-        return svc.guard(request.registry, body_code, cstruct, channel, request.authenticated_userid,
-                         lambda: action(cstruct, _uploads(request))), None
+        result = svc.guard(request.registry, body_code, cstruct, channel, request.authenticated_userid,
+                           lambda: action(cstruct, uploads))
     except colander.Invalid as exc:
-        return None, show_errors(request, form, exc)
+        errors = show_errors(request, form, exc)
+        widget = form[held_uploads.FIELD].widget
+        widget.files = held.keep(uploads, may_hold=not secret and cstruct.get('classification') == 'thuong',
+                                 refused_fields={e['field'] for e in errors})
+        widget.not_held = held.not_held
+        return None, errors
+    held.done(uploads)
+    return result, None
 
 
 def _new_defaults(request, body):
@@ -180,7 +194,9 @@ def create_view(context, request):
             flash.confirm(request, _('flash_created', default='Đã lưu văn bản mới'))
             return HTTPSeeOther(request.resource_url(doc))
         if not confirmed and any(e['code'] == svc.SAME_LETTER for e in errors):
+            held = form[held_uploads.FIELD].widget
             form = _document_form(request, same_letter=True, direction=direction)   # the box to confirm it
+            form[held_uploads.FIELD].widget = held
             put_errors(form, errors)
         rendered = render_submitted(form, _cstruct(request, form))
     else:
@@ -214,7 +230,7 @@ def edit_view(context, request):
             request, form,
             lambda cstruct, uploads: svc.update(root, context, _keep_seconds(context, cstruct), uploads, settings,
                                                 request.authenticated_userid)[0],
-            body.code)
+            body.code, secret=context.classification == 'mat')
         if doc is not None:
             flash.confirm(request, _('flash_saved', default='Đã lưu các thay đổi'))
             return HTTPSeeOther(request.resource_url(doc))
@@ -241,7 +257,11 @@ def document_view(context, request):
             'paper_arrival_form': paper_arrival_form(request, context),
             'paper_arrival_errors': [],
             'paper_categories': request.registry.archive_settings.paper_also_categories,
-            'status_names': STATUS_CODES}
+            'status_names': STATUS_CODES,
+            # the PDFs shown in the page; the main one at once unless Mật (a read of it is journaled)
+            'viewable': {f.__name__ for f in context.file_list() if viewable(f)},
+            'shown': next((f for f in context.file_list() if f.role == 'main' and viewable(f) and not f.encrypted),
+                          None)}
 
 
 # kind -> (schema, button title, recording function): one form each on a delivery row
@@ -377,11 +397,12 @@ def revision_view(context, request):
     return {'doc': context, 'revision': revision, 'body': context.__parent__.__parent__}
 
 
-def file_response(request, f):
+def file_response(request, f, disposition='attachment'):
     """Serve a committed blob, journal the download, ETag from the stored file's hash.
 
     A sealed (Mật) file is opened in memory for the reader, and the reading journaled; a
-    damaged one answers 500 with the reason rather than partial content."""
+    damaged one answers 500 with the reason rather than partial content. ``disposition``
+    ``inline``: shown in the browser (``file_inline``), journaled the same way."""
     doc = f.__parent__
     filename = f.filename
     if f.encrypted:
@@ -391,7 +412,8 @@ def file_response(request, f):
         body = b''
         settings = request.registry.archive_settings
         if request.method != 'HEAD':
-            body = secrecy.read(app_root(request), doc, f, settings, request.authenticated_userid, 'download')
+            body = secrecy.read(app_root(request), doc, f, settings, request.authenticated_userid,
+                                'view' if disposition == 'inline' else 'download')
         filename = secrecy.original_name(doc, f, settings)
         response = Response(body=body, content_type=f.media_type, request=request)
         response.headers['Cache-Control'] = 'no-store'
@@ -401,7 +423,7 @@ def file_response(request, f):
         # a type not on the list (taken in by exchange) is offered as bytes, never shown inline
         response = FileResponse(f.committed(), request=request,
                                 content_type='application/octet-stream' if f.unlisted else f.media_type)
-    response.content_disposition = content_disposition(filename)
+    response.content_disposition = content_disposition(filename, disposition)
     response.etag = f.stored_sha256 or f.sha256
     response.headers['X-Content-Type-Options'] = 'nosniff'
     return response
@@ -410,3 +432,18 @@ def file_response(request, f):
 @view_config(context=File, permission=S.VIEW)
 def file_view(context, request):
     return file_response(request, context)
+
+
+def viewable(f):
+    """A PDF of the document's own (main or attachment, of a listed type): shown in the page."""
+    return f.media_type == 'application/pdf' and not f.unlisted and f.role in ('main', 'attachment')
+
+
+@view_config(context=File, name='inline', permission=S.VIEW)
+def file_inline(context, request):
+    """The PDF shown in the browser's own viewer inside the document page (the only answer the
+    site's pages may frame); anything else is not shown inline (404). Who may see it and the
+    journal are those of the download."""
+    if not viewable(context):
+        raise errors.Unknown('file_not_viewable', _('file_not_viewable', default='Tệp này không xem được trong trang'))
+    return may_be_framed(file_response(request, context, 'inline'))

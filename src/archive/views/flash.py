@@ -4,6 +4,7 @@ import datetime as dt
 
 from .. import clock
 from ..i18n import _
+from ..services import notify
 
 
 def confirm(request, message):
@@ -21,6 +22,29 @@ def action_done(request, doc, title, gave_number=False):
     else:
         message = _('flash_action_done', default='Đã thực hiện "${action}"', mapping={'action': translate(title)})
     confirm(request, message)
+
+
+SHOWN_NOTICES = 5        # notices shown one by one after login; the rest are counted
+TOLD = 'told'            # their queue in the session (``templates/layout.pt`` shows it apart)
+
+
+def tell(request, message):
+    request.session.flash(request.localizer.translate(message), TOLD)
+
+
+def tell_after_login(request, root, login):
+    """After login: what was assigned to this person since they last logged in, one message a
+    document (a Mật one by its number only), the notices then read (``services/notify.py``)."""
+    items = notify.seen_after_login(root, login)
+    for item in items[:SHOWN_NOTICES]:
+        mapping = {'doc': notify.line_of(item['doc'])}
+        if item['notice'].get('role') == 'main':
+            tell(request, _('notice_assigned_main', default='Bạn được giao chủ trì xử lý: ${doc}', mapping=mapping))
+        else:
+            tell(request, _('notice_assigned_co', default='Bạn được giao phối hợp xử lý: ${doc}', mapping=mapping))
+    if len(items) > SHOWN_NOTICES:
+        tell(request, _('notice_assigned_more', default='và ${count} văn bản khác được giao cho bạn',
+                        mapping={'count': len(items) - SHOWN_NOTICES}))
 
 
 GREET = 'greet'          # the query parameter login adds to the page it leads to

@@ -18,6 +18,11 @@ HEADERS = {
     'X-Frame-Options': 'DENY',
     'Referrer-Policy': 'same-origin',
 }
+# A PDF shown inside the document page (``views/documents.py: file_inline``): that answer alone may
+# be framed, and only by this site's own pages; it loads nothing but itself (the browser's viewer).
+FRAMED_POLICY = "; ".join([
+    "default-src 'none'", "object-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'self'"])
+FRAMED_HEADERS = dict(HEADERS, **{'Content-Security-Policy': FRAMED_POLICY, 'X-Frame-Options': 'SAMEORIGIN'})
 STATIC_PREFIXES = ('/static/', '/static-deform/')
 EXCHANGE_PREFIX = '/exchange/'
 
@@ -28,8 +33,14 @@ def raw_path(request):
     return request.environ.get('PATH_INFO', '')
 
 
+def may_be_framed(response):
+    """Mark ``response`` as one the site's own pages may frame (a PDF shown on the document page)."""
+    response.archive_framed = True
+    return response
+
+
 def secure(request, response):
-    for name, value in HEADERS.items():
+    for name, value in (FRAMED_HEADERS if getattr(response, 'archive_framed', False) else HEADERS).items():
         response.headers[name] = value
     if not raw_path(request).startswith(STATIC_PREFIXES):
         response.headers['Cache-Control'] = 'no-store'

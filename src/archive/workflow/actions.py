@@ -12,7 +12,7 @@ from .. import security as S
 from ..errors import single
 from ..i18n import _
 from ..schemas.symbol import parse as parse_symbol
-from ..services import readers
+from ..services import notify, readers
 from ..schemas.types import IsoDate, Lines, Text, max_length, optional, required
 
 # -- the data an action needs ---------------------------------------------------
@@ -320,6 +320,8 @@ def assign(doc, info):
         # Assigning a Mật document names the people who may read it (checked in ``check_data``).
         readers.widen(info.request.root, doc, info.request.user, [doc.main_processor, *doc.co_processors],
                       _assignment_reason(data))
+    # the processors are told: a notice after their next login, a mail when they asked for one
+    notify.assigned(info.request.root, doc, info.request.user, info.request.registry.archive_settings)
 
 
 def unassign(doc, info):

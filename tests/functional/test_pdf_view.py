@@ -1,0 +1,87 @@
+"""The PDF shown in the browser on the document page (#17 item 3): the main file at once, the other
+PDFs on "Xem", in the browser's own viewer inside an ``<iframe>``, served inline by the file route;
+only that answer may be framed, and only by the site's own pages. A Mật file is shown only to its
+readers, never at once, and each read is journaled as a download is."""
+import json
+import re
+
+import pytest
+
+from ..conftest import HOST_CODE, client, open_root
+from ..helpers import incoming, pdf
+
+API = f'/api/v1/bodies/{HOST_CODE}/documents'
+PNG = b'\x89PNG\r\n\x1a\n' + b'\x00' * 32
+
+
+@pytest.fixture
+def people(file_app):
+    return {login: client(file_app, login) for login in ('vanthu', 'lanhdao', 'chuyenvien', 'vanthu.btc')}
+
+
+def new_doc(clerk, **over):
+    files = [('main_file', 'chinh.pdf', pdf('Van ban chinh')), ('attachments', 'phu-luc.pdf', pdf('Phu luc')),
+             ('attachments', 'anh.png', PNG)]
+    return clerk.post(API, {'metadata': json.dumps(incoming(**over), ensure_ascii=False)}, upload_files=files,
+                      headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+
+
+def page_of(c, doc, status=200):
+    return c.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/", status=status)
+
+
+def policy(res):
+    return dict(d.strip().split(' ', 1) for d in res.headers['Content-Security-Policy'].split(';'))
+
+
+def journal(app, doc, action):
+    from archive import audit
+    conn, root = open_root(app)
+    try:
+        chain = root['bodies'][HOST_CODE].documents[doc['id']].chain_id
+        return [e for e in audit.entries(root, chain) if e['action'] == action]
+    finally:
+        conn.close()
+
+
+def test_the_main_pdf_is_shown_in_the_page_and_the_others_on_click(file_app, people):
+    clerk = people['vanthu']
+    doc = new_doc(clerk)
+    page = page_of(clerk, doc)
+    frame = page.html.select_one('iframe#pdf-view')
+    assert frame['src'].endswith(f"/documents/{doc['id']}/1/inline") and frame['name'] == 'pdf-view'
+    links = {a['href'].rsplit('/', 2)[-2]: a['target'] for a in page.html.select('a.view-file')}
+    assert links == {'1': 'pdf-view', '2': 'pdf-view'}          # the two PDFs, not the picture
+    before = len(journal(file_app, doc, 'file_downloaded'))
+    shown = clerk.get(frame['src'])
+    assert shown.content_type == 'application/pdf' and shown.body == pdf('Van ban chinh')
+    assert re.match(r'inline; filename="chinh\.pdf"', shown.headers['Content-Disposition'])
+    assert policy(shown) == {'default-src': "'none'", 'object-src': "'self'", 'base-uri': "'none'",
+                             'form-action': "'none'", 'frame-ancestors': "'self'"}
+    assert shown.headers['X-Frame-Options'] == 'SAMEORIGIN' and shown.headers['Cache-Control'] == 'no-store'
+    assert len(journal(file_app, doc, 'file_downloaded')) == before + 1    # journaled as a download is
+    attachment = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/2/inline")
+    assert attachment.body == pdf('Phu luc')
+    clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/3/inline", status=404)     # not a PDF: not inline
+    download = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/1")
+    assert download.headers['Content-Disposition'].startswith('attachment;')
+    assert policy(download)['frame-ancestors'] == "'none'" and download.headers['X-Frame-Options'] == 'DENY'
+    assert policy(page)['frame-ancestors'] == "'none'"           # the page itself is never framed
+
+
+def test_a_secret_pdf_is_shown_only_to_its_readers_on_click_and_each_read_journaled(file_app, people):
+    doc = new_doc(people['vanthu'], classification='mat', named_people=['lanhdao'])
+    inline = f"/bodies/{HOST_CODE}/documents/{doc['id']}/1/inline"
+    page = page_of(people['lanhdao'], doc)
+    frame = page.html.select_one('iframe#pdf-view')
+    assert frame is not None and not frame.get('src')          # not read until asked
+    assert inline in [a['href'].replace('http://localhost', '') for a in page.html.select('a.view-file')]
+    before = journal(file_app, doc, 'secret_file_read')         # (the clerk's, when the file was checked)
+    assert not [e for e in before if e['actor'] == 'lanhdao']      # the page alone read nothing
+    shown = people['lanhdao'].get(inline)
+    assert shown.body == pdf('Van ban chinh') and shown.headers['Content-Disposition'].startswith('inline;')
+    [read] = journal(file_app, doc, 'secret_file_read')[len(before):]
+    assert (read['actor'], read['details']['purpose']) == ('lanhdao', 'view')
+    people['chuyenvien'].get(inline, status=403)              # not a reader
+    people['vanthu.btc'].get(inline, status=403)              # another body
+    assert len(journal(file_app, doc, 'secret_file_read')) == len(before) + 1
