@@ -3,6 +3,10 @@
 Every name is known and every value checked: an unknown filter, a malformed date, a sort that
 does not exist or a page too deep is the project's ``InputError`` naming the field, never a 500
 and never a silently different answer.
+
+The registers and the document lists take the same filters (``read_filters``) and judge a
+document by the same values the index stores (``facet_values``, ``matches``): one meaning of
+each filter, whether the index or ZODB answers.
 """
 import datetime as dt
 import re
@@ -37,12 +41,12 @@ def _whole(name, raw, default, low, high):
     return int(raw)
 
 
-def read(params, ignore=()):
-    """``(q, filters, sort, start, limit)`` from a multidict (``request.GET``)."""
+def read_filters(params, others=()):
+    """``{'terms': {facet: [values]}, 'ranges': {field: (low, high)}}`` from a multidict;
+    ``others``: the page's own parameters (paging, format...), passed over here."""
     terms, ranges = {}, {}
     for name in params.keys():
-        if name not in FACETS and name not in DATES and name not in PAGING and name not in IGNORED \
-                and name not in ignore:
+        if name not in FACETS and name not in DATES and name not in IGNORED and name not in others:
             refuse(name, 'filter_unknown', 'Không có bộ lọc này')
     for name in FACETS:
         values = [v for v in params.getall(name) if v != '']
@@ -67,6 +71,12 @@ def read(params, ignore=()):
         else:
             value = day.toordinal()
         ranges[field] = (low, value) if upper else (value, high)
+    return {'terms': terms, 'ranges': ranges}
+
+
+def read(params, ignore=()):
+    """``(q, filters, sort, start, limit)`` from a multidict (``request.GET``)."""
+    filters = read_filters(params, PAGING + tuple(ignore))
     sort = params.get('sort') or 'relevance'
     if sort not in SORTS:
         refuse('sort', 'sort_unknown', 'Không có cách sắp xếp này')
@@ -75,4 +85,53 @@ def read(params, ignore=()):
     if start + limit > MAX_DEPTH:
         refuse('start', 'search_too_deep', 'Chỉ xem được ${n} kết quả đầu: hãy thu hẹp tìm kiếm',
                {'n': MAX_DEPTH})
-    return params.get('q', ''), {'terms': terms, 'ranges': ranges}, sort, start, limit
+    return params.get('q', ''), filters, sort, start, limit
+
+
+def active(filters):
+    return bool(filters and (filters['terms'] or filters['ranges']))
+
+
+def _verdict(value):
+    """The signature verdict's status (the verdict is a dict, or a bare word before a check)."""
+    return value.get('status') if isinstance(value, dict) else value
+
+
+def facet_values(doc):
+    """What a document is filtered and counted by: ``{facet: value or None, 'date': epoch seconds,
+    'issued': ordinal day or None}`` (the index stores the same; ``indexer.document_fields``)."""
+    exchange = doc.exchange or {}
+    values = {'body': doc.body_code, 'direction': doc.direction,
+              'attachments': 'yes' if len(doc.files) > 1 else 'no',
+              'date': -doc.sort_key()[0],
+              'issued': doc.issued_date.toordinal() if doc.issued_date else None}
+    for name, value in (('doc_type', doc.doc_type), ('unit', doc.holder_unit), ('state', doc.state),
+                        ('urgency', doc.urgency), ('route', exchange.get('route') or doc.channel),
+                        ('verdict', _verdict(doc.origin_verdict))):
+        values[name] = str(value) if value else None
+    return values
+
+
+def matches(filters, values):
+    """Whether a document of these ``facet_values`` passes the filters (any value of a facet,
+    every facet and range)."""
+    for name, wanted in filters['terms'].items():
+        if values.get(name) not in wanted:
+            return False
+    for field, (low, high) in filters['ranges'].items():
+        value = values.get(field)
+        if value is None or (low is not None and value < low) or (high is not None and value > high):
+            return False
+    return True
+
+
+def count(values_list, names=FACETS):
+    """Facet counts over documents' ``facet_values``, as the search gives them: ``{facet:
+    [(value, count)]}``, most frequent first."""
+    tally = {name: {} for name in names}
+    for values in values_list:
+        for name in names:
+            value = values.get(name)
+            if value:
+                tally[name][value] = tally[name].get(value, 0) + 1
+    return {name: sorted(t.items(), key=lambda kv: (-kv[1], kv[0])) for name, t in tally.items()}
