@@ -60,7 +60,8 @@ def served(tmp_path_factory):
     app = make_app(base_settings(folder, file_uri(folder)))
     authority = ca.make_ca('CA trao đổi (TEST)', algorithm='ec-p256')
     with Session(app) as root:
-        enrol(root, app.registry.archive_keystore, authority, BTC)
+        for code in (BTC, BTG):          # the draft goes to both, picked by typing
+            enrol(root, app.registry.archive_keystore, authority, code)
         settings = app.registry.archive_settings
         for login, role in (('lanhdao.btc', 'leader'), ('chuyenvien.btc', 'processor')):
             directory.add_user(root, {'login': login, 'full_name': f'{role.capitalize()} Ban Tổ chức',
@@ -221,7 +222,7 @@ def test_a_draft_approved_numbered_signed_and_sent(served, browser, size, tmp_pa
     page.select_option('select[name=doc_type]', 'TTr')
     page.fill('textarea[name=abstract]', abstract)
     page.fill('input[name=signer_name]', 'Trần Văn Lãnh Đạo')
-    page.select_option('select[name=send_to]', [BTC])           # picked by name from the directory
+    pick_receivers(clerk)
     page.click('details.more summary')                          # the rest of the fields, folded
     page.fill('input[name=holder_unit]', 'TH')
     page.set_input_files('input[name=main_file]', str(main))
@@ -251,7 +252,43 @@ def test_a_draft_approved_numbered_signed_and_sent(served, browser, size, tmp_pa
     clerk.act('send')
     assert clerk.state() == 'Đã gửi'
     assert page.locator(f'tr[data-delivery="{BTC}"]').count() == 1
+    assert page.locator(f'tr[data-delivery="{BTG}"]').count() == 1
     clerk.close()
+
+
+def pick_receivers(clerk):
+    """The receivers picked by typing part of a name or a code (static/archive.js): Ban Tổ chức by
+    its name typed without diacritics and Enter, Ban Tuyên giáo by its code and a click, a third
+    picked with the arrow keys and removed with its button; the chips and the (hidden) select
+    then hold the two."""
+    page = clerk.page
+    box = page.get_by_role('combobox', name='Gửi điện tử đến')
+    assert page.locator('select[name=send_to]').is_hidden()
+    box.fill('to chuc')
+    offers = page.locator('[role=listbox] [role=option]')
+    assert offers.first.inner_text().startswith('Ban Tổ chức Thành ủy')
+    box.press('Enter')
+    box.fill('000.00.03')
+    assert offers.count() == 1
+    offers.first.click()
+    box.fill('dan van')
+    box.press('ArrowDown')
+    box.press('Enter')
+    chips = page.locator('.typeahead .chips li')
+    assert chips.count() == 3
+    clerk.check()                           # axe with the chips and the offers' box
+    page.get_by_role('button', name='Bỏ Ban Dân vận Thành ủy').click()
+    names = page.locator('.typeahead .chips li span').all_inner_texts()
+    assert sorted(names) == ['Ban Tuyên giáo Thành ủy', 'Ban Tổ chức Thành ủy']
+    box.fill('ban')                         # the offers open, as axe sees them
+    assert offers.count() == 2 and page.locator('[role=listbox]').is_visible()   # the two not chosen
+    clerk.check()
+    box.press('Escape')
+    assert page.locator('[role=listbox]').is_hidden()
+    box.fill('')
+    chosen = page.eval_on_selector('select[name=send_to]',
+                                   'select => [...select.selectedOptions].map(o => o.value)')
+    assert sorted(chosen) == [BTC, BTG]
 
 
 @pytest.mark.parametrize('size', ['desktop', 'phone'])

@@ -97,19 +97,36 @@ def _verdict(value):
     return value.get('status') if isinstance(value, dict) else value
 
 
-def facet_values(doc):
+def _text(value):
+    return str(value) if value else None
+
+
+# facet or range field -> its value on a document (what the index stores; indexer.document_fields)
+VALUES = {
+    'body': lambda doc: doc.body_code,
+    'direction': lambda doc: doc.direction,
+    'attachments': lambda doc: 'yes' if len(doc.files) > 1 else 'no',
+    'doc_type': lambda doc: _text(doc.doc_type),
+    'unit': lambda doc: _text(doc.holder_unit),
+    'state': lambda doc: _text(doc.state),
+    'urgency': lambda doc: _text(doc.urgency),
+    'route': lambda doc: _text((doc.exchange or {}).get('route') or doc.channel),
+    'verdict': lambda doc: _text(_verdict(doc.origin_verdict)),
+    'date': lambda doc: -doc.sort_key()[0],                                  # epoch seconds
+    'issued': lambda doc: doc.issued_date.toordinal() if doc.issued_date else None,
+}
+
+
+def facet_values(doc, names=None):
     """What a document is filtered and counted by: ``{facet: value or None, 'date': epoch seconds,
-    'issued': ordinal day or None}`` (the index stores the same; ``indexer.document_fields``)."""
-    exchange = doc.exchange or {}
-    values = {'body': doc.body_code, 'direction': doc.direction,
-              'attachments': 'yes' if len(doc.files) > 1 else 'no',
-              'date': -doc.sort_key()[0],
-              'issued': doc.issued_date.toordinal() if doc.issued_date else None}
-    for name, value in (('doc_type', doc.doc_type), ('unit', doc.holder_unit), ('state', doc.state),
-                        ('urgency', doc.urgency), ('route', exchange.get('route') or doc.channel),
-                        ('verdict', _verdict(doc.origin_verdict))):
-        values[name] = str(value) if value else None
-    return values
+    'issued': ordinal day or None}``, or only ``names`` of them (a list reads no more of the
+    document than its filters need: ``attachments`` loads the files' folder)."""
+    return {name: VALUES[name](doc) for name in (VALUES if names is None else names)}
+
+
+def needed(filters):
+    """The values ``matches`` reads for these filters."""
+    return list(filters['terms']) + list(filters['ranges'])
 
 
 def matches(filters, values):

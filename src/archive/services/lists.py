@@ -11,7 +11,7 @@ Access is the one decision (``resources.access``): those who read the whole body
 for documents that are not Mật.
 """
 from ..resources import access
-from ..search.filters import active, facet_values, matches
+from ..search.filters import active, facet_values, matches, needed
 
 PAGE_SIZE = 50
 
@@ -33,6 +33,7 @@ def visible_page(principals, documents, start, size=PAGE_SIZE, filters=None):
     skipped = 0
     whole = access.reads_whole_body(principals, documents.__parent__.code)
     judge = active(filters)
+    names = needed(filters) if judge else ()
     for name in _names(documents, filters):
         if whole and not judge and name not in documents.secret:
             if skipped < start:          # nothing to judge: not even loaded
@@ -43,7 +44,7 @@ def visible_page(principals, documents, start, size=PAGE_SIZE, filters=None):
             continue
         if not (whole and name not in documents.secret) and not access.may_see(principals, doc):
             continue
-        if judge and not matches(filters, facet_values(doc)):
+        if judge and not matches(filters, facet_values(doc, names)):
             continue
         if skipped < start:
             skipped += 1
