@@ -348,7 +348,9 @@ def test_a_paper_letter_taken_in_and_registered_and_the_same_letter_again_needs_
 # the pages the search, statistics, records, monitoring and backup parts added, by who uses them
 NEW_PAGES = {
     'vanthu': ['/search?q=c%C3%B4ng+v%C4%83n', '/search?q=bao+cao&sort=date', '/stats',
-               f'/bodies/{HOST_CODE}/records'],
+               f'/bodies/{HOST_CODE}/records',
+               f'/bodies/{HOST_CODE}?urgency=normal&date_from=2026-01-01',          # the list's filters
+               f'/bodies/{HOST_CODE}/registers?kind=incoming&doc_type=CV'],
     'luutru': ['/desk', f'/bodies/{HOST_CODE}/records', f'/bodies/{HOST_CODE}/records/appraisal',
                f'/bodies/{HOST_CODE}/records/select'],
     'quantri': ['/admin/security', '/admin/backups', '/admin/exchange'],
