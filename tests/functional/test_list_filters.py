@@ -199,3 +199,21 @@ def test_the_list_and_register_answers_conform_to_the_spec(app, clerk, two, spec
     conforms(spec, clerk.get(REGISTER, params={'doc_type': ['CV', 'TB'], 'issued_to': '2026-12-31'}))
     conforms(spec, clerk.get(REGISTER, params={'urgency': 'khan', 'format': 'csv'}))
     conforms(spec, clerk.get(API, params={'date_from': 'x'}, status=400), check_request=False)
+
+
+def test_a_day_is_a_day_in_vietnam_in_lists_registers_and_search(app, clerk):
+    """Taken in at 01:00 on 10/11 Vietnam time (18:00 on 9/11 UTC): a filter on 10/11 finds it,
+    one on 9/11 does not, in the list, the register and the search alike."""
+    from archive import search
+    doc = _create(clerk, abstract='Công văn đến lúc sáng sớm', number_symbol='77-CV/BTCTU',
+                  received_at='2026-11-10T01:00:00+07:00')
+    _act(clerk, doc, 'register')
+    search.apply_pending(app.registry)
+    for day, found in (('2026-11-10', True), ('2026-11-09', False)):
+        params = {'date_from': day, 'date_to': day}
+        listed = [d['id'] for d in clerk.get(API, params=params).json['items']]
+        assert (doc['id'] in listed) == found, day
+        rows = clerk.get(REGISTER, params=params).json['rows']
+        assert any('Công văn đến lúc sáng sớm' in r[5] for r in rows) == found, day
+        hits = [h['id'] for h in clerk.get('/api/v1/search', params=dict(params, q='sang som')).json['items']]
+        assert (doc['id'] in hits) == found, day

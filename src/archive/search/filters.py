@@ -11,6 +11,7 @@ each filter, whether the index or ZODB answers.
 import datetime as dt
 import re
 
+from ..clock import VN
 from .engine import FACETS, SORTS
 from .query import refuse
 
@@ -64,9 +65,8 @@ def read_filters(params, others=()):
             continue
         day = _date(name, raw)
         low, high = ranges.get(field, (None, None))
-        if field == 'date':      # epoch seconds of the arrival / sending
-            edge = dt.datetime.combine(day + dt.timedelta(days=1) if upper else day, dt.time(),
-                                       tzinfo=dt.timezone.utc)
+        if field == 'date':      # epoch seconds of the arrival / sending; the day is Vietnam's
+            edge = dt.datetime.combine(day + dt.timedelta(days=1) if upper else day, dt.time(), tzinfo=VN)
             value = int(edge.timestamp()) - (1 if upper else 0)
         else:
             value = day.toordinal()
