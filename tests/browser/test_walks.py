@@ -345,6 +345,26 @@ def test_a_paper_letter_taken_in_and_registered_and_the_same_letter_again_needs_
     clerk.close()
 
 
+
+def test_without_scripts_the_receivers_are_the_multi_select(served, browser):
+    """With scripts off the drafting form's receivers stay the multi-select it is built over:
+    several bodies picked there, no type-ahead."""
+    _app, base = served
+    context = browser.new_context(viewport=DESKTOP, locale='vi-VN', java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(base + '/login')
+        page.fill('#login', 'vanthu')
+        page.fill('#password', PASSWORD)
+        page.click('form[action$="/login"] button[type=submit]')
+        page.wait_for_load_state()
+        page.goto(base + f'/bodies/{HOST_CODE}/documents/new?direction=outgoing')
+        receivers = page.locator('select[name=send_to]')
+        assert receivers.is_visible() and page.locator('.typeahead, input[role=combobox]').count() == 0
+        assert sorted(receivers.select_option([BTC, BTG])) == [BTC, BTG]
+    finally:
+        context.close()
+
 # the pages the search, statistics, records, monitoring and backup parts added, by who uses them
 NEW_PAGES = {
     'vanthu': ['/search?q=c%C3%B4ng+v%C4%83n', '/search?q=bao+cao&sort=date', '/stats',
