@@ -60,7 +60,8 @@ def served(tmp_path_factory):
     app = make_app(base_settings(folder, file_uri(folder)))
     authority = ca.make_ca('CA trao đổi (TEST)', algorithm='ec-p256')
     with Session(app) as root:
-        enrol(root, app.registry.archive_keystore, authority, BTC)
+        for code in (BTC, BTG):          # the draft goes to both, picked by typing
+            enrol(root, app.registry.archive_keystore, authority, code)
         settings = app.registry.archive_settings
         for login, role in (('lanhdao.btc', 'leader'), ('chuyenvien.btc', 'processor')):
             directory.add_user(root, {'login': login, 'full_name': f'{role.capitalize()} Ban Tổ chức',
@@ -221,7 +222,7 @@ def test_a_draft_approved_numbered_signed_and_sent(served, browser, size, tmp_pa
     page.select_option('select[name=doc_type]', 'TTr')
     page.fill('textarea[name=abstract]', abstract)
     page.fill('input[name=signer_name]', 'Trần Văn Lãnh Đạo')
-    page.select_option('select[name=send_to]', [BTC])           # picked by name from the directory
+    pick_receivers(clerk)
     page.click('details.more summary')                          # the rest of the fields, folded
     page.fill('input[name=holder_unit]', 'TH')
     page.set_input_files('input[name=main_file]', str(main))
@@ -260,7 +261,43 @@ def test_a_draft_approved_numbered_signed_and_sent(served, browser, size, tmp_pa
     clerk.act('send')
     assert clerk.state() == 'Đã gửi'
     assert page.locator(f'tr[data-delivery="{BTC}"]').count() == 1
+    assert page.locator(f'tr[data-delivery="{BTG}"]').count() == 1
     clerk.close()
+
+
+def pick_receivers(clerk):
+    """The receivers picked by typing part of a name or a code (static/archive.js): Ban Tổ chức by
+    its name typed without diacritics and Enter, Ban Tuyên giáo by its code and a click, a third
+    picked with the arrow keys and removed with its button; the chips and the (hidden) select
+    then hold the two."""
+    page = clerk.page
+    box = page.get_by_role('combobox', name='Gửi điện tử đến')
+    assert page.locator('select[name=send_to]').is_hidden()
+    box.fill('to chuc')
+    offers = page.locator('[role=listbox] [role=option]')
+    assert offers.first.inner_text().startswith('Ban Tổ chức Thành ủy')
+    box.press('Enter')
+    box.fill('000.00.03')
+    assert offers.count() == 1
+    offers.first.click()
+    box.fill('dan van')
+    box.press('ArrowDown')
+    box.press('Enter')
+    chips = page.locator('.typeahead .chips li')
+    assert chips.count() == 3
+    clerk.check()                           # axe with the chips and the offers' box
+    page.get_by_role('button', name='Bỏ Ban Dân vận Thành ủy').click()
+    names = page.locator('.typeahead .chips li span').all_inner_texts()
+    assert sorted(names) == ['Ban Tuyên giáo Thành ủy', 'Ban Tổ chức Thành ủy']
+    box.fill('ban')                         # the offers open, as axe sees them
+    assert offers.count() == 2 and page.locator('[role=listbox]').is_visible()   # the two not chosen
+    clerk.check()
+    box.press('Escape')
+    assert page.locator('[role=listbox]').is_hidden()
+    box.fill('')
+    chosen = page.eval_on_selector('select[name=send_to]',
+                                   'select => [...select.selectedOptions].map(o => o.value)')
+    assert sorted(chosen) == [BTC, BTG]
 
 
 @pytest.mark.parametrize('size', ['desktop', 'phone'])
@@ -317,10 +354,33 @@ def test_a_paper_letter_taken_in_and_registered_and_the_same_letter_again_needs_
     clerk.close()
 
 
+
+def test_without_scripts_the_receivers_are_the_multi_select(served, browser):
+    """With scripts off the drafting form's receivers stay the multi-select it is built over:
+    several bodies picked there, no type-ahead."""
+    _app, base = served
+    context = browser.new_context(viewport=DESKTOP, locale='vi-VN', java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(base + '/login')
+        page.fill('#login', 'vanthu')
+        page.fill('#password', PASSWORD)
+        page.click('form[action$="/login"] button[type=submit]')
+        page.wait_for_load_state()
+        page.goto(base + f'/bodies/{HOST_CODE}/documents/new?direction=outgoing')
+        receivers = page.locator('select[name=send_to]')
+        assert receivers.is_visible() and page.locator('.typeahead, input[role=combobox]').count() == 0
+        assert sorted(receivers.select_option([BTC, BTG])) == [BTC, BTG]
+    finally:
+        context.close()
+
 # the pages the search, statistics, records, monitoring and backup parts added, by who uses them
 NEW_PAGES = {
     'vanthu': ['/search?q=c%C3%B4ng+v%C4%83n', '/search?q=bao+cao&sort=date', '/stats',
-               f'/bodies/{HOST_CODE}/records', '/me'],                 # /me: one's notifications
+               f'/bodies/{HOST_CODE}/records',
+               f'/bodies/{HOST_CODE}?urgency=normal&date_from=2026-01-01',          # the list's filters
+               f'/bodies/{HOST_CODE}/registers?kind=incoming&doc_type=CV',
+               '/me'],                                                        # one's notifications
     'luutru': ['/desk', f'/bodies/{HOST_CODE}/records', f'/bodies/{HOST_CODE}/records/appraisal',
                f'/bodies/{HOST_CODE}/records/select'],
     'quantri': ['/admin/security', '/admin/backups', '/admin/exchange'],

@@ -60,3 +60,19 @@ def test_the_issuer_picked_by_code_gives_its_name(clerk):
     doc_url = form.submit('submit', status=303).location
     doc = clerk.get(f"{API}/{doc_url.rstrip('/').rsplit('/', 1)[1]}").json
     assert doc['organ_id'] == '000.00.02.H01' and doc['sender'] == 'Ban Tổ chức Thành ủy'
+
+
+def test_receivers_without_scripts_are_a_multi_select_of_several_bodies(clerk):
+    """The type-ahead (static/archive.js) is built over the multi-select, which is what is sent:
+    without scripts the clerk picks several bodies in it, and the draft goes to each."""
+    page = clerk.get(f'/bodies/{HOST_CODE}/documents/new?direction=outgoing')
+    receivers = page.html.find('select', attrs={'name': 'send_to'})
+    assert receivers.has_attr('data-typeahead') and receivers['data-remove'] == 'Bỏ'
+    form = page.forms['document']
+    form['doc_type'] = 'TTr'
+    form['abstract'] = 'Tờ trình gửi hai ban'
+    form['signer_name'] = 'Trần Văn Lãnh Đạo'
+    form['send_to'] = ['000.00.02.H01', '000.00.03.H01']
+    doc_url = form.submit('submit', status=303).location
+    doc = clerk.get(f"{API}/{doc_url.rstrip('/').rsplit('/', 1)[1]}").json
+    assert sorted(doc['send_to']) == ['000.00.02.H01', '000.00.03.H01']

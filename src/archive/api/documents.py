@@ -12,7 +12,8 @@ from ..errors import InputError, single
 from ..i18n import _
 from ..resources.root import app_root
 from ..services import documents as svc
-from ..views.documents import PAGE_SIZE, file_response, visible_page
+from ..search.filters import read_filters
+from ..views.documents import LIST_PARAMS, PAGE_SIZE, file_response, visible_page
 from .common import json_input, metadata_input
 
 
@@ -43,7 +44,8 @@ def _int_param(request, name, default, lo, hi):
 def list_documents(context, request):
     start = _int_param(request, 'start', 0, 0, 10**9)
     limit = _int_param(request, 'limit', PAGE_SIZE, 1, 200)
-    docs, more = visible_page(request, context, start, limit)
+    filters = read_filters(request.GET, LIST_PARAMS)
+    docs, more = visible_page(request, context, start, limit, filters)
     return {'items': [svc.as_json(d) for d in docs], 'start': start, 'limit': limit, 'more': more}
 
 

@@ -8,6 +8,7 @@ from ..resources.root import app_root
 from ..services import documents as svc
 from ..services import registers as reg
 from ..services.desk import desk_for
+from ..search.filters import read_filters
 from ..workflow import engine, states, voiding
 from ..errors import InputError
 from ..i18n import _
@@ -45,13 +46,15 @@ def take_transition(context, request):
 
 @view_config(route_name='api.registers', renderer='json', request_method='GET', permission=S.LIST_DOCUMENTS)
 def get_register(context, request):
-    table = reg.register_table(request, context, request.matchdict['kind'], request.params.get('year'),
-                               secret=request.params.get('secret') == '1')
+    filters = read_filters(request.GET, ('year', 'secret', 'format'))
+    table, counts = reg.filtered_register(request, context, request.matchdict['kind'], request.params.get('year'),
+                                          secret=request.params.get('secret') == '1', filters=filters)
     fmt = request.params.get('format')
     if fmt:
         return reg.export_response(request, table, fmt)
     return {'title': table.title, 'subtitle': table.subtitle, 'columns': list(table.columns),
-            'rows': [list(r) for r in table.rows]}
+            'rows': [list(r) for r in table.rows],
+            'facets': {name: [{'value': v, 'count': n} for v, n in pairs] for name, pairs in counts.items()}}
 
 
 @view_config(route_name='api.register_void', renderer='json', request_method='POST',

@@ -3,10 +3,15 @@
 Every name is known and every value checked: an unknown filter, a malformed date, a sort that
 does not exist or a page too deep is the project's ``InputError`` naming the field, never a 500
 and never a silently different answer.
+
+The registers and the document lists take the same filters (``read_filters``) and judge a
+document by the same values the index stores (``facet_values``, ``matches``): one meaning of
+each filter, whether the index or ZODB answers.
 """
 import datetime as dt
 import re
 
+from ..clock import VN
 from .engine import FACETS, SORTS
 from .query import refuse
 
@@ -37,12 +42,12 @@ def _whole(name, raw, default, low, high):
     return int(raw)
 
 
-def read(params, ignore=()):
-    """``(q, filters, sort, start, limit)`` from a multidict (``request.GET``)."""
+def read_filters(params, others=()):
+    """``{'terms': {facet: [values]}, 'ranges': {field: (low, high)}}`` from a multidict;
+    ``others``: the page's own parameters (paging, format...), passed over here."""
     terms, ranges = {}, {}
     for name in params.keys():
-        if name not in FACETS and name not in DATES and name not in PAGING and name not in IGNORED \
-                and name not in ignore:
+        if name not in FACETS and name not in DATES and name not in IGNORED and name not in others:
             refuse(name, 'filter_unknown', 'Không có bộ lọc này')
     for name in FACETS:
         values = [v for v in params.getall(name) if v != '']
@@ -60,13 +65,18 @@ def read(params, ignore=()):
             continue
         day = _date(name, raw)
         low, high = ranges.get(field, (None, None))
-        if field == 'date':      # epoch seconds of the arrival / sending
-            edge = dt.datetime.combine(day + dt.timedelta(days=1) if upper else day, dt.time(),
-                                       tzinfo=dt.timezone.utc)
+        if field == 'date':      # epoch seconds of the arrival / sending; the day is Vietnam's
+            edge = dt.datetime.combine(day + dt.timedelta(days=1) if upper else day, dt.time(), tzinfo=VN)
             value = int(edge.timestamp()) - (1 if upper else 0)
         else:
             value = day.toordinal()
         ranges[field] = (low, value) if upper else (value, high)
+    return {'terms': terms, 'ranges': ranges}
+
+
+def read(params, ignore=()):
+    """``(q, filters, sort, start, limit)`` from a multidict (``request.GET``)."""
+    filters = read_filters(params, PAGING + tuple(ignore))
     sort = params.get('sort') or 'relevance'
     if sort not in SORTS:
         refuse('sort', 'sort_unknown', 'Không có cách sắp xếp này')
@@ -75,4 +85,70 @@ def read(params, ignore=()):
     if start + limit > MAX_DEPTH:
         refuse('start', 'search_too_deep', 'Chỉ xem được ${n} kết quả đầu: hãy thu hẹp tìm kiếm',
                {'n': MAX_DEPTH})
-    return params.get('q', ''), {'terms': terms, 'ranges': ranges}, sort, start, limit
+    return params.get('q', ''), filters, sort, start, limit
+
+
+def active(filters):
+    return bool(filters and (filters['terms'] or filters['ranges']))
+
+
+def _verdict(value):
+    """The signature verdict's status (the verdict is a dict, or a bare word before a check)."""
+    return value.get('status') if isinstance(value, dict) else value
+
+
+def _text(value):
+    return str(value) if value else None
+
+
+# facet or range field -> its value on a document (what the index stores; indexer.document_fields)
+VALUES = {
+    'body': lambda doc: doc.body_code,
+    'direction': lambda doc: doc.direction,
+    'attachments': lambda doc: 'yes' if len(doc.files) > 1 else 'no',
+    'doc_type': lambda doc: _text(doc.doc_type),
+    'unit': lambda doc: _text(doc.holder_unit),
+    'state': lambda doc: _text(doc.state),
+    'urgency': lambda doc: _text(doc.urgency),
+    'route': lambda doc: _text((doc.exchange or {}).get('route') or doc.channel),
+    'verdict': lambda doc: _text(_verdict(doc.origin_verdict)),
+    'date': lambda doc: -doc.sort_key()[0],                                  # epoch seconds
+    'issued': lambda doc: doc.issued_date.toordinal() if doc.issued_date else None,
+}
+
+
+def facet_values(doc, names=None):
+    """What a document is filtered and counted by: ``{facet: value or None, 'date': epoch seconds,
+    'issued': ordinal day or None}``, or only ``names`` of them (a list reads no more of the
+    document than its filters need: ``attachments`` loads the files' folder)."""
+    return {name: VALUES[name](doc) for name in (VALUES if names is None else names)}
+
+
+def needed(filters):
+    """The values ``matches`` reads for these filters."""
+    return list(filters['terms']) + list(filters['ranges'])
+
+
+def matches(filters, values):
+    """Whether a document of these ``facet_values`` passes the filters (any value of a facet,
+    every facet and range)."""
+    for name, wanted in filters['terms'].items():
+        if values.get(name) not in wanted:
+            return False
+    for field, (low, high) in filters['ranges'].items():
+        value = values.get(field)
+        if value is None or (low is not None and value < low) or (high is not None and value > high):
+            return False
+    return True
+
+
+def count(values_list, names=FACETS):
+    """Facet counts over documents' ``facet_values``, as the search gives them: ``{facet:
+    [(value, count)]}``, most frequent first."""
+    tally = {name: {} for name in names}
+    for values in values_list:
+        for name in names:
+            value = values.get(name)
+            if value:
+                tally[name][value] = tally[name].get(value, 0) + 1
+    return {name: sorted(t.items(), key=lambda kv: (-kv[1], kv[0])) for name, t in tally.items()}

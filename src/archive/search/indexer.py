@@ -19,6 +19,8 @@ from ..db import run_apart
 from ..resources import access
 from . import content as content_mod
 from .analysis import nfc
+from .engine import FACETS
+from .filters import facet_values
 from .queue import KEEP, LOOK_BACK
 
 log = logging.getLogger(__name__)
@@ -42,11 +44,6 @@ def _join(*values):
     return nfc('\n'.join(out))
 
 
-def _verdict(value):
-    """The signature verdict's status (the verdict is a dict, or a bare word before a check)."""
-    return value.get('status') if isinstance(value, dict) else value
-
-
 def files_signature(doc):
     """What the content text depends on: the files' names and hashes (stored hash if sealed)."""
     return ';'.join(f'{f.__name__}:{f.sha256 or f.stored_sha256}' for f in doc.file_list())
@@ -57,8 +54,7 @@ def document_fields(doc, previous=None, extract=True):
     is reused when the files did not change; ``extract``: read the files' text layer now."""
     secret = doc.classification == SECRET
     allowed, denied = access.viewers(doc)
-    when = -doc.sort_key()[0]
-    exchange = doc.exchange or {}
+    values = facet_values(doc)           # what the registers and lists filter by, too
     fields = {
         'key': key_of(doc),
         'abstract': nfc(doc.abstract or ''),
@@ -68,18 +64,13 @@ def document_fields(doc, previous=None, extract=True):
         'number': doc.number_symbol or '',
         'allow': ','.join(sorted(allowed)),
         'deny': ','.join(sorted(denied)),
-        'date': when,
-        'body': doc.body_code,
-        'direction': doc.direction,
-        'attachments': 'yes' if len(doc.files) > 1 else 'no',
+        'date': values['date'],
     }
-    for name, value in (('doc_type', doc.doc_type), ('unit', doc.holder_unit), ('state', doc.state),
-                        ('urgency', doc.urgency), ('route', exchange.get('route') or doc.channel),
-                        ('verdict', _verdict(doc.origin_verdict))):
-        if value:
-            fields[name] = str(value)
-    if doc.issued_date:
-        fields['issued'] = doc.issued_date.toordinal()
+    for name in FACETS:
+        if values[name]:
+            fields[name] = values[name]
+    if values['issued'] is not None:
+        fields['issued'] = values['issued']
     if doc.deadline:
         fields['deadline'] = doc.deadline.toordinal()
     needs_ocr = []

@@ -1,5 +1,9 @@
 """The three registers of a body as tables (pages and exports); voiding a number is in
-``workflow/voiding.py``, beside the action it may fire."""
+``workflow/voiding.py``, beside the action it may fire.
+
+A register takes the search's filters (``search/filters.py``: the same names, parsing and
+meaning), judged on each row's document in ZODB: the register is the legal record and must be
+whole and current, which the search index (a projection a few seconds behind) cannot promise."""
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 
@@ -11,6 +15,7 @@ from ..registers import series_for_kind
 from ..resources import access
 from ..resources.root import app_root
 from ..reports import exports as X
+from ..search.filters import active, count, facet_values, matches
 from ..workflow.states import state_data
 
 KINDS = {
@@ -68,11 +73,18 @@ def _void_note(entry):
     return f'Số đã hủy: {entry.void_reason}' if entry.void else ''
 
 
-def register_table(request, body, kind, year=None, secret=False):
-    """One register of ``body`` for a year (default: this year), rows in number order.
+def register_table(request, body, kind, year=None, secret=False, filters=None):
+    return filtered_register(request, body, kind, year, secret, filters)[0]
+
+
+def filtered_register(request, body, kind, year=None, secret=False, filters=None):
+    """``(table, facet counts)``: one register of ``body`` for a year (default: this year), rows
+    in number order, those the ``filters`` let through (``search.filters.read_filters``).
 
     Mật documents keep registers of their own (``secret``); a row the reader may not
-    see keeps its number and hides the rest, so the register shows no gap.
+    see keeps its number and hides the rest, so the register shows no gap. A filtered register
+    is a selection: it leaves out the rows the reader may not see (judging them would tell
+    what they hold). The counts are of the rows shown, as the search counts its results.
     """
     if kind not in KINDS:
         raise HTTPNotFound()
@@ -85,15 +97,21 @@ def register_table(request, body, kind, year=None, secret=False):
                            'message': _('year_invalid', default='Năm không hợp lệ')}])
     title, columns = KINDS[kind]
     users = app_root(request)['users']
-    rows = []
+    rows, seen = [], []
+    judge = active(filters)
     for series in series_for_kind(body, 'outgoing' if kind == 'outgoing' else 'incoming', year):
         if series.key.split('/')[1].endswith('-mat') != bool(secret):
             continue
         for entry in series.entries.values():
             doc = body.documents.get(entry.document)
             if doc is None or not access.user_may_see(request.identity, doc):
-                rows.append(_hidden_row(kind, columns, entry))
+                if not judge:
+                    rows.append(_hidden_row(kind, columns, entry))
                 continue
+            values = facet_values(doc)
+            if judge and not matches(filters, values):
+                continue
+            seen.append(values)
             if kind == 'incoming':
                 rows.append(_incoming_row(request, doc, entry, users))
             elif kind == 'outgoing':
@@ -101,8 +119,9 @@ def register_table(request, body, kind, year=None, secret=False):
             else:
                 rows.append(_follow_up_row(request, doc, entry, users,
                                            state_data(doc, request.registry).get('title', doc.state)))
-    subtitle = f'{body.name} ({body.code}) — năm {year}' + (' — văn bản mật' if secret else '')
-    return X.Table(title, subtitle, columns, rows, generated_at=clock.iso(clock.now()))
+    subtitle = f'{body.name} ({body.code}) — năm {year}' + (' — văn bản mật' if secret else '') + (
+        ' — bản lọc' if judge else '')
+    return X.Table(title, subtitle, columns, rows, generated_at=clock.iso(clock.now())), count(seen)
 
 
 def _hidden_row(kind, columns, entry):

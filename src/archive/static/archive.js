@@ -9,3 +9,177 @@ document.addEventListener('DOMContentLoaded', function () {
     button.setAttribute('aria-expanded', open ? 'true' : 'false');
   });
 });
+
+/* Several bodies picked by typing (the receivers of a draft): a multi-select marked
+   data-typeahead becomes a text box that offers the bodies whose name or code holds what was
+   typed (with or without diacritics); a pick is added as a chip with a button to remove it.
+   Keyboard: arrows move in the offers, Enter picks, Escape closes, Backspace in the empty box
+   removes the last chip. The select stays in the form, hidden, and is what is sent; without
+   this script it is shown as it is. */
+(function () {
+  function fold(text) {
+    return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, 'd').toLowerCase();
+  }
+
+  function typeahead(select) {
+    var options = Array.prototype.slice.call(select.options);
+    var id = select.id || ('typeahead-' + Math.random().toString(36).slice(2));
+    var wrap = document.createElement('div');
+    var chips = document.createElement('ul');
+    var input = document.createElement('input');
+    var list = document.createElement('ul');
+    var status = document.createElement('p');
+    var offered = [];
+    var active = -1;
+    wrap.className = 'typeahead';
+    chips.className = 'chips';
+    chips.setAttribute('aria-label', select.getAttribute('data-chosen') || '');
+    input.type = 'text';
+    input.id = id + '-type';
+    input.autocomplete = 'off';
+    input.className = 'form-control';
+    input.setAttribute('role', 'combobox');
+    input.setAttribute('aria-autocomplete', 'list');
+    input.setAttribute('aria-expanded', 'false');
+    input.setAttribute('aria-controls', id + '-offers');
+    list.id = id + '-offers';
+    list.className = 'offers';
+    list.setAttribute('role', 'listbox');
+    list.hidden = true;
+    status.className = 'visually-hidden';
+    status.setAttribute('aria-live', 'polite');
+    var label = document.querySelector('label[for="' + select.id + '"]');
+    if (label) {
+      label.setAttribute('for', input.id);
+      list.setAttribute('aria-label', label.textContent.trim());
+    }
+    var help = select.parentNode.parentNode.querySelector('.help-block');
+    if (help && select.getAttribute('data-help')) {
+      help.textContent = select.getAttribute('data-help');
+      help.id = help.id || id + '-help';
+      input.setAttribute('aria-describedby', help.id);
+    }
+
+    function drawChips() {
+      chips.textContent = '';
+      options.forEach(function (option) {
+        if (!option.selected) { return; }
+        var chip = document.createElement('li');
+        var name = document.createElement('span');
+        var remove = document.createElement('button');
+        name.textContent = option.text;
+        remove.type = 'button';
+        remove.className = 'chip-remove';
+        remove.textContent = '×';
+        remove.setAttribute('aria-label', (select.getAttribute('data-remove') || '') + ' ' + option.text);
+        remove.addEventListener('click', function () {
+          option.selected = false;
+          drawChips();
+          status.textContent = remove.getAttribute('aria-label');
+          input.focus();
+        });
+        chip.appendChild(name);
+        chip.appendChild(remove);
+        chips.appendChild(chip);
+      });
+      chips.hidden = !chips.children.length;
+    }
+
+    function close() {
+      list.hidden = true;
+      active = -1;
+      input.setAttribute('aria-expanded', 'false');
+      input.removeAttribute('aria-activedescendant');
+    }
+
+    function mark(n) {
+      active = n;
+      Array.prototype.forEach.call(list.children, function (li, k) {
+        li.classList.toggle('active', k === n);
+        li.setAttribute('aria-selected', k === n ? 'true' : 'false');
+      });
+      if (n >= 0 && list.children[n]) {
+        input.setAttribute('aria-activedescendant', list.children[n].id);
+        list.children[n].scrollIntoView({block: 'nearest'});
+      }
+    }
+
+    function pick(option) {
+      option.selected = true;
+      input.value = '';
+      close();
+      drawChips();
+      status.textContent = option.text;
+      input.focus();
+    }
+
+    function offer() {
+      var typed = fold(input.value.trim());
+      list.textContent = '';
+      offered = !typed ? [] : options.filter(function (option) {
+        return !option.selected && fold(option.text + ' ' + option.value).indexOf(typed) >= 0;
+      }).slice(0, 12);
+      if (!typed) { close(); return; }
+      offered.forEach(function (option, k) {
+        var li = document.createElement('li');
+        li.id = id + '-offer-' + k;
+        li.setAttribute('role', 'option');
+        li.setAttribute('aria-selected', 'false');
+        li.setAttribute('data-value', option.value);
+        li.textContent = option.text + ' · ' + option.value;
+        li.addEventListener('mousedown', function (event) { event.preventDefault(); pick(option); });
+        list.appendChild(li);
+      });
+      if (!offered.length) {
+        var none = document.createElement('li');
+        none.className = 'none';
+        none.setAttribute('role', 'option');
+        none.setAttribute('aria-disabled', 'true');
+        none.setAttribute('aria-selected', 'false');
+        none.textContent = select.getAttribute('data-none') || '';
+        list.appendChild(none);
+      }
+      list.hidden = false;
+      input.setAttribute('aria-expanded', 'true');
+      mark(offered.length ? 0 : -1);
+    }
+
+    input.addEventListener('input', offer);
+    input.addEventListener('blur', close);
+    input.addEventListener('keydown', function (event) {
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        if (list.hidden) { offer(); return; }
+        if (offered.length) {
+          mark((active + (event.key === 'ArrowDown' ? 1 : offered.length - 1)) % offered.length);
+        }
+      } else if (event.key === 'Enter') {
+        if (!list.hidden) {
+          event.preventDefault();        // never submit the form while choosing
+          if (active >= 0) { pick(offered[active]); }
+        }
+      } else if (event.key === 'Escape') {
+        close();
+      } else if (event.key === 'Backspace' && !input.value) {
+        var chosen = options.filter(function (option) { return option.selected; });
+        if (chosen.length) {
+          chosen[chosen.length - 1].selected = false;
+          drawChips();
+        }
+      }
+    });
+
+    select.hidden = true;
+    select.tabIndex = -1;
+    select.parentNode.insertBefore(wrap, select);
+    wrap.appendChild(chips);
+    wrap.appendChild(input);
+    wrap.appendChild(list);
+    wrap.appendChild(status);
+    drawChips();
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    Array.prototype.forEach.call(document.querySelectorAll('select[multiple][data-typeahead]'), typeahead);
+  });
+})();

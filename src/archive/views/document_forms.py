@@ -52,8 +52,16 @@ def arrange(form, direction, request):
             attributes={'list': BODIES_LIST, 'autocomplete': 'off'})
         by_name['organ_id'].description = _('d_organ_id_pick', default='Gõ tên hoặc mã để chọn trong danh bạ')
     if 'send_to' in by_name:
+        # a multi-select without scripts; static/archive.js makes it a type-ahead of chips
+        t = request.localizer.translate
         by_name['send_to'].widget = deform.widget.SelectWidget(
-            values=[(code, f'{name}') for code, name in directory(request)], multiple=True, size=6)
+            values=[(code, f'{name}') for code, name in directory(request)], multiple=True, size=6,
+            attributes={'data-typeahead': '',
+                        'data-remove': t(_('typeahead_remove', default='Bỏ')),
+                        'data-chosen': t(_('typeahead_chosen', default='Đã chọn')),
+                        'data-none': t(_('typeahead_none', default='Không có cơ quan nào khớp')),
+                        'data-help': t(_('d_send_to_type', default='Gõ một phần tên hoặc mã rồi chọn; '
+                                                                   'chọn được nhiều cơ quan'))})
         by_name['send_to'].description = _('d_send_to_pick', default='Chọn một hay nhiều cơ quan (giữ Ctrl)')
     return form
 

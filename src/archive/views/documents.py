@@ -17,7 +17,7 @@ from ..resources.bodies import Body
 from ..resources.documents import Document, Documents
 from ..exchange import deliveries
 from .. import errors
-from ..errors import Conflict, field_errors
+from ..errors import Conflict, InputError, field_errors
 from ..exchange.edxml import STATUS_CODES
 from ..resources.files import File
 from ..resources import access
@@ -25,45 +25,24 @@ from ..resources.root import app_root
 from ..schemas.delivery import PaperArrivedSchema, PaperSentSchema, StatusRecordSchema
 from ..schemas.document import document_schema
 from ..services import documents as svc
-from ..services import paper, readers
+from ..services import lists, paper, readers
+from ..services.lists import PAGE_SIZE
+from ..search import FACETS
+from ..search.filters import active, read_filters
 from . import flash
-from .workflow import action_forms
+from .filter_form import filter_fields
+from .workflow import action_forms, page_errors
 from . import document_forms, held_uploads
 from .http import may_be_framed
 from .forms import add_csrf, file_node, posted, put_errors, render_submitted, show_errors, use_pickers
 
-PAGE_SIZE = 50
+def visible_page(request, documents, start, size=PAGE_SIZE, filters=None):
+    """One page of the documents this user may see (and the filters let through), newest first:
+    ``services/lists.py``."""
+    return lists.visible_page(S.principals_of(request.identity), documents, start, size, filters)
 
 
-def visible_page(request, documents, start, size=PAGE_SIZE):
-    """One page of the documents this user may see, newest first.
-
-    For those who read the whole body only the Mật documents are loaded to check access
-    while skipping to ``start``; for the others each document is checked.
-    """
-    out = []
-    skipped = 0
-    principals = S.principals_of(request.identity)
-    whole = access.reads_whole_body(principals, documents.__parent__.code)
-    for name in documents.newest_first():
-        if whole and name not in documents.secret:
-            if skipped < start:
-                skipped += 1
-                continue
-            doc = documents[name]
-        else:
-            doc = documents[name]
-            if not access.may_see(principals, doc):
-                continue
-        if skipped < start:
-            skipped += 1
-            continue
-        out.append(doc)
-        if len(out) > size:
-            break
-    return out[:size], len(out) > size
-
-
+LIST_PARAMS = ('start', 'limit')       # beside the filters (search/filters.py)
 URGENT_PINNED = 20
 
 
@@ -89,13 +68,22 @@ def body_view(context, request):
         start = max(0, int(request.params.get('start', 0)))
     except ValueError:
         start = 0
-    docs, more, urgent = [], False, []
+    docs, more, urgent, errors, filters = [], False, [], [], None
     can_list = request.has_permission(S.LIST_DOCUMENTS, context)
     if can_list:
-        docs, more = visible_page(request, context.documents, start)
-        urgent = urgent_open(request, context)
+        try:
+            filters = read_filters(request.GET, LIST_PARAMS)
+        except InputError as exc:
+            errors = page_errors(request, exc)
+        else:
+            docs, more = visible_page(request, context.documents, start, filters=filters)
+        urgent = urgent_open(request, context) if not active(filters) else []
+    bodies = app_root(request)['bodies']
+    query = [(k, v) for k, v in request.GET.items() if k != 'start']
     return {'body': context, 'docs': docs, 'start': start, 'more': more, 'page_size': PAGE_SIZE,
-            'urgent': urgent,
+            'urgent': urgent, 'errors': errors, 'query': query,
+            'filters': filter_fields(request, request.GET, bodies, body=context,
+                                     names=[n for n in FACETS if n != 'body']),
             'can_list': can_list, 'can_create': request.has_permission(S.CREATE_DOCUMENT, context),
             'bodies': app_root(request)['bodies']}
 

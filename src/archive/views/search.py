@@ -6,20 +6,9 @@ from pyramid.view import view_config
 from .. import search
 from .. import security as S
 from ..errors import InputError
-from ..i18n import _
 from ..resources.root import app_root
+from .filter_form import FACET_TITLES, filter_fields
 
-FACET_TITLES = {
-    'doc_type': _('search_facet_doc_type', default='Loại văn bản'),
-    'body': _('search_facet_body', default='Cơ quan giữ'),
-    'unit': _('search_facet_unit', default='Đơn vị giữ'),
-    'state': _('search_facet_state', default='Trạng thái'),
-    'urgency': _('search_facet_urgency', default='Độ khẩn'),
-    'route': _('search_facet_route', default='Đường nhận, gửi'),
-    'verdict': _('search_facet_verdict', default='Kiểm tra chữ ký'),
-    'attachments': _('search_facet_attachments', default='Có tệp đính kèm'),
-    'direction': _('search_facet_direction', default='Văn bản đến, đi'),
-}
 
 
 def _link(request, params, **change):
@@ -48,4 +37,5 @@ def search_page(request):
         hits.append(dict(hit, code=code, name=name,
                          url=request.resource_url(body, 'documents', name) if body is not None else None))
     return {'q': params.get('q', ''), 'params': params, 'result': result, 'errors': errors, 'hits': hits,
-            'facet_titles': FACET_TITLES, 'link': lambda **change: _link(request, params, **change)}
+            'facet_titles': FACET_TITLES,
+            'filters': filter_fields(request, params, bodies, counts=result['facets'] if result else None), 'link': lambda **change: _link(request, params, **change)}

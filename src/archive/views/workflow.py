@@ -13,9 +13,12 @@ from ..resources.documents import Document
 from ..resources.root import ArchiveRoot, app_root
 from ..services import registers as reg
 from ..services.desk import desk_for
+from ..search import FACETS
+from ..search.filters import read_filters
 from ..workflow import engine, states
 from ..workflow.actions import NEEDS
 from . import flash
+from .filter_form import filter_fields
 from .workflow_titles import transition_title
 from .forms import posted
 
@@ -101,14 +104,38 @@ def desk_view(context, request):
     return {'desk': desk_for(request)}
 
 
+REGISTER_PARAMS = ('kind', 'year', 'secret', 'format')     # beside the filters (search/filters.py)
+
+
+def page_errors(request, exc):
+    """An ``InputError`` shown on the page itself (400), with the codes the API gives."""
+    request.response.status = exc.status
+    return [dict(e, message=request.localizer.translate(e['message'])) for e in exc.errors]
+
+
 @view_config(context=Body, name='registers', permission=S.LIST_DOCUMENTS, renderer='archive:templates/registers.pt')
 def registers_view(context, request):
     kind = request.params.get('kind', 'incoming')
     secret = request.params.get('secret') == '1'
-    table = reg.register_table(request, context, kind, request.params.get('year'), secret=secret)
     fmt = request.params.get('format')
-    if fmt:
-        request.matchdict = {'kind': kind}
-        return reg.export_response(request, table, fmt)
-    return {'body': context, 'table': table, 'kind': kind, 'kinds': reg.KINDS,
-            'year': request.params.get('year') or '', 'secret': '1' if secret else ''}
+    page = {'body': context, 'kind': kind, 'kinds': reg.KINDS, 'year': request.params.get('year') or '',
+            'secret': '1' if secret else '', 'table': None, 'errors': []}
+    try:
+        filters = read_filters(request.GET, REGISTER_PARAMS)
+        table, counts = reg.filtered_register(request, context, kind, request.params.get('year'), secret=secret,
+                                              filters=filters)
+    except InputError as exc:
+        if fmt:
+            raise
+        page['errors'] = page_errors(request, exc)
+        counts = None
+    else:
+        if fmt:
+            request.matchdict = {'kind': kind}
+            return reg.export_response(request, table, fmt)
+        page['table'] = table
+    bodies = app_root(request)['bodies']
+    query = [(k, v) for k, v in request.GET.items() if k not in ('format', 'kind', 'secret')]
+    return dict(page, query=query,
+                filters=filter_fields(request, request.GET, bodies, counts=counts, body=context,
+                                      names=[n for n in FACETS if n != 'body']))

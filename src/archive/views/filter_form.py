@@ -1,0 +1,77 @@
+"""The filter form of the search page, the registers and the document lists: one markup
+(``templates/filters.pt``), one set of names (``search/filters.py``), kept in the URL so that a
+filtered list can be bookmarked. The choices offered are the facet counts where the page has
+them (search, registers), else the vocabularies (a document list reads only the page it shows)."""
+from ..i18n import _
+from ..i18n import _ as message     # state ids built from the ZCML (views/workflow_titles.py)
+from ..schemas import vocab
+from ..search import FACETS
+from ..search.filters import DATES
+from ..workflow.states import states_of
+
+FACET_TITLES = {
+    'doc_type': _('search_facet_doc_type', default='Loại văn bản'),
+    'body': _('search_facet_body', default='Cơ quan giữ'),
+    'unit': _('search_facet_unit', default='Đơn vị giữ'),
+    'state': _('search_facet_state', default='Trạng thái'),
+    'urgency': _('search_facet_urgency', default='Độ khẩn'),
+    'route': _('search_facet_route', default='Đường nhận, gửi'),
+    'verdict': _('search_facet_verdict', default='Kiểm tra chữ ký'),
+    'attachments': _('search_facet_attachments', default='Có tệp đính kèm'),
+    'direction': _('search_facet_direction', default='Văn bản đến, đi'),
+}
+DATE_TITLES = {
+    'date_from': _('search_date_from', default='Từ ngày'),
+    'date_to': _('search_date_to', default='Đến ngày'),
+    'issued_from': _('filter_issued_from', default='Ban hành từ ngày'),
+    'issued_to': _('filter_issued_to', default='Ban hành đến ngày'),
+}
+ATTACHMENTS = {'yes': _('filter_yes', default='Có'), 'no': _('filter_no', default='Không')}
+
+
+def _state_titles(request):
+    titles = {}
+    for direction, state, data in states_of(request.registry):
+        title = request.localizer.translate(message(f'wf_{direction}_state_{state}', default=data.get('title') or state))
+        if title not in titles.setdefault(state, []):
+            titles[state].append(title)
+    return {state: ' / '.join(names) for state, names in titles.items()}
+
+
+def _labels(request, name, bodies, body):
+    """``{value: label}`` of a facet, in the reader's language."""
+    t = request.localizer.translate
+    if name == 'doc_type':
+        return {k: f'{v} ({k})' for k, v in request.registry.archive_settings.document_types.items()}
+    if name == 'body':
+        return {code: b.name for code, b in bodies.items()}
+    if name == 'unit':
+        units = body.units.values() if body is not None else [u for b in bodies.values() for u in b.units.values()]
+        return {u.code: u.name for u in units}
+    if name == 'state':
+        return _state_titles(request)
+    table = {'urgency': vocab.URGENCIES, 'route': {**vocab.CHANNELS, **vocab.ROUTES},
+             'verdict': vocab.SIGNATURE_STATUSES, 'attachments': ATTACHMENTS,
+             'direction': vocab.DIRECTIONS}[name]
+    return {k: t(v) for k, v in table.items()}
+
+
+def filter_fields(request, params, bodies, counts=None, body=None, names=FACETS):
+    """What the macro shows: ``{'facets': [{name, title, options: [{value, label, count,
+    selected}]}], 'dates': [{name, title, value}]}``. ``counts``: the facet counts of the
+    page (choices are then the values found, with their counts), else every known value."""
+    t = request.localizer.translate
+    facets = []
+    for name in names:
+        labels = _labels(request, name, bodies, body)
+        chosen = [v for v in params.getall(name) if v]
+        if counts is not None:
+            pairs = list(counts.get(name, ()))
+        else:
+            pairs = [(value, None) for value in labels]
+        known = {v for v, _n in pairs}
+        pairs += [(v, 0 if counts is not None else None) for v in chosen if v not in known]
+        facets.append({'name': name, 'title': t(FACET_TITLES[name]), 'options': [
+            {'value': v, 'label': labels.get(v, v), 'count': n, 'selected': v in chosen} for v, n in pairs]})
+    dates = [{'name': name, 'title': t(DATE_TITLES[name]), 'value': params.get(name, '')} for name in DATES]
+    return {'facets': facets, 'dates': dates}

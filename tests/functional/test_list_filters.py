@@ -1,0 +1,219 @@
+"""The registers and the document lists take the search's filters: the same names, values and
+errors, in the page and the API, kept in the URL, honoured by the register's files, and never a
+document of another body."""
+import csv
+import io
+
+import openpyxl
+import pytest
+
+from ..conftest import HOST_CODE
+from ..helpers import incoming, multipart, pdf
+from .test_openapi import conforms, spec  # noqa: F401 (spec: a fixture)
+
+OTHER_CODE = '000.00.02.H01'          # Ban Tổ chức Thành ủy, vanthu.btc's body
+API = f'/api/v1/bodies/{HOST_CODE}/documents'
+REGISTER = f'/api/v1/bodies/{HOST_CODE}/registers/incoming'
+PAGE = f'/bodies/{HOST_CODE}'
+REGISTER_PAGE = f'/bodies/{HOST_CODE}/registers'
+ABSTRACT_A = 'Công văn về lịch trực cơ quan dịp Tết'
+ABSTRACT_B = 'Thông báo kết luận hội nghị chuyển đổi số'
+
+
+def _create(c, attachments=(), **over):
+    if not attachments:
+        return c.post_json(API, incoming(**over), headers={'X-CSRF-Token': c.csrf}, status=201).json
+    params, files = multipart(incoming(**over), ('chinh.pdf', pdf('Van ban chinh')), attachments)
+    return c.post(API, params, upload_files=files, headers={'X-CSRF-Token': c.csrf}, status=201).json
+
+
+def _act(c, doc, action, **data):
+    return c.post_json(f"{API}/{doc['id']}/transitions/{action}", data, headers={'X-CSRF-Token': c.csrf}).json
+
+
+@pytest.fixture
+def two(app, clerk, leader):
+    """A: khan, CV, on paper, held by unit TH, issued 1/11, arrived 10/11, registered and assigned;
+    B: normal, TB, electronic, an attachment, issued 15/11, arrived 20/11, registered."""
+    a = _create(clerk, abstract=ABSTRACT_A, number_symbol='11-CV/BTCTU', doc_type='CV', urgency='khan',
+                channel='paper', holder_unit='TH', issued_date='2026-11-01',
+                received_at='2026-11-10T09:00:00+07:00')
+    b = _create(clerk, attachments=[('phu-luc.pdf', pdf('Phu luc'))], abstract=ABSTRACT_B,
+                number_symbol='12-TB/BTCTU', doc_type='TB', urgency='normal', channel='electronic',
+                issued_date='2026-11-15', received_at='2026-11-20T09:00:00+07:00')
+    for doc in (a, b):
+        _act(clerk, doc, 'register')
+    _act(leader, a, 'assign', main_processor='chuyenvien', instruction='Giao phòng Tổng hợp', days=5)
+    a, b = (clerk.get(f"{API}/{d['id']}").json for d in (a, b))
+    assert a['status'] != b['status']
+    return a, b
+
+
+# (filter parameters, which of A and B they let through)
+NARROWING = [
+    ({'urgency': 'khan'}, 'A'),
+    ({'urgency': ['khan', 'normal']}, 'AB'),
+    ({'doc_type': 'TB'}, 'B'),
+    ({'route': 'paper'}, 'A'),
+    ({'unit': 'TH'}, 'A'),
+    ({'attachments': 'yes'}, 'B'),
+    ({'attachments': 'no'}, 'A'),
+    ({'direction': 'outgoing'}, ''),
+    ({'body': OTHER_CODE}, ''),
+    ({'body': HOST_CODE, 'doc_type': 'CV'}, 'A'),
+    ({'verdict': 'valid'}, ''),
+    ({'date_from': '2026-11-15'}, 'B'),
+    ({'date_to': '2026-11-12'}, 'A'),
+    ({'date_from': '2026-11-09', 'date_to': '2026-11-11'}, 'A'),
+    ({'issued_from': '2026-11-10'}, 'B'),
+    ({'issued_to': '2026-11-10', 'urgency': 'khan'}, 'A'),
+]
+
+
+def _expect(two, letters):
+    a, b = two
+    return {'A': a, 'B': b}, {n for n in 'AB' if n in letters}
+
+
+def _state_filter(two):
+    return {'state': two[0]['status']}, 'A'
+
+
+@pytest.mark.parametrize('params, letters', NARROWING + [('state', 'A')])
+def test_each_filter_narrows_the_list_and_the_register_in_page_and_api(app, clerk, two, params, letters):
+    if params == 'state':
+        params, letters = _state_filter(two)
+    docs, wanted = _expect(two, letters)
+    listed = {d['id'] for d in clerk.get(API, params=dict(params, limit='200')).json['items']}
+    assert {n for n in 'AB' if docs[n]['id'] in listed} == wanted
+    page = clerk.get(PAGE, params=params).text
+    assert {n for n, abstract in (('A', ABSTRACT_A), ('B', ABSTRACT_B)) if abstract in page} == wanted
+
+    rows = clerk.get(REGISTER, params=params).json['rows']
+    shown = {n for n, abstract in (('A', ABSTRACT_A), ('B', ABSTRACT_B)) if any(abstract in r[5] for r in rows)}
+    assert shown == wanted
+    register_page = clerk.get(REGISTER_PAGE, params=dict(params, kind='incoming')).text
+    assert {n for n, abstract in (('A', ABSTRACT_A), ('B', ABSTRACT_B)) if abstract in register_page} == wanted
+
+
+def test_unfiltered_list_and_register_show_both(app, clerk, two):
+    listed = {d['id'] for d in clerk.get(API, params={'limit': '200'}).json['items']}
+    assert {two[0]['id'], two[1]['id']} <= listed
+    register = clerk.get(REGISTER).json
+    assert sum(ABSTRACT_A in r[5] or ABSTRACT_B in r[5] for r in register['rows']) == 2
+    assert {f['value']: f['count'] for f in register['facets']['urgency']}['khan'] >= 1
+
+
+def test_filters_are_kept_in_the_url_and_the_form(app, clerk, two):
+    page = clerk.get(PAGE, params={'urgency': 'khan', 'date_from': '2026-11-01'})
+    form = page.forms[[k for k, f in page.forms.items() if 'urgency' in f.fields][0]]
+    assert form['urgency'].value == 'khan' and form['date_from'].value == '2026-11-01'
+    again = form.submit()                         # the form leads to the same filtered list
+    assert 'urgency=khan' in again.request.url and ABSTRACT_A in again.text and ABSTRACT_B not in again.text
+    register = clerk.get(REGISTER_PAGE, params={'kind': 'incoming', 'doc_type': 'TB'})
+    assert register.html.select_one('select[name=doc_type] option[selected]')['value'] == 'TB'
+    export_links = [a for a in register.html.select('a.button') if 'format=csv' in a['href']]
+    assert export_links and 'doc_type=TB' in export_links[0]['href']
+    assert clerk.get(export_links[0]['href']).body.decode('utf-8-sig').count(ABSTRACT_B) == 1
+
+
+def test_the_register_files_honour_the_filters(app, clerk, two):
+    got = clerk.get(REGISTER, params={'urgency': 'khan', 'format': 'csv'})
+    rows = list(csv.reader(io.StringIO(got.body.decode('utf-8-sig'))))
+    text = '\n'.join(','.join(r) for r in rows)
+    assert ABSTRACT_A in text and ABSTRACT_B not in text
+    whole = clerk.get(REGISTER, params={'format': 'csv'}).body.decode('utf-8-sig')
+    assert ABSTRACT_A in whole and ABSTRACT_B in whole
+    xlsx = clerk.get(REGISTER_PAGE, params={'kind': 'incoming', 'doc_type': 'TB', 'format': 'xlsx'})
+    cells = ' '.join(str(c.value) for row in openpyxl.load_workbook(io.BytesIO(xlsx.body)).active.iter_rows()
+                     for c in row if c.value)
+    assert ABSTRACT_B in cells and ABSTRACT_A not in cells and 'bản lọc' in cells
+
+
+BAD = [
+    # (params, field, code): as the search answers them (tests/functional/test_search.py)
+    ({'colour': 'red'}, 'colour', 'filter_unknown'),
+    ({'q': 'x'}, 'q', 'filter_unknown'),            # a list filters; it does not search words
+    ({'urgency': 'very'}, 'urgency', 'filter_value_invalid'),
+    ({'attachments': 'maybe'}, 'attachments', 'filter_value_invalid'),
+    ({'body': 'y' * 500}, 'body', 'filter_value_invalid'),
+    ({'doc_type': ['CV'] * 21}, 'doc_type', 'filter_value_invalid'),
+    ({'date_from': '2026-13-45'}, 'date_from', 'date_invalid'),
+    ({'issued_to': 'yesterday'}, 'issued_to', 'date_invalid'),
+]
+
+
+@pytest.mark.parametrize('params, field, code', BAD)
+def test_bad_filters_answer_the_search_codes_in_lists_and_registers(app, clerk, params, field, code):
+    search_params = dict(params, q='x') if field != 'q' else {'q': 'x', 'colour': 'red'}
+    if field != 'q':
+        searched = clerk.get('/api/v1/search', params=search_params, status=400).json
+        assert [(e['field'], e['code']) for e in searched['errors']] == [(field, code)]
+    for url in (API, REGISTER):
+        got = clerk.get(url, params=params, status=400).json
+        assert [(e['field'], e['code']) for e in got['errors']] == [(field, code)], url
+    for url, extra in ((PAGE, {}), (REGISTER_PAGE, {'kind': 'incoming'})):
+        page = clerk.get(url, params=dict(params, **extra), status=400)
+        assert f'data-code="{code}" data-field="{field}"' in page.text, url
+    clerk.get(REGISTER, params=dict(params, format='csv'), status=400)       # no file of a wrong filter
+
+
+def test_another_bodys_documents_never_appear(app, clerk, other_clerk, two):
+    for params in ({}, {'body': HOST_CODE}, {'urgency': 'khan'}, {'date_from': '2026-11-01'}):
+        theirs = other_clerk.get(f'/api/v1/bodies/{OTHER_CODE}/documents', params=params).json['items']
+        assert not {d['id'] for d in theirs} & {two[0]['id'], two[1]['id']}
+        assert all(d['body'] == OTHER_CODE for d in theirs) if theirs and 'body' in theirs[0] else True
+        rows = other_clerk.get(f'/api/v1/bodies/{OTHER_CODE}/registers/incoming', params=params).json['rows']
+        assert not any(ABSTRACT_A in ' '.join(r) or ABSTRACT_B in ' '.join(r) for r in rows)
+        page = other_clerk.get(f'/bodies/{OTHER_CODE}', params=params).text
+        assert ABSTRACT_A not in page and ABSTRACT_B not in page
+        other_clerk.get(API, params=params, status=403)
+        other_clerk.get(REGISTER, params=params, status=403)
+
+
+def test_a_filtered_register_leaves_out_the_rows_one_may_not_see(app, clerk, leader):
+    secret = _create(clerk, classification='mat', abstract='Nội dung mật về nhân sự', urgency='khan')
+    _act(clerk, secret, 'register')
+    plain = leader.get(REGISTER, params={'secret': '1'}).json
+    assert plain['rows'][-1][-1] == '(văn bản mật)'                      # unfiltered: the number stays
+    filtered = leader.get(REGISTER, params={'secret': '1', 'urgency': 'khan'}).json
+    assert filtered['rows'] == [] and filtered['facets']['urgency'] == []  # nothing told about it
+    mine = clerk.get(REGISTER, params={'secret': '1', 'urgency': 'khan'}).json
+    assert any('Nội dung mật về nhân sự' in r[5] for r in mine['rows'])
+
+
+def test_list_paging_keeps_the_filters(app, clerk):
+    made = [_create(clerk, abstract=f'Nghị quyết chuyên đề số {n}', number_symbol=f'{40 + n}-NQ/BTCTU', doc_type='NQ',
+                    received_at=f'2026-11-{10 + n:02d}T08:00:00+07:00') for n in range(5)]
+    first = clerk.get(API, params={'doc_type': 'NQ', 'limit': '2'}).json
+    second = clerk.get(API, params={'doc_type': 'NQ', 'limit': '2', 'start': '2'}).json
+    third = clerk.get(API, params={'doc_type': 'NQ', 'limit': '2', 'start': '4'}).json
+    got = [d['id'] for page in (first, second, third) for d in page['items']]
+    assert got == [d['id'] for d in reversed(made)] and first['more'] and not third['more']
+    page = clerk.get(PAGE, params={'doc_type': 'NQ'})
+    assert all('doc_type=NQ' in a['href'] for a in page.html.select('p.pager a'))
+
+
+def test_the_list_and_register_answers_conform_to_the_spec(app, clerk, two, spec):
+    conforms(spec, clerk.get(API, params={'urgency': 'khan', 'date_from': '2026-11-01', 'attachments': 'no'}))
+    conforms(spec, clerk.get(REGISTER, params={'doc_type': ['CV', 'TB'], 'issued_to': '2026-12-31'}))
+    conforms(spec, clerk.get(REGISTER, params={'urgency': 'khan', 'format': 'csv'}))
+    conforms(spec, clerk.get(API, params={'date_from': 'x'}, status=400), check_request=False)
+
+
+def test_a_day_is_a_day_in_vietnam_in_lists_registers_and_search(app, clerk):
+    """Taken in at 01:00 on 10/11 Vietnam time (18:00 on 9/11 UTC): a filter on 10/11 finds it,
+    one on 9/11 does not, in the list, the register and the search alike."""
+    from archive import search
+    doc = _create(clerk, abstract='Công văn đến lúc sáng sớm', number_symbol='77-CV/BTCTU',
+                  received_at='2026-11-10T01:00:00+07:00')
+    _act(clerk, doc, 'register')
+    search.apply_pending(app.registry)
+    for day, found in (('2026-11-10', True), ('2026-11-09', False)):
+        params = {'date_from': day, 'date_to': day}
+        listed = [d['id'] for d in clerk.get(API, params=params).json['items']]
+        assert (doc['id'] in listed) == found, day
+        rows = clerk.get(REGISTER, params=params).json['rows']
+        assert any('Công văn đến lúc sáng sớm' in r[5] for r in rows) == found, day
+        hits = [h['id'] for h in clerk.get('/api/v1/search', params=dict(params, q='sang som')).json['items']]
+        assert (doc['id'] in hits) == found, day
