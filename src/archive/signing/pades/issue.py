@@ -27,7 +27,7 @@ from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import StaticStampStyle, TextStamp, TextStampStyle
 
-from .sign import _StampFont
+from .sign import SigningFailed, _StampFont
 
 NUMBER_FIELD = 'SoKyHieu'
 DATE_FIELD = 'NgayBanHanh'
@@ -198,8 +198,12 @@ def seal_box(pdf_bytes, size=SEAL_SIZE):
     """(page, box) for the seal: over the left third of the last visible signature in the file
     (the leader's), centred on it vertically; None when no signature shows."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
-    for embedded in reversed(list(reader.embedded_regular_signatures)):
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        signatures = list(reader.embedded_regular_signatures)
+    except Exception as e:  # noqa: BLE001 - whatever pyHanko cannot read, it cannot sign either
+        raise SigningFailed(f'signing failed: {type(e).__name__}: {e}') from e
+    for embedded in reversed(signatures):
         rect = _widget_rect(embedded.sig_field)
         if not rect or rect[2] - rect[0] <= 0 or rect[3] - rect[1] <= 0:
             continue
