@@ -143,3 +143,27 @@ def test_a_free_text_note_after_the_leader_signed_breaks_the_leaders_signature(p
     verdict = _verify(final, pki)
     assert verdict.code == 'modified_after_signing'
     assert verdict.signatures[0].modification == 'other'
+
+
+def test_the_stamp_font_carries_no_hinting_the_rescaling_would_break():
+    """Rescaled to 1000 units per em, DejaVu's hinting instructions no longer fit its outlines
+    (a viewer drew ':' as 'ı' in "Số: 12" and in the leader's stamp): they are left out."""
+    from fontTools.ttLib import TTFont
+
+    from archive.signing.pades import stamp_font_bytes
+    font = TTFont(io.BytesIO(stamp_font_bytes()))
+    assert font['head'].unitsPerEm == 1000
+    assert not {'fpgm', 'prep', 'cvt '} & set(font.keys())
+
+
+def test_a_leader_signature_without_the_fields_gets_no_number_and_still_verifies(pki):  # noqa: F811
+    """Signed elsewhere, on a draft without the fields: nothing can be filled, nothing is added."""
+    leader = sign_pdf(make_pdf(), _signer(pki.leader, pki.leader_key, pki.ca), field_name='ChuKyLanhDao',
+                      visible_stamp=VisibleStamp(box=LEADER_BOX), now=NOW)
+    filled = []
+    page, box = seal_box(leader)
+    final = sign_pdf(leader, _signer(pki.org, pki.org_key, pki.ca), field_name='ChuKyToChuc',
+                     prepare=lambda w: filled.extend(fill_placeholders(w, {NUMBER_FIELD: NUMBER})),
+                     appearance=(page, box, seal_style(seal_png())), now=NOW)
+    assert filled == []
+    assert _verify(final, pki).status == 'valid'

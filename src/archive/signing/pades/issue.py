@@ -123,6 +123,11 @@ def add_placeholders(writer, placement=IssueLayout()):
     return added
 
 
+# centred in the field, no margin (pyHanko's text box keeps 10 points and shrinks the text to fit)
+_CENTRED = layout.SimpleBoxLayoutRule(x_align=layout.AxisAlignment.ALIGN_MID,
+                                      y_align=layout.AxisAlignment.ALIGN_MID)
+
+
 def fill_placeholders(writer, values):
     """Write ``values`` (field name -> text) into the fields of those names, each with its
     appearance; returns the names filled (a field the file does not have is skipped)."""
@@ -138,7 +143,9 @@ def fill_placeholders(writer, values):
             continue
         x1, y1, x2, y2 = (float(v) for v in field['/Rect'])
         style = TextStampStyle(stamp_text=text.replace('%', '%%'), border_width=0,
-                               text_box_style=TextBoxStyle(font=_StampFont(FONT_SIZE), font_size=FONT_SIZE))
+                               inner_content_layout=_CENTRED,
+                               text_box_style=TextBoxStyle(font=_StampFont(FONT_SIZE), font_size=FONT_SIZE,
+                                                           box_layout_rule=_CENTRED))
         stamp = TextStamp(writer, style, box=layout.BoxConstraints(width=abs(x2 - x1), height=abs(y2 - y1)))
         field[pdf_name('/V')] = pdf_string(text)
         field[pdf_name('/AP')] = generic.DictionaryObject({pdf_name('/N'): stamp.register()})

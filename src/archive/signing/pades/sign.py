@@ -66,6 +66,7 @@ def stamp_font_bytes():
             options.name_IDs = ['*']
             options.notdef_outline = True
             options.glyph_names = True
+            options.hinting = False       # the instructions are not rescaled with the font: ':' drew as 'ı'
             subsetter = subset.Subsetter(options)
             subsetter.populate(unicodes=[c for a, b in _FONT_RANGES for c in range(a, b + 1)])
             subsetter.subset(font)
