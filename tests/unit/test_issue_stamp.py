@@ -167,3 +167,15 @@ def test_a_leader_signature_without_the_fields_gets_no_number_and_still_verifies
                      appearance=(page, box, seal_style(seal_png())), now=NOW)
     assert filled == []
     assert _verify(final, pki).status == 'valid'
+
+
+def test_a_draft_signed_before_the_leader_gets_no_fields_and_its_signature_holds(pki):  # noqa: F811
+    """New fields after a signature would break it: on a draft already signed, none are added."""
+    drafted = sign_pdf(make_pdf(), _signer(pki.org, pki.org_key, pki.ca), field_name='ChuKyDuThao', now=NOW)
+    leader = sign_pdf(drafted, _signer(pki.leader, pki.leader_key, pki.ca), field_name='ChuKyLanhDao',
+                      visible_stamp=True, prepare=add_placeholders, now=NOW)
+    _, widgets = _widgets(leader)
+    assert NUMBER_FIELD not in widgets and DATE_FIELD not in widgets
+    verdict = _verify(leader, pki, organisation_certs=None)
+    assert verdict.status == 'valid', verdict.reason
+    assert verdict.signatures[0].modification == 'form_filling'

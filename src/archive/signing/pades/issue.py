@@ -87,7 +87,10 @@ def _page(writer, index):
 
 def add_placeholders(writer, placement=IssueLayout()):
     """Add the empty read-only number and date fields to ``writer`` (an incremental writer about
-    to be signed by the leader), unless the draft has fields of those names already."""
+    to be signed by the leader), unless the draft has fields of those names already, or is signed
+    already: new fields are no change an earlier signature allows, it would no longer verify."""
+    if any(True for _ in writer.prev.embedded_signatures):
+        return []
     form = _form(writer)
     existing = _fields_by_name(form)
     page = _page(writer, placement.page)
