@@ -176,7 +176,10 @@ def _widget_rect(field):
     if rect is None:
         kids = field.get('/Kids') or ()
         rect = kids[0].get_object().get('/Rect') if kids else None
-    return [float(v) for v in rect] if rect is not None else None
+    if rect is None:
+        return None
+    x1, y1, x2, y2 = (float(v) for v in rect)
+    return [min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)]       # a rectangle may be given reversed
 
 
 def _page_of(reader, field):
