@@ -179,3 +179,28 @@ def test_a_draft_signed_before_the_leader_gets_no_fields_and_its_signature_holds
     verdict = _verify(leader, pki, organisation_certs=None)
     assert verdict.status == 'valid', verdict.reason
     assert verdict.signatures[0].modification == 'form_filling'
+
+
+@pytest.mark.parametrize('mode', ['P', 'LA', 'RGBA'])
+def test_a_transparent_png_of_any_colour_mode_is_a_seal(pki, leader_signed, mode):  # noqa: F811
+    """A seal saved as a palette or grey PNG is accepted and drawn with its transparency."""
+    from PIL import Image
+
+    from archive.services.seals import check_seal
+    image = Image.open(io.BytesIO(seal_png(160)))
+    image = image.convert('LA') if mode == 'LA' else image.convert('RGBA')
+    if mode == 'P':
+        image = image.quantize(colors=16)         # a palette; the transparent ground kept as an index
+    out = io.BytesIO()
+    image.save(out, 'PNG')
+    data = out.getvalue()
+    assert Image.open(io.BytesIO(data)).mode == mode
+    assert check_seal(data) == (160, 160)
+    page, box = seal_box(leader_signed)
+    final = sign_pdf(leader_signed, _signer(pki.org, pki.org_key, pki.ca), field_name='ChuKyToChuc',
+                     appearance=(page, box, seal_style(data)), now=NOW)
+    _, widgets = _widgets(final)
+    appearance = widgets['ChuKyToChuc']['/AP']['/N'].get_object()
+    [image_obj] = [x.get_object() for x in appearance['/Resources']['/XObject'].values()
+                   if x.get_object().get('/Subtype') == '/Image']
+    assert '/SMask' in image_obj

@@ -162,8 +162,7 @@ def seal_style(png_bytes):
     (pyHanko writes the alpha channel as the image's soft mask), no border, no text."""
     from PIL import Image
     from pyhanko.pdf_utils.images import PdfImage
-    image = Image.open(io.BytesIO(png_bytes))
-    image.load()
+    image = Image.open(io.BytesIO(png_bytes)).convert('RGBA')    # a palette, grey or 16-bit PNG too
     return StaticStampStyle(
         background=PdfImage(image), background_opacity=1.0, border_width=0,
         background_layout=layout.SimpleBoxLayoutRule(
