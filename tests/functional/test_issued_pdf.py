@@ -66,7 +66,7 @@ def test_numbered_and_signed_pdf_carries_the_number_the_date_and_the_seal(file_a
     files, main_name, roots, org_certs = contents(file_app, doc['id'])
     final = files[main_name][1]
     issued = dt.date.fromisoformat(numbered['issued_date'][:10])
-    number, date = f"Số: {numbered['number_symbol']}", issue_date_text('Hà Nội', issued)
+    number, date = f"Số {numbered['number_symbol']}", issue_date_text('Hà Nội', issued)
     assert date.startswith('Hà Nội, ngày ') and f'năm {issued.year}' in date
     # the text, read back with pypdf: the fields' values and what their appearances draw
     values = PdfReader(io.BytesIO(final)).get_form_text_fields()
@@ -119,7 +119,7 @@ def test_a_receiver_still_judges_the_issued_package_valid(exchange_app):
         assert [s['modification'] for s in doc.origin_verdict['signatures']] == ['form_filling', 'none']
         with doc.files[doc.main_file].open() as stream:
             values = PdfReader(stream).get_form_text_fields()
-        assert values[NUMBER_FIELD] == f"Số: {sent['number_symbol']}"
+        assert values[NUMBER_FIELD] == f"Số {sent['number_symbol']}"
 
 
 # -- the seal page -----------------------------------------------------------------------------

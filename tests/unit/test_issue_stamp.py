@@ -19,7 +19,7 @@ from archive.signing.pades.issue import (
 from ..helpers import seal_png
 from .test_pades import NOW, _signer, _verify, make_pdf, pki  # noqa: F401 (pki: the fixture)
 
-NUMBER = 'Số: 12-CV/VPTU'
+NUMBER = 'Số 12-CV/VPTU'
 DATE = 'Hà Nội, ngày 03 tháng 12 năm 2026'
 LEADER_BOX = (330, 36, 565, 100)
 
@@ -48,7 +48,8 @@ def test_the_date_of_issue_is_written_as_appendix_i_says():
     assert issue_date_text('Hà Nội', dt.date(2026, 1, 15)) == 'Hà Nội, ngày 15 tháng 01 năm 2026'
     assert issue_date_text('Hà Nội', dt.date(2026, 3, 5)) == 'Hà Nội, ngày 05 tháng 3 năm 2026'
     assert issue_date_text('', dt.date(2026, 2, 28)) == 'Ngày 28 tháng 02 năm 2026'
-    assert number_text('12-CV/VPTU') == NUMBER
+    assert number_text('12-CV/VPTU') == NUMBER                          # a party body's form
+    assert number_text('12/UBND-VP', party=False) == 'Số: 12/UBND-VP'   # the state form
 
 
 def test_the_leader_signs_empty_read_only_fields_where_the_layout_puts_them(leader_signed):

@@ -11,7 +11,8 @@
   issue (``signing.pades.issue``; fields of those names in the draft are used where they are).
 * ``sign`` (the clerk, after numbering): the current main file gets the organisation's
   signature with ``org-sign:<body code>``, in the same revision the number and symbol and the
-  place and date of issue written into those fields (the one change the leader's signature
+  place and date of issue written into those fields (``Số 12-CV/VPTU``, ``Hà Nội, ngày 03 tháng 12
+  năm 2026``) (the one change the leader's signature
   allows), and the body's seal image (``services.seals``) as the signature's appearance over the
   left third of the leader's; without a seal the signature shows nothing. It is stored as a new
   main file (the leader-signed one stays, role ``superseded``), and each PDF attachment gets its
@@ -181,7 +182,8 @@ def _issue(doc, content):
     body = doc.__parent__.__parent__
     values = {}
     if doc.number_symbol:
-        values[NUMBER_FIELD] = number_text(doc.number_symbol)
+        party = getattr(doc.parsed, 'form', 'party') == 'party'
+        values[NUMBER_FIELD] = number_text(doc.number_symbol, party)
     if doc.issued_date:
         values[DATE_FIELD] = issue_date_text(body.place_name, doc.issued_date)
     filled = []

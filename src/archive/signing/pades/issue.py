@@ -1,5 +1,5 @@
 """Issuing a signed PDF as the clerk's signing tool does (Decree 30/2020, Appendix I): the number
-and symbol ("Số: 12-CV/VPTU") and the place and date of issue ("Hà Nội, ngày 03 tháng 12 năm 2026")
+and symbol ("Số 12-CV/VPTU") and the place and date of issue ("Hà Nội, ngày 03 tháng 12 năm 2026")
 written into the leader-signed file, and the organisation's signature shown as the body's seal over
 the left third of the leader's signature.
 
@@ -56,8 +56,10 @@ def issue_date_text(place, day):
     return f'{place}, {text}' if place else text[0].upper() + text[1:]
 
 
-def number_text(number_symbol):
-    return f'Số: {number_symbol}'
+def number_text(number_symbol, party=True):
+    """``Số 12-CV/VPTU`` in a party body's form (Hướng dẫn 36-HD/VPTW), ``Số: 12/CV-UBND`` in the
+    state form (Decree 30/2020, Appendix I)."""
+    return f'Số {number_symbol}' if party else f'Số: {number_symbol}'
 
 
 def _form(writer):
