@@ -18,9 +18,11 @@ from archive.signing.pades.issue import DATE_FIELD, NUMBER_FIELD, issue_date_tex
 from ..conftest import HOST_CODE, client, open_root
 from ..helpers import seal_png
 from .test_exchange_local import BTC, Session, exchange_app, received, send  # noqa: F401 (a fixture)
+from .test_openapi import conforms, spec  # noqa: F401 (spec: a fixture)
 from .test_outgoing_signing import act, contents, draft_with_pdfs, history
 
 PAGE = f'/bodies/{HOST_CODE}/seal'
+API = f'/api/v1/bodies/{HOST_CODE}/seal'
 
 
 def put_seal(c, data, place='Hà Nội', status=303, filename='con-dau.png'):
@@ -185,3 +187,34 @@ def test_the_clerk_or_an_administrator_sets_the_seal_the_others_only_look(app, c
     processor.post(PAGE, {'place_name': 'X'}, headers={'X-CSRF-Token': processor.csrf}, status=403)
     other_clerk.get(PAGE, status=403)                                           # another body's
     assert body_state(app)[1] == 'Hà Nội'
+
+
+# -- the API -----------------------------------------------------------------------------------
+
+def put_api(c, png, place='Hà Nội', status=200):
+    import base64
+    body = {'place_name': place, 'png': None if png is None else base64.b64encode(png).decode('ascii')}
+    return c.put_json(API, body, headers={'X-CSRF-Token': c.csrf}, status=status)
+
+
+def test_the_api_reads_and_sets_the_seal_as_the_page_does(spec, app, clerk, processor):  # noqa: F811
+    assert conforms(spec, clerk.get(API)).json == {'place_name': '', 'seal': None}
+    res = conforms(spec, put_api(clerk, seal_png(160)))
+    assert res.json['place_name'] == 'Hà Nội' and res.json['seal']['width'] == 160
+    assert res.json['seal']['uploaded_at'].endswith('+07:00') and res.json['seal']['uploaded_by'] == 'vanthu'
+    assert body_state(app)[0] == res.json['seal']['sha256']
+    assert conforms(spec, processor.get(API)).json == res.json                    # its own people look
+    conforms(spec, put_api(processor, seal_png(), status=403))
+
+
+@pytest.mark.parametrize('what,make,code', BAD_SEALS, ids=[b[0] for b in BAD_SEALS])
+def test_the_api_refuses_a_bad_seal_with_the_pages_code(spec, app, clerk, what, make, code):  # noqa: F811
+    res = conforms(spec, put_api(clerk, make(), status=400))
+    assert [(e['field'], e['code']) for e in res.json['errors']] == [('png', code)]
+    seal, place, journal = body_state(app)
+    assert (seal, place) == (None, '') and 'seal_set' not in journal
+
+
+def test_the_api_refuses_what_is_not_base64_as_no_png(app, clerk):
+    res = clerk.put_json(API, {'png': 'không phải base64'}, headers={'X-CSRF-Token': clerk.csrf}, status=400)
+    assert [(e['field'], e['code']) for e in res.json['errors']] == [('png', 'seal_not_png')]
