@@ -117,3 +117,18 @@ class Maildirs:
         for rcpt in envelope.rcpt_tos:
             mailbox.Maildir(self.folders[rcpt.lower()], create=True).add(envelope.original_content)
         return '250 Message accepted for delivery'
+
+
+def seal_png(size=240, opaque=False):
+    """A round red seal on a transparent ground (PNG with an alpha channel), as a body uploads it;
+    ``opaque``: the same on a white ground, no transparency."""
+    import io
+
+    from PIL import Image, ImageDraw
+    image = Image.new('RGBA', (size, size), (255, 255, 255, 255 if opaque else 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((4, 4, size - 4, size - 4), outline=(200, 16, 16, 230), width=size // 14)
+    draw.ellipse((size // 3, size // 3, 2 * size // 3, 2 * size // 3), fill=(200, 16, 16, 230))
+    out = io.BytesIO()
+    image.save(out, 'PNG')
+    return out.getvalue()

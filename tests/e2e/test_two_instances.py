@@ -215,3 +215,26 @@ def test_an_unsigned_200_from_another_instance_is_no_proof_of_delivery(pair):
         pair[0], '200 OK', {'handed_over': 'instance'}, 'Trả lời 200 không ký')
     assert (state, codes, attempts) == ('pending', [], 1)
     assert 'receipt not accepted' in errors[0]['error']
+
+
+def test_another_instance_verifies_the_issued_pdf_with_its_number_and_seal(pair):
+    """Issue 17: the number, the date of issue and the seal written by the organisation's signature
+    are a change the leader's signature allows; the receiving instance judges both valid."""
+    import io
+
+    from pypdf import PdfReader
+
+    from ..functional.test_issued_pdf import put_seal
+    from ..helpers import seal_png
+    a, b, served, _ = pair
+    put_seal(client(a, 'vanthu'), seal_png())
+    sent = send(a, [BTC], abstract='Công văn có số và dấu')
+    assert worker.run_round(a.registry) == 1
+    receipt = delivery_of(a, sent['id'])[4]
+    with Session(b) as root:
+        [copy] = received(root, BTC, receipt['document_id'])
+        assert copy.origin_verdict['status'] == 'valid', copy.origin_verdict['reason']
+        assert [s['modification'] for s in copy.origin_verdict['signatures']] == ['form_filling', 'none']
+        with copy.files[copy.main_file].open() as stream:
+            values = PdfReader(io.BytesIO(stream.read())).get_form_text_fields()
+    assert values['SoKyHieu'] == f"Số {sent['number_symbol']}" and values['NgayBanHanh'].startswith('Hà Nội, ngày ')

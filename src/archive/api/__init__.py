@@ -13,6 +13,7 @@ def includeme(config):
     route('api.body', BODY, traverse=BODY)
     route('api.units', BODY + '/units', traverse=BODY)
     route('api.certificates', BODY + '/certificates', traverse=BODY)
+    route('api.seal', BODY + '/seal', traverse=BODY)                   # the seal (issue 17, the issued PDF)
     route('api.documents', BODY + '/documents', traverse=BODY + '/documents')
     route('api.document', DOC, traverse=DOC)
     route('api.files', DOC + '/files', traverse=DOC)

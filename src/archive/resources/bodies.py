@@ -43,6 +43,8 @@ class Unit(Persistent):
 
 class Body(Persistent):
     office_of = None      # the committee whose statistics this office compiles (Art. 12), if any
+    seal = None           # resources.seals.Seal: the organisation signature's image (services/seals.py)
+    place_name = ''       # the place written before the date of issue ("Hà Nội, ngày ...")
 
     def __init__(self, code, name, symbol, kind='party', parent_code=None,
                  route='hosted', address='', valid_from=None):

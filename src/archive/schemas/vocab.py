@@ -107,6 +107,7 @@ ACTIONS = {
     'login_locked': _('action_login_locked', default='Đăng nhập khi tài khoản đang bị khóa'),
     'account_locked': _('action_account_locked', default='Tài khoản bị khóa tạm thời'),
     'certificate_registered': _('action_certificate_registered', default='Đăng ký chứng thư số'),
+    'seal_set': _('action_seal_set', default='Lưu con dấu của cơ quan'),
     'user_created': _('action_user_created', default='Tạo tài khoản'),
     'user_enabled': _('action_user_enabled', default='Mở lại tài khoản'),
     'user_disabled': _('action_user_disabled', default='Khóa tài khoản'),

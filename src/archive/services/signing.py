@@ -7,10 +7,17 @@
   signer's name, the signing time in ISO 8601 +07:00) and the signed file becomes the new main
   file; the unsigned one stays, role ``superseded``. Without a key the approval is recorded as not
   signed and the document stays reference only (Art. 4).
+  The leader's revision also holds two empty read-only fields for the number and the date of
+  issue (``signing.pades.issue``; fields of those names in the draft are used where they are).
 * ``sign`` (the clerk, after numbering): the current main file gets the organisation's
-  signature with ``org-sign:<body code>`` (no image), stored as a new main file (the
-  leader-signed one stays, role ``superseded``), and each PDF attachment gets its own organisation
-  signature (the unsigned attachment stays, role ``superseded_attachment``).
+  signature with ``org-sign:<body code>``, in the same revision the number and symbol and the
+  place and date of issue written into those fields (``Số 12-CV/VPTU``, ``Hà Nội, ngày 03 tháng 12
+  năm 2026``) (the one change the leader's signature
+  allows), and the body's seal image (``services.seals``) as the signature's appearance over the
+  left third of the leader's; without a seal the signature shows nothing. It is stored as a new
+  main file (the leader-signed one stays, role ``superseded``), and each PDF attachment gets its
+  own organisation signature, invisible (the unsigned attachment stays, role
+  ``superseded_attachment``).
 
 Stored files are never rewritten: each signature makes a new ``File`` whose bytes begin with
 exactly the bytes of the one it signed (an incremental update). The result is verified with
@@ -110,6 +117,7 @@ def sign_approval(root, doc, user, registry):
 
     from ..signing.keys import KeyStoreError
     from ..signing.pades import SigningFailed, VisibleStamp, fingerprint, sign_pdf
+    from ..signing.pades.issue import add_placeholders
     from ..signing.secrecy import SecrecyError
     store = keystore(registry)
     main = _main_pdf(doc)
@@ -140,7 +148,8 @@ def sign_approval(root, doc, user, registry):
     try:
         signer = store.signer(key_id)
         signed = sign_pdf(_read(root, doc, main, registry, user.login), signer, field_name=field,
-                          visible_stamp=stamp, timestamper=timestamper(registry.archive_settings), now=now)
+                          visible_stamp=stamp, timestamper=timestamper(registry.archive_settings), now=now,
+                          prepare=add_placeholders)
     except (KeyStoreError, SigningFailed, SecrecyError) as exc:
         raise WorkflowError(f'Không ký số được: {exc}') from None
     f = _new_file(doc, main, signed, MAIN, user.login, registry)
@@ -164,8 +173,34 @@ def organisation_key_id(doc):
     return f'org-sign:{doc.body_code}'
 
 
+def _issue(doc, content):
+    """What the organisation's signature on the main file writes: ``prepare`` (the number and
+    date into their fields) and ``appearance`` (the seal over the leader's signature, or None)."""
+    from ..signing.pades.issue import (
+        DATE_FIELD, NUMBER_FIELD, fill_placeholders, issue_date_text, number_text, seal_box, seal_style,
+    )
+    body = doc.__parent__.__parent__
+    values = {}
+    if doc.number_symbol:
+        party = getattr(doc.parsed, 'form', 'party') == 'party'
+        values[NUMBER_FIELD] = number_text(doc.number_symbol, party)
+    if doc.issued_date:
+        values[DATE_FIELD] = issue_date_text(body.place_name, doc.issued_date)
+    filled = []
+
+    def prepare(writer):
+        filled[:] = fill_placeholders(writer, values)
+    appearance = None
+    if body.seal is not None:
+        where = seal_box(content)
+        if where is not None:
+            appearance = (where[0], where[1], seal_style(body.seal.png))
+    return prepare, appearance, filled
+
+
 def sign_organisation(root, doc, user, registry):
-    """The organisation's signature (no image) on the main file, then on each PDF attachment.
+    """The organisation's signature on the main file (with the number, the date of issue and the
+    seal), then on each PDF attachment (invisible).
 
     Returns the journal data; raises ``WorkflowError`` when there is nothing to sign or no key."""
     from repoze.workflow import WorkflowError
@@ -185,10 +220,12 @@ def sign_organisation(root, doc, user, registry):
         now = clock.now()
         stamper = timestamper(registry.archive_settings)
 
-        def sign(f):
-            return sign_pdf(_read(root, doc, f, registry, user.login), signer, field_name=ORG_FIELD,
-                            timestamper=stamper, now=now)
-        signed_main = sign(main)
+        def sign(f, content=None, **issue):
+            content = content if content is not None else _read(root, doc, f, registry, user.login)
+            return sign_pdf(content, signer, field_name=ORG_FIELD, timestamper=stamper, now=now, **issue)
+        content = _read(root, doc, main, registry, user.login)
+        prepare, appearance, filled = _issue(doc, content)
+        signed_main = sign(main, content, prepare=prepare, appearance=appearance)
         attachments = [(a, sign(a))
                        for a in doc.file_list() if a.role == ATTACHMENT and a.media_type == PDF]
     except (KeyStoreError, SigningFailed, SecrecyError) as exc:
@@ -200,7 +237,8 @@ def sign_organisation(root, doc, user, registry):
                          'fingerprint': fingerprint(signer.signing_cert), 'signed_at': clock.iso(now)}
     doc.signed_at = now
     return {'signed_file': f.__name__, 'sha256': f.sha256, 'key_id': key_id, 'signed_at': clock.iso(now),
-            'attachments': [[a.__name__, a.sha256] for a in signed_attachments]}
+            'attachments': [[a.__name__, a.sha256] for a in signed_attachments],
+            'issue_fields': sorted(filled), 'seal': appearance is not None}
 
 
 def check_outgoing(root, doc, settings, actor):

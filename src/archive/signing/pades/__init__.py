@@ -33,7 +33,9 @@ Verdict codes (``Verdict.code``): ``valid``, ``not_signed``, ``unreadable``,
 ``encrypted``.
 
 The package: ``common`` holds Vietnam time, ``iso`` and the certificate helpers; ``sign`` the
-signing; ``verify`` the verifying and its codes. Every public name is importable from
+signing; ``verify`` the verifying and its codes; ``issue`` what the clerk's signature writes into
+the leader-signed file (the number, the date of issue, the seal) as form filling, the one change
+the leader's signature allows. Every public name is importable from
 ``archive.signing.pades``.
 """
 from .. import pdfhex

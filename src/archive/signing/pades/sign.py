@@ -66,6 +66,7 @@ def stamp_font_bytes():
             options.name_IDs = ['*']
             options.notdef_outline = True
             options.glyph_names = True
+            options.hinting = False       # the instructions are not rescaled with the font: ':' drew as 'ı'
             subsetter = subset.Subsetter(options)
             subsetter.populate(unicodes=[c for a, b in _FONT_RANGES for c in range(a, b + 1)])
             subsetter.subset(font)
@@ -122,8 +123,10 @@ def _estimate_reserved(signer, timestamper_dummy_len):
 
 
 async def _sign(pdf_bytes, signer, meta, stamp_style, field_spec, timestamper, system_time,
-                text_params, bytes_reserved):
+                text_params, bytes_reserved, prepare):
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
+    if prepare is not None:
+        prepare(writer)          # in the revision the signature covers
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper,
                                    stamp_style=stamp_style, new_field_spec=field_spec)
     session = pdf_signer.init_signing_session(writer)
@@ -151,7 +154,8 @@ async def _sign(pdf_bytes, signer, meta, stamp_style, field_spec, timestamper, s
 
 
 def sign_pdf(pdf_bytes, signer, *, field_name, visible_stamp=None, timestamper=None,
-             reason=None, location=None, now=None, bytes_reserved=None) -> bytes:
+             reason=None, location=None, now=None, bytes_reserved=None, prepare=None,
+             appearance=None) -> bytes:
     """Add one PAdES approval signature to ``pdf_bytes`` as an incremental update.
 
     :param signer: a pyHanko ``Signer`` (``SimpleSigner``, ``PKCS11Signer``, ...) holding the
@@ -165,13 +169,21 @@ def sign_pdf(pdf_bytes, signer, *, field_name, visible_stamp=None, timestamper=N
     :param now: the signing time to claim and show (aware); default: now.
     :param bytes_reserved: room for the signature container (hex characters); estimated
         from the certificates when not given.
+    :param prepare: a function given the incremental writer before the signature is added, to
+        change the file in the revision the signature covers (``issue.add_placeholders``).
+    :param appearance: ``(page, box, stamp_style)``: a visible signature with an appearance of
+        its own (the seal, ``issue.seal_style``) instead of the text stamp.
     :return: the signed file: ``pdf_bytes`` followed by the update.
     :raises SigningFailed: with a message that says why.
     """
     system_time = _now(now)
     if visible_stamp is True:
         visible_stamp = VisibleStamp()
-    if visible_stamp:
+    if appearance is not None:
+        page, box, stamp_style = appearance
+        field_spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=page, box=tuple(box))
+        text_params = None
+    elif visible_stamp:
         field_spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=visible_stamp.page,
                                          box=tuple(visible_stamp.box))
         stamp_style = _stamp_style(visible_stamp)
@@ -194,7 +206,7 @@ def sign_pdf(pdf_bytes, signer, *, field_name, visible_stamp=None, timestamper=N
     )
     try:
         return asyncio.run(_sign(bytes(pdf_bytes), signer, meta, stamp_style, field_spec,
-                                 timestamper, system_time, text_params, bytes_reserved))
+                                 timestamper, system_time, text_params, bytes_reserved, prepare))
     except SigningFailed:
         raise
     except SigningError as e:
