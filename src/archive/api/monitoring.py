@@ -18,5 +18,5 @@ def security_events(context, request):
     if fmt in FORMATS:
         return export(request, rows, query, fmt)
     return {'from': query.start.isoformat(), 'to': query.end.isoformat(), 'kind': query.kind or None,
-            'account': query.account or None, 'body': query.body or None,
+            'account': query.account or None, 'body': query.body or None, 'action': query.action or None,
             'summary': events.summary(rows), 'items': rows}

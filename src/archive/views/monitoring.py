@@ -50,9 +50,11 @@ def monitoring_view(request):
         request.response.status = exc.status
         translate = request.localizer.translate
         return {'errors': [dict(e, message=translate(e['message'])) for e in exc.errors], 'rows': [],
-                'query': None, 'summary': None, 'params': params, 'kinds': events.KIND_TITLES, 'shown': SHOWN}
+                'query': None, 'summary': None, 'params': params, 'kinds': events.KIND_TITLES, 'shown': SHOWN,
+                'actions': events.ACTIONS}
     rows = events.events(root, query)
     if fmt in FORMATS:
         return export(request, rows, query, fmt)
     return {'errors': [], 'rows': rows[-SHOWN:], 'total': len(rows), 'query': query, 'summary': events.summary(rows),
-            'params': params, 'kinds': events.KIND_TITLES, 'shown': SHOWN, 'today': clock.today()}
+            'params': params, 'kinds': events.KIND_TITLES, 'shown': SHOWN, 'today': clock.today(),
+            'actions': events.ACTIONS}
