@@ -107,6 +107,24 @@ def test_a_body_administrator_sees_and_manages_only_their_bodys_accounts(app, ad
     admin.get('/api/v1/users/lan.sang', status=404)
 
 
+def test_a_body_administrator_sees_only_their_bodys_security_events(app, admin, btc_admin):
+    client(app).login('vanthu', 'sai-mat-khau', status=401)          # a failed login in the city office
+    admin.put_json('/api/v1/users/vanthu/roles', {'roles': ['clerk', 'leader']}, headers=csrf(admin))
+    btc_admin.put_json('/api/v1/users/chuyenvien.btc/roles', {'roles': ['processor', 'archivist']},
+                       headers=csrf(btc_admin))
+    city = admin.get('/api/v1/security-events').json['items']
+    assert {'vanthu', 'chuyenvien.btc'} <= {r['account'] for r in city}
+    assert any(r['account'] is None and r['reason'] == 'login_failed' for r in city)     # counted by address
+    mine = btc_admin.get('/api/v1/security-events').json
+    assert mine['items'] and {r['body'] for r in mine['items']} == {BTC}
+    assert [r['account'] for r in mine['items'] if r['reason'] == 'roles_changed'] == ['chuyenvien.btc']
+    assert mine['summary']['login_failed'] == 0
+    page = btc_admin.get('/admin/security', params={'kind': 'account'})
+    assert 'chuyenvien.btc' in page.text and '>vanthu<' not in page.text and HOST_CODE not in page.text
+    exported = btc_admin.get('/admin/security', params={'format': 'csv'}).body.decode('utf-8-sig')
+    assert HOST_CODE not in exported and '127.0.0.1' not in exported
+
+
 def test_a_body_administrator_manages_their_own_bodys_accounts(app, btc_admin):
     form = btc_admin.get('/users/new').forms['admin']
     form['login'], form['full_name'], form['password'] = 'lanhdao.btc', 'Lãnh Đạo Ban Tổ chức', NEW_PASSWORD

@@ -41,6 +41,15 @@ def administered(root, actor):
     return set(bodies.subtree(office_of if office_of in bodies else body.code))
 
 
+def monitored(root, actor):
+    """The bodies whose security events ``actor`` sees (``reports/security.py``), or ``None`` for
+    every event: an administrator of every hosted body sees all, the instance's own rows (failed
+    logins counted by address, refused packages) included; any other only their bodies' rows."""
+    mine = administered(root, actor)
+    hosted = {b.code for b in root['bodies'].values() if b.route == 'hosted'}
+    return None if hosted <= mine else mine
+
+
 def body_of(root, actor, code):
     """The body ``code`` if ``actor`` administers it; else ``Unknown`` (404), as for no body."""
     body = root['bodies'].get(code)
@@ -167,18 +176,16 @@ def unit_uses(root, body, code):
     return uses
 
 
-USE_WORDS = {'users': 'tài khoản', 'documents': 'văn bản', 'files': 'hồ sơ', 'plan': 'mục danh mục hồ sơ'}
-
-
 def delete_unit(root, actor, body, code):
     """Remove a unit nothing names; a unit in use is refused (409 ``unit_in_use``), saying by what."""
     unit = _unit(body, code)
     uses = unit_uses(root, body, code)
     if uses:
-        what = ', '.join(f'{n} {USE_WORDS[k]}' for k, n in uses.items())
-        raise Conflict('unit_in_use', _('unit_in_use', default='Đơn vị "${unit}" đang được dùng (${uses}): '
-                                                             'không xóa được; hãy đổi tên nếu cần',
-                                        mapping={'unit': unit.name, 'uses': what}))
+        raise Conflict('unit_in_use', _(
+            'unit_in_use', default='Đơn vị "${unit}" đang được dùng (${users} tài khoản, ${documents} văn bản, '
+                                   '${files} hồ sơ và mục danh mục hồ sơ): không xóa được; hãy đổi tên nếu cần',
+            mapping={'unit': unit.name, 'users': uses.get('users', 0), 'documents': uses.get('documents', 0),
+                     'files': uses.get('files', 0) + uses.get('plan', 0)}))
     del body.units[code]
     audit.append(root, f'body:{body.code}', 'unit_deleted', actor_name(actor), code=code, name=unit.name)
 

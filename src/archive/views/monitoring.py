@@ -12,6 +12,7 @@ from ..errors import InputError
 from ..i18n import _
 from ..reports import security as events
 from ..resources.root import app_root
+from ..services import accounts
 
 FORMATS = {
     'csv': ('text/csv', 'utf-8', 'to_csv'),
@@ -52,7 +53,7 @@ def monitoring_view(request):
         return {'errors': [dict(e, message=translate(e['message'])) for e in exc.errors], 'rows': [],
                 'query': None, 'summary': None, 'params': params, 'kinds': events.KIND_TITLES, 'shown': SHOWN,
                 'actions': events.ACTIONS}
-    rows = events.events(root, query)
+    rows = events.events(root, query, accounts.monitored(root, request.identity))
     if fmt in FORMATS:
         return export(request, rows, query, fmt)
     return {'errors': [], 'rows': rows[-SHOWN:], 'total': len(rows), 'query': query, 'summary': events.summary(rows),
