@@ -324,3 +324,47 @@ def test_the_city_administrator_makes_a_body_the_office_of_its_committee(app, ad
         office.get('/api/v1/stats', params=dict(period, body=DUK), status=403)
     finally:
         clock.set_now(None)
+
+
+# -- bad input: the unit forms and the API answer alike, nothing written --------------------------
+
+UNIT_CASES = [
+    # (case, posted fields, field, code)
+    ('empty code', {'code': '', 'name': 'Phòng Mới'}, 'code', 'required'),
+    ('empty name', {'code': 'PM', 'name': ''}, 'name', 'required'),
+    ('code with a space', {'code': 'P M', 'name': 'Phòng Mới'}, 'code', 'unit_code_malformed'),
+    ('code too long', {'code': 'P' * 51, 'name': 'Phòng Mới'}, 'code', 'unit_code_malformed'),
+    ('name too long', {'code': 'PM', 'name': 'P' * 201}, 'name', 'too_long'),
+    ('NUL in the name', {'code': 'PM', 'name': 'Phòng\x00Mới'}, 'name', 'control_character'),
+    ('line break in the name', {'code': 'PM', 'name': 'Phòng\r\nMới'}, 'name', 'control_character'),
+    ('a code already there', {'code': 'TH', 'name': 'Phòng Trùng'}, 'code', 'unit_duplicate'),
+]
+
+
+@pytest.mark.parametrize('case,values,field,code', UNIT_CASES, ids=[c[0] for c in UNIT_CASES])
+def test_bad_unit_input(app, admin, case, values, field, code):
+    page = admin.post(f'/bodies/{HOST_CODE}/unit-add', dict(values, csrf_token=admin.csrf), status=400)
+    item = page.html.select_one('ul.errors li')
+    assert (item['data-field'], item['data-code']) == (field, code)
+    if '\x00' not in values['name'] and '\r' not in values['name']:
+        assert page.html.select_one('form[action$="/unit-add"] input[name=name]')['value'] == values['name']
+    res = admin.post_json(f'/api/v1/bodies/{HOST_CODE}/units', values, headers=csrf(admin), status=400)
+    assert errors_of(res) == [(field, code)]
+    if field == 'name':
+        page = admin.post(f'/bodies/{HOST_CODE}/unit-rename', {'code': 'TH', 'name': values['name'],
+                                                                'csrf_token': admin.csrf}, status=400)
+        assert page.html.select_one('ul.errors li')['data-code'] == code
+        res = admin.patch_json(f'/api/v1/bodies/{HOST_CODE}/units/TH', {'name': values['name']},
+                               headers=csrf(admin), status=400)
+        assert errors_of(res) == [(field, code)]
+    units = admin.get(f'/api/v1/bodies/{HOST_CODE}').json['units']
+    assert units == [{'code': 'HCLT', 'name': 'Phòng Hành chính - Lưu trữ'}, {'code': 'TH', 'name': 'Phòng Tổng hợp'}]
+
+
+def test_script_in_a_unit_name_is_kept_as_text(app, admin):
+    name = '<script>alert(1)</script> Phòng'
+    admin.post(f'/bodies/{HOST_CODE}/unit-rename', {'code': 'TH', 'name': name, 'csrf_token': admin.csrf},
+               status=303)
+    for path in (f'/bodies/{HOST_CODE}/admin', '/users/', '/users/chuyenvien'):
+        text = admin.get(path).text
+        assert '<script>alert(1)</script>' not in text and '&lt;script&gt;alert(1)&lt;/script&gt; Phòng' in text
