@@ -368,3 +368,51 @@ def test_script_in_a_unit_name_is_kept_as_text(app, admin):
     for path in (f'/bodies/{HOST_CODE}/admin', '/users/', '/users/chuyenvien'):
         text = admin.get(path).text
         assert '<script>alert(1)</script>' not in text and '&lt;script&gt;alert(1)&lt;/script&gt; Phòng' in text
+
+
+# -- a password reset by an administrator is temporary ---------------------------------------------
+
+def test_after_a_reset_the_user_sets_their_own_password_before_anything_else(app, admin):
+    conn, root = open_root(app)
+    token, _id = directory.create_token(root, root['users']['vanthu'], 'máy quét', 'test')
+    conn.transaction_manager.commit()
+    conn.close()
+    admin.patch_json('/api/v1/users/vanthu', {'password': NEW_PASSWORD}, headers=csrf(admin))
+    assert 'Mật khẩu tạm' in admin.get('/users/vanthu').text
+    clerk = client(app)
+    clerk.login('vanthu', NEW_PASSWORD)
+    for path in ('/desk', f'/bodies/{HOST_CODE}/', '/search?q=abc'):   # each page shows the form instead
+        shown = clerk.get(path)
+        assert shown.html.select_one('form#own-password') and 'Hướng dẫn công tác' not in shown.text
+    res = clerk.get('/api/v1/me', status=403)
+    assert res.json['error'] == 'password_change_required'
+    page = clerk.get('/password')
+    assert page.html.select_one('p.notice') is not None
+    token_of = page.forms['own-password']['csrf_token'].value
+    assert client(app).get('/api/v1/me', headers={'Authorization': f'Bearer {token}'}).json['login'] == 'vanthu'
+    chosen = 'mot-cum-tu-rieng-cua-van-thu-2026'
+    for current, new, again, expected in (
+            ('sai-mat-khau-roi', chosen, chosen, [('current_password', 'password_wrong')]),
+            (NEW_PASSWORD, NEW_PASSWORD, NEW_PASSWORD, [('password', 'password_same')]),
+            (NEW_PASSWORD, chosen, chosen + 'x', [('password_again', 'password_mismatch')]),
+            (NEW_PASSWORD, 'password1234', 'password1234', [('password', 'password_common')]),
+            (NEW_PASSWORD, '', '', [('password', 'required')])):
+        page = clerk.post('/password', {'current_password': current, 'password': new, 'password_again': again,
+                                        'csrf_token': token_of}, status=400)
+        assert [(li['data-field'], li['data-code']) for li in page.html.select('ul.errors li')] == expected
+    clerk.post('/password', {'current_password': NEW_PASSWORD, 'password': chosen, 'password_again': chosen},
+               status=400)                                                               # no CSRF token
+    assert clerk.get('/desk').html.select_one('form#own-password')                      # nothing changed
+    done = clerk.post('/password', {'current_password': NEW_PASSWORD, 'password': chosen, 'password_again': chosen,
+                                    'csrf_token': token_of}, status=303)
+    assert 'Đã đổi mật khẩu' in done.follow().follow().text
+    assert clerk.get('/api/v1/me').json['login'] == 'vanthu'                          # a new session goes on
+    client(app).login('vanthu', NEW_PASSWORD, status=401)
+    client(app).login('vanthu', chosen)
+    entries = journal(app, 'user:vanthu')
+    assert [(e['action'], e['actor']) for e in entries if e['action'].startswith('password_')] == [
+        ('password_set', 'quantri'), ('password_changed', 'vanthu')]
+    assert chosen not in json.dumps(entries, ensure_ascii=False)
+    got = admin.get('/api/v1/security-events', params={'action': 'password_changed'}).json['items']
+    assert [(r['account'], r['actor']) for r in got] == [('vanthu', 'vanthu')]
+    assert 'Mật khẩu tạm' not in admin.get('/users/vanthu').text

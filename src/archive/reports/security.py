@@ -56,6 +56,7 @@ FROM_JOURNAL = {
     'token_revoked': ('account', ('token_id',)),
     'roles_changed': ('account', ('old_roles', 'roles')),
     'unit_changed': ('account', ('old_unit', 'unit')),
+    'password_changed': ('account', ('sessions_ended',)),
 }
 # the journaled actions the ``action`` filter offers (a row's ``reason``), account changes first
 ACTIONS = tuple(a for a, (kind, _kept) in FROM_JOURNAL.items() if kind == 'account')

@@ -27,6 +27,8 @@ class Users(Folder):
 
 
 class User(Persistent):
+    must_change_password = False    # an administrator reset the password: the user sets their own first
+
     def __init__(self, login, full_name, body_code, roles, unit_code=None, position=''):
         self.login = login
         self.full_name = full_name

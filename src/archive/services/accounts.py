@@ -16,9 +16,10 @@ import colander
 
 from .. import audit
 from .. import security as S
-from ..errors import Conflict, Unknown, single
+from ..errors import Conflict, Unknown, merge, single
 from ..i18n import _
-from ..schemas.directory import RolesSchema, UnitNameSchema
+from ..schemas.directory import PasswordSchema, RolesSchema, UnitNameSchema
+from ..sessions import end_user_sessions
 from ..text import sort_key
 from . import directory
 
@@ -136,8 +137,32 @@ def set_active(root, actor, user, active):
 
 def reset_password(root, actor, user, password):
     """Set a new password by the one rule; the user's sessions end (``directory.set_password``).
-    The user is not made to change it at the next login: the code has no such step yet."""
+    Reset by another person from the pages or the API, it is temporary: the user must set their
+    own at the next login (``change_own_password``) before anything else. The command line's
+    ``set-password`` (the operator's) sets it for good."""
     directory.set_password(root, user, password, actor_name(actor))
+    if actor is not None and actor.login != user.login:
+        user.must_change_password = True
+
+
+def change_own_password(root, user, current, new, again):
+    """A user sets their own password: the current one, the new one twice, by the one rule, not
+    the same as the current; journaled ``password_changed`` (never a password), every session of
+    the user ends (the caller starts a new one), and a reset's "change it first" is lifted."""
+    problems = []
+    if not isinstance(current, str) or not user.check_password(current):
+        problems.append(single('current_password', _('password_wrong', default='Mật khẩu hiện tại không đúng')))
+    elif new == current:
+        problems.append(single('password', _('password_same', default='Mật khẩu mới phải khác mật khẩu hiện tại')))
+    if not problems and new != again:
+        problems.append(single('password_again', _('password_mismatch', default='Hai lần nhập mật khẩu mới không khớp')))
+    if problems:
+        raise merge(problems)
+    appstruct = PasswordSchema().bind().deserialize({'password': new})
+    user.set_password(appstruct['password'])
+    user.must_change_password = False
+    ended = end_user_sessions(root, user.login)
+    audit.append(root, f'user:{user.login}', 'password_changed', user.login, sessions_ended=ended)
 
 
 # -- units ------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from .forms import make_form, posted, render_submitted, show_errors
 
 # the account's own journal entries its page shows (never a password: none is journaled)
 HISTORY = ('user_created', 'roles_changed', 'unit_changed', 'user_enabled', 'user_disabled', 'password_set',
-           'token_created', 'token_revoked', 'account_locked')
+           'password_changed', 'token_created', 'token_revoked', 'account_locked')
 
 
 def _unit_choices(bodies):
