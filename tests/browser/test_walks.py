@@ -318,7 +318,7 @@ NEW_PAGES = {
                 # accounts and units (views/accounts.py, views/units.py)
                 '/users/', '/users/new', '/users/chuyenvien', '/users/chuyenvien/password',
                 f'/bodies/{HOST_CODE}/', f'/bodies/{HOST_CODE}/admin',
-                '/admin/security?kind=account&action=roles_changed'],
+                '/admin/security?kind=account&action=roles_changed', '/password'],
 }
 
 
