@@ -133,6 +133,10 @@ def test_a_body_administrator_manages_their_own_bodys_accounts(app, btc_admin):
         box.checked = box._value == 'leader'
     page = form.submit(status=303).follow()
     assert 'Đã tạo tài khoản lanhdao.btc' in page.text
+    # the initial password is temporary: the new leader sets their own first
+    first = client(app)
+    first.login('lanhdao.btc', NEW_PASSWORD)
+    assert first.get('/desk').html.select_one('form#own-password')
     page = btc_admin.post('/users/lanhdao.btc/roles', {'roles': ['leader', 'processor'], 'csrf_token': btc_admin.csrf},
                           status=303).follow()
     assert page.html.select_one('[data-roles]')['data-roles'] == 'leader processor'

@@ -88,12 +88,17 @@ def bodies_of(root, actor):
 # -- accounts ---------------------------------------------------------------------------------
 
 def create_user(root, actor, cstruct, settings):
-    """An account in a body ``actor`` administers (the one user schema, the one password rule)."""
+    """An account in a body ``actor`` administers (the one user schema, the one password rule).
+    The initial password an administrator gives in the pages or the API is temporary, as a reset's:
+    the user sets their own at the first login. (The command line's ``add`` sets it for good.)"""
     code = cstruct.get('body_code') if isinstance(cstruct, dict) else None
     if isinstance(code, str) and code and code not in administered(root, actor):
         raise single('body_code', _('body_unknown', default='Không có cơ quan "${code}"',
                                     mapping={'code': code[:64]}))
-    return directory.add_user(root, cstruct, settings, actor_name(actor))
+    user = directory.add_user(root, cstruct, settings, actor_name(actor))
+    if actor is not None:
+        user.must_change_password = True
+    return user
 
 
 def set_roles(root, actor, user, roles):
