@@ -12,8 +12,10 @@ a comment (``#. Default: ...``). Ids come from
 * templates (``src/archive/templates/**/*.pt``): ``i18n:translate="id"`` under
   ``i18n:domain="archive"``, its content being the default, and ``i18n:attributes``;
 * the workflows (``workflows/*.zcml``): each state's and transition's ``title``, as
-  ``wf_<type>_state_<name>`` and ``wf_<type>_<transition name>`` (``views/workflow_titles.py``
-  asks for them so; the ZCML stays the one place that names a state);
+  ``wf_<type>_state_<name>`` and ``wf_<type>_<transition name>``, and the desk queue titles of a
+  state (its ``desk`` and ``origin_check`` keys) as ``wf_<type>_desk_<state>`` and
+  ``wf_<type>_origin_check_<state>`` (``views/workflow_titles.py`` asks for them so; the ZCML
+  stays the one place that names a state);
 * Python (``src/archive/**/*.py``): ``_('id', default='...')``, ``_(CONSTANT, ...)`` with a
   module-level string constant, and calls of helpers that pass their own arguments on to
   ``_`` (``one_of(choices, 'direction_unknown', 'Chiều ...')``, found by reading the helper).
@@ -323,25 +325,36 @@ def scan_python(paths=None):
 # --- workflows ---------------------------------------------------------------------------
 
 WORKFLOWS = PROJECT / 'workflows'
-ZCML_ELEMENT = re.compile(r'<(workflow|state|transition)\b([^>]*)>')
+ZCML_ELEMENT = re.compile(r'<(workflow|state|transition|key)\b([^>]*)>')
 ZCML_ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
+# keys of a state whose value titles a desk queue (services/desk.py): key -> the id's infix
+QUEUE_KEYS = {'desk': 'desk_', 'origin_check': 'origin_check_'}
 
 
 def scan_workflows():
     """The titles of the states and transitions of ``workflows/*.zcml`` as messages (the ids
-    ``views.workflow_titles`` builds from a workflow's type and a name)."""
+    ``views.workflow_titles`` builds from a workflow's type and a name): ``wf_<type>_state_<name>``,
+    ``wf_<type>_<transition>``, and the desk queues a state titles (its ``desk`` and
+    ``origin_check`` keys) as ``wf_<type>_desk_<state>`` and ``wf_<type>_origin_check_<state>``."""
     found = []
     for path in sorted(WORKFLOWS.glob('*.zcml')):
         text = path.read_text(encoding='utf-8')
-        kind = None
+        kind = state = None
         for match in ZCML_ELEMENT.finditer(text):
             attrs = dict(ZCML_ATTRIBUTE.findall(match.group(2)))
             line = text.count('\n', 0, match.start()) + 1
-            if match.group(1) == 'workflow':
+            element = match.group(1)
+            if element == 'workflow':
                 kind = attrs.get('type')
-            elif attrs.get('title') and kind:
-                infix = 'state_' if match.group(1) == 'state' else ''
-                found.append(Occurrence(f"wf_{kind}_{infix}{attrs['name']}", attrs['title'], _rel(path), line))
+            elif element == 'key':
+                infix = QUEUE_KEYS.get(attrs.get('name'))
+                if infix and kind and state and attrs.get('value'):
+                    found.append(Occurrence(f'wf_{kind}_{infix}{state}', attrs['value'], _rel(path), line))
+            else:
+                state = attrs.get('name') if element == 'state' else None
+                if attrs.get('title') and kind:
+                    prefix = 'state_' if element == 'state' else ''
+                    found.append(Occurrence(f"wf_{kind}_{prefix}{attrs['name']}", attrs['title'], _rel(path), line))
     return found
 
 

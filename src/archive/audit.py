@@ -21,6 +21,7 @@ GENESIS = '0' * 64
 SECURITY_ACTIONS = frozenset((
     'login_failed', 'account_locked', 'secret_file_read', 'certificate_registered',
     'user_created', 'user_enabled', 'user_disabled', 'password_set', 'token_created', 'token_revoked',
+    'roles_changed', 'unit_changed', 'password_changed',
 ))
 # The exchange worker's life (Art. 13.1 availability, reports/availability.py), on the chain
 # WORKER_CHAIN, listed in ``Journal.availability`` by time; the routes' changes on ROUTES_CHAIN

@@ -383,7 +383,11 @@ NEW_PAGES = {
                '/me'],                                                        # one's notifications
     'luutru': ['/desk', f'/bodies/{HOST_CODE}/records', f'/bodies/{HOST_CODE}/records/appraisal',
                f'/bodies/{HOST_CODE}/records/select'],
-    'quantri': ['/admin/security', '/admin/backups', '/admin/exchange'],
+    'quantri': ['/admin/security', '/admin/backups', '/admin/exchange',
+                # accounts and units (views/accounts.py, views/units.py)
+                '/users/', '/users/new', '/users/chuyenvien', '/users/chuyenvien/password',
+                f'/bodies/{HOST_CODE}/', f'/bodies/{HOST_CODE}/admin',
+                '/admin/security?kind=account&action=roles_changed', '/password'],
 }
 
 
@@ -399,3 +403,47 @@ def test_the_search_statistics_records_and_admin_pages_pass_the_same_checks(serv
                 person.visit(path)
         finally:
             person.close()
+
+
+@pytest.mark.parametrize('size', ['desktop', 'phone'])
+def test_an_administrator_adds_a_unit_and_an_account_changes_its_roles_and_sees_the_change(served, browser, size):
+    """The city administrator adds a unit on the body's administration page, an account in it, gives
+    it one more role, and finds the role change on the security monitoring page; each page checked."""
+    _app, base = served
+    admin = Person(browser, base, 'quantri', size)
+    page = admin.page
+    unit, login = f'P{size[:2].upper()}', f'moi.{size}'
+    try:
+        admin.visit(f'/bodies/{HOST_CODE}/')
+        page.get_by_role('link', name='Quản trị cơ quan').click()
+        page.wait_for_load_state()
+        admin.check()
+        form = page.locator('form[action$="/unit-add"]')
+        form.locator('input[name=code]').fill(unit)
+        form.locator('input[name=name]').fill(f'Phòng thử {size}')
+        form.locator('button[type=submit]').click()
+        page.wait_for_load_state()
+        admin.check()
+        assert page.locator('p.flash').count() == 1 and page.locator(f'tr[data-unit="{unit}"]').count() == 1
+        admin.visit('/users/new')
+        page.fill('input[name=login]', login)
+        page.fill('input[name=full_name]', f'Người Mới {size}')
+        page.select_option('select[name=body_code]', HOST_CODE)
+        page.select_option('select[name=unit_code]', unit)
+        page.check('input[type=checkbox][value=clerk]')
+        page.fill('input[name=password]', 'mot-cum-tu-rat-dai-2026')
+        page.locator('form#admin button[type=submit]').click()
+        page.wait_for_load_state()
+        admin.check()
+        assert page.locator('p.flash').count() == 1 and f'({login})' in page.inner_text('h1')
+        form = page.locator('form[action$="/roles"]')
+        form.locator('input[value=leader]').check()
+        form.locator('button[type=submit]').click()
+        page.wait_for_load_state()
+        admin.check()
+        assert page.locator('[data-roles]').get_attribute('data-roles') == 'clerk leader'
+        admin.visit(f'/admin/security?kind=account&action=roles_changed&account={login}')
+        assert page.locator('tr[data-kind="account"]').count() == 1
+        assert 'Văn thư → Văn thư, Lãnh đạo' in page.locator('tr[data-kind="account"]').inner_text()
+    finally:
+        admin.close()

@@ -315,3 +315,40 @@ def test_search_reindex_with_progress_and_beside_a_running_server(ini, tmp_path)
         assert search.apply_pending(app.registry) == -1 and not (folder / 'REBUILD').exists()
     finally:
         close_app(app)
+
+
+def test_users_and_bodies_cli_change_roles_units_and_the_office_of_a_committee(ini):
+    """archive-users set-roles / set-unit and archive-bodies rename-unit / delete-unit /
+    set-office-of: the services the pages use, journaled with the actor ``cli``, the same codes."""
+    run('archive-init', ini, '--demo')
+    ok = [run('archive-users', ini, 'set-roles', 'vanthu', '--role', 'clerk', '--role', 'leader'),
+          run('archive-users', ini, 'set-unit', 'vanthu', '--unit', 'TH'),
+          run('archive-bodies', ini, 'add-unit', '000.00.01.H01', '--code', 'TT', '--name', 'Phòng Thông tin'),
+          run('archive-bodies', ini, 'rename-unit', '000.00.01.H01', '--code', 'TT', '--name', 'Phòng Truyền thông'),
+          run('archive-bodies', ini, 'delete-unit', '000.00.01.H01', '--code', 'TT'),
+          run('archive-bodies', ini, 'set-office-of', '000.00.05.H01', '--committee', '000.02.00.H01')]
+    assert [r.returncode for r in ok] == [0] * 6, [r.stderr for r in ok]
+    refused = [(run('archive-users', ini, 'set-roles', 'vanthu', '--role', 'admin', '--role', 'clerk'),
+                'roles_admin_exclusive'),
+               (run('archive-users', ini, 'set-unit', 'vanthu', '--unit', 'KHONG'), 'unit_unknown'),
+               (run('archive-bodies', ini, 'delete-unit', '000.00.01.H01', '--code', 'TH'), 'unit_in_use'),
+               (run('archive-bodies', ini, 'set-office-of', '000.00.05.H01', '--committee', '000.09.09.H09'),
+                'body_unknown')]
+    assert [(r.returncode, code in r.stderr) for r, code in refused] == [(2, True)] * 4, [r.stderr for r, _c in refused]
+    db = _open_db(settings_of(ini)['zodbconn.uri'])
+    try:
+        conn = db.open()
+        from archive import audit
+        root = conn.root()['archive']
+        assert root['users']['vanthu'].roles == ('clerk', 'leader') and root['users']['vanthu'].unit_code == 'TH'
+        assert root['bodies']['000.00.05.H01'].office_of == '000.02.00.H01'
+        assert 'TT' not in root['bodies']['000.00.01.H01'].units
+        assert [(e['action'], e['actor']) for e in audit.entries(root, 'user:vanthu')][-2:] == [
+            ('roles_changed', 'cli'), ('unit_changed', 'cli')]
+        assert [e['action'] for e in audit.entries(root, 'body:000.00.01.H01')][-3:] == [
+            'unit_created', 'unit_renamed', 'unit_deleted']
+        assert audit.entries(root, 'body:000.00.05.H01')[-1]['details'] == {
+            'old_office_of': None, 'office_of': '000.02.00.H01'}
+        conn.close()
+    finally:
+        db.close()

@@ -516,6 +516,26 @@ def test_admin_creates_body_unit_and_user(spec, admin):
     assert user['active'] is True and user['position'] is None
 
 
+def test_admin_changes_roles_unit_and_units(spec, admin):
+    headers = csrf(admin)
+    user = conforms(spec, admin.put_json('/api/v1/users/vanthu/roles', {'roles': ['clerk', 'leader']},
+                                         headers=headers)).json
+    assert user['roles'] == ['clerk', 'leader']
+    assert conforms(spec, admin.put_json('/api/v1/users/vanthu/unit', {'unit_code': 'TH'},
+                                         headers=headers)).json['unit_code'] == 'TH'
+    conforms(spec, admin.put_json('/api/v1/users/vanthu/unit', {'unit_code': None}, headers=headers))
+    conforms(spec, admin.put_json('/api/v1/users/quantri/roles', {'roles': ['admin']}, headers=headers,
+                                  status=409))
+    unit = conforms(spec, admin.patch_json(f'/api/v1/bodies/{HOST_CODE}/units/TH', {'name': 'Phòng Tổng hợp 2'},
+                                           headers=headers)).json
+    assert unit == {'code': 'TH', 'name': 'Phòng Tổng hợp 2'}
+    conforms(spec, admin.post_json(f'/api/v1/bodies/{HOST_CODE}/units', {'code': 'TT', 'name': 'Phòng TT'},
+                                   headers=headers, status=201))
+    conforms(spec, admin.delete(f'/api/v1/bodies/{HOST_CODE}/units/TT', headers=headers, status=204))
+    conforms(spec, admin.delete(f'/api/v1/bodies/{HOST_CODE}/units/TH', headers=headers, status=409))
+    conforms(spec, admin.get('/api/v1/security-events', params={'action': 'roles_changed'}))
+
+
 def test_list_users(spec, admin):
     items = conforms(spec, admin.get('/api/v1/users')).json['items']
     assert 'vanthu.btc' in [u['login'] for u in items]

@@ -28,6 +28,34 @@ def test_every_workflow_title_is_in_the_english_catalog():
             assert english.get(f"wf_{kind}_{infix}{el.get('name')}"), (kind, el.get('name'))
 
 
+def test_every_desk_queue_title_is_in_the_english_catalog_and_on_the_english_desk(clerk):
+    """The desk's queue titles are the ``desk`` and ``origin_check`` keys of workflows/*.zcml; the
+    extractor puts each in the catalog as ``wf_<type>_<key>_<state>``, each has its English, and the
+    English desk shows it (the API's desk too)."""
+    from babel.messages.pofile import read_po
+    with open(f'{HERE}/src/archive/locale/en/LC_MESSAGES/archive.po', 'rb') as f:
+        english = {m.id: m.string for m in read_po(f) if m.id}
+    found = []
+    for kind in ('incoming', 'outgoing'):
+        tree = etree.parse(f'{HERE}/workflows/{kind}.zcml')
+        for state in tree.iter('{*}state'):
+            for key in state.iter('{*}key'):
+                if key.get('name') in ('desk', 'origin_check'):
+                    msgid = f"wf_{kind}_{key.get('name')}_{state.get('name')}"
+                    assert english.get(msgid), msgid
+                    found.append((msgid, key.get('value')))
+    assert len(found) >= 11
+    titles = dict(found)
+    vi = clerk.get('/desk').html.select('main section h2')
+    en = clerk.get('/desk?_LOCALE_=en').html.select('main section h2')
+    assert titles['wf_incoming_desk_arrived'] in ' '.join(h.get_text() for h in vi)
+    en_text = ' '.join(h.get_text() for h in en)
+    assert english['wf_incoming_desk_arrived'] in en_text and english['wf_outgoing_desk_approved'] in en_text
+    assert not any(value in en_text for value in titles.values())
+    api = clerk.get('/api/v1/desk?_LOCALE_=en').json
+    assert {q['name']: q['title'] for q in api['queues']}['incoming/arrived'] == english['wf_incoming_desk_arrived']
+
+
 def test_a_registered_document_page_shows_no_internal_code_in_either_language(clerk):
     doc = clerk.post_json(API, incoming(holder_unit='TH'), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
     clerk.post_json(f"{API}/{doc['id']}/transitions/register", {}, headers={'X-CSRF-Token': clerk.csrf})

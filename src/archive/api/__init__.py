@@ -44,6 +44,10 @@ def includeme(config):
     route('api.search', '/search')          # search/ (api/search.py)
     route('api.users', '/users', traverse='/users')
     route('api.user', '/users/{login}', traverse='/users/{login}')
+    # administrators' account and unit changes (api/directory.py, services/accounts.py)
+    route('api.user_roles', '/users/{login}/roles', traverse='/users/{login}')
+    route('api.user_unit', '/users/{login}/unit', traverse='/users/{login}')
+    route('api.unit', BODY + '/units/{unit}', traverse=BODY)
     route('api.security_events', '/security-events')             # monitoring: context the root
     route('api.backups', '/backups')                 # context: the root (administrators)
     # statistics (api/stats.py)

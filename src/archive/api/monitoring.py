@@ -6,6 +6,7 @@ from pyramid.view import view_config
 from .. import security as S
 from ..reports import security as events
 from ..resources.root import app_root
+from ..services import accounts
 from ..views.monitoring import FORMATS, export, format_of
 
 
@@ -14,9 +15,9 @@ def security_events(context, request):
     root = app_root(request)
     fmt = format_of(request)
     query = events.parse_query(request.params, root)
-    rows = events.events(root, query)
+    rows = events.events(root, query, accounts.monitored(root, request.identity))
     if fmt in FORMATS:
         return export(request, rows, query, fmt)
     return {'from': query.start.isoformat(), 'to': query.end.isoformat(), 'kind': query.kind or None,
-            'account': query.account or None, 'body': query.body or None,
+            'account': query.account or None, 'body': query.body or None, 'action': query.action or None,
             'summary': events.summary(rows), 'items': rows}

@@ -13,7 +13,8 @@ What it lists, one row each (``events``), oldest first:
   document (its internal name only).
 * ``certificate``: a certificate registered for a body.
 * ``account``: an account created (with its roles), enabled, disabled, its password set, an API
-  key created or revoked.
+  key created or revoked, its roles changed (old and new roles) or its unit changed
+  (``services/accounts.py``); ``action`` filters one of these (``roles_changed``: role changes).
 
 Nothing of a document's content is in a row: no abstract, no number, no file name — the rows are
 built from the journal's facts named below, never from a document. The journal entries are read
@@ -53,7 +54,12 @@ FROM_JOURNAL = {
     'password_set': ('account', ('sessions_ended',)),
     'token_created': ('account', ('token_id',)),
     'token_revoked': ('account', ('token_id',)),
+    'roles_changed': ('account', ('old_roles', 'roles')),
+    'unit_changed': ('account', ('old_unit', 'unit')),
+    'password_changed': ('account', ('sessions_ended',)),
 }
+# the journaled actions the ``action`` filter offers (a row's ``reason``), account changes first
+ACTIONS = tuple(a for a, (kind, _kept) in FROM_JOURNAL.items() if kind == 'account')
 # the bounded record's reason -> kind (any other reason is a package refused)
 FROM_COUNTS = {'login_failed': 'login_failed', 'login_locked': 'login_locked'}
 
@@ -65,6 +71,7 @@ class Query:
     kind: str = ''
     account: str = ''
     body: str = ''
+    action: str = ''
 
     def bounds(self):
         """ISO bounds of the period: from the first day's midnight to the midnight after the last."""
@@ -97,6 +104,11 @@ def parse_query(params, root, today=None):
     kind = (params.get('kind') or '').strip()
     account = (params.get('account') or '').strip().lower()
     body = (params.get('body') or '').strip()
+    action = (params.get('action') or '').strip()
+    if action and action not in ACTIONS:
+        errors.append(_error('action', 'security_action_unknown', _(
+            'security_action_unknown', default='Hành động "${action}" không có (${actions})',
+            mapping={'action': action[:40], 'actions': ', '.join(ACTIONS)})))
     if kind and kind not in KINDS:
         errors.append(_error('kind', 'security_kind_unknown', _(
             'security_kind_unknown', default='Loại sự kiện "${kind}" không có (${kinds})',
@@ -116,7 +128,7 @@ def parse_query(params, root, today=None):
     start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
     if (end - start).days >= MAX_DAYS:
         raise InputError([_error('from', 'period_too_long', P.too_long_message(MAX_DAYS))])
-    return Query(start, end, kind, account, body)
+    return Query(start, end, kind, account, body, action)
 
 
 def _row(kind, at, account=None, source=None, body=None, reason=None, route=None, count=1, actor=None,
@@ -156,16 +168,21 @@ def _from_counts(root, start, end):
                        route=record.route or None, count=record.count)
 
 
-def events(root, query):
-    """The security events of ``query``'s period matching its filters, oldest first (module doc)."""
+def events(root, query, bodies=None):
+    """The security events of ``query``'s period matching its filters, oldest first (module doc);
+    with ``bodies`` (a set of codes: what the viewer administers), only the rows of those bodies."""
     start, end = query.bounds()
     rows = [*_from_journal(root, start, end), *_from_counts(root, start, end)]
+    if bodies is not None:
+        rows = [r for r in rows if r['body'] in bodies]
     if query.kind:
         rows = [r for r in rows if r['kind'] == query.kind]
     if query.account:
         rows = [r for r in rows if r['account'] == query.account]
     if query.body:
         rows = [r for r in rows if r['body'] == query.body]
+    if query.action:
+        rows = [r for r in rows if r['reason'] == query.action]
     rows.sort(key=lambda r: (r['at'], r['kind']))
     return rows
 
@@ -188,8 +205,23 @@ COLUMNS = (
 )
 
 
+def _value_text(value):
+    if isinstance(value, list):
+        return ', '.join(value)
+    return '—' if value is None else str(value)
+
+
 def _detail_text(detail):
-    return '; '.join(f'{k}={", ".join(v) if isinstance(v, list) else v}' for k, v in sorted(detail.items()))
+    """``k=v`` pairs; a change (``old_<k>`` beside ``<k>``: roles, unit) as ``k: old → new``."""
+    parts = []
+    for k, v in sorted(detail.items()):
+        if k.startswith('old_') and k[4:] in detail:
+            continue
+        if f'old_{k}' in detail:
+            parts.append(f'{k}: {_value_text(detail[f"old_{k}"])} → {_value_text(v)}')
+        else:
+            parts.append(f'{k}={_value_text(v)}')
+    return '; '.join(parts)
 
 
 def table(rows, query, translate):
@@ -197,7 +229,7 @@ def table(rows, query, translate):
     subtitle = f'{query.start.isoformat()} – {query.end.isoformat()}'
     if query.kind:
         subtitle += f' · {translate(KIND_TITLES[query.kind])}'
-    for label, value in (('account', query.account), ('body', query.body)):
+    for label, value in (('account', query.account), ('body', query.body), ('action', query.action)):
         if value:
             subtitle += f' · {label}={value}'
     cells = [[r['at'], r['last'], translate(KIND_TITLES[r['kind']]), r['account'], r['source'], r['body'],

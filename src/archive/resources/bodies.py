@@ -19,6 +19,20 @@ class Bodies(Folder):
     def children_of(self, code):
         return sorted((b for b in self.values() if b.parent_code == code), key=lambda b: sort_key(b.name))
 
+    def subtree(self, code):
+        """``code`` and every body code under it in the tree as it is now (a closed body too)."""
+        children = {}
+        for body in self.values():
+            children.setdefault(body.parent_code, []).append(body.code)
+        out, todo = [], [code]
+        while todo:
+            c = todo.pop()
+            if c in out:
+                continue
+            out.append(c)
+            todo.extend(sorted(children.get(c, ()), reverse=True))
+        return out
+
     def tree(self):
         """``[(depth, body)]`` in tree order, for the page that shows the tree."""
         out = []

@@ -32,6 +32,7 @@ class User(Persistent):
     email = ''                  # where their notifications go ('' = none)
     mail_digest = False         # a daily digest of what waits for them (archive.notify_mail)
     mail_assigned = True        # a mail when something is assigned to them (archive.notify_mail)
+    must_change_password = False    # an administrator reset the password: the user sets their own first
 
     def __init__(self, login, full_name, body_code, roles, unit_code=None, position=''):
         self.login = login

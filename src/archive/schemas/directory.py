@@ -147,6 +147,16 @@ class UnitSchema(colander.MappingSchema):
     name = required(Text(), validator=max_length(200), title=_('f_unit_name', default='Tên đơn vị'))
 
 
+class UnitNameSchema(colander.MappingSchema):
+    """A unit renamed (its code stays: documents and accounts name it)."""
+    name = required(Text(), validator=max_length(200), title=_('f_unit_name', default='Tên đơn vị'))
+
+
+class RolesSchema(colander.MappingSchema):
+    """An account's roles changed by an administrator: the same checks as on creation."""
+    roles = required(Lines(), validator=_roles, title=_('f_roles', default='Vai trò'), widget=_roles_widget)
+
+
 class UserSchema(colander.MappingSchema):
     login = required(Text(), validator=_pattern(LOGIN, 'login_malformed',
                                                 'Tên đăng nhập: chữ thường không dấu, số, ".", "_" hoặc "-"'),

@@ -114,6 +114,9 @@ ACTIONS = {
     'password_set': _('action_password_set', default='Đặt lại mật khẩu'),
     'token_created': _('action_token_created', default='Cấp khóa truy cập API'),
     'token_revoked': _('action_token_revoked', default='Thu hồi khóa truy cập API'),
+    'roles_changed': _('action_roles_changed', default='Đổi vai trò'),
+    'unit_changed': _('action_unit_changed', default='Chuyển đơn vị'),
+    'password_changed': _('action_password_changed', default='Người dùng tự đổi mật khẩu'),
 }
 # the signature check's status, as the document's history shows it
 SIGNATURE_STATUSES = {

@@ -1,10 +1,11 @@
-"""archive-bodies: list bodies, add a body or a unit, close a body, set how a body is reached,
-register a certificate."""
+"""archive-bodies: list bodies, add a body or a unit, rename or remove a unit, close a body, set how
+a body is reached, make a body the office that compiles a committee's statistics (``set-office-of``),
+register a certificate. Units and offices through ``services/accounts.py``, as the pages."""
 import datetime as dt
 
 from ..resources.certificates import KINDS
 from ..schemas import vocab
-from ..services import directory
+from ..services import accounts, directory
 from ..services.certificates import register_certificate
 from .common import fail, opened, parser, print_json, writing
 
@@ -25,6 +26,17 @@ def main(argv=None):
     unit.add_argument('body')
     unit.add_argument('--code', required=True)
     unit.add_argument('--name', required=True)
+    rename = sub.add_parser('rename-unit', help='rename a unit (its code stays)')
+    rename.add_argument('body')
+    rename.add_argument('--code', required=True)
+    rename.add_argument('--name', required=True)
+    remove = sub.add_parser('delete-unit', help='remove a unit nothing names')
+    remove.add_argument('body')
+    remove.add_argument('--code', required=True)
+    office = sub.add_parser('set-office-of', help="the committee whose statistics this office compiles "
+                                                  "(Art. 12); without --committee: none")
+    office.add_argument('body')
+    office.add_argument('--committee', default='')
     close = sub.add_parser('close', help='close a body (it is never deleted)')
     close.add_argument('body')
     close.add_argument('--on', required=True, help='last valid day, YYYY-MM-DD')
@@ -37,7 +49,7 @@ def main(argv=None):
     cert.add_argument('body')
     cert.add_argument('--kind', required=True, choices=KINDS)
     cert.add_argument('file', help='the certificate, PEM or DER')
-    for s in (add, unit, close, cert, route):
+    for s in (add, unit, close, cert, route, rename, remove, office):
         s.add_argument('--dry-run', action='store_true')
     args = p.parse_args(argv)
     with opened(args.config_uri) as session:
@@ -74,8 +86,17 @@ def main(argv=None):
                     directory.set_route(root, body, args.route, args.address, registry.archive_settings, 'cli')
                     print(f'{body.code}: {args.route} {args.address}')
                 elif args.command == 'add-unit':
-                    directory.add_unit(root, body, {'code': args.code, 'name': args.name}, 'cli')
+                    accounts.add_unit(root, None, body, {'code': args.code, 'name': args.name})
                     print(f'{body.code}: {args.code} {args.name}')
+                elif args.command == 'rename-unit':
+                    accounts.rename_unit(root, None, body, args.code, args.name)
+                    print(f'{body.code}: {args.code} {args.name}')
+                elif args.command == 'delete-unit':
+                    accounts.delete_unit(root, None, body, args.code)
+                    print(f'{body.code}: {args.code} đã xóa')
+                elif args.command == 'set-office-of':
+                    accounts.set_office_of(root, None, body, args.committee)
+                    print(f'{body.code}: văn phòng của {body.office_of or "-"}')
                 else:
                     try:
                         on = dt.date.fromisoformat(args.on)

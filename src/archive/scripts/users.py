@@ -1,9 +1,11 @@
 """archive-users: list users, add one (password from --password-file or the prompt), set a
-password, disable or enable an account (setting a password or disabling ends the user's sessions)."""
+password, disable or enable an account (setting a password or disabling ends the user's sessions),
+change an account's roles or unit. The same services as the pages (``services/accounts.py``),
+journaled with the actor ``cli``."""
 import getpass
 import sys
 
-from ..services import directory
+from ..services import accounts, directory
 from .common import fail, opened, parser, writing
 
 
@@ -46,7 +48,14 @@ def main(argv=None):
     disable.add_argument('login')
     enable = sub.add_parser('enable')
     enable.add_argument('login')
-    for s in (add, pw, disable, enable):
+    roles = sub.add_parser('set-roles', help="replace the account's roles (journaled, old and new)")
+    roles.add_argument('login')
+    roles.add_argument('--role', action='append', required=True,
+                       help='clerk, leader, processor, archivist or admin; repeat for several')
+    unit = sub.add_parser('set-unit', help='move the account to another unit of its body (none: no --unit)')
+    unit.add_argument('login')
+    unit.add_argument('--unit', default='')
+    for s in (add, pw, disable, enable, roles, unit):
         s.add_argument('--dry-run', action='store_true')
     args = p.parse_args(argv)
     with opened(args.config_uri) as session:
@@ -59,8 +68,18 @@ def main(argv=None):
             return
         if args.command in ('disable', 'enable'):
             with writing(session, args.dry_run):
-                directory.set_active(root, _user(users, args.login), args.command == 'enable', 'cli')
+                accounts.set_active(root, None, _user(users, args.login), args.command == 'enable')
                 print(f'Đã {"mở khóa" if args.command == "enable" else "khóa"} {args.login}')
+            return
+        if args.command in ('set-roles', 'set-unit'):
+            with writing(session, args.dry_run):
+                user = _user(users, args.login)
+                if args.command == 'set-roles':
+                    accounts.set_roles(root, None, user, args.role)
+                    print(f'{args.login}: {",".join(user.roles)}')
+                else:
+                    accounts.set_unit(root, None, user, args.unit)
+                    print(f'{args.login}: {user.unit_code or "-"}')
             return
         password = _password(args.password_file)
         with writing(session, args.dry_run):
@@ -70,7 +89,7 @@ def main(argv=None):
                                               password=password), registry.archive_settings, 'cli')
                 print(f'Đã thêm {args.login}')
             else:
-                directory.set_password(root, _user(users, args.login), password, 'cli')
+                accounts.reset_password(root, None, _user(users, args.login), password)
                 print(f'Đã đặt mật khẩu cho {args.login}')
 
 

@@ -21,6 +21,7 @@ from .. import security as S
 from ..archival import desk as archival_desk
 from ..archival.files import records_of
 from ..exchange import deliveries as ex_deliveries
+from ..i18n import _ as message     # queue titles: ids built from the ZCML, read there by the extractor
 from ..resources import access
 from ..resources.root import app_root
 from ..resources.documents import URGENCY_RANK
@@ -123,8 +124,8 @@ def queues(request, body, user):
             docs = [d for d in body.documents.in_state(direction, state)
                     if origin_check_pending(d, request.registry) and access.user_may_see(request.identity, d)]
             if docs:
-                out.append((f'{direction}/origin_check', data['origin_check'], docs[:QUEUE_LIMIT],
-                            len(docs) > QUEUE_LIMIT))
+                out.append((f'{direction}/origin_check', queue_title(direction, state, data, 'origin_check'),
+                            docs[:QUEUE_LIMIT], len(docs) > QUEUE_LIMIT))
     for direction, state, data in states_of(request.registry):
         if not data.get('desk'):
             continue
@@ -140,8 +141,15 @@ def queues(request, body, user):
                     more = True
                     break
                 docs.append(d)
-        out.append((f'{direction}/{state}', data['desk'], docs, more))
+        out.append((f'{direction}/{state}', queue_title(direction, state, data, 'desk'), docs, more))
     return out
+
+
+def queue_title(direction, state, data, key):
+    """A desk queue's title as a message: the Vietnamese of the state's ``desk`` (or
+    ``origin_check``) key in workflows/*.zcml is the default, ``tools/extract_messages.py`` puts
+    it in the catalog as ``wf_<type>_<key>_<state>``, the English catalog translates it."""
+    return message(f'wf_{direction}_{key}_{state}', default=data[key])
 
 
 def waiting_count(request):
@@ -240,7 +248,8 @@ def desk_for(request, as_json=False):
         item['late_sending'] = late_sending(d, cal, request.registry.archive_settings)
         return item
     result = {
-        'queues': [{'name': name, 'title': title, 'items': [show(d) for d in docs], 'more': more}
+        'queues': [{'name': name, 'title': request.localizer.translate(title) if as_json else title,
+                    'items': [show(d) for d in docs], 'more': more}
                    for name, title, docs, more in queues(request, body, user)],
         'overdue': [show(d) for d in overdue],
         'due_soon': [show(d) for d in due_soon],

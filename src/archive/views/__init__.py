@@ -109,6 +109,12 @@ class PageHelpers:
         user = self.request.root['users'].get(login) if login else None
         return user.full_name if user is not None else (login or '')
 
+    def administers(self, code):
+        """Whether this administrator administers the body ``code`` (services/accounts.py)."""
+        from ..services.accounts import administered
+        user = self.request.identity
+        return user is not None and user.has_role('admin') and code in administered(self.request.root, user)
+
     def role_titles(self, roles):
         from ..security import ROLE_TITLES
         return ', '.join(self.t(ROLE_TITLES[r]) if r in ROLE_TITLES else r for r in roles)

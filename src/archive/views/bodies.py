@@ -1,4 +1,5 @@
-"""The front page, the tree of bodies, and the administrators' forms for bodies and users."""
+"""The front page, the tree of bodies, and the administrators' form for a new body (accounts:
+``views/accounts.py``; units and a body's office: ``views/units.py``)."""
 import colander
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
@@ -7,8 +8,7 @@ from .. import security as S
 from ..i18n import _
 from ..resources.bodies import Bodies
 from ..resources.root import ArchiveRoot, app_root
-from ..resources.users import User, Users
-from ..schemas.directory import PasswordSchema, body_schema, user_schema
+from ..schemas.directory import body_schema
 from ..services import directory
 from .forms import make_form, posted, render_submitted, show_errors
 
@@ -57,48 +57,4 @@ def body_create_view(context, request):
         request, body_schema(settings, _body_choices(request)), {'kind': 'party', 'route': 'hosted'},
         lambda cstruct: directory.add_body(app_root(request), cstruct, settings, request.authenticated_userid),
         _('new_body', default='Thêm cơ quan'))
-    return redirect or page
-
-
-@view_config(context=Users, permission=S.MANAGE, renderer='archive:templates/users.pt')
-def users_view(context, request):
-    return {'users': sorted(context.values(), key=lambda u: (u.body_code, u.login)),
-            'bodies': app_root(request)['bodies']}
-
-
-@view_config(context=Users, name='new', permission=S.MANAGE, renderer='archive:templates/admin_form.pt')
-def user_create_view(context, request):
-    settings = request.registry.archive_settings
-
-    def add(cstruct):
-        directory.add_user(app_root(request), cstruct, settings, request.authenticated_userid)
-        return context
-    redirect, page = _admin_form(request, user_schema(settings, _body_choices(request)), {}, add,
-                                 _('new_user', default='Thêm người dùng'))
-    return redirect or page
-
-
-@view_config(context=User, permission=S.MANAGE, renderer='archive:templates/user.pt')
-def user_view(context, request):
-    return {'user': context}
-
-
-@view_config(context=User, name='active', request_method='POST', permission=S.MANAGE)
-def user_active_view(context, request):
-    """Disable (ending the user's sessions) or enable an account."""
-    directory.set_active(app_root(request), context, request.POST.get('active') == 'true',
-                         request.authenticated_userid)
-    return HTTPSeeOther(request.resource_url(context))
-
-
-@view_config(context=User, name='password', permission=S.MANAGE, renderer='archive:templates/admin_form.pt')
-def user_password_view(context, request):
-    """Set or reset a password (the one password rule); the user's sessions end."""
-    def set_password(cstruct):
-        directory.set_password(app_root(request), context, cstruct.get('password', ''),
-                               request.authenticated_userid)
-        return context
-    redirect, page = _admin_form(request, PasswordSchema().bind(), {}, set_password,
-                                 _('set_password_title', default='Đặt mật khẩu mới cho ${login}',
-                                   mapping={'login': context.login}))
     return redirect or page

@@ -16,6 +16,7 @@ from ..errors import Conflict, InputError, field_errors
 from ..i18n import _
 from ..signing.secrecy import SecrecyError
 from .http import raw_path
+from .policy import must_change_password
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,12 @@ def forbidden(exc, request):
         return HTTPSeeOther(request.application_url + '/login?came_from=' + request.url)
     if request.identity is None:
         return respond(request, 401, 'unauthenticated', _('unauthenticated', default='Cần đăng nhập'))
+    if must_change_password(request):
+        if not request.is_api:          # the page asked for shows the form that lets the user go on
+            request.override_renderer = 'archive:templates/password.pt'
+            return {'errors': [], 'required': True}
+        return respond(request, 403, 'password_change_required', _(
+            'password_change_required', default='Cần đổi mật khẩu do quản trị hệ thống đặt lại trước khi làm việc'))
     return respond(request, 403, 'forbidden', _('forbidden', default='Không có quyền truy cập'))
 
 

@@ -12,6 +12,7 @@ from ..errors import InputError
 from ..i18n import _
 from ..reports import security as events
 from ..resources.root import app_root
+from ..services import accounts
 
 FORMATS = {
     'csv': ('text/csv', 'utf-8', 'to_csv'),
@@ -50,9 +51,11 @@ def monitoring_view(request):
         request.response.status = exc.status
         translate = request.localizer.translate
         return {'errors': [dict(e, message=translate(e['message'])) for e in exc.errors], 'rows': [],
-                'query': None, 'summary': None, 'params': params, 'kinds': events.KIND_TITLES, 'shown': SHOWN}
-    rows = events.events(root, query)
+                'query': None, 'summary': None, 'params': params, 'kinds': events.KIND_TITLES, 'shown': SHOWN,
+                'actions': events.ACTIONS}
+    rows = events.events(root, query, accounts.monitored(root, request.identity))
     if fmt in FORMATS:
         return export(request, rows, query, fmt)
     return {'errors': [], 'rows': rows[-SHOWN:], 'total': len(rows), 'query': query, 'summary': events.summary(rows),
-            'params': params, 'kinds': events.KIND_TITLES, 'shown': SHOWN, 'today': clock.today()}
+            'params': params, 'kinds': events.KIND_TITLES, 'shown': SHOWN, 'today': clock.today(),
+            'actions': events.ACTIONS}

@@ -55,6 +55,8 @@ class SecurityPolicy:
     def permits(self, request, context, permission):
         """Seeing a document (or a file in it) is the one decision of ``resources.access``;
         everything else is the ACL's."""
+        if must_change_password(request):
+            return Denied('the password an administrator reset must be changed first')
         principals = principals_of(request.identity)
         if permission == S.VIEW:
             doc = next((loc for loc in lineage(context) if isinstance(loc, Document)), None)
@@ -71,6 +73,13 @@ class SecurityPolicy:
     def forget(self, request, **kw):
         request.session.invalidate()
         return []
+
+
+def must_change_password(request):
+    """A page session whose password an administrator reset: nothing but setting one's own password
+    (``views/password.py``) until it is done. An API token (a script's) is not held back."""
+    user = request.identity
+    return user is not None and user.must_change_password and bearer_token(request) is None
 
 
 def check_csrf(request):
