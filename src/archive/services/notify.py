@@ -125,6 +125,7 @@ def digest(root, registry, user, day):
     counts, urgent, seen = [], [], set()
     for _name, title, docs, more in desk.queues(viewer, body, user):
         if docs:
+            title = title.interpolate() if hasattr(title, 'interpolate') else title     # the Vietnamese title
             counts.append(f'  {title}: {len(docs)}{"+" if more else ""}')
         for doc in docs:
             if doc.urgent and doc.__name__ not in seen:

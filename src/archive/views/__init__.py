@@ -177,4 +177,4 @@ def includeme(config):
     config.add_route('stats_documents', '/stats/documents')
     config.add_route('stats_quarterly', '/stats/quarterly')
     config.add_route('search_page', '/search')                  # search (views/search.py)
-    config.add_route('account', '/me')     # one's own page: notifications (views/account.py)
+    config.add_route('account', '/me')     # one's own page: notifications (views/me.py)

@@ -35,4 +35,5 @@ def account_view(request):
     note = (_('account_mail_on', default='Thư tóm tắt được gửi lúc ${hour} giờ mỗi ngày.',
               mapping={'hour': settings.digest_hour}) if settings.mail else
             _('account_mail_off', default='Hệ thống chưa bật gửi thư thông báo; lựa chọn của bạn được giữ lại.'))
-    return {'form': rendered, 'errors': errors, 'title': title, 'note': note}
+    links = [(request.resource_url(request.root, 'password'), _('change_own_password', default='Đổi mật khẩu'))]
+    return {'form': rendered, 'errors': errors, 'title': title, 'note': note, 'links': links}
