@@ -1,5 +1,8 @@
 """The search package's library side, without the app: the analyzer, the query form, the engine
 (each engine test on both engines)."""
+import pathlib
+import re
+
 import pytest
 
 from archive.errors import InputError
@@ -78,3 +81,20 @@ def test_facets_and_totals_forget_a_replaced_document(store):
     assert found['total'] == 2 and len(found['hits']) == 2
     assert sorted(found['facets']['state']) == [('s1', 1), ('s2', 1)]
     assert found['facets']['unit'] == []              # a facet no document has
+
+
+def test_an_index_of_the_other_engine_is_not_used(tmp_path):
+    """Changing ``archive.search_engine`` leaves the index of the other engine unused: the indexer
+    rebuilds (as for a new schema version)."""
+    whoosh = engine.Store(str(tmp_path), 'whoosh')
+    whoosh.switch_to(whoosh.new_generation())
+    assert whoosh.current() is not None
+    assert engine.Store(str(tmp_path), 'tantivy').current() is None
+
+
+def test_only_the_engine_modules_import_their_library():
+    src = pathlib.Path(engine.__file__).parents[1]
+    importers = {lib: sorted(str(p.relative_to(src)) for p in src.rglob('*.py')
+                             if re.search(rf'^\s*(from|import) {lib}\b', p.read_text(encoding='utf-8'), re.M))
+                 for lib in ('whoosh', 'tantivy')}
+    assert importers == {'whoosh': ['search/whoosh_index.py'], 'tantivy': ['search/tantivy_index.py']}

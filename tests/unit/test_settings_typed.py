@@ -99,6 +99,7 @@ def test_values_are_read_under_their_ini_names(tmp_path):
     ('archive.mailbox_max_bytes', 'ten MB'),
     ('archive.axis_mode', 'ftp'),
     ('archive.axis_timeout', '0'),
+    ('archive.search_engine', 'lucene'),
 ])
 def test_a_bad_value_stops_the_start_naming_the_setting(name, value):
     with pytest.raises(ValueError) as err:
