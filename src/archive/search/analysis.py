@@ -17,6 +17,7 @@ exactly the same terms.
 """
 import re
 import unicodedata
+from functools import lru_cache
 from typing import NamedTuple
 
 # A word, or parts of a symbol joined by - / . (not at the ends: "Hà Nội." ends a sentence).
@@ -46,10 +47,20 @@ def nfc(text):
     return unicodedata.normalize('NFC', text or '')
 
 
+@lru_cache(maxsize=100_000)
+def _folded_word(word):
+    return fold(word)
+
+
+@lru_cache(maxsize=100_000)
+def _exact_word(word):
+    return exact(word)
+
+
 def _pieces(word, expand):
     """``[(text, start offset within word)]`` for one matched token."""
     yield word, 0
-    if not expand:
+    if not expand or word.isalnum():         # a plain word: no parts
         return
     parts = [(m.group(), m.start()) for m in PART.finditer(word)]
     if len(parts) < 2:
@@ -69,7 +80,7 @@ def _pieces(word, expand):
 def tokens(value, keep_marks=False, expand=True):
     """The ``Tok`` of a text: folded (``keep_marks=False``) or with their marks; ``expand``: the
     parts of a symbol too (indexing), or the symbol whole (a query)."""
-    convert = exact if keep_marks else fold
+    convert = _exact_word if keep_marks else _folded_word     # words recur: each is converted once
     text = nfc(value)
     for pos, match in enumerate(TOKEN.finditer(text)):
         word = match.group()
