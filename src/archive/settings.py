@@ -161,7 +161,7 @@ class ArchiveSettings:
     # or var/search-index on ZEO), and whether the background indexer runs in this process;
     # the engine (tantivy | whoosh: a change rebuilds the index)
     search_index_dir: str = ''
-    search_engine: str = 'whoosh'
+    search_engine: str = 'tantivy'
     search_indexer: bool = True
     search_poll_seconds: float = 1.0
     mail: MailSettings = field(default_factory=MailSettings)
@@ -323,7 +323,7 @@ def load(settings):
         backup_datafs=_text(settings.get('archive.backup_datafs')),
         backup_blob_dir=_text(settings.get('archive.backup_blob_dir')),
         search_index_dir=settings.get('archive.search_index_dir') or '',
-        search_engine=_choice(settings.get('archive.search_engine') or 'whoosh', ('tantivy', 'whoosh'),
+        search_engine=_choice(settings.get('archive.search_engine') or 'tantivy', ('tantivy', 'whoosh'),
                               'archive.search_engine'),
         search_indexer=_flag(settings.get('archive.search_indexer'), True, 'archive.search_indexer'),
         search_poll_seconds=_number(settings.get('archive.search_poll_seconds'), 1,

@@ -59,6 +59,7 @@ def test_the_defaults_when_the_ini_says_nothing():
     assert s.mail == archive_settings.MailSettings(smtp_port=25, smtp_timeout=30.0, mailbox_max_bytes=10 * 1024 * 1024)
     assert (s.axis.mode, s.axis.timeout, s.axis.done_dir, s.axis.rejected_dir) == ('', 30.0, 'processed', 'rejected')
     assert (s.keystore_kind, s.keystore_passphrase_file, s.template_cache_dir) == ('', '', '')
+    assert s.search_engine == 'tantivy'
 
 
 def test_values_are_read_under_their_ini_names(tmp_path):
@@ -71,6 +72,7 @@ def test_values_are_read_under_their_ini_names(tmp_path):
         'archive.mail_from': 'vptu@example.org', 'archive.mail_max_bytes': '4000',
         'archive.axis_mode': 'Folder', 'archive.axis_in_dir': str(tmp_path / 'in'),
         'archive.axis_url': 'https://axis.example/api/', 'archive.axis_timeout': '2.5',
+        'archive.search_engine': ' Whoosh ',
     })
     assert (s.urgent_handling_minutes, s.background, s.exchange_worker, s.pack_interval_hours, s.pack_days) == \
         (15, True, False, 0, 1.5)
@@ -80,6 +82,7 @@ def test_values_are_read_under_their_ini_names(tmp_path):
         ('mail.example', 587, True, 'vptu@example.org', 4000)
     assert (s.axis.mode, s.axis.url, s.axis.timeout) == ('folder', 'https://axis.example/api', 2.5)
     assert (s.axis.done_dir, s.axis.rejected_dir) == (str(tmp_path / 'processed'), str(tmp_path / 'rejected'))
+    assert s.search_engine == 'whoosh'
 
 
 @pytest.mark.parametrize('name, value', [

@@ -101,7 +101,7 @@ class Generation:
 class Store:
     """The index folder of this server: the current generation, opened once and shared."""
 
-    def __init__(self, folder, engine='whoosh'):
+    def __init__(self, folder, engine='tantivy'):
         self.folder = folder
         self.engine = engine
         self._lock = threading.Lock()
