@@ -1,21 +1,24 @@
-"""Search benchmark: the archive's search engine beside bare Whoosh and tantivy, on the same data.
+"""Search benchmark: the archive's search on each engine beside the bare engine, on the same data.
 
 A fixed generator writes realistic Vietnamese abstracts from the shared administrative vocabulary
 (many documents share "báo cáo", "kế hoạch", "công tác"...: the hard case), spread over bodies,
-units and years. Three indexes are built from the same documents:
+units and years. From the same documents it builds:
 
-- ours: ``archive.search.engine`` with the fields the indexer writes (abstract, exact form,
-  metadata, access principals, facets), queried as the app queries it: the clerk's query form, the
-  access filter and mask, facet counts, highlights, top 20;
-- bare Whoosh: one text field with the same analyzer, a plain AND of the folded terms, top 20;
-- tantivy (if installed): one text field of pre-folded text, the same terms, top 20.
+- ours on tantivy, and ours on Whoosh (``--engines``): ``archive.search.engine`` written through
+  the indexer's own path (``Generation.write``, batches of 25,000) with the fields the indexer
+  writes (abstract, exact form, metadata, access principals, facets), queried as the app queries
+  it: the clerk's query form, the access filter, facet counts, highlights, top 20;
+- bare tantivy: one text field with the same analysis (our analyzer's tokens, pre-tokenized), a
+  plain AND of the folded terms, top 20; bare Whoosh (with ``whoosh`` in ``--engines``): one text
+  field with the same analyzer, the same AND, top 20.
 
-Figures: indexing rate (documents/s); p50/p95 of 30 fixed queries (15 with diacritics, the same 15
-without), as the clerk of one body and as the city office (every body's principals), and the
-ratios to the bare engines. Not a test: nothing is asserted.
+Figures: indexing rate (documents/s, wall and CPU); p50/p95 of 30 fixed queries (15 with
+diacritics, the same 15 without), as the clerk of one body and as the city office (every body's
+principals), in wall and CPU time, and the ratios to the bare engine; the load average before and
+after (the machine may be shared). Not a test: nothing is asserted.
 
-    nice .venv/bin/python bench/search.py                 # 100,000 documents
-    nice .venv/bin/python bench/search.py --docs 1000000  # the issue's large run
+    nice .venv/bin/python bench/search.py                                 # 100,000 documents, both engines
+    nice .venv/bin/python bench/search.py --docs 1000000 --engines tantivy  # the issue's large run
 """
 import argparse
 import os
@@ -27,10 +30,6 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'src'))
-
-from whoosh import fields as F  # noqa: E402
-from whoosh import index as whoosh_index  # noqa: E402
-from whoosh import query as Q  # noqa: E402
 
 from archive.search import analysis, engine  # noqa: E402
 from archive.search.query import parse  # noqa: E402
@@ -101,62 +100,51 @@ def pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] * 1000
 
 
-CLOCK = time.perf_counter      # --cpu: time.process_time (a shared, saturated machine)
-
-
 def timed(fn, queries, repeat=1):
-    out = []
+    """``(wall seconds, CPU seconds)`` of each query."""
+    wall, cpu = [], []
     for _ in range(repeat):
         for q in queries:
-            t = CLOCK()
+            t, c = time.perf_counter(), time.process_time()
             fn(q)
-            out.append(CLOCK() - t)
-    return out
+            cpu.append(time.process_time() - c)
+            wall.append(time.perf_counter() - t)
+    return wall, cpu
+
+
+class Clock:
+    """Wall and CPU seconds since it was made."""
+
+    def __init__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def rates(self, n):
+        return n / (time.perf_counter() - self.wall), n / (time.process_time() - self.cpu)
+
+
+def progress(label, i, n):
+    print(f'\r  {label}: {i:,}/{n:,}', end='', file=sys.stderr, flush=True)
 
 
 # -- ours ------------------------------------------------------------------------------------
 
-def build_ours(folder, n, batch=25000):
-    store = engine.Store(folder)
+def build_ours(folder, n, name, batch=25000, bodies=None):
+    """Ours on engine ``name``, written as the indexer writes (``Generation.write``)."""
+    store = engine.Store(folder, name)
     gen = store.new_generation()
     store.switch_to(gen)
-    t = CLOCK()
-    writer = gen.index.writer(limitmb=256)
+    clock = Clock()
+    docs = []
     for i, fields in enumerate(documents(n), 1):
-        writer.add_document(**fields)
-        if i % batch == 0:
-            writer.commit()
-            writer = gen.index.writer(limitmb=256)
-            print(f'\r  ours: {i}', end='', file=sys.stderr)
-    writer.commit()
-    return store, n / (CLOCK() - t)
-
-
-def build_partitions(folder, n):
-    """Ours, partitioned by holding body: one index per body (the first thing to try at scale)."""
-    stores = {}
-    t = CLOCK()
-    writers = {}
-    for body in BODIES:
-        stores[body] = engine.Store(os.path.join(folder, body))
-        gen = stores[body].new_generation()
-        stores[body].switch_to(gen)
-        writers[body] = gen.index.writer(limitmb=64)
-    for fields in documents(n):
-        writers[fields['body']].add_document(**fields)
-    for w in writers.values():
-        w.commit()
-    return stores, n / (CLOCK() - t)
-
-
-def query_partitions(stores, bodies, principals):
-    """A query over the partitions of ``bodies`` (results merged by score, facets summed)."""
-    def run(q):
-        parsed = parse(q)
-        found = [engine.search(stores[b].current(), parsed, principals, {'terms': {}, 'ranges': {}}, limit=20)
-                 for b in bodies]
-        return sorted((h for f in found for h in f['hits']), key=lambda h: -h['score'])[:20]
-    return run
+        if bodies is None or fields['body'] in bodies:
+            docs.append(fields)
+        if len(docs) == batch:
+            gen.write(docs, [])
+            docs = []
+            progress(f'ours on {name}', i, n)
+    gen.write(docs, [])
+    print(file=sys.stderr)
+    return store, clock.rates(n)
 
 
 def query_ours(store, principals):
@@ -167,23 +155,49 @@ def query_ours(store, principals):
     return run
 
 
+def build_partitions(folder, n, name):
+    """Ours, partitioned by holding body: one index per body (the first thing the issue named to
+    try at scale with Whoosh)."""
+    clock = Clock()
+    stores = {body: build_ours(os.path.join(folder, body), n, name, bodies={body})[0] for body in BODIES}
+    return stores, clock.rates(n)
+
+
+def query_partitions(stores, bodies, principals):
+    """A query over the partitions of ``bodies`` (results merged by score)."""
+    def run(q):
+        parsed = parse(q)
+        found = [engine.search(stores[b].current(), parsed, principals, {'terms': {}, 'ranges': {}}, limit=20)
+                 for b in bodies]
+        return sorted((h for f in found for h in f['hits']), key=lambda h: -h['score'])[:20]
+    return run
+
+
 # -- bare Whoosh -----------------------------------------------------------------------------
 
-def build_bare(folder, n, batch=25000):
+def build_bare_whoosh(folder, n, batch=25000):
+    from whoosh import fields as F
+    from whoosh import index as whoosh_index
+
+    from archive.search.whoosh_index import VietTokenizer
     os.makedirs(folder)
-    ix = whoosh_index.create_in(folder, F.Schema(key=F.ID(stored=True), text=F.TEXT(analyzer=analysis.analyzer())))
-    t = CLOCK()
+    ix = whoosh_index.create_in(folder, F.Schema(key=F.ID(stored=True), text=F.TEXT(analyzer=VietTokenizer())))
+    clock = Clock()
     writer = ix.writer(limitmb=256)
     for i, fields in enumerate(documents(n), 1):
         writer.add_document(key=fields['key'], text=fields['abstract'])
         if i % batch == 0:
             writer.commit()
             writer = ix.writer(limitmb=256)
+            progress('bare whoosh', i, n)
     writer.commit()
-    return ix, n / (CLOCK() - t)
+    print(file=sys.stderr)
+    return ix, clock.rates(n)
 
 
-def query_bare(ix):
+def query_bare_whoosh(ix):
+    from whoosh import query as Q
+
     def run(q):
         terms = analysis.query_terms(q)
         with ix.searcher() as s:
@@ -191,85 +205,102 @@ def query_bare(ix):
     return run
 
 
-# -- tantivy ---------------------------------------------------------------------------------
+# -- bare tantivy ----------------------------------------------------------------------------
 
-def build_tantivy(folder, n):
+def build_bare_tantivy(folder, n, batch=25000):
+    """One text field, pre-tokenized by our analyzer as ours is (the same analysis)."""
     import tantivy
+
+    from archive.search.tantivy_index import WRITER_HEAP, _pretokenized
     os.makedirs(folder)
     sb = tantivy.SchemaBuilder()
     sb.add_text_field('key', stored=True, tokenizer_name='raw')
-    sb.add_text_field('text', stored=False)
-    schema = sb.build()
-    ix = tantivy.Index(schema, path=folder)
-    t = CLOCK()
-    writer = ix.writer()
-    for fields in documents(n):
-        writer.add_document(tantivy.Document(key=fields['key'], text=analysis.fold(fields['abstract'])))
+    sb.add_text_field('text', stored=False, tokenizer_name='raw')
+    ix = tantivy.Index(sb.build(), path=folder)
+    clock = Clock()
+    writer = ix.writer(heap_size=WRITER_HEAP, num_threads=1)
+    for i, fields in enumerate(documents(n), 1):
+        doc = tantivy.Document(key=fields['key'])
+        doc.add_pre_tokenized_text('text', _pretokenized(fields['abstract']))
+        writer.add_document(doc)
+        if i % batch == 0:
+            writer.commit()
+            progress('bare tantivy', i, n)
     writer.commit()
+    writer.wait_merging_threads()
     ix.reload()
-    return ix, n / (CLOCK() - t)
+    print(file=sys.stderr)
+    return ix, clock.rates(n)
 
 
-def query_tantivy(ix):
+def query_bare_tantivy(ix):
+    import tantivy
+    schema = ix.schema
+
     def run(q):
         terms = analysis.query_terms(q)
         searcher = ix.searcher()
-        query = ix.parse_query(' AND '.join(terms), ['text'])
-        return searcher.search(query, 20).hits
+        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, tantivy.Query.term_query(schema, 'text', t))
+                                             for t in terms])
+        return [searcher.doc(a)['key'] for _s, a in searcher.search(query, 20).hits]
     return run
+
+
+def row(label, times):
+    wall, cpu = times
+    return f'| {label} | {pct(wall, 50):.2f} | {pct(wall, 95):.2f} | {pct(cpu, 50):.2f} | {pct(cpu, 95):.2f} |'
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--docs', type=int, default=100_000)
+    p.add_argument('--engines', default='tantivy,whoosh', help='ours on these engines (and their bare engine)')
     p.add_argument('--out', default=None, help='folder for the indexes (default: a temporary one)')
     p.add_argument('--repeat', type=int, default=3, help='rounds of the 30 queries per figure')
-    p.add_argument('--cpu', action='store_true',
-                   help='measure CPU time of this process, not wall time (on a machine shared and saturated)')
     p.add_argument('--partitions', action='store_true', help='also ours partitioned by holding body')
     args = p.parse_args(argv)
-    global CLOCK
-    if args.cpu:
-        CLOCK = time.process_time
+    engines = [e for e in args.engines.split(',') if e]
     out = args.out or tempfile.mkdtemp(prefix='bench-search-')
     n = args.docs
-    print(f'{n} documents, indexes in {out}')
-    store, rate_ours = build_ours(os.path.join(out, 'ours'), n)
-    print(f'indexing  ours {rate_ours:,.0f} doc/s', flush=True)
-    bare, rate_bare = build_bare(os.path.join(out, 'bare'), n)
-    print(f'indexing  bare whoosh {rate_bare:,.0f} doc/s', flush=True)
-    try:
-        tv, rate_tv = build_tantivy(os.path.join(out, 'tantivy'), n)
-        print(f'indexing  tantivy {rate_tv:,.0f} doc/s', flush=True)
-    except ImportError:
-        tv = None
-    rows = []
-    bare_times = timed(query_bare(bare), QUERY_SET, args.repeat)
-    tv_times = timed(query_tantivy(tv), QUERY_SET, args.repeat) if tv is not None else None
-    for who, principals in (('clerk of one body', clerk_principals()), ('city office', city_principals())):
-        times = timed(query_ours(store, principals), QUERY_SET, args.repeat)
-        rows.append((who, pct(times, 50), pct(times, 95)))
-    if args.partitions:
-        parts, rate_parts = build_partitions(os.path.join(out, 'parts'), n)
-        print(f'indexing  ours, one index per body {rate_parts:,.0f} doc/s', flush=True)
-        for who, bodies, principals in (('clerk of one body', [BODIES[0]], clerk_principals()),
-                                         ('city office', BODIES, city_principals())):
-            times = timed(query_partitions(parts, bodies, principals), QUERY_SET, args.repeat)
-            rows.append((who + ', partitioned by body', pct(times, 50), pct(times, 95)))
+    print(f'{n:,} documents, engines {", ".join(engines)}, indexes in {out}')
+    print('load average before: %.2f %.2f %.2f' % os.getloadavg(), flush=True)
+    bare_build = {'tantivy': build_bare_tantivy, 'whoosh': build_bare_whoosh}
+    bare_query = {'tantivy': query_bare_tantivy, 'whoosh': query_bare_whoosh}
+    users = (('clerk of one body', clerk_principals()), ('city office', city_principals()))
+    table, ratios, rates = [], [], []
+    for name in engines:
+        bare, (wall, cpu) = bare_build[name](os.path.join(out, f'bare-{name}'), n)
+        rates.append(f'bare {name}: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')
+        print(rates[-1], flush=True)
+        store, (wall, cpu) = build_ours(os.path.join(out, f'ours-{name}'), n, name)
+        rates.append(f'ours on {name}: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')
+        print(rates[-1], flush=True)
+        bare_times = timed(bare_query[name](bare), QUERY_SET, args.repeat)
+        for who, principals in users:
+            times = timed(query_ours(store, principals), QUERY_SET, args.repeat)
+            table.append(row(f'ours on {name}, {who} (access, facets, highlights)', times))
+            ratios.append(f'p95 ours on {name} / bare {name} ({who}): wall {pct(times[0], 95) / pct(bare_times[0], 95):.2f}, '
+                          f'CPU {pct(times[1], 95) / pct(bare_times[1], 95):.2f}')
+        table.append(row(f'bare {name}, same analysis', bare_times))
+        if args.partitions:
+            parts, (wall, cpu) = build_partitions(os.path.join(out, f'parts-{name}'), n, name)
+            rates.append(f'ours on {name}, one index per body: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')
+            for who, bodies, principals in (('clerk of one body', [BODIES[0]], clerk_principals()),
+                                             ('city office', BODIES, city_principals())):
+                times = timed(query_partitions(parts, bodies, principals), QUERY_SET, args.repeat)
+                table.append(row(f'ours on {name}, {who}, partitioned by body', times))
+        print('load average: %.2f %.2f %.2f' % os.getloadavg(), flush=True)
     print()
-    print('| query (30 fixed, top 20) | p50 ms | p95 ms |')
-    print('|---|---|---|')
-    for who, p50, p95 in rows:
-        print(f'| ours, {who} (access filter, facets, highlights) | {p50:.1f} | {p95:.1f} |')
-    print(f'| bare Whoosh, same analyzer | {pct(bare_times, 50):.1f} | {pct(bare_times, 95):.1f} |')
-    if tv_times:
-        print(f'| tantivy | {pct(tv_times, 50):.2f} | {pct(tv_times, 95):.2f} |')
+    print(f'{n:,} documents; indexing: ' + '; '.join(rates))
     print()
-    for who, _p50, p95 in rows:
-        line = f'ratio p95 ours/bare Whoosh ({who}): {p95 / pct(bare_times, 95):.2f}'
-        if tv_times:
-            line += f'; ours/tantivy: {p95 / pct(tv_times, 95):.0f}'
+    print('| query (30 fixed, top 20) | p50 ms | p95 ms | p50 ms CPU | p95 ms CPU |')
+    print('|---|---|---|---|---|')
+    for line in table:
         print(line)
+    print()
+    for line in ratios:
+        print(line)
+    print('load average after: %.2f %.2f %.2f' % os.getloadavg())
     if not args.out:
         shutil.rmtree(out, ignore_errors=True)
 

@@ -167,8 +167,10 @@ class ArchiveSettings:
     backup_datafs: str = ''                 # the Data.fs backed up ('' = the FileStorage this process opened;
     backup_blob_dir: str = ''               # on ZEO: the server's files, the worker on the server's host)
     # Search (search/): this server's own index folder ('' = search-index beside the FileStorage,
-    # or var/search-index on ZEO), and whether the background indexer runs in this process
+    # or var/search-index on ZEO), and whether the background indexer runs in this process;
+    # the engine (tantivy | whoosh: a change rebuilds the index)
     search_index_dir: str = ''
+    search_engine: str = 'tantivy'
     search_indexer: bool = True
     search_poll_seconds: float = 1.0
     mail: MailSettings = field(default_factory=MailSettings)
@@ -335,6 +337,8 @@ def load(settings):
         backup_datafs=_text(settings.get('archive.backup_datafs')),
         backup_blob_dir=_text(settings.get('archive.backup_blob_dir')),
         search_index_dir=settings.get('archive.search_index_dir') or '',
+        search_engine=_choice(settings.get('archive.search_engine') or 'tantivy', ('tantivy', 'whoosh'),
+                              'archive.search_engine'),
         search_indexer=_flag(settings.get('archive.search_indexer'), True, 'archive.search_indexer'),
         search_poll_seconds=_number(settings.get('archive.search_poll_seconds'), 1,
                                     'archive.search_poll_seconds', above=0),

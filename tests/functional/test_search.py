@@ -2,12 +2,14 @@
 
 The index is applied synchronously through the public API (``search.apply_pending``), as the
 indexer thread would after each commit; each test has its own small index beside its Data.fs.
+Every test runs on both engines (``archive.search_engine``: tantivy and Whoosh).
 """
 import io
 
 import pytest
 
 from archive import search
+from archive.search.engine import ENGINES
 
 from ..conftest import HOST_CODE, client
 from ..helpers import incoming, multipart, pdf
@@ -30,6 +32,17 @@ def find(c, status=200, **params):
 
 def ids(result):
     return [item['id'] for item in result['items']]
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request):
+    return request.param
+
+
+@pytest.fixture
+def settings(settings, engine_name):
+    """The test's settings (conftest), on each search engine."""
+    return dict(settings, **{'archive.search_engine': engine_name})
 
 
 @pytest.fixture
@@ -262,7 +275,8 @@ def test_the_search_api_conforms_to_the_spec(app, clerk, indexed, spec):
 
 
 @pytest.mark.slow     # the server's background threads, waited for
-def test_the_server_indexer_thread_makes_a_commit_searchable_within_two_seconds(tmp_path, monkeypatch):
+def test_the_server_indexer_thread_makes_a_commit_searchable_within_two_seconds(tmp_path, monkeypatch,
+                                                                                 engine_name):
     """The thread started with the server's background work applies the queue by itself."""
     import time
 
@@ -272,7 +286,8 @@ def test_the_server_indexer_thread_makes_a_commit_searchable_within_two_seconds(
     monkeypatch.delenv(background.NO_THREADS_ENV, raising=False)
     app = make_app(base_settings(tmp_path, file_uri(tmp_path), **{
         'archive.background': 'true', 'archive.exchange_worker': 'false',
-        'archive.journal_checkpoint_minutes': '600', 'archive.search_poll_seconds': '0.2'}))
+        'archive.journal_checkpoint_minutes': '600', 'archive.search_poll_seconds': '0.2',
+        'archive.search_engine': engine_name}))
     try:
         clerk = client(app, 'vanthu')
         deadline = time.monotonic() + 30
@@ -287,7 +302,7 @@ def test_the_server_indexer_thread_makes_a_commit_searchable_within_two_seconds(
         close_app(app)
 
 
-def test_two_app_servers_on_zeo_each_keep_their_own_index(zeo_server, tmp_path):
+def test_two_app_servers_on_zeo_each_keep_their_own_index(zeo_server, tmp_path, engine_name):
     import uuid
 
     from ..conftest import base_settings, close_app, make_app, template_for
@@ -298,7 +313,8 @@ def test_two_app_servers_on_zeo_each_keep_their_own_index(zeo_server, tmp_path):
             folder = tmp_path / name
             folder.mkdir()
             settings = base_settings(folder, zeo_server.uri(str(folder)), **{
-                'archive.root_key': key, 'archive.search_index_dir': str(folder / 'index')})
+                'archive.root_key': key, 'archive.search_index_dir': str(folder / 'index'),
+                'archive.search_engine': engine_name})
             if template is None:
                 template = template_for(settings)
                 template.import_root(settings['zodbconn.uri'], key)
@@ -324,7 +340,7 @@ def test_a_rebuild_by_another_process_is_caught_up_by_the_server(app, clerk, ind
     from archive.search.indexer import Indexer
     doc = create(clerk, abstract='Biên bản hội nghị cán bộ chủ chốt', number_symbol='97-BB/BTCTU', doc_type='CV')
     indexed()
-    other = Indexer(app.registry, Store(search.index_folder(app.registry)))
+    other = Indexer(app.registry, Store(search.index_folder(app.registry), app.registry.archive_settings.search_engine))
     other.rebuild()
     # as if the other process had read the document before its change committed
     other.store.current().write([], [f"{HOST_CODE}/{doc['id']}"])

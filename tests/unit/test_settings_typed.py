@@ -60,6 +60,7 @@ def test_the_defaults_when_the_ini_says_nothing():
     assert (s.axis.mode, s.axis.timeout, s.axis.done_dir, s.axis.rejected_dir) == ('', 30.0, 'processed', 'rejected')
     assert (s.keystore_kind, s.keystore_passphrase_file, s.template_cache_dir) == ('', '', '')
     assert (s.notify.mail, s.notify.digest_hour) == (False, 7)
+    assert s.search_engine == 'tantivy'
 
 
 def test_values_are_read_under_their_ini_names(tmp_path):
@@ -73,6 +74,7 @@ def test_values_are_read_under_their_ini_names(tmp_path):
         'archive.axis_mode': 'Folder', 'archive.axis_in_dir': str(tmp_path / 'in'),
         'archive.axis_url': 'https://axis.example/api/', 'archive.axis_timeout': '2.5',
         'archive.notify_mail': 'true', 'archive.digest_hour': '0',
+        'archive.search_engine': ' Whoosh ',
     })
     assert (s.notify.mail, s.notify.digest_hour) == (True, 0)
     assert (s.urgent_handling_minutes, s.background, s.exchange_worker, s.pack_interval_hours, s.pack_days) == \
@@ -83,6 +85,7 @@ def test_values_are_read_under_their_ini_names(tmp_path):
         ('mail.example', 587, True, 'vptu@example.org', 4000)
     assert (s.axis.mode, s.axis.url, s.axis.timeout) == ('folder', 'https://axis.example/api', 2.5)
     assert (s.axis.done_dir, s.axis.rejected_dir) == (str(tmp_path / 'processed'), str(tmp_path / 'rejected'))
+    assert s.search_engine == 'whoosh'
 
 
 @pytest.mark.parametrize('name, value', [
@@ -105,6 +108,7 @@ def test_values_are_read_under_their_ini_names(tmp_path):
     ('archive.notify_mail', 'daily'),
     ('archive.digest_hour', '24'),
     ('archive.digest_hour', 'seven'),
+    ('archive.search_engine', 'lucene'),
 ])
 def test_a_bad_value_stops_the_start_naming_the_setting(name, value):
     with pytest.raises(ValueError) as err:

@@ -8,8 +8,10 @@
   tests that want the index current now); ``rebuild(registry)``: a new index from ZODB.
 
 The modules behind it are private: ``analysis`` (the Vietnamese analyzer), ``query`` (the clerk's
-query), ``filters``, ``engine`` (Whoosh: nothing else imports it), ``queue`` (the persistent
-queue), ``indexer`` and ``content`` (file text and OCR).
+query), ``filters``, ``engine`` (the index folder and its generations), ``tantivy_index`` and
+``whoosh_index`` (the two engines, ``archive.search_engine``: nothing else imports their
+libraries), ``highlight``, ``queue`` (the persistent queue), ``indexer`` and ``content`` (file
+text and OCR).
 """
 import os
 import threading
@@ -47,7 +49,8 @@ def indexer_of(registry):
     with _lock:
         found = getattr(registry, '_archive_indexer', None)
         if found is None:
-            found = registry._archive_indexer = Indexer(registry, Store(index_folder(registry)))
+            store = Store(index_folder(registry), registry.archive_settings.search_engine)
+            found = registry._archive_indexer = Indexer(registry, store)
         return found
 
 
@@ -65,7 +68,7 @@ def request_rebuild(settings, uri):
     """Ask the indexer of the server using this folder to rebuild (``archive-search reindex``
     while the server holds the FileStorage); returns the folder."""
     folder = _folder(settings, uri)
-    Store(folder).request_rebuild()
+    Store(folder, settings.search_engine).request_rebuild()
     return folder
 
 

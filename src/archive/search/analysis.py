@@ -1,5 +1,9 @@
 """The Vietnamese analyzer: words and document symbols as a clerk types them, diacritics folded.
 
+Plain Python, the same for every engine: the Whoosh engine wraps it in a Whoosh tokenizer, the
+tantivy engine hands tantivy the tokens it gives (pre-tokenized text), so both index and query
+exactly the same terms.
+
 - Text is NFC-normalised first, so that character offsets (for highlights) are those of the text
   as stored; each token is then folded on its own: NFD, combining marks dropped, đ→d, lower case
   (``bao cao`` finds ``báo cáo``, ``dang`` finds ``Đảng``).
@@ -13,13 +17,20 @@
 """
 import re
 import unicodedata
-
-from whoosh.analysis import Token, Tokenizer
+from functools import lru_cache
+from typing import NamedTuple
 
 # A word, or parts of a symbol joined by - / . (not at the ends: "Hà Nội." ends a sentence).
 TOKEN = re.compile(r'\w+(?:[-/.]\w+)*')
 PART = re.compile(r'\w+')
 MAX_PARTS = 8          # a longer compound indexes its parts and itself, not every run of them
+
+
+class Tok(NamedTuple):
+    text: str           # the term (folded, or with its marks)
+    pos: int            # the word's position (the parts of a symbol share their word's)
+    start: int          # character offsets in the NFC text
+    end: int
 
 
 def fold(text):
@@ -36,10 +47,20 @@ def nfc(text):
     return unicodedata.normalize('NFC', text or '')
 
 
+@lru_cache(maxsize=100_000)
+def _folded_word(word):
+    return fold(word)
+
+
+@lru_cache(maxsize=100_000)
+def _exact_word(word):
+    return exact(word)
+
+
 def _pieces(word, expand):
     """``[(text, start offset within word)]`` for one matched token."""
     yield word, 0
-    if not expand:
+    if not expand or word.isalnum():         # a plain word: no parts
         return
     parts = [(m.group(), m.start()) for m in PART.finditer(word)]
     if len(parts) < 2:
@@ -56,44 +77,23 @@ def _pieces(word, expand):
             yield word[start:end], start
 
 
-class VietTokenizer(Tokenizer):
-    """Tokens of NFC text, folded (``exact=False``) or with their marks (``exact=True``)."""
-
-    def __init__(self, keep_marks=False):
-        self.keep_marks = keep_marks
-
-    def __eq__(self, other):
-        return type(other) is type(self) and other.keep_marks == self.keep_marks
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode='', **kwargs):
-        convert = exact if self.keep_marks else fold
-        text = nfc(value)
-        expand = mode != 'query'           # in a query a symbol is looked up whole
-        pos = start_pos
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for match in TOKEN.finditer(text):
-            word = match.group()
-            for piece, offset in _pieces(word, expand):
-                token.text = convert(piece)
-                token.boost = 1.0
-                token.stopped = False
-                if keeporiginal:
-                    token.original = piece
-                if positions:
-                    token.pos = pos
-                if chars:
-                    token.startchar = start_char + match.start() + offset
-                    token.endchar = token.startchar + len(piece)
-                yield token
-            pos += 1
+def tokens(value, keep_marks=False, expand=True):
+    """The ``Tok`` of a text: folded (``keep_marks=False``) or with their marks; ``expand``: the
+    parts of a symbol too (indexing), or the symbol whole (a query)."""
+    convert = _exact_word if keep_marks else _folded_word     # words recur: each is converted once
+    text = nfc(value)
+    for pos, match in enumerate(TOKEN.finditer(text)):
+        word = match.group()
+        for piece, offset in _pieces(word, expand):
+            start = match.start() + offset
+            yield Tok(convert(piece), pos, start, start + len(piece))
 
 
-def analyzer(keep_marks=False):
-    """The analyzer of a text field: folded (the default) or with its marks."""
-    return VietTokenizer(keep_marks)
+def terms(value, keep_marks=False):
+    """The indexed terms of a text, in order."""
+    return [t.text for t in tokens(value, keep_marks)]
 
 
 def query_terms(text, keep_marks=False):
     """The terms a query word gives (one, or none for punctuation)."""
-    return [t.text for t in VietTokenizer(keep_marks)(text, mode='query')]
+    return [t.text for t in tokens(text, keep_marks, expand=False)]

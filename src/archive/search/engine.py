@@ -1,56 +1,47 @@
-"""The index on disk (Whoosh): its schema, its folder of generations, writing and searching.
+"""The index on disk, whatever the engine: its folder of generations, writing and searching.
 
 The index is a projection of ZODB kept by each app server in a folder of its own
 (``archive.search_index_dir``). The folder holds generations (``g-<time>``) and a ``CURRENT``
 file naming the one in use: a rebuild writes a new generation beside the one being served and
 switches to it when done, so it can run while the server serves. Each generation has a
-``state.json``: the schema version it was built with and how far the queue has been applied
-(``done_until``). A generation of another schema version is not used: the indexer rebuilds.
+``state.json``: the engine and schema version it was built with and how far the queue has been
+applied (``done_until``). A generation of another schema version or another engine is not used:
+the indexer rebuilds.
 
-Nothing outside this package imports Whoosh.
+The engine (``archive.search_engine``) is ``tantivy`` or ``whoosh``: its module
+(``tantivy_index``, ``whoosh_index``) is the only one that imports its library, and is imported
+only when chosen. Both index the same fields with the same analyzer (``analysis``) from the same
+engine-neutral query (``query``); highlights are made here, from the stored text (``highlight``).
 """
+import importlib
 import json
 import os
 import shutil
 import threading
 import time
-from bisect import bisect_right
-from collections import Counter
 
-from whoosh import fields as F
-from whoosh import highlight, sorting
-from whoosh import index as whoosh_index
-from whoosh import query as Q
+from . import highlight
+from .query import EXACT, FOLDED
 
-from . import analysis
-from .query import EXACT, FOLDED, to_query
-
-SCHEMA_VERSION = 1     # change it with the schema or the analyzer: every index is rebuilt
+SCHEMA_VERSION = 2     # change it with the schema or the analyzer: every index is rebuilt
+ENGINES = ('tantivy', 'whoosh')
 
 # Fields a result can be filtered by and counted on (facets): the name in the query string → field.
 FACETS = ('doc_type', 'body', 'unit', 'state', 'urgency', 'route', 'verdict', 'attachments', 'direction')
 SORTS = ('relevance', 'date', 'date_asc')
+# The fields a document gives (``indexer.document_fields``): text (analysed), stored only, lists
+# of principals (comma-separated), whole numbers, and the facets above (one word each).
+TEXT = FOLDED + (EXACT,)
+STORED = ('number', 'files_sig', 'content_done')
+PRINCIPALS = ('allow', 'deny')
+NUMBERS = ('date', 'issued', 'deadline')
 
 
-def schema():
-    folded, marked = analysis.analyzer(), analysis.analyzer(keep_marks=True)
-    facet = dict(stored=False, sortable=True)
-    return F.Schema(
-        key=F.ID(unique=True, stored=True),             # "<body code>/<document name>"
-        abstract=F.TEXT(analyzer=folded, stored=True, field_boost=3.0, chars=True),
-        abstract_x=F.TEXT(analyzer=marked, field_boost=4.0),
-        meta=F.TEXT(analyzer=folded, stored=True, chars=True),  # number, symbol, sender, receivers...
-        content=F.TEXT(analyzer=folded, stored=True, chars=True),
-        number=F.STORED(),
-        files_sig=F.STORED(),                           # what ``content`` was read from
-        content_done=F.STORED(),                        # False while OCR is still to come
-        allow=F.KEYWORD(commas=True, lowercase=False, scorable=False),
-        deny=F.KEYWORD(commas=True, lowercase=False, scorable=False),
-        date=F.NUMERIC(int, bits=64, signed=True, sortable=True, stored=True),   # epoch seconds
-        issued=F.NUMERIC(int, sortable=True),                                  # ordinal day
-        deadline=F.NUMERIC(int),
-        **{name: F.ID(**facet) for name in FACETS},
-    )
+def backend(engine):
+    """The module of an engine (imported now: the other engine's library is never loaded)."""
+    if engine not in ENGINES:
+        raise ValueError(f'unknown search engine {engine!r}')
+    return importlib.import_module(f'.{engine}_index', __package__)
 
 
 def _write_json(path, data):
@@ -60,55 +51,59 @@ def _write_json(path, data):
     os.replace(tmp, path)
 
 
+def _read_json(path):
+    try:
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
 class Generation:
     """One built index in its folder, with its state."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, engine):
         self.folder = folder
-        self.index = whoosh_index.open_dir(folder)
+        self.engine = engine
         self._state_path = os.path.join(folder, 'state.json')
         self.schema = self.state.get('schema')
+        self.index = backend(engine).Index(folder)
 
     @classmethod
-    def create(cls, parent):
+    def create(cls, parent, engine):
         folder = os.path.join(parent, f'g-{time.time_ns()}')
         os.makedirs(folder)
-        whoosh_index.create_in(folder, schema())
-        _write_json(os.path.join(folder, 'state.json'), {'schema': SCHEMA_VERSION, 'done_until': None})
-        return cls(folder)
+        backend(engine).Index.create(folder)
+        _write_json(os.path.join(folder, 'state.json'),
+                    {'schema': SCHEMA_VERSION, 'engine': engine, 'done_until': None})
+        return cls(folder, engine)
 
     @property
     def state(self):
-        with open(self._state_path, encoding='utf-8') as f:
-            return json.load(f)
+        return _read_json(self._state_path)
 
     def mark(self, done_until):
-        _write_json(self._state_path, {'schema': SCHEMA_VERSION, 'done_until': done_until})
+        _write_json(self._state_path, {'schema': SCHEMA_VERSION, 'engine': self.engine, 'done_until': done_until})
 
     def write(self, upserts, deletes):
         """Apply a batch: ``upserts`` are field dicts (replacing by key), ``deletes`` keys."""
-        if not upserts and not deletes:
-            return
-        writer = self.index.writer(timeout=30)
-        try:
-            for key in deletes:
-                writer.delete_by_term('key', key)
-            for fields in upserts:
-                writer.update_document(**fields)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        if upserts or deletes:
+            self.index.write(upserts, deletes)
+
+    def stored(self, keys):
+        """``{key: stored fields}`` of the documents of ``keys`` in the index."""
+        return self.index.stored(keys) if keys else {}
 
     def count(self):
-        return self.index.doc_count()
+        return self.index.count()
 
 
 class Store:
     """The index folder of this server: the current generation, opened once and shared."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, engine='tantivy'):
         self.folder = folder
+        self.engine = engine
         self._lock = threading.Lock()
         self._current = None
 
@@ -120,19 +115,22 @@ class Store:
             return None
 
     def current(self):
-        """The generation in use, or None when there is none of this schema version (rebuild)."""
+        """The generation in use, or None when there is none of this schema version and engine
+        (the indexer then rebuilds)."""
         name = self._current_name()
         with self._lock:
-            if self._current is not None and os.path.basename(self._current.folder) == name:
-                return self._current if self._current.schema == SCHEMA_VERSION else None
-            if not name or not os.path.isdir(os.path.join(self.folder, name)):
-                self._current = None
+            gen = self._current
+            if gen is not None and os.path.basename(gen.folder) == name:
+                return gen if gen.schema == SCHEMA_VERSION else None
+            self._current = None
+            folder = os.path.join(self.folder, name) if name else None
+            if not folder or not os.path.isdir(folder):
                 return None
-            gen = Generation(os.path.join(self.folder, name))
-            if gen.schema != SCHEMA_VERSION:
-                return None
-            self._current = gen
-            return gen
+            state = _read_json(os.path.join(folder, 'state.json'))
+            if state.get('schema') != SCHEMA_VERSION or state.get('engine') != self.engine:
+                return None          # not opened: an older schema may not even load
+            self._current = Generation(folder, self.engine)
+            return self._current
 
     def request_rebuild(self):
         os.makedirs(self.folder, exist_ok=True)
@@ -148,7 +146,7 @@ class Store:
 
     def new_generation(self):
         os.makedirs(self.folder, exist_ok=True)
-        return Generation.create(self.folder)
+        return Generation.create(self.folder, self.engine)
 
     def switch_to(self, gen):
         """Serve ``gen`` from now on; older generations are removed."""
@@ -162,126 +160,29 @@ class Store:
                 shutil.rmtree(path, ignore_errors=True)
 
 
-# -- searching ---------------------------------------------------------------------------------
-
-_local = threading.local()      # per thread: ((folder, index generation), searcher, columns)
-
-
-def _searcher(gen):
-    """This thread's searcher of ``gen``, refreshed when the index changed (opening one per query
-    re-reads every segment and column; a searcher is not shared between threads)."""
-    latest = (gen.folder, gen.index.latest_generation())
-    cached = getattr(_local, 'cached', None)
-    if cached is None or cached[0] != latest:
-        # a new searcher, not ``refresh()``: that reuses segment readers that miss new deletions
-        if cached is not None:
-            cached[1].close()
-        cached = _local.cached = (latest, gen.index.searcher(), {})
-    return cached[1], cached[2]
-
-
-def _deleted(searcher, columns):
-    """Documents deleted (replaced) but still in their segment: the postings still name them."""
-    if '_deleted' not in columns:
-        columns['_deleted'] = {offset + d for sub, offset in searcher.leaf_searchers()
-                               for d in sub.reader().deleted_docs_set}
-    return columns['_deleted']
-
-
-def _tally(searcher, columns, name, docnums):
-    """``Counter`` of a facet field's values over ``docnums``, read from each segment's column
-    (Whoosh's own multi-segment column reader misplaces documents of segments lacking the column)."""
-    if name not in columns:
-        parts = []
-        for sub, offset in searcher.leaf_searchers():
-            reader = sub.reader()
-            column = reader.column_reader(name, translate=True) if reader.has_column(name) else None
-            parts.append((offset, column))
-        columns[name] = ([offset for offset, _c in parts], [c for _o, c in parts])
-    offsets, readers = columns[name]
-    tally = Counter()
-    for d in docnums:
-        i = bisect_right(offsets, d) - 1
-        column = readers[i]
-        if column is not None:
-            tally[column[d - offsets[i]]] += 1
-    return tally
-
-
-def _docs_with(searcher, field, terms):
-    """The document numbers holding any of ``terms`` in ``field``, read from the postings (a set:
-    much cheaper than the engine's own union of many terms)."""
-    reader = searcher.reader()
-    found = set()
-    for term in terms:
-        if (field, term) in reader:
-            found.update(reader.postings(field, term).all_ids())
-    return found
-
-
-def access_filter(searcher, principals):
-    """Documents these principals may see: an allowed principal and no denied one (the same rule
-    as ``resources.access.may_see``, on the sets the indexer stored): ``(filter, mask)``."""
-    principals = sorted(set(principals))
-    return _docs_with(searcher, 'allow', principals), _docs_with(searcher, 'deny', principals)
-
-
-def _filters_query(filters):
-    clauses = []
-    for name, values in filters.get('terms', {}).items():
-        clauses.append(Q.Or([Q.Term(name, v) for v in values]))
-    for name, (low, high) in filters.get('ranges', {}).items():
-        clauses.append(Q.NumericRange(name, low, high))
-    return clauses
-
-
 def search(gen, parsed, principals, filters, sort='relevance', start=0, limit=20, facets=FACETS):
-    """``{'total', 'exact', 'hits': [{key, number, score, abstract, fragments}], 'facets'}``.
+    """``{'total', 'exact', 'hits': [{key, number, date, score, abstract, fragments}], 'facets'}``.
 
-    Access is applied as the engine's filter and mask (document sets read from the postings of
-    the allowed and denied principals), so totals and facet counts only count what the user may
-    see. Facet counts are tallied from the columns of the documents the collection pass matched
-    (it sees every match anyway; the total is then exact). Without facets the total is Whoosh's
-    estimate."""
-    wanted = to_query(parsed)
-    clauses = _filters_query(filters)
-    if clauses:
-        wanted = Q.And([wanted] + clauses)
-    searcher, columns = _searcher(gen)
-    allowed, denied = access_filter(searcher, principals)
-    allowed -= _deleted(searcher, columns)
-    if not allowed:         # nothing to see (and an empty filter would mean "no filter" to Whoosh)
-        return {'total': 0, 'exact': True, 'hits': [], 'facets': {name: [] for name in facets or ()}}
-    kw = {'filter': allowed, 'mask': denied or None, 'limit': start + limit, 'terms': bool(parsed.words)}
-    if sort == 'date':
-        kw['sortedby'] = sorting.FieldFacet('date', reverse=True)
-    elif sort == 'date_asc':
-        kw['sortedby'] = sorting.FieldFacet('date')
-    results = searcher.search(wanted, **kw)
-    results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
-    results.formatter = highlight.HtmlFormatter(tagname='mark', between=' … ')
-    counts = {}
-    if facets:
-        matched = (results.docs() & allowed) - denied     # docs() is the query's, before access
-        for name in facets:
-            tally = _tally(searcher, columns, name, matched)
-            counts[name] = sorted(((k, v) for k, v in tally.items() if k),
-                                  key=lambda kv: (-kv[1], kv[0]))
-        total, exact = len(matched), True
-    else:
-        total, exact = results.estimated_length(), False
+    The engine applies access as a filter (an allowed principal and no denied one, the same rule
+    as ``resources.access.may_see``, on the principals the indexer stored), so totals and facet
+    counts only count what the user may see; ``facets``: ``{name: [(value, count)]}``, most
+    first. Fragments: ``[(field, html)]`` from the abstract, the file text and the metadata."""
+    found = gen.index.search(parsed, sorted(set(principals)), filters, sort, start, limit, facets or ())
     hits = []
-    for hit in results[start:start + limit]:
+    for hit in found['hits']:
         fragments = []
         for name in ('abstract', 'content', 'meta'):
-            if parsed.words and hit.get(name):
-                text = hit.highlights(name, top=2)
-                if text:
-                    fragments.append((name, text))
+            html = highlight.highlight(hit.get(name), parsed.words)
+            if html:
+                fragments.append((name, html))
         hits.append({'key': hit['key'], 'number': hit.get('number'), 'date': hit.get('date'),
-                     'score': hit.score, 'abstract': hit.get('abstract', ''),
-                     'fragments': fragments})
-    return {'total': total, 'exact': exact, 'hits': hits, 'facets': counts}
+                     'score': hit['score'], 'abstract': hit.get('abstract') or '', 'fragments': fragments})
+    return dict(found, hits=hits)
 
 
-__all__ = ['EXACT', 'FOLDED', 'Store', 'Generation', 'search', 'SCHEMA_VERSION', 'FACETS', 'SORTS']
+def counted(tally):
+    """Facet values by count (most first), without the empty value."""
+    return sorted(((k, v) for k, v in tally.items() if k), key=lambda kv: (-kv[1], kv[0]))
+
+
+__all__ = ['EXACT', 'FOLDED', 'Store', 'Generation', 'search', 'SCHEMA_VERSION', 'FACETS', 'SORTS', 'ENGINES']

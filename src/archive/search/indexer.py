@@ -141,16 +141,16 @@ class Indexer:
             fresh = [(k, v) for k, v in q.since(after) if k not in self.seen]
             upserts, deletes, scans = [], [], []
             names = dict.fromkeys(v for _k, v in fresh)
-            with gen.index.searcher() as searcher:
-                for body_code, name in names:
-                    doc = _find(root, body_code, name)
-                    if doc is None:
-                        deletes.append(f'{body_code}/{name}')
-                        continue
-                    fields, needs = document_fields(doc, searcher.document(key=key_of(doc)))
-                    upserts.append(fields)
-                    if needs:
-                        scans.append((fields, needs))
+            previous = gen.stored([f'{body_code}/{name}' for body_code, name in names])
+            for body_code, name in names:
+                doc = _find(root, body_code, name)
+                if doc is None:
+                    deletes.append(f'{body_code}/{name}')
+                    continue
+                fields, needs = document_fields(doc, previous.get(key_of(doc)))
+                upserts.append(fields)
+                if needs:
+                    scans.append((fields, needs))
             return [k for k, _v in fresh], upserts, deletes, scans
 
         keys, upserts, deletes, scans = run_apart(self.registry, read)

@@ -9,8 +9,6 @@ an unclosed quote runs to the end, a lone ``-`` or ``*`` is ignored. What cannot
 import re
 from dataclasses import dataclass, field
 
-from whoosh import query as Q
-
 from ..errors import InputError
 from ..i18n import _
 from . import analysis
@@ -30,10 +28,35 @@ def refuse(field, code, default, mapping=None):
     raise InputError([{'field': field, 'code': code, 'message': _(code, default=default, mapping=mapping)}])
 
 
+# The clauses of a parsed query, plain values each engine turns into its own queries:
+@dataclass(frozen=True)
+class Word:
+    """A folded term in any text field, or its form with marks (``marked``, None when the same)
+    in the exact field."""
+    term: str
+    marked: str = None
+
+
+@dataclass(frozen=True)
+class AllOf:
+    words: tuple          # of Word: a symbol typed with its parts gives several
+
+
+@dataclass(frozen=True)
+class Prefix:
+    term: str             # folded, in any folded text field
+
+
+@dataclass(frozen=True)
+class Phrase:
+    terms: tuple          # folded, in any folded text field
+    marked: tuple = None  # with marks, in the exact field (None when the same)
+
+
 @dataclass
 class Parsed:
-    must: list = field(default_factory=list)      # whoosh queries, all required
-    must_not: list = field(default_factory=list)
+    must: list = field(default_factory=list)      # clauses, all required
+    must_not: list = field(default_factory=list)  # clauses, none may match
     words: list = field(default_factory=list)     # folded terms, for highlighting
 
     @property
@@ -52,15 +75,10 @@ def _word_query(word):
     if prefix:
         if len(terms) > 1 or len(terms[0]) < MIN_PREFIX:
             refuse('q', 'search_prefix_short', 'Trước dấu * cần ít nhất ${n} chữ cái', {'n': MIN_PREFIX})
-        return Q.Or([Q.Prefix(f, terms[0]) for f in FOLDED]), terms
-    clauses = []
-    for term in terms:
-        alts = [Q.Term(f, term) for f in FOLDED]
-        for marked in analysis.query_terms(word, keep_marks=True):
-            if marked != term:
-                alts.append(Q.Term(EXACT, marked))
-        clauses.append(Q.Or(alts))
-    return (clauses[0] if len(clauses) == 1 else Q.And(clauses)), terms
+        return Prefix(terms[0]), terms
+    marks = analysis.query_terms(word, keep_marks=True)
+    words = tuple(Word(term, None if marked == term else marked) for term, marked in zip(terms, marks))
+    return (words[0] if len(words) == 1 else AllOf(words)), terms
 
 
 def _phrase_query(text):
@@ -69,11 +87,8 @@ def _phrase_query(text):
         return None, []
     if len(terms) == 1:
         return _word_query(text.replace('*', ''))
-    alts = [Q.Phrase(f, terms) for f in FOLDED]
     marked = analysis.query_terms(text, keep_marks=True)
-    if marked != terms:
-        alts.append(Q.Phrase(EXACT, marked))
-    return Q.Or(alts), terms
+    return Phrase(tuple(terms), None if marked == terms else tuple(marked)), terms
 
 
 def parse(text):
@@ -98,14 +113,3 @@ def parse(text):
         if len(parsed.must) + len(parsed.must_not) > MAX_CLAUSES:
             refuse('q', 'search_too_many_words', 'Câu tìm kiếm có quá ${n} từ', {'n': MAX_CLAUSES})
     return parsed
-
-
-def to_query(parsed):
-    """The whoosh query: all the wanted clauses, none of the unwanted ones (or everything)."""
-    if parsed.must:
-        q = parsed.must[0] if len(parsed.must) == 1 else Q.And(parsed.must)
-    else:
-        q = Q.Every()
-    if parsed.must_not:
-        q = Q.AndNot(q, Q.Or(parsed.must_not))
-    return q

@@ -1,0 +1,108 @@
+"""Highlighted fragments of a stored text: the words of the query marked, with some context.
+
+Plain Python over the Vietnamese analyzer, the same for every engine (tantivy's own snippets
+would re-tokenize the text with its tokenizer, not ours): a word matches when one of its terms
+(folded, or a part of a symbol) is a term of the query. Fragments are windows of about
+``SURROUND`` characters around the matches, at most ``MAX_CHARS`` long; the ``TOP`` richest are
+shown in the order of the text, joined by `` … ``, HTML-escaped, each match in
+``<mark class="match termN">`` (N: the term's place in the query).
+"""
+import re
+from functools import lru_cache
+from html import escape
+
+from . import analysis
+
+MAX_CHARS = 160
+SURROUND = 40
+TOP = 2
+BETWEEN = ' … '
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(c):
+    return analysis.fold(c)
+
+
+def _matches(text, order):
+    """``[(start, end, term number)]`` of the matched pieces, longest first where they overlap.
+
+    The text is folded a character at a time (Vietnamese letters fold to one letter each, so
+    offsets stay those of the text) and the query's terms are looked for between word edges: a
+    whole token, a part of a symbol or a run of its parts, as the analyzer indexes them. A text
+    whose folding changes its length is read token by token instead."""
+    folded = ''.join(map(_fold_char, text))
+    if len(folded) != len(text):
+        found = sorted(((t.start, -t.end, order[t.text]) for t in analysis.tokens(text) if t.text in order))
+        out, reached = [], -1
+        for start, neg_end, n in found:
+            if start >= reached:
+                out.append((start, -neg_end, n))
+                reached = -neg_end
+        return out
+    return [(m.start(), m.end(), order[m.group()]) for m in terms_pattern(tuple(order)).finditer(folded)]
+
+
+@lru_cache(maxsize=256)
+def terms_pattern(terms):
+    """The terms between word edges, the longest first (a symbol before its parts)."""
+    alternatives = '|'.join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    return re.compile(rf'(?<!\w)(?:{alternatives})(?!\w)')
+
+
+def _edge_left(text, at):
+    """``at`` moved right to the start of a word (never cutting one in the context)."""
+    if at <= 0:
+        return 0
+    space = text.find(' ', at - 1)
+    return at if text[at - 1].isspace() else (space + 1 if 0 <= space else at)
+
+
+def _edge_right(text, at):
+    if at >= len(text):
+        return len(text)
+    space = text.rfind(' ', 0, at + 1)
+    return at if text[at].isspace() else (space if space > 0 else at)
+
+
+def _fragments(text, matches):
+    """Windows ``(start, end, [matches])``, each within ``MAX_CHARS``."""
+    frags = []
+    for m in matches:
+        if frags and m[1] - frags[-1][0] <= MAX_CHARS - SURROUND:
+            frags[-1][1] = m[1]
+            frags[-1][2].append(m)
+        else:
+            frags.append([m[0], m[1], [m]])
+    out = []
+    for start, end, ms in frags:
+        left = _edge_left(text, max(0, start - SURROUND))
+        right = _edge_right(text, min(len(text), end + SURROUND, left + MAX_CHARS))
+        out.append((left, max(right, end), ms))
+    return out
+
+
+def _html(text, start, end, ms):
+    parts, at = [], start
+    for s, e, n in ms:
+        parts.append(escape(text[at:s]))
+        parts.append(f'<mark class="match term{n}">{escape(text[s:e])}</mark>')
+        at = e
+    parts.append(escape(text[at:end]))
+    return ''.join(parts).strip()
+
+
+def highlight(text, words):
+    """The highlighted fragments of ``text`` for the query's folded ``words`` ('' if none)."""
+    if not text or not words:
+        return ''
+    order = {}
+    for w in words:
+        order.setdefault(w, len(order))
+    text = analysis.nfc(text)
+    matches = _matches(text, order)
+    if not matches:
+        return ''
+    frags = _fragments(text, matches)
+    best = sorted(sorted(frags, key=lambda f: -len(f[2]))[:TOP], key=lambda f: f[0])
+    return BETWEEN.join(_html(text, *f) for f in best)

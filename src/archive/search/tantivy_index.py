@@ -1,0 +1,224 @@
+"""The tantivy engine (``archive.search_engine = tantivy``): the only module importing tantivy.
+
+The text fields are given to tantivy pre-tokenized by our own analyzer (``analysis``): the same
+folded and accented terms, the same symbol parts at their word's position, as the Whoosh engine
+indexes, so both answer the same queries alike; highlights are made from the stored text by
+``highlight``. Facets are text fast fields counted by tantivy's terms aggregation over the same
+query as the results, access included.
+
+An index folder has one writer at a time (tantivy's lock): a writer is opened for a batch and
+closed after its commit, so that ``archive-search reindex`` and the server's indexer never hold
+one across batches; a busy lock is waited for. Searchers reload when ``meta.json`` changed (a
+commit by this process or another).
+"""
+import os
+import threading
+import time
+
+import tantivy
+
+from . import analysis
+from .engine import FACETS, PRINCIPALS, counted
+from .query import EXACT, FOLDED, AllOf, Phrase, Prefix, Word
+
+BOOST = {'abstract': 3.0, EXACT: 4.0}
+WRITER_HEAP = 100_000_000
+LOCK_WAIT = 30.0          # seconds a busy writer lock is waited for
+FACET_SIZE = 1000         # values counted per facet
+
+
+def schema():
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field('key', stored=True, tokenizer_name='raw', index_option='basic')
+    for name in FOLDED:                               # stored for highlights
+        sb.add_text_field(name, stored=True, tokenizer_name='raw')
+    sb.add_text_field(EXACT, stored=False, tokenizer_name='raw')
+    sb.add_text_field('number', stored=True, tokenizer_name='raw', index_option='basic')
+    sb.add_text_field('files_sig', stored=True, tokenizer_name='raw', index_option='basic')
+    sb.add_boolean_field('content_done', stored=True)
+    for name in PRINCIPALS:
+        sb.add_text_field(name, stored=False, tokenizer_name='raw', index_option='basic')
+    sb.add_integer_field('date', stored=True, indexed=True, fast=True)     # epoch seconds
+    sb.add_integer_field('issued', indexed=True, fast=True)                # ordinal day
+    sb.add_integer_field('deadline', indexed=True)
+    for name in FACETS:
+        sb.add_text_field(name, stored=False, fast=True, tokenizer_name='raw', index_option='basic')
+    return sb.build()
+
+
+def _pretokenized(text, keep_marks=False):
+    text = analysis.nfc(text)
+    return tantivy.PreTokenizedString(text, [tantivy.Token(t.text, t.pos, t.start, t.end)
+                                             for t in analysis.tokens(text, keep_marks)])
+
+
+def document(fields):
+    """A tantivy document of the fields ``indexer.document_fields`` gives."""
+    doc = tantivy.Document()
+    doc.add_text('key', fields['key'])
+    for name in FOLDED:
+        if fields.get(name):
+            doc.add_pre_tokenized_text(name, _pretokenized(fields[name]))
+    if fields.get(EXACT):
+        doc.add_pre_tokenized_text(EXACT, _pretokenized(fields[EXACT], keep_marks=True))
+    for name in ('number', 'files_sig'):
+        if fields.get(name) is not None:
+            doc.add_text(name, fields[name])
+    if fields.get('content_done') is not None:
+        doc.add_boolean('content_done', bool(fields['content_done']))
+    for name in PRINCIPALS:
+        for principal in (fields.get(name) or '').split(','):
+            if principal:
+                doc.add_text(name, principal)
+    for name in ('date', 'issued', 'deadline'):
+        if fields.get(name) is not None:
+            doc.add_integer(name, int(fields[name]))
+    for name in FACETS:
+        if fields.get(name):
+            doc.add_text(name, fields[name])
+    return doc
+
+
+class Index:
+    """A tantivy index in a generation's folder."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.ix = tantivy.Index(schema(), path=folder, reuse=True)
+        self.schema = self.ix.schema
+        self._seen = None           # meta.json's (mtime, size) when the searcher was reloaded
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def create(folder):
+        tantivy.Index(schema(), path=folder, reuse=False)
+
+    # -- writing ---------------------------------------------------------------------------------
+    def _writer(self):
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                return self.ix.writer(heap_size=WRITER_HEAP, num_threads=1)
+            except ValueError as exc:           # another writer holds the folder's lock
+                if 'lock' not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def write(self, upserts, deletes):
+        with self._lock:
+            writer = self._writer()
+            try:
+                for key in deletes:
+                    writer.delete_documents_by_term('key', key)
+                for fields in upserts:
+                    writer.delete_documents_by_term('key', fields['key'])
+                    writer.add_document(document(fields))
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()       # the writer and its lock are let go
+        self._searcher()
+
+    # -- reading ---------------------------------------------------------------------------------
+    def _searcher(self):
+        """A searcher of the last commit (reloaded when ``meta.json`` changed)."""
+        try:
+            st = os.stat(os.path.join(self.folder, 'meta.json'))
+            seen = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except FileNotFoundError:
+            seen = None
+        if seen != self._seen:
+            self.ix.reload()
+            self._seen = seen
+        return self.ix.searcher()
+
+    def count(self):
+        return self._searcher().num_docs
+
+    def stored(self, keys):
+        searcher = self._searcher()
+        out = {}
+        for key in keys:
+            found = searcher.search(tantivy.Query.term_query(self.schema, 'key', key), 1, count=False).hits
+            if found:
+                out[key] = _fields(searcher.doc(found[0][1]))
+        return out
+
+    def search(self, parsed, principals, filters, sort, start, limit, facets):
+        query = self._query(parsed, principals, filters)
+        searcher = self._searcher()
+        kw = {'limit': limit, 'offset': start, 'count': True}
+        if sort in ('date', 'date_asc'):
+            kw.update(order_by_field='date', order=tantivy.Order.Desc if sort == 'date' else tantivy.Order.Asc)
+        found = searcher.search(query, **kw)
+        hits = []
+        for order_key, address in found.hits:
+            fields = _fields(searcher.doc(address))
+            fields['score'] = None if 'order_by_field' in kw else order_key
+            hits.append(fields)
+        counts = {}
+        if facets and found.count:
+            aggs = searcher.aggregate(query, {name: {'terms': {'field': name, 'size': FACET_SIZE}}
+                                              for name in facets})
+            for name in facets:
+                buckets = aggs.get(name, {}).get('buckets', [])
+                counts[name] = counted({b['key']: b['doc_count'] for b in buckets})
+        else:
+            counts = {name: [] for name in facets}
+        return {'total': found.count, 'exact': True, 'hits': hits, 'facets': counts}
+
+    # -- the engine-neutral query as tantivy queries --------------------------------------------
+    def _term(self, field, term):
+        q = tantivy.Query.term_query(self.schema, field, term)
+        return tantivy.Query.boost_query(q, BOOST[field]) if field in BOOST else q
+
+    def _phrase(self, field, terms):
+        q = tantivy.Query.phrase_query(self.schema, field, list(terms))
+        return tantivy.Query.boost_query(q, BOOST[field]) if field in BOOST else q
+
+    def _clause(self, c):
+        Q, should = tantivy.Query, tantivy.Occur.Should
+        if isinstance(c, Word):
+            alts = [self._term(f, c.term) for f in FOLDED]
+            if c.marked:
+                alts.append(self._term(EXACT, c.marked))
+            return Q.boolean_query([(should, q) for q in alts])
+        if isinstance(c, AllOf):
+            return Q.boolean_query([(tantivy.Occur.Must, self._clause(w)) for w in c.words])
+        if isinstance(c, Prefix):
+            pattern = _regex_escape(c.term) + '.*'
+            return Q.boolean_query([(should, Q.regex_query(self.schema, f, pattern)) for f in FOLDED])
+        if isinstance(c, Phrase):
+            alts = [self._phrase(f, c.terms) for f in FOLDED]
+            if c.marked:
+                alts.append(self._phrase(EXACT, c.marked))
+            return Q.boolean_query([(should, q) for q in alts])
+        raise TypeError(c)
+
+    def _query(self, parsed, principals, filters):
+        """The wanted clauses, none of the unwanted, the filters, and access: an allowed principal
+        and no denied one (filters score nothing)."""
+        Q, must = tantivy.Query, tantivy.Occur.Must
+        clauses = [(must, self._clause(c)) for c in parsed.must] or [(must, Q.all_query())]
+        clauses += [(tantivy.Occur.MustNot, self._clause(c)) for c in parsed.must_not]
+
+        def fixed(q):
+            return Q.const_score_query(q, 0.0)
+        for name, values in filters.get('terms', {}).items():
+            clauses.append((must, fixed(Q.term_set_query(self.schema, name, list(values)))))
+        for name, (low, high) in filters.get('ranges', {}).items():
+            clauses.append((must, fixed(Q.range_query(self.schema, name, tantivy.FieldType.Integer, low, high))))
+        clauses.append((must, fixed(Q.term_set_query(self.schema, 'allow', list(principals)))))
+        clauses.append((tantivy.Occur.MustNot, Q.term_set_query(self.schema, 'deny', list(principals))))
+        return Q.boolean_query(clauses)
+
+
+def _fields(doc):
+    return {name: values[0] for name, values in doc.to_dict().items() if values}
+
+
+def _regex_escape(text):
+    """A literal in tantivy's regex syntax (the folded term of a prefix: letters, digits, - / .)."""
+    return ''.join('\\' + c if not c.isalnum() and c != '_' else c for c in text)
