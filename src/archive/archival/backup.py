@@ -43,13 +43,13 @@ from ZODB.utils import u64
 from .. import audit, clock
 from ..db import database, run_apart
 from ..i18n import _
+from .digest import CHUNK
 
 log = logging.getLogger(__name__)
 
 CHAIN = 'backups'                 # the journal's chain of backup runs
 ACTION = 'backup_run'
 FORMAT = 'archive-backup-run/1'
-CHUNK = 1 << 20
 STAMP = '%Y-%m-%d-%H-%M-%S'       # repozo's own file names: UTC to the second
 LOCK = threading.Lock()           # a backup, a restore check and the scheduled pack never overlap
 

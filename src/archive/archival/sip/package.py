@@ -43,6 +43,7 @@ from ... import clock
 from ...errors import Conflict
 from ...i18n import _
 from ...text import without_marks
+from ..digest import CHUNK
 from . import metadata
 from .zipjournal import JournaledZip
 
@@ -56,7 +57,6 @@ PROFILE = 'https://earksip.dilcis.eu/profile/E-ARK-SIP.xml'
 SCHEMAS = ('mets.xsd', 'xlink.xsd', 'DILCISExtensionMETS.xsd', 'DILCISExtensionSIPMETS.xsd')
 REP = 'representations/rep1'
 CONTENT_TYPE = 'VN-HOSO'           # our content information type: records files of the national rules
-CHUNK = 1 << 20
 PDFA_MARK = b'pdfaid:part'
 SEALED_MEDIA_TYPE = 'application/octet-stream'
 PROBLEMS_KEPT = 200

@@ -20,7 +20,8 @@ import struct
 import zipfile
 import zlib
 
-CHUNK = 1 << 20
+from ..digest import CHUNK
+
 # No fsync while writing: a SIGKILL loses nothing that was flushed, and after a power cut a resumed
 # run keeps only the units whose entries it reads back with their recorded SHA-256, so what the
 # disk did not keep is written again. The finished zip is fsynced once, before its rename.
