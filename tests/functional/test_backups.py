@@ -10,7 +10,7 @@ import transaction
 from ZODB.FileStorage import FileStorage
 
 from archive import background
-from archive.archival import backup, backup_restore
+from archive.archival import backup, backup_restore, backup_schedule, backup_status
 from archive.resources.files import File
 from archive.resources.root import root_key
 
@@ -53,7 +53,7 @@ def add_file(app, content, name='phu-luc.pdf'):
 def journaled(app):
     conn, root = open_root(app)
     try:
-        return backup.recent_runs(root)
+        return backup_status.recent_runs(root)
     finally:
         conn.close()
 
@@ -305,7 +305,7 @@ def test_no_destination_configured_is_a_clear_error(file_app):
 
 def test_due_and_the_scheduler_thread(tmp_path, monkeypatch):
     monkeypatch.delenv(background.NO_THREADS_ENV, raising=False)
-    monkeypatch.setattr(backup, 'CHECK_SECONDS', 0.05)
+    monkeypatch.setattr(backup_schedule, 'CHECK_SECONDS', 0.05)
     dest = tmp_path / 'dest'
     app = _app(tmp_path, dest, **{'archive.background': 'true', 'archive.exchange_worker': 'false',
                                   'archive.journal_checkpoint_minutes': '600'})
@@ -318,8 +318,8 @@ def test_due_and_the_scheduler_thread(tmp_path, monkeypatch):
             threading.Event().wait(0.05)
         runs = backup.runs_on(str(dest))
         assert [r['kind'] for r in runs] == ['full']
-        assert not backup.due(settings, time.time())                           # not again before the interval
-        assert backup.due(settings, time.time() + settings.backup_interval_hours * 3600)
+        assert not backup_schedule.due(settings, time.time())                           # not again before the interval
+        assert backup_schedule.due(settings, time.time() + settings.backup_interval_hours * 3600)
         assert any(r['actor'] == 'system' for r in journaled(app))
     finally:
         close_app(app)

@@ -2,7 +2,7 @@
 import threading
 
 from .. import background
-from ..archival import backup
+from ..archival import backup_schedule
 from .common import opened, parser
 
 
@@ -23,7 +23,7 @@ def main(argv=None):
         thread = None
         try:
             thread = exchange.start_thread(registry)
-            backup.start_thread(registry, threading.Event())      # on the storage server's host: its files
+            backup_schedule.start_thread(registry, threading.Event())      # on the storage server's host: its files
             background.run_forever(registry, threading.Event())
         except KeyboardInterrupt:
             if thread is not None:          # the worker journals its stop (availability, Art. 13.1)
