@@ -48,7 +48,7 @@ def export(target, package_id, body, files, documents_of, *, bag=None, overwrite
     for p in problems:
         print(f'  LỖI [{p["source"]}:{p["code"]}] {p["message"]}', file=out)
     print(f'{target}: {report.documents} văn bản, {report.originals} tệp gốc, {report.bytes} byte, '
-          f'sha256 {report.sha256}; ' + ('hợp lệ' if not problems else f'{len(problems)} lỗi'), file=out)
+          f'METS sha256 {report.mets_sha256}; ' + ('hợp lệ' if not problems else f'{len(problems)} lỗi'), file=out)
     return report, problems
 
 

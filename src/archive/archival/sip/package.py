@@ -36,6 +36,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from ZODB.interfaces import BlobError
+
 from ... import clock
 from ...errors import Conflict
 from ...i18n import _
@@ -74,7 +76,9 @@ class Report:
     files_written: int = 0          # entries of the zip (originals, metadata, schemas, METS)
     originals: int = 0
     bytes: int = 0                  # size of the finished zip
-    sha256: str = ''
+    mets_sha256: str = ''           # SHA-256 of its METS.xml, which lists every file's SHA-256: the
+                                    # package's content in one digest (the zip itself is not hashed
+                                    # again: see zipjournal)
     resumed_units: int = 0          # documents taken over, verified, from an interrupted run
     secret_documents: list = field(default_factory=list)
     problems: list = field(default_factory=list)   # flagged, not blocking: {code, document, file, message}
@@ -151,12 +155,12 @@ def write_package(target_path, package_id, body, files, documents_of, *, progres
     writer.zip = zipped
     try:
         writer.write_all(files, documents_of)
-        digest, size = writer.finish()
+        mets_digest, size = writer.finish()
     except BaseException:
         zipped.abandon()
         raise
     report = writer.report
-    report.sha256, report.bytes, report.resumed_units = digest, size, zipped.reused
+    report.mets_sha256, report.bytes, report.resumed_units = mets_digest, size, zipped.reused
     return report
 
 
@@ -182,7 +186,7 @@ class _Writer:
         """Copy a stored file's blob into the zip, hashing it and checking it against ``expected``."""
         digest, size, pdfa, tail = hashlib.sha256(), 0, False, b''
         try:
-            stream = f.open()
+            stream = _open_stored(f)
         except (KeyError, OSError) as exc:
             raise self._blob_error('transfer_blob_missing', doc, f, str(exc) or type(exc).__name__) from None
         with stream, self.zip.open_entry(f'{self.package_id}/{path}', self.stamp, f.size if not f.encrypted else None) as out:
@@ -318,9 +322,10 @@ class _Writer:
         temporary files, so memory stays flat), then the zip's central directory."""
         with mets.Sections(os.path.dirname(os.path.abspath(self.report.path))) as sections:
             listing = self._put_stream('documentation/file-list.csv', self._file_list(sections), 'text/csv')
-            self._put_stream('METS.xml', mets.document(self.package_id, self.body, self.created, listing, sections), 'application/xml')
-            digest, size, self.report.files_written = self.zip.finish(sections.zip_records)
-        return digest, size
+            described = self._put_stream('METS.xml', mets.document(self.package_id, self.body, self.created,
+                                                                   listing, sections), 'application/xml')
+            size, self.report.files_written = self.zip.finish(sections.zip_records)
+        return described['sha256'], size
 
     def _put_stream(self, path, writer, mime):
         """An entry written by ``writer(out)`` (a generator of bytes), hashed as it goes."""
@@ -349,6 +354,15 @@ class _Writer:
                 buf.seek(0)
                 buf.truncate()
         yield buf.getvalue().encode('utf-8')
+
+
+def _open_stored(f):
+    """The stored file's committed blob, opened as a plain file (no ``BlobFile`` for the blob to
+    track); one written in this very transaction (not committed yet) through the blob."""
+    try:
+        return f.blob.open('c')
+    except BlobError:
+        return f.open()
 
 
 def _release(doc, n):
