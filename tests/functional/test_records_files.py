@@ -3,6 +3,7 @@ the file plan, opening, filing from the document, closing (retention fixed and s
 batches (select, approve, confirm, destroy with a signed protocol), and each refusal with its code,
 the same in page and API, nothing half-marked."""
 import io
+import os
 
 import pytest
 
@@ -165,6 +166,11 @@ def batch_action(c, batch, action, data=None, status=200):
     return c.post_json(f'{BODY}/batches/{batch}/{action}', data or {}, headers=csrf(c), status=status).json
 
 
+def export_batch(app, c, batch):
+    """The export asked for on the batch (the job the worker then does), as the page asks for it."""
+    return batch_action(c, batch, 'export')
+
+
 def approved_batch(clerk, archivist, leader, kind='transfer', **closed):
     name, doc = closed_file(clerk, archivist, **closed)
     batch = archivist.post_json(f'{BODY}/batches', {'kind': kind, 'files': [name]}, headers=csrf(archivist),
@@ -274,6 +280,54 @@ def test_a_secret_file_is_refused_from_a_transfer_batch(app, clerk, archivist):
     assert batch_action(archivist, batch, 'export', status=409)['error'] == 'batch_secret_file'
     assert archivist.get(f'{BODY}/batches/{batch}').json['state'] == 'approved'
     assert batch_action(archivist, batch, 'nonsense', status=404)['error'] == 'batch_action_unknown'
+
+
+def test_a_secret_file_exported_encrypted_for_the_archive_certificate(app, clerk, archivist, tmp_path):
+    """archive.transfer_secret = true and archive.transfer_certificate name the archive's
+    certificate: the batch's Mật document goes into the package as stored (ciphertext), its content
+    key wrapped for that certificate; the archive's key opens it back to the original bytes."""
+    import base64
+    import json
+    import zipfile
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from archive.archival import sip
+    from archive.services.secrecy import read
+    from archive.signing import ca, secrecy
+    authority = ca.make_ca('Lưu trữ lịch sử (TEST ONLY)', algorithm='ec-p256')
+    archive_key = ca.new_private_key('rsa2048')
+    settings = app.registry.archive_settings
+    settings.transfer_secret, settings.transfer_dir = True, str(tmp_path / 'nop-luu')
+    settings.transfer_certificate = ca.issue(authority, archive_key.public_key(), 'C=VN,O=Luu tru,CN=Luu tru',
+                                             ca.ENCRYPTION)
+    name = _secret_file(app, clerk, archivist)
+    batch = archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [name]}, headers=csrf(archivist),
+                                status=201).json['name']
+    batch_action(archivist, batch, 'submit')
+    batch_action(client(app, 'lanhdao'), batch, 'approve')
+    done = export_batch(app, archivist, batch)
+    assert done['state'] == 'exported'
+    path = done['exported']['path']
+    assert sip.validate(path) == []
+    conn, root = open_root(app)
+    doc = root['bodies'][HOST_CODE].documents[next(iter(root['bodies'][HOST_CODE].documents.secret))]
+    f = doc.file_list()[0]
+    original = read(root, doc, f, settings, 'test', 'test')
+    conn.transaction_manager.abort()            # the read was journaled: not kept
+    conn.close()
+    with zipfile.ZipFile(path) as zf:
+        base = next(n for n in zf.namelist() if n.endswith('/content-key.json')).rsplit('/', 1)[0] + '/'
+        sealed = zf.read(next(n for n in zf.namelist() if n.startswith(base) and n.endswith('.aesgcm')))
+        key = json.loads(zf.read(base + 'content-key.json'))
+    assert original not in sealed
+    h = hashes.SHA256()
+    content_key = archive_key.decrypt(base64.b64decode(key['key']['data']),
+                                      padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None))
+    out = io.BytesIO()
+    secrecy.PROVIDER.open(content_key, io.BytesIO(sealed), out, key['aad'].encode())
+    assert out.getvalue() == original
 
 
 # -- appraisal and destruction -----------------------------------------------------------------
@@ -533,8 +587,9 @@ def approved_batch_with_a_pdf(app):
 
 
 def test_archive_transfer_export_validate_confirm(tmp_path, monkeypatch, capsys):
-    """archive-transfer export|validate|confirm: the batch's package written, validated and the
-    batch marked as the page does; validate needs no database; a second export is refused."""
+    """archive-transfer export|validate|confirm: the batch's package written (wrapped as a bag
+    too with --bag), validated and the batch marked by the one path the page's export job takes;
+    validate needs no database and names a damaged package; a second export is refused."""
     from archive.background import NO_THREADS_ENV
     from archive.scripts import transfer
 
@@ -546,13 +601,21 @@ def test_archive_transfer_export_validate_confirm(tmp_path, monkeypatch, capsys)
     finally:
         close_app(app)
     monkeypatch.setenv(NO_THREADS_ENV, '1')
-    transfer.main([ini, 'export', f'{HOST_CODE}/{batch}', '--by', 'luutru'])
+    transfer.main([ini, 'export', f'{HOST_CODE}/{batch}', '--by', 'luutru', '--bag'])
     captured = capsys.readouterr()
-    path = captured.out.split('exported: ')[1].strip()
-    assert path.endswith('.zip') and '1/1' in captured.err
+    path = captured.out.split('exported: ')[1].split()[0]
+    bag = captured.out.split('bag: ')[1].strip()
+    assert path.endswith('.zip') and bag.endswith('.bag') and '1/1' in captured.err
+    assert os.path.isfile(os.path.join(bag, 'data', os.path.basename(path)))
     with pytest.raises(SystemExit) as exc:
-        transfer.main([ini, 'validate', path])
-    assert exc.value.code == 0 and 'valid' in capsys.readouterr().out
+        transfer.main([ini, 'validate', path, bag])
+    assert exc.value.code == 0 and capsys.readouterr().out.count('hợp lệ (valid)') == 2
+    damaged = str(tmp_path / 'damaged.zip')
+    with open(path, 'rb') as f, open(damaged, 'wb') as out:
+        out.write(f.read()[:-10])
+    with pytest.raises(SystemExit) as exc:
+        transfer.main([ini, 'validate', damaged])
+    assert exc.value.code == transfer.EXIT_INVALID and 'not_a_zip' in capsys.readouterr().out
     with pytest.raises(SystemExit) as exc:
         transfer.main([ini, 'export', f'{HOST_CODE}/{batch}', '--by', 'luutru'])
     assert exc.value.code == 2 and '[transfer_package_exists]' in capsys.readouterr().err

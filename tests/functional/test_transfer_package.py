@@ -351,23 +351,6 @@ def test_sigkill_mid_export_resumes_and_no_half_package_looks_complete(tmp_path)
         assert len(zf.namelist()) == len(set(zf.namelist())) == report['files_written']
 
 
-def test_command_line_export_and_validate(demo, tmp_path, capsys):
-    from archive.scripts import transfer_export
-    docs = plain(demo)
-    target = str(tmp_path / 'pkg-cli.zip')
-    bag = str(tmp_path / 'pkg-cli.bag')
-    report, problems = transfer_export.export(target, 'pkg-cli', demo.body, [records_file(docs)],
-                                              lambda f: iter(docs), bag=bag)
-    err = capsys.readouterr().err
-    assert problems == [] and f'{len(docs)}/{len(docs)} văn bản' in err and 'hợp lệ' in err
-    assert transfer_export.main(['validate', target, bag]) == 0
-    assert capsys.readouterr().out.count('hợp lệ (valid)') == 2
-    with open(target, 'r+b') as f:
-        f.truncate(report.bytes - 10)
-    assert transfer_export.main(['validate', target]) == transfer_export.EXIT_INVALID
-    assert 'not_a_zip' in capsys.readouterr().out
-
-
 def test_interrupted_export_resumes_from_what_was_verified(demo, tmp_path):
     """The cheap twin of the SIGKILL test: an export stopped by an error after two documents
     leaves its ``.part`` and journal; asking again reuses the schemas and the two documents."""

@@ -265,24 +265,32 @@ def transfer_dir(settings):
     return settings.transfer_dir or os.path.join('var', 'transfer')
 
 
-def export(root, batch, settings, user, progress=None):
-    """Write the batch's transfer package and validate it; mark the batch exported only when the
-    package is valid. The package writer is the transfer part's (``archival.sip``)."""
+def export(root, batch, settings, user, progress=None, bag=False):
+    """Write the batch's transfer package (resuming an interrupted run) and validate it; with
+    ``bag``, wrap it as a BagIt bag beside it (``<package id>.bag``) and validate that too; mark the
+    batch exported only when all is valid. The one way a package is written and checked: the
+    pages and the API (through the export job, ``archival.export_jobs``) and ``archive-transfer``.
+    The package writer is the transfer part's (``archival.sip``)."""
     check_exportable(batch, settings)
     from . import sip             # the transfer package part; imported here, at its one call site
     body = batch.__parent__.__parent__
     target = os.path.join(transfer_dir(settings), batch.package_id + '.zip')
     os.makedirs(transfer_dir(settings), exist_ok=True)
     report = sip.write_package(target, batch.package_id, body, batch.files(), F.documents_of, progress=progress,
-                               allow_secret=settings.transfer_secret, settings=settings)
-    problems = sip.validate(getattr(report, 'path', None) or target)
+                               allow_secret=settings.transfer_secret, settings=settings,
+                               archive_certificate=settings.transfer_certificate)
+    problems = sip.validate(target)
+    if bag and not problems:
+        bag = sip.make_bag(target, os.path.join(transfer_dir(settings), batch.package_id + '.bag'), body,
+                           batch.package_id)
+        problems = sip.validate(bag)
     if problems:
         audit.append(root, batch.chain_id, 'batch_export_invalid', user.login,
                      problems=[str(p) for p in problems][:50])
         raise Conflict('package_invalid', _(
             'package_invalid', default='Gói nộp lưu không hợp lệ (${n} lỗi): lô chưa được đánh dấu đã xuất',
             mapping={'n': len(problems)}))
-    return record_export(root, batch, getattr(report, 'path', None) or target, report, user)
+    return record_export(root, batch, target, report, user, bag=bag or None)
 
 
 def _plain(report):
@@ -297,12 +305,15 @@ def _plain(report):
     return {str(k): v if isinstance(v, (int, float, bool, type(None))) else str(v) for k, v in report.items()}
 
 
-def record_export(root, batch, path, report, user):
-    """The batch is exported: the package at ``path`` is valid and waits for the archive."""
+def record_export(root, batch, path, report, user, bag=None):
+    """The batch is exported: the package at ``path`` (and its bag at ``bag``) is valid and waits
+    for the archive."""
     _check_export_state(batch)
     batch.state = EXPORTED
-    batch.exported = _stamp(user, path=str(path), report=_plain(report))
-    audit.append(root, batch.chain_id, 'batch_exported', user.login, path=str(path), report=batch.exported['report'])
+    more = {'bag': str(bag)} if bag else {}
+    batch.exported = _stamp(user, path=str(path), report=_plain(report), **more)
+    audit.append(root, batch.chain_id, 'batch_exported', user.login, path=str(path), report=batch.exported['report'],
+                 **more)
     return batch
 
 
