@@ -1,9 +1,37 @@
 """What the administrators' backup page, the API and ``/healthz`` show of the backups: the runs
-journaled on the chain ``backups``, each destination's last good one and its age."""
+journaled on the chain ``backups``, each destination's last good one and its age, and the last
+drill (``archive-backup verify``: a run restored and compared with the live database), journaled
+on the same chain."""
 import json
 
 from .. import audit, clock
 from .backup import ACTION, CHAIN
+
+DRILL = 'backup_drill'
+LISTED = 20                     # differences and problems a drill's entry names (it counts them all)
+
+
+def journal_drill(root, destination, report, actor):
+    """The drill's result on the chain ``backups``: ``ok``, ``damaged`` (the backup could not be
+    restored whole) or ``differs`` (restored, not identical to the live database), with what."""
+    result = 'damaged' if report['problems'] else 'differs' if report['differences'] else 'ok'
+    return audit.append(root, CHAIN, DRILL, actor, destination=destination, run=report['run'], result=result,
+                        counts=report.get('counts') or {}, problems=len(report['problems']),
+                        differences=len(report['differences']),
+                        named=[f"{p['code']}: {p['what']}" for p in report['problems'] + report['differences']][:LISTED])
+
+
+def last_drill(root, now=None, scan=5000):
+    """The newest drill journaled, with its ``age_seconds``; None when none was."""
+    chain = audit.journal_of(root).chains.get(CHAIN)
+    if chain is None:
+        return None
+    for seq in range(chain.length, max(0, chain.length - scan), -1):
+        at, actor, action, details, _prev, _hash = chain.entries[seq]
+        if action == DRILL:
+            age = ((clock.now() if now is None else now) - clock.parse_iso(at)).total_seconds()
+            return dict(json.loads(details), at=at, actor=actor, seq=seq, age_seconds=round(age))
+    return None
 
 def recent_runs(root, limit=50, scan=5000):
     """The newest ``limit`` results journaled (one a destination and run), newest first."""
@@ -51,4 +79,5 @@ def status(root, settings, now=None):
     if any(d['last_failed'] for d in per.values()):
         problems.append('backup_last_failed')
     return {'ok': not problems, 'problems': problems, 'age_seconds': worst,
-            'max_age_seconds': round(max_age), 'destinations': list(per.values()), 'runs': runs[:50]}
+            'max_age_seconds': round(max_age), 'destinations': list(per.values()), 'runs': runs[:50],
+            'drill': last_drill(root, now)}

@@ -27,9 +27,10 @@ def progress_printer(out, every=100):
     return progress
 
 
-def validate_paths(paths, out=sys.stdout):
+def validate_paths(paths, out=None):
     """Validate each package (zip or bag); the exit status: 0 when all are valid."""
     from ..archival import sip
+    out = out or sys.stdout
     status = 0
     for path in paths:
         problems = sip.validate(path)
