@@ -167,8 +167,13 @@ def batch_action(c, batch, action, data=None, status=200):
 
 
 def export_batch(app, c, batch):
-    """The export asked for on the batch (the job the worker then does), as the page asks for it."""
-    return batch_action(c, batch, 'export')
+    """The export asked for through the API (a job, written in the request), then one round of the
+    worker that does it; the batch as the API then shows it."""
+    from archive.archival import export_jobs
+    asked = batch_action(c, batch, 'export')
+    assert asked['export_job']['state'] == 'queued' and asked['state'] in ('approved', 'exported')
+    assert export_jobs.run_pending(app.registry) >= 1
+    return c.get(f'{BODY}/batches/{batch}').json
 
 
 def approved_batch(clerk, archivist, leader, kind='transfer', **closed):
@@ -638,8 +643,8 @@ def test_a_batch_exports_a_valid_package_and_is_transferred_on_confirmation(tmp_
     try:
         batch, doc = approved_batch_with_a_pdf(app)
         archivist = client(app, 'luutru')
-        done = batch_action(archivist, batch, 'export')
-        assert done['state'] == 'exported'
+        done = export_batch(app, archivist, batch)
+        assert done['state'] == 'exported' and done['export_job']['state'] == 'done'
         path = done['exported']['path']
         assert path.startswith(str(tmp_path / 'nop-luu')) and os.path.isfile(path)
         assert sip.validate(path) == []
@@ -654,6 +659,77 @@ def test_a_batch_exports_a_valid_package_and_is_transferred_on_confirmation(tmp_
         assert batch_action(archivist, batch, 'export', status=409)['error']     # never twice
         confirmed = batch_action(archivist, batch, 'confirm', {'reference': 'BB-7', 'date': clock.today().isoformat()})
         assert confirmed['state'] == 'transferred'
+    finally:
+        close_app(app)
+
+
+def test_the_export_runs_as_a_job_the_page_shows_and_refreshes(tmp_path):
+    """The page asks for the export: a job written in the request (nothing exported yet, the page
+    refreshes itself and shows it waiting); one round of the worker does it; the page then shows
+    it done, the batch exported; asking while one waits is refused."""
+    from archive.archival import export_jobs
+
+    from ..conftest import base_settings, close_app, file_uri, make_app
+    app = make_app(base_settings(tmp_path, file_uri(tmp_path), **{'archive.transfer_dir': str(tmp_path / 'nop-luu')}))
+    try:
+        batch, _doc = approved_batch_with_a_pdf(app)
+        archivist = client(app, 'luutru')
+        url = f'/bodies/{HOST_CODE}/records/batch/{batch}'
+        archivist.post(f'{url}/export', {'csrf_token': archivist.csrf}, status=303)
+        page = archivist.get(url)
+        assert 'data-export-job="queued"' in page.text and page.headers['Refresh'] == '5'
+        assert 'id="batch-export"' not in page.text                        # not asked for twice
+        assert batch_action(archivist, batch, 'export', status=409)['error'] == 'batch_export_running'
+        assert archivist.get(f'{BODY}/batches/{batch}').json['state'] == 'approved'
+        assert export_jobs.run_pending(app.registry) == 1
+        page = archivist.get(url)
+        assert 'data-export-job="done"' in page.text and 'data-done="1" data-total="1"' in page.text
+        assert 'Refresh' not in page.headers and 'data-state="exported"' in page.text
+        assert export_jobs.run_pending(app.registry) == 0                  # nothing left to do
+    finally:
+        close_app(app)
+
+
+def test_a_failed_export_is_shown_with_its_progress_and_resumes_when_asked_again(tmp_path, monkeypatch):
+    """A damaged blob stops the job at its document: the page shows the failure (code, message)
+    and how far it got (recorded as it went); the blob repaired, asking again resumes the package
+    from what was written and the batch is exported."""
+    from archive.archival import export_jobs
+
+    from ..conftest import base_settings, close_app, file_uri, make_app
+    monkeypatch.setattr(export_jobs, 'PROGRESS_SECONDS', 0)             # every document recorded
+    app = make_app(base_settings(tmp_path, file_uri(tmp_path), **{'archive.transfer_dir': str(tmp_path / 'nop-luu')}))
+    try:
+        clerk, archivist, leader = (client(app, login) for login in ('vanthu', 'luutru', 'lanhdao'))
+        plan_entry(archivist, 'TH.01', 10)
+        batch, docs = transfer_batch_of(clerk, archivist, leader,
+                                        [(f'{n}-CV/BTCTU', 'electronic', True) for n in (1, 2, 3)])
+        conn, root = open_root(app)
+        record = root['bodies'][HOST_CODE].records.files[root['bodies'][HOST_CODE].records.batches[batch].file_names[0]]
+        second = record.document_names[1]
+        path = root['bodies'][HOST_CODE].documents[second].file_list()[0].committed()
+        conn.close()
+        os.chmod(path, 0o644)
+        with open(path, 'rb') as f:
+            original = f.read()
+        with open(path, 'r+b') as f:
+            f.seek(20)
+            f.write(b'X')
+        url = f'/bodies/{HOST_CODE}/records/batch/{batch}'
+        archivist.post(f'{url}/export', {'csrf_token': archivist.csrf}, status=303)
+        export_jobs.run_pending(app.registry)
+        page = archivist.get(url)
+        assert 'data-export-job="failed"' in page.text and 'data-code="transfer_blob_damaged"' in page.text
+        assert 'data-done="1" data-total="3"' in page.text and second in page.text
+        assert 'id="batch-export"' in page.text and 'data-state="approved"' in page.text
+        shown = archivist.get(f'{BODY}/batches/{batch}').json['export_job']
+        assert shown['state'] == 'failed' and shown['error']['code'] == 'transfer_blob_damaged'
+        with open(path, 'wb') as f:                                          # the blob repaired
+            f.write(original)
+        done = export_batch(app, archivist, batch)
+        assert done['state'] == 'exported' and done['export_job']['state'] == 'done'
+        report = done['exported']['report']
+        assert int(report['resumed_units']) >= 2 and int(report['documents']) == 3   # schemas, first document kept
     finally:
         close_app(app)
 
@@ -675,7 +751,7 @@ def test_a_batch_of_paper_only_documents_exports_a_valid_package(tmp_path):
         for n, with_pdf in enumerate((False, True), 1):
             letters = [(f'{n}0-CV/BTCTU', 'paper', False)] + [(f'{n}1-CV/BTCTU', 'electronic', True)] * with_pdf
             batch, (paper, *_rest) = transfer_batch_of(clerk, archivist, leader, letters)
-            done = batch_action(archivist, batch, 'export')
+            done = export_batch(app, archivist, batch)
             assert done['state'] == 'exported'
             assert sip.validate(done['exported']['path']) == []
             with zipfile.ZipFile(done['exported']['path']) as z:

@@ -117,6 +117,12 @@ def _secret_without_certificate():
         default='Xuất hồ sơ Mật cần chứng thư mã hóa của cơ quan lưu trữ và kho khóa của cơ quan'))
 
 
+def package_exists(package_id, path):
+    return TransferError('transfer_package_exists', _(
+        'transfer_package_exists', default='Gói ${id} đã được xuất (${path}); xuất lại phải được yêu cầu rõ',
+        mapping={'id': package_id, 'path': path}))
+
+
 def write_package(target_path, package_id, body, files, documents_of, *, progress=None,
                   allow_secret=False, archive_certificate=None, settings=None, overwrite=False):
     """Write the SIP of ``files`` (records files) as the zip ``target_path``; return a ``Report``.
@@ -135,10 +141,7 @@ def write_package(target_path, package_id, body, files, documents_of, *, progres
             default='Mã gói "${id}" không hợp lệ (chữ, số, dấu chấm, gạch ngang, gạch dưới)',
             mapping={'id': package_id or ''}))
     if os.path.exists(target_path) and not overwrite:
-        raise TransferError('transfer_package_exists', _(
-            'transfer_package_exists',
-            default='Gói ${id} đã được xuất (${path}); xuất lại phải được yêu cầu rõ',
-            mapping={'id': package_id, 'path': target_path}))
+        raise package_exists(package_id, target_path)
     files = list(files)
     for f in files:
         if f.secret and not allow_secret:
