@@ -58,6 +58,10 @@ def export(session, args):
     with writing(session, args.dry_run):
         batch = B.find_batch(root, args.batch)
         user = _archivist(root, batch, args.by)
+        from ..archival import export_jobs
+        if export_jobs.active(batch):           # the worker is writing this package: not twice at once
+            fail(f'{batch.package_id}: đang được xuất bởi tiến trình nền / being exported by the worker '
+                 '[batch_export_running]')
         B.export(root, batch, registry.archive_settings, user, progress=progress_printer(sys.stderr), bag=args.bag)
         print(f"đã xuất / exported: {batch.exported['path']}")
         if batch.exported.get('bag'):
