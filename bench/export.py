@@ -100,8 +100,9 @@ def build(folder, docs, pdf_kb):
         doc.origin_verdict = {'status': 'valid', 'code': 'valid', 'reason': 'Chữ ký hợp lệ',
                               'checked_at': clock.iso(now), 'signatures': []}
         doc.registered_at, doc.register_number = now, k + 1
-        audit.append(root, doc.chain_id, 'origin_checked', 'vanthu', status='valid', code='valid',
-                     file='1', sha256=f.sha256, signers=[])
+        seq = audit.append(root, doc.chain_id, 'origin_checked', 'vanthu', status='valid', code='valid',
+                           file='1', sha256=f.sha256, signers=[])
+        doc.note_origin_check(root.journal.chains[doc.chain_id].entries[seq][0], 'valid', 'valid', '1', f.sha256)
         if (k + 1) % 500 == 0:
             transaction.commit()
             conn.cacheMinimize()

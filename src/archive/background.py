@@ -11,7 +11,7 @@ import os
 import threading
 
 from . import audit, clock
-from .archival import backup
+from .archival import backup, backup_schedule, export_jobs
 from .db import flush_refused, run_apart
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,8 @@ def start_threads(registry):
         from .exchange.worker import requeue_claims_of_the_dead, start_thread
         requeue_claims_of_the_dead(registry)
         start_thread(registry, stop)
-    backup.start_thread(registry, stop)           # the backups' schedule (archival/backup.py)
+    backup_schedule.start_thread(registry, stop)  # the backups' schedule (archival/backup_schedule.py)
+    export_jobs.start_thread(registry, stop)      # transfer exports asked for on the batch pages
     thread = threading.Thread(target=run_forever, args=(registry, stop), name='archive-background', daemon=True)
     thread.start()
     registry.archive_background_stop = stop

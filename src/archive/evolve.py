@@ -157,6 +157,19 @@ def add_notices(root):
     notices_of(root)
 
 
+def keep_origin_checks(root):
+    """Archive end (#14): each document keeps its signature checks beside its verdict (what the
+    journal's ``origin_checked`` entries say), so a transfer package reads them with the document."""
+    from . import audit
+    for body in root['bodies'].values():
+        for doc in body.documents.values():
+            if doc.origin_checks:
+                continue                # kept already: a second run adds nothing
+            for entry in audit.entries(root, doc.chain_id, actions=('origin_checked',)):
+                d = entry['details']
+                doc.note_origin_check(entry['at'], d.get('status'), d.get('code'), d.get('file'), d.get('sha256'))
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
@@ -172,6 +185,7 @@ STEPS = [
     ('0012-taken-in-by-sender', key_taken_in_by_sender),
     ('0013-letters-index', index_letters),
     ('0016-notices', add_notices),
+    ('0017-origin-checks-kept', keep_origin_checks),
 ]
 
 

@@ -186,6 +186,9 @@ class ArchiveSettings:
     appraisal_horizon_days: int = 90        # files due within this many days show for appraisal
     transfer_secret: bool = False           # a Mật file may go in a transfer batch (exported encrypted)
     transfer_dir: str = ''                  # where transfer packages are written ('' = var/transfer)
+    # Export (#14): the archive's encryption certificate (archive.transfer_certificate, a PEM path,
+    # read and checked at start-up) a Mật file's content key is wrapped for; None: none named
+    transfer_certificate: object = None
     extra: dict = field(default_factory=dict)
 
     def document_schema(self):
@@ -456,7 +459,34 @@ def _records(settings):
                                          'archive.appraisal_horizon_days'),
         transfer_secret=_flag(settings.get('archive.transfer_secret'), False, 'archive.transfer_secret'),
         transfer_dir=_text(settings.get('archive.transfer_dir')),
+        transfer_certificate=_archive_certificate(_text(settings.get('archive.transfer_certificate'))),
     )
+
+
+def _archive_certificate(path):
+    """The archive's certificate from the PEM file ``path`` (none: None); a file that cannot be read,
+    holds no certificate, or one without an RSA key (the content key is wrapped with RSA-OAEP)
+    stops the start with the reason."""
+    if not path:
+        return None
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from .signing.keys.certificates import load_certificate
+    from .signing.keys.errors import NotACertificate
+    name = 'archive.transfer_certificate'
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except OSError as exc:
+        raise ValueError(f'{name}: cannot read {path}: {exc.strerror or exc}') from None
+    try:
+        certificate = load_certificate(data)
+    except NotACertificate:
+        raise ValueError(f'{name}: {path} holds no certificate (PEM expected)') from None
+    if not isinstance(certificate.public_key(), rsa.RSAPublicKey):
+        raise ValueError(f"{name}: {path}: the archive's certificate must hold an RSA key "
+                         '(the content key is wrapped for it with RSA-OAEP)')
+    return certificate
 
 
 def _at_least(value, low, name):

@@ -7,10 +7,11 @@ import subprocess
 
 import pytest
 import transaction
+import ZODB
 from ZODB.FileStorage import FileStorage
 
 from archive import background
-from archive.archival import backup, backup_restore
+from archive.archival import backup, backup_restore, backup_schedule, backup_status
 from archive.resources.files import File
 from archive.resources.root import root_key
 
@@ -53,7 +54,7 @@ def add_file(app, content, name='phu-luc.pdf'):
 def journaled(app):
     conn, root = open_root(app)
     try:
-        return backup.recent_runs(root)
+        return backup_status.recent_runs(root)
     finally:
         conn.close()
 
@@ -305,7 +306,7 @@ def test_no_destination_configured_is_a_clear_error(file_app):
 
 def test_due_and_the_scheduler_thread(tmp_path, monkeypatch):
     monkeypatch.delenv(background.NO_THREADS_ENV, raising=False)
-    monkeypatch.setattr(backup, 'CHECK_SECONDS', 0.05)
+    monkeypatch.setattr(backup_schedule, 'CHECK_SECONDS', 0.05)
     dest = tmp_path / 'dest'
     app = _app(tmp_path, dest, **{'archive.background': 'true', 'archive.exchange_worker': 'false',
                                   'archive.journal_checkpoint_minutes': '600'})
@@ -318,8 +319,8 @@ def test_due_and_the_scheduler_thread(tmp_path, monkeypatch):
             threading.Event().wait(0.05)
         runs = backup.runs_on(str(dest))
         assert [r['kind'] for r in runs] == ['full']
-        assert not backup.due(settings, time.time())                           # not again before the interval
-        assert backup.due(settings, time.time() + settings.backup_interval_hours * 3600)
+        assert not backup_schedule.due(settings, time.time())                           # not again before the interval
+        assert backup_schedule.due(settings, time.time() + settings.backup_interval_hours * 3600)
         assert any(r['actor'] == 'system' for r in journaled(app))
     finally:
         close_app(app)
@@ -348,6 +349,13 @@ def test_console_script_run_list_restore_verify(tmp_path, monkeypatch, capsys):
     assert os.path.exists(tmp_path / 'new' / 'Data.fs') and os.path.isdir(tmp_path / 'new' / 'blobs')
     script.main([str(ini), 'verify'])
     assert capsys.readouterr().out.count('identical') == 2
+    db = ZODB.DB(FileStorage(str(tmp_path / 'Data.fs'), read_only=True))     # the drill is journaled
+    try:
+        drill = backup_status.last_drill(db.open().root()['archive'])
+        assert drill['result'] == 'ok' and drill['destination'] == str(dests[1]) and drill['actor'] == 'archive-backup'
+        assert drill['counts']['records'] > 0 and drill['age_seconds'] < 600
+    finally:
+        db.close()
     ini.write_text('[app:main]\n')                              # the settings gone with the server:
     script.main([str(ini), 'restore', str(tmp_path / 'again'), '--destination', str(dests[0])])
     assert os.path.exists(tmp_path / 'again' / 'Data.fs')       # a restore names its destination
@@ -400,6 +408,38 @@ def test_page_red_when_a_destination_fails_then_green(web, tmp_path):
     clerk = client(app, 'vanthu')
     clerk.get('/admin/backups', status=403)
     assert '/admin/backups' not in clerk.get('/desk').text
+
+
+def test_the_page_shows_the_last_drill_with_its_age_and_result(two):
+    """The drill's result is journaled (chain ``backups``); the administrators' page shows the last
+    one, its age and its result, a broken one in red with what it named."""
+    import datetime as dt
+
+    from archive import clock
+    from archive.archival.backup_restore import _problem
+
+    from ..conftest import client
+    app, dests = two
+    admin = client(app, 'quantri')
+    assert 'data-drill="none"' in admin.get('/admin/backups').text
+    backup.run_and_journal(app.registry)
+    report = verify(app, dests[0])
+    conn, root = open_root(app)
+    backup_status.journal_drill(root, dests[0], report, 'quantri')
+    conn.transaction_manager.commit()
+    conn.close()
+    page = admin.get('/admin/backups').text
+    assert 'data-drill="ok"' in page and f'<code>{dests[0]}</code> {report["run"]}' in page
+    damaged = dict(report, problems=[_problem('backup_blob_damaged', 'blobs/x.blob: sha256 0, backed up as 1')])
+    conn, root = open_root(app)
+    backup_status.journal_drill(root, dests[1], damaged, 'quantri')
+    conn.transaction_manager.commit()
+    drill = backup_status.last_drill(root, now=clock.now() + dt.timedelta(hours=5))
+    conn.close()
+    assert drill['result'] == 'damaged' and 5 * 3600 <= drill['age_seconds'] < 5 * 3600 + 60
+    page = admin.get('/admin/backups').text
+    assert 'data-drill="damaged"' in page and 'backup_blob_damaged: blobs/x.blob' in page
+    assert [r['result'] for r in journaled(app)] == ['ok', 'ok']          # the runs' list: runs only
 
 
 def test_page_red_when_the_last_good_backup_is_too_old(tmp_path):

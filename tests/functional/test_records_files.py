@@ -3,6 +3,7 @@ the file plan, opening, filing from the document, closing (retention fixed and s
 batches (select, approve, confirm, destroy with a signed protocol), and each refusal with its code,
 the same in page and API, nothing half-marked."""
 import io
+import os
 
 import pytest
 
@@ -165,6 +166,16 @@ def batch_action(c, batch, action, data=None, status=200):
     return c.post_json(f'{BODY}/batches/{batch}/{action}', data or {}, headers=csrf(c), status=status).json
 
 
+def export_batch(app, c, batch):
+    """The export asked for through the API (a job, written in the request), then one round of the
+    worker that does it; the batch as the API then shows it."""
+    from archive.archival import export_jobs
+    asked = batch_action(c, batch, 'export')
+    assert asked['export_job']['state'] == 'queued' and asked['state'] in ('approved', 'exported')
+    assert export_jobs.run_pending(app.registry) >= 1
+    return c.get(f'{BODY}/batches/{batch}').json
+
+
 def approved_batch(clerk, archivist, leader, kind='transfer', **closed):
     name, doc = closed_file(clerk, archivist, **closed)
     batch = archivist.post_json(f'{BODY}/batches', {'kind': kind, 'files': [name]}, headers=csrf(archivist),
@@ -274,6 +285,54 @@ def test_a_secret_file_is_refused_from_a_transfer_batch(app, clerk, archivist):
     assert batch_action(archivist, batch, 'export', status=409)['error'] == 'batch_secret_file'
     assert archivist.get(f'{BODY}/batches/{batch}').json['state'] == 'approved'
     assert batch_action(archivist, batch, 'nonsense', status=404)['error'] == 'batch_action_unknown'
+
+
+def test_a_secret_file_exported_encrypted_for_the_archive_certificate(app, clerk, archivist, tmp_path):
+    """archive.transfer_secret = true and archive.transfer_certificate name the archive's
+    certificate: the batch's Mật document goes into the package as stored (ciphertext), its content
+    key wrapped for that certificate; the archive's key opens it back to the original bytes."""
+    import base64
+    import json
+    import zipfile
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from archive.archival import sip
+    from archive.services.secrecy import read
+    from archive.signing import ca, secrecy
+    authority = ca.make_ca('Lưu trữ lịch sử (TEST ONLY)', algorithm='ec-p256')
+    archive_key = ca.new_private_key('rsa2048')
+    settings = app.registry.archive_settings
+    settings.transfer_secret, settings.transfer_dir = True, str(tmp_path / 'nop-luu')
+    settings.transfer_certificate = ca.issue(authority, archive_key.public_key(), 'C=VN,O=Luu tru,CN=Luu tru',
+                                             ca.ENCRYPTION)
+    name = _secret_file(app, clerk, archivist)
+    batch = archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [name]}, headers=csrf(archivist),
+                                status=201).json['name']
+    batch_action(archivist, batch, 'submit')
+    batch_action(client(app, 'lanhdao'), batch, 'approve')
+    done = export_batch(app, archivist, batch)
+    assert done['state'] == 'exported'
+    path = done['exported']['path']
+    assert sip.validate(path) == []
+    conn, root = open_root(app)
+    doc = root['bodies'][HOST_CODE].documents[next(iter(root['bodies'][HOST_CODE].documents.secret))]
+    f = doc.file_list()[0]
+    original = read(root, doc, f, settings, 'test', 'test')
+    conn.transaction_manager.abort()            # the read was journaled: not kept
+    conn.close()
+    with zipfile.ZipFile(path) as zf:
+        base = next(n for n in zf.namelist() if n.endswith('/content-key.json')).rsplit('/', 1)[0] + '/'
+        sealed = zf.read(next(n for n in zf.namelist() if n.startswith(base) and n.endswith('.aesgcm')))
+        key = json.loads(zf.read(base + 'content-key.json'))
+    assert original not in sealed
+    h = hashes.SHA256()
+    content_key = archive_key.decrypt(base64.b64decode(key['key']['data']),
+                                      padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None))
+    out = io.BytesIO()
+    secrecy.PROVIDER.open(content_key, io.BytesIO(sealed), out, key['aad'].encode())
+    assert out.getvalue() == original
 
 
 # -- appraisal and destruction -----------------------------------------------------------------
@@ -533,8 +592,9 @@ def approved_batch_with_a_pdf(app):
 
 
 def test_archive_transfer_export_validate_confirm(tmp_path, monkeypatch, capsys):
-    """archive-transfer export|validate|confirm: the batch's package written, validated and the
-    batch marked as the page does; validate needs no database; a second export is refused."""
+    """archive-transfer export|validate|confirm: the batch's package written (wrapped as a bag
+    too with --bag), validated and the batch marked by the one path the page's export job takes;
+    validate needs no database and names a damaged package; a second export is refused."""
     from archive.background import NO_THREADS_ENV
     from archive.scripts import transfer
 
@@ -546,13 +606,21 @@ def test_archive_transfer_export_validate_confirm(tmp_path, monkeypatch, capsys)
     finally:
         close_app(app)
     monkeypatch.setenv(NO_THREADS_ENV, '1')
-    transfer.main([ini, 'export', f'{HOST_CODE}/{batch}', '--by', 'luutru'])
+    transfer.main([ini, 'export', f'{HOST_CODE}/{batch}', '--by', 'luutru', '--bag'])
     captured = capsys.readouterr()
-    path = captured.out.split('exported: ')[1].strip()
-    assert path.endswith('.zip') and '1/1' in captured.err
+    path = captured.out.split('exported: ')[1].split()[0]
+    bag = captured.out.split('bag: ')[1].strip()
+    assert path.endswith('.zip') and bag.endswith('.bag') and '1/1' in captured.err
+    assert os.path.isfile(os.path.join(bag, 'data', os.path.basename(path)))
     with pytest.raises(SystemExit) as exc:
-        transfer.main([ini, 'validate', path])
-    assert exc.value.code == 0 and 'valid' in capsys.readouterr().out
+        transfer.main([ini, 'validate', path, bag])
+    assert exc.value.code == 0 and capsys.readouterr().out.count('hợp lệ (valid)') == 2
+    damaged = str(tmp_path / 'damaged.zip')
+    with open(path, 'rb') as f, open(damaged, 'wb') as out:
+        out.write(f.read()[:-10])
+    with pytest.raises(SystemExit) as exc:
+        transfer.main([ini, 'validate', damaged])
+    assert exc.value.code == transfer.EXIT_INVALID and 'not_a_zip' in capsys.readouterr().out
     with pytest.raises(SystemExit) as exc:
         transfer.main([ini, 'export', f'{HOST_CODE}/{batch}', '--by', 'luutru'])
     assert exc.value.code == 2 and '[transfer_package_exists]' in capsys.readouterr().err
@@ -575,8 +643,8 @@ def test_a_batch_exports_a_valid_package_and_is_transferred_on_confirmation(tmp_
     try:
         batch, doc = approved_batch_with_a_pdf(app)
         archivist = client(app, 'luutru')
-        done = batch_action(archivist, batch, 'export')
-        assert done['state'] == 'exported'
+        done = export_batch(app, archivist, batch)
+        assert done['state'] == 'exported' and done['export_job']['state'] == 'done'
         path = done['exported']['path']
         assert path.startswith(str(tmp_path / 'nop-luu')) and os.path.isfile(path)
         assert sip.validate(path) == []
@@ -591,6 +659,77 @@ def test_a_batch_exports_a_valid_package_and_is_transferred_on_confirmation(tmp_
         assert batch_action(archivist, batch, 'export', status=409)['error']     # never twice
         confirmed = batch_action(archivist, batch, 'confirm', {'reference': 'BB-7', 'date': clock.today().isoformat()})
         assert confirmed['state'] == 'transferred'
+    finally:
+        close_app(app)
+
+
+def test_the_export_runs_as_a_job_the_page_shows_and_refreshes(tmp_path):
+    """The page asks for the export: a job written in the request (nothing exported yet, the page
+    refreshes itself and shows it waiting); one round of the worker does it; the page then shows
+    it done, the batch exported; asking while one waits is refused."""
+    from archive.archival import export_jobs
+
+    from ..conftest import base_settings, close_app, file_uri, make_app
+    app = make_app(base_settings(tmp_path, file_uri(tmp_path), **{'archive.transfer_dir': str(tmp_path / 'nop-luu')}))
+    try:
+        batch, _doc = approved_batch_with_a_pdf(app)
+        archivist = client(app, 'luutru')
+        url = f'/bodies/{HOST_CODE}/records/batch/{batch}'
+        archivist.post(f'{url}/export', {'csrf_token': archivist.csrf}, status=303)
+        page = archivist.get(url)
+        assert 'data-export-job="queued"' in page.text and page.headers['Refresh'] == '5'
+        assert 'id="batch-export"' not in page.text                        # not asked for twice
+        assert batch_action(archivist, batch, 'export', status=409)['error'] == 'batch_export_running'
+        assert archivist.get(f'{BODY}/batches/{batch}').json['state'] == 'approved'
+        assert export_jobs.run_pending(app.registry) == 1
+        page = archivist.get(url)
+        assert 'data-export-job="done"' in page.text and 'data-done="1" data-total="1"' in page.text
+        assert 'Refresh' not in page.headers and 'data-state="exported"' in page.text
+        assert export_jobs.run_pending(app.registry) == 0                  # nothing left to do
+    finally:
+        close_app(app)
+
+
+def test_a_failed_export_is_shown_with_its_progress_and_resumes_when_asked_again(tmp_path, monkeypatch):
+    """A damaged blob stops the job at its document: the page shows the failure (code, message)
+    and how far it got (recorded as it went); the blob repaired, asking again resumes the package
+    from what was written and the batch is exported."""
+    from archive.archival import export_jobs
+
+    from ..conftest import base_settings, close_app, file_uri, make_app
+    monkeypatch.setattr(export_jobs, 'PROGRESS_SECONDS', 0)             # every document recorded
+    app = make_app(base_settings(tmp_path, file_uri(tmp_path), **{'archive.transfer_dir': str(tmp_path / 'nop-luu')}))
+    try:
+        clerk, archivist, leader = (client(app, login) for login in ('vanthu', 'luutru', 'lanhdao'))
+        plan_entry(archivist, 'TH.01', 10)
+        batch, docs = transfer_batch_of(clerk, archivist, leader,
+                                        [(f'{n}-CV/BTCTU', 'electronic', True) for n in (1, 2, 3)])
+        conn, root = open_root(app)
+        record = root['bodies'][HOST_CODE].records.files[root['bodies'][HOST_CODE].records.batches[batch].file_names[0]]
+        second = record.document_names[1]
+        path = root['bodies'][HOST_CODE].documents[second].file_list()[0].committed()
+        conn.close()
+        os.chmod(path, 0o644)
+        with open(path, 'rb') as f:
+            original = f.read()
+        with open(path, 'r+b') as f:
+            f.seek(20)
+            f.write(b'X')
+        url = f'/bodies/{HOST_CODE}/records/batch/{batch}'
+        archivist.post(f'{url}/export', {'csrf_token': archivist.csrf}, status=303)
+        export_jobs.run_pending(app.registry)
+        page = archivist.get(url)
+        assert 'data-export-job="failed"' in page.text and 'data-code="transfer_blob_damaged"' in page.text
+        assert 'data-done="1" data-total="3"' in page.text and second in page.text
+        assert 'id="batch-export"' in page.text and 'data-state="approved"' in page.text
+        shown = archivist.get(f'{BODY}/batches/{batch}').json['export_job']
+        assert shown['state'] == 'failed' and shown['error']['code'] == 'transfer_blob_damaged'
+        with open(path, 'wb') as f:                                          # the blob repaired
+            f.write(original)
+        done = export_batch(app, archivist, batch)
+        assert done['state'] == 'exported' and done['export_job']['state'] == 'done'
+        report = done['exported']['report']
+        assert int(report['resumed_units']) >= 2 and int(report['documents']) == 3   # schemas, first document kept
     finally:
         close_app(app)
 
@@ -612,7 +751,7 @@ def test_a_batch_of_paper_only_documents_exports_a_valid_package(tmp_path):
         for n, with_pdf in enumerate((False, True), 1):
             letters = [(f'{n}0-CV/BTCTU', 'paper', False)] + [(f'{n}1-CV/BTCTU', 'electronic', True)] * with_pdf
             batch, (paper, *_rest) = transfer_batch_of(clerk, archivist, leader, letters)
-            done = batch_action(archivist, batch, 'export')
+            done = export_batch(app, archivist, batch)
             assert done['state'] == 'exported'
             assert sip.validate(done['exported']['path']) == []
             with zipfile.ZipFile(done['exported']['path']) as z:

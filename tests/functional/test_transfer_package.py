@@ -65,8 +65,9 @@ def test_package_is_a_valid_sip_with_originals_bit_exact(demo, tmp_path):
     assert sip.validate(target) == []
     assert steps[-1] == (len(docs), len(docs)) and len(steps) == len(docs)
     with open(target, 'rb') as f:
-        assert report.sha256 == hashlib.sha256(f.read()).hexdigest()
+        assert report.bytes == len(f.read())
     with zipfile.ZipFile(target) as zf:
+        assert report.mets_sha256 == hashlib.sha256(zf.read('pkg-1/METS.xml')).hexdigest()
         names = zf.namelist()
         assert {n.split('/', 1)[0] for n in names} == {'pkg-1'}
         for doc in docs:
@@ -159,11 +160,13 @@ def test_pdfa_is_flagged_not_blocking(demo, tmp_path):
 def test_second_export_refused_unless_asked(demo, tmp_path):
     files = [records_file(plain(demo))]
     target, first = export(demo, tmp_path, files)
+    with open(target, 'rb') as f:
+        written = hashlib.sha256(f.read()).hexdigest()
     with pytest.raises(sip.TransferError) as exc:
         export(demo, tmp_path, files)
     assert exc.value.code == 'transfer_package_exists' and 'pkg-1' in exc.value.message.interpolate()
     with open(target, 'rb') as f:
-        assert hashlib.sha256(f.read()).hexdigest() == first.sha256      # untouched
+        assert hashlib.sha256(f.read()).hexdigest() == written           # untouched
     _target, again = export(demo, tmp_path, files, overwrite=True)
     assert again.documents == first.documents and sip.validate(target) == []
 
@@ -348,23 +351,6 @@ def test_sigkill_mid_export_resumes_and_no_half_package_looks_complete(tmp_path)
         assert len(zf.namelist()) == len(set(zf.namelist())) == report['files_written']
 
 
-def test_command_line_export_and_validate(demo, tmp_path, capsys):
-    from archive.scripts import transfer_export
-    docs = plain(demo)
-    target = str(tmp_path / 'pkg-cli.zip')
-    bag = str(tmp_path / 'pkg-cli.bag')
-    report, problems = transfer_export.export(target, 'pkg-cli', demo.body, [records_file(docs)],
-                                              lambda f: iter(docs), bag=bag)
-    err = capsys.readouterr().err
-    assert problems == [] and f'{len(docs)}/{len(docs)} văn bản' in err and 'hợp lệ' in err
-    assert transfer_export.main(['validate', target, bag]) == 0
-    assert capsys.readouterr().out.count('hợp lệ (valid)') == 2
-    with open(target, 'r+b') as f:
-        f.truncate(report.bytes - 10)
-    assert transfer_export.main(['validate', target]) == transfer_export.EXIT_INVALID
-    assert 'not_a_zip' in capsys.readouterr().out
-
-
 def test_interrupted_export_resumes_from_what_was_verified(demo, tmp_path):
     """The cheap twin of the SIGKILL test: an export stopped by an error after two documents
     leaves its ``.part`` and journal; asking again reuses the schemas and the two documents."""
@@ -458,3 +444,38 @@ def test_markup_characters_in_values_are_escaped_in_every_xml(demo, tmp_path):
     mets = mets_of(target, 'pkg-1')
     assert mets.get('LABEL') == 'Chuyển giao hồ sơ của Văn phòng <Thành ủy> & "Ban"'
     assert mets.find(f'{METS}metsHdr/{METS}agent[@ROLE="ARCHIVIST"]/{METS}name').text == demo.body.name
+
+
+def test_the_export_reads_each_document_with_its_files_not_its_journal(demo, tmp_path):
+    """What the package needs of a document comes with it: the document, its files and their blobs
+    are loaded once each; its journal chain is not read (the signature checks the PREMIS events
+    tell are kept on the document, ``Document.origin_checks``)."""
+    docs = plain(demo)
+    stored = sum(len(d.files) for d in docs)
+    demo.conn.cacheMinimize()
+    demo.conn.getTransferCounts(clear=True)
+    _target, report = export(demo, tmp_path, [records_file(docs)])
+    loads, _stores = demo.conn.getTransferCounts()
+    assert report.documents == len(docs)
+    # each document and its files' tree, each file and its blob, and the body (its name); the
+    # journal's chain and its entries would be two more a document
+    assert loads <= 2 * len(docs) + 2 * stored + 1
+
+
+def test_signature_checks_kept_on_the_document_as_journaled(demo):
+    """Every check of a document's origin is kept on it as its journal entry says it; the evolve
+    step 0017 fills it in for documents checked before (and adds nothing when run again)."""
+    from archive import audit
+    from archive.evolve import keep_origin_checks
+    checked = [d for d in demo.docs.values() if audit.entries(demo.root, d.chain_id, actions=('origin_checked',))]
+    assert checked
+    journaled = {d.__name__: [(e['at'], e['details']['status'], e['details']['code'], e['details']['file'],
+                               e['details']['sha256'])
+                              for e in audit.entries(demo.root, d.chain_id, actions=('origin_checked',))]
+                 for d in checked}
+    assert {d.__name__: list(d.origin_checks) for d in checked} == journaled
+    for d in checked:
+        del d.origin_checks                 # as a document checked before the step
+    keep_origin_checks(demo.root)
+    keep_origin_checks(demo.root)
+    assert {d.__name__: list(d.origin_checks) for d in checked} == journaled

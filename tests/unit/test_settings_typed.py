@@ -114,3 +114,28 @@ def test_a_bad_value_stops_the_start_naming_the_setting(name, value):
     with pytest.raises(ValueError) as err:
         archive_settings.load({**SECRET, name: value})
     assert str(err.value).startswith(name)
+
+
+def test_the_archive_certificate_is_read_and_checked_at_the_start(tmp_path):
+    """archive.transfer_certificate: a PEM path, read at the start; a file that cannot be read, that
+    holds no certificate, or a certificate without an RSA key stops the start naming the setting."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from archive.signing import ca
+    authority = ca.make_ca('Lưu trữ lịch sử (TEST ONLY)', algorithm='ec-p256')
+    certificate = ca.issue(authority, ca.new_private_key('rsa2048').public_key(), 'C=VN,O=Luu tru,CN=Luu tru',
+                           ca.ENCRYPTION)
+    good = tmp_path / 'luu-tru.pem'
+    good.write_bytes(certificate.public_bytes(Encoding.PEM))
+    assert archive_settings.load(SECRET).transfer_certificate is None
+    loaded = archive_settings.load({**SECRET, 'archive.transfer_certificate': str(good)}).transfer_certificate
+    assert loaded == certificate
+    text = tmp_path / 'notes.pem'
+    text.write_text('không phải chứng thư')
+    ec_only = tmp_path / 'ec.pem'
+    ec_only.write_bytes(authority.certificate.public_bytes(Encoding.PEM))
+    for path, says in ((tmp_path / 'missing.pem', 'cannot read'), (tmp_path, 'cannot read'),
+                       (text, 'no certificate'), (ec_only, 'RSA')):
+        with pytest.raises(ValueError) as err:
+            archive_settings.load({**SECRET, 'archive.transfer_certificate': str(path)})
+        assert str(err.value).startswith('archive.transfer_certificate') and says in str(err.value), path

@@ -2,7 +2,7 @@
 from pyramid.view import view_config
 
 from .. import security as S
-from ..archival import backup
+from ..archival import backup, backup_status
 from ..errors import Conflict, single
 from ..i18n import _
 from ..resources.root import app_root
@@ -12,7 +12,7 @@ from .common import json_input
 
 @view_config(route_name='api.backups', renderer='json', request_method='GET', permission=S.MANAGE)
 def backups_state(request):
-    state = backup.status(app_root(request), request.registry.archive_settings)
+    state = backup_status.status(app_root(request), request.registry.archive_settings)
     return dict(state, running=backup.LOCK.locked())
 
 

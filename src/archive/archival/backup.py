@@ -43,13 +43,13 @@ from ZODB.utils import u64
 from .. import audit, clock
 from ..db import database, run_apart
 from ..i18n import _
+from .digest import CHUNK
 
 log = logging.getLogger(__name__)
 
 CHAIN = 'backups'                 # the journal's chain of backup runs
 ACTION = 'backup_run'
 FORMAT = 'archive-backup-run/1'
-CHUNK = 1 << 20
 STAMP = '%Y-%m-%d-%H-%M-%S'       # repozo's own file names: UTC to the second
 LOCK = threading.Lock()           # a backup, a restore check and the scheduled pack never overlap
 
@@ -456,99 +456,3 @@ def run_and_journal(registry, actor='system', force_full=False):
                   settings.backup_full_days, force_full)
     run_apart(registry, lambda root: journal(root, results, actor))
     return results
-
-
-# -- the schedule (a thread of the server on FileStorage, of archive-worker on ZEO) ------------------
-
-CHECK_SECONDS = 300             # how often the thread looks whether a run is due
-
-
-def due(settings, now):
-    """Whether a scheduled run is due: a destination has no complete run, or its newest is
-    ``backup_interval_hours`` old (the run itself decides full or incremental)."""
-    hours = settings.backup_interval_hours
-    if not settings.backup_destinations or hours <= 0:
-        return False
-    for destination in settings.backup_destinations:
-        runs = runs_on(destination)
-        if not runs or now - _epoch(runs[-1]['run']) >= hours * 3600 - CHECK_SECONDS:
-            return True
-    return False
-
-
-def run_forever(registry, stop, check_seconds=None):
-    """Run when due; after a failed attempt wait an interval (at most an hour) before the next."""
-    check_seconds = check_seconds or CHECK_SECONDS
-    settings = registry.archive_settings
-    retry = min(settings.backup_interval_hours * 3600, 3600)
-    last_attempt = 0.0
-    while not stop.wait(check_seconds):
-        now = time.time()
-        if not due(settings, now) or now - last_attempt < retry:
-            continue
-        last_attempt = now
-        try:
-            run_and_journal(registry, actor='system')
-        except Exception:   # a failed round is journaled where it can be, logged, and tried again later
-            log.exception('scheduled backup failed')
-
-
-def start_thread(registry, stop):
-    """The scheduler's thread, when backups are configured; None otherwise."""
-    settings = registry.archive_settings
-    if not settings.backup_destinations or settings.backup_interval_hours <= 0:
-        return None
-    thread = threading.Thread(target=run_forever, args=(registry, stop), name='archive-backups', daemon=True)
-    thread.start()
-    return thread
-
-
-# -- what the page, the API and /healthz show --------------------------------------------------------
-
-def recent_runs(root, limit=50, scan=5000):
-    """The newest ``limit`` results journaled (one a destination and run), newest first."""
-    chain = audit.journal_of(root).chains.get(CHAIN)
-    if chain is None:
-        return []
-    out = []
-    for seq in range(chain.length, max(0, chain.length - scan), -1):
-        at, actor, action, details, _prev, _hash = chain.entries[seq]
-        if action != ACTION:
-            continue
-        out.append(dict(json.loads(details), at=at, actor=actor, seq=seq))
-        if len(out) == limit:
-            break
-    return out
-
-
-def status(root, settings, now=None):
-    """The state of the backups: per destination its last run and last good run, the age of the
-    oldest of the destinations' last good backups, and ``ok`` (False: red) when a destination
-    has none, its last one is older than ``backup_max_age_hours``, or its last run failed."""
-    now = clock.now() if now is None else now
-    destinations = settings.backup_destinations
-    runs = recent_runs(root, limit=max(200, 4 * len(destinations)))
-    per = {}
-    for destination in destinations:
-        mine = [r for r in runs if r['destination'] == destination]
-        good = next((r for r in mine if r['result'] == 'ok'), None)
-        age = (now - clock.parse_iso(good['at'])).total_seconds() if good else None
-        per[destination] = {'destination': destination, 'last_good_at': good['at'] if good else None,
-                            'age_seconds': round(age) if age is not None else None,
-                            'last_failed': bool(mine) and mine[0]['result'] != 'ok'}
-        if mine:
-            per[destination]['last_run'] = mine[0]
-    ages = [d['age_seconds'] for d in per.values()]
-    worst = None if not ages or None in ages else max(ages)
-    max_age = settings.backup_max_age_hours * 3600
-    problems = []
-    if not destinations:
-        problems.append('backup_no_destinations')
-    if any(a is None for a in ages):
-        problems.append('backup_none_yet')
-    if worst is not None and worst > max_age:
-        problems.append('backup_too_old')
-    if any(d['last_failed'] for d in per.values()):
-        problems.append('backup_last_failed')
-    return {'ok': not problems, 'problems': problems, 'age_seconds': worst,
-            'max_age_seconds': round(max_age), 'destinations': list(per.values()), 'runs': runs[:50]}

@@ -16,7 +16,6 @@ package then carries it encrypted for the archive's certificate). States::
     destruction: draft → submitted → approved → destroyed
     (submitted → draft when the leader returns it)
 """
-import io
 import os
 
 from persistent import Persistent
@@ -51,7 +50,8 @@ class Batch(Persistent):
     submitted = approved = returned = exported = confirmed = destruction = None
     receipt = None               # resources.files.File: the archive's receipt, when uploaded
     protocol = None              # resources.files.File: the signed destruction protocol
-    progress = None              # the export's progress, as the transfer package reports it
+    progress = None              # (before export jobs: unused)
+    export_job = None            # archival.export_jobs.ExportJob: the export asked for, its progress
 
     def __init__(self, kind, body_code, title, criteria, actor):
         self.kind = kind
@@ -265,24 +265,36 @@ def transfer_dir(settings):
     return settings.transfer_dir or os.path.join('var', 'transfer')
 
 
-def export(root, batch, settings, user, progress=None):
-    """Write the batch's transfer package and validate it; mark the batch exported only when the
-    package is valid. The package writer is the transfer part's (``archival.sip``)."""
+def package_path(settings, batch):
+    return os.path.join(transfer_dir(settings), batch.package_id + '.zip')
+
+
+def export(root, batch, settings, user, progress=None, bag=False):
+    """Write the batch's transfer package (resuming an interrupted run) and validate it; with
+    ``bag``, wrap it as a BagIt bag beside it (``<package id>.bag``) and validate that too; mark the
+    batch exported only when all is valid. The one way a package is written and checked: the
+    pages and the API (through the export job, ``archival.export_jobs``) and ``archive-transfer``.
+    The package writer is the transfer part's (``archival.sip``)."""
     check_exportable(batch, settings)
     from . import sip             # the transfer package part; imported here, at its one call site
     body = batch.__parent__.__parent__
-    target = os.path.join(transfer_dir(settings), batch.package_id + '.zip')
+    target = package_path(settings, batch)
     os.makedirs(transfer_dir(settings), exist_ok=True)
     report = sip.write_package(target, batch.package_id, body, batch.files(), F.documents_of, progress=progress,
-                               allow_secret=settings.transfer_secret, settings=settings)
-    problems = sip.validate(getattr(report, 'path', None) or target)
+                               allow_secret=settings.transfer_secret, settings=settings,
+                               archive_certificate=settings.transfer_certificate)
+    problems = sip.validate(target)
+    if bag and not problems:
+        bag = sip.make_bag(target, os.path.join(transfer_dir(settings), batch.package_id + '.bag'), body,
+                           batch.package_id)
+        problems = sip.validate(bag)
     if problems:
         audit.append(root, batch.chain_id, 'batch_export_invalid', user.login,
                      problems=[str(p) for p in problems][:50])
         raise Conflict('package_invalid', _(
             'package_invalid', default='Gói nộp lưu không hợp lệ (${n} lỗi): lô chưa được đánh dấu đã xuất',
             mapping={'n': len(problems)}))
-    return record_export(root, batch, getattr(report, 'path', None) or target, report, user)
+    return record_export(root, batch, target, report, user, bag=bag or None)
 
 
 def _plain(report):
@@ -297,12 +309,15 @@ def _plain(report):
     return {str(k): v if isinstance(v, (int, float, bool, type(None))) else str(v) for k, v in report.items()}
 
 
-def record_export(root, batch, path, report, user):
-    """The batch is exported: the package at ``path`` is valid and waits for the archive."""
+def record_export(root, batch, path, report, user, bag=None):
+    """The batch is exported: the package at ``path`` (and its bag at ``bag``) is valid and waits
+    for the archive."""
     _check_export_state(batch)
     batch.state = EXPORTED
-    batch.exported = _stamp(user, path=str(path), report=_plain(report))
-    audit.append(root, batch.chain_id, 'batch_exported', user.login, path=str(path), report=batch.exported['report'])
+    more = {'bag': str(bag)} if bag else {}
+    batch.exported = _stamp(user, path=str(path), report=_plain(report), **more)
+    audit.append(root, batch.chain_id, 'batch_exported', user.login, path=str(path), report=batch.exported['report'],
+                 **more)
     return batch
 
 
@@ -347,82 +362,6 @@ def confirm(root, batch, values, user, receipt=None, settings=None):
     return batch
 
 
-# -- destruction --------------------------------------------------------------------------
-
-PROTOCOL_COLUMNS = ('STT', 'Ký hiệu hồ sơ', 'Tiêu đề hồ sơ', 'Năm', 'Thời hạn bảo quản', 'Ngày đóng',
-                    'Hết hạn', 'Số văn bản', 'Số trang')
-
-
-def protocol_pdf(body, batch, files, approver, when):
-    """The destruction protocol (biên bản hủy hồ sơ) as a PDF table."""
-    from ..reports.exports import Table, to_pdf
-    rows = [(str(n), f.code, f.title, str(f.year), f'{f.retention_years} năm', f.closed_on.isoformat(),
-             f.due_on.isoformat(), str(f.document_count), str(f.page_count)) for n, f in enumerate(files, 1)]
-    subtitle = (f'{body.name} ({body.code}) — lô {batch.__name__}, duyệt bởi {approver}, '
-                f'hủy lúc {clock.iso(when)}')
-    return to_pdf(Table('Biên bản hủy hồ sơ hết thời hạn bảo quản', subtitle, PROTOCOL_COLUMNS, rows))
-
-
-def destroy(root, batch, user, settings):
-    """Destroy an approved destruction batch: the protocol is made and signed with the body's
-    organisation key first (no key: nothing destroyed), then each document's files are removed
-    (the metadata and the trail stay; ``archive-storage verify-destroyed`` covers them)."""
-    from ..exchange.recall import destroy as destroy_content
-    from ..resources.files import PDF, File, write_content
-    from ..signing.keys import KeyStoreError
-    from ..signing.pades import SigningFailed, sign_pdf
-    if batch.kind != DESTROY:
-        raise Conflict('batch_not_destroy', _('batch_not_destroy', default='Lô nộp lưu không hủy được'))
-    if batch.state == DESTROYED:
-        raise Conflict('batch_already_destroyed', _('batch_already_destroyed', default='Lô đã hủy'))
-    _state(batch, (APPROVED,), 'batch_not_approved', _('batch_not_approved', default='Lô chưa được lãnh đạo duyệt'))
-    files = batch.files()
-    not_due = [f for f in files if f.kept or not retention.is_due(f.closed_on, f.retention_years, clock.today())]
-    if not_due:
-        f = not_due[0]
-        raise Conflict('file_not_due', _('file_not_due', default='Hồ sơ ${code} chưa hết thời hạn bảo quản',
-                                         mapping={'code': f.code}))
-    body = batch.__parent__.__parent__
-    key_id = f'org-sign:{body.code}'
-    store = settings.keystore
-    now = clock.now()
-    content = protocol_pdf(body, batch, files, batch.approved['by'], now)
-    not_signed = Conflict('destruction_not_signed', _(
-        'destruction_not_signed', default='Không ký số được biên bản hủy bằng khóa của cơ quan (${key}): '
-        'chưa hủy gì', mapping={'key': key_id}))
-    if store is None:
-        raise not_signed
-    try:
-        signed = sign_pdf(content, store.signer(key_id), field_name='ChuKyToChuc', now=now)
-    except (KeyStoreError, SigningFailed) as exc:
-        raise not_signed from exc
-    protocol = File(f'bien-ban-huy-lo-{batch.__name__}.pdf', 'protocol')
-    write_content(protocol, io.BytesIO(signed))
-    protocol.size, protocol.media_type, protocol.uploaded_at, protocol.uploaded_by = len(signed), PDF, now, user.login
-    protocol.__parent__ = batch
-    documents = body.documents
-    removed = []
-    for f in files:
-        gone = []
-        for name in f.document_names:
-            doc = documents.get(name)
-            if doc is None:
-                continue
-            result = destroy_content(root, doc)
-            audit.append(root, doc.chain_id, 'destroyed_retention', user.login, file=f.code, batch=batch.__name__,
-                         **result)
-            gone.append(name)
-        F.set_disposed(f, F.DESTROYED, now)
-        audit.append(root, f.chain_id, 'file_destroyed', user.login, batch=batch.__name__, documents=gone)
-        removed.append([f.__name__, f.code, len(gone)])
-    batch.protocol = protocol
-    batch.state = DESTROYED
-    batch.destruction = _stamp(user, protocol_sha256=protocol.sha256, files=removed)
-    audit.append(root, batch.chain_id, 'batch_destroyed', user.login, protocol_sha256=protocol.sha256,
-                 files=removed)
-    return batch
-
-
 def in_progress(records):
     if records is None:
         return []
@@ -437,7 +376,7 @@ def as_json(batch):
         'created_at': clock.iso(batch.created_at),
         **{k: (dict(getattr(batch, k)) if getattr(batch, k) else None)
            for k in ('submitted', 'approved', 'returned', 'exported', 'confirmed', 'destruction')},
-        'progress': dict(batch.progress) if batch.progress else None,
+        'export_job': batch.export_job.as_json() if batch.export_job is not None else None,
     }
 
 
@@ -461,10 +400,11 @@ def available(batch):
         return ['submit'] if batch.file_names else []
     if batch.state == SUBMITTED:
         return ['approve', 'return']
+    exporting = batch.export_job is not None and batch.export_job.state in ('queued', 'running')
     if batch.state == APPROVED:
-        return ['export'] if batch.kind == TRANSFER else ['destroy']
+        return ([] if exporting else ['export']) if batch.kind == TRANSFER else ['destroy']
     if batch.state == EXPORTED:
-        return ['confirm', 'export']
+        return ['confirm'] + ([] if exporting else ['export'])
     return []
 
 
@@ -476,11 +416,13 @@ def act(root, batch, action, values, user, settings, receipt=None):
         return approve(root, batch, user, settings)
     if action == 'return':
         return send_back(root, batch, user, values.get('reason'))
-    if action == 'export':
-        return export(root, batch, settings, user)
+    if action == 'export':          # a job the worker does (a big batch must not hold a request)
+        from . import export_jobs
+        return export_jobs.request(root, batch, settings, user, bag=values.get('bag') in (True, 'true', '1', 'on'))
     if action == 'confirm':
         return confirm(root, batch, values, user, receipt=receipt)
     if action == 'destroy':
+        from .destruction import destroy
         return destroy(root, batch, user, settings)
     raise unknown_action(action)
 

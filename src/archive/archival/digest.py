@@ -2,7 +2,7 @@
 validating a transfer package each ask of the files they hold."""
 import hashlib
 
-CHUNK = 1 << 20
+CHUNK = 1 << 20     # the one block size of the archive end: backups, restores, packages, their checks
 
 
 def digest_and_size(f, algorithm='sha256'):

@@ -159,6 +159,8 @@ class Document(Persistent):
     org_signature = None              # outgoing: {file, sha256, fingerprint, signed_at}
     origin_verdict = None             # 'not_verified' until the signatures issue checks origins
     origin_checked_at = None
+    origin_checks = ()                # every check of its origin as journaled: (at, status, code, file, sha256);
+                                      # kept here so that a transfer package reads them with the document
     registered_at = None
     assigned_at = None
     completed_at = None
@@ -250,6 +252,11 @@ class Document(Persistent):
     def file_list(self):
         """The files in the order they were added (names are sequence numbers)."""
         return sorted(self.files.values(), key=lambda f: int(f.__name__))
+
+    def note_origin_check(self, at, status, code, file, sha256):
+        """Keep a signature check beside the verdict, as its journal entry says it (``at``: the entry's
+        time): the transfer package's PREMIS events then come with the document, not its journal."""
+        self.origin_checks = tuple(self.origin_checks) + ((at, status, code, file, sha256),)
 
     def file_refs(self):
         return [(f.__name__, f.filename, f.sha256) for f in self.file_list()]

@@ -16,7 +16,7 @@ import sys
 from pyramid.paster import get_appsettings
 
 from .. import settings as archive_settings
-from ..archival import backup, backup_restore
+from ..archival import backup, backup_restore, backup_status
 from .common import EXIT_INPUT, fail, opened, parser
 
 EXIT_FAILED = 1
@@ -90,9 +90,10 @@ def cmd_restore(args):
 
 
 def _live_db(config_uri, loaded):
-    """The live database to compare with: the FileStorage opened read-only (beside a running
-    server), or a ZEO client."""
+    """The live database to compare with (and journal the drill in): the FileStorage (read-only
+    when a running server holds it), or a ZEO client."""
     import ZODB
+    from zc.lockfile import LockError
     from ZODB.FileStorage import FileStorage
     uri = get_appsettings(config_uri).get('zodbconn.uri', '')
     try:
@@ -100,19 +101,43 @@ def _live_db(config_uri, loaded):
     except backup.BackupError:
         datafs = None
     if datafs:
-        return ZODB.DB(FileStorage(datafs, read_only=True, blob_dir=blob_dir or None))
+        try:
+            return ZODB.DB(FileStorage(datafs, blob_dir=blob_dir or None))
+        except LockError:
+            return ZODB.DB(FileStorage(datafs, read_only=True, blob_dir=blob_dir or None))
     from zodburi import resolve_uri
     factory, dbkw = resolve_uri(uri)
     return ZODB.DB(factory(), **dbkw)
+
+
+def _journal_drills(db, root_key, drills):
+    """Each destination's drill result on the journal's chain ``backups`` (the administrators'
+    page shows the last); not possible on a FileStorage a running server holds (said)."""
+    import transaction
+    if db.storage.isReadOnly():
+        print('Chưa ghi nhật ký / not journaled: máy chủ đang giữ cơ sở dữ liệu (FileStorage) — '
+              'the server holds the FileStorage; run the drill with the server stopped, or on ZEO')
+        return
+    tm = transaction.TransactionManager()
+    conn = db.open(transaction_manager=tm)
+    try:
+        with tm:
+            root = conn.root()[root_key]
+            for destination, report in drills:
+                backup_status.journal_drill(root, destination, report, 'archive-backup')
+    finally:
+        conn.close()
 
 
 def cmd_verify(args):
     loaded = _settings(args.config_uri)
     db = _live_db(args.config_uri, loaded)
     failed = False
+    drills = []
     try:
         for destination in _destinations(args, loaded):
             report = backup_restore.verify(db, loaded.root_key, destination, run=args.run)
+            drills.append((destination, report))
             counts = report['counts']
             if report['problems']:
                 failed = True
@@ -127,6 +152,7 @@ def cmd_verify(args):
                 print(f"OK  {destination} run {report['run']}: identical — {counts['records']} records, "
                       f"{counts['documents']} documents, {counts['revisions']} revisions, {counts['files']} files, "
                       f"{counts['blobs']} blobs")
+        _journal_drills(db, loaded.root_key, drills)
     finally:
         db.close()
     if failed:

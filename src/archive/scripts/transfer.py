@@ -1,8 +1,9 @@
 """archive-transfer: a transfer batch's package, and the archive's confirmation of receipt.
 
-``export BATCH --by LOGIN`` writes the approved batch's E-ARK SIP into ``archive.transfer_dir``
-(resuming an interrupted run), validates it and only then marks the batch exported, as the batch
-page does. ``validate PATH...`` checks packages (zip or bag) made here or copied back, without the
+``export BATCH --by LOGIN [--bag]`` writes the approved batch's E-ARK SIP into
+``archive.transfer_dir`` (resuming an interrupted run; ``--bag``: wrapped as a BagIt bag too),
+validates it and only then marks the batch exported, with the one path the batch page's export job
+takes (``archival.batches.export``). ``validate PATH...`` checks packages (zip or bag) made here or copied back, without the
 database. ``confirm BATCH --reference R --date D [--receipt FILE] --by LOGIN`` marks an exported
 batch transferred. ``BATCH`` is ``<body code>/<batch>`` or the package id; ``--by`` an archivist
 of that body, whose name the journal keeps. An unknown batch, one not approved, not exported or
@@ -14,6 +15,30 @@ import sys
 
 from .. import security as S
 from .common import fail, opened, parser, writing
+
+EXIT_INVALID = 1
+
+
+def progress_printer(out, every=100):
+    """A ``progress(done, total)`` that prints a line every ``every`` documents and at the end."""
+    def progress(done, total):
+        if done == total or done % every == 0:
+            print(f'  {done}/{total} văn bản', file=out, flush=True)
+    return progress
+
+
+def validate_paths(paths, out=None):
+    """Validate each package (zip or bag); the exit status: 0 when all are valid."""
+    from ..archival import sip
+    out = out or sys.stdout
+    status = 0
+    for path in paths:
+        problems = sip.validate(path)
+        for p in problems:
+            print(f'{path}: [{p["source"]}:{p["code"]}] {p["message"]}', file=out)
+        print(f'{path}: ' + ('hợp lệ (valid)' if not problems else f'{len(problems)} lỗi (invalid)'), file=out)
+        status = status or (EXIT_INVALID if problems else 0)
+    return status
 
 
 def _archivist(root, batch, login):
@@ -29,13 +54,18 @@ def _archivist(root, batch, login):
 
 def export(session, args):
     from ..archival import batches as B
-    from .transfer_export import progress_printer
     root, registry = session
     with writing(session, args.dry_run):
         batch = B.find_batch(root, args.batch)
         user = _archivist(root, batch, args.by)
-        B.export(root, batch, registry.archive_settings, user, progress=progress_printer(sys.stderr))
+        from ..archival import export_jobs
+        if export_jobs.active(batch):           # the worker is writing this package: not twice at once
+            fail(f'{batch.package_id}: đang được xuất bởi tiến trình nền / being exported by the worker '
+                 '[batch_export_running]')
+        B.export(root, batch, registry.archive_settings, user, progress=progress_printer(sys.stderr), bag=args.bag)
         print(f"đã xuất / exported: {batch.exported['path']}")
+        if batch.exported.get('bag'):
+            print(f"bag: {batch.exported['bag']}")
 
 
 def confirm(session, args):
@@ -64,6 +94,7 @@ def main(argv=None):
     e = sub.add_parser('export', help="write, validate and mark exported an approved batch's package")
     e.add_argument('batch', help='<body code>/<batch> or the package id')
     e.add_argument('--by', required=True, help='the archivist exporting it (login)')
+    e.add_argument('--bag', action='store_true', help='wrap the package as a BagIt bag too (<package id>.bag)')
     e.add_argument('--dry-run', action='store_true')
     v = sub.add_parser('validate', help='check packages (zip or bag): eark-validator, bagit (no database)')
     v.add_argument('paths', nargs='+')
@@ -76,7 +107,6 @@ def main(argv=None):
     c.add_argument('--dry-run', action='store_true')
     args = p.parse_args(argv)
     if args.command == 'validate':
-        from .transfer_export import validate_paths
         raise SystemExit(validate_paths(args.paths))
     with opened(args.config_uri) as session:
         {'export': export, 'confirm': confirm}[args.command](session, args)

@@ -2,7 +2,7 @@
 import threading
 
 from .. import background
-from ..archival import backup
+from ..archival import backup_schedule, export_jobs
 from .common import opened, parser
 
 
@@ -19,11 +19,13 @@ def main(argv=None):
         if args.once:
             print(background.checkpoint_and_export(registry) or 'checkpoint folded (no export folder set)')
             print(f'exchange: {exchange.run_round(registry)} deliveries and status messages carried')
+            print(f'transfer exports: {export_jobs.run_pending(registry)} done')
             return
         thread = None
         try:
             thread = exchange.start_thread(registry)
-            backup.start_thread(registry, threading.Event())      # on the storage server's host: its files
+            backup_schedule.start_thread(registry, threading.Event())      # on the storage server's host: its files
+            export_jobs.start_thread(registry, threading.Event())          # transfer exports asked for
             background.run_forever(registry, threading.Event())
         except KeyboardInterrupt:
             if thread is not None:          # the worker journals its stop (availability, Art. 13.1)

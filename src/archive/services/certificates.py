@@ -121,9 +121,11 @@ def verify_main(root, doc, main, signer_body, settings, actor, personal=()):
     doc.origin_verdict = verdict.as_dict()
     doc.origin_checked_at = verdict.checked_at
     search.enqueue(root, doc)
-    audit.append(root, doc.chain_id, 'origin_checked', actor, status=verdict.status, code=verdict.code,
-                 file=main.__name__, sha256=main.sha256,
-                 signers=[s.fingerprint_sha256 for s in verdict.signatures])
+    seq = audit.append(root, doc.chain_id, 'origin_checked', actor, status=verdict.status, code=verdict.code,
+                       file=main.__name__, sha256=main.sha256,
+                       signers=[s.fingerprint_sha256 for s in verdict.signatures])
+    at = audit.journal_of(root).chains[doc.chain_id].entries[seq][0]
+    doc.note_origin_check(at, verdict.status, verdict.code, main.__name__, main.sha256)
     return verdict
 
 

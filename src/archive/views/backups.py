@@ -11,7 +11,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from .. import security as S
-from ..archival import backup
+from ..archival import backup, backup_status
 from ..i18n import _
 from ..resources.root import app_root
 
@@ -44,7 +44,7 @@ NOTICES = {
              renderer='archive:templates/backups.pt')
 def backups_view(request):
     settings = request.registry.archive_settings
-    state = backup.status(app_root(request), settings)
+    state = backup_status.status(app_root(request), settings)
     notice = request.GET.get('notice')
     return {'state': state, 'messages': backup.MESSAGES, 'running': backup.LOCK.locked(),
             'notice': NOTICES.get(notice), 'notice_code': notice if notice in NOTICES else None,

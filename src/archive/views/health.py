@@ -39,7 +39,7 @@ def healthz(request):
 def _backup_state(conn, request):
     """The backups at a glance (archival/backup.py): ok, the age of the oldest of the destinations'
     last good backups, and what is wrong (the administrators' page /admin/backups says more)."""
-    from ..archival.backup import status
+    from ..archival.backup_status import status
     from ..resources.root import root_key
     root = conn.root().get(root_key(request.registry))
     if root is None:

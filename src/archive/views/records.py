@@ -13,6 +13,7 @@ from .. import clock
 from .. import security as S
 from ..archival import batches as B
 from ..archival import files as F
+from ..archival import export_jobs
 from ..archival import retention
 from ..disposition import content_disposition
 from ..errors import Conflict, InputError, Unknown
@@ -23,6 +24,7 @@ from ..resources.root import app_root
 from ..api.files import document_rows, receipt_upload, visible_files
 
 TEMPLATE = 'archive:templates/records_{}.pt'
+REFRESH_SECONDS = 5            # a batch page refreshes itself while its export runs
 
 
 def _refused(request, exc, back):
@@ -180,10 +182,14 @@ def batch_view(context, request):
     action = request.subpath[1] if len(request.subpath) > 1 else None
     if action is None:
         actions = [a for a in B.available(batch) if request.has_permission(B.ACTIONS[a], context)]
-        return render_to_response(TEMPLATE.format('batch'), {
+        response = render_to_response(TEMPLATE.format('batch'), {
             'batch': batch, 'records': context, 'body': context.__parent__, 'files': batch.files(),
             'actions': actions, 'titles': B.ACTION_TITLES, 'states': B.STATES, 'kinds': B.KINDS,
-            'file_states': F.STATES, 'retention': retention, 'today': clock.today()}, request=request)
+            'file_states': F.STATES, 'retention': retention, 'today': clock.today(),
+            'job': export_jobs.job_of(batch), 'job_states': export_jobs.STATES}, request=request)
+        if export_jobs.active(batch):
+            response.headers['Refresh'] = str(REFRESH_SECONDS)    # the export's progress, without script
+        return response
     if action in ('protocol', 'receipt'):
         stored = batch.protocol if action == 'protocol' else batch.receipt
         if stored is None:

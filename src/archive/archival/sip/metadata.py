@@ -8,8 +8,7 @@ the document holds, and the journal's own entries are quoted.
 import datetime as dt
 import re
 
-from ... import audit, clock
-from ...resources.folder import find_root
+from ... import clock
 
 NS = 'urn:vn:dang:luu-tru:chuyen-giao:1'      # the namespace of our descriptive records
 PREMIS = 'http://www.loc.gov/premis/v3'
@@ -121,11 +120,10 @@ def document_xml(doc, records_file, files, medium=ELECTRONIC):
 
 
 def _checks(doc):
-    """The document's recorded signature checks (only those entries of its journal are decoded)."""
-    try:
-        return audit.entries(find_root(doc), doc.chain_id, actions=('origin_checked',))
-    except (AttributeError, KeyError):
-        return []
+    """The document's recorded signature checks, as its journal has them (the document keeps them:
+    ``Document.origin_checks``, evolve step 0017 for those checked before)."""
+    return [{'at': at, 'details': {'status': status, 'code': code, 'file': file, 'sha256': sha256}}
+            for at, status, code, file, sha256 in doc.origin_checks]
 
 
 def _p(name, value):

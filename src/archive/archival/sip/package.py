@@ -30,33 +30,24 @@ the export with the document and file named, and nothing gets the final name.
 import base64
 import csv
 import hashlib
-import importlib.util
 import io
 import json
 import os
-import pickle
 import re
-import tempfile
 from dataclasses import dataclass, field
+
+from ZODB.interfaces import BlobError
 
 from ... import clock
 from ...errors import Conflict
 from ...i18n import _
 from ...text import without_marks
-from . import metadata
+from ..digest import CHUNK
+from . import mets, metadata
 from .zipjournal import JournaledZip
 
 FORMAT = 'archive-sip/1'
-METS_NS = 'http://www.loc.gov/METS/'
-CSIP_NS = 'https://DILCIS.eu/XML/METS/CSIPExtensionMETS'
-SIP_NS = 'https://DILCIS.eu/XML/METS/SIPExtensionMETS'
-XLINK_NS = 'http://www.w3.org/1999/xlink'
-XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance'
-PROFILE = 'https://earksip.dilcis.eu/profile/E-ARK-SIP.xml'
-SCHEMAS = ('mets.xsd', 'xlink.xsd', 'DILCISExtensionMETS.xsd', 'DILCISExtensionSIPMETS.xsd')
 REP = 'representations/rep1'
-CONTENT_TYPE = 'VN-HOSO'           # our content information type: records files of the national rules
-CHUNK = 1 << 20
 PDFA_MARK = b'pdfaid:part'
 SEALED_MEDIA_TYPE = 'application/octet-stream'
 PROBLEMS_KEPT = 200
@@ -85,7 +76,9 @@ class Report:
     files_written: int = 0          # entries of the zip (originals, metadata, schemas, METS)
     originals: int = 0
     bytes: int = 0                  # size of the finished zip
-    sha256: str = ''
+    mets_sha256: str = ''           # SHA-256 of its METS.xml, which lists every file's SHA-256: the
+                                    # package's content in one digest (the zip itself is not hashed
+                                    # again: see zipjournal)
     resumed_units: int = 0          # documents taken over, verified, from an interrupted run
     secret_documents: list = field(default_factory=list)
     problems: list = field(default_factory=list)   # flagged, not blocking: {code, document, file, message}
@@ -124,6 +117,12 @@ def _secret_without_certificate():
         default='Xuất hồ sơ Mật cần chứng thư mã hóa của cơ quan lưu trữ và kho khóa của cơ quan'))
 
 
+def package_exists(package_id, path):
+    return TransferError('transfer_package_exists', _(
+        'transfer_package_exists', default='Gói ${id} đã được xuất (${path}); xuất lại phải được yêu cầu rõ',
+        mapping={'id': package_id, 'path': path}))
+
+
 def write_package(target_path, package_id, body, files, documents_of, *, progress=None,
                   allow_secret=False, archive_certificate=None, settings=None, overwrite=False):
     """Write the SIP of ``files`` (records files) as the zip ``target_path``; return a ``Report``.
@@ -142,10 +141,7 @@ def write_package(target_path, package_id, body, files, documents_of, *, progres
             default='Mã gói "${id}" không hợp lệ (chữ, số, dấu chấm, gạch ngang, gạch dưới)',
             mapping={'id': package_id or ''}))
     if os.path.exists(target_path) and not overwrite:
-        raise TransferError('transfer_package_exists', _(
-            'transfer_package_exists',
-            default='Gói ${id} đã được xuất (${path}); xuất lại phải được yêu cầu rõ',
-            mapping={'id': package_id, 'path': target_path}))
+        raise package_exists(package_id, target_path)
     files = list(files)
     for f in files:
         if f.secret and not allow_secret:
@@ -162,12 +158,12 @@ def write_package(target_path, package_id, body, files, documents_of, *, progres
     writer.zip = zipped
     try:
         writer.write_all(files, documents_of)
-        digest, size = writer.finish()
+        mets_digest, size = writer.finish()
     except BaseException:
         zipped.abandon()
         raise
     report = writer.report
-    report.sha256, report.bytes, report.resumed_units = digest, size, zipped.reused
+    report.mets_sha256, report.bytes, report.resumed_units = mets_digest, size, zipped.reused
     return report
 
 
@@ -193,7 +189,7 @@ class _Writer:
         """Copy a stored file's blob into the zip, hashing it and checking it against ``expected``."""
         digest, size, pdfa, tail = hashlib.sha256(), 0, False, b''
         try:
-            stream = f.open()
+            stream = _open_stored(f)
         except (KeyError, OSError) as exc:
             raise self._blob_error('transfer_blob_missing', doc, f, str(exc) or type(exc).__name__) from None
         with stream, self.zip.open_entry(f'{self.package_id}/{path}', self.stamp, f.size if not f.encrypted else None) as out:
@@ -231,8 +227,8 @@ class _Writer:
     # -- units -------------------------------------------------------------------------------
     def write_all(self, files, documents_of):
         if not self.zip.unit('schemas'):
-            self.zip.commit('schemas', [self._put(f'schemas/{name}', _schema(name), kind='schema')
-                                        for name in SCHEMAS])
+            self.zip.commit('schemas', [self._put(f'schemas/{name}', mets.schema(name), kind='schema')
+                                        for name in mets.SCHEMAS])
         for f in files:
             folder = segment(f.code)
             pages = count = 0
@@ -327,11 +323,12 @@ class _Writer:
     def finish(self):
         """The file list and METS from one pass over the journal (its METS sections spooled to
         temporary files, so memory stays flat), then the zip's central directory."""
-        with _Sections(os.path.dirname(os.path.abspath(self.report.path))) as sections:
+        with mets.Sections(os.path.dirname(os.path.abspath(self.report.path))) as sections:
             listing = self._put_stream('documentation/file-list.csv', self._file_list(sections), 'text/csv')
-            self._put_stream('METS.xml', self._mets(listing, sections), 'application/xml')
-            digest, size, self.report.files_written = self.zip.finish(sections.zip_records)
-        return digest, size
+            described = self._put_stream('METS.xml', mets.document(self.package_id, self.body, self.created,
+                                                                   listing, sections), 'application/xml')
+            size, self.report.files_written = self.zip.finish(sections.zip_records)
+        return described['sha256'], size
 
     def _put_stream(self, path, writer, mime):
         """An entry written by ``writer(out)`` (a generator of bytes), hashed as it goes."""
@@ -361,131 +358,14 @@ class _Writer:
                 buf.truncate()
         yield buf.getvalue().encode('utf-8')
 
-    def _mets(self, listing, sections):
-        """METS.xml from string templates (every value escaped): the header, then the spooled
-        sections copied in order."""
-        esc = metadata.escape
-        yield (f"<?xml version='1.0' encoding='UTF-8'?>\n"
-               f'<mets xmlns="{METS_NS}" xmlns:csip="{CSIP_NS}" xmlns:sip="{SIP_NS}" xmlns:xlink="{XLINK_NS}" '
-               f'xmlns:xsi="{XSI_NS}" OBJID="{esc(self.package_id)}" '
-               f'LABEL="{esc("Chuyển giao hồ sơ của " + self.body.name)}" TYPE="Textual works – Digital" '
-               f'csip:CONTENTINFORMATIONTYPE="MIXED" PROFILE="{PROFILE}" '
-               f'xsi:schemaLocation="{METS_NS} schemas/mets.xsd {XLINK_NS} schemas/xlink.xsd '
-               f'{CSIP_NS} schemas/DILCISExtensionMETS.xsd {SIP_NS} schemas/DILCISExtensionSIPMETS.xsd">'
-               f'<metsHdr CREATEDATE="{self.created}" RECORDSTATUS="NEW" csip:OAISPACKAGETYPE="SIP">'
-               '<agent ROLE="CREATOR" TYPE="OTHER" OTHERTYPE="SOFTWARE"><name>party-archive</name>'
-               f'<note csip:NOTETYPE="SOFTWARE VERSION">{esc(_version())}</note></agent>'
-               f'<agent ROLE="ARCHIVIST" TYPE="ORGANIZATION"><name>{esc(self.body.name)}</name>'
-               f'<note csip:NOTETYPE="IDENTIFICATIONCODE">{esc(self.body.code)}</note></agent>'
-               '</metsHdr>\n').encode('utf-8')
-        yield from sections.read('dmd')
-        yield b'<amdSec ID="amd">\n'
-        yield from sections.read('amd')
-        yield b'</amdSec>\n<fileSec ID="filesec">\n'
-        # every group says OTHER + VN-HOSO: eark-validator 1.1.3's CSIP63 accepts nothing else
-        for use, ident, body in (('Documentation', 'grp-doc', [_file('file-doc', listing).encode('utf-8')]),
-                                 ('Schemas', 'grp-schemas', sections.read('schema')),
-                                 ('Representations/rep1', 'grp-rep1', sections.read('rep'))):
-            yield (f'<fileGrp ID="{ident}" USE="{use}" csip:CONTENTINFORMATIONTYPE="OTHER" '
-                   f'csip:OTHERCONTENTINFORMATIONTYPE="{CONTENT_TYPE}">\n').encode('utf-8')
-            yield from body
-            yield b'</fileGrp>\n'
-        yield (f'</fileSec>\n<structMap ID="structmap" TYPE="PHYSICAL" LABEL="CSIP">'
-               f'<div ID="div-root" LABEL="{esc(self.package_id)}"><div ID="div-metadata" LABEL="Metadata" '
-               f'DMDID="{sections.ids("dmd")}" ADMID="{sections.ids("amd")}"/>').encode('utf-8')
-        for label, grp in (('Documentation', 'grp-doc'), ('Schemas', 'grp-schemas'), ('Representations', 'grp-rep1')):
-            yield f'<div ID="div-{grp}" LABEL="{label}"><fptr FILEID="{grp}"/></div>'.encode('utf-8')
-        yield b'</div></structMap>\n</mets>\n'
 
-
-class _Sections:
-    """The METS sections of the package's entries (dmdSec, digiprovMD, the files of the schemas
-    and of the representation) and the zip's records, each spooled to a temporary file as the
-    journal is read once, and read back in order (memory stays flat for any number of entries)."""
-
-    KINDS = ('dmd', 'amd', 'schema', 'rep')
-
-    def __init__(self, folder):
-        # beside the package (its disk holds the package anyway; /tmp may be memory)
-        self.files = {kind: tempfile.TemporaryFile(dir=folder, prefix='.sip-')
-                      for kind in ('dmd', 'amd', 'schema', 'rep', 'zip')}
-        self.counts = dict.fromkeys(self.files, 0)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        for f in self.files.values():
-            f.close()
-
-    def add(self, e, created):
-        kind = e['kind']
-        if kind not in self.KINDS:
-            return
-        self.counts[kind] += 1
-        n = self.counts[kind]
-        if kind == 'dmd':
-            text = f'<dmdSec ID="dmd-{n}" STATUS="CURRENT" CREATED="{created}">{_md_ref(e, "OTHER")}</dmdSec>\n'
-        elif kind == 'amd':
-            text = f'<digiprovMD ID="amd-{n}" STATUS="CURRENT">{_md_ref(e, "PREMIS")}</digiprovMD>\n'
-        else:
-            text = _file(f'file-{kind[0]}{n}', e) + '\n'
-        self.files[kind].write(text.encode('utf-8'))
-
-    def add_zip(self, records):
-        pickle.dump(records, self.files['zip'], pickle.HIGHEST_PROTOCOL)   # our own temporary file
-
-    def read(self, kind):
-        f = self.files[kind]
-        f.flush()
-        f.seek(0)
-        while chunk := f.read(CHUNK):
-            yield chunk
-
-    def ids(self, kind):
-        return ' '.join(f'{kind}-{n}' for n in range(1, self.counts[kind] + 1))
-
-    def zip_records(self):
-        f = self.files['zip']
-        f.flush()
-        f.seek(0)
-        while True:
-            try:
-                records = pickle.load(f)
-            except EOFError:
-                return
-            yield from records
-
-
-def _md_ref(e, mdtype):
-    esc = metadata.escape
-    other = f' OTHERMDTYPE="{CONTENT_TYPE}"' if mdtype == 'OTHER' else ''
-    return (f'<mdRef LOCTYPE="URL" xlink:type="simple" xlink:href="{esc(e["path"])}" MDTYPE="{mdtype}"{other} '
-            f'MIMETYPE="{esc(e["mime"])}" SIZE="{e["size"]}" CREATED="{esc(e["created"])}" '
-            f'CHECKSUM="{e["sha256"].upper()}" CHECKSUMTYPE="SHA-256"/>')
-
-
-def _file(ident, e):
-    esc = metadata.escape
-    use = f' USE="{esc(e["use"])}"' if 'use' in e else ''
-    return (f'<file ID="{ident}" MIMETYPE="{esc(e["mime"])}" SIZE="{e["size"]}" CREATED="{esc(e["created"])}" '
-            f'CHECKSUM="{e["sha256"].upper()}" CHECKSUMTYPE="SHA-256"{use}><FLocat LOCTYPE="URL" '
-            f'xlink:type="simple" xlink:href="{esc(e["path"])}"/></file>')
-
-
-def _schema(name):
-    spec = importlib.util.find_spec('eark_validator')
-    folder = os.path.join(os.path.dirname(spec.origin), 'ipxml', 'resources', 'schema')
-    with open(os.path.join(folder, name), 'rb') as f:
-        return f.read()
-
-
-def _version():
+def _open_stored(f):
+    """The stored file's committed blob, opened as a plain file (no ``BlobFile`` for the blob to
+    track); one written in this very transaction (not committed yet) through the blob."""
     try:
-        from importlib.metadata import version
-        return version('party-archive')
-    except Exception:           # noqa: BLE001 - running from a source tree
-        return '0'
+        return f.blob.open('c')
+    except BlobError:
+        return f.open()
 
 
 def _release(doc, n):

@@ -8,10 +8,12 @@ records and the package's entries for METS). Only when everything is written is 
 directory added and the ``.part`` renamed to its target: a half package never has the final name.
 The zip has no central directory until then, so ``zipfile`` cannot reopen it; ``ZipFile`` in mode
 'w' is started at the kept offset with the kept entries put back in its list (on Python 3.11 and
-3.12 ``zipfile`` writes the offsets of the file as they are). It writes through ``_Hashing``, which
+3.12 ``zipfile`` writes the offsets of the file as they are). It writes through ``_Forward``, which
 cannot seek: ``zipfile`` then streams each entry with a data descriptor instead of going back to
-patch its header, so the bytes go out in order and the zip's SHA-256 is computed as it is written
-(after a resume, from the kept part read once), never by reading the finished package again.
+patch its header, so the bytes go out in order, once. No digest of the whole zip is computed: every
+entry's SHA-256 is in the journal (and the package's METS), the originals' are the very hashes that
+checked them against what was stored at receipt, and hashing the zip again would hash each of those
+bytes a second time (a bag made of the package carries the zip's SHA-256 in its manifest).
 """
 import hashlib
 import json
@@ -20,7 +22,8 @@ import struct
 import zipfile
 import zlib
 
-CHUNK = 1 << 20
+from ..digest import CHUNK
+
 # No fsync while writing: a SIGKILL loses nothing that was flushed, and after a power cut a resumed
 # run keeps only the units whose entries it reads back with their recorded SHA-256, so what the
 # disk did not keep is written again. The finished zip is fsynced once, before its rename.
@@ -64,16 +67,16 @@ def read_entry(fp, record):
         yield inflate.flush()
 
 
-class _Hashing:
-    """A write-only, forward-only view of the part file that hashes what passes. ``zipfile`` writes
-    each entry in several small pieces (header, data, descriptor): they are gathered up to
-    ``GATHER`` bytes and hashed and written together; ``flush()`` (at each unit's commit) pushes
-    them to the file before the journal names them."""
+class _Forward:
+    """A write-only, forward-only view of the part file. ``zipfile`` writes each entry in several
+    small pieces (header, data, descriptor): they are gathered up to ``GATHER`` bytes and written
+    together; ``flush()`` (at each unit's commit) pushes them to the file before the journal names
+    them."""
 
     GATHER = 1 << 16
 
-    def __init__(self, fp, digest, offset):
-        self.fp, self.digest, self.offset = fp, digest, offset
+    def __init__(self, fp, offset):
+        self.fp, self.offset = fp, offset
         self.pending = bytearray()
 
     def write(self, data):
@@ -81,7 +84,6 @@ class _Hashing:
         self.offset += n
         if n >= self.GATHER:
             self._drain()
-            self.digest.update(data)
             self.fp.write(data)
         else:
             self.pending += data
@@ -91,7 +93,6 @@ class _Hashing:
 
     def _drain(self):
         if self.pending:
-            self.digest.update(self.pending)
             self.fp.write(self.pending)
             self.pending = bytearray()
 
@@ -136,15 +137,8 @@ class JournaledZip:
             self._log_line({'header': header})
             for line in kept:
                 self._log_line(line)
-        digest = hashlib.sha256()
-        self.fp.seek(0)
-        left = offset
-        while left:
-            chunk = self.fp.read(min(CHUNK, left))
-            digest.update(chunk)
-            left -= len(chunk)
         self.fp.seek(offset)
-        self.out = _Hashing(self.fp, digest, offset)
+        self.out = _Forward(self.fp, offset)
         self.zf = zipfile.ZipFile(self.out, 'w', allowZip64=True)
         for line in kept:
             self.resumed[line['unit']] = line
@@ -200,6 +194,7 @@ class JournaledZip:
     def open_entry(self, name, date_time, size=None, compress=False):
         zinfo = zipfile.ZipInfo(name, date_time)
         zinfo.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        zinfo._compresslevel = 1        # METS and the file list: repetitive text, level 1 nearly as small, 3× faster
         zinfo.external_attr = 0o644 << 16
         if size is not None:
             zinfo.file_size = size
@@ -232,21 +227,21 @@ class JournaledZip:
                 yield json.loads(raw)
 
     def finish(self, records=None):
-        """The central directory, fsync, and the rename to the target. Returns the SHA-256 of the
-        finished zip, its size and its number of entries. ``records()``, if given, yields the
+        """The central directory, fsync, and the rename to the target. Returns the size of the
+        finished zip and its number of entries. ``records()``, if given, yields the
         committed units' zip records in order (a caller that read the journal already saves a
         second pass over it)."""
         directory = self.zf.filelist = _Directory(self, list(self.zf.filelist), records)
         self.zf.close()
         self.out.flush()
         os.fsync(self.fp.fileno())
-        digest, size, count = self.out.digest, self.out.tell(), len(directory)
+        size, count = self.out.tell(), len(directory)
         self.fp.close()
         self.logf.close()
         os.replace(self.part, self.target)
         os.remove(self.log)
         _sync_dir(os.path.dirname(os.path.abspath(self.target)))
-        return digest.hexdigest(), size, count
+        return size, count
 
     def abandon(self):
         """Stop after an error: the part file keeps what was committed (a later run resumes);
