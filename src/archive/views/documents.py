@@ -16,7 +16,7 @@ from ..i18n import _
 from ..resources.bodies import Body
 from ..resources.documents import Document, Documents
 from ..exchange import deliveries
-from ..errors import Conflict, field_errors
+from ..errors import Conflict, Unknown, field_errors
 from ..exchange.edxml import STATUS_CODES
 from ..resources.files import File
 from ..resources import access
@@ -297,6 +297,8 @@ def _record(context, request, kind):
         record(app_root(request), context, delivery_id, cstruct, request.identity)
     except colander.Invalid as exc:
         errors, status = field_errors(exc, translate), 400
+    except Unknown:
+        raise                   # no such row: the 404 page
     except Conflict as exc:
         errors, status = [{'field': '', 'code': exc.code, 'message': translate(exc.message)}], 409
     else:

@@ -12,7 +12,7 @@ from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPException, HTTPSeeOther
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
-from ..errors import Conflict, InputError, field_errors
+from ..errors import Conflict, Forbidden, InputError, field_errors
 from ..i18n import _
 from ..signing.secrecy import SecrecyError
 from .http import raw_path
@@ -48,6 +48,13 @@ def forbidden(exc, request):
     if request.identity is None:
         return respond(request, 401, 'unauthenticated', _('unauthenticated', default='Cần đăng nhập'))
     return respond(request, 403, 'forbidden', _('forbidden', default='Không có quyền truy cập'))
+
+
+@exception_view_config(Forbidden, renderer='json')
+def forbidden_below(exc, request):
+    """A service or the workflow refused the acting user (``errors.Forbidden``): answered as any
+    refused permission."""
+    return forbidden(exc, request)
 
 
 @notfound_view_config(renderer='json')
