@@ -12,6 +12,7 @@ from ..workflow import engine, states, voiding
 from ..errors import InputError
 from ..i18n import _
 from ..schemas.types import Text, max_length
+from ..views.workflow import register_download
 from .common import json_input
 
 # A comment on an action: prose of several lines, checked like every text field.
@@ -45,11 +46,12 @@ def take_transition(context, request):
 
 @view_config(route_name='api.registers', renderer='json', request_method='GET', permission=S.LIST_DOCUMENTS)
 def get_register(context, request):
-    table = reg.register_table(request, context, request.matchdict['kind'], request.params.get('year'),
-                               secret=request.params.get('secret') == '1')
+    kind = request.matchdict['kind']
+    table = reg.register_table(app_root(request), request.identity, request.registry, context, kind,
+                               request.params.get('year'), secret=request.params.get('secret') == '1')
     fmt = request.params.get('format')
     if fmt:
-        return reg.export_response(request, table, fmt)
+        return register_download(table, kind, fmt)
     return {'title': table.title, 'subtitle': table.subtitle, 'columns': list(table.columns),
             'rows': [list(r) for r in table.rows]}
 
@@ -66,4 +68,4 @@ def void_number(context, request):
 
 @view_config(route_name='api.desk', renderer='json', request_method='GET', permission=S.VIEW_BODIES)
 def desk(request):
-    return desk_for(request, as_json=True)
+    return desk_for(app_root(request), request.identity, request.registry, as_json=True)

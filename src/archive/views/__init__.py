@@ -57,8 +57,9 @@ class PageHelpers:
 
     def waiting(self):
         """What waits on my desk: the counter beside "Việc cần xử lý" on every page."""
+        from ..resources.root import app_root
         from ..services.desk import waiting_count
-        return waiting_count(self.request)
+        return waiting_count(app_root(self.request), self.request.identity, self.request.registry)
 
     def when(self, value):
         """A date or time as the pages show it, ``24/11/2026 09:30`` in Vietnam time, its ISO 8601

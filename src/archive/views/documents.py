@@ -70,7 +70,7 @@ def urgent_open(request, body, limit=URGENT_PINNED):
     urgent and oldest ``limit`` of them (the desk lists them all)."""
     from ..services.desk import running_states, sort_key
     found = []
-    for direction, state in running_states(request):
+    for direction, state in running_states(request.registry):
         taken = 0
         for doc in body.documents.in_state(direction, state, urgent_only=True):
             if taken == limit:

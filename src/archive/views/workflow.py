@@ -4,9 +4,11 @@ import itertools
 import colander
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
+from pyramid.response import Response
 from pyramid.view import view_config
 
 from .. import security as S
+from ..disposition import content_disposition
 from ..errors import Conflict, InputError
 from ..resources.bodies import Body
 from ..resources.documents import Document
@@ -98,17 +100,27 @@ def transition_view(context, request):
 
 @view_config(context=ArchiveRoot, name='desk', permission=S.VIEW_BODIES, renderer='archive:templates/desk.pt')
 def desk_view(context, request):
-    return {'desk': desk_for(request)}
+    return {'desk': desk_for(app_root(request), request.identity, request.registry)}
+
+
+def register_download(table, kind, fmt):
+    """A register as a file to download (pages and API)."""
+    data, media_type, name = reg.export(table, kind, fmt)
+    response = Response(body=data, content_type=media_type.split(';')[0])
+    if fmt == 'csv':
+        response.charset = 'utf-8'
+    response.content_disposition = content_disposition(name)
+    return response
 
 
 @view_config(context=Body, name='registers', permission=S.LIST_DOCUMENTS, renderer='archive:templates/registers.pt')
 def registers_view(context, request):
     kind = request.params.get('kind', 'incoming')
     secret = request.params.get('secret') == '1'
-    table = reg.register_table(request, context, kind, request.params.get('year'), secret=secret)
+    table = reg.register_table(app_root(request), request.identity, request.registry, context, kind,
+                               request.params.get('year'), secret=secret)
     fmt = request.params.get('format')
     if fmt:
-        request.matchdict = {'kind': kind}
-        return reg.export_response(request, table, fmt)
+        return register_download(table, kind, fmt)
     return {'body': context, 'table': table, 'kind': kind, 'kinds': reg.KINDS,
             'year': request.params.get('year') or '', 'secret': '1' if secret else ''}
