@@ -46,23 +46,12 @@ from ..services import documents as svc
 from ..signing import secrecy
 from ..signing.keys import load_certificate
 from . import deliveries, edxml, mapping, outgoing, xmldsig
-from .channels import STATUS_ROUTES
+from .channels import STATUS_ROUTES, Refused
 from .edxml import deviations as edxml_deviations
 from .safexml import Limits, PackageError, parse_xml
 
 CHAIN = 'exchange'
 ACTOR = 'exchange'                  # the journal's actor for what arrives by exchange
-
-
-class Refused(Exception):
-    """What the receiving path refuses: a code, the reason (Vietnamese, English). ``vouched``:
-    refused after its sender's signature verified, for a body here (journaled in full; other
-    refusals are counted in the bounded record, ``refused``)."""
-
-    def __init__(self, code, message_vi, message_en='', vouched=False, **facts):
-        super().__init__(message_vi)
-        self.code, self.message_vi, self.message_en, self.facts = code, message_vi, message_en, facts
-        self.vouched = vouched
 
 
 @contextlib.contextmanager

@@ -112,7 +112,7 @@ def deliver_one(registry):
         packaged = tm.savepoint()
         try:
             receipt = receive.receive_package(root, data, settings, LOCAL)
-        except receive.Refused as exc:
+        except channels.Refused as exc:
             packaged.rollback()
             _refused(root, delivery, sender_doc, exc, data)
             return delivery.id
@@ -224,7 +224,7 @@ def _deliver_carried(registry, delivery_id, worker, route):
             else:
                 delivery.receipt = {'refusal': proof, 'signed_answer': value.answer}
         if kind == 'turned_down':
-            refusal = receive.Refused(value.code, value.message or value.code)
+            refusal = channels.Refused(value.code, value.message_vi or value.code)
             _refused(root, delivery, doc, refusal, data)
             return
         _retry(registry, root, delivery, doc, value)
@@ -330,7 +330,7 @@ def send_one_status(registry):
         channels.module(route).carry(registry, address, data, 'status', meta)
         outcome = ('carried', '')
     except channels.Refused as exc:
-        outcome = ('declined', f'{exc.code}: {exc.message}')
+        outcome = ('declined', f'{exc.code}: {exc.message_vi}')
     except channels.Unreachable as exc:
         outcome = ('retry', str(exc))
     except Exception as exc:
@@ -410,7 +410,7 @@ def _carry_status(root, message, settings):
     try:
         data = _status_bytes(root, message, body, doc, sender, settings)
         receive.receive_status(root, data, settings)
-    except receive.Refused as exc:
+    except channels.Refused as exc:
         point.rollback()
         receive.refusal(root, exc.code, exc.message_vi, None, **exc.facts)
         return 'declined', None

@@ -131,11 +131,11 @@ def poll(registry):
 # ---------------------------------------------------------------- taking in (both modes)
 
 def _intake(registry, data):
-    """``None`` when the receiving path took ``data`` in, its ``receive.Refused`` otherwise."""
+    """``None`` when the receiving path took ``data`` in, its ``Refused`` otherwise."""
     kind = kind_of(data)
     try:
         receive.accept(registry, data, ROUTE, kind)
-    except receive.Refused as exc:
+    except Refused as exc:
         return exc
     return None
 
@@ -146,7 +146,7 @@ def _refused_unread(registry, code, message_vi, message_en, **facts):
     from pyramid.threadlocal import manager
 
     from ...db import run_apart
-    refused = receive.Refused(code, message_vi, message_en)
+    refused = Refused(code, message_vi, message_en)
     manager.push({'registry': registry, 'request': None})
     try:
         run_apart(registry, lambda root: receive.refusal(root, code, message_vi, None, route=ROUTE, **facts))

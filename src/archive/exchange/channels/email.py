@@ -326,7 +326,7 @@ def take_in(registry, raw, size):
     for data in parts:
         try:
             receive.accept(registry, data, 'email', kind_of(data))
-        except receive.Refused as exc:          # journaled by the receiving path
+        except Refused as exc:          # journaled by the receiving path
             log.info('mail %s: package refused (%s)', _header(mail, 'Message-ID'), exc.code)
 
 
