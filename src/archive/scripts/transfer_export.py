@@ -11,13 +11,10 @@ import argparse
 import sys
 
 from ..archival import sip
+from ..i18n import translate
 
 EXIT_INVALID = 1
 EXIT_REFUSED = 2
-
-
-def _text(message):
-    return message.interpolate() if hasattr(message, 'interpolate') else str(message)
 
 
 def progress_printer(out, every=100):
@@ -74,7 +71,7 @@ def main(argv=None):
     try:
         return validate_paths(args.paths)
     except sip.TransferError as exc:
-        print(_text(exc.message), file=sys.stderr)
+        print(translate(exc.message), file=sys.stderr)
         return EXIT_REFUSED
 
 

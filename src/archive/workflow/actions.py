@@ -10,7 +10,7 @@ from .. import calendar as cal_mod
 from .. import clock, registers
 from .. import security as S
 from ..errors import single
-from ..i18n import _
+from ..i18n import _, translate
 from ..schemas.symbol import parse as parse_symbol
 from ..services import readers
 from ..schemas.types import IsoDate, Lines, Text, max_length, optional, required
@@ -261,7 +261,7 @@ def is_signed(doc, info):
     legal = legal_status(doc)
     if not legal.valid:
         # the reason in Vietnamese, as the verdict's own reasons are (a message id is not nested)
-        reason = legal.reason.interpolate() if hasattr(legal.reason, 'interpolate') else legal.reason
+        reason = translate(legal.reason)
         raise Conflict('not_legally_valid', _('send_not_legally_valid', default=(
             'Không gửi được: văn bản chỉ có giá trị tham khảo (${code}). ${reason}'),
             mapping={'code': legal.code, 'reason': reason}))
