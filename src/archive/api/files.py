@@ -14,6 +14,7 @@ from ..resources import access
 from ..resources.records import Records
 from ..resources.root import app_root
 from .common import json_input
+from ..resources.files import ingest
 
 
 def _need(request, permission, context):
@@ -199,7 +200,6 @@ def get_batch(context, request):
 
 def receipt_upload(request):
     """The archive's receipt uploaded with a confirmation, stored as a file (or None)."""
-    from ..resources.files import ingest
     item = request.POST.get('receipt') if request.content_type == 'multipart/form-data' else None
     if getattr(item, 'file', None) is None or not item.filename:
         return None

@@ -28,6 +28,12 @@ from ..errors import Conflict, InputError, Unknown
 from ..i18n import _
 from . import files as F
 from . import retention
+from . import sip
+from ..reports.exports import Table, to_pdf
+from ..exchange.recall import destroy as destroy_content
+from ..resources.files import PDF, File, write_content
+from ..signing.keys import KeyStoreError
+from ..signing.pades import SigningFailed, sign_pdf
 
 TRANSFER, DESTROY = 'transfer', 'destroy'
 KINDS = {TRANSFER: _('batch_kind_transfer', default='Nộp lưu'),
@@ -269,7 +275,6 @@ def export(root, batch, settings, user, progress=None):
     """Write the batch's transfer package and validate it; mark the batch exported only when the
     package is valid. The package writer is the transfer part's (``archival.sip``)."""
     check_exportable(batch, settings)
-    from . import sip             # the transfer package part; imported here, at its one call site
     body = batch.__parent__.__parent__
     target = os.path.join(transfer_dir(settings), batch.package_id + '.zip')
     os.makedirs(transfer_dir(settings), exist_ok=True)
@@ -355,7 +360,6 @@ PROTOCOL_COLUMNS = ('STT', 'Ký hiệu hồ sơ', 'Tiêu đề hồ sơ', 'Năm'
 
 def protocol_pdf(body, batch, files, approver, when):
     """The destruction protocol (biên bản hủy hồ sơ) as a PDF table."""
-    from ..reports.exports import Table, to_pdf
     rows = [(str(n), f.code, f.title, str(f.year), f'{f.retention_years} năm', f.closed_on.isoformat(),
              f.due_on.isoformat(), str(f.document_count), str(f.page_count)) for n, f in enumerate(files, 1)]
     subtitle = (f'{body.name} ({body.code}) — lô {batch.__name__}, duyệt bởi {approver}, '
@@ -367,10 +371,6 @@ def destroy(root, batch, user, settings):
     """Destroy an approved destruction batch: the protocol is made and signed with the body's
     organisation key first (no key: nothing destroyed), then each document's files are removed
     (the metadata and the trail stay; ``archive-storage verify-destroyed`` covers them)."""
-    from ..exchange.recall import destroy as destroy_content
-    from ..resources.files import PDF, File, write_content
-    from ..signing.keys import KeyStoreError
-    from ..signing.pades import SigningFailed, sign_pdf
     if batch.kind != DESTROY:
         raise Conflict('batch_not_destroy', _('batch_not_destroy', default='Lô nộp lưu không hủy được'))
     if batch.state == DESTROYED:

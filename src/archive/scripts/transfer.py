@@ -14,11 +14,15 @@ import sys
 
 from .. import security as S
 from .common import fail, opened, parser, writing
+from ..errors import Unknown
+from ..i18n import _
+from ..archival import batches as B
+from .transfer_export import progress_printer
+from ..resources.files import ingest
+from .transfer_export import validate_paths
 
 
 def _archivist(root, batch, login):
-    from ..errors import Unknown
-    from ..i18n import _
     user = root['users'].get(login)
     if user is None or user.body_code != batch.body_code or not user.has_role(S.ARCHIVIST):
         raise Unknown('archivist_unknown', _(
@@ -28,8 +32,6 @@ def _archivist(root, batch, login):
 
 
 def export(session, args):
-    from ..archival import batches as B
-    from .transfer_export import progress_printer
     root, registry = session
     with writing(session, args.dry_run):
         batch = B.find_batch(root, args.batch)
@@ -39,8 +41,6 @@ def export(session, args):
 
 
 def confirm(session, args):
-    from ..archival import batches as B
-    from ..resources.files import ingest
     root, registry = session
     with writing(session, args.dry_run):
         batch = B.find_batch(root, args.batch)
@@ -76,7 +76,6 @@ def main(argv=None):
     c.add_argument('--dry-run', action='store_true')
     args = p.parse_args(argv)
     if args.command == 'validate':
-        from .transfer_export import validate_paths
         raise SystemExit(validate_paths(args.paths))
     with opened(args.config_uri) as session:
         {'export': export, 'confirm': confirm}[args.command](session, args)

@@ -9,6 +9,17 @@ from ..i18n import _
 from ..schemas import vocab
 from ..text import fold
 from .http import raw_path
+from .flash import greeting
+from ..resources.root import app_root
+from ..services.desk import waiting_count
+from ..i18n import locale_url
+from .workflow_titles import transition_title
+from ..security import ROLE_TITLES
+from ..services.certificates import origin_status
+from ..exchange.edxml.deviations import described
+from ..services.legal import legal_status
+from .workflow_titles import state_title
+from ..schemas.document import DocumentSchema
 
 EXCHANGE_ACTOR = 'exchange'      # the journal's actor for what the exchange did (exchange/receive.py)
 
@@ -52,13 +63,10 @@ class PageHelpers:
 
     def greeting(self):
         """On the page login led to: what is urgent or due tomorrow (views/flash.py)."""
-        from .flash import greeting
         return greeting(self.request)
 
     def waiting(self):
         """What waits on my desk: the counter beside "Việc cần xử lý" on every page."""
-        from ..resources.root import app_root
-        from ..services.desk import waiting_count
         return waiting_count(app_root(self.request), self.request.identity, self.request.registry)
 
     def when(self, value):
@@ -79,7 +87,6 @@ class PageHelpers:
     def register_name(self, doc):
         """The register a number was taken in, as a clerk names it (not its internal key
         ``incoming/den/*/2026``): "Sổ văn bản đến, 2026"."""
-        from ..i18n import _
         parts = (doc.register_series or '').split('/')
         secret = 'mat' in parts[1] if len(parts) > 1 else False
         name = {('incoming', False): _('register_incoming', default='Sổ văn bản đến'),
@@ -94,13 +101,11 @@ class PageHelpers:
         return unit.name if unit is not None else (code or '')
 
     def locale_url(self, locale):
-        from ..i18n import locale_url
         return locale_url(self.request, locale)
 
     def action_title(self, doc, action, transition=None):
         """A journal action as the clerk knows it: the workflow's title (``transition``: the one
         the journal names), else our label; in the reader's language."""
-        from .workflow_titles import transition_title
         title = transition_title(doc, action, self.request.registry, transition)
         return self.t(title) if title is not None else self.label(self.actions, action)
 
@@ -111,27 +116,22 @@ class PageHelpers:
         return user.full_name if user is not None else (login or '')
 
     def role_titles(self, roles):
-        from ..security import ROLE_TITLES
         return ', '.join(self.t(ROLE_TITLES[r]) if r in ROLE_TITLES else r for r in roles)
 
     def origin_status(self, doc):
         """'valid' | 'invalid' | 'unsigned' | 'not_verified' | None: the signature check's status."""
-        from ..services.certificates import origin_status
         return origin_status(doc)
 
     def deviations(self, pairs):
         """A package's deviations in words (exchange/edxml/deviations.py: the ones the API shows)."""
-        from ..exchange.edxml.deviations import described
         return described(pairs)
 
     def legal(self, doc):
         """The document's legal status (services/legal.py: the one the API shows)."""
-        from ..services.legal import legal_status
         return legal_status(doc)
 
     def state_title(self, doc):
         """The state's title as workflows/*.zcml gives it, in the reader's language."""
-        from .workflow_titles import state_title
         return self.t(state_title(doc, self.request.registry))
 
     def doc_type(self, abbr):
@@ -147,7 +147,6 @@ class PageHelpers:
         return written if written and fold(written) != fold(ours) else None
 
     def field_title(self, name):
-        from ..schemas.document import DocumentSchema
         node = DocumentSchema().get(name)
         return self.t(node.title) if node is not None else name
 

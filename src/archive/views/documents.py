@@ -29,6 +29,8 @@ from . import flash
 from .workflow import action_forms
 from . import document_forms
 from .forms import add_csrf, file_node, posted, put_errors, render_submitted, show_errors, use_pickers
+from ..services.desk import running_states, sort_key
+from ..services import secrecy
 
 PAGE_SIZE = 50
 
@@ -68,7 +70,6 @@ URGENT_PINNED = 20
 def urgent_open(request, body, limit=URGENT_PINNED):
     """Urgent documents still being handled rise to the top of the body's list: the most
     urgent and oldest ``limit`` of them (the desk lists them all)."""
-    from ..services.desk import running_states, sort_key
     found = []
     for direction, state in running_states(request.registry):
         taken = 0
@@ -153,7 +154,6 @@ def submit_document(request, form, action, body_code, channel='web'):
 def _new_defaults(request, body):
     """What a clerk would otherwise type: for incoming, the time it arrived (now); for
     outgoing, this body as the issuer."""
-    from .. import clock
     if request.params.get('direction') == 'outgoing':
         return {'direction': 'outgoing', 'organ_id': body.code, 'sender': body.name}
     return {'direction': 'incoming', 'received_at': clock.now(), 'channel': 'paper'}
@@ -388,8 +388,6 @@ def file_response(request, f):
     filename = f.filename
     if f.encrypted:
         from pyramid.response import Response
-
-        from ..services import secrecy
         body = b''
         settings = request.registry.archive_settings
         if request.method != 'HEAD':

@@ -20,6 +20,7 @@ from ..workflow.actions import NEEDS
 from . import flash
 from .workflow_titles import transition_title
 from .forms import posted
+from .forms import add_csrf, put_errors, render_submitted
 
 
 def _choices(request, doc):
@@ -42,7 +43,6 @@ def action_forms(request, doc, failed=None):
     shown again, open, with what was typed and the message beside each field.
     """
     import deform
-    from .forms import add_csrf, put_errors, render_submitted
     choices = _choices(request, doc)
     forms = []
     for n, (action, title, needs) in enumerate(states.available(doc, request.identity, request.registry)):

@@ -20,6 +20,9 @@ delivery (for file names, subjects and logs).
 import importlib
 import logging
 
+from ..edxml import sdk_status_header
+from ..safexml import PackageError, parse_xml
+
 log = logging.getLogger(__name__)
 
 # route -> module (under this package) carrying it
@@ -74,9 +77,6 @@ def kind_of(data):
     (a mail attachment, a file in the axis folder): a Status element as root or in a SOAP header
     is a status; anything else goes to the package decoder, which names what is wrong with it."""
     from lxml import etree
-
-    from ..edxml import sdk_status_header
-    from ..safexml import PackageError, parse_xml
     try:
         root = parse_xml(bytes(data))
     except PackageError:

@@ -59,6 +59,7 @@ from ... import clock
 from .. import receive
 from ..safexml import PackageError
 from . import Refused, Unreachable, kind_of
+from ...db import run_apart
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +145,6 @@ def _refused_unread(registry, code, message_vi, message_en, **facts):
     """A refusal the receiving path never saw (too large to read, not decodable): journaled
     here as it would have journaled it."""
     from pyramid.threadlocal import manager
-
-    from ...db import run_apart
     refused = Refused(code, message_vi, message_en)
     manager.push({'registry': registry, 'request': None})
     try:
