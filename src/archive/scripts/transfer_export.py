@@ -26,10 +26,12 @@ def progress_printer(out, every=100):
 
 
 def export(target, package_id, body, files, documents_of, *, bag=None, overwrite=False,
-           allow_secret=False, archive_certificate=None, settings=None, out=sys.stderr):
+           allow_secret=False, archive_certificate=None, settings=None, out=None):
     """Write the package (resuming an interrupted run), validate it, bag it if ``bag`` names a
-    folder; print what happened. Returns ``(report, problems)``: nothing may be marked exported
-    while ``problems`` is not empty. Raises ``sip.TransferError`` when the export is refused."""
+    folder; print what happened (to ``out``, standard error as it is when called). Returns
+    ``(report, problems)``: nothing may be marked exported while ``problems`` is not empty.
+    Raises ``sip.TransferError`` when the export is refused."""
+    out = sys.stderr if out is None else out
     report = sip.write_package(target, package_id, body, files, documents_of,
                                progress=progress_printer(out), allow_secret=allow_secret,
                                archive_certificate=archive_certificate, settings=settings,
@@ -49,8 +51,10 @@ def export(target, package_id, body, files, documents_of, *, bag=None, overwrite
     return report, problems
 
 
-def validate_paths(paths, out=sys.stdout):
-    """Validate each package (zip or bag); the exit status: 0 when all are valid."""
+def validate_paths(paths, out=None):
+    """Validate each package (zip or bag), printed to ``out`` (standard output as it is when
+    called); the exit status: 0 when all are valid."""
+    out = sys.stdout if out is None else out
     status = 0
     for path in paths:
         problems = sip.validate(path)
