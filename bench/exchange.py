@@ -247,10 +247,11 @@ class Timers:
         self._undo.append((module, name, original))
 
     def install(self, capture=None):
-        from archive.exchange import edxml, mapping, outgoing, receive, worker, xmldsig
+        from archive.exchange import edxml, mapping, outgoing, receive, xmldsig
         from archive.services import documents
         from archive.signing import pades
-        original_run_apart = worker.run_apart
+        from archive.exchange.worker import common as worker_common     # where the worker's transactions run
+        original_run_apart = worker_common.run_apart
 
         def run_apart(registry, fn, *args, **kwargs):
             def work(root):
@@ -260,8 +261,8 @@ class Timers:
                 finally:
                     self._add('work', time.perf_counter() - t0)
             return original_run_apart(registry, work, *args, **kwargs)
-        worker.run_apart = run_apart
-        self._undo.append((worker, 'run_apart', original_run_apart))
+        worker_common.run_apart = run_apart
+        self._undo.append((worker_common, 'run_apart', original_run_apart))
         self.wrap(mapping, 'package_for', 'package_for')
         self.wrap(edxml, 'encode_package', 'encode_package')
         self.wrap(edxml, 'encode_status', 'encode_status')

@@ -2,6 +2,7 @@
 from pyramid.config import Configurator
 
 from . import settings as archive_settings
+from . import settings_files
 from .background import start_threads
 from .startup import StorageLocked, check_prepared  # noqa: F401 (StorageLocked: the scripts' word)
 
@@ -13,7 +14,7 @@ def main(global_config, **settings):
     settings.setdefault('tm.manager_hook', 'pyramid_tm.explicit_manager')
     with Configurator(settings=settings, root_factory='.resources.root.root_factory') as config:
         config.registry.archive_settings = archive_settings.load(settings)
-        archive_settings.check_below_server(config.registry.archive_settings, global_config)
+        settings_files.check_below_server(config.registry.archive_settings, global_config)
         config.include('.startup')        # key store, database, workflows
         for part in ('pyramid_chameleon', 'pyramid_tm', 'pyramid_retry', '.i18n', '.views.policy',
                      '.views.session', '.views', '.api', '.exchange.endpoint'):

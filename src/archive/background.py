@@ -13,6 +13,9 @@ import threading
 from . import audit, clock
 from .archival import backup, backup_schedule, export_jobs
 from .db import flush_refused, run_apart
+from .exchange.wake import Stop
+from .search.worker import start_thread as start_search
+from .exchange.worker import requeue_claims_of_the_dead, start_thread
 
 log = logging.getLogger(__name__)
 NO_THREADS_ENV = 'ARCHIVE_NO_BACKGROUND'   # console scripts set it: they must not start workers
@@ -80,16 +83,13 @@ def start_threads(registry):
     settings = registry.archive_settings
     if os.environ.get(NO_THREADS_ENV) or not settings.background:
         return None
-    from .exchange.wake import Stop
     stop = Stop()                     # one event stops every thread (and wakes the worker)
     if settings.search_indexer:     # search/: every server keeps its own index, on ZEO too
-        from .search.worker import start_thread as start_search
         start_search(registry, stop)
         registry.archive_background_stop = stop
     if not registry.settings.get('zodbconn.uri', '').startswith('file://'):
         return None     # on ZEO the archive-worker process does the rest
     if settings.exchange_worker:
-        from .exchange.worker import requeue_claims_of_the_dead, start_thread
         requeue_claims_of_the_dead(registry)
         start_thread(registry, stop)
     backup_schedule.start_thread(registry, stop)  # the backups' schedule (archival/backup_schedule.py)

@@ -6,6 +6,8 @@ so the API, the pages and later the exchange answer a bad field the same way.
 import colander
 from translationstring import TranslationString
 
+from .i18n import _
+
 # colander's own messages, by message id, mapped to our codes.
 COLANDER_CODES = {
     'Required': 'required',
@@ -43,6 +45,23 @@ class Unknown(Conflict):
     web layer, which alone knows HTTP."""
 
     status = 404
+
+
+def not_found():
+    """The plain 404 (``not_found``), as the web layer answers a path that leads nowhere."""
+    return Unknown('not_found', _('not_found', default='Không tìm thấy'))
+
+
+class Forbidden(Exception):
+    """The acting user may not do this (HTTP 403): raised below the web layer, which alone knows
+    HTTP, and answers it as any refused permission (``forbidden``; a person not logged in is sent
+    to the login page). ``message`` says why, for the log and the scripts."""
+
+    status = 403
+
+    def __init__(self, message=None):
+        super().__init__(message)
+        self.message = message
 
 
 def code_of(msg):

@@ -6,6 +6,22 @@ An existing one runs the steps it has not yet run, in order, at start-up
 """
 import logging
 
+from .calendar import CalendarOverrides
+from .outbox import Outbox
+from .workflow.states import initialize
+from .exchange.deliveries import Exchange
+from .exchange.deliveries import index_paper as index
+from .sessions import SessionStore
+from .refused import Refused
+from . import clock
+from . import audit
+from .resources.notices import notices_of
+from .audit import reindex
+from .exchange import deliveries, edxml
+from .resources.records import ensure_records
+from .reports.counters import Stats, rebuild
+from .search.queue import queue_of
+
 log = logging.getLogger(__name__)
 
 
@@ -13,9 +29,6 @@ log = logging.getLogger(__name__)
 def add_registers_outbox_calendar(root):
     """Workflow issue: bodies get registers and a state index; the root an outbox and calendar overrides."""
     from BTrees.OOBTree import OOBTree, OOTreeSet
-    from .calendar import CalendarOverrides
-    from .outbox import Outbox
-    from .workflow.states import initialize
     for body in root['bodies'].values():
         if not hasattr(body, 'registers'):
             body.registers = OOBTree()
@@ -36,7 +49,6 @@ def add_registers_outbox_calendar(root):
 
 def add_exchange(root):
     """Exchange protocol issue: the root gets its deliveries and the receiving side's memory."""
-    from .exchange.deliveries import Exchange
     if getattr(root, 'exchange', None) is None:
         root.exchange = Exchange()
 
@@ -44,20 +56,17 @@ def add_exchange(root):
 def index_paper(root):
     """Channels issue: deliveries that went on paper before the paper index are listed for the
     sending clerk."""
-    from .exchange.deliveries import index_paper as index
     index(root)
 
 
 def add_sessions(root):
     """Security issue: login sessions are kept on the server (sessions.py)."""
-    from .sessions import SessionStore
     if getattr(root, 'sessions', None) is None:
         root.sessions = SessionStore()
 
 
 def add_refused(root):
     """Exchange endpoint issue: refusals of unvouched traffic are counted per hour, source and reason."""
-    from .refused import Refused
     if getattr(root, 'refusal_counts', None) is None:
         root.refusal_counts = Refused()
 
@@ -72,9 +81,6 @@ def index_journal_and_forward(root):
     """Monitoring and queues issue: the journal lists its security and availability entries by
     time; the forwardings queued as outbox messages that nothing carried become deliveries
     (kind ``forward``, as ``exchange.outgoing.queue_forward`` makes them), the messages settled."""
-    from . import clock
-    from .audit import reindex
-    from .exchange import deliveries, edxml
     reindex(root)
     box = root.outbox
     if box.due is None:
@@ -97,7 +103,6 @@ def index_journal_and_forward(root):
 
 def add_records(root):
     """Records files issue: each body gets its records container (file plan, files, batches)."""
-    from .resources.records import ensure_records
     for body in root['bodies'].values():
         ensure_records(body)
 
@@ -106,7 +111,6 @@ def add_stats(root):
     """Statistics issue: counters per body and period, built from what is stored (the journal);
     each body's documents indexed by deadline while it runs (still open past it)."""
     from BTrees.OOBTree import OOTreeSet
-    from .reports.counters import Stats, rebuild
     if getattr(root, 'stats', None) is None:
         root.stats = Stats()
     rebuild(root)
@@ -147,20 +151,17 @@ def index_letters(root):
 def add_search_queue(root):
     """Search issue: the index queue (a new database makes it with its first document); the
     index itself is built from ZODB by each server when it finds none."""
-    from .search.queue import queue_of
     queue_of(root)
 
 
 def add_notices(root):
     """Notifications (#17): what the system has to tell each person, and the digests queued."""
-    from .resources.notices import notices_of
     notices_of(root)
 
 
 def keep_origin_checks(root):
     """Archive end (#14): each document keeps its signature checks beside its verdict (what the
     journal's ``origin_checked`` entries say), so a transfer package reads them with the document."""
-    from . import audit
     for body in root['bodies'].values():
         for doc in body.documents.values():
             if doc.origin_checks:

@@ -2,8 +2,15 @@
 
 Message ids are stable codes; the default text is Vietnamese, the language of the
 product. Other languages (English first) come from ``locale/<lang>/LC_MESSAGES``.
+
+The one way Python code localises a message: a translation string (``_``) rendered by a Pyramid
+localizer over these catalogs — the request's (``request.localizer.translate``) in the web layer,
+``translate(message, locale)`` where no request is (console scripts, a message set inside another).
 """
-from pyramid.i18n import TranslationStringFactory
+from urllib.parse import urlencode
+
+from pyramid.i18n import TranslationString, TranslationStringFactory, make_localizer
+from pyramid.path import AssetResolver
 
 _ = TranslationStringFactory('archive')
 
@@ -30,7 +37,6 @@ def negotiate(request):
 
 def locale_url(request, locale):
     """This page's URL in another language, keeping its other query parameters."""
-    from urllib.parse import urlencode
     try:
         params = [(k, v) for k, v in request.GET.items() if k != COOKIE]
     except UnicodeDecodeError:          # a query that is not UTF-8 is not carried over
@@ -43,6 +49,27 @@ def locale_url(request, locale):
     return here + '?' + urlencode(params)
 
 
+CATALOGS = ('archive:locale/', 'colander:locale/', 'deform:locale/')     # ours first, as a request has them
+_localizers = {}
+
+
+def localizer(locale=DEFAULT):
+    """The localizer of ``locale`` over the catalogs a request's has (made once per locale)."""
+    found = _localizers.get(locale)
+    if found is None:
+        folders = [AssetResolver().resolve(spec).abspath() for spec in CATALOGS]
+        found = _localizers[locale] = make_localizer(locale, folders)
+    return found
+
+
+def translate(message, locale=DEFAULT):
+    """``message`` (a translation string, or plain text as it is) in ``locale``, where no request
+    is: the same catalogs as the pages; Vietnamese, the default text, unless asked otherwise."""
+    if not isinstance(message, TranslationString):
+        return str(message)
+    return localizer(locale).translate(message)
+
+
 def includeme(config):
-    config.add_translation_dirs('archive:locale/', 'colander:locale/', 'deform:locale/')
+    config.add_translation_dirs(*CATALOGS)
     config.set_locale_negotiator(negotiate)

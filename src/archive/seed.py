@@ -6,6 +6,12 @@ import io
 
 from . import clock
 from .services import directory, documents
+from .workflow.engine import fire
+from .services.certificates import register_certificate
+from .signing import ca as demo_ca
+from .signing.pades import sign_pdf, to_asn1
+from .exchange.receipts import INSTANCE_KEY
+from .signing.keys import ORG_ENC, ORG_SIGN, PERSON
 
 HOST = '000.00.01.H01'   # Văn phòng Thành ủy, where the demo users work
 DEMO_RECEIVER = '000.00.02.H01'   # Ban Tổ chức Thành ủy, whose clerk vanthu.btc is a demo user
@@ -116,7 +122,6 @@ def seed_demo(root, settings, keystore=None):
 def demo_signed_outgoing(root, host, settings):
     """An outgoing document taken through its lifecycle: the leader's signature on approval, the
     number, the organisation's signature: the demo's document with two verified signatures."""
-    from .workflow.engine import fire
     values = dict(direction='outgoing', organ_id=HOST, doc_type='TB', holder_unit='TH',
                   abstract='Thông báo lịch tiếp công dân tháng 12 năm 2026',
                   signer_name='Trần Văn Lãnh Đạo', signer_position='Chánh Văn phòng',
@@ -157,11 +162,6 @@ def demo_signatures(root, body):
     from cryptography.hazmat.primitives import serialization
     from pyhanko.sign.signers import SimpleSigner
     from pyhanko_certvalidator.registry import SimpleCertificateStore
-
-    from .services.certificates import register_certificate
-    from .signing import ca as demo_ca
-    from .signing.pades import sign_pdf, to_asn1
-
     authority = demo_ca.make_ca('CA thử nghiệm (TEST ONLY)', algorithm='ec-p256',
                                 not_before=clock.now() - DEMO_BACKDATE)
     root.demo_trust_roots = (authority.pem(),)
@@ -203,10 +203,6 @@ def demo_keys(root, keystore, authority, body, leader, receiver):
     and the instance's own key (it signs the answers no hosted body can, exchange/receipts.py).
     Signing keys EC P-256 (milliseconds); the encryption key RSA-2048 (RSA-OAEP; ~50 ms, where
     RSA-3072 takes ~0.2 s)."""
-    from .exchange.receipts import INSTANCE_KEY
-    from .services.certificates import register_certificate
-    from .signing import ca as demo_ca
-    from .signing.keys import ORG_ENC, ORG_SIGN, PERSON
     not_before = clock.now() - DEMO_BACKDATE
     org_subject = f'C=VN,O={body.name},CN={body.name} ({body.code})'
     for key_id, subject, kind, algorithm, owner, registered in (

@@ -1,10 +1,12 @@
 """The archive's settings, read once from the .ini into one object on the registry."""
-import glob
 import os
 import re
 from dataclasses import dataclass, field
 
+from . import settings_files as F
+from . import settings_values as V
 from .calendar import Calendar
+from .schemas.document import document_schema
 
 DEFAULT_ORGAN_ID_PATTERN = r'^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$'
 DEFAULT_ATTACHMENT_TYPES = (
@@ -45,14 +47,6 @@ DEFAULT_RETENTION_BY_TYPE = (
     ('TB', 10), ('CV', 10),
 )
 PERMANENT_WORDS = ('permanent', 'vinh_vien', 'vĩnh viễn')
-
-
-def _lines(value):
-    return [line.strip() for line in (value or '').splitlines() if line.strip()]
-
-
-def _bool(value):
-    return str(value).strip().lower() in ('1', 'true', 'yes', 'on')
 
 
 @dataclass(frozen=True)
@@ -195,52 +189,8 @@ class ArchiveSettings:
         """The document schema bound to these settings, built once (binding costs ~1 ms).
         Read-only: a form that adds nodes builds its own with ``schemas.document.document_schema``."""
         if 'document_schema' not in self.extra:
-            from .schemas.document import document_schema
             self.extra['document_schema'] = document_schema(self)
         return self.extra['document_schema']
-
-
-def _paths(value, what):
-    """Files named in a setting: one path or glob a line; a glob matching nothing is no error
-    (an empty trust folder trusts nothing), a named file that does not exist is."""
-    out = []
-    for line in _lines(value):
-        if glob.has_magic(line):
-            out.extend(sorted(glob.glob(line)))
-        elif os.path.isfile(line):
-            out.append(line)
-        else:
-            raise ValueError(f'{what}: no such file {line}')
-    return out
-
-
-def _trust_roots(value):
-    """Certificates from the trust-root files (PEM, several a file, or DER), read once at start."""
-    from .signing.keys import KeyStoreError, load_certificates, to_asn1
-    roots = []
-    for path in _paths(value, 'archive.trust_roots'):
-        with open(path, 'rb') as f:
-            try:
-                roots.extend(to_asn1(c) for c in load_certificates(f.read()))
-            except KeyStoreError:
-                raise ValueError(f'archive.trust_roots: {path} is not an X.509 certificate (PEM or DER)') from None
-    return tuple(roots)
-
-
-def _crls(value):
-    from asn1crypto import crl, pem
-    out = []
-    for path in _paths(value, 'archive.crls'):
-        with open(path, 'rb') as f:
-            data = f.read()
-        blobs = [der for _t, _h, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
-        for der in blobs:
-            try:
-                crl.CertificateList.load(der).native  # noqa: B018 - parsing it all is the check
-            except Exception:  # noqa: BLE001 - any parse error: refuse the file at start-up
-                raise ValueError(f'archive.crls: {path} is not a CRL (PEM or DER)') from None
-            out.append(der)
-    return tuple(out)
 
 
 def load(settings):
@@ -248,9 +198,9 @@ def load(settings):
     secret = settings.get('archive.secret') or os.environ.get('ARCHIVE_SECRET', '')
     if len(secret) < 32:
         raise ValueError('archive.secret (or ARCHIVE_SECRET) must be at least 32 characters')
-    max_upload = _positive(settings.get('archive.max_upload_bytes', 50 * 1024 * 1024), 'archive.max_upload_bytes')
+    max_upload = V.positive(settings.get('archive.max_upload_bytes', 50 * 1024 * 1024), 'archive.max_upload_bytes')
     types = {}
-    for line in _lines(settings.get('archive.document_types')) or [
+    for line in V.lines(settings.get('archive.document_types')) or [
             f'{a} {n}' for a, n in DEFAULT_DOCUMENT_TYPES]:
         abbr, _sep, name = line.partition(' ')
         types[abbr] = name.strip() or abbr
@@ -259,101 +209,101 @@ def load(settings):
         organ_id_pattern=re.compile(settings.get('archive.organ_id_pattern') or DEFAULT_ORGAN_ID_PATTERN),
         document_types=types,
         paper_also_categories=_paper_also_categories(settings.get('archive.paper_also_categories')),
-        attachment_types=tuple(_lines(settings.get('archive.attachment_types')) or DEFAULT_ATTACHMENT_TYPES),
+        attachment_types=tuple(V.lines(settings.get('archive.attachment_types')) or DEFAULT_ATTACHMENT_TYPES),
         max_upload_bytes=max_upload,
-        exchange_max_package_bytes=_positive(settings.get('archive.exchange_max_package_bytes')
+        exchange_max_package_bytes=V.positive(settings.get('archive.exchange_max_package_bytes')
                                              or 2 * max_upload + (1 << 20), 'archive.exchange_max_package_bytes'),
-        exchange_max_unzipped_bytes=_positive(settings.get('archive.exchange_max_unzipped_bytes') or max_upload,
+        exchange_max_unzipped_bytes=V.positive(settings.get('archive.exchange_max_unzipped_bytes') or max_upload,
                                               'archive.exchange_max_unzipped_bytes'),
-        exchange_max_total_unzipped_bytes=_positive(settings.get('archive.exchange_max_total_unzipped_bytes')
+        exchange_max_total_unzipped_bytes=V.positive(settings.get('archive.exchange_max_total_unzipped_bytes')
                                                     or 2 * max_upload, 'archive.exchange_max_total_unzipped_bytes'),
-        exchange_max_ratio=_positive(settings.get('archive.exchange_max_ratio') or 100, 'archive.exchange_max_ratio'),
-        **{name: _positive(settings.get(f'archive.{name}') or default, f'archive.{name}')
+        exchange_max_ratio=V.positive(settings.get('archive.exchange_max_ratio') or 100, 'archive.exchange_max_ratio'),
+        **{name: V.positive(settings.get(f'archive.{name}') or default, f'archive.{name}')
            for name, default in (('refusal_records_per_hour', 1000), ('refusal_flush_seconds', 60),
                                  ('refusal_journal_per_hour', 100), ('refusal_journal_per_source', 5))},
-        cookie_secure=_bool(settings.get('archive.cookie_secure', 'false')),
-        demo_seed=_bool(settings.get('archive.demo_seed', 'false')),
+        cookie_secure=V.truthy(settings.get('archive.cookie_secure', 'false')),
+        demo_seed=V.truthy(settings.get('archive.demo_seed', 'false')),
         demo_password=settings.get('archive.demo_password', 'demo-mat-khau-2026'),
         login_max_failures=int(settings.get('archive.login_max_failures', 5)),
         login_max_failures_per_address=int(settings.get('archive.login_max_failures_per_address', 20)),
         login_lockout_seconds=int(settings.get('archive.login_lockout_seconds', 900)),
-        session_lifetime_seconds=_positive(settings.get('archive.session_lifetime_seconds') or 8 * 3600,
+        session_lifetime_seconds=V.positive(settings.get('archive.session_lifetime_seconds') or 8 * 3600,
                                            'archive.session_lifetime_seconds'),
-        session_idle_seconds=_positive(settings.get('archive.session_idle_seconds') or 30 * 60,
+        session_idle_seconds=V.positive(settings.get('archive.session_idle_seconds') or 30 * 60,
                                        'archive.session_idle_seconds'),
-        session_refresh_seconds=_positive(settings.get('archive.session_refresh_seconds') or 60,
+        session_refresh_seconds=V.positive(settings.get('archive.session_refresh_seconds') or 60,
                                           'archive.session_refresh_seconds'),
         workflows_dir=settings.get('archive.workflows_dir') or '',
         schemas_dir=settings.get('archive.schemas_dir', ''),
         calendar=Calendar.from_settings(settings),
-        trust_roots=_trust_roots(settings.get('archive.trust_roots')),
-        crls=_crls(settings.get('archive.crls')),
-        tsa_url=_url(settings.get('archive.tsa_url'), 'archive.tsa_url'),
-        signature_clock_skew_seconds=_at_least(_or(settings.get('archive.signature_clock_skew_seconds'), 300), 0,
+        trust_roots=F.trust_roots(settings.get('archive.trust_roots')),
+        crls=F.crls(settings.get('archive.crls')),
+        tsa_url=V.url(settings.get('archive.tsa_url'), 'archive.tsa_url'),
+        signature_clock_skew_seconds=V.at_least(V.or_default(settings.get('archive.signature_clock_skew_seconds'), 300), 0,
                                                'archive.signature_clock_skew_seconds'),
-        oaep_hash=_choice(settings.get('archive.encryption_oaep_hash') or 'sha256',
+        oaep_hash=V.choice(settings.get('archive.encryption_oaep_hash') or 'sha256',
                           ('sha1', 'sha256', 'sha384', 'sha512'), 'archive.encryption_oaep_hash'),
-        keystore_scrypt_n=_power_of_two(settings.get('archive.keystore_scrypt_n') or 2 ** 15,
+        keystore_scrypt_n=V.power_of_two(settings.get('archive.keystore_scrypt_n') or 2 ** 15,
                                         'archive.keystore_scrypt_n'),
-        password_time_cost=_at_least(settings.get('archive.password_time_cost') or 3, 1,
+        password_time_cost=V.at_least(settings.get('archive.password_time_cost') or 3, 1,
                                      'archive.password_time_cost'),
-        password_memory_kib=_at_least(settings.get('archive.password_memory_kib') or 65536, 64,
+        password_memory_kib=V.at_least(settings.get('archive.password_memory_kib') or 65536, 64,
                                       'archive.password_memory_kib'),
-        keystore_kind=_text(settings.get('archive.keystore')).lower(),
-        keystore_passphrase_file=_text(settings.get('archive.keystore_passphrase_file')),
+        keystore_kind=V.text(settings.get('archive.keystore')).lower(),
+        keystore_passphrase_file=V.text(settings.get('archive.keystore_passphrase_file')),
         root_key=settings.get('archive.root_key', 'archive'),
         template_cache_dir=settings.get('archive.template_cache_dir') or '',
         numbering=settings.get('archive.numbering') or '',
-        urgent_handling_minutes=_at_least(_or(settings.get('archive.urgent_handling_minutes'), 60), 0,
+        urgent_handling_minutes=V.at_least(V.or_default(settings.get('archive.urgent_handling_minutes'), 60), 0,
                                           'archive.urgent_handling_minutes'),
-        background=_flag(settings.get('archive.background'), False, 'archive.background'),
-        exchange_worker=_flag(settings.get('archive.exchange_worker'), True, 'archive.exchange_worker'),
-        journal_checkpoint_minutes=_number(settings.get('archive.journal_checkpoint_minutes'), 60,
+        background=V.flag(settings.get('archive.background'), False, 'archive.background'),
+        exchange_worker=V.flag(settings.get('archive.exchange_worker'), True, 'archive.exchange_worker'),
+        journal_checkpoint_minutes=V.number(settings.get('archive.journal_checkpoint_minutes'), 60,
                                            'archive.journal_checkpoint_minutes', above=0),
         journal_export_dir=settings.get('archive.journal_export_dir') or '',
-        pack_interval_hours=_number(settings.get('archive.pack_interval_hours'), 24, 'archive.pack_interval_hours'),
-        pack_days=_number(settings.get('archive.pack_days'), 7, 'archive.pack_days'),
-        exchange_poll_seconds=_number(settings.get('archive.exchange_poll_seconds'), 2,
+        pack_interval_hours=V.number(settings.get('archive.pack_interval_hours'), 24, 'archive.pack_interval_hours'),
+        pack_days=V.number(settings.get('archive.pack_days'), 7, 'archive.pack_days'),
+        exchange_poll_seconds=V.number(settings.get('archive.exchange_poll_seconds'), 2,
                                       'archive.exchange_poll_seconds', above=0),
-        delivery_lease_seconds=_number(settings.get('archive.delivery_lease_seconds'), 300,
+        delivery_lease_seconds=V.number(settings.get('archive.delivery_lease_seconds'), 300,
                                        'archive.delivery_lease_seconds', above=0),
-        delivery_retry_seconds=_number(settings.get('archive.delivery_retry_seconds'), 30,
+        delivery_retry_seconds=V.number(settings.get('archive.delivery_retry_seconds'), 30,
                                        'archive.delivery_retry_seconds'),
-        delivery_retry_cap_seconds=_number(settings.get('archive.delivery_retry_cap_seconds'), 3600,
+        delivery_retry_cap_seconds=V.number(settings.get('archive.delivery_retry_cap_seconds'), 3600,
                                            'archive.delivery_retry_cap_seconds'),
-        delivery_max_attempts=_at_least(_or(settings.get('archive.delivery_max_attempts'), 8), 1,
+        delivery_max_attempts=V.at_least(V.or_default(settings.get('archive.delivery_max_attempts'), 8), 1,
                                         'archive.delivery_max_attempts'),
         instance_key=settings.get('archive.instance_key') or 'instance:local',
         # monitoring and the outgoing queues
-        urgent_send_minutes=_at_least(_or(settings.get('archive.urgent_send_minutes'), 60), 0,
+        urgent_send_minutes=V.at_least(V.or_default(settings.get('archive.urgent_send_minutes'), 60), 0,
                                       'archive.urgent_send_minutes'),
-        heartbeat_minutes=_number(settings.get('archive.heartbeat_minutes'), 5, 'archive.heartbeat_minutes',
+        heartbeat_minutes=V.number(settings.get('archive.heartbeat_minutes'), 5, 'archive.heartbeat_minutes',
                                   above=0),
         # Backups (archival/backup.py)
-        backup_destinations=tuple(_lines(settings.get('archive.backup_destinations'))),
-        backup_interval_hours=_number(settings.get('archive.backup_interval_hours'), 24,
+        backup_destinations=tuple(V.lines(settings.get('archive.backup_destinations'))),
+        backup_interval_hours=V.number(settings.get('archive.backup_interval_hours'), 24,
                                       'archive.backup_interval_hours'),
-        backup_full_days=_number(settings.get('archive.backup_full_days'), 30, 'archive.backup_full_days', above=0),
-        backup_keep_sets=_positive(_or(settings.get('archive.backup_keep_sets'), 3), 'archive.backup_keep_sets'),
-        backup_max_age_hours=_number(settings.get('archive.backup_max_age_hours'), 36,
+        backup_full_days=V.number(settings.get('archive.backup_full_days'), 30, 'archive.backup_full_days', above=0),
+        backup_keep_sets=V.positive(V.or_default(settings.get('archive.backup_keep_sets'), 3), 'archive.backup_keep_sets'),
+        backup_max_age_hours=V.number(settings.get('archive.backup_max_age_hours'), 36,
                                      'archive.backup_max_age_hours', above=0),
-        backup_datafs=_text(settings.get('archive.backup_datafs')),
-        backup_blob_dir=_text(settings.get('archive.backup_blob_dir')),
+        backup_datafs=V.text(settings.get('archive.backup_datafs')),
+        backup_blob_dir=V.text(settings.get('archive.backup_blob_dir')),
         search_index_dir=settings.get('archive.search_index_dir') or '',
-        search_engine=_choice(settings.get('archive.search_engine') or 'tantivy', ('tantivy', 'whoosh'),
+        search_engine=V.choice(settings.get('archive.search_engine') or 'tantivy', ('tantivy', 'whoosh'),
                               'archive.search_engine'),
-        search_indexer=_flag(settings.get('archive.search_indexer'), True, 'archive.search_indexer'),
-        search_poll_seconds=_number(settings.get('archive.search_poll_seconds'), 1,
+        search_indexer=V.flag(settings.get('archive.search_indexer'), True, 'archive.search_indexer'),
+        search_poll_seconds=V.number(settings.get('archive.search_poll_seconds'), 1,
                                     'archive.search_poll_seconds', above=0),
         mail=_mail(settings),
         axis=_axis(settings),
         notify=NotifySettings(      # notifications (notify part)
-            mail=_flag(settings.get('archive.notify_mail'), False, 'archive.notify_mail'),
+            mail=V.flag(settings.get('archive.notify_mail'), False, 'archive.notify_mail'),
             digest_hour=_hour(settings.get('archive.digest_hour'), 'archive.digest_hour')),
-        upload_hold_dir=_text(settings.get('archive.upload_hold_dir')),
-        upload_hold_minutes=_number(settings.get('archive.upload_hold_minutes'), 60, 'archive.upload_hold_minutes',
+        upload_hold_dir=V.text(settings.get('archive.upload_hold_dir')),
+        upload_hold_minutes=V.number(settings.get('archive.upload_hold_minutes'), 60, 'archive.upload_hold_minutes',
                                     above=0),
-        upload_hold_bytes=_positive(_or(settings.get('archive.upload_hold_bytes'), 2 * max_upload),
+        upload_hold_bytes=V.positive(V.or_default(settings.get('archive.upload_hold_bytes'), 2 * max_upload),
                                     'archive.upload_hold_bytes'),
         **_records(settings),
     )
@@ -363,63 +313,30 @@ def load(settings):
     return loaded
 
 
-def _text(value):
-    return (value or '').strip()
-
-
-def _or(value, default):
-    """The value, or the default when the .ini leaves it absent or empty."""
-    return default if value is None or str(value).strip() == '' else value
-
-
-def _flag(value, default, name):
-    """true/false (also yes/no, on/off, 1/0, t/f, y/n); the default when absent or empty."""
-    text = str(_or(value, default)).strip().lower()
-    if text in ('1', 'true', 'yes', 'on', 't', 'y'):
-        return True
-    if text in ('0', 'false', 'no', 'off', 'f', 'n'):
-        return False
-    raise ValueError(f'{name}: true or false, not {value!r}')
-
-
-def _number(value, default, name, above=None):
-    """A number (fractions allowed), 0 or more (more than ``above`` when given); the default when
-    absent or empty."""
-    value = _or(value, default)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = -1.0
-    if number < 0 or number != number or (above is not None and number <= above):
-        raise ValueError(f'{name}: a number, {"more than " + str(above) if above is not None else "0 or more"}, '
-                         f'not {value!r}')
-    return number
-
-
 def _mail(settings):
     def text(key):
-        return _text(settings.get(f'archive.{key}'))
+        return V.text(settings.get(f'archive.{key}'))
     max_bytes = settings.get('archive.mail_max_bytes')
     return MailSettings(
         smtp_host=text('smtp_host'),
-        smtp_port=_at_least(_or(settings.get('archive.smtp_port'), 25), 1, 'archive.smtp_port'),
-        smtp_starttls=_flag(settings.get('archive.smtp_starttls'), False, 'archive.smtp_starttls'),
+        smtp_port=V.at_least(V.or_default(settings.get('archive.smtp_port'), 25), 1, 'archive.smtp_port'),
+        smtp_starttls=V.flag(settings.get('archive.smtp_starttls'), False, 'archive.smtp_starttls'),
         smtp_user=settings.get('archive.smtp_user') or '',
         smtp_password_file=settings.get('archive.smtp_password_file') or '',
-        smtp_timeout=_number(settings.get('archive.smtp_timeout'), 30, 'archive.smtp_timeout', above=0),
+        smtp_timeout=V.number(settings.get('archive.smtp_timeout'), 30, 'archive.smtp_timeout', above=0),
         mail_from=text('mail_from'),
         mail_reply_to=settings.get('archive.mail_reply_to') or '',
         intake=text('mail_intake'),
         intake_password_file=settings.get('archive.mail_intake_password_file') or '',
-        max_bytes=0 if not _text(max_bytes) else _positive(max_bytes, 'archive.mail_max_bytes'),
-        mailbox_max_bytes=_positive(_or(settings.get('archive.mailbox_max_bytes'), MailSettings.mailbox_max_bytes),
+        max_bytes=0 if not V.text(max_bytes) else V.positive(max_bytes, 'archive.mail_max_bytes'),
+        mailbox_max_bytes=V.positive(V.or_default(settings.get('archive.mailbox_max_bytes'), MailSettings.mailbox_max_bytes),
                                     'archive.mailbox_max_bytes'),
     )
 
 
 def _axis(settings):
     def text(key):
-        return _text(settings.get(f'archive.axis_{key}'))
+        return V.text(settings.get(f'archive.axis_{key}'))
     mode, in_dir = text('mode').lower(), text('in_dir')
     if mode not in ('', 'folder', 'http'):
         raise ValueError(f"archive.axis_mode: 'folder', 'http' or empty, not {mode!r}")
@@ -430,17 +347,17 @@ def _axis(settings):
         rejected_dir=text('rejected_dir') or os.path.join(beside, 'rejected'),
         url=text('url').rstrip('/'),
         token_file=text('token_file'),
-        timeout=_number(settings.get('archive.axis_timeout'), 30, 'archive.axis_timeout', above=0),
+        timeout=V.number(settings.get('archive.axis_timeout'), 30, 'archive.axis_timeout', above=0),
     )
 
 
 def _records(settings):
     """The records-files block: retention periods, each type's default, appraisal, transfer."""
-    raw = _text(settings.get('archive.retention_periods'))
-    periods = tuple(sorted({_positive(v, 'archive.retention_periods') for v in raw.replace(',', ' ').split()},
+    raw = V.text(settings.get('archive.retention_periods'))
+    periods = tuple(sorted({V.positive(v, 'archive.retention_periods') for v in raw.replace(',', ' ').split()},
                            reverse=True)) if raw else DEFAULT_RETENTION_PERIODS
     by_type = {}
-    for line in _lines(settings.get('archive.retention_by_type')) or [
+    for line in V.lines(settings.get('archive.retention_by_type')) or [
             f'{a} = {"permanent" if y is None else y}' for a, y in DEFAULT_RETENTION_BY_TYPE]:
         abbr, sep, value = (part.strip() for part in line.partition('='))
         if value.lower() in PERMANENT_WORDS:
@@ -455,68 +372,25 @@ def _records(settings):
         by_type[abbr] = years
     return dict(
         retention_periods=periods, retention_by_type=by_type,
-        appraisal_horizon_days=_at_least(_or(settings.get('archive.appraisal_horizon_days'), 90), 0,
+        appraisal_horizon_days=V.at_least(V.or_default(settings.get('archive.appraisal_horizon_days'), 90), 0,
                                          'archive.appraisal_horizon_days'),
-        transfer_secret=_flag(settings.get('archive.transfer_secret'), False, 'archive.transfer_secret'),
-        transfer_dir=_text(settings.get('archive.transfer_dir')),
-        transfer_certificate=_archive_certificate(_text(settings.get('archive.transfer_certificate'))),
+        transfer_secret=V.flag(settings.get('archive.transfer_secret'), False, 'archive.transfer_secret'),
+        transfer_dir=V.text(settings.get('archive.transfer_dir')),
+        transfer_certificate=F.archive_certificate(V.text(settings.get('archive.transfer_certificate'))),
     )
 
 
-def _archive_certificate(path):
-    """The archive's certificate from the PEM file ``path`` (none: None); a file that cannot be read,
-    holds no certificate, or one without an RSA key (the content key is wrapped with RSA-OAEP)
-    stops the start with the reason."""
-    if not path:
-        return None
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    from .signing.keys.certificates import load_certificate
-    from .signing.keys.errors import NotACertificate
-    name = 'archive.transfer_certificate'
-    try:
-        with open(path, 'rb') as f:
-            data = f.read()
-    except OSError as exc:
-        raise ValueError(f'{name}: cannot read {path}: {exc.strerror or exc}') from None
-    try:
-        certificate = load_certificate(data)
-    except NotACertificate:
-        raise ValueError(f'{name}: {path} holds no certificate (PEM expected)') from None
-    if not isinstance(certificate.public_key(), rsa.RSAPublicKey):
-        raise ValueError(f"{name}: {path}: the archive's certificate must hold an RSA key "
-                         '(the content key is wrapped for it with RSA-OAEP)')
-    return certificate
-
-
-def _at_least(value, low, name):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or number < low:
-        raise ValueError(f'{name}: a whole number of at least {low}, not {value!r}')
-    return number
-
-
 def _hour(value, name):
-    hour = _at_least(_or(value, NotifySettings.digest_hour), 0, name)
+    hour = V.at_least(V.or_default(value, NotifySettings.digest_hour), 0, name)
     if hour > 23:
         raise ValueError(f'{name}: an hour from 0 to 23, not {value!r}')
     return hour
 
 
-def _power_of_two(value, name):
-    number = _at_least(value, 2, name)
-    if number & (number - 1):
-        raise ValueError(f'{name}: a power of two (32768 = 2^15), not {value!r}')
-    return number
-
-
 def _paper_also_categories(value):
     """``code = label`` a line (Art. 8); the default list when the setting is absent or empty.
     A malformed line stops the start rather than drop a category silently."""
-    lines = _lines(value)
+    lines = V.lines(value)
     if not lines:
         return dict(DEFAULT_PAPER_ALSO_CATEGORIES)
     out = {}
@@ -527,57 +401,6 @@ def _paper_also_categories(value):
                              f'a-z, 0-9 and _, not {line!r}')
         out[code] = label
     return out
-
-
-def _positive(value, name):
-    return _at_least(value, 1, name)
-
-
-WAITRESS_DEFAULT_BODY = 1073741824              # waitress's max_request_body_size when the .ini says none
-
-
-def server_body_cap(ini_path):
-    """The web server's ``max_request_body_size`` from the .ini's ``[server:main]`` (waitress's
-    default when it names waitress and says none); None when there is no such section to read."""
-    import configparser
-    if not ini_path or not os.path.isfile(ini_path):
-        return None
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    try:
-        parser.read(ini_path, encoding='utf-8')
-    except configparser.Error:
-        return None
-    if not parser.has_section('server:main'):
-        return None
-    server = parser['server:main']
-    if 'max_request_body_size' in server:
-        return int(server['max_request_body_size'])
-    return WAITRESS_DEFAULT_BODY if 'waitress' in server.get('use', '') else None
-
-
-def check_below_server(loaded, global_config):
-    """The exchange endpoint answers 413 itself, in its own error shape, before the web server
-    cuts the body off: its cap must be below the server's. Checked at start-up where the .ini
-    that started the app can be read; ``ValueError`` otherwise."""
-    cap = server_body_cap((global_config or {}).get('__file__'))
-    if cap is not None and loaded.exchange_max_package_bytes >= cap:
-        raise ValueError(f'archive.exchange_max_package_bytes ({loaded.exchange_max_package_bytes}) must be '
-                         f'below the server\'s max_request_body_size ({cap})')
-    return cap
-
-
-def _url(value, name):
-    value = (value or '').strip()
-    if value and not re.match(r'^https?://[^\s/]+', value):
-        raise ValueError(f'{name}: an http:// or https:// address, not {value!r}')
-    return value
-
-
-def _choice(value, choices, name):
-    value = value.strip().lower()
-    if value not in choices:
-        raise ValueError(f'{name}: one of {", ".join(choices)}, not {value!r}')
-    return value
 
 
 def get(registry):

@@ -17,6 +17,10 @@ from . import settings as archive_settings
 from .db import database, ensure_root
 from .evolve import evolve, pending
 from .resources.root import root_key
+from .signing.keys import open_keystore as _open
+from .seed import write_demo_passphrase
+from .resources.users import configure_hasher
+from .seed import seed_demo
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +53,7 @@ def open_keystore(settings, loaded):
     A demo installation (``archive.demo_seed``) gets its passphrase file written if missing."""
     if not loaded.keystore_kind:
         return None
-    from .signing.keys import open_keystore as _open
     if loaded.demo_seed:
-        from .seed import write_demo_passphrase
         write_demo_passphrase(loaded.keystore_passphrase_file)
     store = _open(settings, scrypt_n=loaded.keystore_scrypt_n)
     store.unlock()          # a wrong PIN or passphrase stops the start, not the first signature
@@ -59,7 +61,6 @@ def open_keystore(settings, loaded):
 
 
 def _password_cost(loaded):
-    from .resources.users import configure_hasher
     configure_hasher(loaded.password_time_cost, loaded.password_memory_kib)
 
 
@@ -83,7 +84,6 @@ def prepare_database(registry, demo=False, dry_run=False):
         root, created = ensure_root(conn, root_key(registry))
         seeded = False
         if (demo or registry.archive_settings.demo_seed) and not len(root['bodies']):
-            from .seed import seed_demo
             seed_demo(root, registry.archive_settings, registry.archive_keystore)
             seeded = True
             log.info('demo data seeded')

@@ -148,9 +148,9 @@ def test_an_endpoint_cap_not_below_the_servers_stops_the_start(tmp_path, server,
 
 
 def test_the_shipped_ini_files_keep_the_endpoint_below_the_server():
-    from archive import settings as archive_settings
+    from archive import settings_files
     for name in ('development.ini', 'production.ini'):
-        server = archive_settings.server_body_cap(f'{HERE}/{name}')
+        server = settings_files.server_body_cap(f'{HERE}/{name}')
         derived = 2 * 52428800 + MiB                               # their max_upload_bytes, the default rule
         assert server is not None and derived < server, name
 

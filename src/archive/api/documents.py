@@ -15,6 +15,8 @@ from ..services import documents as svc
 from ..search.filters import read_filters
 from ..views.documents import LIST_PARAMS, PAGE_SIZE, file_response, visible_page
 from .common import json_input, metadata_input
+from ..exchange import deliveries
+from ..services import paper
 
 
 def _uploads(request):
@@ -124,7 +126,6 @@ def history(context, request):
 @view_config(route_name='api.deliveries', renderer='json', request_method='GET', permission=S.VIEW)
 def list_deliveries(context, request):
     """The sent document's receivers, one row each: route, attempts, state, every status back."""
-    from ..exchange import deliveries
     return {'items': [delivery_json(d) for d in
                       deliveries.of_document(app_root(request), context.body_code, context.__name__)]}
 
@@ -132,7 +133,6 @@ def list_deliveries(context, request):
 @view_config(route_name='api.delivery_paper', renderer='json', request_method='POST', permission=S.VIEW)
 def record_paper_sent(context, request):
     """The sending clerk records the paper copy of a delivery row sent (Art. 7.4, 8)."""
-    from ..services import paper
     delivery = paper.record_paper_sent(app_root(request), context, request.matchdict['delivery'],
                                        json_input(request), request.identity)
     return delivery_json(delivery)
@@ -141,7 +141,6 @@ def record_paper_sent(context, request):
 @view_config(route_name='api.delivery_statuses', renderer='json', request_method='POST', permission=S.VIEW)
 def record_status(context, request):
     """The sending clerk records a status a mailbox's person reported (Art. 6.4)."""
-    from ..services import paper
     root = app_root(request)
     paper.record_status(root, context, request.matchdict['delivery'], json_input(request), request.identity)
     request.response.status = 201
@@ -151,7 +150,6 @@ def record_status(context, request):
 @view_config(route_name='api.paper_arrival', renderer='json', request_method='POST', permission=S.VIEW)
 def record_paper_arrived(context, request):
     """The receiving clerk records the paper copy of a document taken in arrived (Art. 8)."""
-    from ..services import paper
     paper.record_paper_arrived(app_root(request), context, json_input(request), request.identity)
     return svc.as_json(context)
 

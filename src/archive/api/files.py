@@ -6,6 +6,7 @@ from pyramid.view import view_config
 
 from .. import clock
 from .. import security as S
+from ..archival import batch_actions
 from ..archival import batches as B
 from ..archival import files as F
 from ..errors import InputError, Unknown
@@ -14,6 +15,7 @@ from ..resources import access
 from ..resources.records import Records
 from ..resources.root import app_root
 from .common import json_input
+from ..resources.files import ingest
 
 
 def _need(request, permission, context):
@@ -199,7 +201,6 @@ def get_batch(context, request):
 
 def receipt_upload(request):
     """The archive's receipt uploaded with a confirmation, stored as a file (or None)."""
-    from ..resources.files import ingest
     item = request.POST.get('receipt') if request.content_type == 'multipart/form-data' else None
     if getattr(item, 'file', None) is None or not item.filename:
         return None
@@ -225,6 +226,6 @@ def batch_action(context, request):
     _need(request, B.ACTIONS[action], context)
     values = action_input(request)
     receipt = receipt_upload(request) if action == 'confirm' else None
-    B.act(app_root(request), batch, action, values, request.identity, request.registry.archive_settings,
+    batch_actions.act(app_root(request), batch, action, values, request.identity, request.registry.archive_settings,
           receipt=receipt)
     return B.as_json(batch)

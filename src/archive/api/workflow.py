@@ -13,6 +13,7 @@ from ..workflow import engine, states, voiding
 from ..errors import InputError
 from ..i18n import _
 from ..schemas.types import Text, max_length
+from ..views.workflow import register_download
 from .common import json_input
 
 # A comment on an action: prose of several lines, checked like every text field.
@@ -46,12 +47,14 @@ def take_transition(context, request):
 
 @view_config(route_name='api.registers', renderer='json', request_method='GET', permission=S.LIST_DOCUMENTS)
 def get_register(context, request):
+    kind = request.matchdict['kind']
     filters = read_filters(request.GET, ('year', 'secret', 'format'))
-    table, counts = reg.filtered_register(request, context, request.matchdict['kind'], request.params.get('year'),
-                                          secret=request.params.get('secret') == '1', filters=filters)
+    table, counts = reg.filtered_register(app_root(request), request.identity, request.registry, context, kind,
+                                          request.params.get('year'), secret=request.params.get('secret') == '1',
+                                          filters=filters)
     fmt = request.params.get('format')
     if fmt:
-        return reg.export_response(request, table, fmt)
+        return register_download(table, kind, fmt)
     return {'title': table.title, 'subtitle': table.subtitle, 'columns': list(table.columns),
             'rows': [list(r) for r in table.rows],
             'facets': {name: [{'value': v, 'count': n} for v, n in pairs] for name, pairs in counts.items()}}
@@ -69,4 +72,7 @@ def void_number(context, request):
 
 @view_config(route_name='api.desk', renderer='json', request_method='GET', permission=S.VIEW_BODIES)
 def desk(request):
-    return desk_for(request, as_json=True)
+    desk = desk_for(app_root(request), request.identity, request.registry, as_json=True)
+    for queue in desk['queues']:                # the titles in the reader's language
+        queue['title'] = request.localizer.translate(queue['title'])
+    return desk

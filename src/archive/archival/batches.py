@@ -27,6 +27,7 @@ from ..errors import Conflict, InputError, Unknown
 from ..i18n import _
 from . import files as F
 from . import retention
+from . import sip
 
 TRANSFER, DESTROY = 'transfer', 'destroy'
 KINDS = {TRANSFER: _('batch_kind_transfer', default='Nộp lưu'),
@@ -276,7 +277,6 @@ def export(root, batch, settings, user, progress=None, bag=False):
     pages and the API (through the export job, ``archival.export_jobs``) and ``archive-transfer``.
     The package writer is the transfer part's (``archival.sip``)."""
     check_exportable(batch, settings)
-    from . import sip             # the transfer package part; imported here, at its one call site
     body = batch.__parent__.__parent__
     target = package_path(settings, batch)
     os.makedirs(transfer_dir(settings), exist_ok=True)
@@ -406,25 +406,6 @@ def available(batch):
     if batch.state == EXPORTED:
         return ['confirm'] + ([] if exporting else ['export'])
     return []
-
-
-def act(root, batch, action, values, user, settings, receipt=None):
-    """Take ``action`` on the batch (the caller has checked ``ACTIONS[action]``)."""
-    if action == 'submit':
-        return submit(root, batch, user)
-    if action == 'approve':
-        return approve(root, batch, user, settings)
-    if action == 'return':
-        return send_back(root, batch, user, values.get('reason'))
-    if action == 'export':          # a job the worker does (a big batch must not hold a request)
-        from . import export_jobs
-        return export_jobs.request(root, batch, settings, user, bag=values.get('bag') in (True, 'true', '1', 'on'))
-    if action == 'confirm':
-        return confirm(root, batch, values, user, receipt=receipt)
-    if action == 'destroy':
-        from .destruction import destroy
-        return destroy(root, batch, user, settings)
-    raise unknown_action(action)
 
 
 def unknown_action(action):

@@ -4,6 +4,11 @@ content removed, the metadata and the trail kept (see ``batches`` for the batch'
 import io
 
 from .. import audit, clock
+from ..exchange.recall import destroy as destroy_content
+from ..reports.exports import Table, to_pdf
+from ..resources.files import PDF, File, write_content
+from ..signing.keys import KeyStoreError
+from ..signing.pades import SigningFailed, sign_pdf
 from ..errors import Conflict
 from ..i18n import _
 from . import files as F
@@ -16,7 +21,6 @@ PROTOCOL_COLUMNS = ('STT', 'Ký hiệu hồ sơ', 'Tiêu đề hồ sơ', 'Năm'
 
 def protocol_pdf(body, batch, files, approver, when):
     """The destruction protocol (biên bản hủy hồ sơ) as a PDF table."""
-    from ..reports.exports import Table, to_pdf
     rows = [(str(n), f.code, f.title, str(f.year), f'{f.retention_years} năm', f.closed_on.isoformat(),
              f.due_on.isoformat(), str(f.document_count), str(f.page_count)) for n, f in enumerate(files, 1)]
     subtitle = (f'{body.name} ({body.code}) — lô {batch.__name__}, duyệt bởi {approver}, '
@@ -28,10 +32,6 @@ def destroy(root, batch, user, settings):
     """Destroy an approved destruction batch: the protocol is made and signed with the body's
     organisation key first (no key: nothing destroyed), then each document's files are removed
     (the metadata and the trail stay; ``archive-storage verify-destroyed`` covers them)."""
-    from ..exchange.recall import destroy as destroy_content
-    from ..resources.files import PDF, File, write_content
-    from ..signing.keys import KeyStoreError
-    from ..signing.pades import SigningFailed, sign_pdf
     if batch.kind != DESTROY:
         raise Conflict('batch_not_destroy', _('batch_not_destroy', default='Lô nộp lưu không hủy được'))
     if batch.state == DESTROYED:

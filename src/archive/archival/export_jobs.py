@@ -21,10 +21,11 @@ from persistent import Persistent
 from .. import audit, clock
 from ..db import database, run_apart
 from ..errors import Conflict
-from ..i18n import _
+from ..i18n import _, translate
 from ..resources.root import root_key
 from . import batches as B
 from . import files as F
+from . import sip
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,6 @@ def request(root, batch, settings, user, bag=False):
     while one is asked for or running; after a failure, a new job resumes what was written."""
     B.check_exportable(batch, settings)
     if os.path.exists(B.package_path(settings, batch)):
-        from . import sip
         raise sip.package_exists(batch.package_id, B.package_path(settings, batch))
     if active(batch):
         raise Conflict('batch_export_running', _(
@@ -96,7 +96,7 @@ def pending(root):
 
 def _message(exc):
     message = getattr(exc, 'message', None) or str(exc) or type(exc).__name__
-    return message.interpolate() if hasattr(message, 'interpolate') else str(message)
+    return translate(message)
 
 
 def run_one(registry, body_code, name):

@@ -30,6 +30,7 @@ from persistent import Persistent
 from persistent.list import PersistentList
 
 from .. import clock
+from .wake import after_commit
 
 PENDING, IN_FLIGHT, DELIVERED, DECLINED, FAILED, PAPER = (
     'pending', 'in_flight', 'delivered', 'declined', 'failed', 'paper')
@@ -122,7 +123,6 @@ def rank_of(urgency):
 def add(root, delivery):
     """Record ``delivery`` and queue it; a paper row (route ``paper``) goes to the paper index
     instead, and is left out of ``by_document_id``: statuses come back on the electronic row."""
-    from .wake import after_commit
     after_commit(root)                  # the worker takes it as soon as this commits
     ex = exchange_of(root)
     ex.deliveries[delivery.id] = delivery

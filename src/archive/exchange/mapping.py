@@ -16,6 +16,7 @@ from ..services import secrecy as at_rest
 from ..signing import secrecy
 from ..signing.keys import load_certificate
 from . import edxml
+from ..schemas.symbol import parse
 
 URGENCY_OF_PRIORITY = {code: name for name, code in PRIORITY_CODES.items()}
 CLASSIFICATION_OUT = {'thuong': '', 'mat': 'mat'}
@@ -185,7 +186,6 @@ def doc_type_of(package, number_symbol, settings, deviations):
     if code:
         deviations.append(edxml.Deviation('document_type_mapped', f'{given.code!r} -> {code} (TypeName {given.name!r})'))
         return code
-    from ..schemas.symbol import parse
     parsed = parse(number_symbol, settings.document_types) if number_symbol else None
     code = parsed.type_abbr if parsed and parsed.type_abbr in settings.document_types else 'CV'
     if given.name:

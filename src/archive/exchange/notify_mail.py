@@ -72,7 +72,7 @@ def send_one(registry):
         smtp.send(registry, address, mail.as_bytes())
         outcome = ('carried', '')
     except Refused as exc:
-        outcome = ('declined', f'{exc.code}: {exc.message}')
+        outcome = ('declined', f'{exc.code}: {exc.message_vi}')
     except Unreachable as exc:
         outcome = ('retry', str(exc))
     except Exception as exc:            # a fault of our own with this one: it waits, the others go

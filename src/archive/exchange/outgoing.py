@@ -16,6 +16,10 @@ from ..i18n import _
 from ..services import secrecy as at_rest
 from ..signing import cms
 from . import deliveries, edxml, mapping
+from .safexml import PackageError
+from ..schemas.document import DocumentSchema
+from .. import clock
+from .xmldsig import sign
 
 SECRET_ROUTES = ('hosted', 'instance')
 
@@ -72,8 +76,6 @@ def check_sendable(root, doc, receiver):
     a document the worker could not send (no signer named...) is refused at *Gửi*, naming the
     field, rather than failing later in the background."""
     from pyramid.threadlocal import get_current_registry
-
-    from .safexml import PackageError
     settings = get_current_registry().archive_settings
     header = mapping.package_for(root, doc, receiver, settings, 'exchange', with_files=False)
     header.attachments = [edxml.Attachment('1', 'main.pdf', '', 'application/pdf', b'%PDF-')]  # files aside
@@ -82,7 +84,6 @@ def check_sendable(root, doc, receiver):
     except PackageError as exc:
         element = next((name for name in ELEMENT_FIELDS if f"'edXML:{name}'" in (exc.detail or '')), None)
         field = ELEMENT_FIELDS.get(element, element or '?')
-        from ..schemas.document import DocumentSchema
         node = DocumentSchema().get(field)
         title = node.title.default if node is not None and hasattr(node.title, 'default') else field
         raise Conflict('not_sendable', _(
@@ -122,7 +123,6 @@ def queue_forward(root, doc, code, note):
     forwarding transaction, carried by the worker like any other; the receiver's statuses come
     back on it. Refused at once like a sending: an unknown or closed body, a Mật document by a
     route that may not carry it or to a body with no encryption certificate."""
-    from .. import clock
     receiver = root['bodies'].get(code)
     if receiver is None or not receiver.is_open():
         raise Conflict('receiver_unknown', _(
@@ -143,7 +143,6 @@ def signed_bytes(settings, body_code, element):
     """Sign the package or status ``element`` with the body's organisation key; its bytes."""
     store = settings.keystore
     key_id = f'org-sign:{body_code}'
-    from .xmldsig import sign
     sign(element, lambda data: cms.sign_bytes(store, key_id, data), store.certificate(key_id),
          store.chain(key_id))
     edxml.validate(element)

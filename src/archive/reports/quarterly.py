@@ -15,6 +15,8 @@ from ..services.signing import keystore, timestamper
 from ..signing.keys import KeyStoreError
 from . import figures as F
 from .quarterly_files import FORMATS, Report
+from .availability import downtime
+from ..signing.pades import SigningFailed, sign_pdf
 
 COLUMNS = [key for key, _title in F.FIGURES]
 LATE_COLUMNS = ('Loại', 'Cơ quan', 'Số, ký hiệu', 'Trích yếu', 'Hạn xử lý')
@@ -58,7 +60,6 @@ def availability(root, start, end):
     worker and each route were down, from the journal (``reports.availability.downtime``), as
     ``[(what, value)]``; "not measured" before the worker's first heartbeat. Counted to the end
     of yesterday at the latest, so the report of a running quarter is the same all day."""
-    from .availability import downtime
     begin = dt.datetime.combine(start, dt.time.min, tzinfo=clock.VN)
     # up to midnight before today at the latest: the same quarter's section is the same all day
     until = dt.datetime.combine(min(end + dt.timedelta(days=1), clock.today()), dt.time.min, tzinfo=clock.VN)
@@ -85,7 +86,6 @@ def render(report, fmt):
 
 def sign(registry, body_code, pdf):
     """The PDF with the organisation signature of ``body_code`` (its ``org-sign:`` key)."""
-    from ..signing.pades import SigningFailed, sign_pdf
     store = keystore(registry)
     key_id = f'org-sign:{body_code}'
     try:

@@ -20,6 +20,7 @@ from ..workflow.states import state_aces, state_data
 from . import access
 from .files import MAIN
 from .folder import Folder
+from .folder import find_root
 
 
 
@@ -198,7 +199,6 @@ class Document(Persistent):
 
     @property
     def __acl__(self):
-        from .folder import find_root
         code = self.body_code
         if self.classification == 'mat':
             # Mật: the people named on it, nobody else, whatever their role; never an

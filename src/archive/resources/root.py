@@ -13,6 +13,7 @@ from ..sessions import SessionStore
 from .bodies import Bodies
 from .folder import Folder
 from .users import Users
+from ..exchange.deliveries import Exchange
 
 class ArchiveRoot(Folder):
     __acl__ = [
@@ -31,7 +32,6 @@ class ArchiveRoot(Folder):
         self.evolved = OOTreeSet()       # names of evolve steps that have run
         self.outbox = Outbox()
         self.calendar_overrides = CalendarOverrides()
-        from ..exchange.deliveries import Exchange
         self.exchange = Exchange()
         self.sessions = SessionStore()   # login sessions, kept on the server (sessions.py)
         self.refusal_counts = Refused()        # refusals of unvouched traffic, counted per hour (bounded)

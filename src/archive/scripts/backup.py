@@ -17,13 +17,10 @@ from pyramid.paster import get_appsettings
 
 from .. import settings as archive_settings
 from ..archival import backup, backup_restore, backup_status
+from ..i18n import translate
 from .common import EXIT_INPUT, fail, opened, parser
 
 EXIT_FAILED = 1
-
-
-def translate_default(msg):
-    return msg.interpolate() if hasattr(msg, 'interpolate') else str(msg)
 
 
 def _settings(config_uri):
@@ -37,12 +34,12 @@ def _destinations(args, loaded=None):
         return [args.destination]
     chosen = list((loaded or _settings(args.config_uri)).backup_destinations)
     if not chosen:
-        fail(translate_default(backup.message('backup_no_destinations')), EXIT_INPUT)
+        fail(translate(backup.message('backup_no_destinations')), EXIT_INPUT)
     return chosen
 
 
 def _say(code, detail=''):
-    return f'{translate_default(backup.message(code))} [{code}]' + (f': {detail}' if detail else '')
+    return f'{translate(backup.message(code))} [{code}]' + (f': {detail}' if detail else '')
 
 
 def cmd_run(args):

@@ -15,6 +15,7 @@ from pyramid.threadlocal import manager
 from .. import startup
 from ..background import NO_THREADS_ENV
 from ..errors import Conflict, field_errors
+from ..i18n import translate
 from ..resources.root import root_key
 
 EXIT_LOCKED = 3
@@ -94,20 +95,16 @@ def writing(session, dry_run=False):
         yield
     except colander.Invalid as exc:
         session.tm.abort()
-        lines = [f"  {e['field'] or '-'}: {e['message']} [{e['code']}]" for e in field_errors(exc, _interpolate)]
+        lines = [f"  {e['field'] or '-'}: {e['message']} [{e['code']}]" for e in field_errors(exc, translate)]
         fail('Dữ liệu không hợp lệ / invalid input:\n' + '\n'.join(lines))
     except Conflict as exc:
         session.tm.abort()
-        fail(f'{_interpolate(exc.message)} [{exc.code}]')
+        fail(f'{translate(exc.message)} [{exc.code}]')
     if dry_run:
         session.tm.abort()
         print('(--dry-run: không ghi gì / nothing written)')
     else:
         session.tm.commit()
-
-
-def _interpolate(msg):
-    return msg.interpolate() if hasattr(msg, 'interpolate') else str(msg)
 
 
 def print_json(data):

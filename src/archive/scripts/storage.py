@@ -8,6 +8,7 @@ can be loaded any more, 1 (and the list) when some remain (no pack yet, or not o
 import time
 
 from .common import opened, parser
+from ..exchange.recall import verify_destroyed
 
 EXIT_REMAINS = 1
 
@@ -30,7 +31,6 @@ def main(argv=None):
             pack(db, days)
             print(f'đã pack, giữ lịch sử {days:g} ngày / packed, keeping {days:g} days of history')
             return
-        from ..exchange.recall import verify_destroyed
         left = verify_destroyed(session.root, db.storage)
         for body, name, what, oid in left:
             print(f'CÒN / REMAINS  {body} {name} {what} 0x{oid:x}')

@@ -15,6 +15,11 @@ import sys
 
 from .. import security as S
 from .common import fail, opened, parser, writing
+from ..errors import Unknown
+from ..i18n import _
+from ..archival import batches as B
+from ..archival import export_jobs, sip
+from ..resources.files import ingest
 
 EXIT_INVALID = 1
 
@@ -29,7 +34,6 @@ def progress_printer(out, every=100):
 
 def validate_paths(paths, out=None):
     """Validate each package (zip or bag); the exit status: 0 when all are valid."""
-    from ..archival import sip
     out = out or sys.stdout
     status = 0
     for path in paths:
@@ -42,8 +46,6 @@ def validate_paths(paths, out=None):
 
 
 def _archivist(root, batch, login):
-    from ..errors import Unknown
-    from ..i18n import _
     user = root['users'].get(login)
     if user is None or user.body_code != batch.body_code or not user.has_role(S.ARCHIVIST):
         raise Unknown('archivist_unknown', _(
@@ -53,12 +55,10 @@ def _archivist(root, batch, login):
 
 
 def export(session, args):
-    from ..archival import batches as B
     root, registry = session
     with writing(session, args.dry_run):
         batch = B.find_batch(root, args.batch)
         user = _archivist(root, batch, args.by)
-        from ..archival import export_jobs
         if export_jobs.active(batch):           # the worker is writing this package: not twice at once
             fail(f'{batch.package_id}: đang được xuất bởi tiến trình nền / being exported by the worker '
                  '[batch_export_running]')
@@ -69,8 +69,6 @@ def export(session, args):
 
 
 def confirm(session, args):
-    from ..archival import batches as B
-    from ..resources.files import ingest
     root, registry = session
     with writing(session, args.dry_run):
         batch = B.find_batch(root, args.batch)

@@ -4,6 +4,7 @@ import threading
 from .. import background
 from ..archival import backup_schedule, export_jobs
 from .common import opened, parser
+from ..exchange import worker as exchange
 
 
 def main(argv=None):
@@ -15,7 +16,6 @@ def main(argv=None):
         if registry.settings.get('zodbconn.uri', '').startswith('file://') and not args.once:
             print('Trên FileStorage, máy chủ tự chạy việc nền / on FileStorage the server runs this itself')
             raise SystemExit(2)
-        from ..exchange import worker as exchange
         if args.once:
             print(background.checkpoint_and_export(registry) or 'checkpoint folded (no export folder set)')
             print(f'exchange: {exchange.run_round(registry)} deliveries and status messages carried')

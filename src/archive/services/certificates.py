@@ -13,6 +13,9 @@ from ..errors import single
 from ..i18n import _
 from ..resources.certificates import INSTANCE, KINDS, ORG_SIGN, CertificateRecord
 from ..resources.files import PDF
+from ..signing.keys import KeyStoreError, fingerprint, load_certificates
+from ..signing.pades import verify_pdf
+from .secrecy import read
 
 
 def _vn(value):
@@ -26,7 +29,6 @@ def register_certificate(root, body, data, kind, actor):
     certificate already registered for this body. Nothing is ever removed: an expired or
     replaced certificate stays, so documents signed under it still verify as the body's.
     """
-    from ..signing.keys import KeyStoreError, fingerprint, load_certificates
     if kind not in KINDS:
         raise single('kind', _('certificate_kind_unknown', default='Loại chứng thư "${kind}" không hợp lệ (${kinds})',
                                mapping={'kind': kind, 'kinds': ', '.join(KINDS)}))
@@ -110,9 +112,6 @@ def verify_main(root, doc, main, signer_body, settings, actor, personal=()):
     of the check on the document; journal it. ``personal``: fingerprints of the approvers'
     certificates, which name the leader's signatures."""
     import datetime as dt
-
-    from ..signing.pades import verify_pdf
-    from .secrecy import read
     data = read(root, doc, main, settings, actor, 'verify')
     verdict = verify_pdf(data, trust_roots=trust_roots(root, settings),
                          organisation_certs=None if signer_body is None else sender_org_certs(root, signer_body),

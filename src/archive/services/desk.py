@@ -23,7 +23,6 @@ from ..archival.files import records_of
 from ..exchange import deliveries as ex_deliveries
 from ..i18n import _ as message     # queue titles: ids built from the ZCML, read there by the extractor
 from ..resources import access
-from ..resources.root import app_root
 from ..resources.documents import URGENCY_RANK
 from ..workflow.states import origin_check_pending, state_data, states_of
 from . import documents as svc
@@ -32,24 +31,24 @@ DUE_SOON_DAYS = 2
 QUEUE_LIMIT = 200        # a desk shows the most urgent, oldest 200 of a queue; the count is all of it
 
 
-def calendar_of(request):
-    return request.registry.archive_settings.calendar.with_overrides(app_root(request).calendar_overrides)
+def calendar_of(root, settings):
+    return settings.calendar.with_overrides(root.calendar_overrides)
 
 
-def urgent_limit(request):
-    return dt.timedelta(minutes=request.registry.archive_settings.urgent_handling_minutes)
+def urgent_limit(settings):
+    return dt.timedelta(minutes=settings.urgent_handling_minutes)
 
 
-def late_handling(request, doc, cal):
+def late_handling(registry, doc, cal):
     """An urgent incoming document not yet assigned, past the limit since it arrived."""
     if (doc.direction != 'incoming' or doc.urgency == 'normal' or doc.assigned_at is not None
-            or not state_data(doc, request.registry).get('deadline_runs')):
+            or not state_data(doc, registry).get('deadline_runs')):
         return False
     since = doc.received_at or doc.created_at
     now = clock.now()
     if doc.urgency in ('hoa_toc', 'hoa_toc_hen_gio'):
-        return now - since > urgent_limit(request)
-    return cal_mod.working_time_between(cal, since, now) > urgent_limit(request)
+        return now - since > urgent_limit(registry.archive_settings)
+    return cal_mod.working_time_between(cal, since, now) > urgent_limit(registry.archive_settings)
 
 
 def urgent_send_window(settings):
@@ -65,25 +64,26 @@ def late_sending(doc, cal, settings):
     return (doc.sent_at or clock.now()) > limit
 
 
-def running_states(request):
-    return [(direction, state) for direction, state, data in states_of(request.registry)
+def running_states(registry):
+    return [(direction, state) for direction, state, data in states_of(registry)
             if data.get('deadline_runs')]
 
 
-def being_handled(request, body, urgent_only=False):
-    """The documents in states where the deadline runs that this user may see."""
-    return [d for direction, state in running_states(request)
+def being_handled(registry, user, body, urgent_only=False):
+    """The documents in states where the deadline runs that ``user`` may see."""
+    return [d for direction, state in running_states(registry)
             for d in body.documents.in_state(direction, state, urgent_only=urgent_only)
-            if access.user_may_see(request.identity, d)]
+            if access.user_may_see(user, d)]
 
 
-def with_deadline(request, body, last_day):
-    """Documents being handled whose deadline is on or before ``last_day``, read from the index."""
-    names = [name for direction, state in running_states(request)
+def with_deadline(registry, user, body, last_day):
+    """Documents being handled whose deadline is on or before ``last_day`` that ``user`` may see,
+    read from the index."""
+    names = [name for direction, state in running_states(registry)
              for name, (_rank, _age, deadline, _who) in body.documents.filed(direction, state)
              if deadline is not None and deadline <= last_day.toordinal()]
     docs = (body.documents[name] for name in names)
-    return [d for d in docs if access.user_may_see(request.identity, d)]
+    return [d for d in docs if access.user_may_see(user, d)]
 
 
 def sort_key(doc):
@@ -110,7 +110,7 @@ def _holds(user, role, doc):
     return user.has_role(role)
 
 
-def queues(request, body, user):
+def queues(registry, body, user):
     """``[(queue name, title, documents, more)]`` for this user, in the workflows' order.
 
     A queue lists at most QUEUE_LIMIT documents, most urgent first, then oldest. A state with an
@@ -119,14 +119,14 @@ def queues(request, body, user):
     the state's own queue, until accepted or refused.
     """
     out = []
-    for direction, state, data in states_of(request.registry):
+    for direction, state, data in states_of(registry):
         if data.get('origin_check') and user.has_role(S.CLERK):
             docs = [d for d in body.documents.in_state(direction, state)
-                    if origin_check_pending(d, request.registry) and access.user_may_see(request.identity, d)]
+                    if origin_check_pending(d, registry) and access.user_may_see(user, d)]
             if docs:
                 out.append((f'{direction}/origin_check', queue_title(direction, state, data, 'origin_check'),
                             docs[:QUEUE_LIMIT], len(docs) > QUEUE_LIMIT))
-    for direction, state, data in states_of(request.registry):
+    for direction, state, data in states_of(registry):
         if not data.get('desk'):
             continue
         roles = data.get('desk_for', '').split()
@@ -134,9 +134,9 @@ def queues(request, body, user):
             continue
         docs, more = [], False
         for d in body.documents.in_state(direction, state):
-            if data.get('origin_check') and origin_check_pending(d, request.registry):
+            if data.get('origin_check') and origin_check_pending(d, registry):
                 continue
-            if any(_holds(user, r, d) for r in roles) and access.user_may_see(request.identity, d):
+            if any(_holds(user, r, d) for r in roles) and access.user_may_see(user, d):
                 if len(docs) == QUEUE_LIMIT:
                     more = True
                     break
@@ -152,17 +152,16 @@ def queue_title(direction, state, data, key):
     return message(f'wf_{direction}_{key}_{state}', default=data[key])
 
 
-def waiting_count(request):
-    """How many documents wait on this user's desk (the counter on every page): the queues'
+def waiting_count(root, user, registry):
+    """How many documents wait on ``user``'s desk (the counter on every page): the queues'
     sizes read from the state index; documents are loaded only where the index cannot tell
     (a co-processor's, a creator's, a Mật one the user may not read)."""
-    user = request.identity
-    body = app_root(request)['bodies'].get(user.body_code) if user is not None else None
+    body = root['bodies'].get(user.body_code) if user is not None else None
     if body is None:
         return 0
     documents = body.documents
     count = 0
-    for direction, state, data in states_of(request.registry):
+    for direction, state, data in states_of(registry):
         roles = data.get('desk_for', '').split()
         if not data.get('desk') or not _concerns(user, roles):
             continue
@@ -171,20 +170,19 @@ def waiting_count(request):
             mine = by_role or ('main_processor' in roles and filed[3] == user.login)
             if name in documents.secret or not mine:
                 d = documents[name]
-                if not (any(_holds(user, r, d) for r in roles) and access.user_may_see(request.identity, d)):
+                if not (any(_holds(user, r, d) for r in roles) and access.user_may_see(user, d)):
                     continue
             count += 1
     return count
 
 
-def paper_queue(request, body):
-    """``(items, more)``: the deliveries of ``body``'s documents waiting for paper that this user
+def paper_queue(root, user, body):
+    """``(items, more)``: the deliveries of ``body``'s documents waiting for paper that ``user``
     may see, at most QUEUE_LIMIT; each item ``{'delivery', 'doc'}``."""
-    root = app_root(request)
     items, more = [], False
     for delivery in ex_deliveries.paper_waiting(root, body.code):
         doc = body.documents.get(delivery.document)
-        if doc is None or not access.user_may_see(request.identity, doc):
+        if doc is None or not access.user_may_see(user, doc):
             continue
         if len(items) == QUEUE_LIMIT:
             more = True
@@ -209,14 +207,15 @@ def paper_json(item, settings):
 PAPER_NOT_AWAITED = ('refused', 'recalled', 'destroyed', 'deleted')    # returned or gone: no paper to wait for
 
 
-def paper_expected_queue(request, body):
+def paper_expected_queue(root, user, body):
     """``(documents, more)``: ``body``'s documents taken in whose paper copy has not arrived yet
-    (read from the small index), urgent first, then the longest waiting; at most QUEUE_LIMIT."""
+    (read from the small index) that ``user`` may see, urgent first, then the longest waiting;
+    at most QUEUE_LIMIT."""
     docs = []
-    for _since, name in ex_deliveries.paper_expected(app_root(request), body.code):
+    for _since, name in ex_deliveries.paper_expected(root, body.code):
         doc = body.documents.get(name)
         if (doc is not None and doc.state not in PAPER_NOT_AWAITED and getattr(doc, 'destroyed_at', None) is None
-                and access.user_may_see(request.identity, doc)):
+                and access.user_may_see(user, doc)):
             docs.append(doc)
     docs.sort(key=sort_key)
     return docs[:QUEUE_LIMIT], len(docs) > QUEUE_LIMIT
@@ -230,42 +229,42 @@ def paper_expected_json(doc):
             'received_at': clock.iso(doc.received_at or doc.created_at)}
 
 
-def desk_for(request, as_json=False):
-    user = request.identity
-    body = app_root(request)['bodies'].get(user.body_code)
+def desk_for(root, user, registry, as_json=False):
+    """``user``'s desk: the queues, the overdue, those due soon, their counts (and the paper
+    and archival sections for those who have them)."""
+    settings = registry.archive_settings
+    body = root['bodies'].get(user.body_code)
     if body is None:
         return {'queues': [], 'overdue': [], 'due_soon': [], 'counts': {}}
-    cal = calendar_of(request)
+    cal = calendar_of(root, settings)
     today = clock.today()
     soon = cal_mod.add_working_days(cal, today, DUE_SOON_DAYS)
-    running = with_deadline(request, body, soon)
+    running = with_deadline(registry, user, body, soon)
     overdue = sorted((d for d in running if d.deadline < today), key=sort_key)
     due_soon = sorted((d for d in running if today <= d.deadline), key=sort_key)
 
     def show(d):
         item = svc.as_json(d) if as_json else {'doc': d}
-        item['late_handling'] = late_handling(request, d, cal)
-        item['late_sending'] = late_sending(d, cal, request.registry.archive_settings)
+        item['late_handling'] = late_handling(registry, d, cal)
+        item['late_sending'] = late_sending(d, cal, settings)
         return item
     result = {
-        'queues': [{'name': name, 'title': request.localizer.translate(title) if as_json else title,
-                    'items': [show(d) for d in docs], 'more': more}
-                   for name, title, docs, more in queues(request, body, user)],
+        'queues': [{'name': name, 'title': title, 'items': [show(d) for d in docs], 'more': more}
+                   for name, title, docs, more in queues(registry, body, user)],
         'overdue': [show(d) for d in overdue],
         'due_soon': [show(d) for d in due_soon],
     }
     result['counts'] = {q['name']: len(q['items']) for q in result['queues']}
     result['counts'].update(overdue=len(result['overdue']), due_soon=len(result['due_soon']))
     if user.has_role(S.CLERK):
-        items, more = paper_queue(request, body)
+        items, more = paper_queue(root, user, body)
         if as_json:
-            items = [paper_json(i, request.registry.archive_settings) for i in items]
+            items = [paper_json(i, settings) for i in items]
         result['paper'] = {'items': items, 'more': more}
-        docs, more = paper_expected_queue(request, body)
+        docs, more = paper_expected_queue(root, user, body)
         result['paper_expected'] = {'items': [paper_expected_json(d) if as_json else {'doc': d} for d in docs],
                                     'more': more}
-    records = archival_desk.desk_of(records_of(body), user, today,
-                                    request.registry.archive_settings.appraisal_horizon_days)
+    records = archival_desk.desk_of(records_of(body), user, today, settings.appraisal_horizon_days)
     if records is not None:         # the archivist's (and the leader's batches to approve)
         result['archival'] = archival_desk.as_json(records) if as_json else records
     return result

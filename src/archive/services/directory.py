@@ -9,6 +9,7 @@ from ..resources.bodies import Body
 from ..resources.users import User
 from ..schemas.directory import PasswordSchema, RouteSchema, UnitSchema, body_schema, user_schema
 from ..sessions import end_user_sessions
+from ..security import hash_token, new_token
 
 
 def add_body(root, cstruct, settings, actor):
@@ -122,7 +123,6 @@ def set_active(root, user, active, actor):
 
 
 def create_token(root, user, label, actor):
-    from ..security import hash_token, new_token
     token = new_token()
     digest = hash_token(token)
     root.tokens[digest] = user.login

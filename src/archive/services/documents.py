@@ -5,7 +5,8 @@ import json
 import colander
 
 from .. import audit, clock, search
-from ..errors import Conflict, field_errors, merge, single
+from ..db import run_apart
+from ..errors import Conflict, Forbidden, field_errors, merge, single
 from ..i18n import _
 from ..reports import counters
 from ..resources.documents import Document
@@ -45,8 +46,7 @@ def refusal_record(cstruct, channel, actor):
 
 def record_refusal(registry, body_code, cstruct, channel, actor):
     """Journal a refused Tối mật/Tuyệt mật submission in a transaction of its own:
-    the request's own transaction aborts, so nothing of the document is stored."""
-    from ..db import run_apart
+    the caller's own transaction aborts, so nothing of the document is stored."""
     record = refusal_record(cstruct, channel, actor)
     actor = record.pop('actor')
     run_apart(registry, lambda root: audit.append(root, f'body:{body_code}', 'refused_at_entry', actor, **record))
@@ -179,8 +179,7 @@ def create(root, body, cstruct, uploads, settings, actor, may_take_in=True, by_e
         return sealing['key']
     appstruct, files = validate(root, body, cstruct, uploads, settings, actor, key_for, as_written=by_exchange)
     if appstruct['direction'] == 'incoming' and not may_take_in:
-        from pyramid.httpexceptions import HTTPForbidden
-        raise HTTPForbidden(_('intake_is_clerks', default='Chỉ văn thư tiếp nhận văn bản đến'))
+        raise Forbidden(_('intake_is_clerks', default='Chỉ văn thư tiếp nhận văn bản đến'))
     if appstruct['direction'] == 'outgoing' and not appstruct.get('sender'):
         appstruct['sender'] = body.name          # an outgoing document's issuer is this body
     if appstruct['direction'] == 'incoming' and not appstruct.get('sender') \
@@ -213,7 +212,7 @@ def create(root, body, cstruct, uploads, settings, actor, may_take_in=True, by_e
     return doc
 
 
-def _requested_readers(settings, cstruct):
+def _readers_asked(settings, cstruct):
     """The ``named_people`` the input asks for, or None when it does not say (or says it badly:
     the schema reports that)."""
     if cstruct.get(readers.FIELD) is None:
@@ -256,7 +255,7 @@ def update(root, doc, cstruct, uploads, settings, actor):
     reason = cstruct.pop(readers.REASON_FIELD, None)
     widening = None
     if secrecy.is_secret(doc):
-        wanted = _requested_readers(settings, cstruct)
+        wanted = _readers_asked(settings, cstruct)
         if wanted is not None and readers.check(root, doc, root['users'].get(actor), wanted, reason):
             widening = wanted
     current = settings.document_schema().serialize(
@@ -306,7 +305,7 @@ def note_download(root, doc, f, actor):
                  filename=f.filename, sha256=f.sha256)
 
 
-def as_json(doc, request=None):
+def as_json(doc):
     """The document as the API shows it (times ISO 8601 +07:00)."""
     values = {}
     for name, value in doc.values().items():

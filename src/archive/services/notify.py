@@ -14,9 +14,9 @@ document is named by its number only: its abstract, and the leader's instruction
 go into a mail.
 """
 import datetime as dt
-from typing import NamedTuple
 
 from .. import audit, clock
+from ..i18n import translate
 from ..outbox import outbox_of
 from ..resources import access
 from ..resources.notices import notices_of
@@ -28,13 +28,6 @@ DIGEST_RECORD_DAYS = 7              # the digests queued are remembered this lon
 SIGN_OFF = ('Xin đăng nhập hệ thống văn bản điện tử để xem và xử lý.\n\n'
             'Thư này do hệ thống gửi tự động; xin không trả lời. Bạn có thể tắt thư thông báo ở trang '
             '"Tài khoản của tôi".\n')
-
-
-class Viewer(NamedTuple):
-    """What ``services/desk.py`` reads of a request (the registry and who asks): the worker has
-    no request (desk.py still takes one; issue 12 converts the services to plain values)."""
-    registry: object
-    identity: object
 
 
 def number_of(doc):
@@ -121,18 +114,16 @@ def digest(root, registry, user, day):
     body = root['bodies'].get(user.body_code)
     if body is None:
         return None
-    viewer = Viewer(registry, user)
     counts, urgent, seen = [], [], set()
-    for _name, title, docs, more in desk.queues(viewer, body, user):
+    for _name, title, docs, more in desk.queues(registry, body, user):
         if docs:
-            title = title.interpolate() if hasattr(title, 'interpolate') else title     # the Vietnamese title
-            counts.append(f'  {title}: {len(docs)}{"+" if more else ""}')
+            counts.append(f'  {translate(title)}: {len(docs)}{"+" if more else ""}')
         for doc in docs:
             if doc.urgent and doc.__name__ not in seen:
                 seen.add(doc.__name__)
                 urgent.append(doc)
     tomorrow = day + dt.timedelta(days=1)
-    due = sorted((d for d in desk.with_deadline(viewer, body, tomorrow) if d.deadline == tomorrow),
+    due = sorted((d for d in desk.with_deadline(registry, user, body, tomorrow) if d.deadline == tomorrow),
                  key=desk.sort_key)
     if not counts and not due:
         return None

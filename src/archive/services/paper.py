@@ -15,11 +15,9 @@ follows (Art. 8, the ``Paper`` flag of its package): the paper copy arrived — 
 before the electronic document arrived, not in the future), who received it and a note. Only the
 clerk of the receiving body may; the document then leaves the desk's "Chờ bản giấy đến".
 """
-from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
-
 from .. import audit, clock
 from .. import security as S
-from ..errors import Conflict, single
+from ..errors import Conflict, Forbidden, not_found, single
 from ..exchange import deliveries
 from ..i18n import _
 from ..schemas.delivery import PaperArrivedSchema, PaperSentSchema, StatusRecordSchema
@@ -29,12 +27,12 @@ RECORDERS = (S.CLERK, S.LEADER)
 
 
 def delivery_of(root, doc, delivery_id):
-    """The delivery row ``delivery_id`` of ``doc``; 404 for any other (another document's row
-    is not found through this one)."""
+    """The delivery row ``delivery_id`` of ``doc``; ``Unknown`` (404) for any other (another
+    document's row is not found through this one)."""
     delivery = deliveries.exchange_of(root).deliveries.get(delivery_id) if isinstance(delivery_id, str) else None
     if delivery is None or delivery.kind != 'document' or (delivery.sender, delivery.document) != (
             doc.body_code, doc.__name__):
-        raise HTTPNotFound()
+        raise not_found()
     return delivery
 
 
@@ -50,13 +48,13 @@ def may_record_status(delivery):
 
 def _allowed(user, doc):
     if not may_record(user, doc):
-        raise HTTPForbidden(_('paper_clerks_only',
-                              default='Chỉ văn thư, lãnh đạo của cơ quan gửi ghi nhận việc này'))
+        raise Forbidden(_('paper_clerks_only',
+                          default='Chỉ văn thư, lãnh đạo của cơ quan gửi ghi nhận việc này'))
 
 
 def record_paper_sent(root, doc, delivery_id, cstruct, user):
-    """Record the paper copy of a delivery row sent; raises 403, 404, ``Conflict`` (409) or
-    ``colander.Invalid`` (400). Returns the delivery."""
+    """Record the paper copy of a delivery row sent; raises ``Forbidden`` (403), ``Unknown`` (404),
+    ``Conflict`` (409) or ``colander.Invalid`` (400). Returns the delivery."""
     delivery = delivery_of(root, doc, delivery_id)
     _allowed(user, doc)
     if delivery.paper_sent_at is not None:
@@ -117,12 +115,12 @@ def paper_awaited(doc):
 
 
 def record_paper_arrived(root, doc, cstruct, user):
-    """Record the paper copy of ``doc`` arrived; raises 403, ``Conflict`` (409) or
+    """Record the paper copy of ``doc`` arrived; raises ``Forbidden`` (403), ``Conflict`` (409) or
     ``colander.Invalid`` (400). Returns the record ``{at, received_by, recorded_by, recorded_at,
     note}`` (kept in ``doc.exchange['paper_arrived']``)."""
     if not may_record_arrival(user, doc):
-        raise HTTPForbidden(_('paper_arrival_clerks_only',
-                              default='Chỉ văn thư của cơ quan nhận ghi nhận bản giấy đến'))
+        raise Forbidden(_('paper_arrival_clerks_only',
+                          default='Chỉ văn thư của cơ quan nhận ghi nhận bản giấy đến'))
     ex = getattr(doc, 'exchange', None) or {}
     if ex.get('paper_arrived'):
         raise Conflict('paper_arrival_already_recorded', _(

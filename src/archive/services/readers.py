@@ -9,11 +9,9 @@ people named are active people of the holding body and never an administrator (a
 manage accounts and see no documents). Someone of another body never reads this body's copy: a
 Mật document sent to another body is read there from that body's own copy, by its own people.
 """
-from pyramid.httpexceptions import HTTPForbidden
-
 from .. import audit, search
 from .. import security as S
-from ..errors import merge, single
+from ..errors import Forbidden, merge, single
 from ..i18n import _
 
 FIELD = 'named_people'
@@ -51,15 +49,15 @@ def added_by(doc, logins):
 
 
 def check(root, doc, user, logins, reason, field=FIELD, reason_field=REASON_FIELD):
-    """The people ``logins`` would add to the readers of the Mật ``doc``; raises ``HTTPForbidden``
+    """The people ``logins`` would add to the readers of the Mật ``doc``; raises ``Forbidden``
     when ``user`` may not widen them, ``colander.Invalid`` naming the field for a person who may
     not be named or a missing reason. Nothing is changed."""
     added = added_by(doc, logins)
     if not added:
         return []
     if not may_widen(user, doc):
-        raise HTTPForbidden(_('readers_widen_forbidden',
-                              default='Chỉ văn thư hoặc lãnh đạo của cơ quan giữ văn bản được thêm người xem văn bản Mật'))
+        raise Forbidden(_('readers_widen_forbidden',
+                          default='Chỉ văn thư hoặc lãnh đạo của cơ quan giữ văn bản được thêm người xem văn bản Mật'))
     problems = person_problems(root, doc.body_code, added, field)
     reason = reason.strip() if isinstance(reason, str) else ''
     if not reason:

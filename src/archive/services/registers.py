@@ -1,19 +1,14 @@
 """The three registers of a body as tables (pages and exports); voiding a number is in
-``workflow/voiding.py``, beside the action it may fire.
+``workflow/voiding.py``, beside the action it may fire. The web layer makes the answer.
 
 A register takes the search's filters (``search/filters.py``: the same names, parsing and
 meaning), judged on each row's document in ZODB: the register is the legal record and must be
 whole and current, which the search index (a projection a few seconds behind) cannot promise."""
-from pyramid.httpexceptions import HTTPNotFound
-from pyramid.response import Response
-
 from .. import clock
-from ..disposition import content_disposition
-from ..errors import InputError
+from ..errors import InputError, not_found
 from ..i18n import _
 from ..registers import series_for_kind
 from ..resources import access
-from ..resources.root import app_root
 from ..reports import exports as X
 from ..search.filters import active, count, facet_values, matches
 from ..workflow.states import state_data
@@ -40,26 +35,26 @@ def _person(users, login):
     return user.full_name if user is not None else (login or '')
 
 
-def _type_and_abstract(request, doc):
-    name = request.registry.archive_settings.document_types.get(doc.doc_type, doc.doc_type)
+def _type_and_abstract(types, doc):
+    name = types.get(doc.doc_type, doc.doc_type)
     return f'{name}: {doc.abstract}'
 
 
-def _incoming_row(request, doc, entry, users):
+def _incoming_row(types, doc, entry, users):
     receiver = ', '.join(filter(None, [_person(users, doc.main_processor), *doc.info_units]))
     return [_d(doc.received_at or entry.taken_at), str(entry.number), doc.sender or doc.organ_id,
-            doc.number_symbol or '', _d(doc.issued_date), _type_and_abstract(request, doc), receiver,
+            doc.number_symbol or '', _d(doc.issued_date), _type_and_abstract(types, doc), receiver,
             _d(doc.assigned_at), '', _void_note(entry) or (doc.notes or '')]
 
 
-def _outgoing_row(request, doc, entry, users):
-    return [entry.label or str(entry.number), _d(entry.taken_at if entry.void else doc.issued_date), _type_and_abstract(request, doc),
+def _outgoing_row(types, doc, entry, users):
+    return [entry.label or str(entry.number), _d(entry.taken_at if entry.void else doc.issued_date), _type_and_abstract(types, doc),
             doc.signer_name or '', '; '.join(doc.receivers or ()), doc.holder_unit or 'Lưu VT',
             str(doc.copies or ''), _d(doc.sent_at), '',
             _void_note(entry) or (doc.notes or '')]
 
 
-def _follow_up_row(request, doc, entry, users, workflow_title):
+def _follow_up_row(doc, entry, users, workflow_title):
     reply = ''
     if doc.reply:
         answer = doc.__parent__.get(doc.reply[1])
@@ -73,13 +68,15 @@ def _void_note(entry):
     return f'Số đã hủy: {entry.void_reason}' if entry.void else ''
 
 
-def register_table(request, body, kind, year=None, secret=False, filters=None):
-    return filtered_register(request, body, kind, year, secret, filters)[0]
+def register_table(root, user, registry, body, kind, year=None, secret=False, filters=None):
+    return filtered_register(root, user, registry, body, kind, year, secret, filters)[0]
 
 
-def filtered_register(request, body, kind, year=None, secret=False, filters=None):
+def filtered_register(root, user, registry, body, kind, year=None, secret=False, filters=None):
     """``(table, facet counts)``: one register of ``body`` for a year (default: this year), rows
-    in number order, those the ``filters`` let through (``search.filters.read_filters``).
+    in number order, as ``user`` reads it, those the ``filters`` let through
+    (``search.filters.read_filters``); ``Unknown`` (404) for a kind that is not a register,
+    ``InputError`` for a bad year.
 
     Mật documents keep registers of their own (``secret``); a row the reader may not
     see keeps its number and hides the rest, so the register shows no gap. A filtered register
@@ -87,7 +84,7 @@ def filtered_register(request, body, kind, year=None, secret=False, filters=None
     what they hold). The counts are of the rows shown, as the search counts its results.
     """
     if kind not in KINDS:
-        raise HTTPNotFound()
+        raise not_found()
     try:
         year = int(year) if year not in (None, '') else clock.today().year
         if not 1900 <= year <= 2200:
@@ -96,7 +93,8 @@ def filtered_register(request, body, kind, year=None, secret=False, filters=None
         raise InputError([{'field': 'year', 'code': 'year_invalid',
                            'message': _('year_invalid', default='Năm không hợp lệ')}])
     title, columns = KINDS[kind]
-    users = app_root(request)['users']
+    users = root['users']
+    types = registry.archive_settings.document_types
     rows, seen = [], []
     judge = active(filters)
     for series in series_for_kind(body, 'outgoing' if kind == 'outgoing' else 'incoming', year):
@@ -104,7 +102,7 @@ def filtered_register(request, body, kind, year=None, secret=False, filters=None
             continue
         for entry in series.entries.values():
             doc = body.documents.get(entry.document)
-            if doc is None or not access.user_may_see(request.identity, doc):
+            if doc is None or not access.user_may_see(user, doc):
                 if not judge:
                     rows.append(_hidden_row(kind, columns, entry))
                 continue
@@ -113,12 +111,11 @@ def filtered_register(request, body, kind, year=None, secret=False, filters=None
                 continue
             seen.append(values)
             if kind == 'incoming':
-                rows.append(_incoming_row(request, doc, entry, users))
+                rows.append(_incoming_row(types, doc, entry, users))
             elif kind == 'outgoing':
-                rows.append(_outgoing_row(request, doc, entry, users))
+                rows.append(_outgoing_row(types, doc, entry, users))
             else:
-                rows.append(_follow_up_row(request, doc, entry, users,
-                                           state_data(doc, request.registry).get('title', doc.state)))
+                rows.append(_follow_up_row(doc, entry, users, state_data(doc, registry).get('title', doc.state)))
     subtitle = f'{body.name} ({body.code}) — năm {year}' + (' — văn bản mật' if secret else '') + (
         ' — bản lọc' if judge else '')
     return X.Table(title, subtitle, columns, rows, generated_at=clock.iso(clock.now())), count(seen)
@@ -132,15 +129,11 @@ def _hidden_row(kind, columns, entry):
     return row
 
 
-def export_response(request, table, fmt):
+def export(table, kind, fmt):
+    """``(bytes, media type, file name)`` of the register ``table`` of ``kind`` in ``fmt``
+    (csv, xlsx, pdf); ``InputError`` for another format."""
     if fmt not in FORMATS:
         raise InputError([{'field': 'format', 'code': 'format_unknown',
                            'message': _('format_unknown', default='Định dạng phải là csv, xlsx hoặc pdf')}])
     media_type, render = FORMATS[fmt]
-    body = render(table)
-    response = Response(body=body, content_type=media_type.split(';')[0])
-    if fmt == 'csv':
-        response.charset = 'utf-8'
-    name = f"{request.matchdict.get('kind', 'register')}-{table.subtitle.split('năm ')[-1]}.{fmt}"
-    response.content_disposition = content_disposition(name)
-    return response
+    return render(table), media_type, f"{kind}-{table.subtitle.split('năm ')[-1]}.{fmt}"

@@ -17,6 +17,7 @@ from ..errors import Conflict
 from ..i18n import _
 from ..resources.files import sealed_name, write_content
 from ..signing import secrecy
+from ..signing.keys import KeyStoreError, org_enc_key
 
 SECRET = 'mat'
 
@@ -35,7 +36,6 @@ def _no_key(body_code):
 
 def new_key(body_code, settings):
     """A fresh content key for a Mật document of ``body_code`` and the record to keep of it."""
-    from ..signing.keys import KeyStoreError, org_enc_key
     store = settings.keystore
     if store is None:
         raise _no_key(body_code)

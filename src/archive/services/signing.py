@@ -27,6 +27,14 @@ from .. import clock
 from ..resources.files import ATTACHMENT, MAIN, PDF, File
 from . import secrecy
 from .certificates import verify_main
+from ..signing.keys import KeyPending, NoCertificate, UnknownKey
+from ..signing.keys import fingerprint
+from ..signing.keys import KeyStoreError
+from ..signing.secrecy import SecrecyError
+from ..signing.pades import SigningFailed, VisibleStamp, sign_pdf
+from ..signing.pades.issue import (
+    DATE_FIELD, NUMBER_FIELD, add_placeholders, fill_placeholders, issue_date_text, number_text, seal_box, seal_style,
+)
 
 SUPERSEDED = 'superseded'                          # a main file superseded by its signed version
 SUPERSEDED_ATTACHMENT = 'superseded_attachment'    # an attachment superseded by its signed version
@@ -71,7 +79,6 @@ def _new_file(doc, old, content, role, actor, registry):
 def _has_key(store, key_id):
     """Whether the store holds ``key_id`` with a certificate; a store that fails (wrong PIN,
     token gone) raises rather than pass for "no key"."""
-    from ..signing.keys import KeyPending, NoCertificate, UnknownKey
     if store is None:
         return False
     try:
@@ -90,7 +97,6 @@ def personal_certs(registry, login):
     """Fingerprints of the personal signing certificates registered for ``login``: every
     certificate the key store holds for ``person:<login>`` (its history included); empty when
     it holds none. A store that fails (wrong PIN, token gone) raises."""
-    from ..signing.keys import KeyPending, NoCertificate, UnknownKey, fingerprint
     store = keystore(registry)
     if store is None:
         return set()
@@ -114,11 +120,6 @@ def sign_approval(root, doc, user, registry):
     leader's own token) is kept as it is; otherwise the store's ``person:<login>`` key signs it.
     A signature by anyone else (another leader, an organisation's certificate) is no approval."""
     from repoze.workflow import WorkflowError
-
-    from ..signing.keys import KeyStoreError
-    from ..signing.pades import SigningFailed, VisibleStamp, fingerprint, sign_pdf
-    from ..signing.pades.issue import add_placeholders
-    from ..signing.secrecy import SecrecyError
     store = keystore(registry)
     main = _main_pdf(doc)
     key_id = f'person:{user.login}'
@@ -176,9 +177,6 @@ def organisation_key_id(doc):
 def _issue(doc, content):
     """What the organisation's signature on the main file writes: ``prepare`` (the number and
     date into their fields) and ``appearance`` (the seal over the leader's signature, or None)."""
-    from ..signing.pades.issue import (
-        DATE_FIELD, NUMBER_FIELD, fill_placeholders, issue_date_text, number_text, seal_box, seal_style,
-    )
     body = doc.__parent__.__parent__
     values = {}
     if doc.number_symbol:
@@ -204,10 +202,6 @@ def sign_organisation(root, doc, user, registry):
 
     Returns the journal data; raises ``WorkflowError`` when there is nothing to sign or no key."""
     from repoze.workflow import WorkflowError
-
-    from ..signing.keys import KeyStoreError
-    from ..signing.pades import SigningFailed, sign_pdf
-    from ..signing.secrecy import SecrecyError
     store = keystore(registry)
     main = _main_pdf(doc)
     key_id = organisation_key_id(doc)
@@ -232,7 +226,6 @@ def sign_organisation(root, doc, user, registry):
         raise WorkflowError(f'Không ký số được: {exc}') from None
     f = _new_file(doc, main, signed_main, MAIN, user.login, registry)
     signed_attachments = [_new_file(doc, a, content, ATTACHMENT, user.login, registry) for a, content in attachments]
-    from ..signing.pades import fingerprint
     doc.org_signature = {'file': f.__name__, 'sha256': f.stored_sha256,
                          'fingerprint': fingerprint(signer.signing_cert), 'signed_at': clock.iso(now)}
     doc.signed_at = now

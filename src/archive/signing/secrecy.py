@@ -25,6 +25,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from .keys import fingerprint
+from .keys import KeyStoreError, org_enc_key
+
 MAGIC = b'ARCGCM1\n'          # format marker and version of a sealed stream
 PREFIX = 7
 SEGMENT = 256 * 1024
@@ -178,7 +181,6 @@ def _read_full(src, n):
 def wrap_key(content_key, body_code, certificate, oaep_hash='sha256') -> WrappedKey:
     """Encrypt ``content_key`` for ``body_code``'s encryption ``certificate`` (a cryptography
     ``x509.Certificate`` with an RSA key)."""
-    from .keys import fingerprint
     public = certificate.public_key()
     if not isinstance(public, rsa.RSAPublicKey):
         raise SecrecyError('encryption_key_not_rsa',
@@ -191,7 +193,6 @@ def wrap_key(content_key, body_code, certificate, oaep_hash='sha256') -> Wrapped
 
 def unwrap_key(wrapped: WrappedKey, keystore, body_code) -> bytes:
     """The content key, decrypted by ``body_code``'s encryption key in ``keystore``."""
-    from .keys import KeyStoreError, org_enc_key
     if wrapped.body != body_code:
         raise not_for(body_code)
     try:

@@ -6,9 +6,21 @@ from pyramid.threadlocal import get_current_request
 
 from .. import clock
 from ..i18n import _
+from ..services.accounts import administered
 from ..schemas import vocab
 from ..text import fold
 from .http import raw_path
+from .flash import greeting
+from ..resources.root import app_root
+from ..services.desk import waiting_count
+from ..i18n import locale_url
+from .workflow_titles import transition_title
+from ..security import ROLE_TITLES
+from ..services.certificates import origin_status
+from ..exchange.edxml.deviations import described
+from ..services.legal import legal_status
+from .workflow_titles import state_title
+from ..schemas.document import DocumentSchema
 
 EXCHANGE_ACTOR = 'exchange'      # the journal's actor for what the exchange did (exchange/receive.py)
 
@@ -52,13 +64,11 @@ class PageHelpers:
 
     def greeting(self):
         """On the page login led to: what is urgent or due tomorrow (views/flash.py)."""
-        from .flash import greeting
         return greeting(self.request)
 
     def waiting(self):
         """What waits on my desk: the counter beside "Việc cần xử lý" on every page."""
-        from ..services.desk import waiting_count
-        return waiting_count(self.request)
+        return waiting_count(app_root(self.request), self.request.identity, self.request.registry)
 
     def when(self, value):
         """A date or time as the pages show it, ``24/11/2026 09:30`` in Vietnam time, its ISO 8601
@@ -78,7 +88,6 @@ class PageHelpers:
     def register_name(self, doc):
         """The register a number was taken in, as a clerk names it (not its internal key
         ``incoming/den/*/2026``): "Sổ văn bản đến, 2026"."""
-        from ..i18n import _
         parts = (doc.register_series or '').split('/')
         secret = 'mat' in parts[1] if len(parts) > 1 else False
         name = {('incoming', False): _('register_incoming', default='Sổ văn bản đến'),
@@ -93,13 +102,11 @@ class PageHelpers:
         return unit.name if unit is not None else (code or '')
 
     def locale_url(self, locale):
-        from ..i18n import locale_url
         return locale_url(self.request, locale)
 
     def action_title(self, doc, action, transition=None):
         """A journal action as the clerk knows it: the workflow's title (``transition``: the one
         the journal names), else our label; in the reader's language."""
-        from .workflow_titles import transition_title
         title = transition_title(doc, action, self.request.registry, transition)
         return self.t(title) if title is not None else self.label(self.actions, action)
 
@@ -111,32 +118,26 @@ class PageHelpers:
 
     def administers(self, code):
         """Whether this administrator administers the body ``code`` (services/accounts.py)."""
-        from ..services.accounts import administered
         user = self.request.identity
         return user is not None and user.has_role('admin') and code in administered(self.request.root, user)
 
     def role_titles(self, roles):
-        from ..security import ROLE_TITLES
         return ', '.join(self.t(ROLE_TITLES[r]) if r in ROLE_TITLES else r for r in roles)
 
     def origin_status(self, doc):
         """'valid' | 'invalid' | 'unsigned' | 'not_verified' | None: the signature check's status."""
-        from ..services.certificates import origin_status
         return origin_status(doc)
 
     def deviations(self, pairs):
         """A package's deviations in words (exchange/edxml/deviations.py: the ones the API shows)."""
-        from ..exchange.edxml.deviations import described
         return described(pairs)
 
     def legal(self, doc):
         """The document's legal status (services/legal.py: the one the API shows)."""
-        from ..services.legal import legal_status
         return legal_status(doc)
 
     def state_title(self, doc):
         """The state's title as workflows/*.zcml gives it, in the reader's language."""
-        from .workflow_titles import state_title
         return self.t(state_title(doc, self.request.registry))
 
     def doc_type(self, abbr):
@@ -152,7 +153,6 @@ class PageHelpers:
         return written if written and fold(written) != fold(ours) else None
 
     def field_title(self, name):
-        from ..schemas.document import DocumentSchema
         node = DocumentSchema().get(name)
         return self.t(node.title) if node is not None else name
 

@@ -11,6 +11,7 @@ from ..resources.root import ArchiveRoot, app_root
 from ..schemas.directory import body_schema
 from ..services import directory
 from .forms import make_form, posted, render_submitted, show_errors
+from ..text import sort_key
 
 
 @view_config(context=ArchiveRoot, permission=S.VIEW_BODIES)
@@ -31,7 +32,6 @@ def bodies_view(context, request):
 
 
 def _body_choices(request):
-    from ..text import sort_key
     bodies = app_root(request)['bodies'].values()
     return sorted(((b.code, f'{b.name} ({b.code})') for b in bodies if b.is_open()), key=lambda c: sort_key(c[1]))
 

@@ -17,7 +17,7 @@ from ..resources.bodies import Body
 from ..resources.documents import Document, Documents
 from ..exchange import deliveries
 from .. import errors
-from ..errors import Conflict, InputError, field_errors
+from ..errors import Conflict, InputError, Unknown, field_errors
 from ..exchange.edxml import STATUS_CODES
 from ..resources.files import File
 from ..resources import access
@@ -35,6 +35,8 @@ from .workflow import action_forms, page_errors
 from . import document_forms, held_uploads
 from .http import may_be_framed
 from .forms import add_csrf, file_node, posted, put_errors, render_submitted, show_errors, use_pickers
+from ..services.desk import running_states, sort_key
+from ..services import secrecy
 
 def visible_page(request, documents, start, size=PAGE_SIZE, filters=None):
     """One page of the documents this user may see (and the filters let through), newest first:
@@ -49,9 +51,8 @@ URGENT_PINNED = 20
 def urgent_open(request, body, limit=URGENT_PINNED):
     """Urgent documents still being handled rise to the top of the body's list: the most
     urgent and oldest ``limit`` of them (the desk lists them all)."""
-    from ..services.desk import running_states, sort_key
     found = []
-    for direction, state in running_states(request):
+    for direction, state in running_states(request.registry):
         taken = 0
         for doc in body.documents.in_state(direction, state, urgent_only=True):
             if taken == limit:
@@ -155,7 +156,6 @@ def submit_document(request, form, action, body_code, channel='web', secret=Fals
 def _new_defaults(request, body):
     """What a clerk would otherwise type: for incoming, the time it arrived (now); for
     outgoing, this body as the issuer."""
-    from .. import clock
     if request.params.get('direction') == 'outgoing':
         return {'direction': 'outgoing', 'organ_id': body.code, 'sender': body.name}
     return {'direction': 'incoming', 'received_at': clock.now(), 'channel': 'paper'}
@@ -305,6 +305,8 @@ def _record(context, request, kind):
         record(app_root(request), context, delivery_id, cstruct, request.identity)
     except colander.Invalid as exc:
         errors, status = field_errors(exc, translate), 400
+    except Unknown:
+        raise                   # no such row: the 404 page
     except Conflict as exc:
         errors, status = [{'field': '', 'code': exc.code, 'message': translate(exc.message)}], 409
     else:
@@ -395,8 +397,6 @@ def file_response(request, f, disposition='attachment'):
     filename = f.filename
     if f.encrypted:
         from pyramid.response import Response
-
-        from ..services import secrecy
         body = b''
         settings = request.registry.archive_settings
         if request.method != 'HEAD':

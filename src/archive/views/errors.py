@@ -12,7 +12,7 @@ from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPException, HTTPSeeOther
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
-from ..errors import Conflict, InputError, field_errors
+from ..errors import Conflict, Forbidden, InputError, field_errors
 from ..i18n import _
 from ..signing.secrecy import SecrecyError
 from .http import raw_path
@@ -55,6 +55,13 @@ def forbidden(exc, request):
         return respond(request, 403, 'password_change_required', _(
             'password_change_required', default='Cần đổi mật khẩu do quản trị hệ thống đặt lại trước khi làm việc'))
     return respond(request, 403, 'forbidden', _('forbidden', default='Không có quyền truy cập'))
+
+
+@exception_view_config(Forbidden, renderer='json')
+def forbidden_below(exc, request):
+    """A service or the workflow refused the acting user (``errors.Forbidden``): answered as any
+    refused permission."""
+    return forbidden(exc, request)
 
 
 @notfound_view_config(renderer='json')

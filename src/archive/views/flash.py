@@ -5,6 +5,8 @@ import datetime as dt
 from .. import clock
 from ..i18n import _
 from ..services import notify
+from ..resources.root import app_root
+from ..services.desk import desk_for
 
 
 def confirm(request, message):
@@ -65,8 +67,7 @@ def greeting(request):
         return ''
     if not asked or request.identity is None:
         return ''
-    from ..services.desk import desk_for
-    desk = desk_for(request)
+    desk = desk_for(app_root(request), request.identity, request.registry)
     urgent = {it['doc'].__name__ for q in desk['queues'] for it in q['items'] if it['doc'].urgent}
     tomorrow = clock.today() + dt.timedelta(days=1)
     due = {it['doc'].__name__ for it in desk['due_soon'] if it['doc'].deadline == tomorrow}

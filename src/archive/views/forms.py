@@ -8,6 +8,7 @@ from pyramid.csrf import get_csrf_token
 
 from .. import clock
 from ..errors import field_errors
+from ..schemas.types import AwareDateTime, IsoDate
 
 
 class PlainFileWidget(deform.widget.Widget):
@@ -62,7 +63,6 @@ def with_zone(value):
 
 def use_pickers(schema):
     """Date and time pickers for the schema's date and date-time fields (the pages only)."""
-    from ..schemas.types import AwareDateTime, IsoDate
     for node in schema.children:
         if isinstance(node.typ, IsoDate):
             node.widget = DateWidget()
@@ -88,7 +88,6 @@ def posted(request, schema):
     except Exception:      # malformed markers from a hand-made request: read plain fields only
         pstruct = {k: v for k, v in fields if not k.startswith('__')}
     names = {c.name for c in schema.children} - {'csrf_token'}
-    from ..schemas.types import AwareDateTime
     zoned = {c.name for c in schema.children if isinstance(c.typ, AwareDateTime)}
     return {k: (with_zone(v) if k in zoned else v) for k, v in pstruct.items()
             if k in names and isinstance(v, (str, list))}

@@ -7,6 +7,10 @@ from pyramid.view import view_config
 from pyramid_zodbconn import get_connection
 
 from .. import clock
+from ..archival.backup_status import status
+from ..resources.root import root_key
+from ..exchange.deliveries import queue_state
+from ..outbox import outbox_of
 
 
 @view_config(route_name='healthz', renderer='json', require_csrf=False)
@@ -39,8 +43,6 @@ def healthz(request):
 def _backup_state(conn, request):
     """The backups at a glance (archival/backup.py): ok, the age of the oldest of the destinations'
     last good backups, and what is wrong (the administrators' page /admin/backups says more)."""
-    from ..archival.backup_status import status
-    from ..resources.root import root_key
     root = conn.root().get(root_key(request.registry))
     if root is None:
         return None
@@ -49,12 +51,9 @@ def _backup_state(conn, request):
 
 
 def _exchange_state(conn, request):
-    from ..exchange.deliveries import queue_state
-    from ..resources.root import root_key
     root = conn.root().get(root_key(request.registry))
     if root is None or getattr(root, 'exchange', None) is None:
         return None, None
-    from ..outbox import outbox_of
     paper = root.exchange.paper
     state = dict(queue_state(root), messages_waiting=len(outbox_of(root).due))
     return state, len(paper) if paper is not None else 0

@@ -13,6 +13,7 @@ from ..i18n import _
 from ..reports import security as events
 from ..resources.root import app_root
 from ..services import accounts
+from ..reports import exports
 
 FORMATS = {
     'csv': ('text/csv', 'utf-8', 'to_csv'),
@@ -30,7 +31,6 @@ def format_of(request):
 
 
 def export(request, rows, query, fmt):
-    from ..reports import exports
     content_type, charset, writer = FORMATS[fmt]
     table = events.table(rows, query, request.localizer.translate)
     response = Response(body=getattr(exports, writer)(table), content_type=content_type, charset=charset,

@@ -11,6 +11,7 @@ from pyramid.view import view_config
 
 from .. import clock
 from .. import security as S
+from ..archival import batch_actions
 from ..archival import batches as B
 from ..archival import files as F
 from ..archival import export_jobs
@@ -209,7 +210,7 @@ def batch_view(context, request):
 
     def take():
         receipt = receipt_upload(request) if action == 'confirm' else None
-        B.act(app_root(request), batch, action, values, request.identity, request.registry.archive_settings,
+        batch_actions.act(app_root(request), batch, action, values, request.identity, request.registry.archive_settings,
               receipt=receipt)
         return back
     return _run(request, back, take)

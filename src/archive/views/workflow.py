@@ -4,9 +4,11 @@ import itertools
 import colander
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
+from pyramid.response import Response
 from pyramid.view import view_config
 
 from .. import security as S
+from ..disposition import content_disposition
 from ..errors import Conflict, InputError
 from ..resources.bodies import Body
 from ..resources.documents import Document
@@ -21,6 +23,7 @@ from . import flash
 from .filter_form import filter_fields
 from .workflow_titles import transition_title
 from .forms import posted
+from .forms import add_csrf, put_errors, render_submitted
 
 
 def _choices(request, doc):
@@ -43,7 +46,6 @@ def action_forms(request, doc, failed=None):
     shown again, open, with what was typed and the message beside each field.
     """
     import deform
-    from .forms import add_csrf, put_errors, render_submitted
     choices = _choices(request, doc)
     forms = []
     for n, (action, title, needs) in enumerate(states.available(doc, request.identity, request.registry)):
@@ -101,7 +103,17 @@ def transition_view(context, request):
 
 @view_config(context=ArchiveRoot, name='desk', permission=S.VIEW_BODIES, renderer='archive:templates/desk.pt')
 def desk_view(context, request):
-    return {'desk': desk_for(request)}
+    return {'desk': desk_for(app_root(request), request.identity, request.registry)}
+
+
+def register_download(table, kind, fmt):
+    """A register as a file to download (pages and API)."""
+    data, media_type, name = reg.export(table, kind, fmt)
+    response = Response(body=data, content_type=media_type.split(';')[0])
+    if fmt == 'csv':
+        response.charset = 'utf-8'
+    response.content_disposition = content_disposition(name)
+    return response
 
 
 REGISTER_PARAMS = ('kind', 'year', 'secret', 'format')     # beside the filters (search/filters.py)
@@ -122,8 +134,8 @@ def registers_view(context, request):
             'secret': '1' if secret else '', 'table': None, 'errors': []}
     try:
         filters = read_filters(request.GET, REGISTER_PARAMS)
-        table, counts = reg.filtered_register(request, context, kind, request.params.get('year'), secret=secret,
-                                              filters=filters)
+        table, counts = reg.filtered_register(app_root(request), request.identity, request.registry, context, kind,
+                                              request.params.get('year'), secret=secret, filters=filters)
     except InputError as exc:
         if fmt:
             raise
@@ -131,8 +143,7 @@ def registers_view(context, request):
         counts = None
     else:
         if fmt:
-            request.matchdict = {'kind': kind}
-            return reg.export_response(request, table, fmt)
+            return register_download(table, kind, fmt)
         page['table'] = table
     bodies = app_root(request)['bodies']
     query = [(k, v) for k, v in request.GET.items() if k not in ('format', 'kind', 'secret')]

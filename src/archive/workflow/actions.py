@@ -10,10 +10,22 @@ from .. import calendar as cal_mod
 from .. import clock, registers
 from .. import security as S
 from ..errors import single
-from ..i18n import _
+from ..i18n import _, translate
 from ..schemas.symbol import parse as parse_symbol
 from ..services import notify, readers
 from ..schemas.types import IsoDate, Lines, Text, max_length, optional, required
+from ..errors import InputError
+from ..errors import Conflict
+from ..services.legal import legal_status
+from ..services.signing import organisation_signed
+from ..exchange.outgoing import queue_forward
+from ..services.signing import sign_approval as sign
+from ..services.signing import check_outgoing
+from ..exchange.outgoing import queue_deliveries
+from ..exchange.recall import destroy
+from ..exchange.recall import queue_recalls as queue
+from ..services.signing import sign_organisation as organisation_sign
+from ..exchange.outgoing import queue_updates as outgoing_updates
 
 # -- the data an action needs ---------------------------------------------------
 
@@ -240,7 +252,6 @@ def origin_has_verdict(doc, info):
 def has_signer(doc, info):
     """A draft goes to the leader only with its signer named (Art. 11.9: the document shows who
     signs it): refused at submission, naming the field, rather than after approval and signing."""
-    from ..errors import InputError
     if not (doc.signer_name or '').strip():
         raise InputError([{'field': 'signer_name', 'code': 'signer_required',
                            'message': _('signer_required', default='Chưa ghi "Người ký": sửa dự thảo, '
@@ -253,15 +264,12 @@ def is_signed(doc, info):
     and none as a legally valid document unless it is one (Art. 4): the signed file's verdict
     valid, the approval signed with the approving leader's registered personal certificate.
     Refused with the reason (409)."""
-    from ..errors import Conflict
-    from ..services.legal import legal_status
-    from ..services.signing import organisation_signed
     if doc.signed_at is None or not organisation_signed(doc):
         raise WorkflowError('Văn bản chưa có chữ ký số của cơ quan, tổ chức: chưa gửi được')
     legal = legal_status(doc)
     if not legal.valid:
         # the reason in Vietnamese, as the verdict's own reasons are (a message id is not nested)
-        reason = legal.reason.interpolate() if hasattr(legal.reason, 'interpolate') else legal.reason
+        reason = translate(legal.reason)
         raise Conflict('not_legally_valid', _('send_not_legally_valid', default=(
             'Không gửi được: văn bản chỉ có giá trị tham khảo (${code}). ${reason}'),
             mapping={'code': legal.code, 'reason': reason}))
@@ -346,7 +354,6 @@ def forward(doc, info):
     """*Chuyển tiếp cho cơ quan khác*: the document goes on to the body named, as a new package from
     this body with the forwarding note, delivered by the exchange like a sending; the receiver's
     statuses come back on its delivery row."""
-    from ..exchange.outgoing import queue_forward
     data = info.request.data
     delivery = queue_forward(info.request.root, doc, data['to_body'], data['reason'])
     data.update(delivery=delivery.id, document_id=delivery.document_id, route=delivery.route)
@@ -356,17 +363,14 @@ def sign_approval(doc, info):
     """Approval is the leader's signature: the main PDF signed with the approver's personal key
     (visible stamp) as a new main file; without a key the approval is recorded as not signed
     and the document stays reference only."""
-    from ..services.signing import sign_approval as sign
     info.request.data.update(sign(info.request.root, doc, info.request.user, info.request.registry))
 
 
 def sign_organisation(doc, info):
     """The clerk applies the organisation's signature to the main file and each PDF attachment,
     then the result is verified and the verdict stored on the document."""
-    from ..services.signing import check_outgoing
-    from ..services.signing import sign_organisation as sign
     request = info.request
-    request.data.update(sign(request.root, doc, request.user, request.registry))
+    request.data.update(organisation_sign(request.root, doc, request.user, request.registry))
     verdict = check_outgoing(request.root, doc, request.registry.archive_settings, request.user.login)
     if verdict is not None:
         request.data.update(origin_status=verdict.status, origin_code=verdict.code)
@@ -376,7 +380,6 @@ def record_sending(doc, info):
     """The time of sending; flagged late when after its limit (Art. 6.3): the urgent window after
     the organisation signature for a khẩn or more urgent document, else the next working morning.
     One delivery per electronic receiver is queued in the same transaction."""
-    from ..exchange.outgoing import queue_deliveries
     doc.sent_at = clock.now()
     queued = queue_deliveries(info.request.root, doc)
     if queued:
@@ -397,18 +400,15 @@ def remember_state(doc, info):
 
 def destroy_content(doc, info):
     """The recalled copy destroyed (Art. 9.2): files and content go, the metadata and the trail stay."""
-    from ..exchange.recall import destroy
     info.request.data.update(destroy(info.request.root, doc))
 
 
 def queue_recalls(doc, info):
     """The sender recalls: a recall goes to every receiver the document reached."""
-    from ..exchange.recall import queue_recalls as queue
     info.request.data['recalled_from'] = queue(info.request.root, doc, info.request.data['reason'])
 
 
 def queue_updates(doc, info):
     """The sender corrects a sent document: its receivers get an update (edXML type 2), the
     receivers added get the document itself."""
-    from ..exchange.outgoing import queue_updates as queue
-    info.request.data.update(queue(info.request.root, doc, info.request.data, info.request.user.login))
+    info.request.data.update(outgoing_updates(info.request.root, doc, info.request.data, info.request.user.login))

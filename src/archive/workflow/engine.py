@@ -12,7 +12,7 @@ from repoze.workflow import WorkflowError
 from .. import audit, clock, outbox, search
 from ..reports import counters
 from .. import security as S
-from ..errors import Conflict, InputError, field_errors
+from ..errors import Conflict, Forbidden, InputError, field_errors
 from ..i18n import _
 from .actions import check_data
 from .states import state_data, transitions_from
@@ -56,7 +56,6 @@ def fire(root, doc, action, user, registry=None, comment=None, data=None, system
     receiving path acting on a verified package (a recall), whose authority is the sender's
     signature, not a role here; ``user`` then only names the actor in the journal.
     """
-    from pyramid.httpexceptions import HTTPForbidden
     registry = registry or get_current_registry()
     wf, candidates = transitions_from(doc, action, registry)
     if not candidates:
@@ -68,8 +67,8 @@ def fire(root, doc, action, user, registry=None, comment=None, data=None, system
             or candidates
     transition = candidates[0]
     if not system and transition['permission'] and not S.permits(user, doc, transition['permission']):
-        raise HTTPForbidden(_('transition_forbidden', default='Bạn không có quyền thực hiện "${action}"',
-                              mapping={'action': action}))
+        raise Forbidden(_('transition_forbidden', default='Bạn không có quyền thực hiện "${action}"',
+                          mapping={'action': action}))
     try:
         data = check_data(root, doc, transition.get('needs'), data or {}, user)
     except colander.Invalid as exc:

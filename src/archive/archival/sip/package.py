@@ -40,6 +40,8 @@ from ZODB.interfaces import BlobError
 
 from ... import clock
 from ...errors import Conflict
+from ...services.secrecy import _aad, _name_aad, content_key
+from ...signing import secrecy
 from ...i18n import _
 from ...text import without_marks
 from ..digest import CHUNK
@@ -306,8 +308,6 @@ class _Writer:
     def _wrapped_key(self, doc):
         """The document's content key, unwrapped with the body's key and wrapped again for the
         archive's certificate; the ciphertext itself is shipped as stored."""
-        from ...services.secrecy import _aad, _name_aad, content_key
-        from ...signing import secrecy
         wrapped = secrecy.wrap_key(content_key(doc, self.settings), 'archive', self.certificate,
                                    getattr(self.settings, 'oaep_hash', 'sha256'))
         names = {f.filename: base64.b64encode(bytes(f.sealed_filename)).decode('ascii')

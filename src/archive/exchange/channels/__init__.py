@@ -20,6 +20,9 @@ delivery (for file names, subjects and logs).
 import importlib
 import logging
 
+from ..edxml import sdk_status_header
+from ..safexml import PackageError, parse_xml
+
 log = logging.getLogger(__name__)
 
 # route -> module (under this package) carrying it
@@ -33,13 +36,20 @@ class Unreachable(Exception):
 
 
 class Refused(Exception):
-    """The other side refused the bytes (with its code): final — for another instance, only when
-    ``answer`` holds the refusal signed by it (checked by the worker)."""
-    answer = None
+    """A package or status refused, either way, with its code and reason (Vietnamese, English):
 
-    def __init__(self, code, message):
-        super().__init__(f'{code}: {message}')
-        self.code, self.message = code, message
+    * by the receiving path here (``receive``, whatever the route it came by); ``vouched``: refused
+      after its sender's signature verified, for a body here (journaled in full; other refusals
+      are counted in the bounded record, ``archive.refused``); ``facts`` go to the journal;
+    * by the other side, for what a channel carried: final — for another instance, only when
+      ``answer`` holds the refusal signed by it (checked by the worker).
+    """
+
+    def __init__(self, code, message_vi, message_en='', vouched=False, answer=None, **facts):
+        super().__init__(f'{code}: {message_vi}')
+        self.code, self.message_vi, self.message_en, self.facts = code, message_vi, message_en, facts
+        self.vouched = vouched
+        self.answer = answer
 
 
 def module(route):
@@ -67,9 +77,6 @@ def kind_of(data):
     (a mail attachment, a file in the axis folder): a Status element as root or in a SOAP header
     is a status; anything else goes to the package decoder, which names what is wrong with it."""
     from lxml import etree
-
-    from ..edxml import sdk_status_header
-    from ..safexml import PackageError, parse_xml
     try:
         root = parse_xml(bytes(data))
     except PackageError:

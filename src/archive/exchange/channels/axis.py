@@ -59,6 +59,7 @@ from ... import clock
 from .. import receive
 from ..safexml import PackageError
 from . import Refused, Unreachable, kind_of
+from ...db import run_apart
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +132,11 @@ def poll(registry):
 # ---------------------------------------------------------------- taking in (both modes)
 
 def _intake(registry, data):
-    """``None`` when the receiving path took ``data`` in, its ``receive.Refused`` otherwise."""
+    """``None`` when the receiving path took ``data`` in, its ``Refused`` otherwise."""
     kind = kind_of(data)
     try:
         receive.accept(registry, data, ROUTE, kind)
-    except receive.Refused as exc:
+    except Refused as exc:
         return exc
     return None
 
@@ -144,9 +145,7 @@ def _refused_unread(registry, code, message_vi, message_en, **facts):
     """A refusal the receiving path never saw (too large to read, not decodable): journaled
     here as it would have journaled it."""
     from pyramid.threadlocal import manager
-
-    from ...db import run_apart
-    refused = receive.Refused(code, message_vi, message_en)
+    refused = Refused(code, message_vi, message_en)
     manager.push({'registry': registry, 'request': None})
     try:
         run_apart(registry, lambda root: receive.refusal(root, code, message_vi, None, route=ROUTE, **facts))

@@ -59,6 +59,8 @@ from ...services import secrecy as at_rest
 from ...signing.secrecy import SecrecyError
 from .. import receive
 from . import Refused, Unreachable, kind_of
+from ..worker.delivering import build_package
+from ...db import run_apart
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,6 @@ def carry(registry, address, data, kind, meta):
 
 def build(root, delivery, settings):
     """The whole mail of a package (a document, its update or its recall), kept on the delivery."""
-    from ..worker import build_package
     doc = root['bodies'][delivery.sender].documents[delivery.document]
     refuse_secret(doc)
     data = build_package(root, delivery, settings)
@@ -326,7 +327,7 @@ def take_in(registry, raw, size):
     for data in parts:
         try:
             receive.accept(registry, data, 'email', kind_of(data))
-        except receive.Refused as exc:          # journaled by the receiving path
+        except Refused as exc:          # journaled by the receiving path
             log.info('mail %s: package refused (%s)', _header(mail, 'Message-ID'), exc.code)
 
 
@@ -349,7 +350,6 @@ def dropped(registry, mail, code, reason, **facts):
     what it said (``said_from``), not as its origin."""
     facts.update(said_from=_header(mail, 'From')[:200], message_id=_header(mail, 'Message-ID')[:200])
     log.info('mail %s dropped: %s', facts['message_id'], code)
-    from ...db import run_apart
     manager.push({'registry': registry, 'request': None})
     try:
         run_apart(registry, lambda root: audit.append(root, receive.CHAIN, 'mail_dropped', receive.ACTOR,

@@ -34,9 +34,8 @@ def post(address, data, kind='package', timeout=TIMEOUT):
                 said = json.loads(exc.read(1 << 16) or b'{}')
             except ValueError:
                 said = {}
-            refused = Refused(said.get('error') or f'http_{exc.code}', said.get('message') or exc.reason)
-            refused.answer = said if 'signature' in said else None    # the proof the worker checks
-            raise refused from None
+            raise Refused(said.get('error') or f'http_{exc.code}', said.get('message') or exc.reason,
+                          answer=said if 'signature' in said else None) from None   # the proof the worker checks
         raise Unreachable(f'HTTP {exc.code} from {url}') from None
     except (urllib.error.URLError, OSError) as exc:
         raise Unreachable(f'{url}: {getattr(exc, "reason", exc)}') from None
