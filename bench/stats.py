@@ -74,7 +74,19 @@ def settings_for(folder):
 
 
 def make_app(settings):
+    """The app on a database prepared as ``archive-init`` prepares it (a server refuses one that
+    is not)."""
     import archive
+    from pyramid.config import Configurator
+
+    from archive import startup
+    config = Configurator(settings=settings)
+    config.include(startup)
+    config.commit()
+    try:
+        startup.prepare_database(config.registry)
+    finally:
+        startup.close(config.registry)
     return archive.main({'__file__': os.path.join(PROJECT, 'development.ini'), 'here': PROJECT}, **settings)
 
 
@@ -149,7 +161,7 @@ def one_document(root, body, name, rng, settings, counters, audit, clock, Docume
     body.documents.index_state(doc)
 
 
-def populate(app, codes, n_docs, seed):
+def populate(app, codes, n_docs, seed, batch=20000):
     from pyramid.threadlocal import manager
 
     from archive import audit, clock
@@ -164,9 +176,9 @@ def populate(app, codes, n_docs, seed):
         for k in range(n_docs):
             body = bodies[codes[int(rng.paretovariate(1.2)) % len(codes)]]
             one_document(root, body, f'd{k:07d}', rng, app.registry.archive_settings, counters, audit, clock, Document)
-            if (k + 1) % 2000 == 0:
+            if (k + 1) % batch == 0:       # big transactions: a bucket written once per batch
                 transaction.commit()
-                conn.cacheMinimize()
+                conn.cacheGC()
                 print(f'  {k + 1} documents, {time.perf_counter() - t0:.0f} s', flush=True)
         transaction.commit()
     finally:
@@ -264,19 +276,35 @@ def main(argv=None):
     p.add_argument('--registrations', type=int, default=400)
     p.add_argument('--repeat', type=int, default=3)
     p.add_argument('--seed', type=int, default=15)
+    p.add_argument('--batch', type=int, default=20000, help='documents per transaction while building')
     p.add_argument('--keep', action='store_true')
+    p.add_argument('--folder', help='build into (or, if it holds a database, measure) this folder; kept')
+    p.add_argument('--build-only', action='store_true')
     args = p.parse_args(argv)
-    folder = tempfile.mkdtemp(prefix='bench-stats-')
+    folder = args.folder or tempfile.mkdtemp(prefix='bench-stats-')
+    built = os.path.exists(os.path.join(folder, 'Data.fs'))
+    args.keep = args.keep or bool(args.folder)
+    os.makedirs(folder, exist_ok=True)
     results = {'docs': args.docs, 'bodies': args.bodies}
     try:
         app = make_app(settings_for(folder))
         conn, root = open_root(app)
-        codes = build_tree(root, args.bodies)
-        transaction.commit()
-        results['bodies'] = len(root['bodies'])
-        conn.close()
-        print(f'{results["bodies"]} bodies; building {args.docs} documents …', flush=True)
-        results['build_s'] = populate(app, codes, args.docs, args.seed)
+        if built:
+            results['bodies'] = len(root['bodies'])
+            results['docs'] = args.docs = sum(len(b.documents) for b in root['bodies'].values())
+            conn.close()
+            print(f'measuring the database in {folder}: {args.docs} documents', flush=True)
+        else:
+            codes = build_tree(root, args.bodies)
+            transaction.commit()
+            results['bodies'] = len(root['bodies'])
+            conn.close()
+            print(f'{results["bodies"]} bodies; building {args.docs} documents …', flush=True)
+            results['build_s'] = round(populate(app, codes, args.docs, args.seed, args.batch), 1)
+            results['build_cpu_s'] = round(time.process_time(), 1)
+            if args.build_only:
+                print(json.dumps(results))
+                return
 
         from pyramid.threadlocal import manager
 

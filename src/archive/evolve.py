@@ -109,13 +109,13 @@ def add_stats(root):
     from .reports.counters import Stats, rebuild
     if getattr(root, 'stats', None) is None:
         root.stats = Stats()
-    rebuild(root)
     for body in root['bodies'].values():
         documents = body.documents
         if documents.by_deadline is None:
             documents.by_deadline = OOTreeSet()
             for doc in documents.values():
                 documents.index_state(doc)
+    rebuild(root)          # after the deadline index: what indexing counted is recounted
 
 
 def key_taken_in_by_sender(root):
@@ -151,6 +151,14 @@ def add_search_queue(root):
     queue_of(root)
 
 
+def add_stats_rollups(root):
+    """Statistics issue, the 1M goal: the roll-ups across bodies (month counters without the
+    document type, documents whose deadline runs by day, late events by month) built from the
+    stored counters and deadline indexes (``archive-stats check`` compares them with a recount)."""
+    from .reports.counters import build_rollups
+    build_rollups(root)
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
@@ -165,6 +173,7 @@ STEPS = [
     ('0011-journal-indexes-forwards', index_journal_and_forward),
     ('0012-taken-in-by-sender', key_taken_in_by_sender),
     ('0013-letters-index', index_letters),
+    ('0015-stats-rollups', add_stats_rollups),
 ]
 
 
