@@ -203,8 +203,9 @@ def journal_refusal(registry, root, exc, sha256, route, kind, source):
     """Count the refusal; journal it in full when vouched, else when it is the first of its hour,
     source and reason within the allowances (``refused.may_journal``), its reason capped."""
     created = refused.count(registry, root, source, exc.code, route)
-    if exc.vouched:
-        refusal(root, exc.code, exc.message_vi, sha256, route=route, kind=kind, **exc.facts)
+    if exc.vouched:       # counted for its receiving bodies too (statistics: refused_package)
+        counters.count_package(root, CHAIN, refusal(root, exc.code, exc.message_vi, sha256, route=route, kind=kind,
+                                                    vouched=True, **exc.facts))
     elif created and refused.may_journal(registry, root, source):
         refusal(root, exc.code, exc.message_vi[:REASON_CHARS], sha256, route=route, kind=kind,
                 source=refused.source_of(source), **{k: str(v)[:REASON_CHARS] for k, v in exc.facts.items()})
@@ -244,7 +245,7 @@ def _bytes(element):
 
 
 def refusal(root, code, message, sha256, **facts):
-    audit.append(root, CHAIN, 'package_refused', ACTOR, code=code, reason=message, package_sha256=sha256,
+    return audit.append(root, CHAIN, 'package_refused', ACTOR, code=code, reason=message, package_sha256=sha256,
                  **{k: v for k, v in facts.items() if v})
 
 
@@ -322,7 +323,8 @@ def receive_package(root, data, settings, route='hosted'):
         if package.classification in ('toi_mat', 'tuyet_mat') or package.classification not in ('', 'mat'):
             raise Refused('classification_refused',
                           'Văn bản Tối mật, Tuyệt mật không được đưa vào hệ thống (Điều 5.1)',
-                          'Tối mật / Tuyệt mật documents may not enter the system (Art. 5.1)', **facts)
+                          'Tối mật / Tuyệt mật documents may not enter the system (Art. 5.1)',
+                          receiver=','.join(hosted), **facts)
         if not hosted:
             raise Refused('wrong_address', 'Không có cơ quan nhận nào được lưu trữ tại hệ thống này (sai địa chỉ)',
                           'no receiving body is hosted on this system (wrong address)', **facts)

@@ -24,7 +24,8 @@ Metrics (the dashboard and the report name them in Vietnamese):
 handling limit), ``completed``/``completed_late`` (after the processing deadline),
 ``refused`` (detail: ``refuse_arrived`` từ chối nhận, ``refuse_registered`` trả lại),
 ``recalled``, ``updated``, ``replaced``, ``sent``/``sent_late`` (Art. 6.3; ``urgent`` splits
-urgent and normal), ``sent_via`` (one per delivery, by route), ``dual_sent`` (Art. 8).
+urgent and normal), ``sent_via`` (one per delivery, by route), ``dual_sent`` (Art. 8); ``refused_package`` (a
+package refused before any document existed, per receiving body: ``package_events``).
 Documents still open past their deadline are not counted here: they are found at read time from
 the state index (``reports.figures.overdue``), since "still open" changes with no event.
 """
@@ -43,6 +44,7 @@ METRICS = ('received', 'registered', 'registered_late', 'assigned', 'assigned_la
            'sent_via', 'dual_sent')
 PAPER, MANUAL = 'paper', 'manual'
 LATE = frozenset(('sent_late', 'registered_late', 'assigned_late', 'completed_late'))
+PACKAGE_CHAIN = 'exchange'     # the receiving path's chain (exchange.receive.CHAIN): refused packages
 
 
 class Tally(Persistent):
@@ -174,6 +176,18 @@ def events(action, details, doc, by_exchange=False, at=None):
     return out
 
 
+def package_events(action, details):
+    """``[(receiving body, metric, detail, route)]`` an entry of the exchange chain counts: a
+    package refused before any document existed (Art. 15.3 monitors them all; here, per
+    receiving body), only when its sender's signature verified and it was addressed to bodies
+    here (``vouched`` in the entry: traffic nobody vouched for must not move a body's figures);
+    ``refused_package``, detail: the refusal's code."""
+    if action != 'package_refused' or not details.get('vouched') or details.get('kind', 'package') != 'package':
+        return []
+    receivers = [c for c in str(details.get('receiver') or '').split(',') if c]
+    return [(code, 'refused_package', details.get('code') or '', details.get('route') or '') for code in receivers]
+
+
 def facts(settings, root, doc, transition):
     """What the journal entry of a transition must record for it to be counted the same way
     later: whether it was late (urgent handling, the processing deadline) and whether an
@@ -244,6 +258,16 @@ def count(root, doc, chain_id, seq, by_exchange=False):
         _add(stats, doc.body_code, day, (metric, detail, doc_type, route, urgent), doc.__name__, seq, k)
 
 
+def count_package(root, chain_id, seq):
+    """Count the entry ``seq`` of ``chain_id`` (the exchange chain) just appended, if it is a
+    package refused per receiving body (``package_events``); no document stands behind it."""
+    at, _actor, action, details, _prev, _hash = root.journal.chains[chain_id].entries[seq]
+    day, stats, bodies = dt.date.fromisoformat(at[:10]), stats_of(root), root['bodies']
+    for k, (code, metric, detail, route) in enumerate(package_events(action, json.loads(details))):
+        if code in bodies:
+            _add(stats, code, day, (metric, detail, '', route, False), '', seq, k)
+
+
 # -- the full recount -----------------------------------------------------------------------
 
 def recount(root):
@@ -284,6 +308,20 @@ def recount(root):
                     if metric in LATE:
                         late.setdefault((month, R.shard(doc.body_code)), set()).add(
                             R.late_entry(day_key(day), doc.body_code, text))
+    exchange = chains.get(PACKAGE_CHAIN)
+    for seq, (at, _actor, action, details, _prev, _hash) in (exchange.entries.items() if exchange else ()):
+        if action != 'package_refused':
+            continue
+        day = dt.date.fromisoformat(at[:10])
+        for k, (code, metric, detail, route) in enumerate(package_events(action, json.loads(details))):
+            if code not in root['bodies']:
+                continue
+            key = (metric, detail, '', route, False)
+            bucket = counts.setdefault((month_key(day), code), {})
+            bucket[key] = bucket.get(key, 0) + 1
+            docs.setdefault((day_key(day), code), set()).add(entry(key, '', seq, k))
+            row = rollups.setdefault((month_key(day), R.shard(code)), {}).setdefault(code, {})
+            row[R.column(key)] = row.get(R.column(key), 0) + 1
     return {'buckets': counts, 'docs': docs, 'rollups': rollups, 'deadlines': deadlines, 'late': late}
 
 

@@ -45,6 +45,7 @@ FIGURES = (
     ('completed_late', 'Hoàn thành quá hạn'),
     ('overdue_open', 'Quá hạn chưa hoàn thành'),
     ('refused', 'Từ chối nhận / trả lại'),
+    ('refused_package', 'Gói tin bị từ chối (chưa thành văn bản)'),
     ('recalled', 'Thu hồi'),
     ('updated', 'Cập nhật, đính chính'),
     ('replaced', 'Thay thế'),
