@@ -3,14 +3,16 @@ N documents in a tree of 300 bodies, beside a full scan of the same documents; a
 counters add to a registration.
 
     nice .venv/bin/python bench/stats.py [--docs N] [--bodies 300] [--registrations R] [--keep]
+        [--folder DIR [--build-only]] [--skip report|scan|registration] [--batch 20000]
 
 It builds one FileStorage (in a temporary folder) with the app (``archive.main``, demo seed), a
 tree of ``--bodies`` bodies (the demo's, then districts under the city committee and units under
 each district) and N incoming documents spread over a year and over the bodies. Each document
 gets the journal entries its life would have (received; most registered, assigned and
 completed, some late, some refused; some still open past their deadline), and each entry is
-counted by the real ``reports.counters.count`` as it is appended. Documents are built directly
-(not through ``fire``: one million transitions through the full workflow would take hours);
+counted by the real ``reports.counters.count`` as it is appended. Documents are built directly,
+in big transactions (not through ``fire``: one million transitions through the full workflow
+would take hours);
 their counters are the ones the workflow would have written, which ``counters.differences``
 checks on a sample body at the end.
 
