@@ -86,5 +86,12 @@ def test_packages_refused_before_any_document_are_counted_per_receiving_body(exc
                                                    'group': 'body'}).json
         rows = {r['key']: r['figures']['refused_package'] for r in city['rows']}
         assert rows[BTG] == 2 and city['total']['refused_package'] == 2
+        # on the dashboard: the figure, with no link to a list (no document stands behind it)
+        page = clerk.get('/stats', params={'from': '2026-11-01', 'to': '2026-11-24', 'body': '000.00.00.H01'})
+        cell = page.html.select_one('tr[data-figure="refused_package"] td')
+        assert cell.text.strip() == '2' and cell.select_one('a') is None
+        assert page.html.select('tr[data-figure] td a')             # other figures link to their lists
+        clerk.get('/stats/documents', params={'from': '2026-11-01', 'to': '2026-11-24', 'metric': 'refused_package'},
+                  status=400)
     finally:
         clock.set_now(None)

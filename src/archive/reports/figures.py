@@ -56,6 +56,7 @@ FIGURES = (
     ('sent_on_time_pct', 'Tỷ lệ gửi đúng hạn (%)'),
 )
 TITLES = dict(FIGURES)
+NO_DOCUMENTS = ('sent_on_time_pct', 'refused_package')    # figures with no list of documents behind them
 LATE_METRICS = ('sent_late', 'registered_late', 'assigned_late', 'completed_late')
 
 
@@ -373,7 +374,7 @@ def documents_behind_each(root, user, query, metrics):
     """``{metric: [doc]}``: the documents behind several figures, read in one pass over the days
     of the period (one range of ``Stats.docs``, every body at once)."""
     for metric in metrics:
-        if metric not in TITLES or metric == 'sent_on_time_pct':
+        if metric not in TITLES or metric in NO_DOCUMENTS:
             raise error('metric', 'metric_unknown', _('metric_unknown', default='Không có chỉ tiêu "${metric}"',
                                                       mapping={'metric': metric}))
     bodies = root['bodies']
