@@ -163,7 +163,7 @@ def one_document(root, body, name, rng, settings, counters, audit, clock, Docume
     body.documents.index_state(doc)
 
 
-def populate(app, codes, n_docs, seed, batch=20000):
+def populate(app, codes, n_docs, seed, batch=20000, first=0):
     from pyramid.threadlocal import manager
 
     from archive import audit, clock
@@ -175,10 +175,10 @@ def populate(app, codes, n_docs, seed, batch=20000):
     t0 = time.perf_counter()
     try:
         bodies = root['bodies']
-        for k in range(n_docs):
+        for k in range(first, first + n_docs):
             body = bodies[codes[int(rng.paretovariate(1.2)) % len(codes)]]
             one_document(root, body, f'd{k:07d}', rng, app.registry.archive_settings, counters, audit, clock, Document)
-            if (k + 1) % batch == 0:       # big transactions: a bucket written once per batch
+            if (k + 1 - first) % batch == 0:       # big transactions: a bucket written once per batch
                 transaction.commit()
                 conn.cacheGC()
                 print(f'  {k + 1} documents, {time.perf_counter() - t0:.0f} s', flush=True)
@@ -296,6 +296,7 @@ def main(argv=None):
     p.add_argument('--keep', action='store_true')
     p.add_argument('--folder', help='build into (or, if it holds a database, measure) this folder; kept')
     p.add_argument('--build-only', action='store_true')
+    p.add_argument('--add', type=int, default=0, help='with --folder: add this many documents to its database first')
     p.add_argument('--skip', action='append', default=[], choices=('report', 'scan', 'registration'),
                    help='leave out a measure (a large database: the scan reads every document)')
     args = p.parse_args(argv)
@@ -311,8 +312,17 @@ def main(argv=None):
         conn, root = open_root(app)
         if built:
             results['bodies'] = len(root['bodies'])
-            results['docs'] = args.docs = sum(len(b.documents) for b in root['bodies'].values())
+            have = sum(len(b.documents) for b in root['bodies'].values())
+            codes = [b.code for b in root['bodies'].values() if b.route == 'hosted']
             conn.close()
+            if args.add:           # a build stopped between two transactions, continued
+                print(f'adding {args.add} documents to the {have} in {folder} …', flush=True)
+                results['add_s'] = round(populate(app, codes, args.add, args.seed + have, args.batch, have), 1)
+                have += args.add
+            results['docs'] = args.docs = have
+            if args.build_only:
+                print(json.dumps(results))
+                return
             print(f'measuring the database in {folder}: {args.docs} documents', flush=True)
         else:
             codes = build_tree(root, args.bodies)
