@@ -3,14 +3,16 @@ N documents in a tree of 300 bodies, beside a full scan of the same documents; a
 counters add to a registration.
 
     nice .venv/bin/python bench/stats.py [--docs N] [--bodies 300] [--registrations R] [--keep]
+        [--folder DIR [--build-only]] [--skip report|scan|registration] [--batch 20000]
 
 It builds one FileStorage (in a temporary folder) with the app (``archive.main``, demo seed), a
 tree of ``--bodies`` bodies (the demo's, then districts under the city committee and units under
 each district) and N incoming documents spread over a year and over the bodies. Each document
 gets the journal entries its life would have (received; most registered, assigned and
 completed, some late, some refused; some still open past their deadline), and each entry is
-counted by the real ``reports.counters.count`` as it is appended. Documents are built directly
-(not through ``fire``: one million transitions through the full workflow would take hours);
+counted by the real ``reports.counters.count`` as it is appended. Documents are built directly,
+in big transactions (not through ``fire``: one million transitions through the full workflow
+would take hours);
 their counters are the ones the workflow would have written, which ``counters.differences``
 checks on a sample body at the end.
 
@@ -74,7 +76,19 @@ def settings_for(folder):
 
 
 def make_app(settings):
+    """The app on a database prepared as ``archive-init`` prepares it (a server refuses one that
+    is not)."""
     import archive
+    from pyramid.config import Configurator
+
+    from archive import startup
+    config = Configurator(settings=settings)
+    config.include(startup)
+    config.commit()
+    try:
+        startup.prepare_database(config.registry)
+    finally:
+        startup.close(config.registry)
     return archive.main({'__file__': os.path.join(PROJECT, 'development.ini'), 'here': PROJECT}, **settings)
 
 
@@ -149,7 +163,7 @@ def one_document(root, body, name, rng, settings, counters, audit, clock, Docume
     body.documents.index_state(doc)
 
 
-def populate(app, codes, n_docs, seed):
+def populate(app, codes, n_docs, seed, batch=20000, first=0):
     from pyramid.threadlocal import manager
 
     from archive import audit, clock
@@ -161,12 +175,12 @@ def populate(app, codes, n_docs, seed):
     t0 = time.perf_counter()
     try:
         bodies = root['bodies']
-        for k in range(n_docs):
+        for k in range(first, first + n_docs):
             body = bodies[codes[int(rng.paretovariate(1.2)) % len(codes)]]
             one_document(root, body, f'd{k:07d}', rng, app.registry.archive_settings, counters, audit, clock, Document)
-            if (k + 1) % 2000 == 0:
+            if (k + 1 - first) % batch == 0:       # big transactions: a bucket written once per batch
                 transaction.commit()
-                conn.cacheMinimize()
+                conn.cacheGC()
                 print(f'  {k + 1} documents, {time.perf_counter() - t0:.0f} s', flush=True)
         transaction.commit()
     finally:
@@ -192,9 +206,23 @@ def cold(app):
     return _Closing(), conn, conn.root()[root_key(app.registry)]
 
 
-def timed(fn):
-    t0 = time.perf_counter()
+CPU = {}          # measure -> [CPU seconds], beside the wall times
+LOAD = []         # the 1-minute load average at each measure
+
+
+LOADS = {}        # measure -> objects loaded from the storage (the cache was empty)
+
+
+def timed(fn, name=None, conn=None):
+    if conn is not None:
+        conn.getTransferCounts(clear=True)
+    t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
+    if name:
+        CPU.setdefault(name, []).append(time.process_time() - c0)
+        LOAD.append(os.getloadavg()[0])
+        if conn is not None:
+            LOADS[name] = conn.getTransferCounts()[0]
     return time.perf_counter() - t0, out
 
 
@@ -264,19 +292,49 @@ def main(argv=None):
     p.add_argument('--registrations', type=int, default=400)
     p.add_argument('--repeat', type=int, default=3)
     p.add_argument('--seed', type=int, default=15)
+    p.add_argument('--batch', type=int, default=20000, help='documents per transaction while building')
     p.add_argument('--keep', action='store_true')
+    p.add_argument('--folder', help='build into (or, if it holds a database, measure) this folder; kept')
+    p.add_argument('--build-only', action='store_true')
+    p.add_argument('--add', type=int, default=0, help='with --folder: add this many documents to its database first')
+    p.add_argument('--skip', action='append', default=[], choices=('report', 'scan', 'registration'),
+                   help='leave out a measure (a large database: the scan reads every document)')
     args = p.parse_args(argv)
-    folder = tempfile.mkdtemp(prefix='bench-stats-')
+    folder = args.folder or tempfile.mkdtemp(prefix='bench-stats-')
+    built = os.path.exists(os.path.join(folder, 'Data.fs'))
+    args.keep = args.keep or bool(args.folder)
+    os.makedirs(folder, exist_ok=True)
     results = {'docs': args.docs, 'bodies': args.bodies}
     try:
-        app = make_app(settings_for(folder))
+        t0 = time.perf_counter()
+        app = make_app(settings_for(folder))          # on a kept database: its pending evolve steps
+        results['prepare_s'] = round(time.perf_counter() - t0, 1)
         conn, root = open_root(app)
-        codes = build_tree(root, args.bodies)
-        transaction.commit()
-        results['bodies'] = len(root['bodies'])
-        conn.close()
-        print(f'{results["bodies"]} bodies; building {args.docs} documents …', flush=True)
-        results['build_s'] = populate(app, codes, args.docs, args.seed)
+        if built:
+            results['bodies'] = len(root['bodies'])
+            have = sum(len(b.documents) for b in root['bodies'].values())
+            codes = [b.code for b in root['bodies'].values() if b.route == 'hosted']
+            conn.close()
+            if args.add:           # a build stopped between two transactions, continued
+                print(f'adding {args.add} documents to the {have} in {folder} …', flush=True)
+                results['add_s'] = round(populate(app, codes, args.add, args.seed + have, args.batch, have), 1)
+                have += args.add
+            results['docs'] = args.docs = have
+            if args.build_only:
+                print(json.dumps(results))
+                return
+            print(f'measuring the database in {folder}: {args.docs} documents', flush=True)
+        else:
+            codes = build_tree(root, args.bodies)
+            transaction.commit()
+            results['bodies'] = len(root['bodies'])
+            conn.close()
+            print(f'{results["bodies"]} bodies; building {args.docs} documents …', flush=True)
+            results['build_s'] = round(populate(app, codes, args.docs, args.seed, args.batch), 1)
+            results['build_cpu_s'] = round(time.process_time(), 1)
+            if args.build_only:
+                print(json.dumps(results))
+                return
 
         from pyramid.threadlocal import manager
 
@@ -294,7 +352,7 @@ def main(argv=None):
 
                 def dashboard():
                     return F.dashboard(root, F.Query(TOP, True, start, end, 'total'))
-                t, figs = timed(dashboard)
+                t, figs = timed(dashboard, 'dashboard', conn)
                 runs['dashboard'].append(t)
                 conn.close()
                 db.close()
@@ -302,25 +360,28 @@ def main(argv=None):
 
                 def report_figures():
                     return [F.figures(root, F.Query(TOP, True, start, end, g)) for g in ('body', 'month')]
-                t, _figures = timed(report_figures)
+                t, _figures = timed(report_figures, 'report_figures', conn)
                 runs['report_figures'].append(t)
                 conn.close()
-                db, conn, root = cold(app)
-                user = root['users']['vanthu']
-                t, report = timed(lambda: quarterly.render(quarterly.build(root, user, TOP, YEAR, 3), 'csv'))
-                runs['report'].append(t)
-                conn.close()
-                db.close()
-                db, conn, root = cold(app)
-                t, scanned = timed(lambda: full_scan(root, start, end))
-                runs['scan'].append(t)
-                conn.close()
-                db.close()
+                if 'report' not in args.skip:
+                    db, conn, root = cold(app)
+                    user = root['users']['vanthu']
+                    t, report = timed(lambda: quarterly.render(quarterly.build(root, user, TOP, YEAR, 3), 'csv'), 'report', conn)
+                    runs['report'].append(t)
+                    conn.close()
+                    db.close()
+                if 'scan' not in args.skip and not runs['scan']:         # once: it reads everything
+                    db, conn, root = cold(app)
+                    t, scanned = timed(lambda: full_scan(root, start, end), 'scan', conn)
+                    runs['scan'].append(t)
+                    conn.close()
+                    db.close()
             total = figs[0]['total']
-            ok = all(total[m] == scanned.get(m, 0) for m in ('received', 'registered', 'assigned', 'completed',
-                                                              'completed_late', 'refused'))
-            results['figures_equal_scan'] = ok
-            results['late_rows'] = len(report[0].decode('utf-8-sig').splitlines())   # CSV lines
+            if 'scan' not in args.skip:
+                results['figures_equal_scan'] = all(total[m] == scanned.get(m, 0) for m in (
+                    'received', 'registered', 'assigned', 'completed', 'completed_late', 'refused'))
+            if 'report' not in args.skip:
+                results['late_rows'] = len(report[0].decode('utf-8-sig').splitlines())   # CSV lines
             results['quarter_received'] = total['received']
             db, conn, root = cold(app)
             sample = max(root['bodies'].values(), key=lambda b: len(b.documents))
@@ -332,14 +393,19 @@ def main(argv=None):
         finally:
             manager.pop()
             clock.set_now(None)
-        results.update({k + '_ms': [round(1000 * x, 1) for x in v] for k, v in runs.items()})
-        mean, median, cpu = registration_cost(app, args.registrations, random.Random(args.seed))
-        results['register_ms'] = {m: round(1000 * v, 2) for m, v in mean.items()}
-        results['register_cpu_ms'] = {m: round(1000 * v, 2) for m, v in cpu.items()}
-        results['counter_overhead_cpu_pct'] = round(100 * (cpu['with'] / cpu['without'] - 1), 1)
-        results['counter_overhead_mean_pct'] = round(100 * (mean['with'] / mean['without'] - 1), 1)
-        results['register_median_ms'] = {m: round(1000 * v, 2) for m, v in median.items()}
-        results['counter_overhead_pct'] = round(100 * (median['with'] / median['without'] - 1), 1)
+        results.update({k + '_ms': [round(1000 * x, 1) for x in v] for k, v in runs.items() if v})
+        results.update({k + '_cpu_ms': [round(1000 * x, 1) for x in v] for k, v in CPU.items()})
+        results['load_average'] = [round(x, 1) for x in LOAD]
+        results['objects_loaded'] = LOADS
+        if 'registration' not in args.skip:
+            mean, median, cpu = registration_cost(app, args.registrations, random.Random(args.seed))
+            results['register_ms'] = {m: round(1000 * v, 2) for m, v in mean.items()}
+            results['register_cpu_ms'] = {m: round(1000 * v, 2) for m, v in cpu.items()}
+            results['counter_overhead_cpu_pct'] = round(100 * (cpu['with'] / cpu['without'] - 1), 1)
+            results['counter_overhead_mean_pct'] = round(100 * (mean['with'] / mean['without'] - 1), 1)
+            results['register_median_ms'] = {m: round(1000 * v, 2) for m, v in median.items()}
+            results['counter_overhead_pct'] = round(100 * (median['with'] / median['without'] - 1), 1)
+            results['register_load_average'] = round(os.getloadavg()[0], 1)
         results['storage_mb'] = round(os.path.getsize(os.path.join(folder, 'Data.fs')) / 1e6, 1)
         transaction.abort()
         app.registry._zodb_databases[''].close()
@@ -347,21 +413,25 @@ def main(argv=None):
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
     print(json.dumps(results, indent=1, ensure_ascii=False))
-    best = {k: min(results[k + '_ms']) for k in ('dashboard', 'report_figures', 'report', 'scan')}
-    print(f"\n{args.docs} documents, {results['bodies']} bodies, quarter Q3 {YEAR} over the whole tree (cold):")
-    print(f"  dashboard figures (total, by body, by month): {best['dashboard']:.0f} ms")
-    print(f"  quarterly report figures (by body, by month): {best['report_figures']:.0f} ms")
-    print(f"  whole report (+ late/overdue lists, CSV):     {best['report']:.0f} ms "
-          f"({results['late_rows']} lines of CSV)")
-    print(f"  baseline full scan:                           {best['scan']:.0f} ms "
-          f"(x{best['scan'] / max(best['dashboard'], 0.001):.0f} the dashboard)")
-    print(f"  figures equal the scan: {results['figures_equal_scan']}")
-    print(f"  registration: {results['register_median_ms']['with']} ms with counters, "
-          f"{results['register_median_ms']['without']} ms without (median): +{results['counter_overhead_pct']} %; "
-          f"mean {results['register_ms']['with']} / {results['register_ms']['without']} ms "
-          f"(+{results['counter_overhead_mean_pct']} %); CPU {results['register_cpu_ms']['with']} / "
-          f"{results['register_cpu_ms']['without']} ms (+{results['counter_overhead_cpu_pct']} %)")
-
+    print(f"\n{args.docs} documents, {results['bodies']} bodies, quarter Q3 {YEAR} over the whole tree (cold), "
+          f"best of {args.repeat}, wall (CPU); load average {min(LOAD):.1f}-{max(LOAD):.1f}:")
+    titles = (('dashboard', 'dashboard figures (total, by body, by month)'),
+              ('report_figures', 'quarterly report figures (by body, by month)'),
+              ('report', 'whole report (+ late/overdue lists, CSV)'), ('scan', 'baseline full scan'))
+    for key, title in titles:
+        if key + '_ms' in results:
+            wall, cpu = min(results[key + '_ms']), min(results[key + '_cpu_ms'])
+            print(f"  {title:46} {wall:9.0f} ms ({cpu:.0f} ms CPU, {LOADS.get(key)} objects loaded)")
+    if 'scan_ms' in results:
+        print(f"  the scan / the dashboard: x{min(results['scan_ms']) / max(min(results['dashboard_ms']), 0.001):.0f} wall, "
+              f"x{min(results['scan_cpu_ms']) / max(min(results['dashboard_cpu_ms']), 0.001):.0f} CPU; "
+              f"figures equal the scan: {results['figures_equal_scan']}")
+    if 'register_ms' in results:
+        print(f"  registration: {results['register_median_ms']['with']} ms with counters, "
+              f"{results['register_median_ms']['without']} ms without (median): +{results['counter_overhead_pct']} %; "
+              f"mean {results['register_ms']['with']} / {results['register_ms']['without']} ms "
+              f"(+{results['counter_overhead_mean_pct']} %); CPU {results['register_cpu_ms']['with']} / "
+              f"{results['register_cpu_ms']['without']} ms (+{results['counter_overhead_cpu_pct']} %)")
 
 if __name__ == '__main__':
     main()

@@ -169,3 +169,138 @@ def test_evolve_step_builds_counters_and_deadline_index_from_what_is_stored(worl
     assert counters.differences(root) == [] and len(root.stats.buckets) > 0
     assert list(root['bodies'][HOST].documents.by_deadline.keys()) == [(dt.date(2026, 6, 10).toordinal(), doc.__name__)]
     assert isinstance(root.stats.docs, OOBTree)
+
+
+def _run(world, seed, days=4):
+    """A smaller randomised run over the three bodies, across a month and quarter boundary."""
+    app, conn, root = world
+    rng = random.Random(seed)
+    docs = []
+    start = dt.datetime(2026, 3, 30, 9, 0, tzinfo=VN)
+    for day in range(days):
+        clock.set_now(start + dt.timedelta(days=day, hours=day % 3))
+        for k in range(6):
+            code = rng.choice((HOST, DEMO_RECEIVER, BTG))
+            docs.append(svc.create(root, root['bodies'][code], incoming(
+                doc_type=rng.choice(('CV', 'TTr')), urgency=rng.choice(('normal', 'khan', 'hoa_toc')),
+                number_symbol=f'{day * 6 + k + 1}-CV/BTCTU', channel=rng.choice(('electronic', 'paper')),
+                received_at=clock.iso(clock.now())), [], app.registry.archive_settings, PEOPLE[code][0]))
+        for _k in range(12):
+            clock.set_now(clock.now() + dt.timedelta(minutes=rng.randint(5, 90)))
+            moving = [d for d in docs if d.state not in ('completed', 'refused', 'deleted', 'destroyed')]
+            step(root, app.registry, rng.choice(moving or docs), rng)
+        conn.transaction_manager.commit()
+    return docs
+
+
+def test_rollups_equal_the_tallies_and_a_drift_is_found_and_rebuilt(world):
+    """The roll-ups across bodies hold what the per-body tallies hold (without the document type),
+    the deadline roll-up what the deadline indexes hold, the late index the late entries of the
+    days; a drift in any of them is named by the recount and repaired by rebuild."""
+    from archive.reports import figures as F
+    from archive.reports import rollups as R
+    _app, conn, root = world
+    _run(world, 1512)
+    stats = root.stats
+    assert counters.differences(root) == []
+    for (month, code), tally in stats.buckets.items():
+        rolled = {}
+        for key, n in tally.counts.items():
+            rolled[R.column(key)] = rolled.get(R.column(key), 0) + n
+        assert R.row(stats.rollups, month, code) == rolled
+    deadlines = {}
+    for code in (HOST, DEMO_RECEIVER, BTG):
+        for ordinal, _name in root['bodies'][code].documents.by_deadline.keys():
+            day = dt.date.fromordinal(ordinal)
+            deadlines[(code, day)] = deadlines.get((code, day), 0) + 1
+    assert deadlines and {(code, dt.date.fromisoformat(f'{month[1:]}-{d}')): n
+                          for (month, _s), r in stats.deadlines.items() for code, row in r.rows.items()
+                          for d, n in row.items()} == deadlines
+    late = sorted(R.late_entry(day, code, e) for (day, code), entries in stats.docs.items() for e in entries
+                  if counters.entry_key(e)[0] in counters.LATE)
+    assert late and sorted(e for s in stats.late.values() for e in s) == late
+    # the figures the dashboard reads from the roll-ups equal those of the per-body tallies
+    for code in (HOST, DEMO_RECEIVER, BTG):
+        for start, end in ((dt.date(2026, 3, 1), dt.date(2026, 4, 30)), (dt.date(2026, 3, 31), dt.date(2026, 4, 1))):
+            typed = F.sum_counts(stats, code, start, end)
+            untyped = {}
+            for (m, d, _t, r, u), n in typed.items():
+                untyped[(m, d, '', r, u)] = untyped.get((m, d, '', r, u), 0) + n
+            assert F.sum_rolled(stats, code, start, end) == untyped
+    # a drift in each roll-up is named by the recount, and rebuild repairs it
+    some = next(iter(stats.rollups.values()))
+    body = next(iter(some.rows))
+    some.add(body, 'received||paper|0', 2)
+    stats.deadlines[next(iter(stats.deadlines.keys()))].add(body, '15', 1)
+    next(iter(stats.late.values())).remove(next(iter(next(iter(stats.late.values())))))
+    kinds = sorted({d[1][0] for d in counters.differences(root)})
+    assert kinds == ['deadlines', 'late', 'rollups']
+    counters.rebuild(root)
+    assert counters.differences(root) == []
+    conn.transaction_manager.commit()
+
+
+def test_overdue_and_late_lists_from_the_rollups_equal_the_indexes(world):
+    """The count of documents still open past their deadline (the deadline roll-up) equals the
+    deadline index's list, and the late documents behind a figure (the late index) equal those
+    found by reading every day of every body."""
+    from archive.reports import figures as F
+    app, conn, root = world
+    _run(world, 1513, days=5)
+    today = dt.date(2026, 4, 20)
+    for code in (HOST, DEMO_RECEIVER, BTG):
+        for start, end in ((dt.date(2026, 3, 1), dt.date(2026, 4, 19)), (dt.date(2026, 3, 31), dt.date(2026, 4, 2))):
+            assert F.overdue(root, code, start, end, today) == len(F.overdue(root, code, start, end, today, names=True))
+    assert sum(F.overdue(root, c, dt.date(2026, 3, 1), dt.date(2026, 4, 19), today) for c in (HOST, DEMO_RECEIVER, BTG)) > 0
+    leader = root['users']['lanhdao']
+    late = ['registered_late', 'assigned_late', 'completed_late', 'sent_late_urgent']
+    clock.set_now(dt.datetime(2026, 4, 20, 9, 0, tzinfo=VN))
+    for start, end in ((dt.date(2026, 3, 1), dt.date(2026, 4, 19)), (dt.date(2026, 3, 31), dt.date(2026, 4, 1))):
+        query = F.Query(TU, True, start, end, 'total')
+        from_index = F.documents_behind_each(root, leader, query, late)
+        saved, root.stats.late = root.stats.late, None           # the day sets, read one by one
+        try:
+            from_days = F.documents_behind_each(root, leader, query, late)
+        finally:
+            root.stats.late = saved
+        assert {m: [d.__name__ for d in v] for m, v in from_index.items()} == \
+            {m: [d.__name__ for d in v] for m, v in from_days.items()}
+    assert any(from_index.values())
+    conn.transaction_manager.abort()
+
+
+def test_rollups_merge_concurrent_changes(app):
+    """Two transactions counting at once in the same shard of bodies (the same body, and two
+    bodies) both commit, and every increment is kept; so do the deadline and late roll-ups."""
+    import transaction
+
+    from archive.reports import rollups as R
+    conn_a, root_a = open_root(app)
+    conn_b, root_b = open_root(app)
+    try:
+        other = next(c for c in root_a['bodies'].keys() if c != HOST and R.shard(c) == R.shard(HOST))
+        key = ('registered_late', '', 'CV', '', True)
+        counters._add(root_a.stats, HOST, dt.date(2026, 5, 4), key, 'a', 1)
+        counters.deadline_moved(root_a, HOST, dt.date(2026, 5, 9).toordinal(), 1)
+        conn_a.transaction_manager.commit()
+        conn_b.sync()
+        conn_a.sync()
+        counters._add(root_a.stats, HOST, dt.date(2026, 5, 4), key, 'b', 1)
+        counters.deadline_moved(root_a, HOST, dt.date(2026, 5, 9).toordinal(), 1)
+        counters._add(root_b.stats, HOST, dt.date(2026, 5, 5), key, 'c', 1)
+        counters._add(root_b.stats, other, dt.date(2026, 5, 5), key, 'd', 1)
+        counters.deadline_moved(root_b, HOST, dt.date(2026, 5, 9).toordinal(), -1)
+        conn_a.transaction_manager.commit()
+        conn_b.transaction_manager.commit()       # would raise ConflictError without the merge
+        conn_c, root_c = open_root(app)
+        column = R.column(key)
+        host = R.row(root_c.stats.rollups, 'M2026-05', HOST)
+        assert host[column] == 3 and R.row(root_c.stats.rollups, 'M2026-05', other)[column] == 1
+        assert R.row(root_c.stats.deadlines, 'M2026-05', HOST) == {'09': 1}
+        late = root_c.stats.late[('M2026-05', R.shard(HOST))]
+        assert sorted(counters.entry_name(R.split_late(e)[2]) for e in late) == ['a', 'b', 'c', 'd']
+        conn_c.close()
+    finally:
+        transaction.abort()
+        conn_a.close()
+        conn_b.close()

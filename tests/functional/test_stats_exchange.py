@@ -48,3 +48,50 @@ def test_sent_late_and_received_by_exchange_are_counted(exchange_app):
         assert (btc['body'], btc['total']['received'], btc['total']['sent']) == (BTC, 1, 0)
     finally:
         clock.set_now(None)
+
+
+def test_packages_refused_before_any_document_are_counted_per_receiving_body(exchange_app):
+    """A package refused before it became a document counts for the body it was addressed to,
+    when its sender's signature verified (Tối mật, Tuyệt mật); one nobody vouched for (a
+    signature that fails) counts for no body. The counters equal a full recount, which a drift
+    in the refusal's counter breaks."""
+    import pytest
+
+    from archive.exchange import receive
+
+    from .test_exchange_bad_input import package
+    app = exchange_app
+    try:
+        clock.set_now(dt.datetime(2026, 11, 24, 9, 0, tzinfo=VN))
+        sent = send(app, [BTG], abstract='Văn bản gửi rồi bị làm hỏng')
+        bad = [('classification_refused', package(app, sent['id'], classification='toi_mat')),
+               ('classification_refused', package(app, sent['id'], classification='tuyet_mat')),
+               ('signature_invalid', package(app, sent['id']).replace(
+                   'Văn bản gửi rồi bị làm hỏng'.encode(), 'Văn bản đã bị sửa đổi'.encode()))]
+        for code, data in bad:
+            with pytest.raises(receive.Refused) as info:
+                receive.accept(app.registry, data, 'instance')
+            assert info.value.code == code
+        with Session(app) as root:
+            assert counters.differences(root) == []
+            month = root.stats.buckets[('M2026-11', BTG)].counts
+            refused = {k[1]: n for k, n in month.items() if k[0] == 'refused_package'}
+            assert refused == {'classification_refused': 2}
+            assert not any(k[0] == 'refused_package' for k in root.stats.buckets[('M2026-11', HOST_CODE)].counts)
+            root.stats.buckets[('M2026-11', BTG)].add(('refused_package', 'classification_refused', '', 'instance', False))
+            assert [d[1][0] for d in counters.differences(root)] == ['refused_package']
+            counters.rebuild(root)
+        clerk = client(app, 'vanthu')
+        city = clerk.get('/api/v1/stats', params={'from': '2026-11-01', 'to': '2026-11-24', 'body': '000.00.00.H01',
+                                                   'group': 'body'}).json
+        rows = {r['key']: r['figures']['refused_package'] for r in city['rows']}
+        assert rows[BTG] == 2 and city['total']['refused_package'] == 2
+        # on the dashboard: the figure, with no link to a list (no document stands behind it)
+        page = clerk.get('/stats', params={'from': '2026-11-01', 'to': '2026-11-24', 'body': '000.00.00.H01'})
+        cell = page.html.select_one('tr[data-figure="refused_package"] td')
+        assert cell.text.strip() == '2' and cell.select_one('a') is None
+        assert page.html.select('tr[data-figure] td a')             # other figures link to their lists
+        clerk.get('/stats/documents', params={'from': '2026-11-01', 'to': '2026-11-24', 'metric': 'refused_package'},
+                  status=400)
+    finally:
+        clock.set_now(None)

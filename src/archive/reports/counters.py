@@ -24,7 +24,8 @@ Metrics (the dashboard and the report name them in Vietnamese):
 handling limit), ``completed``/``completed_late`` (after the processing deadline),
 ``refused`` (detail: ``refuse_arrived`` từ chối nhận, ``refuse_registered`` trả lại),
 ``recalled``, ``updated``, ``replaced``, ``sent``/``sent_late`` (Art. 6.3; ``urgent`` splits
-urgent and normal), ``sent_via`` (one per delivery, by route), ``dual_sent`` (Art. 8).
+urgent and normal), ``sent_via`` (one per delivery, by route), ``dual_sent`` (Art. 8); ``refused_package`` (a
+package refused before any document existed, per receiving body: ``package_events``).
 Documents still open past their deadline are not counted here: they are found at read time from
 the state index (``reports.figures.overdue``), since "still open" changes with no event.
 """
@@ -36,11 +37,15 @@ from persistent import Persistent
 
 from .. import calendar as cal_mod
 from .. import clock
+from ..workflow.states import state_data
+from . import rollups as R
 
 METRICS = ('received', 'registered', 'registered_late', 'assigned', 'assigned_late', 'completed',
            'completed_late', 'refused', 'recalled', 'updated', 'replaced', 'sent', 'sent_late',
            'sent_via', 'dual_sent')
 PAPER, MANUAL = 'paper', 'manual'
+LATE = frozenset(('sent_late', 'registered_late', 'assigned_late', 'completed_late'))
+PACKAGE_CHAIN = 'exchange'     # the receiving path's chain (exchange.receive.CHAIN): refused packages
 
 
 class Tally(Persistent):
@@ -66,11 +71,19 @@ class Stats(Persistent):
     as their months); ``docs[(day key, body code)] -> OOTreeSet`` of ``entry(key, document name,
     journal seq, k)``, one entry per event of the day (``D2026-10-05``, Vietnam time): the
     documents behind a figure, and the counts of the days at the edges of a period. A tree set:
-    an insert rewrites one small bucket of it, and concurrent inserts of different entries merge."""
+    an insert rewrites one small bucket of it, and concurrent inserts of different entries merge.
+
+    ``rollups``, ``deadlines``, ``late``: the same counts across bodies (``reports.rollups``),
+    what the dashboard and the report read."""
+
+    rollups = deadlines = late = None      # stored before evolve step 0015 builds them
 
     def __init__(self):
         self.buckets = OOBTree()
         self.docs = OOBTree()
+        self.rollups = OOBTree()
+        self.deadlines = OOBTree()
+        self.late = OOBTree()
 
 
 def stats_of(root):
@@ -164,6 +177,18 @@ def events(action, details, doc, by_exchange=False, at=None):
     return out
 
 
+def package_events(action, details):
+    """``[(receiving body, metric, detail, route)]`` an entry of the exchange chain counts: a
+    package refused before any document existed (Art. 15.3 monitors them all; here, per
+    receiving body), only when its sender's signature verified and it was addressed to bodies
+    here (``vouched`` in the entry: traffic nobody vouched for must not move a body's figures);
+    ``refused_package``, detail: the refusal's code."""
+    if action != 'package_refused' or not details.get('vouched') or details.get('kind', 'package') != 'package':
+        return []
+    receivers = [c for c in str(details.get('receiver') or '').split(',') if c]
+    return [(code, 'refused_package', details.get('code') or '', details.get('route') or '') for code in receivers]
+
+
 def facts(settings, root, doc, transition):
     """What the journal entry of a transition must record for it to be counted the same way
     later: whether it was late (urgent handling, the processing deadline) and whether an
@@ -199,7 +224,26 @@ def _add(stats, body_code, day, key, name, seq, k=0):
     days = stats.docs.get((day_key(day), body_code))
     if days is None:
         days = stats.docs[(day_key(day), body_code)] = OOTreeSet()
-    days.insert(entry(key, name, seq, k))
+    text = entry(key, name, seq, k)
+    days.insert(text)
+    if stats.rollups is not None:
+        month = month_key(day)
+        R.add(stats.rollups, month, body_code, R.column(key))
+        if key[0] in LATE:
+            late = stats.late.get((month, R.shard(body_code)))
+            if late is None:
+                late = stats.late[(month, R.shard(body_code))] = OOTreeSet()
+            late.insert(R.late_entry(day_key(day), body_code, text))
+
+
+def deadline_moved(root, body_code, ordinal, n):
+    """A document of ``body_code`` whose deadline (day ``ordinal``) runs entered (``n=1``) or left
+    (``n=-1``) the deadline index: the count of its day in the deadline roll-up follows."""
+    stats = getattr(root, 'stats', None)
+    if stats is None or stats.deadlines is None:
+        return
+    day = dt.date.fromordinal(ordinal)
+    R.add(stats.deadlines, month_key(day), body_code, f'{day.day:02d}', n)
 
 
 def count(root, doc, chain_id, seq, by_exchange=False):
@@ -215,15 +259,31 @@ def count(root, doc, chain_id, seq, by_exchange=False):
         _add(stats, doc.body_code, day, (metric, detail, doc_type, route, urgent), doc.__name__, seq, k)
 
 
+def count_package(root, chain_id, seq):
+    """Count the entry ``seq`` of ``chain_id`` (the exchange chain) just appended, if it is a
+    package refused per receiving body (``package_events``); no document stands behind it."""
+    at, _actor, action, details, _prev, _hash = root.journal.chains[chain_id].entries[seq]
+    day, stats, bodies = dt.date.fromisoformat(at[:10]), stats_of(root), root['bodies']
+    for k, (code, metric, detail, route) in enumerate(package_events(action, json.loads(details))):
+        if code in bodies:
+            _add(stats, code, day, (metric, detail, '', route, False), '', seq, k)
+
+
 # -- the full recount -----------------------------------------------------------------------
 
 def recount(root):
-    """Every counter recounted from the journal: ``{(month key, body): {key: n}}`` and the
-    entries of each day ``{(day key, body): {entry(key, name, seq, k)}}``."""
-    counts, docs = {}, {}
+    """Every counter recounted from the journal (and, for the deadline roll-up, from the
+    documents as they are): ``{'buckets': {(month key, body): {key: n}}, 'docs': {(day key,
+    body): {entry}}, 'rollups': {(month key, shard): {body: {column: n}}}, 'deadlines': the same
+    by deadline day, 'late': {(month key, shard): {late entry}}}``."""
+    counts, docs, rollups, deadlines, late = {}, {}, {}, {}, {}
     chains = root.journal.chains
     for body in root['bodies'].values():
         for name, doc in body.documents.items():
+            if doc.deadline is not None and state_data(doc).get('deadline_runs'):
+                row = deadlines.setdefault((month_key(doc.deadline), R.shard(doc.body_code)), {}) \
+                    .setdefault(doc.body_code, {})
+                row[f'{doc.deadline.day:02d}'] = row.get(f'{doc.deadline.day:02d}', 0) + 1
             chain = chains.get(doc.chain_id)
             if chain is None:
                 continue
@@ -236,18 +296,56 @@ def recount(root):
                     continue
                 dims = dims or (doc.stats_dims or (doc.doc_type or '', bool(doc.urgent)))
                 day = dt.date.fromisoformat(at[:10])
+                month = month_key(day)
                 for k, (metric, detail, route) in enumerate(found):
                     key = (metric, detail, dims[0], route, dims[1])
-                    bucket = counts.setdefault((month_key(day), doc.body_code), {})
+                    bucket = counts.setdefault((month, doc.body_code), {})
                     bucket[key] = bucket.get(key, 0) + 1
-                    docs.setdefault((day_key(day), doc.body_code), set()).add(entry(key, name, seq, k))
-    return counts, docs
+                    text = entry(key, name, seq, k)
+                    docs.setdefault((day_key(day), doc.body_code), set()).add(text)
+                    row = rollups.setdefault((month, R.shard(doc.body_code)), {}).setdefault(doc.body_code, {})
+                    row[R.column(key)] = row.get(R.column(key), 0) + 1
+                    if metric in LATE:
+                        late.setdefault((month, R.shard(doc.body_code)), set()).add(
+                            R.late_entry(day_key(day), doc.body_code, text))
+    exchange = chains.get(PACKAGE_CHAIN)
+    for seq, (at, _actor, action, details, _prev, _hash) in (exchange.entries.items() if exchange else ()):
+        if action != 'package_refused':
+            continue
+        day = dt.date.fromisoformat(at[:10])
+        for k, (code, metric, detail, route) in enumerate(package_events(action, json.loads(details))):
+            if code not in root['bodies']:
+                continue
+            key = (metric, detail, '', route, False)
+            bucket = counts.setdefault((month_key(day), code), {})
+            bucket[key] = bucket.get(key, 0) + 1
+            docs.setdefault((day_key(day), code), set()).add(entry(key, '', seq, k))
+            row = rollups.setdefault((month_key(day), R.shard(code)), {}).setdefault(code, {})
+            row[R.column(key)] = row.get(R.column(key), 0) + 1
+    return {'buckets': counts, 'docs': docs, 'rollups': rollups, 'deadlines': deadlines, 'late': late}
+
+
+def _row_differences(name, stored, wanted):
+    """Differences between stored roll-ups and recounted ones, per body and column."""
+    out = []
+    for key in sorted(set(stored.keys()) | set(wanted)):
+        rollup = stored.get(key)
+        have_rows = rollup.rows if rollup is not None else {}
+        want_rows = wanted.get(key, {})
+        for body in sorted(set(have_rows) | set(want_rows)):
+            have, want = have_rows.get(body, {}), want_rows.get(body, {})
+            for col in sorted(set(have) | set(want)):
+                if have.get(col, 0) != want.get(col, 0):
+                    out.append(((f'{name} {key[0]}', body), (name, col), have.get(col, 0), want.get(col, 0)))
+    return out
 
 
 def differences(root):
     """Where the stored counters differ from a full recount: ``[(bucket, key, stored, recounted)]``
-    (for the documents behind a day: ``key`` ``('docs',)``, the numbers of entries)."""
-    counts, docs = recount(root)
+    (for the documents behind a day: ``key`` ``('docs',)``, the numbers of entries; for the
+    roll-ups: ``(kind, column)`` per body)."""
+    full = recount(root)
+    counts, docs = full['buckets'], full['docs']
     stats = stats_of(root)
     stored = stats.buckets
     out = []
@@ -263,19 +361,64 @@ def differences(root):
         want = docs.get(bucket_key, set())
         if have != want:
             out.append((bucket_key, ('docs',), len(have), len(want)))
+    if stats.rollups is None:
+        return out + [(('rollups', '-'), ('missing',), 0, 1)]
+    out.extend(_row_differences('rollups', stats.rollups, full['rollups']))
+    out.extend(_row_differences('deadlines', stats.deadlines, full['deadlines']))
+    for key in sorted(set(stats.late.keys()) | set(full['late'])):
+        have = set(stats.late.get(key, ()))
+        want = full['late'].get(key, set())
+        if have != want:
+            out.append(((f'late {key[0]}', str(key[1])), ('late',), len(have), len(want)))
     return out
+
+
+def _rollups_of(rows):
+    tree = OOBTree()
+    for key, by_body in rows.items():
+        rollup = tree[key] = R.Rollup()
+        rollup.rows = {body: dict(row) for body, row in by_body.items() if row}
+    return tree
 
 
 def rebuild(root):
     """Replace every counter by a full recount from the journal; return the number of buckets."""
-    counts, docs = recount(root)
+    full = recount(root)
     stats = stats_of(root)
     stats.buckets = OOBTree()
     stats.docs = OOBTree()
-    for bucket_key, keys in counts.items():
+    for bucket_key, keys in full['buckets'].items():
         tally = Tally()
         tally.counts = dict(keys)
         stats.buckets[bucket_key] = tally
-    for day_key, entries in docs.items():
-        stats.docs[day_key] = OOTreeSet(entries)
-    return len(counts)
+    for day_key_, entries in full['docs'].items():
+        stats.docs[day_key_] = OOTreeSet(entries)
+    stats.rollups = _rollups_of(full['rollups'])
+    stats.deadlines = _rollups_of(full['deadlines'])
+    stats.late = OOBTree({key: OOTreeSet(entries) for key, entries in full['late'].items()})
+    return len(full['buckets'])
+
+
+def build_rollups(root):
+    """The roll-ups from what is stored (evolve step 0015): the tallies summed without the
+    document type, the late entries of the day sets, each body's deadline index counted by day.
+    Cheaper than ``rebuild`` (no journal read); ``archive-stats check`` compares with a recount."""
+    stats = stats_of(root)
+    rows, deadlines, late = {}, {}, {}
+    for (month, body), tally in stats.buckets.items():
+        row = rows.setdefault((month, R.shard(body)), {}).setdefault(body, {})
+        for key, n in tally.counts.items():
+            row[R.column(key)] = row.get(R.column(key), 0) + n
+    for (day, body), entries in stats.docs.items():
+        for text in entries:
+            if text.split(SEP, 1)[0] in LATE:
+                late.setdefault((f'M{day[1:8]}', R.shard(body)), set()).add(R.late_entry(day, body, text))
+    for body in root['bodies'].values():
+        index = body.documents.by_deadline
+        for ordinal, _name in (index.keys() if index is not None else ()):
+            day = dt.date.fromordinal(ordinal)
+            row = deadlines.setdefault((month_key(day), R.shard(body.code)), {}).setdefault(body.code, {})
+            row[f'{day.day:02d}'] = row.get(f'{day.day:02d}', 0) + 1
+    stats.rollups = _rollups_of(rows)
+    stats.deadlines = _rollups_of(deadlines)
+    stats.late = OOBTree({key: OOTreeSet(entries) for key, entries in late.items()})

@@ -23,7 +23,9 @@ from ..errors import InputError
 from ..i18n import _
 from ..workflow.states import states_of
 from . import periods as P
-from .counters import entry_key, entry_name, stats_of
+from . import rollups as R
+from .counters import LATE, entry_key, entry_name, month_key, stats_of
+from .sums import month_end, months_of, sum_counts, sum_rolled
 
 GROUPS = ('total', 'body', 'month', 'type', 'route')
 STAFF_ROLES = (S.CLERK, S.LEADER)
@@ -43,6 +45,7 @@ FIGURES = (
     ('completed_late', 'Hoàn thành quá hạn'),
     ('overdue_open', 'Quá hạn chưa hoàn thành'),
     ('refused', 'Từ chối nhận / trả lại'),
+    ('refused_package', 'Gói tin bị từ chối (chưa thành văn bản)'),
     ('recalled', 'Thu hồi'),
     ('updated', 'Cập nhật, đính chính'),
     ('replaced', 'Thay thế'),
@@ -53,6 +56,7 @@ FIGURES = (
     ('sent_on_time_pct', 'Tỷ lệ gửi đúng hạn (%)'),
 )
 TITLES = dict(FIGURES)
+NO_DOCUMENTS = ('sent_on_time_pct', 'refused_package')    # figures with no list of documents behind them
 LATE_METRICS = ('sent_late', 'registered_late', 'assigned_late', 'completed_late')
 
 
@@ -191,24 +195,6 @@ def quarter_dates(year, quarter, today=None):
 
 # -- periods and segments --------------------------------------------------------------------
 
-def _month_end(day):
-    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1) - dt.timedelta(days=1)
-
-
-def decompose(start, end):
-    """The fewest period keys covering ``[start, end]``: whole months, days at the edges."""
-    out, day = [], start
-    while day <= end:
-        m_end = _month_end(day)
-        if day.day == 1 and m_end <= end:
-            out.append(f'M{day.year}-{day.month:02d}')
-            day = m_end
-        else:
-            out.append(f'D{day.isoformat()}')
-        day += dt.timedelta(days=1)
-    return out
-
-
 def segments(root, code, with_subtree, start, end):
     """``[(source body, first day, last day, owner body)]``: whose counters make the figures of
     ``code`` (alone or with its subtree) in ``[start, end]``, and under which body each counts."""
@@ -243,23 +229,6 @@ def segments(root, code, with_subtree, start, end):
 
 # -- summing ---------------------------------------------------------------------------------
 
-def sum_counts(stats, code, start, end, into=None):
-    """The counters of ``code`` over ``[start, end]``: whole months from their tallies, the days
-    at the edges from their entries."""
-    into = {} if into is None else into
-    for pk in decompose(start, end):
-        if pk[0] == 'M':
-            tally = stats.buckets.get((pk, code))
-            if tally is not None:
-                for key, n in tally.counts.items():
-                    into[key] = into.get(key, 0) + n
-        else:
-            for entry in stats.docs.get((pk, code), ()):
-                key = entry_key(entry)
-                into[key] = into.get(key, 0) + 1
-    return into
-
-
 def summary(counts):
     """The figures of a row from raw counter keys."""
     out = {name: 0 for name, _title in FIGURES}
@@ -285,9 +254,18 @@ def overdue(root, code, start, end, today=None, names=False, running=None):
     today = today or clock.today()
     last = min(end, today - dt.timedelta(days=1)).toordinal()
     first = start.toordinal()
-    documents = root['bodies'][code].documents
     if first > last:
         return [] if names else 0
+    deadlines = stats_of(root).deadlines
+    if not names and deadlines is not None:        # the count: the deadline roll-ups, by day
+        found, day = 0, dt.date.fromordinal(first)
+        while day.toordinal() <= last:
+            row = R.row(deadlines, month_key(day), code)
+            upto = min(month_end(day).toordinal(), last) - day.toordinal() + day.day
+            found += sum(n for d, n in row.items() if day.day <= int(d) <= upto)
+            day = month_end(day) + dt.timedelta(days=1)
+        return found
+    documents = root['bodies'][code].documents
     if documents.by_deadline is not None:
         found = [name for _d, name in documents.by_deadline.keys(min=(first, ''), max=(last, '\uffff'))]
         return found if names else len(found)
@@ -317,26 +295,20 @@ ROUTE_TITLES = {'paper': 'Bản giấy', 'manual': 'Nhập tay (điện tử)', 
                 'axis': 'Trục liên thông văn bản quốc gia', 'local': 'Cùng hệ thống'}
 
 
-def _months(start, end):
-    day = start
-    while day <= end:
-        last = min(end, _month_end(day))
-        yield f'{day.year}-{day.month:02d}', day, last
-        day = last + dt.timedelta(days=1)
-
-
 def figures(root, query, today=None):
     """``{'rows': [{'key', 'label', 'figures'}], 'total': figures, ...}`` for the query."""
     stats = stats_of(root)
+    today = today or clock.today()
     segs = segments(root, query.body, query.subtree, query.start, query.end)
     total, groups = {}, {}
     overdue_by = {}
     for source, s, e, owner in segs:
         if query.group == 'month':
-            for key, ms, me in _months(s, e):
-                sum_counts(stats, source, ms, me, groups.setdefault(key, {}))
+            for key, ms, me in months_of(s, e):
+                sum_rolled(stats, source, ms, me, groups.setdefault(key, {}), today)
         else:
-            counts = sum_counts(stats, source, s, e)
+            counts = sum_counts(stats, source, s, e) if query.group == 'type' else \
+                sum_rolled(stats, source, s, e, today=today)
             if query.group == 'body':
                 target = groups.setdefault(owner, {})
                 for k, n in counts.items():
@@ -348,7 +320,7 @@ def figures(root, query, today=None):
                     target[k] = target.get(k, 0) + n
     running = running_states() if query.group != 'month' else ()      # month rows show no overdue
     for source, s, e, owner in segs:
-        sum_counts(stats, source, s, e, total)
+        sum_rolled(stats, source, s, e, total, today)
         if source == owner and running:
             overdue_by[owner] = overdue_by.get(owner, 0) + overdue(root, source, s, e, today, running=running)
     rows = []
@@ -402,7 +374,7 @@ def documents_behind_each(root, user, query, metrics):
     """``{metric: [doc]}``: the documents behind several figures, read in one pass over the days
     of the period (one range of ``Stats.docs``, every body at once)."""
     for metric in metrics:
-        if metric not in TITLES or metric == 'sent_on_time_pct':
+        if metric not in TITLES or metric in NO_DOCUMENTS:
             raise error('metric', 'metric_unknown', _('metric_unknown', default='Không có chỉ tiêu "${metric}"',
                                                       mapping={'metric': metric}))
     bodies = root['bodies']
@@ -413,8 +385,14 @@ def documents_behind_each(root, user, query, metrics):
         if 'overdue_open' in found and owner == source:
             found['overdue_open'].extend((source, n) for n in overdue(root, source, s, e, names=True))
     counted = [m for m in metrics if m != 'overdue_open']
-    if counted:
-        days = stats_of(root).docs
+    stats = stats_of(root)
+    if counted and stats.late is not None and all(m in LATE or m == 'sent_late_urgent' for m in counted):
+        for source, name in _late_behind(stats, query, ranges, counted):
+            for metric in counted:
+                if _matches(metric, name[0]):
+                    found[metric].append((source, name[1]))
+    elif counted:
+        days = stats.docs
         for (day, source), entries in days.items(min=(f'D{query.start.isoformat()}', ''),
                                                    max=(f'D{query.end.isoformat()}', '\uffff')):
             if not any(a <= day <= b for a, b in ranges.get(source, ())):
@@ -435,6 +413,24 @@ def documents_behind_each(root, user, query, metrics):
                 docs.append(doc)
         out[metric] = docs
     return out
+
+
+def _late_behind(stats, query, ranges, metrics):
+    """``[(source, (key, document name))]`` of the late events in the period, from the late
+    index (one tree set per month and shard of bodies), in the order of the day sets."""
+    first, last = f'D{query.start.isoformat()}', f'D{query.end.isoformat()}'
+    found = []
+    for month in (f'M{key}' for key, _s, _e in months_of(query.start, query.end)):
+        for part in sorted({R.shard(source) for source in ranges}):
+            late = stats.late.get((month, part))
+            if late is None:
+                continue
+            for text in late.keys(min=first, max=last + R.SEP + '\uffff'):
+                day, source, entry = R.split_late(text)
+                if any(a <= day <= b for a, b in ranges.get(source, ())):
+                    found.append((day, source, entry))
+    found.sort()
+    return [(source, (entry_key(entry), entry_name(entry))) for _day, source, entry in found]
 
 
 def _matches(metric, key):

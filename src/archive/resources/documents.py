@@ -14,6 +14,7 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
 
 from .. import clock
 from .. import security as S
+from ..reports.counters import deadline_moved
 from ..schemas.document import FIELDS
 from ..schemas.symbol import parse as parse_symbol
 from ..workflow.states import state_aces, state_data
@@ -96,11 +97,14 @@ class Documents(Folder):
             for ordinal in old_deadlines - {value[2]}:
                 if (ordinal, doc.__name__) in self.by_deadline:
                     self.by_deadline.remove((ordinal, doc.__name__))
+                    self._deadline_moved(doc, ordinal, -1)
             if value[2] is not None:
                 if state_data(doc).get('deadline_runs'):
-                    self.by_deadline.insert((value[2], doc.__name__))
+                    if self.by_deadline.insert((value[2], doc.__name__)):
+                        self._deadline_moved(doc, value[2], 1)
                 elif (value[2], doc.__name__) in self.by_deadline:
                     self.by_deadline.remove((value[2], doc.__name__))
+                    self._deadline_moved(doc, value[2], -1)
         keys = [(doc.direction, doc.state)]
         if value[0] < URGENCY_RANK['normal']:
             keys.append((doc.direction, doc.state, 'urgent'))
@@ -109,6 +113,13 @@ class Documents(Folder):
             if names is None:
                 names = self.by_state[key] = OOBTree()
             names[doc.__name__] = value
+
+    def _deadline_moved(self, doc, ordinal, n):
+        """The statistics count the documents whose deadline runs by day (``reports.rollups``)."""
+        root = self
+        while getattr(root, '__parent__', None) is not None:
+            root = root.__parent__
+        deadline_moved(root, doc.body_code, ordinal, n)
 
     def filed(self, direction, state, urgent_only=False):
         """``[(name, (urgency rank, epoch, deadline ordinal, main processor))]``, most urgent,

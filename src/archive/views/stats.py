@@ -49,7 +49,7 @@ def dashboard(request):
     result, by_month, by_body = F.dashboard(root, query)
     return {'errors': [], 'result': result, 'params': request.GET, 'query': query,
             'svgs': dashboard_charts(result, by_month, by_body), 'groups': F.GROUPS, 'titles': F.FIGURES,
-            'bodies': _choices(root, request), 'today': clock.today()}
+            'no_documents': F.NO_DOCUMENTS, 'bodies': _choices(root, request), 'today': clock.today()}
 
 
 def error_page(request, root, exc):
@@ -61,7 +61,7 @@ def error_page(request, root, exc):
     t = request.localizer.translate
     return {'errors': [dict(e, message=t(e['message'])) for e in exc.errors], 'result': None,
             'params': request.GET, 'svgs': [], 'groups': F.GROUPS, 'titles': F.FIGURES,
-            'bodies': _choices(root, request), 'today': clock.today()}
+            'no_documents': F.NO_DOCUMENTS, 'bodies': _choices(root, request), 'today': clock.today()}
 
 
 def _choices(root, request):

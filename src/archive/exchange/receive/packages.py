@@ -77,7 +77,8 @@ def receive_package(root, data, settings, route='hosted'):
         if package.classification in ('toi_mat', 'tuyet_mat') or package.classification not in ('', 'mat'):
             raise Refused('classification_refused',
                           'Văn bản Tối mật, Tuyệt mật không được đưa vào hệ thống (Điều 5.1)',
-                          'Tối mật / Tuyệt mật documents may not enter the system (Art. 5.1)', **facts)
+                          'Tối mật / Tuyệt mật documents may not enter the system (Art. 5.1)',
+                          receiver=','.join(hosted), **facts)
         if not hosted:
             raise Refused('wrong_address', 'Không có cơ quan nhận nào được lưu trữ tại hệ thống này (sai địa chỉ)',
                           'no receiving body is hosted on this system (wrong address)', **facts)

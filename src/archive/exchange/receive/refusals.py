@@ -1,6 +1,7 @@
 """A refusal after the fact: who the refused package says it is from, the refusal counted and
 journaled (in full when vouched), and the signed 02 that goes back from email and axis intake."""
 from ... import audit, clock, outbox, refused
+from ...reports import counters
 from .. import edxml, mapping, outgoing
 from ..channels import STATUS_ROUTES
 from ..safexml import PackageError, parse_xml
@@ -72,13 +73,14 @@ def journal_refusal(registry, root, exc, sha256, route, kind, source):
     """Count the refusal; journal it in full when vouched, else when it is the first of its hour,
     source and reason within the allowances (``refused.may_journal``), its reason capped."""
     created = refused.count(registry, root, source, exc.code, route)
-    if exc.vouched:
-        refusal(root, exc.code, exc.message_vi, sha256, route=route, kind=kind, **exc.facts)
+    if exc.vouched:       # counted for its receiving bodies too (statistics: refused_package)
+        counters.count_package(root, CHAIN, refusal(root, exc.code, exc.message_vi, sha256, route=route, kind=kind,
+                                                    vouched=True, **exc.facts))
     elif created and refused.may_journal(registry, root, source):
         refusal(root, exc.code, exc.message_vi[:REASON_CHARS], sha256, route=route, kind=kind,
                 source=refused.source_of(source), **{k: str(v)[:REASON_CHARS] for k, v in exc.facts.items()})
 
 
 def refusal(root, code, message, sha256, **facts):
-    audit.append(root, CHAIN, 'package_refused', ACTOR, code=code, reason=message, package_sha256=sha256,
-                 **{k: v for k, v in facts.items() if v})
+    return audit.append(root, CHAIN, 'package_refused', ACTOR, code=code, reason=message, package_sha256=sha256,
+                        **{k: v for k, v in facts.items() if v})
