@@ -380,7 +380,8 @@ NEW_PAGES = {
                f'/bodies/{HOST_CODE}/records',
                f'/bodies/{HOST_CODE}?urgency=normal&date_from=2026-01-01',          # the list's filters
                f'/bodies/{HOST_CODE}/registers?kind=incoming&doc_type=CV',
-               '/me'],                                                        # one's notifications
+               '/me',                                                         # one's notifications
+               f'/bodies/{HOST_CODE}/seal'],                                  # the seal for the issued PDF
     'luutru': ['/desk', f'/bodies/{HOST_CODE}/records', f'/bodies/{HOST_CODE}/records/appraisal',
                f'/bodies/{HOST_CODE}/records/select'],
     'quantri': ['/admin/security', '/admin/backups', '/admin/exchange',

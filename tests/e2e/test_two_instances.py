@@ -156,7 +156,7 @@ def test_healthz_shows_the_queue_waiting_and_retrying(pair):
     served.stop()
     anon = client(a)
     assert anon.get('/healthz').json['exchange'] == {'waiting': {}, 'oldest_waiting': None,
-                                                     'in_flight': 0, 'retrying': 0}
+                                                     'in_flight': 0, 'retrying': 0, 'messages_waiting': 0}
     sent = send(a, [BTC], abstract='Chờ gửi')
     state = anon.get('/healthz').json['exchange']
     assert state['waiting'] == {'instance': 1} and state['oldest_waiting'].endswith('+07:00')
