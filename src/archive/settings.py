@@ -142,7 +142,7 @@ class ArchiveSettings:
     journal_export_dir: str = ''            # '' = no export file
     pack_interval_hours: float = 24.0       # 0 = never pack
     pack_days: float = 7.0                  # history a pack keeps
-    # The exchange worker (exchange/worker.py)
+    # The exchange worker (exchange/worker/)
     exchange_poll_seconds: float = 2.0
     delivery_lease_seconds: float = 300.0   # a claim older than this is another worker's to take
     delivery_retry_seconds: float = 30.0

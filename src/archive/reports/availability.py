@@ -1,6 +1,6 @@
 """Availability of the exchange (Art. 13.1: 24/7), from the journal, for the quarterly report.
 
-The exchange worker journals (``exchange/worker.py``):
+The exchange worker journals (``exchange/worker/``):
 
 * on ``audit.WORKER_CHAIN``, listed by time in the journal's ``availability`` index:
   ``worker_started`` and ``worker_alive`` (every ``archive.heartbeat_minutes``), each with

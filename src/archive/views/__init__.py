@@ -22,7 +22,7 @@ from ..services.legal import legal_status
 from .workflow_titles import state_title
 from ..schemas.document import DocumentSchema
 
-EXCHANGE_ACTOR = 'exchange'      # the journal's actor for what the exchange did (exchange/receive.py)
+EXCHANGE_ACTOR = 'exchange'      # the journal's actor for what the exchange did (exchange/receive/)
 
 
 def _deform_translator(term):
