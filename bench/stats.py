@@ -79,16 +79,8 @@ def make_app(settings):
     """The app on a database prepared as ``archive-init`` prepares it (a server refuses one that
     is not)."""
     import archive
-    from pyramid.config import Configurator
-
     from archive import startup
-    config = Configurator(settings=settings)
-    config.include(startup)
-    config.commit()
-    try:
-        startup.prepare_database(config.registry)
-    finally:
-        startup.close(config.registry)
+    startup.prepare(settings)
     return archive.main({'__file__': os.path.join(PROJECT, 'development.ini'), 'here': PROJECT}, **settings)
 
 

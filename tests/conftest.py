@@ -304,15 +304,8 @@ def _main(settings):
 def initialise(settings):
     """What ``archive-init`` does, in this process: the root, the demo seed (``archive.demo_seed``)
     and the evolve steps; the server (``main()``) then refuses nothing and writes nothing."""
-    from pyramid.config import Configurator
     from archive import startup
-    config = Configurator(settings=settings)
-    config.include(startup)
-    config.commit()
-    try:
-        startup.prepare_database(config.registry)
-    finally:
-        startup.close(config.registry)
+    startup.prepare(settings)
 
 
 def make_app(settings):

@@ -11,6 +11,7 @@ import sys
 
 import transaction
 import zc.lockfile
+from pyramid.config import Configurator
 from pyramid.threadlocal import manager
 
 from . import settings as archive_settings
@@ -98,6 +99,18 @@ def prepare_database(registry, demo=False, dry_run=False):
     finally:
         manager.pop()
         conn.close()
+
+
+def prepare(settings, demo=False):
+    """``prepare_database`` from a settings dict, in this process (the tests' template databases,
+    the benchmarks): started as a script starts, prepared, closed. Returns what it did."""
+    config = Configurator(settings=settings)
+    config.include(__name__)
+    config.commit()
+    try:
+        return prepare_database(config.registry, demo=demo)
+    finally:
+        close(config.registry)
 
 
 def close(registry):
