@@ -55,7 +55,7 @@ def pytest_collection_modifyitems(config, items):
     """The slow tests run on both cores (``make test``: ``-n 2 --dist loadgroup``) in groups: the
     end-to-end tests one after another on one worker (two pairs of servers at once starve each
     other past their waits), every other slow module (the browser walks, CLI processes, the
-    SIGKILL export) whole on the other, its module fixtures started once."""
+    SIGKILL export) whole on whichever worker is free, its module fixtures started once."""
     for item in items:
         if item.get_closest_marker('slow') is not None:
             module = item.nodeid.split('::', 1)[0]

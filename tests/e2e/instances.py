@@ -174,10 +174,6 @@ class Instance:
         """A bearer token for ``login`` (``archive-tokens create``)."""
         return read_token(self.command(*token_call(login, label)))
 
-    def tokens(self, *logins, label='e2e'):
-        """Bearer tokens for several logins, in one process: ``{login: token}``."""
-        return dict(zip(logins, map(read_token, self.commands(*(token_call(lo, label) for lo in logins)))))
-
     def path(self, *parts):
         return os.path.join(self.folder, *parts)
 
