@@ -39,6 +39,11 @@ class Conflict(Exception):
         self.code = code
         self.message = message
 
+    @property
+    def errors(self):
+        """The same list an ``InputError`` carries, so a view shows either one way."""
+        return [{'field': '', 'code': self.code, 'message': self.message}]
+
 
 class Unknown(Conflict):
     """What the request names does not exist (HTTP 404), said with its own code: raised below the
@@ -86,6 +91,11 @@ def field_errors(exc, translate=lambda m: m):
             walk(child, path)
     walk(exc, '')
     return out
+
+
+def translated(errors, translate):
+    """The error list with each message in the reader's language."""
+    return [dict(e, message=translate(e['message'])) for e in errors]
 
 
 def single(field, msg):

@@ -8,7 +8,7 @@ from pyramid.view import view_config
 
 from .. import audit
 from .. import security as S
-from ..errors import Conflict, field_errors
+from ..errors import Conflict, field_errors, translated
 from ..i18n import _
 from ..resources.root import app_root
 from ..resources.users import User, Users
@@ -93,8 +93,7 @@ def _change(request, context, change, done):
     except colander.Invalid as exc:
         return _page(request, user, field_errors(exc, request.localizer.translate), status=400)
     except Conflict as exc:
-        return _page(request, user, [{'field': '', 'code': exc.code,
-                                      'message': request.localizer.translate(exc.message)}], status=exc.status)
+        return _page(request, user, translated(exc.errors, request.localizer.translate), status=exc.status)
     if changed is not False:
         flash.confirm(request, done)
     return HTTPSeeOther(request.resource_url(user))

@@ -17,7 +17,7 @@ from ..resources.bodies import Body
 from ..resources.documents import Document, Documents
 from ..exchange import deliveries
 from .. import errors
-from ..errors import Conflict, InputError, Unknown, field_errors
+from ..errors import Conflict, InputError, Unknown, field_errors, translated
 from ..exchange.edxml import STATUS_CODES
 from ..resources.files import File
 from ..resources import access
@@ -308,7 +308,7 @@ def _record(context, request, kind):
     except Unknown:
         raise                   # no such row: the 404 page
     except Conflict as exc:
-        errors, status = [{'field': '', 'code': exc.code, 'message': translate(exc.message)}], 409
+        errors, status = translated(exc.errors, translate), 409
     else:
         flash.confirm(request, _('flash_recorded', default='Đã ghi nhận'))
         return HTTPSeeOther(request.resource_url(context))
@@ -365,7 +365,7 @@ def record_paper_arrival_view(context, request):
     except colander.Invalid as exc:
         errors, status = field_errors(exc, translate), 400
     except Conflict as exc:
-        errors, status = [{'field': '', 'code': exc.code, 'message': translate(exc.message)}], 409
+        errors, status = translated(exc.errors, translate), 409
     else:
         return HTTPSeeOther(request.resource_url(context, anchor='exchange'))
     page = document_view(context, request)

@@ -12,7 +12,7 @@ from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPException, HTTPSeeOther
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
-from ..errors import Conflict, Forbidden, InputError, field_errors
+from ..errors import Conflict, Forbidden, InputError, field_errors, translated
 from ..i18n import _
 from ..signing.secrecy import SecrecyError
 from .http import raw_path
@@ -83,8 +83,7 @@ def invalid(exc, request):
 
 @exception_view_config(InputError, renderer='json')
 def input_error(exc, request):
-    translate = request.localizer.translate
-    errors = [dict(e, message=translate(e['message'])) for e in exc.errors]
+    errors = translated(exc.errors, request.localizer.translate)
     return respond(request, exc.status, 'invalid_input', _('invalid_input', default='Dữ liệu không hợp lệ'), errors)
 
 

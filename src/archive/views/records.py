@@ -17,7 +17,7 @@ from ..archival import files as F
 from ..archival import export_jobs
 from ..archival import retention
 from ..disposition import content_disposition
-from ..errors import Conflict, InputError, Unknown
+from ..errors import Conflict, InputError, Unknown, translated
 from ..i18n import _
 from ..resources.documents import Document
 from ..resources.records import Records
@@ -30,12 +30,7 @@ REFRESH_SECONDS = 5            # a batch page refreshes itself while its export 
 
 def _refused(request, exc, back):
     """A refusal shown as a page: the status and each error's code, the way back."""
-    translate = request.localizer.translate
-    if isinstance(exc, InputError):
-        errors, status = exc.errors, exc.status
-    else:
-        errors, status = [{'field': '', 'code': exc.code, 'message': exc.message}], exc.status
-    errors = [dict(e, message=translate(e['message'])) for e in errors]
+    errors, status = translated(exc.errors, request.localizer.translate), exc.status
     request.response.status = status
     return render_to_response(TEMPLATE.format('refused'), {'errors': errors, 'back': back, 'status': status},
                               request=request, response=request.response)

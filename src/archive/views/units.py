@@ -7,7 +7,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from .. import security as S
-from ..errors import Conflict, field_errors
+from ..errors import Conflict, field_errors, translated
 from ..i18n import _
 from ..resources.bodies import Body
 from ..resources.root import app_root
@@ -48,8 +48,7 @@ def _change(request, context, change, done, typed=None):
     except colander.Invalid as exc:
         return _page(request, body, field_errors(exc, request.localizer.translate), 400, typed)
     except Conflict as exc:
-        return _page(request, body, [{'field': '', 'code': exc.code,
-                                      'message': request.localizer.translate(exc.message)}], exc.status, typed)
+        return _page(request, body, translated(exc.errors, request.localizer.translate), exc.status, typed)
     if changed is not False:
         flash.confirm(request, done)
     return HTTPSeeOther(request.resource_url(body, ADMIN))

@@ -9,7 +9,7 @@ from pyramid.view import view_config
 
 from .. import security as S
 from ..disposition import content_disposition
-from ..errors import Conflict, InputError
+from ..errors import Conflict, InputError, translated
 from ..resources.bodies import Body
 from ..resources.documents import Document
 from ..resources.root import ArchiveRoot, app_root
@@ -87,10 +87,7 @@ def transition_view(context, request):
         # Show the document again with this action's form open, what was typed kept,
         # and the reason beside the field (or above the form).
         from .documents import document_view
-        errors = exc.errors if isinstance(exc, InputError) else [
-            {'field': '', 'code': exc.code, 'message': exc.message}]
-        translate = request.localizer.translate
-        errors = [dict(e, message=translate(e['message'])) for e in errors]
+        errors = translated(exc.errors, request.localizer.translate)
         page = document_view(context, request)
         page['actions'] = action_forms(request, context, failed=(action, data, errors))
         request.response.status = 409
