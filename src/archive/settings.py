@@ -243,8 +243,7 @@ def load(settings):
                                                'archive.signature_clock_skew_seconds'),
         oaep_hash=V.choice(settings.get('archive.encryption_oaep_hash') or 'sha256',
                           ('sha1', 'sha256', 'sha384', 'sha512'), 'archive.encryption_oaep_hash'),
-        keystore_scrypt_n=V.power_of_two(settings.get('archive.keystore_scrypt_n') or 2 ** 15,
-                                        'archive.keystore_scrypt_n'),
+        keystore_scrypt_n=keystore_scrypt_n(settings),
         password_time_cost=V.at_least(settings.get('archive.password_time_cost') or 3, 1,
                                      'archive.password_time_cost'),
         password_memory_kib=V.at_least(settings.get('archive.password_memory_kib') or 65536, 64,
@@ -311,6 +310,12 @@ def load(settings):
         raise ValueError('archive.session_refresh_seconds < archive.session_idle_seconds '
                          '<= archive.session_lifetime_seconds')
     return loaded
+
+
+def keystore_scrypt_n(settings):
+    """scrypt's n for new keys of the software key store; ``archive-keys`` reads it alone (it
+    needs the key store, not the whole settings)."""
+    return V.power_of_two(settings.get('archive.keystore_scrypt_n') or 2 ** 15, 'archive.keystore_scrypt_n')
 
 
 def _mail(settings):

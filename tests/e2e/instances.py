@@ -37,6 +37,8 @@ import urllib.error
 import urllib.request
 import uuid
 
+from ..forked_scripts import run_script
+
 PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)          # the venv's bin: pserve and the archive-* scripts
 HOST = '000.00.01.H01'                         # archive.seed.HOST: the demo office, on A
@@ -74,7 +76,8 @@ class CommandFailed(RuntimeError):
 
 
 def run(*argv, timeout=180):
-    """A console script of the venv (``archive-init``, ``archive-bodies``, ...); its stdout."""
+    """A console script of the venv (``archive-init``, ``archive-bodies``, ...) started from its
+    binary, as from the shell; its stdout."""
     cmd = [os.path.join(BIN, argv[0]), *map(str, argv[1:])]
     env = {k: v for k, v in os.environ.items() if k != FAILPOINTS_ENV}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=PROJECT)
@@ -83,14 +86,20 @@ def run(*argv, timeout=180):
     return done.stdout
 
 
-def run_many(calls, timeout=300):
-    """``tests.e2e.run_scripts``: the console scripts ``calls`` in one process; their outputs."""
+def run_many(calls, timeout=180):
+    """The console scripts ``calls`` (``[script, arg, ...]``), one after another, each a process
+    forked from one that imported them already (``tests/forked_scripts.py``: the set-up runs
+    dozens of short commands, each otherwise paying ~1.7 s of start-up); their outputs. The first
+    that fails stops the run, named."""
     env = {k: v for k, v in os.environ.items() if k != FAILPOINTS_ENV}
-    done = subprocess.run([sys.executable, '-m', 'tests.e2e.run_scripts'], input=json.dumps(calls),
-                          capture_output=True, text=True, timeout=timeout, env=env, cwd=PROJECT)
-    if done.returncode != 0:
-        raise CommandFailed(f'{len(calls)} commands:\n{done.stdout}\n{done.stderr[-4000:]}')
-    return json.loads(done.stdout)
+    outputs = []
+    for argv in calls:
+        done = run_script(*argv, env=env, cwd=PROJECT, timeout=timeout)
+        if done.returncode != 0:
+            raise CommandFailed(f'{" ".join(map(str, argv))} exited {done.returncode}:\n{done.stdout}\n'
+                                f'{done.stderr[-4000:]}')
+        outputs.append(done.stdout)
+    return outputs
 
 
 def token_call(login, label='e2e'):
@@ -163,11 +172,10 @@ class Instance:
 
     def command(self, script, *args):
         """``<script> <this ini> args...`` (the server must be stopped for those that open the database)."""
-        return run(script, self.ini, *args)
+        return self.commands((script, *args))[0]
 
     def commands(self, *calls):
-        """Several ``[script, args...]`` on this instance in one process (``run_scripts``), in
-        order; their outputs. For set-up: each is the real entry point, without 2 s of start-up."""
+        """Several ``[script, args...]`` on this instance, in order (``run_many``); their outputs."""
         return run_many([[script, self.ini, *map(str, args)] for script, *args in calls])
 
     def token(self, login, label='e2e'):

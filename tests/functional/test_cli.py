@@ -1,16 +1,13 @@
 """Console scripts against a real FileStorage: init, bodies, users, tokens, journal; a locked
 FileStorage is named plainly; bad input gets the same error codes as the API."""
-import os
-import subprocess
-import sys
 
 import pytest
 import transaction
 
 from ..conftest import HERE, _main, _open_db, client, close_app, make_app, open_root
+from ..forked_scripts import run_script
 from ..helpers import incoming
 
-BIN = os.path.dirname(sys.executable)
 pytestmark = pytest.mark.slow   # each test starts console scripts as processes
 
 INI = """[app:main]
@@ -49,8 +46,7 @@ def ini(tmp_path):
 
 
 def run(script, *args, stdin=None):
-    return subprocess.run([os.path.join(BIN, script), *args], input=stdin, capture_output=True,
-                          text=True, timeout=120)
+    return run_script(script, *args, stdin=stdin)
 
 
 def settings_of(ini_path):
@@ -298,8 +294,7 @@ def test_search_reindex_with_progress_and_beside_a_running_server(ini, tmp_path)
     run('archive-init', ini, '--demo')
 
     def reindex():
-        return subprocess.run([sys.executable, '-m', 'archive.scripts.search', ini, 'reindex'],
-                              capture_output=True, text=True, timeout=120)
+        return run('archive-search', ini, 'reindex')
     out = reindex()
     assert out.returncode == 0, out.stderr
     count = int(re.search(r'index rebuilt: (\d+) documents', out.stdout).group(1))

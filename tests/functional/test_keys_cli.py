@@ -3,8 +3,6 @@ import it, list it; bad input gets a plain message and a non-zero exit. The key 
 database is touched."""
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 from cryptography import x509
@@ -12,7 +10,8 @@ from cryptography import x509
 from archive.signing import ca as test_ca
 from archive.signing import keys
 
-BIN = os.path.dirname(sys.executable)
+from ..forked_scripts import run_script
+
 pytestmark = pytest.mark.slow   # each test starts console scripts as processes
 PASSPHRASE = 'mật khẩu của kho khóa thử'
 
@@ -21,6 +20,7 @@ use = egg:party-archive
 archive.keystore = software
 archive.keystore_dir = {var}/keys
 archive.keystore_passphrase_env = ARCHIVE_TEST_KEYSTORE_PASSPHRASE
+archive.keystore_scrypt_n = 16
 """
 
 
@@ -36,8 +36,7 @@ def run(*args, passphrase=PASSPHRASE, cwd=None):
     env.pop('ARCHIVE_TEST_KEYSTORE_PASSPHRASE', None)
     if passphrase is not None:
         env['ARCHIVE_TEST_KEYSTORE_PASSPHRASE'] = passphrase
-    return subprocess.run([os.path.join(BIN, 'archive-keys'), *args], capture_output=True, text=True,
-                          timeout=120, env=env, cwd=cwd)
+    return run_script('archive-keys', *args, env=env, cwd=cwd)
 
 
 def test_generate_import_list(ini, tmp_path):
@@ -46,6 +45,8 @@ def test_generate_import_list(ini, tmp_path):
               'CN=Văn phòng Thành ủy,O=Thành ủy Hà Nội,C=VN', '--out', str(req))
     assert out.returncode == 0, out.stderr
     csr = x509.load_pem_x509_csr(req.read_bytes())
+    index = json.loads((tmp_path / 'keys' / 'index.json').read_text())
+    assert [e['scrypt_n'] for e in index['keys']['org-sign:000.00.01.H01']] == [16]   # the .ini's cost
     assert csr.is_signature_valid and csr.subject.rfc4514_string().startswith('CN=Văn phòng Thành ủy')
     listed = run(ini, 'list')
     assert 'chờ chứng thư / awaiting certificate' in listed.stdout

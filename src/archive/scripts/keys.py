@@ -20,6 +20,7 @@ from pyramid.paster import get_appsettings, setup_logging
 
 from .. import clock
 from ..signing import keys
+from ..settings import keystore_scrypt_n
 from .common import fail, parser, print_json
 
 STATUS_WORDS = {
@@ -131,7 +132,7 @@ def main(argv=None):
     if args.command in ('generate', 'export') and args.out != '-' and os.path.lexists(args.out):
         fail(f'Tệp {args.out} đã có; chọn tên khác / {args.out} exists: choose another name')
     try:
-        store = keys.open_keystore(settings)
+        store = keys.open_keystore(settings, scrypt_n=keystore_scrypt_n(settings))
     except ValueError as exc:
         fail(f'Cấu hình kho khóa không hợp lệ / bad key store settings: {exc}')
     except keys.KeyStoreError as exc:
