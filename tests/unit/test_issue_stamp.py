@@ -152,9 +152,17 @@ def test_the_stamp_font_carries_no_hinting_the_rescaling_would_break():
     from fontTools.ttLib import TTFont
 
     from archive.signing.pades import stamp_font_bytes
+    from archive.signing.pades import FONT_PATH
     font = TTFont(io.BytesIO(stamp_font_bytes()))
     assert font['head'].unitsPerEm == 1000
     assert not {'fpgm', 'prep', 'cvt '} & set(font.keys())
+    # the shipped file (tools/stamp_font.py) holds every letter of Vietnamese, at DejaVu's widths
+    source, cmap = TTFont(FONT_PATH), font.getBestCmap()
+    assert set('Số: 12 Đảng ủy ặẫờữ ₫ №–…') <= set(map(chr, cmap))
+    scale = 1000 / source['head'].unitsPerEm
+    for letter in 'aĐặW':
+        width = font['hmtx'][cmap[ord(letter)]][0]
+        assert abs(width - source['hmtx'][source.getBestCmap()[ord(letter)]][0] * scale) <= 1
 
 
 def test_a_leader_signature_without_the_fields_gets_no_number_and_still_verifies(pki):  # noqa: F811

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
+import functools
 import os
-import threading
 
 from pyhanko.pdf_utils.font.api import FontEngineFactory
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
@@ -41,41 +41,17 @@ class VisibleStamp:
     font_size: int = 9
 
 
-# The stamp's font. pyHanko 0.38 writes glyph widths in font units where PDF wants 1/1000 em,
-# so a TrueType font with 2048 units per em (DejaVu Sans) comes out with its letters spread
-# apart. Once per process the font is cut down to Latin + Vietnamese (and punctuation) and
-# rescaled to 1000 units per em, which also makes each signature's subsetting cheaper.
-_FONT_RANGES = ((0x20, 0x7e), (0xa0, 0x24f), (0x300, 0x36f), (0x1e00, 0x1eff),
-                (0x2000, 0x206f), (0x20ab, 0x20ac), (0x2116, 0x2116))
-_font_lock = threading.Lock()
-_font_bytes = None
+# The stamp's font: DejaVu Sans cut down to Latin + Vietnamese and rescaled to 1000 units per em
+# (pyHanko 0.38 writes glyph widths in font units where PDF wants 1/1000 em), built once by
+# tools/stamp_font.py and shipped, since building it costs ~1.5 s of CPU.
+STAMP_FONT_PATH = os.path.join(os.path.dirname(FONT_PATH), 'DejaVuSans-stamp.ttf')
 
 
+@functools.cache
 def stamp_font_bytes():
-    """DejaVu Sans, Latin and Vietnamese only, 1000 units per em (built once, cached)."""
-    global _font_bytes
-    with _font_lock:
-        if _font_bytes is None:
-            from fontTools import subset
-            from fontTools.ttLib import TTFont
-            from fontTools.ttLib.scaleUpem import scale_upem
-            font = TTFont(FONT_PATH)
-            options = subset.Options()
-            options.drop_tables += ['FFTM']
-            options.layout_features = ['*']
-            options.name_IDs = ['*']
-            options.notdef_outline = True
-            options.glyph_names = True
-            options.hinting = False       # the instructions are not rescaled with the font: ':' drew as 'ı'
-            subsetter = subset.Subsetter(options)
-            subsetter.populate(unicodes=[c for a, b in _FONT_RANGES for c in range(a, b + 1)])
-            subsetter.subset(font)
-            if font['head'].unitsPerEm != 1000:
-                scale_upem(font, 1000)
-            out = io.BytesIO()
-            font.save(out)
-            _font_bytes = out.getvalue()
-    return _font_bytes
+    """The stamp's font file, read once."""
+    with open(STAMP_FONT_PATH, 'rb') as f:
+        return f.read()
 
 
 @dataclasses.dataclass(frozen=True)
