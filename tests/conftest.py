@@ -94,17 +94,25 @@ def file_uri(tmp_path):
 # -- the seeded template ----------------------------------------------------------------------
 
 # Settings that cannot change what the demo seed writes: where this instance keeps its files, and
-# what runs after the start (background threads, delivery, mail). Any other setting differing
-# makes a template of its own; the template is built with these left out (no thread, no mail).
+# what runs after the start or answers a request (background threads, delivery, mail, the axis,
+# sessions, held uploads, the search index, transfers). Any other setting differing makes a
+# template of its own (a demo seed, ~2.4 s of CPU); the template is built with these left out.
+# The seed (seed.seed_demo) reads none of them: a test's own axis folders made a seed per test.
 NOT_SEEDING = frozenset({
     'zodbconn.uri', 'archive.keystore_dir', 'archive.keystore_passphrase_file', 'archive.root_key',
     'retry.attempts', 'archive.background', 'archive.exchange_worker', 'archive.exchange_poll_seconds',
     'archive.journal_checkpoint_minutes', 'archive.journal_export_dir', 'archive.pack_interval_hours',
     'archive.pack_days', 'archive.delivery_retry_seconds', 'archive.delivery_retry_cap_seconds',
     'archive.delivery_max_attempts', 'archive.smtp_host', 'archive.smtp_port', 'archive.smtp_timeout',
-    'archive.mail_from', 'archive.mail_intake',
+    'archive.mail_from', 'archive.mail_intake', 'archive.notify_mail', 'archive.digest_hour',
     'archive.backup_destinations', 'archive.backup_keep_sets', 'archive.backup_full_days',
-    'archive.backup_interval_hours', 'archive.backup_max_age_hours'})
+    'archive.backup_interval_hours', 'archive.backup_max_age_hours', 'archive.backup_datafs',
+    'archive.axis_mode', 'archive.axis_out_dir', 'archive.axis_in_dir', 'archive.axis_done_dir',
+    'archive.axis_rejected_dir', 'archive.axis_url', 'archive.axis_token_file', 'archive.axis_timeout',
+    'archive.exchange_max_package_bytes', 'archive.session_lifetime_seconds',
+    'archive.session_idle_seconds', 'archive.session_refresh_seconds', 'archive.upload_hold_dir',
+    'archive.upload_hold_minutes', 'archive.upload_hold_bytes', 'archive.search_index_dir',
+    'archive.search_indexer', 'archive.transfer_dir'})
 _templates = {}     # seeding settings -> Template, for this process (each xdist worker has its own)
 
 
