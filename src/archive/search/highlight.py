@@ -19,9 +19,15 @@ TOP = 2
 BETWEEN = ' … '
 
 
-@lru_cache(maxsize=4096)
-def _fold_char(c):
-    return analysis.fold(c)
+class _FoldTable(dict):
+    """Each character's folded form, for ``str.translate`` (worked out once per character)."""
+
+    def __missing__(self, code):
+        folded = self[code] = analysis.fold(chr(code))
+        return folded
+
+
+_FOLD = _FoldTable()
 
 
 def _matches(text, order):
@@ -31,7 +37,7 @@ def _matches(text, order):
     offsets stay those of the text) and the query's terms are looked for between word edges: a
     whole token, a part of a symbol or a run of its parts, as the analyzer indexes them. A text
     whose folding changes its length is read token by token instead."""
-    folded = ''.join(map(_fold_char, text))
+    folded = text.translate(_FOLD)
     if len(folded) != len(text):
         found = sorted(((t.start, -t.end, order[t.text]) for t in analysis.tokens(text) if t.text in order))
         out, reached = [], -1
