@@ -165,7 +165,7 @@ class Index:
         kw = {'limit': limit, 'offset': start, 'count': True}
         if sort in ('date', 'date_asc'):
             kw.update(order_by_field='date', order=tantivy.Order.Desc if sort == 'date' else tantivy.Order.Asc)
-        found = searcher.search(self._query(parsed, allow, deny, filters), **kw)
+        found = searcher.search(self._query(parsed, allow, deny, filters, reading), **kw)
         hits = []
         for order_key, address in found.hits:
             fields = _fields(searcher.doc(address))
@@ -173,7 +173,7 @@ class Index:
             hits.append(fields)
         counts = {name: [] for name in facets}
         if facets and found.count:
-            aggs = searcher.aggregate(self._query(parsed, allow, deny, filters, scoring=False),
+            aggs = searcher.aggregate(self._query(parsed, allow, deny, filters),
                                       {name: {'terms': {'field': name, 'size': FACET_SIZE}} for name in facets})
             for name in facets:
                 buckets = aggs.get(name, {}).get('buckets', [])
@@ -189,33 +189,46 @@ class Index:
         q = tantivy.Query.phrase_query(self.schema, field, list(terms))
         return tantivy.Query.boost_query(q, BOOST[field]) if field in BOOST else q
 
-    def _clause(self, c, scoring=True):
-        """``scoring``: with the exact-form alternatives (they only rank: a document with the
-        exact form has the folded one)."""
+    def _clause(self, c, reading=None):
+        """A clause as tantivy queries: scored with the exact-form alternatives given the
+        ``reading`` of the search, else (the facets' pass, exclusions) without them: they only
+        rank, a document with the exact form has the folded one.
+
+        When every document with the folded term has the exact form too (``Reading.same_docs``:
+        "báo" is the only form of "bao" in the archive), the exact term scores on each of them
+        what the folded term scores in the abstract (the same documents, token counts and
+        statistics): its boost is added to the abstract's rather than walking a second posting
+        list as long as the first. Scores stay those of the two clauses, to float rounding (a
+        document holding both forms of the word counts the word's frequency once more)."""
         Q, should = tantivy.Query, tantivy.Occur.Should
         if isinstance(c, Word):
             alts = [self._term(f, c.term) for f in FOLDED]
-            if c.marked and scoring:
-                alts.append(self._term(EXACT, c.marked))
+            if c.marked and reading is not None:
+                if reading.same_docs(c.term, c.marked):
+                    alts[0] = Q.boost_query(Q.term_query(self.schema, 'abstract', c.term),
+                                            BOOST['abstract'] + BOOST[EXACT])
+                else:
+                    alts.append(self._term(EXACT, c.marked))
             return Q.boolean_query([(should, q) for q in alts])
         if isinstance(c, AllOf):
-            return Q.boolean_query([(tantivy.Occur.Must, self._clause(w, scoring)) for w in c.words])
+            return Q.boolean_query([(tantivy.Occur.Must, self._clause(w, reading)) for w in c.words])
         if isinstance(c, Prefix):
             pattern = _regex_escape(c.term) + '.*'
             return Q.boolean_query([(should, Q.regex_query(self.schema, f, pattern)) for f in FOLDED])
         if isinstance(c, Phrase):
             alts = [self._phrase(f, c.terms) for f in FOLDED]
-            if c.marked and scoring:
+            if c.marked and reading is not None:
                 alts.append(self._phrase(EXACT, c.marked))
             return Q.boolean_query([(should, q) for q in alts])
         raise TypeError(c)
 
-    def _query(self, parsed, allow, deny, filters, scoring=True):
-        """The wanted clauses, none of the unwanted, the filters, and access: one of the ``allow``
-        principals and none of ``deny`` (filters score nothing)."""
+    def _query(self, parsed, allow, deny, filters, reading=None):
+        """The wanted clauses (scored when given the search's ``reading``), none of the unwanted,
+        the filters, and access: one of the ``allow`` principals and none of ``deny`` (filters
+        score nothing)."""
         Q, must = tantivy.Query, tantivy.Occur.Must
-        clauses = [(must, self._clause(c, scoring)) for c in parsed.must] or [(must, Q.all_query())]
-        clauses += [(tantivy.Occur.MustNot, self._clause(c, scoring)) for c in parsed.must_not]
+        clauses = [(must, self._clause(c, reading)) for c in parsed.must] or [(must, Q.all_query())]
+        clauses += [(tantivy.Occur.MustNot, self._clause(c)) for c in parsed.must_not]
 
         def fixed(q):
             return Q.const_score_query(q, 0.0)
@@ -235,6 +248,7 @@ class Reading:
     def __init__(self, searcher):
         self.searcher = searcher
         self._listed = {}           # (field, principal) -> some document of this commit lists it
+        self._same = {}             # (folded, marked) -> every document with one has the other
 
     def present(self, field, principals):
         """Those of ``principals`` listed in ``field`` by some document of this commit (deleted
@@ -247,6 +261,16 @@ class Reading:
             if listed:
                 out.append(principal)
         return out
+
+    def same_docs(self, term, marked):
+        """Whether the documents of this commit whose abstract has the folded ``term`` all have
+        its ``marked`` form (as many hold the one as the other: the exact form's documents are
+        among the folded one's; deleted documents are counted on both sides)."""
+        same = self._same.get((term, marked))
+        if same is None:
+            same = self._same[(term, marked)] = (
+                self.searcher.doc_freq(EXACT, marked) == self.searcher.doc_freq('abstract', term))
+        return same
 
 
 def _fields(doc):
