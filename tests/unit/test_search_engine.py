@@ -109,6 +109,20 @@ def test_a_word_whose_only_form_is_the_typed_one_scores_as_the_folded_word_with_
             assert m == pytest.approx(f * 7 / 3, rel=1e-4)
 
 
+def test_a_long_file_text_is_highlighted_when_it_holds_the_words_and_only_then(store):
+    """A result's long file text without the query's words gives no fragment (tantivy asks the
+    index rather than reading it through); with them, its fragment as before."""
+    gen = store.current()
+    filler = 'Nội dung chi tiết của văn bản được trình bày như sau. ' * 400       # ~22,000 characters
+    gen.write([{'key': 'a/1', 'abstract': 'Báo cáo bảo trì máy chủ', 'abstract_x': 'Báo cáo bảo trì máy chủ',
+                'content': filler + 'Lịch bảo trì máy chủ hằng quý.', 'allow': 'p', 'date': 1, 'body': 'a'},
+               {'key': 'a/2', 'abstract': 'Tờ trình bảo trì máy chủ', 'abstract_x': 'Tờ trình bảo trì máy chủ',
+                'content': filler, 'allow': 'p', 'date': 2, 'body': 'a'}], [])
+    found = {h['key']: dict(h['fragments']) for h in engine.search(store.current(), parse('may chu'), ['p'], {})['hits']}
+    assert '<mark class="match term0">máy</mark>' in found['a/1']['content'] and 'hằng quý' in found['a/1']['content']
+    assert 'content' not in found['a/2'] and '<mark' in found['a/2']['abstract']
+
+
 def test_too_long_is_refused_with_its_code():
     with pytest.raises(InputError) as exc:
         parse('x' * 501)
