@@ -7,10 +7,15 @@ units and years. From the same documents it builds:
 - ours on tantivy, and ours on Whoosh (``--engines``): ``archive.search.engine`` written through
   the indexer's own path (``Generation.write``, batches of 25,000) with the fields the indexer
   writes (abstract, exact form, metadata, access principals, facets), queried as the app queries
-  it: the clerk's query form, the access filter, facet counts, highlights, top 20;
+  it: the clerk's query form, the access filter, highlights, top 20; with the nine facet counts
+  (the results page, and the API by default) and without them (the API's ``facets=none``);
 - bare tantivy: one text field with the same analysis (our analyzer's tokens, pre-tokenized), a
   plain AND of the folded terms, top 20; bare Whoosh (with ``whoosh`` in ``--engines``): one text
-  field with the same analyzer, the same AND, top 20.
+  field with the same analyzer, the same AND, top 20;
+- bare tantivy doing the same work (a second, fairer baseline; the first is kept): the same
+  one-field AND on an index that also has the access principals and the nine facet fields, as a
+  tantivy user would write it: the user's principals as a term-set filter, and the nine facets as
+  one aggregation request of terms aggregations over the same query.
 
 Figures: indexing rate (documents/s, wall and CPU); p50/p95 of 30 fixed queries (15 with
 diacritics, the same 15 without), as the clerk of one body and as the city office (every body's
@@ -19,6 +24,7 @@ after (the machine may be shared). Not a test: nothing is asserted.
 
     nice .venv/bin/python bench/search.py                                 # 100,000 documents, both engines
     nice .venv/bin/python bench/search.py --docs 1000000 --engines tantivy  # the issue's large run
+    nice .venv/bin/python bench/search.py --engines tantivy --out /tmp/s --reuse   # measure kept indexes again
 """
 import argparse
 import os
@@ -147,11 +153,11 @@ def build_ours(folder, n, name, batch=25000, bodies=None):
     return store, clock.rates(n)
 
 
-def query_ours(store, principals):
+def query_ours(store, principals, facets=engine.FACETS):
     gen = store.current()
 
     def run(q):
-        return engine.search(gen, parse(q), principals, {'terms': {}, 'ranges': {}}, limit=20)
+        return engine.search(gen, parse(q), principals, {'terms': {}, 'ranges': {}}, limit=20, facets=facets)
     return run
 
 
@@ -246,16 +252,88 @@ def query_bare_tantivy(ix):
     return run
 
 
+# -- bare tantivy doing the same work: access and facets -------------------------------------
+
+def build_bare_tantivy_full(folder, n, batch=25000):
+    """The bare index with the access principals and the facets beside its one text field."""
+    import tantivy
+
+    from archive.search.tantivy_index import WRITER_HEAP, _pretokenized
+    os.makedirs(folder)
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field('key', stored=True, tokenizer_name='raw')
+    sb.add_text_field('text', stored=False, tokenizer_name='raw')
+    sb.add_text_field('allow', stored=False, tokenizer_name='raw', index_option='basic')
+    for name in engine.FACETS:
+        sb.add_text_field(name, stored=False, fast=True, tokenizer_name='raw', index_option='basic')
+    ix = tantivy.Index(sb.build(), path=folder)
+    clock = Clock()
+    writer = ix.writer(heap_size=WRITER_HEAP, num_threads=1)
+    for i, fields in enumerate(documents(n), 1):
+        doc = tantivy.Document(key=fields['key'])
+        doc.add_pre_tokenized_text('text', _pretokenized(fields['abstract']))
+        for principal in fields['allow'].split(','):
+            doc.add_text('allow', principal)
+        for name in engine.FACETS:
+            doc.add_text(name, fields[name])
+        writer.add_document(doc)
+        if i % batch == 0:
+            writer.commit()
+            progress('bare tantivy with access and facets', i, n)
+    writer.commit()
+    writer.wait_merging_threads()
+    ix.reload()
+    print(file=sys.stderr)
+    return ix, clock.rates(n)
+
+
+def query_bare_tantivy_full(ix, principals, facets=True):
+    """The AND, the user's principals as a filter, and (``facets``) the nine facet counts."""
+    import tantivy
+    schema = ix.schema
+    Q, must = tantivy.Query, tantivy.Occur.Must
+    aggs = {name: {'terms': {'field': name, 'size': 1000}} for name in engine.FACETS}
+
+    def run(q):
+        terms = analysis.query_terms(q)
+        searcher = ix.searcher()
+        query = Q.boolean_query([(must, Q.term_query(schema, 'text', t)) for t in terms] + [
+            (must, Q.const_score_query(Q.term_set_query(schema, 'allow', principals), 0.0))])
+        keys = [searcher.doc(a)['key'] for _s, a in searcher.search(query, 20).hits]
+        return keys, searcher.aggregate(query, aggs) if facets else None
+    return run
+
+
+def open_bare_tantivy(folder, full=False):
+    """A bare index built by an earlier run (``--reuse``)."""
+    import tantivy
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field('key', stored=True, tokenizer_name='raw')
+    sb.add_text_field('text', stored=False, tokenizer_name='raw')
+    if full:
+        sb.add_text_field('allow', stored=False, tokenizer_name='raw', index_option='basic')
+        for name in engine.FACETS:
+            sb.add_text_field(name, stored=False, fast=True, tokenizer_name='raw', index_option='basic')
+    return tantivy.Index(sb.build(), path=folder, reuse=True)
+
+
 def row(label, times):
     wall, cpu = times
     return f'| {label} | {pct(wall, 50):.2f} | {pct(wall, 95):.2f} | {pct(cpu, 50):.2f} | {pct(cpu, 95):.2f} |'
+
+
+def ratio(label, times, base):
+    return (f'p95 {label}: wall {pct(times[0], 95) / pct(base[0], 95):.2f}, '
+            f'CPU {pct(times[1], 95) / pct(base[1], 95):.2f}')
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--docs', type=int, default=100_000)
     p.add_argument('--engines', default='tantivy,whoosh', help='ours on these engines (and their bare engine)')
-    p.add_argument('--out', default=None, help='folder for the indexes (default: a temporary one)')
+    p.add_argument('--out', default=None, help='folder for the indexes, kept (default: a temporary one, removed)')
+    p.add_argument('--reuse', action='store_true', help='measure the tantivy indexes an earlier run kept in --out '
+                   '(no indexing figures)')
     p.add_argument('--repeat', type=int, default=3, help='rounds of the 30 queries per figure')
     p.add_argument('--partitions', action='store_true', help='also ours partitioned by holding body')
     args = p.parse_args(argv)
@@ -269,19 +347,41 @@ def main(argv=None):
     users = (('clerk of one body', clerk_principals()), ('city office', city_principals()))
     table, ratios, rates = [], [], []
     for name in engines:
-        bare, (wall, cpu) = bare_build[name](os.path.join(out, f'bare-{name}'), n)
-        rates.append(f'bare {name}: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')
-        print(rates[-1], flush=True)
-        store, (wall, cpu) = build_ours(os.path.join(out, f'ours-{name}'), n, name)
-        rates.append(f'ours on {name}: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')
-        print(rates[-1], flush=True)
+        reuse = args.reuse and name == 'tantivy'
+        if reuse:
+            bare = open_bare_tantivy(os.path.join(out, 'bare-tantivy'))
+            store = engine.Store(os.path.join(out, f'ours-{name}'), name)
+        else:
+            bare, (wall, cpu) = bare_build[name](os.path.join(out, f'bare-{name}'), n)
+            rates.append(f'bare {name}: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')
+            print(rates[-1], flush=True)
+            store, (wall, cpu) = build_ours(os.path.join(out, f'ours-{name}'), n, name)
+            rates.append(f'ours on {name}: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')
+            print(rates[-1], flush=True)
+        full = None
+        if name == 'tantivy':
+            if reuse:
+                full = open_bare_tantivy(os.path.join(out, 'bare-tantivy-full'), full=True)
+            else:
+                full, (wall, cpu) = build_bare_tantivy_full(os.path.join(out, 'bare-tantivy-full'), n)
+                rates.append(f'bare tantivy with access and facets: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')
+                print(rates[-1], flush=True)
         bare_times = timed(bare_query[name](bare), QUERY_SET, args.repeat)
         for who, principals in users:
             times = timed(query_ours(store, principals), QUERY_SET, args.repeat)
-            table.append(row(f'ours on {name}, {who} (access, facets, highlights)', times))
-            ratios.append(f'p95 ours on {name} / bare {name} ({who}): wall {pct(times[0], 95) / pct(bare_times[0], 95):.2f}, '
-                          f'CPU {pct(times[1], 95) / pct(bare_times[1], 95):.2f}')
-        table.append(row(f'bare {name}, same analysis', bare_times))
+            lean = timed(query_ours(store, principals, facets=()), QUERY_SET, args.repeat)
+            table.append(row(f'ours on {name}, {who}: nine facet counts (the page; the API by default)', times))
+            table.append(row(f'ours on {name}, {who}: results only (the API with facets=none)', lean))
+            ratios.append(ratio(f'ours on {name} with facets / bare {name} ({who})', times, bare_times))
+            ratios.append(ratio(f'ours on {name}, results only / bare {name} ({who})', lean, bare_times))
+            if full is not None:
+                same = timed(query_bare_tantivy_full(full, principals), QUERY_SET, args.repeat)
+                access = timed(query_bare_tantivy_full(full, principals, facets=False), QUERY_SET, args.repeat)
+                table.append(row(f'bare {name} doing the same work, {who}: AND + access + nine facets', same))
+                table.append(row(f'bare {name} doing the same work, {who}: AND + access', access))
+                ratios.append(ratio(f'ours on {name} with facets / bare + access + facets ({who})', times, same))
+                ratios.append(ratio(f'ours on {name}, results only / bare + access ({who})', lean, access))
+        table.append(row(f'bare {name}, same analysis: top 20 of an AND', bare_times))
         if args.partitions:
             parts, (wall, cpu) = build_partitions(os.path.join(out, f'parts-{name}'), n, name)
             rates.append(f'ours on {name}, one index per body: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')
@@ -291,7 +391,7 @@ def main(argv=None):
                 table.append(row(f'ours on {name}, {who}, partitioned by body', times))
         print('load average: %.2f %.2f %.2f' % os.getloadavg(), flush=True)
     print()
-    print(f'{n:,} documents; indexing: ' + '; '.join(rates))
+    print(f'{n:,} documents; indexing: ' + ('; '.join(rates) or 'not measured (--reuse)'))
     print()
     print('| query (30 fixed, top 20) | p50 ms | p95 ms | p50 ms CPU | p95 ms CPU |')
     print('|---|---|---|---|---|')

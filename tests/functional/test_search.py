@@ -106,6 +106,25 @@ def test_filters_facets_highlights_sort_and_paging(app, clerk, indexed):
     assert ids(oldest) == [docs[1]['id'], docs[2]['id']]
 
 
+def test_facets_are_counted_as_asked_and_the_page_always_counts_them(app, clerk, indexed):
+    for n in range(3):
+        create(clerk, abstract=f'Tờ trình mua sắm thiết bị đợt {n}', number_symbol=f'{95 + n}-TTr/BTCTU',
+               urgency='khan' if n else 'normal')
+    indexed()
+    every = find(clerk, q='mua sam')
+    assert set(every['facets']) == set(search.FACETS) and every['total'] == 3
+    none = find(clerk, q='mua sam', facets='none')
+    assert none['facets'] == {} and ids(none) == ids(every)
+    some = find(clerk, q='mua sam', facets='urgency,state')
+    assert set(some['facets']) == {'urgency', 'state'} and ids(some) == ids(every)
+    assert {f['value']: f['count'] for f in some['facets']['urgency']} == {'khan': 2, 'normal': 1}
+    assert set(find(clerk, q='mua sam', facets=['body', 'urgency'])['facets']) == {'body', 'urgency'}
+    bad = clerk.get(SEARCH, params={'q': 'mua sam', 'facets': 'colour'}, status=400).json
+    assert [(e['field'], e['code']) for e in bad['errors']] == [('facets', 'filter_value_invalid')]
+    page = clerk.get('/search', params={'q': 'mua sam', 'facets': 'none'})
+    assert 'data-facet="urgency"' in page.text and '<span class="count">2</span>' in page.text
+
+
 def test_file_text_is_searchable_and_highlighted(app, clerk, indexed):
     doc = create(clerk, main=('hop-dong.pdf', pdf('Noi dung hop dong bao tri may chu')),
                  attachments=[('phu-luc.pdf', pdf('Phu luc danh muc thiet bi tin hoc'))],
@@ -271,6 +290,7 @@ def test_the_search_api_conforms_to_the_spec(app, clerk, indexed, spec):
     create(clerk, abstract='Công văn về lịch họp giao ban', number_symbol='90-CV/BTCTU')
     indexed()
     conforms(spec, clerk.get(SEARCH, params={'q': 'giao ban', 'urgency': 'normal', 'sort': 'date'}))
+    conforms(spec, clerk.get(SEARCH, params={'q': 'giao ban', 'facets': ['urgency', 'body']}))
     conforms(spec, clerk.get(SEARCH, params={'q': 'a*'}, status=400))
 
 

@@ -1,7 +1,9 @@
 """``GET /api/v1/search``: the archive's search as JSON, trimmed to what the caller may see.
 
 Query string: ``q`` (the clerk's form: words, "phrases", -word, prefix*), the filters (one or more
-values each; see ``search/filters.py``), ``sort`` (relevance, date, date_asc), ``start``, ``limit``.
+values each; see ``search/filters.py``), ``sort`` (relevance, date, date_asc), ``start``, ``limit``,
+``facets`` (which facets to count: ``all`` by default, ``none``, or names: counting them is a
+second pass over every match, so a caller without a filter panel asks for none).
 Bad input is the one error shape (400), as on the results page.
 """
 from pyramid.view import view_config

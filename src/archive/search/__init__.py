@@ -72,13 +72,16 @@ def request_rebuild(settings, uri):
     return folder
 
 
-def search(registry, principals, params, ignore=()):
+def search(registry, principals, params, ignore=(), facets=None):
     """``{'q', 'filters', 'sort', 'start', 'limit', 'ready', 'total', 'exact', 'hits', 'facets'}``.
-    ``params``: a multidict (``request.GET``); bad input is an ``InputError``."""
+    ``params``: a multidict (``request.GET``); bad input is an ``InputError``. ``facets``: the
+    facets to count, else those the parameters ask for (``facets=``, every one by default)."""
     q, filters, sort, start, limit = _filters.read(params, ignore)
+    if facets is None:
+        facets = _filters.read_facets(params)
     parsed = parse(q)
     out = {'q': q, 'filters': filters, 'sort': sort, 'start': start, 'limit': limit}
     gen = indexer_of(registry).store.current()
     if gen is None:
         return dict(out, ready=False, total=0, exact=True, hits=[], facets={})
-    return dict(out, ready=True, **_search(gen, parsed, principals, filters, sort, start, limit))
+    return dict(out, ready=True, **_search(gen, parsed, principals, filters, sort, start, limit, facets))

@@ -17,7 +17,7 @@ from .query import refuse
 
 DATES = {'date_from': ('date', False), 'date_to': ('date', True),
          'issued_from': ('issued', False), 'issued_to': ('issued', True)}
-PAGING = ('q', 'sort', 'start', 'limit')
+PAGING = ('q', 'sort', 'start', 'limit', 'facets')
 IGNORED = ('_LOCALE_',)     # the language of the page (i18n.py), not a filter
 CHOICES = {'attachments': ('yes', 'no'), 'direction': ('incoming', 'outgoing'),
            'urgency': ('normal', 'khan', 'thuong_khan', 'hoa_toc', 'hoa_toc_hen_gio')}
@@ -86,6 +86,21 @@ def read(params, ignore=()):
         refuse('start', 'search_too_deep', 'Chỉ xem được ${n} kết quả đầu: hãy thu hẹp tìm kiếm',
                {'n': MAX_DEPTH})
     return params.get('q', ''), filters, sort, start, limit
+
+
+def read_facets(params):
+    """The facets to count (``facets=``): every one when not given or ``all``, none for ``none``,
+    else those named (one or more values, or names joined by commas). Counting is a second pass
+    over every match the user may see, as costly as the search itself: a caller that shows no
+    filter panel asks for none."""
+    names = [n for value in params.getall('facets') for n in value.split(',') if n]
+    if not names or names == ['all']:
+        return FACETS
+    if names == ['none']:
+        return ()
+    if any(n not in FACETS for n in names):
+        refuse('facets', 'filter_value_invalid', 'Giá trị bộ lọc không hợp lệ')
+    return tuple(n for n in FACETS if n in names)
 
 
 def active(filters):

@@ -6,6 +6,13 @@ would re-tokenize the text with its tokenizer, not ours): a word matches when on
 ``SURROUND`` characters around the matches, at most ``MAX_CHARS`` long; the ``TOP`` richest are
 shown in the order of the text, joined by `` … ``, HTML-escaped, each match in
 ``<mark class="match termN">`` (N: the term's place in the query).
+
+A long text (a file's text layer: up to 200,000 characters a file) is read a stretch of ``CHUNK``
+characters at a time, cut between words, and the fragments are the richest of the first stretch
+that has a match: only what can be shown is read. Folding and scanning cost ~0.07 ms per 1,000
+characters: read whole, twenty results with 100,000 characters of file text each took 120–180
+ms, 8 ms read this way when the words are near the start (a text without them is still read
+whole).
 """
 import re
 from functools import lru_cache
@@ -17,11 +24,18 @@ MAX_CHARS = 160
 SURROUND = 40
 TOP = 2
 BETWEEN = ' … '
+CHUNK = 5_000
 
 
-@lru_cache(maxsize=4096)
-def _fold_char(c):
-    return analysis.fold(c)
+class _FoldTable(dict):
+    """Each character's folded form, for ``str.translate`` (worked out once per character)."""
+
+    def __missing__(self, code):
+        folded = self[code] = analysis.fold(chr(code))
+        return folded
+
+
+_FOLD = _FoldTable()
 
 
 def _matches(text, order):
@@ -31,7 +45,7 @@ def _matches(text, order):
     offsets stay those of the text) and the query's terms are looked for between word edges: a
     whole token, a part of a symbol or a run of its parts, as the analyzer indexes them. A text
     whose folding changes its length is read token by token instead."""
-    folded = ''.join(map(_fold_char, text))
+    folded = text.translate(_FOLD)
     if len(folded) != len(text):
         found = sorted(((t.start, -t.end, order[t.text]) for t in analysis.tokens(text) if t.text in order))
         out, reached = [], -1
@@ -92,6 +106,18 @@ def _html(text, start, end, ms):
     return ''.join(parts).strip()
 
 
+def _stretches(text):
+    """The text in stretches of about ``CHUNK`` characters, each cut after a space (a word or a
+    symbol is never split between two)."""
+    start = 0
+    while len(text) - start > CHUNK:
+        cut = max(text.rfind(' ', start + CHUNK // 2, start + CHUNK), text.rfind('\n', start + CHUNK // 2, start + CHUNK))
+        end = cut + 1 if cut >= 0 else start + CHUNK
+        yield text[start:end]
+        start = end
+    yield text[start:]
+
+
 def highlight(text, words):
     """The highlighted fragments of ``text`` for the query's folded ``words`` ('' if none)."""
     if not text or not words:
@@ -99,10 +125,10 @@ def highlight(text, words):
     order = {}
     for w in words:
         order.setdefault(w, len(order))
-    text = analysis.nfc(text)
-    matches = _matches(text, order)
-    if not matches:
-        return ''
-    frags = _fragments(text, matches)
-    best = sorted(sorted(frags, key=lambda f: -len(f[2]))[:TOP], key=lambda f: f[0])
-    return BETWEEN.join(_html(text, *f) for f in best)
+    for stretch in _stretches(analysis.nfc(text)):
+        matches = _matches(stretch, order)
+        if matches:
+            frags = _fragments(stretch, matches)
+            best = sorted(sorted(frags, key=lambda f: -len(f[2]))[:TOP], key=lambda f: f[0])
+            return BETWEEN.join(_html(stretch, *f) for f in best)
+    return ''

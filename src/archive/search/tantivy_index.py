@@ -4,12 +4,18 @@ The text fields are given to tantivy pre-tokenized by our own analyzer (``analys
 folded and accented terms, the same symbol parts at their word's position, as the Whoosh engine
 indexes, so both answer the same queries alike; highlights are made from the stored text by
 ``highlight``. Facets are text fast fields counted by tantivy's terms aggregation over the same
-query as the results, access included.
+query as the results, access included, in one aggregation request; that request's query leaves
+out what only scores (the exact-form alternatives, which match nothing the folded ones do not).
+
+The searcher of a commit is kept until ``meta.json`` changes (a commit by this process or
+another), with what it learns of the access principals: a principal no document of that commit
+allows is left out of the access filter, and the refusal clause is only added when some document
+refuses one of the user's principals (mostly none do: that clause cost as much as the rest of the
+access filter).
 
 An index folder has one writer at a time (tantivy's lock): a writer is opened for a batch and
 closed after its commit, so that ``archive-search reindex`` and the server's indexer never hold
-one across batches; a busy lock is waited for. Searchers reload when ``meta.json`` changed (a
-commit by this process or another).
+one across batches; a busy lock is waited for.
 """
 import os
 import threading
@@ -25,6 +31,7 @@ BOOST = {'abstract': 3.0, EXACT: 4.0}
 WRITER_HEAP = 100_000_000
 LOCK_WAIT = 30.0          # seconds a busy writer lock is waited for
 FACET_SIZE = 1000         # values counted per facet
+LONG_TEXT = 5_000         # characters of file text past which a result's is first asked for the words
 
 
 def schema():
@@ -86,7 +93,8 @@ class Index:
         self.folder = folder
         self.ix = tantivy.Index(schema(), path=folder, reuse=True)
         self.schema = self.ix.schema
-        self._seen = None           # meta.json's (mtime, size) when the searcher was reloaded
+        self._seen = None           # meta.json's (mtime, size, inode) when the searcher was made
+        self._reading = None        # the searcher of that commit (a ``Reading``)
         self._lock = threading.Lock()
 
     @staticmethod
@@ -123,16 +131,21 @@ class Index:
 
     # -- reading ---------------------------------------------------------------------------------
     def _searcher(self):
-        """A searcher of the last commit (reloaded when ``meta.json`` changed)."""
+        return self._read().searcher
+
+    def _read(self):
+        """The ``Reading`` of the last commit (a new one when ``meta.json`` changed)."""
         try:
             st = os.stat(os.path.join(self.folder, 'meta.json'))
             seen = (st.st_mtime_ns, st.st_size, st.st_ino)
         except FileNotFoundError:
             seen = None
-        if seen != self._seen:
+        reading = self._reading
+        if seen != self._seen or reading is None:
             self.ix.reload()
+            reading = self._reading = Reading(self.ix.searcher())
             self._seen = seen
-        return self.ix.searcher()
+        return reading
 
     def count(self):
         return self._searcher().num_docs
@@ -147,27 +160,42 @@ class Index:
         return out
 
     def search(self, parsed, principals, filters, sort, start, limit, facets):
-        query = self._query(parsed, principals, filters)
-        searcher = self._searcher()
+        reading = self._read()
+        searcher = reading.searcher
+        allow, deny = reading.present('allow', principals), reading.present('deny', principals)
         kw = {'limit': limit, 'offset': start, 'count': True}
         if sort in ('date', 'date_asc'):
             kw.update(order_by_field='date', order=tantivy.Order.Desc if sort == 'date' else tantivy.Order.Asc)
-        found = searcher.search(query, **kw)
+        found = searcher.search(self._query(parsed, allow, deny, filters, reading), **kw)
         hits = []
         for order_key, address in found.hits:
             fields = _fields(searcher.doc(address))
             fields['score'] = None if 'order_by_field' in kw else order_key
             hits.append(fields)
-        counts = {}
+        for fields in self._long_texts_without(searcher, hits, parsed.words):
+            fields['content'] = None            # nothing in it to highlight: not read through
+        counts = {name: [] for name in facets}
         if facets and found.count:
-            aggs = searcher.aggregate(query, {name: {'terms': {'field': name, 'size': FACET_SIZE}}
-                                              for name in facets})
+            aggs = searcher.aggregate(self._query(parsed, allow, deny, filters),
+                                      {name: {'terms': {'field': name, 'size': FACET_SIZE}} for name in facets})
             for name in facets:
                 buckets = aggs.get(name, {}).get('buckets', [])
                 counts[name] = counted({b['key']: b['doc_count'] for b in buckets})
-        else:
-            counts = {name: [] for name in facets}
         return {'total': found.count, 'exact': True, 'hits': hits, 'facets': counts}
+
+    def _long_texts_without(self, searcher, hits, words):
+        """The hits whose long file text holds none of the query's words (one small search over
+        those hits' keys): the highlighter would read it all to find nothing, ~7 ms per 100,000
+        characters (the match was in the abstract or the metadata)."""
+        long = {h['key']: h for h in hits if len(h.get('content') or '') > LONG_TEXT}
+        if not long or not words:
+            return []
+        Q, must, should = tantivy.Query, tantivy.Occur.Must, tantivy.Occur.Should
+        query = Q.boolean_query([
+            (must, Q.term_set_query(self.schema, 'key', list(long))),
+            (must, Q.boolean_query([(should, Q.term_query(self.schema, 'content', w)) for w in sorted(set(words))]))])
+        holding = {searcher.doc(address)['key'][0] for _s, address in searcher.search(query, len(long), count=False).hits}
+        return [h for key, h in long.items() if key not in holding]
 
     # -- the engine-neutral query as tantivy queries --------------------------------------------
     def _term(self, field, term):
@@ -178,30 +206,45 @@ class Index:
         q = tantivy.Query.phrase_query(self.schema, field, list(terms))
         return tantivy.Query.boost_query(q, BOOST[field]) if field in BOOST else q
 
-    def _clause(self, c):
+    def _clause(self, c, reading=None):
+        """A clause as tantivy queries: scored with the exact-form alternatives given the
+        ``reading`` of the search, else (the facets' pass, exclusions) without them: they only
+        rank, a document with the exact form has the folded one.
+
+        When every document with the folded term has the exact form too (``Reading.same_docs``:
+        "báo" is the only form of "bao" in the archive), the exact term scores on each of them
+        what the folded term scores in the abstract (the same documents, token counts and
+        statistics): its boost is added to the abstract's rather than walking a second posting
+        list as long as the first. Scores stay those of the two clauses, to float rounding (a
+        document holding both forms of the word counts the word's frequency once more)."""
         Q, should = tantivy.Query, tantivy.Occur.Should
         if isinstance(c, Word):
             alts = [self._term(f, c.term) for f in FOLDED]
-            if c.marked:
-                alts.append(self._term(EXACT, c.marked))
+            if c.marked and reading is not None:
+                if reading.same_docs(c.term, c.marked):
+                    alts[0] = Q.boost_query(Q.term_query(self.schema, 'abstract', c.term),
+                                            BOOST['abstract'] + BOOST[EXACT])
+                else:
+                    alts.append(self._term(EXACT, c.marked))
             return Q.boolean_query([(should, q) for q in alts])
         if isinstance(c, AllOf):
-            return Q.boolean_query([(tantivy.Occur.Must, self._clause(w)) for w in c.words])
+            return Q.boolean_query([(tantivy.Occur.Must, self._clause(w, reading)) for w in c.words])
         if isinstance(c, Prefix):
             pattern = _regex_escape(c.term) + '.*'
             return Q.boolean_query([(should, Q.regex_query(self.schema, f, pattern)) for f in FOLDED])
         if isinstance(c, Phrase):
             alts = [self._phrase(f, c.terms) for f in FOLDED]
-            if c.marked:
+            if c.marked and reading is not None:
                 alts.append(self._phrase(EXACT, c.marked))
             return Q.boolean_query([(should, q) for q in alts])
         raise TypeError(c)
 
-    def _query(self, parsed, principals, filters):
-        """The wanted clauses, none of the unwanted, the filters, and access: an allowed principal
-        and no denied one (filters score nothing)."""
+    def _query(self, parsed, allow, deny, filters, reading=None):
+        """The wanted clauses (scored when given the search's ``reading``), none of the unwanted,
+        the filters, and access: one of the ``allow`` principals and none of ``deny`` (filters
+        score nothing)."""
         Q, must = tantivy.Query, tantivy.Occur.Must
-        clauses = [(must, self._clause(c)) for c in parsed.must] or [(must, Q.all_query())]
+        clauses = [(must, self._clause(c, reading)) for c in parsed.must] or [(must, Q.all_query())]
         clauses += [(tantivy.Occur.MustNot, self._clause(c)) for c in parsed.must_not]
 
         def fixed(q):
@@ -210,9 +253,41 @@ class Index:
             clauses.append((must, fixed(Q.term_set_query(self.schema, name, list(values)))))
         for name, (low, high) in filters.get('ranges', {}).items():
             clauses.append((must, fixed(Q.range_query(self.schema, name, tantivy.FieldType.Integer, low, high))))
-        clauses.append((must, fixed(Q.term_set_query(self.schema, 'allow', list(principals)))))
-        clauses.append((tantivy.Occur.MustNot, Q.term_set_query(self.schema, 'deny', list(principals))))
+        clauses.append((must, fixed(Q.term_set_query(self.schema, 'allow', allow) if allow else Q.empty_query())))
+        if deny:
+            clauses.append((tantivy.Occur.MustNot, Q.term_set_query(self.schema, 'deny', deny)))
         return Q.boolean_query(clauses)
+
+
+class Reading:
+    """The searcher of one commit, and which principals its documents allow or refuse."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self._listed = {}           # (field, principal) -> some document of this commit lists it
+        self._same = {}             # (folded, marked) -> every document with one has the other
+
+    def present(self, field, principals):
+        """Those of ``principals`` listed in ``field`` by some document of this commit (deleted
+        ones included: never one too few); the others cannot change the access filter."""
+        out = []
+        for principal in principals:
+            listed = self._listed.get((field, principal))
+            if listed is None:
+                listed = self._listed[(field, principal)] = self.searcher.doc_freq(field, principal) > 0
+            if listed:
+                out.append(principal)
+        return out
+
+    def same_docs(self, term, marked):
+        """Whether the documents of this commit whose abstract has the folded ``term`` all have
+        its ``marked`` form (as many hold the one as the other: the exact form's documents are
+        among the folded one's; deleted documents are counted on both sides)."""
+        same = self._same.get((term, marked))
+        if same is None:
+            same = self._same[(term, marked)] = (
+                self.searcher.doc_freq(EXACT, marked) == self.searcher.doc_freq('abstract', term))
+        return same
 
 
 def _fields(doc):

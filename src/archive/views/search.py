@@ -25,7 +25,8 @@ def search_page(request):
     params = request.GET
     errors, result = [], None
     try:
-        result = search.search(request.registry, S.principals_of(request.identity), params)
+        # The page always shows its filter panel with counts: every facet is counted.
+        result = search.search(request.registry, S.principals_of(request.identity), params, facets=search.FACETS)
     except InputError as exc:
         request.response.status = exc.status
         errors = [dict(e, message=request.localizer.translate(e['message'])) for e in exc.errors]
