@@ -61,8 +61,7 @@ def sum_rolled(stats, code, start, end, into=None, today=None):
     into = {} if into is None else into
     for pk in decompose(start, end, today):
         if pk[0] == 'M':
-            for column, n in R.row(stats.rollups, pk, code).items():
-                key = R.untyped_key_of(column)
+            for key, n in R.untyped(stats.rollups, pk, code).items():
                 into[key] = into.get(key, 0) + n
         else:
             for entry in stats.docs.get((pk, code), ()):
