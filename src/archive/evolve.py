@@ -164,7 +164,7 @@ def add_stats_rollups(root):
 def move_tallies_into_rollups(root):
     """Statistics issue, the cost of counting: the month's counters of each body move into the
     roll-ups across bodies, with the document type, and the per-body tallies go (each event
-    writes two objects, not three); the roll-ups keep each body's row as text."""
+    writes two objects, not three); the roll-ups keep each body's row as bytes."""
     drop_tallies(root)
 
 

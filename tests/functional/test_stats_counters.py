@@ -361,7 +361,7 @@ def test_a_registration_writes_two_objects_for_its_counters(file_app):
 def test_evolve_step_0018_moves_the_tallies_into_the_rollups(world):
     """A database counted before 0018 (per-body month tallies with the document type, roll-ups
     without it, rows stored as dicts): the step moves the counts into the roll-ups with the type,
-    stores every row as text and drops the tallies; the counters equal a full recount and the
+    stores every row as bytes and drops the tallies; the counters equal a full recount and the
     figures by type and by body are those the tallies gave."""
     from BTrees.OOBTree import OOBTree
 
@@ -394,7 +394,7 @@ def test_evolve_step_0018_moves_the_tallies_into_the_rollups(world):
     evolve.evolve(root)
     conn.transaction_manager.commit()
     assert stats.buckets is None and counters.differences(root) == []
-    assert all(isinstance(text, str) for tree in (stats.rollups, stats.deadlines)
+    assert all(isinstance(text, bytes) for tree in (stats.rollups, stats.deadlines)
                for rollup in tree.values() for text in rollup.rows.values())
     for code in (HOST, DEMO_RECEIVER, BTG):
         typed = F.sum_counts(stats, code, dt.date(2026, 3, 1), dt.date(2026, 4, 30))

@@ -412,7 +412,7 @@ def drop_tallies(root):
     """Evolve step 0018: the month's counters move into the roll-ups, with the document type (the
     per-body tallies summed, as ``build_rollups`` does from them), and the tallies go: each event
     then writes two objects, not three. The deadline roll-ups are stored again with their rows as
-    text; the late sets do not change."""
+    bytes; the late sets do not change."""
     stats = stats_of(root)
     if stats.buckets is None:
         return

@@ -17,7 +17,7 @@ def month_end(day):
 def decompose(start, end, today=None):
     """The fewest period keys covering ``[start, end]``: whole months, days at the edges. A month
     from its first day to ``today`` is whole too: nothing is counted after now (an event counts
-    on the day of its journal entry), so its tally holds exactly those days."""
+    on the day of its journal entry), so its roll-up holds exactly those days."""
     out, day = [], start
     while day <= end:
         m_end = month_end(day)
