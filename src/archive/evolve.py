@@ -19,7 +19,7 @@ from .resources.notices import notices_of
 from .audit import reindex
 from .exchange import deliveries, edxml
 from .resources.records import ensure_records
-from .reports.counters import Stats, build_rollups, rebuild
+from .reports.counters import Stats, build_rollups, drop_tallies, rebuild
 from .search.queue import queue_of
 
 log = logging.getLogger(__name__)
@@ -161,6 +161,13 @@ def add_stats_rollups(root):
     build_rollups(root)
 
 
+def move_tallies_into_rollups(root):
+    """Statistics issue, the cost of counting: the month's counters of each body move into the
+    roll-ups across bodies, with the document type, and the per-body tallies go (each event
+    writes two objects, not three); the roll-ups keep each body's row as bytes."""
+    drop_tallies(root)
+
+
 def add_notices(root):
     """Notifications (#17): what the system has to tell each person, and the digests queued."""
     notices_of(root)
@@ -195,6 +202,7 @@ STEPS = [
     ('0015-stats-rollups', add_stats_rollups),
     ('0016-notices', add_notices),
     ('0017-origin-checks-kept', keep_origin_checks),
+    ('0018-stats-tallies-in-rollups', move_tallies_into_rollups),
 ]
 
 

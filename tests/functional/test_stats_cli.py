@@ -4,6 +4,7 @@ journal, ``rebuild`` repairs them and proves they equal the recount. Run in-proc
 import pytest
 
 from archive.reports import counters
+from archive.reports import rollups as R
 from archive.scripts import stats as stats_script
 from archive.scripts.common import opened, writing
 from archive.services import directory
@@ -31,8 +32,8 @@ def test_check_finds_drift_and_rebuild_repairs_it(tmp_path, capsys):
             body = directory.add_body(root, {'code': CODE, 'name': 'Ban Tổ chức Thành ủy', 'symbol': 'BTCTU'},
                                       registry.archive_settings, 'test')
             doc = svc.create(root, body, incoming(channel='paper'), [], registry.archive_settings, 'test')
-            tally = next(t for (pk, code), t in root.stats.buckets.items() if pk.startswith('M'))
-            tally.add(('received', '', 'TTr', 'paper', False), n=2)        # a counter that drifted
+            month = next(m for (m, _s), r in root.stats.rollups.items() if CODE in r.rows)
+            R.add(root.stats.rollups, month, CODE, R.column(('received', '', 'TTr', 'paper', False)), n=2)  # drifted
     assert doc is not None
     with pytest.raises(SystemExit) as exit_:
         stats_script.main([ini, 'check'])
@@ -46,5 +47,5 @@ def test_check_finds_drift_and_rebuild_repairs_it(tmp_path, capsys):
     with opened(ini) as session:
         root, _registry = session
         assert counters.differences(root) == []
-        assert sum(n for t in root.stats.buckets.values() for k, n in t.counts.items()
-                   if k[0] == 'received') == 1            # one document, in its month
+        assert sum(n for r in root.stats.rollups.values() for row in r.decoded().values() for c, n in row.items()
+                   if R.key_of(c)[0] == 'received') == 1            # one document, in its month

@@ -8,6 +8,7 @@ from pyramid.threadlocal import manager
 
 from archive import clock
 from archive.reports import counters
+from archive.reports import rollups as R
 from archive.seed import DEMO_RECEIVER, HOST
 from archive.services import directory
 from archive.services import documents as svc
@@ -41,6 +42,11 @@ def world(app):
         clock.set_now(None)
         conn.transaction_manager.abort()
         conn.close()
+
+
+def month_counts(root, month, code):
+    """What is stored for ``code`` in ``month``: ``{counter key: n}``, with the document type."""
+    return R.counts(root.stats.rollups, month, code)
 
 
 PEOPLE = {HOST: ('vanthu', 'lanhdao', 'chuyenvien'), DEMO_RECEIVER: ('clerk.btc', 'leader.btc', 'processor.btc'),
@@ -89,7 +95,6 @@ def test_random_run_equals_full_recount(world):
             moving = [d for d in docs if d.state not in ('completed', 'refused', 'deleted', 'destroyed')]
             step(root, app.registry, rng.choice(moving or docs), rng)
         conn.transaction_manager.commit()
-    stats = root.stats.buckets
     assert counters.differences(root) == []
     # the deadline index holds exactly the documents whose deadline still runs
     for code in bodies:
@@ -100,23 +105,24 @@ def test_random_run_equals_full_recount(world):
     assert any(d.state == 'completed' and d.deadline for d in docs)
     # The run did count what it did, in each body, and the entries of the days sum to the month's.
     for code in bodies:
-        month = stats.get(('M2026-04', code)) or stats.get(('M2026-03', code))
-        assert month is not None and sum(v for k, v in month.counts.items() if k[0] == 'received') > 0
+        month = month_counts(root, 'M2026-04', code) or month_counts(root, 'M2026-03', code)
+        assert sum(v for k, v in month.items() if k[0] == 'received') > 0
     for code in bodies:
-        month = stats.get(('M2026-04', code))
-        if month is not None:
+        month = month_counts(root, 'M2026-04', code)
+        if month:
             summed = {}
             for (day, c), entries in root.stats.docs.items():
                 if c == code and day.startswith('D2026-04'):
                     for entry in entries:
                         summed[counters.entry_key(entry)] = summed.get(counters.entry_key(entry), 0) + 1
-            assert summed == month.counts
-    metrics = {k[0] for t in stats.values() for k in t.counts}
+            assert summed == month
+    metrics = {k[0] for (m, _s), rollup in root.stats.rollups.items() for row in rollup.decoded().values()
+               for k in map(R.key_of, row)}
     assert {'received', 'registered', 'assigned', 'completed', 'refused'} <= metrics
     # A counter that drifts is found by the recount, and rebuild repairs it.
-    some = stats[('M2026-04', HOST)] if ('M2026-04', HOST) in stats else stats[('M2026-03', HOST)]
-    key = next(iter(some.counts))
-    some.add(key, n=5)
+    month = 'M2026-04' if month_counts(root, 'M2026-04', HOST) else 'M2026-03'
+    key = next(iter(month_counts(root, month, HOST)))
+    R.add(root.stats.rollups, month, HOST, R.column(key), n=5)
     assert [d[1] for d in counters.differences(root)] == [key]
     counters.rebuild(root)
     assert counters.differences(root) == []
@@ -139,7 +145,7 @@ def test_tally_merges_concurrent_increments(app):
         conn_a.transaction_manager.commit()
         conn_b.transaction_manager.commit()       # would raise ConflictError without the merge
         conn_c, root_c = open_root(app)
-        assert root_c.stats.buckets[('M2026-05', HOST)].counts[key] == 3
+        assert month_counts(root_c, 'M2026-05', HOST)[key] == 3
         assert sorted(counters.entry_name(e) for e in root_c.stats.docs[('D2026-05-04', HOST)]) == ['a', 'b', 'c']
         conn_c.close()
     finally:
@@ -166,7 +172,7 @@ def test_evolve_step_builds_counters_and_deadline_index_from_what_is_stored(worl
     root.evolved.remove('0010-stats')
     assert [name for name, _fn in evolve.pending(root)] == ['0010-stats']
     evolve.evolve(root)
-    assert counters.differences(root) == [] and len(root.stats.buckets) > 0
+    assert counters.differences(root) == [] and len(root.stats.rollups) > 0
     assert list(root['bodies'][HOST].documents.by_deadline.keys()) == [(dt.date(2026, 6, 10).toordinal(), doc.__name__)]
     assert isinstance(root.stats.docs, OOBTree)
 
@@ -193,33 +199,34 @@ def _run(world, seed, days=4):
     return docs
 
 
-def test_rollups_equal_the_tallies_and_a_drift_is_found_and_rebuilt(world):
-    """The roll-ups across bodies hold what the per-body tallies hold (without the document type),
+def test_rollups_equal_the_day_sets_and_indexes_and_a_drift_is_found_and_rebuilt(world):
+    """The roll-ups across bodies hold what the entries of the days hold (with the document type),
     the deadline roll-up what the deadline indexes hold, the late index the late entries of the
     days; a drift in any of them is named by the recount and repaired by rebuild."""
     from archive.reports import figures as F
-    from archive.reports import rollups as R
     _app, conn, root = world
     _run(world, 1512)
     stats = root.stats
     assert counters.differences(root) == []
-    for (month, code), tally in stats.buckets.items():
-        rolled = {}
-        for key, n in tally.counts.items():
-            rolled[R.column(key)] = rolled.get(R.column(key), 0) + n
-        assert R.row(stats.rollups, month, code) == rolled
+    by_month = {}
+    for (day, code), entries in stats.docs.items():
+        month = by_month.setdefault((f'M{day[1:8]}', code), {})
+        for e in entries:
+            month[R.column(counters.entry_key(e))] = month.get(R.column(counters.entry_key(e)), 0) + 1
+    assert by_month and {key: R.row(stats.rollups, *key) for key in by_month} == by_month
+    assert sum(len(r.rows) for r in stats.rollups.values()) == len(by_month)
     deadlines = {}
     for code in (HOST, DEMO_RECEIVER, BTG):
         for ordinal, _name in root['bodies'][code].documents.by_deadline.keys():
             day = dt.date.fromordinal(ordinal)
             deadlines[(code, day)] = deadlines.get((code, day), 0) + 1
     assert deadlines and {(code, dt.date.fromisoformat(f'{month[1:]}-{d}')): n
-                          for (month, _s), r in stats.deadlines.items() for code, row in r.rows.items()
+                          for (month, _s), r in stats.deadlines.items() for code, row in r.decoded().items()
                           for d, n in row.items()} == deadlines
     late = sorted(R.late_entry(day, code, e) for (day, code), entries in stats.docs.items() for e in entries
                   if counters.entry_key(e)[0] in counters.LATE)
     assert late and sorted(e for s in stats.late.values() for e in s) == late
-    # the figures the dashboard reads from the roll-ups equal those of the per-body tallies
+    # the figures without the document type equal those with it, summed
     for code in (HOST, DEMO_RECEIVER, BTG):
         for start, end in ((dt.date(2026, 3, 1), dt.date(2026, 4, 30)), (dt.date(2026, 3, 31), dt.date(2026, 4, 1))):
             typed = F.sum_counts(stats, code, start, end)
@@ -230,11 +237,11 @@ def test_rollups_equal_the_tallies_and_a_drift_is_found_and_rebuilt(world):
     # a drift in each roll-up is named by the recount, and rebuild repairs it
     some = next(iter(stats.rollups.values()))
     body = next(iter(some.rows))
-    some.add(body, 'received||paper|0', 2)
+    some.add(body, 'received||CV|paper|0', 2)
     stats.deadlines[next(iter(stats.deadlines.keys()))].add(body, '15', 1)
     next(iter(stats.late.values())).remove(next(iter(next(iter(stats.late.values())))))
     kinds = sorted({d[1][0] for d in counters.differences(root)})
-    assert kinds == ['deadlines', 'late', 'rollups']
+    assert kinds == ['deadlines', 'late', 'received']
     counters.rebuild(root)
     assert counters.differences(root) == []
     conn.transaction_manager.commit()
@@ -274,7 +281,6 @@ def test_rollups_merge_concurrent_changes(app):
     bodies) both commit, and every increment is kept; so do the deadline and late roll-ups."""
     import transaction
 
-    from archive.reports import rollups as R
     conn_a, root_a = open_root(app)
     conn_b, root_b = open_root(app)
     try:
@@ -304,3 +310,96 @@ def test_rollups_merge_concurrent_changes(app):
         transaction.abort()
         conn_a.close()
         conn_b.close()
+
+
+def _written(db):
+    """The classes of the objects the last transaction wrote, with how many of each."""
+    from ZODB.utils import get_pickle_metadata
+    tid = db.lastTransaction()
+    found = {}
+    for txn in db.storage.iterator(tid, tid):
+        for record in txn:
+            name = '.'.join(get_pickle_metadata(record.data))
+            found[name] = found.get(name, 0) + 1
+    return found
+
+
+def test_a_registration_writes_two_objects_for_its_counters(file_app):
+    """What the counters add to a registration (#15: under 10 %): the body's row in its shard's
+    month roll-up and the day's entry set (its tree, or its bucket once it has several) — no
+    per-body month tally beside them. The objects
+    written with and without counting are compared, one registration each."""
+    from archive.workflow import engine
+    app = file_app
+    db = app.registry._zodb_databases['']
+    conn, root = open_root(app)
+    manager.push({'registry': app.registry, 'request': None})
+    real = engine.counters.count
+    try:
+        clock.set_now(dt.datetime(2026, 5, 4, 9, 0, tzinfo=VN))
+        docs = [svc.create(root, root['bodies'][HOST], incoming(number_symbol=f'{k}-CV/BTCTU'), [],
+                           app.registry.archive_settings, 'vanthu') for k in (1, 2, 3)]
+        fire(root, docs[0], 'register', root['users']['vanthu'], app.registry)       # the day's set made
+        conn.transaction_manager.commit()
+        fire(root, docs[1], 'register', root['users']['vanthu'], app.registry)
+        conn.transaction_manager.commit()
+        counting = _written(db)
+        engine.counters.count = lambda *a, **kw: None
+        fire(root, docs[2], 'register', root['users']['vanthu'], app.registry)
+        conn.transaction_manager.commit()
+        bare = _written(db)
+    finally:
+        engine.counters.count = real
+        manager.pop()
+        clock.set_now(None)
+        conn.close()
+    added = {name: n - bare.get(name, 0) for name, n in counting.items() if n != bare.get(name, 0)}
+    assert sum(added.values()) == 2 and added.get('archive.reports.rollups.Rollup') == 1, (counting, bare)
+    assert set(added) - {'archive.reports.rollups.Rollup'} <= {'BTrees.OOBTree.OOTreeSet', 'BTrees.OOBTree.OOSet'}
+
+
+def test_evolve_step_0018_moves_the_tallies_into_the_rollups(world):
+    """A database counted before 0018 (per-body month tallies with the document type, roll-ups
+    without it, rows stored as dicts): the step moves the counts into the roll-ups with the type,
+    stores every row as bytes and drops the tallies; the counters equal a full recount and the
+    figures by type and by body are those the tallies gave."""
+    from BTrees.OOBTree import OOBTree
+
+    from archive import evolve
+    from archive.reports import figures as F
+    _app, conn, root = world
+    _run(world, 1518)
+    stats = root.stats
+    assert counters.differences(root) == []
+    full = counters.recount(root)
+    stats.buckets = OOBTree()               # the shape of before: tallies, untyped rows as dicts
+    for (month, _shard), rows in full['rollups'].items():
+        for code, row in rows.items():
+            tally = stats.buckets[(month, code)] = counters.Tally()
+            for column, n in row.items():
+                tally.add(R.key_of(column), n)
+    for tree in (stats.rollups, stats.deadlines):
+        for rollup in tree.values():
+            rows = {}
+            for code, row in rollup.decoded().items():
+                for column, n in row.items():
+                    old = column if tree is stats.deadlines else '|'.join(R.key_of(column)[i] for i in (0, 1, 3)) + \
+                        ('|1' if R.key_of(column)[4] else '|0')
+                    rows.setdefault(code, {})[old] = rows.get(code, {}).get(old, 0) + n
+            rollup.rows = rows
+    conn.transaction_manager.commit()
+    assert stats.rollups and all(isinstance(row, dict) for r in stats.rollups.values() for row in r.rows.values())
+    root.evolved.remove('0018-stats-tallies-in-rollups')
+    assert [name for name, _fn in evolve.pending(root)] == ['0018-stats-tallies-in-rollups']
+    evolve.evolve(root)
+    conn.transaction_manager.commit()
+    assert stats.buckets is None and counters.differences(root) == []
+    assert all(isinstance(text, bytes) for tree in (stats.rollups, stats.deadlines)
+               for rollup in tree.values() for text in rollup.rows.values())
+    for code in (HOST, DEMO_RECEIVER, BTG):
+        typed = F.sum_counts(stats, code, dt.date(2026, 3, 1), dt.date(2026, 4, 30))
+        wanted = {}
+        for month in ('M2026-03', 'M2026-04'):
+            for column, n in full['rollups'].get((month, R.shard(code)), {}).get(code, {}).items():
+                wanted[R.key_of(column)] = wanted.get(R.key_of(column), 0) + n
+        assert typed == wanted and wanted

@@ -7,6 +7,7 @@ import datetime as dt
 from archive import clock
 from archive.reports import counters
 from archive.reports import figures as F
+from archive.reports import rollups as R
 from archive.exchange import worker
 
 from ..conftest import HOST_CODE, client
@@ -33,8 +34,8 @@ def test_sent_late_and_received_by_exchange_are_counted(exchange_app):
         worker.run_round(app.registry)
         with Session(app) as root:
             assert counters.differences(root) == []
-            month = {code: F.summary(root.stats.buckets[('M2026-11', code)].counts) for code in (HOST_CODE, BTC, BTG)}
-            sent_via = {k[3]: n for k, n in root.stats.buckets[('M2026-11', HOST_CODE)].counts.items()
+            month = {code: F.summary(R.counts(root.stats.rollups, 'M2026-11', code)) for code in (HOST_CODE, BTC, BTG)}
+            sent_via = {k[3]: n for k, n in R.counts(root.stats.rollups, 'M2026-11', HOST_CODE).items()
                         if k[0] == 'sent_via'}
         host = month[HOST_CODE]
         assert (host['sent'], host['sent_late'], host['sent_on_time_pct'], host['dual_sent']) == (2, 1, 50.0, 1)
@@ -74,11 +75,11 @@ def test_packages_refused_before_any_document_are_counted_per_receiving_body(exc
             assert info.value.code == code
         with Session(app) as root:
             assert counters.differences(root) == []
-            month = root.stats.buckets[('M2026-11', BTG)].counts
+            month = R.counts(root.stats.rollups, 'M2026-11', BTG)
             refused = {k[1]: n for k, n in month.items() if k[0] == 'refused_package'}
             assert refused == {'classification_refused': 2}
-            assert not any(k[0] == 'refused_package' for k in root.stats.buckets[('M2026-11', HOST_CODE)].counts)
-            root.stats.buckets[('M2026-11', BTG)].add(('refused_package', 'classification_refused', '', 'instance', False))
+            assert not any(k[0] == 'refused_package' for k in R.counts(root.stats.rollups, 'M2026-11', HOST_CODE))
+            R.add(root.stats.rollups, 'M2026-11', BTG, R.column(('refused_package', 'classification_refused', '', 'instance', False)))
             assert [d[1][0] for d in counters.differences(root)] == ['refused_package']
             counters.rebuild(root)
         clerk = client(app, 'vanthu')

@@ -2,19 +2,20 @@
 
 What is counted is read from the journal, the record: each counted journal entry (a transition,
 a document entered or received, an update, a replacement) gives a few *events* (``events``), and
-each event adds one to a key ``(metric, detail, doc_type, route, urgent)`` in the bucket of the
-document's body for the month of the entry (a quarter or a year is read as its months: three
-or twelve small objects per body), and an entry to the body's day set (what a day counts is the
-number of its entries with the key: the days at the edges of a period are read from there). The same function recounts
-the whole journal (``recount``), so ``archive-stats rebuild`` both rebuilds the counters and
-proves that they equal a full recount.
+each event adds one to a key ``(metric, detail, doc_type, route, urgent)`` in the row of the
+document's body in the month's roll-up of its shard of bodies (``reports.rollups``; a quarter or
+a year is read as its months), and an entry to the body's day set (what a day counts is the
+number of its entries with the key: the days at the edges of a period are read from there): two
+small objects written per event. The same function recounts the whole journal (``recount``), so
+``archive-stats rebuild`` both rebuilds the counters and proves that they equal a full recount.
 
-Buckets do not make concurrent transactions conflict: a bucket belongs to one body and one period,
-and a :class:`Tally` resolves a write-write conflict by adding both transactions' increments
-(what ``BTrees.Length`` does for one number; here for a small dict of them). Counters are not
-register numbers: merging concurrent increments is exactly right for them (DESIGN.md keeps
-numbers of the registers un-merged). Only the first event of a body in a new period inserts a new
-bucket into the tree; two such first events at once conflict once and are retried.
+Counting does not make concurrent transactions conflict: a roll-up resolves a write-write
+conflict by adding both transactions' increments (what ``BTrees.Length`` does for one number;
+here for the rows of a few dozen bodies), and a day set is a tree set, where inserts of different
+entries merge. Counters are not register numbers: merging concurrent increments is exactly right
+for them (DESIGN.md keeps numbers of the registers un-merged). Only the first event of a shard in
+a new month inserts a new roll-up into the tree; two such first events at once conflict once and
+are retried.
 
 The day sets also name the document behind each event, for the drill-down lists.
 
@@ -49,8 +50,9 @@ PACKAGE_CHAIN = 'exchange'     # the receiving path's chain (exchange.receive.CH
 
 
 class Tally(Persistent):
-    """The counters of one body in one period: ``counts[key] -> n``. Concurrent increments
-    merge (``_p_resolveConflict``)."""
+    """The counters of one body in one month: ``counts[key] -> n``. Stored before evolve step
+    0018, which moved them into the roll-ups (with the document type) and dropped them: a third
+    object written at every event. Kept so that those databases (and their history) load."""
 
     def __init__(self):
         self.counts = {}
@@ -67,19 +69,18 @@ class Tally(Persistent):
 
 
 class Stats(Persistent):
-    """``buckets[(month key, body code)] -> Tally`` (``M2026-10``; quarters and years are read
-    as their months); ``docs[(day key, body code)] -> OOTreeSet`` of ``entry(key, document name,
-    journal seq, k)``, one entry per event of the day (``D2026-10-05``, Vietnam time): the
-    documents behind a figure, and the counts of the days at the edges of a period. A tree set:
-    an insert rewrites one small bucket of it, and concurrent inserts of different entries merge.
+    """``rollups[(month key, shard)] -> Rollup``: the month's counters of each body of the shard
+    (``M2026-10``; quarters and years are read as their months); ``docs[(day key, body code)] ->
+    OOTreeSet`` of ``entry(key, document name, journal seq, k)``, one entry per event of the day
+    (``D2026-10-05``, Vietnam time): the documents behind a figure, and the counts of the days at
+    the edges of a period. A tree set: an insert rewrites one small bucket of it, and concurrent
+    inserts of different entries merge. ``deadlines``, ``late``: see ``reports.rollups``.
 
-    ``rollups``, ``deadlines``, ``late``: the same counts across bodies (``reports.rollups``),
-    what the dashboard and the report read."""
+    ``buckets``: the per-body month tallies (``Tally``) of before evolve step 0018."""
 
-    rollups = deadlines = late = None      # stored before evolve step 0015 builds them
+    buckets = rollups = deadlines = late = None      # before 0015 / after 0018
 
     def __init__(self):
-        self.buckets = OOBTree()
         self.docs = OOBTree()
         self.rollups = OOBTree()
         self.deadlines = OOBTree()
@@ -215,25 +216,21 @@ def facts(settings, root, doc, transition):
 # -- counting as it happens ------------------------------------------------------------------
 
 def _add(stats, body_code, day, key, name, seq, k=0):
-    """One event: the month's tally, and the day's entry (its document, the journal entry and the
-    event's place in it, so that two events of one entry stay two)."""
-    tally = stats.buckets.get((month_key(day), body_code))
-    if tally is None:
-        tally = stats.buckets[(month_key(day), body_code)] = Tally()
-    tally.add(key)
-    days = stats.docs.get((day_key(day), body_code))
+    """One event: the body's row in the month's roll-up, and the day's entry (its document, the
+    journal entry and the event's place in it, so that two events of one entry stay two); a late
+    event also in the month's late set."""
+    month, today = month_key(day), day_key(day)
+    R.add(stats.rollups, month, body_code, R.column(key))
+    days = stats.docs.get((today, body_code))
     if days is None:
-        days = stats.docs[(day_key(day), body_code)] = OOTreeSet()
+        days = stats.docs[(today, body_code)] = OOTreeSet()
     text = entry(key, name, seq, k)
     days.insert(text)
-    if stats.rollups is not None:
-        month = month_key(day)
-        R.add(stats.rollups, month, body_code, R.column(key))
-        if key[0] in LATE:
-            late = stats.late.get((month, R.shard(body_code)))
-            if late is None:
-                late = stats.late[(month, R.shard(body_code))] = OOTreeSet()
-            late.insert(R.late_entry(day_key(day), body_code, text))
+    if key[0] in LATE:
+        late = stats.late.get((month, R.shard(body_code)))
+        if late is None:
+            late = stats.late[(month, R.shard(body_code))] = OOTreeSet()
+        late.insert(R.late_entry(today, body_code, text))
 
 
 def deadline_moved(root, body_code, ordinal, n):
@@ -273,11 +270,21 @@ def count_package(root, chain_id, seq):
 
 def recount(root):
     """Every counter recounted from the journal (and, for the deadline roll-up, from the
-    documents as they are): ``{'buckets': {(month key, body): {key: n}}, 'docs': {(day key,
-    body): {entry}}, 'rollups': {(month key, shard): {body: {column: n}}}, 'deadlines': the same
-    by deadline day, 'late': {(month key, shard): {late entry}}}``."""
-    counts, docs, rollups, deadlines, late = {}, {}, {}, {}, {}
+    documents as they are): ``{'rollups': {(month key, shard): {body: {column: n}}}, 'docs':
+    {(day key, body): {entry}}, 'deadlines': as the roll-ups, by deadline day, 'late': {(month
+    key, shard): {late entry}}}``."""
+    docs, rollups, deadlines, late = {}, {}, {}, {}
     chains = root.journal.chains
+
+    def counted(code, day, key, name, seq, k):
+        month = month_key(day)
+        row = rollups.setdefault((month, R.shard(code)), {}).setdefault(code, {})
+        row[R.column(key)] = row.get(R.column(key), 0) + 1
+        text = entry(key, name, seq, k)
+        docs.setdefault((day_key(day), code), set()).add(text)
+        if key[0] in LATE:
+            late.setdefault((month, R.shard(code)), set()).add(R.late_entry(day_key(day), code, text))
+
     for body in root['bodies'].values():
         for name, doc in body.documents.items():
             if doc.deadline is not None and state_data(doc).get('deadline_runs'):
@@ -296,75 +303,53 @@ def recount(root):
                     continue
                 dims = dims or (doc.stats_dims or (doc.doc_type or '', bool(doc.urgent)))
                 day = dt.date.fromisoformat(at[:10])
-                month = month_key(day)
                 for k, (metric, detail, route) in enumerate(found):
-                    key = (metric, detail, dims[0], route, dims[1])
-                    bucket = counts.setdefault((month, doc.body_code), {})
-                    bucket[key] = bucket.get(key, 0) + 1
-                    text = entry(key, name, seq, k)
-                    docs.setdefault((day_key(day), doc.body_code), set()).add(text)
-                    row = rollups.setdefault((month, R.shard(doc.body_code)), {}).setdefault(doc.body_code, {})
-                    row[R.column(key)] = row.get(R.column(key), 0) + 1
-                    if metric in LATE:
-                        late.setdefault((month, R.shard(doc.body_code)), set()).add(
-                            R.late_entry(day_key(day), doc.body_code, text))
+                    counted(doc.body_code, day, (metric, detail, dims[0], route, dims[1]), name, seq, k)
     exchange = chains.get(PACKAGE_CHAIN)
     for seq, (at, _actor, action, details, _prev, _hash) in (exchange.entries.items() if exchange else ()):
         if action != 'package_refused':
             continue
         day = dt.date.fromisoformat(at[:10])
         for k, (code, metric, detail, route) in enumerate(package_events(action, json.loads(details))):
-            if code not in root['bodies']:
-                continue
-            key = (metric, detail, '', route, False)
-            bucket = counts.setdefault((month_key(day), code), {})
-            bucket[key] = bucket.get(key, 0) + 1
-            docs.setdefault((day_key(day), code), set()).add(entry(key, '', seq, k))
-            row = rollups.setdefault((month_key(day), R.shard(code)), {}).setdefault(code, {})
-            row[R.column(key)] = row.get(R.column(key), 0) + 1
-    return {'buckets': counts, 'docs': docs, 'rollups': rollups, 'deadlines': deadlines, 'late': late}
+            if code in root['bodies']:
+                counted(code, day, (metric, detail, '', route, False), '', seq, k)
+    return {'docs': docs, 'rollups': rollups, 'deadlines': deadlines, 'late': late}
 
 
-def _row_differences(name, stored, wanted):
-    """Differences between stored roll-ups and recounted ones, per body and column."""
+def _row_differences(stored, wanted, where, what):
+    """Differences between stored roll-ups and recounted ones, per body and column: ``where(month
+    key, body)`` and ``what(column)`` name them."""
     out = []
     for key in sorted(set(stored.keys()) | set(wanted)):
         rollup = stored.get(key)
-        have_rows = rollup.rows if rollup is not None else {}
+        have_rows = rollup.decoded() if rollup is not None else {}
         want_rows = wanted.get(key, {})
         for body in sorted(set(have_rows) | set(want_rows)):
             have, want = have_rows.get(body, {}), want_rows.get(body, {})
             for col in sorted(set(have) | set(want)):
                 if have.get(col, 0) != want.get(col, 0):
-                    out.append(((f'{name} {key[0]}', body), (name, col), have.get(col, 0), want.get(col, 0)))
+                    out.append((where(key[0], body), what(col), have.get(col, 0), want.get(col, 0)))
     return out
 
 
 def differences(root):
-    """Where the stored counters differ from a full recount: ``[(bucket, key, stored, recounted)]``
-    (for the documents behind a day: ``key`` ``('docs',)``, the numbers of entries; for the
-    roll-ups: ``(kind, column)`` per body)."""
+    """Where the stored counters differ from a full recount: ``[(where, key, stored, recounted)]``:
+    a counter ``((month key, body), counter key, n, n)``; the documents behind a day ``((day key,
+    body), ('docs',), entries, entries)``; the deadline roll-up ``(('deadlines <month>', body),
+    ('deadlines', day), n, n)``; a month's late set ``(('late <month>', shard), ('late',), …)``."""
     full = recount(root)
-    counts, docs = full['buckets'], full['docs']
     stats = stats_of(root)
-    stored = stats.buckets
-    out = []
-    for bucket_key in sorted(set(stored.keys()) | set(counts)):
-        tally = stored.get(bucket_key)
-        have = tally.counts if tally is not None else {}
-        want = counts.get(bucket_key, {})
-        for key in sorted(set(have) | set(want), key=repr):
-            if have.get(key, 0) != want.get(key, 0):
-                out.append((bucket_key, key, have.get(key, 0), want.get(key, 0)))
+    if stats.rollups is None:
+        return [(('rollups', '-'), ('missing',), 0, 1)]
+    out = _row_differences(stats.rollups, full['rollups'], lambda month, body: (month, body), R.key_of)
+    docs = full['docs']
     for bucket_key in sorted(set(stats.docs.keys()) | set(docs)):
         have = set(stats.docs.get(bucket_key, ()))
         want = docs.get(bucket_key, set())
         if have != want:
             out.append((bucket_key, ('docs',), len(have), len(want)))
-    if stats.rollups is None:
-        return out + [(('rollups', '-'), ('missing',), 0, 1)]
-    out.extend(_row_differences('rollups', stats.rollups, full['rollups']))
-    out.extend(_row_differences('deadlines', stats.deadlines, full['deadlines']))
+    out.extend(_row_differences(stats.deadlines, full['deadlines'],
+                                lambda month, body: (f'deadlines {month}', body), lambda col: ('deadlines', col)))
     for key in sorted(set(stats.late.keys()) | set(full['late'])):
         have = set(stats.late.get(key, ()))
         want = full['late'].get(key, set())
@@ -374,41 +359,40 @@ def differences(root):
 
 
 def _rollups_of(rows):
-    tree = OOBTree()
-    for key, by_body in rows.items():
-        rollup = tree[key] = R.Rollup()
-        rollup.rows = {body: dict(row) for body, row in by_body.items() if row}
-    return tree
+    return OOBTree({key: R.Rollup(by_body) for key, by_body in rows.items()})
 
 
 def rebuild(root):
-    """Replace every counter by a full recount from the journal; return the number of buckets."""
+    """Replace every counter by a full recount from the journal; return the number of roll-ups."""
     full = recount(root)
     stats = stats_of(root)
-    stats.buckets = OOBTree()
-    stats.docs = OOBTree()
-    for bucket_key, keys in full['buckets'].items():
-        tally = Tally()
-        tally.counts = dict(keys)
-        stats.buckets[bucket_key] = tally
-    for day_key_, entries in full['docs'].items():
-        stats.docs[day_key_] = OOTreeSet(entries)
+    stats.docs = OOBTree({day_key_: OOTreeSet(entries) for day_key_, entries in full['docs'].items()})
     stats.rollups = _rollups_of(full['rollups'])
     stats.deadlines = _rollups_of(full['deadlines'])
     stats.late = OOBTree({key: OOTreeSet(entries) for key, entries in full['late'].items()})
-    return len(full['buckets'])
+    stats.buckets = None
+    return len(full['rollups'])
 
 
-def build_rollups(root):
-    """The roll-ups from what is stored (evolve step 0015): the tallies summed without the
-    document type, the late entries of the day sets, each body's deadline index counted by day.
-    Cheaper than ``rebuild`` (no journal read); ``archive-stats check`` compares with a recount."""
-    stats = stats_of(root)
-    rows, deadlines, late = {}, {}, {}
+def _tally_rows(stats):
+    """The roll-ups' rows summed from the per-body month tallies of before 0018."""
+    rows = {}
     for (month, body), tally in stats.buckets.items():
         row = rows.setdefault((month, R.shard(body)), {}).setdefault(body, {})
         for key, n in tally.counts.items():
             row[R.column(key)] = row.get(R.column(key), 0) + n
+    return rows
+
+
+def build_rollups(root):
+    """The roll-ups from what is stored (evolve step 0015): the per-body month tallies of before
+    0018, the late entries of the day sets, each body's deadline index counted by day. Cheaper
+    than ``rebuild`` (no journal read); ``archive-stats check`` compares with a recount. Without
+    tallies (counted since 0018, or rebuilt) there is nothing to build from: they are there."""
+    stats = stats_of(root)
+    if stats.buckets is None:
+        return
+    deadlines, late = {}, {}
     for (day, body), entries in stats.docs.items():
         for text in entries:
             if text.split(SEP, 1)[0] in LATE:
@@ -419,6 +403,19 @@ def build_rollups(root):
             day = dt.date.fromordinal(ordinal)
             row = deadlines.setdefault((month_key(day), R.shard(body.code)), {}).setdefault(body.code, {})
             row[f'{day.day:02d}'] = row.get(f'{day.day:02d}', 0) + 1
-    stats.rollups = _rollups_of(rows)
+    stats.rollups = _rollups_of(_tally_rows(stats))
     stats.deadlines = _rollups_of(deadlines)
     stats.late = OOBTree({key: OOTreeSet(entries) for key, entries in late.items()})
+
+
+def drop_tallies(root):
+    """Evolve step 0018: the month's counters move into the roll-ups, with the document type (the
+    per-body tallies summed, as ``build_rollups`` does from them), and the tallies go: each event
+    then writes two objects, not three. The deadline roll-ups are stored again with their rows as
+    bytes; the late sets do not change."""
+    stats = stats_of(root)
+    if stats.buckets is None:
+        return
+    stats.rollups = _rollups_of(_tally_rows(stats))
+    stats.deadlines = _rollups_of({key: rollup.decoded() for key, rollup in (stats.deadlines or {}).items()})
+    stats.buckets = None

@@ -9,7 +9,7 @@ subtrees, alone or inside a total.
 A body closed with a successor keeps its history under its own code; what was counted for it
 after the day it closed rolls up to its successor (and so into the successor's subtree).
 
-A period is read from the fewest objects: the tallies of its whole months, the entries of the
+A period is read from the fewest objects: the roll-ups of its whole months, the entries of the
 days at its edges. "Still open past the deadline" is computed here, at read time, from the
 deadline index of each body (``Documents.by_deadline``: deadlines that fell in the period,
 before today, of documents still in a state where the deadline runs).
@@ -307,7 +307,7 @@ def figures(root, query, today=None):
             for key, ms, me in months_of(s, e):
                 sum_rolled(stats, source, ms, me, groups.setdefault(key, {}), today)
         else:
-            counts = sum_counts(stats, source, s, e) if query.group == 'type' else \
+            counts = sum_counts(stats, source, s, e, today=today) if query.group == 'type' else \
                 sum_rolled(stats, source, s, e, today=today)
             if query.group == 'body':
                 target = groups.setdefault(owner, {})

@@ -1,7 +1,7 @@
 """The counters of one body over a period, read from the fewest objects: whole months from the
-month's tally (``sum_counts``, with the document type) or from the roll-ups across bodies
-(``sum_rolled``, without it: what the dashboard and the report read), the days at the edges of
-the period from their entries. ``reports.figures`` adds them up into figures."""
+roll-ups across bodies (``sum_counts`` with the document type, ``sum_rolled`` without it: what
+the dashboard and the report group), the days at the edges of the period from their entries.
+``reports.figures`` adds them up into figures."""
 import datetime as dt
 import functools
 
@@ -17,7 +17,7 @@ def month_end(day):
 def decompose(start, end, today=None):
     """The fewest period keys covering ``[start, end]``: whole months, days at the edges. A month
     from its first day to ``today`` is whole too: nothing is counted after now (an event counts
-    on the day of its journal entry), so its tally holds exactly those days."""
+    on the day of its journal entry), so its roll-up holds exactly those days."""
     out, day = [], start
     while day <= end:
         m_end = month_end(day)
@@ -38,16 +38,16 @@ def months_of(start, end):
         day = last + dt.timedelta(days=1)
 
 
-def sum_counts(stats, code, start, end, into=None):
-    """The counters of ``code`` over ``[start, end]``: whole months from their tallies, the days
-    at the edges from their entries."""
+def sum_counts(stats, code, start, end, into=None, today=None):
+    """The counters of ``code`` over ``[start, end]``, with the document type: whole months from
+    the roll-ups (one object per shard of bodies and month), the days at the edges from their
+    entries."""
     into = {} if into is None else into
-    for pk in decompose(start, end):
+    for pk in decompose(start, end, today):
         if pk[0] == 'M':
-            tally = stats.buckets.get((pk, code))
-            if tally is not None:
-                for key, n in tally.counts.items():
-                    into[key] = into.get(key, 0) + n
+            for column, n in R.row(stats.rollups, pk, code).items():
+                key = R.key_of(column)
+                into[key] = into.get(key, 0) + n
         else:
             for entry in stats.docs.get((pk, code), ()):
                 key = entry_key(entry)
@@ -56,19 +56,12 @@ def sum_counts(stats, code, start, end, into=None):
 
 
 def sum_rolled(stats, code, start, end, into=None, today=None):
-    """The counters of ``code`` over ``[start, end]`` without the document type: whole months
-    from the roll-ups (one object per shard of bodies and month), the days at the edges from
-    their entries. Keys as ``sum_counts`` gives them, with an empty document type."""
+    """The counters of ``code`` over ``[start, end]`` without the document type (what the
+    dashboard and the report group): as ``sum_counts``, keys with an empty document type."""
     into = {} if into is None else into
-    if stats.rollups is None:            # not yet evolved (0015): the per-body tallies
-        for (metric, detail, _t, route, urgent), n in sum_counts(stats, code, start, end).items():
-            key = (metric, detail, '', route, urgent)
-            into[key] = into.get(key, 0) + n
-        return into
     for pk in decompose(start, end, today):
         if pk[0] == 'M':
-            for column, n in R.row(stats.rollups, pk, code).items():
-                key = R.key_of(column)
+            for key, n in R.untyped(stats.rollups, pk, code).items():
                 into[key] = into.get(key, 0) + n
         else:
             for entry in stats.docs.get((pk, code), ()):

@@ -32,7 +32,7 @@ def main(argv=None):
         with writing(session, args.dry_run):
             n = counters.rebuild(root)
             after = counters.differences(root)
-        print(f'Đã dựng lại / rebuilt: {n} buckets; differing after: {len(after)}')
+        print(f'Đã dựng lại / rebuilt: {n} roll-ups; differing after: {len(after)}')
         if after:
             _show(after)
             raise SystemExit(1)
