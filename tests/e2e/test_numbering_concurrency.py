@@ -29,11 +29,14 @@ def test_concurrent_registration_is_gap_free(zeo_server, tmp_path):
         close_app(app)
 
     procs = []
+    barrier = tmp_path / 'barrier'
+    barrier.mkdir()
     for k in range(PROCESSES):
         worker_settings = dict(settings, **{'zodbconn.uri': zeo_server.uri(str(tmp_path / f'w{k}'))})
         chunk = names[k::PROCESSES]
         procs.append(subprocess.Popen(
-            [sys.executable, '-m', 'tests.e2e.register_worker', json.dumps(worker_settings), json.dumps(chunk)],
+            [sys.executable, '-m', 'tests.e2e.register_worker', json.dumps(worker_settings), json.dumps(chunk),
+             str(barrier), str(PROCESSES)],
             cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     results = []
     for p in procs:
