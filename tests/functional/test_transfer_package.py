@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from archive.archival import sip
+from archive.archival.sip import zipjournal
 from archive.seed import HOST
 from tests.conftest import open_root
 
@@ -337,7 +338,7 @@ def test_sigkill_mid_export_resumes_and_no_half_package_looks_complete(tmp_path)
     assert [u['unit'].rsplit('/', 1)[-1] for u in units][0] == 'schemas' and len(units) == 3
     last = units[-1]['zip'][-1]                       # damage the last document's last entry
     with open(target + '.part', 'r+b') as f:
-        f.seek(last['off'] + last['csize'] // 2 + 40)
+        f.seek(last[zipjournal.OFF] + last[zipjournal.CSIZE] // 2 + 40)
         byte = f.read(1)
         f.seek(-1, 1)
         f.write(bytes([byte[0] ^ 0xFF]))
