@@ -60,8 +60,10 @@ def escape(text):
 
 def _el(name, value):
     """``<name>value</name>``, or nothing for an empty value (as before: empty fields are left out)."""
-    text = _text(value)
-    if text is None or text == '':
+    if value is None or value == '':
+        return ''
+    text = value if type(value) is str else _text(value)      # most values are text already
+    if text == '':
         return ''
     return f'<{name}>{escape(text)}</{name}>'
 

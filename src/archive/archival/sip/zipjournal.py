@@ -44,6 +44,7 @@ CENTRAL = struct.Struct('<4sBBBBHHHHIIIHHHHHII')
 ZIP64_LOCAL_EXTRA = struct.pack('<HHQQ', 1, 16, 0, 0)
 ATTRIBUTES = 0o644 << 16
 GATHER = 1 << 20                # bytes kept before a write to the part file
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(',', ':')).encode   # built once, not per line
 
 
 def dos_time(date_time):
@@ -269,7 +270,7 @@ class JournaledZip:
         return line
 
     def _log_line(self, line):
-        self.logf.write((json.dumps(line, ensure_ascii=False, separators=(',', ':')) + '\n').encode('utf-8'))
+        self.logf.write((_ENCODE(line) + '\n').encode('utf-8'))
 
     def _spool(self, line):
         written = line.get('dt') or self.dos        # a kept unit: the time its headers say
