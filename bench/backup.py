@@ -119,6 +119,13 @@ def timed(fn):
     return time.perf_counter() - started, time.process_time() - cpu
 
 
+def note(figures, what, side, measured):
+    """Keep a figure and print it at once (a long run stopped later still has what it measured)."""
+    figures[what][side].append(measured)
+    print(f'{what} {side}: wall {measured[0]:.2f} s, CPU {measured[1]:.2f} s, load {os.getloadavg()[0]:.1f}',
+          flush=True)
+
+
 def du(folder):
     return sum(os.path.getsize(os.path.join(d, f)) for d, _s, fs in os.walk(folder) for f in fs)
 
@@ -158,7 +165,7 @@ def main(argv=None):
                                if r['result'] != 'ok'] and sys.exit('backup failed')
             else:
                 run = lambda: [bare_backup(datafs, blob_dir, d, True) for d in dests(side, n)]  # noqa: E731
-            figures['full'][side].append(timed(run))
+            note(figures, 'full', side, timed(run))
         build(source, new_docs, args.docs + extra[0], args.blob_kb, seed=b'new %d' % n, batch=args.batch)
         extra[0] += new_docs
         time.sleep(1)               # repozo names files by the second
@@ -169,7 +176,7 @@ def main(argv=None):
                     assert all(r['result'] == 'ok' and r['kind'] == 'incremental' for r in results), results
             else:
                 run = lambda: [bare_backup(datafs, blob_dir, d, False) for d in dests(side, n)]  # noqa: E731
-            figures['incremental'][side].append(timed(run))
+            note(figures, 'incremental', side, timed(run))
         for side in order:          # restore (from the first destination)
             target = os.path.join(work, f'restored-{side}-{n}')
             shutil.rmtree(target, ignore_errors=True)
@@ -178,7 +185,7 @@ def main(argv=None):
                     assert backup_restore.restore(dests(side, n)[0], target)['problems'] == []
             else:
                 run = lambda: bare_restore(dests(side, n)[0], target)  # noqa: E731
-            figures['restore'][side].append(timed(run))
+            note(figures, 'restore', side, timed(run))
             shutil.rmtree(target, ignore_errors=True)
         for side in ('ours', 'bare'):
             for d in dests(side, n):
