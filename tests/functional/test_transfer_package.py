@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from archive.archival import sip
+from archive.archival.sip import zipjournal
 from archive.seed import HOST
 from tests.conftest import open_root
 
@@ -337,7 +338,7 @@ def test_sigkill_mid_export_resumes_and_no_half_package_looks_complete(tmp_path)
     assert [u['unit'].rsplit('/', 1)[-1] for u in units][0] == 'schemas' and len(units) == 3
     last = units[-1]['zip'][-1]                       # damage the last document's last entry
     with open(target + '.part', 'r+b') as f:
-        f.seek(last['off'] + last['csize'] // 2 + 40)
+        f.seek(last[zipjournal.OFF] + last[zipjournal.CSIZE] // 2 + 40)
         byte = f.read(1)
         f.seek(-1, 1)
         f.write(bytes([byte[0] ^ 0xFF]))
@@ -479,3 +480,52 @@ def test_signature_checks_kept_on_the_document_as_journaled(demo):
     keep_origin_checks(demo.root)
     keep_origin_checks(demo.root)
     assert {d.__name__: list(d.origin_checks) for d in checked} == journaled
+
+
+@pytest.mark.parametrize('damage', [False, True], ids=['whole', 'changed-past-the-first-block'])
+def test_an_original_over_one_block_is_streamed_bit_exact_checked_and_resumed(demo, tmp_path, damage):
+    """An original larger than one ``CHUNK`` is not read whole: it is streamed into the zip behind
+    a data descriptor. It comes out bit-exact and listed with its SHA-256, its PDF/A mark is found
+    where it straddles two blocks, an export stopped after it keeps it when resumed (its entry
+    read back and checked), and a byte changed past the first block stops the export naming it."""
+    from archive.archival.digest import CHUNK
+    from archive.resources.files import ATTACHMENT, PDF, File, write_content
+    doc = next(d for d in plain(demo) if d.file_list())
+    other = next(d for d in plain(demo) if d.file_list() and d is not doc)
+    content = b'%PDF-1.7\n' + os.urandom(CHUNK - 14) + b'pdfaid:part' + os.urandom(CHUNK // 2)
+    f = File('ban-lon.pdf', ATTACHMENT)
+    write_content(f, io.BytesIO(content))
+    f.size, f.media_type = len(content), PDF
+    doc.add_file(f)
+    demo.conn.transaction_manager.commit()
+    if damage:
+        path = _blob_path(f)
+        os.chmod(path, 0o644)
+        with open(path, 'r+b') as blob:
+            blob.seek(CHUNK + 100)
+            byte = blob.read(1)
+            blob.seek(CHUNK + 100)
+            blob.write(bytes([byte[0] ^ 1]))
+        with pytest.raises(sip.TransferError) as exc:
+            export(demo, tmp_path, [records_file([doc])])
+        assert (exc.value.code, exc.value.document, exc.value.file) == ('transfer_blob_damaged', doc.__name__,
+                                                                        f.__name__)
+        assert not os.path.exists(tmp_path / 'pkg-1.zip')
+        return
+    files = [records_file([doc, other])]
+
+    def stop(done, total):
+        if done == 1:
+            raise RuntimeError('interrupted')
+    with pytest.raises(RuntimeError):
+        export(demo, tmp_path, files, progress=stop)
+    target, report = export(demo, tmp_path, files)
+    assert report.resumed_units == 2                  # the schemas and the document with the big file
+    assert sip.validate(target) == []
+    entry = f'pkg-1/representations/rep1/data/01.VP-HS-2026/{doc.__name__}/{f.__name__}-ban-lon.pdf'
+    with zipfile.ZipFile(target) as zf:
+        assert zf.read(entry) == content
+        assert zf.getinfo(entry).flag_bits & 0x08                   # streamed, sizes after the data
+        listing = zf.read('pkg-1/documentation/file-list.csv').decode('utf-8')
+    assert f'{entry.split("/", 1)[1]},{len(content)},{hashlib.sha256(content).hexdigest()},{PDF}' in listing
+    assert (doc.__name__, f.__name__) not in {(p['document'], p['file']) for p in report.problems}

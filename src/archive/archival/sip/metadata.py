@@ -60,8 +60,10 @@ def escape(text):
 
 def _el(name, value):
     """``<name>value</name>``, or nothing for an empty value (as before: empty fields are left out)."""
-    text = _text(value)
-    if text is None or text == '':
+    if value is None or value == '':
+        return ''
+    text = value if type(value) is str else _text(value)      # most values are text already
+    if text == '':
         return ''
     return f'<{name}>{escape(text)}</{name}>'
 
@@ -119,13 +121,6 @@ def document_xml(doc, records_file, files, medium=ELECTRONIC):
         f'<Files>{listing}</Files>'])
 
 
-def _checks(doc):
-    """The document's recorded signature checks, as its journal has them (the document keeps them:
-    ``Document.origin_checks``, evolve step 0017 for those checked before)."""
-    return [{'at': at, 'details': {'status': status, 'code': code, 'file': file, 'sha256': sha256}}
-            for at, status, code, file, sha256 in doc.origin_checks]
-
-
 def _p(name, value):
     text = _text(value)
     if text is None or text == '':
@@ -133,17 +128,26 @@ def _p(name, value):
     return f'<premis:{name}>{escape(text)}</premis:{name}>'
 
 
-def _event(number, doc, kind, when, detail, outcome=None, outcome_detail=None):
+def _event_type(kind):
+    return (f'<premis:eventType authority="eventType" valueURI="{LOC_EVENT}/{escape(kind.replace(" ", ""))}">'
+            f'{escape(kind)}</premis:eventType>')
+
+
+_EVENT_TYPES = {kind: _event_type(kind) for kind in ('ingestion', 'creation', 'digital signature validation',
+                                                     'accession', 'transfer')}
+
+
+def _event(number, name, kind, when, detail, outcome=None, outcome_detail=None):
+    """One event (``name``: the document's name, escaped already)."""
     info = ''
     if outcome is not None:
         note = (f'<premis:eventOutcomeDetail>{_p("eventOutcomeDetailNote", outcome_detail)}'
                 '</premis:eventOutcomeDetail>') if outcome_detail else ''
         info = f'<premis:eventOutcomeInformation>{_p("eventOutcome", outcome)}{note}</premis:eventOutcomeInformation>'
-    name = escape(doc.__name__)
+    kind_xml = _EVENT_TYPES.get(kind) or _event_type(kind)
     return (f'<premis:event><premis:eventIdentifier><premis:eventIdentifierType>local</premis:eventIdentifierType>'
             f'<premis:eventIdentifierValue>{name}-{number}</premis:eventIdentifierValue></premis:eventIdentifier>'
-            f'<premis:eventType authority="eventType" valueURI="{LOC_EVENT}/{escape(kind.replace(" ", ""))}">'
-            f'{escape(kind)}</premis:eventType>{_p("eventDateTime", when)}'
+            f'{kind_xml}{_p("eventDateTime", when)}'
             f'<premis:eventDetailInformation>{_p("eventDetail", detail)}</premis:eventDetailInformation>{info}'
             '<premis:linkingObjectIdentifier><premis:linkingObjectIdentifierType>local'
             f'</premis:linkingObjectIdentifierType><premis:linkingObjectIdentifierValue>{name}'
@@ -164,15 +168,16 @@ def premis_xml(doc, package_id, transferred_at, medium=ELECTRONIC):
                        f'Tiếp nhận văn bản đến (receipt) qua {doc.channel or "?"}', None, None))
     else:
         events.append(('creation', doc.created_at, 'Tạo văn bản đi (creation)', None, None))
-    checks = _checks(doc)
+    # the document's recorded signature checks, as its journal has them (the document keeps them:
+    # ``Document.origin_checks``, evolve step 0017 for those checked before)
+    checks = list(doc.origin_checks)
     verdict = doc.origin_verdict if isinstance(doc.origin_verdict, dict) else None
-    if verdict is not None and checks and checks[-1]['details'].get('status') == verdict.get('status'):
+    if verdict is not None and checks and checks[-1][1] == verdict.get('status'):
         checks = checks[:-1]            # the stored verdict is the last check: told once, below
-    for entry in checks:
-        details = entry['details']
-        events.append(('digital signature validation', entry['at'],
-                       f'Xác thực chữ ký số tệp {details.get("file")} (sha256 {details.get("sha256")}), '
-                       'kết quả như đã ghi lúc kiểm tra', details.get('status'), details.get('code')))
+    for at, status, code, file, sha256 in checks:
+        events.append(('digital signature validation', at,
+                       f'Xác thực chữ ký số tệp {file} (sha256 {sha256}), kết quả như đã ghi lúc kiểm tra',
+                       status, code))
     if verdict is not None:
         events.append(('digital signature validation', verdict.get('checked_at'),
                        'Xác thực chữ ký số: kết quả và thời điểm như đã lưu trên văn bản (không kiểm tra lại)',
@@ -187,9 +192,10 @@ def premis_xml(doc, package_id, transferred_at, medium=ELECTRONIC):
                 '</premis:significantPropertiesType><premis:significantPropertiesValue>'
                 'paper (bản gốc giấy, lưu tại cơ quan)</premis:significantPropertiesValue>'
                 '</premis:significantProperties>')
-    body = '\n  '.join(_event(n, doc, *event) for n, event in enumerate(events, 1))
+    name = escape(doc.__name__)
+    body = '\n  '.join(_event(n, name, *event) for n, event in enumerate(events, 1))
     return (f'{DECLARATION}<premis:premis xmlns:premis="{PREMIS}" version="3.0">\n'
             f'  <premis:object xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="premis:intellectualEntity">'
             '<premis:objectIdentifier><premis:objectIdentifierType>local</premis:objectIdentifierType>'
-            f'<premis:objectIdentifierValue>{escape(doc.__name__)}</premis:objectIdentifierValue>'
+            f'<premis:objectIdentifierValue>{name}</premis:objectIdentifierValue>'
             f'</premis:objectIdentifier>{prop}</premis:object>\n  {body}\n</premis:premis>\n').encode('utf-8')

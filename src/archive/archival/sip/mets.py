@@ -1,12 +1,12 @@
-"""The package's METS.xml: its sections spooled while the journal is read once, then written from
+"""The package's METS.xml: its sections spooled as the units are journaled, then written from
 string templates (every value escaped), and the schemas it names (shipped with eark-validator)."""
+import csv
 import importlib.util
 import os
-import pickle
 import tempfile
 
 from ..digest import CHUNK
-from . import metadata
+from . import metadata, zipjournal
 
 METS_NS = 'http://www.loc.gov/METS/'
 CSIP_NS = 'https://DILCIS.eu/XML/METS/CSIPExtensionMETS'
@@ -40,7 +40,8 @@ def document(package_id, body, created, listing, sections):
     yield from sections.read('amd')
     yield b'</amdSec>\n<fileSec ID="filesec">\n'
     # every group says OTHER + VN-HOSO: eark-validator 1.1.3's CSIP63 accepts nothing else
-    for use, ident, content in (('Documentation', 'grp-doc', [file_element('file-doc', listing).encode('utf-8')]),
+    doc_file = file_element('file-doc', listing['path'], listing['mime'], listing['size'], created, listing['sha256'])
+    for use, ident, content in (('Documentation', 'grp-doc', [doc_file.encode('utf-8')]),
                              ('Schemas', 'grp-schemas', sections.read('schema')),
                              ('Representations/rep1', 'grp-rep1', sections.read('rep'))):
         yield (f'<fileGrp ID="{ident}" USE="{use}" csip:CONTENTINFORMATIONTYPE="OTHER" '
@@ -57,16 +58,17 @@ def document(package_id, body, created, listing, sections):
 
 class Sections:
     """The METS sections of the package's entries (dmdSec, digiprovMD, the files of the schemas
-    and of the representation) and the zip's records, each spooled to a temporary file as the
-    journal is read once, and read back in order (memory stays flat for any number of entries)."""
+    and of the representation) and the rows of its file list, each spooled to a temporary file as
+    the units are journaled, and read back in order (memory stays flat for any number of entries)."""
 
     KINDS = ('dmd', 'amd', 'schema', 'rep')
 
     def __init__(self, folder):
         # beside the package (its disk holds the package anyway; /tmp may be memory)
-        self.files = {kind: tempfile.TemporaryFile(dir=folder, prefix='.sip-')
-                      for kind in ('dmd', 'amd', 'schema', 'rep', 'zip')}
-        self.counts = dict.fromkeys(self.files, 0)
+        self.files = {kind: tempfile.TemporaryFile('w+', encoding='utf-8', newline='', dir=folder, prefix='.sip-')
+                      for kind in self.KINDS + ('csv',)}
+        self.rows = csv.writer(self.files['csv'], lineterminator='\n')
+        self.counts = dict.fromkeys(self.KINDS, 0)
 
     def __enter__(self):
         return self
@@ -75,59 +77,51 @@ class Sections:
         for f in self.files.values():
             f.close()
 
-    def add(self, e, created):
-        kind = e['kind']
-        if kind not in self.KINDS:
+    def add(self, record):
+        """An entry of the package: ``record`` as the zip's journal has it, its ``ABOUT`` being
+        ``[kind, mime, created, document, label, use]``."""
+        path, size, sha = record[zipjournal.PATH], record[zipjournal.SIZE], record[zipjournal.SHA256]
+        kind, mime, created, doc, label, use = record[zipjournal.ABOUT]
+        self.rows.writerow((path, size, sha, mime, doc or '', label or ''))
+        if kind not in self.counts:
             return
         self.counts[kind] += 1
         n = self.counts[kind]
         if kind == 'dmd':
-            text = f'<dmdSec ID="dmd-{n}" STATUS="CURRENT" CREATED="{created}">{_md_ref(e, "OTHER")}</dmdSec>\n'
+            text = f'<dmdSec ID="dmd-{n}" STATUS="CURRENT" CREATED="{created}">' \
+                   f'{_md_ref(path, mime, size, created, sha, "OTHER")}</dmdSec>\n'
         elif kind == 'amd':
-            text = f'<digiprovMD ID="amd-{n}" STATUS="CURRENT">{_md_ref(e, "PREMIS")}</digiprovMD>\n'
+            text = f'<digiprovMD ID="amd-{n}" STATUS="CURRENT">{_md_ref(path, mime, size, created, sha, "PREMIS")}' \
+                   '</digiprovMD>\n'
         else:
-            text = file_element(f'file-{kind[0]}{n}', e) + '\n'
-        self.files[kind].write(text.encode('utf-8'))
-
-    def add_zip(self, records):
-        pickle.dump(records, self.files['zip'], pickle.HIGHEST_PROTOCOL)   # our own temporary file
+            text = file_element(f'file-{kind[0]}{n}', path, mime, size, created, sha, use) + '\n'
+        self.files[kind].write(text)
 
     def read(self, kind):
         f = self.files[kind]
         f.flush()
         f.seek(0)
         while chunk := f.read(CHUNK):
-            yield chunk
+            yield chunk.encode('utf-8')
 
     def ids(self, kind):
         return ' '.join(f'{kind}-{n}' for n in range(1, self.counts[kind] + 1))
 
-    def zip_records(self):
-        f = self.files['zip']
-        f.flush()
-        f.seek(0)
-        while True:
-            try:
-                records = pickle.load(f)
-            except EOFError:
-                return
-            yield from records
 
-
-def _md_ref(e, mdtype):
+def _md_ref(path, mime, size, created, sha, mdtype):
     esc = metadata.escape
     other = f' OTHERMDTYPE="{CONTENT_TYPE}"' if mdtype == 'OTHER' else ''
-    return (f'<mdRef LOCTYPE="URL" xlink:type="simple" xlink:href="{esc(e["path"])}" MDTYPE="{mdtype}"{other} '
-            f'MIMETYPE="{esc(e["mime"])}" SIZE="{e["size"]}" CREATED="{esc(e["created"])}" '
-            f'CHECKSUM="{e["sha256"].upper()}" CHECKSUMTYPE="SHA-256"/>')
+    return (f'<mdRef LOCTYPE="URL" xlink:type="simple" xlink:href="{esc(path)}" MDTYPE="{mdtype}"{other} '
+            f'MIMETYPE="{esc(mime)}" SIZE="{size}" CREATED="{esc(created)}" '
+            f'CHECKSUM="{sha.upper()}" CHECKSUMTYPE="SHA-256"/>')
 
 
-def file_element(ident, e):
+def file_element(ident, path, mime, size, created, sha, use=None):
     esc = metadata.escape
-    use = f' USE="{esc(e["use"])}"' if 'use' in e else ''
-    return (f'<file ID="{ident}" MIMETYPE="{esc(e["mime"])}" SIZE="{e["size"]}" CREATED="{esc(e["created"])}" '
-            f'CHECKSUM="{e["sha256"].upper()}" CHECKSUMTYPE="SHA-256"{use}><FLocat LOCTYPE="URL" '
-            f'xlink:type="simple" xlink:href="{esc(e["path"])}"/></file>')
+    use = f' USE="{esc(use)}"' if use else ''
+    return (f'<file ID="{ident}" MIMETYPE="{esc(mime)}" SIZE="{size}" CREATED="{esc(created)}" '
+            f'CHECKSUM="{sha.upper()}" CHECKSUMTYPE="SHA-256"{use}><FLocat LOCTYPE="URL" '
+            f'xlink:type="simple" xlink:href="{esc(path)}"/></file>')
 
 
 def schema(name):

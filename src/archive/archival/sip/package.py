@@ -28,9 +28,7 @@ against the SHA-256 stored when it was received while it is copied: a missing or
 the export with the document and file named, and nothing gets the final name.
 """
 import base64
-import csv
 import hashlib
-import io
 import json
 import os
 import re
@@ -45,10 +43,10 @@ from ...signing import secrecy
 from ...i18n import _
 from ...text import without_marks
 from ..digest import CHUNK
-from . import mets, metadata
+from . import mets, metadata, zipjournal
 from .zipjournal import JournaledZip
 
-FORMAT = 'archive-sip/1'
+FORMAT = 'archive-sip/2'      # the journal's format: /1 (zipfile's records) is not resumed
 REP = 'representations/rep1'
 PDFA_MARK = b'pdfaid:part'
 SEALED_MEDIA_TYPE = 'application/octet-stream'
@@ -155,15 +153,17 @@ def write_package(target_path, package_id, body, files, documents_of, *, progres
               'files': [[f.code, sorted(f.document_names or ())] for f in files]}
     writer = _Writer(target_path, package_id, body, progress, total, allow_secret,
                      archive_certificate, settings)
-    zipped = JournaledZip(target_path)       # an earlier package stays until the new one replaces it
-    zipped.begin(header)
-    writer.zip = zipped
-    try:
-        writer.write_all(files, documents_of)
-        mets_digest, size = writer.finish()
-    except BaseException:
-        zipped.abandon()
-        raise
+    with mets.Sections(os.path.dirname(os.path.abspath(target_path))) as sections:
+        # an earlier package stays until the new one replaces it
+        zipped = JournaledZip(target_path, f'{package_id}/', writer.stamp, on_unit=writer.spool)
+        writer.zip, writer.sections = zipped, sections
+        zipped.begin(header)
+        try:
+            writer.write_all(files, documents_of)
+            mets_digest, size = writer.finish()
+        except BaseException:
+            zipped.abandon()
+            raise
     report = writer.report
     report.mets_sha256, report.bytes, report.resumed_units = mets_digest, size, zipped.reused
     return report
@@ -181,37 +181,48 @@ class _Writer:
         self.done_docs = 0
 
     # -- entries -----------------------------------------------------------------------------
-    def _put(self, path, data, mime='application/xml', kind='meta', **about):
-        with self.zip.open_entry(f'{self.package_id}/{path}', self.stamp, len(data)) as out:
-            out.write(data)
-        return {'path': path, 'size': len(data), 'sha256': hashlib.sha256(data).hexdigest(),
-                'mime': mime, 'created': self.created, 'kind': kind, **about}
+    # An entry's ``about`` in the journal: [kind, mime, created, document, label, use] (``mets.Sections``)
+    def _put(self, path, data, mime='application/xml', kind='meta', doc=None, label=None, use=None):
+        return self.zip.put(path, data, [kind, mime, self.created, doc, label, use])
 
-    def _copy(self, doc, f, path, expected, pdf):
-        """Copy a stored file's blob into the zip, hashing it and checking it against ``expected``."""
-        digest, size, pdfa, tail = hashlib.sha256(), 0, False, b''
+    def _copy(self, doc, f, path, expected, pdf, about):
+        """Copy a stored file's blob into the zip, hashing it and checking it against ``expected``:
+        read whole if it fits in one ``CHUNK`` (checked before it is written, then written in one
+        piece), else streamed."""
         try:
             stream = _open_stored(f)
         except (KeyError, OSError) as exc:
             raise self._blob_error('transfer_blob_missing', doc, f, str(exc) or type(exc).__name__) from None
-        with stream, self.zip.open_entry(f'{self.package_id}/{path}', self.stamp, f.size if not f.encrypted else None) as out:
-            while True:
-                try:
-                    chunk = stream.read(CHUNK)
-                except OSError as exc:
-                    raise self._blob_error('transfer_blob_missing', doc, f, str(exc)) from None
-                if not chunk:
-                    break
-                digest.update(chunk)
-                size += len(chunk)
-                if pdf and not pdfa:        # the mark, also where it straddles two chunks
-                    pdfa = PDFA_MARK in chunk or PDFA_MARK in tail + chunk[:len(PDFA_MARK) - 1]
-                    tail = chunk[-(len(PDFA_MARK) - 1):]
-                out.write(chunk)
-        if digest.hexdigest() != expected or (not f.encrypted and size != f.size):
-            raise self._blob_error('transfer_blob_damaged', doc, f,
-                                   f'sha256 {digest.hexdigest()}, {size} byte')
-        return size, digest.hexdigest(), pdfa
+        with stream:
+            data = self._read(stream, doc, f)
+            more = self._read(stream, doc, f) if len(data) == CHUNK else b''
+            if not more:
+                digest = hashlib.sha256(data).hexdigest()
+                self._check(doc, f, expected, digest, len(data))
+                self.zip.put(path, data, about, digest)
+                return len(data), digest, pdf and PDFA_MARK in data
+            pdfa, tail = False, b''
+            with self.zip.stream(path) as out:
+                chunk = data
+                while chunk:
+                    if pdf and not pdfa:        # the mark, also where it straddles two chunks
+                        pdfa = PDFA_MARK in chunk or PDFA_MARK in tail + chunk[:len(PDFA_MARK) - 1]
+                        tail = chunk[-(len(PDFA_MARK) - 1):]
+                    out.write(chunk)
+                    chunk, more = more, (self._read(stream, doc, f) if more else b'')
+            out.record[zipjournal.ABOUT] = about
+            self._check(doc, f, expected, out.record[zipjournal.SHA256], out.size)
+        return out.size, out.record[zipjournal.SHA256], pdfa
+
+    def _read(self, stream, doc, f):
+        try:
+            return stream.read(CHUNK)
+        except OSError as exc:
+            raise self._blob_error('transfer_blob_missing', doc, f, str(exc)) from None
+
+    def _check(self, doc, f, expected, digest, size):
+        if digest != expected or (not f.encrypted and size != f.size):
+            raise self._blob_error('transfer_blob_damaged', doc, f, f'sha256 {digest}, {size} byte')
 
     def _blob_error(self, code, doc, f, detail):
         mapping = {'file': f'{f.__name__} ({f.filename})', 'doc': f'{doc.__name__} ({doc.number_symbol or doc.abstract})',
@@ -229,8 +240,9 @@ class _Writer:
     # -- units -------------------------------------------------------------------------------
     def write_all(self, files, documents_of):
         if not self.zip.unit('schemas'):
-            self.zip.commit('schemas', [self._put(f'schemas/{name}', mets.schema(name), kind='schema')
-                                        for name in mets.SCHEMAS])
+            for name in mets.SCHEMAS:
+                self._put(f'schemas/{name}', mets.schema(name), kind='schema')
+            self.zip.commit('schemas')
         for f in files:
             folder = segment(f.code)
             pages = count = 0
@@ -254,12 +266,19 @@ class _Writer:
             key = f'{f.code}/ho-so'
             if not self.zip.unit(key):
                 data = metadata.records_file_xml(f, count, pages, bool(f.secret))
-                self.zip.commit(key, [self._put(f'metadata/descriptive/{folder}/ho-so.xml', data,
-                                                kind='dmd', records_file=f.code)])
+                self._put(f'metadata/descriptive/{folder}/ho-so.xml', data, kind='dmd')
+                self.zip.commit(key)
+
+    def spool(self, line):
+        """A unit journaled (or kept from an earlier run): its entries' METS sections and file-list
+        rows."""
+        for record in line['zip']:
+            self.sections.add(record)
 
     def _count(self, line):
         self.report.documents += 1
-        self.report.originals += sum(1 for e in line['entries'] if e['kind'] == 'rep' and 'use' not in e)
+        self.report.originals += sum(1 for r in line['zip'] if r[zipjournal.ABOUT][0] == 'rep'
+                                     and r[zipjournal.ABOUT][5] is None)
         if line.get('secret'):
             self.report.secret_documents.append(line['unit'].rsplit('/', 1)[1])
 
@@ -270,40 +289,36 @@ class _Writer:
         if secret and (self.certificate is None or self.settings is None):
             raise _secret_without_certificate()
         base = f'{REP}/data/{folder}/{doc.__name__}'
-        entries, listing, problems = [], [], []
+        listing, problems = [], []
+        name = doc.__name__
         stored = doc.file_list()
         medium = metadata.original_medium(doc, bool(stored))
         for n, f in enumerate(stored, 1):
             sealed = bool(f.encrypted)
-            name = f'{n}-{segment(f.filename, "tep")}' + ('.aesgcm' if sealed else '')
-            path = f'{base}/{name}'
+            path = f'{base}/{n}-{segment(f.filename, "tep")}' + ('.aesgcm' if sealed else '')
             expected = f.stored_sha256 if sealed else f.sha256
-            size, digest, pdfa = self._copy(doc, f, path, expected, pdf=not sealed and f.media_type == 'application/pdf')
-            entries.append({'path': path, 'size': size, 'sha256': digest,
-                            'mime': SEALED_MEDIA_TYPE if sealed else (f.media_type or SEALED_MEDIA_TYPE),
-                            'created': clock.iso(f.uploaded_at) if f.uploaded_at else self.created,
-                            'kind': 'rep', 'doc': doc.__name__, 'label': f.filename})
+            about = ['rep', SEALED_MEDIA_TYPE if sealed else (f.media_type or SEALED_MEDIA_TYPE),
+                     clock.iso(f.uploaded_at) if f.uploaded_at else self.created, name, f.filename, None]
+            _size, digest, pdfa = self._copy(doc, f, path, expected, not sealed and f.media_type == 'application/pdf',
+                                             about)
             listing.append({'path': path, 'sha256': digest, 'role': f.role, 'sealed': sealed})
             if not sealed and f.media_type == 'application/pdf' and not pdfa:
-                problems.append({'code': 'not_pdfa', 'document': doc.__name__, 'file': f.__name__,
+                problems.append({'code': 'not_pdfa', 'document': name, 'file': f.__name__,
                                  'message': f'{path}: không khai báo PDF/A (không có pdfaid trong XMP); '
                                             'bản gốc đã ký được giữ nguyên, không chuyển đổi'})
         if secret and any(item['sealed'] for item in listing):
             data = self._wrapped_key(doc)
-            entries.append(self._put(f'{base}/content-key.json', data, 'application/json', 'rep', doc=doc.__name__))
+            self._put(f'{base}/content-key.json', data, 'application/json', 'rep', doc=name)
         record = metadata.document_xml(doc, records_file, listing, medium)
         if not stored:          # paper only: its record is its representation (module docstring)
-            entries.append(self._put(f'{base}/{PAPER_RECORD}', record, kind='rep', doc=doc.__name__,
-                                     label=PAPER_RECORD, use=PAPER_USE))
-        entries.append(self._put(f'metadata/descriptive/{folder}/{doc.__name__}.xml', record,
-                                 kind='dmd', doc=doc.__name__))
-        entries.append(self._put(f'metadata/preservation/{folder}/{doc.__name__}.premis.xml',
-                                 metadata.premis_xml(doc, self.package_id, self.now, medium), kind='amd',
-                                 doc=doc.__name__))
+            self._put(f'{base}/{PAPER_RECORD}', record, kind='rep', doc=name, label=PAPER_RECORD, use=PAPER_USE)
+        self._put(f'metadata/descriptive/{folder}/{name}.xml', record, kind='dmd', doc=name)
+        self._put(f'metadata/preservation/{folder}/{name}.premis.xml',
+                  metadata.premis_xml(doc, self.package_id, self.now, medium), kind='amd', doc=name)
         for problem in problems:
             self.report.flag(problem)
-        return self.zip.commit(f'{records_file.code}/{doc.__name__}', entries, pages=doc.pages or 0,
-                               problems=problems, secret=secret)
+        return self.zip.commit(f'{records_file.code}/{name}', pages=doc.pages or 0, problems=problems,
+                               secret=secret)
 
     def _wrapped_key(self, doc):
         """The document's content key, unwrapped with the body's key and wrapped again for the
@@ -321,42 +336,25 @@ class _Writer:
 
     # -- the end -------------------------------------------------------------------------------
     def finish(self):
-        """The file list and METS from one pass over the journal (its METS sections spooled to
-        temporary files, so memory stays flat), then the zip's central directory."""
-        with mets.Sections(os.path.dirname(os.path.abspath(self.report.path))) as sections:
-            listing = self._put_stream('documentation/file-list.csv', self._file_list(sections), 'text/csv')
-            described = self._put_stream('METS.xml', mets.document(self.package_id, self.body, self.created,
-                                                                   listing, sections), 'application/xml')
-            size, self.report.files_written = self.zip.finish(sections.zip_records)
+        """The file list and METS from the sections spooled as the units were journaled, then the
+        zip's central directory."""
+        listing = self._put_stream('documentation/file-list.csv', self._file_list(), 'text/csv')
+        described = self._put_stream('METS.xml', mets.document(self.package_id, self.body, self.created,
+                                                               listing, self.sections), 'application/xml')
+        size, self.report.files_written = self.zip.finish()
         return described['sha256'], size
 
     def _put_stream(self, path, writer, mime):
-        """An entry written by ``writer(out)`` (a generator of bytes), hashed as it goes."""
-        digest, size = hashlib.sha256(), 0
-        with self.zip.open_entry(f'{self.package_id}/{path}', self.stamp, compress=True) as out:
+        """An entry written from ``writer`` (a generator of bytes), deflated, hashed as it goes."""
+        with self.zip.stream(path, compress=True) as out:
             for chunk in writer:
-                digest.update(chunk)
-                size += len(chunk)
                 out.write(chunk)
-        return {'path': path, 'size': size, 'sha256': digest.hexdigest(), 'mime': mime,
-                'created': self.created, 'kind': 'doc'}
+        return {'path': path, 'size': out.size, 'sha256': out.record[zipjournal.SHA256], 'mime': mime}
 
-    def _file_list(self, sections):
-        """The CSV of every file, read from the journal in the one pass that also spools the METS
-        sections of each entry and the zip's records for its central directory."""
-        buf = io.StringIO()
-        out = csv.writer(buf, lineterminator='\n')
-        out.writerow(['path', 'size', 'sha256', 'mime', 'document', 'name'])
-        for line in self.zip.lines():
-            for e in line['entries']:
-                out.writerow([e['path'], e['size'], e['sha256'], e['mime'], e.get('doc', ''), e.get('label', '')])
-                sections.add(e, self.created)
-            sections.add_zip(line['zip'])
-            if buf.tell() > CHUNK:
-                yield buf.getvalue().encode('utf-8')
-                buf.seek(0)
-                buf.truncate()
-        yield buf.getvalue().encode('utf-8')
+    def _file_list(self):
+        """The CSV of every file: its header, then the rows spooled with the units."""
+        yield b'path,size,sha256,mime,document,name\n'
+        yield from self.sections.read('csv')
 
 
 def _open_stored(f):

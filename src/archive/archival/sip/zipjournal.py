@@ -3,60 +3,66 @@ whole, and a resumed run truncates the zip to the last whole one, checks every k
 its recorded SHA-256, and carries on appending.
 
 The zip being written is ``<target>.part`` and its journal ``<target>.part.log`` (JSON lines: a
-header, then one line per finished unit with the offset the zip had reached, the zip entries' own
-records and the package's entries for METS). Only when everything is written is the central
+header, then one line per finished unit with the offset the zip had reached and one record per
+entry: ``[path, offset, crc, compressed size, size, method, flags, sha256, about]``, ``about``
+being the caller's own description of the entry). Only when everything is written is the central
 directory added and the ``.part`` renamed to its target: a half package never has the final name.
-The zip has no central directory until then, so ``zipfile`` cannot reopen it; ``ZipFile`` in mode
-'w' is started at the kept offset with the kept entries put back in its list (on Python 3.11 and
-3.12 ``zipfile`` writes the offsets of the file as they are). It writes through ``_Forward``, which
-cannot seek: ``zipfile`` then streams each entry with a data descriptor instead of going back to
-patch its header, so the bytes go out in order, once. No digest of the whole zip is computed: every
-entry's SHA-256 is in the journal (and the package's METS), the originals' are the very hashes that
-checked them against what was stored at receipt, and hashing the zip again would hash each of those
-bytes a second time (a bag made of the package carries the zip's SHA-256 in its manifest).
+
+The zip format is written here, not by ``zipfile``: an entry whose bytes are at hand (metadata, an
+original read whole) goes out as its local header and its data in one piece, CRC and sizes known;
+a longer one (a large original, METS, the file list) is streamed with a data descriptor (zip64
+sizes). ``zipfile`` built several objects and small writes per entry and then wrote the central
+directory from objects rebuilt out of the journal; here the central directory's record of each
+entry is made once, when its unit is journaled (or, for a resumed run, when the kept units are
+read), and spooled to a temporary file beside the package: memory stays flat. No digest of the
+whole zip is computed: every entry's SHA-256 is in the journal (and the package's METS), the
+originals' are the very hashes that checked them against what was stored at receipt, and hashing
+the zip again would hash each of those bytes a second time (a bag made of the package carries the
+zip's SHA-256 in its manifest).
 """
 import hashlib
 import json
 import os
 import struct
-import zipfile
+import tempfile
 import zlib
 
 from ..digest import CHUNK
 
-# No fsync while writing: a SIGKILL loses nothing that was flushed, and after a power cut a resumed
-# run keeps only the units whose entries it reads back with their recorded SHA-256, so what the
-# disk did not keep is written again. The finished zip is fsynced once, before its rename.
+# No fsync while writing: a SIGKILL loses nothing that was written to the file, and after a power
+# cut a resumed run keeps only the units whose entries it reads back with their recorded SHA-256,
+# so what the disk did not keep is written again. The finished zip is fsynced once, before its rename.
+
+# a record's fields (the journal's lists)
+PATH, OFF, CRC, CSIZE, SIZE, METHOD, FLAGS, SHA256, ABOUT = range(9)
+STORED, DEFLATED = 0, 8
+DESCRIPTOR = 0x08               # sizes and CRC after the data (a streamed entry)
+UTF8 = 0x800
+LIMIT = 0xFFFFFFFF
+LOCAL = struct.Struct('<4sHHHHHIIIHH')
+CENTRAL = struct.Struct('<4sBBBBHHHHIIIHHHHHII')
+ZIP64_LOCAL_EXTRA = struct.pack('<HHQQ', 1, 16, 0, 0)
+ATTRIBUTES = 0o644 << 16
+GATHER = 1 << 20                # bytes kept before a write to the part file
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(',', ':')).encode   # built once, not per line
 
 
-def _info_record(zinfo):
-    return {'name': zinfo.filename, 'off': zinfo.header_offset, 'crc': zinfo.CRC,
-            'csize': zinfo.compress_size, 'size': zinfo.file_size, 'ct': zinfo.compress_type,
-            'dt': list(zinfo.date_time), 'flag': zinfo.flag_bits, 'ea': zinfo.external_attr,
-            'extra': zinfo.extra.hex(), 'ev': zinfo.extract_version, 'cv': zinfo.create_version}
-
-
-def _info(record):
-    zinfo = zipfile.ZipInfo(record['name'], tuple(record['dt']))
-    zinfo.header_offset, zinfo.CRC = record['off'], record['crc']
-    zinfo.compress_size, zinfo.file_size = record['csize'], record['size']
-    zinfo.compress_type, zinfo.flag_bits = record['ct'], record['flag']
-    zinfo.external_attr, zinfo.extra = record['ea'], bytes.fromhex(record['extra'])
-    zinfo.extract_version, zinfo.create_version = record['ev'], record['cv']
-    return zinfo
+def dos_time(date_time):
+    year, month, day, hour, minute, second = date_time
+    return (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day
 
 
 def read_entry(fp, record):
     """The bytes of a kept entry, read from its local header on (no central directory needed),
     in chunks."""
-    fp.seek(record['off'])
+    fp.seek(record[OFF])
     head = fp.read(30)
     if len(head) != 30 or head[:4] != b'PK\x03\x04':
         raise ValueError('no local header')
     name_len, extra_len = struct.unpack('<HH', head[26:30])
-    fp.seek(record['off'] + 30 + name_len + extra_len)
-    left = record['csize']
-    inflate = zlib.decompressobj(-15) if record['ct'] == zipfile.ZIP_DEFLATED else None
+    fp.seek(record[OFF] + 30 + name_len + extra_len)
+    left = record[CSIZE]
+    inflate = zlib.decompressobj(-15) if record[METHOD] == DEFLATED else None
     while left > 0:
         chunk = fp.read(min(CHUNK, left))
         if not chunk:
@@ -67,82 +73,106 @@ def read_entry(fp, record):
         yield inflate.flush()
 
 
-class _Forward:
-    """A write-only, forward-only view of the part file. ``zipfile`` writes each entry in several
-    small pieces (header, data, descriptor): they are gathered up to ``GATHER`` bytes and written
-    together; ``flush()`` (at each unit's commit) pushes them to the file before the journal names
-    them."""
+def _central(record, prefix, date_time):
+    """The central directory's record of an entry."""
+    name = (prefix + record[PATH]).encode('utf-8')
+    size, csize, offset = record[SIZE], record[CSIZE], record[OFF]
+    extra = b''
+    if size >= LIMIT or csize >= LIMIT or offset >= LIMIT:
+        values = [v for v in (size, csize, offset) if v >= LIMIT]
+        extra = struct.pack(f'<HH{len(values)}Q', 1, 8 * len(values), *values)
+        size, csize, offset = (min(v, LIMIT) for v in (size, csize, offset))
+    version = 45 if extra or record[FLAGS] & DESCRIPTOR else 20
+    time, date = date_time
+    return CENTRAL.pack(b'PK\x01\x02', version, 3, version, 0, record[FLAGS], record[METHOD], time, date,
+                        record[CRC], csize, size, len(name), len(extra), 0, 0, 0, ATTRIBUTES, offset) + name + extra
 
-    GATHER = 1 << 16
 
-    def __init__(self, fp, offset):
-        self.fp, self.offset = fp, offset
-        self.pending = bytearray()
+class _Stream:
+    """An entry streamed with a data descriptor: ``write(chunk)`` as often as needed; the record
+    is complete when the ``with`` block ends."""
 
-    def write(self, data):
-        n = len(data)
-        self.offset += n
-        if n >= self.GATHER:
-            self._drain()
-            self.fp.write(data)
-        else:
-            self.pending += data
-            if len(self.pending) >= self.GATHER:
-                self._drain()
-        return n
+    def __init__(self, zipped, path, compress):
+        self.zipped, self.path = zipped, path
+        self.deflate = zlib.compressobj(1, zlib.DEFLATED, -15) if compress else None
+        self.crc, self.size, self.csize = 0, 0, 0
+        self.digest = hashlib.sha256()
+        self.offset = zipped._header(path, DEFLATED if compress else STORED, DESCRIPTOR, 0, 0, 0,
+                                     ZIP64_LOCAL_EXTRA)
 
-    def _drain(self):
-        if self.pending:
-            self.fp.write(self.pending)
-            self.pending = bytearray()
+    def __enter__(self):
+        return self
 
-    def tell(self):
-        return self.offset
+    def write(self, chunk):
+        self.crc = zlib.crc32(chunk, self.crc)
+        self.digest.update(chunk)
+        self.size += len(chunk)
+        if self.deflate is not None:
+            chunk = self.deflate.compress(chunk)
+        self.csize += len(chunk)
+        self.zipped._out(chunk)
 
-    def flush(self):
-        self._drain()
-        self.fp.flush()
+    def __exit__(self, kind, *exc):
+        if kind is not None:
+            return
+        if self.deflate is not None:
+            tail = self.deflate.flush()
+            self.csize += len(tail)
+            self.zipped._out(tail)
+        self.zipped._out(struct.pack('<4sIQQ', b'PK\x07\x08', self.crc, self.csize, self.size))
+        self.record = [self.path, self.offset, self.crc, self.csize, self.size,
+                       DEFLATED if self.deflate is not None else STORED, self.zipped._flags(self.path) | DESCRIPTOR,
+                       self.digest.hexdigest(), None]
+        self.zipped.pending.append(self.record)
 
 
 class JournaledZip:
     """``begin(header)`` resumes or starts; ``unit(key)`` says whether a unit is done already;
-    ``write(...)`` adds entries; ``commit(key, entries, extra)`` records a finished unit;
-    ``finish()`` writes the central directory and returns the finished file's path."""
+    ``put(...)`` and ``stream(...)`` add entries; ``commit(key, **extra)`` records a finished unit;
+    ``finish()`` writes the central directory and gives the finished file its name.
 
-    def __init__(self, target):
+    Entries are named ``<prefix><path>``; ``on_unit(line)``, if given, is called with each unit's
+    journal line, in the journal's order: the kept ones of a resumed run at ``begin``, then each
+    one as it is committed."""
+
+    def __init__(self, target, prefix='', date_time=(1980, 1, 1, 0, 0, 0), on_unit=None):
         self.target = target
         self.part = target + '.part'
         self.log = target + '.part.log'
+        self.prefix = prefix
+        self.dos = dos_time(date_time)
+        self.on_unit = on_unit
         self.resumed = {}         # unit key -> its journal line, for the units kept from an earlier run
         self.written = set()      # keys of the units written by this run (only keys: memory stays flat)
         self.reused = 0
-        self._committed = 0       # zip entries recorded in the journal so far
+        self.pending = []         # records of the unit being written
+        self.entries = 0          # records in the central directory's spool
+        self.buffer = bytearray()
 
     # -- starting and resuming ---------------------------------------------------------------
     def begin(self, header):
         lines = self._read_log(header)
+        folder = os.path.dirname(os.path.abspath(self.target))
+        # beside the package (its disk holds the package anyway; /tmp may be memory)
+        self.directory = tempfile.TemporaryFile(dir=folder, prefix='.zipdir-')
         if lines is None:
             for path in (self.part, self.log):
                 if os.path.exists(path):
                     os.remove(path)
-            self.fp = open(self.part, 'w+b')
-            self.logf = open(self.log, 'w', encoding='utf-8')
-            self._log_line({'header': header})
+            self.fp = open(self.part, 'w+b', buffering=0)
             offset, kept = 0, []
         else:
-            self.fp = open(self.part, 'r+b')
+            self.fp = open(self.part, 'r+b', buffering=0)
             offset, kept = self._verified(lines)
             self.fp.truncate(offset)
-            self.logf = open(self.log, 'w', encoding='utf-8')   # rewritten: only what was verified
-            self._log_line({'header': header})
-            for line in kept:
-                self._log_line(line)
+        self.logf = open(self.log, 'wb', buffering=0)     # rewritten: only what was verified
+        self._log_line({'header': header})
         self.fp.seek(offset)
-        self.out = _Forward(self.fp, offset)
-        self.zf = zipfile.ZipFile(self.out, 'w', allowZip64=True)
+        self.offset = offset
         for line in kept:
+            self._log_line(line)
+            self._spool(line)
             self.resumed[line['unit']] = line
-        self._committed = sum(len(line['zip']) for line in kept)
         self.reused = len(kept)
 
     def _read_log(self, header):
@@ -172,16 +202,14 @@ class JournaledZip:
         return offset, kept
 
     def _intact(self, line):
-        digests = {e['path']: e['sha256'] for e in line['entries']}
         for record in line['zip']:
             digest = hashlib.sha256()
             try:
                 for chunk in read_entry(self.fp, record):
                     digest.update(chunk)
-            except (ValueError, zlib.error):
+            except (ValueError, zlib.error, TypeError, IndexError):
                 return False
-            path = record['name'].split('/', 1)[1]
-            if digests.get(path) != digest.hexdigest():
+            if digest.hexdigest() != record[SHA256]:
                 return False
         return True
 
@@ -191,53 +219,89 @@ class JournaledZip:
         None for one still to write."""
         return self.resumed.get(key) or (key in self.written) or None
 
-    def open_entry(self, name, date_time, size=None, compress=False):
-        zinfo = zipfile.ZipInfo(name, date_time)
-        zinfo.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-        zinfo._compresslevel = 1        # METS and the file list: repetitive text, level 1 nearly as small, 3× faster
-        zinfo.external_attr = 0o644 << 16
-        if size is not None:
-            zinfo.file_size = size
-        return self.zf.open(zinfo, 'w', force_zip64=bool(size is None or size > (1 << 31)))
+    def _flags(self, path):
+        return 0 if path.isascii() and self.prefix.isascii() else UTF8
 
-    def commit(self, key, entries, **extra):
-        """Record a finished unit: its zip entries since the last commit and its package entries."""
-        self.out.flush()
-        records = [_info_record(z) for z in self.zf.filelist]
-        self._committed += len(records)
-        # the journal holds them now: zipfile's own list keeps only the unit being written, and the
-        # central directory is read back from the journal at the end (memory stays flat)
-        del self.zf.filelist[:]
-        self.zf.NameToInfo.clear()
-        line = {'unit': key, 'end': self.out.tell(), 'zip': records, 'entries': entries, **extra}
+    def _out(self, data):
+        self.offset += len(data)
+        self.buffer += data
+        if len(self.buffer) >= GATHER:
+            self._drain()
+
+    def _drain(self):
+        if self.buffer:
+            self.fp.write(self.buffer)
+            self.buffer = bytearray()
+
+    def _header(self, path, method, flags, crc, csize, size, extra=b''):
+        """Write an entry's local header; its offset."""
+        name = (self.prefix + path).encode('utf-8')
+        offset = self.offset
+        time, date = self.dos
+        self._out(LOCAL.pack(b'PK\x03\x04', 45 if extra else 20, flags | self._flags(path), method, time, date,
+                             crc, LIMIT if extra else csize, LIMIT if extra else size, len(name), len(extra))
+                  + name + extra)
+        return offset
+
+    def put(self, path, data, about=None, digest=None):
+        """A whole entry, stored as it is; its record (``digest``: the data's SHA-256 if the caller
+        has it already)."""
+        crc, size = zlib.crc32(data), len(data)
+        offset = self._header(path, STORED, 0, crc, size, size)
+        self._out(data)
+        record = [path, offset, crc, size, size, STORED, self._flags(path),
+                  digest or hashlib.sha256(data).hexdigest(), about]
+        self.pending.append(record)
+        return record
+
+    def stream(self, path, compress=False):
+        """``with zipped.stream(path) as out: out.write(chunk)...``; ``out.record`` after the block."""
+        return _Stream(self, path, compress)
+
+    def commit(self, key, **extra):
+        """Record a finished unit: its entries since the last commit, the part file written up to
+        them first."""
+        self._drain()
+        line = {'unit': key, 'end': self.offset, 'dt': self.dos, 'zip': self.pending, **extra}
+        self.pending = []
         self._log_line(line)
+        self._spool(line)
         self.written.add(key)
         return line
 
     def _log_line(self, line):
-        self.logf.write(json.dumps(line, ensure_ascii=False, separators=(',', ':')) + '\n')
-        self.logf.flush()
+        self.logf.write((_ENCODE(line) + '\n').encode('utf-8'))
 
-    def lines(self):
-        """The journal's unit lines, read again from disk one by one (memory stays flat)."""
-        self.logf.flush()
-        with open(self.log, encoding='utf-8') as f:
-            next(f)
-            for raw in f:
-                yield json.loads(raw)
+    def _spool(self, line):
+        written = line.get('dt') or self.dos        # a kept unit: the time its headers say
+        self.directory.write(b''.join(_central(r, self.prefix, written) for r in line['zip']))
+        self.entries += len(line['zip'])
+        if self.on_unit is not None:
+            self.on_unit(line)
 
-    def finish(self, records=None):
-        """The central directory, fsync, and the rename to the target. Returns the size of the
-        finished zip and its number of entries. ``records()``, if given, yields the
-        committed units' zip records in order (a caller that read the journal already saves a
-        second pass over it)."""
-        directory = self.zf.filelist = _Directory(self, list(self.zf.filelist), records)
-        self.zf.close()
-        self.out.flush()
+    def finish(self):
+        """The central directory (the units' records, then the entries written since the last
+        unit), fsync, and the rename to the target. Returns the size of the finished zip and its
+        number of entries."""
+        live = b''.join(_central(r, self.prefix, self.dos) for r in self.pending)
+        count = self.entries + len(self.pending)
+        start = self.offset
+        self.directory.seek(0)
+        self._drain()
+        while chunk := self.directory.read(CHUNK):
+            self._out(chunk)
+        self._out(live)
+        length = self.offset - start
+        if count >= 0xFFFF or start >= LIMIT or length >= LIMIT:
+            end64 = self.offset
+            self._out(struct.pack('<4sQHHIIQQQQ', b'PK\x06\x06', 44, 45, 45, 0, 0, count, count, length, start))
+            self._out(struct.pack('<4sIQI', b'PK\x06\x07', 0, end64, 1))
+        self._out(struct.pack('<4sHHHHIIH', b'PK\x05\x06', 0, 0, min(count, 0xFFFF), min(count, 0xFFFF),
+                              min(length, LIMIT), min(start, LIMIT), 0))
+        self._drain()
         os.fsync(self.fp.fileno())
-        size, count = self.out.tell(), len(directory)
-        self.fp.close()
-        self.logf.close()
+        size = self.offset
+        self._close()
         os.replace(self.part, self.target)
         os.remove(self.log)
         _sync_dir(os.path.dirname(os.path.abspath(self.target)))
@@ -246,30 +310,11 @@ class JournaledZip:
     def abandon(self):
         """Stop after an error: the part file keeps what was committed (a later run resumes);
         no central directory is written, so nothing looks complete."""
-        self.zf.fp = None               # keeps ZipFile.__del__ from writing a central directory
-        self.fp.close()
-        self.logf.close()
+        self._close()
 
-
-class _Directory:
-    """What ``zipfile`` reads to write the central directory: the entries of the journal, read
-    again one by one, then those written since the last unit (the file list and METS)."""
-
-    def __init__(self, zipped, live, records=None):
-        self.zipped, self.live, self.records = zipped, live, records
-
-    def __len__(self):
-        return self.zipped._committed + len(self.live)
-
-    def __iter__(self):
-        if self.records is not None:
-            for record in self.records():
-                yield _info(record)
-        else:
-            for line in self.zipped.lines():
-                for record in line['zip']:
-                    yield _info(record)
-        yield from self.live
+    def _close(self):
+        for f in (self.fp, self.logf, self.directory):
+            f.close()
 
 
 def _sync_dir(path):
