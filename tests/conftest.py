@@ -9,6 +9,8 @@ the test's own root key. Key derivation and password hashing run with the cheap 
 tests marked ``storage`` (transactions, conflicts, blobs, background work); page tests run once,
 on a FileStorage."""
 import atexit
+import glob
+import hashlib
 import os
 import re
 import shutil
@@ -113,7 +115,19 @@ NOT_SEEDING = frozenset({
     'archive.session_idle_seconds', 'archive.session_refresh_seconds', 'archive.upload_hold_dir',
     'archive.upload_hold_minutes', 'archive.upload_hold_bytes', 'archive.search_index_dir',
     'archive.search_indexer', 'archive.transfer_dir'})
+# Settings naming files the seed reads (the demo's signed letter is verified against the trust
+# roots): a template follows what those files hold, not where a test keeps its copy.
+BY_CONTENT = frozenset({'archive.trust_roots', 'archive.crls'})
 _templates = {}     # seeding settings -> Template, for this process (each xdist worker has its own)
+
+
+def _contents(pattern):
+    """What the files a glob setting names hold (their SHA-256, in order)."""
+    digests = []
+    for path in glob.glob(pattern or ''):
+        with open(path, 'rb') as f:
+            digests.append(hashlib.sha256(f.read()).hexdigest())
+    return tuple(sorted(digests))
 
 
 class Template:
@@ -187,7 +201,8 @@ def template_for(settings):
             or settings.get('archive.keystore_passphrase_env'):
         return None
     seeding = {k: v for k, v in settings.items() if k not in NOT_SEEDING}
-    key = (tuple(sorted(seeding.items())), _instance_of_this_test())
+    what = {k: _contents(v) if k in BY_CONTENT else v for k, v in seeding.items()}
+    key = (tuple(sorted(what.items())), _instance_of_this_test())
     if key not in _templates:
         _templates[key] = Template(seeding, tempfile.mkdtemp(prefix='template-', dir=_template_root()))
     return _templates[key]
