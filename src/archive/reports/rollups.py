@@ -60,35 +60,34 @@ class Rollup(Persistent):
     def __init__(self, rows=None):
         self.rows = {body: _encoded(row) for body, row in (rows or {}).items() if row}
 
-    def row(self, body):
-        """The row of ``body``, decoded (once per stored row read; not to be changed)."""
-        cache = getattr(self, '_v_decoded', None)
+    def _kept(self, name, body, compute):
+        """``compute(stored row)`` for ``body``, kept in the volatile ``name`` until that row changes."""
+        cache = getattr(self, name, None)
         if cache is None:
-            cache = self._v_decoded = {}
+            cache = {}
+            setattr(self, name, cache)
         text = self.rows.get(body)
         known = cache.get(body)
         if known is not None and known[0] is text:
             return known[1]
-        row = _decoded(text)
-        cache[body] = (text, row)
-        return row
+        value = compute(text)
+        cache[body] = (text, value)
+        return value
+
+    def row(self, body):
+        """The row of ``body``, decoded (once per stored row read; not to be changed)."""
+        return self._kept('_v_decoded', body, _decoded)
 
     def untyped(self, body):
         """The row of ``body`` by counter key without the document type (what the dashboard and
         the report group), summed once per stored row read; not to be changed."""
-        cache = getattr(self, '_v_untyped', None)
-        if cache is None:
-            cache = self._v_untyped = {}
-        text = self.rows.get(body)
-        known = cache.get(body)
-        if known is not None and known[0] is text:
-            return known[1]
-        out = {}
-        for column, n in self.row(body).items():
-            key = untyped_key_of(column)
-            out[key] = out.get(key, 0) + n
-        cache[body] = (text, out)
-        return out
+        def summed(_text):
+            out = {}
+            for column, n in self.row(body).items():
+                key = untyped_key_of(column)
+                out[key] = out.get(key, 0) + n
+            return out
+        return self._kept('_v_untyped', body, summed)
 
     def decoded(self):
         """``{body: row}``, every row decoded."""
