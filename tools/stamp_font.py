@@ -5,7 +5,7 @@
 pyHanko 0.38 writes glyph widths in font units where PDF wants 1/1000 em, so a TrueType font with
 2048 units per em (DejaVu Sans) comes out with its letters spread apart. The stamp's font is
 therefore DejaVu Sans cut down to Latin + Vietnamese (and punctuation) and rescaled to 1000 units
-per em, which also makes each signature's subsetting cheaper. Building it takes about 1.5 s of
+per em, which also makes each signature's subsetting cheaper. Building it takes about 1 s of
 CPU, which every process that signed once paid at its first signature: it is built here, once,
 and shipped (``tests/unit/test_issue_stamp.py`` checks the shipped file's properties). Run it
 again after changing the ranges or the source font. Needs fontTools only (pyHanko's dependency).

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import io
 import functools
+import io
 import os
 
 from pyhanko.pdf_utils.font.api import FontEngineFactory
@@ -43,7 +43,7 @@ class VisibleStamp:
 
 # The stamp's font: DejaVu Sans cut down to Latin + Vietnamese and rescaled to 1000 units per em
 # (pyHanko 0.38 writes glyph widths in font units where PDF wants 1/1000 em), built once by
-# tools/stamp_font.py and shipped, since building it costs ~1.5 s of CPU.
+# tools/stamp_font.py and shipped: every process that signed spent ~1 s of CPU building it.
 STAMP_FONT_PATH = os.path.join(os.path.dirname(FONT_PATH), 'DejaVuSans-stamp.ttf')
 
 
