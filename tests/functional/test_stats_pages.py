@@ -4,6 +4,8 @@ its charts and drill-down, the quarterly report read back from PDF, XLSX and CSV
 error code in the page and the API for each bad question."""
 import datetime as dt
 import io
+import re
+from xml.etree import ElementTree
 
 import pytest
 from pyramid.threadlocal import manager
@@ -105,6 +107,13 @@ def test_merged_body_keeps_its_history_and_rolls_up_to_its_successor(figures_app
 def test_dashboard_draws_charts_and_drills_down(figures_app, clerk):
     page = clerk.get('/stats', params={'body': TU, 'subtree': '1', 'from': '2026-10-01', 'to': '2026-11-30'})
     assert page.text.count('<svg') == 4 and 'Văn bản đến theo kênh' in page.text
+    # no inline style (the page's policy, style-src 'self', would block it: every chart drawn in
+    # black): colours as SVG attributes, each chart well-formed (no attribute twice)
+    charts = page.html.select('svg')
+    assert all(not node.get('style') for chart in charts for node in [chart, *chart.find_all(True)])
+    assert {node.get('fill') for chart in charts for node in chart.find_all(True)} - {None, 'rgb(0%,0%,0%)'}
+    for chart in re.findall(r'<svg.*?</svg>', page.text, re.S):
+        ElementTree.fromstring(chart)
     assert 'href="http://localhost/stats"' in clerk.get('/desk').text      # the one nav link
     link = page.html.select_one('tr[data-figure="received_paper"] a')['href']
     listed = clerk.get(link)

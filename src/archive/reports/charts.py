@@ -91,8 +91,18 @@ def pie(title, labels, values):
 _XML_DECL = re.compile(r'^<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?')
 
 
+_STYLE = re.compile(r'style="([^"]*)"')
+
+
+def _presentation(match):
+    """A ``style`` attribute as SVG presentation attributes (``fill="…"``): the pages' security
+    policy (``style-src 'self'``) blocks inline styles, which drew every chart in black."""
+    pairs = (part.split(':', 1) for part in match.group(1).split(';') if ':' in part)
+    return ' '.join(f'{name.strip()}="{value.strip()}"' for name, value in pairs)
+
+
 def svg(drawing):
     """The drawing as an SVG element to put inline in a page."""
     from reportlab.graphics import renderSVG
     text = renderSVG.drawToString(drawing)
-    return _XML_DECL.sub('', text)
+    return _STYLE.sub(_presentation, _XML_DECL.sub('', text))
