@@ -280,6 +280,26 @@ def test_keys_are_decrypted_once_per_store(store, authority, tmp_path):
     assert 'missing' in str(err.value)
 
 
+def test_a_private_key_file_swapped_for_another_of_the_store_is_refused(store, authority):
+    """The store skips OpenSSL's full RSA key check on loading (it costs ~40 ms a key); what
+    guards a key file instead is that its public half must be the one registered for the key."""
+    enrol(store, SIGN_ID, authority)
+    enrol(store, 'org-enc:other', authority)
+    path = os.path.join(store.folder, 'index.json')
+    with open(path) as f:
+        index = json.load(f)
+    mine, other = (index['keys'][k][0] for k in (SIGN_ID, 'org-enc:other'))
+    with open(os.path.join(store.folder, other['key']), 'rb') as src, \
+            open(os.path.join(store.folder, mine['key']), 'wb') as dst:
+        dst.write(src.read())
+    mine['salt'] = other['salt']        # with its salt: it decrypts under the store's passphrase
+    with open(path, 'w') as f:
+        json.dump(index, f)
+    with pytest.raises(keys.StoreDamaged) as err:
+        keys.SoftwareKeyStore(store.folder, PASSPHRASE).signer(SIGN_ID)
+    assert 'does not match its public key' in str(err.value)
+
+
 def test_private_key_is_encrypted_on_disk(store, authority):
     enrol(store, SIGN_ID, authority)
     enrol(store, 'person:lanhdao', authority, algorithm='ec-p256')
