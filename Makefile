@@ -28,19 +28,18 @@ run: $(STAMP)
 	$(BIN)/archive-init development.ini
 	$(BIN)/pserve development.ini
 
-# Both cores (pytest-xdist, TEST_WORKERS=1 for one process) for the tests of one process; then the
-# slow ones (marked slow), also on both cores but in groups (tests/conftest.py): the end-to-end
-# tests with several processes one after another on one worker, since two at once starve each
-# other's servers past their waits; the browser walks and the other slow modules beside them.
-# The 20 slowest are printed at the end of each (setup.cfg).
-# Exit status 5 is "nothing selected" (a PYTEST_ARGS naming only fast or only slow tests).
+# Both cores (pytest-xdist, TEST_WORKERS=1 for one process), one run for the whole suite: the slow
+# tests (marked slow) in groups (tests/conftest.py), the end-to-end tests with several processes
+# one after another on one worker, since two at once starve each other's servers past their waits;
+# the largest groups start first (xdist's loadgroup), the one-process tests fill both cores around
+# them. `make test-fast` runs the tests of one process only, while you work.
+# The 20 slowest are printed at the end (setup.cfg).
 TEST_WORKERS ?= 2
 XDIST := $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS))
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
-	$(BIN)/pytest -q -m "not slow" $(XDIST) $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	$(BIN)/pytest -q -m slow $(XDIST) $(if $(XDIST),--dist loadgroup) $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/pytest -q $(XDIST) $(if $(XDIST),--dist loadgroup) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
