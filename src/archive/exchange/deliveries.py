@@ -309,6 +309,28 @@ def retry_later(root, delivery, error, *, base_seconds, cap_seconds, max_attempt
     return delivery.next_attempt_at
 
 
+def message_tried(box, key, state, error, *, base_seconds, cap_seconds, max_attempts):
+    """The answer to one attempt at the outbox message ``key`` (a status message, a mail), by the
+    deliveries' retry policy: ``carried`` or ``declined`` settle it; ``retry`` moves its next
+    attempt later by the back-off, or gives it up (``failed``) at ``max_attempts``; ``error`` is
+    kept as its last one."""
+    message = box.items[key]
+    fields = dict(message.fields)
+    if error:
+        fields['last_error'] = error[:300]
+    if state == 'retry':
+        attempts = fields['attempts'] = message.get('attempts', 0) + 1
+        if attempts < max_attempts:
+            at = clock.now() + _dt.timedelta(seconds=backoff_seconds(attempts, base_seconds, cap_seconds))
+            fields['next_attempt_at'] = clock.iso(at)
+            message.fields = fields
+            box.retry_at(key, at)
+            return
+        state = FAILED
+    message.fields = fields
+    box.settle(key, state)
+
+
 def requeue_due(root, now=None):
     """Put the deliveries whose next attempt has come back in the queue; their ids."""
     ex = exchange_of(root)

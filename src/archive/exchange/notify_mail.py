@@ -13,7 +13,6 @@ digests in one transaction that also records, per person and day, that theirs wa
 (``resources/notices.py``): a restart, or another worker on ZEO, queues nobody's twice. Each
 process remembers the day it did so, and asks the database again only the next day.
 """
-import datetime as dt
 import logging
 
 from ZODB.POSException import ConflictError
@@ -24,6 +23,7 @@ from ..db import run_apart
 from ..outbox import PENDING, outbox_of
 from ..services import notify
 from . import deliveries
+from .worker.common import retry_policy
 from .channels import Refused, Unreachable
 from .channels import email as smtp
 
@@ -84,28 +84,9 @@ def send_one(registry):
         message = box.items[key]
         if message.state != PENDING:
             return                      # another worker carried it and recorded so first
-        state, error = outcome
-        if error:
-            message.fields = dict(message.fields, last_error=error[:300])
-        if state == 'retry':
-            later(registry, box, key)
-        else:
-            box.settle(key, state)
+        deliveries.message_tried(box, key, *outcome, **retry_policy(registry))
     apart(registry, record, attempts=10, backoff=0.02)
     return key
-
-
-def later(registry, box, key):
-    """A failed attempt: the next one after the delivery back-off, or the mail given up."""
-    s = registry.archive_settings
-    message = box.items[key]
-    attempts = message.get('attempts', 0) + 1
-    message.fields = dict(message.fields, attempts=attempts)
-    if attempts >= s.delivery_max_attempts:
-        box.settle(key, 'failed')
-        return
-    delay = deliveries.backoff_seconds(attempts, s.delivery_retry_seconds, s.delivery_retry_cap_seconds)
-    box.retry_at(key, clock.now() + dt.timedelta(seconds=delay))
 
 
 def run(registry, limit=1000):

@@ -5,7 +5,7 @@ import datetime as dt
 
 from ZODB.POSException import ConflictError
 
-from ... import clock, failpoints
+from ... import failpoints
 from ...outbox import PENDING as MESSAGE_PENDING
 from ...outbox import outbox_of
 from .. import channels, deliveries, edxml, mapping, outgoing, receive
@@ -36,7 +36,7 @@ def send_one_status(registry):
             point.rollback()
             error = getattr(exc, 'message_vi', None) or f'{type(exc).__name__}: {exc}'
             log.warning('status %s for %s not sent: %s', message['status_code'], message.get('document'), error)
-            _status_later(registry, box, key, error)
+            deliveries.message_tried(box, key, 'retry', error, **retry_policy(registry))
             return key, None
         if state != MESSAGE_PENDING:
             box.settle(key, state)
@@ -66,31 +66,9 @@ def send_one_status(registry):
         message = box.items[key]
         if message.state != MESSAGE_PENDING:
             return                      # another worker carried it and recorded so first
-        state, error = outcome
-        if state == 'retry':
-            _status_later(registry, box, key, error)
-            return
-        if error:
-            message.fields = dict(message.fields, last_error=error[:300])
-        box.settle(key, state)
+        deliveries.message_tried(box, key, *outcome, **retry_policy(registry))
     with_registry(registry, record, attempts=10, backoff=0.02)
     return key
-
-
-def _status_later(registry, box, key, error):
-    """A failed attempt at the status message ``key``: its next one moved later by the retry
-    policy's back-off, or the message given up (``failed``) past its limit."""
-    message = box.items[key]
-    attempts = message.get('attempts', 0) + 1
-    policy = retry_policy(registry)
-    if attempts >= policy['max_attempts']:
-        message.fields = dict(message.fields, attempts=attempts, last_error=error[:300])
-        box.settle(key, 'failed')
-        return
-    delay = deliveries.backoff_seconds(attempts, policy['base_seconds'], policy['cap_seconds'])
-    at = clock.now() + dt.timedelta(seconds=delay)
-    message.fields = dict(message.fields, attempts=attempts, last_error=error[:300], next_attempt_at=clock.iso(at))
-    box.retry_at(key, at)
 
 
 def _status_bytes(root, message, body, doc, sender, settings):
