@@ -36,6 +36,7 @@ class _FoldTable(dict):
 
 
 _FOLD = _FoldTable()
+_SPECIAL = re.compile('[&<>"\']')          # what ``html.escape`` changes
 
 
 def _matches(text, order):
@@ -97,12 +98,13 @@ def _fragments(text, matches):
 
 
 def _html(text, start, end, ms):
+    esc = escape if _SPECIAL.search(text, start, end) else str     # most windows have nothing to escape
     parts, at = [], start
     for s, e, n in ms:
-        parts.append(escape(text[at:s]))
-        parts.append(f'<mark class="match term{n}">{escape(text[s:e])}</mark>')
+        parts.append(esc(text[at:s]))
+        parts.append(f'<mark class="match term{n}">{esc(text[s:e])}</mark>')
         at = e
-    parts.append(escape(text[at:end]))
+    parts.append(esc(text[at:end]))
     return ''.join(parts).strip()
 
 

@@ -11,7 +11,8 @@ The searcher of a commit is kept until ``meta.json`` changes (a commit by this p
 another), with what it learns of the access principals: a principal no document of that commit
 allows is left out of the access filter, and the refusal clause is only added when some document
 refuses one of the user's principals (mostly none do: that clause cost as much as the rest of the
-access filter).
+access filter). When the filter would keep every live document of the commit (a reader of every
+body, counted once per commit and set of principals), it is left out altogether.
 
 An index folder has one writer at a time (tantivy's lock): a writer is opened for a batch and
 closed after its commit, so that ``archive-search reindex`` and the server's indexer never hold
@@ -143,7 +144,7 @@ class Index:
         reading = self._reading
         if seen != self._seen or reading is None:
             self.ix.reload()
-            reading = self._reading = Reading(self.ix.searcher())
+            reading = self._reading = Reading(self.ix.searcher(), self.schema)
             self._seen = seen
         return reading
 
@@ -162,11 +163,11 @@ class Index:
     def search(self, parsed, principals, filters, sort, start, limit, facets):
         reading = self._read()
         searcher = reading.searcher
-        allow, deny = reading.present('allow', principals), reading.present('deny', principals)
+        access = reading.access(principals)
         kw = {'limit': limit, 'offset': start, 'count': True}
         if sort in ('date', 'date_asc'):
             kw.update(order_by_field='date', order=tantivy.Order.Desc if sort == 'date' else tantivy.Order.Asc)
-        found = searcher.search(self._query(parsed, allow, deny, filters, reading), **kw)
+        found = searcher.search(self._query(parsed, access, filters, reading), **kw)
         hits = []
         for order_key, address in found.hits:
             fields = _fields(searcher.doc(address))
@@ -176,7 +177,7 @@ class Index:
             fields['content'] = None            # nothing in it to highlight: not read through
         counts = {name: [] for name in facets}
         if facets and found.count:
-            aggs = searcher.aggregate(self._query(parsed, allow, deny, filters),
+            aggs = searcher.aggregate(self._query(parsed, access, filters),
                                       {name: {'terms': {'field': name, 'size': FACET_SIZE}} for name in facets})
             for name in facets:
                 buckets = aggs.get(name, {}).get('buckets', [])
@@ -239,10 +240,9 @@ class Index:
             return Q.boolean_query([(should, q) for q in alts])
         raise TypeError(c)
 
-    def _query(self, parsed, allow, deny, filters, reading=None):
+    def _query(self, parsed, access, filters, reading=None):
         """The wanted clauses (scored when given the search's ``reading``), none of the unwanted,
-        the filters, and access: one of the ``allow`` principals and none of ``deny`` (filters
-        score nothing)."""
+        the filters (scoring nothing), and the ``access`` clauses (``Reading.access``)."""
         Q, must = tantivy.Query, tantivy.Occur.Must
         clauses = [(must, self._clause(c, reading)) for c in parsed.must] or [(must, Q.all_query())]
         clauses += [(tantivy.Occur.MustNot, self._clause(c)) for c in parsed.must_not]
@@ -253,19 +253,63 @@ class Index:
             clauses.append((must, fixed(Q.term_set_query(self.schema, name, list(values)))))
         for name, (low, high) in filters.get('ranges', {}).items():
             clauses.append((must, fixed(Q.range_query(self.schema, name, tantivy.FieldType.Integer, low, high))))
-        clauses.append((must, fixed(Q.term_set_query(self.schema, 'allow', allow) if allow else Q.empty_query())))
-        if deny:
-            clauses.append((tantivy.Occur.MustNot, Q.term_set_query(self.schema, 'deny', deny)))
-        return Q.boolean_query(clauses)
+        return Q.boolean_query(clauses + access)
 
 
 class Reading:
-    """The searcher of one commit, and which principals its documents allow or refuse."""
+    """The searcher of one commit, and what it has learnt of that commit's access principals."""
 
-    def __init__(self, searcher):
+    def __init__(self, searcher, schema):
         self.searcher = searcher
+        self.schema = schema
         self._listed = {}           # (field, principal) -> some document of this commit lists it
+        self._access = {}           # principals -> their access clauses
         self._same = {}             # (folded, marked) -> every document with one has the other
+
+    def access(self, principals):
+        """The access clauses of a search by ``principals`` (sorted) in this commit: one of the
+        principals some document allows, none of those some document refuses. None at all when
+        that filter would keep every live document of the commit (the city office: a union of
+        every body's principals): it would cost a pass over a million postings to leave out
+        nothing. Worked out once per commit and set of principals."""
+        key = tuple(principals)
+        clauses = self._access.get(key)
+        if clauses is None:
+            clauses = self._access[key] = self._access_clauses(principals)
+        return clauses
+
+    def _access_clauses(self, principals):
+        Q, must = tantivy.Query, tantivy.Occur.Must
+        allow, deny = self.present('allow', principals), self.present('deny', principals)
+        if not allow:
+            return [(must, Q.empty_query())]
+        allowed = Q.const_score_query(self._any_of('allow', allow), 0.0)
+        if not deny and self._keeps_every_document(allowed, allow):
+            return []
+        clauses = [(must, allowed)]
+        if deny:
+            clauses.append((tantivy.Occur.MustNot, self._any_of('deny', deny)))
+        return clauses
+
+    def _any_of(self, field, principals):
+        """The documents listing one of ``principals`` in ``field``: a term query or a union of
+        term queries. (A term-set query first reads every posting of its terms into a bit set:
+        one body's clerk searched twice as fast at 100,000 documents without it.)"""
+        Q = tantivy.Query
+        if len(principals) == 1:
+            return Q.term_query(self.schema, field, principals[0])
+        return Q.boolean_query([(tantivy.Occur.Should, Q.term_query(self.schema, field, p)) for p in principals])
+
+    def _keeps_every_document(self, allowed, allow):
+        """Whether every live document of this commit allows one of ``allow``: the documents the
+        filter keeps are counted against the live ones (``num_docs``). The postings' document
+        frequencies also count deleted documents, so they only tell when it cannot (their sum
+        below the live count), never that it does. (The count is one pass of the filter: ~14 ms
+        of CPU for a reader of every body at 1,000,000 documents, once per commit.)"""
+        live = self.searcher.num_docs
+        if sum(self.searcher.doc_freq('allow', p) for p in allow) < live:
+            return False
+        return self.searcher.search(allowed, 1, count=True).count == live
 
     def present(self, field, principals):
         """Those of ``principals`` listed in ``field`` by some document of this commit (deleted
