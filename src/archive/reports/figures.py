@@ -21,6 +21,7 @@ from .. import clock
 from .. import security as S
 from ..errors import InputError
 from ..i18n import _
+from ..resources import access
 from ..workflow.states import states_of
 from . import periods as P
 from . import rollups as R
@@ -28,7 +29,14 @@ from .counters import LATE, entry_key, entry_name, month_key, stats_of
 from .sums import month_end, months_of, sum_counts, sum_rolled
 
 GROUPS = ('total', 'body', 'month', 'type', 'route')
-STAFF_ROLES = (S.CLERK, S.LEADER)
+# How the dashboard offers each grouping, in words (the API takes the codes above).
+GROUP_TITLES = {
+    'total': _('stats_group_total', default='Không nhóm (chỉ tổng hợp)'),
+    'body': _('stats_group_body', default='Cơ quan, đơn vị'),
+    'month': _('stats_group_month', default='Tháng'),
+    'type': _('stats_group_type', default='Loại văn bản'),
+    'route': _('stats_group_route', default='Kênh nhận văn bản'),
+}
 MAX_DAYS = 3 * 366          # a longer period is refused (the page and the API answer in time)
 EARLIEST = dt.date(2020, 1, 1)
 
@@ -85,13 +93,9 @@ def subtree(bodies, code, children=None):
 
 
 def visible_roots(root, user):
-    """The bodies whose subtree ``user`` may see the figures of."""
-    bodies = root['bodies']
-    body = bodies.get(user.body_code) if user is not None else None
-    if body is None or not any(user.has_role(r) for r in STAFF_ROLES):
-        return []
-    office_of = getattr(body, 'office_of', None)
-    return [office_of] if office_of in bodies else [body.code]
+    """The bodies whose subtree ``user`` may see the figures of (``resources.access``)."""
+    top = access.statistics_root(root['bodies'], user)
+    return [] if top is None else [top]
 
 
 def visible(root, user):

@@ -118,10 +118,11 @@ def _stretches(text):
     yield text[start:]
 
 
-def highlight(text, words):
-    """The highlighted fragments of ``text`` for the query's folded ``words`` ('' if none)."""
+def _chosen(text, words):
+    """``(stretch, windows)``: the first stretch of ``text`` with a match and its ``TOP``
+    richest windows, in the order of the text; ``(None, [])`` when nothing matches."""
     if not text or not words:
-        return ''
+        return None, []
     order = {}
     for w in words:
         order.setdefault(w, len(order))
@@ -129,6 +130,35 @@ def highlight(text, words):
         matches = _matches(stretch, order)
         if matches:
             frags = _fragments(stretch, matches)
-            best = sorted(sorted(frags, key=lambda f: -len(f[2]))[:TOP], key=lambda f: f[0])
-            return BETWEEN.join(_html(stretch, *f) for f in best)
-    return ''
+            return stretch, sorted(sorted(frags, key=lambda f: -len(f[2]))[:TOP], key=lambda f: f[0])
+    return None, []
+
+
+def highlight(text, words):
+    """The highlighted fragments of ``text`` for the query's folded ``words`` ('' if none)."""
+    stretch, best = _chosen(text, words)
+    return BETWEEN.join(_html(stretch, *f) for f in best)
+
+
+def _said(text):
+    """A window's words, folded, between spaces (to compare what two windows say)."""
+    return ' ' + ' '.join(re.findall(r'\w+', analysis.fold(text))) + ' '
+
+
+def fragments(stored, words, fields=('abstract', 'content', 'meta')):
+    """``[(field, html)]``: the highlighted fragments of a result's stored ``fields``, in that
+    order, each field's left out when its every window says only what an earlier one said
+    (folded, word for word). A file's text layer often repeats the abstract, without its
+    diacritics when the PDF was made so: the words are then shown once, as the abstract holds
+    them."""
+    out, said = [], []
+    for name in fields:
+        stretch, best = _chosen(stored.get(name), words)
+        if not best:
+            continue
+        windows = [_said(stretch[start:end]) for start, end, _ms in best]
+        if all(any(w in earlier for earlier in said) for w in windows):
+            continue
+        said.extend(windows)
+        out.append((name, BETWEEN.join(_html(stretch, *f) for f in best)))
+    return out

@@ -11,6 +11,7 @@ from ..schemas import vocab
 from ..text import fold
 from .http import raw_path
 from .flash import greeting
+from ..resources import access
 from ..resources.root import app_root
 from ..services.desk import waiting_count
 from ..i18n import locale_url
@@ -120,6 +121,11 @@ class PageHelpers:
         """Whether this administrator administers the body ``code`` (services/accounts.py)."""
         user = self.request.identity
         return user is not None and user.has_role('admin') and code in administered(self.request.root, user)
+
+    def sees_statistics(self):
+        """Whether the menu offers "Thống kê": the one access decision (``resources.access``)
+        that the statistics pages themselves ask."""
+        return access.statistics_root(self.request.root['bodies'], self.request.identity) is not None
 
     def role_titles(self, roles):
         return ', '.join(self.t(ROLE_TITLES[r]) if r in ROLE_TITLES else r for r in roles)

@@ -7,7 +7,7 @@ from .. import search
 from .. import security as S
 from ..errors import InputError
 from ..resources.root import app_root
-from .filter_form import FACET_TITLES, filter_fields
+from .filter_form import filter_fields
 
 
 
@@ -38,5 +38,4 @@ def search_page(request):
         hits.append(dict(hit, code=code, name=name,
                          url=request.resource_url(body, 'documents', name) if body is not None else None))
     return {'q': params.get('q', ''), 'params': params, 'result': result, 'errors': errors, 'hits': hits,
-            'facet_titles': FACET_TITLES,
             'filters': filter_fields(request, params, bodies, counts=result['facets'] if result else None), 'link': lambda **change: _link(request, params, **change)}

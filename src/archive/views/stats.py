@@ -48,7 +48,7 @@ def dashboard(request):
         return error_page(request, root, exc)
     result, by_month, by_body = F.dashboard(root, query)
     return {'errors': [], 'result': result, 'params': request.GET, 'query': query,
-            'svgs': dashboard_charts(result, by_month, by_body), 'groups': F.GROUPS, 'titles': F.FIGURES,
+            'svgs': dashboard_charts(result, by_month, by_body), 'groups': F.GROUPS, 'group_titles': F.GROUP_TITLES, 'titles': F.FIGURES,
             'no_documents': F.NO_DOCUMENTS, 'bodies': _choices(root, request), 'today': clock.today()}
 
 
@@ -60,7 +60,7 @@ def error_page(request, root, exc):
     request.response.status = exc.status
     t = request.localizer.translate
     return {'errors': [dict(e, message=t(e['message'])) for e in exc.errors], 'result': None,
-            'params': request.GET, 'svgs': [], 'groups': F.GROUPS, 'titles': F.FIGURES,
+            'params': request.GET, 'svgs': [], 'groups': F.GROUPS, 'group_titles': F.GROUP_TITLES, 'titles': F.FIGURES,
             'no_documents': F.NO_DOCUMENTS, 'bodies': _choices(root, request), 'today': clock.today()}
 
 
@@ -74,7 +74,9 @@ def documents(request):
     root, query, _result = ask(request)
     metric = request.GET.get('metric', '')
     docs = F.documents_behind(root, request.identity, query, metric)
-    return {'docs': docs, 'metric': metric, 'title': F.TITLES.get(metric, metric), 'query': query}
+    body = root['bodies'].get(query.body)
+    return {'docs': docs, 'metric': metric, 'title': F.TITLES.get(metric, metric), 'query': query,
+            'body_name': body.name if body is not None else query.body}
 
 
 def quarterly_params(request):
