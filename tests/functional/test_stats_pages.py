@@ -231,3 +231,104 @@ def test_drill_down_lists_only_what_the_reader_may_see(figures_app, clerk, leade
     seen = [tr['data-doc'] for tr in clerk.get('/stats/documents', params=params).html.select('tr[data-doc]')]
     assert seen == [name]
     assert leader.get('/stats/documents', params=params).html.select('tr[data-doc]') == []
+
+
+# -- the pages as people read them (found wanting by a new user) -----------------------------
+
+def _nav(client):
+    return [a.get_text(strip=True) for a in client.get('/bodies/').html.select('header.top nav a')]
+
+
+def test_the_statistics_link_is_shown_to_those_who_may_see_statistics_only(figures_app, clerk, leader, admin,
+                                                                          processor):
+    """The menu offers "Thống kê" to whom the statistics pages answer, and to nobody else (an
+    administrator or a processor followed it to a refusal)."""
+    people = {'vanthu': clerk, 'lanhdao': leader, 'quantri': admin, 'chuyenvien': processor}
+    shown = {login: 'Thống kê' in _nav(client) for login, client in people.items()}
+    assert shown == {'vanthu': True, 'lanhdao': True, 'quantri': False, 'chuyenvien': False}
+    for login, client in people.items():
+        client.get('/stats', status=200 if shown[login] else 403)
+    from archive.resources import access          # the one decision both ask
+    conn, root = open_root(figures_app)
+    try:
+        assert {login: access.statistics_root(root['bodies'], root['users'][login]) is not None
+                for login in people} == shown
+    finally:
+        conn.close()
+
+
+def test_a_refusal_page_says_plainly_that_the_user_is_not_allowed(figures_app, admin, processor):
+    for client, path in ((admin, '/stats'), (processor, '/stats/documents?metric=received'),
+                         (processor, '/users/')):
+        page = client.get(path, status=403)
+        main = page.html.find('main').get_text(' ', strip=True)
+        assert 'Dữ liệu không hợp lệ' not in main, path
+        assert page.html.find('h1').get_text(' ', strip=True).startswith('Không có quyền truy cập'), path
+        assert page.html.title.get_text().startswith('Không có quyền truy cập'), path
+        assert page.html.select_one('p.error')['data-code'] == 'forbidden'
+    why = admin.get('/stats', status=403).html.select('ul.errors li')
+    assert [(li['data-code'], li.get_text(strip=True)) for li in why] == [
+        ('stats_forbidden', 'Bạn không được xem số liệu thống kê')]
+    english = admin.get('/stats', params={'_LOCALE_': 'en'}, status=403)
+    assert english.html.find('h1').get_text(' ', strip=True).startswith('Access denied')
+    assert admin.get('/api/v1/stats', status=403).json['errors'][0]['code'] == 'stats_forbidden'   # the API as before
+
+
+def test_a_refusal_by_the_workflow_is_the_same_page_with_its_reason(figures_app, clerk, leader):
+    """``errors.Forbidden`` (the workflow refusing the acting user): the refusal page, saying why."""
+    from ..helpers import incoming as fields
+    doc = clerk.post_json(f'/api/v1/bodies/{HOST}/documents', fields(), status=201,
+                          headers={'X-CSRF-Token': clerk.csrf}).json
+    page = leader.post(f"/bodies/{HOST}/documents/{doc['id']}/transition?action=register",
+                       {'csrf_token': leader.csrf}, status=403)
+    assert page.html.find('h1').get_text(' ', strip=True).startswith('Không có quyền truy cập')
+    assert [li['data-code'] for li in page.html.select('ul.errors li')] == ['forbidden']
+    assert 'Bạn không có quyền thực hiện' in page.html.select_one('ul.errors li').get_text()
+
+
+def test_the_grouping_choices_are_in_words(figures_app, clerk):
+    page = clerk.get('/stats', params={'body': TU, 'from': '2026-10-01', 'to': '2026-11-30'})
+    options = [(o['value'], o.get_text(strip=True)) for o in page.html.select('select[name=group] option')]
+    assert [v for v, _t in options] == ['total', 'body', 'month', 'type', 'route']
+    assert all(text and text != value and text.lower() != value for value, text in options), options
+    assert dict(options)['body'] == 'Cơ quan, đơn vị' and dict(options)['month'] == 'Tháng'
+    english = clerk.get('/stats', params={'body': TU, 'from': '2026-10-01', 'to': '2026-11-30', '_LOCALE_': 'en'})
+    assert dict((o['value'], o.get_text(strip=True)) for o in english.html.select('select[name=group] option'))['month'] == 'Month'
+
+
+def test_the_documents_behind_a_figure_show_dates_as_people_read_them(figures_app, clerk):
+    listed = clerk.get('/stats/documents', params={'body': TU, 'subtree': '1', 'metric': 'received',
+                                                   'from': '2026-10-01', 'to': '2026-11-30'})
+    main = listed.html.find('main').get_text(' ', strip=True)
+    assert re.search(r'\d{4}-\d\d-\d\d', main) is None          # ISO 8601 stays in <time datetime>
+    assert 'Thành ủy · 01/10/2026 – 30/11/2026' in main and TU not in main
+    row = listed.html.select('tr[data-doc]')[0]
+    arrived = row.select('time')[0]
+    assert re.fullmatch(r'\d\d/\d\d/2026 \d\d:\d\d', arrived.text)
+    assert clock.display(clock.parse_iso(arrived['datetime'])) == arrived.text
+    deadline = row.select('time')[1]
+    assert (deadline.text, deadline['datetime']) == ('20/10/2026', '2026-10-20')
+
+
+def test_the_quarterly_report_headers_wrap_at_spaces_only(figures_app, clerk):
+    """Every word of a column header is read back whole from the PDF (a 20-column table of
+    equal widths broke "chậm" as "chậ m")."""
+    import pypdf
+
+    from archive.reports import figures as F
+    from archive.reports import quarterly
+    body = clerk.get('/api/v1/reports/quarterly', params={'body': TU, 'year': '2026', 'quarter': '4',
+                                                           'format': 'pdf'}).body
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if font is not None and 'Bold' in str(font.get('/BaseFont', '')) and size == 7 and text.strip():
+            runs.append(text)
+    for page in pypdf.PdfReader(io.BytesIO(body)).pages:
+        page.extract_text(visitor_text=visit)
+    heads = ['Cơ quan, đơn vị', *(F.TITLES[k] for k in quarterly.COLUMNS), *quarterly.LATE_COLUMNS,
+             'Kênh', 'Số văn bản', 'Nội dung', 'Giá trị']
+    words = {w for h in heads for w in h.split()}
+    read = [w for run in runs for w in run.split()]
+    assert read and set(read) <= words, sorted(set(read) - words)
+    assert {w for w in (w for k in quarterly.COLUMNS for w in F.TITLES[k].split())} <= set(read)
