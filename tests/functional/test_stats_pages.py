@@ -332,3 +332,24 @@ def test_the_quarterly_report_headers_wrap_at_spaces_only(figures_app, clerk):
     read = [w for run in runs for w in run.split()]
     assert read and set(read) <= words, sorted(set(read) - words)
     assert {w for w in (w for k in quarterly.COLUMNS for w in F.TITLES[k].split())} <= set(read)
+
+
+def test_every_word_of_the_charts_is_inside_the_picture(figures_app, clerk):
+    """The legends' names (Đến, Đi, the channels) were drawn past the right edge of each chart,
+    where the page's SVG cuts them off: only the colour swatches were seen."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from archive.reports.exports import FONT
+    page = clerk.get('/stats', params={'body': TU, 'subtree': '1', 'from': '2026-10-01', 'to': '2026-11-30'})
+    charts = page.html.select('div.charts svg')
+    assert len(charts) == 4
+    legends = []
+    for chart in charts:
+        width = float(chart['width'].removesuffix('px')) if chart.get('width') else float(chart['viewbox'].split()[2])
+        for text in chart.find_all('text'):
+            anchor = text.get('text-anchor', 'start')
+            size = float(text['font-size'].removesuffix('px'))
+            right = float(text['x']) + stringWidth(text.get_text(), FONT, size) * {'start': 1, 'middle': .5, 'end': 0}[anchor]
+            assert right <= width, (text.get_text(), right, width)
+            legends.append(text.get_text())
+    assert {'Đến', 'Đi', 'Nhập tay (điện tử): 5', 'Bản giấy: 1'} <= set(legends)

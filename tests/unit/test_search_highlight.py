@@ -45,3 +45,6 @@ def test_a_field_saying_only_what_an_earlier_one_said_is_left_out():
     got = highlight.fragments(stored, ['thong', 'bao'])
     assert [f for f, _html in got] == ['abstract', 'content']
     assert got[0][1].startswith('<mark class="match term0">Thông</mark> <mark class="match term1">báo</mark>')
+    # the PDF's own title line, its words all in the abstract: nothing more said
+    again = {'abstract': 'Báo cáo kết quả chuyển đổi số công tác văn thư', 'content': 'Bao cao chuyen doi so'}
+    assert [f for f, _html in highlight.fragments(again, ['chuyen', 'doi', 'so'])] == ['abstract']

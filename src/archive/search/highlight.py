@@ -141,24 +141,23 @@ def highlight(text, words):
 
 
 def _said(text):
-    """A window's words, folded, between spaces (to compare what two windows say)."""
-    return ' ' + ' '.join(re.findall(r'\w+', analysis.fold(text))) + ' '
+    """A window's words, folded (to compare what two windows say)."""
+    return set(re.findall(r'\w+', analysis.fold(text)))
 
 
 def fragments(stored, words, fields=('abstract', 'content', 'meta')):
     """``[(field, html)]``: the highlighted fragments of a result's stored ``fields``, in that
-    order, each field's left out when its every window says only what an earlier one said
-    (folded, word for word). A file's text layer often repeats the abstract, without its
-    diacritics when the PDF was made so: the words are then shown once, as the abstract holds
-    them."""
-    out, said = [], []
+    order, each field's left out when its windows say no word an earlier one did not (folded).
+    A file's text layer often repeats the abstract, without its diacritics when the PDF was
+    made so: the words are then shown once, as the abstract holds them."""
+    out, said = [], set()
     for name in fields:
         stretch, best = _chosen(stored.get(name), words)
         if not best:
             continue
-        windows = [_said(stretch[start:end]) for start, end, _ms in best]
-        if all(any(w in earlier for earlier in said) for w in windows):
+        saying = set().union(*(_said(stretch[start:end]) for start, end, _ms in best))
+        if saying <= said:
             continue
-        said.extend(windows)
+        said |= saying
         out.append((name, BETWEEN.join(_html(stretch, *f) for f in best)))
     return out
