@@ -308,6 +308,8 @@ def test_the_documents_behind_a_figure_show_dates_as_people_read_them(figures_ap
     assert clock.display(clock.parse_iso(arrived['datetime'])) == arrived.text
     deadline = row.select('time')[1]
     assert (deadline.text, deadline['datetime']) == ('20/10/2026', '2026-10-20')
+    now = listed.html.select_one('footer time')                 # the page frame's time, too
+    assert (now.text, now['datetime']) == ('30/11/2026 10:00', '2026-11-30T10:00:00+07:00')
 
 
 def test_the_quarterly_report_headers_wrap_at_spaces_only(figures_app, clerk):
