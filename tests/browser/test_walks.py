@@ -430,7 +430,9 @@ def test_the_search_statistics_records_and_admin_pages_pass_the_same_checks(serv
 def test_the_search_page_has_its_filters_beside_the_hits_and_one_box(served, browser):
     """At desktop size the facet panel stands left of the hits (it stacked above them, unstyled);
     the page has one search box, and its button sends what was typed there."""
-    _app, base = served
+    from archive import search
+    app, base = served
+    search.apply_pending(app.registry)          # the index current now (the indexer thread's step)
     person = Person(browser, base, 'vanthu', 'desktop')
     page = person.page
     try:

@@ -292,6 +292,11 @@ def test_the_grouping_choices_are_in_words(figures_app, clerk):
     assert [v for v, _t in options] == ['total', 'body', 'month', 'type', 'route']
     assert all(text and text != value and text.lower() != value for value, text in options), options
     assert dict(options)['body'] == 'Cơ quan, đơn vị' and dict(options)['month'] == 'Tháng'
+    # grouped, each figure of a row carries its title (a phone reads each row as a card)
+    from archive.reports import figures as F
+    grouped = clerk.get('/stats', params={'body': TU, 'from': '2026-10-01', 'to': '2026-11-30', 'group': 'body'})
+    cells = grouped.html.select('table.stats tbody td[data-figure]')
+    assert cells and all(td['data-title'] == F.TITLES[td['data-figure']] for td in cells)
     english = clerk.get('/stats', params={'body': TU, 'from': '2026-10-01', 'to': '2026-11-30', '_LOCALE_': 'en'})
     assert dict((o['value'], o.get_text(strip=True)) for o in english.html.select('select[name=group] option'))['month'] == 'Month'
 
