@@ -80,6 +80,9 @@ def test_the_search_page_has_one_box_and_its_button_sends_what_was_typed(app, cl
     found = form.submit()
     assert found.request.GET['q'] == 'so hoa tai lieu'
     assert [li['data-doc'] for li in found.html.select('ol.hits li')] == [doc['id']]
+    # a facet's link keeps what was asked, not the empty fields the form sent
+    link = found.html.select_one('section[data-facet="urgency"] li a')['href']
+    assert link == 'http://localhost/search?q=so+hoa+tai+lieu&sort=relevance&urgency=normal'
 
 
 def test_the_filters_are_a_side_panel_of_the_stylesheet(app, clerk):

@@ -297,6 +297,8 @@ def test_the_grouping_choices_are_in_words(figures_app, clerk):
     grouped = clerk.get('/stats', params={'body': TU, 'from': '2026-10-01', 'to': '2026-11-30', 'group': 'body'})
     cells = grouped.html.select('table.stats tbody td[data-figure]')
     assert cells and all(td['data-title'] == F.TITLES[td['data-figure']] for td in cells)
+    by_type = clerk.get('/stats', params={'body': TU, 'from': '2026-10-01', 'to': '2026-11-30', 'group': 'type'})
+    assert [th.get_text(strip=True) for th in by_type.html.select('table.stats tbody th')] == ['Công văn (CV)']
     english = clerk.get('/stats', params={'body': TU, 'from': '2026-10-01', 'to': '2026-11-30', '_LOCALE_': 'en'})
     assert dict((o['value'], o.get_text(strip=True)) for o in english.html.select('select[name=group] option'))['month'] == 'Month'
 

@@ -12,8 +12,9 @@ from .filter_form import filter_fields
 
 
 def _link(request, params, **change):
-    """The page's URL with some parameters changed (a facet value added, a page turned)."""
-    items = [(k, v) for k, v in params.items() if k not in change and k != 'start']
+    """The page's URL with some parameters changed (a facet value added, a page turned); the
+    filters left empty (the form sends every field) are left out."""
+    items = [(k, v) for k, v in params.items() if k not in change and k != 'start' and v != '']
     for k, v in change.items():
         if v is not None:
             items.append((k, v))
