@@ -362,3 +362,25 @@ def test_every_word_of_the_charts_is_inside_the_picture(figures_app, clerk):
             assert right <= width, (text.get_text(), right, width)
             legends.append(text.get_text())
     assert {'Đến', 'Đi', 'Nhập tay (điện tử): 5', 'Bản giấy: 1'} <= set(legends)
+
+
+def test_the_dashboard_in_english_names_its_figures_and_charts_in_english(figures_app, clerk):
+    """The figures' and charts' titles are messages: English on the English page, while the
+    quarterly report and the API keep the Vietnamese (``figures.TITLES``)."""
+    from archive.reports import figures as F
+    params = {'body': TU, 'from': '2026-10-01', 'to': '2026-11-30', 'group': 'body'}
+    vi = clerk.get('/stats', params=params)
+    en = clerk.get('/stats', params=dict(params, _LOCALE_='en'))
+    for page, words in ((vi, F.TITLES), (en, {})):
+        shown = {tr['data-figure']: tr.th.get_text(strip=True) for tr in page.html.select('table.fields tr[data-figure]')}
+        assert list(shown) == list(F.TITLES)
+        if words:
+            assert shown == words
+        else:
+            assert not set(shown.values()) & set(F.TITLES.values()), shown
+            assert shown['received'] == 'Incoming documents'
+    chart_words = ' '.join(t.get_text() for t in en.html.select('div.charts svg text'))
+    assert 'Incoming and outgoing documents by month' in chart_words and 'Văn bản đến' not in chart_words
+    report = clerk.get('/api/v1/reports/quarterly', params={'body': TU, 'year': '2026', 'quarter': '4',
+                                                             'format': 'json', '_LOCALE_': 'en'}).json
+    assert report['columns'][0] == 'Văn bản đến'

@@ -40,30 +40,31 @@ GROUP_TITLES = {
 MAX_DAYS = 3 * 366          # a longer period is refused (the page and the API answer in time)
 EARLIEST = dt.date(2020, 1, 1)
 
-# The figures a row shows, in order, with their Vietnamese titles (GLOSSARY.md).
+# The figures a row shows, in order, with their titles as messages (the pages show them in the
+# reader's language; the quarterly report and the API keep the Vietnamese, ``TITLES``; GLOSSARY.md).
 FIGURES = (
-    ('received', 'Văn bản đến'),
-    ('received_electronic', 'Đến qua mạng'),
-    ('received_paper', 'Đến bản giấy'),
-    ('registered', 'Đã vào sổ'),
-    ('registered_late', 'Vào sổ chậm (khẩn)'),
-    ('assigned', 'Đã phân công'),
-    ('assigned_late', 'Phân công chậm (khẩn)'),
-    ('completed', 'Đã hoàn thành'),
-    ('completed_late', 'Hoàn thành quá hạn'),
-    ('overdue_open', 'Quá hạn chưa hoàn thành'),
-    ('refused', 'Từ chối nhận / trả lại'),
-    ('refused_package', 'Gói tin bị từ chối (chưa thành văn bản)'),
-    ('recalled', 'Thu hồi'),
-    ('updated', 'Cập nhật, đính chính'),
-    ('replaced', 'Thay thế'),
-    ('sent', 'Văn bản đi đã gửi'),
-    ('sent_late', 'Gửi chậm (Điều 6.3)'),
-    ('sent_late_urgent', 'Gửi chậm: văn bản khẩn'),
-    ('dual_sent', 'Gửi cả bản giấy (Điều 8)'),
-    ('sent_on_time_pct', 'Tỷ lệ gửi đúng hạn (%)'),
+    ('received', _('stats_figure_received', default='Văn bản đến')),
+    ('received_electronic', _('stats_figure_received_electronic', default='Đến qua mạng')),
+    ('received_paper', _('stats_figure_received_paper', default='Đến bản giấy')),
+    ('registered', _('stats_figure_registered', default='Đã vào sổ')),
+    ('registered_late', _('stats_figure_registered_late', default='Vào sổ chậm (khẩn)')),
+    ('assigned', _('stats_figure_assigned', default='Đã phân công')),
+    ('assigned_late', _('stats_figure_assigned_late', default='Phân công chậm (khẩn)')),
+    ('completed', _('stats_figure_completed', default='Đã hoàn thành')),
+    ('completed_late', _('stats_figure_completed_late', default='Hoàn thành quá hạn')),
+    ('overdue_open', _('stats_figure_overdue_open', default='Quá hạn chưa hoàn thành')),
+    ('refused', _('stats_figure_refused', default='Từ chối nhận / trả lại')),
+    ('refused_package', _('stats_figure_refused_package', default='Gói tin bị từ chối (chưa thành văn bản)')),
+    ('recalled', _('stats_figure_recalled', default='Thu hồi')),
+    ('updated', _('stats_figure_updated', default='Cập nhật, đính chính')),
+    ('replaced', _('stats_figure_replaced', default='Thay thế')),
+    ('sent', _('stats_figure_sent', default='Văn bản đi đã gửi')),
+    ('sent_late', _('stats_figure_sent_late', default='Gửi chậm (Điều 6.3)')),
+    ('sent_late_urgent', _('stats_figure_sent_late_urgent', default='Gửi chậm: văn bản khẩn')),
+    ('dual_sent', _('stats_figure_dual_sent', default='Gửi cả bản giấy (Điều 8)')),
+    ('sent_on_time_pct', _('stats_figure_sent_on_time_pct', default='Tỷ lệ gửi đúng hạn (%)')),
 )
-TITLES = dict(FIGURES)
+TITLES = {key: str(title.default) for key, title in FIGURES}     # Vietnamese
 NO_DOCUMENTS = ('sent_on_time_pct', 'refused_package')    # figures with no list of documents behind them
 LATE_METRICS = ('sent_late', 'registered_late', 'assigned_late', 'completed_late')
 
