@@ -381,6 +381,15 @@ def test_the_dashboard_in_english_names_its_figures_and_charts_in_english(figure
             assert shown['received'] == 'Incoming documents'
     chart_words = ' '.join(t.get_text() for t in en.html.select('div.charts svg text'))
     assert 'Incoming and outgoing documents by month' in chart_words and 'Văn bản đến' not in chart_words
+    assert en.html.select_one('div.table-scroll > table.stats')      # wider in English: it scrolls inside itself
+    rows = {}
+    for group in ('route', 'month'):
+        page = clerk.get('/stats', params=dict(params, group=group, _LOCALE_='en'))
+        rows[group] = [th.get_text(strip=True) for th in page.html.select('table.stats tbody th')]
+    assert rows['route'] == ['Entered by hand (electronic)', 'On paper']
+    assert rows['month'] == ['10/2026', '11/2026']
+    assert [r['label'] for r in stats(clerk, body=TU, group='route', **{'from': '2026-10-01', 'to': '2026-11-30'})['rows']] \
+        == ['Nhập tay (điện tử)', 'Bản giấy']                       # the API as before
     report = clerk.get('/api/v1/reports/quarterly', params={'body': TU, 'year': '2026', 'quarter': '4',
                                                              'format': 'json', '_LOCALE_': 'en'}).json
     assert report['columns'][0] == 'Văn bản đến'

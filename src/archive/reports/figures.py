@@ -284,20 +284,35 @@ def overdue(root, code, start, end, today=None, names=False, running=None):
     return found if names else len(found)
 
 
+def month_label(key, translate=None):
+    """``Tháng 10/2026`` of a month key (``2026-10``); ``translate``: into the reader's language."""
+    msg = _('stats_month', default='Tháng ${month}/${year}', mapping={'month': int(key[5:]), 'year': key[:4]})
+    return translate(msg) if translate is not None else msg.interpolate()
+
+
 def _label(root, group, key):
     if group == 'body':
         body = root['bodies'].get(key)
         return body.name if body else key
     if group == 'month':
-        return f'Tháng {int(key[5:])}/{key[:4]}'
+        return month_label(key)
     if group == 'route':
         return ROUTE_TITLES.get(key, key or '—')
     return key or '—'
 
 
-ROUTE_TITLES = {'paper': 'Bản giấy', 'manual': 'Nhập tay (điện tử)', 'hosted': 'Cùng hệ thống',
-                'instance': 'Hệ thống khác (mạng diện rộng)', 'email': 'Thư điện tử công vụ',
-                'axis': 'Trục liên thông văn bản quốc gia', 'local': 'Cùng hệ thống'}
+# How a document came in, as messages (the pages translate them; the report and the API keep
+# the Vietnamese, ``ROUTE_TITLES``).
+ROUTE_MESSAGES = {
+    'paper': _('stats_route_paper', default='Bản giấy'),
+    'manual': _('stats_route_manual', default='Nhập tay (điện tử)'),
+    'hosted': _('stats_route_hosted', default='Cùng hệ thống'),
+    'instance': _('stats_route_instance', default='Hệ thống khác (mạng diện rộng)'),
+    'email': _('stats_route_email', default='Thư điện tử công vụ'),
+    'axis': _('stats_route_axis', default='Trục liên thông văn bản quốc gia'),
+    'local': _('stats_route_hosted', default='Cùng hệ thống'),
+}
+ROUTE_TITLES = {key: str(title.default) for key, title in ROUTE_MESSAGES.items()}
 
 
 def figures(root, query, today=None):

@@ -31,13 +31,30 @@ def dashboard_charts(result, by_month, by_body, t):
                            [t(_('stats_chart_on_time_legend', default='Đúng hạn (%)'))]))
     routes = result['received_by_route']
     out.append(charts.pie(t(_('stats_chart_by_route', default='Văn bản đến theo kênh')),
-                          [F.ROUTE_TITLES.get(k, k) for k in routes], list(routes.values())))
+                          [t(F.ROUTE_MESSAGES[k]) if k in F.ROUTE_MESSAGES else k for k in routes], list(routes.values())))
     return [charts.svg(d) for d in out]
 
 
 def _titles(request):
     """``[(figure, title)]`` in the reader's language."""
     return [(key, request.localizer.translate(title)) for key, title in F.FIGURES]
+
+
+def _labelled(request, group, rows):
+    """The rows with their labels in the reader's language (the API keeps the Vietnamese ones):
+    months, channels, document types by name."""
+    t = request.localizer.translate
+
+    def label(row):
+        key = row['key']
+        if group == 'month' and key:
+            return F.month_label(key, t)
+        if group == 'route' and key in F.ROUTE_MESSAGES:
+            return t(F.ROUTE_MESSAGES[key])
+        if group == 'type' and key:
+            return request.h.doc_type(key)
+        return row['label']
+    return [dict(row, label=label(row)) for row in rows]
 
 
 def ask(request):
@@ -55,8 +72,11 @@ def dashboard(request):
     except InputError as exc:
         return error_page(request, root, exc)
     result, by_month, by_body = F.dashboard(root, query)
+    result = dict(result, rows=_labelled(request, query.group, result['rows']))
+    by_month = dict(by_month, rows=_labelled(request, 'month', by_month['rows']))
     return {'errors': [], 'result': result, 'params': request.GET, 'query': query,
-            'svgs': dashboard_charts(result, by_month, by_body, request.localizer.translate), 'groups': F.GROUPS, 'group_titles': F.GROUP_TITLES, 'titles': _titles(request),
+            'svgs': dashboard_charts(result, by_month, by_body, request.localizer.translate),
+            'groups': F.GROUPS, 'group_titles': F.GROUP_TITLES, 'titles': _titles(request),
             'no_documents': F.NO_DOCUMENTS, 'bodies': _choices(root, request), 'today': clock.today()}
 
 
