@@ -138,3 +138,12 @@ def test_a_snippet_says_each_thing_once_with_the_stored_diacritics(app, clerk):
     page = clerk.get('/search', params={'q': 'lich tiep cong dan'})
     fragments = [p.get_text() for p in page.html.select(f'li[data-doc="{name}"] p.fragment')]
     assert fragments == ['Thông báo lịch tiếp công dân tháng 12 năm 2026']
+
+
+def test_the_top_bar_offers_the_search_box_to_those_who_have_documents_to_find(app, clerk, processor, admin):
+    """An administrator sees no document (every search of theirs was empty): no box for them,
+    as no "Văn bản" link; the clerk and the processor have both."""
+    for client, offered in ((clerk, True), (processor, True), (admin, False)):
+        page = client.get('/bodies/')
+        nav = [a.get_text(strip=True) for a in page.html.select('header.top nav a')]
+        assert bool(page.html.select('header.top form.search-box input[name=q]')) == offered == ('Văn bản' in nav)

@@ -16,6 +16,7 @@ from ..resources.root import app_root
 from ..services.desk import waiting_count
 from ..i18n import locale_url
 from .workflow_titles import transition_title
+from .. import security as S
 from ..security import ROLE_TITLES
 from ..services.certificates import origin_status
 from ..exchange.edxml.deviations import described
@@ -121,6 +122,13 @@ class PageHelpers:
         """Whether this administrator administers the body ``code`` (services/accounts.py)."""
         user = self.request.identity
         return user is not None and user.has_role('admin') and code in administered(self.request.root, user)
+
+    def finds_documents(self):
+        """Whether the top bar offers the search box: to whom may list their body's documents
+        (the menu's "Văn bản" link asks the same)."""
+        user = self.request.identity
+        own = self.request.root['bodies'].get(user.body_code) if user is not None else None
+        return own is not None and bool(self.request.has_permission(S.LIST_DOCUMENTS, own))
 
     def sees_statistics(self):
         """Whether the menu offers "Thống kê": the one access decision (``resources.access``)
