@@ -5,7 +5,9 @@ would re-tokenize the text with its tokenizer, not ours): a word matches when on
 (folded, or a part of a symbol) is a term of the query. Fragments are windows of about
 ``SURROUND`` characters around the matches, at most ``MAX_CHARS`` long; the ``TOP`` richest are
 shown in the order of the text, joined by `` … ``, HTML-escaped, each match in
-``<mark class="match termN">`` (N: the term's place in the query).
+``<mark class="match termN">`` (N: the term's place in the query). Of a result's fields
+(``fragments``), one whose fragments say no word an earlier one did not is left out: a file's text
+layer repeating the abstract (without its diacritics when the PDF was made so) is not shown again.
 
 A long text (a file's text layer: up to 200,000 characters a file) is read a stretch of ``CHUNK``
 characters at a time, cut between words, and the fragments are the richest of the first stretch
