@@ -60,7 +60,8 @@ def not_found():
 class Forbidden(Exception):
     """The acting user may not do this (HTTP 403): raised below the web layer, which alone knows
     HTTP, and answers it as any refused permission (``forbidden``; a person not logged in is sent
-    to the login page). ``message`` says why, for the log and the scripts."""
+    to the login page). ``message`` says why, for the log, the scripts and the refusal page: so
+    nothing of the resource it guards goes in it."""
 
     status = 403
 

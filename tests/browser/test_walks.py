@@ -397,6 +397,7 @@ def test_without_scripts_the_receivers_are_the_multi_select(served, browser):
 # the pages the search, statistics, records, monitoring and backup parts added, by who uses them
 NEW_PAGES = {
     'vanthu': ['/search?q=c%C3%B4ng+v%C4%83n', '/search?q=bao+cao&sort=date', '/stats',
+               '/stats/documents?metric=received&subtree=1',                  # the documents behind a figure
                f'/bodies/{HOST_CODE}/records',
                f'/bodies/{HOST_CODE}?urgency=normal&date_from=2026-01-01',          # the list's filters
                f'/bodies/{HOST_CODE}/registers?kind=incoming&doc_type=CV',
@@ -424,6 +425,28 @@ def test_the_search_statistics_records_and_admin_pages_pass_the_same_checks(serv
                 person.visit(path)
         finally:
             person.close()
+
+
+def test_the_search_page_has_its_filters_beside_the_hits_and_one_box(served, browser):
+    """At desktop size the facet panel stands left of the hits (it stacked above them, unstyled);
+    the page has one search box, and its button sends what was typed there."""
+    from archive import search
+    app, base = served
+    search.apply_pending(app.registry)          # the index current now (the indexer thread's step)
+    person = Person(browser, base, 'vanthu', 'desktop')
+    page = person.page
+    try:
+        person.visit('/search?q=c%C3%B4ng+v%C4%83n')
+        panel, hits = page.locator('aside.facets').bounding_box(), page.locator('section.hits').bounding_box()
+        assert panel['x'] + panel['width'] <= hits['x'] and abs(panel['y'] - hits['y']) < 5, (panel, hits)
+        assert page.locator('input[name=q]').count() == 1
+        page.fill('input[name=q]', 'cong van')
+        page.click('form.search-page .search-bar button[type=submit]')
+        page.wait_for_load_state()
+        person.check()
+        assert 'q=cong+van' in page.url and page.locator('ol.hits li').count() >= 1
+    finally:
+        person.close()
 
 
 @pytest.mark.parametrize('size', ['desktop', 'phone'])

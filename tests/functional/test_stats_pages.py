@@ -231,3 +231,165 @@ def test_drill_down_lists_only_what_the_reader_may_see(figures_app, clerk, leade
     seen = [tr['data-doc'] for tr in clerk.get('/stats/documents', params=params).html.select('tr[data-doc]')]
     assert seen == [name]
     assert leader.get('/stats/documents', params=params).html.select('tr[data-doc]') == []
+
+
+# -- the pages as people read them (found wanting by a new user) -----------------------------
+
+def _nav(client):
+    return [a.get_text(strip=True) for a in client.get('/bodies/').html.select('header.top nav a')]
+
+
+def test_the_statistics_link_is_shown_to_those_who_may_see_statistics_only(figures_app, clerk, leader, admin,
+                                                                          processor):
+    """The menu offers "Thống kê" to whom the statistics pages answer, and to nobody else (an
+    administrator or a processor followed it to a refusal)."""
+    people = {'vanthu': clerk, 'lanhdao': leader, 'quantri': admin, 'chuyenvien': processor}
+    shown = {login: 'Thống kê' in _nav(client) for login, client in people.items()}
+    assert shown == {'vanthu': True, 'lanhdao': True, 'quantri': False, 'chuyenvien': False}
+    for login, client in people.items():
+        client.get('/stats', status=200 if shown[login] else 403)
+    from archive.resources import access          # the one decision both ask
+    conn, root = open_root(figures_app)
+    try:
+        assert {login: access.statistics_root(root['bodies'], root['users'][login]) is not None
+                for login in people} == shown
+    finally:
+        conn.close()
+
+
+def test_a_refusal_page_says_plainly_that_the_user_is_not_allowed(figures_app, admin, processor):
+    for client, path in ((admin, '/stats'), (processor, '/stats/documents?metric=received'),
+                         (processor, '/users/')):
+        page = client.get(path, status=403)
+        main = page.html.find('main').get_text(' ', strip=True)
+        assert 'Dữ liệu không hợp lệ' not in main, path
+        assert page.html.find('h1').get_text(' ', strip=True).startswith('Không có quyền truy cập'), path
+        assert page.html.title.get_text().startswith('Không có quyền truy cập'), path
+        assert page.html.select_one('p.error')['data-code'] == 'forbidden'
+    why = admin.get('/stats', status=403).html.select('ul.errors li')
+    assert [(li['data-code'], li.get_text(strip=True)) for li in why] == [
+        ('stats_forbidden', 'Bạn không được xem số liệu thống kê')]
+    english = admin.get('/stats', params={'_LOCALE_': 'en'}, status=403)
+    assert english.html.find('h1').get_text(' ', strip=True).startswith('Access denied')
+    assert admin.get('/api/v1/stats', status=403).json['errors'][0]['code'] == 'stats_forbidden'   # the API as before
+
+
+def test_a_refusal_by_the_workflow_is_the_same_page_with_its_reason(figures_app, clerk, leader):
+    """``errors.Forbidden`` (the workflow refusing the acting user): the refusal page, saying why."""
+    from ..helpers import incoming as fields
+    doc = clerk.post_json(f'/api/v1/bodies/{HOST}/documents', fields(), status=201,
+                          headers={'X-CSRF-Token': clerk.csrf}).json
+    page = leader.post(f"/bodies/{HOST}/documents/{doc['id']}/transition?action=register",
+                       {'csrf_token': leader.csrf}, status=403)
+    assert page.html.find('h1').get_text(' ', strip=True).startswith('Không có quyền truy cập')
+    assert [li['data-code'] for li in page.html.select('ul.errors li')] == ['forbidden']
+    assert 'Bạn không có quyền thực hiện' in page.html.select_one('ul.errors li').get_text()
+
+
+def test_the_grouping_choices_are_in_words(figures_app, clerk):
+    page = clerk.get('/stats', params={'body': TU, 'from': '2026-10-01', 'to': '2026-11-30'})
+    options = [(o['value'], o.get_text(strip=True)) for o in page.html.select('select[name=group] option')]
+    assert [v for v, _t in options] == ['total', 'body', 'month', 'type', 'route']
+    assert all(text and text != value and text.lower() != value for value, text in options), options
+    assert dict(options)['body'] == 'Cơ quan, đơn vị' and dict(options)['month'] == 'Tháng'
+    # grouped, each figure of a row carries its title (a phone reads each row as a card)
+    from archive.reports import figures as F
+    grouped = clerk.get('/stats', params={'body': TU, 'from': '2026-10-01', 'to': '2026-11-30', 'group': 'body'})
+    cells = grouped.html.select('table.stats tbody td[data-figure]')
+    assert cells and all(td['data-title'] == F.TITLES[td['data-figure']] for td in cells)
+    by_type = clerk.get('/stats', params={'body': TU, 'from': '2026-10-01', 'to': '2026-11-30', 'group': 'type'})
+    assert [th.get_text(strip=True) for th in by_type.html.select('table.stats tbody th')] == ['Công văn (CV)']
+    english = clerk.get('/stats', params={'body': TU, 'from': '2026-10-01', 'to': '2026-11-30', '_LOCALE_': 'en'})
+    assert dict((o['value'], o.get_text(strip=True)) for o in english.html.select('select[name=group] option'))['month'] == 'Month'
+
+
+def test_the_documents_behind_a_figure_show_dates_as_people_read_them(figures_app, clerk):
+    listed = clerk.get('/stats/documents', params={'body': TU, 'subtree': '1', 'metric': 'received',
+                                                   'from': '2026-10-01', 'to': '2026-11-30'})
+    main = listed.html.find('main').get_text(' ', strip=True)
+    assert re.search(r'\d{4}-\d\d-\d\d', main) is None          # ISO 8601 stays in <time datetime>
+    assert 'Thành ủy · 01/10/2026 – 30/11/2026' in main and TU not in main
+    row = listed.html.select('tr[data-doc]')[0]
+    arrived = row.select('time')[0]
+    assert re.fullmatch(r'\d\d/\d\d/2026 \d\d:\d\d', arrived.text)
+    assert clock.display(clock.parse_iso(arrived['datetime'])) == arrived.text
+    deadline = row.select('time')[1]
+    assert (deadline.text, deadline['datetime']) == ('20/10/2026', '2026-10-20')
+    now = listed.html.select_one('footer time')                 # the page frame's time, too
+    assert (now.text, now['datetime']) == ('30/11/2026 10:00', '2026-11-30T10:00:00+07:00')
+
+
+def test_the_quarterly_report_headers_wrap_at_spaces_only(figures_app, clerk):
+    """Every word of a column header is read back whole from the PDF (a 20-column table of
+    equal widths broke "chậm" as "chậ m")."""
+    import pypdf
+
+    from archive.reports import figures as F
+    from archive.reports import quarterly
+    body = clerk.get('/api/v1/reports/quarterly', params={'body': TU, 'year': '2026', 'quarter': '4',
+                                                           'format': 'pdf'}).body
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if font is not None and 'Bold' in str(font.get('/BaseFont', '')) and size == 7 and text.strip():
+            runs.append(text)
+    for page in pypdf.PdfReader(io.BytesIO(body)).pages:
+        page.extract_text(visitor_text=visit)
+    heads = ['Cơ quan, đơn vị', *(F.TITLES[k] for k in quarterly.COLUMNS), *quarterly.LATE_COLUMNS,
+             'Kênh', 'Số văn bản', 'Nội dung', 'Giá trị']
+    words = {w for h in heads for w in h.split()}
+    read = [w for run in runs for w in run.split()]
+    assert read and set(read) <= words, sorted(set(read) - words)
+    assert {w for w in (w for k in quarterly.COLUMNS for w in F.TITLES[k].split())} <= set(read)
+
+
+def test_every_word_of_the_charts_is_inside_the_picture(figures_app, clerk):
+    """The legends' names (Đến, Đi, the channels) were drawn past the right edge of each chart,
+    where the page's SVG cuts them off: only the colour swatches were seen."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from archive.reports.exports import FONT
+    page = clerk.get('/stats', params={'body': TU, 'subtree': '1', 'from': '2026-10-01', 'to': '2026-11-30'})
+    charts = page.html.select('div.charts svg')
+    assert len(charts) == 4
+    legends = []
+    for chart in charts:
+        width = float(chart['width'].removesuffix('px')) if chart.get('width') else float(chart['viewbox'].split()[2])
+        for text in chart.find_all('text'):
+            anchor = text.get('text-anchor', 'start')
+            size = float(text['font-size'].removesuffix('px'))
+            right = float(text['x']) + stringWidth(text.get_text(), FONT, size) * {'start': 1, 'middle': .5, 'end': 0}[anchor]
+            assert right <= width, (text.get_text(), right, width)
+            legends.append(text.get_text())
+    assert {'Đến', 'Đi', 'Nhập tay (điện tử): 5', 'Bản giấy: 1'} <= set(legends)
+
+
+def test_the_dashboard_in_english_names_its_figures_and_charts_in_english(figures_app, clerk):
+    """The figures' and charts' titles are messages: English on the English page, while the
+    quarterly report and the API keep the Vietnamese (``figures.TITLES``)."""
+    from archive.reports import figures as F
+    params = {'body': TU, 'from': '2026-10-01', 'to': '2026-11-30', 'group': 'body'}
+    vi = clerk.get('/stats', params=params)
+    en = clerk.get('/stats', params=dict(params, _LOCALE_='en'))
+    for page, words in ((vi, F.TITLES), (en, {})):
+        shown = {tr['data-figure']: tr.th.get_text(strip=True) for tr in page.html.select('table.fields tr[data-figure]')}
+        assert list(shown) == list(F.TITLES)
+        if words:
+            assert shown == words
+        else:
+            assert not set(shown.values()) & set(F.TITLES.values()), shown
+            assert shown['received'] == 'Incoming documents'
+    chart_words = ' '.join(t.get_text() for t in en.html.select('div.charts svg text'))
+    assert 'Incoming and outgoing documents by month' in chart_words and 'Văn bản đến' not in chart_words
+    assert en.html.select_one('div.table-scroll > table.stats')      # wider in English: it scrolls inside itself
+    rows = {}
+    for group in ('route', 'month'):
+        page = clerk.get('/stats', params=dict(params, group=group, _LOCALE_='en'))
+        rows[group] = [th.get_text(strip=True) for th in page.html.select('table.stats tbody th')]
+    assert rows['route'] == ['Entered by hand (electronic)', 'On paper']
+    assert rows['month'] == ['10/2026', '11/2026']
+    assert [r['label'] for r in stats(clerk, body=TU, group='route', **{'from': '2026-10-01', 'to': '2026-11-30'})['rows']] \
+        == ['Nhập tay (điện tử)', 'Bản giấy']                       # the API as before
+    report = clerk.get('/api/v1/reports/quarterly', params={'body': TU, 'year': '2026', 'quarter': '4',
+                                                             'format': 'json', '_LOCALE_': 'en'}).json
+    assert report['columns'][0] == 'Văn bản đến'

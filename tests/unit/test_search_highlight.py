@@ -33,3 +33,18 @@ def test_stretches_cover_the_text_and_never_split_a_word():
     assert ''.join(stretches) == text and len(stretches) > 5
     assert all(len(s) <= highlight.CHUNK for s in stretches)
     assert all(s.endswith((' ', '\n')) for s in stretches[:-1])
+
+
+def test_a_field_saying_only_what_an_earlier_one_said_is_left_out():
+    """A file's text layer repeating the abstract without its diacritics (a PDF made so) adds
+    nothing: the words are shown once, as the abstract holds them; a field with more to say stays."""
+    stored = {'abstract': 'Thông báo lịch tiếp công dân tháng 12', 'content': 'Thong bao lich tiep',
+              'meta': 'Thông báo lịch tiếp'}
+    assert [f for f, _html in highlight.fragments(stored, ['thong', 'bao'])] == ['abstract']
+    stored['content'] = 'Thong bao lich tiep cong dan va lich hop giao ban thang 12'
+    got = highlight.fragments(stored, ['thong', 'bao'])
+    assert [f for f, _html in got] == ['abstract', 'content']
+    assert got[0][1].startswith('<mark class="match term0">Thông</mark> <mark class="match term1">báo</mark>')
+    # the PDF's own title line, its words all in the abstract: nothing more said
+    again = {'abstract': 'Báo cáo kết quả chuyển đổi số công tác văn thư', 'content': 'Bao cao chuyen doi so'}
+    assert [f for f, _html in highlight.fragments(again, ['chuyen', 'doi', 'so'])] == ['abstract']

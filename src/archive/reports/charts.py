@@ -11,6 +11,7 @@ from .exports import FONT, register_fonts
 
 COLOURS = ('#1f5fa8', '#d9822b', '#3c9a5f', '#b03a2e', '#7d5ba6', '#8c8c8c')
 WIDTH, HEIGHT = 480, 220
+LEGEND_WIDTH = 100      # right of the bars (a bar chart leaves 110 points there)
 
 
 def _colour(i):
@@ -19,6 +20,8 @@ def _colour(i):
 
 
 def _legend(drawing, names, x, y):
+    """The colour swatches with their names to the right of ``x`` (kept inside the drawing: a
+    name past its edge is cut off in the page's SVG)."""
     from reportlab.graphics.charts.legends import Legend
     legend = Legend()
     legend.x, legend.y = x, y
@@ -60,7 +63,7 @@ def bars(title, labels, series, names, horizontal=False):
         chart.bars[i].fillColor = _colour(i)
         chart.bars[i].strokeColor = None
     drawing.add(chart)
-    _legend(drawing, names, WIDTH - 5, HEIGHT - 30)
+    _legend(drawing, names, WIDTH - LEGEND_WIDTH, HEIGHT - 30)
     _title(drawing, title)
     return drawing
 
@@ -83,7 +86,7 @@ def pie(title, labels, values):
     for i in range(len(chart.data)):
         chart.slices[i].fillColor = _colour(i) if total else _colour(5)
     drawing.add(chart)
-    _legend(drawing, [f'{n}: {v}' for n, v in zip(labels, values)], WIDTH - 5, HEIGHT - 40)
+    _legend(drawing, [f'{n}: {v}' for n, v in zip(labels, values)], 250, HEIGHT - 40)
     _title(drawing, title)
     return drawing
 

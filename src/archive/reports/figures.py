@@ -21,6 +21,7 @@ from .. import clock
 from .. import security as S
 from ..errors import InputError
 from ..i18n import _
+from ..resources import access
 from ..workflow.states import states_of
 from . import periods as P
 from . import rollups as R
@@ -28,34 +29,42 @@ from .counters import LATE, entry_key, entry_name, month_key, stats_of
 from .sums import month_end, months_of, sum_counts, sum_rolled
 
 GROUPS = ('total', 'body', 'month', 'type', 'route')
-STAFF_ROLES = (S.CLERK, S.LEADER)
+# How the dashboard offers each grouping, in words (the API takes the codes above).
+GROUP_TITLES = {
+    'total': _('stats_group_total', default='Không nhóm (chỉ tổng hợp)'),
+    'body': _('stats_group_body', default='Cơ quan, đơn vị'),
+    'month': _('stats_group_month', default='Tháng'),
+    'type': _('stats_group_type', default='Loại văn bản'),
+    'route': _('stats_group_route', default='Kênh nhận văn bản'),
+}
 MAX_DAYS = 3 * 366          # a longer period is refused (the page and the API answer in time)
 EARLIEST = dt.date(2020, 1, 1)
 
-# The figures a row shows, in order, with their Vietnamese titles (GLOSSARY.md).
+# The figures a row shows, in order, with their titles as messages (the pages show them in the
+# reader's language; the quarterly report and the API keep the Vietnamese, ``TITLES``; GLOSSARY.md).
 FIGURES = (
-    ('received', 'Văn bản đến'),
-    ('received_electronic', 'Đến qua mạng'),
-    ('received_paper', 'Đến bản giấy'),
-    ('registered', 'Đã vào sổ'),
-    ('registered_late', 'Vào sổ chậm (khẩn)'),
-    ('assigned', 'Đã phân công'),
-    ('assigned_late', 'Phân công chậm (khẩn)'),
-    ('completed', 'Đã hoàn thành'),
-    ('completed_late', 'Hoàn thành quá hạn'),
-    ('overdue_open', 'Quá hạn chưa hoàn thành'),
-    ('refused', 'Từ chối nhận / trả lại'),
-    ('refused_package', 'Gói tin bị từ chối (chưa thành văn bản)'),
-    ('recalled', 'Thu hồi'),
-    ('updated', 'Cập nhật, đính chính'),
-    ('replaced', 'Thay thế'),
-    ('sent', 'Văn bản đi đã gửi'),
-    ('sent_late', 'Gửi chậm (Điều 6.3)'),
-    ('sent_late_urgent', 'Gửi chậm: văn bản khẩn'),
-    ('dual_sent', 'Gửi cả bản giấy (Điều 8)'),
-    ('sent_on_time_pct', 'Tỷ lệ gửi đúng hạn (%)'),
+    ('received', _('stats_figure_received', default='Văn bản đến')),
+    ('received_electronic', _('stats_figure_received_electronic', default='Đến qua mạng')),
+    ('received_paper', _('stats_figure_received_paper', default='Đến bản giấy')),
+    ('registered', _('stats_figure_registered', default='Đã vào sổ')),
+    ('registered_late', _('stats_figure_registered_late', default='Vào sổ chậm (khẩn)')),
+    ('assigned', _('stats_figure_assigned', default='Đã phân công')),
+    ('assigned_late', _('stats_figure_assigned_late', default='Phân công chậm (khẩn)')),
+    ('completed', _('stats_figure_completed', default='Đã hoàn thành')),
+    ('completed_late', _('stats_figure_completed_late', default='Hoàn thành quá hạn')),
+    ('overdue_open', _('stats_figure_overdue_open', default='Quá hạn chưa hoàn thành')),
+    ('refused', _('stats_figure_refused', default='Từ chối nhận / trả lại')),
+    ('refused_package', _('stats_figure_refused_package', default='Gói tin bị từ chối (chưa thành văn bản)')),
+    ('recalled', _('stats_figure_recalled', default='Thu hồi')),
+    ('updated', _('stats_figure_updated', default='Cập nhật, đính chính')),
+    ('replaced', _('stats_figure_replaced', default='Thay thế')),
+    ('sent', _('stats_figure_sent', default='Văn bản đi đã gửi')),
+    ('sent_late', _('stats_figure_sent_late', default='Gửi chậm (Điều 6.3)')),
+    ('sent_late_urgent', _('stats_figure_sent_late_urgent', default='Gửi chậm: văn bản khẩn')),
+    ('dual_sent', _('stats_figure_dual_sent', default='Gửi cả bản giấy (Điều 8)')),
+    ('sent_on_time_pct', _('stats_figure_sent_on_time_pct', default='Tỷ lệ gửi đúng hạn (%)')),
 )
-TITLES = dict(FIGURES)
+TITLES = {key: str(title.default) for key, title in FIGURES}     # Vietnamese
 NO_DOCUMENTS = ('sent_on_time_pct', 'refused_package')    # figures with no list of documents behind them
 LATE_METRICS = ('sent_late', 'registered_late', 'assigned_late', 'completed_late')
 
@@ -85,13 +94,9 @@ def subtree(bodies, code, children=None):
 
 
 def visible_roots(root, user):
-    """The bodies whose subtree ``user`` may see the figures of."""
-    bodies = root['bodies']
-    body = bodies.get(user.body_code) if user is not None else None
-    if body is None or not any(user.has_role(r) for r in STAFF_ROLES):
-        return []
-    office_of = getattr(body, 'office_of', None)
-    return [office_of] if office_of in bodies else [body.code]
+    """The bodies whose subtree ``user`` may see the figures of (``resources.access``)."""
+    top = access.statistics_root(root['bodies'], user)
+    return [] if top is None else [top]
 
 
 def visible(root, user):
@@ -279,20 +284,35 @@ def overdue(root, code, start, end, today=None, names=False, running=None):
     return found if names else len(found)
 
 
+def month_label(key, translate=None):
+    """``Tháng 10/2026`` of a month key (``2026-10``); ``translate``: into the reader's language."""
+    msg = _('stats_month', default='Tháng ${month}/${year}', mapping={'month': int(key[5:]), 'year': key[:4]})
+    return translate(msg) if translate is not None else msg.interpolate()
+
+
 def _label(root, group, key):
     if group == 'body':
         body = root['bodies'].get(key)
         return body.name if body else key
     if group == 'month':
-        return f'Tháng {int(key[5:])}/{key[:4]}'
+        return month_label(key)
     if group == 'route':
         return ROUTE_TITLES.get(key, key or '—')
     return key or '—'
 
 
-ROUTE_TITLES = {'paper': 'Bản giấy', 'manual': 'Nhập tay (điện tử)', 'hosted': 'Cùng hệ thống',
-                'instance': 'Hệ thống khác (mạng diện rộng)', 'email': 'Thư điện tử công vụ',
-                'axis': 'Trục liên thông văn bản quốc gia', 'local': 'Cùng hệ thống'}
+# How a document came in, as messages (the pages translate them; the report and the API keep
+# the Vietnamese, ``ROUTE_TITLES``).
+ROUTE_MESSAGES = {
+    'paper': _('stats_route_paper', default='Bản giấy'),
+    'manual': _('stats_route_manual', default='Nhập tay (điện tử)'),
+    'hosted': _('stats_route_hosted', default='Cùng hệ thống'),
+    'instance': _('stats_route_instance', default='Hệ thống khác (mạng diện rộng)'),
+    'email': _('stats_route_email', default='Thư điện tử công vụ'),
+    'axis': _('stats_route_axis', default='Trục liên thông văn bản quốc gia'),
+    'local': _('stats_route_hosted', default='Cùng hệ thống'),
+}
+ROUTE_TITLES = {key: str(title.default) for key, title in ROUTE_MESSAGES.items()}
 
 
 def figures(root, query, today=None):

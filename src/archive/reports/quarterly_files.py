@@ -168,6 +168,36 @@ def drawings(report):
     return out
 
 
+def _longest_word(texts, font, size):
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    return max((stringWidth(w, font, size) for t in texts for w in str(t).split()), default=0.0)
+
+
+def figure_tables(head, rows, available, first, size, padding):
+    """The figures table as ``[(columns, widths)]``: cut into tables that each fit the page's
+    width, each repeating the body column. Every figure column is at least as wide as its
+    longest word (in the header's bold face), so that a header wraps at its spaces and never
+    inside a syllable (20 equal columns split "chậm" as "chậ m"); the width left over is
+    shared evenly."""
+    extra = 2 * padding + 1
+    need = [max(_longest_word([h], FONT_BOLD, size), _longest_word([r[c] for r in rows], FONT, size)) + extra
+            for c, h in enumerate(head)]
+    first = max(first, need[0])
+    groups, group = [], []
+    for c in range(1, len(head)):
+        if group and first + sum(need[g] for g in group) + need[c] > available:
+            groups.append(group)
+            group = []
+        group.append(c)
+    if group:
+        groups.append(group)
+    out = []
+    for group in groups:
+        spare = max(0.0, available - first - sum(need[g] for g in group)) / len(group)
+        out.append(([0, *group], [first, *(need[g] + spare for g in group)]))
+    return out
+
+
 def to_pdf(report):
     """A4 landscape: title, the figures table, the charts, the channel mix, the late and overdue
     items, the availability section."""
@@ -191,21 +221,26 @@ def to_pdf(report):
         'head': ParagraphStyle('hd', fontName=FONT_BOLD, fontSize=7, leading=9, alignment=TA_CENTER),
     }
 
+    padding = 3
+
     def table(header, rows, widths=None):
         data = [[Paragraph(_markup(str(h)), st['head']) for h in header]]
         data += [[Paragraph(_markup(_cell(v)), st['cell']) for v in r] for r in rows]
         t = RLTable(data, colWidths=widths, repeatRows=1, hAlign='LEFT')
         t.setStyle(TableStyle([('GRID', (0, 0), (-1, -1), 0.4, colors.HexColor('#808080')),
                                ('BACKGROUND', (0, 0), (-1, 0), colors.HexColor('#E7E6E6')),
+                               ('LEFTPADDING', (0, 0), (-1, -1), padding),
+                               ('RIGHTPADDING', (0, 0), (-1, -1), padding),
                                ('FONTNAME', (0, 0), (-1, -1), FONT), ('VALIGN', (0, 0), (-1, -1), 'TOP')]))
         return t
 
     available = pagesize[0] - 2 * margin
     head, rows = figure_rows(report)
-    first = 40 * mm
-    widths = [first] + [(available - first) / (len(head) - 1)] * (len(head) - 1)
     story = [Paragraph(_markup(report.title), st['title']), Paragraph(_markup(report.subtitle), st['sub']),
-             Spacer(1, 4 * mm), Paragraph(_markup(Report.SECTION_FIGURES), st['h']), table(head, rows, widths)]
+             Spacer(1, 4 * mm), Paragraph(_markup(Report.SECTION_FIGURES), st['h'])]
+    for n, (columns, widths) in enumerate(figure_tables(head, rows, available, 40 * mm, 7, padding)):
+        story += [Spacer(1, 3 * mm)] if n else []
+        story.append(table([head[c] for c in columns], [[r[c] for c in columns] for r in rows], widths))
     story += [Spacer(1, 3 * mm), *drawings(report)]
     story += [Paragraph(_markup(Report.SECTION_CHANNEL), st['h']),
               table(['Kênh', 'Số văn bản'], report.channel, [90 * mm, 30 * mm])]

@@ -67,3 +67,21 @@ def body_grants(body_code):
     """The principals a non-Mật document of the body grants ``view`` and ``edit`` (used by its ACL)."""
     return [(Allow, S.org_role(body_code, S.CLERK), (S.VIEW, S.EDIT))] + [
         (Allow, S.org_role(body_code, role), S.VIEW) for role in WHOLE_BODY_ROLES if role != S.CLERK]
+
+
+# -- statistics (Art. 12) -------------------------------------------------------------------
+
+# The roles that read the statistics of their body's subtree: its clerks and leaders.
+STATISTICS_ROLES = (S.CLERK, S.LEADER)
+
+
+def statistics_root(bodies, user):
+    """The body whose subtree ``user`` may see the figures of, or None: none at all. A clerk or
+    leader sees their body's subtree; the office of a committee (a body whose ``office_of`` names
+    the committee, as the city office for the city committee) the committee's. The statistics
+    pages and API (``reports.figures``) and the menu's "Thống kê" link ask here."""
+    body = bodies.get(user.body_code) if user is not None else None
+    if body is None or not any(user.has_role(r) for r in STATISTICS_ROLES):
+        return None
+    office_of = getattr(body, 'office_of', None)
+    return office_of if office_of in bodies else body.code

@@ -23,7 +23,8 @@ import time
 from . import highlight
 from .query import EXACT, FOLDED
 
-SCHEMA_VERSION = 2     # change it with the schema or the analyzer: every index is rebuilt
+SCHEMA_VERSION = 3     # change it with the schema, the analyzer or what is indexed: every index is rebuilt
+# (3: a document's file text without the versions a signature superseded)
 ENGINES = ('tantivy', 'whoosh')
 
 # Fields a result can be filtered by and counted on (facets): the name in the query string → field.
@@ -170,11 +171,7 @@ def search(gen, parsed, principals, filters, sort='relevance', start=0, limit=20
     found = gen.index.search(parsed, sorted(set(principals)), filters, sort, start, limit, facets or ())
     hits = []
     for hit in found['hits']:
-        fragments = []
-        for name in ('abstract', 'content', 'meta'):
-            html = highlight.highlight(hit.get(name), parsed.words)
-            if html:
-                fragments.append((name, html))
+        fragments = highlight.fragments(hit, parsed.words)
         hits.append({'key': hit['key'], 'number': hit.get('number'), 'date': hit.get('date'),
                      'score': hit['score'], 'abstract': hit.get('abstract') or '', 'fragments': fragments})
     return dict(found, hits=hits)

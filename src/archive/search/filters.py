@@ -120,7 +120,8 @@ def _text(value):
 VALUES = {
     'body': lambda doc: doc.body_code,
     'direction': lambda doc: doc.direction,
-    'attachments': lambda doc: 'yes' if len(doc.files) > 1 else 'no',
+    # an attachment in force (not the main file, its signed versions' predecessors or a receipt)
+    'attachments': lambda doc: 'yes' if any(f.role == 'attachment' for f in doc.files.values()) else 'no',
     'doc_type': lambda doc: _text(doc.doc_type),
     'unit': lambda doc: _text(doc.holder_unit),
     'state': lambda doc: _text(doc.state),

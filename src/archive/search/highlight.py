@@ -5,7 +5,9 @@ would re-tokenize the text with its tokenizer, not ours): a word matches when on
 (folded, or a part of a symbol) is a term of the query. Fragments are windows of about
 ``SURROUND`` characters around the matches, at most ``MAX_CHARS`` long; the ``TOP`` richest are
 shown in the order of the text, joined by `` … ``, HTML-escaped, each match in
-``<mark class="match termN">`` (N: the term's place in the query).
+``<mark class="match termN">`` (N: the term's place in the query). Of a result's fields
+(``fragments``), one whose fragments say no word an earlier one did not is left out: a file's text
+layer repeating the abstract (without its diacritics when the PDF was made so) is not shown again.
 
 A long text (a file's text layer: up to 200,000 characters a file) is read a stretch of ``CHUNK``
 characters at a time, cut between words, and the fragments are the richest of the first stretch
@@ -120,10 +122,11 @@ def _stretches(text):
     yield text[start:]
 
 
-def highlight(text, words):
-    """The highlighted fragments of ``text`` for the query's folded ``words`` ('' if none)."""
+def _chosen(text, words):
+    """``(stretch, windows)``: the first stretch of ``text`` with a match and its ``TOP``
+    richest windows, in the order of the text; ``(None, [])`` when nothing matches."""
     if not text or not words:
-        return ''
+        return None, []
     order = {}
     for w in words:
         order.setdefault(w, len(order))
@@ -131,6 +134,34 @@ def highlight(text, words):
         matches = _matches(stretch, order)
         if matches:
             frags = _fragments(stretch, matches)
-            best = sorted(sorted(frags, key=lambda f: -len(f[2]))[:TOP], key=lambda f: f[0])
-            return BETWEEN.join(_html(stretch, *f) for f in best)
-    return ''
+            return stretch, sorted(sorted(frags, key=lambda f: -len(f[2]))[:TOP], key=lambda f: f[0])
+    return None, []
+
+
+def highlight(text, words):
+    """The highlighted fragments of ``text`` for the query's folded ``words`` ('' if none)."""
+    stretch, best = _chosen(text, words)
+    return BETWEEN.join(_html(stretch, *f) for f in best)
+
+
+def _said(text):
+    """A window's words, folded (to compare what two windows say)."""
+    return set(re.findall(r'\w+', analysis.fold(text)))
+
+
+def fragments(stored, words, fields=('abstract', 'content', 'meta')):
+    """``[(field, html)]``: the highlighted fragments of a result's stored ``fields``, in that
+    order, each field's left out when its windows say no word an earlier one did not (folded).
+    A file's text layer often repeats the abstract, without its diacritics when the PDF was
+    made so: the words are then shown once, as the abstract holds them."""
+    out, said = [], set()
+    for name in fields:
+        stretch, best = _chosen(stored.get(name), words)
+        if not best:
+            continue
+        saying = set().union(*(_said(stretch[start:end]) for start, end, _ms in best))
+        if saying <= said:
+            continue
+        said |= saying
+        out.append((name, BETWEEN.join(_html(stretch, *f) for f in best)))
+    return out

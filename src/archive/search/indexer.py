@@ -8,8 +8,9 @@ document while the old one is still served, then switches to it.
 
 What a document gives (``document_fields``): its metadata; the principals allowed and refused by
 the one access decision (``resources.access``); and, for a document that is not Mật, the text of
-its files (``content``: the PDF text layer, OCR for scans). A Mật document gives its non-secret
-metadata only: never its files, their names or notes.
+its files in force (``content``: the PDF text layer, OCR for scans; not the versions a signature
+superseded). A Mật document gives its non-secret metadata only: never its files, their names or
+notes.
 """
 import logging
 import threading
@@ -17,6 +18,7 @@ import time
 
 from ..db import run_apart
 from ..resources import access
+from ..services.signing import SUPERSEDED, SUPERSEDED_ATTACHMENT
 from . import content as content_mod
 from .analysis import nfc
 from .engine import FACETS
@@ -42,6 +44,13 @@ def _join(*values):
         else:
             out.append(str(v))
     return nfc('\n'.join(out))
+
+
+def in_force(doc):
+    """The files whose text is the document's: not the versions a signature superseded (each
+    signing keeps the file it signed: the text of an issued document was indexed three times,
+    and its snippet said the same words three times)."""
+    return [f for f in doc.file_list() if f.role not in (SUPERSEDED, SUPERSEDED_ATTACHMENT)]
 
 
 def files_signature(doc):
@@ -82,7 +91,7 @@ def document_fields(doc, previous=None, extract=True):
             fields['content_done'] = True
         elif extract:
             texts = []
-            for f in doc.file_list():
+            for f in in_force(doc):
                 text, scan = content_mod.text_layer(f)
                 texts.append(text)
                 if scan is not None:

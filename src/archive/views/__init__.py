@@ -11,10 +11,12 @@ from ..schemas import vocab
 from ..text import fold
 from .http import raw_path
 from .flash import greeting
+from ..resources import access
 from ..resources.root import app_root
 from ..services.desk import waiting_count
 from ..i18n import locale_url
 from .workflow_titles import transition_title
+from .. import security as S
 from ..security import ROLE_TITLES
 from ..services.certificates import origin_status
 from ..exchange.edxml.deviations import described
@@ -120,6 +122,18 @@ class PageHelpers:
         """Whether this administrator administers the body ``code`` (services/accounts.py)."""
         user = self.request.identity
         return user is not None and user.has_role('admin') and code in administered(self.request.root, user)
+
+    def finds_documents(self):
+        """Whether the top bar offers the search box: to whom may list their body's documents
+        (the menu's "Văn bản" link asks the same)."""
+        user = self.request.identity
+        own = self.request.root['bodies'].get(user.body_code) if user is not None else None
+        return own is not None and bool(self.request.has_permission(S.LIST_DOCUMENTS, own))
+
+    def sees_statistics(self):
+        """Whether the menu offers "Thống kê": the one access decision (``resources.access``)
+        that the statistics pages themselves ask."""
+        return access.statistics_root(self.request.root['bodies'], self.request.identity) is not None
 
     def role_titles(self, roles):
         return ', '.join(self.t(ROLE_TITLES[r]) if r in ROLE_TITLES else r for r in roles)

@@ -29,17 +29,40 @@ def json_error(request, status, code, message, errors=None):
     return body
 
 
-def page_error(request, status, code, message):
+# What an error page is headed with, by status: the words a person reads before the details.
+STATUS_TITLES = {
+    400: _('error_title_400', default='Yêu cầu không hợp lệ'),
+    403: _('error_title_403', default='Không có quyền truy cập'),
+    404: _('error_title_404', default='Không tìm thấy'),
+    409: _('error_title_409', default='Không thực hiện được'),
+    500: _('error_title_500', default='Lỗi hệ thống'),
+}
+FORBIDDEN = _('forbidden', default='Không có quyền truy cập')
+FORBIDDEN_PAGE = _('forbidden_page', default='Bạn không được phép xem trang này hoặc làm việc này.')
+
+
+def page_error(request, status, code, message, errors=None):
+    """The error page: its status in words (``STATUS_TITLES``), the message, and the items of
+    ``errors`` (``[{field, code, message}]``, messages translated) below it."""
     request.override_renderer = 'archive:templates/error.pt'
     request.response.status = status
-    return {'code': code, 'message': request.localizer.translate(message), 'status': status}
+    t = request.localizer.translate
+    title = STATUS_TITLES.get(status, STATUS_TITLES[500] if status >= 500 else STATUS_TITLES[400])
+    return {'code': code, 'message': t(message), 'status': status, 'title': t(title), 'errors': errors or []}
 
 
 def respond(request, status, code, message, errors=None):
     if request.is_api:
         request.override_renderer = 'json'
         return json_error(request, status, code, message, errors)
-    return page_error(request, status, code, message)
+    return page_error(request, status, code, message, errors)
+
+
+def refused_page(request, reasons=()):
+    """A refusal, as a page: said plainly that the user is not allowed, whatever refused it (a
+    permission, ``errors.Forbidden``, a 403 ``InputError``), with the reasons given, if any."""
+    reasons = [r for r in reasons if r.get('message')]
+    return page_error(request, 403, 'forbidden', FORBIDDEN_PAGE, reasons)
 
 
 @forbidden_view_config(renderer='json')
@@ -54,13 +77,17 @@ def forbidden(exc, request):
             return {'errors': [], 'required': True}
         return respond(request, 403, 'password_change_required', _(
             'password_change_required', default='Cần đổi mật khẩu do quản trị hệ thống đặt lại trước khi làm việc'))
-    return respond(request, 403, 'forbidden', _('forbidden', default='Không có quyền truy cập'))
+    if not request.is_api:
+        reason = getattr(exc, 'message', None) if isinstance(exc, Forbidden) else None
+        return refused_page(request, [{'field': '', 'code': 'forbidden',
+                                       'message': request.localizer.translate(reason)}] if reason else ())
+    return respond(request, 403, 'forbidden', FORBIDDEN)
 
 
 @exception_view_config(Forbidden, renderer='json')
 def forbidden_below(exc, request):
     """A service or the workflow refused the acting user (``errors.Forbidden``): answered as any
-    refused permission."""
+    refused permission; the page says why when the refusal says it."""
     return forbidden(exc, request)
 
 
@@ -84,6 +111,8 @@ def invalid(exc, request):
 @exception_view_config(InputError, renderer='json')
 def input_error(exc, request):
     errors = translated(exc.errors, request.localizer.translate)
+    if exc.status == 403 and not request.is_api:     # a refusal (statistics of a body not one's own)
+        return refused_page(request, errors)
     return respond(request, exc.status, 'invalid_input', _('invalid_input', default='Dữ liệu không hợp lệ'), errors)
 
 

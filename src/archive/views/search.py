@@ -7,13 +7,14 @@ from .. import search
 from .. import security as S
 from ..errors import InputError
 from ..resources.root import app_root
-from .filter_form import FACET_TITLES, filter_fields
+from .filter_form import filter_fields
 
 
 
 def _link(request, params, **change):
-    """The page's URL with some parameters changed (a facet value added, a page turned)."""
-    items = [(k, v) for k, v in params.items() if k not in change and k != 'start']
+    """The page's URL with some parameters changed (a facet value added, a page turned); the
+    filters left empty (the form sends every field) are left out."""
+    items = [(k, v) for k, v in params.items() if k not in change and k != 'start' and v != '']
     for k, v in change.items():
         if v is not None:
             items.append((k, v))
@@ -38,5 +39,4 @@ def search_page(request):
         hits.append(dict(hit, code=code, name=name,
                          url=request.resource_url(body, 'documents', name) if body is not None else None))
     return {'q': params.get('q', ''), 'params': params, 'result': result, 'errors': errors, 'hits': hits,
-            'facet_titles': FACET_TITLES,
             'filters': filter_fields(request, params, bodies, counts=result['facets'] if result else None), 'link': lambda **change: _link(request, params, **change)}

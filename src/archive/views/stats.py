@@ -15,21 +15,46 @@ from ..reports import figures as F
 from ..resources.root import app_root
 
 
-def dashboard_charts(result, by_month, by_body):
-    """The dashboard's charts as inline SVG (the PDF report draws the same with reportlab)."""
+def dashboard_charts(result, by_month, by_body, t):
+    """The dashboard's charts as inline SVG (the PDF report draws the same with reportlab), their
+    words translated by ``t`` (the reader's language)."""
     months = by_month['rows']
-    out = [charts.bars('Văn bản đến và đi theo tháng', [r['label'] for r in months],
-                       [[r['figures']['received'] for r in months], [r['figures']['sent'] for r in months]],
-                       ['Đến', 'Đi'])]
+    legend = [t(_('stats_chart_in', default='Đến')), t(_('stats_chart_out', default='Đi'))]
+    out = [charts.bars(t(_('stats_chart_by_month', default='Văn bản đến và đi theo tháng')), [r['label'] for r in months],
+                       [[r['figures']['received'] for r in months], [r['figures']['sent'] for r in months]], legend)]
     bodies = by_body['rows'][:15]
-    out.append(charts.bars('Văn bản đến theo cơ quan', [r['label'] for r in bodies],
+    out.append(charts.bars(t(_('stats_chart_by_body', default='Văn bản đến theo cơ quan')), [r['label'] for r in bodies],
                            [[r['figures']['received'] for r in bodies], [r['figures']['sent'] for r in bodies]],
-                           ['Đến', 'Đi'], horizontal=True))
-    out.append(charts.bars('Tỷ lệ gửi đúng hạn theo tháng (%)', [r['label'] for r in months],
-                           [[r['figures']['sent_on_time_pct'] or 0 for r in months]], ['Đúng hạn (%)']))
+                           legend, horizontal=True))
+    out.append(charts.bars(t(_('stats_chart_on_time', default='Tỷ lệ gửi đúng hạn theo tháng (%)')),
+                           [r['label'] for r in months], [[r['figures']['sent_on_time_pct'] or 0 for r in months]],
+                           [t(_('stats_chart_on_time_legend', default='Đúng hạn (%)'))]))
     routes = result['received_by_route']
-    out.append(charts.pie('Văn bản đến theo kênh', [F.ROUTE_TITLES.get(k, k) for k in routes], list(routes.values())))
+    out.append(charts.pie(t(_('stats_chart_by_route', default='Văn bản đến theo kênh')),
+                          [t(F.ROUTE_MESSAGES[k]) if k in F.ROUTE_MESSAGES else k for k in routes], list(routes.values())))
     return [charts.svg(d) for d in out]
+
+
+def _titles(request):
+    """``[(figure, title)]`` in the reader's language."""
+    return [(key, request.localizer.translate(title)) for key, title in F.FIGURES]
+
+
+def _labelled(request, group, rows):
+    """The rows with their labels in the reader's language (the API keeps the Vietnamese ones):
+    months, channels, document types by name."""
+    t = request.localizer.translate
+
+    def label(row):
+        key = row['key']
+        if group == 'month' and key:
+            return F.month_label(key, t)
+        if group == 'route' and key in F.ROUTE_MESSAGES:
+            return t(F.ROUTE_MESSAGES[key])
+        if group == 'type' and key:
+            return request.h.doc_type(key)
+        return row['label']
+    return [dict(row, label=label(row)) for row in rows]
 
 
 def ask(request):
@@ -47,8 +72,11 @@ def dashboard(request):
     except InputError as exc:
         return error_page(request, root, exc)
     result, by_month, by_body = F.dashboard(root, query)
+    result = dict(result, rows=_labelled(request, query.group, result['rows']))
+    by_month = dict(by_month, rows=_labelled(request, 'month', by_month['rows']))
     return {'errors': [], 'result': result, 'params': request.GET, 'query': query,
-            'svgs': dashboard_charts(result, by_month, by_body), 'groups': F.GROUPS, 'titles': F.FIGURES,
+            'svgs': dashboard_charts(result, by_month, by_body, request.localizer.translate),
+            'groups': F.GROUPS, 'group_titles': F.GROUP_TITLES, 'titles': _titles(request),
             'no_documents': F.NO_DOCUMENTS, 'bodies': _choices(root, request), 'today': clock.today()}
 
 
@@ -60,7 +88,7 @@ def error_page(request, root, exc):
     request.response.status = exc.status
     t = request.localizer.translate
     return {'errors': [dict(e, message=t(e['message'])) for e in exc.errors], 'result': None,
-            'params': request.GET, 'svgs': [], 'groups': F.GROUPS, 'titles': F.FIGURES,
+            'params': request.GET, 'svgs': [], 'groups': F.GROUPS, 'group_titles': F.GROUP_TITLES, 'titles': _titles(request),
             'no_documents': F.NO_DOCUMENTS, 'bodies': _choices(root, request), 'today': clock.today()}
 
 
@@ -74,7 +102,9 @@ def documents(request):
     root, query, _result = ask(request)
     metric = request.GET.get('metric', '')
     docs = F.documents_behind(root, request.identity, query, metric)
-    return {'docs': docs, 'metric': metric, 'title': F.TITLES.get(metric, metric), 'query': query}
+    body = root['bodies'].get(query.body)
+    return {'docs': docs, 'metric': metric, 'title': dict(_titles(request)).get(metric, metric), 'query': query,
+            'body_name': body.name if body is not None else query.body}
 
 
 def quarterly_params(request):

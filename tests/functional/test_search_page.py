@@ -1,0 +1,149 @@
+"""The search page as a clerk reads it (#13 item 7, found wanting by a new user): the facet panel
+in words (the words the document pages use, body names instead of codes), one search box whose
+button sends what was typed in it, the panel beside the hits in the project's stylesheet, and
+snippets that say each thing once, with the stored text's diacritics.
+
+The page is the same on both engines (the words come from ``views/filter_form.py``, the
+fragments from ``search/highlight.py``): these tests run on the default one."""
+import io
+import re
+from importlib.resources import files
+
+from archive import search
+from archive.search import indexer
+from archive.seed import HOST
+
+from ..conftest import HOST_CODE, open_root
+from .test_search import create, find, ids
+
+# the values the index stores, which the panel used to show as they are
+RAW = ('arrived', 'electronic', 'not_verified', 'unsigned', 'valid', 'yes', 'no', 'incoming', 'outgoing',
+       'normal', HOST_CODE)
+
+
+def _apply(app):
+    search.apply_pending(app.registry)
+
+
+def _panel(page):
+    """``{facet: [the values shown]}`` of the side panel."""
+    return {s['data-facet']: [li.a.get_text(strip=True) for li in s.select('li')]
+            for s in page.html.select('aside.facets section[data-facet]')}
+
+
+def _field(page, label):
+    """A field's value on the document page (the row headed ``label``)."""
+    row = next(tr for tr in page.html.select('table.fields tr') if tr.th.get_text(strip=True) == label)
+    return row.td.get_text(' ', strip=True)
+
+
+def test_the_facet_panel_says_in_words_what_the_document_page_says(app, clerk):
+    from ..helpers import pdf
+    doc = create(clerk, main=('chinh.pdf', pdf('Van ban chinh')), attachments=[('phu-luc.pdf', pdf('Phu luc'))],
+                 abstract='Báo cáo sơ kết công tác văn thư quý', number_symbol='80-BC/BTCTU', doc_type='BC',
+                 holder_unit='TH')
+    _apply(app)
+    page = clerk.get('/search', params={'q': 'so ket van thu'})
+    panel = _panel(page)
+    shown = [v for values in panel.values() for v in values]
+    assert not set(shown) & set(RAW), set(shown) & set(RAW)
+    seen = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/")
+    assert panel['state'] == [_field(seen, 'Trạng thái xử lý')]
+    assert panel['direction'] == [_field(seen, 'Văn bản đến / đi')]
+    assert panel['route'] == [_field(seen, 'Hình thức nhận / gửi')]
+    assert panel['urgency'] == [_field(seen, 'Độ khẩn')]
+    assert panel['doc_type'] == [_field(seen, 'Loại văn bản')]
+    assert panel['unit'] == [_field(seen, 'Đơn vị giữ văn bản')]
+    conn, root = open_root(app)
+    try:
+        assert panel['body'] == [root['bodies'][HOST].name]
+    finally:
+        conn.close()
+    assert panel['attachments'] == ['Có']
+    # the value is still the code in the link, and the filter it sets works
+    link = page.html.select_one('section[data-facet="state"] li a')['href']
+    assert ids(find(clerk, **dict(p.split('=', 1) for p in link.split('?', 1)[1].split('&')
+                                  if not p.startswith('q=')), q='so ket van thu')) == [doc['id']]
+    english = _panel(clerk.get('/search', params={'q': 'so ket van thu', '_LOCALE_': 'en'}))
+    assert english['direction'] != panel['direction'] and not set(english['direction']) & set(RAW)
+
+
+def test_the_search_page_has_one_box_and_its_button_sends_what_was_typed(app, clerk):
+    doc = create(clerk, abstract='Kế hoạch số hóa tài liệu kho lưu trữ', number_symbol='81-KH/BTCTU')
+    _apply(app)
+    assert len(clerk.get('/desk').html.select('input[name=q]')) == 1      # the top bar's box, elsewhere
+    page = clerk.get('/search')
+    assert len(page.html.select('input[name=q]')) == 1
+    form = next(f for f in page.forms.values() if 'sort' in f.fields)
+    assert [b.get_text(strip=True) for b in page.html.select('form.search-page .search-bar button')] == ['Tìm']
+    form['q'] = 'so hoa tai lieu'
+    found = form.submit()
+    assert found.request.GET['q'] == 'so hoa tai lieu'
+    assert [li['data-doc'] for li in found.html.select('ol.hits li')] == [doc['id']]
+    # a facet's link keeps what was asked, not the empty fields the form sent
+    link = found.html.select_one('section[data-facet="urgency"] li a')['href']
+    assert link == 'http://localhost/search?q=so+hoa+tai+lieu&sort=relevance&urgency=normal'
+
+
+def test_the_filters_are_a_side_panel_of_the_stylesheet(app, clerk):
+    create(clerk, abstract='Thông báo kết luận hội nghị', number_symbol='82-TB/BTCTU')
+    _apply(app)
+    page = clerk.get('/search', params={'q': 'ket luan'})
+    results = page.html.select_one('div.search-results')
+    assert [c.name for c in results.find_all(recursive=False)] == ['aside', 'section']
+    assert results.aside.select('section[data-facet]') and results.aside.select('fieldset.filters select')
+    assert not page.html.select('[style]')                 # style-src 'self': no inline style
+    css = (files('archive') / 'static' / 'archive.css').read_text()
+    rule = re.search(r'\.search-results \{([^}]*)\}', css).group(1)
+    assert 'display:grid' in rule and 'grid-template-columns' in rule
+
+
+def _vietnamese_pdf(text):
+    """A PDF whose text layer holds ``text`` with its diacritics (the project's DejaVu font)."""
+    from reportlab.pdfgen import canvas
+
+    from archive.reports.exports import FONT, register_fonts
+    register_fonts()
+    out = io.BytesIO()
+    c = canvas.Canvas(out)
+    c.setFont(FONT, 12)
+    c.drawString(72, 760, text)
+    c.save()
+    return out.getvalue()
+
+
+def test_a_snippet_says_each_thing_once_with_the_stored_diacritics(app, clerk):
+    # the demo's issued notice: signed by the leader, then by the organisation, each signing
+    # keeping the file it signed; its PDF says "Thong bao lich tiep" (ASCII)
+    _apply(app)
+    conn, root = open_root(app)
+    try:
+        notice = next(d for d in root['bodies'][HOST].documents.values() if d.abstract.startswith('Thông báo lịch tiếp'))
+        assert len(notice.files) == 3
+        fields, _scans = indexer.document_fields(notice)
+        assert fields['content'] == 'Thong bao lich tiep'          # the text of the file in force, once
+        name = notice.__name__
+    finally:
+        conn.close()
+    hit = next(i for i in find(clerk, q='thong bao lich tiep')['items'] if i['id'] == name)
+    assert [h['field'] for h in hit['highlights']] == ['abstract']
+    assert hit['highlights'][0]['html'].startswith('<mark class="match term0">Thông</mark> <mark class="match term1">báo</mark>')
+    # a file's text with more to say is shown, as stored: with its diacritics
+    doc = create(clerk, main=('bien-ban.pdf', _vietnamese_pdf('Biên bản họp về lịch tiếp công dân quý I')),
+                 abstract='Biên bản họp giao ban', number_symbol='83-BB/BTCTU')
+    _apply(app)
+    hit = next(i for i in find(clerk, q='lich tiep cong dan')['items'] if i['id'] == doc['id'])
+    assert [h['field'] for h in hit['highlights']] == ['content']
+    assert '<mark class="match term0">lịch</mark> <mark class="match term1">tiếp</mark>' in hit['highlights'][0]['html']
+    page = clerk.get('/search', params={'q': 'lich tiep cong dan'})
+    fragments = [p.get_text() for p in page.html.select(f'li[data-doc="{name}"] p.fragment')]
+    assert fragments == ['Thông báo lịch tiếp công dân tháng 12 năm 2026']
+
+
+def test_the_top_bar_offers_the_search_box_to_those_who_have_documents_to_find(app, clerk, processor, admin):
+    """An administrator sees no document (every search of theirs was empty): no box for them,
+    as no "Văn bản" link; the clerk and the processor have both."""
+    for client, offered in ((clerk, True), (processor, True), (admin, False)):
+        page = client.get('/bodies/')
+        nav = [a.get_text(strip=True) for a in page.html.select('header.top nav a')]
+        assert bool(page.html.select('header.top form.search-box input[name=q]')) == offered == ('Văn bản' in nav)
