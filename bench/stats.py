@@ -241,9 +241,9 @@ def full_scan(root, start, end):
     return totals
 
 
-def registration_cost(app, n, rng, day=None):
+def registration_cost(app, n, rng, day=None, at=dt.time(10, 0)):
     """Seconds (wall, CPU) of each registration through ``fire``, with and without the counters;
-    ``day``: on that day (the clock set to it, 10:00 Vietnam time, moving on by a second a
+    ``day``: on that day (the clock set to it, at ``at`` Vietnam time, moving on by a second a
     registration), so that what is counted lands in a month the database already fills."""
     from pyramid.threadlocal import manager
 
@@ -261,7 +261,7 @@ def registration_cost(app, n, rng, day=None):
     uncounted = []
     real = counters.count
     if day is not None:
-        clock.set_now(dt.datetime.combine(day, dt.time(10, 0), VN))
+        clock.set_now(dt.datetime.combine(day, at, VN))
     try:
         docs = []
         for k in range(n):
@@ -313,6 +313,8 @@ def main(argv=None):
     p.add_argument('--registrations', type=int, default=400)
     p.add_argument('--register-day', type=dt.date.fromisoformat,
                    help='register on this day (YYYY-MM-DD; default: today, a month the build left empty)')
+    p.add_argument('--register-time', type=dt.time.fromisoformat, default=dt.time(10, 0),
+                   help='with --register-day: from this time of day (HH:MM, Vietnam time; default 10:00)')
     p.add_argument('--repeat', type=int, default=3)
     p.add_argument('--seed', type=int, default=15)
     p.add_argument('--batch', type=int, default=20000, help='documents per transaction while building')
@@ -423,7 +425,7 @@ def main(argv=None):
         if 'registration' not in args.skip:
             load = os.getloadavg()[0]
             times, cpus, threads, loads = registration_cost(app, args.registrations, random.Random(args.seed),
-                                                            args.register_day)
+                                                            args.register_day, args.register_time)
             results['register_loads_mean'] = {m: round(statistics.mean(v), 3) for m, v in loads.items()}
             mean = {m: statistics.mean(v) for m, v in times.items()}
             median = {m: statistics.median(v) for m, v in times.items()}
