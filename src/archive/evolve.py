@@ -19,7 +19,7 @@ from .resources.notices import notices_of
 from .audit import reindex
 from .exchange import deliveries, edxml
 from .resources.records import ensure_records
-from .reports.counters import Stats, build_rollups, drop_tallies, rebuild, time_entries
+from .reports.counters import Stats, build_rollups, drop_tallies, rebuild
 from .search.queue import queue_of
 
 log = logging.getLogger(__name__)
@@ -168,13 +168,6 @@ def move_tallies_into_rollups(root):
     drop_tallies(root)
 
 
-def time_day_entries(root):
-    """Statistics issue, the cost of counting: each day's entries sort by the time of their
-    journal entry first (the name of a document, random, came first before), so an event lands in
-    the last bucket of its day's set, which the connection holds, not in a random one to load."""
-    time_entries(root)
-
-
 def add_notices(root):
     """Notifications (#17): what the system has to tell each person, and the digests queued."""
     notices_of(root)
@@ -210,7 +203,6 @@ STEPS = [
     ('0016-notices', add_notices),
     ('0017-origin-checks-kept', keep_origin_checks),
     ('0018-stats-tallies-in-rollups', move_tallies_into_rollups),
-    ('0019-stats-day-entries-by-time', time_day_entries),
 ]
 
 

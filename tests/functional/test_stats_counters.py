@@ -136,12 +136,12 @@ def test_tally_merges_concurrent_increments(app):
     conn_b, root_b = open_root(app)
     try:
         key = ('received', '', 'CV', 'manual', False)
-        counters._add(root_a.stats, HOST, '2026-05-04T09:00:00+07:00', key, 'a', 1)
+        counters._add(root_a.stats, HOST, dt.date(2026, 5, 4), key, 'a', 1)
         conn_a.transaction_manager.commit()
         conn_b.sync()
         conn_a.sync()
-        counters._add(root_a.stats, HOST, '2026-05-04T09:00:01+07:00', key, 'b', 1)
-        counters._add(root_b.stats, HOST, '2026-05-04T09:00:02+07:00', key, 'c', 1)
+        counters._add(root_a.stats, HOST, dt.date(2026, 5, 4), key, 'b', 1)
+        counters._add(root_b.stats, HOST, dt.date(2026, 5, 4), key, 'c', 1)
         conn_a.transaction_manager.commit()
         conn_b.transaction_manager.commit()       # would raise ConflictError without the merge
         conn_c, root_c = open_root(app)
@@ -286,15 +286,15 @@ def test_rollups_merge_concurrent_changes(app):
     try:
         other = next(c for c in root_a['bodies'].keys() if c != HOST and R.shard(c) == R.shard(HOST))
         key = ('registered_late', '', 'CV', '', True)
-        counters._add(root_a.stats, HOST, '2026-05-04T09:00:00+07:00', key, 'a', 1)
+        counters._add(root_a.stats, HOST, dt.date(2026, 5, 4), key, 'a', 1)
         counters.deadline_moved(root_a, HOST, dt.date(2026, 5, 9).toordinal(), 1)
         conn_a.transaction_manager.commit()
         conn_b.sync()
         conn_a.sync()
-        counters._add(root_a.stats, HOST, '2026-05-04T09:00:01+07:00', key, 'b', 1)
+        counters._add(root_a.stats, HOST, dt.date(2026, 5, 4), key, 'b', 1)
         counters.deadline_moved(root_a, HOST, dt.date(2026, 5, 9).toordinal(), 1)
-        counters._add(root_b.stats, HOST, '2026-05-05T09:00:00+07:00', key, 'c', 1)
-        counters._add(root_b.stats, other, '2026-05-05T09:00:00+07:00', key, 'd', 1)
+        counters._add(root_b.stats, HOST, dt.date(2026, 5, 5), key, 'c', 1)
+        counters._add(root_b.stats, other, dt.date(2026, 5, 5), key, 'd', 1)
         counters.deadline_moved(root_b, HOST, dt.date(2026, 5, 9).toordinal(), -1)
         conn_a.transaction_manager.commit()
         conn_b.transaction_manager.commit()       # would raise ConflictError without the merge
@@ -403,99 +403,3 @@ def test_evolve_step_0018_moves_the_tallies_into_the_rollups(world):
             for column, n in full['rollups'].get((month, R.shard(code)), {}).get(code, {}).items():
                 wanted[R.key_of(column)] = wanted.get(R.key_of(column), 0) + n
         assert typed == wanted and wanted
-
-
-def test_a_days_entries_sort_by_time_so_an_event_lands_in_the_last_bucket(app):
-    """A day's entry starts with the time of its journal entry, so the day's set sorts in the
-    order events were counted and a new event lands in its last bucket (document names are random:
-    by name it would land in any bucket, one a connection must load first); concurrent events
-    appended to that bucket merge."""
-    import transaction
-    from ZODB.utils import get_pickle_metadata
-
-    db = app.registry._zodb_databases['']
-    conn_a, root_a = open_root(app)
-    conn_b, root_b = open_root(app)
-    try:
-        key = ('registered', '', 'CV', '', False)
-        for k in range(200):             # several buckets; the names sort against the times
-            counters._add(root_a.stats, HOST, f'2026-05-04T08:{k // 60:02d}:{k % 60:02d}+07:00', key, f'z{k:03d}', 2)
-        conn_a.transaction_manager.commit()
-        days = root_a.stats.docs[('D2026-05-04', HOST)]
-        assert list(days)[:2] == ['08:00:00\x1fregistered\x1f\x1fCV\x1f\x1f0\x1fz000\x1f2\x1f0',
-                                  '08:00:01\x1fregistered\x1f\x1fCV\x1f\x1f0\x1fz001\x1f2\x1f0']
-        assert counters.entry_key(days.minKey()) == key and counters.entry_name(days.minKey()) == 'z000'
-        conn_b.sync()
-        counters._add(root_a.stats, HOST, '2026-05-04T09:00:00+07:00', key, 'a000', 2)    # first by name
-        counters._add(root_b.stats, HOST, '2026-05-04T09:00:01+07:00', key, 'b000', 2)
-        conn_a.transaction_manager.commit()
-        tid = db.lastTransaction()
-        conn_b.transaction_manager.commit()       # both append to the last bucket: merged
-        buckets = [conn_a.get(r.oid) for t in db.storage.iterator(tid, tid) for r in t
-                   if get_pickle_metadata(r.data) == ('BTrees.OOBTree', 'OOSet')]
-        conn_c, root_c = open_root(app)
-        days = root_c.stats.docs[('D2026-05-04', HOST)]
-        assert len(buckets) == 1 and buckets[0].maxKey() == f'09:00:00{counters.SEP}' + \
-            counters.SEP.join(('registered', '', 'CV', '', '0', 'a000', '2', '0'))
-        assert len(days) == 202 and [counters.entry_name(e) for e in list(days)[-2:]] == ['a000', 'b000']
-        assert R.row(root_c.stats.rollups, 'M2026-05', HOST)[R.column(key)] == 202
-        conn_c.close()
-    finally:
-        transaction.abort()
-        conn_a.close()
-        conn_b.close()
-
-
-def test_evolve_step_0019_puts_the_time_first_in_every_days_entries(world):
-    """A database counted before 0019 (a day's entry: what it counts, the document's name, the
-    journal entry; no time): the step puts the time of each entry's journal entry first, in the
-    day sets and in the late sets, for documents and for refused packages alike; the counters
-    then equal a full recount and the figures and lists behind them are those of before."""
-    from archive import audit, evolve
-    from archive.reports import figures as F
-    app, conn, root = world
-    docs = _run(world, 1519)
-    clock.set_now(dt.datetime(2026, 4, 2, 15, 30, tzinfo=VN))
-    seq = audit.append(root, counters.PACKAGE_CHAIN, 'package_refused', 'exchange', vouched=True, kind='package',
-                       receiver=HOST, code='bad_signature', route='hosted')
-    counters.count_package(root, counters.PACKAGE_CHAIN, seq)
-    conn.transaction_manager.commit()
-    stats = root.stats
-    assert counters.differences(root) == []
-    sep = counters.SEP
-    timed = {key: sorted(entries) for key, entries in stats.docs.items()}
-    late = {key: sorted(entries) for key, entries in stats.late.items()}
-    assert any(sep.join(('15:30:00', 'refused_package')) in e for e in timed[('D2026-04-02', HOST)])
-    leader = root['users']['lanhdao']
-    query = F.Query(TU, True, dt.date(2026, 3, 1), dt.date(2026, 4, 30), 'total')
-
-    def behind():                # from the day sets, and from the late sets
-        return [{m: sorted(d.__name__ for d in v) for m, v in F.documents_behind_each(root, leader, query, ms).items()}
-                for ms in (['received', 'registered', 'completed'], ['registered_late', 'assigned_late', 'completed_late'])]
-    before = behind()
-    assert before[0]['received'] and any(before[1].values())
-    sums = {code: F.sum_counts(stats, code, dt.date(2026, 3, 31), dt.date(2026, 4, 1)) for code in PEOPLE}
-    for key in list(stats.docs.keys()):       # the shape of before: no time
-        stats.docs[key] = counters.OOTreeSet(e.split(sep, 1)[1] for e in stats.docs[key])
-    for key in list(stats.late.keys()):
-        stats.late[key] = counters.OOTreeSet(
-            R.late_entry(d, b, e.split(sep, 1)[1]) for d, b, e in map(R.split_late, stats.late[key]))
-    conn.transaction_manager.commit()
-    assert counters.differences(root) and all(e.count(sep) == 7 for s in stats.docs.values() for e in s)
-    root.evolved.remove('0019-stats-day-entries-by-time')
-    assert [name for name, _fn in evolve.pending(root)] == ['0019-stats-day-entries-by-time']
-    evolve.evolve(root)
-    conn.transaction_manager.commit()
-    assert counters.differences(root) == []
-    assert {key: sorted(entries) for key, entries in stats.docs.items()} == timed
-    assert {key: sorted(entries) for key, entries in stats.late.items()} == late and late
-    for doc in docs[:5]:        # each entry's time is its journal entry's
-        for (day, code), entries in stats.docs.items():
-            for e in entries:
-                if code == doc.body_code and counters.entry_name(e) == doc.__name__:
-                    at = root.journal.chains[doc.chain_id].entries[int(e.split(sep)[7])][0]
-                    assert (day, e[:8]) == (f'D{at[:10]}', at[11:19])
-    assert behind() == before
-    assert {code: F.sum_counts(stats, code, dt.date(2026, 3, 31), dt.date(2026, 4, 1)) for code in PEOPLE} == sums
-    evolve.time_day_entries(root)             # a second run changes nothing
-    assert {key: sorted(entries) for key, entries in stats.docs.items()} == timed

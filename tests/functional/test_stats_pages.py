@@ -43,8 +43,8 @@ def figures_app(app):
                     urgency='khan' if made == 1 else 'normal', deadline='2026-10-20'),
                     [], app.registry.archive_settings, 'vanthu')
         key = ('received', '', 'CV', 'hosted', False)
-        counters._add(root.stats, QUHK, '2025-05-02T09:00:00+07:00', key, 'before', 1)
-        counters._add(root.stats, QUHK, '2025-08-01T09:00:00+07:00', key, 'after', 1)
+        counters._add(root.stats, QUHK, dt.date(2025, 5, 2), key, 'before', 1)
+        counters._add(root.stats, QUHK, dt.date(2025, 8, 1), key, 'after', 1)
         conn.transaction_manager.commit()
     finally:
         manager.pop()

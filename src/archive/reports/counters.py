@@ -6,11 +6,8 @@ each event adds one to a key ``(metric, detail, doc_type, route, urgent)`` in th
 document's body in the month's roll-up of its shard of bodies (``reports.rollups``; a quarter or
 a year is read as its months), and an entry to the body's day set (what a day counts is the
 number of its entries with the key: the days at the edges of a period are read from there): two
-small objects written per event. A day's entries sort by the time of their journal entry first,
-so each event lands in the last bucket of its day's set (the one a connection has just written),
-not in a random one (document names are random). The same function recounts the whole journal
-(``recount``), so ``archive-stats rebuild`` both rebuilds the counters and proves that they equal
-a full recount.
+small objects written per event. The same function recounts the whole journal (``recount``), so
+``archive-stats rebuild`` both rebuilds the counters and proves that they equal a full recount.
 
 Counting does not make concurrent transactions conflict: a roll-up resolves a write-write
 conflict by adding both transactions' increments (what ``BTrees.Length`` does for one number;
@@ -74,11 +71,10 @@ class Tally(Persistent):
 class Stats(Persistent):
     """``rollups[(month key, shard)] -> Rollup``: the month's counters of each body of the shard
     (``M2026-10``; quarters and years are read as their months); ``docs[(day key, body code)] ->
-    OOTreeSet`` of ``entry(time, key, document name, journal seq, k)``, one entry per event of the
-    day (``D2026-10-05``, Vietnam time): the documents behind a figure, and the counts of the days
-    at the edges of a period. A tree set sorted by time: an insert rewrites its last small bucket,
-    and concurrent inserts of different entries merge. ``deadlines``, ``late``: see
-    ``reports.rollups``.
+    OOTreeSet`` of ``entry(key, document name, journal seq, k)``, one entry per event of the day
+    (``D2026-10-05``, Vietnam time): the documents behind a figure, and the counts of the days at
+    the edges of a period. A tree set: an insert rewrites one small bucket of it, and concurrent
+    inserts of different entries merge. ``deadlines``, ``late``: see ``reports.rollups``.
 
     ``buckets``: the per-body month tallies (``Tally``) of before evolve step 0018."""
 
@@ -106,23 +102,21 @@ def day_key(day):
 SEP = '\x1f'         # the unit separator: in no code, type, route or document name
 
 
-def entry(at, key, name, seq, k):
+def entry(key, name, seq, k):
     """A day's entry as one string (a tree set bucket of strings pickles in a few calls, where
-    tuples of nine would cost one call per element at every insert): the time of day of its
-    journal entry ``at`` (``HH:MM:SS``, Vietnam time, as the journal writes it) first, so that the
-    day's entries sort in the order they were counted, then what it counts and where from."""
+    tuples of eight would cost one call per element at every insert)."""
     metric, detail, doc_type, route, urgent = key
-    return SEP.join((at[11:19], metric, detail, doc_type, route, '1' if urgent else '0', name, str(seq), str(k)))
+    return SEP.join((metric, detail, doc_type, route, '1' if urgent else '0', name, str(seq), str(k)))
 
 
 def entry_key(text):
     """The counter key ``(metric, detail, doc_type, route, urgent)`` of a day's entry."""
-    _time, metric, detail, doc_type, route, urgent = text.split(SEP, 6)[:6]
+    metric, detail, doc_type, route, urgent = text.split(SEP, 5)[:5]
     return (metric, detail, doc_type, route, urgent == '1')
 
 
 def entry_name(text):
-    return text.split(SEP)[6]
+    return text.split(SEP)[5]
 
 
 def dims_of(doc):
@@ -221,17 +215,16 @@ def facts(settings, root, doc, transition):
 
 # -- counting as it happens ------------------------------------------------------------------
 
-def _add(stats, body_code, at, key, name, seq, k=0):
-    """One event of the journal entry written at ``at``: the body's row in the month's roll-up,
-    and the day's entry (its time, its document, the journal entry and the event's place in it,
-    so that two events of one entry stay two); a late event also in the month's late set."""
-    day = dt.date.fromisoformat(at[:10])
+def _add(stats, body_code, day, key, name, seq, k=0):
+    """One event: the body's row in the month's roll-up, and the day's entry (its document, the
+    journal entry and the event's place in it, so that two events of one entry stay two); a late
+    event also in the month's late set."""
     month, today = month_key(day), day_key(day)
     R.add(stats.rollups, month, body_code, R.column(key))
     days = stats.docs.get((today, body_code))
     if days is None:
         days = stats.docs[(today, body_code)] = OOTreeSet()
-    text = entry(at, key, name, seq, k)
+    text = entry(key, name, seq, k)
     days.insert(text)
     if key[0] in LATE:
         late = stats.late.get((month, R.shard(body_code)))
@@ -257,19 +250,20 @@ def count(root, doc, chain_id, seq, by_exchange=False):
     if not found:
         return
     doc_type, urgent = dims_of(doc)
+    day = dt.date.fromisoformat(at[:10])
     stats = stats_of(root)
     for k, (metric, detail, route) in enumerate(found):
-        _add(stats, doc.body_code, at, (metric, detail, doc_type, route, urgent), doc.__name__, seq, k)
+        _add(stats, doc.body_code, day, (metric, detail, doc_type, route, urgent), doc.__name__, seq, k)
 
 
 def count_package(root, chain_id, seq):
     """Count the entry ``seq`` of ``chain_id`` (the exchange chain) just appended, if it is a
     package refused per receiving body (``package_events``); no document stands behind it."""
     at, _actor, action, details, _prev, _hash = root.journal.chains[chain_id].entries[seq]
-    stats, bodies = stats_of(root), root['bodies']
+    day, stats, bodies = dt.date.fromisoformat(at[:10]), stats_of(root), root['bodies']
     for k, (code, metric, detail, route) in enumerate(package_events(action, json.loads(details))):
         if code in bodies:
-            _add(stats, code, at, (metric, detail, '', route, False), '', seq, k)
+            _add(stats, code, day, (metric, detail, '', route, False), '', seq, k)
 
 
 # -- the full recount -----------------------------------------------------------------------
@@ -282,12 +276,11 @@ def recount(root):
     docs, rollups, deadlines, late = {}, {}, {}, {}
     chains = root.journal.chains
 
-    def counted(code, at, key, name, seq, k):
-        day = dt.date.fromisoformat(at[:10])
+    def counted(code, day, key, name, seq, k):
         month = month_key(day)
         row = rollups.setdefault((month, R.shard(code)), {}).setdefault(code, {})
         row[R.column(key)] = row.get(R.column(key), 0) + 1
-        text = entry(at, key, name, seq, k)
+        text = entry(key, name, seq, k)
         docs.setdefault((day_key(day), code), set()).add(text)
         if key[0] in LATE:
             late.setdefault((month, R.shard(code)), set()).add(R.late_entry(day_key(day), code, text))
@@ -309,15 +302,17 @@ def recount(root):
                 if not found:
                     continue
                 dims = dims or (doc.stats_dims or (doc.doc_type or '', bool(doc.urgent)))
+                day = dt.date.fromisoformat(at[:10])
                 for k, (metric, detail, route) in enumerate(found):
-                    counted(doc.body_code, at, (metric, detail, dims[0], route, dims[1]), name, seq, k)
+                    counted(doc.body_code, day, (metric, detail, dims[0], route, dims[1]), name, seq, k)
     exchange = chains.get(PACKAGE_CHAIN)
     for seq, (at, _actor, action, details, _prev, _hash) in (exchange.entries.items() if exchange else ()):
         if action != 'package_refused':
             continue
+        day = dt.date.fromisoformat(at[:10])
         for k, (code, metric, detail, route) in enumerate(package_events(action, json.loads(details))):
             if code in root['bodies']:
-                counted(code, at, (metric, detail, '', route, False), '', seq, k)
+                counted(code, day, (metric, detail, '', route, False), '', seq, k)
     return {'docs': docs, 'rollups': rollups, 'deadlines': deadlines, 'late': late}
 
 
@@ -424,26 +419,3 @@ def drop_tallies(root):
     stats.rollups = _rollups_of(_tally_rows(stats))
     stats.deadlines = _rollups_of({key: rollup.decoded() for key, rollup in (stats.deadlines or {}).items()})
     stats.buckets = None
-
-
-def _timed(chains, text):
-    """A day's entry stored before evolve step 0019 (no time: ``metric…name, seq, k``) with the
-    time of its journal entry put first, as ``entry`` makes it; one made since, as it is."""
-    if text.count(SEP) == 8:
-        return text
-    name, seq = text.split(SEP)[5:7]
-    chain = chains.get(f'doc:{name}' if name else PACKAGE_CHAIN)
-    found = chain.entries.get(int(seq)) if chain is not None else None
-    return SEP.join((found[0][11:19] if found else '00:00:00', text))
-
-
-def time_entries(root):
-    """Evolve step 0019: every day's entries (and the late sets, which hold them) rewritten with
-    the time of their journal entry first, so that new events land in the last bucket of their
-    day's set instead of a random one."""
-    stats, chains = stats_of(root), root.journal.chains
-    for key, entries in list(stats.docs.items()):
-        stats.docs[key] = OOTreeSet(_timed(chains, text) for text in entries)
-    for key, entries in list((stats.late or {}).items()):
-        stats.late[key] = OOTreeSet(R.late_entry(day, body, _timed(chains, text))
-                                    for day, body, text in map(R.split_late, entries))
