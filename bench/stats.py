@@ -241,9 +241,9 @@ def full_scan(root, start, end):
     return totals
 
 
-def registration_cost(app, n, rng, day=None):
+def registration_cost(app, n, rng, day=None, at=dt.time(10, 0)):
     """Seconds (wall, CPU) of each registration through ``fire``, with and without the counters;
-    ``day``: on that day (the clock set to it, 10:00 Vietnam time, moving on by a second a
+    ``day``: on that day (the clock set to it, at ``at`` Vietnam time, moving on by a second a
     registration), so that what is counted lands in a month the database already fills."""
     from pyramid.threadlocal import manager
 
@@ -257,10 +257,11 @@ def registration_cost(app, n, rng, day=None):
     times = {'with': [], 'without': []}
     cpu = {'with': [], 'without': []}
     thread = {'with': [], 'without': []}       # this thread's CPU only: not the app's own threads
+    loads = {'with': [], 'without': []}        # objects loaded from the storage by the registration
     uncounted = []
     real = counters.count
     if day is not None:
-        clock.set_now(dt.datetime.combine(day, dt.time(10, 0), VN))
+        clock.set_now(dt.datetime.combine(day, at, VN))
     try:
         docs = []
         for k in range(n):
@@ -275,10 +276,12 @@ def registration_cost(app, n, rng, day=None):
             engine.counters.count = real if mode == 'with' else (lambda *a, **kw: None)
             if day is not None:
                 clock.set_now(clock.now() + dt.timedelta(seconds=1))
+            conn.getTransferCounts(clear=True)
             t0, c0, h0 = time.perf_counter(), time.process_time(), time.thread_time()
             engine.fire(root, doc, 'register', clerk, app.registry)
             transaction.commit()
             times[mode].append(time.perf_counter() - t0)
+            loads[mode].append(conn.getTransferCounts()[0])
             cpu[mode].append(time.process_time() - c0)
             thread[mode].append(time.thread_time() - h0)
             if mode == 'without':
@@ -293,7 +296,7 @@ def registration_cost(app, n, rng, day=None):
         clock.set_now(None)
         manager.pop()
         conn.close()
-    return times, cpu, thread
+    return times, cpu, thread, loads
 
 
 def spread(values):
@@ -310,6 +313,8 @@ def main(argv=None):
     p.add_argument('--registrations', type=int, default=400)
     p.add_argument('--register-day', type=dt.date.fromisoformat,
                    help='register on this day (YYYY-MM-DD; default: today, a month the build left empty)')
+    p.add_argument('--register-time', type=dt.time.fromisoformat, default=dt.time(10, 0),
+                   help='with --register-day: from this time of day (HH:MM, Vietnam time; default 10:00)')
     p.add_argument('--repeat', type=int, default=3)
     p.add_argument('--seed', type=int, default=15)
     p.add_argument('--batch', type=int, default=20000, help='documents per transaction while building')
@@ -419,8 +424,9 @@ def main(argv=None):
         results['objects_loaded'] = LOADS
         if 'registration' not in args.skip:
             load = os.getloadavg()[0]
-            times, cpus, threads = registration_cost(app, args.registrations, random.Random(args.seed),
-                                             args.register_day)
+            times, cpus, threads, loads = registration_cost(app, args.registrations, random.Random(args.seed),
+                                                            args.register_day, args.register_time)
+            results['register_loads_mean'] = {m: round(statistics.mean(v), 3) for m, v in loads.items()}
             mean = {m: statistics.mean(v) for m, v in times.items()}
             median = {m: statistics.median(v) for m, v in times.items()}
             cpu = {m: statistics.mean(v) for m, v in cpus.items()}
@@ -470,7 +476,9 @@ def main(argv=None):
               f"CPU median {results['register_cpu_median_ms']['with']} / {results['register_cpu_median_ms']['without']} ms "
               f"(+{results['counter_overhead_cpu_median_pct']} %); the registering thread's CPU median "
               f"{results['register_thread_cpu_median_ms']['with']} / {results['register_thread_cpu_median_ms']['without']} ms "
-              f"(+{results['counter_overhead_thread_cpu_median_pct']} %); load {results['register_load_average']}")
+              f"(+{results['counter_overhead_thread_cpu_median_pct']} %); objects loaded per registration "
+              f"{results['register_loads_mean']['with']} / {results['register_loads_mean']['without']}; "
+              f"load {results['register_load_average']}")
 
 if __name__ == '__main__':
     main()
