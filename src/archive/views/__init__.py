@@ -157,11 +157,16 @@ class PageHelpers:
         return self.t(node.title) if node is not None else name
 
 
+FORM_TEMPLATES = (files('archive') / 'templates' / 'deform', files('deform') / 'templates')
+
+
+def form_renderer():
+    """Deform's renderer: our form templates first, then deform's own."""
+    return deform.ZPTRendererFactory([str(folder) for folder in FORM_TEMPLATES], translator=_deform_translator)
+
+
 def includeme(config):
-    renderer = deform.ZPTRendererFactory(
-        [str(files('archive') / 'templates' / 'deform'), str(files('deform') / 'templates')],
-        translator=_deform_translator)
-    deform.Form.set_default_renderer(renderer)
+    deform.Form.set_default_renderer(form_renderer())
     config.include('.memory')            # request bodies and uploads never in a temporary file
     config.add_static_view('static', 'archive:static', cache_max_age=3600)
     config.add_static_view('static-deform', 'deform:static', cache_max_age=3600)
