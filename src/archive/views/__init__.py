@@ -23,6 +23,7 @@ from .workflow_titles import state_title
 from ..schemas.document import DocumentSchema
 
 EXCHANGE_ACTOR = 'exchange'      # the journal's actor for what the exchange did (exchange/receive/)
+SCHEDULE_ACTOR = 'system'        # ... and for what runs on a schedule (archival/backup_schedule.py)
 
 
 def _deform_translator(term):
@@ -114,6 +115,8 @@ class PageHelpers:
         if login == EXCHANGE_ACTOR:
             return self.t(_('actor_exchange', default='Hệ thống trao đổi văn bản'))
         user = self.request.root['users'].get(login) if login else None
+        if user is None and login == SCHEDULE_ACTOR:
+            return self.t(_('actor_schedule', default='Hệ thống (tự động theo lịch)'))
         return user.full_name if user is not None else (login or '')
 
     def administers(self, code):

@@ -23,6 +23,7 @@ from ..resources.documents import Document
 from ..resources.records import Records
 from ..resources.root import app_root
 from ..api.files import document_rows, receipt_upload, visible_files
+from . import flash
 
 TEMPLATE = 'archive:templates/records_{}.pt'
 REFRESH_SECONDS = 5            # a batch page refreshes itself while its export runs
@@ -226,7 +227,8 @@ def document_box(request, doc):
     choices = [] if f is not None else sorted(
         (x for x in records.open_files() if request.has_permission(S.VIEW_FILES, x)), key=lambda x: (-x.year, x.code))
     return {'file': f, 'file_url': file_url(request, f) if f is not None and request.has_permission(
-        S.VIEW_FILES, f) else None, 'choices': choices, 'may_file': may_file and f is None}
+        S.VIEW_FILES, f) else None, 'choices': choices, 'may_file': may_file and f is None,
+            'records_url': request.resource_url(records)}     # where files are opened (no open one: a hint)
 
 
 @view_config(context=Document, name='file-into', request_method='POST', permission=S.VIEW)
@@ -238,7 +240,9 @@ def file_into_view(context, request):
     back = request.resource_url(context)
 
     def file_it():
-        F.file_document(root, context, request.POST.get('file'), request.identity,
-                        lambda f: request.has_permission(S.VIEW_FILES, f))
+        f = F.file_document(root, context, request.POST.get('file'), request.identity,
+                            lambda f: request.has_permission(S.VIEW_FILES, f))
+        flash.confirm(request, _('flash_filed', default='Đã lập văn bản vào hồ sơ ${code} · ${title} (${year})',
+                                 mapping={'code': f.code, 'title': f.title, 'year': f.year}))
         return back
     return _run(request, back, file_it)
