@@ -3,6 +3,7 @@ a document's page that files it. Files and batches are reached as ``records/file
 ``records/batch/<name>[/<action>]``, so that an unknown one is answered with its own code, as in
 the API (``file_unknown``, ``batch_unknown``)."""
 import datetime as dt
+import os
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.renderers import render_to_response
@@ -24,6 +25,7 @@ from ..resources.records import Records
 from ..resources.root import app_root
 from ..api.files import document_rows, receipt_upload, visible_files
 from . import flash
+from .transfer_outcome import outcome
 
 TEMPLATE = 'archive:templates/records_{}.pt'
 REFRESH_SECONDS = 5            # a batch page refreshes itself while its export runs
@@ -183,10 +185,14 @@ def batch_view(context, request):
             'batch': batch, 'records': context, 'body': context.__parent__, 'files': batch.files(),
             'actions': actions, 'titles': B.ACTION_TITLES, 'states': B.STATES, 'kinds': B.KINDS,
             'file_states': F.STATES, 'retention': retention, 'today': clock.today(),
-            'job': export_jobs.job_of(batch), 'job_states': export_jobs.STATES}, request=request)
+            'job': export_jobs.job_of(batch), 'job_states': export_jobs.STATES,
+            'outcome': outcome(batch, context.__parent__, request.has_permission(S.MANAGE_BATCHES, context))},
+            request=request)
         if export_jobs.active(batch):
             response.headers['Refresh'] = str(REFRESH_SECONDS)    # the export's progress, without script
         return response
+    if action == 'package':
+        return _package(request, context, batch)
     if action in ('protocol', 'receipt'):
         stored = batch.protocol if action == 'protocol' else batch.receipt
         if stored is None:
@@ -210,6 +216,20 @@ def batch_view(context, request):
               receipt=receipt)
         return back
     return _run(request, back, take)
+
+
+def _package(request, records, batch):
+    """The exported transfer package, streamed from where the export wrote it, to the body's
+    archivists (the leader approves batches, but does not take packages away)."""
+    if not request.has_permission(S.MANAGE_BATCHES, records):
+        raise HTTPForbidden()
+    path = (batch.exported or {}).get('path')
+    if not path or not os.path.isfile(path):
+        raise Unknown('package_unknown', _('package_unknown', default='Lô ${name} chưa có gói nộp lưu để tải về',
+                                           mapping={'name': batch.__name__}))
+    response = FileResponse(path, request=request, content_type='application/zip')
+    response.content_disposition = content_disposition(os.path.basename(path))
+    return response
 
 
 # -- the box on a document's page ------------------------------------------------------------
