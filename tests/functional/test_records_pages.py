@@ -40,7 +40,10 @@ def test_filing_from_the_page_is_confirmed(app, clerk, archivist):
     [notice] = page.html.select('p.flash')
     assert notice.get_text().strip() == f"Đã lập văn bản vào hồ sơ TH.01 · Hồ sơ tổng hợp ({f['year']})"
     assert page.html.select_one('section.records-file [data-file]')['data-file'] == f['name']
-    assert document_page(clerk, doc).html.select('p.flash') == []          # shown once
+    again = document_page(clerk, doc)
+    assert again.html.select('p.flash') == []                               # shown once
+    [row] = [r for r in again.html.select('table.history tbody tr') if 'Lập vào hồ sơ' in r.get_text()]
+    assert 'hồ sơ TH.01' in ' '.join(row.get_text().split())               # in words, not "filed"
 
 
 # -- the backups page ---------------------------------------------------------------------------
