@@ -83,6 +83,9 @@ def test_a_secret_pdf_is_shown_only_to_its_readers_on_click_and_each_read_journa
     assert shown.body == pdf('Van ban chinh') and shown.headers['Content-Disposition'].startswith('inline;')
     [read] = journal(file_app, doc, 'secret_file_read')[len(before):]
     assert (read['actor'], read['details']['purpose']) == ('lanhdao', 'view')
+    rows = page_of(people['lanhdao'], doc).html.select('table.history tbody tr')
+    [row] = [r for r in rows if r.select_one('[data-purpose="view"]') is not None]
+    assert 'Đọc tệp văn bản Mật' in row.get_text() and 'xem trong trang' in row.get_text()    # why, in words
     people['chuyenvien'].get(inline, status=403)              # not a reader
     people['vanthu.btc'].get(inline, status=403)              # another body
     assert len(journal(file_app, doc, 'secret_file_read')) == len(before) + 1
