@@ -4,6 +4,7 @@ A new database is created in the current shape, so it records every step as done
 An existing one runs the steps it has not yet run, in order, at start-up
 (``archive-init`` runs them too and can show them with ``--dry-run``).
 """
+import ast
 import logging
 
 from .calendar import CalendarOverrides
@@ -186,6 +187,26 @@ def keep_origin_checks(root):
 
 
 # (name, function(root)); append only, never reorder or rename.
+def export_reports_as_values(root):
+    """An exported batch's report kept its lists and mappings (problems, Mật documents, counts)
+    as the text of a Python literal: read back as values, so the batch page can word them."""
+    for body in root['bodies'].values():
+        records = getattr(body, 'records', None)
+        for batch in (records.batches.values() if records is not None else ()):
+            report = (batch.exported or {}).get('report')
+            if not report:
+                continue
+            kept = dict(report)
+            for key, value in report.items():
+                if isinstance(value, str) and value[:1] in '[{':
+                    try:
+                        kept[key] = ast.literal_eval(value)
+                    except (ValueError, SyntaxError):
+                        pass
+            if kept != report:
+                batch.exported = dict(batch.exported, report=kept)
+
+
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
     ('0002-exchange', add_exchange),
@@ -203,6 +224,7 @@ STEPS = [
     ('0016-notices', add_notices),
     ('0017-origin-checks-kept', keep_origin_checks),
     ('0018-stats-tallies-in-rollups', move_tallies_into_rollups),
+    ('0022-export-reports-as-values', export_reports_as_values),
 ]
 
 

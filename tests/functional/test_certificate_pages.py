@@ -82,7 +82,9 @@ def test_page_lists_the_demo_certificates(app, clerk):
         assert status == 'còn hiệu lực' and download == 'Tải PEM'
         assert 'CN=Văn phòng Thành ủy' in subject and 'CA thử nghiệm' in issuer
         assert re.fullmatch(r'([0-9A-F]{2})+', serial)
-        assert ISO_VN.match(not_before) and ISO_VN.match(not_after) and ISO_VN.match(added.split()[0])
+        shown = re.compile(r'^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$')        # as people write it (#14)
+        assert shown.match(not_before) and shown.match(not_after) and shown.match(' '.join(added.split()[:2]))
+        assert all(ISO_VN.match(t['datetime']) for t in row.find_all('time'))    # ISO kept for machines
         assert grouped.replace(' ', '').lower() == fingerprint and len(grouped.split()) == 16
     english = clerk.get(PAGE, params={'_LOCALE_': 'en'})
     assert 'Organisation signature' in english.text and '>valid<' in english.text

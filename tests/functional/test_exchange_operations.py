@@ -103,3 +103,19 @@ def test_recent_failures_are_bounded_newest_first(exchange_app):
     page = client(app, 'quantri').get('/admin/exchange')
     shown = [int(n) for n in re.findall(r'lỗi số (\d+)', page.text)]
     assert shown == list(range(59, 9, -1)) and count(page, 'failed') == 60
+
+
+def test_the_operations_page_writes_times_as_people_write_them(exchange_app):
+    """A failure's time on the administrators' page: 24/11/2026 09:07, its ISO form kept in
+    ``<time datetime>`` (#14: ISO stays inside and in the API)."""
+    app = exchange_app
+    with Session(app) as root:
+        d = deliveries.Delivery(HOST_CODE, 'doc7', 'id-7', BTG, 'Ban', 'instance', 3)
+        d.errors = [{'attempt': 1, 'at': '2026-11-24T09:07:00+07:00', 'error': 'lỗi số 7'}]
+        d.last_error, d.state = 'lỗi số 7', deliveries.FAILED
+        deliveries.exchange_of(root).deliveries[d.id] = d
+    page = client(app, 'quantri').get('/admin/exchange')
+    [row] = [tr for tr in page.html.select('main tr') if 'lỗi số 7' in tr.get_text()]
+    shown = row.select_one('time')
+    assert (shown.get_text(), shown['datetime']) == ('24/11/2026 09:07', '2026-11-24T09:07:00+07:00')
+    assert not re.search(r'\d{4}-\d{2}-\d{2}T', page.html.select_one('main').get_text())

@@ -126,7 +126,8 @@ def test_past_the_retry_limit_the_clerk_records_the_paper_sent_on_the_page(excha
     sent_at, means, needed = paper_state(app, delivery_id)
     assert means == 'post' and not needed and abs((clock.now() - sent_at).total_seconds()) < 120
     doc_page = clerk.get(f"/bodies/{HOST_CODE}/documents/{sent['id']}")
-    shown = rf'data-paper="sent"><span>Đã gửi bản giấy</span> {re.escape(clock.iso(sent_at))}'
+    shown = (rf'data-paper="sent"><span>Đã gửi bản giấy</span> <time datetime="{re.escape(clock.iso(sent_at))}">'
+             rf'{re.escape(clock.display(sent_at))}</time>')        # as people write it, ISO for machines
     assert re.search(shown, doc_page.text)
     assert f'paper-{delivery_id}' not in doc_page.forms
     assert delivery_id not in desk_paper(clerk)

@@ -4,6 +4,7 @@ Mật files read, certificate and account changes; filters; bad input; no docume
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 
@@ -76,6 +77,9 @@ def test_account_and_certificate_changes_filtered_by_body(app, admin):
     assert {r['body'] for r in events(admin, kind='certificate', body=one)['items']} == {one}
     page = admin.get('/admin/security', params={'kind': 'account', 'account': 'moi'})
     assert page.text.count('data-kind="account"') == 2
+    times = page.html.select('main time')        # as people write them, ISO kept for machines (#14)
+    assert len(times) >= 4 and all(re.fullmatch(r'\d{2}/\d{2}/\d{4}( \d{2}:\d{2})?', t.get_text()) for t in times)
+    assert not re.search(r'\d{4}-\d{2}-\d{2}T', page.html.select_one('main').get_text())
     rows = list(csv.reader(io.StringIO(admin.get('/admin/security', params={'kind': 'account', 'format': 'csv'})
                                        .body.decode('utf-8'))))
     assert any('user_disabled' in row and 'moi' in row for row in rows)

@@ -1,7 +1,8 @@
 """The PDF shown in the browser on the document page (#17 item 3): the main file at once, the other
 PDFs on "Xem", in the browser's own viewer inside an ``<iframe>``, served inline by the file route;
 only that answer may be framed, and only by the site's own pages. A Mật file is shown only to its
-readers, never at once, and each read is journaled as a download is."""
+readers, never at once, and each read is journaled; an ordinary file shown in the page is not a
+download and is not journaled (#14: every visit of the page added a "Tải tệp" row)."""
 import json
 import re
 
@@ -59,7 +60,7 @@ def test_the_main_pdf_is_shown_in_the_page_and_the_others_on_click(file_app, peo
     assert policy(shown) == {'default-src': "'none'", 'object-src': "'self'", 'base-uri': "'none'",
                              'form-action': "'none'", 'frame-ancestors': "'self'"}
     assert shown.headers['X-Frame-Options'] == 'SAMEORIGIN' and shown.headers['Cache-Control'] == 'no-store'
-    assert len(journal(file_app, doc, 'file_downloaded')) == before + 1    # journaled as a download is
+    assert len(journal(file_app, doc, 'file_downloaded')) == before    # shown, not downloaded: not journaled
     attachment = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/2/inline")
     assert attachment.body == pdf('Phu luc')
     clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/3/inline", status=404)     # not a PDF: not inline
@@ -82,6 +83,25 @@ def test_a_secret_pdf_is_shown_only_to_its_readers_on_click_and_each_read_journa
     assert shown.body == pdf('Van ban chinh') and shown.headers['Content-Disposition'].startswith('inline;')
     [read] = journal(file_app, doc, 'secret_file_read')[len(before):]
     assert (read['actor'], read['details']['purpose']) == ('lanhdao', 'view')
+    rows = page_of(people['lanhdao'], doc).html.select('table.history tbody tr')
+    [row] = [r for r in rows if r.select_one('[data-purpose="view"]') is not None]
+    assert 'Đọc tệp văn bản Mật' in row.get_text() and 'xem trong trang' in row.get_text()    # why, in words
     people['chuyenvien'].get(inline, status=403)              # not a reader
     people['vanthu.btc'].get(inline, status=403)              # another body
     assert len(journal(file_app, doc, 'secret_file_read')) == len(before) + 1
+
+
+def test_viewing_the_page_again_and_again_adds_no_download_to_the_history(file_app, people):
+    """A clerk opens the document page three times (its viewer shows the main PDF each time) and
+    downloads the file once: the history has one "Tải tệp" row, the download's."""
+    clerk = people['vanthu']
+    doc = new_doc(clerk)
+    for _n in range(3):
+        page = page_of(clerk, doc)
+        clerk.get(page.html.select_one('iframe#pdf-view')['src'])
+    assert journal(file_app, doc, 'file_downloaded') == []
+    clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/1")
+    [download] = journal(file_app, doc, 'file_downloaded')
+    assert (download['actor'], download['details']['filename']) == ('vanthu', 'chinh.pdf')
+    rows = [r for r in page_of(clerk, doc).html.select('table.history tbody tr') if 'Tải tệp' in r.get_text()]
+    assert len(rows) == 1

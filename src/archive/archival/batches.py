@@ -298,7 +298,9 @@ def export(root, batch, settings, user, progress=None, bag=False):
 
 
 def _plain(report):
-    """The export report as plain values (for the batch page and the journal)."""
+    """The export report as plain values (for the batch page, the API and the journal): numbers and
+    text, and lists and mappings of them kept as such (the page lists the problems in words; they
+    were once kept as the text of a Python list)."""
     import dataclasses
     if dataclasses.is_dataclass(report):
         report = dataclasses.asdict(report)
@@ -306,7 +308,17 @@ def _plain(report):
         report = report._asdict()
     elif not isinstance(report, dict):
         report = {k: v for k, v in vars(report).items() if not k.startswith('_')}
-    return {str(k): v if isinstance(v, (int, float, bool, type(None))) else str(v) for k, v in report.items()}
+    return {str(k): plain_value(v) for k, v in report.items()}
+
+
+def plain_value(value):
+    if isinstance(value, (int, float, bool, str, type(None))):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [plain_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain_value(v) for k, v in value.items()}
+    return str(value)
 
 
 def record_export(root, batch, path, report, user, bag=None):

@@ -102,6 +102,9 @@ ACTIONS = {
     'secret_file_read': _('action_secret_file_read', default='Đọc tệp văn bản Mật'),
     'sealed': _('action_sealed', default='Mã hóa tệp khi lưu (văn bản Mật)'),
     'readers_added': _('action_readers_added', default='Thêm người được xem (văn bản Mật)'),
+    # records files (archival/files.py, destruction.py)
+    'filed': _('action_filed', default='Lập vào hồ sơ'),
+    'destroyed_retention': _('action_destroyed_retention', default='Hủy khi hết thời hạn bảo quản'),
     # what the administrators' security monitoring lists (Art. 15.3)
     'login_failed': _('action_login_failed', default='Đăng nhập sai'),
     'login_locked': _('action_login_locked', default='Đăng nhập khi tài khoản đang bị khóa'),

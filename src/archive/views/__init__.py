@@ -25,6 +25,7 @@ from .workflow_titles import state_title
 from ..schemas.document import DocumentSchema
 
 EXCHANGE_ACTOR = 'exchange'      # the journal's actor for what the exchange did (exchange/receive/)
+SCHEDULE_ACTOR = 'system'        # ... and for what runs on a schedule (archival/backup_schedule.py)
 
 
 def _deform_translator(term):
@@ -116,6 +117,8 @@ class PageHelpers:
         if login == EXCHANGE_ACTOR:
             return self.t(_('actor_exchange', default='Hệ thống trao đổi văn bản'))
         user = self.request.root['users'].get(login) if login else None
+        if user is None and login == SCHEDULE_ACTOR:
+            return self.t(_('actor_schedule', default='Hệ thống (tự động theo lịch)'))
         return user.full_name if user is not None else (login or '')
 
     def administers(self, code):
@@ -171,11 +174,16 @@ class PageHelpers:
         return self.t(node.title) if node is not None else name
 
 
+FORM_TEMPLATES = (files('archive') / 'templates' / 'deform', files('deform') / 'templates')
+
+
+def form_renderer():
+    """Deform's renderer: our form templates first, then deform's own."""
+    return deform.ZPTRendererFactory([str(folder) for folder in FORM_TEMPLATES], translator=_deform_translator)
+
+
 def includeme(config):
-    renderer = deform.ZPTRendererFactory(
-        [str(files('archive') / 'templates' / 'deform'), str(files('deform') / 'templates')],
-        translator=_deform_translator)
-    deform.Form.set_default_renderer(renderer)
+    deform.Form.set_default_renderer(form_renderer())
     config.include('.memory')            # request bodies and uploads never in a temporary file
     config.add_static_view('static', 'archive:static', cache_max_age=3600)
     config.add_static_view('static-deform', 'deform:static', cache_max_age=3600)

@@ -40,13 +40,20 @@ NOTICES = {
 }
 
 
+KINDS = {           # a run's kind (archival/backup.py) as the page names it
+    'full': _('backup_kind_full', default='Đầy đủ'),
+    'incremental': _('backup_kind_incremental', default='Gia tăng'),
+    'unchanged': _('backup_kind_unchanged', default='Không có gì mới (không sao thêm)'),
+}
+
+
 @view_config(route_name='backups', permission=S.MANAGE, request_method='GET',
              renderer='archive:templates/backups.pt')
 def backups_view(request):
     settings = request.registry.archive_settings
     state = backup_status.status(app_root(request), settings)
     notice = request.GET.get('notice')
-    return {'state': state, 'messages': backup.MESSAGES, 'running': backup.LOCK.locked(),
+    return {'state': state, 'messages': backup.MESSAGES, 'kinds': KINDS, 'running': backup.LOCK.locked(),
             'notice': NOTICES.get(notice), 'notice_code': notice if notice in NOTICES else None,
             'interval_hours': settings.backup_interval_hours, 'full_days': settings.backup_full_days,
             'keep_sets': settings.backup_keep_sets}

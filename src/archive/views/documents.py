@@ -390,9 +390,12 @@ def revision_view(context, request):
 def file_response(request, f, disposition='attachment'):
     """Serve a committed blob, journal the download, ETag from the stored file's hash.
 
-    A sealed (Mật) file is opened in memory for the reader, and the reading journaled; a
-    damaged one answers 500 with the reason rather than partial content. ``disposition``
-    ``inline``: shown in the browser (``file_inline``), journaled the same way."""
+    A sealed (Mật) file is opened in memory for the reader, and each reading journaled
+    (``secret_file_read``, purpose ``view`` or ``download``: who read secret content, Art. 15);
+    a damaged one answers 500 with the reason rather than partial content. ``disposition``
+    ``inline``: shown in the page's viewer (``file_inline``); an ordinary file shown there is
+    not a download and is not journaled (the page is viewed on every visit: a "Tải tệp" row each
+    time filled the history), as viewing the page itself is not."""
     doc = f.__parent__
     filename = f.filename
     if f.encrypted:
@@ -406,7 +409,7 @@ def file_response(request, f, disposition='attachment'):
         response = Response(body=body, content_type=f.media_type, request=request)
         response.headers['Cache-Control'] = 'no-store'
     else:
-        if request.method != 'HEAD':
+        if request.method != 'HEAD' and disposition == 'attachment':
             svc.note_download(app_root(request), doc, f, request.authenticated_userid)
         # a type not on the list (taken in by exchange) is offered as bytes, never shown inline
         response = FileResponse(f.committed(), request=request,
@@ -430,8 +433,8 @@ def viewable(f):
 @view_config(context=File, name='inline', permission=S.VIEW)
 def file_inline(context, request):
     """The PDF shown in the browser's own viewer inside the document page (the only answer the
-    site's pages may frame); anything else is not shown inline (404). Who may see it and the
-    journal are those of the download."""
+    site's pages may frame); anything else is not shown inline (404). Who may see it is decided
+    as for the download; only a Mật file's reading is journaled (``file_response``)."""
     if not viewable(context):
         raise errors.Unknown('file_not_viewable', _('file_not_viewable', default='Tệp này không xem được trong trang'))
     return may_be_framed(file_response(request, context, 'inline'))

@@ -3,6 +3,7 @@ a document's page that files it. Files and batches are reached as ``records/file
 ``records/batch/<name>[/<action>]``, so that an unknown one is answered with its own code, as in
 the API (``file_unknown``, ``batch_unknown``)."""
 import datetime as dt
+import os
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.renderers import render_to_response
@@ -23,6 +24,8 @@ from ..resources.documents import Document
 from ..resources.records import Records
 from ..resources.root import app_root
 from ..api.files import document_rows, receipt_upload, visible_files
+from . import flash
+from .transfer_outcome import outcome
 
 TEMPLATE = 'archive:templates/records_{}.pt'
 REFRESH_SECONDS = 5            # a batch page refreshes itself while its export runs
@@ -182,10 +185,14 @@ def batch_view(context, request):
             'batch': batch, 'records': context, 'body': context.__parent__, 'files': batch.files(),
             'actions': actions, 'titles': B.ACTION_TITLES, 'states': B.STATES, 'kinds': B.KINDS,
             'file_states': F.STATES, 'retention': retention, 'today': clock.today(),
-            'job': export_jobs.job_of(batch), 'job_states': export_jobs.STATES}, request=request)
+            'job': export_jobs.job_of(batch), 'job_states': export_jobs.STATES,
+            'outcome': outcome(batch, context.__parent__, request.has_permission(S.MANAGE_BATCHES, context))},
+            request=request)
         if export_jobs.active(batch):
             response.headers['Refresh'] = str(REFRESH_SECONDS)    # the export's progress, without script
         return response
+    if action == 'package':
+        return _package(request, context, batch)
     if action in ('protocol', 'receipt'):
         stored = batch.protocol if action == 'protocol' else batch.receipt
         if stored is None:
@@ -211,6 +218,20 @@ def batch_view(context, request):
     return _run(request, back, take)
 
 
+def _package(request, records, batch):
+    """The exported transfer package, streamed from where the export wrote it, to the body's
+    archivists (the leader approves batches, but does not take packages away)."""
+    if not request.has_permission(S.MANAGE_BATCHES, records):
+        raise HTTPForbidden()
+    path = (batch.exported or {}).get('path')
+    if not path or not os.path.isfile(path):
+        raise Unknown('package_unknown', _('package_unknown', default='Lô ${name} chưa có gói nộp lưu để tải về',
+                                           mapping={'name': batch.__name__}))
+    response = FileResponse(path, request=request, content_type='application/zip')
+    response.content_disposition = content_disposition(os.path.basename(path))
+    return response
+
+
 # -- the box on a document's page ------------------------------------------------------------
 
 def document_box(request, doc):
@@ -226,7 +247,8 @@ def document_box(request, doc):
     choices = [] if f is not None else sorted(
         (x for x in records.open_files() if request.has_permission(S.VIEW_FILES, x)), key=lambda x: (-x.year, x.code))
     return {'file': f, 'file_url': file_url(request, f) if f is not None and request.has_permission(
-        S.VIEW_FILES, f) else None, 'choices': choices, 'may_file': may_file and f is None}
+        S.VIEW_FILES, f) else None, 'choices': choices, 'may_file': may_file and f is None,
+            'records_url': request.resource_url(records)}     # where files are opened (no open one: a hint)
 
 
 @view_config(context=Document, name='file-into', request_method='POST', permission=S.VIEW)
@@ -238,7 +260,9 @@ def file_into_view(context, request):
     back = request.resource_url(context)
 
     def file_it():
-        F.file_document(root, context, request.POST.get('file'), request.identity,
-                        lambda f: request.has_permission(S.VIEW_FILES, f))
+        f = F.file_document(root, context, request.POST.get('file'), request.identity,
+                            lambda f: request.has_permission(S.VIEW_FILES, f))
+        flash.confirm(request, _('flash_filed', default='Đã lập văn bản vào hồ sơ ${code} · ${title} (${year})',
+                                 mapping={'code': f.code, 'title': f.title, 'year': f.year}))
         return back
     return _run(request, back, file_it)

@@ -1,0 +1,200 @@
+"""The records pages as a clerk and an archivist read them (#14, defects a new user found): the
+"Hồ sơ" box on a document page with no open file, the confirmation after filing, the transfer
+batch after an export (its outcome in words, the package to download, no server path), dates as
+people write them, and the backups page in words."""
+import re
+
+from ..conftest import HOST_CODE, client
+from .test_records_files import archivist, new_document, open_file, plan_entry  # noqa: F401 (a fixture)
+
+DATE_TIME = re.compile(r'^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$')
+ISO = re.compile(r'\d{4}-\d{2}-\d{2}T\d{2}:\d{2}')
+
+
+def document_page(c, doc, **query):
+    return c.get(f'/bodies/{HOST_CODE}/documents/{doc}/', params=query)
+
+
+# -- the "Hồ sơ" box on a document page ---------------------------------------------------------
+
+def test_with_no_open_file_the_box_says_so_and_offers_no_button(app, clerk, archivist):
+    doc = new_document(clerk)
+    box = document_page(clerk, doc).html.select_one('section.records-file')
+    assert box.select_one('form#records-file') is None and box.select('button') == []
+    hint = box.select_one('[data-hint="no-open-file"]')
+    assert 'chưa có hồ sơ nào đang mở' in hint.get_text()
+    assert hint.a['href'].endswith(f'/bodies/{HOST_CODE}/records/')
+    english = document_page(clerk, doc, _LOCALE_='en').html.select_one('[data-hint="no-open-file"]')
+    assert 'no open file' in english.get_text()
+    plan_entry(archivist)
+    open_file(clerk)
+    box = document_page(clerk, doc).html.select_one('section.records-file')
+    assert box.select_one('[data-hint]') is None and box.select_one('form#records-file select option')
+
+
+def test_filing_from_the_page_is_confirmed(app, clerk, archivist):
+    plan_entry(archivist, title='Hồ sơ tổng hợp')
+    f = open_file(clerk)
+    doc = new_document(clerk)
+    page = document_page(clerk, doc).forms['records-file'].submit(status=303).follow()
+    [notice] = page.html.select('p.flash')
+    assert notice.get_text().strip() == f"Đã lập văn bản vào hồ sơ TH.01 · Hồ sơ tổng hợp ({f['year']})"
+    assert page.html.select_one('section.records-file [data-file]')['data-file'] == f['name']
+    again = document_page(clerk, doc)
+    assert again.html.select('p.flash') == []                               # shown once
+    [row] = [r for r in again.html.select('table.history tbody tr') if 'Lập vào hồ sơ' in r.get_text()]
+    assert 'hồ sơ TH.01' in ' '.join(row.get_text().split())               # in words, not "filed"
+
+
+# -- the backups page ---------------------------------------------------------------------------
+
+def test_the_backups_page_names_kinds_and_the_scheduler_in_words_and_dates_as_people_write_them(tmp_path):
+    """A scheduled run (actor ``system``) and one an administrator starts: each run's kind in
+    words (Đầy đủ, Gia tăng, ...), the scheduler as "Hệ thống", every time as dd/mm/yyyy HH:mm
+    (its ISO form kept in ``<time datetime>``); in English too."""
+    from archive.archival import backup
+
+    from .test_backups import _app, add_file
+    app = _app(tmp_path, tmp_path / 'dest')
+    try:
+        backup.run_and_journal(app.registry)                         # the schedule's (actor: system)
+        add_file(app, b'%PDF-1.4 new content')
+        backup.run_and_journal(app.registry, actor='quantri')
+        admin = client(app, 'quantri')
+        page = admin.get('/admin/backups').html
+        runs = page.select('tr[data-run]')
+        cells = [[td.get_text(' ', strip=True) for td in row.select('td')] for row in runs]
+        assert [(c[3], c[7]) for c in cells] == [('Gia tăng', 'Hoàng Văn Quản Trị'),
+                                                 ('Đầy đủ', 'Hệ thống (tự động theo lịch)')]
+        times = page.select('main time')
+        assert len(times) >= 4 and all(DATE_TIME.match(t.get_text()) and ISO.match(t['datetime']) for t in times)
+        assert not ISO.search(page.select_one('main').get_text())        # no ISO time shown as text
+        english = admin.get('/admin/backups', params={'_LOCALE_': 'en'}).html
+        cells = [[td.get_text(' ', strip=True) for td in row.select('td')] for row in english.select('tr[data-run]')]
+        assert [c[3] for c in cells] == ['Incremental', 'Full'] and cells[1][7] == 'System (scheduled)'
+    finally:
+        from ..conftest import close_app
+        close_app(app)
+
+
+# -- a transfer batch after its export ----------------------------------------------------------
+
+def _exported(tmp_path):
+    """An app whose approved batch (one file, one letter with a PDF that is not PDF/A) was exported
+    from its page; returns the app, the batch's page URL and the document's id."""
+    from archive.archival import export_jobs
+
+    from ..conftest import base_settings, file_uri, make_app
+    from .test_records_files import approved_batch_with_a_pdf
+    app = make_app(base_settings(tmp_path, file_uri(tmp_path), **{'archive.transfer_dir': str(tmp_path / 'nop-luu')}))
+    batch, doc = approved_batch_with_a_pdf(app)
+    archivist = client(app, 'luutru')
+    url = f'/bodies/{HOST_CODE}/records/batch/{batch}'
+    archivist.post(f'{url}/export', {'csrf_token': archivist.csrf}, status=303)
+    assert export_jobs.run_pending(app.registry) == 1
+    return app, url, doc
+
+
+def test_an_exported_batch_says_what_was_made_in_words_and_offers_the_package(tmp_path):
+    import io
+    import zipfile
+
+    from ..conftest import close_app
+    app, url, _doc = _exported(tmp_path)
+    try:
+        archivist = client(app, 'luutru')
+        page = archivist.get(url)
+        cell = page.html.select_one('td.export-outcome')
+        text = ' '.join(cell.get_text().split())
+        assert 'Đã tạo gói nộp lưu: 1 văn bản, 1 tệp gốc' in text
+        assert cell.select_one('[data-outcome="validated"]') is not None
+        [problem] = [li.get_text(' ', strip=True) for li in cell.select('ul.export-problems li')]
+        assert problem.startswith('Văn bản 5-CV/BTCTU, tệp ') and 'không phải PDF/A' in problem
+        assert str(tmp_path) not in page.text                                  # no path on the server
+        for raw in ("'code'", 'not_pdfa', 'package_id', 'problem_counts', 'mets_sha256'):
+            assert raw not in page.html.select_one('main').get_text(), raw
+        times = page.html.select('main time')
+        assert times and all(DATE_TIME.match(t.get_text()) for t in times)
+        assert not ISO.search(page.html.select_one('main').get_text())
+        link = cell.select_one('a[data-download="package"]')
+        package = archivist.get(link['href'])
+        assert package.content_type == 'application/zip' and package.headers['Content-Disposition'].startswith(
+            'attachment;')
+        assert zipfile.ZipFile(io.BytesIO(package.body)).testzip() is None
+        english = archivist.get(url, params={'_LOCALE_': 'en'}).html.select_one('td.export-outcome')
+        [problem] = [li.get_text(' ', strip=True) for li in english.select('ul.export-problems li')]
+        assert problem.startswith('Document 5-CV/BTCTU, file ') and 'not PDF/A' in problem
+        leader = client(app, 'lanhdao')                      # approves batches, takes no package away
+        assert leader.get(url).html.select_one('a[data-download]') is None
+        leader.get(link['href'], status=403)
+        for login in ('vanthu.btc', 'vanthu'):               # another body's clerk; a clerk of this body
+            res = client(app, login).get(link['href'], expect_errors=True)
+            assert res.status_int in (403, 404) and res.content_type != 'application/zip', login
+        client(app).get(link['href'], status=(302, 303, 401, 403))     # nobody logged in
+    finally:
+        close_app(app)
+
+
+def test_an_export_report_kept_as_text_is_read_back_by_the_evolve_step(tmp_path):
+    """Batches exported before kept the report's lists as the text of a Python list (the page
+    showed ``[{'code': 'not_pdfa', ...}]``): evolve step 0022 reads them back as values."""
+    from archive.evolve import evolve
+
+    from ..conftest import close_app, open_root
+    app, url, _doc = _exported(tmp_path)
+    try:
+        conn, root = open_root(app)
+        batch = root['bodies'][HOST_CODE].records.batches[url.rsplit('/', 1)[1]]
+        report = batch.exported['report']
+        assert isinstance(report['problems'], list) and report['problems'][0]['code'] == 'not_pdfa'
+        batch.exported = dict(batch.exported, report={k: v if isinstance(v, (int, float, bool, type(None)))
+                                                      else str(v) for k, v in report.items()})    # as it was kept
+        root.evolved.remove('0022-export-reports-as-values')
+        conn.transaction_manager.commit()
+        assert evolve(root) == ['0022-export-reports-as-values']
+        conn.transaction_manager.commit()
+        assert batch.exported['report'] == report
+        conn.close()
+        page = client(app, 'luutru').get(url).html
+        assert 'không phải PDF/A' in page.select_one('ul.export-problems li').get_text()
+    finally:
+        close_app(app)
+
+
+# -- dates as people write them ------------------------------------------------------------------
+
+DATE = re.compile(r'^\d{2}/\d{2}/\d{4}( \d{2}:\d{2})?$')
+
+
+def shown_times(page):
+    """The times a page shows: each in ``<time>``, as people write it, its ISO form kept for machines."""
+    times = page.html.select('main time')
+    assert times and all(DATE.match(t.get_text()) and t['datetime'][:4].isdigit() for t in times), \
+        [t.get_text() for t in times if not DATE.match(t.get_text())]
+    return times
+
+
+def test_the_signing_times_on_a_document_page_are_written_as_people_write_them(app, clerk):
+    """The demo's signed 245-HD/BTCTU: the signature's time, the check's, the history's."""
+    body = clerk.get(f'/bodies/{HOST_CODE}/')
+    link = next(a['href'] for a in body.html.select('a[href*="/documents/"]') if '245-HD/BTCTU' in a.get_text())
+    page = clerk.get(link)
+    signers = page.html.select('ul.signers li')
+    assert signers and all(li.select_one('time') is not None for li in signers)
+    shown_times(page)
+    for cell in page.html.select('ul.signers, table.history, table.list'):
+        assert not ISO.search(cell.get_text()), cell.get_text()
+
+
+def test_the_file_and_appraisal_pages_write_dates_as_people_write_them(app, clerk, archivist):
+    from .test_records_files import back_date, closed_file
+    name, _doc = closed_file(clerk, archivist, retention=10)
+    back_date(app, name, 10)
+    records = f'/bodies/{HOST_CODE}/records'
+    page = archivist.get(f'{records}/file/{name}')
+    times = shown_times(page)
+    assert len(times) >= 3                              # opened, closed, retention ends
+    assert page.html.select_one('[data-due]')['data-due'][:4].isdigit()    # ISO kept for machines
+    appraisal = archivist.get(f'{records}/appraisal')
+    assert len(shown_times(appraisal)) >= 2             # the horizon and the file's due date
+    assert not re.search(r'\d{4}-\d{2}-\d{2}', appraisal.html.select_one('main').get_text())
