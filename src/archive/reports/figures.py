@@ -17,7 +17,7 @@ before today, of documents still in a state where the deadline runs).
 import dataclasses
 import datetime as dt
 
-from .. import clock
+from .. import clock, i18n
 from .. import security as S
 from ..errors import InputError
 from ..i18n import _
@@ -287,7 +287,7 @@ def overdue(root, code, start, end, today=None, names=False, running=None):
 def month_label(key, translate=None):
     """``Tháng 10/2026`` of a month key (``2026-10``); ``translate``: into the reader's language."""
     msg = _('stats_month', default='Tháng ${month}/${year}', mapping={'month': int(key[5:]), 'year': key[:4]})
-    return translate(msg) if translate is not None else msg.interpolate()
+    return (translate or i18n.translate)(msg)
 
 
 def _label(root, group, key):
