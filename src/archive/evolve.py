@@ -185,6 +185,16 @@ def keep_origin_checks(root):
                 doc.note_origin_check(entry['at'], d.get('status'), d.get('code'), d.get('file'), d.get('sha256'))
 
 
+def list_files_in_order(root):
+    """Archive end (#14): each document keeps its files in order beside their tree
+    (``Document.listed_files``), so that listing them (a transfer export, the document's page)
+    loads no tree. A second run changes nothing."""
+    for body in root['bodies'].values():
+        for doc in body.documents.values():
+            if doc.listed_files is None:
+                doc.listed_files = tuple(doc.file_list())
+
+
 # (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
@@ -203,6 +213,7 @@ STEPS = [
     ('0016-notices', add_notices),
     ('0017-origin-checks-kept', keep_origin_checks),
     ('0018-stats-tallies-in-rollups', move_tallies_into_rollups),
+    ('0020-files-listed-in-order', list_files_in_order),
 ]
 
 

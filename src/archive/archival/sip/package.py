@@ -378,7 +378,7 @@ def _release(doc, n):
     if jar is None or doc._p_changed:
         return
     if doc._p_changed is not None:          # not a ghost already (a document resumed is not loaded)
-        for f in doc.files.values():
+        for f in doc.file_list():
             if not f._p_changed:
                 f._p_deactivate()
         doc._p_deactivate()
