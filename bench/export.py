@@ -14,7 +14,7 @@ entry of the check), then, each in a fresh process:
    ``bagit.make_bag(folder, checksums=['sha256'])`` timed (it moves them into ``data/``, hashes
    them and writes the manifests): the issue's baseline;
 3. walk + bagit: the same as 2., the walk through ZODB that finds each document's files (the
-   same document, files-tree, ``File`` and ``Blob`` loads ours makes) and the hard links timed too:
+   same document, ``File`` and ``Blob`` loads ours makes) and the hard links timed too:
    a second baseline beside the first, not in its place (the issue's baseline is 2.);
 4. copy + bagit: the same, the files copied into the folder, the walk and the copy timed too (a
    transfer must write its payload somewhere, as ours does).

@@ -24,6 +24,7 @@ from .reports.counters import Stats, build_rollups, drop_tallies, rebuild
 from .search.queue import queue_of
 
 log = logging.getLogger(__name__)
+SAVEPOINT_EVERY = 10000           # documents a step rewrites between savepoints (_every_document)
 
 
 
@@ -174,19 +175,40 @@ def add_notices(root):
     notices_of(root)
 
 
+def _every_document(root):
+    """Every document of every body, with a savepoint after each SAVEPOINT_EVERY: a step that
+    rewrites a million documents in its one transaction keeps what it changed on disk (ZODB's
+    temporary savepoint file), not in memory."""
+    transaction_manager = root._p_jar.transaction_manager if root._p_jar is not None else None
+    seen = 0
+    for body in root['bodies'].values():
+        for doc in body.documents.values():
+            yield doc
+            seen += 1
+            if transaction_manager is not None and seen % SAVEPOINT_EVERY == 0:
+                transaction_manager.savepoint(optimistic=True)
+
+
 def keep_origin_checks(root):
     """Archive end (#14): each document keeps its signature checks beside its verdict (what the
     journal's ``origin_checked`` entries say), so a transfer package reads them with the document."""
-    for body in root['bodies'].values():
-        for doc in body.documents.values():
-            if doc.origin_checks:
-                continue                # kept already: a second run adds nothing
-            for entry in audit.entries(root, doc.chain_id, actions=('origin_checked',)):
-                d = entry['details']
-                doc.note_origin_check(entry['at'], d.get('status'), d.get('code'), d.get('file'), d.get('sha256'))
+    for doc in _every_document(root):
+        if doc.origin_checks:
+            continue                    # kept already: a second run adds nothing
+        for entry in audit.entries(root, doc.chain_id, actions=('origin_checked',)):
+            d = entry['details']
+            doc.note_origin_check(entry['at'], d.get('status'), d.get('code'), d.get('file'), d.get('sha256'))
 
 
-# (name, function(root)); append only, never reorder or rename.
+def list_files_in_order(root):
+    """Archive end (#14): each document keeps its files in order beside their tree
+    (``Document.listed_files``), so that listing them (a transfer export, the document's page)
+    loads no tree. A second run changes nothing."""
+    for doc in _every_document(root):
+        if doc.listed_files is None:
+            doc.listed_files = tuple(doc.file_list())
+
+
 def export_reports_as_values(root):
     """An exported batch's report kept its lists and mappings (problems, Mật documents, counts)
     as the text of a Python literal: read back as values, so the batch page can word them."""
@@ -207,6 +229,7 @@ def export_reports_as_values(root):
                 batch.exported = dict(batch.exported, report=kept)
 
 
+# (name, function(root)); append only, never reorder or rename.
 STEPS = [
     ('0001-registers-outbox-calendar', add_registers_outbox_calendar),
     ('0002-exchange', add_exchange),
@@ -224,6 +247,7 @@ STEPS = [
     ('0016-notices', add_notices),
     ('0017-origin-checks-kept', keep_origin_checks),
     ('0018-stats-tallies-in-rollups', move_tallies_into_rollups),
+    ('0020-files-listed-in-order', list_files_in_order),
     ('0022-export-reports-as-values', export_reports_as_values),
 ]
 

@@ -458,9 +458,38 @@ def test_the_export_reads_each_document_with_its_files_not_its_journal(demo, tmp
     _target, report = export(demo, tmp_path, [records_file(docs)])
     loads, _stores = demo.conn.getTransferCounts()
     assert report.documents == len(docs)
-    # each document and its files' tree, each file and its blob, and the body (its name); the
-    # journal's chain and its entries would be two more a document
-    assert loads <= 2 * len(docs) + 2 * stored + 1
+    # each document, each file and its blob, and the body (its name); the files' tree would be one
+    # more a document (``Document.listed_files``), the journal's chain and its entries two more
+    assert loads <= len(docs) + 2 * stored + 1
+
+
+def test_files_are_listed_in_order_without_their_tree_and_the_evolve_step_keeps_them(demo):
+    """A document lists its files in the order they were added as its tree holds them, without
+    loading the tree, as files are added and destroyed; evolve step 0020 keeps the list for
+    documents stored before it (and changes nothing when run again)."""
+    from archive.evolve import list_files_in_order
+    from archive.exchange.recall import destroy
+    from archive.resources.files import ATTACHMENT, File, write_content
+    docs = [d for d in demo.docs.values() if d.file_list()]
+    doc = docs[0]
+    for n in range(9):                      # past "10": names sort as text in the tree, as numbers here
+        f = File(f'phu-luc-{n}.txt', ATTACHMENT)
+        write_content(f, io.BytesIO(b'phu luc %d' % n))
+        doc.add_file(f)
+    demo.conn.transaction_manager.commit()
+    in_tree = {d.__name__: sorted(d.files.values(), key=lambda f: int(f.__name__)) for d in docs}
+    assert len(in_tree[doc.__name__]) >= 10
+    demo.conn.cacheMinimize()
+    for d in docs:
+        assert d.file_list() == in_tree[d.__name__]
+        assert d.files._p_changed is None               # the tree stays a ghost
+    for d in docs:
+        del d.listed_files                  # as a document stored before the step
+    list_files_in_order(demo.root)
+    list_files_in_order(demo.root)
+    assert {d.__name__: d.file_list() for d in docs} == in_tree
+    destroy(demo.root, doc)
+    assert doc.file_list() == [] and len(doc.files) == 0
 
 
 def test_signature_checks_kept_on_the_document_as_journaled(demo):

@@ -36,7 +36,7 @@ def destroy(root, doc):
                         'stored_sha256': f.stored_sha256 or f.sha256,
                         'file_oid': u64(f._p_oid) if f._p_oid else None,
                         'blob_oid': u64(f.blob._p_oid) if f.blob._p_oid else None})
-        del doc.files[name]
+        doc.remove_file(name)
     doc.main_file = None
     if getattr(doc, 'secrecy', None):
         doc.secrecy = None              # the content key is gone with the files

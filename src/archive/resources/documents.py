@@ -184,6 +184,9 @@ class Document(Persistent):
     paper_category = None             # outgoing: the Art. 8 category (sent electronically and on paper)
     replaced_by = None                # the document (name) that replaced this one
     stats_dims = None                 # (doc_type, urgent) its statistics are counted under (reports.counters)
+    listed_files = None               # its files in the order they were added, kept beside their tree by
+                                      # ``add_file``/``remove_file``: listing them loads no tree (a transfer
+                                      # export lists 10,000); None (before evolve step 0020): read the tree
 
     def __init__(self, body_code, created_by):
         self.body_code = body_code
@@ -193,6 +196,7 @@ class Document(Persistent):
         for name in FIELDS:
             setattr(self, name, getattr(type(self), name, None))
         self.files = OOBTree()
+        self.listed_files = ()
         self.main_file = None
         self._file_seq = 0
         self.revisions = IOBTree()
@@ -251,17 +255,26 @@ class Document(Persistent):
 
     # -- files ---------------------------------------------------------------
     def add_file(self, f):
+        listed = self.file_list()
         self._file_seq += 1
         name = str(self._file_seq)
         f.__name__ = name
         f.__parent__ = self
         self.files[name] = f
+        self.listed_files = (*listed, f)
         if f.role == MAIN:
             self.main_file = name
         return name
 
+    def remove_file(self, name):
+        """Take a file off the document (its content destroyed at the end of its retention)."""
+        del self.files[name]
+        self.listed_files = tuple(f for f in self.file_list() if f.__name__ != name)
+
     def file_list(self):
         """The files in the order they were added (names are sequence numbers)."""
+        if self.listed_files is not None:
+            return list(self.listed_files)
         return sorted(self.files.values(), key=lambda f: int(f.__name__))
 
     def note_origin_check(self, at, status, code, file, sha256):

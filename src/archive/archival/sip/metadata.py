@@ -6,6 +6,7 @@ check (never checked again here, never turned into "valid"), registration and re
 the document holds, and the journal's own entries are quoted.
 """
 import datetime as dt
+import functools
 import re
 
 from ... import clock
@@ -137,21 +138,32 @@ _EVENT_TYPES = {kind: _event_type(kind) for kind in ('ingestion', 'creation', 'd
                                                      'accession', 'transfer')}
 
 
-def _event(number, name, kind, when, detail, outcome=None, outcome_detail=None):
-    """One event (``name``: the document's name, escaped already)."""
+def _event(number, name, body):
+    """One event (``name``: the document's name, escaped already; ``body``: ``_event_body``)."""
+    return (f'<premis:event><premis:eventIdentifier><premis:eventIdentifierType>local</premis:eventIdentifierType>'
+            f'<premis:eventIdentifierValue>{name}-{number}</premis:eventIdentifierValue></premis:eventIdentifier>'
+            f'{body}'
+            '<premis:linkingObjectIdentifier><premis:linkingObjectIdentifierType>local'
+            f'</premis:linkingObjectIdentifierType><premis:linkingObjectIdentifierValue>{name}'
+            '</premis:linkingObjectIdentifierValue></premis:linkingObjectIdentifier></premis:event>')
+
+
+@functools.lru_cache(maxsize=4)
+def _transfer_body(package_id, when):
+    """The transfer event's type, time, detail and outcome: the same for every document of a package."""
+    return _event_body('transfer', when, f'Chuyển giao vào lưu trữ, gói {package_id}', 'success')
+
+
+def _event_body(kind, when, detail, outcome=None, outcome_detail=None):
+    """An event's type, time, detail and outcome."""
     info = ''
     if outcome is not None:
         note = (f'<premis:eventOutcomeDetail>{_p("eventOutcomeDetailNote", outcome_detail)}'
                 '</premis:eventOutcomeDetail>') if outcome_detail else ''
         info = f'<premis:eventOutcomeInformation>{_p("eventOutcome", outcome)}{note}</premis:eventOutcomeInformation>'
     kind_xml = _EVENT_TYPES.get(kind) or _event_type(kind)
-    return (f'<premis:event><premis:eventIdentifier><premis:eventIdentifierType>local</premis:eventIdentifierType>'
-            f'<premis:eventIdentifierValue>{name}-{number}</premis:eventIdentifierValue></premis:eventIdentifier>'
-            f'{kind_xml}{_p("eventDateTime", when)}'
-            f'<premis:eventDetailInformation>{_p("eventDetail", detail)}</premis:eventDetailInformation>{info}'
-            '<premis:linkingObjectIdentifier><premis:linkingObjectIdentifierType>local'
-            f'</premis:linkingObjectIdentifierType><premis:linkingObjectIdentifierValue>{name}'
-            '</premis:linkingObjectIdentifierValue></premis:linkingObjectIdentifier></premis:event>')
+    return (f'{kind_xml}{_p("eventDateTime", when)}'
+            f'<premis:eventDetailInformation>{_p("eventDetail", detail)}</premis:eventDetailInformation>{info}')
 
 
 def premis_xml(doc, package_id, transferred_at, medium=ELECTRONIC):
@@ -164,10 +176,10 @@ def premis_xml(doc, package_id, transferred_at, medium=ELECTRONIC):
     third of the export's time."""
     events = []
     if doc.direction == 'incoming':
-        events.append(('ingestion', doc.received_at or doc.created_at,
-                       f'Tiếp nhận văn bản đến (receipt) qua {doc.channel or "?"}', None, None))
+        events.append(_event_body('ingestion', doc.received_at or doc.created_at,
+                                  f'Tiếp nhận văn bản đến (receipt) qua {doc.channel or "?"}'))
     else:
-        events.append(('creation', doc.created_at, 'Tạo văn bản đi (creation)', None, None))
+        events.append(_event_body('creation', doc.created_at, 'Tạo văn bản đi (creation)'))
     # the document's recorded signature checks, as its journal has them (the document keeps them:
     # ``Document.origin_checks``, evolve step 0017 for those checked before)
     checks = list(doc.origin_checks)
@@ -175,17 +187,17 @@ def premis_xml(doc, package_id, transferred_at, medium=ELECTRONIC):
     if verdict is not None and checks and checks[-1][1] == verdict.get('status'):
         checks = checks[:-1]            # the stored verdict is the last check: told once, below
     for at, status, code, file, sha256 in checks:
-        events.append(('digital signature validation', at,
-                       f'Xác thực chữ ký số tệp {file} (sha256 {sha256}), kết quả như đã ghi lúc kiểm tra',
-                       status, code))
+        events.append(_event_body('digital signature validation', at,
+                                  f'Xác thực chữ ký số tệp {file} (sha256 {sha256}), kết quả như đã ghi lúc '
+                                  'kiểm tra', status, code))
     if verdict is not None:
-        events.append(('digital signature validation', verdict.get('checked_at'),
-                       'Xác thực chữ ký số: kết quả và thời điểm như đã lưu trên văn bản (không kiểm tra lại)',
-                       verdict.get('status'), f'{verdict.get("code")}: {verdict.get("reason")}'))
+        events.append(_event_body('digital signature validation', verdict.get('checked_at'),
+                                  'Xác thực chữ ký số: kết quả và thời điểm như đã lưu trên văn bản (không kiểm '
+                                  'tra lại)', verdict.get('status'), f'{verdict.get("code")}: {verdict.get("reason")}'))
     if doc.registered_at is not None:
-        events.append(('accession', doc.registered_at,
-                       f'Vào sổ văn bản (registration), số {doc.register_number}', None, None))
-    events.append(('transfer', transferred_at, f'Chuyển giao vào lưu trữ, gói {package_id}', 'success', None))
+        events.append(_event_body('accession', doc.registered_at,
+                                  f'Vào sổ văn bản (registration), số {doc.register_number}'))
+    events.append(_transfer_body(package_id, _text(transferred_at)))
     prop = ''
     if medium == PAPER:
         prop = ('<premis:significantProperties><premis:significantPropertiesType>original medium'
@@ -193,7 +205,7 @@ def premis_xml(doc, package_id, transferred_at, medium=ELECTRONIC):
                 'paper (bản gốc giấy, lưu tại cơ quan)</premis:significantPropertiesValue>'
                 '</premis:significantProperties>')
     name = escape(doc.__name__)
-    body = '\n  '.join(_event(n, name, *event) for n, event in enumerate(events, 1))
+    body = '\n  '.join(_event(n, name, event) for n, event in enumerate(events, 1))
     return (f'{DECLARATION}<premis:premis xmlns:premis="{PREMIS}" version="3.0">\n'
             f'  <premis:object xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="premis:intellectualEntity">'
             '<premis:objectIdentifier><premis:objectIdentifierType>local</premis:objectIdentifierType>'

@@ -98,11 +98,14 @@ class Sections:
         self.files[kind].write(text)
 
     def read(self, kind):
+        """The spooled text of ``kind`` as the UTF-8 bytes it was written as (read from the binary
+        file under the text one: not decoded to be encoded again)."""
         f = self.files[kind]
         f.flush()
-        f.seek(0)
-        while chunk := f.read(CHUNK):
-            yield chunk.encode('utf-8')
+        raw = f.buffer
+        raw.seek(0)
+        while chunk := raw.read(CHUNK):
+            yield chunk
 
     def ids(self, kind):
         return ' '.join(f'{kind}-{n}' for n in range(1, self.counts[kind] + 1))
