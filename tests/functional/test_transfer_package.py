@@ -492,6 +492,24 @@ def test_files_are_listed_in_order_without_their_tree_and_the_evolve_step_keeps_
     assert doc.file_list() == [] and len(doc.files) == 0
 
 
+def test_a_step_rewriting_every_document_keeps_them_in_savepoints_not_memory(demo, monkeypatch):
+    """A whole-archive step takes a savepoint every ``SAVEPOINT_EVERY`` documents (what it
+    changed goes to ZODB's temporary file, the cache may drop it), and its result is the same."""
+    from archive import evolve
+    docs = list(demo.docs.values())
+    assert len(docs) >= 4
+    expected = {d.__name__: d.file_list() for d in docs}
+    for d in docs:
+        del d.listed_files
+    demo.conn.transaction_manager.commit()
+    monkeypatch.setattr(evolve, 'SAVEPOINT_EVERY', 2)
+    evolve.list_files_in_order(demo.root)
+    assert demo.conn._savepoint_storage is not None          # a savepoint was taken on the way
+    demo.conn.transaction_manager.commit()
+    demo.conn.cacheMinimize()
+    assert {d.__name__: d.file_list() for d in docs} == expected
+
+
 def test_signature_checks_kept_on_the_document_as_journaled(demo):
     """Every check of a document's origin is kept on it as its journal entry says it; the evolve
     step 0017 fills it in for documents checked before (and adds nothing when run again)."""
