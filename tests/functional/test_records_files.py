@@ -684,6 +684,7 @@ def test_the_export_runs_as_a_job_the_page_shows_and_refreshes(tmp_path):
         page = archivist.get(url)
         assert 'data-export-job="done"' in page.text and 'data-done="1" data-total="1"' in page.text
         assert 'Refresh' not in page.headers and 'data-state="exported"' in page.text
+        assert 'id="batch-export"' not in page.text and 'id="batch-confirm"' in page.text  # made: not offered again
         assert export_jobs.run_pending(app.registry) == 0                  # nothing left to do
     finally:
         close_app(app)

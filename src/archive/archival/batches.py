@@ -416,7 +416,7 @@ def available(batch):
     if batch.state == APPROVED:
         return ([] if exporting else ['export']) if batch.kind == TRANSFER else ['destroy']
     if batch.state == EXPORTED:
-        return ['confirm'] + ([] if exporting else ['export'])
+        return ['confirm']          # its package is made: exporting again is the command line's --overwrite
     return []
 
 

@@ -73,7 +73,7 @@ def request(root, batch, settings, user, bag=False):
     while one is asked for or running; after a failure, a new job resumes what was written."""
     B.check_exportable(batch, settings)
     if os.path.exists(B.package_path(settings, batch)):
-        raise sip.package_exists(batch.package_id, B.package_path(settings, batch))
+        raise sip.package_exists(batch.package_id)
     if active(batch):
         raise Conflict('batch_export_running', _(
             'batch_export_running', default='Lô đang được xuất gói: chờ xong rồi xem kết quả'))

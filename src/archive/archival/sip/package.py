@@ -117,10 +117,11 @@ def _secret_without_certificate():
         default='Xuất hồ sơ Mật cần chứng thư mã hóa của cơ quan lưu trữ và kho khóa của cơ quan'))
 
 
-def package_exists(package_id, path):
+def package_exists(package_id):
+    """The package is there already (its server path is not said: a page shows this message)."""
     return TransferError('transfer_package_exists', _(
-        'transfer_package_exists', default='Gói ${id} đã được xuất (${path}); xuất lại phải được yêu cầu rõ',
-        mapping={'id': package_id, 'path': path}))
+        'transfer_package_exists', default='Gói ${id} đã được xuất; xuất lại phải được yêu cầu rõ',
+        mapping={'id': package_id}))
 
 
 def write_package(target_path, package_id, body, files, documents_of, *, progress=None,
@@ -141,7 +142,7 @@ def write_package(target_path, package_id, body, files, documents_of, *, progres
             default='Mã gói "${id}" không hợp lệ (chữ, số, dấu chấm, gạch ngang, gạch dưới)',
             mapping={'id': package_id or ''}))
     if os.path.exists(target_path) and not overwrite:
-        raise package_exists(package_id, target_path)
+        raise package_exists(package_id)
     files = list(files)
     for f in files:
         if f.secret and not allow_secret:
