@@ -139,7 +139,6 @@ class Instance:
             'archive.secret': f'{self.name}-secret-{uuid.uuid4().hex}',
             'archive.demo_seed': 'true',
             'archive.demo_password': PASSWORD,
-            'archive.template_cache_dir': os.path.join(var, 'templates'),
             'archive.journal_export_dir': os.path.join(var, 'journal'),
             'archive.trust_roots': os.path.join(self.trust, '*.pem'),
             'archive.crls': os.path.join(self.folder, 'crl', '*.crl'),

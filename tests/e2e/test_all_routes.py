@@ -146,17 +146,14 @@ def test_one_document_on_every_route_and_every_status_back(world):
     assert 'paper_needed' in [e['action'] for e in history] and 'paper_sent' in [e['action'] for e in history]
 
     in_parallel(a.stop, b.stop)                     # what each database holds, servers stopped
-    try:
-        with a.database() as root:
-            rows_a = {d.receiver: d for d in root.exchange.deliveries.values() if d.document == doc['id']}
-            assert rows_a[BTC].receipt['signed_answer']['signature']        # B's signed receipt kept
-            assert rows_a[BTG].receipt['handed_over'] == 'email'
-            assert rows_a[UBKT].receipt['handed_over'] == 'axis'
-            document_id = rows_a[BTC].document_id
-        with b.database() as root:
-            for code in ON_B:                                          # each exactly once
-                assert len(instances.received_copies(root, code, document_id)) == 1
-                [copy] = instances.received_copies(root, code, document_id)
-                assert copy.exchange['route'] == {BTC: 'instance', BTG: 'email', UBKT: 'axis'}[code]
-    finally:
-        pair.start()
+    with a.database() as root:
+        rows_a = {d.receiver: d for d in root.exchange.deliveries.values() if d.document == doc['id']}
+        assert rows_a[BTC].receipt['signed_answer']['signature']        # B's signed receipt kept
+        assert rows_a[BTG].receipt['handed_over'] == 'email'
+        assert rows_a[UBKT].receipt['handed_over'] == 'axis'
+        document_id = rows_a[BTC].document_id
+    with b.database() as root:
+        for code in ON_B:                                          # each exactly once
+            assert len(instances.received_copies(root, code, document_id)) == 1
+            [copy] = instances.received_copies(root, code, document_id)
+            assert copy.exchange['route'] == {BTC: 'instance', BTG: 'email', UBKT: 'axis'}[code]
