@@ -4,7 +4,9 @@ batch after an export (its outcome in words, the package to download, no server 
 people write them, and the backups page in words."""
 import re
 
-from ..conftest import HOST_CODE, client
+from archive import audit
+
+from ..conftest import HOST_CODE, client, open_root
 from .test_records_files import archivist, new_document, open_file, plan_entry  # noqa: F401 (a fixture)
 
 DATE_TIME = re.compile(r'^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$')
@@ -121,6 +123,11 @@ def test_an_exported_batch_says_what_was_made_in_words_and_offers_the_package(tm
         assert package.content_type == 'application/zip' and package.headers['Content-Disposition'].startswith(
             'attachment;')
         assert zipfile.ZipFile(io.BytesIO(package.body)).testzip() is None
+        conn, root = open_root(app)
+        batch = root['bodies'][HOST_CODE].records.batches[url.rsplit('/', 1)[1]]
+        [taken] = [e for e in audit.entries(root, batch.chain_id) if e['action'] == 'batch_package_taken']
+        assert taken['actor'] == 'luutru' and taken['details']['package'] == batch.package_id
+        conn.close()
         english = archivist.get(url, params={'_LOCALE_': 'en'}).html.select_one('td.export-outcome')
         [problem] = [li.get_text(' ', strip=True) for li in english.select('ul.export-problems li')]
         assert problem.startswith('Document 5-CV/BTCTU, file ') and 'not PDF/A' in problem

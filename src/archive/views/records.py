@@ -10,7 +10,7 @@ from pyramid.renderers import render_to_response
 from pyramid.response import FileResponse
 from pyramid.view import view_config
 
-from .. import clock
+from .. import audit, clock
 from .. import security as S
 from ..archival import batch_actions
 from ..archival import batches as B
@@ -229,6 +229,8 @@ def _package(request, records, batch):
                                            mapping={'name': batch.__name__}))
     response = FileResponse(path, request=request, content_type='application/zip')
     response.content_disposition = content_disposition(os.path.basename(path))
+    audit.append(app_root(request), batch.chain_id, 'batch_package_taken', request.authenticated_userid,
+                 package=batch.package_id)          # who took the archive's copy away, like a file's download
     return response
 
 
