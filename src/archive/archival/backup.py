@@ -48,6 +48,7 @@ from .digest import CHUNK
 log = logging.getLogger(__name__)
 
 CHAIN = 'backups'                 # the journal's chain of backup runs
+SCHEDULE_ACTOR = 'system'       # the journal's actor of a run nobody asked for (backup_schedule.py)
 ACTION = 'backup_run'
 FORMAT = 'archive-backup-run/1'
 STAMP = '%Y-%m-%d-%H-%M-%S'       # repozo's own file names: UTC to the second
@@ -461,7 +462,7 @@ def source_of_registry(registry):
     return source_of(registry.archive_settings, db.storage, registry.settings.get('zodbconn.uri', ''))
 
 
-def run_and_journal(registry, actor='system', force_full=False):
+def run_and_journal(registry, actor=SCHEDULE_ACTOR, force_full=False):
     """A run to every configured destination, each result journaled; returns the results.
     ``BackupError`` when there is nothing to back up or nowhere to (journaled as well)."""
     settings = registry.archive_settings

@@ -4,7 +4,7 @@ import logging
 import threading
 import time
 
-from .backup import _epoch, run_and_journal, runs_on
+from .backup import SCHEDULE_ACTOR, _epoch, run_and_journal, runs_on
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def run_forever(registry, stop, check_seconds=None):
             continue
         last_attempt = now
         try:
-            run_and_journal(registry, actor='system')
+            run_and_journal(registry, actor=SCHEDULE_ACTOR)
         except Exception:   # a failed round is journaled where it can be, logged, and tried again later
             log.exception('scheduled backup failed')
 

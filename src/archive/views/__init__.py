@@ -20,12 +20,12 @@ from .. import security as S
 from ..security import ROLE_TITLES
 from ..services.certificates import origin_status
 from ..exchange.edxml.deviations import described
+from ..exchange.receive.common import ACTOR as EXCHANGE_ACTOR
+from ..archival.backup import SCHEDULE_ACTOR
 from ..services.legal import legal_status
 from .workflow_titles import state_title
 from ..schemas.document import DocumentSchema
 
-EXCHANGE_ACTOR = 'exchange'      # the journal's actor for what the exchange did (exchange/receive/)
-SCHEDULE_ACTOR = 'system'        # ... and for what runs on a schedule (archival/backup_schedule.py)
 
 
 def _deform_translator(term):
@@ -114,10 +114,10 @@ class PageHelpers:
         return self.t(title) if title is not None else self.label(self.actions, action)
 
     def person(self, login):
-        if login == EXCHANGE_ACTOR:
+        if login == EXCHANGE_ACTOR:                # what the exchange did (exchange/receive/)
             return self.t(_('actor_exchange', default='Hệ thống trao đổi văn bản'))
         user = self.request.root['users'].get(login) if login else None
-        if user is None and login == SCHEDULE_ACTOR:
+        if user is None and login == SCHEDULE_ACTOR:    # a scheduled backup (archival/backup_schedule.py)
             return self.t(_('actor_schedule', default='Hệ thống (tự động theo lịch)'))
         return user.full_name if user is not None else (login or '')
 
