@@ -121,7 +121,7 @@ VALUES = {
     'body': lambda doc: doc.body_code,
     'direction': lambda doc: doc.direction,
     # an attachment in force (not the main file, its signed versions' predecessors or a receipt)
-    'attachments': lambda doc: 'yes' if any(f.role == 'attachment' for f in doc.files.values()) else 'no',
+    'attachments': lambda doc: 'yes' if any(f.role == 'attachment' for f in doc.file_list()) else 'no',
     'doc_type': lambda doc: _text(doc.doc_type),
     'unit': lambda doc: _text(doc.holder_unit),
     'state': lambda doc: _text(doc.state),
