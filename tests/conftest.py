@@ -53,12 +53,16 @@ TEST_COSTS = {'archive.keystore_scrypt_n': '16', 'archive.password_time_cost': '
               'archive.password_memory_kib': '1024'}
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """The slow tests run in groups (``make test``: ``-n 2 --dist loadgroup``): the end-to-end
     tests one after another on one worker (two pairs of servers at once starve each other past
     their waits), every other slow module (the browser walks, CLI processes, the SIGKILL export)
     whole on whichever worker is free, its module fixtures started once. xdist hands out the
-    largest groups first; the other tests, each a group of its own, fill the cores around them."""
+    largest groups first; the other tests, each a group of its own, fill the cores around them.
+    First of the hooks: xdist's own reads the groups in this same hook on each worker, and a group
+    added after it is ignored (every slow module then ran on all the workers at once, each
+    starting its own servers)."""
     for item in items:
         if item.get_closest_marker('slow') is not None:
             module = item.nodeid.split('::', 1)[0]
