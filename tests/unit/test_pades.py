@@ -166,7 +166,9 @@ def make_pdf(title='NGHỊ QUYẾT về công tác văn thư, lưu trữ'):
 def _verify(data, pki, **kw):
     kw.setdefault('trust_roots', [pki.ca])
     kw.setdefault('organisation_certs', [pki.org])
-    kw.setdefault('now', NOW + dt.timedelta(minutes=5))
+    # five minutes after the later of NOW (the signatures' claimed times) and the clock: a
+    # time-stamp holds the real time, and this module may run long after NOW was read
+    kw.setdefault('now', max(NOW, dt.datetime.now(VN)) + dt.timedelta(minutes=5))
     return verify_pdf(data, **kw)
 
 
