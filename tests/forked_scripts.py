@@ -7,8 +7,9 @@ forks a child per command: the child is a process of its own, with its own stand
 output and error (files), environment, working folder and exit status, and runs the real entry
 point exactly as the console-script wrapper does (``sys.exit(main())``), so nothing it changes
 (environment, logging, caches, an open database) outlives it. What is not exercised here is the
-interpreter's start-up itself; the end-to-end tests start every instance's scripts and servers
-from the venv's binaries (``tests/e2e/instances.py``).
+interpreter's start-up itself; the end-to-end tests start every instance's ``archive-init`` and
+server (``pserve``) from the venv's binaries (``tests/e2e/instances.py``; their other commands
+are forked from here too).
 
 ``run_script(script, *args, stdin=, env=, cwd=, timeout=)`` answers a
 ``subprocess.CompletedProcess`` like ``subprocess.run(..., capture_output=True, text=True)``."""
