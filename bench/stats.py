@@ -3,7 +3,8 @@ N documents in a tree of 300 bodies, beside a full scan of the same documents; a
 counters add to a registration.
 
     nice .venv/bin/python bench/stats.py [--docs N] [--bodies 300] [--registrations R] [--keep]
-        [--folder DIR [--build-only]] [--skip report|scan|registration] [--batch 20000]
+        [--folder DIR [--build-only]] [--skip report|scan|registration|clerk] [--batch 20000]
+        [--clerk-registrations 400]
 
 It builds one FileStorage (in a temporary folder) with the app (``archive.main``, demo seed), a
 tree of ``--bodies`` bodies (the demo's, then districts under the city committee and units under
@@ -32,7 +33,10 @@ And the **registration cost**: R incoming documents created in the city office, 
 with ``workflow.engine.fire`` one transaction each, half with the counters and half with
 ``counters.count`` replaced by a no-op (interleaved): wall and CPU time per registration, median,
 mean and quartiles, and the ratios; CPU time of the process (the app's own threads, the search
-indexer among them, run meanwhile) and of the registering thread alone.
+indexer among them, run meanwhile) and of the registering thread alone. Beside it, the
+**clerk's registration** (``stats_clerk.py``): the document page's register form posted through
+the WSGI app with WebTest (logged in, CSRF, the 303), alternately with and without the counters,
+and the page the redirect leads to, timed apart.
 
 Not a test: nothing is asserted about time. Goal (the issue): under 200 ms for the dashboard
 and the figures; counters add under 10 % to a registration.
