@@ -8,7 +8,7 @@ moves the document, and a write-write conflict between two transactions adds bot
 changes (``_p_resolveConflict``), so concurrent counting in bodies of one shard never fails.
 ``SHARDS`` is 32 since evolve step 0023 (16 before): a busy month's roll-up that every event of
 its shard rewrites holds ~10 bodies' rows, not ~19 (the city office's shard at 620,000 documents:
-~30 KB before), for ~100 more small objects read by a quarter's dashboard.
+13 KB, not 24 KB), for ~100 more small objects read by a quarter's dashboard (526, not 422).
 
 Each body's row is kept as one ``bytes`` (the row ``{column: n}`` pickled on its own), not as
 a dict of dicts: the roll-up is written at every event that touches its shard, and ZODB's
