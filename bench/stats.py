@@ -3,7 +3,8 @@ N documents in a tree of 300 bodies, beside a full scan of the same documents; a
 counters add to a registration.
 
     nice .venv/bin/python bench/stats.py [--docs N] [--bodies 300] [--registrations R] [--keep]
-        [--folder DIR [--build-only]] [--skip report|scan|registration] [--batch 20000]
+        [--folder DIR [--build-only]] [--skip report|scan|registration|clerk] [--batch 20000]
+        [--clerk-registrations 400]
 
 It builds one FileStorage (in a temporary folder) with the app (``archive.main``, demo seed), a
 tree of ``--bodies`` bodies (the demo's, then districts under the city committee and units under
@@ -32,7 +33,10 @@ And the **registration cost**: R incoming documents created in the city office, 
 with ``workflow.engine.fire`` one transaction each, half with the counters and half with
 ``counters.count`` replaced by a no-op (interleaved): wall and CPU time per registration, median,
 mean and quartiles, and the ratios; CPU time of the process (the app's own threads, the search
-indexer among them, run meanwhile) and of the registering thread alone.
+indexer among them, run meanwhile) and of the registering thread alone. Beside it, the
+**clerk's registration** (``stats_clerk.py``): the document page's register form posted through
+the WSGI app with WebTest (logged in, CSRF, the 303), alternately with and without the counters,
+and the page the redirect leads to, timed apart.
 
 Not a test: nothing is asserted about time. Goal (the issue): under 200 ms for the dashboard
 and the figures; counters add under 10 % to a registration.
@@ -52,6 +56,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(PROJECT, 'src'))
 
+import stats_clerk  # noqa: E402
 import transaction  # noqa: E402
 
 VN = dt.timezone(dt.timedelta(hours=7))
@@ -322,7 +327,9 @@ def main(argv=None):
     p.add_argument('--folder', help='build into (or, if it holds a database, measure) this folder; kept')
     p.add_argument('--build-only', action='store_true')
     p.add_argument('--add', type=int, default=0, help='with --folder: add this many documents to its database first')
-    p.add_argument('--skip', action='append', default=[], choices=('report', 'scan', 'registration'),
+    p.add_argument('--clerk-registrations', type=int, default=400,
+                   help="the clerk's registrations (the page's form through the app), half with counters")
+    p.add_argument('--skip', action='append', default=[], choices=('report', 'scan', 'registration', 'clerk'),
                    help='leave out a measure (a large database: the scan reads every document)')
     args = p.parse_args(argv)
     folder = args.folder or tempfile.mkdtemp(prefix='bench-stats-')
@@ -447,6 +454,14 @@ def main(argv=None):
                 100 * (thread_median['with'] / thread_median['without'] - 1), 1)
             results['register_load_average'] = [round(load, 1), round(os.getloadavg()[0], 1)]
             results['register_day'] = str(args.register_day or 'today')
+        if 'clerk' not in args.skip:
+            load = stats_clerk.load_average()
+            samples = stats_clerk.clerk_registration_cost(app, args.clerk_registrations, PASSWORD,
+                                                          args.register_day, args.register_time)
+            for part in ('post', 'follow'):
+                results[f'clerk_{part}_spread'], results[f'clerk_{part}_overhead_pct'] = \
+                    stats_clerk.summary(samples[part])
+            results['clerk_load_average'] = [load, stats_clerk.load_average()]
         results['storage_mb'] = round(os.path.getsize(os.path.join(folder, 'Data.fs')) / 1e6, 1)
         transaction.abort()
         app.registry._zodb_databases[''].close()
@@ -468,7 +483,7 @@ def main(argv=None):
               f"x{min(results['scan_cpu_ms']) / max(min(results['dashboard_cpu_ms']), 0.001):.0f} CPU; "
               f"figures equal the scan: {results['figures_equal_scan']}")
     if 'register_ms' in results:
-        print(f"  registration: {results['register_median_ms']['with']} ms with counters, "
+        print(f"  registration through fire + commit (no request): {results['register_median_ms']['with']} ms with counters, "
               f"{results['register_median_ms']['without']} ms without (median): +{results['counter_overhead_pct']} %; "
               f"mean {results['register_ms']['with']} / {results['register_ms']['without']} ms "
               f"(+{results['counter_overhead_mean_pct']} %); CPU {results['register_cpu_ms']['with']} / "
@@ -479,6 +494,18 @@ def main(argv=None):
               f"(+{results['counter_overhead_thread_cpu_median_pct']} %); objects loaded per registration "
               f"{results['register_loads_mean']['with']} / {results['register_loads_mean']['without']}; "
               f"load {results['register_load_average']}")
+
+    if 'clerk_post_spread' in results:
+        for part, title in (('post', "the clerk's registration: the form's POST through the app, to its 303"),
+                            ('follow', 'the page the redirect leads to (GET)')):
+            side = results[f'clerk_{part}_spread']
+            print(f"  {title}: CPU median {side['with']['cpu']['median']} / {side['without']['cpu']['median']} ms "
+                  f"with / without counters (+{results[f'clerk_{part}_overhead_pct']['cpu']} %; quartiles "
+                  f"{side['with']['cpu']['p25']}-{side['with']['cpu']['p75']} / "
+                  f"{side['without']['cpu']['p25']}-{side['without']['cpu']['p75']} ms); thread CPU "
+                  f"+{results[f'clerk_{part}_overhead_pct']['thread_cpu']} %, wall +{results[f'clerk_{part}_overhead_pct']['wall']} %; "
+                  f"load {results['clerk_load_average']}")
+
 
 if __name__ == '__main__':
     main()

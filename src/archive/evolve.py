@@ -20,7 +20,7 @@ from .resources.notices import notices_of
 from .audit import reindex
 from .exchange import deliveries, edxml
 from .resources.records import ensure_records
-from .reports.counters import Stats, build_rollups, drop_tallies, rebuild
+from .reports.counters import Stats, build_rollups, drop_tallies, rebuild, reshard
 from .search.queue import queue_of
 
 log = logging.getLogger(__name__)
@@ -170,6 +170,12 @@ def move_tallies_into_rollups(root):
     drop_tallies(root)
 
 
+def regroup_stats_shards(root):
+    """Statistics issue, the cost of counting: more shards of bodies, so that the month roll-up
+    an event rewrites holds fewer bodies' rows (``reports.rollups.SHARDS``)."""
+    reshard(root)
+
+
 def add_notices(root):
     """Notifications (#17): what the system has to tell each person, and the digests queued."""
     notices_of(root)
@@ -249,6 +255,7 @@ STEPS = [
     ('0018-stats-tallies-in-rollups', move_tallies_into_rollups),
     ('0020-files-listed-in-order', list_files_in_order),
     ('0022-export-reports-as-values', export_reports_as_values),
+    ('0023-stats-shards', regroup_stats_shards),
 ]
 
 

@@ -403,3 +403,35 @@ def test_evolve_step_0018_moves_the_tallies_into_the_rollups(world):
             for column, n in full['rollups'].get((month, R.shard(code)), {}).get(code, {}).items():
                 wanted[R.key_of(column)] = wanted.get(R.key_of(column), 0) + n
         assert typed == wanted and wanted
+
+
+def test_evolve_step_0023_groups_the_counters_by_the_new_shards(world, monkeypatch):
+    """A database counted with 16 shards of bodies (before 0023): the step groups the roll-ups,
+    the deadline roll-ups and the late sets again by each body's shard out of ``SHARDS`` (32), from
+    what is stored; before it a recount finds them misplaced, after it none, and the figures of
+    each body are the same."""
+    from archive import evolve
+    from archive.reports import figures as F
+    _app, conn, root = world
+    monkeypatch.setattr(R, 'SHARDS', 16)
+    counters.rebuild(root)                  # what the template counted, as 16 shards held it
+    _run(world, 2323)
+    stats = root.stats
+    assert counters.differences(root) == []
+    before = {code: F.sum_counts(stats, code, dt.date(2026, 3, 1), dt.date(2026, 4, 30))
+              for code in (HOST, DEMO_RECEIVER, BTG)}
+    old_keys = set(stats.rollups.keys())
+    monkeypatch.undo()
+    assert R.SHARDS == 32 and {R.shard(code) for code in (HOST, DEMO_RECEIVER, BTG)} != {15}
+    assert counters.differences(root) != []            # grouped by the old shards
+    root.evolved.discard('0023-stats-shards')
+    assert [name for name, _fn in evolve.pending(root)] == ['0023-stats-shards']
+    evolve.evolve(root)
+    conn.transaction_manager.commit()
+    assert counters.differences(root) == [] and set(stats.rollups.keys()) != old_keys
+    assert all(code_shard == R.shard(code) for tree in (stats.rollups, stats.deadlines)
+               for (_month, code_shard), rollup in tree.items() for code in rollup.rows)
+    assert all(key[1] == R.shard(R.split_late(text)[1]) for key, entries in stats.late.items() for text in entries)
+    assert stats.late and stats.deadlines
+    for code, figures in before.items():
+        assert F.sum_counts(stats, code, dt.date(2026, 3, 1), dt.date(2026, 4, 30)) == figures and figures

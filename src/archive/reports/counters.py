@@ -419,3 +419,22 @@ def drop_tallies(root):
     stats.rollups = _rollups_of(_tally_rows(stats))
     stats.deadlines = _rollups_of({key: rollup.decoded() for key, rollup in (stats.deadlines or {}).items()})
     stats.buckets = None
+
+
+def reshard(root):
+    """Evolve step 0023: the roll-ups, deadline roll-ups and late sets grouped again by the shard
+    each body has now (``rollups.SHARDS`` changed), from what is stored: no journal read."""
+    stats = stats_of(root)
+    if stats.rollups is None:
+        return
+    for name in ('rollups', 'deadlines'):
+        rows = {}
+        for (month, _shard), rollup in getattr(stats, name).items():
+            for code, row in rollup.decoded().items():
+                rows.setdefault((month, R.shard(code)), {})[code] = row
+        setattr(stats, name, _rollups_of(rows))
+    late = {}
+    for (month, _shard), entries in stats.late.items():
+        for text in entries:
+            late.setdefault((month, R.shard(R.split_late(text)[1])), []).append(text)
+    stats.late = OOBTree({key: OOTreeSet(entries) for key, entries in late.items()})

@@ -1,0 +1,123 @@
+"""The registration as the clerk makes it, for bench/stats.py (#15: counters add under 10 % to a
+registration): the document's page read (not timed), then its "Vào sổ văn bản đến" form posted
+through the WSGI app in-process with WebTest — the session cookie, the CSRF token of the form,
+traversal, the security policy, ``transition_view``, pyramid_tm's commit and the 303 redirect —
+and the redirected page read, timed apart. Alternately with the counters and with
+``counters.count`` made a no-op, as ``stats.registration_cost`` alternates ``fire`` + commit
+(that figure is kept as it was, beside this one).
+
+Not a test: nothing is asserted about time.
+"""
+import datetime as dt
+import os
+import statistics
+import time
+
+import transaction
+import webtest
+
+VN = dt.timezone(dt.timedelta(hours=7))
+
+
+def _documents(app, root, n):
+    """``n`` incoming documents in the city office, arrived, each committed."""
+    from archive.seed import HOST
+    from archive.services import documents as svc
+    docs = []
+    for k in range(n):
+        docs.append(svc.create(root, root['bodies'][HOST], {
+            'direction': 'incoming', 'organ_id': '000.00.02.H01', 'sender': 'Ban Tổ chức Thành ủy',
+            'number_symbol': f'{k + 1}-CV/VPTU', 'doc_type': 'CV', 'abstract': 'Đo thời gian vào sổ qua trang',
+            'channel': 'electronic'}, [], app.registry.archive_settings, 'vanthu'))
+        transaction.commit()
+    return [(HOST, doc.__name__) for doc in docs]
+
+
+def clerk_registration_cost(app, n, password, day=None, at=dt.time(10, 0)):
+    """``{'post': {mode: [(wall s, process CPU s, thread CPU s)]}, 'follow': ...}``: the form's
+    POST (up to its 303 answer) and the redirected page's GET, ``mode`` ``with``/``without`` the
+    counters, alternating; ``day``: on that day at ``at`` Vietnam time, a second later each."""
+    from pyramid.threadlocal import manager
+
+    from archive import clock
+    from archive.reports import counters
+    from archive.resources.root import root_key
+    from archive.workflow import engine
+    real = counters.count
+    out = {'post': {'with': [], 'without': []}, 'follow': {'with': [], 'without': []}}
+    if day is not None:
+        clock.set_now(dt.datetime.combine(day, at, VN))
+    db = app.registry._zodb_databases['']
+    conn = db.open()
+    manager.push({'registry': app.registry, 'request': None})
+    try:
+        paths = _documents(app, conn.root()[root_key(app.registry)], n)
+    finally:
+        manager.pop()
+        conn.close()
+    browser = webtest.TestApp(app, extra_environ={'REMOTE_ADDR': '127.0.0.1'})
+    form = browser.get('/login').forms[0]
+    form['login'], form['password'] = 'vanthu', password
+    form.submit(status=303)
+    try:
+        for k, (body, name) in enumerate(paths):
+            mode = 'with' if k % 2 == 0 else 'without'
+            page = browser.get(f'/bodies/{body}/documents/{name}/')
+            form = page.forms['action-register']
+            engine.counters.count = real if mode == 'with' else (lambda *a, **kw: None)
+            if day is not None:
+                clock.set_now(clock.now() + dt.timedelta(seconds=1))
+            t0, c0, h0 = time.perf_counter(), time.process_time(), time.thread_time()
+            answer = form.submit('submit', status=303)
+            t1, c1, h1 = time.perf_counter(), time.process_time(), time.thread_time()
+            answer.follow(status=200)
+            t2, c2, h2 = time.perf_counter(), time.process_time(), time.thread_time()
+            out['post'][mode].append((t1 - t0, c1 - c0, h1 - h0))
+            out['follow'][mode].append((t2 - t1, c2 - c1, h2 - h1))
+    finally:
+        engine.counters.count = real
+        clock.set_now(None)
+    _count_afterwards(app, paths[1::2], real)
+    return out
+
+
+def _count_afterwards(app, paths, count):
+    """The registrations made without counting, counted after the measure (a kept database stays
+    equal to a recount; counting between two of them would warm the counters' objects)."""
+    from pyramid.threadlocal import manager
+
+    from archive.resources.root import root_key
+    db = app.registry._zodb_databases['']
+    conn = db.open()
+    manager.push({'registry': app.registry, 'request': None})
+    try:
+        root = conn.root()[root_key(app.registry)]
+        for body, name in paths:
+            doc = root['bodies'][body].documents[name]
+            entries = root.journal.chains[doc.chain_id].entries
+            count(root, doc, doc.chain_id, next(seq for seq in reversed(entries.keys()) if entries[seq][2] == 'register'))
+        transaction.commit()
+    finally:
+        manager.pop()
+        conn.close()
+
+
+def summary(samples):
+    """``{mode: {'wall'|'cpu'|'thread_cpu': spread}}`` and the CPU medians' overhead (%) of a
+    side's ``{mode: [(wall, cpu, thread cpu)]}``."""
+    out = {mode: {what: spread([s[i] for s in rows]) for i, what in enumerate(('wall', 'cpu', 'thread_cpu'))}
+           for mode, rows in samples.items()}
+    pct = {what: round(100 * (out['with'][what]['median'] / out['without'][what]['median'] - 1), 1)
+           for what in ('wall', 'cpu', 'thread_cpu')}
+    return out, pct
+
+
+def spread(values):
+    """Median and quartiles (ms) of a list of seconds."""
+    q = statistics.quantiles(values, n=4)
+    return {'median': round(1000 * statistics.median(values), 3), 'p25': round(1000 * q[0], 3),
+            'p75': round(1000 * q[2], 3)}
+
+
+def load_average():
+    return round(os.getloadavg()[0], 1)
