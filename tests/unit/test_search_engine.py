@@ -226,3 +226,23 @@ def test_each_facet_is_counted_on_its_own_whichever_are_asked(store):
     found = engine.search(store.current(), parse('giay moi'), ['p'], narrowed)
     assert found['facets'] == filters.count([d for d in docs if d['urgency'] == 'khan'], engine.FACETS)
 
+
+def test_counts_asked_again_are_those_of_the_user_the_query_and_the_filters(store):
+    """Facet counts kept between searches of one commit (tantivy: a clerk paging or re-sorting)
+    are never another user's, another query's or other filters'; a page further on or another
+    sort gives the first page's counts."""
+    gen = store.current()
+    gen.write([{'key': f'a/{n}', 'abstract': ('giấy mời họp', 'giấy mời dự lễ')[n % 2], 'abstract_x': 'x',
+                'allow': 'p,q' if n < 4 else 'p', 'date': n, 'body': f'b{n % 3}', 'urgency': ('normal', 'khan')[n % 2]}
+               for n in range(10)], [])
+
+    def counts(q, who, filters=None, **kw):
+        return engine.search(store.current(), parse(q), [who], filters or {}, **kw)['facets']
+    for _round in range(2):
+        assert counts('giay moi', 'p') == {'body': [('b0', 4), ('b1', 3), ('b2', 3)], 'urgency': [('khan', 5), ('normal', 5)]} | {
+            n: [] for n in engine.FACETS if n not in ('body', 'urgency')}
+        assert counts('giay moi', 'q')['body'] == [('b0', 2), ('b1', 1), ('b2', 1)]
+        assert counts('giay moi hop', 'p')['urgency'] == [('normal', 5)]
+        assert counts('giay moi', 'p', {'terms': {'urgency': ['khan']}, 'ranges': {}})['urgency'] == [('khan', 5)]
+        assert counts('giay moi', 'p', {'terms': {}, 'ranges': {'date': (0, 3)}})['body'] == [('b0', 2), ('b1', 1), ('b2', 1)]
+        assert counts('giay moi', 'p', start=5, limit=2, sort='date') == counts('giay moi', 'p')

@@ -40,6 +40,7 @@ FACET_SIZE = 1000         # values counted per facet
 SMALL_FACETS = ('state', 'urgency', 'route', 'verdict', 'attachments', 'direction')   # a few fixed values each
 SMALL = 'small_facets'    # the small facets' values together: one value per document, counted once
 SMALL_SIZE = 10_000       # the combinations of those values counted (a few hundred at most)
+COUNTS_KEPT = 256         # facet counts kept per commit (``Reading.counts``)
 LONG_TEXT = 5_000         # characters of file text past which a result's is first asked for the words
 
 
@@ -167,6 +168,10 @@ class Index:
     def count(self):
         return self._searcher().num_docs
 
+    def forget_counts(self):
+        """Forget the facet counts this commit's searches kept (the benchmark's first-time queries)."""
+        self._read().forget_counts()
+
     def stored(self, keys):
         searcher = self._searcher()
         out = {}
@@ -180,7 +185,10 @@ class Index:
         reading = self._read()
         searcher = reading.searcher
         access = reading.access(principals)
-        counts = beside.start(self._count, searcher, self._query(parsed, access, filters), facets) if facets else {}
+        counts = {}
+        if facets:
+            counts = reading.counts((tuple(principals), parsed, filters, tuple(facets)), lambda: beside.start(
+                self._count, searcher, self._query(parsed, access, filters), facets))
         kw = {'limit': limit, 'offset': start, 'count': True}
         if sort in ('date', 'date_asc'):
             kw.update(order_by_field='date', order=tantivy.Order.Desc if sort == 'date' else tantivy.Order.Asc)
@@ -295,6 +303,34 @@ class Reading:
         self._listed = {}           # (field, principal) -> some document of this commit lists it
         self._access = {}           # principals -> their access clauses
         self._same = {}             # (folded, marked) -> every document with one has the other
+        self._counts = {}           # what was counted -> its facet counts (a Future), oldest first
+        self._counts_lock = threading.Lock()
+
+    def counts(self, what, start):
+        """The facet counts of ``what`` (principals, parsed query, filters, facets) in this commit:
+        those of an earlier search (a clerk paging through results or changing the sort), else
+        ``start()``'s (a ``Future``). The last ``COUNTS_KEPT`` are kept; failed ones are not."""
+        key = _counts_key(*what)
+        with self._counts_lock:
+            found = self._counts.get(key)
+        if found is not None:
+            return found
+        found = start()                 # not under the lock: it may count in this thread
+        with self._counts_lock:
+            self._counts[key] = found
+            while len(self._counts) > COUNTS_KEPT:
+                del self._counts[next(iter(self._counts))]
+        found.add_done_callback(lambda f: f.exception() is None or self._forget(key, f))
+        return found
+
+    def _forget(self, key, future):
+        with self._counts_lock:
+            if self._counts.get(key) is future:
+                del self._counts[key]
+
+    def forget_counts(self):
+        with self._counts_lock:
+            self._counts.clear()
 
     def access(self, principals):
         """The access clauses of a search by ``principals`` (sorted) in this commit: one of the
@@ -366,6 +402,13 @@ class Reading:
 
 def _fields(doc):
     return {name: values[0] for name, values in doc.to_dict().items() if values}
+
+
+def _counts_key(principals, parsed, filters, facets):
+    """What the counts depend on, as a dictionary key (not the paging, the sort, the scores)."""
+    terms = tuple(sorted((name, tuple(sorted(values))) for name, values in filters.get('terms', {}).items()))
+    ranges = tuple(sorted(filters.get('ranges', {}).items()))
+    return principals, tuple(parsed.must), tuple(parsed.must_not), terms, ranges, facets
 
 
 def _regex_escape(text):
