@@ -7,9 +7,11 @@ indexes, so both answer the same queries alike; highlights are made from the sto
 query as the results, access included, in one aggregation request; that request's query leaves
 out what only scores (the exact-form alternatives, which match nothing the folded ones do not).
 The six small facets (a few fixed values each) are counted together, from one field holding their
-values as one: a terms aggregation costs as much for two values as for twenty. The counts are
+values as one: each terms aggregation has a cost of its own, whatever its few values. The counts are
 made on another thread (``beside``) while this one finds the top results: tantivy lets the GIL go
-in both, so on two cores a search takes about the longer of the two passes, not their sum.
+in both, so on two cores a search takes about the longer of the two passes, not their sum. A
+commit's counts are kept by user, query, filters and facets (``Reading.counts``): a clerk paging
+or changing the sort is not counted again.
 
 The searcher of a commit is kept until ``meta.json`` changes (a commit by this process or
 another), with what it learns of the access principals: a principal no document of that commit
