@@ -6,7 +6,7 @@ import re
 import pytest
 
 from archive.errors import InputError
-from archive.search import analysis, engine
+from archive.search import analysis, engine, filters
 from archive.search.query import parse
 
 
@@ -203,3 +203,46 @@ def test_only_the_engine_modules_import_their_library():
                              if re.search(rf'^\s*(from|import) {lib}\b', p.read_text(encoding='utf-8'), re.M))
                  for lib in ('whoosh', 'tantivy')}
     assert importers == {'whoosh': ['search/whoosh_index.py'], 'tantivy': ['search/tantivy_index.py']}
+
+
+def test_each_facet_is_counted_on_its_own_whichever_are_asked(store):
+    """The small facets (tantivy counts them together, from one field holding their values) give
+    each its own counts, with documents lacking some of them, whether all facets or a few are
+    asked: the same as counting the written values one by one."""
+    gen = store.current()
+    docs = []
+    for n in range(40):
+        doc = {'key': f'a/{n}', 'abstract': 'giấy mời họp', 'abstract_x': 'giấy mời họp', 'allow': 'p',
+               'date': n, 'body': f'b{n % 3}', 'unit': f'u{n % 4}', 'doc_type': 'CV',
+               'state': ('registered', 'assigned', 'done')[n % 3], 'urgency': ('normal', 'khan')[n % 7 == 0],
+               'direction': ('incoming', 'outgoing')[n % 2], 'attachments': ('yes', 'no')[n % 5 == 0],
+               'route': ('edxml', 'paper', None)[n % 3 - 1], 'verdict': None if n % 4 else 'valid'}
+        docs.append({k: v for k, v in doc.items() if v is not None})
+    gen.write(docs, [])
+    for asked in (engine.FACETS, ('urgency',), ('route', 'body'), ('verdict', 'state', 'doc_type')):
+        found = engine.search(store.current(), parse('giay moi'), ['p'], {}, facets=asked)
+        assert found['facets'] == filters.count(docs, asked), asked
+    narrowed = {'terms': {'urgency': ['khan']}, 'ranges': {}}
+    found = engine.search(store.current(), parse('giay moi'), ['p'], narrowed)
+    assert found['facets'] == filters.count([d for d in docs if d['urgency'] == 'khan'], engine.FACETS)
+
+
+def test_counts_asked_again_are_those_of_the_user_the_query_and_the_filters(store):
+    """Facet counts kept between searches of one commit (tantivy: a clerk paging or re-sorting)
+    are never another user's, another query's or other filters'; a page further on or another
+    sort gives the first page's counts."""
+    gen = store.current()
+    gen.write([{'key': f'a/{n}', 'abstract': ('giấy mời họp', 'giấy mời dự lễ')[n % 2], 'abstract_x': 'x',
+                'allow': 'p,q' if n < 4 else 'p', 'date': n, 'body': f'b{n % 3}', 'urgency': ('normal', 'khan')[n % 2]}
+               for n in range(10)], [])
+
+    def counts(q, who, filters=None, **kw):
+        return engine.search(store.current(), parse(q), [who], filters or {}, **kw)['facets']
+    for _round in range(2):
+        assert counts('giay moi', 'p') == {'body': [('b0', 4), ('b1', 3), ('b2', 3)], 'urgency': [('khan', 5), ('normal', 5)]} | {
+            n: [] for n in engine.FACETS if n not in ('body', 'urgency')}
+        assert counts('giay moi', 'q')['body'] == [('b0', 2), ('b1', 1), ('b2', 1)]
+        assert counts('giay moi hop', 'p')['urgency'] == [('normal', 5)]
+        assert counts('giay moi', 'p', {'terms': {'urgency': ['khan']}, 'ranges': {}})['urgency'] == [('khan', 5)]
+        assert counts('giay moi', 'p', {'terms': {}, 'ranges': {'date': (0, 3)}})['body'] == [('b0', 2), ('b1', 1), ('b2', 1)]
+        assert counts('giay moi', 'p', start=5, limit=2, sort='date') == counts('giay moi', 'p')

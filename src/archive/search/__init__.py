@@ -11,7 +11,7 @@ The modules behind it are private: ``analysis`` (the Vietnamese analyzer), ``que
 query), ``filters``, ``engine`` (the index folder and its generations), ``tantivy_index`` and
 ``whoosh_index`` (the two engines, ``archive.search_engine``: nothing else imports their
 libraries), ``highlight``, ``queue`` (the persistent queue), ``indexer`` and ``content`` (file
-text and OCR).
+text and OCR), ``beside`` (the threads tantivy's facet counts run on beside the search).
 """
 import os
 import threading

@@ -19,12 +19,14 @@ import os
 import shutil
 import threading
 import time
+from concurrent.futures import Future
 
 from . import highlight
 from .query import EXACT, FOLDED
 
-SCHEMA_VERSION = 3     # change it with the schema, the analyzer or what is indexed: every index is rebuilt
-# (3: a document's file text without the versions a signature superseded)
+SCHEMA_VERSION = 4     # change it with the schema, the analyzer or what is indexed: every index is rebuilt
+# (3: a document's file text without the versions a signature superseded; 4: tantivy counts the six
+# small facets from one field holding their values together)
 ENGINES = ('tantivy', 'whoosh')
 
 # Fields a result can be filtered by and counted on (facets): the name in the query string → field.
@@ -169,12 +171,13 @@ def search(gen, parsed, principals, filters, sort='relevance', start=0, limit=20
     counts only count what the user may see; ``facets``: ``{name: [(value, count)]}``, most
     first. Fragments: ``[(field, html)]`` from the abstract, the file text and the metadata."""
     found = gen.index.search(parsed, sorted(set(principals)), filters, sort, start, limit, facets or ())
+    counts = found['facets']        # tantivy's are counted beside (``beside``) while this highlights
     hits = []
     for hit in found['hits']:
         fragments = highlight.fragments(hit, parsed.words)
         hits.append({'key': hit['key'], 'number': hit.get('number'), 'date': hit.get('date'),
                      'score': hit['score'], 'abstract': hit.get('abstract') or '', 'fragments': fragments})
-    return dict(found, hits=hits)
+    return dict(found, hits=hits, facets=counts.result() if isinstance(counts, Future) else counts)
 
 
 def counted(tally):
