@@ -82,3 +82,21 @@ def test_the_desk_has_column_headers_and_marks_the_secret_document(clerk):
     rows = [tr for tr in desk.html.select('section table.documents tbody tr') if '(Mật)' in tr.get_text()]
     assert rows and all(tr.select_one('.badge.secret') is not None for tr in rows)
     assert 'Arrived' in desk.text and 'Đã đến' not in desk.text
+
+
+def test_a_documents_files_show_their_size_as_people_write_it(app, clerk):
+    """The files table: "31,2 kB" in Vietnamese, "31.2 kB" in English (``i18n.size_text``), the
+    exact number of bytes kept in ``<data value>``; the API keeps the number."""
+    from archive.i18n import size_text
+    from ..conftest import open_root
+    conn, root = open_root(app)
+    doc = next(d for d in root['bodies'][HOST_CODE].documents.values() if d.number_symbol == '245-HD/BTCTU')
+    name, size = doc.__name__, doc.file_list()[0].size
+    conn.close()
+    assert size >= 1000                                   # signed: kB, with a decimal
+    for locale in ('vi', 'en'):
+        page = clerk.get(f'/bodies/{HOST_CODE}/documents/{name}/', params={'_LOCALE_': locale})
+        cell = page.html.select_one(f'data[value="{size}"]')
+        assert cell.get_text() == size_text(size, locale), locale
+    api = clerk.get(f'{API}/{name}').json
+    assert size in [f['size'] for f in api['files']]

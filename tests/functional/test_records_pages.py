@@ -5,6 +5,7 @@ people write them, and the backups page in words."""
 import re
 
 from archive import audit
+from archive.i18n import size_text
 
 from ..conftest import HOST_CODE, client, open_root
 from .test_records_files import archivist, new_document, open_file, plan_entry  # noqa: F401 (a fixture)
@@ -56,7 +57,7 @@ def test_the_backups_page_names_kinds_and_the_scheduler_in_words_and_dates_as_pe
     (its ISO form kept in ``<time datetime>``); in English too."""
     from archive.archival import backup
 
-    from .test_backups import _app, add_file
+    from .test_backups import _app, add_file, journaled
     app = _app(tmp_path, tmp_path / 'dest')
     try:
         backup.run_and_journal(app.registry)                         # the schedule's (actor: system)
@@ -74,6 +75,11 @@ def test_the_backups_page_names_kinds_and_the_scheduler_in_words_and_dates_as_pe
         english = admin.get('/admin/backups', params={'_LOCALE_': 'en'}).html
         cells = [[td.get_text(' ', strip=True) for td in row.select('td')] for row in english.select('tr[data-run]')]
         assert [c[3] for c in cells] == ['Incremental', 'Full'] and cells[1][7] == 'System (scheduled)'
+        # sizes for people, the reader's decimal sign; the exact bytes kept in <data value>
+        sizes = [int(row.select('td')[4].data['value']) for row in runs]
+        assert sizes == [r['bytes'] for r in journaled(app)] and all(sizes)
+        assert [c[4] for c in cells] == [size_text(n, 'en') for n in sizes]
+        assert [row.select('td')[4].get_text(strip=True) for row in runs] == [size_text(n, 'vi') for n in sizes]
     finally:
         from ..conftest import close_app
         close_app(app)
@@ -109,6 +115,11 @@ def test_an_exported_batch_says_what_was_made_in_words_and_offers_the_package(tm
         cell = page.html.select_one('td.export-outcome')
         text = ' '.join(cell.get_text().split())
         assert 'Đã tạo gói nộp lưu: 1 văn bản, 1 tệp gốc' in text
+        conn, root = open_root(app)
+        made = root['bodies'][HOST_CODE].records.batches[url.rsplit('/', 1)[1]].exported['report']['bytes']
+        conn.close()
+        assert f'1 tệp gốc, {size_text(made, "vi")}.' in text and 'MB' not in text.replace(size_text(made, 'vi'), '')
+        assert cell.select_one('[data-outcome="made"] data')['value'] == str(made)
         assert cell.select_one('[data-outcome="validated"]') is not None
         [problem] = [li.get_text(' ', strip=True) for li in cell.select('ul.export-problems li')]
         assert problem.startswith('Văn bản 5-CV/BTCTU, tệp ') and 'không phải PDF/A' in problem
@@ -129,6 +140,7 @@ def test_an_exported_batch_says_what_was_made_in_words_and_offers_the_package(tm
         assert taken['actor'] == 'luutru' and taken['details']['package'] == batch.package_id
         conn.close()
         english = archivist.get(url, params={'_LOCALE_': 'en'}).html.select_one('td.export-outcome')
+        assert f'original files, {size_text(made, "en")}.' in ' '.join(english.get_text().split())
         [problem] = [li.get_text(' ', strip=True) for li in english.select('ul.export-problems li')]
         assert problem.startswith('Document 5-CV/BTCTU, file ') and 'not PDF/A' in problem
         leader = client(app, 'lanhdao')                      # approves batches, takes no package away

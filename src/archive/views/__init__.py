@@ -1,5 +1,6 @@
 """HTML pages (Chameleon + deform) in Vietnamese; English through ``?_LOCALE_=en``."""
 import deform
+from markupsafe import Markup
 from importlib.resources import files
 from pyramid.i18n import get_localizer
 from pyramid.threadlocal import get_current_request
@@ -14,7 +15,7 @@ from .flash import greeting
 from ..resources import access
 from ..resources.root import app_root
 from ..services.desk import waiting_count
-from ..i18n import locale_url
+from ..i18n import locale_url, number_text, size_text
 from .workflow_titles import transition_title
 from .. import security as S
 from ..security import ROLE_TITLES
@@ -87,6 +88,18 @@ class PageHelpers:
             except ValueError:
                 return value
         return Markup(f'<time datetime="{escape(clock.iso(value))}">{escape(clock.display(value))}</time>')
+
+    def size(self, size):
+        """A size in bytes for people (``1,5 MB``; ``i18n.size_text``), the exact number of bytes
+        kept for machines in ``<data value>``; '' for none."""
+        from markupsafe import Markup
+        if not isinstance(size, int):
+            return ''
+        return Markup(f'<data value="{size}">{size_text(size, self.request.localizer.locale_name)}</data>')
+
+    def number(self, value):
+        """A figure with one decimal at most, with the reader's decimal sign (``1,5``)."""
+        return number_text(value, self.request.localizer.locale_name)
 
     def register_name(self, doc):
         """The register a number was taken in, as a clerk names it (not its internal key
