@@ -1,6 +1,8 @@
 """HTML pages (Chameleon + deform) in Vietnamese; English through ``?_LOCALE_=en``."""
+import datetime as dt
+
 import deform
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from importlib.resources import files
 from pyramid.i18n import get_localizer
 from pyramid.threadlocal import get_current_request
@@ -77,9 +79,6 @@ class PageHelpers:
     def when(self, value):
         """A date or time as the pages show it, ``24/11/2026 09:30`` in Vietnam time, its ISO 8601
         form (+07:00) kept for machines in ``<time datetime>``; '' for none."""
-        import datetime as dt
-
-        from markupsafe import Markup, escape
         if value in (None, ''):
             return ''
         if isinstance(value, str):
