@@ -77,7 +77,7 @@ def test_the_search_page_has_one_box_and_its_button_sends_what_was_typed(app, cl
     form = next(f for f in page.forms.values() if 'sort' in f.fields)
     assert [b.get_text(strip=True) for b in page.html.select('form.search-page .search-bar button')] == ['Tìm']
     form['q'] = 'so hoa tai lieu'
-    found = form.submit()
+    found = form.submit().maybe_follow()          # without scripts: redirected to the clean URL
     assert found.request.GET['q'] == 'so hoa tai lieu'
     assert [li['data-doc'] for li in found.html.select('ol.hits li')] == [doc['id']]
     # a facet's link keeps what was asked, not the empty fields the form sent
@@ -147,3 +147,28 @@ def test_the_top_bar_offers_the_search_box_to_those_who_have_documents_to_find(a
         page = client.get('/bodies/')
         nav = [a.get_text(strip=True) for a in page.html.select('header.top nav a')]
         assert bool(page.html.select('header.top form.search-box input[name=q]')) == offered == ('Văn bản' in nav)
+
+
+def test_the_url_of_a_search_holds_only_what_was_asked(app, clerk):
+    """The form sends every filter, empty or not; without scripts the page redirects to the same
+    URL without the empty ones (with scripts the form leaves them out: static/archive.js), so a
+    search's URL is what was asked. The lists and registers that share the filter form do the same."""
+    doc = create(clerk, abstract='Kế hoạch chỉnh lý tài liệu tồn đọng', number_symbol='83-KH/BTCTU')
+    _apply(app)
+    form = next(f for f in clerk.get('/search').forms.values() if 'sort' in f.fields)
+    form['q'] = 'chinh ly tai lieu'
+    sent = form.submit(status=303)
+    assert '=&' in sent.request.url                              # what the form sent: every field
+    assert sent.location == 'http://localhost/search?q=chinh+ly+tai+lieu&sort=relevance'
+    page = sent.follow()
+    assert [li['data-doc'] for li in page.html.select('ol.hits li')] == [doc['id']]
+    assert clerk.get('/search?q=&doc_type=', status=303).location == 'http://localhost/search'
+    clerk.get('/search?q=chinh+ly', status=200)                  # a clean URL is answered as it is
+    for path, clean in ((f'/bodies/{HOST_CODE}/?urgency=&date_from=&state=arrived',
+                         f'http://localhost/bodies/{HOST_CODE}/?state=arrived'),
+                        (f'/bodies/{HOST_CODE}/registers?kind=incoming&year=&doc_type=&issued_from=',
+                         f'http://localhost/bodies/{HOST_CODE}/registers?kind=incoming')):
+        assert clerk.get(path, status=303).location == clean, path
+        clerk.get(clean, status=200)
+    script = (files('archive') / 'static' / 'archive.js').read_text()
+    assert "addEventListener('formdata'" in script

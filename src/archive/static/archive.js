@@ -183,3 +183,15 @@ document.addEventListener('DOMContentLoaded', function () {
     Array.prototype.forEach.call(document.querySelectorAll('select[multiple][data-typeahead]'), typeahead);
   });
 })();
+
+/* A GET form (the search, the filters of the lists and registers) sends only the fields filled
+   in, so that the URL holds what was asked. Without this script the page answers the full form
+   with a redirect to the same clean URL (views/filter_form.without_empty_fields). */
+document.addEventListener('formdata', function (event) {
+  var form = event.target;
+  if ((form.getAttribute('method') || 'get').toLowerCase() !== 'get') { return; }
+  var kept = [];
+  event.formData.forEach(function (value, key) { if (value !== '') { kept.push([key, value]); } });
+  Array.from(new Set(Array.from(event.formData.keys()))).forEach(function (key) { event.formData.delete(key); });
+  kept.forEach(function (pair) { event.formData.append(pair[0], pair[1]); });
+});
