@@ -429,7 +429,8 @@ def test_the_search_statistics_records_and_admin_pages_pass_the_same_checks(serv
 
 def test_the_search_page_has_its_filters_beside_the_hits_and_one_box(served, browser):
     """At desktop size the facet panel stands left of the hits (it stacked above them, unstyled);
-    the page has one search box, and its button sends what was typed there."""
+    the page has one search box, and its button sends what was typed there, and only that; on a
+    phone the hits come before the panel."""
     from archive import search
     app, base = served
     search.apply_pending(app.registry)          # the index current now (the indexer thread's step)
@@ -445,6 +446,18 @@ def test_the_search_page_has_its_filters_beside_the_hits_and_one_box(served, bro
         page.wait_for_load_state()
         person.check()
         assert 'q=cong+van' in page.url and page.locator('ol.hits li').count() >= 1
+        assert not re.search(r'=(&|$)', page.url), page.url          # only what was asked, no empty field
+    finally:
+        person.close()
+    # on a phone the hits come first, the filters after them, a link at the total leading there
+    person = Person(browser, base, 'vanthu', 'phone')
+    page = person.page
+    try:
+        person.visit('/search?q=c%C3%B4ng+v%C4%83n')
+        panel, hits = page.locator('aside.facets').bounding_box(), page.locator('section.hits').bounding_box()
+        assert hits['y'] + hits['height'] <= panel['y'], (panel, hits)
+        page.click('a.to-filters')
+        assert page.url.endswith('#filters') and page.locator('aside.facets').is_visible()
     finally:
         person.close()
 

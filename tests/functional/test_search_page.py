@@ -172,3 +172,19 @@ def test_the_url_of_a_search_holds_only_what_was_asked(app, clerk):
         clerk.get(clean, status=200)
     script = (files('archive') / 'static' / 'archive.js').read_text()
     assert "addEventListener('formdata'" in script
+
+
+def test_on_a_phone_the_hits_come_before_the_filters_which_a_link_leads_to(app, clerk):
+    """The panel stays first in the page (the desktop's reading order, the side panel on the
+    left); the phone's rule of the stylesheet puts the hits first, and a link at the total leads
+    to the filters after them (shown on a phone only). The browser walk measures it."""
+    create(clerk, abstract='Báo cáo tổng kết công tác lưu trữ', number_symbol='84-BC/BTCTU')
+    _apply(app)
+    page = clerk.get('/search', params={'q': 'tong ket'})
+    assert page.html.select_one('div.search-results > aside.facets')['id'] == 'filters'
+    assert page.html.select_one('section.hits p.total a.to-filters')['href'] == '#filters'
+    css = (files('archive') / 'static' / 'archive.css').read_text()
+    phone = re.search(r'@media \(max-width: 760px\) \{\s*\.search-results \{[^}]*\}(.*?)\n\}', css, re.S).group(1)
+    assert re.search(r'\.search-results section\.hits \{\s*order:\s*-1;?\s*\}', phone)
+    assert re.search(r'\.search-results a\.to-filters \{[^}]*display:inline', phone)
+    assert re.search(r'\.search-results a\.to-filters \{\s*display:none;?\s*\}', css.split('@media (max-width: 760px) {\n  .search-results')[0])
