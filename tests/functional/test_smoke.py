@@ -12,6 +12,17 @@ def test_healthz_without_login(anon):
     assert res.json['time'].endswith('+07:00')
 
 
+def test_the_icon_browsers_ask_for_is_served_without_login_and_named_by_every_page(anon, clerk):
+    """Browsers ask for /favicon.ico on every page load (it answered 404); the pages name the same
+    icon in <link rel=icon>."""
+    icon = anon.get('/favicon.ico', status=200)
+    assert icon.content_type == 'image/vnd.microsoft.icon' and icon.body[:4] == b'\x00\x00\x01\x00'
+    assert 'max-age=' in icon.headers['Cache-Control']
+    for page in (anon.get('/login'), clerk.get('/desk')):
+        [link] = page.html.select('head link[rel=icon]')
+        assert anon.get(link['href'], status=200).body == icon.body
+
+
 def test_front_page_needs_login(anon):
     res = anon.get('/', status=303)
     assert '/login' in res.location

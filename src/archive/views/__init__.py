@@ -203,6 +203,7 @@ def includeme(config):
     config.add_request_method(PageHelpers, 'h', reify=True)
     config.include('.http')          # headers on every answer, unreadable forms refused
     config.add_route('healthz', '/healthz', factory=lambda request: object())
+    config.add_route('favicon', '/favicon.ico', factory=lambda request: object())     # views/favicon.py
     config.add_route('exchange_admin', '/admin/exchange')      # context: the root (admins: manage)
     config.add_route('monitoring', '/admin/security')          # security monitoring: the root (admins)
     config.add_route('backups', '/admin/backups')             # context: the root (admins: manage)
