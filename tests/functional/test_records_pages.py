@@ -217,3 +217,28 @@ def test_the_file_and_appraisal_pages_write_dates_as_people_write_them(app, cler
     appraisal = archivist.get(f'{records}/appraisal')
     assert len(shown_times(appraisal)) >= 2             # the horizon and the file's due date
     assert not re.search(r'\d{4}-\d{2}-\d{2}', appraisal.html.select_one('main').get_text())
+
+
+# -- a refusal on the records pages ---------------------------------------------------------------
+
+def test_a_refusal_on_the_records_pages_is_headed_in_words(app, clerk, archivist, leader):
+    """It was headed by a bare "409" or "403"; now as every error page: the status in words, a
+    403 saying the user is not allowed, then what refused it, and the way back."""
+    from .test_records_files import BODY, closed_file, csrf
+    name, _doc = closed_file(clerk, archivist)
+    doc = new_document(clerk, number_symbol='9-CV/BTCTU')
+    page = clerk.post(f'/bodies/{HOST_CODE}/documents/{doc}/file-into', {'csrf_token': clerk.csrf, 'file': name},
+                      status=409)
+    assert ' '.join(page.html.h1.get_text().split()) == 'Không thực hiện được (409)'
+    assert page.html.title.get_text().startswith('Không thực hiện được ·')
+    assert page.html.select_one('ul.errors li')['data-code'] == 'file_closed'
+    english = clerk.post(f'/bodies/{HOST_CODE}/documents/{doc}/file-into?_LOCALE_=en',
+                         {'csrf_token': clerk.csrf, 'file': name}, status=409)
+    assert not re.search(r'^\s*\d+\s*$', english.html.h1.get_text()) and '(409)' in english.html.h1.get_text()
+    batch = archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [name]}, headers=csrf(archivist),
+                                status=201).json['name']
+    archivist.post_json(f'{BODY}/batches/{batch}/submit', {}, headers=csrf(archivist))
+    refused = archivist.post(f'/bodies/{HOST_CODE}/records/batch/{batch}/approve', {'csrf_token': archivist.csrf},
+                             status=403)                                # the leader approves
+    assert ' '.join(refused.html.h1.get_text().split()) == 'Không có quyền truy cập (403)'
+    assert 'Bạn không được phép xem trang này hoặc làm việc này.' in refused.html.select_one('main').get_text()
