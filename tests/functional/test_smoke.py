@@ -35,6 +35,21 @@ def test_clerk_starts_at_the_desk_and_sees_own_body(clerk):
     assert 'Văn phòng Thành ủy' in body.text and '245-HD/BTCTU' in body.text
 
 
+def test_the_demo_letters_carry_their_date_of_issue(clerk):
+    """A letter that arrived has a date of issue, before its arrival; the demo's two had none
+    (its page showed an empty "Ngày ban hành")."""
+    import datetime as dt
+    listed = clerk.get(f'/api/v1/bodies/{HOST_CODE}/documents').json['items']
+    for number in ('245-HD/BTCTU', '7816/VPCP-TTĐT'):
+        doc = clerk.get(f"/api/v1/bodies/{HOST_CODE}/documents/"
+                        f"{next(d['id'] for d in listed if d['number_symbol'] == number)}").json
+        issued = dt.date.fromisoformat(doc['issued_date'])
+        assert issued < dt.date.fromisoformat(doc['received_at'][:10]), number
+        page = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/").html
+        row = next(tr for tr in page.select('table.fields tr') if tr.th.get_text(strip=True) == 'Ngày ban hành')
+        assert row.td.get_text(strip=True) == issued.strftime('%d/%m/%Y'), number
+
+
 @pytest.mark.storage
 def test_api_create_and_read(clerk):
     res = clerk.post_json(f'/api/v1/bodies/{HOST_CODE}/documents', incoming(),
