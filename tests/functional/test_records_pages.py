@@ -242,3 +242,27 @@ def test_a_refusal_on_the_records_pages_is_headed_in_words(app, clerk, archivist
                              status=403)                                # the leader approves
     assert ' '.join(refused.html.h1.get_text().split()) == 'Không có quyền truy cập (403)'
     assert 'Bạn không được phép xem trang này hoặc làm việc này.' in refused.html.select_one('main').get_text()
+
+
+# -- the records page as a new user finds it --------------------------------------------------------
+
+def test_the_records_page_names_units_says_when_there_is_no_batch_and_links_only_where_one_may_go(
+        app, clerk, leader, archivist):
+    """The file plan showed a unit's code (TH) where the office names it; the batches' heading
+    stood over nothing; a batch's file count was a bare number; and the leader, who approves
+    batches but does not make them, was offered "Lập lô nộp lưu / hủy", a page refused to them."""
+    from .test_records_files import approved_batch
+    records = f'/bodies/{HOST_CODE}/records/'
+    plan_entry(archivist)                                                   # unit TH
+    page = archivist.get(records).html
+    assert page.select_one('tr[data-entry="TH.01"] td[data-unit="TH"]').get_text(strip=True) == 'Phòng Tổng hợp'
+    empty = page.select_one('[data-empty="batches"]')
+    assert 'Chưa có lô nộp lưu hay hủy nào.' in empty.get_text() and empty.a['href'].endswith('/records/select')
+    for shown in (leader.get(records).html,):
+        assert not [a for a in shown.select('main a') if a['href'].endswith('/records/select')]
+        assert 'Chưa có lô nộp lưu hay hủy nào.' in shown.select_one('[data-empty="batches"]').get_text()
+    leader.get(records + 'select', status=403)                               # where the link led them
+    batch, _name, _doc = approved_batch(clerk, archivist, leader)
+    item = archivist.get(records).html.select_one(f'li[data-batch="{batch}"]')
+    assert ' '.join(item.get_text().split()).endswith('· 1 hồ sơ')
+    assert archivist.get(records).html.select_one('[data-empty="batches"]') is None

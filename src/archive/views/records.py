@@ -76,6 +76,7 @@ def records_view(context, request):
             'retention': retention, 'periods': retention.choices(settings),
             'can_plan': request.has_permission(S.MANAGE_FILES, context),
             'can_open': request.has_permission(S.FILE_DOCUMENTS, context),
+            'can_select': bool(request.has_permission(S.MANAGE_BATCHES, context)),      # makes batches
             'can_batch': request.has_permission(S.MANAGE_BATCHES, context)
             or request.has_permission(S.APPROVE_BATCHES, context),
             'batches': sorted(context.batches.values(), key=lambda b: -int(b.__name__)),
