@@ -248,7 +248,7 @@ def test_a_refusal_on_the_records_pages_is_headed_in_words(app, clerk, archivist
 
 def test_the_records_page_names_units_says_when_there_is_no_batch_and_links_only_where_one_may_go(
         app, clerk, leader, archivist):
-    """The file plan showed a unit's code (TH) where the office names it; the batches' heading
+    """The file plan and a file's page showed a unit's code (TH) where the office names it; the batches' heading
     stood over nothing; a batch's file count was a bare number; and the leader, who approves
     batches but does not make them, was offered "Lập lô nộp lưu / hủy", a page refused to them."""
     from .test_records_files import approved_batch
@@ -262,6 +262,9 @@ def test_the_records_page_names_units_says_when_there_is_no_batch_and_links_only
         assert not [a for a in shown.select('main a') if a['href'].endswith('/records/select')]
         assert 'Chưa có lô nộp lưu hay hủy nào.' in shown.select_one('[data-empty="batches"]').get_text()
     leader.get(records + 'select', status=403)                               # where the link led them
+    opened = open_file(archivist)                                           # its page names the unit too
+    shown = archivist.get(f"{records}file/{opened['name']}").html.select_one('td[data-unit="TH"]')
+    assert shown.get_text(strip=True) == 'Phòng Tổng hợp'
     batch, _name, _doc = approved_batch(clerk, archivist, leader)
     item = archivist.get(records).html.select_one(f'li[data-batch="{batch}"]')
     assert ' '.join(item.get_text().split()).endswith('· 1 hồ sơ')
