@@ -85,9 +85,9 @@ def size_text(size, locale=DEFAULT):
     return format_unit(size, 'digital-byte', length='short', format='#,##0', locale=locale)
 
 
-def number_text(value, locale=DEFAULT):
-    """A figure with one decimal at most, in the locale's signs (``1,5`` giờ; ``1.5`` hours)."""
-    return format_decimal(value, format='#,##0.#', locale=locale)
+def number_text(value, locale=DEFAULT, digits=1):
+    """A figure with ``digits`` decimals at most, in the locale's signs (``1,5`` giờ; ``1.5`` hours)."""
+    return format_decimal(value, format='#,##0.' + '#' * digits, locale=locale)
 
 
 def includeme(config):

@@ -493,6 +493,8 @@ def test_page_red_when_the_last_good_backup_is_too_old(tmp_path):
         try:
             page = admin.get('/admin/backups')
             assert 'data-backup-state="red"' in page.text and 'data-problem="backup_too_old"' in page.text
+            age = ' '.join(page.html.select_one('td[data-age]').get_text().split())
+            assert age.startswith('10 phút (tối đa 0,1 giờ)'), age         # in words, the decimal comma
             assert admin.get('/healthz').json['backups']['problems'] == ['backup_too_old']
         finally:
             clock.set_now(None)

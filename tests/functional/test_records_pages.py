@@ -80,6 +80,11 @@ def test_the_backups_page_names_kinds_and_the_scheduler_in_words_and_dates_as_pe
         assert sizes == [r['bytes'] for r in journaled(app)] and all(sizes)
         assert [c[4] for c in cells] == [size_text(n, 'en') for n in sizes]
         assert [row.select('td')[4].get_text(strip=True) for row in runs] == [size_text(n, 'vi') for n in sizes]
+        # the result in words (it said "OK"), the run's seconds with the decimal comma, the age in words
+        shown = [[td.get_text(' ', strip=True) for td in row.select('td')] for row in runs]
+        assert [c[2] for c in shown] == ['Thành công'] * 2 and [c[2] for c in cells] == ['Succeeded'] * 2
+        assert all(re.fullmatch(r'\d+(,\d{1,2})?', c[6]) for c in shown), [c[6] for c in shown]
+        assert re.fullmatch(r'dưới 1 phút|\d+ phút', ' '.join(page.select_one('td[data-age]').get_text().split()).split(' (')[0])
     finally:
         from ..conftest import close_app
         close_app(app)

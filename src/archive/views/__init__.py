@@ -96,9 +96,19 @@ class PageHelpers:
             return ''
         return Markup(f'<data value="{size}">{size_text(size, self.request.localizer.locale_name)}</data>')
 
-    def number(self, value):
-        """A figure with one decimal at most, with the reader's decimal sign (``1,5``)."""
-        return number_text(value, self.request.localizer.locale_name)
+    def number(self, value, digits=1):
+        """A figure with ``digits`` decimals at most, with the reader's decimal sign (``1,5``)."""
+        return number_text(value, self.request.localizer.locale_name, digits)
+
+    def age(self, seconds):
+        """How long ago, as people say it: "dưới 1 phút", "8 phút", "1,5 giờ"; '—' for never."""
+        if seconds is None:
+            return '—'
+        if seconds < 60:
+            return self.t(_('age_under_a_minute', default='dưới 1 phút'))
+        if seconds < 3600:
+            return self.t(_('age_minutes', default='${n} phút', mapping={'n': int(seconds // 60)}))
+        return self.t(_('age_hours', default='${n} giờ', mapping={'n': self.number(seconds / 3600.0)}))
 
     def register_name(self, doc):
         """The register a number was taken in, as a clerk names it (not its internal key
