@@ -274,3 +274,8 @@ def test_the_records_page_names_units_says_when_there_is_no_batch_and_links_only
     item = archivist.get(records).html.select_one(f'li[data-batch="{batch}"]')
     assert ' '.join(item.get_text().split()).endswith('· 1 hồ sơ')
     assert archivist.get(records).html.select_one('[data-empty="batches"]') is None
+    # the archivist's desk names a batch as the records page does (it showed its package id and a bare count)
+    from .test_records_files import mark_exported
+    mark_exported(app, batch)
+    waiting = archivist.get('/desk').html.select_one(f'ul[data-list="awaiting_confirmation"] li[data-batch="{batch}"]')
+    assert ' '.join(waiting.get_text().split()) == f'Nộp lưu {batch} · 1 hồ sơ'

@@ -25,6 +25,7 @@ from ..services.certificates import origin_status
 from ..exchange.edxml.deviations import described
 from ..exchange.receive.common import ACTOR as EXCHANGE_ACTOR
 from ..archival.backup import SCHEDULE_ACTOR
+from ..archival.batches import KINDS as BATCH_KINDS
 from ..services.legal import legal_status
 from .workflow_titles import state_title
 from ..schemas.document import DocumentSchema
@@ -59,6 +60,7 @@ class PageHelpers:
     paper_means = vocab.PAPER_MEANS
     actions = vocab.ACTIONS
     signature_statuses = vocab.SIGNATURE_STATUSES
+    batch_kinds = BATCH_KINDS
 
     def __init__(self, request):
         self.request = request
