@@ -430,7 +430,7 @@ def test_the_search_statistics_records_and_admin_pages_pass_the_same_checks(serv
 def test_the_search_page_has_its_filters_beside_the_hits_and_one_box(served, browser):
     """At desktop size the facet panel stands left of the hits (it stacked above them, unstyled);
     the page has one search box, and its button sends what was typed there, and only that; on a
-    phone the hits come before the panel."""
+    phone the hits come before the panel, and a list's cards name each value by its column."""
     from archive import search
     app, base = served
     search.apply_pending(app.registry)          # the index current now (the indexer thread's step)
@@ -458,6 +458,13 @@ def test_the_search_page_has_its_filters_beside_the_hits_and_one_box(served, bro
         assert hits['y'] + hits['height'] <= panel['y'], (panel, hits)
         page.click('a.to-filters')
         assert page.url.endswith('#filters') and page.locator('aside.facets').is_visible()
+        # a list read as cards names each value by its column (the headers are not seen on a phone)
+        person.visit(f'/bodies/{HOST_CODE}/')
+        cell = page.locator('table.list tbody tr td[data-title]').nth(1)
+        title = cell.get_attribute('data-title')
+        assert title and page.locator('table.list thead th').nth(1).inner_text().strip() == title
+        before = cell.evaluate("e => getComputedStyle(e, '::before').content")
+        assert before == f'"{title}: "', before
     finally:
         person.close()
 
