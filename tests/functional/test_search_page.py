@@ -188,3 +188,11 @@ def test_on_a_phone_the_hits_come_before_the_filters_which_a_link_leads_to(app, 
     assert re.search(r'\.search-results section\.hits \{\s*order:\s*-1;?\s*\}', phone)
     assert re.search(r'\.search-results a\.to-filters \{[^}]*display:inline', phone)
     assert re.search(r'\.search-results a\.to-filters \{\s*display:none;?\s*\}', css.split('@media (max-width: 760px) {\n  .search-results')[0])
+
+
+def test_a_hit_without_a_number_says_so(app, clerk):
+    """The demo's draft has no number yet: its hit was headed by a bare "—"."""
+    _apply(app)
+    page = clerk.get('/search', params={'q': 'chuyen doi so cong tac van thu'})
+    [hit] = [li for li in page.html.select('ol.hits li') if 'Tờ trình về kế hoạch chuyển đổi số' in li.get_text()]
+    assert hit.a.strong.get_text() == '(chưa có số)' and '—' not in hit.a.get_text()
