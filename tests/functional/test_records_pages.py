@@ -279,3 +279,22 @@ def test_the_records_page_names_units_says_when_there_is_no_batch_and_links_only
     mark_exported(app, batch)
     waiting = archivist.get('/desk').html.select_one(f'ul[data-list="awaiting_confirmation"] li[data-batch="{batch}"]')
     assert ' '.join(waiting.get_text().split()) == f'Nộp lưu {batch} · 1 hồ sơ'
+
+
+def test_a_leaders_desk_shows_the_batches_to_approve_not_the_archivists_queues(app, clerk, leader, archivist):
+    """The leader's desk listed the archivist's three queues, always empty for them ("Hồ sơ đến hạn
+    thẩm định (0)", ...); it shows the batches waiting for their approval, when there are any."""
+    from .test_records_files import BODY, closed_file, csrf
+    def headings(c):
+        section = c.get('/desk').html.select_one('section.archival-desk')
+        return [' '.join(h.get_text().split()) for h in section.select('h2')] if section else []
+    assert headings(leader) == []
+    assert headings(archivist) == ['Hồ sơ đến hạn thẩm định (0)', 'Lô nộp lưu / hủy đang làm (0)',
+                                   'Chờ Lưu trữ xác nhận đã nhận (0)']
+    name, _doc = closed_file(clerk, archivist)
+    batch = archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [name]}, headers=csrf(archivist),
+                                status=201).json['name']
+    archivist.post_json(f'{BODY}/batches/{batch}/submit', {}, headers=csrf(archivist))
+    assert headings(leader) == ['Lô chờ duyệt (1)']
+    assert set(leader.get('/api/v1/desk').json['archival']) == {'due', 'in_progress', 'awaiting_confirmation',
+                                                                'to_approve'}          # the API as before
