@@ -413,3 +413,16 @@ def test_the_charts_count_whole_documents_and_say_when_nothing_was_sent(figures_
     bars = [C.svg(C.bars('%', ['10/2026', '11/2026'], [rates], ['%'], percent=True)).count('<rect')
             for rates in ([None, None], [None, 50.0], [100.0, 50.0])]
     assert bars[1] == bars[0] + 1 and bars[2] == bars[0] + 2          # one bar for each month that sent
+
+
+def test_a_long_body_name_in_a_chart_is_whole_or_cut_after_a_word():
+    """The chart by body cut every name at 28 characters, mid-word ("Đảng ủy Khối các cơ quan Thà")."""
+    from archive.reports import charts as C
+    long = 'Đảng ủy Khối các cơ quan Thành phố'
+    drawn = C.svg(C.bars('x', [long, 'Ban Tổ chức Thành ủy với một cái tên dài hơn mọi tên cơ quan khác'],
+                         [[1, 2]], ['Đến'], horizontal=True))
+    words = [t for t in re.findall(r'<text[^>]*>([^<]*)</text>', drawn)]
+    assert long in words
+    [cut] = [w for w in words if w.startswith('Ban Tổ chức')]
+    assert cut.endswith('…') and 'Ban Tổ chức Thành ủy với một cái tên dài hơn mọi tên cơ quan khác'.startswith(
+        cut[:-1] + ' ')                                                      # cut after a whole word

@@ -33,6 +33,18 @@ def _legend(drawing, names, x, y):
     drawing.add(legend)
 
 
+def _fit(label, room, size):
+    """``label`` as it fits in ``room`` points at ``size``: whole, else cut after a whole word with
+    "…" (a body's name was cut mid-word at 28 characters: "… cơ quan Thà")."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    if stringWidth(label, FONT, size) <= room:
+        return label
+    words = label.split()
+    while len(words) > 1 and stringWidth(' '.join(words) + '…', FONT, size) > room:
+        words.pop()
+    return ' '.join(words) + '…'
+
+
 def _title(drawing, text):
     from reportlab.graphics.shapes import String
     drawing.add(String(WIDTH / 2, HEIGHT - 12, text, fontName=FONT, fontSize=10, textAnchor='middle'))
@@ -51,7 +63,8 @@ def bars(title, labels, series, names, horizontal=False, percent=False, note=Non
     chart.width = WIDTH - chart.x - 110
     chart.height = HEIGHT - chart.y - 30
     chart.data = [list(s) or [0] for s in series] or [[0]]
-    chart.categoryAxis.categoryNames = [str(x)[:28] for x in labels] or ['']
+    room = chart.x - 8 if horizontal else max(chart.width / max(len(labels), 1), 120)
+    chart.categoryAxis.categoryNames = [_fit(str(x), room, 7) for x in labels] or ['']
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7
     if not horizontal:
