@@ -100,3 +100,15 @@ def test_a_documents_files_show_their_size_as_people_write_it(app, clerk):
         assert cell.get_text() == size_text(size, locale), locale
     api = clerk.get(f'{API}/{name}').json
     assert size in [f['size'] for f in api['files']]
+
+
+def test_a_field_without_a_value_shows_a_dash(clerk):
+    """The document page's empty fields (Hạn xử lý, Nơi nhận, ... of a letter just arrived) were blank
+    cells; the stylesheet draws a dash in every empty cell of a field table or a list."""
+    from importlib.resources import files
+    doc = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    page = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/").html
+    row = next(tr for tr in page.select('table.fields tr') if tr.th.get_text(strip=True) == 'Hạn xử lý')
+    assert row.td.contents == []                                   # empty: what the rule below matches
+    css = (files('archive') / 'static' / 'archive.css').read_text()
+    assert re.search(r'table\.fields td:empty::before[^{]*\{\s*content:"—"', css)
