@@ -469,6 +469,32 @@ def test_the_search_page_has_its_filters_beside_the_hits_and_one_box(served, bro
         person.close()
 
 
+def test_on_a_phone_the_records_forms_stack_and_an_empty_field_shows_a_dash(served, browser):
+    """The file plan's form wrapped its labels and fields mid-line at 390 px: each label now stands
+    above its field, the field as wide as the form; a document's empty fields show a dash."""
+    _app, base = served
+    person = Person(browser, base, 'luutru', 'phone')
+    page = person.page
+    try:
+        person.visit(f'/bodies/{HOST_CODE}/records/')
+        form = page.locator('form#plan-entry').bounding_box()
+        label = page.locator('form#plan-entry label').nth(3).bounding_box()        # Thời hạn bảo quản
+        field = page.locator('form#plan-entry select[name=retention]').bounding_box()
+        assert label['y'] + label['height'] <= field['y'] + 1, (label, field)
+        assert field['width'] >= form['width'] - 2, (field, form)
+    finally:
+        person.close()
+    person = Person(browser, base, 'vanthu', 'phone')
+    page = person.page
+    try:
+        person.visit(f'/bodies/{HOST_CODE}/')
+        person.open_document('245-HD/BTCTU')
+        empty = page.locator('table.fields td:empty').first
+        assert empty.evaluate("e => getComputedStyle(e, '::before').content") == '"—"'
+    finally:
+        person.close()
+
+
 @pytest.mark.parametrize('size', ['desktop', 'phone'])
 def test_an_administrator_adds_a_unit_and_an_account_changes_its_roles_and_sees_the_change(served, browser, size):
     """The city administrator adds a unit on the body's administration page, an account in it, gives
