@@ -112,3 +112,14 @@ def test_a_field_without_a_value_shows_a_dash(clerk):
     assert row.td.contents == []                                   # empty: what the rule below matches
     css = (files('archive') / 'static' / 'archive.css').read_text()
     assert re.search(r'table\.fields td:empty::before[^{]*\{\s*content:"—"', css)
+
+
+def test_the_first_revision_says_it_is_the_first_not_every_field(clerk):
+    """A document's first revision listed every field it was created with as "changed"; it says it
+    is the first, and a later one names what changed."""
+    doc = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    clerk.patch_json(f"{API}/{doc['id']}", {'abstract': 'Tờ trình về công tác cán bộ (sửa)'},
+                     headers={'X-CSRF-Token': clerk.csrf})
+    items = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/").html.select('ol.revisions li')
+    said = [' '.join(li.get_text().split()).split(' · ', 2)[2] for li in items]
+    assert said == ['bản đầu tiên, khi tạo văn bản', 'Trích yếu nội dung']
