@@ -196,3 +196,14 @@ def test_a_hit_without_a_number_says_so(app, clerk):
     page = clerk.get('/search', params={'q': 'chuyen doi so cong tac van thu'})
     [hit] = [li for li in page.html.select('ol.hits li') if 'Tờ trình về kế hoạch chuyển đổi số' in li.get_text()]
     assert hit.a.strong.get_text() == '(chưa có số)' and '—' not in hit.a.get_text()
+
+
+def test_a_search_that_finds_nothing_says_so(app, clerk):
+    """It showed "Số kết quả: 0" and a link to filters that had nothing to offer."""
+    _apply(app)
+    page = clerk.get('/search', params={'q': 'xyzzyqq'}).html
+    said = ' '.join(page.select_one('[data-empty="hits"]').get_text().split())
+    assert said == 'Không tìm thấy văn bản nào. Thử từ khác hoặc ít từ hơn, hoặc bỏ bớt điều kiện lọc.'
+    assert page.select_one('a.to-filters') is None
+    found = clerk.get('/search', params={'q': 'kiem diem'}).html
+    assert found.select_one('[data-empty="hits"]') is None and found.select_one('a.to-filters')
