@@ -93,7 +93,6 @@ class PageHelpers:
     def size(self, size):
         """A size in bytes for people (``1,5 MB``; ``i18n.size_text``), the exact number of bytes
         kept for machines in ``<data value>``; '' for none."""
-        from markupsafe import Markup
         if not isinstance(size, int):
             return ''
         return Markup(f'<data value="{size}">{size_text(size, self.request.localizer.locale_name)}</data>')
