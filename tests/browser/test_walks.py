@@ -490,7 +490,11 @@ def test_on_a_phone_the_records_forms_stack_and_an_empty_field_shows_a_dash(serv
         person.visit(f'/bodies/{HOST_CODE}/')
         person.open_document('245-HD/BTCTU')
         empty = page.locator('table.fields td:empty').first
-        assert empty.evaluate("e => getComputedStyle(e, '::before').content") == '"—"'
+        assert empty.evaluate("e => getComputedStyle(e, '::after').content") == '"—"'
+        person.visit('/desk')                        # in a list's card: its label, then the dash
+        cell = page.locator('table.list td:empty[data-title]').first
+        assert cell.evaluate("e => getComputedStyle(e, '::before').content") == f'"{cell.get_attribute("data-title")}: "'
+        assert cell.evaluate("e => getComputedStyle(e, '::after').content") == '"—"'
     finally:
         person.close()
 

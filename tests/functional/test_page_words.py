@@ -111,7 +111,7 @@ def test_a_field_without_a_value_shows_a_dash(clerk):
     row = next(tr for tr in page.select('table.fields tr') if tr.th.get_text(strip=True) == 'Hạn xử lý')
     assert row.td.contents == []                                   # empty: what the rule below matches
     css = (files('archive') / 'static' / 'archive.css').read_text()
-    assert re.search(r'table\.fields td:empty::before[^{]*\{\s*content:"—"', css)
+    assert re.search(r'table\.fields td:empty::after[^{]*\{\s*content:"—"', css)
 
 
 def test_the_first_revision_says_it_is_the_first_not_every_field(clerk):
