@@ -115,11 +115,16 @@ def test_a_field_without_a_value_shows_a_dash(clerk):
 
 
 def test_the_first_revision_says_it_is_the_first_not_every_field(clerk):
-    """A document's first revision listed every field it was created with as "changed"; it says it
-    is the first, and a later one names what changed."""
+    """A document's first revision, and the history's "Tạo mới" row, listed every field it was
+    created with as "changed"; the revision says it is the first, and a later one names what changed."""
     doc = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
     clerk.patch_json(f"{API}/{doc['id']}", {'abstract': 'Tờ trình về công tác cán bộ (sửa)'},
                      headers={'X-CSRF-Token': clerk.csrf})
     items = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/").html.select('ol.revisions li')
     said = [' '.join(li.get_text().split()).split(' · ', 2)[2] for li in items]
     assert said == ['bản đầu tiên, khi tạo văn bản', 'Trích yếu nội dung']
+    # the history's "Tạo mới" row does not list every field either; the edit's row names its field
+    page = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/").html
+    rows = {tr.select('td')[2].get_text(strip=True): ' '.join(tr.select('td')[3].get_text().split())
+            for tr in page.select('table.history tbody tr')}
+    assert rows['Tạo mới'] == '' and any('Trích yếu nội dung' in v for k, v in rows.items() if k != 'Tạo mới'), rows
