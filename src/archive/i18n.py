@@ -9,6 +9,8 @@ localizer over these catalogs — the request's (``request.localizer.translate``
 """
 from urllib.parse import urlencode
 
+from babel.numbers import format_decimal
+from babel.units import format_unit
 from pyramid.i18n import TranslationString, TranslationStringFactory, make_localizer
 from pyramid.path import AssetResolver
 
@@ -68,6 +70,24 @@ def translate(message, locale=DEFAULT):
     if not isinstance(message, TranslationString):
         return str(message)
     return localizer(locale).translate(message)
+
+
+SIZE_UNITS = ((10 ** 9, 'digital-gigabyte'), (10 ** 6, 'digital-megabyte'), (10 ** 3, 'digital-kilobyte'))
+
+
+def size_text(size, locale=DEFAULT):
+    """A size in bytes as people read it, in decimal units with one decimal at most and the
+    locale's decimal sign: ``1,5 MB`` in Vietnamese, ``1.5 MB`` in English, ``812 byte``. The one
+    place sizes are worded for people (the API and the journal keep numbers of bytes)."""
+    for factor, unit in SIZE_UNITS:
+        if round(size / factor, 1) >= 1:        # 999,999,999 bytes is 1 GB, not 1.000 MB
+            return format_unit(size / factor, unit, length='short', format='#,##0.#', locale=locale)
+    return format_unit(size, 'digital-byte', length='short', format='#,##0', locale=locale)
+
+
+def number_text(value, locale=DEFAULT, digits=1):
+    """A figure with ``digits`` decimals at most, in the locale's signs (``1,5`` giờ; ``1.5`` hours)."""
+    return format_decimal(value, format='#,##0.' + '#' * digits, locale=locale)
 
 
 def includeme(config):

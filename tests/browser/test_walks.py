@@ -429,7 +429,8 @@ def test_the_search_statistics_records_and_admin_pages_pass_the_same_checks(serv
 
 def test_the_search_page_has_its_filters_beside_the_hits_and_one_box(served, browser):
     """At desktop size the facet panel stands left of the hits (it stacked above them, unstyled);
-    the page has one search box, and its button sends what was typed there."""
+    the page has one search box, and its button sends what was typed there, and only that; on a
+    phone the hits come before the panel, and a list's cards name each value by its column."""
     from archive import search
     app, base = served
     search.apply_pending(app.registry)          # the index current now (the indexer thread's step)
@@ -445,6 +446,55 @@ def test_the_search_page_has_its_filters_beside_the_hits_and_one_box(served, bro
         page.wait_for_load_state()
         person.check()
         assert 'q=cong+van' in page.url and page.locator('ol.hits li').count() >= 1
+        assert not re.search(r'=(&|$)', page.url), page.url          # only what was asked, no empty field
+    finally:
+        person.close()
+    # on a phone the hits come first, the filters after them, a link at the total leading there
+    person = Person(browser, base, 'vanthu', 'phone')
+    page = person.page
+    try:
+        person.visit('/search?q=c%C3%B4ng+v%C4%83n')
+        panel, hits = page.locator('aside.facets').bounding_box(), page.locator('section.hits').bounding_box()
+        assert hits['y'] + hits['height'] <= panel['y'], (panel, hits)
+        page.click('a.to-filters')
+        assert page.url.endswith('#filters') and page.locator('aside.facets').is_visible()
+        # a list read as cards names each value by its column (the headers are not seen on a phone)
+        person.visit(f'/bodies/{HOST_CODE}/')
+        cell = page.locator('table.list tbody tr td[data-title]').nth(1)
+        title = cell.get_attribute('data-title')
+        assert title and page.locator('table.list thead th').nth(1).inner_text().strip() == title
+        before = cell.evaluate("e => getComputedStyle(e, '::before').content")
+        assert before == f'"{title}: "', before
+    finally:
+        person.close()
+
+
+def test_on_a_phone_the_records_forms_stack_and_an_empty_field_shows_a_dash(served, browser):
+    """The file plan's form wrapped its labels and fields mid-line at 390 px: each label now stands
+    above its field, the field as wide as the form; a document's empty fields show a dash."""
+    _app, base = served
+    person = Person(browser, base, 'luutru', 'phone')
+    page = person.page
+    try:
+        person.visit(f'/bodies/{HOST_CODE}/records/')
+        form = page.locator('form#plan-entry').bounding_box()
+        label = page.locator('form#plan-entry label').nth(3).bounding_box()        # Thời hạn bảo quản
+        field = page.locator('form#plan-entry select[name=retention]').bounding_box()
+        assert label['y'] + label['height'] <= field['y'] + 1, (label, field)
+        assert field['width'] >= form['width'] - 2, (field, form)
+    finally:
+        person.close()
+    person = Person(browser, base, 'vanthu', 'phone')
+    page = person.page
+    try:
+        person.visit(f'/bodies/{HOST_CODE}/')
+        person.open_document('245-HD/BTCTU')
+        empty = page.locator('table.fields td:empty').first
+        assert empty.evaluate("e => getComputedStyle(e, '::after').content") == '"—"'
+        person.visit('/desk')                        # in a list's card: its label, then the dash
+        cell = page.locator('table.list td:empty[data-title]').first
+        assert cell.evaluate("e => getComputedStyle(e, '::before').content") == f'"{cell.get_attribute("data-title")}: "'
+        assert cell.evaluate("e => getComputedStyle(e, '::after').content") == '"—"'
     finally:
         person.close()
 

@@ -438,8 +438,45 @@ def test_the_page_shows_the_last_drill_with_its_age_and_result(two):
     conn.close()
     assert drill['result'] == 'damaged' and 5 * 3600 <= drill['age_seconds'] < 5 * 3600 + 60
     page = admin.get('/admin/backups').text
-    assert 'data-drill="damaged"' in page and 'backup_blob_damaged: blobs/x.blob' in page
+    assert 'data-drill="damaged"' in page
+    # said in words: what is damaged, which blob, what to do; the code only in data-code and the journal
+    finding = admin.get('/admin/backups').html.select_one('ul.drill-findings li')
+    assert finding['data-code'] == 'backup_blob_damaged' and 'backup_blob_damaged' not in finding.get_text()
+    assert ' '.join(finding.get_text().split()) == (
+        'Tệp văn bản (blob) trong bản sao bị hỏng (khác với lúc sao lưu): blobs/x.blob '
+        '(sha256 0, backed up as 1)')
+    assert 'bắt đầu bộ đầy đủ mới' in admin.get('/admin/backups').html.select_one('p.drill-advice').get_text()
+    assert drill['named'] == ['backup_blob_damaged: blobs/x.blob: sha256 0, backed up as 1']
     assert [r['result'] for r in journaled(app)] == ['ok', 'ok']          # the runs' list: runs only
+
+
+def test_the_drills_differences_name_the_document_and_say_what_to_do(two):
+    """A drill that restored a backup unlike the live database: each difference names the document
+    (its body by name), the file, and the page says to keep the backup and report it; in English
+    too. The journal keeps the codes."""
+    from archive.archival.backup_restore import _problem
+
+    from ..conftest import client
+    app, dests = two
+    conn, root = open_root(app)
+    name = next(iter(root['bodies']['000.00.01.H01'].documents))
+    report = {'run': 'r1', 'counts': {}, 'problems': [], 'differences': [
+        _problem('blob_differs', f'000.00.01.H01/documents/{name} file "van-ban-1.pdf" (blob) (oid 0x1f)'),
+        _problem('record_not_restored', 'archive.audit Chain (oid 0x2a)')]}
+    backup_status.journal_drill(root, dests[0], report, 'quantri')
+    conn.transaction_manager.commit()
+    conn.close()
+    admin = client(app, 'quantri')
+    page = admin.get('/admin/backups').html
+    said = [' '.join(li.get_text().split()) for li in page.select('ul.drill-findings li')]
+    assert said == [f'Tệp khôi phục khác tệp đang lưu: Văn bản {name} (Văn phòng Thành ủy), tệp van-ban-1.pdf (oid 0x1f)',
+                    'Dữ liệu đang chạy không có trong bản sao: archive.audit Chain (oid 0x2a)']
+    assert [li['data-code'] for li in page.select('ul.drill-findings li')] == ['blob_differs', 'record_not_restored']
+    advice = [p.get_text() for p in page.select('p.drill-advice')]
+    assert len(advice) == 1 and 'báo ngay cho người quản lý máy chủ' in advice[0]
+    english = admin.get('/admin/backups', params={'_LOCALE_': 'en'}).html
+    assert ' '.join(english.select_one('ul.drill-findings li').get_text().split()).startswith(
+        f'A restored file differs from the stored one: Document {name} (Văn phòng Thành ủy), file van-ban-1.pdf')
 
 
 def test_page_red_when_the_last_good_backup_is_too_old(tmp_path):
@@ -456,6 +493,8 @@ def test_page_red_when_the_last_good_backup_is_too_old(tmp_path):
         try:
             page = admin.get('/admin/backups')
             assert 'data-backup-state="red"' in page.text and 'data-problem="backup_too_old"' in page.text
+            age = ' '.join(page.html.select_one('td[data-age]').get_text().split())
+            assert age.startswith('10 phút (tối đa 0,1 giờ)'), age         # in words, the decimal comma
             assert admin.get('/healthz').json['backups']['problems'] == ['backup_too_old']
         finally:
             clock.set_now(None)

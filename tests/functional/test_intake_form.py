@@ -76,3 +76,13 @@ def test_receivers_without_scripts_are_a_multi_select_of_several_bodies(clerk):
     doc_url = form.submit('submit', status=303).location
     doc = clerk.get(f"{API}/{doc_url.rstrip('/').rsplit('/', 1)[1]}").json
     assert sorted(doc['send_to']) == ['000.00.02.H01', '000.00.03.H01']
+
+
+def test_a_picked_date_carries_no_machine_format_hint(clerk):
+    """Under the date pickers the form said "YYYY-MM-DD" and "ISO 8601 có múi giờ, ví dụ
+    2026-11-24T09:30:00+07:00": the API's hints, not a clerk's. The API's description keeps them."""
+    for direction in ('incoming', 'outgoing'):
+        text = clerk.get(f'/bodies/{HOST_CODE}/documents/new?direction={direction}').html.select_one('main').get_text()
+        assert 'YYYY-MM-DD' not in text and 'ISO 8601' not in text, direction
+    from archive.schemas.document import DocumentSchema
+    assert DocumentSchema()['issued_date'].description is not None       # the schema, for the API, unchanged

@@ -150,3 +150,10 @@ def test_a_journal_stored_before_its_indexes_gets_them_from_evolve_step_0011(app
     finally:
         conn.close()
     assert [r['account'] for r in events(admin, kind='login_failed', account='vanthu')['items']] == ['vanthu']
+
+
+def test_a_body_is_named_beside_its_code(app, admin):
+    """The body column showed a code (000.00.01.H01) only; the code stays, for the body filter."""
+    page = admin.get('/admin/security', params={'kind': 'account'}).html
+    cells = page.select(f'td[data-body="{HOST_CODE}"]')
+    assert cells and {' '.join(c.get_text().split()) for c in cells} == {f'Văn phòng Thành ủy ({HOST_CODE})'}

@@ -82,3 +82,49 @@ def test_the_desk_has_column_headers_and_marks_the_secret_document(clerk):
     rows = [tr for tr in desk.html.select('section table.documents tbody tr') if '(Mật)' in tr.get_text()]
     assert rows and all(tr.select_one('.badge.secret') is not None for tr in rows)
     assert 'Arrived' in desk.text and 'Đã đến' not in desk.text
+
+
+def test_a_documents_files_show_their_size_as_people_write_it(app, clerk):
+    """The files table: "31,2 kB" in Vietnamese, "31.2 kB" in English (``i18n.size_text``), the
+    exact number of bytes kept in ``<data value>``; the API keeps the number."""
+    from archive.i18n import size_text
+    from ..conftest import open_root
+    conn, root = open_root(app)
+    doc = next(d for d in root['bodies'][HOST_CODE].documents.values() if d.number_symbol == '245-HD/BTCTU')
+    name, size = doc.__name__, doc.file_list()[0].size
+    conn.close()
+    assert size >= 1000                                   # signed: kB, with a decimal
+    for locale in ('vi', 'en'):
+        page = clerk.get(f'/bodies/{HOST_CODE}/documents/{name}/', params={'_LOCALE_': locale})
+        cell = page.html.select_one(f'data[value="{size}"]')
+        assert cell.get_text() == size_text(size, locale), locale
+    api = clerk.get(f'{API}/{name}').json
+    assert size in [f['size'] for f in api['files']]
+
+
+def test_a_field_without_a_value_shows_a_dash(clerk):
+    """The document page's empty fields (Hạn xử lý, Nơi nhận, ... of a letter just arrived) were blank
+    cells; the stylesheet draws a dash in every empty cell of a field table or a list."""
+    from importlib.resources import files
+    doc = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    page = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/").html
+    row = next(tr for tr in page.select('table.fields tr') if tr.th.get_text(strip=True) == 'Hạn xử lý')
+    assert row.td.contents == []                                   # empty: what the rule below matches
+    css = (files('archive') / 'static' / 'archive.css').read_text()
+    assert re.search(r'table\.fields td:empty::after[^{]*\{\s*content:"—"', css)
+
+
+def test_the_first_revision_says_it_is_the_first_not_every_field(clerk):
+    """A document's first revision, and the history's "Tạo mới" row, listed every field it was
+    created with as "changed"; the revision says it is the first, and a later one names what changed."""
+    doc = clerk.post_json(API, incoming(), headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    clerk.patch_json(f"{API}/{doc['id']}", {'abstract': 'Tờ trình về công tác cán bộ (sửa)'},
+                     headers={'X-CSRF-Token': clerk.csrf})
+    items = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/").html.select('ol.revisions li')
+    said = [' '.join(li.get_text().split()).split(' · ', 2)[2] for li in items]
+    assert said == ['bản đầu tiên, khi tạo văn bản', 'Trích yếu nội dung']
+    # the history's "Tạo mới" row does not list every field either; the edit's row names its field
+    page = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/").html
+    rows = {tr.select('td')[2].get_text(strip=True): ' '.join(tr.select('td')[3].get_text().split())
+            for tr in page.select('table.history tbody tr')}
+    assert rows['Tạo mới'] == '' and any('Trích yếu nội dung' in v for k, v in rows.items() if k != 'Tạo mới'), rows

@@ -5,6 +5,7 @@ people write them, and the backups page in words."""
 import re
 
 from archive import audit
+from archive.i18n import size_text
 
 from ..conftest import HOST_CODE, client, open_root
 from .test_records_files import archivist, new_document, open_file, plan_entry  # noqa: F401 (a fixture)
@@ -56,7 +57,7 @@ def test_the_backups_page_names_kinds_and_the_scheduler_in_words_and_dates_as_pe
     (its ISO form kept in ``<time datetime>``); in English too."""
     from archive.archival import backup
 
-    from .test_backups import _app, add_file
+    from .test_backups import _app, add_file, journaled
     app = _app(tmp_path, tmp_path / 'dest')
     try:
         backup.run_and_journal(app.registry)                         # the schedule's (actor: system)
@@ -74,6 +75,16 @@ def test_the_backups_page_names_kinds_and_the_scheduler_in_words_and_dates_as_pe
         english = admin.get('/admin/backups', params={'_LOCALE_': 'en'}).html
         cells = [[td.get_text(' ', strip=True) for td in row.select('td')] for row in english.select('tr[data-run]')]
         assert [c[3] for c in cells] == ['Incremental', 'Full'] and cells[1][7] == 'System (scheduled)'
+        # sizes for people, the reader's decimal sign; the exact bytes kept in <data value>
+        sizes = [int(row.select('td')[4].data['value']) for row in runs]
+        assert sizes == [r['bytes'] for r in journaled(app)] and all(sizes)
+        assert [c[4] for c in cells] == [size_text(n, 'en') for n in sizes]
+        assert [row.select('td')[4].get_text(strip=True) for row in runs] == [size_text(n, 'vi') for n in sizes]
+        # the result in words (it said "OK"), the run's seconds with the decimal comma, the age in words
+        shown = [[td.get_text(' ', strip=True) for td in row.select('td')] for row in runs]
+        assert [c[2] for c in shown] == ['Thành công'] * 2 and [c[2] for c in cells] == ['Succeeded'] * 2
+        assert all(re.fullmatch(r'\d+(,\d{1,2})?', c[6]) for c in shown), [c[6] for c in shown]
+        assert re.fullmatch(r'dưới 1 phút|\d+ phút', ' '.join(page.select_one('td[data-age]').get_text().split()).split(' (')[0])
     finally:
         from ..conftest import close_app
         close_app(app)
@@ -109,6 +120,11 @@ def test_an_exported_batch_says_what_was_made_in_words_and_offers_the_package(tm
         cell = page.html.select_one('td.export-outcome')
         text = ' '.join(cell.get_text().split())
         assert 'Đã tạo gói nộp lưu: 1 văn bản, 1 tệp gốc' in text
+        conn, root = open_root(app)
+        made = root['bodies'][HOST_CODE].records.batches[url.rsplit('/', 1)[1]].exported['report']['bytes']
+        conn.close()
+        assert f'1 tệp gốc, {size_text(made, "vi")}.' in text and 'MB' not in text.replace(size_text(made, 'vi'), '')
+        assert cell.select_one('[data-outcome="made"] data')['value'] == str(made)
         assert cell.select_one('[data-outcome="validated"]') is not None
         [problem] = [li.get_text(' ', strip=True) for li in cell.select('ul.export-problems li')]
         assert problem.startswith('Văn bản 5-CV/BTCTU, tệp ') and 'không phải PDF/A' in problem
@@ -129,6 +145,7 @@ def test_an_exported_batch_says_what_was_made_in_words_and_offers_the_package(tm
         assert taken['actor'] == 'luutru' and taken['details']['package'] == batch.package_id
         conn.close()
         english = archivist.get(url, params={'_LOCALE_': 'en'}).html.select_one('td.export-outcome')
+        assert f'original files, {size_text(made, "en")}.' in ' '.join(english.get_text().split())
         [problem] = [li.get_text(' ', strip=True) for li in english.select('ul.export-problems li')]
         assert problem.startswith('Document 5-CV/BTCTU, file ') and 'not PDF/A' in problem
         leader = client(app, 'lanhdao')                      # approves batches, takes no package away
@@ -205,3 +222,79 @@ def test_the_file_and_appraisal_pages_write_dates_as_people_write_them(app, cler
     appraisal = archivist.get(f'{records}/appraisal')
     assert len(shown_times(appraisal)) >= 2             # the horizon and the file's due date
     assert not re.search(r'\d{4}-\d{2}-\d{2}', appraisal.html.select_one('main').get_text())
+
+
+# -- a refusal on the records pages ---------------------------------------------------------------
+
+def test_a_refusal_on_the_records_pages_is_headed_in_words(app, clerk, archivist, leader):
+    """It was headed by a bare "409" or "403"; now as every error page: the status in words, a
+    403 saying the user is not allowed, then what refused it, and the way back."""
+    from .test_records_files import BODY, closed_file, csrf
+    name, _doc = closed_file(clerk, archivist)
+    doc = new_document(clerk, number_symbol='9-CV/BTCTU')
+    page = clerk.post(f'/bodies/{HOST_CODE}/documents/{doc}/file-into', {'csrf_token': clerk.csrf, 'file': name},
+                      status=409)
+    assert ' '.join(page.html.h1.get_text().split()) == 'Không thực hiện được (409)'
+    assert page.html.title.get_text().startswith('Không thực hiện được ·')
+    assert page.html.select_one('ul.errors li')['data-code'] == 'file_closed'
+    english = clerk.post(f'/bodies/{HOST_CODE}/documents/{doc}/file-into?_LOCALE_=en',
+                         {'csrf_token': clerk.csrf, 'file': name}, status=409)
+    assert not re.search(r'^\s*\d+\s*$', english.html.h1.get_text()) and '(409)' in english.html.h1.get_text()
+    batch = archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [name]}, headers=csrf(archivist),
+                                status=201).json['name']
+    archivist.post_json(f'{BODY}/batches/{batch}/submit', {}, headers=csrf(archivist))
+    refused = archivist.post(f'/bodies/{HOST_CODE}/records/batch/{batch}/approve', {'csrf_token': archivist.csrf},
+                             status=403)                                # the leader approves
+    assert ' '.join(refused.html.h1.get_text().split()) == 'Không có quyền truy cập (403)'
+    assert 'Bạn không được phép xem trang này hoặc làm việc này.' in refused.html.select_one('main').get_text()
+
+
+# -- the records page as a new user finds it --------------------------------------------------------
+
+def test_the_records_page_names_units_says_when_there_is_no_batch_and_links_only_where_one_may_go(
+        app, clerk, leader, archivist):
+    """The file plan and a file's page showed a unit's code (TH) where the office names it; the batches' heading
+    stood over nothing; a batch's file count was a bare number; and the leader, who approves
+    batches but does not make them, was offered "Lập lô nộp lưu / hủy", a page refused to them."""
+    from .test_records_files import approved_batch
+    records = f'/bodies/{HOST_CODE}/records/'
+    plan_entry(archivist)                                                   # unit TH
+    page = archivist.get(records).html
+    assert page.select_one('tr[data-entry="TH.01"] td[data-unit="TH"]').get_text(strip=True) == 'Phòng Tổng hợp'
+    empty = page.select_one('[data-empty="batches"]')
+    assert 'Chưa có lô nộp lưu hay hủy nào.' in empty.get_text() and empty.a['href'].endswith('/records/select')
+    for shown in (leader.get(records).html,):
+        assert not [a for a in shown.select('main a') if a['href'].endswith('/records/select')]
+        assert 'Chưa có lô nộp lưu hay hủy nào.' in shown.select_one('[data-empty="batches"]').get_text()
+    leader.get(records + 'select', status=403)                               # where the link led them
+    opened = open_file(archivist)                                           # its page names the unit too
+    shown = archivist.get(f"{records}file/{opened['name']}").html.select_one('td[data-unit="TH"]')
+    assert shown.get_text(strip=True) == 'Phòng Tổng hợp'
+    batch, _name, _doc = approved_batch(clerk, archivist, leader)
+    item = archivist.get(records).html.select_one(f'li[data-batch="{batch}"]')
+    assert ' '.join(item.get_text().split()).endswith('· 1 hồ sơ')
+    assert archivist.get(records).html.select_one('[data-empty="batches"]') is None
+    # the archivist's desk names a batch as the records page does (it showed its package id and a bare count)
+    from .test_records_files import mark_exported
+    mark_exported(app, batch)
+    waiting = archivist.get('/desk').html.select_one(f'ul[data-list="awaiting_confirmation"] li[data-batch="{batch}"]')
+    assert ' '.join(waiting.get_text().split()) == f'Nộp lưu {batch} · 1 hồ sơ'
+
+
+def test_a_leaders_desk_shows_the_batches_to_approve_not_the_archivists_queues(app, clerk, leader, archivist):
+    """The leader's desk listed the archivist's three queues, always empty for them ("Hồ sơ đến hạn
+    thẩm định (0)", ...); it shows the batches waiting for their approval, when there are any."""
+    from .test_records_files import BODY, closed_file, csrf
+    def headings(c):
+        section = c.get('/desk').html.select_one('section.archival-desk')
+        return [' '.join(h.get_text().split()) for h in section.select('h2')] if section else []
+    assert headings(leader) == []
+    assert headings(archivist) == ['Hồ sơ đến hạn thẩm định (0)', 'Lô nộp lưu / hủy đang làm (0)',
+                                   'Chờ Lưu trữ xác nhận đã nhận (0)']
+    name, _doc = closed_file(clerk, archivist)
+    batch = archivist.post_json(f'{BODY}/batches', {'kind': 'transfer', 'files': [name]}, headers=csrf(archivist),
+                                status=201).json['name']
+    archivist.post_json(f'{BODY}/batches/{batch}/submit', {}, headers=csrf(archivist))
+    assert headings(leader) == ['Lô chờ duyệt (1)']
+    assert set(leader.get('/api/v1/desk').json['archival']) == {'due', 'in_progress', 'awaiting_confirmation',
+                                                                'to_approve'}          # the API as before

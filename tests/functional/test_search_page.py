@@ -77,7 +77,7 @@ def test_the_search_page_has_one_box_and_its_button_sends_what_was_typed(app, cl
     form = next(f for f in page.forms.values() if 'sort' in f.fields)
     assert [b.get_text(strip=True) for b in page.html.select('form.search-page .search-bar button')] == ['Tìm']
     form['q'] = 'so hoa tai lieu'
-    found = form.submit()
+    found = form.submit().maybe_follow()          # without scripts: redirected to the clean URL
     assert found.request.GET['q'] == 'so hoa tai lieu'
     assert [li['data-doc'] for li in found.html.select('ol.hits li')] == [doc['id']]
     # a facet's link keeps what was asked, not the empty fields the form sent
@@ -147,3 +147,63 @@ def test_the_top_bar_offers_the_search_box_to_those_who_have_documents_to_find(a
         page = client.get('/bodies/')
         nav = [a.get_text(strip=True) for a in page.html.select('header.top nav a')]
         assert bool(page.html.select('header.top form.search-box input[name=q]')) == offered == ('Văn bản' in nav)
+
+
+def test_the_url_of_a_search_holds_only_what_was_asked(app, clerk):
+    """The form sends every filter, empty or not; without scripts the page redirects to the same
+    URL without the empty ones (with scripts the form leaves them out: static/archive.js), so a
+    search's URL is what was asked. The lists and registers that share the filter form do the same."""
+    doc = create(clerk, abstract='Kế hoạch chỉnh lý tài liệu tồn đọng', number_symbol='83-KH/BTCTU')
+    _apply(app)
+    form = next(f for f in clerk.get('/search').forms.values() if 'sort' in f.fields)
+    form['q'] = 'chinh ly tai lieu'
+    sent = form.submit(status=303)
+    assert '=&' in sent.request.url                              # what the form sent: every field
+    assert sent.location == 'http://localhost/search?q=chinh+ly+tai+lieu&sort=relevance'
+    page = sent.follow()
+    assert [li['data-doc'] for li in page.html.select('ol.hits li')] == [doc['id']]
+    assert clerk.get('/search?q=&doc_type=', status=303).location == 'http://localhost/search'
+    clerk.get('/search?q=chinh+ly', status=200)                  # a clean URL is answered as it is
+    for path, clean in ((f'/bodies/{HOST_CODE}/?urgency=&date_from=&state=arrived',
+                         f'http://localhost/bodies/{HOST_CODE}/?state=arrived'),
+                        (f'/bodies/{HOST_CODE}/registers?kind=incoming&year=&doc_type=&issued_from=',
+                         f'http://localhost/bodies/{HOST_CODE}/registers?kind=incoming')):
+        assert clerk.get(path, status=303).location == clean, path
+        clerk.get(clean, status=200)
+    script = (files('archive') / 'static' / 'archive.js').read_text()
+    assert "addEventListener('formdata'" in script
+
+
+def test_on_a_phone_the_hits_come_before_the_filters_which_a_link_leads_to(app, clerk):
+    """The panel stays first in the page (the desktop's reading order, the side panel on the
+    left); the phone's rule of the stylesheet puts the hits first, and a link at the total leads
+    to the filters after them (shown on a phone only). The browser walk measures it."""
+    create(clerk, abstract='Báo cáo tổng kết công tác lưu trữ', number_symbol='84-BC/BTCTU')
+    _apply(app)
+    page = clerk.get('/search', params={'q': 'tong ket'})
+    assert page.html.select_one('div.search-results > aside.facets')['id'] == 'filters'
+    assert page.html.select_one('section.hits p.total a.to-filters')['href'] == '#filters'
+    css = (files('archive') / 'static' / 'archive.css').read_text()
+    phone = re.search(r'@media \(max-width: 760px\) \{\s*\.search-results \{[^}]*\}(.*?)\n\}', css, re.S).group(1)
+    assert re.search(r'\.search-results section\.hits \{\s*order:\s*-1;?\s*\}', phone)
+    assert re.search(r'\.search-results a\.to-filters \{[^}]*display:inline', phone)
+    assert re.search(r'\.search-results a\.to-filters \{\s*display:none;?\s*\}', css.split('@media (max-width: 760px) {\n  .search-results')[0])
+
+
+def test_a_hit_without_a_number_says_so(app, clerk):
+    """The demo's draft has no number yet: its hit was headed by a bare "—"."""
+    _apply(app)
+    page = clerk.get('/search', params={'q': 'chuyen doi so cong tac van thu'})
+    [hit] = [li for li in page.html.select('ol.hits li') if 'Tờ trình về kế hoạch chuyển đổi số' in li.get_text()]
+    assert hit.a.strong.get_text() == '(chưa có số)' and '—' not in hit.a.get_text()
+
+
+def test_a_search_that_finds_nothing_says_so(app, clerk):
+    """It showed "Số kết quả: 0" and a link to filters that had nothing to offer."""
+    _apply(app)
+    page = clerk.get('/search', params={'q': 'xyzzyqq'}).html
+    said = ' '.join(page.select_one('[data-empty="hits"]').get_text().split())
+    assert said == 'Không tìm thấy văn bản nào. Thử từ khác hoặc ít từ hơn, hoặc bỏ bớt điều kiện lọc.'
+    assert page.select_one('a.to-filters') is None
+    found = clerk.get('/search', params={'q': 'kiem diem'}).html
+    assert found.select_one('[data-empty="hits"]') is None and found.select_one('a.to-filters')

@@ -12,6 +12,17 @@ def test_healthz_without_login(anon):
     assert res.json['time'].endswith('+07:00')
 
 
+def test_the_icon_browsers_ask_for_is_served_without_login_and_named_by_every_page(anon, clerk):
+    """Browsers ask for /favicon.ico on every page load (it answered 404); the pages name the same
+    icon in <link rel=icon>."""
+    icon = anon.get('/favicon.ico', status=200)
+    assert icon.content_type == 'image/vnd.microsoft.icon' and icon.body[:4] == b'\x00\x00\x01\x00'
+    assert 'max-age=' in icon.headers['Cache-Control']
+    for page in (anon.get('/login'), clerk.get('/desk')):
+        [link] = page.html.select('head link[rel=icon]')
+        assert anon.get(link['href'], status=200).body == icon.body
+
+
 def test_front_page_needs_login(anon):
     res = anon.get('/', status=303)
     assert '/login' in res.location
@@ -22,6 +33,21 @@ def test_clerk_starts_at_the_desk_and_sees_own_body(clerk):
     assert 'Văn bản đến chờ vào sổ' in desk.text and '245-HD/BTCTU' in desk.text
     body = clerk.get(f'/bodies/{HOST_CODE}/')
     assert 'Văn phòng Thành ủy' in body.text and '245-HD/BTCTU' in body.text
+
+
+def test_the_demo_letters_carry_their_date_of_issue(clerk):
+    """A letter that arrived has a date of issue, before its arrival; the demo's two had none
+    (its page showed an empty "Ngày ban hành")."""
+    import datetime as dt
+    listed = clerk.get(f'/api/v1/bodies/{HOST_CODE}/documents').json['items']
+    for number in ('245-HD/BTCTU', '7816/VPCP-TTĐT'):
+        doc = clerk.get(f"/api/v1/bodies/{HOST_CODE}/documents/"
+                        f"{next(d['id'] for d in listed if d['number_symbol'] == number)}").json
+        issued = dt.date.fromisoformat(doc['issued_date'])
+        assert issued < dt.date.fromisoformat(doc['received_at'][:10]), number
+        page = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/").html
+        row = next(tr for tr in page.select('table.fields tr') if tr.th.get_text(strip=True) == 'Ngày ban hành')
+        assert row.td.get_text(strip=True) == issued.strftime('%d/%m/%Y'), number
 
 
 @pytest.mark.storage

@@ -393,3 +393,36 @@ def test_the_dashboard_in_english_names_its_figures_and_charts_in_english(figure
     report = clerk.get('/api/v1/reports/quarterly', params={'body': TU, 'year': '2026', 'quarter': '4',
                                                              'format': 'json', '_LOCALE_': 'en'}).json
     assert report['columns'][0] == 'Văn bản đến'
+
+
+def test_the_charts_count_whole_documents_and_say_when_nothing_was_sent(figures_app, clerk):
+    """A chart of counts was ticked 0, 0.2, 0.4 … documents; the on-time rate, in %, was ticked
+    0 to 1 and drew a month with nothing sent as 0 % on time. Now counts are ticked in whole
+    numbers, the rate from 0 to 100, a month with nothing sent has no bar, and a period with
+    nothing sent says so in the chart."""
+    from archive.reports import charts as C
+    page = clerk.get('/stats', params={'body': TU, 'subtree': '1', 'from': '2026-10-01', 'to': '2026-11-30'})
+    svgs = page.html.select('div.charts svg')
+    words = [[t.get_text() for t in svg.find_all('text')] for svg in svgs]
+    ticks = [[w for w in chart if re.fullmatch(r'\d+(?:[.,]\d+)?', w)] for chart in words]
+    assert ticks[0] and all(re.fullmatch(r'\d+', w) for chart in ticks[:2] for w in chart), ticks[:2]
+    assert ticks[2] == ['0', '20', '40', '60', '80', '100']
+    assert 'Chưa gửi văn bản đi nào trong kỳ' in words[2]
+    english = clerk.get('/stats', params={'body': TU, 'from': '2026-10-01', 'to': '2026-11-30', '_LOCALE_': 'en'})
+    assert 'Nothing was sent in the period' in [t.get_text() for t in english.html.select('div.charts svg')[2].find_all('text')]
+    bars = [C.svg(C.bars('%', ['10/2026', '11/2026'], [rates], ['%'], percent=True)).count('<rect')
+            for rates in ([None, None], [None, 50.0], [100.0, 50.0])]
+    assert bars[1] == bars[0] + 1 and bars[2] == bars[0] + 2          # one bar for each month that sent
+
+
+def test_a_long_body_name_in_a_chart_is_whole_or_cut_after_a_word():
+    """The chart by body cut every name at 28 characters, mid-word ("Đảng ủy Khối các cơ quan Thà")."""
+    from archive.reports import charts as C
+    long = 'Đảng ủy Khối các cơ quan Thành phố'
+    drawn = C.svg(C.bars('x', [long, 'Ban Tổ chức Thành ủy với một cái tên dài hơn mọi tên cơ quan khác'],
+                         [[1, 2]], ['Đến'], horizontal=True))
+    words = [t for t in re.findall(r'<text[^>]*>([^<]*)</text>', drawn)]
+    assert long in words
+    [cut] = [w for w in words if w.startswith('Ban Tổ chức')]
+    assert cut.endswith('…') and 'Ban Tổ chức Thành ủy với một cái tên dài hơn mọi tên cơ quan khác'.startswith(
+        cut[:-1] + ' ')                                                      # cut after a whole word

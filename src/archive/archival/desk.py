@@ -6,13 +6,14 @@ from . import files as F
 
 
 def desk_of(records, user, today, horizon_days):
-    """``{due, in_progress, awaiting_confirmation, to_approve}`` for this user, or None when none
-    of it concerns them (not an archivist nor a leader of the body)."""
+    """``{due, in_progress, awaiting_confirmation, to_approve, archivist}`` for this user, or None
+    when none of it concerns them (not an archivist nor a leader of the body); ``archivist``: whether
+    the first three are theirs (a leader's desk shows only the batches to approve)."""
     archivist, leader = user.has_role(S.ARCHIVIST), user.has_role(S.LEADER)
     if records is None or not (archivist or leader):
         return None
     progress = B.in_progress(records)
-    out = {'due': [], 'in_progress': [], 'awaiting_confirmation': [],
+    out = {'due': [], 'in_progress': [], 'awaiting_confirmation': [], 'archivist': archivist,
            'to_approve': [b for b in progress if b.state == B.SUBMITTED] if leader else []}
     if archivist:
         out['due'] = [f for f in F.due_for_appraisal(records, today, horizon_days) if f.batch is None and not f.kept]

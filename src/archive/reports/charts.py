@@ -5,6 +5,7 @@ page and the report show the same picture. No script runs in the browser.
 Each function takes plain values (labels, numbers) and returns a ``Drawing``; ``svg`` turns one
 into an inline SVG string.
 """
+import math
 import re
 
 from .exports import FONT, register_fonts
@@ -32,13 +33,27 @@ def _legend(drawing, names, x, y):
     drawing.add(legend)
 
 
+def _fit(label, room, size):
+    """``label`` as it fits in ``room`` points at ``size``: whole, else cut after a whole word with
+    "…" (a body's name was cut mid-word at 28 characters: "… cơ quan Thà")."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    if stringWidth(label, FONT, size) <= room:
+        return label
+    words = label.split()
+    while len(words) > 1 and stringWidth(' '.join(words) + '…', FONT, size) > room:
+        words.pop()
+    return ' '.join(words) + '…'
+
+
 def _title(drawing, text):
     from reportlab.graphics.shapes import String
     drawing.add(String(WIDTH / 2, HEIGHT - 12, text, fontName=FONT, fontSize=10, textAnchor='middle'))
 
 
-def bars(title, labels, series, names, horizontal=False):
-    """Grouped bars: ``series[i][j]`` is the value of ``names[i]`` at ``labels[j]``."""
+def bars(title, labels, series, names, horizontal=False, percent=False, note=None):
+    """Grouped bars: ``series[i][j]`` is the value of ``names[i]`` at ``labels[j]`` (None: no
+    bar, nothing to measure there). Counts are ticked in whole numbers (never "0.2" documents);
+    ``percent`` ticks 0 to 100. ``note``: a sentence across the plot (why it has no bars)."""
     register_fonts()
     from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
     from reportlab.graphics.shapes import Drawing
@@ -48,7 +63,8 @@ def bars(title, labels, series, names, horizontal=False):
     chart.width = WIDTH - chart.x - 110
     chart.height = HEIGHT - chart.y - 30
     chart.data = [list(s) or [0] for s in series] or [[0]]
-    chart.categoryAxis.categoryNames = [str(x)[:28] for x in labels] or ['']
+    room = chart.x - 8 if horizontal else max(chart.width / max(len(labels), 1), 120)
+    chart.categoryAxis.categoryNames = [_fit(str(x), room, 7) for x in labels] or ['']
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7
     if not horizontal:
@@ -58,11 +74,19 @@ def bars(title, labels, series, names, horizontal=False):
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
     top = max((v for s in chart.data for v in s if v is not None), default=0)
-    chart.valueAxis.valueMax = max(top, 1) * 1.1
+    if percent:
+        chart.valueAxis.valueMax, chart.valueAxis.valueStep = 100, 20
+    else:
+        chart.valueAxis.valueMax = max(top, 1) * 1.1
+        chart.valueAxis.valueStep = max(1, math.ceil(top / 5))
     for i in range(len(chart.data)):
         chart.bars[i].fillColor = _colour(i)
         chart.bars[i].strokeColor = None
     drawing.add(chart)
+    if note:
+        from reportlab.graphics.shapes import String
+        drawing.add(String(chart.x + chart.width / 2, chart.y + chart.height / 2, note, fontName=FONT, fontSize=9,
+                           textAnchor='middle', fillColor=_colour(5)))
     _legend(drawing, names, WIDTH - LEGEND_WIDTH, HEIGHT - 30)
     _title(drawing, title)
     return drawing

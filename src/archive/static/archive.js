@@ -183,3 +183,31 @@ document.addEventListener('DOMContentLoaded', function () {
     Array.prototype.forEach.call(document.querySelectorAll('select[multiple][data-typeahead]'), typeahead);
   });
 })();
+
+/* A GET form (the search, the filters of the lists and registers) sends only the fields filled
+   in, so that the URL holds what was asked. Without this script the page answers the full form
+   with a redirect to the same clean URL (views/filter_form.without_empty_fields). */
+document.addEventListener('formdata', function (event) {
+  var form = event.target;
+  if ((form.getAttribute('method') || 'get').toLowerCase() !== 'get') { return; }
+  var kept = [];
+  event.formData.forEach(function (value, key) { if (value !== '') { kept.push([key, value]); } });
+  Array.from(new Set(Array.from(event.formData.keys()))).forEach(function (key) { event.formData.delete(key); });
+  kept.forEach(function (pair) { event.formData.append(pair[0], pair[1]); });
+});
+
+/* On a phone a list's rows read as cards (archive.css), where the column headers are not seen:
+   each cell is given its column's header as data-title, which the phone's stylesheet writes
+   before the cell's value ("Số văn bản: 1"). Without this script the cards show the values only. */
+document.addEventListener('DOMContentLoaded', function () {
+  document.querySelectorAll('table.list').forEach(function (table) {
+    var heads = Array.from(table.querySelectorAll('thead th')).map(function (th) { return th.textContent.trim(); });
+    table.querySelectorAll('tbody tr').forEach(function (row) {
+      Array.from(row.children).forEach(function (cell, i) {
+        if (cell.tagName === 'TD' && !cell.hasAttribute('colspan') && heads[i] && !cell.hasAttribute('data-title')) {
+          cell.setAttribute('data-title', heads[i]);
+        }
+      });
+    });
+  });
+});

@@ -1,5 +1,8 @@
 """HTML pages (Chameleon + deform) in Vietnamese; English through ``?_LOCALE_=en``."""
+import datetime as dt
+
 import deform
+from markupsafe import Markup, escape
 from importlib.resources import files
 from pyramid.i18n import get_localizer
 from pyramid.threadlocal import get_current_request
@@ -14,7 +17,7 @@ from .flash import greeting
 from ..resources import access
 from ..resources.root import app_root
 from ..services.desk import waiting_count
-from ..i18n import locale_url
+from ..i18n import locale_url, number_text, size_text
 from .workflow_titles import transition_title
 from .. import security as S
 from ..security import ROLE_TITLES
@@ -22,6 +25,7 @@ from ..services.certificates import origin_status
 from ..exchange.edxml.deviations import described
 from ..exchange.receive.common import ACTOR as EXCHANGE_ACTOR
 from ..archival.backup import SCHEDULE_ACTOR
+from ..archival.batches import KINDS as BATCH_KINDS
 from ..services.legal import legal_status
 from .workflow_titles import state_title
 from ..schemas.document import DocumentSchema
@@ -56,6 +60,7 @@ class PageHelpers:
     paper_means = vocab.PAPER_MEANS
     actions = vocab.ACTIONS
     signature_statuses = vocab.SIGNATURE_STATUSES
+    batch_kinds = BATCH_KINDS
 
     def __init__(self, request):
         self.request = request
@@ -76,9 +81,6 @@ class PageHelpers:
     def when(self, value):
         """A date or time as the pages show it, ``24/11/2026 09:30`` in Vietnam time, its ISO 8601
         form (+07:00) kept for machines in ``<time datetime>``; '' for none."""
-        import datetime as dt
-
-        from markupsafe import Markup, escape
         if value in (None, ''):
             return ''
         if isinstance(value, str):
@@ -87,6 +89,27 @@ class PageHelpers:
             except ValueError:
                 return value
         return Markup(f'<time datetime="{escape(clock.iso(value))}">{escape(clock.display(value))}</time>')
+
+    def size(self, size):
+        """A size in bytes for people (``1,5 MB``; ``i18n.size_text``), the exact number of bytes
+        kept for machines in ``<data value>``; '' for none."""
+        if not isinstance(size, int):
+            return ''
+        return Markup(f'<data value="{size}">{size_text(size, self.request.localizer.locale_name)}</data>')
+
+    def number(self, value, digits=1):
+        """A figure with ``digits`` decimals at most, with the reader's decimal sign (``1,5``)."""
+        return number_text(value, self.request.localizer.locale_name, digits)
+
+    def age(self, seconds):
+        """How long ago, as people say it: "dưới 1 phút", "8 phút", "1,5 giờ"; '—' for never."""
+        if seconds is None:
+            return '—'
+        if seconds < 60:
+            return self.t(_('age_under_a_minute', default='dưới 1 phút'))
+        if seconds < 3600:
+            return self.t(_('age_minutes', default='${n} phút', mapping={'n': int(seconds // 60)}))
+        return self.t(_('age_hours', default='${n} giờ', mapping={'n': self.number(seconds / 3600.0)}))
 
     def register_name(self, doc):
         """The register a number was taken in, as a clerk names it (not its internal key
@@ -191,6 +214,7 @@ def includeme(config):
     config.add_request_method(PageHelpers, 'h', reify=True)
     config.include('.http')          # headers on every answer, unreadable forms refused
     config.add_route('healthz', '/healthz', factory=lambda request: object())
+    config.add_route('favicon', '/favicon.ico', factory=lambda request: object())     # views/favicon.py
     config.add_route('exchange_admin', '/admin/exchange')      # context: the root (admins: manage)
     config.add_route('monitoring', '/admin/security')          # security monitoring: the root (admins)
     config.add_route('backups', '/admin/backups')             # context: the root (admins: manage)

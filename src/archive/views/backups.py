@@ -14,6 +14,7 @@ from .. import security as S
 from ..archival import backup, backup_status
 from ..i18n import _
 from ..resources.root import app_root
+from .backup_drill import drill_findings
 
 
 def start_run(registry, actor, full=False):
@@ -51,9 +52,13 @@ KINDS = {           # a run's kind (archival/backup.py) as the page names it
              renderer='archive:templates/backups.pt')
 def backups_view(request):
     settings = request.registry.archive_settings
-    state = backup_status.status(app_root(request), settings)
+    root = app_root(request)
+    state = backup_status.status(root, settings)
     notice = request.GET.get('notice')
+    drill = state['drill'] or {}
+    findings, advice = drill_findings(drill.get('named'), root['bodies'], request.localizer.translate)
     return {'state': state, 'messages': backup.MESSAGES, 'kinds': KINDS, 'running': backup.LOCK.locked(),
+            'findings': findings, 'advice': advice,
             'notice': NOTICES.get(notice), 'notice_code': notice if notice in NOTICES else None,
             'interval_hours': settings.backup_interval_hours, 'full_days': settings.backup_full_days,
             'keep_sets': settings.backup_keep_sets}

@@ -30,7 +30,7 @@ from ..services.lists import PAGE_SIZE
 from ..search import FACETS
 from ..search.filters import active, read_filters
 from . import flash
-from .filter_form import filter_fields
+from .filter_form import filter_fields, without_empty_fields
 from .workflow import action_forms, page_errors
 from . import document_forms, held_uploads
 from .http import may_be_framed
@@ -65,6 +65,9 @@ def urgent_open(request, body, limit=URGENT_PINNED):
 
 @view_config(context=Body, permission=S.VIEW_BODIES, renderer='archive:templates/body.pt')
 def body_view(context, request):
+    cleaned = without_empty_fields(request)
+    if cleaned is not None:
+        return cleaned
     try:
         start = max(0, int(request.params.get('start', 0)))
     except ValueError:

@@ -41,13 +41,18 @@ FORBIDDEN = _('forbidden', default='Không có quyền truy cập')
 FORBIDDEN_PAGE = _('forbidden_page', default='Bạn không được phép xem trang này hoặc làm việc này.')
 
 
+def status_title(status):
+    """The words an error page of ``status`` is headed with (``STATUS_TITLES``)."""
+    return STATUS_TITLES.get(status, STATUS_TITLES[500] if status >= 500 else STATUS_TITLES[400])
+
+
 def page_error(request, status, code, message, errors=None):
     """The error page: its status in words (``STATUS_TITLES``), the message, and the items of
     ``errors`` (``[{field, code, message}]``, messages translated) below it."""
     request.override_renderer = 'archive:templates/error.pt'
     request.response.status = status
     t = request.localizer.translate
-    title = STATUS_TITLES.get(status, STATUS_TITLES[500] if status >= 500 else STATUS_TITLES[400])
+    title = status_title(status)
     return {'code': code, 'message': t(message), 'status': status, 'title': t(title), 'errors': errors or []}
 
 

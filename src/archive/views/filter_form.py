@@ -2,6 +2,10 @@
 (``templates/filters.pt``), one set of names (``search/filters.py``), kept in the URL so that a
 filtered list can be bookmarked. The choices offered are the facet counts where the page has
 them (search, registers), else the vocabularies (a document list reads only the page it shows)."""
+from urllib.parse import urlencode
+
+from pyramid.httpexceptions import HTTPSeeOther
+
 from ..i18n import _
 from ..i18n import _ as message     # state ids built from the ZCML (views/workflow_titles.py)
 from ..schemas import vocab
@@ -75,3 +79,18 @@ def filter_fields(request, params, bodies, counts=None, body=None, names=FACETS)
             {'value': v, 'label': labels.get(v, v), 'count': n, 'selected': v in chosen} for v, n in pairs]})
     dates = [{'name': name, 'title': t(DATE_TITLES[name]), 'value': params.get(name, '')} for name in DATES]
     return {'facets': facets, 'dates': dates}
+
+
+def without_empty_fields(request):
+    """A redirect to this page's URL without the empty fields a GET form sends (every filter of
+    the form is a field: the URL of a search should hold only what was asked, and stay short to
+    bookmark or send); None when the URL is clean. Without scripts the form cannot leave them out
+    itself (``static/archive.js`` does, so a browser with scripts is not redirected)."""
+    try:
+        items = list(request.GET.items())
+    except UnicodeDecodeError:          # refused elsewhere, as every query that is not UTF-8
+        return None
+    kept = [(k, v) for k, v in items if v != '']
+    if len(kept) == len(items):
+        return None
+    return HTTPSeeOther(request.path_url + ('?' + urlencode(kept) if kept else ''))

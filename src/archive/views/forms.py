@@ -62,12 +62,14 @@ def with_zone(value):
 
 
 def use_pickers(schema):
-    """Date and time pickers for the schema's date and date-time fields (the pages only)."""
+    """Date and time pickers for the schema's date and date-time fields (the pages only). Their
+    hints for the API (``YYYY-MM-DD``, "ISO 8601 có múi giờ ...") are left out: a clerk picks a
+    date in the browser's own control, and was told to type a machine's format."""
     for node in schema.children:
         if isinstance(node.typ, IsoDate):
-            node.widget = DateWidget()
+            node.widget, node.description = DateWidget(), None
         elif isinstance(node.typ, AwareDateTime):
-            node.widget = LocalDateTimeWidget()
+            node.widget, node.description = LocalDateTimeWidget(), None
     return schema
 
 

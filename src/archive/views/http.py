@@ -24,6 +24,7 @@ FRAMED_POLICY = "; ".join([
     "default-src 'none'", "object-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'self'"])
 FRAMED_HEADERS = dict(HEADERS, **{'Content-Security-Policy': FRAMED_POLICY, 'X-Frame-Options': 'SAMEORIGIN'})
 STATIC_PREFIXES = ('/static/', '/static-deform/')
+STATIC_PATHS = ('/favicon.ico',)            # the static icon browsers ask for at the root (views/favicon.py)
 EXCHANGE_PREFIX = '/exchange/'
 
 
@@ -42,7 +43,8 @@ def may_be_framed(response):
 def secure(request, response):
     for name, value in (FRAMED_HEADERS if getattr(response, 'archive_framed', False) else HEADERS).items():
         response.headers[name] = value
-    if not raw_path(request).startswith(STATIC_PREFIXES):
+    path = raw_path(request)
+    if not path.startswith(STATIC_PREFIXES) and path not in STATIC_PATHS:
         response.headers['Cache-Control'] = 'no-store'
         response.headers.pop('Expires', None)
         response.headers.pop('Pragma', None)

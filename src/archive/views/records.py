@@ -25,6 +25,7 @@ from ..resources.records import Records
 from ..resources.root import app_root
 from ..api.files import document_rows, receipt_upload, visible_files
 from . import flash
+from .errors import FORBIDDEN_PAGE, status_title
 from .transfer_outcome import outcome
 
 TEMPLATE = 'archive:templates/records_{}.pt'
@@ -32,11 +33,15 @@ REFRESH_SECONDS = 5            # a batch page refreshes itself while its export 
 
 
 def _refused(request, exc, back):
-    """A refusal shown as a page: the status and each error's code, the way back."""
-    errors, status = translated(exc.errors, request.localizer.translate), exc.status
+    """A refusal shown as a page: headed in words as every error page (a 403 saying the user is
+    not allowed), then each error, the way back."""
+    t = request.localizer.translate
+    errors, status = translated(exc.errors, t), exc.status
     request.response.status = status
-    return render_to_response(TEMPLATE.format('refused'), {'errors': errors, 'back': back, 'status': status},
-                              request=request, response=request.response)
+    title = status_title(status)
+    return render_to_response(TEMPLATE.format('refused'), {
+        'errors': errors, 'back': back, 'status': status, 'title': t(title), 'forbidden': t(FORBIDDEN_PAGE)},
+        request=request, response=request.response)
 
 
 def _run(request, back, fn):
@@ -71,6 +76,7 @@ def records_view(context, request):
             'retention': retention, 'periods': retention.choices(settings),
             'can_plan': request.has_permission(S.MANAGE_FILES, context),
             'can_open': request.has_permission(S.FILE_DOCUMENTS, context),
+            'can_select': bool(request.has_permission(S.MANAGE_BATCHES, context)),      # makes batches
             'can_batch': request.has_permission(S.MANAGE_BATCHES, context)
             or request.has_permission(S.APPROVE_BATCHES, context),
             'batches': sorted(context.batches.values(), key=lambda b: -int(b.__name__)),

@@ -7,13 +7,12 @@ from .. import search
 from .. import security as S
 from ..errors import InputError
 from ..resources.root import app_root
-from .filter_form import filter_fields
+from .filter_form import filter_fields, without_empty_fields
 
 
 
 def _link(request, params, **change):
-    """The page's URL with some parameters changed (a facet value added, a page turned); the
-    filters left empty (the form sends every field) are left out."""
+    """The page's URL with some parameters changed (a facet value added, a page turned)."""
     items = [(k, v) for k, v in params.items() if k not in change and k != 'start' and v != '']
     for k, v in change.items():
         if v is not None:
@@ -23,6 +22,9 @@ def _link(request, params, **change):
 
 @view_config(route_name='search_page', permission=S.VIEW_BODIES, renderer='archive:templates/search.pt')
 def search_page(request):
+    cleaned = without_empty_fields(request)
+    if cleaned is not None:
+        return cleaned
     params = request.GET
     errors, result = [], None
     try:

@@ -26,9 +26,13 @@ def dashboard_charts(result, by_month, by_body, t):
     out.append(charts.bars(t(_('stats_chart_by_body', default='Văn bản đến theo cơ quan')), [r['label'] for r in bodies],
                            [[r['figures']['received'] for r in bodies], [r['figures']['sent'] for r in bodies]],
                            legend, horizontal=True))
+    # a month with nothing sent has no rate (no bar, not a 0 % bar); a period with nothing sent says so
+    rates = [r['figures']['sent_on_time_pct'] for r in months]
+    none_sent = t(_('stats_chart_none_sent', default='Chưa gửi văn bản đi nào trong kỳ'))
     out.append(charts.bars(t(_('stats_chart_on_time', default='Tỷ lệ gửi đúng hạn theo tháng (%)')),
-                           [r['label'] for r in months], [[r['figures']['sent_on_time_pct'] or 0 for r in months]],
-                           [t(_('stats_chart_on_time_legend', default='Đúng hạn (%)'))]))
+                           [r['label'] for r in months], [rates],
+                           [t(_('stats_chart_on_time_legend', default='Đúng hạn (%)'))], percent=True,
+                           note=None if any(v is not None for v in rates) else none_sent))
     routes = result['received_by_route']
     out.append(charts.pie(t(_('stats_chart_by_route', default='Văn bản đến theo kênh')),
                           [t(F.ROUTE_MESSAGES[k]) if k in F.ROUTE_MESSAGES else k for k in routes], list(routes.values())))

@@ -56,7 +56,7 @@ def outcome(batch, body, may_download):
     return {
         'by': exported.get('by'), 'at': exported.get('at'),
         'documents': report.get('documents'), 'originals': report.get('originals'),
-        'megabytes': round((report.get('bytes') or 0) / 1e6, 1) if isinstance(report.get('bytes'), int) else None,
+        'bytes': report.get('bytes') if isinstance(report.get('bytes'), int) else None,
         'resumed': report.get('resumed_units') or 0, 'bag': bool(exported.get('bag')),
         'secret': len(secret) if isinstance(secret, list) else 0,
         'problems': problem_lines(body, report),

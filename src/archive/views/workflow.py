@@ -20,7 +20,7 @@ from ..search.filters import read_filters
 from ..workflow import engine, states
 from ..workflow.actions import NEEDS
 from . import flash
-from .filter_form import filter_fields
+from .filter_form import filter_fields, without_empty_fields
 from .workflow_titles import transition_title
 from .forms import posted
 from .forms import add_csrf, put_errors, render_submitted
@@ -124,6 +124,9 @@ def page_errors(request, exc):
 
 @view_config(context=Body, name='registers', permission=S.LIST_DOCUMENTS, renderer='archive:templates/registers.pt')
 def registers_view(context, request):
+    cleaned = without_empty_fields(request)
+    if cleaned is not None:
+        return cleaned
     kind = request.params.get('kind', 'incoming')
     secret = request.params.get('secret') == '1'
     fmt = request.params.get('format')
