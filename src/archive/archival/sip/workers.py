@@ -26,7 +26,8 @@ from ZODB.FileStorage import FileStorage
 
 from ...errors import Conflict
 
-DEPTH = 8                       # documents sent ahead to each worker (their bytes wait in the pipe)
+BATCH = 8                       # documents a message to a worker and back
+AHEAD = 2                       # batches sent ahead to each worker (their bytes wait in the pipe)
 CACHE = 400                     # objects a worker's connection keeps
 
 
@@ -39,12 +40,15 @@ def snapshot(jar):
 
 
 class Pool:
-    """``submit(...)`` a document to a worker, then ``result(ticket)`` in the same order."""
+    """``submit(...)`` documents, then ``result(ticket)`` of each in the same order. Documents go
+    to the workers in batches of ``BATCH``, each worker's in turn, and come back a batch at a time
+    (one message each way for ``BATCH`` documents: a message a document cost each side a wake-up)."""
 
     def __init__(self, writer, jar, count):
         opener = read_only_opener(jar.db().storage)
         before = snapshot(jar)
-        self.pipes, self.processes, self.next = [], [], 0
+        self.pipes, self.processes = [], []
+        self.gathering, self.sent, self.results = [], 0, {}
         if count < 2 or opener is None or before is None:
             return
         context = multiprocessing.get_context('fork')
@@ -60,32 +64,46 @@ class Pool:
 
     @property
     def depth(self):
-        return DEPTH * len(self.pipes)
+        """Documents the exporter may have sent ahead of the one it writes."""
+        return AHEAD * BATCH * len(self.pipes)
 
     def submit(self, doc, records_file, folder, name):
-        """Send a document to the next worker; its ticket, or None if no worker takes it (the
-        exporting process does it)."""
+        """A document for the workers: its ticket, or None if they do not take it (the exporting
+        process does it)."""
         if not self.pipes or doc._p_oid is None or doc._p_changed:
             return None                 # new or changed in this transaction: the workers read what is committed
-        for _ in range(len(self.pipes)):
-            k, self.next = self.next, (self.next + 1) % len(self.pipes)
-            if self.live[k]:
-                try:
-                    self.pipes[k].send((doc._p_oid, type(doc), records_file, folder, name))
-                    return k
-                except OSError:
-                    self.live[k] = False
-        return None
+        self.gathering.append((doc._p_oid, type(doc), records_file, folder, name))
+        ticket = (self.sent, len(self.gathering) - 1)
+        if len(self.gathering) == BATCH:
+            self._send()
+        return ticket
+
+    def _send(self):
+        k = self.sent % len(self.pipes)
+        if self.live[k]:
+            try:
+                self.pipes[k].send(self.gathering)
+            except OSError:
+                self.live[k] = False
+        if not self.live[k]:
+            self.results[self.sent] = [('local', None)] * len(self.gathering)
+        self.sent += 1
+        self.gathering = []
 
     def result(self, ticket):
         """``('ok', prepared)``, ``('error', (code, message, document, file))`` of a TransferError,
         or ``('local', None)``: do it here."""
-        try:
-            kind, value = self.pipes[ticket].recv()
-        except (EOFError, OSError):
-            self.live[ticket] = False
-            return 'local', None
-        return kind, value
+        batch, n = ticket
+        if batch == self.sent:
+            self._send()                # the last documents: a batch not full
+        if batch not in self.results:
+            k = batch % len(self.pipes)
+            try:
+                self.results = {batch: self.pipes[k].recv()}     # the earlier batches are written
+            except (EOFError, OSError):
+                self.live[k] = False
+                return 'local', None
+        return self.results[batch][n]
 
     def close(self):
         for pipe in self.pipes:
@@ -125,27 +143,28 @@ def _serve(pipe, inherited, writer, opener, before):
     conn = db.open(before=before)
     done = 0
     try:
-        while (task := pipe.recv()) is not None:
-            oid, kind, records_file, folder, name = task
-            doc = None
-            try:
-                doc = _ghost(conn, oid, kind)
-                prepared = writer._prepare(records_file, folder, name, doc, whole_only=True)
-                result = ('ok', prepared) if prepared is not None else ('local', None)
-            except Conflict as exc:     # a TransferError: the same the exporter would raise
-                result = ('error', (exc.code, exc.message, getattr(exc, 'document', None),
-                                    getattr(exc, 'file', None)))
-            except Exception:           # noqa: BLE001 - the exporter does it and says what is wrong
-                result = ('local', None)
-            pipe.send(result)
-            done += 1
-            if doc is not None:
-                release(doc, done)
+        while (batch := pipe.recv()) is not None:
+            results = []
+            for oid, kind, records_file, folder, name in batch:
+                results.append(_prepare(conn, writer, oid, kind, records_file, folder, name))
+                done += 1
+                release(conn.get(oid), done)
+            pipe.send(results)
     except (EOFError, OSError):
         pass
     finally:
         conn.close()
         db.close()
+
+
+def _prepare(conn, writer, oid, kind, records_file, folder, name):
+    try:
+        prepared = writer._prepare(records_file, folder, name, _ghost(conn, oid, kind), whole_only=True)
+        return ('ok', prepared) if prepared is not None else ('local', None)
+    except Conflict as exc:             # a TransferError: the same the exporter would raise
+        return 'error', (exc.code, exc.message, getattr(exc, 'document', None), getattr(exc, 'file', None))
+    except Exception:                   # noqa: BLE001 - the exporter does it and says what is wrong
+        return 'local', None
 
 
 def _ghost(conn, oid, kind):
