@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import NamedTuple
 
+from ZODB.blob import SAVEPOINT_SUFFIX
 from ZODB.interfaces import BlobError
 
 from ... import clock
@@ -451,8 +452,22 @@ def _not_pdfa(name, f, path):
 def _open_stored(f):
     """The stored file's committed blob, opened as a plain unbuffered file (no ``BlobFile`` for the
     blob to track, no buffer: every read asks for what it takes); one written in this very
-    transaction (not committed yet) through the blob."""
+    transaction (not committed yet) through the blob.
+
+    The file is the one ZODB named when it loaded the blob (``_p_blob_committed``: the blob's
+    file for the very revision this connection reads, which never changes); ``Blob.committed()``
+    would ask the storage to find it again (a second path built and a second ``stat``), which is
+    left to when that file is not there (a ZEO client's blob cache that dropped it fetches it
+    again)."""
+    blob = f.blob
+    blob._p_activate()
+    name = blob._p_blob_committed
+    if name and not blob._p_blob_uncommitted and not name.endswith(SAVEPOINT_SUFFIX):
+        try:
+            return open(name, 'rb', buffering=0)
+        except FileNotFoundError:
+            pass
     try:
-        return open(f.blob.committed(), 'rb', buffering=0)
+        return open(blob.committed(), 'rb', buffering=0)
     except BlobError:
         return f.open()

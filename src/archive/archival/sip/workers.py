@@ -18,9 +18,11 @@ Only a FileStorage is read this way (a ZEO client's blob cache is its own): othe
 in one process. A worker ends when the exporting process closes its pipe, or dies (a SIGKILL of the
 exporter: the worker's next read or write on the pipe fails).
 """
+import functools
 import multiprocessing
 
 import ZODB
+from ZODB.broken import find_global
 from ZODB.blob import BlobStorage
 from ZODB.FileStorage import FileStorage
 
@@ -140,6 +142,7 @@ def _serve(pipe, inherited, writer, opener, before):
     for other in inherited:             # the exporter's ends of the pipes: its death must close them
         other.close()
     db = ZODB.DB(opener(), pool_size=1, cache_size=CACHE)
+    db.classFactory = _class_factory()  # before the connection is opened: its reader takes it
     conn = db.open(before=before)
     done = 0
     try:
@@ -155,6 +158,16 @@ def _serve(pipe, inherited, writer, opener, before):
     finally:
         conn.close()
         db.close()
+
+
+def _class_factory():
+    """The worker's database finds each class a record names once: ZODB's own looks it up (an
+    ``__import__``) every time, about fifteen times a document (its classes, its files', their
+    blobs', and the datetimes)."""
+    @functools.lru_cache(maxsize=None)
+    def find(modulename, globalname):
+        return find_global(modulename, globalname)
+    return lambda connection, modulename, globalname: find(modulename, globalname)
 
 
 def _prepare(conn, writer, oid, kind, records_file, folder, name):
