@@ -200,6 +200,7 @@ def main():
     p.add_argument('--reuse', action='store_true', help='measure the database a run with --keep left')
     p.add_argument('--repeat', type=int, default=2)
     p.add_argument('--child', choices=KINDS)
+    p.add_argument('--kinds', default=','.join(KINDS), help='the sides to run (comma-separated; default: all)')
     args = p.parse_args()
     if args.child:
         if args.child.startswith('ours'):
@@ -220,7 +221,7 @@ def main():
     print(f'load average at the start: {os.getloadavg()}')
     # each side --repeat times, in alternating order (a shared machine's load and the page cache
     # favour neither); the best run of each is kept, by wall and by CPU time
-    kinds = KINDS
+    kinds = tuple(k for k in KINDS if k in args.kinds.split(','))
     runs = {k: [] for k in kinds}
     for n in range(args.repeat):
         for kind in (kinds if n % 2 == 0 else kinds[::-1]):
@@ -235,16 +236,18 @@ def main():
         print(f'{labels[kind]:16} {r["docs"]:6} docs {r["seconds"]:7.1f} s {r["docs"] / r["seconds"]:8.1f} docs/s '
               f'{r["bytes"] / 1e6 / r["seconds"]:7.1f} MB/s  CPU best {cpu[kind]:6.2f} s (runs: {spread})  '
               f'peak RSS {r["peak_mb"]:.0f} MB')
-    for mine, kind, note in (('ours', 'bagit', '(goal >= 0.5: the issue\'s baseline)'),
+    for mine, kind, note in ((m, k, n) for m, k, n in (('ours', 'bagit', '(goal >= 0.5: the issue\'s baseline)'),
                              ('ours-w2', 'bagit', '(ours with 2 workers against the issue\'s baseline)'),
                              ('ours-w2', 'bagit-p2', '(both with a second process: the fairer second baseline)'),
                              ('ours', 'bagit-walk', '(bagit that also finds its files through ZODB, as ours must)'),
-                             ('ours', 'bagit-copy', '(bagit that also finds and writes its payload, as a transfer does)')):
+                             ('ours', 'bagit-copy', '(bagit that also finds and writes its payload, as a transfer does)'))
+                             if m in kinds and k in kinds):
         print(f'ratio {mine}/{kind}: by wall {best[kind]["seconds"] / best[mine]["seconds"]:.2f}, '
               f'by CPU {cpu[kind] / cpu[mine]:.2f}  {note}')
     for kind in ('ours', 'ours-w2'):
-        print(f'{labels[kind]}: RSS at each tenth (MB): {best[kind]["samples_mb"]}, '
-              f'its workers\' peak {best[kind].get("workers_peak_mb", 0):.0f} MB')
+        if kind in kinds:
+                print(f'{labels[kind]}: RSS at each tenth (MB): {best[kind]["samples_mb"]}, '
+                  f'its workers\' peak {best[kind].get("workers_peak_mb", 0):.0f} MB')
     print(f'load average at the end: {os.getloadavg()}')
     if not args.keep:
         shutil.rmtree(folder)
