@@ -6,8 +6,8 @@ their blobs from ZODB, reading and hashing the originals, and writing the two XM
 (a process forked from the exporting one, so nothing is imported again) opens the same FileStorage
 read-only, at the very snapshot the exporting connection reads (``DB.open(before=...)``: every
 worker sees what the exporter would have seen; a document changed in the exporting transaction and
-not committed is done by the exporter), and for each document it is sent (its oid and
-name) returns its entries ready to write (bytes, CRC-32, SHA-256) and its journal line's extras.
+not committed is done by the exporter), and for each batch of documents it is sent (oid, class
+and name) returns their entries ready to write (bytes, CRC-32, SHA-256) and journal lines' extras.
 The exporting process keeps everything that makes the package what it is, in the documents' order:
 the zip, the journal that makes it resumable, METS, the file list. A document a worker does not do
 alone (an original longer than one read, a Mật document whose key must be wrapped, anything
@@ -16,7 +16,12 @@ is the same error as without workers, raised when its turn comes.
 
 Only a FileStorage is read this way (a ZEO client's blob cache is its own): other storages export
 in one process. A worker ends when the exporting process closes its pipe, or dies (a SIGKILL of the
-exporter: the worker's next read or write on the pipe fails).
+exporter: the worker's next read or write on the pipe fails). A worker uses nothing of the
+exporter's but the writer's plain values and the code: forked from a server's export thread, it
+meets no lock another thread held (its database, connection and pipes are its own).
+
+Measured on a shared 2-core machine (bench/README.md) workers cost more CPU than they saved and
+gained no wall time, so ``archive.export_workers`` defaults to 1.
 """
 import functools
 import multiprocessing
