@@ -9,10 +9,12 @@ entry of the check), then, each in a fresh process:
 
 1. ours: ``archive.archival.sip.write_package`` of all the documents as one records file (the zip
    with METS, descriptive and PREMIS metadata per document, the originals checked against their
-   stored SHA-256 while copied);
+   stored SHA-256 while copied), in one process (``workers=1``), and **ours, 2 workers**: the same
+   with two worker processes preparing the documents (``workers=2``, the setting's default);
 2. bagit: the same blob files hard-linked into a folder (not timed), then
    ``bagit.make_bag(folder, checksums=['sha256'])`` timed (it moves them into ``data/``, hashes
-   them and writes the manifests): the issue's baseline;
+   them and writes the manifests): the issue's baseline; and **bagit, 2 processes**: the same with
+   ``processes=2`` (bagit's own parallel mode), the fair baseline for ours with workers;
 3. walk + bagit: the same as 2., the walk through ZODB that finds each document's files (the
    same document, ``File`` and ``Blob`` loads ours makes) and the hard links timed too:
    a second baseline beside the first, not in its place (the issue's baseline is 2.);
@@ -20,9 +22,9 @@ entry of the check), then, each in a fresh process:
    transfer must write its payload somewhere, as ours does).
 
 Each side runs ``--repeat`` times (default 2) in alternating order; the best run of each is shown,
-by wall and by CPU time, with the spread of the CPU times.
+by wall and by CPU time (the process's and its worker processes'), with the spread of the CPU times.
 
-It prints documents per second of each, the ratio ours/bagit (goal: at least 0.5), the peak RSS
+It prints documents per second of each, the ratios ours/bagit (goal: at least 0.5), the peak RSS
 and CPU time of each process, and our RSS at each tenth of the export (flat memory: the last tenth no higher
 than the first by more than a few MB). Not a test: nothing is asserted. See bench/README.md.
 """
@@ -41,6 +43,7 @@ if os.path.join(PROJECT, 'src') not in sys.path:
     sys.path.insert(0, os.path.join(PROJECT, 'src'))
 
 HOST = '000.00.31.H29'
+KINDS = ('ours', 'ours-w2', 'bagit', 'bagit-p2', 'bagit-walk', 'bagit-copy')
 CODE = '01.VP/HS-BENCH'
 
 
@@ -50,8 +53,9 @@ def rss_mb():
 
 
 def cpu_seconds():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """This process's CPU time and its ended children's (the export's workers, bagit's pool)."""
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                   resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def peak_mb():
@@ -115,7 +119,7 @@ def build(folder, docs, pdf_kb):
     db.close()
 
 
-def child_ours(folder):
+def child_ours(folder, workers=1):
     from types import SimpleNamespace
 
     from archive.archival import sip
@@ -138,10 +142,11 @@ def child_ours(folder):
         os.remove(target)
     start, cpu = time.perf_counter(), cpu_seconds()
     report = sip.write_package(target, 'pkg-bench', body, [records],
-                               lambda f: (root.documents[n] for n in names), progress=progress)
+                               lambda f: ((n, root.documents[n]) for n in names), progress=progress, workers=workers)
     seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     out = {'seconds': seconds, 'cpu': cpu, 'docs': report.documents, 'bytes': report.bytes, 'peak_mb': peak_mb(),
-           'samples_mb': samples}
+           'samples_mb': samples,
+           'workers_peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e3}
     if os.environ.get('BENCH_VALIDATE'):
         start = time.perf_counter()
         out['problems'] = len(sip.validate(target))
@@ -149,7 +154,7 @@ def child_ours(folder):
     print(json.dumps(out))
 
 
-def child_bagit(folder, copy=False, walk=False):
+def child_bagit(folder, copy=False, walk=False, processes=1):
     """bagit on the blob files: hard-linked into the payload folder untimed (``walk``: the walk
     through ZODB and the links timed too; ``copy``: copied, the walk and the copy timed too, as a
     transfer that must write its payload, as ours does)."""
@@ -172,7 +177,7 @@ def child_bagit(folder, copy=False, walk=False):
     db.close()
     if not (copy or walk):
         start, cpu = time.perf_counter(), cpu_seconds()
-    bagit.make_bag(payload, {'Source-Organization': 'Văn phòng Thành ủy'}, checksums=['sha256'])
+    bagit.make_bag(payload, {'Source-Organization': 'Văn phòng Thành ủy'}, checksums=['sha256'], processes=processes)
     seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     print(json.dumps({'seconds': seconds, 'cpu': cpu, 'docs': len(os.listdir(os.path.join(payload, 'data'))),
                       'bytes': size, 'peak_mb': peak_mb()}))
@@ -192,45 +197,58 @@ def main():
     p.add_argument('--pdf-kb', type=int, default=100)
     p.add_argument('--out', default=os.path.join(HERE, 'out'))
     p.add_argument('--keep', action='store_true')
+    p.add_argument('--reuse', action='store_true', help='measure the database a run with --keep left')
     p.add_argument('--repeat', type=int, default=2)
-    p.add_argument('--child', choices=('ours', 'bagit', 'bagit-walk', 'bagit-copy'))
+    p.add_argument('--child', choices=KINDS)
+    p.add_argument('--kinds', default=','.join(KINDS), help='the sides to run (comma-separated; default: all)')
     args = p.parse_args()
     if args.child:
-        if args.child == 'ours':
-            child_ours(args.out)
+        if args.child.startswith('ours'):
+            child_ours(args.out, workers=2 if args.child == 'ours-w2' else 1)
         else:
-            child_bagit(args.out, copy=args.child == 'bagit-copy', walk=args.child == 'bagit-walk')
+            child_bagit(args.out, copy=args.child == 'bagit-copy', walk=args.child == 'bagit-walk',
+                        processes=2 if args.child == 'bagit-p2' else 1)
         return
     folder = os.path.join(args.out, f'export-{args.docs}-{args.pdf_kb}')
-    if os.path.exists(folder):
-        shutil.rmtree(folder)
-    start = time.perf_counter()
-    build(folder, args.docs, args.pdf_kb)
-    print(f'built {args.docs} documents of {args.pdf_kb} KB in {time.perf_counter() - start:.0f} s')
+    if args.reuse and os.path.exists(os.path.join(folder, 'Data.fs')):
+        print(f'reusing {folder}')
+    else:
+        if os.path.exists(folder):
+            shutil.rmtree(folder)
+        start = time.perf_counter()
+        build(folder, args.docs, args.pdf_kb)
+        print(f'built {args.docs} documents of {args.pdf_kb} KB in {time.perf_counter() - start:.0f} s')
+    print(f'load average at the start: {os.getloadavg()}')
     # each side --repeat times, in alternating order (a shared machine's load and the page cache
     # favour neither); the best run of each is kept, by wall and by CPU time
-    kinds = ('ours', 'bagit', 'bagit-walk', 'bagit-copy')
+    kinds = tuple(k for k in KINDS if k in args.kinds.split(','))
     runs = {k: [] for k in kinds}
     for n in range(args.repeat):
         for kind in (kinds if n % 2 == 0 else kinds[::-1]):
             runs[kind].append(run_child(kind, folder))
     best = {k: min(runs[k], key=lambda r: r['seconds']) for k in kinds}
     cpu = {k: min(r['cpu'] for r in runs[k]) for k in kinds}
-    labels = {'ours': 'ours (SIP zip)', 'bagit': 'bagit (bag)', 'bagit-walk': 'walk + bagit',
-              'bagit-copy': 'copy + bagit'}
+    labels = {'ours': 'ours (SIP zip)', 'ours-w2': 'ours, 2 workers', 'bagit': 'bagit (bag)',
+              'bagit-p2': 'bagit, 2 procs', 'bagit-walk': 'walk + bagit', 'bagit-copy': 'copy + bagit'}
     for kind in kinds:
         r = best[kind]
         spread = ', '.join(f'{x["cpu"]:.2f}' for x in runs[kind])
         print(f'{labels[kind]:16} {r["docs"]:6} docs {r["seconds"]:7.1f} s {r["docs"] / r["seconds"]:8.1f} docs/s '
               f'{r["bytes"] / 1e6 / r["seconds"]:7.1f} MB/s  CPU best {cpu[kind]:6.2f} s (runs: {spread})  '
               f'peak RSS {r["peak_mb"]:.0f} MB')
-    ours = best['ours']
-    for kind, note in (('bagit', '(goal >= 0.5: the issue\'s baseline)'),
-                       ('bagit-walk', '(bagit that also finds its files through ZODB, as ours must)'),
-                       ('bagit-copy', '(bagit that also finds and writes its payload, as a transfer does)')):
-        print(f'ratio ours/{kind}: by wall {best[kind]["seconds"] / ours["seconds"]:.2f}, '
-              f'by CPU {cpu[kind] / cpu["ours"]:.2f}  {note}')
-    print(f'our RSS at each tenth (MB): {ours["samples_mb"]}')
+    for mine, kind, note in ((m, k, n) for m, k, n in (('ours', 'bagit', '(goal >= 0.5: the issue\'s baseline)'),
+                             ('ours-w2', 'bagit', '(ours with 2 workers against the issue\'s baseline)'),
+                             ('ours-w2', 'bagit-p2', '(both with a second process: the fairer second baseline)'),
+                             ('ours', 'bagit-walk', '(bagit that also finds its files through ZODB, as ours must)'),
+                             ('ours', 'bagit-copy', '(bagit that also finds and writes its payload, as a transfer does)'))
+                             if m in kinds and k in kinds):
+        print(f'ratio {mine}/{kind}: by wall {best[kind]["seconds"] / best[mine]["seconds"]:.2f}, '
+              f'by CPU {cpu[kind] / cpu[mine]:.2f}  {note}')
+    for kind in ('ours', 'ours-w2'):
+        if kind in kinds:
+                print(f'{labels[kind]}: RSS at each tenth (MB): {best[kind]["samples_mb"]}, '
+                  f'its workers\' peak {best[kind].get("workers_peak_mb", 0):.0f} MB')
+    print(f'load average at the end: {os.getloadavg()}')
     if not args.keep:
         shutil.rmtree(folder)
 

@@ -183,6 +183,10 @@ class ArchiveSettings:
     # Export (#14): the archive's encryption certificate (archive.transfer_certificate, a PEM path,
     # read and checked at start-up) a Mật file's content key is wrapped for; None: none named
     transfer_certificate: object = None
+    # Export (#14): processes that prepare a package's documents while the export writes it
+    # (archival/sip/workers.py; a FileStorage only); 1: the exporting process alone (the default:
+    # measured on a shared 2-core machine, 2 workers cost more CPU and gained no wall time)
+    export_workers: int = 1
     extra: dict = field(default_factory=dict)
 
     def document_schema(self):
@@ -382,6 +386,8 @@ def _records(settings):
         transfer_secret=V.flag(settings.get('archive.transfer_secret'), False, 'archive.transfer_secret'),
         transfer_dir=V.text(settings.get('archive.transfer_dir')),
         transfer_certificate=F.archive_certificate(V.text(settings.get('archive.transfer_certificate'))),
+        export_workers=V.at_least(V.or_default(settings.get('archive.export_workers'), 1), 1,
+                                  'archive.export_workers'),
     )
 
 

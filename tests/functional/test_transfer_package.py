@@ -50,7 +50,7 @@ def export(demo, tmp_path, files, name='pkg-1', **kw):
     target = str(tmp_path / f'{name}.zip')
     by_code = {f.code: f for f in files}
     report = sip.write_package(target, name, demo.body, files,
-                               lambda f: (demo.docs[n] for n in by_code[f.code].document_names), **kw)
+                               lambda f: ((n, demo.docs[n]) for n in by_code[f.code].document_names), **kw)
     return target, report
 
 
@@ -312,10 +312,12 @@ def test_eark_validator_loads_offline_from_its_own_vocabularies():
 
 
 @pytest.mark.slow
-def test_sigkill_mid_export_resumes_and_no_half_package_looks_complete(tmp_path):
+@pytest.mark.parametrize('workers', [1, 2])
+def test_sigkill_mid_export_resumes_and_no_half_package_looks_complete(tmp_path, workers):
     """An export killed with SIGKILL after two documents leaves only ``.part`` files (no zip
     directory, not the final name); the next run checks what was written, rewrites the one unit
-    we damaged, keeps the others, and finishes a package that validates."""
+    we damaged, keeps the others, and finishes a package that validates. Its worker processes
+    (``workers``) end with it."""
     import json
     import subprocess
     import sys
@@ -326,11 +328,18 @@ def test_sigkill_mid_export_resumes_and_no_half_package_looks_complete(tmp_path)
     os.makedirs(os.path.dirname(target))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.join(HERE, 'src'), HERE]))
 
+    pids = str(tmp_path / 'pids.json')
+
     def run(kill_after):
         return subprocess.run([sys.executable, '-m', 'tests.functional.transfer_worker', file_uri(tmp_path),
-                               target, str(kill_after)], cwd=HERE, env=env, capture_output=True, timeout=120)
+                               target, str(kill_after), str(workers), pids], cwd=HERE, env=env, capture_output=True,
+                              timeout=120)
     killed = run(2)
     assert killed.returncode == -9, killed.stderr.decode()
+    with open(pids) as f:
+        children = json.load(f)
+    assert len(children) == (workers if workers > 1 else 0)
+    assert _ended(children)
     assert sorted(os.listdir(os.path.dirname(target))) == ['pkg-kill.zip.part', 'pkg-kill.zip.part.log']
     assert not zipfile.is_zipfile(target + '.part')
     with open(target + '.part.log', encoding='utf-8') as f:
@@ -350,6 +359,25 @@ def test_sigkill_mid_export_resumes_and_no_half_package_looks_complete(tmp_path)
     assert sip.validate(target) == []
     with zipfile.ZipFile(target) as zf:
         assert len(zf.namelist()) == len(set(zf.namelist())) == report['files_written']
+
+
+def _ended(pids, seconds=10):
+    """Every process of ``pids`` gone (or a zombie: ended, waiting for its parent to reap it)."""
+    import time
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        alive = []
+        for pid in pids:
+            try:
+                with open(f'/proc/{pid}/stat') as f:
+                    if f.read().rsplit(')', 1)[1].split()[0] != 'Z':
+                        alive.append(pid)
+            except FileNotFoundError:
+                pass
+        if not alive:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_interrupted_export_resumes_from_what_was_verified(demo, tmp_path):

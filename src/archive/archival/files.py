@@ -256,9 +256,18 @@ def file_document(root, doc, ref, user, may_view_file):
 
 
 def documents_of(f):
-    """The file's documents, in filing order (what the transfer package writes)."""
+    """The file's documents, in filing order."""
+    return (doc for _name, doc in named_documents(f))
+
+
+def named_documents(f):
+    """The file's documents with their names, in filing order, not loaded (what the transfer
+    package writes: its workers load them)."""
     documents = f.__parent__.__parent__.documents
-    return (documents[name] for name in f.document_names if name in documents)
+    for name in f.document_names:
+        doc = documents.get(name)
+        if doc is not None:
+            yield name, doc
 
 
 def may_close(user, f, manage):

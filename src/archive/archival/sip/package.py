@@ -32,8 +32,13 @@ import hashlib
 import json
 import os
 import re
+import zlib
+from collections import deque
 from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import NamedTuple
 
+from ZODB.blob import SAVEPOINT_SUFFIX
 from ZODB.interfaces import BlobError
 
 from ... import clock
@@ -44,6 +49,7 @@ from ...i18n import _
 from ...text import without_marks
 from ..digest import CHUNK
 from . import mets, metadata, zipjournal
+from . import workers as W
 from .zipjournal import JournaledZip
 
 FORMAT = 'archive-sip/2'      # the journal's format: /1 (zipfile's records) is not resumed
@@ -125,16 +131,18 @@ def package_exists(package_id):
 
 
 def write_package(target_path, package_id, body, files, documents_of, *, progress=None,
-                  allow_secret=False, archive_certificate=None, settings=None, overwrite=False):
+                  allow_secret=False, archive_certificate=None, settings=None, overwrite=False, workers=1):
     """Write the SIP of ``files`` (records files) as the zip ``target_path``; return a ``Report``.
 
-    ``documents_of(f)`` yields the documents of a records file. ``progress(done, total)`` is called
+    ``documents_of(f)`` yields the documents of a records file as ``(name, document)`` (a document
+    need not be loaded: ``workers`` read it). ``progress(done, total)`` is called
     after each document. A package already at ``target_path`` is refused unless ``overwrite``. An
     interrupted run (``<target>.part`` and its journal) is resumed when the same package id and
     records files are asked for again. Mật (a records file marked ``secret`` or a document
     classified ``mat``) is refused unless ``allow_secret``; then its stored ciphertext goes into the
     package as it is, with its content key wrapped for ``archive_certificate`` (an ``x509``
-    certificate; the key is unwrapped with the body's key from ``settings.keystore``).
+    certificate; the key is unwrapped with the body's key from ``settings.keystore``). ``workers``:
+    processes that prepare the documents (``sip.workers``; 1: this process alone).
     """
     if not PACKAGE_ID.match(package_id or ''):
         raise TransferError('transfer_package_id_invalid', _(
@@ -160,7 +168,7 @@ def write_package(target_path, package_id, body, files, documents_of, *, progres
         writer.zip, writer.sections = zipped, sections
         zipped.begin(header)
         try:
-            writer.write_all(files, documents_of)
+            writer.write_all(files, documents_of, workers)
             mets_digest, size = writer.finish()
         except BaseException:
             zipped.abandon()
@@ -186,38 +194,41 @@ class _Writer:
     def _put(self, path, data, mime='application/xml', kind='meta', doc=None, label=None, use=None):
         return self.zip.put(path, data, [kind, mime, self.created, doc, label, use])
 
-    def _copy(self, doc, f, path, expected, pdf, about):
-        """Copy a stored file's blob into the zip, hashing it and checking it against ``expected``:
-        read whole if it fits in one ``CHUNK`` (checked before it is written, then written in one
-        piece), else streamed."""
+    def _whole(self, doc, f, expected):
+        """A stored file's bytes, read whole and checked against ``expected`` (its SHA-256 stored at
+        receipt), if it fits in one ``CHUNK``; None for one to stream (``_copy``). Its first read asks
+        for one byte more than its recorded size: a whole file then comes back short (asking for a
+        whole CHUNK of a small file cost three times the read itself)."""
         try:
             stream = _open_stored(f)
         except (KeyError, OSError) as exc:
             raise self._blob_error('transfer_blob_missing', doc, f, str(exc) or type(exc).__name__) from None
-        # a plain file's first read asks for one byte more than its recorded size: a whole file
-        # then comes back short, and the rest (a grown blob: damaged) is read on and streamed;
-        # asking for a whole CHUNK of a small file cost three times the read itself
         first = CHUNK if f.encrypted or not f.size else min(f.size + 1, CHUNK)
         with stream:
             data = self._read(stream, doc, f, first)
-            more = self._read(stream, doc, f) if len(data) == first else b''
-            if not more:
-                digest = hashlib.sha256(data).hexdigest()
-                self._check(doc, f, expected, digest, len(data))
-                self.zip.put(path, data, about, digest)
-                return len(data), digest, pdf and PDFA_MARK in data
+        if len(data) == first:
+            return None                 # longer than one read (or grown since its receipt: damaged)
+        self._check(doc, f, expected, hashlib.sha256(data).hexdigest(), len(data))
+        return data
+
+    def _copy(self, doc, f, path, expected, pdf, about):
+        """Stream a stored file's blob into the zip, hashing it and checking it against
+        ``expected`` (a file longer than one ``CHUNK``, or grown since its receipt)."""
+        try:
+            stream = _open_stored(f)
+        except (KeyError, OSError) as exc:
+            raise self._blob_error('transfer_blob_missing', doc, f, str(exc) or type(exc).__name__) from None
+        with stream:
             pdfa, tail = False, b''
             with self.zip.stream(path) as out:
-                chunk = data
-                while chunk:
+                while chunk := self._read(stream, doc, f):
                     if pdf and not pdfa:        # the mark, also where it straddles two chunks
                         pdfa = PDFA_MARK in chunk or PDFA_MARK in tail + chunk[:len(PDFA_MARK) - 1]
                         tail = chunk[-(len(PDFA_MARK) - 1):]
                     out.write(chunk)
-                    chunk, more = more, (self._read(stream, doc, f) if more else b'')
             out.record[zipjournal.ABOUT] = about
             self._check(doc, f, expected, out.record[zipjournal.SHA256], out.size)
-        return out.size, out.record[zipjournal.SHA256], pdfa
+        return pdfa
 
     def _read(self, stream, doc, f, size=CHUNK):
         try:
@@ -243,36 +254,63 @@ class _Writer:
         return TransferError(code, message, document=doc.__name__, file=f.__name__)
 
     # -- units -------------------------------------------------------------------------------
-    def write_all(self, files, documents_of):
+    def write_all(self, files, documents_of, workers=1):
+        """Every unit in order. With ``workers`` (more than one), documents are prepared by worker
+        processes (``workers``) a few ahead of the one being written, and written in order here."""
         if not self.zip.unit('schemas'):
             for name in mets.SCHEMAS:
                 self._put(f'schemas/{name}', mets.schema(name), kind='schema')
             self.zip.commit('schemas')
-        for f in files:
-            folder = segment(f.code)
-            pages = count = 0
-            for doc in documents_of(f):
-                key = f'{f.code}/{doc.__name__}'
-                line = self.zip.unit(key)
-                if line is True:
-                    continue                    # the same document listed twice: written once
-                if line is None:
-                    line = self._document(f, folder, doc)
-                else:
-                    for problem in line.get('problems', ()):
-                        self.report.flag(problem)
-                pages += line.get('pages') or 0
-                count += 1
-                self._count(line)
-                self.done_docs += 1
-                if self.progress is not None:
-                    self.progress(self.done_docs, self.total)
-                _release(doc, self.done_docs)
-            key = f'{f.code}/ho-so'
-            if not self.zip.unit(key):
-                data = metadata.records_file_xml(f, count, pages, bool(f.secret))
-                self._put(f'metadata/descriptive/{folder}/ho-so.xml', data, kind='dmd')
-                self.zip.commit(key)
+        pool = None
+        try:
+            for f in files:
+                folder = segment(f.code)
+                plain = SimpleNamespace(code=f.code, secret=bool(f.secret))     # what a worker needs
+                self.pages = self.count = 0
+                waiting, seen = deque(), set()
+                for name, doc in documents_of(f):
+                    key = f'{f.code}/{name}'
+                    line = self.zip.unit(key)
+                    if line is True or key in seen:
+                        continue                # the same document listed twice: written once
+                    seen.add(key)
+                    if line is None and workers > 1 and pool is None and getattr(doc, '_p_jar', None):
+                        pool = W.Pool(self, doc._p_jar, workers)
+                    ticket = pool.submit(doc, plain, folder, name) if line is None and pool else None
+                    waiting.append((name, doc, line, ticket))
+                    while len(waiting) > (pool.depth if pool else 0):
+                        self._unit(f, folder, pool, *waiting.popleft())
+                while waiting:
+                    self._unit(f, folder, pool, *waiting.popleft())
+                key = f'{f.code}/ho-so'
+                if not self.zip.unit(key):
+                    data = metadata.records_file_xml(f, self.count, self.pages, bool(f.secret))
+                    self._put(f'metadata/descriptive/{folder}/ho-so.xml', data, kind='dmd')
+                    self.zip.commit(key)
+        finally:
+            if pool is not None:
+                pool.close()
+
+    def _unit(self, f, folder, pool, name, doc, line, ticket):
+        """A document's unit written (prepared by a worker, or here) or kept from an earlier run."""
+        if ticket is not None:
+            kind, value = pool.result(ticket)
+            if kind == 'error':
+                code, message, document, file = value
+                raise TransferError(code, message, document=document, file=file)
+            line = self._emit(f, value) if kind == 'ok' else self._document(f, folder, name, doc)
+        elif line is None:
+            line = self._document(f, folder, name, doc)
+        else:
+            for problem in line.get('problems', ()):
+                self.report.flag(problem)
+        self.pages += line.get('pages') or 0
+        self.count += 1
+        self._count(line)
+        self.done_docs += 1
+        if self.progress is not None:
+            self.progress(self.done_docs, self.total)
+        W.release(doc, self.done_docs)
 
     def spool(self, line):
         """A unit journaled (or kept from an earlier run): its entries' METS sections and file-list
@@ -287,43 +325,72 @@ class _Writer:
         if line.get('secret'):
             self.report.secret_documents.append(line['unit'].rsplit('/', 1)[1])
 
-    def _document(self, records_file, folder, doc):
+    def _document(self, records_file, folder, name, doc):
+        return self._emit(records_file, self._prepare(records_file, folder, name, doc))
+
+    def _about(self, kind, mime='application/xml', doc=None, label=None, use=None, created=None):
+        return [kind, mime, created or self.created, doc, label, use]
+
+    def _prepare(self, records_file, folder, name, doc, whole_only=False):
+        """What the document puts in the package, in order, without writing any of it (a worker
+        process does this part: ``workers``): its entries, each ``(path, data, about, crc, sha256)``
+        or a ``_Streamed`` original; its pages, problems and whether it is Mật. ``whole_only``: None
+        for a document this cannot do alone (an original to stream, a Mật one's key to wrap)."""
         secret = doc.classification == 'mat' or bool(records_file.secret)
         if secret and not self.allow_secret:
             raise _refuse_secret(records_file)
-        if secret and (self.certificate is None or self.settings is None):
+        if secret and (whole_only or self.certificate is None or self.settings is None):
+            if whole_only:
+                return None
             raise _secret_without_certificate()
-        base = f'{REP}/data/{folder}/{doc.__name__}'
-        listing, problems = [], []
-        name = doc.__name__
+        base = f'{REP}/data/{folder}/{name}'
+        entries, listing, problems = [], [], []
         stored = doc.file_list()
         medium = metadata.original_medium(doc, bool(stored))
         for n, f in enumerate(stored, 1):
             sealed = bool(f.encrypted)
             path = f'{base}/{n}-{segment(f.filename, "tep")}' + ('.aesgcm' if sealed else '')
             expected = f.stored_sha256 if sealed else f.sha256
-            about = ['rep', SEALED_MEDIA_TYPE if sealed else (f.media_type or SEALED_MEDIA_TYPE),
-                     clock.iso(f.uploaded_at) if f.uploaded_at else self.created, name, f.filename, None]
-            _size, digest, pdfa = self._copy(doc, f, path, expected, not sealed and f.media_type == 'application/pdf',
-                                             about)
-            listing.append({'path': path, 'sha256': digest, 'role': f.role, 'sealed': sealed})
-            if not sealed and f.media_type == 'application/pdf' and not pdfa:
-                problems.append({'code': 'not_pdfa', 'document': name, 'file': f.__name__,
-                                 'message': f'{path}: không khai báo PDF/A (không có pdfaid trong XMP); '
-                                            'bản gốc đã ký được giữ nguyên, không chuyển đổi'})
+            pdf = not sealed and f.media_type == 'application/pdf'
+            about = self._about('rep', SEALED_MEDIA_TYPE if sealed else (f.media_type or SEALED_MEDIA_TYPE),
+                                name, f.filename, created=clock.iso(f.uploaded_at) if f.uploaded_at else None)
+            data = self._whole(doc, f, expected)
+            if data is None:
+                if whole_only:
+                    return None
+                entries.append(_Streamed(doc, f, path, expected, pdf, about))
+            else:
+                entries.append((path, data, about, zlib.crc32(data), expected))
+                if pdf and PDFA_MARK not in data:
+                    problems.append(_not_pdfa(name, f, path))
+            # a copy that ends is one whose SHA-256 is the one stored (``_check``)
+            listing.append({'path': path, 'sha256': expected, 'role': f.role, 'sealed': sealed})
         if secret and any(item['sealed'] for item in listing):
-            data = self._wrapped_key(doc)
-            self._put(f'{base}/content-key.json', data, 'application/json', 'rep', doc=name)
+            entries.append(_entry(f'{base}/content-key.json', self._wrapped_key(doc),
+                                  self._about('rep', 'application/json', name)))
         record = metadata.document_xml(doc, records_file, listing, medium)
         if not stored:          # paper only: its record is its representation (module docstring)
-            self._put(f'{base}/{PAPER_RECORD}', record, kind='rep', doc=name, label=PAPER_RECORD, use=PAPER_USE)
-        self._put(f'metadata/descriptive/{folder}/{name}.xml', record, kind='dmd', doc=name)
-        self._put(f'metadata/preservation/{folder}/{name}.premis.xml',
-                  metadata.premis_xml(doc, self.package_id, self.now, medium), kind='amd', doc=name)
+            entries.append(_entry(f'{base}/{PAPER_RECORD}', record,
+                                  self._about('rep', doc=name, label=PAPER_RECORD, use=PAPER_USE)))
+        entries.append(_entry(f'metadata/descriptive/{folder}/{name}.xml', record, self._about('dmd', doc=name)))
+        entries.append(_entry(f'metadata/preservation/{folder}/{name}.premis.xml',
+                              metadata.premis_xml(doc, self.package_id, self.now, medium),
+                              self._about('amd', doc=name)))
+        return name, entries, doc.pages or 0, problems, secret
+
+    def _emit(self, records_file, prepared):
+        """Write a prepared document's entries and journal it as a unit."""
+        name, entries, pages, problems, secret = prepared
+        for entry in entries:
+            if isinstance(entry, _Streamed):
+                if not self._copy(*entry) and entry.pdf:
+                    problems.append(_not_pdfa(name, entry.f, entry.path))
+            else:
+                path, data, about, crc, digest = entry
+                self.zip.put(path, data, about, digest, crc)
         for problem in problems:
             self.report.flag(problem)
-        return self.zip.commit(f'{records_file.code}/{name}', pages=doc.pages or 0, problems=problems,
-                               secret=secret)
+        return self.zip.commit(f'{records_file.code}/{name}', pages=pages, problems=problems, secret=secret)
 
     def _wrapped_key(self, doc):
         """The document's content key, unwrapped with the body's key and wrapped again for the
@@ -362,27 +429,45 @@ class _Writer:
         yield from self.sections.read('csv')
 
 
+class _Streamed(NamedTuple):
+    """An original to stream into the zip when its unit is written (longer than one read)."""
+    doc: object
+    f: object
+    path: str
+    expected: str
+    pdf: bool
+    about: list
+
+
+def _entry(path, data, about):
+    return path, data, about, zlib.crc32(data), hashlib.sha256(data).hexdigest()
+
+
+def _not_pdfa(name, f, path):
+    return {'code': 'not_pdfa', 'document': name, 'file': f.__name__,
+            'message': f'{path}: không khai báo PDF/A (không có pdfaid trong XMP); '
+                       'bản gốc đã ký được giữ nguyên, không chuyển đổi'}
+
+
 def _open_stored(f):
     """The stored file's committed blob, opened as a plain unbuffered file (no ``BlobFile`` for the
     blob to track, no buffer: every read asks for what it takes); one written in this very
-    transaction (not committed yet) through the blob."""
+    transaction (not committed yet) through the blob.
+
+    The file is the one ZODB named when it loaded the blob (``_p_blob_committed``: the blob's
+    file for the very revision this connection reads, which never changes); ``Blob.committed()``
+    would ask the storage to find it again (a second path built and a second ``stat``), which is
+    left to when that file is not there (a ZEO client's blob cache that dropped it fetches it
+    again)."""
+    blob = f.blob
+    blob._p_activate()
+    name = blob._p_blob_committed
+    if name and not blob._p_blob_uncommitted and not name.endswith(SAVEPOINT_SUFFIX):
+        try:
+            return open(name, 'rb', buffering=0)
+        except FileNotFoundError:
+            pass
     try:
-        return open(f.blob.committed(), 'rb', buffering=0)
+        return open(blob.committed(), 'rb', buffering=0)
     except BlobError:
         return f.open()
-
-
-def _release(doc, n):
-    """Let the connection's cache drop a document once written, and every hundred documents
-    shrink the cache to its size (the journal chains read for PREMIS): memory stays flat."""
-    jar = getattr(doc, '_p_jar', None)
-    if jar is None or doc._p_changed:
-        return
-    if doc._p_changed is not None:          # not a ghost already (a document resumed is not loaded)
-        for f in doc.file_list():
-            if not f._p_changed:
-                f._p_deactivate()
-        doc._p_deactivate()
-    if n % 100 == 0:
-        jar.cacheGC()
-

@@ -243,10 +243,10 @@ class JournaledZip:
                   + name + extra)
         return offset
 
-    def put(self, path, data, about=None, digest=None):
-        """A whole entry, stored as it is; its record (``digest``: the data's SHA-256 if the caller
-        has it already)."""
-        crc, size = zlib.crc32(data), len(data)
+    def put(self, path, data, about=None, digest=None, crc=None):
+        """A whole entry, stored as it is; its record (``digest``, ``crc``: the data's SHA-256 and
+        CRC-32 if the caller has them already)."""
+        crc, size = zlib.crc32(data) if crc is None else crc, len(data)
         offset = self._header(path, STORED, 0, crc, size, size)
         self._out(data)
         record = [path, offset, crc, size, size, STORED, self._flags(path),
