@@ -254,8 +254,6 @@ def registration_cost(app, n, rng, day=None, at=dt.time(10, 0)):
 
     from archive import clock
     from archive.reports import counters
-    from archive.seed import HOST
-    from archive.services import documents as svc
     from archive.workflow import engine
     conn, root = open_root(app)
     manager.push({'registry': app.registry, 'request': None})
@@ -268,13 +266,7 @@ def registration_cost(app, n, rng, day=None, at=dt.time(10, 0)):
     if day is not None:
         clock.set_now(dt.datetime.combine(day, at, VN))
     try:
-        docs = []
-        for k in range(n):
-            docs.append(svc.create(root, root['bodies'][HOST], {
-                'direction': 'incoming', 'organ_id': '000.00.02.H01', 'sender': 'Ban Tổ chức Thành ủy',
-                'number_symbol': f'{k + 1}-CV/BTCTU', 'doc_type': 'CV', 'abstract': 'Đo thời gian vào sổ',
-                'channel': 'electronic'}, [], app.registry.archive_settings, 'vanthu'))
-            transaction.commit()
+        docs = stats_clerk.incoming(app, root, n, 'CV/BTCTU', 'Đo thời gian vào sổ')
         clerk = root['users']['vanthu']
         for k, doc in enumerate(docs):
             mode = 'with' if k % 2 == 0 else 'without'

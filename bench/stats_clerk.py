@@ -19,18 +19,26 @@ import webtest
 VN = dt.timezone(dt.timedelta(hours=7))
 
 
-def _documents(app, root, n):
-    """``n`` incoming documents in the city office, arrived, each committed."""
+def incoming(app, root, n, symbol, abstract):
+    """``n`` incoming documents in the city office from Ban Tổ chức, arrived, each committed
+    (numbered ``1-<symbol>``, ``2-<symbol>``…): what both registration figures register."""
     from archive.seed import HOST
     from archive.services import documents as svc
     docs = []
     for k in range(n):
         docs.append(svc.create(root, root['bodies'][HOST], {
             'direction': 'incoming', 'organ_id': '000.00.02.H01', 'sender': 'Ban Tổ chức Thành ủy',
-            'number_symbol': f'{k + 1}-CV/VPTU', 'doc_type': 'CV', 'abstract': 'Đo thời gian vào sổ qua trang',
+            'number_symbol': f'{k + 1}-{symbol}', 'doc_type': 'CV', 'abstract': abstract,
             'channel': 'electronic'}, [], app.registry.archive_settings, 'vanthu'))
         transaction.commit()
-    return [(HOST, doc.__name__) for doc in docs]
+    return docs
+
+
+def _documents(app, root, n):
+    """``n`` incoming documents in the city office, arrived, each committed: (body, name) each."""
+    from archive.seed import HOST
+    return [(HOST, doc.__name__)
+            for doc in incoming(app, root, n, 'CV/VPTU', 'Đo thời gian vào sổ qua trang')]
 
 
 def clerk_registration_cost(app, n, password, day=None, at=dt.time(10, 0)):

@@ -176,12 +176,8 @@ def _blob_path(f):
     return f.blob.committed()
 
 
-@pytest.mark.parametrize('damage', ['missing', 'changed'])
-def test_missing_or_damaged_blob_stops_with_document_and_file_named(demo, tmp_path, damage):
-    docs = plain(demo)
-    victim = next(d for d in docs if d.file_list())
-    f = victim.file_list()[0]
-    path = _blob_path(f)
+def damage_blob(path, damage):
+    """The stored blob at ``path`` removed (``'missing'``) or one byte of it changed."""
     os.chmod(path, 0o644)
     if damage == 'missing':
         os.remove(path)
@@ -189,6 +185,14 @@ def test_missing_or_damaged_blob_stops_with_document_and_file_named(demo, tmp_pa
         with open(path, 'r+b') as blob:
             blob.seek(20)
             blob.write(b'X')
+
+
+@pytest.mark.parametrize('damage', ['missing', 'changed'])
+def test_missing_or_damaged_blob_stops_with_document_and_file_named(demo, tmp_path, damage):
+    docs = plain(demo)
+    victim = next(d for d in docs if d.file_list())
+    f = victim.file_list()[0]
+    damage_blob(_blob_path(f), damage)
     with pytest.raises(sip.TransferError) as exc:
         export(demo, tmp_path, [records_file(docs)])
     error = exc.value

@@ -15,7 +15,8 @@ from archive.archival import sip
 from archive.archival.digest import CHUNK
 from archive.resources.files import ATTACHMENT, PDF, File, write_content
 from tests.conftest import open_root
-from tests.functional.test_transfer_package import demo, export, paper_only, plain, records_file  # noqa: F401
+from tests.functional.test_transfer_package import (  # noqa: F401
+    damage_blob, demo, export, paper_only, plain, records_file)
 
 NOW = dt.datetime(2026, 12, 3, 9, 30, tzinfo=clock.VN)
 
@@ -91,14 +92,7 @@ def test_a_worker_names_a_missing_or_damaged_blob_as_the_exporter_does(demo, tmp
     docs = plain(demo)
     victim = [d for d in docs if d.file_list()][-1]
     f = victim.file_list()[0]
-    path = f.blob.committed()
-    os.chmod(path, 0o644)
-    if damage == 'missing':
-        os.remove(path)
-    else:
-        with open(path, 'r+b') as blob:
-            blob.seek(20)
-            blob.write(b'X')
+    damage_blob(f.blob.committed(), damage)
     demo.conn.cacheMinimize()
     with pytest.raises(sip.TransferError) as exc:
         export(demo, tmp_path, [records_file(docs)], workers=2)
