@@ -109,6 +109,8 @@ def test_values_are_read_under_their_ini_names(tmp_path):
     ('archive.digest_hour', '24'),
     ('archive.digest_hour', 'seven'),
     ('archive.search_engine', 'lucene'),
+    ('archive.export_workers', '0'),
+    ('archive.export_workers', 'two'),
 ])
 def test_a_bad_value_stops_the_start_naming_the_setting(name, value):
     with pytest.raises(ValueError) as err:
