@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from ZODB.blob import SAVEPOINT_SUFFIX
 from ZODB.interfaces import BlobError
 
 from ... import clock
@@ -198,13 +197,12 @@ class _Writer:
         """A stored file's bytes, read whole and checked against ``expected`` (its SHA-256 stored at
         receipt), if it fits in one ``CHUNK``; None for one to stream (``_copy``). Its first read asks
         for one byte more than its recorded size: a whole file then comes back short (asking for a
-        whole CHUNK of a small file cost three times the read itself)."""
-        try:
-            stream = _open_stored(f)
-        except (KeyError, OSError) as exc:
-            raise self._blob_error('transfer_blob_missing', doc, f, str(exc) or type(exc).__name__) from None
-        first = CHUNK if f.encrypted or not f.size else min(f.size + 1, CHUNK)
-        with stream:
+        whole CHUNK of a small file cost three times the read itself). One recorded as a CHUNK or
+        more is not read here: ``_copy`` reads it once, from its start."""
+        if not f.encrypted and f.size and f.size >= CHUNK:
+            return None
+        first = CHUNK if f.encrypted or not f.size else f.size + 1
+        with self._opened(doc, f) as stream:
             data = self._read(stream, doc, f, first)
         if len(data) == first:
             return None                 # longer than one read (or grown since its receipt: damaged)
@@ -214,11 +212,7 @@ class _Writer:
     def _copy(self, doc, f, path, expected, pdf, about):
         """Stream a stored file's blob into the zip, hashing it and checking it against
         ``expected`` (a file longer than one ``CHUNK``, or grown since its receipt)."""
-        try:
-            stream = _open_stored(f)
-        except (KeyError, OSError) as exc:
-            raise self._blob_error('transfer_blob_missing', doc, f, str(exc) or type(exc).__name__) from None
-        with stream:
+        with self._opened(doc, f) as stream:
             pdfa, tail = False, b''
             with self.zip.stream(path) as out:
                 while chunk := self._read(stream, doc, f):
@@ -229,6 +223,13 @@ class _Writer:
             out.record[zipjournal.ABOUT] = about
             self._check(doc, f, expected, out.record[zipjournal.SHA256], out.size)
         return pdfa
+
+    def _opened(self, doc, f):
+        """The stored file opened for reading (``_open_stored``); a blob not there is named."""
+        try:
+            return _open_stored(f)
+        except (KeyError, OSError) as exc:
+            raise self._blob_error('transfer_blob_missing', doc, f, str(exc) or type(exc).__name__) from None
 
     def _read(self, stream, doc, f, size=CHUNK):
         try:
@@ -452,22 +453,8 @@ def _not_pdfa(name, f, path):
 def _open_stored(f):
     """The stored file's committed blob, opened as a plain unbuffered file (no ``BlobFile`` for the
     blob to track, no buffer: every read asks for what it takes); one written in this very
-    transaction (not committed yet) through the blob.
-
-    The file is the one ZODB named when it loaded the blob (``_p_blob_committed``: the blob's
-    file for the very revision this connection reads, which never changes); ``Blob.committed()``
-    would ask the storage to find it again (a second path built and a second ``stat``), which is
-    left to when that file is not there (a ZEO client's blob cache that dropped it fetches it
-    again)."""
-    blob = f.blob
-    blob._p_activate()
-    name = blob._p_blob_committed
-    if name and not blob._p_blob_uncommitted and not name.endswith(SAVEPOINT_SUFFIX):
-        try:
-            return open(name, 'rb', buffering=0)
-        except FileNotFoundError:
-            pass
+    transaction (not committed yet) through the blob."""
     try:
-        return open(blob.committed(), 'rb', buffering=0)
+        return open(f.blob.committed(), 'rb', buffering=0)
     except BlobError:
         return f.open()
