@@ -104,7 +104,9 @@ class Person:
     def __init__(self, browser, base, login, size):
         self.base, self.login, self.size = base, login, size
         self.context = browser.new_context(viewport=SIZES[size], locale='vi-VN')
-        self.context.set_default_timeout(10000)
+        # 30 s, not 10: on a loaded 2-core machine a click's page (a server in another process
+        # committing, rendering) was seen to take over 10 s; a wait that long is still a failure
+        self.context.set_default_timeout(30000)
         self.page = self.context.new_page()
         self.checked = []
         self.page.goto(base + '/login')
