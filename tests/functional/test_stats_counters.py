@@ -435,3 +435,37 @@ def test_evolve_step_0023_groups_the_counters_by_the_new_shards(world, monkeypat
     assert stats.late and stats.deadlines
     for code, figures in before.items():
         assert F.sum_counts(stats, code, dt.date(2026, 3, 1), dt.date(2026, 4, 30)) == figures and figures
+
+
+def test_a_recount_without_the_workflows_refuses_rather_than_find_every_deadline_wrong(app):
+    """Whether a document's deadline runs is said by its workflow's state (the registry's
+    workflows): a recount without the registry pushed found no deadline running, and every
+    counted deadline a difference (1,206 left over in a bench's recount). It refuses instead,
+    naming what is missing; with the registry the same database equals its recount."""
+    conn, root = open_root(app)
+    try:
+        manager.push({'registry': app.registry, 'request': None})
+        try:
+            clock.set_now(dt.datetime(2026, 6, 1, 9, 0, tzinfo=VN))
+            doc = svc.create(root, root['bodies'][HOST], incoming(deadline='2026-06-10'), [],
+                             app.registry.archive_settings, 'vanthu')
+            fire(root, doc, 'register', root['users']['vanthu'], app.registry)
+            assert R.row(root.stats.deadlines, 'M2026-06', HOST).get('10', 0) >= 1
+            assert counters.differences(root) == []
+        finally:
+            manager.pop()
+        from pyramid.registry import Registry
+        manager.push({'registry': Registry('bare'), 'request': None})
+        try:
+            with pytest.raises(LookupError, match='workflow registry'):
+                counters.recount(root)
+            with pytest.raises(LookupError, match='workflow registry'):
+                counters.differences(root)
+            with pytest.raises(LookupError, match='workflow registry'):
+                counters.rebuild(root)
+        finally:
+            manager.pop()
+    finally:
+        clock.set_now(None)
+        conn.transaction_manager.abort()
+        conn.close()

@@ -38,7 +38,7 @@ from persistent import Persistent
 
 from .. import calendar as cal_mod
 from .. import clock
-from ..workflow.states import state_data
+from ..workflow.states import state_data, workflows
 from . import rollups as R
 
 METRICS = ('received', 'registered', 'registered_late', 'assigned', 'assigned_late', 'completed',
@@ -272,7 +272,11 @@ def recount(root):
     """Every counter recounted from the journal (and, for the deadline roll-up, from the
     documents as they are): ``{'rollups': {(month key, shard): {body: {column: n}}}, 'docs':
     {(day key, body): {entry}}, 'deadlines': as the roll-ups, by deadline day, 'late': {(month
-    key, shard): {late entry}}}``."""
+    key, shard): {late entry}}}``. Raises ``LookupError`` without the workflow registry pushed
+    (which says whether a document's deadline runs) rather than count every deadline wrong."""
+    if not workflows():
+        raise LookupError('counters.recount needs the workflow registry pushed (pyramid.threadlocal): '
+                          'without it no deadline runs, and every deadline would be counted wrong')
     docs, rollups, deadlines, late = {}, {}, {}, {}
     chains = root.journal.chains
 
