@@ -20,6 +20,7 @@ from .. import security as S
 from ..errors import Conflict, InputError, Unknown
 from ..i18n import _
 from ..resources.records import ensure_records, records_of  # noqa: F401 - part of this module's face
+from ..workflow.states import fileable
 from . import retention
 
 OPEN, CLOSED, TRANSFERRED, DESTROYED = 'open', 'closed', 'transferred', 'destroyed'
@@ -229,9 +230,23 @@ def _resolve(root, doc, ref):
     return get_file(records_of(root['bodies'][code]), name)
 
 
+def not_fileable(doc):
+    """The refusal for a document its state keeps out of files (a draft, one only arrived, refused,
+    recalled or deleted: ``fileable`` in workflows/*.zcml), or None when it may be filed."""
+    if fileable(doc):
+        return None
+    return Conflict('document_not_fileable', _(
+        'document_not_fileable', default='Chỉ lập vào hồ sơ văn bản đến đã vào sổ và văn bản đi đã ban hành '
+        '(đã ký số): không lập dự thảo, văn bản chưa vào sổ, đã từ chối nhận, đã thu hồi hay đã xóa'))
+
+
 def file_document(root, doc, ref, user, may_view_file):
-    """Put a document into an open file of its own body (a document belongs to one file);
-    counts the documents and pages. ``may_view_file(f)``: whether the user may see that file."""
+    """Put a document into an open file of its own body (a document belongs to one file, and only
+    one its state lets be filed); counts the documents and pages. ``may_view_file(f)``: whether the
+    user may see that file."""
+    refusal = not_fileable(doc)
+    if refusal is not None:
+        raise refusal
     f = _resolve(root, doc, ref)
     if not may_view_file(f):
         raise Unknown('file_unknown', _('file_unknown', default='Không có hồ sơ "${name}"',

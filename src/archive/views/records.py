@@ -252,10 +252,12 @@ def document_box(request, doc):
     may_file = request.has_permission(S.FILE_DOCUMENTS, records)
     if f is None and not may_file:
         return None
-    choices = [] if f is not None else sorted(
+    refusal = F.not_fileable(doc) if f is None else None       # its state keeps it out: say why, no form
+    choices = [] if f is not None or refusal is not None else sorted(
         (x for x in records.open_files() if request.has_permission(S.VIEW_FILES, x)), key=lambda x: (-x.year, x.code))
     return {'file': f, 'file_url': file_url(request, f) if f is not None and request.has_permission(
-        S.VIEW_FILES, f) else None, 'choices': choices, 'may_file': may_file and f is None,
+        S.VIEW_FILES, f) else None, 'choices': choices, 'may_file': may_file and f is None and refusal is None,
+            'not_fileable': request.localizer.translate(refusal.message) if refusal is not None and may_file else None,
             'records_url': request.resource_url(records)}     # where files are opened (no open one: a hint)
 
 
