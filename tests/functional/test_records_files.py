@@ -113,6 +113,35 @@ def test_plan_open_file_close(app, clerk, processor, archivist):
         conn.close()
 
 
+def test_closing_says_what_the_retention_was_taken_from(app, clerk, archivist):
+    """The file page and the journal's close entry name the basis: the plan entry when its period
+    is the longest (a tie included), else the document type whose default is longer."""
+    by_entry, _doc = closed_file(clerk, archivist, 'TH.01', retention=20, doc_type='CV')    # CV: 10 years
+    by_type, nq = closed_file(clerk, archivist, 'TH.02', retention=10, doc_type='NQ')       # NQ: permanent
+    assert clerk.get(f'{BODY}/files/{by_entry}').json['retention_basis'] == {
+        'source': 'plan_entry', 'plan_entry': 'TH.01'}
+    assert clerk.get(f'{BODY}/files/{by_type}').json['retention_basis'] == {
+        'source': 'doc_type', 'doc_type': 'NQ', 'document': nq}
+    conn, root = open_root(app)
+    try:
+        closes = [audit.entries(root, f'file:{HOST_CODE}:{name}', ('file_closed',))[0]['details']
+                  for name in (by_entry, by_type)]
+    finally:
+        conn.close()
+    assert [c['retention_basis']['source'] for c in closes] == ['plan_entry', 'doc_type']
+    assert (closes[1]['retention_years'], closes[1]['retention_basis']['doc_type']) == (None, 'NQ')
+
+    def shown(name, **query):
+        page = clerk.get(f'/bodies/{HOST_CODE}/records/file/{name}', params=query).html
+        return ' '.join(page.select_one('td[data-retention-basis]').get_text().split())
+    assert shown(by_entry) == '20 năm · theo mục TH.01 của danh mục hồ sơ'
+    assert shown(by_type) == 'Vĩnh viễn · theo thời hạn mặc định của loại văn bản Nghị quyết (NQ)'
+    plan_entry(archivist, 'TH.03', retention=5)
+    still_open = open_file(clerk, 'TH.03')['name']
+    assert shown(still_open).startswith('5 năm · theo mục TH.03 của danh mục hồ sơ (khi đóng hồ sơ')
+    assert shown(by_type, _LOCALE_='en') == 'Permanent · the default period of the document type Nghị quyết (NQ)'
+
+
 def test_archivist_sees_every_file_processor_only_theirs(app, clerk, processor, archivist):
     plan_entry(archivist, 'TH.01', unit='TH')
     plan_entry(archivist, 'HC.01', unit='HCLT')

@@ -119,6 +119,9 @@ def file_view(context, request):
         return render_to_response(TEMPLATE.format('file'), {
             'f': f, 'records': context, 'body': context.__parent__, 'rows': document_rows(request, f),
             'states': F.STATES, 'retention': retention,
+            'retention_basis': retention.basis_label(
+                f.retention_basis if f.state != F.OPEN else {'source': 'plan_entry', 'plan_entry': f.plan_entry},
+                request.registry.archive_settings),
             'can_close': f.state == F.OPEN and F.may_close(request.identity, f,
                                                            request.has_permission(S.MANAGE_FILES, context)),
             'can_keep': f.state == F.CLOSED and request.has_permission(S.MANAGE_BATCHES, context)},
