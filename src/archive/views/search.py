@@ -41,4 +41,6 @@ def search_page(request):
         hits.append(dict(hit, code=code, name=name,
                          url=request.resource_url(body, 'documents', name) if body is not None else None))
     return {'q': params.get('q', ''), 'params': params, 'result': result, 'errors': errors, 'hits': hits,
-            'filters': filter_fields(request, params, bodies, counts=result['facets'] if result else None), 'link': lambda **change: _link(request, params, **change)}
+            'filters': filter_fields(request, params, bodies, counts=result['facets'] if result else None,
+                                     estimated=bool(result) and not result['facets_exact']),
+            'link': lambda **change: _link(request, params, **change)}
