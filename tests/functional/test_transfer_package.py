@@ -315,6 +315,51 @@ def test_eark_validator_loads_offline_from_its_own_vocabularies():
     assert hasattr(packages, 'PackageValidator') and urllib.request.urlopen is real
 
 
+def test_the_database_looks_each_class_up_once(demo, tmp_path):
+    """``db.find_classes_once``: a database asks its class lookup once for each class its records
+    name, however many records and connections load them (a real FileStorage, documents of the
+    project's classes with their files and datetimes); the app's database has it from its start,
+    in the connection it had pooled before too."""
+    import ZODB
+    import transaction
+    from persistent.mapping import PersistentMapping
+    from ZODB.broken import find_global
+    from ZODB.FileStorage import FileStorage
+
+    from archive import clock
+    from archive.db import database, find_classes_once
+    from archive.resources.files import MAIN, File, write_content
+    asked = []
+
+    def lookup(connection, modulename, globalname):
+        asked.append((modulename, globalname))
+        return find_global(modulename, globalname)
+    folder = tmp_path / 'own'
+    folder.mkdir()
+    db = find_classes_once(ZODB.DB(FileStorage(str(folder / 'Data.fs'), blob_dir=str(folder / 'blobs')),
+                                   class_factory=lookup))
+    tm = transaction.TransactionManager()
+    conn = db.open(tm)
+    for n in range(20):
+        f = File(f'{n}.pdf', MAIN)
+        write_content(f, io.BytesIO(b'%PDF-1.7\n' + bytes([n])))
+        f.uploaded_at = clock.now()
+        conn.root()[n] = PersistentMapping({'file': f, 'at': clock.now()})
+    tm.commit()
+    conn.close()
+    for _ in range(2):
+        db.cacheMinimize()
+        conn = db.open(transaction.TransactionManager())
+        assert [conn.root()[n]['file'].filename for n in range(20)] == [f'{n}.pdf' for n in range(20)]
+        assert all(conn.root()[n]['file'].blob.open().read()[-1] == n for n in range(20))
+        conn.close()
+    db.close()
+    assert sorted(asked) == sorted(set(asked)) and ('archive.resources.files', 'File') in asked
+    app_db = database(demo.app.registry)
+    assert demo.conn._reader._factory is app_db.classFactory
+    assert app_db.classFactory.__qualname__.startswith('find_classes_once')
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize('workers', [1, 2])
 def test_sigkill_mid_export_resumes_and_no_half_package_looks_complete(tmp_path, workers):
