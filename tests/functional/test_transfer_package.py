@@ -360,6 +360,26 @@ def test_the_database_looks_each_class_up_once(demo, tmp_path):
     assert app_db.classFactory.__qualname__.startswith('find_classes_once')
 
 
+def test_eark_validator_reads_every_file_entry_wherever_the_parser_blocks_fall(tmp_path):
+    """A METS of many ``<file>`` entries, shifted byte by byte across lxml's read blocks: every
+    entry is read with its path (eark-validator 1.1.3 read them at their start tag and stopped
+    on one whose ``<FLocat>`` was in the next block: ``eark_offline``)."""
+    from archive.archival import eark_offline
+    eark_offline.load()
+    from eark_validator import mets
+    entry = ('<file ID="f{n}" MIMETYPE="application/pdf" SIZE="3" CREATED="2026-01-01T00:00:00+07:00" '
+             f'CHECKSUM="{"A" * 64}" CHECKSUMTYPE="SHA-256"><FLocat LOCTYPE="URL" xlink:type="simple" '
+             'xlink:href="representations/rep1/data/{n}.pdf"/></file>\n')
+    entries = ''.join(entry.format(n=n) for n in range(500))
+    path = tmp_path / 'METS.xml'
+    for pad in range(0, 400, 16):
+        path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<mets xmlns="http://www.loc.gov/METS/" '
+                        f'xmlns:xlink="http://www.w3.org/1999/xlink" OBJID="x"><!--{"x" * pad}--><fileSec>'
+                        f'<fileGrp ID="g">\n{entries}</fileGrp></fileSec></mets>\n')
+        read = mets.MetsFiles.from_file(str(path)).file_entries
+        assert [e.path for e in read] == [f'representations/rep1/data/{n}.pdf' for n in range(500)]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize('workers', [1, 2])
 def test_sigkill_mid_export_resumes_and_no_half_package_looks_complete(tmp_path, workers):
