@@ -383,10 +383,11 @@ def test_eark_validator_reads_every_file_entry_wherever_the_parser_blocks_fall(t
 @pytest.mark.slow
 @pytest.mark.parametrize('workers', [1, 2])
 def test_sigkill_mid_export_resumes_and_no_half_package_looks_complete(tmp_path, workers):
-    """An export killed with SIGKILL after two documents leaves only ``.part`` files (no zip
-    directory, not the final name); the next run checks what was written, rewrites the one unit
-    we damaged, keeps the others, and finishes a package that validates. Its worker processes
-    (``workers``) end with it."""
+    """An export killed with SIGKILL after two batches of the journal and a few documents more
+    leaves only ``.part`` files (no zip directory, not the final name) and a journal of whole
+    batches; the next run checks what was written, rewrites the unit we damaged and the ones the
+    journal had not taken yet, keeps the others, and finishes a package that validates. Its worker
+    processes (``workers``) end with it."""
     import json
     import subprocess
     import sys
@@ -402,8 +403,8 @@ def test_sigkill_mid_export_resumes_and_no_half_package_looks_complete(tmp_path,
     def run(kill_after):
         return subprocess.run([sys.executable, '-m', 'tests.functional.transfer_worker', file_uri(tmp_path),
                                target, str(kill_after), str(workers), pids], cwd=HERE, env=env, capture_output=True,
-                              timeout=120)
-    killed = run(2)
+                              timeout=180)
+    killed = run(2 * zipjournal.EVERY + 3)
     assert killed.returncode == -9, killed.stderr.decode()
     with open(pids) as f:
         children = json.load(f)
@@ -413,17 +414,20 @@ def test_sigkill_mid_export_resumes_and_no_half_package_looks_complete(tmp_path,
     assert not zipfile.is_zipfile(target + '.part')
     with open(target + '.part.log', encoding='utf-8') as f:
         units = [json.loads(line) for line in f][1:]
-    assert [u['unit'].rsplit('/', 1)[-1] for u in units][0] == 'schemas' and len(units) == 3
-    last = units[-1]['zip'][-1]                       # damage the last document's last entry
-    with open(target + '.part', 'r+b') as f:
+    # the schemas, then whole batches: the documents written since the last one are not journaled
+    assert units[0]['unit'] == 'schemas' and len(units) == 2 * zipjournal.EVERY
+    assert units[-1]['end'] < os.path.getsize(target + '.part') or len(units) < 2 * zipjournal.EVERY + 3
+    last = next(u for u in reversed(units) if not u['unit'].endswith('/ho-so'))['zip'][-1]
+    with open(target + '.part', 'r+b') as f:        # damage the last journaled document's last entry
         f.seek(last[zipjournal.OFF] + last[zipjournal.CSIZE] // 2 + 40)
         byte = f.read(1)
         f.seek(-1, 1)
         f.write(bytes([byte[0] ^ 0xFF]))
+    damaged = next(n for n, u in enumerate(units) if last in u['zip'])
     done = run(0)
     assert done.returncode == 0, done.stderr.decode()
     report = json.loads(done.stdout)
-    assert report['resumed_units'] == 2              # the schemas and the first document, verified
+    assert report['resumed_units'] == damaged       # the units before the damaged one, verified
     assert sorted(os.listdir(os.path.dirname(target))) == ['pkg-kill.zip']
     assert sip.validate(target) == []
     with zipfile.ZipFile(target) as zf:

@@ -22,8 +22,9 @@ transferring paper and electronic records of one file together, described alike)
 descriptive record, rather than a rendering of our own, keeps one description, checkable by its
 SHA-256 against the dmdSec, and nothing that could be mistaken for a digitised original.
 
-Each document is one unit of the journal (``zipjournal``): a SIGKILL loses at most the document
-being written, and a second run picks up after the last whole one. Every original is checked
+Each document is one unit of the journal (``zipjournal``), the units journaled ``zipjournal.EVERY``
+at a time: a SIGKILL loses at most those written since (they are written again), and a second run
+picks up after the last one journaled. Every original is checked
 against the SHA-256 stored when it was received while it is copied: a missing or damaged blob stops
 the export with the document and file named, and nothing gets the final name.
 """
