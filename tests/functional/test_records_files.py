@@ -26,9 +26,18 @@ def archivist(app):
     return client(app, 'luutru')
 
 
-def new_document(clerk, **over):
+def new_document(clerk, register=True, **over):
+    """An incoming document of the clerk's body, registered (only a registered one may be filed)
+    unless ``register`` is false."""
     values = incoming(**over)
-    return clerk.post_json(f'{BODY}/documents', values, headers=csrf(clerk), status=201).json['id']
+    name = clerk.post_json(f'{BODY}/documents', values, headers=csrf(clerk), status=201).json['id']
+    if register:
+        register_document(clerk, name)
+    return name
+
+
+def register_document(clerk, doc, body=HOST_CODE):
+    clerk.post_json(f'/api/v1/bodies/{body}/documents/{doc}/transitions/register', {}, headers=csrf(clerk))
 
 
 def plan_entry(archivist, code='TH.01', retention=10, unit='TH', title='Hồ sơ tổng hợp'):
@@ -46,10 +55,15 @@ def file_doc(c, doc, name, status=200, body=HOST_CODE):
                        headers=csrf(c), status=status).json
 
 
-def closed_file(clerk, archivist, code='TH.01', retention=10, doc_type='CV', pages=2, **doc):
+def closed_file(clerk, archivist, code='TH.01', retention=10, doc_type='CV', pages=2, pdf_text=None, **doc):
+    """A closed file of one registered document (with a main PDF of ``pdf_text``, if given)."""
     plan_entry(archivist, code, retention)
     f = open_file(clerk, code)
-    name = new_document(clerk, doc_type=doc_type, pages=pages, number_symbol=f'{pages}-{doc_type}/BTCTU', **doc)
+    name = new_document(clerk, register=False, doc_type=doc_type, pages=pages,
+                        number_symbol=f'{pages}-{doc_type}/BTCTU', **doc)
+    if pdf_text is not None:
+        add_main_pdf(clerk, f'{BODY}/documents/{name}', pdf_text)
+    register_document(clerk, name)
     file_doc(clerk, name, f['name'])
     clerk.post_json(f"{BODY}/files/{f['name']}/close", {}, headers=csrf(clerk))
     return f['name'], name
@@ -99,6 +113,35 @@ def test_plan_open_file_close(app, clerk, processor, archivist):
         conn.close()
 
 
+def test_closing_says_what_the_retention_was_taken_from(app, clerk, archivist):
+    """The file page and the journal's close entry name the basis: the plan entry when its period
+    is the longest (a tie included), else the document type whose default is longer."""
+    by_entry, _doc = closed_file(clerk, archivist, 'TH.01', retention=20, doc_type='CV')    # CV: 10 years
+    by_type, nq = closed_file(clerk, archivist, 'TH.02', retention=10, doc_type='NQ')       # NQ: permanent
+    assert clerk.get(f'{BODY}/files/{by_entry}').json['retention_basis'] == {
+        'source': 'plan_entry', 'plan_entry': 'TH.01'}
+    assert clerk.get(f'{BODY}/files/{by_type}').json['retention_basis'] == {
+        'source': 'doc_type', 'doc_type': 'NQ', 'document': nq}
+    conn, root = open_root(app)
+    try:
+        closes = [audit.entries(root, f'file:{HOST_CODE}:{name}', ('file_closed',))[0]['details']
+                  for name in (by_entry, by_type)]
+    finally:
+        conn.close()
+    assert [c['retention_basis']['source'] for c in closes] == ['plan_entry', 'doc_type']
+    assert (closes[1]['retention_years'], closes[1]['retention_basis']['doc_type']) == (None, 'NQ')
+
+    def shown(name, **query):
+        page = clerk.get(f'/bodies/{HOST_CODE}/records/file/{name}', params=query).html
+        return ' '.join(page.select_one('td[data-retention-basis]').get_text().split())
+    assert shown(by_entry) == '20 năm · theo mục TH.01 của danh mục hồ sơ'
+    assert shown(by_type) == 'Vĩnh viễn · theo thời hạn mặc định của loại văn bản Nghị quyết (NQ)'
+    plan_entry(archivist, 'TH.03', retention=5)
+    still_open = open_file(clerk, 'TH.03')['name']
+    assert shown(still_open).startswith('5 năm · theo mục TH.03 của danh mục hồ sơ (khi đóng hồ sơ')
+    assert shown(by_type, _LOCALE_='en') == 'Permanent · the default period of the document type Nghị quyết (NQ)'
+
+
 def test_archivist_sees_every_file_processor_only_theirs(app, clerk, processor, archivist):
     plan_entry(archivist, 'TH.01', unit='TH')
     plan_entry(archivist, 'HC.01', unit='HCLT')
@@ -138,11 +181,44 @@ def test_filing_into_a_closed_file(app, clerk, archivist):
     assert clerk.get(f'{BODY}/documents/{doc}/records-file').json['file'] is None
 
 
+def test_only_a_document_that_may_be_filed_goes_into_a_file(app, clerk, archivist):
+    """An incoming document only arrived (not registered), a refused one, an outgoing draft: each
+    refused with one code on the page and in the API, the page's box saying why with no form; once
+    registered the same document is filed."""
+    plan_entry(archivist)
+    f = open_file(clerk)
+    arrived = new_document(clerk, register=False, number_symbol='11-CV/BTCTU')
+    refused = new_document(clerk, number_symbol='12-CV/BTCTU')
+    clerk.post_json(f'{BODY}/documents/{refused}/transitions/refuse', {'reason': 'Gửi nhầm nơi nhận'},
+                    headers=csrf(clerk))
+    draft = clerk.post_json(f'{BODY}/documents', {
+        'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV', 'abstract': 'Dự thảo công văn',
+        'signer_name': 'Trần Văn Lãnh Đạo'}, headers=csrf(clerk), status=201).json['id']
+    for doc in (arrived, refused, draft):
+        assert file_doc(clerk, doc, f['name'], status=409)['error'] == 'document_not_fileable'
+        page = _filing_page(clerk, doc, f['name'], 409)
+        assert page.html.select_one('ul.errors li')['data-code'] == 'document_not_fileable'
+        assert clerk.get(f'{BODY}/documents/{doc}/records-file').json['file'] is None
+        box = clerk.get(f'/bodies/{HOST_CODE}/documents/{doc}').html.select_one('section.records-file')
+        assert box.select_one('form#records-file') is None
+        assert 'đã vào sổ' in box.select_one('[data-hint=not-fileable]').get_text()
+    english = clerk.get(f'/bodies/{HOST_CODE}/documents/{arrived}?_LOCALE_=en').html
+    assert 'registered' in english.select_one('[data-hint=not-fileable]').get_text()
+    conn, root = open_root(app)
+    try:
+        assert [e['action'] for e in audit.entries(root, f'file:{HOST_CODE}:{f["name"]}')] == ['file_opened']
+    finally:
+        conn.close()
+    register_document(clerk, arrived)
+    assert file_doc(clerk, arrived, f['name'])['file']['documents'] == [arrived]
+
+
 def test_filing_into_a_file_of_another_body(app, clerk, other_clerk, archivist):
     plan_entry(archivist)
     f = open_file(clerk)
     other_doc = other_clerk.post_json(f'/api/v1/bodies/{OTHER}/documents', incoming(number_symbol='5-CV/BTCTU'),
                                       headers=csrf(other_clerk), status=201).json['id']
+    register_document(other_clerk, other_doc, OTHER)
     res = file_doc(other_clerk, other_doc, f'{HOST_CODE}/{f["name"]}', status=409, body=OTHER)
     assert res['error'] == 'file_other_body'
     page = _filing_page(other_clerk, other_doc, f'{HOST_CODE}/{f["name"]}', 409, body=OTHER)
@@ -257,6 +333,7 @@ def _secret_file(app, clerk, archivist):
     conn.close()
     plan_entry(archivist, 'M.1')
     f = open_file(clerk, 'M.1')
+    register_document(clerk, secret)
     file_doc(clerk, secret, f['name'])
     clerk.post_json(f"{BODY}/files/{f['name']}/close", {}, headers=csrf(clerk))
     return f['name']
@@ -338,9 +415,7 @@ def test_a_secret_file_exported_encrypted_for_the_archive_certificate(app, clerk
 
 def test_destruction_leaves_a_signed_protocol_and_the_metadata(app, clerk, archivist, leader):
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from ..helpers import add_main_pdf
-    name, doc = closed_file(clerk, archivist, retention=10, doc_type='CV')
-    add_main_pdf(clerk, f'{BODY}/documents/{doc}', 'Cong van')
+    name, doc = closed_file(clerk, archivist, retention=10, doc_type='CV', pdf_text='Cong van')
     early = archivist.post_json(f'{BODY}/batches', {'kind': 'destroy', 'files': [name]}, headers=csrf(archivist),
                                 status=400).json
     assert early['errors'][0]['code'] == 'file_not_due'
@@ -569,9 +644,10 @@ def transfer_batch_of(clerk, archivist, leader, letters):
     f = open_file(clerk, 'TH.01')
     docs = []
     for number_symbol, channel, with_pdf in letters:
-        doc = new_document(clerk, number_symbol=number_symbol, channel=channel)
+        doc = new_document(clerk, register=False, number_symbol=number_symbol, channel=channel)
         if with_pdf:
             add_main_pdf(clerk, f'{BODY}/documents/{doc}', f'Cong van {number_symbol}')
+        register_document(clerk, doc)
         file_doc(clerk, doc, f['name'])
         docs.append(doc)
     clerk.post_json(f"{BODY}/files/{f['name']}/close", {}, headers=csrf(clerk))

@@ -207,3 +207,25 @@ def test_a_search_that_finds_nothing_says_so(app, clerk):
     assert page.select_one('a.to-filters') is None
     found = clerk.get('/search', params={'q': 'kiem diem'}).html
     assert found.select_one('[data-empty="hits"]') is None and found.select_one('a.to-filters')
+
+
+def test_a_hit_names_the_documents_type_state_and_body(app, clerk):
+    """A hit showed only its number and abstract: two letters of the same subject, one only
+    arrived and one a report already registered, read alike. Now each names its type, state and the
+    body holding it, in words, as the document page does (and in English too)."""
+    doc = create(clerk, abstract='Báo cáo tổng kết công tác lưu trữ năm', number_symbol='81-BC/BTCTU', doc_type='BC')
+    _apply(app)
+    page = clerk.get('/search', params={'q': 'tong ket cong tac luu tru'})
+    [hit] = page.html.select(f"ol.hits li[data-doc=\"{doc['id']}\"]")
+    seen = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/")
+    meta = hit.select_one('p.hit-meta')
+    assert meta.select_one('[data-doc-type]').get_text(strip=True) == _field(seen, 'Loại văn bản') == 'Báo cáo (BC)'
+    assert meta.select_one('[data-state]').get_text(strip=True) == _field(seen, 'Trạng thái xử lý') == 'Đã đến'
+    conn, root = open_root(app)
+    try:
+        assert meta.select_one('[data-body]').get_text(strip=True) == root['bodies'][HOST].name
+    finally:
+        conn.close()
+    english = clerk.get('/search', params={'q': 'tong ket cong tac luu tru', '_LOCALE_': 'en'})
+    [hit] = english.html.select(f"ol.hits li[data-doc=\"{doc['id']}\"]")
+    assert hit.select_one('p.hit-meta [data-state]').get_text(strip=True) == 'Arrived'

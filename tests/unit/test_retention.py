@@ -51,8 +51,8 @@ def test_parse_accepts_permanent_and_the_listed_periods_only():
 
 
 def test_longest_period_and_due_dates():
-    assert retention.longest([10, 20, 5]) == 20
-    assert retention.longest([10, None]) is None
+    assert retention.longer(20, 10) and retention.longer(None, 70) and not retention.longer(10, 10)
+    assert not retention.longer(None, None) and not retention.longer(70, None)
     assert retention.due_on(dt.date(2016, 2, 29), 10) == dt.date(2026, 2, 28)
     assert retention.due_on(dt.date(2020, 6, 30), 5) == dt.date(2025, 6, 30)
     assert retention.due_on(None, 5) is None and retention.due_on(dt.date(2020, 1, 1), None) is None

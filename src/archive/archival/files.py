@@ -20,6 +20,7 @@ from .. import security as S
 from ..errors import Conflict, InputError, Unknown
 from ..i18n import _
 from ..resources.records import ensure_records, records_of  # noqa: F401 - part of this module's face
+from ..workflow.states import fileable
 from . import retention
 
 OPEN, CLOSED, TRANSFERRED, DESTROYED = 'open', 'closed', 'transferred', 'destroyed'
@@ -61,6 +62,7 @@ class RecordsFile(Persistent):
     kept = None            # {reason, by, at}: appraised and kept, not to be destroyed
     page_count = 0
     disposed_at = None     # when it was transferred or destroyed
+    retention_basis = None  # set on closing: what the retention was taken from (retention.of_file)
 
     def __init__(self, code, title, year, body_code, unit_code, responsible, opened_on, plan_entry,
                  retention_years):
@@ -229,9 +231,23 @@ def _resolve(root, doc, ref):
     return get_file(records_of(root['bodies'][code]), name)
 
 
+def not_fileable(doc):
+    """The refusal for a document its state keeps out of files (a draft, one only arrived, refused,
+    recalled or deleted: ``fileable`` in workflows/*.zcml), or None when it may be filed."""
+    if fileable(doc):
+        return None
+    return Conflict('document_not_fileable', _(
+        'document_not_fileable', default='Chỉ lập vào hồ sơ văn bản đến đã vào sổ và văn bản đi đã ban hành '
+        '(đã ký số): không lập dự thảo, văn bản chưa vào sổ, đã từ chối nhận, đã thu hồi hay đã xóa'))
+
+
 def file_document(root, doc, ref, user, may_view_file):
-    """Put a document into an open file of its own body (a document belongs to one file);
-    counts the documents and pages. ``may_view_file(f)``: whether the user may see that file."""
+    """Put a document into an open file of its own body (a document belongs to one file, and only
+    one its state lets be filed); counts the documents and pages. ``may_view_file(f)``: whether the
+    user may see that file."""
+    refusal = not_fileable(doc)
+    if refusal is not None:
+        raise refusal
     f = _resolve(root, doc, ref)
     if not may_view_file(f):
         raise Unknown('file_unknown', _('file_unknown', default='Không có hồ sơ "${name}"',
@@ -276,7 +292,8 @@ def may_close(user, f, manage):
 
 def close_file(root, f, user, settings, manage=False):
     """Close a file: its retention becomes the longest of its entry's and its documents' types'
-    (a file is kept as long as its longest-kept document) and starts today."""
+    (a file is kept as long as its longest-kept document), what it was taken from is kept
+    (``retention_basis``), and it starts today."""
     if not may_close(user, f, manage):
         raise Conflict('file_close_not_allowed', _(
             'file_close_not_allowed', default='Chỉ người lập hồ sơ, văn thư hoặc lưu trữ viên mới đóng được hồ sơ'))
@@ -287,18 +304,14 @@ def close_file(root, f, user, settings, manage=False):
         raise Conflict('file_empty', _('file_empty_close', default='Hồ sơ ${code} chưa có văn bản nào: không đóng được',
                                        mapping={'code': f.code}))
     docs = list(documents_of(f))
-    periods = [f.retention_years]
-    for doc in docs:
-        known, years = retention.for_type(settings, doc.doc_type)
-        if known:
-            periods.append(years)
-    f.retention_years = retention.longest(periods)
+    f.retention_years, f.retention_basis = retention.of_file(settings, f.retention_years, f.plan_entry, docs)
     f.page_count = sum(doc.pages or 0 for doc in docs)
     f.closed_on = clock.today()
     f.state = CLOSED
     f.__parent__.index(f)
     audit.append(root, f.chain_id, 'file_closed', user.login, closed_on=f.closed_on.isoformat(),
-                 retention_years=f.retention_years, documents=len(docs), pages=f.page_count,
+                 retention_years=f.retention_years, retention_basis=dict(f.retention_basis),
+                 documents=len(docs), pages=f.page_count,
                  due_on=f.due_on.isoformat() if f.due_on else None)
     return f
 
@@ -338,6 +351,7 @@ def as_json(f, request_may_view_docs=None):
         'state': f.state, 'opened_on': f.opened_on.isoformat(),
         'closed_on': f.closed_on.isoformat() if f.closed_on else None,
         'retention_years': f.retention_years,
+        'retention_basis': dict(f.retention_basis) if f.retention_basis else None,
         'due_on': f.due_on.isoformat() if f.due_on else None,
         'documents': list(f.document_names), 'document_count': f.document_count, 'page_count': f.page_count,
         'secret': f.secret, 'batch': f.batch, 'kept': dict(f.kept) if f.kept else None,

@@ -36,11 +36,37 @@ def parse(value, settings):
     return years
 
 
-def longest(periods):
-    """The longest of several periods; ``None`` (permanent) beats any number. ``periods`` must not
-    be empty."""
-    periods = list(periods)
-    return None if any(p is None for p in periods) else max(periods)
+def longer(a, b):
+    """Whether period ``a`` is strictly longer than ``b`` (permanent, ``None``, beats any number)."""
+    if a is None:
+        return b is not None
+    return b is not None and a > b
+
+
+def of_file(settings, entry_years, plan_entry, documents):
+    """``(years, basis)`` of a file being closed: the longest of its plan entry's period and its
+    documents' types' defaults, and what it was taken from, kept on the file and in the journal:
+    ``{'source': 'plan_entry', 'plan_entry': code}`` or ``{'source': 'doc_type', 'doc_type': abbr,
+    'document': name}`` (the first document of the type that set it). A tie stays with the entry."""
+    years, basis = entry_years, {'source': 'plan_entry', 'plan_entry': plan_entry}
+    for doc in documents:
+        known, type_years = for_type(settings, doc.doc_type)
+        if known and longer(type_years, years):
+            years, basis = type_years, {'source': 'doc_type', 'doc_type': doc.doc_type, 'document': doc.__name__}
+    return years, basis
+
+
+def basis_label(basis, settings):
+    """The basis as the file page writes it, or None for a file closed before it was kept."""
+    if not basis:
+        return None
+    if basis.get('source') == 'doc_type':
+        abbr = basis['doc_type']
+        name = settings.document_types.get(abbr)
+        return _('retention_basis_doc_type', default='theo thời hạn mặc định của loại văn bản ${type}',
+                 mapping={'type': f'{name} ({abbr})' if name else abbr})
+    return _('retention_basis_plan_entry', default='theo mục ${code} của danh mục hồ sơ',
+             mapping={'code': basis.get('plan_entry')})
 
 
 def for_type(settings, doc_type):

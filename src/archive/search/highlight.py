@@ -146,22 +146,23 @@ def highlight(text, words):
 
 def _said(text):
     """A window's words, folded (to compare what two windows say)."""
-    return set(re.findall(r'\w+', analysis.fold(text)))
+    return set(re.findall(r'\w+', text.translate(_FOLD)))
 
 
 def fragments(stored, words, fields=('abstract', 'content', 'meta')):
     """``[(field, html)]``: the highlighted fragments of a result's stored ``fields``, in that
     order, each field's left out when its windows say no word an earlier one did not (folded).
     A file's text layer often repeats the abstract, without its diacritics when the PDF was
-    made so: the words are then shown once, as the abstract holds them."""
+    made so: the words are then shown once, as the abstract holds them. Most results have
+    matches in one field (the abstract): what its windows say is then not worked out."""
+    chosen = [(name, *_chosen(stored.get(name), words)) for name in fields]
+    chosen = [(name, stretch, best) for name, stretch, best in chosen if best]
     out, said = [], set()
-    for name in fields:
-        stretch, best = _chosen(stored.get(name), words)
-        if not best:
-            continue
-        saying = set().union(*(_said(stretch[start:end]) for start, end, _ms in best))
-        if saying <= said:
-            continue
-        said |= saying
+    for name, stretch, best in chosen:
+        if len(chosen) > 1:
+            saying = set().union(*(_said(stretch[start:end]) for start, end, _ms in best))
+            if saying <= said:
+                continue
+            said |= saying
         out.append((name, BETWEEN.join(_html(stretch, *f) for f in best)))
     return out

@@ -119,6 +119,9 @@ def file_view(context, request):
         return render_to_response(TEMPLATE.format('file'), {
             'f': f, 'records': context, 'body': context.__parent__, 'rows': document_rows(request, f),
             'states': F.STATES, 'retention': retention,
+            'retention_basis': retention.basis_label(
+                f.retention_basis if f.state != F.OPEN else {'source': 'plan_entry', 'plan_entry': f.plan_entry},
+                request.registry.archive_settings),
             'can_close': f.state == F.OPEN and F.may_close(request.identity, f,
                                                            request.has_permission(S.MANAGE_FILES, context)),
             'can_keep': f.state == F.CLOSED and request.has_permission(S.MANAGE_BATCHES, context)},
@@ -252,10 +255,12 @@ def document_box(request, doc):
     may_file = request.has_permission(S.FILE_DOCUMENTS, records)
     if f is None and not may_file:
         return None
-    choices = [] if f is not None else sorted(
+    refusal = F.not_fileable(doc) if f is None else None       # its state keeps it out: say why, no form
+    choices = [] if f is not None or refusal is not None else sorted(
         (x for x in records.open_files() if request.has_permission(S.VIEW_FILES, x)), key=lambda x: (-x.year, x.code))
     return {'file': f, 'file_url': file_url(request, f) if f is not None and request.has_permission(
-        S.VIEW_FILES, f) else None, 'choices': choices, 'may_file': may_file and f is None,
+        S.VIEW_FILES, f) else None, 'choices': choices, 'may_file': may_file and f is None and refusal is None,
+            'not_fileable': request.localizer.translate(refusal.message) if refusal is not None and may_file else None,
             'records_url': request.resource_url(records)}     # where files are opened (no open one: a hint)
 
 

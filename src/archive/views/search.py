@@ -11,6 +11,18 @@ from .filter_form import filter_fields, without_empty_fields
 
 
 
+def _described(request, body, name):
+    """What a hit says besides its number and abstract, so a clerk tells documents apart without
+    opening each: its type, state and the body holding it (read from the document, a page of
+    hits at most: the index is a projection and may lag behind a state change)."""
+    doc = body.documents.get(name) if body is not None else None
+    if doc is None:
+        return {'url': None, 'doc_type': '', 'state': '', 'body_name': body.name if body is not None else ''}
+    h = request.h
+    return {'url': request.resource_url(body, 'documents', name), 'doc_type': h.doc_type(doc.doc_type),
+            'state': h.state_title(doc), 'state_code': doc.state, 'body_name': body.name}
+
+
 def _link(request, params, **change):
     """The page's URL with some parameters changed (a facet value added, a page turned)."""
     items = [(k, v) for k, v in params.items() if k not in change and k != 'start' and v != '']
@@ -38,7 +50,8 @@ def search_page(request):
     for hit in (result or {}).get('hits', []):
         code, name = hit['key'].split('/', 1)
         body = bodies.get(code)
-        hits.append(dict(hit, code=code, name=name,
-                         url=request.resource_url(body, 'documents', name) if body is not None else None))
+        hits.append(dict(hit, code=code, name=name, **_described(request, body, name)))
     return {'q': params.get('q', ''), 'params': params, 'result': result, 'errors': errors, 'hits': hits,
-            'filters': filter_fields(request, params, bodies, counts=result['facets'] if result else None), 'link': lambda **change: _link(request, params, **change)}
+            'filters': filter_fields(request, params, bodies, counts=result['facets'] if result else None,
+                                     estimated=bool(result) and not result['facets_exact']),
+            'link': lambda **change: _link(request, params, **change)}

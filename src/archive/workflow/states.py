@@ -23,6 +23,12 @@ def state_data(doc, registry=None):
     return wf._state_data[doc.state]
 
 
+def fileable(doc, registry=None):
+    """Whether the document may go into a records file (hồ sơ) in its state: the ZCML's
+    ``fileable`` key (an incoming document once registered, an outgoing one once issued)."""
+    return state_data(doc, registry).get('fileable') == 'true'
+
+
 def state_aces(doc, users):
     """The ACEs the document's current state grants, by role (Kotti's way, from the ZCML keys).
 
