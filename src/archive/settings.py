@@ -167,6 +167,9 @@ class ArchiveSettings:
     search_engine: str = 'tantivy'
     search_indexer: bool = True
     search_poll_seconds: float = 1.0
+    # a reader of every document, no filter, more matches than this: facet counts estimated from
+    # the index's 1/16 sample (0 = always exact; search/engine.py)
+    search_estimate_above: int = 20_000
     mail: MailSettings = field(default_factory=MailSettings)
     axis: AxisSettings = field(default_factory=AxisSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)     # notifications (notify part)
@@ -298,6 +301,8 @@ def load(settings):
         search_indexer=V.flag(settings.get('archive.search_indexer'), True, 'archive.search_indexer'),
         search_poll_seconds=V.number(settings.get('archive.search_poll_seconds'), 1,
                                     'archive.search_poll_seconds', above=0),
+        search_estimate_above=V.at_least(V.or_default(settings.get('archive.search_estimate_above'), 20_000), 0,
+                                         'archive.search_estimate_above'),
         mail=_mail(settings),
         axis=_axis(settings),
         notify=NotifySettings(      # notifications (notify part)
