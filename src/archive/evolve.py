@@ -20,7 +20,7 @@ from .resources.notices import notices_of
 from .audit import reindex
 from .exchange import deliveries, edxml
 from .resources.records import ensure_records
-from .reports.counters import Stats, build_rollups, drop_tallies, rebuild, reshard
+from .reports.counters import Stats, add_pending, build_rollups, drop_tallies, rebuild, reshard
 from .search.queue import queue_of
 
 log = logging.getLogger(__name__)
@@ -176,6 +176,13 @@ def regroup_stats_shards(root):
     reshard(root)
 
 
+def add_stats_pending(root):
+    """Statistics issue, the cost of counting: each shard of bodies gets its pending events, so
+    that an event writes one small object and the roll-ups are written once every few dozen
+    events (``reports.counters.Pending``); nothing stored moves."""
+    add_pending(root)
+
+
 def add_notices(root):
     """Notifications (#17): what the system has to tell each person, and the digests queued."""
     notices_of(root)
@@ -256,6 +263,7 @@ STEPS = [
     ('0020-files-listed-in-order', list_files_in_order),
     ('0022-export-reports-as-values', export_reports_as_values),
     ('0023-stats-shards', regroup_stats_shards),
+    ('0024-stats-pending', add_stats_pending),
 ]
 
 

@@ -94,7 +94,7 @@ class ArchiveSettings:
     organ_id_pattern: re.Pattern
     document_types: dict            # abbreviation -> name, in the configured order
     attachment_types: tuple
-    max_upload_bytes: int = 50 * 1024 * 1024
+    max_upload_bytes: int = 50_000_000            # "50 MB": the pages write sizes in decimal units
     cookie_secure: bool = False
     demo_seed: bool = False
     demo_password: str = 'demo-mat-khau-2026'
@@ -205,7 +205,7 @@ def load(settings):
     secret = settings.get('archive.secret') or os.environ.get('ARCHIVE_SECRET', '')
     if len(secret) < 32:
         raise ValueError('archive.secret (or ARCHIVE_SECRET) must be at least 32 characters')
-    max_upload = V.positive(settings.get('archive.max_upload_bytes', 50 * 1024 * 1024), 'archive.max_upload_bytes')
+    max_upload = V.positive(settings.get('archive.max_upload_bytes', 50_000_000), 'archive.max_upload_bytes')
     types = {}
     for line in V.lines(settings.get('archive.document_types')) or [
             f'{a} {n}' for a, n in DEFAULT_DOCUMENT_TYPES]:

@@ -32,7 +32,7 @@ def test_check_finds_drift_and_rebuild_repairs_it(tmp_path, capsys):
             body = directory.add_body(root, {'code': CODE, 'name': 'Ban Tổ chức Thành ủy', 'symbol': 'BTCTU'},
                                       registry.archive_settings, 'test')
             doc = svc.create(root, body, incoming(channel='paper'), [], registry.archive_settings, 'test')
-            month = next(m for (m, _s), r in root.stats.rollups.items() if CODE in r.rows)
+            month = next(f'M{day[1:8]}' for p in root.stats.pending.values() for day, b, _e in p.records() if b == CODE)
             R.add(root.stats.rollups, month, CODE, R.column(('received', '', 'TTr', 'paper', False)), n=2)  # drifted
     assert doc is not None
     with pytest.raises(SystemExit) as exit_:

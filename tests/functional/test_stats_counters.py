@@ -45,8 +45,9 @@ def world(app):
 
 
 def month_counts(root, month, code):
-    """What is stored for ``code`` in ``month``: ``{counter key: n}``, with the document type."""
-    return R.counts(root.stats.rollups, month, code)
+    """What is stored for ``code`` in ``month``: ``{counter key: n}``, with the document type
+    (folded into the roll-ups or pending)."""
+    return counters.month_counts(root.stats, month, code)
 
 
 PEOPLE = {HOST: ('vanthu', 'lanhdao', 'chuyenvien'), DEMO_RECEIVER: ('clerk.btc', 'leader.btc', 'processor.btc'),
@@ -73,8 +74,12 @@ def step(root, registry, doc, rng):
     fire(root, doc, action, user, registry, data=dict(data))
 
 
-def test_random_run_equals_full_recount(world):
+@pytest.mark.parametrize('fold_at', [3, None])
+def test_random_run_equals_full_recount(world, monkeypatch, fold_at):
+    """Folding every 3 events, or every ``FOLD_AT``."""
     app, conn, root = world
+    if fold_at:
+        monkeypatch.setattr(counters, 'FOLD_AT', fold_at)
     rng = random.Random(20261203)
     bodies = [HOST, DEMO_RECEIVER, BTG]
     docs = []
@@ -111,14 +116,17 @@ def test_random_run_equals_full_recount(world):
         month = month_counts(root, 'M2026-04', code)
         if month:
             summed = {}
-            for (day, c), entries in root.stats.docs.items():
-                if c == code and day.startswith('D2026-04'):
+            for (_day, c), entries in counters.days_between(root.stats, 'D2026-04-01', 'D2026-04-30'):
+                if c == code:
                     for entry in entries:
                         summed[counters.entry_key(entry)] = summed.get(counters.entry_key(entry), 0) + 1
             assert summed == month
-    metrics = {k[0] for (m, _s), rollup in root.stats.rollups.items() for row in rollup.decoded().values()
-               for k in map(R.key_of, row)}
+    metrics = {k[0] for code in bodies for m in ('M2026-03', 'M2026-04') for k in month_counts(root, m, code)}
     assert {'received', 'registered', 'assigned', 'completed', 'refused'} <= metrics
+    # some events were folded into the roll-ups, others are pending: both are read
+    assert any(len(p) for p in root.stats.pending.values()) and len(root.stats.rollups)
+    counters.fold_all(root.stats)
+    assert counters.differences(root) == [] and not any(len(p) for p in root.stats.pending.values())
     # A counter that drifts is found by the recount, and rebuild repairs it.
     month = 'M2026-04' if month_counts(root, 'M2026-04', HOST) else 'M2026-03'
     key = next(iter(month_counts(root, month, HOST)))
@@ -146,7 +154,8 @@ def test_tally_merges_concurrent_increments(app):
         conn_b.transaction_manager.commit()       # would raise ConflictError without the merge
         conn_c, root_c = open_root(app)
         assert month_counts(root_c, 'M2026-05', HOST)[key] == 3
-        assert sorted(counters.entry_name(e) for e in root_c.stats.docs[('D2026-05-04', HOST)]) == ['a', 'b', 'c']
+        assert sorted(counters.entry_name(e) for e in counters.day_entries(root_c.stats, 'D2026-05-04', HOST)) == \
+            ['a', 'b', 'c']
         conn_c.close()
     finally:
         transaction.abort()
@@ -207,6 +216,8 @@ def test_rollups_equal_the_day_sets_and_indexes_and_a_drift_is_found_and_rebuilt
     _app, conn, root = world
     _run(world, 1512)
     stats = root.stats
+    assert counters.differences(root) == []
+    counters.fold_all(stats)                # what is pending goes into the others: the same counts
     assert counters.differences(root) == []
     by_month = {}
     for (day, code), entries in stats.docs.items():
@@ -300,10 +311,10 @@ def test_rollups_merge_concurrent_changes(app):
         conn_b.transaction_manager.commit()       # would raise ConflictError without the merge
         conn_c, root_c = open_root(app)
         column = R.column(key)
-        host = R.row(root_c.stats.rollups, 'M2026-05', HOST)
-        assert host[column] == 3 and R.row(root_c.stats.rollups, 'M2026-05', other)[column] == 1
+        host = counters.month_row(root_c.stats, 'M2026-05', HOST)
+        assert host[column] == 3 and counters.month_row(root_c.stats, 'M2026-05', other)[column] == 1
         assert R.row(root_c.stats.deadlines, 'M2026-05', HOST) == {'09': 1}
-        late = root_c.stats.late[('M2026-05', R.shard(HOST))]
+        late = counters.late_between(root_c.stats, 'M2026-05', R.shard(HOST), 'D2026-05-01', 'D2026-05-31')
         assert sorted(counters.entry_name(R.split_late(e)[2]) for e in late) == ['a', 'b', 'c', 'd']
         conn_c.close()
     finally:
@@ -324,11 +335,11 @@ def _written(db):
     return found
 
 
-def test_a_registration_writes_two_objects_for_its_counters(file_app):
-    """What the counters add to a registration (#15: under 10 %): the body's row in its shard's
-    month roll-up and the day's entry set (its tree, or its bucket once it has several) — no
-    per-body month tally beside them. The objects
-    written with and without counting are compared, one registration each."""
+def test_a_registration_writes_one_object_for_its_counters_and_a_fold_the_others(file_app, monkeypatch):
+    """What the counters add to a registration (#15: under 10 %): one object, the pending events
+    of the body's shard; every ``FOLD_AT`` events of a shard one also writes the month's roll-up,
+    the day's entry set (its tree, or its bucket once it has several) and the pending events. The
+    objects written with and without counting are compared, one registration each."""
     from archive.workflow import engine
     app = file_app
     db = app.registry._zodb_databases['']
@@ -338,14 +349,21 @@ def test_a_registration_writes_two_objects_for_its_counters(file_app):
     try:
         clock.set_now(dt.datetime(2026, 5, 4, 9, 0, tzinfo=VN))
         docs = [svc.create(root, root['bodies'][HOST], incoming(number_symbol=f'{k}-CV/BTCTU'), [],
-                           app.registry.archive_settings, 'vanthu') for k in (1, 2, 3)]
-        fire(root, docs[0], 'register', root['users']['vanthu'], app.registry)       # the day's set made
+                           app.registry.archive_settings, 'vanthu') for k in (1, 2, 3, 4)]
+        fire(root, docs[0], 'register', root['users']['vanthu'], app.registry)       # the register's first
+        counters.fold_all(root.stats)              # what the template and the set-up counted
         conn.transaction_manager.commit()
+        pending = root.stats.pending[R.shard(HOST)]
+        monkeypatch.setattr(counters, 'FOLD_AT', 2)
         fire(root, docs[1], 'register', root['users']['vanthu'], app.registry)
         conn.transaction_manager.commit()
         counting = _written(db)
+        fire(root, docs[2], 'register', root['users']['vanthu'], app.registry)       # the fold
+        conn.transaction_manager.commit()
+        folding = _written(db)
+        assert len(pending) == 0 and counters.differences(root) == []
         engine.counters.count = lambda *a, **kw: None
-        fire(root, docs[2], 'register', root['users']['vanthu'], app.registry)
+        fire(root, docs[3], 'register', root['users']['vanthu'], app.registry)
         conn.transaction_manager.commit()
         bare = _written(db)
     finally:
@@ -354,8 +372,63 @@ def test_a_registration_writes_two_objects_for_its_counters(file_app):
         clock.set_now(None)
         conn.close()
     added = {name: n - bare.get(name, 0) for name, n in counting.items() if n != bare.get(name, 0)}
-    assert sum(added.values()) == 2 and added.get('archive.reports.rollups.Rollup') == 1, (counting, bare)
-    assert set(added) - {'archive.reports.rollups.Rollup'} <= {'BTrees.OOBTree.OOTreeSet', 'BTrees.OOBTree.OOSet'}
+    assert added == {'archive.reports.counters.Pending': 1}, (counting, bare)
+    folded = {name: n - bare.get(name, 0) for name, n in folding.items() if n != bare.get(name, 0)}
+    assert folded.get('archive.reports.rollups.Rollup') == 1 and folded.get('archive.reports.counters.Pending') == 1
+    assert set(folded) - {'archive.reports.rollups.Rollup', 'archive.reports.counters.Pending'} <= \
+        {'BTrees.OOBTree.OOTreeSet', 'BTrees.OOBTree.OOSet', 'BTrees.OOBTree.OOBTree', 'BTrees.OOBTree.OOBucket'}
+
+
+def test_pending_events_merge_and_two_folds_at_once_conflict(app):
+    """Two transactions appending to one shard's pending events both commit; a fold beside an
+    append keeps the append; two folds at once conflict (each would add the same records to the
+    roll-ups), and the one retried leaves the counters equal to what was counted."""
+    import transaction
+    from ZODB.POSException import ConflictError
+
+    conn_a, root_a = open_root(app)
+    conn_b, root_b = open_root(app)
+    try:
+        key = ('received', '', 'CV', 'manual', False)
+        counters.fold_all(root_a.stats)
+        conn_a.transaction_manager.commit()
+        conn_b.sync()
+        counters._add(root_a.stats, HOST, dt.date(2026, 5, 4), key, 'a', 1)
+        counters._add(root_b.stats, HOST, dt.date(2026, 5, 4), key, 'b', 1)
+        conn_a.transaction_manager.commit()
+        conn_b.transaction_manager.commit()
+        conn_a.sync()
+        conn_b.sync()
+        assert sorted(counters.entry_name(e) for e in counters.day_entries(root_a.stats, 'D2026-05-04', HOST)) == ['a', 'b']
+        counters.fold_all(root_a.stats)                                         # a fold ...
+        counters._add(root_b.stats, HOST, dt.date(2026, 5, 4), key, 'c', 1)     # ... beside an append
+        conn_a.transaction_manager.commit()
+        conn_b.transaction_manager.commit()
+        conn_a.sync()
+        conn_b.sync()
+        assert counters.month_row(root_a.stats, 'M2026-05', HOST)[R.column(key)] == 3
+        assert R.row(root_a.stats.rollups, 'M2026-05', HOST)[R.column(key)] == 2      # a, b folded; c pending
+        counters._add(root_a.stats, HOST, dt.date(2026, 5, 4), key, 'd', 1)
+        conn_a.transaction_manager.commit()
+        conn_b.sync()
+        counters.fold_all(root_a.stats)
+        counters.fold_all(root_b.stats)
+        conn_a.transaction_manager.commit()
+        with pytest.raises(ConflictError):
+            conn_b.transaction_manager.commit()
+        conn_b.transaction_manager.abort()
+        conn_b.sync()
+        counters.fold_all(root_b.stats)                                         # the retry: nothing left
+        conn_b.transaction_manager.commit()
+        conn_c, root_c = open_root(app)
+        assert R.row(root_c.stats.rollups, 'M2026-05', HOST)[R.column(key)] == 4
+        assert sorted(counters.entry_name(e) for e in root_c.stats.docs[('D2026-05-04', HOST)]) == ['a', 'b', 'c', 'd']
+        assert not len(root_c.stats.pending[R.shard(HOST)])
+        conn_c.close()
+    finally:
+        transaction.abort()
+        conn_a.close()
+        conn_b.close()
 
 
 def test_evolve_step_0018_moves_the_tallies_into_the_rollups(world):
@@ -370,6 +443,8 @@ def test_evolve_step_0018_moves_the_tallies_into_the_rollups(world):
     _app, conn, root = world
     _run(world, 1518)
     stats = root.stats
+    counters.fold_all(stats)
+    stats.pending = None                    # before 0024 too
     assert counters.differences(root) == []
     full = counters.recount(root)
     stats.buckets = OOBTree()               # the shape of before: tallies, untyped rows as dicts
@@ -469,3 +544,25 @@ def test_a_recount_without_the_workflows_refuses_rather_than_find_every_deadline
         clock.set_now(None)
         conn.transaction_manager.abort()
         conn.close()
+
+
+def test_evolve_step_0024_gives_each_shard_its_pending_events(world):
+    """A database of before 0024 (no pending events: each event written into the roll-up and the
+    day set at once) counts as it did; the step gives each shard its pending events, nothing
+    stored moves, and the counters equal a full recount before and after."""
+    from archive import evolve
+    _app, conn, root = world
+    stats = root.stats
+    counters.fold_all(stats)
+    stats.pending = None
+    _run(world, 2424, days=2)
+    assert counters.differences(root) == [] and stats.pending is None
+    rollups = {key: r.decoded() for key, r in stats.rollups.items()}
+    root.evolved.discard('0024-stats-pending')
+    assert [name for name, _fn in evolve.pending(root)] == ['0024-stats-pending']
+    evolve.evolve(root)
+    assert sorted(stats.pending.keys()) == list(range(R.SHARDS)) and not any(len(p) for p in stats.pending.values())
+    assert {key: r.decoded() for key, r in stats.rollups.items()} == rollups
+    _run(world, 2425, days=2)
+    assert counters.differences(root) == [] and any(len(p) for p in stats.pending.values())
+    conn.transaction_manager.commit()

@@ -34,8 +34,8 @@ def test_sent_late_and_received_by_exchange_are_counted(exchange_app):
         worker.run_round(app.registry)
         with Session(app) as root:
             assert counters.differences(root) == []
-            month = {code: F.summary(R.counts(root.stats.rollups, 'M2026-11', code)) for code in (HOST_CODE, BTC, BTG)}
-            sent_via = {k[3]: n for k, n in R.counts(root.stats.rollups, 'M2026-11', HOST_CODE).items()
+            month = {code: F.summary(counters.month_counts(root.stats, 'M2026-11', code)) for code in (HOST_CODE, BTC, BTG)}
+            sent_via = {k[3]: n for k, n in counters.month_counts(root.stats, 'M2026-11', HOST_CODE).items()
                         if k[0] == 'sent_via'}
         host = month[HOST_CODE]
         assert (host['sent'], host['sent_late'], host['sent_on_time_pct'], host['dual_sent']) == (2, 1, 50.0, 1)
@@ -75,10 +75,10 @@ def test_packages_refused_before_any_document_are_counted_per_receiving_body(exc
             assert info.value.code == code
         with Session(app) as root:
             assert counters.differences(root) == []
-            month = R.counts(root.stats.rollups, 'M2026-11', BTG)
+            month = counters.month_counts(root.stats, 'M2026-11', BTG)
             refused = {k[1]: n for k, n in month.items() if k[0] == 'refused_package'}
             assert refused == {'classification_refused': 2}
-            assert not any(k[0] == 'refused_package' for k in R.counts(root.stats.rollups, 'M2026-11', HOST_CODE))
+            assert not any(k[0] == 'refused_package' for k in counters.month_counts(root.stats, 'M2026-11', HOST_CODE))
             R.add(root.stats.rollups, 'M2026-11', BTG, R.column(('refused_package', 'classification_refused', '', 'instance', False)))
             assert [d[1][0] for d in counters.differences(root)] == ['refused_package']
             counters.rebuild(root)

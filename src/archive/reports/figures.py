@@ -25,7 +25,7 @@ from ..resources import access
 from ..workflow.states import states_of
 from . import periods as P
 from . import rollups as R
-from .counters import LATE, entry_key, entry_name, month_key, stats_of
+from .counters import LATE, days_between, entry_key, entry_name, late_between, month_key, stats_of
 from .sums import month_end, months_of, sum_counts, sum_rolled
 
 GROUPS = ('total', 'body', 'month', 'type', 'route')
@@ -412,9 +412,8 @@ def documents_behind_each(root, user, query, metrics):
                 if _matches(metric, name[0]):
                     found[metric].append((source, name[1]))
     elif counted:
-        days = stats.docs
-        for (day, source), entries in days.items(min=(f'D{query.start.isoformat()}', ''),
-                                                   max=(f'D{query.end.isoformat()}', '\uffff')):
+        for (day, source), entries in days_between(stats, f'D{query.start.isoformat()}', f'D{query.end.isoformat()}',
+                                                   {R.shard(source) for source in ranges}):
             if not any(a <= day <= b for a, b in ranges.get(source, ())):
                 continue
             for entry in entries:
@@ -442,10 +441,7 @@ def _late_behind(stats, query, ranges, metrics):
     found = []
     for month in (f'M{key}' for key, _s, _e in months_of(query.start, query.end)):
         for part in sorted({R.shard(source) for source in ranges}):
-            late = stats.late.get((month, part))
-            if late is None:
-                continue
-            for text in late.keys(min=first, max=last + R.SEP + '\uffff'):
+            for text in late_between(stats, month, part, first, last):
                 day, source, entry = R.split_late(text)
                 if any(a <= day <= b for a, b in ranges.get(source, ())):
                     found.append((day, source, entry))

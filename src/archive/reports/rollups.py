@@ -1,17 +1,18 @@
 """Roll-ups of the statistics across bodies: the counters themselves, in few objects however
-many bodies a subtree has (#15, the 1,000,000-document goal), and cheap to write at each event.
+many bodies a subtree has (#15, the 1,000,000-document goal), and cheap to write.
 
 A :class:`Rollup` holds the rows of every body of one *shard* (a fixed share of the bodies, by a
 hash of the code) for one month, so a quarter over a tree of 300 bodies is 3 × ``SHARDS``
-objects to read where per-body objects would be 900. It is written in the transaction that
-moves the document, and a write-write conflict between two transactions adds both sides'
+objects to read where per-body objects would be 900. It is written when its shard's pending
+events are folded (``counters.Pending``: every few dozen events, since evolve step 0024; at every
+event before), and a write-write conflict between two transactions adds both sides'
 changes (``_p_resolveConflict``), so concurrent counting in bodies of one shard never fails.
-``SHARDS`` is 32 since evolve step 0023 (16 before): a busy month's roll-up that every event of
+``SHARDS`` is 32 since evolve step 0023 (16 before): a busy month's roll-up that a fold of
 its shard rewrites holds ~10 bodies' rows, not ~19 (the city office's shard at 620,000 documents:
 13 KB, not 24 KB), for ~100 more small objects read by a quarter's dashboard (526, not 422).
 
 Each body's row is kept as one ``bytes`` (the row ``{column: n}`` pickled on its own), not as
-a dict of dicts: the roll-up is written at every event that touches its shard, and ZODB's
+a dict of dicts: the roll-up is written at every fold of its shard, and ZODB's
 pickler calls back into Python for every element of a state (each column name and each number),
 where a row kept as bytes is one element. Only the row that changes is encoded again, by the C
 pickler (a fifth of what JSON costs for a busy body's row of ~130 columns); rows read are decoded
@@ -97,12 +98,17 @@ class Rollup(Persistent):
         return {body: self.row(body) for body in self.rows}
 
     def add(self, body, column, n=1):
+        self.add_row(body, {column: n})
+
+    def add_row(self, body, counts):
+        """Add ``counts`` (``{column: n}``) to the row of ``body``: decoded and encoded once."""
         row = dict(self.row(body))
-        value = row.get(column, 0) + n
-        if value:
-            row[column] = value
-        else:
-            row.pop(column, None)
+        for column, n in counts.items():
+            value = row.get(column, 0) + n
+            if value:
+                row[column] = value
+            else:
+                row.pop(column, None)
         if row:
             self.rows[body] = _encoded(row)
         else:
@@ -157,10 +163,15 @@ def untyped_key_of(text, _cache={}):    # noqa: B006 (as key_of)
 
 def add(tree, month, body, column_, n=1):
     """Add ``n`` to ``column_`` of ``body`` in the roll-up of ``month`` (made when missing)."""
+    add_row(tree, month, body, {column_: n})
+
+
+def add_row(tree, month, body, counts):
+    """Add ``counts`` (``{column: n}``) to the row of ``body`` in the roll-up of ``month``."""
     rollup = tree.get((month, shard(body)))
     if rollup is None:
         rollup = tree[(month, shard(body))] = Rollup()
-    rollup.add(body, column_, n)
+    rollup.add_row(body, counts)
 
 
 def row(tree, month, body):
@@ -173,11 +184,6 @@ def untyped(tree, month, body):
     """The row of ``body`` in ``month`` by counter key without the document type."""
     rollup = tree.get((month, shard(body)))
     return rollup.untyped(body) if rollup is not None else {}
-
-
-def counts(tree, month, body):
-    """The row of ``body`` in ``month`` as ``{counter key: n}``."""
-    return {key_of(text): n for text, n in row(tree, month, body).items()}
 
 
 def late_entry(day_key, body, entry):

@@ -1,12 +1,13 @@
 """The counters of one body over a period, read from the fewest objects: whole months from the
 roll-ups across bodies (``sum_counts`` with the document type, ``sum_rolled`` without it: what
-the dashboard and the report group), the days at the edges of the period from their entries.
+the dashboard and the report group), the days at the edges of the period from their entries;
+each with the shard's events not yet folded into them (``counters.month_row``).
 ``reports.figures`` adds them up into figures."""
 import datetime as dt
 import functools
 
 from . import rollups as R
-from .counters import entry_key
+from .counters import day_entries, entry_key, month_row, month_untyped
 
 
 def month_end(day):
@@ -45,11 +46,11 @@ def sum_counts(stats, code, start, end, into=None, today=None):
     into = {} if into is None else into
     for pk in decompose(start, end, today):
         if pk[0] == 'M':
-            for column, n in R.row(stats.rollups, pk, code).items():
+            for column, n in month_row(stats, pk, code).items():
                 key = R.key_of(column)
                 into[key] = into.get(key, 0) + n
         else:
-            for entry in stats.docs.get((pk, code), ()):
+            for entry in day_entries(stats, pk, code):
                 key = entry_key(entry)
                 into[key] = into.get(key, 0) + 1
     return into
@@ -61,10 +62,10 @@ def sum_rolled(stats, code, start, end, into=None, today=None):
     into = {} if into is None else into
     for pk in decompose(start, end, today):
         if pk[0] == 'M':
-            for key, n in R.untyped(stats.rollups, pk, code).items():
+            for key, n in month_untyped(stats, pk, code).items():
                 into[key] = into.get(key, 0) + n
         else:
-            for entry in stats.docs.get((pk, code), ()):
+            for entry in day_entries(stats, pk, code):
                 metric, detail, _t, route, urgent = entry_key(entry)
                 key = (metric, detail, '', route, urgent)
                 into[key] = into.get(key, 0) + 1
