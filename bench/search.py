@@ -8,7 +8,9 @@ units and years. From the same documents it builds:
   the indexer's own path (``Generation.write``, batches of 25,000) with the fields the indexer
   writes (abstract, exact form, metadata, access principals, facets), queried as the app queries
   it: the clerk's query form, the access filter, highlights, top 20; with the nine facet counts
-  (the results page, and the API by default) and without them (the API's ``facets=none``);
+  (the results page, and the API by default; estimated from the index's sample as the app does,
+  ``archive.search_estimate_above``, its default unless ``--estimate-above``) and without them
+  (the API's ``facets=none``);
 - bare tantivy: one text field with the same analysis (our analyzer's tokens, pre-tokenized), a
   plain AND of the folded terms, top 20; bare Whoosh (with ``whoosh`` in ``--engines``): one text
   field with the same analyzer, the same AND, top 20;
@@ -22,7 +24,8 @@ units and years. From the same documents it builds:
 Figures: indexing rate (documents/s, wall and CPU); p50/p95 of 30 fixed queries (15 with
 diacritics, the same 15 without), as the clerk of one body and as the city office (every body's
 principals), in wall and CPU time, and the ratios to the bare engine; the load average before and
-after (the machine may be shared). Not a test: nothing is asserted.
+after (the machine may be shared); how near the city office's estimated facet counts are to
+the exact ones. Not a test: nothing is asserted.
 
     nice .venv/bin/python bench/search.py                                 # 100,000 documents, both engines
     nice .venv/bin/python bench/search.py --docs 1000000 --engines tantivy  # the issue's large run
@@ -42,6 +45,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'src'))
 
 from archive.search import analysis, engine  # noqa: E402
 from archive.search.query import parse  # noqa: E402
+from archive.settings import ArchiveSettings  # noqa: E402
+
+ESTIMATE_ABOVE = ArchiveSettings.search_estimate_above      # the app's default (archive.search_estimate_above)
 
 SEED = 20261203
 BODIES = [f'000.00.{n:02d}.H01' for n in range(1, 21)]
@@ -156,20 +162,49 @@ def build_ours(folder, n, name, batch=25000, bodies=None):
     return store, clock.rates(n)
 
 
-def query_ours(store, principals, facets=engine.FACETS, kept=False):
+def query_ours(store, principals, facets=engine.FACETS, kept=False, estimate_above=ESTIMATE_ABOVE):
     """Each query asked for the first time in its commit (the facet counts tantivy keeps per commit
-    forgotten first), or (``kept``) asked again: the counts kept, as a clerk paging or re-sorting."""
+    forgotten first), or (``kept``) asked again: the counts kept, as a clerk paging or re-sorting.
+    ``estimate_above``: the setting ``archive.search_estimate_above`` (the app's default)."""
     gen = store.current()
     forget = getattr(gen.index, 'forget_counts', lambda: None)
 
     def run(q):
         if not kept:
             forget()
-        return engine.search(gen, parse(q), principals, {'terms': {}, 'ranges': {}}, limit=20, facets=facets)
+        return engine.search(gen, parse(q), principals, {'terms': {}, 'ranges': {}}, limit=20, facets=facets,
+                             estimate_above=estimate_above)
     if kept:
         for q in QUERY_SET:
             run(q)
     return run
+
+
+def estimates(store, principals, estimate_above):
+    """How near the estimated facet counts are to the exact ones, over the 30 queries: a line."""
+    estimated, errors, left_out = 0, [], []
+    for q in QUERY_SET:
+        guess = query_ours(store, principals, estimate_above=estimate_above)(q)
+        if guess['facets_exact']:
+            continue
+        estimated += 1
+        exact = query_ours(store, principals, estimate_above=0)(q)
+        for name, counts in exact['facets'].items():
+            shown = dict(guess['facets'][name])
+            for value, n in counts:
+                if value in shown:
+                    errors.append((abs(shown[value] - n) / n, n))
+                else:
+                    left_out.append(n)
+    if not errors:
+        return f'facet counts estimated for none of the 30 queries (threshold {estimate_above:,})'
+    errors.sort()
+    worst = errors[-1]
+    return (f'facet counts estimated for {estimated} of the 30 queries (more than {estimate_above:,} matches): '
+            f'{len(errors)} counts shown, error median {100 * errors[len(errors) // 2][0]:.1f} %, '
+            f'p95 {100 * errors[int(0.95 * (len(errors) - 1))][0]:.1f} %, worst {100 * worst[0]:.1f} % '
+            f'(a value of {worst[1]:,} matches); values left out (not in the sample): {len(left_out)}'
+            + (f', at most {max(left_out):,} matches each' if left_out else ''))
 
 
 def build_partitions(folder, n, name):
@@ -353,6 +388,8 @@ def main(argv=None):
                    '(no indexing figures)')
     p.add_argument('--repeat', type=int, default=3, help='rounds of the 30 queries per figure')
     p.add_argument('--partitions', action='store_true', help='also ours partitioned by holding body')
+    p.add_argument('--estimate-above', type=int, default=ESTIMATE_ABOVE,
+                   help='archive.search_estimate_above for ours (0: exact counts always)')
     args = p.parse_args(argv)
     engines = [e for e in args.engines.split(',') if e]
     out = args.out or tempfile.mkdtemp(prefix='bench-search-')
@@ -363,7 +400,7 @@ def main(argv=None):
     bare_query = {'tantivy': query_bare_tantivy, 'whoosh': query_bare_whoosh}
     users = (('clerk of one body', clerk_principals()), ('city office', city_principals()))
     pool = ThreadPoolExecutor(1)        # the second baseline's counts beside its search
-    table, ratios, rates = [], [], []
+    table, ratios, rates, accuracy = [], [], [], []
     for name in engines:
         reuse = args.reuse and name == 'tantivy'
         if reuse:
@@ -386,13 +423,16 @@ def main(argv=None):
                 print(rates[-1], flush=True)
         bare_times = timed(bare_query[name](bare), QUERY_SET, args.repeat)
         for who, principals in users:
-            times = timed(query_ours(store, principals), QUERY_SET, args.repeat)
+            times = timed(query_ours(store, principals, estimate_above=args.estimate_above), QUERY_SET, args.repeat)
             lean = timed(query_ours(store, principals, facets=()), QUERY_SET, args.repeat)
             with_facets[who] = times
+            if who == 'city office':
+                accuracy.append(f'ours on {name}, city office: ' + estimates(store, principals, args.estimate_above))
             table.append(row(f'ours on {name}, {who}: nine facet counts (the page; the API by default)', times))
             table.append(row(f'ours on {name}, {who}: results only (the API with facets=none)', lean))
             if name == 'tantivy':
-                again = timed(query_ours(store, principals, kept=True), QUERY_SET, args.repeat)
+                again = timed(query_ours(store, principals, kept=True, estimate_above=args.estimate_above),
+                              QUERY_SET, args.repeat)
                 table.append(row(f'(ours on {name}, {who}: nine facet counts, the same query asked again: '
                                  'counts kept)', again))
             ratios.append(ratio(f'ours on {name} with facets / bare {name} ({who})', times, bare_times))
@@ -430,7 +470,7 @@ def main(argv=None):
     for line in table:
         print(line)
     print()
-    for line in ratios:
+    for line in ratios + accuracy:
         print(line)
     print('load average after: %.2f %.2f %.2f' % os.getloadavg())
     if not args.out:

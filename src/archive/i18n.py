@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from babel.numbers import format_decimal
 from babel.units import format_unit
+from pyramid.i18n import Localizer as PyramidLocalizer
 from pyramid.i18n import TranslationString, TranslationStringFactory, make_localizer
 from pyramid.path import AssetResolver
 
@@ -55,12 +56,36 @@ CATALOGS = ('archive:locale/', 'colander:locale/', 'deform:locale/')     # ours 
 _localizers = {}
 
 
+class Size(int):
+    """A number of bytes put in a message's mapping (a limit, a file's size): the localizer writes
+    it in people's units in the reader's language (``size_text``: "50 MB", "1,5 MB"), where a
+    plain number would be interpolated as it is; outside a localizer it reads as in Vietnamese."""
+
+    def __str__(self):
+        return size_text(int(self))
+
+
+class Localizer(PyramidLocalizer):
+    """Pyramid's localizer, but the ``Size`` values of a message's mapping are written in this
+    locale's units and signs before the message is interpolated (translationstring interpolates
+    with ``str()``, which knows no locale)."""
+
+    def translate(self, tstring, domain=None, mapping=None):
+        found = getattr(tstring, 'mapping', None)
+        if found and any(isinstance(v, Size) for v in found.values()):
+            tstring = TranslationString(tstring, mapping={
+                k: size_text(int(v), self.locale_name) if isinstance(v, Size) else v for k, v in found.items()})
+        return super().translate(tstring, domain=domain, mapping=mapping)
+
+
 def localizer(locale=DEFAULT):
-    """The localizer of ``locale`` over the catalogs a request's has (made once per locale)."""
+    """The localizer of ``locale`` over the catalogs a request's has (made once per locale); the
+    request's own (``request.localizer``) is this one too."""
     found = _localizers.get(locale)
     if found is None:
         folders = [AssetResolver().resolve(spec).abspath() for spec in CATALOGS]
-        found = _localizers[locale] = make_localizer(locale, folders)
+        made = make_localizer(locale, folders)
+        found = _localizers[locale] = Localizer(made.locale_name, made.translations)
     return found
 
 
@@ -93,3 +118,4 @@ def number_text(value, locale=DEFAULT, digits=1):
 def includeme(config):
     config.add_translation_dirs(*CATALOGS)
     config.set_locale_negotiator(negotiate)
+    config.add_request_method(lambda request: localizer(request.locale_name), 'localizer', reify=True)

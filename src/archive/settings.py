@@ -94,7 +94,7 @@ class ArchiveSettings:
     organ_id_pattern: re.Pattern
     document_types: dict            # abbreviation -> name, in the configured order
     attachment_types: tuple
-    max_upload_bytes: int = 50 * 1024 * 1024
+    max_upload_bytes: int = 50_000_000            # "50 MB": the pages write sizes in decimal units
     cookie_secure: bool = False
     demo_seed: bool = False
     demo_password: str = 'demo-mat-khau-2026'
@@ -167,6 +167,9 @@ class ArchiveSettings:
     search_engine: str = 'tantivy'
     search_indexer: bool = True
     search_poll_seconds: float = 1.0
+    # a reader of every document, no filter, more matches than this: facet counts estimated from
+    # the index's 1/16 sample (0 = always exact; search/engine.py)
+    search_estimate_above: int = 20_000
     mail: MailSettings = field(default_factory=MailSettings)
     axis: AxisSettings = field(default_factory=AxisSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)     # notifications (notify part)
@@ -202,7 +205,7 @@ def load(settings):
     secret = settings.get('archive.secret') or os.environ.get('ARCHIVE_SECRET', '')
     if len(secret) < 32:
         raise ValueError('archive.secret (or ARCHIVE_SECRET) must be at least 32 characters')
-    max_upload = V.positive(settings.get('archive.max_upload_bytes', 50 * 1024 * 1024), 'archive.max_upload_bytes')
+    max_upload = V.positive(settings.get('archive.max_upload_bytes', 50_000_000), 'archive.max_upload_bytes')
     types = {}
     for line in V.lines(settings.get('archive.document_types')) or [
             f'{a} {n}' for a, n in DEFAULT_DOCUMENT_TYPES]:
@@ -298,6 +301,8 @@ def load(settings):
         search_indexer=V.flag(settings.get('archive.search_indexer'), True, 'archive.search_indexer'),
         search_poll_seconds=V.number(settings.get('archive.search_poll_seconds'), 1,
                                     'archive.search_poll_seconds', above=0),
+        search_estimate_above=V.at_least(V.or_default(settings.get('archive.search_estimate_above'), 20_000), 0,
+                                         'archive.search_estimate_above'),
         mail=_mail(settings),
         axis=_axis(settings),
         notify=NotifySettings(      # notifications (notify part)

@@ -178,3 +178,26 @@ def test_a_second_main_file_is_refused_and_the_stored_one_kept(app, clerk):
     assert [(e['field'], e['code']) for e in res.json['errors']] == [('main_file', 'main_file_exists')]
     after = clerk.get(f"{API}/{doc['id']}").json
     assert [f['filename'] for f in after['files']] == ['a.pdf'] and after['revision'] == 1
+
+
+def test_the_upload_limit_is_said_in_peoples_units(app, clerk):
+    """The refusal said "vượt quá giới hạn 262144 byte": now the limit (the tests' 256 × 1024
+    bytes) in decimal units with the reader's decimal sign, the same on the page and in the API,
+    and the form says it beside the file fields before anyone tries."""
+    values = incoming()
+    page = _form_submit(clerk, values, ('big.pdf', BIG_PDF), [])
+    [said] = [li.get_text(strip=True) for li in page.html.select('ul.errors li[data-code=file_too_large]')]
+    assert said.endswith('vượt quá giới hạn 262,1 kB') and 'byte' not in said, said
+    api = _api_submit(clerk, values, ('big.pdf', BIG_PDF), [])
+    assert api.json['errors'][0]['message'] == 'Tệp "big.pdf" vượt quá giới hạn 262,1 kB'
+    params, files = multipart(values, ('big.pdf', BIG_PDF), [])
+    english = clerk.post(f'{API}?_LOCALE_=en', params, upload_files=files, content_type='multipart/form-data',
+                         headers={'X-CSRF-Token': clerk.csrf}, status=400)
+    assert english.json['errors'][0]['message'] == 'File "big.pdf" exceeds the limit of 262.1 kB'
+    form = clerk.get(NEW_FORM + '&_LOCALE_=vi').html
+    hints = [' '.join(form.select_one(f'.item-{name} p.form-text').get_text(' ').split())
+             for name in ('main_file', 'attachments')]
+    assert all('Mỗi tệp tối đa 262,1 kB' in hint for hint in hints), hints
+    form_en = clerk.get(NEW_FORM + '&_LOCALE_=en').html
+    assert 'At most 262.1 kB a file' in form_en.select_one('.item-main_file p.form-text').get_text(' ')
+

@@ -151,6 +151,6 @@ def test_the_shipped_ini_files_keep_the_endpoint_below_the_server():
     from archive import settings_files
     for name in ('development.ini', 'production.ini'):
         server = settings_files.server_body_cap(f'{HERE}/{name}')
-        derived = 2 * 52428800 + MiB                               # their max_upload_bytes, the default rule
+        derived = 2 * 50_000_000 + MiB                             # their max_upload_bytes, the default rule
         assert server is not None and derived < server, name
 

@@ -109,6 +109,8 @@ def test_values_are_read_under_their_ini_names(tmp_path):
     ('archive.digest_hour', '24'),
     ('archive.digest_hour', 'seven'),
     ('archive.search_engine', 'lucene'),
+    ('archive.search_estimate_above', '-1'),
+    ('archive.search_estimate_above', 'many'),
     ('archive.export_workers', '0'),
     ('archive.export_workers', 'two'),
 ])

@@ -3,7 +3,9 @@
 Query string: ``q`` (the clerk's form: words, "phrases", -word, prefix*), the filters (one or more
 values each; see ``search/filters.py``), ``sort`` (relevance, date, date_asc), ``start``, ``limit``,
 ``facets`` (which facets to count: ``all`` by default, ``none``, or names: counting them is a
-second pass over every match, so a caller without a filter panel asks for none).
+second pass over every match, so a caller without a filter panel asks for none). The counts of a
+reader of every document searching without a filter, over many matches, are estimates
+(``facets_exact`` false, each count's ``exact`` false: ``archive.search_estimate_above``).
 Bad input is the one error shape (400), as on the results page.
 """
 from pyramid.view import view_config
@@ -22,7 +24,8 @@ def as_json(request, result):
     return {'q': result['q'], 'sort': result['sort'], 'start': result['start'], 'limit': result['limit'],
             'ready': result['ready'], 'total': result['total'], 'total_exact': result['exact'],
             'items': [item(h) for h in result['hits']],
-            'facets': {name: [{'value': v, 'count': n} for v, n in counts]
+            'facets_exact': result['facets_exact'],
+            'facets': {name: [{'value': v, 'count': n, 'exact': result['facets_exact']} for v, n in counts]
                        for name, counts in result['facets'].items()}}
 
 

@@ -8,7 +8,7 @@ from ZODB.blob import Blob
 
 from .. import clock
 from ..errors import single
-from ..i18n import _
+from ..i18n import Size, _
 from ..schemas.types import nfc
 
 CHUNK = 1 << 16
@@ -131,8 +131,8 @@ def ingest(field, filename, stream, role, settings, actor, sealer=None, any_type
     f = File(clean_filename(filename), role)
 
     def too_large():
-        return single(field, _('file_too_large', default='Tệp "${name}" vượt quá giới hạn ${limit} byte',
-                               mapping={'name': f.filename, 'limit': limit}))
+        return single(field, _('file_too_large', default='Tệp "${name}" vượt quá giới hạn ${limit}',
+                               mapping={'name': f.filename, 'limit': Size(limit)}))
     reader = _Measured(stream, limit, too_large)
     write_content(f, reader, sealer)
     size, head = reader.size, reader.head

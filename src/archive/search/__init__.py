@@ -73,7 +73,8 @@ def request_rebuild(settings, uri):
 
 
 def search(registry, principals, params, ignore=(), facets=None):
-    """``{'q', 'filters', 'sort', 'start', 'limit', 'ready', 'total', 'exact', 'hits', 'facets'}``.
+    """``{'q', 'filters', 'sort', 'start', 'limit', 'ready', 'total', 'exact', 'hits', 'facets',
+    'facets_exact'}`` (``facets_exact`` False: the counts are estimates, ``engine.may_estimate``).
     ``params``: a multidict (``request.GET``); bad input is an ``InputError``. ``facets``: the
     facets to count, else those the parameters ask for (``facets=``, every one by default)."""
     q, filters, sort, start, limit = _filters.read(params, ignore)
@@ -83,5 +84,6 @@ def search(registry, principals, params, ignore=(), facets=None):
     out = {'q': q, 'filters': filters, 'sort': sort, 'start': start, 'limit': limit}
     gen = indexer_of(registry).store.current()
     if gen is None:
-        return dict(out, ready=False, total=0, exact=True, hits=[], facets={})
-    return dict(out, ready=True, **_search(gen, parsed, principals, filters, sort, start, limit, facets))
+        return dict(out, ready=False, total=0, exact=True, hits=[], facets={}, facets_exact=True)
+    return dict(out, ready=True, **_search(gen, parsed, principals, filters, sort, start, limit, facets,
+                                           registry.archive_settings.search_estimate_above))

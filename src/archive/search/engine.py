@@ -12,6 +12,14 @@ The engine (``archive.search_engine``) is ``tantivy`` or ``whoosh``: its module
 (``tantivy_index``, ``whoosh_index``) is the only one that imports its library, and is imported
 only when chosen. Both index the same fields with the same analyzer (``analysis``) from the same
 engine-neutral query (``query``); highlights are made here, from the stored text (``highlight``).
+
+Facet counts are exact, except for the one search where they cost most (a second walk over
+hundreds of thousands of matches): a reader of every document (the city office), no filter, and
+more matches than ``archive.search_estimate_above``. Those are counted on a fixed sample of the
+index (one document in ``SAMPLE_EVERY``, chosen by its key: ``in_sample``), scaled and rounded
+to two significant digits (``estimated``); a value not seen in the sample is left out (never
+shown as 0). Each engine keeps its sample (tantivy: a small index of its own in the generation's
+folder; Whoosh: a field marking the sample's documents).
 """
 import importlib
 import json
@@ -19,14 +27,16 @@ import os
 import shutil
 import threading
 import time
+import zlib
 from concurrent.futures import Future
 
 from . import highlight
-from .query import EXACT, FOLDED
+from .query import EXACT, FOLDED, AllOf, Phrase, Word
 
-SCHEMA_VERSION = 4     # change it with the schema, the analyzer or what is indexed: every index is rebuilt
+SCHEMA_VERSION = 5     # change it with the schema, the analyzer or what is indexed: every index is rebuilt
 # (3: a document's file text without the versions a signature superseded; 4: tantivy counts the six
-# small facets from one field holding their values together)
+# small facets from one field holding their values together; 5: the sample the facet counts of
+# the broadest searches are estimated from)
 ENGINES = ('tantivy', 'whoosh')
 
 # Fields a result can be filtered by and counted on (facets): the name in the query string → field.
@@ -38,6 +48,55 @@ TEXT = FOLDED + (EXACT,)
 STORED = ('number', 'files_sig', 'content_done')
 PRINCIPALS = ('allow', 'deny')
 NUMBERS = ('date', 'issued', 'deadline')
+
+
+SAMPLE_EVERY = 16      # one document in this many is in the sample (``in_sample``)
+
+
+def in_sample(key):
+    """Whether the document of ``key`` is in the index's sample: a hash of the key, so that a
+    document stays in it or out of it whatever changes, and on every server alike."""
+    return zlib.crc32(key.encode('utf-8')) % SAMPLE_EVERY == 0
+
+
+def estimated(count):
+    """A count in the sample scaled to the whole index, rounded to two significant digits (an
+    estimate should not look exact): 3 → 48, 70 → 1100, 1234 → 20000."""
+    n = count * SAMPLE_EVERY
+    step = 10 ** max(0, len(str(n)) - 2)
+    return (n + step // 2) // step * step
+
+
+def scaled(tally):
+    """``{value: count}`` counted in the sample → the same values with their estimates."""
+    return {value: estimated(n) for value, n in tally.items() if n}
+
+
+def may_estimate(estimate_above, every_document, filters, bound):
+    """Whether a search's facet counts may be estimated: a threshold is set (0: never), the
+    reader may see every document (no access filter), no filter narrows the search, and the
+    query may match more than the threshold (``bound``: an upper bound of its matches, from
+    ``match_bound``; at or below the threshold the counts are cheap, and exact). The engine
+    then counts the sample, and estimates only when the sample says there are more matches
+    than the threshold."""
+    return (estimate_above > 0 and every_document and bound > estimate_above
+            and not any(filters.get('terms', {}).values()) and not filters.get('ranges'))
+
+
+def match_bound(parsed, doc_freq, everything):
+    """An upper bound of the documents ``parsed`` matches: the fewest of one required clause's
+    (a word: its folded term's documents in each text field, summed; a phrase or a symbol: its
+    rarest word's; a prefix: ``everything``). ``doc_freq(field, term)``: the engine's count of
+    the documents holding a term (deleted ones included: a bound, never too low)."""
+    def words(c):
+        if isinstance(c, Word):
+            return sum(doc_freq(f, c.term) for f in FOLDED)
+        if isinstance(c, AllOf):
+            return min(words(w) for w in c.words)
+        if isinstance(c, Phrase):
+            return min(sum(doc_freq(f, t) for f in FOLDED) for t in c.terms)
+        return everything
+    return min([everything] + [words(c) for c in parsed.must])
 
 
 def backend(engine):
@@ -163,21 +222,26 @@ class Store:
                 shutil.rmtree(path, ignore_errors=True)
 
 
-def search(gen, parsed, principals, filters, sort='relevance', start=0, limit=20, facets=FACETS):
-    """``{'total', 'exact', 'hits': [{key, number, date, score, abstract, fragments}], 'facets'}``.
+def search(gen, parsed, principals, filters, sort='relevance', start=0, limit=20, facets=FACETS, estimate_above=0):
+    """``{'total', 'exact', 'hits': [{key, number, date, score, abstract, fragments}], 'facets',
+    'facets_exact'}``.
 
     The engine applies access as a filter (an allowed principal and no denied one, the same rule
     as ``resources.access.may_see``, on the principals the indexer stored), so totals and facet
     counts only count what the user may see; ``facets``: ``{name: [(value, count)]}``, most
-    first. Fragments: ``[(field, html)]`` from the abstract, the file text and the metadata."""
-    found = gen.index.search(parsed, sorted(set(principals)), filters, sort, start, limit, facets or ())
+    first, estimated from the sample when ``may_estimate`` allows it (``estimate_above``: the
+    setting ``archive.search_estimate_above``) and then ``facets_exact`` is False. Fragments:
+    ``[(field, html)]`` from the abstract, the file text and the metadata."""
+    found = gen.index.search(parsed, sorted(set(principals)), filters, sort, start, limit, facets or (),
+                             estimate_above)
     counts = found['facets']        # tantivy's are counted beside (``beside``) while this highlights
     hits = []
     for hit in found['hits']:
         fragments = highlight.fragments(hit, parsed.words)
         hits.append({'key': hit['key'], 'number': hit.get('number'), 'date': hit.get('date'),
                      'score': hit['score'], 'abstract': hit.get('abstract') or '', 'fragments': fragments})
-    return dict(found, hits=hits, facets=counts.result() if isinstance(counts, Future) else counts)
+    counts, exact = counts.result() if isinstance(counts, Future) else counts
+    return dict(found, hits=hits, facets=counts, facets_exact=exact)
 
 
 def counted(tally):

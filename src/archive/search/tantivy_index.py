@@ -11,7 +11,10 @@ values as one: each terms aggregation has a cost of its own, whatever its few va
 made on another thread (``beside``) while this one finds the top results: tantivy lets the GIL go
 in both, so on two cores a search takes about the longer of the two passes, not their sum. A
 commit's counts are kept by user, query, filters and facets (``Reading.counts``): a clerk paging
-or changing the sort is not counted again.
+or changing the sort is not counted again. Where ``engine.may_estimate`` allows it (a reader of
+every document, no filter, a query whose rarest word is in more documents than the threshold),
+the counts are made on the sample's index instead (a sixteenth of the walk), and kept only when
+the sample says the matches are more than the threshold; else they are counted exactly.
 
 The searcher of a commit is kept until ``meta.json`` changes (a commit by this process or
 another), with what it learns of the access principals: a principal no document of that commit
@@ -32,7 +35,7 @@ import time
 import tantivy
 
 from . import analysis, beside
-from .engine import FACETS, PRINCIPALS, counted
+from .engine import FACETS, PRINCIPALS, SAMPLE_EVERY, counted, in_sample, match_bound, may_estimate, scaled
 from .query import EXACT, FOLDED, AllOf, Phrase, Prefix, Word
 
 BOOST = {'abstract': 3.0, EXACT: 4.0}
@@ -42,6 +45,7 @@ FACET_SIZE = 1000         # values counted per facet
 SMALL_FACETS = ('state', 'urgency', 'route', 'verdict', 'attachments', 'direction')   # a few fixed values each
 SMALL = 'small_facets'    # the small facets' values together: one value per document, counted once
 SMALL_SIZE = 10_000       # the combinations of those values counted (a few hundred at most)
+SAMPLE = 'sample'         # the sample's index, a folder of the generation's (``engine.in_sample``)
 COUNTS_KEPT = 256         # facet counts kept per commit (``Reading.counts``)
 LONG_TEXT = 5_000         # characters of file text past which a result's is first asked for the words
 
@@ -107,11 +111,14 @@ def _small_key(fields):
 
 
 class Index:
-    """A tantivy index in a generation's folder."""
+    """A tantivy index in a generation's folder, and its sample (the documents ``in_sample``, an
+    index of the same schema in the folder ``SAMPLE``): written before the index, so that a
+    reader of a commit finds the sample as new as it."""
 
     def __init__(self, folder):
         self.folder = folder
         self.ix = tantivy.Index(schema(), path=folder, reuse=True)
+        self.sample = tantivy.Index(schema(), path=os.path.join(folder, SAMPLE), reuse=True)
         self.schema = self.ix.schema
         self._seen = None           # meta.json's (mtime, size, inode) when the searcher was made
         self._reading = None        # the searcher of that commit (a ``Reading``)
@@ -120,33 +127,17 @@ class Index:
     @staticmethod
     def create(folder):
         tantivy.Index(schema(), path=folder, reuse=False)
+        os.makedirs(os.path.join(folder, SAMPLE))
+        tantivy.Index(schema(), path=os.path.join(folder, SAMPLE), reuse=False)
 
     # -- writing ---------------------------------------------------------------------------------
-    def _writer(self):
-        deadline = time.monotonic() + LOCK_WAIT
-        while True:
-            try:
-                return self.ix.writer(heap_size=WRITER_HEAP, num_threads=1)
-            except ValueError as exc:           # another writer holds the folder's lock
-                if 'lock' not in str(exc).lower() or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
     def write(self, upserts, deletes):
         with self._lock:
-            writer = self._writer()
-            try:
-                for key in deletes:
-                    writer.delete_documents_by_term('key', key)
-                for fields in upserts:
-                    writer.delete_documents_by_term('key', fields['key'])
-                    writer.add_document(document(fields))
-                writer.commit()
-            except BaseException:
-                writer.rollback()
-                raise
-            finally:
-                writer.wait_merging_threads()       # the writer and its lock are let go
+            sampled = [fields for fields in upserts if in_sample(fields['key'])]
+            unsampled = [key for key in deletes if in_sample(key)]
+            if sampled or unsampled:
+                _write(self.sample, sampled, unsampled)
+            _write(self.ix, upserts, deletes)
         self._searcher()
 
     # -- reading ---------------------------------------------------------------------------------
@@ -163,7 +154,8 @@ class Index:
         reading = self._reading
         if seen != self._seen or reading is None:
             self.ix.reload()
-            reading = self._reading = Reading(self.ix.searcher(), self.schema)
+            self.sample.reload()
+            reading = self._reading = Reading(self.ix.searcher(), self.schema, self.sample.searcher())
             self._seen = seen
         return reading
 
@@ -183,14 +175,15 @@ class Index:
                 out[key] = _fields(searcher.doc(found[0][1]))
         return out
 
-    def search(self, parsed, principals, filters, sort, start, limit, facets):
+    def search(self, parsed, principals, filters, sort, start, limit, facets, estimate_above=0):
         reading = self._read()
         searcher = reading.searcher
         access = reading.access(principals)
-        counts = {}
+        counts = {}, True
         if facets:
-            counts = reading.counts((tuple(principals), parsed, filters, tuple(facets)), lambda: beside.start(
-                self._count, searcher, self._query(parsed, access, filters), facets))
+            counts = reading.counts((tuple(principals), parsed, filters, tuple(facets), estimate_above), lambda: beside.start(
+                self._counts, reading, self._query(parsed, access, filters), facets,
+                estimate_above if may_estimate(estimate_above, not access, filters, reading.bound(parsed)) else 0))
         kw = {'limit': limit, 'offset': start, 'count': True}
         if sort in ('date', 'date_asc'):
             kw.update(order_by_field='date', order=tantivy.Order.Desc if sort == 'date' else tantivy.Order.Asc)
@@ -204,25 +197,39 @@ class Index:
             fields['content'] = None            # nothing in it to highlight: not read through
         return {'total': found.count, 'exact': True, 'hits': hits, 'facets': counts}
 
+    def _counts(self, reading, query, facets, estimate_above):
+        """``(counts, exact)``: the facet counts of ``query``, estimated from the sample when
+        ``estimate_above`` (else 0) and the sample has more than that many matches scaled (its
+        counts of the small facets together hold each of its matches once)."""
+        if estimate_above:
+            tally, matches = self._count(reading.sample, query, facets, every=True)
+            if matches * SAMPLE_EVERY > estimate_above:
+                return {name: counted(scaled(tally[name])) for name in facets}, False
+        tally, _matches = self._count(reading.searcher, query, facets)
+        return {name: counted(tally[name]) for name in facets}, True
+
     @staticmethod
-    def _count(searcher, query, facets):
-        """``{facet: [(value, count)]}`` over the matches of ``query``: one request, a terms
-        aggregation per large facet and one over ``SMALL`` for the small ones together (each
-        terms aggregation costs ~0.3 ms at 1,000,000 matches; their values' few combinations are
-        split here)."""
+    def _count(searcher, query, facets, every=False):
+        """``({facet: {value: count}}, matches)`` over the matches of ``query``: one request, a
+        terms aggregation per large facet and one over ``SMALL`` for the small ones together
+        (each terms aggregation costs ~0.3 ms at 1,000,000 matches; their values' few
+        combinations are split here). ``matches``: how many there are, when the small facets are
+        counted or ``every`` asks for them (each match has one value of ``SMALL``), else None."""
         small = [name for name in facets if name in SMALL_FACETS]
         aggs = {name: {'terms': {'field': name, 'size': FACET_SIZE}} for name in facets if name not in SMALL_FACETS}
-        if small:
+        if small or every:
             aggs[SMALL] = {'terms': {'field': SMALL, 'size': SMALL_SIZE}}
         found = searcher.aggregate(query, aggs)
         tally = {name: {b['key']: b['doc_count'] for b in found.get(name, {}).get('buckets', [])}
                  for name in facets if name not in SMALL_FACETS}
         tally.update((name, {}) for name in small)
+        matches = 0 if SMALL in aggs else None
         for bucket in found.get(SMALL, {}).get('buckets', []):
+            matches += bucket['doc_count']
             for name, value in zip(SMALL_FACETS, json.loads(bucket['key'])):
                 if name in small:
                     tally[name][value] = tally[name].get(value, 0) + bucket['doc_count']
-        return {name: counted(tally[name]) for name in facets}
+        return tally, matches
 
     def _long_texts_without(self, searcher, hits, words):
         """The hits whose long file text holds none of the query's words (one small search over
@@ -248,25 +255,18 @@ class Index:
         return tantivy.Query.boost_query(q, BOOST[field]) if field in BOOST else q
 
     def _clause(self, c, reading=None):
-        """A clause as tantivy queries: scored with the exact-form alternatives given the
-        ``reading`` of the search, else (the facets' pass, exclusions) without them: they only
-        rank, a document with the exact form has the folded one.
-
-        When every document with the folded term has the exact form too (``Reading.same_docs``:
-        "báo" is the only form of "bao" in the archive), the exact term scores on each of them
-        what the folded term scores in the abstract (the same documents, token counts and
-        statistics): its boost is added to the abstract's rather than walking a second posting
-        list as long as the first. Scores stay those of the two clauses, to float rounding (a
-        document holding both forms of the word counts the word's frequency once more)."""
+        """A clause as tantivy queries, on the folded fields; the exact forms are scored apart
+        (``_exact``). Given the ``reading`` of the search, a word whose every document with the
+        folded term has the exact form too (``Reading.same_docs``: "báo" is the only form of
+        "bao" in the archive) scores the exact term's boost on the abstract's folded term: the
+        same documents, token counts and statistics, so the same score (to float rounding; a
+        document holding both forms of the word counts the word's frequency once more) without
+        a second posting list as long as the first."""
         Q, should = tantivy.Query, tantivy.Occur.Should
         if isinstance(c, Word):
             alts = [self._term(f, c.term) for f in FOLDED]
-            if c.marked and reading is not None:
-                if reading.same_docs(c.term, c.marked):
-                    alts[0] = Q.boost_query(Q.term_query(self.schema, 'abstract', c.term),
-                                            BOOST['abstract'] + BOOST[EXACT])
-                else:
-                    alts.append(self._term(EXACT, c.marked))
+            if c.marked and reading is not None and reading.same_docs(c.term, c.marked):
+                alts[0] = Q.boost_query(Q.term_query(self.schema, 'abstract', c.term), BOOST['abstract'] + BOOST[EXACT])
             return Q.boolean_query([(should, q) for q in alts])
         if isinstance(c, AllOf):
             return Q.boolean_query([(tantivy.Occur.Must, self._clause(w, reading)) for w in c.words])
@@ -274,17 +274,33 @@ class Index:
             pattern = _regex_escape(c.term) + '.*'
             return Q.boolean_query([(should, Q.regex_query(self.schema, f, pattern)) for f in FOLDED])
         if isinstance(c, Phrase):
-            alts = [self._phrase(f, c.terms) for f in FOLDED]
-            if c.marked and reading is not None:
-                alts.append(self._phrase(EXACT, c.marked))
-            return Q.boolean_query([(should, q) for q in alts])
+            return Q.boolean_query([(should, self._phrase(f, c.terms)) for f in FOLDED])
         raise TypeError(c)
 
+    def _exact(self, c, reading):
+        """The exact-form alternatives of a wanted clause (words and phrases typed with their
+        marks), boosted: they only rank (a document with the exact form has the folded one), so
+        ``_query`` gives them as one optional clause beside the required ones. tantivy then
+        reads their postings only at the documents every required clause matched, instead of
+        walking each in full within its word's union of fields (the exact form of a common word
+        is nearly as long a list as the folded one)."""
+        if isinstance(c, Word):
+            return [self._term(EXACT, c.marked)] if c.marked and not reading.same_docs(c.term, c.marked) else []
+        if isinstance(c, AllOf):
+            return [q for w in c.words for q in self._exact(w, reading)]
+        if isinstance(c, Phrase) and c.marked:
+            return [self._phrase(EXACT, c.marked)]
+        return []
+
     def _query(self, parsed, access, filters, reading=None):
-        """The wanted clauses (scored when given the search's ``reading``), none of the unwanted,
-        the filters (scoring nothing), and the ``access`` clauses (``Reading.access``)."""
-        Q, must = tantivy.Query, tantivy.Occur.Must
+        """The wanted clauses, and their exact forms as one optional clause (scored, when given
+        the search's ``reading``), none of the unwanted, the filters (scoring nothing), and the
+        ``access`` clauses (``Reading.access``)."""
+        Q, must, should = tantivy.Query, tantivy.Occur.Must, tantivy.Occur.Should
         clauses = [(must, self._clause(c, reading)) for c in parsed.must] or [(must, Q.all_query())]
+        exact = [q for c in parsed.must for q in self._exact(c, reading)] if reading is not None else []
+        if exact:
+            clauses.append((should, exact[0] if len(exact) == 1 else Q.boolean_query([(should, q) for q in exact])))
         clauses += [(tantivy.Occur.MustNot, self._clause(c)) for c in parsed.must_not]
 
         def fixed(q):
@@ -299,9 +315,10 @@ class Index:
 class Reading:
     """The searcher of one commit, and what it has learnt of that commit's access principals."""
 
-    def __init__(self, searcher, schema):
+    def __init__(self, searcher, schema, sample):
         self.searcher = searcher
         self.schema = schema
+        self.sample = sample        # the sample's searcher (``engine.in_sample``)
         self._listed = {}           # (field, principal) -> some document of this commit lists it
         self._access = {}           # principals -> their access clauses
         self._same = {}             # (folded, marked) -> every document with one has the other
@@ -309,7 +326,7 @@ class Reading:
         self._counts_lock = threading.Lock()
 
     def counts(self, what, start):
-        """The facet counts of ``what`` (principals, parsed query, filters, facets) in this commit:
+        """The facet counts of ``what`` (principals, parsed query, filters, facets, threshold) in this commit:
         those of an earlier search (a clerk paging through results or changing the sort), else
         ``start()``'s (a ``Future``). The last ``COUNTS_KEPT`` are kept; failed ones are not."""
         key = _counts_key(*what)
@@ -391,6 +408,10 @@ class Reading:
                 out.append(principal)
         return out
 
+    def bound(self, parsed):
+        """An upper bound of the documents ``parsed`` matches (``engine.match_bound``)."""
+        return match_bound(parsed, self.searcher.doc_freq, self.searcher.num_docs)
+
     def same_docs(self, term, marked):
         """Whether the documents of this commit whose abstract has the folded ``term`` all have
         its ``marked`` form (as many hold the one as the other: the exact form's documents are
@@ -402,15 +423,44 @@ class Reading:
         return same
 
 
+def _writer(ix):
+    """A writer of ``ix``, waiting for one that another holds (``LOCK_WAIT``)."""
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            return ix.writer(heap_size=WRITER_HEAP, num_threads=1)
+        except ValueError as exc:           # another writer holds the folder's lock
+            if 'lock' not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _write(ix, upserts, deletes):
+    """One batch into ``ix``, committed; the writer and its lock let go after it."""
+    writer = _writer(ix)
+    try:
+        for key in deletes:
+            writer.delete_documents_by_term('key', key)
+        for fields in upserts:
+            writer.delete_documents_by_term('key', fields['key'])
+            writer.add_document(document(fields))
+        writer.commit()
+    except BaseException:
+        writer.rollback()
+        raise
+    finally:
+        writer.wait_merging_threads()
+
+
 def _fields(doc):
     return {name: values[0] for name, values in doc.to_dict().items() if values}
 
 
-def _counts_key(principals, parsed, filters, facets):
+def _counts_key(principals, parsed, filters, facets, estimate_above):
     """What the counts depend on, as a dictionary key (not the paging, the sort, the scores)."""
     terms = tuple(sorted((name, tuple(sorted(values))) for name, values in filters.get('terms', {}).items()))
     ranges = tuple(sorted(filters.get('ranges', {}).items()))
-    return principals, tuple(parsed.must), tuple(parsed.must_not), terms, ranges, facets
+    return principals, tuple(parsed.must), tuple(parsed.must_not), terms, ranges, facets, estimate_above
 
 
 def _regex_escape(text):

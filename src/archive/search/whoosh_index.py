@@ -15,7 +15,7 @@ from whoosh import sorting
 from whoosh.analysis import Token, Tokenizer
 
 from . import analysis
-from .engine import FACETS, STORED, counted
+from .engine import FACETS, STORED, counted, in_sample, match_bound, may_estimate, scaled
 from .query import EXACT, FOLDED, AllOf, Phrase, Prefix, Word
 
 
@@ -59,6 +59,7 @@ def schema():
         issued=F.NUMERIC(int, sortable=True),                                  # ordinal day
         deadline=F.NUMERIC(int),
         **{name: F.ID(**facet) for name in FACETS},
+        sample=F.ID(),          # '1': one of the sample's documents (``engine.in_sample``)
     )
 
 
@@ -122,7 +123,7 @@ class Index:
             for key in deletes:
                 writer.delete_by_term('key', key)
             for fields in upserts:
-                writer.update_document(**fields)
+                writer.update_document(**fields, **({'sample': '1'} if in_sample(fields['key']) else {}))
         except BaseException:
             writer.cancel()
             raise
@@ -147,11 +148,13 @@ class Index:
             cached = _local.cached = (latest, self.ix.searcher(), {})
         return cached[1], cached[2]
 
-    def search(self, parsed, principals, filters, sort, start, limit, facets):
+    def search(self, parsed, principals, filters, sort, start, limit, facets, estimate_above=0):
         """Access as the engine's filter and mask (document sets read from the postings of the
         allowed and denied principals). Facet counts are tallied from the columns of the
         documents the collection pass matched (it sees every match anyway; the total is then
-        exact). Without facets the total is Whoosh's estimate."""
+        exact), or of those of them in the sample when ``engine.may_estimate`` allows it and
+        there are more matches than ``estimate_above``. Without facets the total is Whoosh's
+        estimate."""
         wanted = to_query(parsed)
         clauses = _filters_query(filters)
         if clauses:
@@ -160,18 +163,24 @@ class Index:
         allowed = _docs_with(searcher, 'allow', principals) - _deleted(searcher, columns)
         denied = _docs_with(searcher, 'deny', principals)
         if not allowed:     # nothing to see (and an empty filter would mean "no filter" to Whoosh)
-            return {'total': 0, 'exact': True, 'hits': [], 'facets': {name: [] for name in facets}}
+            return {'total': 0, 'exact': True, 'hits': [], 'facets': ({name: [] for name in facets}, True)}
         kw = {'filter': allowed, 'mask': denied or None, 'limit': start + limit, 'terms': False}
         if sort == 'date':
             kw['sortedby'] = sorting.FieldFacet('date', reverse=True)
         elif sort == 'date_asc':
             kw['sortedby'] = sorting.FieldFacet('date')
         results = searcher.search(wanted, **kw)
-        counts = {}
+        counts = {}, True
         if facets:
             matched = (results.docs() & allowed) - denied     # docs() is the query's, before access
-            for name in facets:
-                counts[name] = counted(_tally(searcher, columns, name, matched))
+            every = not denied and len(allowed) == searcher.doc_count()
+            if (may_estimate(estimate_above, every, filters,
+                             match_bound(parsed, searcher.doc_frequency, searcher.doc_count()))
+                    and len(matched) > estimate_above):
+                sampled = matched & _sample(searcher, columns)
+                counts = {name: counted(scaled(_tally(searcher, columns, name, sampled))) for name in facets}, False
+            else:
+                counts = {name: counted(_tally(searcher, columns, name, matched)) for name in facets}, True
             total, exact = len(matched), True
         else:
             total, exact = results.estimated_length(), False
@@ -185,6 +194,13 @@ def _deleted(searcher, columns):
         columns['_deleted'] = {offset + d for sub, offset in searcher.leaf_searchers()
                                for d in sub.reader().deleted_docs_set}
     return columns['_deleted']
+
+
+def _sample(searcher, columns):
+    """The sample's documents (deleted ones too: they are not among the matches)."""
+    if '_sample' not in columns:
+        columns['_sample'] = _docs_with(searcher, 'sample', ['1'])
+    return columns['_sample']
 
 
 def _tally(searcher, columns, name, docnums):

@@ -12,7 +12,7 @@ from pyramid.view import view_config
 from .. import audit, clock
 from ..disposition import content_disposition
 from .. import security as S
-from ..i18n import _
+from ..i18n import Size, _
 from ..resources.bodies import Body
 from ..resources.documents import Document, Documents
 from ..exchange import deliveries
@@ -108,8 +108,10 @@ def _document_form(request, secret=False, same_letter=False, direction=None):
             title=_('f_readers_reason', default='Lý do thêm người được xem (văn bản Mật)'),
             description=_('d_readers_reason', default='Chỉ văn thư hoặc lãnh đạo cơ quan thêm người xem, '
                                                       'và phải ghi lý do')))
-    schema.add(file_node('main_file', _('f_main_file', default='Tệp văn bản chính (PDF)')))
-    schema.add(file_node('attachments', _('f_attachments', default='Tệp đính kèm'), multiple=True))
+    limit = _('d_upload_limit', default='Mỗi tệp tối đa ${limit}', mapping={'limit': Size(settings.max_upload_bytes)})
+    schema.add(file_node('main_file', _('f_main_file', default='Tệp văn bản chính (PDF)'), description=limit))
+    schema.add(file_node('attachments', _('f_attachments', default='Tệp đính kèm'), multiple=True,
+                         description=limit))
     schema.add(held_uploads.node())         # the files held after an error (shown when there are any)
     add_csrf(schema, request)
     return document_forms.make(schema, direction, request, _('save', default='Lưu'))

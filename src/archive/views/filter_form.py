@@ -60,10 +60,11 @@ def _labels(request, name, bodies, body):
     return {k: t(v) for k, v in table.items()}
 
 
-def filter_fields(request, params, bodies, counts=None, body=None, names=FACETS):
+def filter_fields(request, params, bodies, counts=None, body=None, names=FACETS, estimated=False):
     """What the macro shows: ``{'facets': [{name, title, options: [{value, label, count,
-    selected}]}], 'dates': [{name, title, value}]}``. ``counts``: the facet counts of the
-    page (choices are then the values found, with their counts), else every known value."""
+    estimated, selected}]}], 'dates': [{name, title, value}]}``. ``counts``: the facet counts of
+    the page (choices are then the values found, with their counts; ``estimated``: the search's
+    counts are estimates), else every known value."""
     t = request.localizer.translate
     facets = []
     for name in names:
@@ -76,7 +77,8 @@ def filter_fields(request, params, bodies, counts=None, body=None, names=FACETS)
         known = {v for v, _n in pairs}
         pairs += [(v, 0 if counts is not None else None) for v in chosen if v not in known]
         facets.append({'name': name, 'title': t(FACET_TITLES[name]), 'options': [
-            {'value': v, 'label': labels.get(v, v), 'count': n, 'selected': v in chosen} for v, n in pairs]})
+            {'value': v, 'label': labels.get(v, v), 'count': n, 'estimated': estimated and v in known,
+             'selected': v in chosen} for v, n in pairs]})
     dates = [{'name': name, 'title': t(DATE_TITLES[name]), 'value': params.get(name, '')} for name in DATES]
     return {'facets': facets, 'dates': dates}
 

@@ -52,4 +52,6 @@ def search_page(request):
         body = bodies.get(code)
         hits.append(dict(hit, code=code, name=name, **_described(request, body, name)))
     return {'q': params.get('q', ''), 'params': params, 'result': result, 'errors': errors, 'hits': hits,
-            'filters': filter_fields(request, params, bodies, counts=result['facets'] if result else None), 'link': lambda **change: _link(request, params, **change)}
+            'filters': filter_fields(request, params, bodies, counts=result['facets'] if result else None,
+                                     estimated=bool(result) and not result['facets_exact']),
+            'link': lambda **change: _link(request, params, **change)}
