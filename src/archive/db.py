@@ -9,6 +9,7 @@ import random
 import time
 
 import transaction
+from ZODB.broken import Broken
 from ZODB.POSException import ConflictError
 
 from . import refused
@@ -19,6 +20,32 @@ log = logging.getLogger(__name__)
 
 def database(registry):
     return registry._zodb_databases['']
+
+
+def find_classes_once(db):
+    """Let ``db`` find each class its records name once, for the life of the process: ZODB asks
+    its ``classFactory`` for every class of every record it loads (a document, its files, their
+    blobs, their datetimes: about fifteen a document) and that looks the module up each time.
+
+    A class not found (ZODB's ``Broken`` stand-in) is not kept: its module may come later. The
+    connections the database opened already (the one it made its root with, waiting in its pool)
+    took the factory when they were made, so their readers are given this one too (a private
+    attribute of ZODB's ``Connection``: nothing public hands a connection a new factory)."""
+    found = {}
+    ask = db.classFactory
+
+    def class_factory(connection, modulename, globalname):
+        try:
+            return found[modulename, globalname]
+        except KeyError:
+            pass
+        klass = ask(connection, modulename, globalname)
+        if not (isinstance(klass, type) and issubclass(klass, Broken)):
+            found[modulename, globalname] = klass
+        return klass
+    db.classFactory = class_factory
+    db._connectionMap(lambda conn: setattr(conn._reader, '_factory', class_factory))
+    return db
 
 
 def ensure_root(conn, key):

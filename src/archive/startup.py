@@ -16,7 +16,7 @@ from pyramid.config import Configurator
 from pyramid.threadlocal import manager
 
 from . import settings as archive_settings
-from .db import database, ensure_root
+from .db import database, ensure_root, find_classes_once
 from .evolve import evolve, pending
 from .resources.root import root_key
 from .signing.keys import open_keystore as _open
@@ -46,6 +46,8 @@ def includeme(config):
         config.include('pyramid_zodbconn')
     except zc.lockfile.LockError as exc:
         raise StorageLocked(str(exc)) from exc
+    for db in config.registry._zodb_databases.values():
+        find_classes_once(db)
     config.include('.workflow.loader')
 
 

@@ -5,6 +5,12 @@ module is imported, although the same files ship inside it (``eark_validator/ipx
 vocabs/``). With no network the import fails. ``load()`` answers exactly those URLs from the shipped
 files, for the time of the import only (``urllib.request.urlopen`` is put back after it), and returns
 the validator's ``packages`` module. Any other URL goes to the real ``urlopen``.
+
+It also reads a package's METS.xml file entries when each element ends, not when it starts
+(``_file_entries_at_their_end``): 1.1.3 looks for a ``<file>``'s ``<FLocat>`` child at the start
+event, and lxml parses in blocks, so a ``<file>`` whose start tag ends a block has no child yet and
+the validator stopped on ``'NoneType' object has no attribute 'attrib'`` — a METS over one block
+(a few hundred documents) failed or passed by where its bytes fell.
 """
 import importlib
 import importlib.util
@@ -41,6 +47,43 @@ def load():
             return real(url, *args, **kwargs)
         urllib.request.urlopen = urlopen
         try:
-            return importlib.import_module('eark_validator.packages')
+            packages = importlib.import_module('eark_validator.packages')
         finally:
             urllib.request.urlopen = real
+        _file_entries_at_their_end(importlib.import_module('eark_validator.mets'))
+        return packages
+
+
+def _file_entries_at_their_end(mets):
+    """``MetsFiles.from_file`` of eark-validator 1.1.3 as it is, but reading each ``<file>`` and
+    ``<mdRef>`` (and the root and header, whose attributes are all it reads) at its end event,
+    when its children are parsed (module docstring)."""
+    from lxml import etree
+    qualify = mets.Namespaces.METS.qualify
+    entry_tags, header, root = (qualify('file'), qualify('mdRef')), qualify('metsHdr'), qualify('mets')
+    csip = mets.Namespaces.CSIP.qualify
+
+    def from_file(mets_file):
+        path = mets.get_path(mets_file, True)
+        if not path.is_file():
+            raise ValueError(mets.NOT_FILE.format(mets_file))
+        ns, entries = {}, []
+        othertype = contentinformationtype = oaispackagetype = mets_root = ''
+        try:
+            for event, element in etree.iterparse(mets_file, events=('end', 'start-ns')):
+                if event == 'start-ns':
+                    ns[element[0]] = element[1]
+                elif element.tag in entry_tags:
+                    entries.append(mets._parse_file_entry(element))
+                elif element.tag == header:
+                    oaispackagetype = element.get(csip('OAISPACKAGETYPE'), '')
+                elif element.tag == root:
+                    mets_root = mets.MetsFiles.details_from_mets_root(ns, element)
+                    othertype = element.get(csip(mets.OTHERTYPE), '')
+                    contentinformationtype = element.get(csip('CONTENTINFORMATIONTYPE'), '')
+        except etree.XMLSyntaxError as ex:
+            raise ValueError(mets.NOT_VALID_FILE.format(mets_file, 'XML')) from ex
+        return mets.MetsFile.model_validate({
+            'root': mets_root, 'oaispackagetype': oaispackagetype, 'othertype': othertype,
+            'contentinformationtype': contentinformationtype, 'file_entries': entries})
+    mets.MetsFiles.from_file = staticmethod(from_file)

@@ -255,25 +255,18 @@ class Index:
         return tantivy.Query.boost_query(q, BOOST[field]) if field in BOOST else q
 
     def _clause(self, c, reading=None):
-        """A clause as tantivy queries: scored with the exact-form alternatives given the
-        ``reading`` of the search, else (the facets' pass, exclusions) without them: they only
-        rank, a document with the exact form has the folded one.
-
-        When every document with the folded term has the exact form too (``Reading.same_docs``:
-        "báo" is the only form of "bao" in the archive), the exact term scores on each of them
-        what the folded term scores in the abstract (the same documents, token counts and
-        statistics): its boost is added to the abstract's rather than walking a second posting
-        list as long as the first. Scores stay those of the two clauses, to float rounding (a
-        document holding both forms of the word counts the word's frequency once more)."""
+        """A clause as tantivy queries, on the folded fields; the exact forms are scored apart
+        (``_exact``). Given the ``reading`` of the search, a word whose every document with the
+        folded term has the exact form too (``Reading.same_docs``: "báo" is the only form of
+        "bao" in the archive) scores the exact term's boost on the abstract's folded term: the
+        same documents, token counts and statistics, so the same score (to float rounding; a
+        document holding both forms of the word counts the word's frequency once more) without
+        a second posting list as long as the first."""
         Q, should = tantivy.Query, tantivy.Occur.Should
         if isinstance(c, Word):
             alts = [self._term(f, c.term) for f in FOLDED]
-            if c.marked and reading is not None:
-                if reading.same_docs(c.term, c.marked):
-                    alts[0] = Q.boost_query(Q.term_query(self.schema, 'abstract', c.term),
-                                            BOOST['abstract'] + BOOST[EXACT])
-                else:
-                    alts.append(self._term(EXACT, c.marked))
+            if c.marked and reading is not None and reading.same_docs(c.term, c.marked):
+                alts[0] = Q.boost_query(Q.term_query(self.schema, 'abstract', c.term), BOOST['abstract'] + BOOST[EXACT])
             return Q.boolean_query([(should, q) for q in alts])
         if isinstance(c, AllOf):
             return Q.boolean_query([(tantivy.Occur.Must, self._clause(w, reading)) for w in c.words])
@@ -281,17 +274,33 @@ class Index:
             pattern = _regex_escape(c.term) + '.*'
             return Q.boolean_query([(should, Q.regex_query(self.schema, f, pattern)) for f in FOLDED])
         if isinstance(c, Phrase):
-            alts = [self._phrase(f, c.terms) for f in FOLDED]
-            if c.marked and reading is not None:
-                alts.append(self._phrase(EXACT, c.marked))
-            return Q.boolean_query([(should, q) for q in alts])
+            return Q.boolean_query([(should, self._phrase(f, c.terms)) for f in FOLDED])
         raise TypeError(c)
 
+    def _exact(self, c, reading):
+        """The exact-form alternatives of a wanted clause (words and phrases typed with their
+        marks), boosted: they only rank (a document with the exact form has the folded one), so
+        ``_query`` gives them as one optional clause beside the required ones. tantivy then
+        reads their postings only at the documents every required clause matched, instead of
+        walking each in full within its word's union of fields (the exact form of a common word
+        is nearly as long a list as the folded one)."""
+        if isinstance(c, Word):
+            return [self._term(EXACT, c.marked)] if c.marked and not reading.same_docs(c.term, c.marked) else []
+        if isinstance(c, AllOf):
+            return [q for w in c.words for q in self._exact(w, reading)]
+        if isinstance(c, Phrase) and c.marked:
+            return [self._phrase(EXACT, c.marked)]
+        return []
+
     def _query(self, parsed, access, filters, reading=None):
-        """The wanted clauses (scored when given the search's ``reading``), none of the unwanted,
-        the filters (scoring nothing), and the ``access`` clauses (``Reading.access``)."""
-        Q, must = tantivy.Query, tantivy.Occur.Must
+        """The wanted clauses, and their exact forms as one optional clause (scored, when given
+        the search's ``reading``), none of the unwanted, the filters (scoring nothing), and the
+        ``access`` clauses (``Reading.access``)."""
+        Q, must, should = tantivy.Query, tantivy.Occur.Must, tantivy.Occur.Should
         clauses = [(must, self._clause(c, reading)) for c in parsed.must] or [(must, Q.all_query())]
+        exact = [q for c in parsed.must for q in self._exact(c, reading)] if reading is not None else []
+        if exact:
+            clauses.append((should, exact[0] if len(exact) == 1 else Q.boolean_query([(should, q) for q in exact])))
         clauses += [(tantivy.Occur.MustNot, self._clause(c)) for c in parsed.must_not]
 
         def fixed(q):

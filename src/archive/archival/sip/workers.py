@@ -23,14 +23,13 @@ meets no lock another thread held (its database, connection and pipes are its ow
 Measured on a shared 2-core machine (bench/README.md) workers cost more CPU than they saved and
 gained no wall time, so ``archive.export_workers`` defaults to 1.
 """
-import functools
 import multiprocessing
 
 import ZODB
-from ZODB.broken import find_global
 from ZODB.blob import BlobStorage
 from ZODB.FileStorage import FileStorage
 
+from ...db import find_classes_once
 from ...errors import Conflict
 
 BATCH = 8                       # documents a message to a worker and back
@@ -147,7 +146,7 @@ def _serve(pipe, inherited, writer, opener, before):
     for other in inherited:             # the exporter's ends of the pipes: its death must close them
         other.close()
     db = ZODB.DB(opener(), pool_size=1, cache_size=CACHE)
-    db.classFactory = _class_factory()  # before the connection is opened: its reader takes it
+    find_classes_once(db)
     conn = db.open(before=before)
     done = 0
     try:
@@ -163,16 +162,6 @@ def _serve(pipe, inherited, writer, opener, before):
     finally:
         conn.close()
         db.close()
-
-
-def _class_factory():
-    """The worker's database finds each class a record names once: ZODB's own looks it up (an
-    ``__import__``) every time, about fifteen times a document (its classes, its files', their
-    blobs', and the datetimes)."""
-    @functools.lru_cache(maxsize=None)
-    def find(modulename, globalname):
-        return find_global(modulename, globalname)
-    return lambda connection, modulename, globalname: find(modulename, globalname)
 
 
 def _prepare(conn, writer, oid, kind, records_file, folder, name):

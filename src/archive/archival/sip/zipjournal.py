@@ -44,6 +44,7 @@ CENTRAL = struct.Struct('<4sBBBBHHHHIIIHHHHHII')
 ZIP64_LOCAL_EXTRA = struct.pack('<HHQQ', 1, 16, 0, 0)
 ATTRIBUTES = 0o644 << 16
 GATHER = 1 << 20                # bytes kept before a write to the part file
+EVERY = 64                      # units journaled at once (a SIGKILL loses at most these: written again)
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(',', ':')).encode   # built once, not per line
 
 
@@ -148,6 +149,7 @@ class JournaledZip:
         self.pending = []         # records of the unit being written
         self.entries = 0          # records in the central directory's spool
         self.buffer = bytearray()
+        self.lines = []           # journal lines of committed units not in the journal yet
 
     # -- starting and resuming ---------------------------------------------------------------
     def begin(self, header):
@@ -259,15 +261,24 @@ class JournaledZip:
         return _Stream(self, path, compress)
 
     def commit(self, key, **extra):
-        """Record a finished unit: its entries since the last commit, the part file written up to
-        them first."""
-        self._drain()
+        """Record a finished unit: its entries since the last commit. Its journal line waits with
+        the next ones: every ``EVERY`` units they are journaled together, the part file written up
+        to them first (one write of each a batch, not two a document)."""
         line = {'unit': key, 'end': self.offset, 'dt': self.dos, 'zip': self.pending, **extra}
         self.pending = []
-        self._log_line(line)
+        self.lines.append(line)
         self._spool(line)
         self.written.add(key)
+        if len(self.lines) >= EVERY:
+            self._journal()
         return line
+
+    def _journal(self):
+        """The waiting units' lines into the journal, after their entries into the part file."""
+        self._drain()
+        if self.lines:
+            self.logf.write(''.join(_ENCODE(line) + '\n' for line in self.lines).encode('utf-8'))
+            self.lines = []
 
     def _log_line(self, line):
         self.logf.write((_ENCODE(line) + '\n').encode('utf-8'))
@@ -308,8 +319,12 @@ class JournaledZip:
         return size, count
 
     def abandon(self):
-        """Stop after an error: the part file keeps what was committed (a later run resumes);
-        no central directory is written, so nothing looks complete."""
+        """Stop after an error: the part file and the journal keep what was committed (a later
+        run resumes); no central directory is written, so nothing looks complete."""
+        try:
+            self._journal()
+        except OSError:         # a full disk, say: what the journal has is what is kept
+            pass
         self._close()
 
     def _close(self):
