@@ -29,6 +29,14 @@ import zlib
 
 from ..digest import CHUNK
 
+# The CRC-32 every zip entry carries, from ISA-L (sip.package uses it too): the same values as
+# zlib's, ~4x faster (34 against 130 us for 100 KB here, where the SHA-256 of the same bytes costs
+# ~200 us). A venv made before the dependency falls back to zlib's.
+try:
+    from isal.isal_zlib import crc32
+except ImportError:
+    from zlib import crc32
+
 # No fsync while writing: a SIGKILL loses nothing that was written to the file, and after a power
 # cut a resumed run keeps only the units whose entries it reads back with their recorded SHA-256,
 # so what the disk did not keep is written again. The finished zip is fsynced once, before its rename.
@@ -105,7 +113,7 @@ class _Stream:
         return self
 
     def write(self, chunk):
-        self.crc = zlib.crc32(chunk, self.crc)
+        self.crc = crc32(chunk, self.crc)
         self.digest.update(chunk)
         self.size += len(chunk)
         if self.deflate is not None:
@@ -248,7 +256,7 @@ class JournaledZip:
     def put(self, path, data, about=None, digest=None, crc=None):
         """A whole entry, stored as it is; its record (``digest``, ``crc``: the data's SHA-256 and
         CRC-32 if the caller has them already)."""
-        crc, size = zlib.crc32(data) if crc is None else crc, len(data)
+        crc, size = crc32(data) if crc is None else crc, len(data)
         offset = self._header(path, STORED, 0, crc, size, size)
         self._out(data)
         record = [path, offset, crc, size, size, STORED, self._flags(path),
