@@ -376,7 +376,7 @@ class _Writer:
                                   self._about('rep', doc=name, label=PAPER_RECORD, use=PAPER_USE)))
         entries.append(_entry(f'metadata/descriptive/{folder}/{name}.xml', record, self._about('dmd', doc=name)))
         entries.append(_entry(f'metadata/preservation/{folder}/{name}.premis.xml',
-                              metadata.premis_xml(doc, self.package_id, self.now, medium),
+                              metadata.premis_xml(doc, self.package_id, self.created, medium),
                               self._about('amd', doc=name)))
         return name, entries, doc.pages or 0, problems, secret
 

@@ -52,6 +52,7 @@ CENTRAL = struct.Struct('<4sBBBBHHHHIIIHHHHHII')
 ZIP64_LOCAL_EXTRA = struct.pack('<HHQQ', 1, 16, 0, 0)
 ATTRIBUTES = 0o644 << 16
 GATHER = 1 << 20                # bytes kept before a write to the part file
+IOV_MAX = os.sysconf('SC_IOV_MAX') if hasattr(os, 'sysconf') else 1024      # pieces one writev takes
 EVERY = 64                      # units journaled at once (a SIGKILL loses at most these: written again)
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(',', ':')).encode   # built once, not per line
 
@@ -156,7 +157,7 @@ class JournaledZip:
         self.reused = 0
         self.pending = []         # records of the unit being written
         self.entries = 0          # records in the central directory's spool
-        self.buffer = bytearray()
+        self.parts, self.gathered = [], 0      # what waits for the part file (``_drain``)
         self.lines = []           # journal lines of committed units not in the journal yet
 
     # -- starting and resuming ---------------------------------------------------------------
@@ -233,15 +234,25 @@ class JournaledZip:
         return 0 if path.isascii() and self.prefix.isascii() else UTF8
 
     def _out(self, data):
+        """``data`` (bytes that nobody changes after) gathered for the part file."""
         self.offset += len(data)
-        self.buffer += data
-        if len(self.buffer) >= GATHER:
+        self.parts.append(data)
+        self.gathered += len(data)
+        if self.gathered >= GATHER:
             self._drain()
 
     def _drain(self):
-        if self.buffer:
-            self.fp.write(self.buffer)
-            self.buffer = bytearray()
+        """The gathered pieces into the part file with ``writev``, as they are (an original's bytes
+        are not copied into a buffer first), a short write carried on where it stopped."""
+        parts, fd, start = self.parts, self.fp.fileno(), 0
+        while start < len(parts):
+            wrote = os.writev(fd, parts[start:start + IOV_MAX])
+            while start < len(parts) and wrote >= len(parts[start]):
+                wrote -= len(parts[start])
+                start += 1
+            if wrote:
+                parts[start] = memoryview(parts[start])[wrote:]
+        self.parts, self.gathered = [], 0
 
     def _header(self, path, method, flags, crc, csize, size, extra=b''):
         """Write an entry's local header; its offset."""
