@@ -533,6 +533,16 @@ def test_on_a_phone_the_filters_fold_and_the_pdf_waits_for_its_button(served, br
             page.locator('[data-pdf-load] button').click()
         assert frame.get_attribute('src') == frame.get_attribute('data-src')
         assert page.locator('[data-pdf-load]').is_hidden()
+        # the statistics: on a phone each chart's narrow copy, its words about 14 px on the screen
+        person.visit('/stats')
+        shown, hidden = ('.chart-narrow', '.chart-wide') if phone else ('.chart-wide', '.chart-narrow')
+        assert page.locator(f'div.charts {shown} svg').first.is_visible()
+        assert not page.locator(f'div.charts {hidden} svg').first.is_visible()
+        if phone:
+            px = page.locator('div.charts .chart-narrow svg').first.evaluate(
+                "s => s.getBoundingClientRect().width / s.viewBox.baseVal.width * "
+                "parseFloat(s.querySelector('text').getAttribute('font-size'))")
+            assert 12 <= px <= 14.5, px
     finally:
         person.close()
 
