@@ -17,7 +17,9 @@ a comment (``#. Default: ...``). Ids come from
   ``wf_<type>_origin_check_<state>`` (``views/workflow_titles.py`` asks for them so; the ZCML
   stays the one place that names a state);
 * Python (``src/archive/**/*.py``): ``_('id', default='...')``, ``_(CONSTANT, ...)`` with a
-  module-level string constant, and calls of helpers that pass their own arguments on to
+  module-level string constant, ``plural('id', n, default='...')`` (a message with a count:
+  written with ``msgid_plural "id_plural"`` and, in a language with plural forms, one
+  ``msgstr[i]`` a form; ``i18n.plural`` chooses by the count), and calls of helpers that pass their own arguments on to
   ``_`` (``one_of(choices, 'direction_unknown', 'Chiều ...')``, found by reading the helper).
 
 For every ``<lang>/LC_MESSAGES/archive.po`` new ids are added, translations are kept, ids no
@@ -59,6 +61,7 @@ class Occurrence:
     default: str
     path: str           # relative to the checkout, e.g. src/archive/templates/login.pt
     line: int
+    plural: bool = False    # i18n.plural(...): written with msgid_plural "<id>_plural"
 
 
 @dataclass(frozen=True)
@@ -292,7 +295,17 @@ def scan_python(paths=None):
             if not isinstance(node, ast.Call):
                 continue
             name = _call_name(node)
-            if name == '_' and node.args:
+            if name == 'plural' and node.args:
+                msgid = _string(node.args[0], constants)
+                default_node = _keyword(node, 'default')
+                if default_node is None and len(node.args) > 2:
+                    default_node = node.args[2]
+                default = _string(default_node, constants) if default_node is not None else None
+                if msgid is None or default is None:
+                    problems.append(Problem(rel, node.lineno, 'plural(...): message id or default is not a literal string'))
+                    continue
+                found.append(Occurrence(msgid, default, rel, node.lineno, plural=True))
+            elif name == '_' and node.args:
                 if id(node) in inside_helper:
                     continue
                 msgid = _string(node.args[0], constants)
@@ -386,6 +399,9 @@ def collect():
             where = '; '.join(f'{o.path}:{o.line} {normalize(o.default)!r}' for o in occs)
             problems.append(Problem(occs[0].path, occs[0].line,
                                     f'{msgid!r} has {len(defaults)} different defaults: {where}'))
+        if len({o.plural for o in occs}) > 1:
+            problems.append(Problem(occs[0].path, occs[0].line,
+                                    f'{msgid!r} is used both as a plural and as a plain message'))
     return messages, problems
 
 
@@ -419,7 +435,10 @@ def template_catalog(messages):
         occs = messages[msgid]
         comments = [f'Default: {d}' for d in defaults(occs)]
         locations = sorted({(o.path, o.line) for o in occs})
-        catalog.add(msgid, '', locations=locations, auto_comments=comments)
+        if any(o.plural for o in occs):
+            catalog.add((msgid, f'{msgid}_plural'), ('', ''), locations=locations, auto_comments=comments)
+        else:
+            catalog.add(msgid, '', locations=locations, auto_comments=comments)
     return catalog
 
 
@@ -460,11 +479,16 @@ def compiled(po_path):
 def mo_messages(data):
     """``{msgid: msgstr}`` of a compiled catalog (the header left out)."""
     catalog = read_mo(io.BytesIO(data))
-    return {m.id: m.string for m in catalog if m.id}
+    return {(tuple(m.id) if isinstance(m.id, list) else m.id): (tuple(m.string) if isinstance(m.string, list) else m.string)
+            for m in catalog if m.id}
 
 
 def untranslated(catalog):
-    return sorted(m.id for m in catalog if m.id and (not m.string or m.fuzzy))
+    """The ids with no translation (a plural one: any of its forms missing)."""
+    def missing(m):
+        return not all(m.string) if isinstance(m.string, (list, tuple)) else not m.string
+    return sorted(m.id[0] if isinstance(m.id, (list, tuple)) else m.id
+                  for m in catalog if m.id and (missing(m) or m.fuzzy))
 
 
 def _write(path, data, check, changed):

@@ -42,6 +42,8 @@ def iso(value):
     if value is None:
         return None
     if isinstance(value, _dt.datetime):
+        if value.tzinfo == VN:      # in Vietnam time already, as stored (a +07:00 offset): as it is
+            return value.isoformat(timespec='seconds')
         return to_vn(value).isoformat(timespec='seconds')
     return value.isoformat()
 

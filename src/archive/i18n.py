@@ -65,17 +65,51 @@ class Size(int):
         return size_text(int(self))
 
 
+class Plural(TranslationString):
+    """A message with a count (``plural``): a catalog with plural forms (English: "1 original
+    file", "2 original files") chooses by ``n``, as ngettext does; Vietnamese has one form, the
+    default. Its plural id, for the catalogs, is the id with ``_plural`` after it."""
+
+    __slots__ = ('n',)
+
+    def __new__(cls, msgid, n, default, mapping):
+        self = TranslationString.__new__(cls, msgid, domain='archive', default=default, mapping=mapping)
+        self.n = n
+        return self
+
+    @property
+    def plural_id(self):
+        return f'{self}_plural'
+
+
+def plural(msgid, n, default, mapping=None):
+    """The counted form of ``_``: ``plural('export_originals', 3, default='${n} tệp gốc')``;
+    ``${n}`` is the count unless ``mapping`` gives it otherwise (a figure written with decimals:
+    the form is still chosen by ``n``). ``tools/extract_messages.py`` writes it with a
+    ``msgid_plural``."""
+    return Plural(msgid, n, default, {'n': n, **(mapping or {})})
+
+
 class Localizer(PyramidLocalizer):
     """Pyramid's localizer, but the ``Size`` values of a message's mapping are written in this
     locale's units and signs before the message is interpolated (translationstring interpolates
-    with ``str()``, which knows no locale)."""
+    with ``str()``, which knows no locale), and a ``Plural`` takes the form its count asks for."""
 
     def translate(self, tstring, domain=None, mapping=None):
         found = getattr(tstring, 'mapping', None)
         if found and any(isinstance(v, Size) for v in found.values()):
-            tstring = TranslationString(tstring, mapping={
-                k: size_text(int(v), self.locale_name) if isinstance(v, Size) else v for k, v in found.items()})
+            found = {k: size_text(int(v), self.locale_name) if isinstance(v, Size) else v for k, v in found.items()}
+            if not isinstance(tstring, Plural):
+                tstring = TranslationString(tstring, mapping=found)
+        if isinstance(tstring, Plural):
+            return self._counted(tstring, found)
         return super().translate(tstring, domain=domain, mapping=mapping)
+
+    def _counted(self, message, mapping):
+        text = self.pluralize(str(message), message.plural_id, int(message.n), domain=message.domain, mapping=mapping)
+        if text in (str(message), message.plural_id):       # not in the catalog: the default
+            text = super().translate(TranslationString(message.default, mapping=mapping))
+        return text
 
 
 def localizer(locale=DEFAULT):

@@ -1,6 +1,7 @@
 """The archive's settings, read once from the .ini into one object on the registry."""
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from . import settings_files as F
@@ -200,17 +201,30 @@ class ArchiveSettings:
         return self.extra['document_schema']
 
 
+def _document_types(value):
+    """``{abbreviation: name}``; two types of one abbreviation or of one name stop the start: a
+    clerk choosing "Quy định" from the list could not tell which type was meant."""
+    types, by_name = {}, {}
+    for line in V.lines(value) or [f'{a} {n}' for a, n in DEFAULT_DOCUMENT_TYPES]:
+        abbr, _sep, name = line.partition(' ')
+        name = ' '.join(name.split()) or abbr
+        if abbr in types:
+            raise ValueError(f'archive.document_types: {abbr} is listed twice')
+        key = unicodedata.normalize('NFC', name).casefold()
+        if key in by_name:
+            raise ValueError(f'archive.document_types: {by_name[key]} and {abbr} are both named "{name}"; '
+                             'give each type a name of its own (e.g. "Quy định (văn bản nhà nước)")')
+        types[abbr], by_name[key] = name, abbr
+    return types
+
+
 def load(settings):
     """Validate and convert the ``archive.*`` settings; refuse a weak secret."""
     secret = settings.get('archive.secret') or os.environ.get('ARCHIVE_SECRET', '')
     if len(secret) < 32:
         raise ValueError('archive.secret (or ARCHIVE_SECRET) must be at least 32 characters')
     max_upload = V.positive(settings.get('archive.max_upload_bytes', 50_000_000), 'archive.max_upload_bytes')
-    types = {}
-    for line in V.lines(settings.get('archive.document_types')) or [
-            f'{a} {n}' for a, n in DEFAULT_DOCUMENT_TYPES]:
-        abbr, _sep, name = line.partition(' ')
-        types[abbr] = name.strip() or abbr
+    types = _document_types(settings.get('archive.document_types'))
     loaded = ArchiveSettings(
         secret=secret,
         organ_id_pattern=re.compile(settings.get('archive.organ_id_pattern') or DEFAULT_ORGAN_ID_PATTERN),

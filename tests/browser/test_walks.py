@@ -253,9 +253,14 @@ def test_a_draft_approved_numbered_signed_and_sent(served, browser, size, tmp_pa
     clerk.check()
     assert page.locator('p.flash').inner_text() == 'Đã lưu văn bản mới'
     assert clerk.state() == 'Dự thảo'
-    # the main PDF shown in the page by the browser's own viewer, served inline, framed by us only
+    # the main PDF shown in the page by the browser's own viewer, served inline, framed by us only;
+    # on a phone not loaded with the page but on its button
+    if size == 'phone':
+        assert page.locator('iframe#pdf-view').get_attribute('src') is None
+        page.locator('[data-pdf-load] button').click()
+        assert page.locator('[data-pdf-load]').is_hidden()
     src = page.locator('iframe#pdf-view').get_attribute('src')
-    assert src.endswith('/1/inline') and page.frame(name='pdf-view').url == src
+    assert src.endswith('/1/inline') and (size == 'phone' or page.frame(name='pdf-view').url == src)
     shown = clerk.context.request.get(src)
     assert shown.status == 200 and shown.body() == pdf(abstract)
     assert shown.headers['content-type'] == 'application/pdf'
@@ -497,6 +502,47 @@ def test_on_a_phone_the_records_forms_stack_and_an_empty_field_shows_a_dash(serv
         cell = page.locator('table.list td:empty[data-title]').first
         assert cell.evaluate("e => getComputedStyle(e, '::before').content") == f'"{cell.get_attribute("data-title")}: "'
         assert cell.evaluate("e => getComputedStyle(e, '::after').content") == '"—"'
+    finally:
+        person.close()
+
+
+@pytest.mark.parametrize('size', ['desktop', 'phone'])
+def test_on_a_phone_the_filters_fold_and_the_pdf_waits_for_its_button(served, browser, size):
+    """A list's filters took a phone's screen before the list, and the document page loaded its PDF
+    (megabytes) with the page: on a phone the filters are folded unless one is in use, and the PDF
+    loads on its button; a wide screen sees both as before."""
+    _app, base = served
+    person = Person(browser, base, 'vanthu', size)
+    page = person.page
+    phone = size == 'phone'
+    try:
+        person.visit(f'/bodies/{HOST_CODE}/')
+        fold = page.locator('details.filters-fold')
+        assert fold.evaluate('d => d.open') is (not phone)
+        assert page.locator('fieldset.filters select').first.is_visible() is (not phone)
+        if phone:
+            fold.locator('summary').click()
+            assert page.locator('fieldset.filters select').first.is_visible()
+            person.visit(f'/bodies/{HOST_CODE}/?urgency=normal')      # a filter in use: left open
+            assert page.locator('details.filters-fold').evaluate('d => d.open')
+        person.visit(f'/bodies/{HOST_CODE}/')
+        person.open_document('245-HD/BTCTU')
+        frame = page.locator('iframe#pdf-view')
+        if phone:
+            assert frame.get_attribute('src') is None and page.locator('[data-pdf-load] button').is_visible()
+            page.locator('[data-pdf-load] button').click()
+        assert frame.get_attribute('src') == frame.get_attribute('data-src')
+        assert page.locator('[data-pdf-load]').is_hidden()
+        # the statistics: on a phone each chart's narrow copy, its words about 14 px on the screen
+        person.visit('/stats')
+        shown, hidden = ('.chart-narrow', '.chart-wide') if phone else ('.chart-wide', '.chart-narrow')
+        assert page.locator(f'div.charts {shown} svg').first.is_visible()
+        assert not page.locator(f'div.charts {hidden} svg').first.is_visible()
+        if phone:
+            px = page.locator('div.charts .chart-narrow svg').first.evaluate(
+                "s => s.getBoundingClientRect().width / s.viewBox.baseVal.width * "
+                "parseFloat(s.querySelector('text').getAttribute('font-size'))")
+            assert 12 <= px <= 14.5, px
     finally:
         person.close()
 

@@ -10,7 +10,7 @@ import transaction
 import ZODB
 from ZODB.FileStorage import FileStorage
 
-from archive import background
+from archive import audit, background
 from archive.archival import backup, backup_restore, backup_schedule, backup_status
 from archive.resources.files import File
 from archive.resources.root import root_key
@@ -448,6 +448,34 @@ def test_the_page_shows_the_last_drill_with_its_age_and_result(two):
     assert 'bắt đầu bộ đầy đủ mới' in admin.get('/admin/backups').html.select_one('p.drill-advice').get_text()
     assert drill['named'] == ['backup_blob_damaged: blobs/x.blob: sha256 0, backed up as 1']
     assert [r['result'] for r in journaled(app)] == ['ok', 'ok']          # the runs' list: runs only
+
+
+def test_the_drill_button_runs_verify_journals_it_and_the_page_shows_it(two):
+    """The administrators' page starts the restore drill as ``archive-backup verify`` does (every
+    destination's latest run restored and compared), journaled on the chain ``backups`` with who
+    asked; the page then shows its result. Administrators only."""
+    from ..conftest import client
+    app, dests = two
+    backup.run_and_journal(app.registry)
+    admin = client(app, 'quantri')
+    page = admin.get('/admin/backups')
+    assert page.html.select_one('td[data-drill]')['data-drill'] == 'none'
+    answer = page.forms['backup-drill'].submit(status=303)
+    assert 'notice=drill_started' in answer.location
+    _wait(app)
+    page = admin.get('/admin/backups')
+    assert page.html.select_one('td[data-drill]')['data-drill'] == 'ok'
+    conn, root = open_root(app)
+    try:
+        drills = audit.entries(root, backup.CHAIN, (backup_status.DRILL,))
+    finally:
+        conn.close()
+    assert sorted(d['details']['destination'] for d in drills) == sorted(dests)
+    assert {(d['actor'], d['details']['result']) for d in drills} == {('quantri', 'ok')}
+    assert 'Đã bắt đầu diễn tập khôi phục' in admin.get(answer.location).html.select_one(
+        '[data-notice=drill_started]').get_text()
+    client(app, 'vanthu').post('/admin/backups', {'action': 'drill', 'csrf_token': client(app, 'vanthu').csrf},
+                               status=403)
 
 
 def test_the_drills_differences_name_the_document_and_say_what_to_do(two):

@@ -217,3 +217,17 @@ def test_a_day_is_a_day_in_vietnam_in_lists_registers_and_search(app, clerk):
         assert any('Công văn đến lúc sáng sớm' in r[5] for r in rows) == found, day
         hits = [h['id'] for h in clerk.get('/api/v1/search', params=dict(params, q='sang som')).json['items']]
         assert (doc['id'] in hits) == found, day
+
+
+def test_the_filters_fold_and_say_when_one_is_in_use(app, clerk):
+    """On a phone the filters took the screen before the list: they are a <details> now, sent open
+    (wide screens and pages without scripts see them as before), which archive.js closes on a phone
+    unless a filter is in use (``data-active``)."""
+    for url in (PAGE, f'{REGISTER_PAGE}?kind=incoming'):
+        fold = clerk.get(url).html.select_one('form.filter-form details.filters-fold[data-fold-on-phone]')
+        assert fold.has_attr('open') and not fold.has_attr('data-active'), url
+        assert fold.summary.get_text(strip=True) == 'Lọc văn bản' and fold.select_one('fieldset.filters')
+    used = clerk.get(PAGE, params={'urgency': 'khan'}).html.select_one('details.filters-fold')
+    assert used['data-active'] == '1'
+    english = clerk.get(PAGE, params={'_LOCALE_': 'en'}).html.select_one('details.filters-fold summary')
+    assert english.get_text(strip=True) == 'Filter documents'

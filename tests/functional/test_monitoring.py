@@ -157,3 +157,31 @@ def test_a_body_is_named_beside_its_code(app, admin):
     page = admin.get('/admin/security', params={'kind': 'account'}).html
     cells = page.select(f'td[data-body="{HOST_CODE}"]')
     assert cells and {' '.join(c.get_text().split()) for c in cells} == {f'Văn phòng Thành ủy ({HOST_CODE})'}
+
+
+def test_the_page_says_its_codes_in_words(app, admin, clerk, leader):
+    """The page showed the journal's codes as they are: "purpose: download", "(login)", a refusal's
+    code, a document's internal name. Now in a records office's words, the codes kept in the page's
+    data (and in the export and the API, for machines)."""
+    params, files = multipart(incoming(classification='mat', named_people=['lanhdao'], number_symbol='77-TB/BTCTU'),
+                              ('mat.pdf', pdf('Noi dung mat')))
+    doc = clerk.post(DOCS, params, upload_files=files, headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    leader.get(f"{DOCS}/{doc['id']}/files/1")
+    client(app).login('khong-co-ai', 'sai', status=401)
+    client(app).post('/exchange/v1/packages', b'<not-xml', headers={'Content-Type': 'application/xml'}, status='*')
+    page = admin.get('/admin/security').html
+    main = ' '.join(page.select_one('main').get_text(' ').split())
+    for code in ('purpose', 'download', 'verify', 'malformed_xml', '(login)', 'secret_file_read', 'account_locked',
+                 'mã nội bộ'):
+        assert code not in main, code
+    [read] = [tr for tr in page.select('tr[data-kind=secret_read]') if tr.select_one(f'[data-document="{doc["id"]}"]')
+              and 'lanhdao' in tr.get_text()]
+    assert read.select_one(f'[data-document="{doc["id"]}"]').get_text(strip=True) == '77-TB/BTCTU'
+    assert ' '.join(read.select_one('[data-detail=purpose]').parent.get_text(' ').split()).endswith('Mục đích : Tải về')
+    refused = page.select_one('tr[data-kind=package_refused] [data-reason]')
+    assert refused.get_text(strip=True) == 'Gói tin không phải XML hợp lệ'
+    login = page.select_one('tr[data-kind=login_failed] [data-route=login]')
+    assert login.get_text(strip=True) == 'Trang đăng nhập'
+    english = admin.get('/admin/security?_LOCALE_=en').html
+    assert english.select_one('tr[data-kind=package_refused] [data-reason]').get_text(strip=True) == (
+        'The package is not well-formed XML')

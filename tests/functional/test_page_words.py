@@ -128,3 +128,23 @@ def test_the_first_revision_says_it_is_the_first_not_every_field(clerk):
     rows = {tr.select('td')[2].get_text(strip=True): ' '.join(tr.select('td')[3].get_text().split())
             for tr in page.select('table.history tbody tr')}
     assert rows['Tạo mới'] == '' and any('Trích yếu nội dung' in v for k, v in rows.items() if k != 'Tạo mới'), rows
+
+
+def test_an_empty_queue_on_a_desk_says_so_in_a_sentence(app, clerk, leader, processor):
+    """A queue with nothing in it showed its title, "(0)" and nothing else, which read like a page
+    that had not loaded. Each says so now, in Vietnamese and in English, and shows no table."""
+    from ..conftest import client
+    archivist = client(app, 'luutru')
+    seen = set()
+    for c in (clerk, leader, processor, archivist):
+        for locale, words in (('vi', 'Không có'), ('en', 'No ')):
+            desk = c.get('/desk', params={'_LOCALE_': locale}).html
+            for section in desk.select('main section'):
+                for heading in section.find_all('h2'):
+                    if heading.select_one('.count') is None or heading.select_one('.count').get_text() != '(0)':
+                        continue
+                    said = heading.find_next_sibling()
+                    assert said is not None and said.name == 'p' and 'empty' in said['class'], heading.get_text()
+                    assert said.get_text(strip=True).startswith(words), said.get_text()
+                    seen.add(said['data-empty'])
+    assert {'overdue', 'due_soon', 'due'} <= seen, seen

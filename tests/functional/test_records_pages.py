@@ -145,7 +145,8 @@ def test_an_exported_batch_says_what_was_made_in_words_and_offers_the_package(tm
         assert taken['actor'] == 'luutru' and taken['details']['package'] == batch.package_id
         conn.close()
         english = archivist.get(url, params={'_LOCALE_': 'en'}).html.select_one('td.export-outcome')
-        assert f'original files, {size_text(made, "en")}.' in ' '.join(english.get_text().split())
+        assert f'Transfer package made: 1 document, 1 original file, {size_text(made, "en")}.' in ' '.join(
+            english.get_text().split())      # one of each: the singular (i18n.plural)
         [problem] = [li.get_text(' ', strip=True) for li in english.select('ul.export-problems li')]
         assert problem.startswith('Document 5-CV/BTCTU, file ') and 'not PDF/A' in problem
         leader = client(app, 'lanhdao')                      # approves batches, takes no package away

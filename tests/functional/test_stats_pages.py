@@ -5,6 +5,7 @@ error code in the page and the API for each bad question."""
 import datetime as dt
 import io
 import re
+from importlib.resources import files
 from xml.etree import ElementTree
 
 import pytest
@@ -106,7 +107,7 @@ def test_merged_body_keeps_its_history_and_rolls_up_to_its_successor(figures_app
 
 def test_dashboard_draws_charts_and_drills_down(figures_app, clerk):
     page = clerk.get('/stats', params={'body': TU, 'subtree': '1', 'from': '2026-10-01', 'to': '2026-11-30'})
-    assert page.text.count('<svg') == 4 and 'Văn bản đến theo kênh' in page.text
+    assert page.text.count('<svg') == 8 and 'Văn bản đến theo kênh' in page.text       # each a wide and a narrow copy
     # no inline style (the page's policy, style-src 'self', would block it: every chart drawn in
     # black): colours as SVG attributes, each chart well-formed (no attribute twice)
     charts = page.html.select('svg')
@@ -351,7 +352,7 @@ def test_every_word_of_the_charts_is_inside_the_picture(figures_app, clerk):
     from archive.reports.exports import FONT
     page = clerk.get('/stats', params={'body': TU, 'subtree': '1', 'from': '2026-10-01', 'to': '2026-11-30'})
     charts = page.html.select('div.charts svg')
-    assert len(charts) == 4
+    assert len(charts) == 8                                  # the wide copies and the phone's narrow ones
     legends = []
     for chart in charts:
         width = float(chart['width'].removesuffix('px')) if chart.get('width') else float(chart['viewbox'].split()[2])
@@ -379,7 +380,7 @@ def test_the_dashboard_in_english_names_its_figures_and_charts_in_english(figure
         else:
             assert not set(shown.values()) & set(F.TITLES.values()), shown
             assert shown['received'] == 'Incoming documents'
-    chart_words = ' '.join(t.get_text() for t in en.html.select('div.charts svg text'))
+    chart_words = ' '.join(t.get_text() for t in en.html.select('div.charts .chart-wide svg text'))
     assert 'Incoming and outgoing documents by month' in chart_words and 'Văn bản đến' not in chart_words
     assert en.html.select_one('div.table-scroll > table.stats')      # wider in English: it scrolls inside itself
     rows = {}
@@ -402,14 +403,14 @@ def test_the_charts_count_whole_documents_and_say_when_nothing_was_sent(figures_
     nothing sent says so in the chart."""
     from archive.reports import charts as C
     page = clerk.get('/stats', params={'body': TU, 'subtree': '1', 'from': '2026-10-01', 'to': '2026-11-30'})
-    svgs = page.html.select('div.charts svg')
+    svgs = page.html.select('div.charts .chart-wide svg')
     words = [[t.get_text() for t in svg.find_all('text')] for svg in svgs]
     ticks = [[w for w in chart if re.fullmatch(r'\d+(?:[.,]\d+)?', w)] for chart in words]
     assert ticks[0] and all(re.fullmatch(r'\d+', w) for chart in ticks[:2] for w in chart), ticks[:2]
     assert ticks[2] == ['0', '20', '40', '60', '80', '100']
     assert 'Chưa gửi văn bản đi nào trong kỳ' in words[2]
     english = clerk.get('/stats', params={'body': TU, 'from': '2026-10-01', 'to': '2026-11-30', '_LOCALE_': 'en'})
-    assert 'Nothing was sent in the period' in [t.get_text() for t in english.html.select('div.charts svg')[2].find_all('text')]
+    assert 'Nothing was sent in the period' in [t.get_text() for t in english.html.select('div.charts .chart-wide svg')[2].find_all('text')]
     bars = [C.svg(C.bars('%', ['10/2026', '11/2026'], [rates], ['%'], percent=True)).count('<rect')
             for rates in ([None, None], [None, 50.0], [100.0, 50.0])]
     assert bars[1] == bars[0] + 1 and bars[2] == bars[0] + 2          # one bar for each month that sent
@@ -426,3 +427,27 @@ def test_a_long_body_name_in_a_chart_is_whole_or_cut_after_a_word():
     [cut] = [w for w in words if w.startswith('Ban Tổ chức')]
     assert cut.endswith('…') and 'Ban Tổ chức Thành ủy với một cái tên dài hơn mọi tên cơ quan khác'.startswith(
         cut[:-1] + ' ')                                                      # cut after a whole word
+
+
+def test_a_phone_gets_a_narrow_copy_of_each_chart_with_fewer_bars_and_14_px_words(figures_app, clerk):
+    """On a phone the charts, drawn 480 points wide, shrank to fit the screen and their words to
+    5 px. Each chart now has a narrow copy beside it, which the stylesheet shows at phone width
+    instead: as wide as a phone's screen, its words at 14 points (14 px there), the latest six
+    months and the first six bodies only."""
+    from archive.reports import charts as C
+    page = clerk.get('/stats', params={'body': TU, 'subtree': '1', 'from': '2026-01-01', 'to': '2026-11-30'})
+    pairs = page.html.select('div.charts div.chart')
+    assert len(pairs) == 4 and all(p.select_one('.chart-wide svg') and p.select_one('.chart-narrow svg') for p in pairs)
+    for pair in pairs:
+        svg = pair.select_one('.chart-narrow svg')
+        width = float(svg['width'].removesuffix('px')) if svg.get('width') else float(svg['viewbox'].split()[2])
+        assert width == C.NARROW_WIDTH
+        sizes = {float(t['font-size'].removesuffix('px')) for t in svg.find_all('text')}
+        assert sizes == {C.NARROW_TEXT}, sizes
+    wide_months = [t.get_text() for t in pairs[0].select('.chart-wide svg text') if re.fullmatch(r'Tháng \d+/2026', t.get_text())]
+    narrow_months = [t.get_text() for t in pairs[0].select('.chart-narrow svg text') if re.fullmatch(r'Tháng \d+/2026', t.get_text())]
+    assert len(wide_months) == 11 and narrow_months == wide_months[-C.NARROW_BARS:]
+    css = (files('archive') / 'static' / 'archive.css').read_text(encoding='utf-8')
+    assert re.search(r'\.charts \.chart-narrow \{\s*display:none;?\s*\}', css)
+    phone = css[css.index('@media (max-width: 760px) { /* the charts'):]
+    assert '.charts .chart-wide { display:none; }' in phone and '.charts .chart-narrow { display:block; }' in phone

@@ -549,9 +549,10 @@ def test_markup_characters_in_values_are_escaped_in_every_xml(demo, tmp_path):
 
 
 def test_the_export_reads_each_document_with_its_files_not_its_journal(demo, tmp_path):
-    """What the package needs of a document comes with it: the document, its files and their blobs
-    are loaded once each; its journal chain is not read (the signature checks the PREMIS events
-    tell are kept on the document, ``Document.origin_checks``)."""
+    """What the package needs of a document comes with it: the document and its files are loaded
+    once each, their blobs not at all (a blob's file is asked of the storage); its journal chain is
+    not read (the signature checks the PREMIS events tell are kept on the document,
+    ``Document.origin_checks``)."""
     docs = plain(demo)
     stored = sum(len(d.files) for d in docs)
     demo.conn.cacheMinimize()
@@ -559,9 +560,9 @@ def test_the_export_reads_each_document_with_its_files_not_its_journal(demo, tmp
     _target, report = export(demo, tmp_path, [records_file(docs)])
     loads, _stores = demo.conn.getTransferCounts()
     assert report.documents == len(docs)
-    # each document, each file and its blob, and the body (its name); the files' tree would be one
-    # more a document (``Document.listed_files``), the journal's chain and its entries two more
-    assert loads <= len(docs) + 2 * stored + 1
+    # each document, each file, and the body (its name); a loaded blob would be one more a file, the
+    # files' tree one more a document (``Document.listed_files``), the journal's chain and its entries two more
+    assert loads <= len(docs) + stored + 1
 
 
 def test_files_are_listed_in_order_without_their_tree_and_the_evolve_step_keeps_them(demo):

@@ -54,9 +54,19 @@ def catalog():
         return read_po(f, locale='en', domain='archive')
 
 
+def _key(msgid):
+    """A message's id; a plural message's is its singular id (``i18n.plural``)."""
+    return msgid[0] if isinstance(msgid, (list, tuple)) else msgid
+
+
+def _forms(message):
+    """A translation's forms: one, or one for each plural form."""
+    return list(message.string) if isinstance(message.string, (list, tuple)) else [message.string]
+
+
 @pytest.fixture(scope='module')
 def english(catalog):
-    return {m.id: m for m in catalog if m.id}
+    return {_key(m.id): m for m in catalog if m.id}
 
 
 def test_extractor_finds_ids_of_every_kind(used):
@@ -83,14 +93,14 @@ def test_every_id_in_use_is_in_the_english_catalog(used, english):
 
 
 def test_every_id_in_use_is_translated(used, english):
-    untranslated = sorted(i for i in used if i in english and (not english[i].string or english[i].fuzzy))
+    untranslated = sorted(i for i in used if i in english and (not all(_forms(english[i])) or english[i].fuzzy))
     assert not untranslated, f'untranslated or fuzzy in en/archive.po: {untranslated}'
 
 
 def test_no_translation_equals_its_id(english):
     # translationstring treats a translation equal to the id as "not translated" and shows
     # the Vietnamese default instead (msgid "closed" -> msgstr "closed" would stay "đã đóng").
-    same = sorted(i for i, m in english.items() if m.string == i)
+    same = sorted(i for i, m in english.items() if i in _forms(m))
     assert not same, f'translation identical to the id is ignored at run time: {same}'
 
 
@@ -101,9 +111,10 @@ def test_translations_keep_the_placeholders(used, english):
         if message is None or not message.string:
             continue
         wanted = {frozenset(PLACEHOLDER.findall(o.default)) for o in occurrences if o.default}
-        got = frozenset(PLACEHOLDER.findall(message.string))
-        if wanted and got not in wanted:
-            wrong.append((msgid, sorted(got), [sorted(w) for w in wanted]))
+        for form in _forms(message):
+            got = frozenset(PLACEHOLDER.findall(form))
+            if wanted and got not in wanted:
+                wrong.append((msgid, sorted(got), [sorted(w) for w in wanted]))
     assert not wrong, f'placeholders differ from the Vietnamese default: {wrong}'
 
 
@@ -113,9 +124,9 @@ def test_mo_is_the_po_compiled():
     out = io.BytesIO()
     write_mo(out, source)
     out.seek(0)
-    expected = {m.id: m.string for m in read_mo(out) if m.id}
+    expected = {_key(m.id): tuple(_forms(m)) for m in read_mo(out) if m.id}
     with open(MO, 'rb') as f:
-        actual = {m.id: m.string for m in read_mo(f) if m.id}
+        actual = {_key(m.id): tuple(_forms(m)) for m in read_mo(f) if m.id}
     stale = sorted(k for k in expected.keys() | actual.keys() if expected.get(k) != actual.get(k))
     assert not stale, f'archive.mo is out of date with archive.po for {stale[:20]}; {FIX}'
 
@@ -139,3 +150,23 @@ def test_pyramid_finds_the_catalog_at_archive_locale():
     vietnamese = make_localizer('vi', [folder])
     assert vietnamese.translate(TranslationString('f_abstract', domain='archive',
                                                   default='Trích yếu nội dung')) == 'Trích yếu nội dung'
+
+
+def test_a_message_with_a_count_has_a_plural_and_english_both_forms(used, english, tmp_path):
+    """``plural('id', n, default=...)`` is extracted as a plural message (``msgid_plural
+    "id_plural"``), and English says "1 original file" and "2 original files"; Vietnamese, with
+    one form, the default."""
+    source = tmp_path / 'counted.py'
+    source.write_text("from archive.i18n import plural\n"
+                      "m = plural('count_things', 2, default='${n} thứ')\n", encoding='utf-8')
+    found, problems = extract.scan_python([source])
+    assert not problems and [(o.msgid, o.default, o.plural) for o in found] == [('count_things', '${n} thứ', True)]
+    template = extract.template_catalog({'count_things': found})
+    assert template.get('count_things').id == ('count_things', 'count_things_plural')
+    assert all(o.plural for o in used['count_originals']) and english['count_originals'].pluralizable
+    assert len(_forms(english['count_originals'])) == 2
+    from archive.i18n import localizer, plural
+    for n, en, vi in ((1, '1 original file', '1 tệp gốc'), (2, '2 original files', '2 tệp gốc'),
+                      (0, '0 original files', '0 tệp gốc')):
+        message = plural('count_originals', n, default='${n} tệp gốc')
+        assert (localizer('en').translate(message), localizer('vi').translate(message)) == (en, vi)

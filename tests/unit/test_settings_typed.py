@@ -113,6 +113,9 @@ def test_values_are_read_under_their_ini_names(tmp_path):
     ('archive.search_estimate_above', 'many'),
     ('archive.export_workers', '0'),
     ('archive.export_workers', 'two'),
+    ('archive.document_types', 'QĐi Quy định\nQyĐ Quy định'),            # two types of one name
+    ('archive.document_types', 'QĐi Quy định\nQyĐ quy  định'),           # ... whatever its case and spaces
+    ('archive.document_types', 'CV Công văn\nCV Công văn hành chính'),    # one abbreviation twice
 ])
 def test_a_bad_value_stops_the_start_naming_the_setting(name, value):
     with pytest.raises(ValueError) as err:
@@ -143,3 +146,16 @@ def test_the_archive_certificate_is_read_and_checked_at_the_start(tmp_path):
         with pytest.raises(ValueError) as err:
             archive_settings.load({**SECRET, 'archive.transfer_certificate': str(path)})
         assert str(err.value).startswith('archive.transfer_certificate') and says in str(err.value), path
+
+
+@pytest.mark.parametrize('ini', ['development.ini', 'production.ini'])
+def test_the_shipped_document_types_name_each_type_once(ini):
+    """Both "QĐi" and "QyĐ" were listed as "Quy định": the form's list showed two alike. The state
+    one is named for what it is, and the start refuses two types of one name (above)."""
+    import configparser
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(pathlib.Path(__file__).resolve().parents[2] / ini, encoding='utf-8')
+    types = archive_settings.load({**SECRET, 'archive.document_types': parser['app:main']['archive.document_types']}
+                                  ).document_types
+    assert types['QĐi'] == 'Quy định' and types['QyĐ'] == 'Quy định (văn bản nhà nước)'
+    assert len(set(types.values())) == len(types)

@@ -45,6 +45,23 @@ def test_iso_is_vietnam_time():
         clock.to_vn(dt.datetime(2026, 11, 24, 9, 30))
 
 
+def test_iso_of_a_time_stored_in_vietnam_time_is_the_same_without_conversion():
+    """``iso`` writes a +07:00 time as it is (a stored one's zone is an equal, not the same,
+    object), with the same text as converting it would give; other zones are converted, naive
+    times refused."""
+    import pickle
+    from zoneinfo import ZoneInfo
+    stored = pickle.loads(pickle.dumps(dt.datetime(2026, 11, 24, 9, 30, 15, 999999, tzinfo=clock.VN)))
+    assert stored.tzinfo is not clock.VN and stored.tzinfo == clock.VN
+    assert clock.iso(stored) == clock.to_vn(stored).isoformat(timespec='seconds') == '2026-11-24T09:30:15+07:00'
+    for zone in (dt.timezone(dt.timedelta(hours=-5)), ZoneInfo('Asia/Ho_Chi_Minh'), ZoneInfo('Europe/Paris')):
+        other = dt.datetime(2026, 11, 24, 23, 30, tzinfo=zone)
+        assert clock.iso(other) == other.astimezone(clock.VN).isoformat(timespec='seconds')
+    assert clock.iso(dt.datetime(2026, 11, 24, 9, 30, tzinfo=ZoneInfo('Asia/Ho_Chi_Minh'))) == '2026-11-24T09:30:00+07:00'
+    with pytest.raises(ValueError):
+        clock.iso(dt.datetime(2026, 11, 24, 9, 30))
+
+
 def test_the_clock_can_be_set():
     fixed = dt.datetime(2026, 1, 1, 8, 0, tzinfo=clock.VN)
     clock.set_now(fixed)

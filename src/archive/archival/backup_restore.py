@@ -19,7 +19,9 @@ from ZODB.POSException import POSKeyError
 from ZODB.scripts import repozo
 from ZODB.utils import get_pickle_metadata, p64, u64
 
+from ..db import database, run_apart
 from .backup import LOCK, copy_hashed, runs_on
+from .backup_status import journal_drill
 from .digest import digest_and_size
 
 
@@ -233,3 +235,20 @@ def verify(db, root_key, destination, workdir=None, run=None):
         return {'run': restored_files['run'], 'counts': counts, 'differences': differences, 'problems': []}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def drill_and_journal(registry, actor):
+    """The drill as ``archive-backup verify`` runs it, asked for from the administrators' page:
+    every destination's latest run restored and compared with this process's live database, each
+    result journaled (``backup_status.journal_drill``), which the page then shows. Returns
+    ``[(destination, report)]``."""
+    settings = registry.archive_settings
+    db = database(registry)
+    reports = [(destination, verify(db, settings.root_key, destination))
+               for destination in settings.backup_destinations]
+
+    def record(root):
+        for destination, report in reports:
+            journal_drill(root, destination, report, actor)
+    run_apart(registry, record)
+    return reports

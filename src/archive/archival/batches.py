@@ -24,7 +24,7 @@ from persistent.list import PersistentList
 from .. import audit, clock
 from .. import security as S
 from ..errors import Conflict, InputError, Unknown
-from ..i18n import _
+from ..i18n import _, plural
 from . import files as F
 from . import retention
 from . import sip
@@ -291,9 +291,8 @@ def export(root, batch, settings, user, progress=None, bag=False):
     if problems:
         audit.append(root, batch.chain_id, 'batch_export_invalid', user.login,
                      problems=[str(p) for p in problems][:50])
-        raise Conflict('package_invalid', _(
-            'package_invalid', default='Gói nộp lưu không hợp lệ (${n} lỗi): lô chưa được đánh dấu đã xuất',
-            mapping={'n': len(problems)}))
+        raise Conflict('package_invalid', plural(
+            'package_invalid', len(problems), default='Gói nộp lưu không hợp lệ (${n} lỗi): lô chưa được đánh dấu đã xuất'))
     return record_export(root, batch, target, report, user, bag=bag or None)
 
 

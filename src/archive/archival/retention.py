@@ -5,7 +5,7 @@ counted from the day a file is closed; each document type has a default
 """
 import datetime as dt
 
-from ..i18n import _
+from ..i18n import _, plural
 
 PERMANENT = 'permanent'          # how forms and the API write "no end" (vĩnh viễn)
 
@@ -14,7 +14,7 @@ def label(years):
     """The period as a records office writes it."""
     if years is None:
         return _('retention_permanent', default='Vĩnh viễn')
-    return _('retention_years', default='${n} năm', mapping={'n': years})
+    return plural('retention_years', years, default='${n} năm')
 
 
 def choices(settings):

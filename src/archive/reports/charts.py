@@ -13,6 +13,10 @@ from .exports import FONT, register_fonts
 COLOURS = ('#1f5fa8', '#d9822b', '#3c9a5f', '#b03a2e', '#7d5ba6', '#8c8c8c')
 WIDTH, HEIGHT = 480, 220
 LEGEND_WIDTH = 100      # right of the bars (a bar chart leaves 110 points there)
+# The narrow copy a phone's page shows (``narrow=True``): as wide as a phone's screen, so that its
+# words, at 14 points, read at 14 px there; the legend above the plot, fewer bars (the caller's).
+NARROW_WIDTH, NARROW_TEXT = 360, 14
+NARROW_BARS = 6         # the months or bodies a narrow copy shows at most (the latest, the first)
 
 
 def _colour(i):
@@ -20,15 +24,18 @@ def _colour(i):
     return colors.HexColor(COLOURS[i % len(COLOURS)])
 
 
-def _legend(drawing, names, x, y):
+def _legend(drawing, names, x, y, size=8, column=6):
     """The colour swatches with their names to the right of ``x`` (kept inside the drawing: a
     name past its edge is cut off in the page's SVG)."""
     from reportlab.graphics.charts.legends import Legend
     legend = Legend()
     legend.x, legend.y = x, y
-    legend.fontName, legend.fontSize = FONT, 8
+    legend.fontName, legend.fontSize = FONT, size
     legend.alignment = 'right'
-    legend.columnMaximum = 6
+    legend.columnMaximum = column
+    if size > 8:
+        legend.dx = legend.dy = size * .8
+        legend.deltay = size * 1.3
     legend.colorNamePairs = [(_colour(i), n) for i, n in enumerate(names)]
     drawing.add(legend)
 
@@ -45,33 +52,46 @@ def _fit(label, room, size):
     return ' '.join(words) + '…'
 
 
-def _title(drawing, text):
+def _title(drawing, text, size=10):
     from reportlab.graphics.shapes import String
-    drawing.add(String(WIDTH / 2, HEIGHT - 12, text, fontName=FONT, fontSize=10, textAnchor='middle'))
+    room = drawing.width - 8
+    drawing.add(String(drawing.width / 2, drawing.height - size - 2, _fit(text, room, size), fontName=FONT,
+                       fontSize=size, textAnchor='middle'))
 
 
-def bars(title, labels, series, names, horizontal=False, percent=False, note=None):
+def bars(title, labels, series, names, horizontal=False, percent=False, note=None, narrow=False):
     """Grouped bars: ``series[i][j]`` is the value of ``names[i]`` at ``labels[j]`` (None: no
     bar, nothing to measure there). Counts are ticked in whole numbers (never "0.2" documents);
-    ``percent`` ticks 0 to 100. ``note``: a sentence across the plot (why it has no bars)."""
+    ``percent`` ticks 0 to 100. ``note``: a sentence across the plot (why it has no bars).
+    ``narrow``: the phone's copy (``NARROW_WIDTH``, words at ``NARROW_TEXT``, the legend above)."""
     register_fonts()
     from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
     from reportlab.graphics.shapes import Drawing
-    drawing = Drawing(WIDTH, HEIGHT)
-    chart = HorizontalBarChart() if horizontal else VerticalBarChart()
-    chart.x, chart.y = (150, 20) if horizontal else (40, 45)
-    chart.width = WIDTH - chart.x - 110
-    chart.height = HEIGHT - chart.y - 30
+    size = NARROW_TEXT if narrow else 7
+    if narrow:
+        height = max(HEIGHT, 92 + 30 * len(labels) * max(len(series), 1)) if horizontal else 300
+        drawing = Drawing(NARROW_WIDTH, height)
+        chart = HorizontalBarChart() if horizontal else VerticalBarChart()
+        chart.x, chart.y = (150, 30) if horizontal else (45, 70)
+        chart.width = NARROW_WIDTH - chart.x - 12
+        chart.height = height - chart.y - 62
+    else:
+        drawing = Drawing(WIDTH, HEIGHT)
+        chart = HorizontalBarChart() if horizontal else VerticalBarChart()
+        chart.x, chart.y = (150, 20) if horizontal else (40, 45)
+        chart.width = WIDTH - chart.x - 110
+        chart.height = HEIGHT - chart.y - 30
     chart.data = [list(s) or [0] for s in series] or [[0]]
     room = chart.x - 8 if horizontal else max(chart.width / max(len(labels), 1), 120)
-    chart.categoryAxis.categoryNames = [_fit(str(x), room, 7) for x in labels] or ['']
+    chart.categoryAxis.categoryNames = [_fit(str(x), room, size) for x in labels] or ['']
     chart.categoryAxis.labels.fontName = FONT
-    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.fontSize = size
     if not horizontal:
-        chart.categoryAxis.labels.angle = 30 if len(labels) > 6 else 0
-        chart.categoryAxis.labels.boxAnchor = 'ne' if len(labels) > 6 else 'n'
+        slanted = len(labels) > (3 if narrow else 6)
+        chart.categoryAxis.labels.angle = 30 if slanted else 0
+        chart.categoryAxis.labels.boxAnchor = 'ne' if slanted else 'n'
     chart.valueAxis.labels.fontName = FONT
-    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fontSize = size
     chart.valueAxis.valueMin = 0
     top = max((v for s in chart.data for v in s if v is not None), default=0)
     if percent:
@@ -85,33 +105,51 @@ def bars(title, labels, series, names, horizontal=False, percent=False, note=Non
     drawing.add(chart)
     if note:
         from reportlab.graphics.shapes import String
-        drawing.add(String(chart.x + chart.width / 2, chart.y + chart.height / 2, note, fontName=FONT, fontSize=9,
-                           textAnchor='middle', fillColor=_colour(5)))
-    _legend(drawing, names, WIDTH - LEGEND_WIDTH, HEIGHT - 30)
-    _title(drawing, title)
+        note_size = size if narrow else 9
+        drawing.add(String(chart.x + chart.width / 2, chart.y + chart.height / 2,
+                           _fit(note, chart.width, note_size) if narrow else note, fontName=FONT,
+                           fontSize=note_size, textAnchor='middle', fillColor=_colour(5)))
+    if narrow:
+        _legend(drawing, names, 8, drawing.height - 2 * NARROW_TEXT - 8, size=NARROW_TEXT, column=1)
+        _title(drawing, title, NARROW_TEXT)
+    else:
+        _legend(drawing, names, WIDTH - LEGEND_WIDTH, HEIGHT - 30)
+        _title(drawing, title)
     return drawing
 
 
-def pie(title, labels, values):
-    """Shares of a whole (the channel mix). An empty whole draws one grey slice."""
+def pie(title, labels, values, narrow=False):
+    """Shares of a whole (the channel mix). An empty whole draws one grey slice. ``narrow``: the
+    phone's copy, the legend under the pie."""
     register_fonts()
     from reportlab.graphics.charts.piecharts import Pie
     from reportlab.graphics.shapes import Drawing
-    drawing = Drawing(WIDTH, HEIGHT)
-    chart = Pie()
-    chart.x, chart.y, chart.width, chart.height = 60, 20, 160, 160
+    size = NARROW_TEXT if narrow else 8
+    if narrow:
+        drawing = Drawing(NARROW_WIDTH, 230 + 24 * max(len(values), 1))
+        chart = Pie()
+        chart.x, chart.y, chart.width, chart.height = 100, drawing.height - 210, 160, 160
+    else:
+        drawing = Drawing(WIDTH, HEIGHT)
+        chart = Pie()
+        chart.x, chart.y, chart.width, chart.height = 60, 20, 160, 160
     total = sum(values)
     chart.data = list(values) if total else [1]
     chart.labels = [f'{v}' for v in values] if total else ['0']
     chart.simpleLabels = 1
     chart.slices.fontName = FONT
-    chart.slices.fontSize = 8
+    chart.slices.fontSize = size
     chart.slices.strokeColor = None
     for i in range(len(chart.data)):
         chart.slices[i].fillColor = _colour(i) if total else _colour(5)
     drawing.add(chart)
-    _legend(drawing, [f'{n}: {v}' for n, v in zip(labels, values)], 250, HEIGHT - 40)
-    _title(drawing, title)
+    named = [f'{n}: {v}' for n, v in zip(labels, values)]
+    if narrow:
+        _legend(drawing, [_fit(n, NARROW_WIDTH - 40, size) for n in named], 8, chart.y - 20, size=size, column=12)
+        _title(drawing, title, size)
+    else:
+        _legend(drawing, named, 250, HEIGHT - 40)
+        _title(drawing, title)
     return drawing
 
 

@@ -211,3 +211,34 @@ document.addEventListener('DOMContentLoaded', function () {
     });
   });
 });
+
+/* The document page's PDF is not loaded with the page (data-src): on a wide screen it is loaded at
+   once; on a phone a button loads it when asked, the file's size beside it. "Xem" beside a file
+   loads it into the same frame either way. */
+document.addEventListener('DOMContentLoaded', function () {
+  var frame = document.querySelector('iframe.pdf-view[data-src]');
+  if (!frame) { return; }
+  var asked = document.querySelector('[data-pdf-load]');
+  function load() {
+    if (!frame.getAttribute('src')) { frame.setAttribute('src', frame.getAttribute('data-src')); }
+    if (asked) { asked.hidden = true; }
+  }
+  if (window.matchMedia('(max-width: 760px)').matches && asked) {
+    asked.hidden = false;
+    asked.querySelector('button').addEventListener('click', load);
+    document.querySelectorAll('a.view-file').forEach(function (link) {
+      link.addEventListener('click', function () { asked.hidden = true; });
+    });
+  } else {
+    load();
+  }
+});
+
+/* A list's filters fold on a phone (a <details> sent open, for wide screens and for pages without
+   scripts): closed there unless a filter is in use, so that the list comes first. */
+document.addEventListener('DOMContentLoaded', function () {
+  if (!window.matchMedia('(max-width: 760px)').matches) { return; }
+  document.querySelectorAll('details[data-fold-on-phone]').forEach(function (details) {
+    if (!details.hasAttribute('data-active')) { details.open = false; }
+  });
+});

@@ -2,8 +2,9 @@
 
 The state at a glance, red when a destination has no good backup, its last one is older than
 ``archive.backup_max_age_hours`` or its last run failed; each destination's last good backup and
-its age; the runs journaled, newest first; a button that starts a run now (in a thread of this
-server: the page says to come back and look).
+its age; the runs journaled, newest first; a button that starts a run now and one that starts the
+restore drill (each in a thread of this server, as ``archive-backup run`` and ``verify`` do their
+work, journaled alike: the page says to come back and look).
 """
 import threading
 
@@ -11,7 +12,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from .. import security as S
-from ..archival import backup, backup_status
+from ..archival import backup, backup_restore, backup_status
 from ..i18n import _
 from ..resources.root import app_root
 from .backup_drill import drill_findings
@@ -34,8 +35,29 @@ def _run(registry, actor, full):
         backup.log.exception('backup started by %s failed', actor)
 
 
+def start_drill(registry, actor):
+    """Start the restore drill (``archive-backup verify``) in a thread of this process, as a run is
+    started; False when a run or a drill holds the backups' lock."""
+    if backup.LOCK.locked():
+        return False
+    thread = threading.Thread(target=_drill, args=(registry, actor), name='archive-backup-drill', daemon=True)
+    registry.archive_backup_thread = thread         # the tests wait for it
+    thread.start()
+    return True
+
+
+def _drill(registry, actor):
+    try:
+        backup_restore.drill_and_journal(registry, actor)
+    except Exception:   # noqa: BLE001 - a drill that could not run at all: logged, the page shows the last one
+        backup.log.exception('restore drill started by %s failed', actor)
+
+
 NOTICES = {
     'started': _('backup_started', default='Đã bắt đầu sao lưu; tải lại trang để xem kết quả'),
+    'drill_started': _('backup_drill_started',
+                       default='Đã bắt đầu diễn tập khôi phục (khôi phục bản sao mới nhất của mỗi nơi lưu vào thư mục '
+                               'tạm rồi đối chiếu với dữ liệu đang chạy); tải lại trang sau ít phút để xem kết quả'),
     'backup_running': _('backup_running', default='Đang có một lần sao lưu chạy'),
     'backup_no_destinations': backup.MESSAGES['backup_no_destinations'],
 }
@@ -66,8 +88,12 @@ def backups_view(request):
 
 @view_config(route_name='backups', permission=S.MANAGE, request_method='POST')
 def start_backup(request):
+    """"Sao lưu ngay" starts a run; "Diễn tập khôi phục" (``action=drill``) the restore drill."""
+    drill = request.POST.get('action') == 'drill'
     if not request.registry.archive_settings.backup_destinations:
         notice = 'backup_no_destinations'
+    elif drill:
+        notice = 'drill_started' if start_drill(request.registry, request.authenticated_userid) else 'backup_running'
     elif start_run(request.registry, request.authenticated_userid, full=request.POST.get('full') == '1'):
         notice = 'started'
     else:

@@ -17,25 +17,33 @@ from ..resources.root import app_root
 
 def dashboard_charts(result, by_month, by_body, t):
     """The dashboard's charts as inline SVG (the PDF report draws the same with reportlab), their
-    words translated by ``t`` (the reader's language)."""
-    months = by_month['rows']
+    words translated by ``t`` (the reader's language): ``[(wide, narrow)]``, the narrow copy for a
+    phone (``charts.NARROW_*``: its words at 14 px, the latest months and the first bodies only)."""
+    return list(zip(_charts(result, by_month, by_body, t, False), _charts(result, by_month, by_body, t, True)))
+
+
+def _charts(result, by_month, by_body, t, narrow):
+    few = charts.NARROW_BARS if narrow else None
+    months = by_month['rows'][-few:] if few else by_month['rows']
     legend = [t(_('stats_chart_in', default='Đến')), t(_('stats_chart_out', default='Đi'))]
     out = [charts.bars(t(_('stats_chart_by_month', default='Văn bản đến và đi theo tháng')), [r['label'] for r in months],
-                       [[r['figures']['received'] for r in months], [r['figures']['sent'] for r in months]], legend)]
-    bodies = by_body['rows'][:15]
+                       [[r['figures']['received'] for r in months], [r['figures']['sent'] for r in months]], legend,
+                       narrow=narrow)]
+    bodies = by_body['rows'][:few or 15]
     out.append(charts.bars(t(_('stats_chart_by_body', default='Văn bản đến theo cơ quan')), [r['label'] for r in bodies],
                            [[r['figures']['received'] for r in bodies], [r['figures']['sent'] for r in bodies]],
-                           legend, horizontal=True))
+                           legend, horizontal=True, narrow=narrow))
     # a month with nothing sent has no rate (no bar, not a 0 % bar); a period with nothing sent says so
     rates = [r['figures']['sent_on_time_pct'] for r in months]
     none_sent = t(_('stats_chart_none_sent', default='Chưa gửi văn bản đi nào trong kỳ'))
     out.append(charts.bars(t(_('stats_chart_on_time', default='Tỷ lệ gửi đúng hạn theo tháng (%)')),
                            [r['label'] for r in months], [rates],
                            [t(_('stats_chart_on_time_legend', default='Đúng hạn (%)'))], percent=True,
-                           note=None if any(v is not None for v in rates) else none_sent))
+                           note=None if any(v is not None for v in rates) else none_sent, narrow=narrow))
     routes = result['received_by_route']
     out.append(charts.pie(t(_('stats_chart_by_route', default='Văn bản đến theo kênh')),
-                          [t(F.ROUTE_MESSAGES[k]) if k in F.ROUTE_MESSAGES else k for k in routes], list(routes.values())))
+                          [t(F.ROUTE_MESSAGES[k]) if k in F.ROUTE_MESSAGES else k for k in routes], list(routes.values()),
+                          narrow=narrow))
     return [charts.svg(d) for d in out]
 
 

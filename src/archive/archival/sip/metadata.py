@@ -171,6 +171,7 @@ def premis_xml(doc, package_id, transferred_at, medium=ELECTRONIC):
     holds with its recorded result and time (and the verdict stored on the document), registration,
     and this transfer. A paper original is said as a significant property of the intellectual
     entity ("original medium: paper"): the archive expects the sheet itself by the paper route.
+    ``transferred_at``: the package's time, or its ISO text (the exporter's, made once a package).
 
     Written from string templates (every value escaped): building it element by element was a
     third of the export's time."""

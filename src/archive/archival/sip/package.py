@@ -33,7 +33,6 @@ import hashlib
 import json
 import os
 import re
-import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -363,7 +362,7 @@ class _Writer:
                     return None
                 entries.append(_Streamed(doc, f, path, expected, pdf, about))
             else:
-                entries.append((path, data, about, zlib.crc32(data), expected))
+                entries.append((path, data, about, zipjournal.crc32(data), expected))
                 if pdf and PDFA_MARK not in data:
                     problems.append(_not_pdfa(name, f, path))
             # a copy that ends is one whose SHA-256 is the one stored (``_check``)
@@ -377,7 +376,7 @@ class _Writer:
                                   self._about('rep', doc=name, label=PAPER_RECORD, use=PAPER_USE)))
         entries.append(_entry(f'metadata/descriptive/{folder}/{name}.xml', record, self._about('dmd', doc=name)))
         entries.append(_entry(f'metadata/preservation/{folder}/{name}.premis.xml',
-                              metadata.premis_xml(doc, self.package_id, self.now, medium),
+                              metadata.premis_xml(doc, self.package_id, self.created, medium),
                               self._about('amd', doc=name)))
         return name, entries, doc.pages or 0, problems, secret
 
@@ -443,7 +442,7 @@ class _Streamed(NamedTuple):
 
 
 def _entry(path, data, about):
-    return path, data, about, zlib.crc32(data), hashlib.sha256(data).hexdigest()
+    return path, data, about, zipjournal.crc32(data), hashlib.sha256(data).hexdigest()
 
 
 def _not_pdfa(name, f, path):

@@ -29,6 +29,14 @@ import zlib
 
 from ..digest import CHUNK
 
+# The CRC-32 every zip entry carries, from ISA-L (sip.package uses it too): the same values as
+# zlib's, ~4x faster (34 against 130 us for 100 KB here, where the SHA-256 of the same bytes costs
+# ~200 us). A venv made before the dependency falls back to zlib's.
+try:
+    from isal.isal_zlib import crc32
+except ImportError:
+    from zlib import crc32
+
 # No fsync while writing: a SIGKILL loses nothing that was written to the file, and after a power
 # cut a resumed run keeps only the units whose entries it reads back with their recorded SHA-256,
 # so what the disk did not keep is written again. The finished zip is fsynced once, before its rename.
@@ -44,6 +52,7 @@ CENTRAL = struct.Struct('<4sBBBBHHHHIIIHHHHHII')
 ZIP64_LOCAL_EXTRA = struct.pack('<HHQQ', 1, 16, 0, 0)
 ATTRIBUTES = 0o644 << 16
 GATHER = 1 << 20                # bytes kept before a write to the part file
+IOV_MAX = os.sysconf('SC_IOV_MAX') if hasattr(os, 'sysconf') else 1024      # pieces one writev takes
 EVERY = 64                      # units journaled at once (a SIGKILL loses at most these: written again)
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(',', ':')).encode   # built once, not per line
 
@@ -105,7 +114,7 @@ class _Stream:
         return self
 
     def write(self, chunk):
-        self.crc = zlib.crc32(chunk, self.crc)
+        self.crc = crc32(chunk, self.crc)
         self.digest.update(chunk)
         self.size += len(chunk)
         if self.deflate is not None:
@@ -148,7 +157,7 @@ class JournaledZip:
         self.reused = 0
         self.pending = []         # records of the unit being written
         self.entries = 0          # records in the central directory's spool
-        self.buffer = bytearray()
+        self.parts, self.gathered = [], 0      # what waits for the part file (``_drain``)
         self.lines = []           # journal lines of committed units not in the journal yet
 
     # -- starting and resuming ---------------------------------------------------------------
@@ -225,15 +234,25 @@ class JournaledZip:
         return 0 if path.isascii() and self.prefix.isascii() else UTF8
 
     def _out(self, data):
+        """``data`` (bytes that nobody changes after) gathered for the part file."""
         self.offset += len(data)
-        self.buffer += data
-        if len(self.buffer) >= GATHER:
+        self.parts.append(data)
+        self.gathered += len(data)
+        if self.gathered >= GATHER:
             self._drain()
 
     def _drain(self):
-        if self.buffer:
-            self.fp.write(self.buffer)
-            self.buffer = bytearray()
+        """The gathered pieces into the part file with ``writev``, as they are (an original's bytes
+        are not copied into a buffer first), a short write carried on where it stopped."""
+        parts, fd, start = self.parts, self.fp.fileno(), 0
+        while start < len(parts):
+            wrote = os.writev(fd, parts[start:start + IOV_MAX])
+            while start < len(parts) and wrote >= len(parts[start]):
+                wrote -= len(parts[start])
+                start += 1
+            if wrote:
+                parts[start] = memoryview(parts[start])[wrote:]
+        self.parts, self.gathered = [], 0
 
     def _header(self, path, method, flags, crc, csize, size, extra=b''):
         """Write an entry's local header; its offset."""
@@ -248,7 +267,7 @@ class JournaledZip:
     def put(self, path, data, about=None, digest=None, crc=None):
         """A whole entry, stored as it is; its record (``digest``, ``crc``: the data's SHA-256 and
         CRC-32 if the caller has them already)."""
-        crc, size = zlib.crc32(data) if crc is None else crc, len(data)
+        crc, size = crc32(data) if crc is None else crc, len(data)
         offset = self._header(path, STORED, 0, crc, size, size)
         self._out(data)
         record = [path, offset, crc, size, size, STORED, self._flags(path),
