@@ -331,22 +331,23 @@ def _add(stats, body_code, day, key, name, seq, k=0):
 def _fold(stats, records):
     """Records ``(day key, body, entry)`` into the month roll-ups (each body's row once), the day
     sets and the late sets."""
-    rows = {}
+    rows, days, late = {}, {}, {}
     for day, body, text in records:
         row = rows.setdefault((f'M{day[1:8]}', body), {})
         column = _column_of_entry(text)
         row[column] = row.get(column, 0) + 1
-        days = stats.docs.get((day, body))
-        if days is None:
-            days = stats.docs[(day, body)] = OOTreeSet()
-        days.insert(text)
+        days.setdefault((day, body), []).append(text)
         if text.split(SEP, 1)[0] in LATE:
-            late = stats.late.get((f'M{day[1:8]}', R.shard(body)))
-            if late is None:
-                late = stats.late[(f'M{day[1:8]}', R.shard(body))] = OOTreeSet()
-            late.insert(R.late_entry(day, body, text))
+            late.setdefault((f'M{day[1:8]}', R.shard(body)), []).append(R.late_entry(day, body, text))
     for (month, body), row in rows.items():
         R.add_row(stats.rollups, month, body, row)
+    for tree, added in ((stats.docs, days), (stats.late, late)):
+        for key, texts in added.items():
+            found = tree.get(key)
+            if found is None:
+                tree[key] = OOTreeSet(texts)
+            else:
+                found.update(texts)
 
 
 def fold_all(stats):
