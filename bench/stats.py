@@ -14,7 +14,7 @@ completed, some late, some refused; some still open past their deadline), and ea
 counted by the real ``reports.counters.count`` as it is appended. Documents are built directly,
 in big transactions (not through ``fire``: one million transitions through the full workflow
 would take hours);
-their counters are the ones the workflow would have written, which ``counters.differences``
+their counters are the ones the workflow would have written, which ``recount.differences``
 checks on a sample body at the end.
 
 Then, each on a freshly opened database (cold: empty ZODB cache; the OS file cache is warm, as
@@ -359,7 +359,7 @@ def main(argv=None):
         from pyramid.threadlocal import manager
 
         from archive import clock
-        from archive.reports import counters, quarterly
+        from archive.reports import quarterly, recount
         from archive.reports import figures as F
         start, end = dt.date(YEAR, 7, 1), dt.date(YEAR, 9, 30)
         clock.set_now(dt.datetime(YEAR, 11, 30, 10, 0, tzinfo=VN))
@@ -406,7 +406,7 @@ def main(argv=None):
             db, conn, root = cold(app)
             sample = max(root['bodies'].values(), key=lambda b: len(b.documents))
             results['sample_body_docs'] = len(sample.documents)
-            diffs = [d for d in counters.differences(root) if d[0][1] == sample.code] if args.docs <= 50000 else None
+            diffs = [d for d in recount.differences(root) if d[0][1] == sample.code] if args.docs <= 50000 else None
             results['sample_differences'] = None if diffs is None else len(diffs)
             conn.close()
             db.close()

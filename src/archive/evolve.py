@@ -20,7 +20,9 @@ from .resources.notices import notices_of
 from .audit import reindex
 from .exchange import deliveries, edxml
 from .resources.records import ensure_records
-from .reports.counters import Stats, add_pending, build_rollups, drop_tallies, rebuild, reshard
+from .reports.counters import Stats
+from .reports.recount import rebuild
+from .reports.reshape import add_pending, build_rollups, drop_tallies, reshard
 from .search.queue import queue_of
 
 log = logging.getLogger(__name__)

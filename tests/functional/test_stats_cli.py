@@ -3,7 +3,7 @@ journal, ``rebuild`` repairs them and proves they equal the recount. Run in-proc
 ``main``) on a FileStorage of its own."""
 import pytest
 
-from archive.reports import counters
+from archive.reports import recount
 from archive.reports import rollups as R
 from archive.scripts import stats as stats_script
 from archive.scripts.common import opened, writing
@@ -46,6 +46,6 @@ def test_check_finds_drift_and_rebuild_repairs_it(tmp_path, capsys):
     assert exit_.value.code == 0
     with opened(ini) as session:
         root, _registry = session
-        assert counters.differences(root) == []
+        assert recount.differences(root) == []
         assert sum(n for r in root.stats.rollups.values() for row in r.decoded().values() for c, n in row.items()
                    if R.key_of(c)[0] == 'received') == 1            # one document, in its month

@@ -7,7 +7,7 @@ import pytest
 from pyramid.threadlocal import manager
 
 from archive import clock
-from archive.reports import counters
+from archive.reports import counters, recount
 from archive.reports import rollups as R
 from archive.seed import DEMO_RECEIVER, HOST
 from archive.services import directory
@@ -100,7 +100,7 @@ def test_random_run_equals_full_recount(world, monkeypatch, fold_at):
             moving = [d for d in docs if d.state not in ('completed', 'refused', 'deleted', 'destroyed')]
             step(root, app.registry, rng.choice(moving or docs), rng)
         conn.transaction_manager.commit()
-    assert counters.differences(root) == []
+    assert recount.differences(root) == []
     # the deadline index holds exactly the documents whose deadline still runs
     for code in bodies:
         documents = root['bodies'][code].documents
@@ -126,14 +126,14 @@ def test_random_run_equals_full_recount(world, monkeypatch, fold_at):
     # some events were folded into the roll-ups, others are pending: both are read
     assert any(len(p) for p in root.stats.pending.values()) and len(root.stats.rollups)
     counters.fold_all(root.stats)
-    assert counters.differences(root) == [] and not any(len(p) for p in root.stats.pending.values())
+    assert recount.differences(root) == [] and not any(len(p) for p in root.stats.pending.values())
     # A counter that drifts is found by the recount, and rebuild repairs it.
     month = 'M2026-04' if month_counts(root, 'M2026-04', HOST) else 'M2026-03'
     key = next(iter(month_counts(root, month, HOST)))
     R.add(root.stats.rollups, month, HOST, R.column(key), n=5)
-    assert [d[1] for d in counters.differences(root)] == [key]
-    counters.rebuild(root)
-    assert counters.differences(root) == []
+    assert [d[1] for d in recount.differences(root)] == [key]
+    recount.rebuild(root)
+    assert recount.differences(root) == []
 
 
 def test_tally_merges_concurrent_increments(app):
@@ -181,7 +181,7 @@ def test_evolve_step_builds_counters_and_deadline_index_from_what_is_stored(worl
     root.evolved.remove('0010-stats')
     assert [name for name, _fn in evolve.pending(root)] == ['0010-stats']
     evolve.evolve(root)
-    assert counters.differences(root) == [] and len(root.stats.rollups) > 0
+    assert recount.differences(root) == [] and len(root.stats.rollups) > 0
     assert list(root['bodies'][HOST].documents.by_deadline.keys()) == [(dt.date(2026, 6, 10).toordinal(), doc.__name__)]
     assert isinstance(root.stats.docs, OOBTree)
 
@@ -216,9 +216,9 @@ def test_rollups_equal_the_day_sets_and_indexes_and_a_drift_is_found_and_rebuilt
     _app, conn, root = world
     _run(world, 1512)
     stats = root.stats
-    assert counters.differences(root) == []
+    assert recount.differences(root) == []
     counters.fold_all(stats)                # what is pending goes into the others: the same counts
-    assert counters.differences(root) == []
+    assert recount.differences(root) == []
     by_month = {}
     for (day, code), entries in stats.docs.items():
         month = by_month.setdefault((f'M{day[1:8]}', code), {})
@@ -251,10 +251,10 @@ def test_rollups_equal_the_day_sets_and_indexes_and_a_drift_is_found_and_rebuilt
     some.add(body, 'received||CV|paper|0', 2)
     stats.deadlines[next(iter(stats.deadlines.keys()))].add(body, '15', 1)
     next(iter(stats.late.values())).remove(next(iter(next(iter(stats.late.values())))))
-    kinds = sorted({d[1][0] for d in counters.differences(root)})
+    kinds = sorted({d[1][0] for d in recount.differences(root)})
     assert kinds == ['deadlines', 'late', 'received']
-    counters.rebuild(root)
-    assert counters.differences(root) == []
+    recount.rebuild(root)
+    assert recount.differences(root) == []
     conn.transaction_manager.commit()
 
 
@@ -361,7 +361,7 @@ def test_a_registration_writes_one_object_for_its_counters_and_a_fold_the_others
         fire(root, docs[2], 'register', root['users']['vanthu'], app.registry)       # the fold
         conn.transaction_manager.commit()
         folding = _written(db)
-        assert len(pending) == 0 and counters.differences(root) == []
+        assert len(pending) == 0 and recount.differences(root) == []
         engine.counters.count = lambda *a, **kw: None
         fire(root, docs[3], 'register', root['users']['vanthu'], app.registry)
         conn.transaction_manager.commit()
@@ -445,8 +445,8 @@ def test_evolve_step_0018_moves_the_tallies_into_the_rollups(world):
     stats = root.stats
     counters.fold_all(stats)
     stats.pending = None                    # before 0024 too
-    assert counters.differences(root) == []
-    full = counters.recount(root)
+    assert recount.differences(root) == []
+    full = recount.recount(root)
     stats.buckets = OOBTree()               # the shape of before: tallies, untyped rows as dicts
     for (month, _shard), rows in full['rollups'].items():
         for code, row in rows.items():
@@ -468,7 +468,7 @@ def test_evolve_step_0018_moves_the_tallies_into_the_rollups(world):
     assert [name for name, _fn in evolve.pending(root)] == ['0018-stats-tallies-in-rollups']
     evolve.evolve(root)
     conn.transaction_manager.commit()
-    assert stats.buckets is None and counters.differences(root) == []
+    assert stats.buckets is None and recount.differences(root) == []
     assert all(isinstance(text, bytes) for tree in (stats.rollups, stats.deadlines)
                for rollup in tree.values() for text in rollup.rows.values())
     for code in (HOST, DEMO_RECEIVER, BTG):
@@ -489,21 +489,21 @@ def test_evolve_step_0023_groups_the_counters_by_the_new_shards(world, monkeypat
     from archive.reports import figures as F
     _app, conn, root = world
     monkeypatch.setattr(R, 'SHARDS', 16)
-    counters.rebuild(root)                  # what the template counted, as 16 shards held it
+    recount.rebuild(root)                  # what the template counted, as 16 shards held it
     _run(world, 2323)
     stats = root.stats
-    assert counters.differences(root) == []
+    assert recount.differences(root) == []
     before = {code: F.sum_counts(stats, code, dt.date(2026, 3, 1), dt.date(2026, 4, 30))
               for code in (HOST, DEMO_RECEIVER, BTG)}
     old_keys = set(stats.rollups.keys())
     monkeypatch.undo()
     assert R.SHARDS == 32 and {R.shard(code) for code in (HOST, DEMO_RECEIVER, BTG)} != {15}
-    assert counters.differences(root) != []            # grouped by the old shards
+    assert recount.differences(root) != []            # grouped by the old shards
     root.evolved.discard('0023-stats-shards')
     assert [name for name, _fn in evolve.pending(root)] == ['0023-stats-shards']
     evolve.evolve(root)
     conn.transaction_manager.commit()
-    assert counters.differences(root) == [] and set(stats.rollups.keys()) != old_keys
+    assert recount.differences(root) == [] and set(stats.rollups.keys()) != old_keys
     assert all(code_shard == R.shard(code) for tree in (stats.rollups, stats.deadlines)
                for (_month, code_shard), rollup in tree.items() for code in rollup.rows)
     assert all(key[1] == R.shard(R.split_late(text)[1]) for key, entries in stats.late.items() for text in entries)
@@ -526,18 +526,18 @@ def test_a_recount_without_the_workflows_refuses_rather_than_find_every_deadline
                              app.registry.archive_settings, 'vanthu')
             fire(root, doc, 'register', root['users']['vanthu'], app.registry)
             assert R.row(root.stats.deadlines, 'M2026-06', HOST).get('10', 0) >= 1
-            assert counters.differences(root) == []
+            assert recount.differences(root) == []
         finally:
             manager.pop()
         from pyramid.registry import Registry
         manager.push({'registry': Registry('bare'), 'request': None})
         try:
             with pytest.raises(LookupError, match='workflow registry'):
-                counters.recount(root)
+                recount.recount(root)
             with pytest.raises(LookupError, match='workflow registry'):
-                counters.differences(root)
+                recount.differences(root)
             with pytest.raises(LookupError, match='workflow registry'):
-                counters.rebuild(root)
+                recount.rebuild(root)
         finally:
             manager.pop()
     finally:
@@ -556,7 +556,7 @@ def test_evolve_step_0024_gives_each_shard_its_pending_events(world):
     counters.fold_all(stats)
     stats.pending = None
     _run(world, 2424, days=2)
-    assert counters.differences(root) == [] and stats.pending is None
+    assert recount.differences(root) == [] and stats.pending is None
     rollups = {key: r.decoded() for key, r in stats.rollups.items()}
     root.evolved.discard('0024-stats-pending')
     assert [name for name, _fn in evolve.pending(root)] == ['0024-stats-pending']
@@ -564,5 +564,5 @@ def test_evolve_step_0024_gives_each_shard_its_pending_events(world):
     assert sorted(stats.pending.keys()) == list(range(R.SHARDS)) and not any(len(p) for p in stats.pending.values())
     assert {key: r.decoded() for key, r in stats.rollups.items()} == rollups
     _run(world, 2425, days=2)
-    assert counters.differences(root) == [] and any(len(p) for p in stats.pending.values())
+    assert recount.differences(root) == [] and any(len(p) for p in stats.pending.values())
     conn.transaction_manager.commit()

@@ -5,7 +5,7 @@ equal a full recount; each office sees its own figures through the API."""
 import datetime as dt
 
 from archive import clock
-from archive.reports import counters
+from archive.reports import counters, recount
 from archive.reports import figures as F
 from archive.reports import rollups as R
 from archive.exchange import worker
@@ -33,7 +33,7 @@ def test_sent_late_and_received_by_exchange_are_counted(exchange_app):
         send(app, [BTG], abstract='Báo cáo tài chính', paper_category='tai_chinh')      # Art. 8, on time
         worker.run_round(app.registry)
         with Session(app) as root:
-            assert counters.differences(root) == []
+            assert recount.differences(root) == []
             month = {code: F.summary(counters.month_counts(root.stats, 'M2026-11', code)) for code in (HOST_CODE, BTC, BTG)}
             sent_via = {k[3]: n for k, n in counters.month_counts(root.stats, 'M2026-11', HOST_CODE).items()
                         if k[0] == 'sent_via'}
@@ -74,14 +74,14 @@ def test_packages_refused_before_any_document_are_counted_per_receiving_body(exc
                 receive.accept(app.registry, data, 'instance')
             assert info.value.code == code
         with Session(app) as root:
-            assert counters.differences(root) == []
+            assert recount.differences(root) == []
             month = counters.month_counts(root.stats, 'M2026-11', BTG)
             refused = {k[1]: n for k, n in month.items() if k[0] == 'refused_package'}
             assert refused == {'classification_refused': 2}
             assert not any(k[0] == 'refused_package' for k in counters.month_counts(root.stats, 'M2026-11', HOST_CODE))
             R.add(root.stats.rollups, 'M2026-11', BTG, R.column(('refused_package', 'classification_refused', '', 'instance', False)))
-            assert [d[1][0] for d in counters.differences(root)] == ['refused_package']
-            counters.rebuild(root)
+            assert [d[1][0] for d in recount.differences(root)] == ['refused_package']
+            recount.rebuild(root)
         clerk = client(app, 'vanthu')
         city = clerk.get('/api/v1/stats', params={'from': '2026-11-01', 'to': '2026-11-24', 'body': '000.00.00.H01',
                                                    'group': 'body'}).json

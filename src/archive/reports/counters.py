@@ -6,8 +6,8 @@ each event adds one to a key ``(metric, detail, doc_type, route, urgent)`` in th
 document's body in the month's roll-up of its shard of bodies (``reports.rollups``; a quarter or
 a year is read as its months), and an entry to the body's day set (what a day counts is the
 number of its entries with the key: the days at the edges of a period are read from there).
-The same function recounts the whole journal (``recount``), so ``archive-stats rebuild`` both
-rebuilds the counters and proves that they equal a full recount.
+The same functions recount the whole journal (``reports.recount``), so ``archive-stats rebuild``
+both rebuilds the counters and proves that they equal a full recount.
 
 An event writes one small object: its record is appended to the ``Pending`` events of the body's
 shard (a few KB), and every ``FOLD_AT`` records of a shard one transaction folds them into the
@@ -48,7 +48,6 @@ from ZODB.POSException import ConflictError
 
 from .. import calendar as cal_mod
 from .. import clock
-from ..workflow.states import state_data, workflows
 from . import rollups as R
 
 METRICS = ('received', 'registered', 'registered_late', 'assigned', 'assigned_late', 'completed',
@@ -361,12 +360,8 @@ def _pending_of(stats, body):
     return stats.pending.get(R.shard(body)) if stats.pending is not None else None
 
 
-def month_row(stats, month, body):
-    """The row of ``body`` in ``month`` (``{column: n}``, with the document type), folded and
-    pending: not to be changed."""
-    row = R.row(stats.rollups, month, body)
-    pending = _pending_of(stats, body)
-    more = pending.rows().get((month, body)) if pending is not None and pending.text else None
+def _plus(row, more):
+    """``row`` with the counts of ``more`` added (a copy; ``row`` itself when there are none)."""
     if not more:
         return row
     row = dict(row)
@@ -375,17 +370,19 @@ def month_row(stats, month, body):
     return row
 
 
+def month_row(stats, month, body):
+    """The row of ``body`` in ``month`` (``{column: n}``, with the document type), folded and
+    pending: not to be changed."""
+    pending = _pending_of(stats, body)
+    more = pending.rows().get((month, body)) if pending is not None and pending.text else None
+    return _plus(R.row(stats.rollups, month, body), more)
+
+
 def month_untyped(stats, month, body):
     """As ``month_row``, by counter key without the document type (``rollups.untyped``)."""
-    row = R.untyped(stats.rollups, month, body)
     pending = _pending_of(stats, body)
     more = pending.untyped(month, body) if pending is not None and pending.text else None
-    if not more:
-        return row
-    row = dict(row)
-    for key, n in more.items():
-        row[key] = row.get(key, 0) + n
-    return row
+    return _plus(R.untyped(stats.rollups, month, body), more)
 
 
 def month_counts(stats, month, body):
@@ -483,209 +480,3 @@ def count_package(root, chain_id, seq):
     for k, (code, metric, detail, route) in enumerate(package_events(action, json.loads(details))):
         if code in bodies:
             _add(stats, code, day, (metric, detail, '', route, False), '', seq, k)
-
-
-# -- the full recount -----------------------------------------------------------------------
-
-def recount(root):
-    """Every counter recounted from the journal (and, for the deadline roll-up, from the
-    documents as they are): ``{'rollups': {(month key, shard): {body: {column: n}}}, 'docs':
-    {(day key, body): {entry}}, 'deadlines': as the roll-ups, by deadline day, 'late': {(month
-    key, shard): {late entry}}}``. Raises ``LookupError`` without the workflow registry pushed
-    (which says whether a document's deadline runs) rather than count every deadline wrong."""
-    if not workflows():
-        raise LookupError('counters.recount needs the workflow registry pushed (pyramid.threadlocal): '
-                          'without it no deadline runs, and every deadline would be counted wrong')
-    docs, rollups, deadlines, late = {}, {}, {}, {}
-    chains = root.journal.chains
-
-    def counted(code, day, key, name, seq, k):
-        month = month_key(day)
-        row = rollups.setdefault((month, R.shard(code)), {}).setdefault(code, {})
-        row[R.column(key)] = row.get(R.column(key), 0) + 1
-        text = entry(key, name, seq, k)
-        docs.setdefault((day_key(day), code), set()).add(text)
-        if key[0] in LATE:
-            late.setdefault((month, R.shard(code)), set()).add(R.late_entry(day_key(day), code, text))
-
-    for body in root['bodies'].values():
-        for name, doc in body.documents.items():
-            if doc.deadline is not None and state_data(doc).get('deadline_runs'):
-                row = deadlines.setdefault((month_key(doc.deadline), R.shard(doc.body_code)), {}) \
-                    .setdefault(doc.body_code, {})
-                row[f'{doc.deadline.day:02d}'] = row.get(f'{doc.deadline.day:02d}', 0) + 1
-            chain = chains.get(doc.chain_id)
-            if chain is None:
-                continue
-            entries = list(chain.entries.items())
-            by_exchange = any(e[2] == 'received' for _seq, e in entries)
-            dims = None
-            for seq, (at, _actor, action, details, _prev, _hash) in entries:
-                found = events(action, json.loads(details), doc, by_exchange, at)
-                if not found:
-                    continue
-                dims = dims or (doc.stats_dims or (doc.doc_type or '', bool(doc.urgent)))
-                day = dt.date.fromisoformat(at[:10])
-                for k, (metric, detail, route) in enumerate(found):
-                    counted(doc.body_code, day, (metric, detail, dims[0], route, dims[1]), name, seq, k)
-    exchange = chains.get(PACKAGE_CHAIN)
-    for seq, (at, _actor, action, details, _prev, _hash) in (exchange.entries.items() if exchange else ()):
-        if action != 'package_refused':
-            continue
-        day = dt.date.fromisoformat(at[:10])
-        for k, (code, metric, detail, route) in enumerate(package_events(action, json.loads(details))):
-            if code in root['bodies']:
-                counted(code, day, (metric, detail, '', route, False), '', seq, k)
-    return {'docs': docs, 'rollups': rollups, 'deadlines': deadlines, 'late': late}
-
-
-def _row_differences(stored, wanted, where, what, pending=None):
-    """Differences between stored roll-ups (and the rows of ``pending`` records, ``{(month key,
-    shard): {body: row}}``) and recounted ones, per body and column: ``where(month key, body)``
-    and ``what(column)`` name them."""
-    out = []
-    pending = pending or {}
-    for key in sorted(set(stored.keys()) | set(wanted) | set(pending)):
-        rollup = stored.get(key)
-        have_rows = rollup.decoded() if rollup is not None else {}
-        for body, more in pending.get(key, {}).items():
-            row = have_rows[body] = dict(have_rows.get(body, {}))
-            for col, n in more.items():
-                row[col] = row.get(col, 0) + n
-        want_rows = wanted.get(key, {})
-        for body in sorted(set(have_rows) | set(want_rows)):
-            have, want = have_rows.get(body, {}), want_rows.get(body, {})
-            for col in sorted(set(have) | set(want)):
-                if have.get(col, 0) != want.get(col, 0):
-                    out.append((where(key[0], body), what(col), have.get(col, 0), want.get(col, 0)))
-    return out
-
-
-def differences(root):
-    """Where the stored counters differ from a full recount: ``[(where, key, stored, recounted)]``:
-    a counter ``((month key, body), counter key, n, n)``; the documents behind a day ``((day key,
-    body), ('docs',), entries, entries)``; the deadline roll-up ``(('deadlines <month>', body),
-    ('deadlines', day), n, n)``; a month's late set ``(('late <month>', shard), ('late',), …)``."""
-    full = recount(root)
-    stats = stats_of(root)
-    if stats.rollups is None:
-        return [(('rollups', '-'), ('missing',), 0, 1)]
-    rows, days, late = {}, {}, {}          # what is pending, as the others hold it
-    for pending in (stats.pending.values() if stats.pending is not None else ()):
-        for (month, body), row in pending.rows().items():
-            rows.setdefault((month, R.shard(body)), {})[body] = row
-        for day, body, text in pending.records():
-            days.setdefault((day, body), set()).add(text)
-            if text.split(SEP, 1)[0] in LATE:
-                late.setdefault((f'M{day[1:8]}', R.shard(body)), set()).add(R.late_entry(day, body, text))
-    out = _row_differences(stats.rollups, full['rollups'], lambda month, body: (month, body), R.key_of, rows)
-    docs = full['docs']
-    for bucket_key in sorted(set(stats.docs.keys()) | set(docs) | set(days)):
-        have = set(stats.docs.get(bucket_key, ())) | days.get(bucket_key, set())
-        want = docs.get(bucket_key, set())
-        if have != want:
-            out.append((bucket_key, ('docs',), len(have), len(want)))
-    out.extend(_row_differences(stats.deadlines, full['deadlines'],
-                                lambda month, body: (f'deadlines {month}', body), lambda col: ('deadlines', col)))
-    for key in sorted(set(stats.late.keys()) | set(full['late']) | set(late)):
-        have = set(stats.late.get(key, ())) | late.get(key, set())
-        want = full['late'].get(key, set())
-        if have != want:
-            out.append(((f'late {key[0]}', str(key[1])), ('late',), len(have), len(want)))
-    return out
-
-
-def _rollups_of(rows):
-    return OOBTree({key: R.Rollup(by_body) for key, by_body in rows.items()})
-
-
-def rebuild(root):
-    """Replace every counter by a full recount from the journal; return the number of roll-ups."""
-    full = recount(root)
-    stats = stats_of(root)
-    stats.docs = OOBTree({day_key_: OOTreeSet(entries) for day_key_, entries in full['docs'].items()})
-    stats.rollups = _rollups_of(full['rollups'])
-    stats.deadlines = _rollups_of(full['deadlines'])
-    stats.late = OOBTree({key: OOTreeSet(entries) for key, entries in full['late'].items()})
-    stats.pending = pending_tree()
-    stats.buckets = None
-    return len(full['rollups'])
-
-
-def add_pending(root):
-    """Evolve step 0024: each shard gets its pending events (``Pending``), so that an event writes
-    one object; what is stored stays where it is."""
-    stats = stats_of(root)
-    if stats.pending is None:
-        stats.pending = pending_tree()
-
-
-def _tally_rows(stats):
-    """The roll-ups' rows summed from the per-body month tallies of before 0018."""
-    rows = {}
-    for (month, body), tally in stats.buckets.items():
-        row = rows.setdefault((month, R.shard(body)), {}).setdefault(body, {})
-        for key, n in tally.counts.items():
-            row[R.column(key)] = row.get(R.column(key), 0) + n
-    return rows
-
-
-def build_rollups(root):
-    """The roll-ups from what is stored (evolve step 0015): the per-body month tallies of before
-    0018, the late entries of the day sets, each body's deadline index counted by day. Cheaper
-    than ``rebuild`` (no journal read); ``archive-stats check`` compares with a recount. Without
-    tallies (counted since 0018, or rebuilt) there is nothing to build from: they are there."""
-    stats = stats_of(root)
-    if stats.buckets is None:
-        return
-    deadlines, late = {}, {}
-    for (day, body), entries in stats.docs.items():
-        for text in entries:
-            if text.split(SEP, 1)[0] in LATE:
-                late.setdefault((f'M{day[1:8]}', R.shard(body)), set()).add(R.late_entry(day, body, text))
-    for body in root['bodies'].values():
-        index = body.documents.by_deadline
-        for ordinal, _name in (index.keys() if index is not None else ()):
-            day = dt.date.fromordinal(ordinal)
-            row = deadlines.setdefault((month_key(day), R.shard(body.code)), {}).setdefault(body.code, {})
-            row[f'{day.day:02d}'] = row.get(f'{day.day:02d}', 0) + 1
-    stats.rollups = _rollups_of(_tally_rows(stats))
-    stats.deadlines = _rollups_of(deadlines)
-    stats.late = OOBTree({key: OOTreeSet(entries) for key, entries in late.items()})
-
-
-def drop_tallies(root):
-    """Evolve step 0018: the month's counters move into the roll-ups, with the document type (the
-    per-body tallies summed, as ``build_rollups`` does from them), and the tallies go: each event
-    then writes two objects, not three. The deadline roll-ups are stored again with their rows as
-    bytes; the late sets do not change."""
-    stats = stats_of(root)
-    if stats.buckets is None:
-        return
-    stats.rollups = _rollups_of(_tally_rows(stats))
-    stats.deadlines = _rollups_of({key: rollup.decoded() for key, rollup in (stats.deadlines or {}).items()})
-    stats.buckets = None
-
-
-def reshard(root):
-    """Evolve step 0023: the roll-ups, deadline roll-ups and late sets grouped again by the shard
-    each body has now (``rollups.SHARDS`` changed), from what is stored: no journal read."""
-    stats = stats_of(root)
-    if stats.rollups is None:
-        return
-    for name in ('rollups', 'deadlines'):
-        rows = {}
-        for (month, _shard), rollup in getattr(stats, name).items():
-            for code, row in rollup.decoded().items():
-                rows.setdefault((month, R.shard(code)), {})[code] = row
-        setattr(stats, name, _rollups_of(rows))
-    late = {}
-    for (month, _shard), entries in stats.late.items():
-        for text in entries:
-            late.setdefault((month, R.shard(R.split_late(text)[1])), []).append(text)
-    stats.late = OOBTree({key: OOTreeSet(entries) for key, entries in late.items()})
-    if stats.pending is not None:           # pending records go to their body's shard's too
-        records = [r for pending in stats.pending.values() for r in pending.take()]
-        stats.pending = pending_tree()
-        for day, body, text in records:
-            stats.pending[R.shard(body)].append(R.late_entry(day, body, text))

@@ -28,7 +28,7 @@ Three kinds, in ``counters.Stats``:
 * ``late[(month key, shard)]``: a tree set of the month's late events (``late_entry``), for the
   report's lists of late documents without reading every day of every body.
 
-Each is recounted by ``counters.recount`` and compared by ``counters.differences``.
+Each is recounted by ``recount.recount`` and compared by ``recount.differences``.
 """
 import pickle
 import zlib

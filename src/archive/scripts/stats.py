@@ -4,7 +4,7 @@
 replaces them, and proves the result equals a full recount (exit 1 if it does not).
 ``check`` only compares (exit 1 on any difference); ``--dry-run`` on rebuild writes nothing.
 """
-from ..reports import counters
+from ..reports import recount
 from .common import opened, parser, writing
 
 
@@ -24,14 +24,14 @@ def main(argv=None):
     args = p.parse_args(argv)
     with opened(args.config_uri) as session:
         root, _registry = session
-        before = counters.differences(root)
+        before = recount.differences(root)
         print(f'Khác với kiểm đếm lại / differing from a full recount: {len(before)}')
         _show(before)
         if args.command == 'check':
             raise SystemExit(1 if before else 0)
         with writing(session, args.dry_run):
-            n = counters.rebuild(root)
-            after = counters.differences(root)
+            n = recount.rebuild(root)
+            after = recount.differences(root)
         print(f'Đã dựng lại / rebuilt: {n} roll-ups; differing after: {len(after)}')
         if after:
             _show(after)
