@@ -8,7 +8,7 @@ from archive import audit
 from archive.i18n import size_text
 
 from ..conftest import HOST_CODE, client, open_root
-from .test_records_files import archivist, new_document, open_file, plan_entry  # noqa: F401 (a fixture)
+from .test_records_files import archivist, file_doc, new_document, open_file, plan_entry  # noqa: F401 (a fixture)
 
 DATE_TIME = re.compile(r'^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$')
 ISO = re.compile(r'\d{4}-\d{2}-\d{2}T\d{2}:\d{2}')
@@ -299,3 +299,16 @@ def test_a_leaders_desk_shows_the_batches_to_approve_not_the_archivists_queues(a
     assert headings(leader) == ['Lô chờ duyệt (1)']
     assert set(leader.get('/api/v1/desk').json['archival']) == {'due', 'in_progress', 'awaiting_confirmation',
                                                                 'to_approve'}          # the API as before
+
+
+def test_a_file_whose_documents_give_no_page_count_says_so_not_zero(app, clerk, archivist):
+    """The file's number of pages goes into the handover inventory: a file whose documents were
+    registered without a page count shows a dash, as each document's row does, never "0"."""
+    plan_entry(archivist)
+    f = open_file(clerk)
+    file_doc(clerk, new_document(clerk), f['name'])
+    records = f'/bodies/{HOST_CODE}/records'
+    page = archivist.get(f'{records}/file/{f["name"]}')
+    assert page.html.select_one('td[data-pages]').get_text() == '—'
+    row = archivist.get(f'{records}/').html.select_one(f'tr[data-file="{f["name"]}"]')
+    assert '0' not in [td.get_text() for td in row.select('td')][5]
