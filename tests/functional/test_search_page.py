@@ -14,6 +14,8 @@ from archive.search import indexer
 from archive.seed import HOST
 
 from ..conftest import HOST_CODE, open_root
+from ..conftest import client as signed_in
+from ..helpers import pdf
 from .test_search import create, find, ids
 
 # the values the index stores, which the panel used to show as they are
@@ -229,3 +231,21 @@ def test_a_hit_names_the_documents_type_state_and_body(app, clerk):
     english = clerk.get('/search', params={'q': 'tong ket cong tac luu tru', '_LOCALE_': 'en'})
     [hit] = english.html.select(f"ol.hits li[data-doc=\"{doc['id']}\"]")
     assert hit.select_one('p.hit-meta [data-state]').get_text(strip=True) == 'Arrived'
+
+
+def test_a_hit_is_marked_urgent_and_mat_as_the_lists_mark_them(app, clerk):
+    """A new user scanning the hits missed an urgent letter and read a Mật one as secret only
+    from its title: the hits now carry the urgency and Mật badges the desks and lists show."""
+    urgent = create(clerk, abstract='Công văn về lịch giao ban quý', urgency='khan', number_symbol='71-CV/BTCTU')
+    plain = create(clerk, abstract='Công văn về lịch tiếp dân quý', number_symbol='72-CV/BTCTU')
+    secret = create(clerk, main=('mat.pdf', pdf('Noi dung mat')), classification='mat',
+                    named_people=['lanhdao'], abstract='Công văn về lịch công tác nhân sự quý',
+                    number_symbol='73-CV/BTCTU')
+    _apply(app)
+    leader = signed_in(app, 'lanhdao')
+    hits = {li['data-doc']: li.select_one('p.hit-meta')
+            for li in leader.get('/search', params={'q': 'cong van lich quy'}).html.select('ol.hits li')}
+    assert hits[urgent['id']].select_one('.badge.urgent').get_text(strip=True) == 'Khẩn'
+    assert hits[urgent['id']].select_one('.badge.secret') is None
+    assert hits[secret['id']].select_one('.badge.secret').get_text(strip=True) == 'Mật'
+    assert hits[plain['id']].select('.badge') == []

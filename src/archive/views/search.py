@@ -13,13 +13,17 @@ from .filter_form import filter_fields, without_empty_fields
 
 def _described(request, body, name):
     """What a hit says besides its number and abstract, so a clerk tells documents apart without
-    opening each: its type, state and the body holding it (read from the document, a page of
-    hits at most: the index is a projection and may lag behind a state change)."""
+    opening each: its urgency and Mật mark as the desks and lists show them, its type, state and the
+    body holding it (read from the document, a page of hits at most: the index is a projection and
+    may lag behind a state change)."""
     doc = body.documents.get(name) if body is not None else None
     if doc is None:
-        return {'url': None, 'doc_type': '', 'state': '', 'body_name': body.name if body is not None else ''}
+        return {'url': None, 'urgency': '', 'secret': False, 'doc_type': '', 'state': '',
+                'body_name': body.name if body is not None else ''}
     h = request.h
-    return {'url': request.resource_url(body, 'documents', name), 'doc_type': h.doc_type(doc.doc_type),
+    return {'url': request.resource_url(body, 'documents', name),
+            'urgency': h.label(h.urgencies, doc.urgency) if doc.urgent else '',
+            'secret': doc.classification == 'mat', 'doc_type': h.doc_type(doc.doc_type),
             'state': h.state_title(doc), 'state_code': doc.state, 'body_name': body.name}
 
 
