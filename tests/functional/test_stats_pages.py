@@ -116,6 +116,9 @@ def test_dashboard_draws_charts_and_drills_down(figures_app, clerk):
     for chart in re.findall(r'<svg.*?</svg>', page.text, re.S):
         ElementTree.fromstring(chart)
     assert 'href="http://localhost/stats"' in clerk.get('/desk').text      # the one nav link
+    # what is not on paper is electronic, typed in by hand included (5 here): not "over the network"
+    said = page.html.select_one('tr[data-figure="received_electronic"]').get_text(' ', strip=True)
+    assert said == 'Đến bản điện tử 5'
     link = page.html.select_one('tr[data-figure="received_paper"] a')['href']
     listed = clerk.get(link)
     assert [tr.select('td')[1].text for tr in listed.html.select('tr[data-doc]')] == ['Công văn thống kê số 6']

@@ -44,7 +44,7 @@ EARLIEST = dt.date(2020, 1, 1)
 # reader's language; the quarterly report and the API keep the Vietnamese, ``TITLES``; GLOSSARY.md).
 FIGURES = (
     ('received', _('stats_figure_received', default='Văn bản đến')),
-    ('received_electronic', _('stats_figure_received_electronic', default='Đến qua mạng')),
+    ('received_electronic', _('stats_figure_received_electronic', default='Đến bản điện tử')),
     ('received_paper', _('stats_figure_received_paper', default='Đến bản giấy')),
     ('registered', _('stats_figure_registered', default='Đã vào sổ')),
     ('registered_late', _('stats_figure_registered_late', default='Vào sổ chậm (khẩn)')),
