@@ -571,6 +571,8 @@ def test_pages_plan_open_file_close_and_batch(app, clerk, archivist, leader):
     assert f'data-document="{doc}"' in file_page.text
     file_page = file_page.forms['close-file'].submit(status=303).follow()
     assert 'data-state="closed"' in file_page.text and '20 năm' in file_page.text
+    [notice] = file_page.html.select('p.flash')                 # said, not only seen in the state
+    assert notice.get_text().strip() == f'Đã đóng hồ sơ TH.02 · Hồ sơ hội nghị ({YEAR})'
     select = archivist.get(f'{RECORDS}/select', {'kind': 'transfer', 'year': str(YEAR)})
     batch_page = select.forms['new-batch'].submit(status=303).follow()
     assert 'data-state="draft"' in batch_page.text

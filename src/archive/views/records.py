@@ -133,6 +133,8 @@ def file_view(context, request):
     def close():
         F.close_file(app_root(request), f, request.identity, request.registry.archive_settings,
                      manage=request.has_permission(S.MANAGE_FILES, context))
+        flash.confirm(request, _('flash_file_closed', default='Đã đóng hồ sơ ${code} · ${title} (${year})',
+                                 mapping={'code': f.code, 'title': f.title, 'year': f.year}))
         return back
 
     def keep():
