@@ -18,39 +18,34 @@ from ..resources.root import app_root
 from .backup_drill import drill_findings
 
 
-def start_run(registry, actor, full=False):
-    """Start a run in a thread of this process; False when one is running already."""
+def _start(registry, name, work, what, actor):
+    """``work()`` in a thread of this process (a run, a drill); False when one holds the backups'
+    lock already. What fails there is logged (and journaled by ``work`` where it can be)."""
     if backup.LOCK.locked():
         return False
-    thread = threading.Thread(target=_run, args=(registry, actor, full), name='archive-backup-now', daemon=True)
+
+    def target():
+        try:
+            work()
+        except Exception:   # noqa: BLE001 - journaled by work where it can be; the page shows the last
+            backup.log.exception('%s started by %s failed', what, actor)
+    thread = threading.Thread(target=target, name=name, daemon=True)
     registry.archive_backup_thread = thread         # the tests wait for it
     thread.start()
     return True
 
 
-def _run(registry, actor, full):
-    try:
-        backup.run_and_journal(registry, actor=actor, force_full=full)
-    except Exception:   # noqa: BLE001 - journaled by run_and_journal where it can be; logged there too
-        backup.log.exception('backup started by %s failed', actor)
+def start_run(registry, actor, full=False):
+    """Start a run in a thread of this process; False when one is running already."""
+    return _start(registry, 'archive-backup-now',
+                  lambda: backup.run_and_journal(registry, actor=actor, force_full=full), 'backup', actor)
 
 
 def start_drill(registry, actor):
     """Start the restore drill (``archive-backup verify``) in a thread of this process, as a run is
     started; False when a run or a drill holds the backups' lock."""
-    if backup.LOCK.locked():
-        return False
-    thread = threading.Thread(target=_drill, args=(registry, actor), name='archive-backup-drill', daemon=True)
-    registry.archive_backup_thread = thread         # the tests wait for it
-    thread.start()
-    return True
-
-
-def _drill(registry, actor):
-    try:
-        backup_restore.drill_and_journal(registry, actor)
-    except Exception:   # noqa: BLE001 - a drill that could not run at all: logged, the page shows the last one
-        backup.log.exception('restore drill started by %s failed', actor)
+    return _start(registry, 'archive-backup-drill',
+                  lambda: backup_restore.drill_and_journal(registry, actor), 'restore drill', actor)
 
 
 NOTICES = {
