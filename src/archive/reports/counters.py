@@ -142,14 +142,7 @@ class Pending(Persistent):
 
     def rows(self):
         """``{(month key, body): {column: n}}``: the records counted as the roll-ups count."""
-        def counted():
-            out = {}
-            for day, body, text in self.records():
-                row = out.setdefault((f'M{day[1:8]}', body), {})
-                column = _column_of_entry(text)
-                row[column] = row.get(column, 0) + 1
-            return out
-        return self._kept('_v_rows', counted)
+        return self._kept('_v_rows', lambda: rows_of(self.records()))
 
     def untyped(self, month, body):
         """The row of ``body`` in ``month`` without the document type (``rollups.untyped_key_of``)."""
@@ -183,6 +176,28 @@ def _column_of_entry(text):
     """The roll-up column (``rollups.column``) of a day's entry."""
     metric, detail, doc_type, route, urgent = text.split(SEP, 5)[:5]
     return R.SEP.join((metric, detail, doc_type, route, urgent))
+
+
+def rows_of(records):
+    """``{(month key, body): {column: n}}``: records ``(day key, body, entry)`` counted as the
+    roll-ups count them."""
+    out = {}
+    for day, body, text in records:
+        row = out.setdefault((f'M{day[1:8]}', body), {})
+        column = _column_of_entry(text)
+        row[column] = row.get(column, 0) + 1
+    return out
+
+
+def placed(records):
+    """``(days, late)``: records ``(day key, body, entry)`` as the day sets hold them, ``{(day key,
+    body): [entry]}``, and the late ones as the late sets do, ``{(month key, shard): [late entry]}``."""
+    days, late = {}, {}
+    for day, body, text in records:
+        days.setdefault((day, body), []).append(text)
+        if text.split(SEP, 1)[0] in LATE:
+            late.setdefault((f'M{day[1:8]}', R.shard(body)), []).append(R.late_entry(day, body, text))
+    return days, late
 
 
 def stats_of(root):
@@ -330,17 +345,9 @@ def _add(stats, body_code, day, key, name, seq, k=0):
 def _fold(stats, records):
     """Records ``(day key, body, entry)`` into the month roll-ups (each body's row once), the day
     sets and the late sets."""
-    rows, days, late = {}, {}, {}
-    for day, body, text in records:
-        row = rows.setdefault((f'M{day[1:8]}', body), {})
-        column = _column_of_entry(text)
-        row[column] = row.get(column, 0) + 1
-        days.setdefault((day, body), []).append(text)
-        if text.split(SEP, 1)[0] in LATE:
-            late.setdefault((f'M{day[1:8]}', R.shard(body)), []).append(R.late_entry(day, body, text))
-    for (month, body), row in rows.items():
+    for (month, body), row in rows_of(records).items():
         R.add_row(stats.rollups, month, body, row)
-    for tree, added in ((stats.docs, days), (stats.late, late)):
+    for tree, added in zip((stats.docs, stats.late), placed(records)):
         for key, texts in added.items():
             found = tree.get(key)
             if found is None:

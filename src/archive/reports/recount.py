@@ -10,8 +10,8 @@ from BTrees.OOBTree import OOBTree, OOTreeSet
 
 from ..workflow.states import state_data, workflows
 from . import rollups as R
-from .counters import (LATE, PACKAGE_CHAIN, SEP, day_key, entry, events, month_key, package_events,
-                       pending_tree, stats_of)
+from .counters import (LATE, PACKAGE_CHAIN, day_key, entry, events, month_key, package_events, pending_tree,
+                       placed, rows_of, stats_of)
 
 
 def recount(root):
@@ -97,25 +97,23 @@ def differences(root):
     stats = stats_of(root)
     if stats.rollups is None:
         return [(('rollups', '-'), ('missing',), 0, 1)]
-    rows, days, late = {}, {}, {}          # what is pending, as the others hold it
-    for pending in (stats.pending.values() if stats.pending is not None else ()):
-        for (month, body), row in pending.rows().items():
-            rows.setdefault((month, R.shard(body)), {})[body] = row
-        for day, body, text in pending.records():
-            days.setdefault((day, body), set()).add(text)
-            if text.split(SEP, 1)[0] in LATE:
-                late.setdefault((f'M{day[1:8]}', R.shard(body)), set()).add(R.late_entry(day, body, text))
+    # what is pending, as the others hold it
+    records = [r for pending in (stats.pending.values() if stats.pending is not None else ()) for r in pending.records()]
+    rows = {}
+    for (month, body), row in rows_of(records).items():
+        rows.setdefault((month, R.shard(body)), {})[body] = row
+    days, late = placed(records)
     out = _row_differences(stats.rollups, full['rollups'], lambda month, body: (month, body), R.key_of, rows)
     docs = full['docs']
     for bucket_key in sorted(set(stats.docs.keys()) | set(docs) | set(days)):
-        have = set(stats.docs.get(bucket_key, ())) | days.get(bucket_key, set())
+        have = set(stats.docs.get(bucket_key, ())) | set(days.get(bucket_key, ()))
         want = docs.get(bucket_key, set())
         if have != want:
             out.append((bucket_key, ('docs',), len(have), len(want)))
     out.extend(_row_differences(stats.deadlines, full['deadlines'],
                                 lambda month, body: (f'deadlines {month}', body), lambda col: ('deadlines', col)))
     for key in sorted(set(stats.late.keys()) | set(full['late']) | set(late)):
-        have = set(stats.late.get(key, ())) | late.get(key, set())
+        have = set(stats.late.get(key, ())) | set(late.get(key, ()))
         want = full['late'].get(key, set())
         if have != want:
             out.append(((f'late {key[0]}', str(key[1])), ('late',), len(have), len(want)))
