@@ -68,19 +68,17 @@ def bars(title, labels, series, names, horizontal=False, percent=False, note=Non
     from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
     from reportlab.graphics.shapes import Drawing
     size = NARROW_TEXT if narrow else 7
-    if narrow:
+    if narrow:          # the legend above the plot: room at the top, none at the right
         height = max(HEIGHT, 92 + 30 * len(labels) * max(len(series), 1)) if horizontal else 300
-        drawing = Drawing(NARROW_WIDTH, height)
-        chart = HorizontalBarChart() if horizontal else VerticalBarChart()
-        chart.x, chart.y = (150, 30) if horizontal else (45, 70)
-        chart.width = NARROW_WIDTH - chart.x - 12
-        chart.height = height - chart.y - 62
+        width, right, top = NARROW_WIDTH, 12, 62
+        corner = (150, 30) if horizontal else (45, 70)
     else:
-        drawing = Drawing(WIDTH, HEIGHT)
-        chart = HorizontalBarChart() if horizontal else VerticalBarChart()
-        chart.x, chart.y = (150, 20) if horizontal else (40, 45)
-        chart.width = WIDTH - chart.x - 110
-        chart.height = HEIGHT - chart.y - 30
+        width, height, right, top = WIDTH, HEIGHT, 110, 30
+        corner = (150, 20) if horizontal else (40, 45)
+    drawing = Drawing(width, height)
+    chart = HorizontalBarChart() if horizontal else VerticalBarChart()
+    chart.x, chart.y = corner
+    chart.width, chart.height = width - chart.x - right, height - chart.y - top
     chart.data = [list(s) or [0] for s in series] or [[0]]
     room = chart.x - 8 if horizontal else max(chart.width / max(len(labels), 1), 120)
     chart.categoryAxis.categoryNames = [_fit(str(x), room, size) for x in labels] or ['']
@@ -125,14 +123,10 @@ def pie(title, labels, values, narrow=False):
     from reportlab.graphics.charts.piecharts import Pie
     from reportlab.graphics.shapes import Drawing
     size = NARROW_TEXT if narrow else 8
-    if narrow:
-        drawing = Drawing(NARROW_WIDTH, 230 + 24 * max(len(values), 1))
-        chart = Pie()
-        chart.x, chart.y, chart.width, chart.height = 100, drawing.height - 210, 160, 160
-    else:
-        drawing = Drawing(WIDTH, HEIGHT)
-        chart = Pie()
-        chart.x, chart.y, chart.width, chart.height = 60, 20, 160, 160
+    drawing = Drawing(NARROW_WIDTH, 230 + 24 * max(len(values), 1)) if narrow else Drawing(WIDTH, HEIGHT)
+    chart = Pie()
+    chart.x, chart.y = (100, drawing.height - 210) if narrow else (60, 20)
+    chart.width = chart.height = 160
     total = sum(values)
     chart.data = list(values) if total else [1]
     chart.labels = [f'{v}' for v in values] if total else ['0']
