@@ -62,7 +62,8 @@ def _labels(request, name, bodies, body):
 
 def filter_fields(request, params, bodies, counts=None, body=None, names=FACETS, estimated=False):
     """What the macro shows: ``{'facets': [{name, title, options: [{value, label, count,
-    estimated, selected}]}], 'dates': [{name, title, value}]}``. ``counts``: the facet counts of
+    estimated, selected}]}], 'dates': [{name, title, value}], 'active'}`` (``active``: a filter is
+    in use, so the folded form stays open on a phone: ``templates/filters_fold.pt``). ``counts``: the facet counts of
     the page (choices are then the values found, with their counts; ``estimated``: the search's
     counts are estimates), else every known value."""
     t = request.localizer.translate
@@ -80,7 +81,8 @@ def filter_fields(request, params, bodies, counts=None, body=None, names=FACETS,
             {'value': v, 'label': labels.get(v, v), 'count': n, 'estimated': estimated and v in known,
              'selected': v in chosen} for v, n in pairs]})
     dates = [{'name': name, 'title': t(DATE_TITLES[name]), 'value': params.get(name, '')} for name in DATES]
-    return {'facets': facets, 'dates': dates}
+    active = any(o['selected'] for f in facets for o in f['options']) or any(d['value'] for d in dates)
+    return {'facets': facets, 'dates': dates, 'active': active}
 
 
 def without_empty_fields(request):
