@@ -196,8 +196,8 @@ class Document(Persistent):
         self.created_at = clock.now()
         self.created_by = created_by
         self.modified_at = self.created_at
-        for name in FIELDS:
-            setattr(self, name, getattr(type(self), name, None))
+        # a new object is stored whole when first committed: its fields need no watched assignment
+        self.__dict__.update({name: getattr(type(self), name, None) for name in FIELDS})
         self.files = OOBTree()
         self.listed_files = ()
         self.main_file = None
@@ -209,7 +209,7 @@ class Document(Persistent):
         """An assignment of a value a transfer package writes keeps the document's export summary
         current (``resources.summary``: the one place it is kept)."""
         super().__setattr__(name, value)
-        if name in summary.DOCUMENT_WATCHED:
+        if name in summary.DOCUMENT_WATCHED and '__parent__' in self.__dict__:    # added to its folder
             summary.keep(self)
 
     # -- identity and access -------------------------------------------------
@@ -294,7 +294,9 @@ class Document(Persistent):
 
     def keep_summary(self):
         """A file of it changed a value its export summary holds (``File.__setattr__``)."""
-        summary.keep(self)
+        self._p_activate()
+        if '__parent__' in self.__dict__:
+            summary.keep(self)
 
     def file_refs(self):
         return [(f.__name__, f.filename, f.sha256) for f in self.file_list()]

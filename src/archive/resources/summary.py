@@ -56,11 +56,10 @@ def values_of(doc):
 
 
 def keep(doc):
-    """Bring ``doc``'s summary up to date, if it is filed in a folder that keeps summaries (a
-    document not added yet has none: it gets it when added)."""
-    documents = getattr(doc, '__parent__', None)
-    summaries = getattr(documents, 'summaries', None)
-    name = getattr(doc, '__name__', None)
+    """Bring ``doc``'s summary up to date, if it is in a folder that keeps summaries (a document
+    is given its summary when added to its folder)."""
+    summaries = getattr(doc.__parent__, 'summaries', None)
+    name = doc.__name__
     if summaries is None or not name:
         return
     values = values_of(doc)
