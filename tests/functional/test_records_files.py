@@ -573,7 +573,13 @@ def test_pages_plan_open_file_close_and_batch(app, clerk, archivist, leader):
     file_url = file_page.request.path
     file_page = archivist.get(file_url)
     assert f'data-document="{doc}"' in file_page.text
-    file_page = file_page.forms['close-file'].submit(status=303).follow()
+    refused = file_page.forms['close-file'].submit(status=400)     # closing is for good: asked first
+    assert refused.html.select_one('ul.errors li')['data-code'] == 'file_close_unconfirmed'
+    assert 'data-state="open"' in archivist.get(file_url).text
+    form = file_page.forms['close-file']
+    assert form.fields['confirm'][0].attrs.get('required') is not None
+    form['confirm'] = True
+    file_page = form.submit(status=303).follow()
     assert 'data-state="closed"' in file_page.text and '20 năm' in file_page.text
     [notice] = file_page.html.select('p.flash')                 # said, not only seen in the state
     assert notice.get_text().strip() == f'Đã đóng hồ sơ TH.02 · Hồ sơ hội nghị ({YEAR})'
