@@ -113,25 +113,3 @@ def test_an_original_not_committed_yet_is_read_from_its_blob(demo, tmp_path):
     assert report.originals == len(stored) == len(originals)
     assert sorted(hashlib.sha256(b).hexdigest() for b in originals.values()) == sorted(f.sha256 for f in stored)
 
-
-def test_a_blob_file_is_found_in_its_folder_only_when_it_is_the_one_revision(demo):
-    """An original's blob file, read from its folder without its record (``sip.stored``), is the
-    file ZODB names; a blob rewritten (two revisions in its folder) is asked of the storage, which
-    names the revision the connection reads."""
-    from archive.archival.sip import stored
-    doc = next(d for d in plain(demo) if d.file_list())
-    f = doc.file_list()[0]
-    demo.conn.cacheMinimize()
-    assert f.blob._p_changed is None
-    found = stored._committed(f.blob)
-    if type(demo.conn.db().storage) in stored.FOLDERS:         # not ZEO's blob cache: asked of the storage
-        assert stored._only_revision(demo.conn, f.blob._p_oid) == found
-    f.blob._p_activate()
-    assert found == f.blob.committed()
-    with f.blob.open('w') as out:           # never done to an original: a second revision
-        out.write(b'%PDF-1.7\nrewritten')
-    demo.conn.transaction_manager.commit()
-    demo.conn.cacheMinimize()
-    assert stored._only_revision(demo.conn, f.blob._p_oid) is None
-    with open(stored._committed(f.blob), 'rb') as read:
-        assert read.read() == b'%PDF-1.7\nrewritten'

@@ -1,15 +1,7 @@
 """Finding a stored file's committed blob file without loading its ``Blob``: the one place the
-export relies on ZODB's private details (a connection's storage, a FileStorage's blob folder)."""
-import os
-
-from ZODB.blob import BLOB_SUFFIX, SAVEPOINT_SUFFIX, BlobStorage
-from ZODB.FileStorage import FileStorage
+export relies on ZODB's private details (a connection's storage)."""
+from ZODB.blob import SAVEPOINT_SUFFIX
 from ZODB.interfaces import BlobError
-from ZODB.utils import repr_to_oid
-
-from .workers import snapshot
-
-FOLDERS = (FileStorage, BlobStorage)     # storages whose blob folder is read directly (``_only_revision``)
 
 
 def open_stored(f):
@@ -35,9 +27,6 @@ def _committed(blob):
     jar = blob._p_jar
     if jar is None or blob._p_changed is not None:
         return blob.committed()
-    name = _only_revision(jar, blob._p_oid)
-    if name is not None:
-        return name
     storage = jar._storage
     serial = storage.load(blob._p_oid)[1]
     name = storage.loadBlob(blob._p_oid, serial)
@@ -45,23 +34,3 @@ def _committed(blob):
         raise BlobError('Uncommitted changes')
     return name
 
-
-def _only_revision(jar, oid):
-    """The file of the blob ``oid`` in a FileStorage's blob folder, when it holds one revision only,
-    committed before the connection's snapshot (as every original: a stored file's blob is never
-    rewritten, a new version is a new ``File``); None otherwise (ZEO's blob cache, a savepoint, a
-    revision newer than the snapshot or more than one: asked of the storage). Its record is not
-    read: that read was a third of finding the file."""
-    storage = jar.db().storage
-    if type(storage) not in FOLDERS or jar._storage is not jar._normal_storage:
-        return None
-    before = snapshot(jar)
-    folder = storage.fshelper.getPathForOID(oid)
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return None                     # not committed: the storage says what it is
-    found = [n for n in names if n.endswith(BLOB_SUFFIX)]
-    if len(found) != 1 or before is None or repr_to_oid(found[0][:-len(BLOB_SUFFIX)]) >= before:
-        return None
-    return os.path.join(folder, found[0])
