@@ -91,19 +91,27 @@ def plural(msgid, n, default, mapping=None):
 
 
 class Localizer(PyramidLocalizer):
-    """Pyramid's localizer, but the ``Size`` values of a message's mapping are written in this
-    locale's units and signs before the message is interpolated (translationstring interpolates
-    with ``str()``, which knows no locale), and a ``Plural`` takes the form its count asks for."""
+    """Pyramid's localizer, but a message's mapping values are written for this locale before the
+    message is interpolated (translationstring interpolates with ``str()``, which knows no locale):
+    a ``Size`` in this locale's units and signs, a message (a state's title) translated; and a
+    ``Plural`` takes the form its count asks for."""
 
     def translate(self, tstring, domain=None, mapping=None):
         found = getattr(tstring, 'mapping', None)
-        if found and any(isinstance(v, Size) for v in found.values()):
-            found = {k: size_text(int(v), self.locale_name) if isinstance(v, Size) else v for k, v in found.items()}
+        if found and any(isinstance(v, (Size, TranslationString)) for v in found.values()):
+            found = {k: self._value(v) for k, v in found.items()}
             if not isinstance(tstring, Plural):
                 tstring = TranslationString(tstring, mapping=found)
         if isinstance(tstring, Plural):
             return self._counted(tstring, found)
         return super().translate(tstring, domain=domain, mapping=mapping)
+
+    def _value(self, value):
+        if isinstance(value, Size):
+            return size_text(int(value), self.locale_name)
+        if isinstance(value, TranslationString):
+            return self.translate(value)
+        return value
 
     def _counted(self, message, mapping):
         text = self.pluralize(str(message), message.plural_id, int(message.n), domain=message.domain, mapping=mapping)

@@ -18,7 +18,7 @@ from ..resources import access
 from ..resources.root import app_root
 from ..services.desk import waiting_count
 from ..i18n import locale_url, number_text, plural, size_text
-from .workflow_titles import transition_title
+from ..workflow.titles import transition_title
 from .. import security as S
 from ..security import ROLE_TITLES
 from ..services.certificates import origin_status
@@ -27,7 +27,7 @@ from ..exchange.receive.common import ACTOR as EXCHANGE_ACTOR
 from ..archival.backup import SCHEDULE_ACTOR
 from ..archival.batches import KINDS as BATCH_KINDS
 from ..services.legal import legal_status
-from .workflow_titles import state_title
+from ..workflow.titles import state_title
 from ..schemas.document import DocumentSchema
 
 
