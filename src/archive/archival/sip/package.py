@@ -50,6 +50,7 @@ from ...text import without_marks
 from ..digest import CHUNK
 from . import mets, metadata, zipjournal
 from . import workers as W
+from .summarised import summarised
 from .zipjournal import JournaledZip
 
 FORMAT = 'archive-sip/2'      # the journal's format: /1 (zipfile's records) is not resumed
@@ -131,7 +132,8 @@ def package_exists(package_id):
 
 
 def write_package(target_path, package_id, body, files, documents_of, *, progress=None,
-                  allow_secret=False, archive_certificate=None, settings=None, overwrite=False, workers=1):
+                  allow_secret=False, archive_certificate=None, settings=None, overwrite=False, workers=1,
+                  summaries=None):
     """Write the SIP of ``files`` (records files) as the zip ``target_path``; return a ``Report``.
 
     ``documents_of(f)`` yields the documents of a records file as ``(name, document)`` (a document
@@ -142,7 +144,9 @@ def write_package(target_path, package_id, body, files, documents_of, *, progres
     classified ``mat``) is refused unless ``allow_secret``; then its stored ciphertext goes into the
     package as it is, with its content key wrapped for ``archive_certificate`` (an ``x509``
     certificate; the key is unwrapped with the body's key from ``settings.keystore``). ``workers``:
-    processes that prepare the documents (``sip.workers``; 1: this process alone).
+    processes that prepare the documents (``sip.workers``; 1: this process alone). ``summaries``:
+    the documents' export summaries by name (``Documents.summaries``): a document is written from its
+    summary, its own record and its files' not read (``summarised``).
     """
     if not PACKAGE_ID.match(package_id or ''):
         raise TransferError('transfer_package_id_invalid', _(
@@ -162,6 +166,7 @@ def write_package(target_path, package_id, body, files, documents_of, *, progres
               'files': [[f.code, sorted(f.document_names or ())] for f in files]}
     writer = _Writer(target_path, package_id, body, progress, total, allow_secret,
                      archive_certificate, settings)
+    writer.summaries = summaries
     with mets.Sections(os.path.dirname(os.path.abspath(target_path))) as sections:
         # an earlier package stays until the new one replaces it
         zipped = JournaledZip(target_path, f'{package_id}/', writer.stamp, on_unit=writer.spool)
@@ -188,6 +193,7 @@ class _Writer:
         self.created = clock.iso(self.now)
         self.report = Report(package_id, target)
         self.done_docs = 0
+        self.summaries = None           # name -> ExportSummary (``write_package``)
 
     # -- entries -----------------------------------------------------------------------------
     # An entry's ``about`` in the journal: [kind, mime, created, document, label, use] (``mets.Sections``)
@@ -328,6 +334,7 @@ class _Writer:
             self.report.secret_documents.append(line['unit'].rsplit('/', 1)[1])
 
     def _document(self, records_file, folder, name, doc):
+        doc = summarised(self.summaries, name, doc)
         return self._emit(records_file, self._prepare(records_file, folder, name, doc))
 
     def _about(self, kind, mime='application/xml', doc=None, label=None, use=None, created=None):
