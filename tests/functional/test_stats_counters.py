@@ -268,6 +268,23 @@ def test_rollups_equal_the_day_sets_and_indexes_and_a_drift_is_found_and_rebuilt
     conn.transaction_manager.commit()
 
 
+def test_pending_events_gathered_once_give_the_sums_read_shard_by_shard(world):
+    """The dashboard reads every shard's pending events once (``counters.Gathered``): the sums of
+    each body, whole months and days at the edges, with and without the type, are those read
+    from each body's shard."""
+    from archive.reports import figures as F
+    _app, _conn, root = world
+    _run(world, 1514)
+    stats = root.stats
+    assert any(len(p) for p in stats.pending.values())
+    gathered = counters.Gathered(stats)
+    for code in (HOST, DEMO_RECEIVER, BTG):
+        for start, end in ((dt.date(2026, 3, 1), dt.date(2026, 4, 30)), (dt.date(2026, 3, 30), dt.date(2026, 4, 2))):
+            for summed in (F.sum_counts, F.sum_rolled):
+                alone = summed(stats, code, start, end)
+                assert summed(stats, code, start, end, gathered=gathered) == alone and alone
+
+
 def test_overdue_and_late_lists_from_the_rollups_equal_the_indexes(world):
     """The count of documents still open past their deadline (the deadline roll-up) equals the
     deadline index's list, and the late documents behind a figure (the late index) equal those

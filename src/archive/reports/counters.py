@@ -139,8 +139,8 @@ class Pending(Persistent):
         """``{(month key, body): {column: n}}``: the records counted as the roll-ups count."""
         return self._kept('_v_rows', lambda: rows_of(self.records()))
 
-    def untyped(self, month, body):
-        """The row of ``body`` in ``month`` without the document type (``rollups.untyped_key_of``)."""
+    def untyped(self):
+        """``{(month key, body): row}`` without the document type (``rollups.untyped_key_of``)."""
         def summed():
             out = {}
             for (m, b), row in self.rows().items():
@@ -149,7 +149,7 @@ class Pending(Persistent):
                     key = R.untyped_key_of(column)
                     into[key] = into.get(key, 0) + n
             return out
-        return self._kept('_v_untyped', summed).get((month, body))
+        return self._kept('_v_untyped', summed)
 
     def _p_resolveConflict(self, old, committed, new):
         if committed['folds'] != old['folds'] and new['folds'] != old['folds']:
@@ -305,19 +305,39 @@ def _plus(row, more):
     return row
 
 
-def month_row(stats, month, body):
+class Gathered:
+    """Every shard's pending events read once, for a read of many bodies and months (the
+    dashboard looked a shard's up for each body and month: 3,588 times at 620,000 documents):
+    ``rows``, ``untyped`` as ``Pending``'s, ``days`` ``{(day key, body): [entry]}``. Passed as
+    ``gathered`` to ``month_row``, ``month_untyped``, ``day_entries``; good for one transaction."""
+
+    def __init__(self, stats):
+        self.rows, self.untyped, self.days = {}, {}, {}
+        for pending in (stats.pending.values() if stats.pending is not None else ()):
+            if pending.text:                # a body is in one shard: no key in two of them
+                self.rows.update(pending.rows())
+                self.untyped.update(pending.untyped())
+                for day, body, text in pending.records():
+                    self.days.setdefault((day, body), []).append(text)
+
+
+def _more(stats, body, key, gathered, kind):
+    """The pending events of ``body`` under ``key`` in ``Pending.<kind>()`` / ``Gathered.<kind>``."""
+    if gathered is not None:
+        return getattr(gathered, kind).get(key)
+    pending = _pending_of(stats, body)
+    return getattr(pending, kind)().get(key) if pending is not None and pending.text else None
+
+
+def month_row(stats, month, body, gathered=None):
     """The row of ``body`` in ``month`` (``{column: n}``, with the document type), folded and
     pending: not to be changed."""
-    pending = _pending_of(stats, body)
-    more = pending.rows().get((month, body)) if pending is not None and pending.text else None
-    return _plus(R.row(stats.rollups, month, body), more)
+    return _plus(R.row(stats.rollups, month, body), _more(stats, body, (month, body), gathered, 'rows'))
 
 
-def month_untyped(stats, month, body):
+def month_untyped(stats, month, body, gathered=None):
     """As ``month_row``, by counter key without the document type (``rollups.untyped``)."""
-    pending = _pending_of(stats, body)
-    more = pending.untyped(month, body) if pending is not None and pending.text else None
-    return _plus(R.untyped(stats.rollups, month, body), more)
+    return _plus(R.untyped(stats.rollups, month, body), _more(stats, body, (month, body), gathered, 'untyped'))
 
 
 def month_counts(stats, month, body):
@@ -325,13 +345,16 @@ def month_counts(stats, month, body):
     return {R.key_of(column): n for column, n in month_row(stats, month, body).items()}
 
 
-def day_entries(stats, day, body):
+def day_entries(stats, day, body, gathered=None):
     """The entries of ``body`` on the day ``day`` (a day key), folded and pending."""
     stored = stats.docs.get((day, body), ())
-    pending = _pending_of(stats, body)
-    if pending is None or not pending.text:
-        return stored
-    more = [text for d, b, text in pending.records() if d == day and b == body]
+    if gathered is not None:
+        more = gathered.days.get((day, body))
+    else:
+        pending = _pending_of(stats, body)
+        if pending is None or not pending.text:
+            return stored
+        more = [text for d, b, text in pending.records() if d == day and b == body]
     return sorted(set(stored) | set(more)) if more else stored
 
 
