@@ -10,6 +10,7 @@ from .. import clock
 from ..errors import single
 from ..i18n import Size, _
 from ..schemas.types import nfc
+from .summary import FILE_WATCHED
 
 CHUNK = 1 << 16
 PDF = 'application/pdf'
@@ -38,6 +39,15 @@ class File(Persistent):
         self.media_type = None
         self.uploaded_at = None
         self.uploaded_by = None
+
+    def __setattr__(self, name, value):
+        """A value a transfer package writes of a file, changed, changes its document's export
+        summary (``resources.summary``; a file not added to a document yet has none)."""
+        super().__setattr__(name, value)
+        if name in FILE_WATCHED:
+            keep = getattr(getattr(self, '__parent__', None), 'keep_summary', None)
+            if keep is not None:
+                keep()
 
     def open(self):
         return self.blob.open('r')
