@@ -32,8 +32,10 @@ on a server that has been running):
 And the **registration cost**: R incoming documents created in the city office, then registered
 with ``workflow.engine.fire`` one transaction each, half with the counters and half with
 ``counters.count`` replaced by a no-op (interleaved): wall and CPU time per registration, median,
-mean and quartiles, and the ratios; CPU time of the process (the app's own threads, the search
-indexer among them, run meanwhile) and of the registering thread alone. Beside it, the
+mean and quartiles, and the ratios; CPU time of the process (the app's own threads run meanwhile,
+the fold's among them) and of the registering thread alone: the registration's figure, now that
+the counters' fold runs after commit in the worker (a thread here, ``stats_clerk.Worker``, whose
+folds are reported apart: how many, records and CPU each, and per counted registration). Beside it, the
 **clerk's registration** (``stats_clerk.py``): the document page's register form posted through
 the WSGI app with WebTest (logged in, CSRF, the 303), alternately with and without the counters,
 and the page the redirect leads to, timed apart.
@@ -265,9 +267,11 @@ def registration_cost(app, n, rng, day=None, at=dt.time(10, 0)):
     real = counters.count
     if day is not None:
         clock.set_now(dt.datetime.combine(day, at, VN))
+    worker = stats_clerk.Worker(app)
     try:
         docs = stats_clerk.incoming(app, root, n, 'CV/BTCTU', 'Đo thời gian vào sổ')
         clerk = root['users']['vanthu']
+        worker.__enter__()
         for k, doc in enumerate(docs):
             mode = 'with' if k % 2 == 0 else 'without'
             engine.counters.count = real if mode == 'with' else (lambda *a, **kw: None)
@@ -284,6 +288,7 @@ def registration_cost(app, n, rng, day=None, at=dt.time(10, 0)):
             if mode == 'without':
                 entries = root.journal.chains[doc.chain_id].entries
                 uncounted.append((doc, next(seq for seq in reversed(entries.keys()) if entries[seq][2] == 'register')))
+        worker.__exit__()
         engine.counters.count = real
         for doc, seq in uncounted:          # counted afterwards: a kept database stays right
             counters.count(root, doc, doc.chain_id, seq)
@@ -293,7 +298,7 @@ def registration_cost(app, n, rng, day=None, at=dt.time(10, 0)):
         clock.set_now(None)
         manager.pop()
         conn.close()
-    return times, cpu, thread, loads
+    return times, cpu, thread, loads, worker.summary(len(cpu['with']))
 
 
 spread = stats_clerk.spread
@@ -419,7 +424,7 @@ def main(argv=None):
         results['objects_loaded'] = LOADS
         if 'registration' not in args.skip:
             load = os.getloadavg()[0]
-            times, cpus, threads, loads = registration_cost(app, args.registrations, random.Random(args.seed),
+            times, cpus, threads, loads, results['register_folds'] = registration_cost(app, args.registrations, random.Random(args.seed),
                                                             args.register_day, args.register_time)
             results['register_loads_mean'] = {m: round(statistics.mean(v), 3) for m, v in loads.items()}
             mean = {m: statistics.mean(v) for m, v in times.items()}
@@ -439,6 +444,10 @@ def main(argv=None):
             trimmed = {m: stats_clerk.trimmed_mean(v) for m, v in cpus.items()}
             results['register_cpu_trimmed_ms'] = {m: round(1000 * v, 3) for m, v in trimmed.items()}
             results['counter_overhead_cpu_trimmed_pct'] = round(100 * (trimmed['with'] / trimmed['without'] - 1), 1)
+            thread_trimmed = {m: stats_clerk.trimmed_mean(v) for m, v in threads.items()}
+            results['register_thread_cpu_trimmed_ms'] = {m: round(1000 * v, 3) for m, v in thread_trimmed.items()}
+            results['counter_overhead_thread_cpu_trimmed_pct'] = round(
+                100 * (thread_trimmed['with'] / thread_trimmed['without'] - 1), 1)
             thread_median = {m: statistics.median(v) for m, v in threads.items()}
             results['register_thread_cpu_median_ms'] = {m: round(1000 * v, 3) for m, v in thread_median.items()}
             results['counter_overhead_thread_cpu_median_pct'] = round(
@@ -452,6 +461,7 @@ def main(argv=None):
             for part in ('post', 'follow'):
                 results[f'clerk_{part}_spread'], results[f'clerk_{part}_overhead_pct'] = \
                     stats_clerk.summary(samples[part])
+            results['clerk_folds'] = samples['folds']
             results['clerk_load_average'] = [load, stats_clerk.load_average()]
         results['storage_mb'] = round(os.path.getsize(os.path.join(folder, 'Data.fs')) / 1e6, 1)
         transaction.abort()
@@ -484,10 +494,14 @@ def main(argv=None):
               f"{results['register_cpu_trimmed_ms']['with']} / {results['register_cpu_trimmed_ms']['without']} ms "
               f"(+{results['counter_overhead_cpu_trimmed_pct']} %); the registering thread's CPU median "
               f"{results['register_thread_cpu_median_ms']['with']} / {results['register_thread_cpu_median_ms']['without']} ms "
-              f"(+{results['counter_overhead_thread_cpu_median_pct']} %); objects loaded per registration "
+              f"(+{results['counter_overhead_thread_cpu_median_pct']} %), trimmed mean "
+              f"{results['register_thread_cpu_trimmed_ms']['with']} / {results['register_thread_cpu_trimmed_ms']['without']} ms "
+              f"(+{results['counter_overhead_thread_cpu_trimmed_pct']} %); objects loaded per registration "
               f"{results['register_loads_mean']['with']} / {results['register_loads_mean']['without']}; "
               f"load {results['register_load_average']}")
-
+    for name in ('register_folds', 'clerk_folds'):
+        if name in results:
+            print(f"  {name}: the counters' folds beside those registrations: {results[name]}")
     if 'clerk_post_spread' in results:
         for part, title in (('post', "the clerk's registration: the form's POST through the app, to its 303"),
                             ('follow', 'the page the redirect leads to (GET)')):
@@ -499,7 +513,9 @@ def main(argv=None):
                   f"{side['without']['cpu']['mean']} ms, +{results[f'clerk_{part}_overhead_pct']['cpu_mean']} %; trimmed of 1 % "
                   f"at each end {side['with']['cpu']['trimmed']} / {side['without']['cpu']['trimmed']} ms, "
                   f"+{results[f'clerk_{part}_overhead_pct']['cpu_trimmed']} %); thread CPU "
-                  f"+{results[f'clerk_{part}_overhead_pct']['thread_cpu']} %, wall +{results[f'clerk_{part}_overhead_pct']['wall']} %; "
+                  f"+{results[f'clerk_{part}_overhead_pct']['thread_cpu']} % (trimmed mean "
+                  f"+{results[f'clerk_{part}_overhead_pct']['thread_cpu_trimmed']} %), wall "
+                  f"+{results[f'clerk_{part}_overhead_pct']['wall']} %; "
                   f"load {results['clerk_load_average']}")
 
 

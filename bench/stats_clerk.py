@@ -11,12 +11,91 @@ Not a test: nothing is asserted about time.
 import datetime as dt
 import os
 import statistics
+import threading
 import time
 
 import transaction
 import webtest
 
 VN = dt.timezone(dt.timedelta(hours=7))
+
+
+class Worker:
+    """The worker's fold beside the registrations, as on a server: a thread woken by the commit
+    that brings a shard to ``FOLD_AT`` (``exchange.wake``, as the worker is), calling
+    ``reports.folding.fold_due`` as the worker's round does. Not the whole exchange round: it
+    would carry the status messages the registrations queue, and conflict with them (the server
+    retries those; ``fire`` + commit here does not). On code before the fold moved (no
+    ``folding``) no thread runs, and the registration that reaches ``FOLD_AT`` folds. A context
+    manager; ``summary(n)`` says what the folds cost: each ``fold_due`` that folded (its
+    transactions and commits, in its thread), the folds made by a registration (the valve), and
+    the thread's whole CPU."""
+
+    def __init__(self, app):
+        self.app, self.worker_folds, self.valve_folds, self.patched = app, [], [], []
+        self.thread, self.cpu = None, 0.0
+
+    def __enter__(self):
+        from archive.reports import counters
+        try:
+            from archive.reports import folding
+        except ImportError:             # main's code of before: folds in the registration
+            return self
+        self._wrap(folding, 'fold_due', lambda cpu, n: n and self.worker_folds.append((cpu, n)))
+        self._wrap(counters, 'fold', lambda cpu, n: threading.current_thread() is threading.main_thread()
+                   and n and self.valve_folds.append((cpu, n)))
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(folding,), name='bench-fold', daemon=True)
+        self.thread.start()
+        self.clock = time.pthread_getcpuclockid(self.thread.ident)
+        return self
+
+    def _run(self, folding):
+        from archive.exchange import wake
+        waiter = wake.Waiter()
+        try:
+            while not self.stop.is_set():
+                waiter.wait(2.0)
+                folding.fold_due(self.app.registry)
+        finally:
+            waiter.close()
+
+    def _wrap(self, module, name, record):
+        real = getattr(module, name)
+
+        def timed(*args, **kw):
+            c0 = time.thread_time()
+            n = real(*args, **kw)
+            record(time.thread_time() - c0, n)
+            return n
+        setattr(module, name, timed)
+        self.patched.append((module, name, real))
+
+    def __exit__(self, *exc):
+        if self.thread is not None:
+            time.sleep(0.5)             # the fold woken by the last registrations
+            self.cpu = time.clock_gettime(self.clock)
+            self.stop.set()
+            from archive.exchange import wake
+            wake.ring()
+            self.thread.join(10)
+        for module, name, real in self.patched:
+            setattr(module, name, real)
+
+    def summary(self, counted):
+        """What the folds cost, beside ``counted`` registrations made with the counters."""
+        out = {'fold_thread_cpu_ms': round(1000 * self.cpu, 1),
+               'fold_thread_cpu_per_counted_ms': round(1000 * self.cpu / counted, 3)}
+        for name, folds in (('worker', self.worker_folds), ('valve', self.valve_folds)):
+            cpus = [cpu for cpu, _n in folds]
+            out[f'{name}_folds'] = len(folds)
+            if folds:
+                out[f'{name}_fold_records_mean'] = round(statistics.mean(n for _cpu, n in folds), 1)
+                out[f'{name}_fold_cpu_ms'] = {'median': round(1000 * statistics.median(cpus), 3),
+                                              'mean': round(1000 * statistics.mean(cpus), 3),
+                                              'min': round(1000 * min(cpus), 3), 'max': round(1000 * max(cpus), 3)}
+                out[f'{name}_fold_cpu_per_counted_ms'] = round(1000 * sum(cpus) / counted, 3)
+        return out
 
 
 def incoming(app, root, n, symbol, abstract):
@@ -42,9 +121,10 @@ def _documents(app, root, n):
 
 
 def clerk_registration_cost(app, n, password, day=None, at=dt.time(10, 0)):
-    """``{'post': {mode: [(wall s, process CPU s, thread CPU s)]}, 'follow': ...}``: the form's
-    POST (up to its 303 answer) and the redirected page's GET, ``mode`` ``with``/``without`` the
-    counters, alternating; ``day``: on that day at ``at`` Vietnam time, a second later each."""
+    """``{'post': {mode: [(wall s, process CPU s, thread CPU s)]}, 'follow': ..., 'folds': ...}``:
+    the form's POST (up to its 303 answer) and the redirected page's GET, ``mode``
+    ``with``/``without`` the counters, alternating, the worker running (``Worker``); ``day``: on
+    that day at ``at`` Vietnam time, a second later each."""
     from pyramid.threadlocal import manager
 
     from archive import clock
@@ -67,6 +147,7 @@ def clerk_registration_cost(app, n, password, day=None, at=dt.time(10, 0)):
     form = browser.get('/login').forms[0]
     form['login'], form['password'] = 'vanthu', password
     form.submit(status=303)
+    worker = Worker(app).__enter__()
     try:
         for k, (body, name) in enumerate(paths):
             mode = 'with' if k % 2 == 0 else 'without'
@@ -83,8 +164,10 @@ def clerk_registration_cost(app, n, password, day=None, at=dt.time(10, 0)):
             out['post'][mode].append((t1 - t0, c1 - c0, h1 - h0))
             out['follow'][mode].append((t2 - t1, c2 - c1, h2 - h1))
     finally:
+        worker.__exit__()
         engine.counters.count = real
         clock.set_now(None)
+    out['folds'] = worker.summary(len(out['post']['with']))
     _count_afterwards(app, paths[1::2], real)
     return out
 
@@ -119,6 +202,8 @@ def summary(samples):
            for what in ('wall', 'cpu', 'thread_cpu')}
     pct['cpu_mean'] = round(100 * (out['with']['cpu']['mean'] / out['without']['cpu']['mean'] - 1), 1)
     pct['cpu_trimmed'] = round(100 * (out['with']['cpu']['trimmed'] / out['without']['cpu']['trimmed'] - 1), 1)
+    pct['thread_cpu_trimmed'] = round(100 * (out['with']['thread_cpu']['trimmed'] /
+                                             out['without']['thread_cpu']['trimmed'] - 1), 1)
     return out, pct
 
 

@@ -14,7 +14,7 @@ a comment (``#. Default: ...``). Ids come from
 * the workflows (``workflows/*.zcml``): each state's and transition's ``title``, as
   ``wf_<type>_state_<name>`` and ``wf_<type>_<transition name>``, and the desk queue titles of a
   state (its ``desk`` and ``origin_check`` keys) as ``wf_<type>_desk_<state>`` and
-  ``wf_<type>_origin_check_<state>`` (``views/workflow_titles.py`` asks for them so; the ZCML
+  ``wf_<type>_origin_check_<state>`` (``workflow/titles.py`` asks for them so; the ZCML
   stays the one place that names a state);
 * Python (``src/archive/**/*.py``): ``_('id', default='...')``, ``_(CONSTANT, ...)`` with a
   module-level string constant, ``plural('id', n, default='...')`` (a message with a count:
@@ -346,7 +346,7 @@ QUEUE_KEYS = {'desk': 'desk_', 'origin_check': 'origin_check_'}
 
 def scan_workflows():
     """The titles of the states and transitions of ``workflows/*.zcml`` as messages (the ids
-    ``views.workflow_titles`` builds from a workflow's type and a name): ``wf_<type>_state_<name>``,
+    ``workflow.titles`` builds from a workflow's type and a name): ``wf_<type>_state_<name>``,
     ``wf_<type>_<transition>``, and the desk queues a state titles (its ``desk`` and
     ``origin_check`` keys) as ``wf_<type>_desk_<state>`` and ``wf_<type>_origin_check_<state>``."""
     found = []

@@ -20,6 +20,7 @@ from .resources.notices import notices_of
 from .audit import reindex
 from .exchange import deliveries, edxml
 from .resources.records import ensure_records
+from .resources.summary import keep as keep_summary
 from .reports.counters import Stats
 from .reports.recount import rebuild
 from .reports.reshape import add_pending, build_rollups, drop_tallies, reshard
@@ -224,6 +225,18 @@ def list_files_in_order(root):
             doc.listed_files = tuple(doc.file_list())
 
 
+def summarise_for_export(root):
+    """Archive end (#14): each document's export summary (``resources.summary``), so a transfer
+    export reads one small record a document instead of the document and its files. A second run
+    changes nothing."""
+    from BTrees.OOBTree import OOBTree
+    for body in root['bodies'].values():
+        if body.documents.summaries is None:
+            body.documents.summaries = OOBTree()
+    for doc in _every_document(root):
+        keep_summary(doc)
+
+
 def export_reports_as_values(root):
     """An exported batch's report kept its lists and mappings (problems, Mật documents, counts)
     as the text of a Python literal: read back as values, so the batch page can word them."""
@@ -266,6 +279,7 @@ STEPS = [
     ('0022-export-reports-as-values', export_reports_as_values),
     ('0023-stats-shards', regroup_stats_shards),
     ('0024-stats-pending', add_stats_pending),
+    ('0025-export-summaries', summarise_for_export),
 ]
 
 

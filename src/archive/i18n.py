@@ -90,23 +90,56 @@ def plural(msgid, n, default, mapping=None):
     return Plural(msgid, n, default, {'n': n, **(mapping or {})})
 
 
+# What the pages and messages count, each a message with a count ("1 original file", "2 original
+# files" in English): ``counted('originals', 2)``, in a page ``h.count('originals', 2)``. Several
+# counts in one sentence are each one of these in its mapping (the localizer translates them).
+COUNTED = {
+    'documents': lambda n, m: plural('count_documents', n, default='${n} văn bản', mapping=m),
+    'documents_done': lambda n, m: plural('count_documents_done', n, default='${done}/${n} văn bản', mapping=m),
+    'files': lambda n, m: plural('count_files', n, default='${n} hồ sơ', mapping=m),
+    'originals': lambda n, m: plural('count_originals', n, default='${n} tệp gốc', mapping=m),
+    'accounts': lambda n, m: plural('count_accounts', n, default='${n} tài khoản', mapping=m),
+    'plan_entries': lambda n, m: plural('count_plan_entries', n, default='${n} mục danh mục hồ sơ', mapping=m),
+    'backup_sets': lambda n, m: plural('count_backup_sets', n, default='${n} bộ', mapping=m),
+    'urgent_documents': lambda n, m: plural('count_urgent_documents', n, default='${n} văn bản khẩn', mapping=m),
+    'due_tomorrow': lambda n, m: plural('count_due_tomorrow', n, default='${n} văn bản đến hạn xử lý ngày mai',
+                                          mapping=m),
+    'hours': lambda n, m: plural('count_hours', n, default='${n} giờ', mapping=m),
+    'days': lambda n, m: plural('count_days', n, default='${n} ngày', mapping=m),
+}
+
+
+def counted(kind, number, **mapping):
+    """``number`` things of a kind of ``COUNTED``; ``mapping`` may write ``n`` otherwise (a fraction)."""
+    return COUNTED[kind](number, mapping)
+
+
 class Localizer(PyramidLocalizer):
-    """Pyramid's localizer, but the ``Size`` values of a message's mapping are written in this
-    locale's units and signs before the message is interpolated (translationstring interpolates
-    with ``str()``, which knows no locale), and a ``Plural`` takes the form its count asks for."""
+    """Pyramid's localizer, but a message's mapping values are written for this locale before the
+    message is interpolated (translationstring interpolates with ``str()``, which knows no locale):
+    a ``Size`` in this locale's units and signs, a message (a state's title) translated; and a
+    ``Plural`` takes the form its count asks for."""
 
     def translate(self, tstring, domain=None, mapping=None):
         found = getattr(tstring, 'mapping', None)
-        if found and any(isinstance(v, Size) for v in found.values()):
-            found = {k: size_text(int(v), self.locale_name) if isinstance(v, Size) else v for k, v in found.items()}
+        if found and any(isinstance(v, (Size, TranslationString)) for v in found.values()):
+            found = {k: self._value(v) for k, v in found.items()}
             if not isinstance(tstring, Plural):
                 tstring = TranslationString(tstring, mapping=found)
         if isinstance(tstring, Plural):
             return self._counted(tstring, found)
         return super().translate(tstring, domain=domain, mapping=mapping)
 
+    def _value(self, value):
+        if isinstance(value, Size):
+            return size_text(int(value), self.locale_name)
+        if isinstance(value, TranslationString):
+            return self.translate(value)
+        return value
+
     def _counted(self, message, mapping):
-        text = self.pluralize(str(message), message.plural_id, int(message.n), domain=message.domain, mapping=mapping)
+        n = message.n if isinstance(message.n, int) else 1 if message.n == 1 else 2    # 1,5 giờ: "1.5 hours"
+        text = self.pluralize(str(message), message.plural_id, n, domain=message.domain, mapping=mapping)
         if text in (str(message), message.plural_id):       # not in the catalog: the default
             text = super().translate(TranslationString(message.default, mapping=mapping))
         return text

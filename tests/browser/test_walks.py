@@ -589,3 +589,28 @@ def test_an_administrator_adds_a_unit_and_an_account_changes_its_roles_and_sees_
         assert 'Văn thư → Văn thư, Lãnh đạo' in page.locator('tr[data-kind="account"]').inner_text()
     finally:
         admin.close()
+
+
+def test_a_file_over_the_limit_is_refused_as_it_is_picked(served, browser, tmp_path):
+    """The script refuses a file over the input's data-max-bytes with the server's own words, and
+    the form is not sent (the limit is lowered in the page to 100 bytes: a 50 MB file is not made
+    for a test; the attribute's value from the settings is checked in test_intake_form)."""
+    app, base = served
+    big = tmp_path / 'cong-van-lon.pdf'
+    big.write_bytes(pdf('Công văn lớn'))
+    clerk = Person(browser, base, 'vanthu', 'desktop')
+    clerk.visit('/bodies/000.00.01.H01/documents/new?direction=incoming')
+    page = clerk.page
+    field = page.locator('input[name=main_file]')
+    field.evaluate("e => e.setAttribute('data-max-bytes', '100')")
+    field.set_input_files(str(big))
+    message = field.evaluate('e => e.validationMessage')
+    assert message.startswith('Tệp "cong-van-lon.pdf" vượt quá giới hạn'), message
+    url = page.url
+    page.locator('form#document button[type=submit]').click()
+    assert page.url == url and page.locator('div.alert').count() == 0       # not sent
+    small = tmp_path / 'cong-van.pdf'
+    small.write_bytes(big.read_bytes()[:100])
+    field.set_input_files(str(small))                                        # one within the limit: allowed
+    assert field.evaluate('e => e.validationMessage') == ''
+    clerk.close()

@@ -1,6 +1,8 @@
 """The intake form as a clerk meets it (#17 item 1): dates and times picked, never a time zone typed."""
 import re
 
+from archive.i18n import size_text
+
 from ..conftest import HOST_CODE
 from ..helpers import incoming
 
@@ -86,3 +88,26 @@ def test_a_picked_date_carries_no_machine_format_hint(clerk):
         assert 'YYYY-MM-DD' not in text and 'ISO 8601' not in text, direction
     from archive.schemas.document import DocumentSchema
     assert DocumentSchema()['issued_date'].description is not None       # the schema, for the API, unchanged
+
+
+def test_a_refused_form_names_each_field_in_error_at_its_top(clerk):
+    """Three "Bắt buộc phải nhập" down the form said nothing at its top: the summary names each
+    field and links to it, in the reader's language."""
+    for locale, names in (('vi', ['Mã định danh cơ quan ban hành', 'Loại văn bản', 'Trích yếu nội dung']),
+                          ('en', ['Issuing body identifier', 'Document type', 'Abstract'])):
+        page = clerk.get(f'/bodies/{HOST_CODE}/documents/new?direction=incoming&_LOCALE_={locale}')
+        refused = page.forms['document'].submit('submit', status=400).html
+        items = refused.select('div.alert ul.error-fields li')
+        assert [li['data-field'] for li in items] == ['organ_id', 'doc_type', 'abstract']
+        assert [li.a.get_text() for li in items] == names
+        for li in items:
+            assert refused.find(id=li.a['href'][1:])['name'] == li['data-field']
+
+
+def test_the_file_fields_carry_the_upload_limit_for_the_pages_script(clerk, app):
+    limit = app.registry.archive_settings.max_upload_bytes
+    page = clerk.get(f'/bodies/{HOST_CODE}/documents/new?direction=incoming')
+    for name in ('main_file', 'attachments'):
+        field = page.html.find('input', attrs={'name': name})
+        assert field['data-max-bytes'] == str(limit)
+        assert field['data-too-large'] == f'Tệp "%s" vượt quá giới hạn {size_text(limit)}'   # the server's words

@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from pyramid.threadlocal import manager
@@ -254,6 +255,9 @@ def test_units_are_listed_added_renamed_and_removed_unless_in_use(app, admin):
     refused = admin.post(f'/bodies/{HOST_CODE}/unit-delete', {'code': 'TH', 'csrf_token': token}, status=409)
     message = refused.html.select_one('li[data-code="unit_in_use"]').get_text()
     assert 'Phòng Tổng hợp - Thông tin' in message and '1 tài khoản' in message and 'văn bản' in message
+    english = admin.post(f'/bodies/{HOST_CODE}/unit-delete?_LOCALE_=en', {'code': 'TH', 'csrf_token': token},
+                         status=409).html.select_one('li[data-code="unit_in_use"]').get_text()
+    assert re.search(r'\(1 account, (1 document|[02-9]\d* documents), 0 files, 0 file plan entries\)', english)
     res = admin.delete(f'/api/v1/bodies/{HOST_CODE}/units/HCLT', headers=csrf(admin), status=409)
     assert res.json['error'] == 'unit_in_use'
     admin.post(f'/bodies/{HOST_CODE}/unit-delete', {'code': 'TT', 'csrf_token': token}, status=303)

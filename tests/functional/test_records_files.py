@@ -194,16 +194,20 @@ def test_only_a_document_that_may_be_filed_goes_into_a_file(app, clerk, archivis
     draft = clerk.post_json(f'{BODY}/documents', {
         'direction': 'outgoing', 'organ_id': HOST_CODE, 'doc_type': 'CV', 'abstract': 'Dự thảo công văn',
         'signer_name': 'Trần Văn Lãnh Đạo'}, headers=csrf(clerk), status=201).json['id']
-    for doc in (arrived, refused, draft):
-        assert file_doc(clerk, doc, f['name'], status=409)['error'] == 'document_not_fileable'
+    for doc, state in ((arrived, 'Đã đến'), (refused, 'Từ chối nhận / trả lại'), (draft, 'Dự thảo')):
+        refusal = file_doc(clerk, doc, f['name'], status=409)
+        assert refusal['error'] == 'document_not_fileable'
+        assert f'trạng thái "{state}"' in refusal['message']        # why this one: its state, named
         page = _filing_page(clerk, doc, f['name'], 409)
         assert page.html.select_one('ul.errors li')['data-code'] == 'document_not_fileable'
+        assert f'trạng thái "{state}"' in page.html.select_one('ul.errors li').get_text()
         assert clerk.get(f'{BODY}/documents/{doc}/records-file').json['file'] is None
         box = clerk.get(f'/bodies/{HOST_CODE}/documents/{doc}').html.select_one('section.records-file')
         assert box.select_one('form#records-file') is None
         assert 'đã vào sổ' in box.select_one('[data-hint=not-fileable]').get_text()
     english = clerk.get(f'/bodies/{HOST_CODE}/documents/{arrived}?_LOCALE_=en').html
     assert 'registered' in english.select_one('[data-hint=not-fileable]').get_text()
+    assert '"Arrived"' in english.select_one('[data-hint=not-fileable]').get_text()   # the state's title translated
     conn, root = open_root(app)
     try:
         assert [e['action'] for e in audit.entries(root, f'file:{HOST_CODE}:{f["name"]}')] == ['file_opened']
@@ -569,7 +573,13 @@ def test_pages_plan_open_file_close_and_batch(app, clerk, archivist, leader):
     file_url = file_page.request.path
     file_page = archivist.get(file_url)
     assert f'data-document="{doc}"' in file_page.text
-    file_page = file_page.forms['close-file'].submit(status=303).follow()
+    refused = file_page.forms['close-file'].submit(status=400)     # closing is for good: asked first
+    assert refused.html.select_one('ul.errors li')['data-code'] == 'file_close_unconfirmed'
+    assert 'data-state="open"' in archivist.get(file_url).text
+    form = file_page.forms['close-file']
+    assert form.fields['confirm'][0].attrs.get('required') is not None
+    form['confirm'] = True
+    file_page = form.submit(status=303).follow()
     assert 'data-state="closed"' in file_page.text and '20 năm' in file_page.text
     [notice] = file_page.html.select('p.flash')                 # said, not only seen in the state
     assert notice.get_text().strip() == f'Đã đóng hồ sơ TH.02 · Hồ sơ hội nghị ({YEAR})'

@@ -7,7 +7,7 @@ import pytest
 from pyramid.threadlocal import manager
 
 from archive import clock
-from archive.reports import counters, recount
+from archive.reports import counters, folding, recount
 from archive.reports import rollups as R
 from archive.seed import DEMO_RECEIVER, HOST
 from archive.services import directory
@@ -74,17 +74,22 @@ def step(root, registry, doc, rng):
     fire(root, doc, action, user, registry, data=dict(data))
 
 
-@pytest.mark.parametrize('fold_at', [3, None])
-def test_random_run_equals_full_recount(world, monkeypatch, fold_at):
-    """Folding every 3 events, or every ``FOLD_AT``."""
+@pytest.mark.parametrize('fold_at, valve, worker', [(3, 1000, True), (None, None, True), (3, 5, False)])
+def test_random_run_equals_full_recount(world, monkeypatch, fold_at, valve, worker):
+    """The worker folding each day's shards that reached 3 events, or ``FOLD_AT`` (after the
+    day's commit, in its own transaction: the next day's appends merge with its folds); or no
+    worker, the valve folding a shard at its 5th event."""
     app, conn, root = world
     if fold_at:
         monkeypatch.setattr(counters, 'FOLD_AT', fold_at)
+    if valve:
+        monkeypatch.setattr(counters, 'VALVE', valve)
     rng = random.Random(20261203)
     bodies = [HOST, DEMO_RECEIVER, BTG]
     docs = []
     start = dt.datetime(2026, 3, 30, 9, 0, tzinfo=VN)     # crosses a month and a quarter
     settings = app.registry.archive_settings
+    worked = 0
     for day in range(6):
         clock.set_now(start + dt.timedelta(days=day, hours=day % 3))
         for k in range(4):
@@ -100,6 +105,11 @@ def test_random_run_equals_full_recount(world, monkeypatch, fold_at):
             moving = [d for d in docs if d.state not in ('completed', 'refused', 'deleted', 'destroyed')]
             step(root, app.registry, rng.choice(moving or docs), rng)
         conn.transaction_manager.commit()
+        if worker:
+            worked += folding.fold_due(app.registry)
+    conn.sync()
+    assert (worked > 0) == worker and sum(p.folds for p in root.stats.pending.values()) > 0
+    assert all(len(p) < counters.VALVE for p in root.stats.pending.values())
     assert recount.differences(root) == []
     # the deadline index holds exactly the documents whose deadline still runs
     for code in bodies:
@@ -133,7 +143,7 @@ def test_random_run_equals_full_recount(world, monkeypatch, fold_at):
     R.add(root.stats.rollups, month, HOST, R.column(key), n=5)
     assert [d[1] for d in recount.differences(root)] == [key]
     recount.rebuild(root)
-    assert recount.differences(root) == []
+    assert recount.differences(root) == [] and not any(len(p) for p in root.stats.pending.values())
 
 
 def test_tally_merges_concurrent_increments(app):
@@ -258,6 +268,23 @@ def test_rollups_equal_the_day_sets_and_indexes_and_a_drift_is_found_and_rebuilt
     conn.transaction_manager.commit()
 
 
+def test_pending_events_gathered_once_give_the_sums_read_shard_by_shard(world):
+    """The dashboard reads every shard's pending events once (``counters.Gathered``): the sums of
+    each body, whole months and days at the edges, with and without the type, are those read
+    from each body's shard."""
+    from archive.reports import figures as F
+    _app, _conn, root = world
+    _run(world, 1514)
+    stats = root.stats
+    assert any(len(p) for p in stats.pending.values())
+    gathered = counters.Gathered(stats)
+    for code in (HOST, DEMO_RECEIVER, BTG):
+        for start, end in ((dt.date(2026, 3, 1), dt.date(2026, 4, 30)), (dt.date(2026, 3, 30), dt.date(2026, 4, 2))):
+            for summed in (F.sum_counts, F.sum_rolled):
+                alone = summed(stats, code, start, end)
+                assert summed(stats, code, start, end, gathered=gathered) == alone and alone
+
+
 def test_overdue_and_late_lists_from_the_rollups_equal_the_indexes(world):
     """The count of documents still open past their deadline (the deadline roll-up) equals the
     deadline index's list, and the late documents behind a figure (the late index) equal those
@@ -335,11 +362,14 @@ def _written(db):
     return found
 
 
-def test_a_registration_writes_one_object_for_its_counters_and_a_fold_the_others(file_app, monkeypatch):
+def test_a_registration_writes_one_object_the_worker_folds_and_the_valve_without_it(file_app, monkeypatch):
     """What the counters add to a registration (#15: under 10 %): one object, the pending events
-    of the body's shard; every ``FOLD_AT`` events of a shard one also writes the month's roll-up,
-    the day's entry set (its tree, or its bucket once it has several) and the pending events. The
-    objects written with and without counting are compared, one registration each."""
+    of the body's shard, also the one that brings the shard to ``FOLD_AT`` (no roll-up: the fold
+    is the worker's, after commit); the worker's round then writes the month's roll-up, the day's
+    entry set (its tree, or its bucket once it has several) and the pending events. Without a
+    worker, the registration that brings the shard to ``VALVE`` folds it. The objects written
+    with and without counting are compared, one registration each."""
+    from archive.exchange import worker
     from archive.workflow import engine
     app = file_app
     db = app.registry._zodb_databases['']
@@ -349,21 +379,33 @@ def test_a_registration_writes_one_object_for_its_counters_and_a_fold_the_others
     try:
         clock.set_now(dt.datetime(2026, 5, 4, 9, 0, tzinfo=VN))
         docs = [svc.create(root, root['bodies'][HOST], incoming(number_symbol=f'{k}-CV/BTCTU'), [],
-                           app.registry.archive_settings, 'vanthu') for k in (1, 2, 3, 4)]
+                           app.registry.archive_settings, 'vanthu') for k in range(8)]
         fire(root, docs[0], 'register', root['users']['vanthu'], app.registry)       # the register's first
         counters.fold_all(root.stats)              # what the template and the set-up counted
         conn.transaction_manager.commit()
         pending = root.stats.pending[R.shard(HOST)]
         monkeypatch.setattr(counters, 'FOLD_AT', 2)
+        monkeypatch.setattr(counters, 'VALVE', 4)
         fire(root, docs[1], 'register', root['users']['vanthu'], app.registry)
         conn.transaction_manager.commit()
         counting = _written(db)
-        fire(root, docs[2], 'register', root['users']['vanthu'], app.registry)       # the fold
+        fire(root, docs[2], 'register', root['users']['vanthu'], app.registry)       # FOLD_AT reached
         conn.transaction_manager.commit()
-        folding = _written(db)
+        reaching = _written(db)
+        assert len(pending) == 2 and recount.differences(root) == []
+        worker.run_round(app.registry)                                               # the worker's fold
+        folding_ = _written(db)
+        conn.sync()
+        assert len(pending) == 0 and recount.differences(root) == []
+        below = []
+        for doc in docs[3:7]:                                  # no worker: the 4th pending event folds
+            fire(root, doc, 'register', root['users']['vanthu'], app.registry)
+            conn.transaction_manager.commit()
+            below.append(_written(db))
+        valve = below.pop()
         assert len(pending) == 0 and recount.differences(root) == []
         engine.counters.count = lambda *a, **kw: None
-        fire(root, docs[3], 'register', root['users']['vanthu'], app.registry)
+        fire(root, docs[7], 'register', root['users']['vanthu'], app.registry)
         conn.transaction_manager.commit()
         bare = _written(db)
     finally:
@@ -371,18 +413,24 @@ def test_a_registration_writes_one_object_for_its_counters_and_a_fold_the_others
         manager.pop()
         clock.set_now(None)
         conn.close()
-    added = {name: n - bare.get(name, 0) for name, n in counting.items() if n != bare.get(name, 0)}
-    assert added == {'archive.reports.counters.Pending': 1}, (counting, bare)
-    folded = {name: n - bare.get(name, 0) for name, n in folding.items() if n != bare.get(name, 0)}
+
+    def added(written):
+        return {name: n - bare.get(name, 0) for name, n in written.items() if n != bare.get(name, 0)}
+    assert added(counting) == added(reaching) == {'archive.reports.counters.Pending': 1}, (counting, reaching, bare)
+    assert all(added(w) == {'archive.reports.counters.Pending': 1} for w in below), below
+    sets = {'BTrees.OOBTree.OOTreeSet', 'BTrees.OOBTree.OOSet', 'BTrees.OOBTree.OOBTree', 'BTrees.OOBTree.OOBucket'}
+    assert folding_.get('archive.reports.rollups.Rollup') == 1 and folding_.get('archive.reports.counters.Pending') == 1
+    assert set(folding_) - {'archive.reports.rollups.Rollup', 'archive.reports.counters.Pending'} <= sets, folding_
+    folded = added(valve)
     assert folded.get('archive.reports.rollups.Rollup') == 1 and folded.get('archive.reports.counters.Pending') == 1
-    assert set(folded) - {'archive.reports.rollups.Rollup', 'archive.reports.counters.Pending'} <= \
-        {'BTrees.OOBTree.OOTreeSet', 'BTrees.OOBTree.OOSet', 'BTrees.OOBTree.OOBTree', 'BTrees.OOBTree.OOBucket'}
+    assert set(folded) - {'archive.reports.rollups.Rollup', 'archive.reports.counters.Pending'} <= sets
 
 
-def test_pending_events_merge_and_two_folds_at_once_conflict(app):
+def test_pending_events_merge_and_two_folds_at_once_conflict(app, monkeypatch):
     """Two transactions appending to one shard's pending events both commit; a fold beside an
     append keeps the append; two folds at once conflict (each would add the same records to the
-    roll-ups), and the one retried leaves the counters equal to what was counted."""
+    roll-ups), and the one retried leaves the counters equal to what was counted; the worker's
+    fold, committed while two transactions have appended and not yet committed, loses neither."""
     import transaction
     from ZODB.POSException import ConflictError
 
@@ -424,6 +472,27 @@ def test_pending_events_merge_and_two_folds_at_once_conflict(app):
         assert R.row(root_c.stats.rollups, 'M2026-05', HOST)[R.column(key)] == 4
         assert sorted(counters.entry_name(e) for e in root_c.stats.docs[('D2026-05-04', HOST)]) == ['a', 'b', 'c', 'd']
         assert not len(root_c.stats.pending[R.shard(HOST)])
+        conn_c.close()
+        conn_a.sync()
+        conn_b.sync()
+        counters._add(root_a.stats, HOST, dt.date(2026, 5, 4), key, 'e', 1)
+        conn_a.transaction_manager.commit()
+        conn_b.sync()
+        counters._add(root_a.stats, HOST, dt.date(2026, 5, 4), key, 'f', 1)    # two appends not yet
+        counters._add(root_b.stats, HOST, dt.date(2026, 5, 5), key, 'g', 1)    # committed ...
+        monkeypatch.setattr(counters, 'FOLD_AT', 1)
+        assert folding.fold_due(app.registry, force=True) == 1                  # ... the worker folds 'e'
+        conn_a.transaction_manager.commit()
+        conn_b.transaction_manager.commit()
+        conn_c, root_c = open_root(app)
+        assert R.row(root_c.stats.rollups, 'M2026-05', HOST)[R.column(key)] == 5
+        assert counters.month_row(root_c.stats, 'M2026-05', HOST)[R.column(key)] == 7
+        pending = root_c.stats.pending[R.shard(HOST)]
+        assert sorted(counters.entry_name(text) for _day, _body, text in pending.records()) == ['f', 'g']
+        assert folding.fold_due(app.registry, force=True) == 2 and not folding.fold_due(app.registry, force=True)
+        conn_c.sync()
+        assert R.row(root_c.stats.rollups, 'M2026-05', HOST)[R.column(key)] == 7 and not len(pending)
+        assert sorted(counters.entry_name(e) for e in root_c.stats.docs[('D2026-05-05', HOST)]) == ['g']
         conn_c.close()
     finally:
         transaction.abort()
@@ -489,6 +558,7 @@ def test_evolve_step_0023_groups_the_counters_by_the_new_shards(world, monkeypat
     from archive.reports import figures as F
     _app, conn, root = world
     monkeypatch.setattr(R, 'SHARDS', 16)
+    monkeypatch.setattr(counters, 'VALVE', 5)   # some folded (no worker here), some pending
     recount.rebuild(root)                  # what the template counted, as 16 shards held it
     _run(world, 2323)
     stats = root.stats

@@ -45,6 +45,10 @@ def test_on_login_the_first_page_says_what_is_urgent_and_due_tomorrow(app, clerk
     flashed = [p.text for p in first.html.select('p.flash')]
     assert flashed == [f'Đang chờ xử lý: {urgent_waiting} văn bản khẩn, 0 văn bản đến hạn xử lý ngày mai']
     assert urgent_waiting >= 1
+    from archive.views.flash import after_login
+    english = leader.get(after_login('/desk') + '&_LOCALE_=en').html.select_one('p.flash').text
+    assert english == f'Waiting for you: {urgent_waiting} urgent document{"s" if urgent_waiting > 1 else ""}, ' \
+                      '0 documents due tomorrow'                # each count in the form it asks for
     assert leader.get('/desk').html.select('p.flash') == []              # only there
     leader.post_json(f"{API}/{doc['id']}/transitions/assign", {'main_processor': 'chuyenvien', 'deadline': tomorrow},
                      headers={'X-CSRF-Token': leader.csrf})

@@ -21,17 +21,28 @@ def journal_drill(root, destination, report, actor):
                         named=[f"{p['code']}: {p['what']}" for p in report['problems'] + report['differences']][:LISTED])
 
 
-def last_drill(root, now=None, scan=5000):
-    """The newest drill journaled, with its ``age_seconds``; None when none was."""
+def last_drills(root, now=None, scan=5000):
+    """Each destination's newest drill journaled, with its ``age_seconds``, newest first (a drill
+    of the page or of ``archive-backup verify`` journals one entry a destination)."""
     chain = audit.journal_of(root).chains.get(CHAIN)
     if chain is None:
-        return None
+        return {}
+    now = clock.now() if now is None else now
+    found = {}
     for seq in range(chain.length, max(0, chain.length - scan), -1):
         at, actor, action, details, _prev, _hash = chain.entries[seq]
         if action == DRILL:
-            age = ((clock.now() if now is None else now) - clock.parse_iso(at)).total_seconds()
-            return dict(json.loads(details), at=at, actor=actor, seq=seq, age_seconds=round(age))
-    return None
+            drill = json.loads(details)
+            if drill['destination'] not in found:
+                age = (now - clock.parse_iso(at)).total_seconds()
+                found[drill['destination']] = dict(drill, at=at, actor=actor, seq=seq, age_seconds=round(age))
+    return found
+
+
+def last_drill(root, now=None, scan=5000):
+    """The newest drill journaled, with its ``age_seconds``; None when none was."""
+    return next(iter(last_drills(root, now, scan).values()), None)
+
 
 def recent_runs(root, limit=50, scan=5000):
     """The newest ``limit`` results journaled (one a destination and run), newest first."""
@@ -56,6 +67,7 @@ def status(root, settings, now=None):
     now = clock.now() if now is None else now
     destinations = settings.backup_destinations
     runs = recent_runs(root, limit=max(200, 4 * len(destinations)))
+    drills = last_drills(root, now)
     per = {}
     for destination in destinations:
         mine = [r for r in runs if r['destination'] == destination]
@@ -63,7 +75,8 @@ def status(root, settings, now=None):
         age = (now - clock.parse_iso(good['at'])).total_seconds() if good else None
         per[destination] = {'destination': destination, 'last_good_at': good['at'] if good else None,
                             'age_seconds': round(age) if age is not None else None,
-                            'last_failed': bool(mine) and mine[0]['result'] != 'ok'}
+                            'last_failed': bool(mine) and mine[0]['result'] != 'ok',
+                            'drill': drills.get(destination)}
         if mine:
             per[destination]['last_run'] = mine[0]
     ages = [d['age_seconds'] for d in per.values()]
@@ -80,4 +93,4 @@ def status(root, settings, now=None):
         problems.append('backup_last_failed')
     return {'ok': not problems, 'problems': problems, 'age_seconds': worst,
             'max_age_seconds': round(max_age), 'destinations': list(per.values()), 'runs': runs[:50],
-            'drill': last_drill(root, now)}
+            'drill': next(iter(drills.values()), None)}

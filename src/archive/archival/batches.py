@@ -282,7 +282,8 @@ def export(root, batch, settings, user, progress=None, bag=False):
     os.makedirs(transfer_dir(settings), exist_ok=True)
     report = sip.write_package(target, batch.package_id, body, batch.files(), F.named_documents, progress=progress,
                                allow_secret=settings.transfer_secret, settings=settings,
-                               archive_certificate=settings.transfer_certificate, workers=settings.export_workers)
+                               archive_certificate=settings.transfer_certificate, workers=settings.export_workers,
+                               summaries=body.documents.summaries)
     problems = sip.validate(target)
     if bag and not problems:
         bag = sip.make_bag(target, os.path.join(transfer_dir(settings), batch.package_id + '.bag'), body,

@@ -21,6 +21,7 @@ from ..errors import Conflict, InputError, Unknown
 from ..i18n import _
 from ..resources.records import ensure_records, records_of  # noqa: F401 - part of this module's face
 from ..workflow.states import fileable
+from ..workflow.titles import state_title
 from . import retention
 
 OPEN, CLOSED, TRANSFERRED, DESTROYED = 'open', 'closed', 'transferred', 'destroyed'
@@ -237,8 +238,9 @@ def not_fileable(doc):
     if fileable(doc):
         return None
     return Conflict('document_not_fileable', _(
-        'document_not_fileable', default='Chỉ lập vào hồ sơ văn bản đến đã vào sổ và văn bản đi đã ban hành '
-        '(đã ký số): không lập dự thảo, văn bản chưa vào sổ, đã từ chối nhận, đã thu hồi hay đã xóa'))
+        'document_not_fileable', default='Văn bản đang ở trạng thái "${state}": chỉ lập vào hồ sơ văn bản đến đã '
+        'vào sổ và văn bản đi đã ban hành (đã ký số), không lập dự thảo, văn bản chưa vào sổ, đã từ chối nhận, '
+        'đã thu hồi hay đã xóa', mapping={'state': state_title(doc, None)}))
 
 
 def file_document(root, doc, ref, user, may_view_file):

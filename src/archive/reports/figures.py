@@ -25,7 +25,7 @@ from ..resources import access
 from ..workflow.states import states_of
 from . import periods as P
 from . import rollups as R
-from .counters import LATE, days_between, entry_key, entry_name, late_between, month_key, stats_of
+from .counters import LATE, Gathered, days_between, entry_key, entry_name, late_between, month_key, stats_of
 from .sums import month_end, months_of, sum_counts, sum_rolled
 
 GROUPS = ('total', 'body', 'month', 'type', 'route')
@@ -315,9 +315,11 @@ ROUTE_MESSAGES = {
 ROUTE_TITLES = {key: str(title.default) for key, title in ROUTE_MESSAGES.items()}
 
 
-def figures(root, query, today=None):
-    """``{'rows': [{'key', 'label', 'figures'}], 'total': figures, ...}`` for the query."""
+def figures(root, query, today=None, gathered=None):
+    """``{'rows': [{'key', 'label', 'figures'}], 'total': figures, ...}`` for the query;
+    ``gathered``: the pending events read once (``counters.Gathered``), if the caller has them."""
     stats = stats_of(root)
+    gathered = Gathered(stats) if gathered is None else gathered
     today = today or clock.today()
     segs = segments(root, query.body, query.subtree, query.start, query.end)
     total, groups = {}, {}
@@ -325,10 +327,10 @@ def figures(root, query, today=None):
     for source, s, e, owner in segs:
         if query.group == 'month':
             for key, ms, me in months_of(s, e):
-                sum_rolled(stats, source, ms, me, groups.setdefault(key, {}), today)
+                sum_rolled(stats, source, ms, me, groups.setdefault(key, {}), today, gathered)
         else:
-            counts = sum_counts(stats, source, s, e, today=today) if query.group == 'type' else \
-                sum_rolled(stats, source, s, e, today=today)
+            counts = sum_counts(stats, source, s, e, today=today, gathered=gathered) if query.group == 'type' else \
+                sum_rolled(stats, source, s, e, today=today, gathered=gathered)
             if query.group == 'body':
                 target = groups.setdefault(owner, {})
                 for k, n in counts.items():
@@ -340,7 +342,7 @@ def figures(root, query, today=None):
                     target[k] = target.get(k, 0) + n
     running = running_states() if query.group != 'month' else ()      # month rows show no overdue
     for source, s, e, owner in segs:
-        sum_rolled(stats, source, s, e, total, today)
+        sum_rolled(stats, source, s, e, total, today, gathered)
         if source == owner and running:
             overdue_by[owner] = overdue_by.get(owner, 0) + overdue(root, source, s, e, today, running=running)
     rows = []
@@ -370,8 +372,9 @@ def figures(root, query, today=None):
 def dashboard(root, query, today=None):
     """``(result, by month, by body)``: what the dashboard shows, each sum read once (the result
     of a ``total`` or ``body`` question is the by-body one, without its rows for ``total``)."""
-    by_body = figures(root, Query(query.body, query.subtree, query.start, query.end, 'body'), today)
-    by_month = figures(root, Query(query.body, query.subtree, query.start, query.end, 'month'), today)
+    gathered = Gathered(stats_of(root))
+    by_body = figures(root, Query(query.body, query.subtree, query.start, query.end, 'body'), today, gathered)
+    by_month = figures(root, Query(query.body, query.subtree, query.start, query.end, 'month'), today, gathered)
     if query.group == 'body':
         result = by_body
     elif query.group == 'total':
@@ -379,7 +382,7 @@ def dashboard(root, query, today=None):
     elif query.group == 'month':
         result = by_month
     else:
-        result = figures(root, query, today)
+        result = figures(root, query, today, gathered)
     return result, by_month, by_body
 
 

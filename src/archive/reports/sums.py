@@ -39,33 +39,33 @@ def months_of(start, end):
         day = last + dt.timedelta(days=1)
 
 
-def sum_counts(stats, code, start, end, into=None, today=None):
+def sum_counts(stats, code, start, end, into=None, today=None, gathered=None):
     """The counters of ``code`` over ``[start, end]``, with the document type: whole months from
     the roll-ups (one object per shard of bodies and month), the days at the edges from their
-    entries."""
+    entries; ``gathered``: the pending events read once (``counters.Gathered``) for many sums."""
     into = {} if into is None else into
     for pk in decompose(start, end, today):
         if pk[0] == 'M':
-            for column, n in month_row(stats, pk, code).items():
+            for column, n in month_row(stats, pk, code, gathered).items():
                 key = R.key_of(column)
                 into[key] = into.get(key, 0) + n
         else:
-            for entry in day_entries(stats, pk, code):
+            for entry in day_entries(stats, pk, code, gathered):
                 key = entry_key(entry)
                 into[key] = into.get(key, 0) + 1
     return into
 
 
-def sum_rolled(stats, code, start, end, into=None, today=None):
+def sum_rolled(stats, code, start, end, into=None, today=None, gathered=None):
     """The counters of ``code`` over ``[start, end]`` without the document type (what the
     dashboard and the report group): as ``sum_counts``, keys with an empty document type."""
     into = {} if into is None else into
     for pk in decompose(start, end, today):
         if pk[0] == 'M':
-            for key, n in month_untyped(stats, pk, code).items():
+            for key, n in month_untyped(stats, pk, code, gathered).items():
                 into[key] = into.get(key, 0) + n
         else:
-            for entry in day_entries(stats, pk, code):
+            for entry in day_entries(stats, pk, code, gathered):
                 metric, detail, _t, route, urgent = entry_key(entry)
                 key = (metric, detail, '', route, urgent)
                 into[key] = into.get(key, 0) + 1

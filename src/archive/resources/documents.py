@@ -19,6 +19,7 @@ from ..schemas.document import FIELDS
 from ..schemas.symbol import parse as parse_symbol
 from ..workflow.states import state_aces, state_data
 from . import access
+from . import summary
 from .files import MAIN
 from .folder import Folder
 from .folder import find_root
@@ -43,6 +44,7 @@ class Documents(Folder):
 
     by_deadline = None               # stored before the statistics issue: built by evolve step 0010
     letters = None               # evolve 0013: databases made before it get theirs then
+    summaries = None             # name -> ExportSummary (``resources.summary``); evolve 0025
 
     def __init__(self):
         super().__init__()
@@ -51,6 +53,7 @@ class Documents(Folder):
         self.secret = OOTreeSet()    # names of Mật documents
         self.by_deadline = OOTreeSet()   # (deadline ordinal, name) of documents whose deadline runs
         self.letters = OOBTree()     # letter_key -> OOTreeSet(names): incoming ones, to find one taken in twice
+        self.summaries = OOBTree()   # name -> ExportSummary: what a transfer package writes of it
 
     def index(self, doc):
         self.by_date[doc.sort_key()] = None
@@ -193,14 +196,21 @@ class Document(Persistent):
         self.created_at = clock.now()
         self.created_by = created_by
         self.modified_at = self.created_at
-        for name in FIELDS:
-            setattr(self, name, getattr(type(self), name, None))
+        # a new object is stored whole when first committed: its fields need no watched assignment
+        self.__dict__.update({name: getattr(type(self), name, None) for name in FIELDS})
         self.files = OOBTree()
         self.listed_files = ()
         self.main_file = None
         self._file_seq = 0
         self.revisions = IOBTree()
         self.parsed = None
+
+    def __setattr__(self, name, value):
+        """An assignment of a value a transfer package writes keeps the document's export summary
+        current (``resources.summary``: the one place it is kept)."""
+        super().__setattr__(name, value)
+        if name in summary.DOCUMENT_WATCHED and '__parent__' in self.__dict__:    # added to its folder
+            summary.keep(self)
 
     # -- identity and access -------------------------------------------------
     @property
@@ -281,6 +291,12 @@ class Document(Persistent):
         """Keep a signature check beside the verdict, as its journal entry says it (``at``: the entry's
         time): the transfer package's PREMIS events then come with the document, not its journal."""
         self.origin_checks = tuple(self.origin_checks) + ((at, status, code, file, sha256),)
+
+    def keep_summary(self):
+        """A file of it changed a value its export summary holds (``File.__setattr__``)."""
+        self._p_activate()
+        if '__parent__' in self.__dict__:
+            summary.keep(self)
 
     def file_refs(self):
         return [(f.__name__, f.filename, f.sha256) for f in self.file_list()]

@@ -10,6 +10,7 @@ from .. import clock
 from ..errors import single
 from ..i18n import Size, _
 from ..schemas.types import nfc
+from .summary import FILE_WATCHED
 
 CHUNK = 1 << 16
 PDF = 'application/pdf'
@@ -38,6 +39,15 @@ class File(Persistent):
         self.media_type = None
         self.uploaded_at = None
         self.uploaded_by = None
+
+    def __setattr__(self, name, value):
+        """A value a transfer package writes of a file, changed, changes its document's export
+        summary (``resources.summary``; a file not added to a document yet has none)."""
+        super().__setattr__(name, value)
+        if name in FILE_WATCHED:
+            keep = getattr(getattr(self, '__parent__', None), 'keep_summary', None)
+            if keep is not None:
+                keep()
 
     def open(self):
         return self.blob.open('r')
@@ -119,6 +129,12 @@ def write_content(f, source, sealer=None):
             f.stored_sha256 = hashing.digest.hexdigest()
 
 
+def too_large(filename, limit):
+    """The refusal of a file over the upload limit (the pages check it as the file is picked too)."""
+    return _('file_too_large', default='Tệp "${name}" vượt quá giới hạn ${limit}',
+             mapping={'name': filename, 'limit': Size(limit)})
+
+
 def ingest(field, filename, stream, role, settings, actor, sealer=None, any_type=False):
     """Copy an upload into a new blob-backed ``File``, checking size and type as it goes;
     sealed as it is copied when ``sealer`` is given (the plaintext never reaches the disk).
@@ -130,10 +146,7 @@ def ingest(field, filename, stream, role, settings, actor, sealer=None, any_type
     limit = settings.max_upload_bytes
     f = File(clean_filename(filename), role)
 
-    def too_large():
-        return single(field, _('file_too_large', default='Tệp "${name}" vượt quá giới hạn ${limit}',
-                               mapping={'name': f.filename, 'limit': Size(limit)}))
-    reader = _Measured(stream, limit, too_large)
+    reader = _Measured(stream, limit, lambda: single(field, too_large(f.filename, limit)))
     write_content(f, reader, sealer)
     size, head = reader.size, reader.head
     if size == 0:

@@ -17,7 +17,7 @@ import colander
 from .. import audit
 from .. import security as S
 from ..errors import Conflict, Unknown, merge, single
-from ..i18n import _
+from ..i18n import _, counted
 from ..schemas.directory import PasswordSchema, RolesSchema, UnitNameSchema
 from ..sessions import end_user_sessions
 from ..text import sort_key
@@ -212,10 +212,12 @@ def delete_unit(root, actor, body, code):
     uses = unit_uses(root, body, code)
     if uses:
         raise Conflict('unit_in_use', _(
-            'unit_in_use', default='Đơn vị "${unit}" đang được dùng (${users} tài khoản, ${documents} văn bản, '
-                                   '${files} hồ sơ và mục danh mục hồ sơ): không xóa được; hãy đổi tên nếu cần',
-            mapping={'unit': unit.name, 'users': uses.get('users', 0), 'documents': uses.get('documents', 0),
-                     'files': uses.get('files', 0) + uses.get('plan', 0)}))
+            'unit_in_use', default='Đơn vị "${unit}" đang được dùng (${users}, ${documents}, ${files}, ${plan}): '
+                                   'không xóa được; hãy đổi tên nếu cần',
+            mapping={'unit': unit.name, 'users': counted('accounts', uses.get('users', 0)),
+                     'documents': counted('documents', uses.get('documents', 0)),
+                     'files': counted('files', uses.get('files', 0)),
+                     'plan': counted('plan_entries', uses.get('plan', 0))}))
     del body.units[code]
     audit.append(root, f'body:{body.code}', 'unit_deleted', actor_name(actor), code=code, name=unit.name)
 

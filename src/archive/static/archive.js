@@ -242,3 +242,16 @@ document.addEventListener('DOMContentLoaded', function () {
     if (!details.hasAttribute('data-active')) { details.open = false; }
   });
 });
+
+/* A file over the upload limit is refused as it is picked (the input's data-max-bytes, and
+   data-too-large: the server's own message, "%s" for the file's name), not after a long upload
+   the server refuses anyway. The browser then keeps the form from being sent and says why;
+   without this script the server's refusal stands alone. */
+document.addEventListener('change', function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches('input[type=file][data-max-bytes]')) { return; }
+  var max = Number(input.getAttribute('data-max-bytes'));
+  var over = Array.prototype.filter.call(input.files || [], function (f) { return f.size > max; });
+  input.setCustomValidity(over.length ? input.getAttribute('data-too-large').replace('%s', over[0].name) : '');
+  if (over.length) { input.reportValidity(); }
+});

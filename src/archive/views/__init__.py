@@ -17,8 +17,8 @@ from .flash import greeting
 from ..resources import access
 from ..resources.root import app_root
 from ..services.desk import waiting_count
-from ..i18n import locale_url, number_text, plural, size_text
-from .workflow_titles import transition_title
+from ..i18n import counted, locale_url, number_text, size_text
+from ..workflow.titles import transition_title
 from .. import security as S
 from ..security import ROLE_TITLES
 from ..services.certificates import origin_status
@@ -27,7 +27,7 @@ from ..exchange.receive.common import ACTOR as EXCHANGE_ACTOR
 from ..archival.backup import SCHEDULE_ACTOR
 from ..archival.batches import KINDS as BATCH_KINDS
 from ..services.legal import legal_status
-from .workflow_titles import state_title
+from ..workflow.titles import state_title
 from ..schemas.document import DocumentSchema
 
 
@@ -42,19 +42,6 @@ JSON_PATHS = ('/api/', '/exchange/', '/healthz')      # answered in JSON, errors
 
 def api_request(request):
     return raw_path(request).startswith(JSON_PATHS)
-
-
-# What the pages count, each a message with a count (i18n.plural: "1 original file", "2 original
-# files" in English): ``h.count('originals', 2)``.
-COUNTED = {
-    'documents': lambda n, **m: plural('count_documents', n, default='${n} văn bản', mapping=m),
-    'documents_done': lambda n, **m: plural('count_documents_done', n, default='${done}/${n} văn bản', mapping=m),
-    'files': lambda n, **m: plural('count_files', n, default='${n} hồ sơ', mapping=m),
-    'originals': lambda n, **m: plural('count_originals', n, default='${n} tệp gốc', mapping=m),
-    'accounts': lambda n, **m: plural('count_accounts', n, default='${n} tài khoản', mapping=m),
-    'plan_entries': lambda n, **m: plural('count_plan_entries', n, default='${n} mục danh mục hồ sơ', mapping=m),
-    'backup_sets': lambda n, **m: plural('count_backup_sets', n, default='${n} bộ', mapping=m),
-}
 
 
 class PageHelpers:
@@ -111,8 +98,11 @@ class PageHelpers:
         return Markup(f'<data value="{size}">{size_text(size, self.request.localizer.locale_name)}</data>')
 
     def count(self, kind, n, **mapping):
-        """``n`` things of a kind of ``COUNTED``, in the form the count asks for."""
-        return self.t(COUNTED[kind](n, **mapping))
+        """``n`` things of a kind of ``i18n.COUNTED``, in the form the count asks for; a fraction
+        (1,5 giờ) written with the reader's decimal sign."""
+        if not isinstance(n, int):
+            mapping.setdefault('n', self.number(n))
+        return self.t(counted(kind, n, **mapping))
 
     def number(self, value, digits=1):
         """A figure with ``digits`` decimals at most, with the reader's decimal sign (``1,5``)."""

@@ -15,6 +15,7 @@ from .. import security as S
 from ..archival import backup, backup_restore, backup_status
 from ..i18n import _
 from ..resources.root import app_root
+from . import flash
 from .backup_drill import drill_findings
 
 
@@ -71,19 +72,19 @@ def backups_view(request):
     settings = request.registry.archive_settings
     root = app_root(request)
     state = backup_status.status(root, settings)
-    notice = request.GET.get('notice')
     drill = state['drill'] or {}
     findings, advice = drill_findings(drill.get('named'), root['bodies'], request.localizer.translate)
     return {'state': state, 'messages': backup.MESSAGES, 'kinds': KINDS, 'running': backup.LOCK.locked(),
             'findings': findings, 'advice': advice,
-            'notice': NOTICES.get(notice), 'notice_code': notice if notice in NOTICES else None,
             'interval_hours': settings.backup_interval_hours, 'full_days': settings.backup_full_days,
             'keep_sets': settings.backup_keep_sets}
 
 
 @view_config(route_name='backups', permission=S.MANAGE, request_method='POST')
 def start_backup(request):
-    """"Sao lưu ngay" starts a run; "Diễn tập khôi phục" (``action=drill``) the restore drill."""
+    """"Sao lưu ngay" starts a run; "Diễn tập khôi phục" (``action=drill``) the restore drill. What
+    happened is said once on the page it leads back to (a confirmation kept in the session, not a
+    notice in the address that a reload would show again)."""
     drill = request.POST.get('action') == 'drill'
     if not request.registry.archive_settings.backup_destinations:
         notice = 'backup_no_destinations'
@@ -93,4 +94,5 @@ def start_backup(request):
         notice = 'started'
     else:
         notice = 'backup_running'
-    return HTTPSeeOther(request.route_url('backups', _query={'notice': notice}))
+    flash.confirm(request, NOTICES[notice])
+    return HTTPSeeOther(request.route_url('backups'))

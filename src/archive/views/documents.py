@@ -19,7 +19,7 @@ from ..exchange import deliveries
 from .. import errors
 from ..errors import Conflict, InputError, Unknown, field_errors, translated
 from ..exchange.edxml import STATUS_CODES
-from ..resources.files import File
+from ..resources.files import File, too_large
 from ..resources import access
 from ..resources.root import app_root
 from ..schemas.delivery import PaperArrivedSchema, PaperSentSchema, StatusRecordSchema
@@ -109,9 +109,11 @@ def _document_form(request, secret=False, same_letter=False, direction=None):
             description=_('d_readers_reason', default='Chỉ văn thư hoặc lãnh đạo cơ quan thêm người xem, '
                                                       'và phải ghi lý do')))
     limit = _('d_upload_limit', default='Mỗi tệp tối đa ${limit}', mapping={'limit': Size(settings.max_upload_bytes)})
-    schema.add(file_node('main_file', _('f_main_file', default='Tệp văn bản chính (PDF)'), description=limit))
+    check = (settings.max_upload_bytes, request.localizer.translate(too_large('%s', settings.max_upload_bytes)))
+    schema.add(file_node('main_file', _('f_main_file', default='Tệp văn bản chính (PDF)'), description=limit,
+                         limit=check))
     schema.add(file_node('attachments', _('f_attachments', default='Tệp đính kèm'), multiple=True,
-                         description=limit))
+                         description=limit, limit=check))
     schema.add(held_uploads.node())         # the files held after an error (shown when there are any)
     add_csrf(schema, request)
     return document_forms.make(schema, direction, request, _('save', default='Lưu'))

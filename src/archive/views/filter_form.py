@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from pyramid.httpexceptions import HTTPSeeOther
 
 from ..i18n import _
-from ..i18n import _ as message     # state ids built from the ZCML (views/workflow_titles.py)
+from ..i18n import _ as message     # state ids built from the ZCML (workflow/titles.py)
 from ..schemas import vocab
 from ..search import FACETS
 from ..search.filters import DATES

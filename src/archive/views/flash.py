@@ -3,7 +3,7 @@ in their session, translated when written, shown once by ``templates/layout.pt``
 import datetime as dt
 
 from .. import clock
-from ..i18n import _
+from ..i18n import _, counted
 from ..services import notify
 from ..resources.root import app_root
 from ..services.desk import desk_for
@@ -74,5 +74,5 @@ def greeting(request):
     if not (urgent or due):
         return ''
     return request.localizer.translate(_(
-        'greet_urgent', default='Đang chờ xử lý: ${urgent} văn bản khẩn, ${due} văn bản đến hạn xử lý ngày mai',
-        mapping={'urgent': len(urgent), 'due': len(due)}))
+        'greet_urgent', default='Đang chờ xử lý: ${urgent}, ${due}',
+        mapping={'urgent': counted('urgent_documents', len(urgent)), 'due': counted('due_tomorrow', len(due))}))

@@ -12,14 +12,21 @@ from ..schemas.types import AwareDateTime, IsoDate
 
 
 class PlainFileWidget(deform.widget.Widget):
-    """A bare ``<input type=file>``; the view reads the upload from ``request.POST``."""
+    """A bare ``<input type=file>``; the view reads the upload from ``request.POST``. With
+    ``max_bytes`` and ``too_large`` (the server's refusal, translated, ``%s`` for the file's name)
+    the page's script refuses a file over the limit as it is picked, before a long upload the
+    server would refuse anyway; without the script the server's refusal stands alone."""
 
     multiple = False
+    max_bytes = None
+    too_large = None
 
     def serialize(self, field, cstruct, **kw):
         multiple = ' multiple' if self.multiple else ''
+        limit = (f' data-max-bytes="{int(self.max_bytes)}" data-too-large="{escape(self.too_large)}"'
+                 if self.max_bytes else '')
         return Markup(f'<input type="file" class="form-control" name="{escape(field.name)}" '
-                      f'id="{escape(field.oid)}"{multiple}>')
+                      f'id="{escape(field.oid)}"{multiple}{limit}>')
 
     def deserialize(self, field, pstruct):
         return colander.null
@@ -73,9 +80,12 @@ def use_pickers(schema):
     return schema
 
 
-def file_node(name, title, multiple=False, description=None):
+def file_node(name, title, multiple=False, description=None, limit=None):
+    """A file field; ``limit``: ``(max_bytes, too_large)`` for ``PlainFileWidget``'s check."""
     widget = PlainFileWidget()
     widget.multiple = multiple
+    if limit is not None:
+        widget.max_bytes, widget.too_large = limit
     return colander.SchemaNode(colander.String(), name=name, title=title, missing=colander.null,
                                widget=widget, description=description)
 

@@ -131,6 +131,10 @@ def file_view(context, request):
     back = file_url(request, f)
 
     def close():
+        if request.POST.get('confirm') != '1':        # closing is for good: the page asks it ticked
+            raise InputError([{'field': 'confirm', 'code': 'file_close_unconfirmed', 'message': _(
+                'file_close_unconfirmed', default='Đánh dấu ô xác nhận trước khi đóng hồ sơ: hồ sơ đã đóng '
+                'thì không lập thêm văn bản vào được')}])
         F.close_file(app_root(request), f, request.identity, request.registry.archive_settings,
                      manage=request.has_permission(S.MANAGE_FILES, context))
         flash.confirm(request, _('flash_file_closed', default='Đã đóng hồ sơ ${code} · ${title} (${year})',

@@ -21,7 +21,7 @@ from ..workflow import engine, states
 from ..workflow.actions import NEEDS
 from . import flash
 from .filter_form import filter_fields, without_empty_fields
-from .workflow_titles import transition_title
+from ..workflow.titles import transition_title
 from .forms import posted
 from .forms import add_csrf, put_errors, render_submitted
 

@@ -14,7 +14,8 @@ the same one; a dead worker's lease expires and the delivery goes back to the qu
   bytes, and the receiving path answers the same bytes with the same receipt: nothing twice.
 
 Status messages go back the same ways (``send_one_status``); intake of the channels that are
-polled (a mailbox, the axis folder) runs in the same round.
+polled (a mailbox, the axis folder) runs in the same round, and so does the fold of the statistics
+counters' pending events (``reports.folding``: maintenance after commit, not a registration's).
 
 On FileStorage the worker is a thread in the server (``archive.exchange_worker = true``); on ZEO
 it runs in ``archive-worker``.
@@ -27,6 +28,7 @@ from ZODB.POSException import ConflictError
 
 from ... import audit, clock
 from ...db import flush_refused
+from ...reports import folding
 from .. import channels, deliveries, notify_mail, wake
 from ..receive import ACTOR
 from .common import LOCAL, log, retry_policy, route_seen, with_registry, worker_name
@@ -41,8 +43,8 @@ __all__ = ['BROKEN_LIMIT', 'BUSY', 'LOCAL', 'build_package', 'deliver_one', 'jou
 def run_round(registry, limit=1000):
     """Take in what the polled channels hold, deliver what waits and carry the statuses, until
     nothing is left (or ``limit`` each); first put back what a dead worker left claimed and what
-    is due for another try; write the refusal counts held in memory when due. Returns how many
-    items were handled."""
+    is due for another try; write the refusal counts held in memory when due; then fold the
+    counters' shards that are due. Returns how many items were handled (folds are not items)."""
     flush_refused(registry)
     with_registry(registry, deliveries.requeue_expired)
     with_registry(registry, deliveries.requeue_due)
@@ -69,6 +71,7 @@ def run_round(registry, limit=1000):
             continue                  # another worker carried the same one first: take the next
         done += 1
     done += notify_mail.run(registry, limit)        # people's mail: the digests when due, then what waits
+    folding.fold_due(registry)                      # the counters' pending events (not items carried)
     return done
 
 

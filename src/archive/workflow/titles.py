@@ -4,10 +4,10 @@ defaults), ``tools/extract_messages.py`` reads them from there into the catalog 
 ``wf_<type>_state_<name>`` and ``wf_<type>_<transition>``, the English catalog translates them.
 No state is named in Python."""
 from ..i18n import _ as message     # ids built from the ZCML: the extractor reads them there
-from ..workflow.states import state_data, transitions_of
+from .states import state_data, transitions_of
 
 
-def state_title(doc, registry):
+def state_title(doc, registry=None):
     """The document's state, as a message."""
     title = state_data(doc, registry).get('title')
     if not title:
