@@ -33,10 +33,11 @@ from concurrent.futures import Future
 from . import highlight
 from .query import EXACT, FOLDED, AllOf, Phrase, Word
 
-SCHEMA_VERSION = 5     # change it with the schema, the analyzer or what is indexed: every index is rebuilt
+SCHEMA_VERSION = 6     # change it with the schema, the analyzer or what is indexed: every index is rebuilt
 # (3: a document's file text without the versions a signature superseded; 4: tantivy counts the six
 # small facets from one field holding their values together; 5: the sample the facet counts of
-# the broadest searches are estimated from)
+# the broadest searches are estimated from; 6: tantivy matches and scores the folded fields' words
+# together, the abstract weighted)
 ENGINES = ('tantivy', 'whoosh')
 
 # Fields a result can be filtered by and counted on (facets): the name in the query string → field.
