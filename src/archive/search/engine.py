@@ -29,6 +29,7 @@ import threading
 import time
 import zlib
 from concurrent.futures import Future
+from functools import lru_cache
 
 from . import highlight
 from .query import EXACT, FOLDED, AllOf, Phrase, Word
@@ -60,9 +61,11 @@ def in_sample(key):
     return zlib.crc32(key.encode('utf-8')) % SAMPLE_EVERY == 0
 
 
+@lru_cache(maxsize=4096)
 def estimated(count):
     """A count in the sample scaled to the whole index, rounded to two significant digits (an
-    estimate should not look exact): 3 → 48, 70 → 1100, 1234 → 20000."""
+    estimate should not look exact): 3 → 48, 70 → 1100, 1234 → 20000. Kept: the same few
+    counts come back search after search."""
     n = count * SAMPLE_EVERY
     step = 10 ** max(0, len(str(n)) - 2)
     return (n + step // 2) // step * step

@@ -33,6 +33,7 @@ import json
 import os
 import threading
 import time
+from functools import lru_cache
 
 import tantivy
 
@@ -131,6 +132,13 @@ def document(fields):
             doc.add_text(name, fields[name])
     doc.add_text(SMALL, _small_key(fields))
     return doc
+
+
+@lru_cache(maxsize=4096)
+def _small_values(key):
+    """The small facets' values of a ``_small_key`` (the same few keys come back each search:
+    read once, not once a search)."""
+    return tuple(json.loads(key))
 
 
 def _small_key(fields):
@@ -251,12 +259,14 @@ class Index:
         tally = {name: {b['key']: b['doc_count'] for b in found.get(name, {}).get('buckets', [])}
                  for name in facets if name not in SMALL_FACETS}
         tally.update((name, {}) for name in small)
+        split = [(i, tally[name]) for i, name in enumerate(SMALL_FACETS) if name in small]
         matches = 0 if SMALL in aggs else None
         for bucket in found.get(SMALL, {}).get('buckets', []):
-            matches += bucket['doc_count']
-            for name, value in zip(SMALL_FACETS, json.loads(bucket['key'])):
-                if name in small:
-                    tally[name][value] = tally[name].get(value, 0) + bucket['doc_count']
+            n = bucket['doc_count']
+            matches += n
+            values = _small_values(bucket['key'])
+            for i, counts in split:
+                counts[values[i]] = counts.get(values[i], 0) + n
         return tally, matches
 
     def _long_texts_without(self, searcher, hits, words):
