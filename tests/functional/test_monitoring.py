@@ -74,6 +74,11 @@ def test_account_and_certificate_changes_filtered_by_body(app, admin):
     certificates = events(admin, kind='certificate')['items']      # registered when the bodies were set up
     assert certificates and all(r['body'] and len(r['detail']['fingerprint']) >= 40 for r in certificates)
     one = certificates[0]['body']
+    page = admin.get('/admin/security', params={'kind': 'certificate'}).html     # in words, not codes
+    kinds = [s.parent.get_text() for s in page.select('tr[data-kind=certificate] [data-detail=kind]')]
+    assert kinds and all('org-sign' not in k and 'org-enc' not in k for k in kinds)
+    print_ = certificates[0]['detail']['fingerprint'].upper()
+    assert f'{print_[:4]} {print_[4:8]} {print_[8:12]} {print_[12:16]} … {print_[-4:]}' in page.get_text()
     assert {r['body'] for r in events(admin, kind='certificate', body=one)['items']} == {one}
     page = admin.get('/admin/security', params={'kind': 'account', 'account': 'moi'})
     assert page.text.count('data-kind="account"') == 2

@@ -11,6 +11,7 @@ from ..disposition import content_disposition
 from ..errors import InputError
 from ..i18n import _
 from ..reports import security as events
+from ..resources import certificates
 from ..resources.root import app_root
 from ..services import accounts
 from ..reports import exports
@@ -44,6 +45,13 @@ PURPOSES = {
 SOURCES = {**vocab.ROUTES, 'login': _('security_route_login', default='Trang đăng nhập')}
 
 
+def short_fingerprint(fingerprint):
+    """``3F2A 9C01 5B7E 0011 … 7D3C``: enough to tell certificates apart by eye in a row (the
+    certificates page and the exports give it whole)."""
+    upper = fingerprint.upper()
+    return ' '.join(upper[i:i + 4] for i in range(0, 16, 4)) + ' … ' + upper[-4:]
+
+
 class Words:
     """A row's codes in words for the page (the export and the API keep the codes)."""
 
@@ -66,9 +74,14 @@ class Words:
         return self.t(DETAIL_TITLES[key]) if key in DETAIL_TITLES else key
 
     def value(self, key, value):
-        if key == 'purpose' and value in PURPOSES:
+        if key == 'purpose' and isinstance(value, str) and value in PURPOSES:
             return self.t(PURPOSES[value])
+        if key == 'kind' and isinstance(value, str) and value in certificates.KIND_TITLES:           # the certificates page's words
+            return self.t(certificates.KIND_TITLES[value])
+        if key == 'fingerprint' and isinstance(value, str) and len(value) > 24:
+            return short_fingerprint(value)
         return value
+
 
     def document(self, row):
         """The document's number and symbol (its internal name stays in the page's data)."""
