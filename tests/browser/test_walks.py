@@ -340,7 +340,14 @@ def test_a_paper_letter_taken_in_and_registered_and_the_same_letter_again_needs_
     clerk.desk()
     if size == 'phone':
         assert not page.get_by_role('link', name='Văn bản', exact=True).is_visible()   # the header folded
+        assert page.locator('header.top .search-box input').is_visible()              # the search box not
         page.click('header.top .menu-toggle')
+    else:                   # at 1280 px the header is one line: links, search box, name, languages
+        page.set_viewport_size({'width': 1280, 'height': 768})
+        tops = page.evaluate("""[...document.querySelectorAll('header.top nav a, header.top .search-box, '
+                                + 'header.top .who, header.top .lang')].map(e => Math.round(e.getBoundingClientRect().top / 10))""")
+        assert len(set(tops)) == 1, tops
+        page.set_viewport_size(DESKTOP)
     page.get_by_role('link', name='Văn bản', exact=True).click()
     page.wait_for_load_state()
     clerk.check()
