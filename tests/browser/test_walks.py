@@ -153,7 +153,8 @@ class Person:
         self.page.screenshot(path=os.path.join(SCREENSHOTS, f'desk-{self.login}-{self.size}.png'), full_page=True)
 
     def open_document(self, text):
-        self.page.get_by_role('link', name=text).first.click()
+        with self.page.expect_navigation():
+            self.page.get_by_role('link', name=text).first.click()
         self.page.wait_for_load_state()
         self.check()
 
@@ -163,7 +164,10 @@ class Person:
         self.page.locator('details.action', has=form).locator('summary').click()
         if fill:
             fill(form)
-        form.locator('button[type=submit]').click()
+        # waited for as a navigation: wait_for_load_state alone can return at once, on the page
+        # still shown, and the next step then clicked a page about to be replaced (seen under load)
+        with self.page.expect_navigation():
+            form.locator('button[type=submit]').click()
         self.page.wait_for_load_state()
         self.check()
         assert self.page.locator('p.flash').count() == 1, f'{action}: no confirmation on {self.page.url}'
@@ -248,7 +252,8 @@ def test_a_draft_approved_numbered_signed_and_sent(served, browser, size, tmp_pa
     page.click('details.more summary')                          # the rest of the fields, folded
     page.fill('input[name=holder_unit]', 'TH')
     page.set_input_files('input[name=main_file]', str(main))
-    page.locator('form#document button[type=submit]').click()
+    with page.expect_navigation():
+        page.locator('form#document button[type=submit]').click()
     page.wait_for_load_state()
     clerk.check()
     assert page.locator('p.flash').inner_text() == 'Đã lưu văn bản mới'
@@ -366,7 +371,8 @@ def test_a_paper_letter_taken_in_and_registered_and_the_same_letter_again_needs_
         page.select_option('select[name=doc_type]', 'CV')
         page.fill('textarea[name=abstract]', 'Về việc tổ chức hội nghị')
         page.select_option('select[name=urgency]', 'khan')
-        page.locator('form#document button[type=submit]').click()
+        with page.expect_navigation():
+            page.locator('form#document button[type=submit]').click()
         page.wait_for_load_state()
         clerk.check()
     fill()
@@ -381,7 +387,8 @@ def test_a_paper_letter_taken_in_and_registered_and_the_same_letter_again_needs_
     assert warning.count() == 1 and number in warning.inner_text()
     assert page.input_value('textarea[name=abstract]') == 'Về việc tổ chức hội nghị'   # nothing lost
     page.check('input[name=confirm_duplicate]')
-    page.locator('form#document button[type=submit]').click()
+    with page.expect_navigation():
+        page.locator('form#document button[type=submit]').click()
     page.wait_for_load_state()
     clerk.check()
     assert page.locator('p.flash').inner_text() == 'Đã lưu văn bản mới'
