@@ -15,26 +15,30 @@ KEY = ('received', '', 'CV', 'manual', False)
 
 
 def test_the_commit_that_reaches_fold_at_wakes_the_worker(app, monkeypatch):
-    """Below ``FOLD_AT`` no alarm; at it, none before the commit, one after it; an aborted
-    transaction wakes nobody."""
+    """Below ``FOLD_AT`` no alarm; at it, none before the commit, one after it, and the worker's
+    round looks for due shards (it looks otherwise only every ``LOOK_EVERY`` seconds: it is woken
+    by every registration's status message); an aborted transaction wakes nobody."""
     monkeypatch.setattr(counters, 'FOLD_AT', 2)
     conn, root = open_root(app)
+    db = app.registry._zodb_databases['']
     waiter = wake.Waiter()
     try:
         counters.fold_all(root.stats)
         conn.transaction_manager.commit()
+        folding.fold_due(app.registry, force=True)          # a look now: the next in LOOK_EVERY
         waiter.event.clear()
         counters._add(root.stats, HOST, dt.date(2026, 5, 4), KEY, 'a', 1)
         conn.transaction_manager.commit()
-        assert not waiter.event.is_set()
+        assert not waiter.event.is_set() and db not in counters.WANTED
         counters._add(root.stats, HOST, dt.date(2026, 5, 4), KEY, 'b', 1)
         assert not waiter.event.is_set()
         conn.transaction_manager.abort()
-        assert not waiter.event.is_set()
+        assert not waiter.event.is_set() and db not in counters.WANTED
+        assert folding.fold_due(app.registry) == 0 and len(root.stats.pending[R.shard(HOST)]) == 1
         counters._add(root.stats, HOST, dt.date(2026, 5, 4), KEY, 'b', 1)
         conn.transaction_manager.commit()
-        assert waiter.event.is_set()
-        assert folding.fold_due(app.registry) == 2
+        assert waiter.event.is_set() and db in counters.WANTED
+        assert folding.fold_due(app.registry) == 2 and db not in counters.WANTED
     finally:
         waiter.close()
         conn.transaction_manager.abort()

@@ -1,5 +1,5 @@
 """The transfer package's bytes (issue 14, the export's speed), on a FileStorage and on ZEO: an
-original's file found without loading its blob (``sip.package._committed``) gives the very package
+original's file found without loading its blob (``sip.stored``) gives the very package
 ZODB's own ``Blob.committed()`` gives; a resumed export writes the very bytes of an uninterrupted one;
 an original not committed yet (in this transaction, or in a savepoint of it) is read from its blob;
 every entry's CRC-32 is the one zlib computes (``zipfile`` checks it)."""
@@ -112,3 +112,4 @@ def test_an_original_not_committed_yet_is_read_from_its_blob(demo, tmp_path):
     stored = [f for d in docs for f in d.file_list()]
     assert report.originals == len(stored) == len(originals)
     assert sorted(hashlib.sha256(b).hexdigest() for b in originals.values()) == sorted(f.sha256 for f in stored)
+

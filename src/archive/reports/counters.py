@@ -33,6 +33,7 @@ The day sets also name the document behind each event, for the drill-down lists.
 """
 import datetime as dt
 import json
+import weakref
 
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
@@ -253,8 +254,21 @@ def _add(stats, body_code, day, key, name, seq, k=0):
     n = len(pending)
     if n >= VALVE:
         fold(stats, part)
-    elif n >= FOLD_AT:
-        wake.after_commit(pending)
+    elif n >= FOLD_AT and pending._p_jar is not None:
+        txn = pending._p_jar.transaction_manager.get()
+        if not any(hook is _due for hook, _args, _kws in txn.getAfterCommitHooks()):
+            txn.addAfterCommitHook(_due, (pending._p_jar.db(),))
+
+
+WANTED = weakref.WeakSet()   # databases in which this process committed a shard at ``FOLD_AT``
+
+
+def _due(committed, db):
+    """After the commit that brought a shard to ``FOLD_AT``: the worker is told (``WANTED``: its
+    round looks for due shards only then, or now and again) and woken."""
+    if committed:
+        WANTED.add(db)
+        wake.ring()
 
 
 def due(stats):

@@ -41,7 +41,7 @@ _FOLD = _FoldTable()
 _SPECIAL = re.compile('[&<>"\']')          # what ``html.escape`` changes
 
 
-def _matches(text, order):
+def _matches(text, order, pattern):
     """``[(start, end, term number)]`` of the matched pieces, longest first where they overlap.
 
     The text is folded a character at a time (Vietnamese letters fold to one letter each, so
@@ -57,7 +57,17 @@ def _matches(text, order):
                 out.append((start, -neg_end, n))
                 reached = -neg_end
         return out
-    return [(m.start(), m.end(), order[m.group()]) for m in terms_pattern(tuple(order)).finditer(folded)]
+    return [(m.start(), m.end(), order[m.group()]) for m in pattern.finditer(folded)]
+
+
+@lru_cache(maxsize=256)
+def _wanted(words):
+    """``(order, pattern)`` of a query's ``words`` (a tuple): each term's number, first place
+    first, and ``terms_pattern`` of them; worked out once a query, not once a field of each result."""
+    order = {}
+    for w in words:
+        order.setdefault(w, len(order))
+    return order, terms_pattern(tuple(order))
 
 
 @lru_cache(maxsize=256)
@@ -122,16 +132,15 @@ def _stretches(text):
     yield text[start:]
 
 
-def _chosen(text, words):
+def _chosen(text, wanted):
     """``(stretch, windows)``: the first stretch of ``text`` with a match and its ``TOP``
-    richest windows, in the order of the text; ``(None, [])`` when nothing matches."""
-    if not text or not words:
+    richest windows, in the order of the text; ``(None, [])`` when nothing matches.
+    ``wanted``: the query's ``_wanted``."""
+    if not text or not wanted[0]:
         return None, []
-    order = {}
-    for w in words:
-        order.setdefault(w, len(order))
-    for stretch in _stretches(analysis.nfc(text)):
-        matches = _matches(stretch, order)
+    text = analysis.nfc(text)
+    for stretch in _stretches(text) if len(text) > CHUNK else (text,):
+        matches = _matches(stretch, *wanted)
         if matches:
             frags = _fragments(stretch, matches)
             return stretch, sorted(sorted(frags, key=lambda f: -len(f[2]))[:TOP], key=lambda f: f[0])
@@ -140,7 +149,7 @@ def _chosen(text, words):
 
 def highlight(text, words):
     """The highlighted fragments of ``text`` for the query's folded ``words`` ('' if none)."""
-    stretch, best = _chosen(text, words)
+    stretch, best = _chosen(text, _wanted(tuple(words)))
     return BETWEEN.join(_html(stretch, *f) for f in best)
 
 
@@ -155,7 +164,8 @@ def fragments(stored, words, fields=('abstract', 'content', 'meta')):
     A file's text layer often repeats the abstract, without its diacritics when the PDF was
     made so: the words are then shown once, as the abstract holds them. Most results have
     matches in one field (the abstract): what its windows say is then not worked out."""
-    chosen = [(name, *_chosen(stored.get(name), words)) for name in fields]
+    wanted = _wanted(tuple(words))
+    chosen = [(name, *_chosen(stored.get(name), wanted)) for name in fields]
     chosen = [(name, stretch, best) for name, stretch, best in chosen if best]
     out, said = [], set()
     for name, stretch, best in chosen:

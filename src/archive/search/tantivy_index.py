@@ -3,7 +3,9 @@
 The text fields are given to tantivy pre-tokenized by our own analyzer (``analysis``): the same
 folded and accented terms, the same symbol parts at their word's position, as the Whoosh engine
 indexes, so both answer the same queries alike; highlights are made from the stored text by
-``highlight``. Facets are text fast fields counted by tantivy's terms aggregation over the same
+``highlight``. A query matches and scores the folded fields' words together (``ALL``, the abstract
+weighted), not each field's: at 1,000,000 documents a word in the abstract of some documents and
+the signer's name of all ("Văn") was a union of two long lists to intersect. Facets are text fast fields counted by tantivy's terms aggregation over the same
 query as the results, access included, in one aggregation request; that request's query leaves
 out what only scores (the exact-form alternatives, which match nothing the folded ones do not).
 The six small facets (a few fixed values each) are counted together, from one field holding their
@@ -31,6 +33,7 @@ import json
 import os
 import threading
 import time
+from functools import lru_cache
 
 import tantivy
 
@@ -38,7 +41,9 @@ from . import analysis, beside
 from .engine import FACETS, PRINCIPALS, SAMPLE_EVERY, counted, in_sample, match_bound, may_estimate, scaled
 from .query import EXACT, FOLDED, AllOf, Phrase, Prefix, Word
 
-BOOST = {'abstract': 3.0, EXACT: 4.0}
+ABSTRACT = 'abstract'
+ABSTRACT_COPIES = 3        # the abstract's weight in ``ALL`` (its boost)
+EXACT_BOOST = 4.0          # the form typed with marks
 WRITER_HEAP = 100_000_000
 LOCK_WAIT = 30.0          # seconds a busy writer lock is waited for
 FACET_SIZE = 1000         # values counted per facet
@@ -47,6 +52,7 @@ SMALL = 'small_facets'    # the small facets' values together: one value per doc
 SMALL_SIZE = 10_000       # the combinations of those values counted (a few hundred at most)
 SAMPLE = 'sample'         # the sample's index, a folder of the generation's (``engine.in_sample``)
 COUNTS_KEPT = 256         # facet counts kept per commit (``Reading.counts``)
+ALL = 'all'               # the folded fields' words one after the other: what a word or phrase must match
 LONG_TEXT = 5_000         # characters of file text past which a result's is first asked for the words
 
 
@@ -68,6 +74,7 @@ def schema():
         sb.add_text_field(name, stored=False, fast=name not in SMALL_FACETS, tokenizer_name='raw',
                           index_option='basic')
     sb.add_text_field(SMALL, stored=False, fast=True, tokenizer_name='raw', index_option='basic')
+    sb.add_text_field(ALL, stored=False, tokenizer_name='raw')
     return sb.build()
 
 
@@ -77,13 +84,35 @@ def _pretokenized(text, keep_marks=False):
                                              for t in analysis.tokens(text, keep_marks)])
 
 
+def _add_folded(doc, fields):
+    """The folded text fields, each on its own (stored for highlights), and their words together
+    in ``ALL`` (what a query matches and is scored on): the abstract ``ABSTRACT_COPIES`` times,
+    then the metadata and the file text, each copy and field after an empty position (a phrase
+    never spans two). Its weight thus counts as the abstract's boost (BM25F: a field's weight
+    multiplies its term frequencies and its length before BM25 saturates them), with one list a
+    word to walk where a union of three fields' lists was walked and scored."""
+    texts, words = [], []
+    pos = start = 0
+    for name in FOLDED:
+        text = analysis.nfc(fields.get(name))
+        if not text:
+            continue
+        found = list(analysis.tokens(text))
+        doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString(
+            text, [tantivy.Token(t.text, t.pos, t.start, t.end) for t in found]))
+        for _copy in range(ABSTRACT_COPIES if name == ABSTRACT else 1):
+            words += [tantivy.Token(t.text, pos + t.pos, start + t.start, start + t.end) for t in found]
+            pos += found[-1].pos + 2 if found else 0
+            start += len(text) + 1
+            texts.append(text)
+    doc.add_pre_tokenized_text(ALL, tantivy.PreTokenizedString('\n'.join(texts), words))
+
+
 def document(fields):
     """A tantivy document of the fields ``indexer.document_fields`` gives."""
     doc = tantivy.Document()
     doc.add_text('key', fields['key'])
-    for name in FOLDED:
-        if fields.get(name):
-            doc.add_pre_tokenized_text(name, _pretokenized(fields[name]))
+    _add_folded(doc, fields)
     if fields.get(EXACT):
         doc.add_pre_tokenized_text(EXACT, _pretokenized(fields[EXACT], keep_marks=True))
     for name in ('number', 'files_sig'):
@@ -103,6 +132,13 @@ def document(fields):
             doc.add_text(name, fields[name])
     doc.add_text(SMALL, _small_key(fields))
     return doc
+
+
+@lru_cache(maxsize=4096)
+def _small_values(key):
+    """The small facets' values of a ``_small_key`` (the same few keys come back each search:
+    read once, not once a search)."""
+    return tuple(json.loads(key))
 
 
 def _small_key(fields):
@@ -223,12 +259,14 @@ class Index:
         tally = {name: {b['key']: b['doc_count'] for b in found.get(name, {}).get('buckets', [])}
                  for name in facets if name not in SMALL_FACETS}
         tally.update((name, {}) for name in small)
+        split = [(i, tally[name]) for i, name in enumerate(SMALL_FACETS) if name in small]
         matches = 0 if SMALL in aggs else None
         for bucket in found.get(SMALL, {}).get('buckets', []):
-            matches += bucket['doc_count']
-            for name, value in zip(SMALL_FACETS, json.loads(bucket['key'])):
-                if name in small:
-                    tally[name][value] = tally[name].get(value, 0) + bucket['doc_count']
+            n = bucket['doc_count']
+            matches += n
+            values = _small_values(bucket['key'])
+            for i, counts in split:
+                counts[values[i]] = counts.get(values[i], 0) + n
         return tally, matches
 
     def _long_texts_without(self, searcher, hits, words):
@@ -246,47 +284,31 @@ class Index:
         return [h for key, h in long.items() if key not in holding]
 
     # -- the engine-neutral query as tantivy queries --------------------------------------------
-    def _term(self, field, term):
-        q = tantivy.Query.term_query(self.schema, field, term)
-        return tantivy.Query.boost_query(q, BOOST[field]) if field in BOOST else q
-
-    def _phrase(self, field, terms):
-        q = tantivy.Query.phrase_query(self.schema, field, list(terms))
-        return tantivy.Query.boost_query(q, BOOST[field]) if field in BOOST else q
-
     def _clause(self, c, reading=None):
-        """A clause as tantivy queries: scored with the exact-form alternatives given the
-        ``reading`` of the search, else (the facets' pass, exclusions) without them: they only
-        rank, a document with the exact form has the folded one.
+        """A clause as tantivy queries: a word or phrase in ``ALL`` (the folded fields' words
+        together, the abstract weighted), and given the search's ``reading``, its form typed
+        with marks in ``EXACT`` as an optional clause (boosted: an exact-diacritics match
+        first), which tantivy looks up only at the documents ``ALL`` gives. The facets' pass and
+        the exclusions only match.
 
-        The exact form is an optional clause beside the folded alternatives (which one of must
-        match): tantivy reads its postings only at the documents the folded ones give, instead
-        of walking them in full within one union (the exact form of a common word is nearly as
-        long a list as the folded one; 1,000,000 documents, the ten bench queries with such a
-        word: CPU 9.4 -> 8.9 ms mean). When every document with the folded term has the exact
-        form too (``Reading.same_docs``: "kế" is the only form of "ke" in the archive), the
-        exact term scores on each of them what the folded term scores in the abstract (the same
-        documents, token counts and statistics): its boost is added to the abstract's, and no
-        second list is read. Scores stay those of the two clauses, to float rounding (a document
-        holding both forms of the word counts the word's frequency once more)."""
-        Q, should = tantivy.Query, tantivy.Occur.Should
+        Where every document with the folded term in its abstract has the exact form too
+        (``Reading.same_docs``: "kế" is the only form of "ke" in the archive), the exact form
+        ranks no document above another that the folded word does not: it is not looked up."""
+        Q = tantivy.Query
         if isinstance(c, Word):
-            alts, exact = [self._term(f, c.term) for f in FOLDED], None
-            if c.marked and reading is not None:
-                if reading.same_docs(c.term, c.marked):
-                    alts[0] = Q.boost_query(Q.term_query(self.schema, 'abstract', c.term),
-                                            BOOST['abstract'] + BOOST[EXACT])
-                else:
-                    exact = self._term(EXACT, c.marked)
-            return _ranked(alts, exact)
+            matched = Q.term_query(self.schema, ALL, c.term)
+            if reading is None or not c.marked or reading.same_docs(c.term, c.marked):
+                return matched
+            return _scored(matched, Q.term_query(self.schema, EXACT, c.marked))
         if isinstance(c, AllOf):
             return Q.boolean_query([(tantivy.Occur.Must, self._clause(w, reading)) for w in c.words])
         if isinstance(c, Prefix):
-            pattern = _regex_escape(c.term) + '.*'
-            return Q.boolean_query([(should, Q.regex_query(self.schema, f, pattern)) for f in FOLDED])
+            return Q.regex_query(self.schema, ALL, _regex_escape(c.term) + '.*')
         if isinstance(c, Phrase):
-            exact = self._phrase(EXACT, c.marked) if c.marked and reading is not None else None
-            return _ranked([self._phrase(f, c.terms) for f in FOLDED], exact)
+            matched = Q.phrase_query(self.schema, ALL, list(c.terms))
+            if reading is None or not c.marked:
+                return matched
+            return _scored(matched, Q.phrase_query(self.schema, EXACT, list(c.marked)))
         raise TypeError(c)
 
     def _query(self, parsed, access, filters, reading=None):
@@ -456,11 +478,10 @@ def _counts_key(principals, parsed, filters, facets, estimate_above):
     return principals, tuple(parsed.must), tuple(parsed.must_not), terms, ranges, facets, estimate_above
 
 
-def _ranked(alternatives, exact=None):
-    """One of ``alternatives`` required; ``exact`` (when given) optional, scored where they match."""
-    Q, should = tantivy.Query, tantivy.Occur.Should
-    folded = Q.boolean_query([(should, q) for q in alternatives])
-    return folded if exact is None else Q.boolean_query([(tantivy.Occur.Must, folded), (should, exact)])
+def _scored(matched, exact):
+    """``matched`` required, ``exact`` optional and boosted: what it scores is added where it matches."""
+    Q = tantivy.Query
+    return Q.boolean_query([(tantivy.Occur.Must, matched), (tantivy.Occur.Should, Q.boost_query(exact, EXACT_BOOST))])
 
 
 def _regex_escape(text):
