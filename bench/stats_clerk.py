@@ -18,6 +18,7 @@ import transaction
 import webtest
 
 VN = dt.timezone(dt.timedelta(hours=7))
+NO_WORKER_ENV = 'BENCH_STATS_NO_WORKER'
 
 
 class Worker:
@@ -29,7 +30,8 @@ class Worker:
     ``folding``) no thread runs, and the registration that reaches ``FOLD_AT`` folds. A context
     manager; ``summary(n)`` says what the folds cost: each ``fold_due`` that folded (its
     transactions and commits, in its thread), the folds made by a registration (the valve), and
-    the thread's whole CPU."""
+    the thread's whole CPU. With ``BENCH_STATS_NO_WORKER=1`` no thread runs: the registrations
+    fold at ``counters.VALVE``, as on a server without a worker."""
 
     def __init__(self, app):
         self.app, self.worker_folds, self.valve_folds, self.patched = app, [], [], []
@@ -44,6 +46,8 @@ class Worker:
         self._wrap(folding, 'fold_due', lambda cpu, n: n and self.worker_folds.append((cpu, n)))
         self._wrap(counters, 'fold', lambda cpu, n: threading.current_thread() is threading.main_thread()
                    and n and self.valve_folds.append((cpu, n)))
+        if os.environ.get(NO_WORKER_ENV):   # as a server without a worker: the valve folds
+            return self
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(folding,), name='bench-fold', daemon=True)
         self.thread.start()

@@ -153,7 +153,8 @@ class Person:
         self.page.screenshot(path=os.path.join(SCREENSHOTS, f'desk-{self.login}-{self.size}.png'), full_page=True)
 
     def open_document(self, text):
-        self.page.get_by_role('link', name=text).first.click()
+        with self.page.expect_navigation():
+            self.page.get_by_role('link', name=text).first.click()
         self.page.wait_for_load_state()
         self.check()
 
@@ -163,7 +164,10 @@ class Person:
         self.page.locator('details.action', has=form).locator('summary').click()
         if fill:
             fill(form)
-        form.locator('button[type=submit]').click()
+        # waited for as a navigation: wait_for_load_state alone can return at once, on the page
+        # still shown, and the next step then clicked a page about to be replaced (seen under load)
+        with self.page.expect_navigation():
+            form.locator('button[type=submit]').click()
         self.page.wait_for_load_state()
         self.check()
         assert self.page.locator('p.flash').count() == 1, f'{action}: no confirmation on {self.page.url}'
@@ -248,7 +252,8 @@ def test_a_draft_approved_numbered_signed_and_sent(served, browser, size, tmp_pa
     page.click('details.more summary')                          # the rest of the fields, folded
     page.fill('input[name=holder_unit]', 'TH')
     page.set_input_files('input[name=main_file]', str(main))
-    page.locator('form#document button[type=submit]').click()
+    with page.expect_navigation():
+        page.locator('form#document button[type=submit]').click()
     page.wait_for_load_state()
     clerk.check()
     assert page.locator('p.flash').inner_text() == 'Đã lưu văn bản mới'
@@ -340,7 +345,14 @@ def test_a_paper_letter_taken_in_and_registered_and_the_same_letter_again_needs_
     clerk.desk()
     if size == 'phone':
         assert not page.get_by_role('link', name='Văn bản', exact=True).is_visible()   # the header folded
+        assert page.locator('header.top .search-box input').is_visible()              # the search box not
         page.click('header.top .menu-toggle')
+    else:                   # at 1280 px the header is one line: links, search box, name, languages
+        page.set_viewport_size({'width': 1280, 'height': 768})
+        tops = page.evaluate("""[...document.querySelectorAll('header.top nav a, header.top .search-box, '
+                                + 'header.top .who, header.top .lang')].map(e => Math.round(e.getBoundingClientRect().top / 10))""")
+        assert len(set(tops)) == 1, tops
+        page.set_viewport_size(DESKTOP)
     page.get_by_role('link', name='Văn bản', exact=True).click()
     page.wait_for_load_state()
     clerk.check()
@@ -359,7 +371,8 @@ def test_a_paper_letter_taken_in_and_registered_and_the_same_letter_again_needs_
         page.select_option('select[name=doc_type]', 'CV')
         page.fill('textarea[name=abstract]', 'Về việc tổ chức hội nghị')
         page.select_option('select[name=urgency]', 'khan')
-        page.locator('form#document button[type=submit]').click()
+        with page.expect_navigation():
+            page.locator('form#document button[type=submit]').click()
         page.wait_for_load_state()
         clerk.check()
     fill()
@@ -374,7 +387,8 @@ def test_a_paper_letter_taken_in_and_registered_and_the_same_letter_again_needs_
     assert warning.count() == 1 and number in warning.inner_text()
     assert page.input_value('textarea[name=abstract]') == 'Về việc tổ chức hội nghị'   # nothing lost
     page.check('input[name=confirm_duplicate]')
-    page.locator('form#document button[type=submit]').click()
+    with page.expect_navigation():
+        page.locator('form#document button[type=submit]').click()
     page.wait_for_load_state()
     clerk.check()
     assert page.locator('p.flash').inner_text() == 'Đã lưu văn bản mới'

@@ -131,3 +131,23 @@ def test_the_sample_follows_changes_and_deletions(store):
     assert dict(estimate['facets']['unit'])['XX'] == engine.estimated(10)
     units = dict(estimate['facets']['unit'])
     assert sum(units.values()) == pytest.approx(sum(engine.estimated(1) for d in sampled[20:]), rel=0.05)
+
+
+def test_an_estimate_is_kept_across_commits_while_few_documents_were_written(tmp_path):
+    """tantivy keeps an estimate over later commits while the documents written since could not
+    move a count by more than 1 % of its matches (``kept.STALE_SHARE``): 1,600 matches, one
+    document replaced keeps it, forty are counted again; exact counts are not kept past their
+    commit."""
+    store = generated(tmp_path, 'tantivy', 1600)
+    docs = list(documents(1600))
+    first = search(store, 'nam')
+    assert not first['facets_exact']
+    store.current().write([dict(docs[0], unit='XX')], [])
+    assert search(store, 'nam')['facets'] is first['facets']                      # kept: one document written
+    exact = search(store, 'nam', principals=EVERY_BODY[:3])
+    store.current().write([dict(docs[1], unit='XX')], [])
+    assert search(store, 'nam', principals=EVERY_BODY[:3])['facets'] is not exact['facets']
+    sampled = [d for d in docs if engine.in_sample(d['key'])][:40]
+    store.current().write([dict(d, unit='YY') for d in sampled], [])
+    again = search(store, 'nam')
+    assert again['facets'] is not first['facets'] and dict(again['facets']['unit'])['YY'] == engine.estimated(40)

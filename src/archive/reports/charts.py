@@ -52,6 +52,19 @@ def _fit(label, room, size):
     return ' '.join(words) + '…'
 
 
+def _two_lines(label, room, size):
+    """``label`` on two lines where it does not fit on one (a body's name beside a phone's narrow
+    bars: "Ủy ban Kiểm tra" / "Thành ủy"), split where the longer line is shortest; a line still
+    too long is cut as ``_fit`` cuts."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    words = label.split()
+    if stringWidth(label, FONT, size) <= room or len(words) < 2:
+        return _fit(label, room, size)
+    split = min(range(1, len(words)), key=lambda k: max(stringWidth(' '.join(words[:k]), FONT, size),
+                                                        stringWidth(' '.join(words[k:]), FONT, size)))
+    return '\n'.join(_fit(' '.join(part), room, size) for part in (words[:split], words[split:]))
+
+
 def _title(drawing, text, size=10):
     from reportlab.graphics.shapes import String
     room = drawing.width - 8
@@ -81,11 +94,16 @@ def bars(title, labels, series, names, horizontal=False, percent=False, note=Non
     chart.width, chart.height = width - chart.x - right, height - chart.y - top
     chart.data = [list(s) or [0] for s in series] or [[0]]
     room = chart.x - 8 if horizontal else max(chart.width / max(len(labels), 1), 120)
-    chart.categoryAxis.categoryNames = [_fit(str(x), room, size) for x in labels] or ['']
+    cut = _two_lines if narrow and horizontal else _fit
+    chart.categoryAxis.categoryNames = [cut(str(x), room, size) for x in labels] or ['']
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = size
-    if not horizontal:
-        slanted = len(labels) > (3 if narrow else 6)
+    if horizontal:
+        chart.categoryAxis.labels.textAnchor = 'end'         # the lines of a two-line name against the axis
+    else:          # slanted when they would touch side by side (or are many)
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+        widest = max((stringWidth(str(x), FONT, size) for x in labels), default=0)
+        slanted = len(labels) > (3 if narrow else 6) or widest > chart.width / max(len(labels), 1) * .8
         chart.categoryAxis.labels.angle = 30 if slanted else 0
         chart.categoryAxis.labels.boxAnchor = 'ne' if slanted else 'n'
     chart.valueAxis.labels.fontName = FONT

@@ -12,8 +12,8 @@ The six small facets (a few fixed values each) are counted together, from one fi
 values as one: each terms aggregation has a cost of its own, whatever its few values. The counts are
 made on another thread (``beside``) while this one finds the top results: tantivy lets the GIL go
 in both, so on two cores a search takes about the longer of the two passes, not their sum. A
-commit's counts are kept by user, query, filters and facets (``Reading.counts``): a clerk paging
-or changing the sort is not counted again. Where ``engine.may_estimate`` allows it (a reader of
+commit's counts are kept by user, query, filters and facets (``kept``: an estimate across commits
+while few documents were written): a clerk paging or changing the sort is not counted again. Where ``engine.may_estimate`` allows it (a reader of
 every document, no filter, a query whose rarest word is in more documents than the threshold),
 the counts are made on the sample's index instead (a sixteenth of the walk), and kept only when
 the sample says the matches are more than the threshold; else they are counted exactly.
@@ -38,6 +38,7 @@ from functools import lru_cache
 import tantivy
 
 from . import analysis, beside
+from .kept import Kept, key_of
 from .engine import FACETS, PRINCIPALS, SAMPLE_EVERY, counted, in_sample, match_bound, may_estimate, scaled
 from .query import EXACT, FOLDED, AllOf, Phrase, Prefix, Word
 
@@ -51,7 +52,6 @@ SMALL_FACETS = ('state', 'urgency', 'route', 'verdict', 'attachments', 'directio
 SMALL = 'small_facets'    # the small facets' values together: one value per document, counted once
 SMALL_SIZE = 10_000       # the combinations of those values counted (a few hundred at most)
 SAMPLE = 'sample'         # the sample's index, a folder of the generation's (``engine.in_sample``)
-COUNTS_KEPT = 256         # facet counts kept per commit (``Reading.counts``)
 ALL = 'all'               # the folded fields' words one after the other: what a word or phrase must match
 LONG_TEXT = 5_000         # characters of file text past which a result's is first asked for the words
 
@@ -189,9 +189,11 @@ class Index:
             seen = None
         reading = self._reading
         if seen != self._seen or reading is None:
+            opstamp = _opstamp(self.folder)     # read first: never newer than the searcher's commit
             self.ix.reload()
             self.sample.reload()
-            reading = self._reading = Reading(self.ix.searcher(), self.schema, self.sample.searcher())
+            reading = self._reading = Reading(self.ix.searcher(), self.schema, self.sample.searcher(),
+                                              Kept(opstamp, reading and reading.kept))
             self._seen = seen
         return reading
 
@@ -199,8 +201,8 @@ class Index:
         return self._searcher().num_docs
 
     def forget_counts(self):
-        """Forget the facet counts this commit's searches kept (the benchmark's first-time queries)."""
-        self._read().forget_counts()
+        """Forget the facet counts kept (the benchmark's first-time queries)."""
+        self._read().kept.forget()
 
     def stored(self, keys):
         searcher = self._searcher()
@@ -217,8 +219,9 @@ class Index:
         access = reading.access(principals)
         counts = {}, True
         if facets:
-            counts = reading.counts((tuple(principals), parsed, filters, tuple(facets), estimate_above), lambda: beside.start(
-                self._counts, reading, self._query(parsed, access, filters), facets,
+            key = key_of(tuple(principals), parsed, filters, tuple(facets), estimate_above)
+            counts = reading.kept.counts(key, lambda: beside.start(
+                self._counts, reading, key, self._query(parsed, access, filters), facets,
                 estimate_above if may_estimate(estimate_above, not access, filters, reading.bound(parsed)) else 0))
         kw = {'limit': limit, 'offset': start, 'count': True}
         if sort in ('date', 'date_asc'):
@@ -233,13 +236,15 @@ class Index:
             fields['content'] = None            # nothing in it to highlight: not read through
         return {'total': found.count, 'exact': True, 'hits': hits, 'facets': counts}
 
-    def _counts(self, reading, query, facets, estimate_above):
+    def _counts(self, reading, key, query, facets, estimate_above):
         """``(counts, exact)``: the facet counts of ``query``, estimated from the sample when
         ``estimate_above`` (else 0) and the sample has more than that many matches scaled (its
-        counts of the small facets together hold each of its matches once)."""
+        counts of the small facets together hold each of its matches once; an estimate is kept
+        across commits while fresh: ``kept``)."""
         if estimate_above:
             tally, matches = self._count(reading.sample, query, facets, every=True)
             if matches * SAMPLE_EVERY > estimate_above:
+                reading.kept.estimated(key, matches * SAMPLE_EVERY)
                 return {name: counted(scaled(tally[name])) for name in facets}, False
         tally, _matches = self._count(reading.searcher, query, facets)
         return {name: counted(tally[name]) for name in facets}, True
@@ -330,41 +335,14 @@ class Index:
 class Reading:
     """The searcher of one commit, and what it has learnt of that commit's access principals."""
 
-    def __init__(self, searcher, schema, sample):
+    def __init__(self, searcher, schema, sample, kept):
         self.searcher = searcher
         self.schema = schema
         self.sample = sample        # the sample's searcher (``engine.in_sample``)
+        self.kept = kept            # the facet counts kept (``kept.Kept``)
         self._listed = {}           # (field, principal) -> some document of this commit lists it
         self._access = {}           # principals -> their access clauses
         self._same = {}             # (folded, marked) -> every document with one has the other
-        self._counts = {}           # what was counted -> its facet counts (a Future), oldest first
-        self._counts_lock = threading.Lock()
-
-    def counts(self, what, start):
-        """The facet counts of ``what`` (principals, parsed query, filters, facets, threshold) in this commit:
-        those of an earlier search (a clerk paging through results or changing the sort), else
-        ``start()``'s (a ``Future``). The last ``COUNTS_KEPT`` are kept; failed ones are not."""
-        key = _counts_key(*what)
-        with self._counts_lock:
-            found = self._counts.get(key)
-        if found is not None:
-            return found
-        found = start()                 # not under the lock: it may count in this thread
-        with self._counts_lock:
-            self._counts[key] = found
-            while len(self._counts) > COUNTS_KEPT:
-                del self._counts[next(iter(self._counts))]
-        found.add_done_callback(lambda f: f.exception() is None or self._forget(key, f))
-        return found
-
-    def _forget(self, key, future):
-        with self._counts_lock:
-            if self._counts.get(key) is future:
-                del self._counts[key]
-
-    def forget_counts(self):
-        with self._counts_lock:
-            self._counts.clear()
 
     def access(self, principals):
         """The access clauses of a search by ``principals`` (sorted) in this commit: one of the
@@ -471,11 +449,13 @@ def _fields(doc):
     return {name: values[0] for name, values in doc.to_dict().items() if values}
 
 
-def _counts_key(principals, parsed, filters, facets, estimate_above):
-    """What the counts depend on, as a dictionary key (not the paging, the sort, the scores)."""
-    terms = tuple(sorted((name, tuple(sorted(values))) for name, values in filters.get('terms', {}).items()))
-    ranges = tuple(sorted(filters.get('ranges', {}).items()))
-    return principals, tuple(parsed.must), tuple(parsed.must_not), terms, ranges, facets, estimate_above
+def _opstamp(folder):
+    """tantivy's count of the operations on the index in ``folder`` (its ``meta.json``), 0 if unread."""
+    try:
+        with open(os.path.join(folder, 'meta.json'), encoding='utf-8') as f:
+            return json.load(f).get('opstamp', 0)
+    except (OSError, ValueError):
+        return 0
 
 
 def _scored(matched, exact):

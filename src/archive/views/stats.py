@@ -26,7 +26,9 @@ def _charts(result, by_month, by_body, t, narrow):
     few = charts.NARROW_BARS if narrow else None
     months = by_month['rows'][-few:] if few else by_month['rows']
     legend = [t(_('stats_chart_in', default='Đến')), t(_('stats_chart_out', default='Đi'))]
-    out = [charts.bars(t(_('stats_chart_by_month', default='Văn bản đến và đi theo tháng')), [r['label'] for r in months],
+    # a phone's months as 10/2026 (the title says they are months): "Tháng 10/2026" side by side touched
+    month_labels = [_short_month(r) for r in months] if narrow else [r['label'] for r in months]
+    out = [charts.bars(t(_('stats_chart_by_month', default='Văn bản đến và đi theo tháng')), month_labels,
                        [[r['figures']['received'] for r in months], [r['figures']['sent'] for r in months]], legend,
                        narrow=narrow)]
     bodies = by_body['rows'][:few or 15]
@@ -37,7 +39,7 @@ def _charts(result, by_month, by_body, t, narrow):
     rates = [r['figures']['sent_on_time_pct'] for r in months]
     none_sent = t(_('stats_chart_none_sent', default='Chưa gửi văn bản đi nào trong kỳ'))
     out.append(charts.bars(t(_('stats_chart_on_time', default='Tỷ lệ gửi đúng hạn theo tháng (%)')),
-                           [r['label'] for r in months], [rates],
+                           month_labels, [rates],
                            [t(_('stats_chart_on_time_legend', default='Đúng hạn (%)'))], percent=True,
                            note=None if any(v is not None for v in rates) else none_sent, narrow=narrow))
     routes = result['received_by_route']
@@ -45,6 +47,11 @@ def _charts(result, by_month, by_body, t, narrow):
                           [t(F.ROUTE_MESSAGES[k]) if k in F.ROUTE_MESSAGES else k for k in routes], list(routes.values()),
                           narrow=narrow))
     return [charts.svg(d) for d in out]
+
+
+def _short_month(row):
+    year, _sep, month = str(row['key']).partition('-')
+    return f'{int(month)}/{year}' if month.isdigit() else row['label']
 
 
 def _titles(request):
