@@ -63,16 +63,23 @@ def _same_package(demo, tmp_path, docs, label):
 def test_the_summary_follows_each_value_the_package_writes(demo, tmp_path, fixed):
     """Each summarised value of a document and of a file, assigned (the way every path changes
     them: the edit form's ``apply``, the workflow, signing, sealing), changes the summary in the
-    same transaction; the package written from the summaries, committed or not, is the package
-    written from the documents."""
+    same transaction (a document's as it commits, a file's at once); the package written from the
+    summaries, committed or not, is the package written from the documents."""
     docs = plain(demo)
     doc = next(d for d in docs if d.file_list())
     assert all(_current(demo, d) for d in docs)
+    tm = demo.conn.transaction_manager
     for name in summary.DOCUMENT:
         setattr(doc, name, _changed(name, getattr(doc, name)))
+        tm.commit()                     # a document's summary is kept as its transaction commits
         assert _current(demo, doc), name
     doc.parsed = None
+    doc.abstract = 'Trích yếu sửa lần nữa'
+    tm.savepoint()
+    assert not _current(demo, doc)      # due, once, at commit
+    tm.commit()
     assert _current(demo, doc)
+    doc.notes = 'Ghi chú chưa lưu'      # read from the document itself until its transaction commits
     f = doc.file_list()[0]
     for name in set(summary.FILE) - {'__name__', 'blob', 'encrypted', 'sha256', 'stored_sha256', 'size'}:
         setattr(f, name, _changed(name, getattr(f, name)))
@@ -87,7 +94,6 @@ def test_the_summary_follows_each_value_the_package_writes(demo, tmp_path, fixed
     write_content(added, io.BytesIO(b'%PDF-1.4\nphu luc'))
     added.size, added.media_type = 16, PDF
     doc.add_file(added)
-    assert _current(demo, doc)
     demo.conn.transaction_manager.commit()
     demo.conn.cacheMinimize()
     assert all(_current(demo, d) for d in docs)
@@ -109,11 +115,13 @@ def test_the_edit_form_and_a_signature_change_the_summary(demo, fixed):
     changed = doc.apply({name: _changed(name, getattr(doc, name)) for name in FIELDS
                          if name in summary.DOCUMENT and name != 'issued_date'} | {'number_symbol': '12/QĐ-TU'}, ())
     assert {'abstract', 'number_symbol', 'sender'} <= set(changed)
+    demo.conn.transaction_manager.commit()
     assert _current(demo, doc)
     assert demo.body.documents.summaries[doc.__name__].fields()[0]['parsed_number'] == doc.parsed.number
     old = doc.file_list()[0]
     role = old.role
     _new_file(doc, old, b'%PDF-1.7\nda ky', role, 'vanthu', demo.app.registry)
+    demo.conn.transaction_manager.commit()
     assert _current(demo, doc)
     roles = [f['role'] for f in demo.body.documents.summaries[doc.__name__].fields()[1]]
     assert roles[0] == old.role != role and roles[-1] == role

@@ -210,7 +210,7 @@ class Document(Persistent):
         current (``resources.summary``: the one place it is kept)."""
         super().__setattr__(name, value)
         if name in summary.DOCUMENT_WATCHED and '__parent__' in self.__dict__:    # added to its folder
-            summary.keep(self)
+            summary.due(self)
 
     # -- identity and access -------------------------------------------------
     @property

@@ -31,9 +31,11 @@ class _Document:
 
 
 def summarised(summaries, name, doc):
-    """``doc`` as its summary in ``summaries`` has it, or ``doc`` itself: with no summary (a
-    database before evolve step 0025), one of another shape, and for a Mật document or one with a
-    sealed file (its content key is unwrapped from the document itself)."""
+    """``doc`` as its summary in ``summaries`` has it, or ``doc`` itself: changed in this
+    transaction, with no summary (a database before evolve step 0025), one of another shape, and for
+    a Mật document or one with a sealed file (its content key is unwrapped from the document itself)."""
+    if doc._p_changed or doc._p_jar is None:
+        return doc                      # changed in this transaction: its summary is kept at commit
     held = summaries.get(name) if summaries is not None else None
     if held is None:
         return doc
