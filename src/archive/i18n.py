@@ -104,6 +104,7 @@ COUNTED = {
     'urgent_documents': lambda n, m: plural('count_urgent_documents', n, default='${n} văn bản khẩn', mapping=m),
     'due_tomorrow': lambda n, m: plural('count_due_tomorrow', n, default='${n} văn bản đến hạn xử lý ngày mai',
                                           mapping=m),
+    'no_pages': lambda n, m: plural('count_no_pages', n, default='còn ${n} văn bản chưa ghi số trang', mapping=m),
     'hours': lambda n, m: plural('count_hours', n, default='${n} giờ', mapping=m),
     'days': lambda n, m: plural('count_days', n, default='${n} ngày', mapping=m),
 }

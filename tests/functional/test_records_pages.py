@@ -312,3 +312,17 @@ def test_a_file_whose_documents_give_no_page_count_says_so_not_zero(app, clerk, 
     assert page.html.select_one('td[data-pages]').get_text() == '—'
     row = archivist.get(f'{records}/').html.select_one(f'tr[data-file="{f["name"]}"]')
     assert '0' not in [td.get_text() for td in row.select('td')][5]
+
+
+def test_a_page_sum_that_leaves_documents_out_says_how_many(app, clerk, archivist):
+    """Pages summed over the documents that give a count: the ones without are said beside the sum,
+    not hidden in it."""
+    plan_entry(archivist)
+    f = open_file(clerk)
+    file_doc(clerk, new_document(clerk, pages=5, number_symbol='21-CV/BTCTU'), f['name'])
+    file_doc(clerk, new_document(clerk, number_symbol='22-CV/BTCTU'), f['name'])
+    page = archivist.get(f'/bodies/{HOST_CODE}/records/file/{f["name"]}')
+    cell = page.html.select_one('td[data-pages]')
+    assert cell.get_text() == '5 (còn 1 văn bản chưa ghi số trang)' and cell.small['data-no-pages'] == '1'
+    english = archivist.get(f'/bodies/{HOST_CODE}/records/file/{f["name"]}?_LOCALE_=en').html
+    assert english.select_one('td[data-pages]').get_text() == '5 (1 more document has no page count)'

@@ -118,6 +118,7 @@ def file_view(context, request):
     if action is None:
         return render_to_response(TEMPLATE.format('file'), {
             'f': f, 'records': context, 'body': context.__parent__, 'rows': document_rows(request, f),
+            'no_pages': sum(1 for doc in F.documents_of(f) if not doc.pages),    # the page sum leaves them out
             'states': F.STATES, 'retention': retention,
             'retention_basis': retention.basis_label(
                 f.retention_basis if f.state != F.OPEN else {'source': 'plan_entry', 'plan_entry': f.plan_entry},
