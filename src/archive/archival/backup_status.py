@@ -21,27 +21,34 @@ def journal_drill(root, destination, report, actor):
                         named=[f"{p['code']}: {p['what']}" for p in report['problems'] + report['differences']][:LISTED])
 
 
-def last_drills(root, now=None, scan=5000):
-    """Each destination's newest drill journaled, with its ``age_seconds``, newest first (a drill
-    of the page or of ``archive-backup verify`` journals one entry a destination)."""
+def _drills(root, now=None, scan=5000):
+    """The drills journaled, newest first, each with its ``age_seconds``."""
     chain = audit.journal_of(root).chains.get(CHAIN)
     if chain is None:
-        return {}
+        return
     now = clock.now() if now is None else now
-    found = {}
     for seq in range(chain.length, max(0, chain.length - scan), -1):
         at, actor, action, details, _prev, _hash = chain.entries[seq]
         if action == DRILL:
-            drill = json.loads(details)
-            if drill['destination'] not in found:
-                age = (now - clock.parse_iso(at)).total_seconds()
-                found[drill['destination']] = dict(drill, at=at, actor=actor, seq=seq, age_seconds=round(age))
+            age = (now - clock.parse_iso(at)).total_seconds()
+            yield dict(json.loads(details), at=at, actor=actor, seq=seq, age_seconds=round(age))
+
+
+def last_drills(root, destinations, now=None, scan=5000):
+    """Each destination's newest drill, newest first (a drill of the page or of ``archive-backup
+    verify`` journals one entry a destination), and any newer one of a destination no longer
+    configured; read back only until every destination has its own (``/healthz`` asks often)."""
+    found, wanted = {}, set(destinations)
+    for drill in _drills(root, now, scan):
+        found.setdefault(drill['destination'], drill)
+        if wanted <= found.keys():
+            break
     return found
 
 
 def last_drill(root, now=None, scan=5000):
     """The newest drill journaled, with its ``age_seconds``; None when none was."""
-    return next(iter(last_drills(root, now, scan).values()), None)
+    return next(_drills(root, now, scan), None)
 
 
 def recent_runs(root, limit=50, scan=5000):
@@ -67,7 +74,7 @@ def status(root, settings, now=None):
     now = clock.now() if now is None else now
     destinations = settings.backup_destinations
     runs = recent_runs(root, limit=max(200, 4 * len(destinations)))
-    drills = last_drills(root, now)
+    drills = last_drills(root, destinations, now)
     per = {}
     for destination in destinations:
         mine = [r for r in runs if r['destination'] == destination]

@@ -17,6 +17,7 @@ from ..services import accounts
 from ..reports import exports
 from ..exchange.safexml import MESSAGES as PACKAGE_REFUSALS
 from ..schemas import vocab
+from .certificates import grouped
 
 FORMATS = {
     'csv': ('text/csv', 'utf-8', 'to_csv'),
@@ -46,10 +47,11 @@ SOURCES = {**vocab.ROUTES, 'login': _('security_route_login', default='Trang đ�
 
 
 def short_fingerprint(fingerprint):
-    """``3F2A 9C01 5B7E 0011 … 7D3C``: enough to tell certificates apart by eye in a row (the
-    certificates page and the exports give it whole)."""
-    upper = fingerprint.upper()
-    return ' '.join(upper[i:i + 4] for i in range(0, 16, 4)) + ' … ' + upper[-4:]
+    """``3F2A 9C01 5B7E 0011 … 7D3C``: the certificates page's groups (``grouped``), the first four
+    and the last, enough to tell certificates apart by eye in a row (the certificates page and the
+    exports give it whole)."""
+    groups = grouped(fingerprint).split()
+    return ' '.join(groups[:4]) + ' … ' + groups[-1]
 
 
 class Words:
@@ -76,12 +78,12 @@ class Words:
     def value(self, key, value):
         if key == 'purpose' and isinstance(value, str) and value in PURPOSES:
             return self.t(PURPOSES[value])
-        if key == 'kind' and isinstance(value, str) and value in certificates.KIND_TITLES:           # the certificates page's words
+        # a certificate's kind and fingerprint as the certificates page words them, the print shortened
+        if key == 'kind' and isinstance(value, str) and value in certificates.KIND_TITLES:
             return self.t(certificates.KIND_TITLES[value])
         if key == 'fingerprint' and isinstance(value, str) and len(value) > 24:
             return short_fingerprint(value)
         return value
-
 
     def document(self, row):
         """The document's number and symbol (its internal name stays in the page's data)."""

@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import NamedTuple
 
-
 from ... import clock
 from ...errors import Conflict
 from ...services.secrecy import _aad, _name_aad, content_key

@@ -33,4 +33,3 @@ def _committed(blob):
     if name.endswith(SAVEPOINT_SUFFIX):
         raise BlobError('Uncommitted changes')
     return name
-
