@@ -48,3 +48,29 @@ def test_a_field_saying_only_what_an_earlier_one_said_is_left_out():
     # the PDF's own title line, its words all in the abstract: nothing more said
     again = {'abstract': 'Báo cáo kết quả chuyển đổi số công tác văn thư', 'content': 'Bao cao chuyen doi so'}
     assert [f for f, _html in highlight.fragments(again, ['chuyen', 'doi', 'so'])] == ['abstract']
+
+
+def test_a_text_as_written_matches_as_the_folded_text_does():
+    """Terms are looked for in the text as written, each letter matching any letter that folds to
+    it: the same pieces, offsets and term numbers as in the folded text, for accented and capital
+    letters, đ/Đ, symbols and their parts, and words that only begin like a term."""
+    texts = ['Báo cáo KẾT QUẢ công tác Đảng quý I năm 2026 — “đợt 1”…',
+             'Số 917-TTr/VPTU ngày 03/12/2026 của Văn phòng Thành ủy về việc bàn giao hồ sơ',
+             'Nguyễn Văn A\nTTr/VPTU; báo cáo, BÁO CÁO, Bao Cao, bạo, bão, cáo-thị, baocao',
+             'Quyết định về công tác văn thư, lưu trữ ở ĐẢNG ỦY các xã; ban, bàn, bạn, Ban.']
+    queries = [['bao', 'cao'], ['917-ttr/vptu', '917', 'ttr', 'vptu', 'ttr/vptu'], ['dang', 'quy', 'i'],
+               ['van', 'thu', 'luu', 'tru'], ['ban'], ['cao', 'cao-thi', 'thi'], ['1']]
+    for words in queries:
+        order, pattern, written = highlight._wanted(tuple(words))
+        for text in texts:
+            fast = highlight._matches(text, order, pattern, written)
+            assert fast == highlight._folded_matches(text, order, pattern), (text, words)
+    order, pattern, written = highlight._wanted(('bao', 'cao'))
+    assert len(highlight._matches(texts[2], order, pattern, written)) == 9    # bạo, bão and cáo(-thị) too
+
+
+def test_a_text_with_other_letters_is_folded_first():
+    """A letter outside the Latin and Vietnamese blocks (here Cyrillic, whose capital folds to its
+    small letter) or a lone combining mark sends the text the folded way: it still matches."""
+    assert highlight.highlight('Отчёт ДОКЛАД', ['доклад']) == 'Отчёт <mark class="match term0">ДОКЛАД</mark>'
+    assert '<mark class="match term0">bao</mark>' in highlight.highlight('ba\u0301o ca\u0301o bao', ['bao'])
