@@ -249,3 +249,38 @@ def test_a_hit_is_marked_urgent_and_mat_as_the_lists_mark_them(app, clerk):
     assert hits[urgent['id']].select_one('.badge.secret') is None
     assert hits[secret['id']].select_one('.badge.secret').get_text(strip=True) == 'Mật'
     assert hits[plain['id']].select('.badge') == []
+
+
+def test_a_hit_shows_its_date_as_the_lists_do(app, clerk):
+    """A new user sorted by "Mới nhất" and could not tell from the hits whether they were newest
+    first: a hit showed no date. It now shows the one the document list shows (received, sent or
+    created), dd/mm/yyyy HH:mm in Vietnam time, the ISO form kept in ``<time datetime>``."""
+    older = create(clerk, abstract='Công văn về lịch trực cơ quan', number_symbol='85-CV/BTCTU',
+                   received_at='2026-03-04T10:28:00+07:00')
+    newer = create(clerk, abstract='Công văn về lịch trực lễ', number_symbol='86-CV/BTCTU',
+                   received_at='2026-10-12T01:05:00Z')
+    _apply(app)
+    page = clerk.get('/search', params={'q': 'cong van lich truc', 'sort': 'date'}).html
+    hits = page.select('ol.hits li')
+    assert [li['data-doc'] for li in hits] == [newer['id'], older['id']]
+    dates = [li.select_one('p.hit-meta [data-date] time') for li in hits]
+    assert [t.get_text() for t in dates] == ['12/10/2026 08:05', '04/03/2026 10:28']
+    assert dates[1]['datetime'] == '2026-03-04T10:28:00+07:00'
+    listed = clerk.get(f'/bodies/{HOST_CODE}/').html
+    assert '04/03/2026 10:28' in listed.get_text()
+
+
+def test_a_metadata_snippet_shows_the_values_found_apart_and_no_codes(app, clerk):
+    """A hit found by its sender or signer showed the whole metadata run together, the
+    register number and the body's identifier code among it: "911-NQ/TU 17 Thành ủy Nguyễn Văn
+    An 000.00.00.H01". The page now shows the values with a match, apart (the API keeps the
+    fragment as the index gives it)."""
+    doc = create(clerk, abstract='Công văn về lịch trực', number_symbol='87-CV/BTCTU',
+                 sender='Ban Tổ chức Thành ủy', signer_name='Nguyễn Văn Bình', organ_id='000.00.02.H01')
+    _apply(app)
+    page = clerk.get('/search', params={'q': 'to chuc nguyen'}).html
+    [fragment] = page.select(f'li[data-doc="{doc["id"]}"] p.fragment[data-field="meta"]')
+    assert fragment.get_text() == 'Ban Tổ chức Thành ủy · Nguyễn Văn Bình'
+    assert [m.get_text() for m in fragment.select('mark')] == ['Tổ', 'chức', 'Nguyễn']
+    [hit] = [i for i in find(clerk, q='to chuc nguyen')['items'] if i['id'] == doc['id']]
+    assert '000.00.02.H01' in hit['highlights'][0]['html']

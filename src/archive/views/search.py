@@ -18,13 +18,27 @@ def _described(request, body, name):
     may lag behind a state change)."""
     doc = body.documents.get(name) if body is not None else None
     if doc is None:
-        return {'url': None, 'urgency': '', 'secret': False, 'doc_type': '', 'state': '',
+        return {'url': None, 'urgency': '', 'secret': False, 'doc_type': '', 'state': '', 'when': None,
                 'body_name': body.name if body is not None else ''}
     h = request.h
     return {'url': request.resource_url(body, 'documents', name),
             'urgency': h.label(h.urgencies, doc.urgency) if doc.urgent else '',
             'secret': doc.classification == 'mat', 'doc_type': h.doc_type(doc.doc_type),
-            'state': h.state_title(doc), 'state_code': doc.state, 'body_name': body.name}
+            'state': h.state_title(doc), 'state_code': doc.state, 'body_name': body.name,
+            # the date the document list shows, and the date sort orders by (filters.VALUES['date'])
+            'when': doc.received_at or doc.sent_at or doc.created_at}
+
+
+def _shown(fragments):
+    """The fragments as the page shows them. The metadata is one value a line in the index
+    (number, register number, sender, receivers, signer, the body's code...): only the lines
+    with a match are shown, apart, so a hit does not read as a run of codes and numbers."""
+    out = []
+    for field, html in fragments:
+        if field == 'meta':
+            html = ' · '.join(line.strip() for line in html.split('\n') if '<mark' in line)
+        out.append((field, html))
+    return out
 
 
 def _link(request, params, **change):
@@ -54,7 +68,8 @@ def search_page(request):
     for hit in (result or {}).get('hits', []):
         code, name = hit['key'].split('/', 1)
         body = bodies.get(code)
-        hits.append(dict(hit, code=code, name=name, **_described(request, body, name)))
+        hits.append(dict(hit, code=code, name=name, fragments=_shown(hit['fragments']),
+                         **_described(request, body, name)))
     return {'q': params.get('q', ''), 'params': params, 'result': result, 'errors': errors, 'hits': hits,
             'filters': filter_fields(request, params, bodies, counts=result['facets'] if result else None,
                                      estimated=bool(result) and not result['facets_exact']),
