@@ -140,6 +140,7 @@ BAD = [
     ({'doc_type': ['CV'] * 21}, 'doc_type', 'filter_value_invalid'),
     ({'date_from': '2026-13-45'}, 'date_from', 'date_invalid'),
     ({'issued_to': 'yesterday'}, 'issued_to', 'date_invalid'),
+    ({'date_from': '2026-12-01', 'date_to': '2026-01-01'}, 'date_to', 'period_reversed'),
 ]
 
 

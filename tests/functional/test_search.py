@@ -238,6 +238,9 @@ BAD = [
     ({'q': 'x', 'urgency': 'very'}, 'urgency', 'filter_value_invalid'),
     ({'q': 'x', 'body': 'y' * 500}, 'body', 'filter_value_invalid'),
     ({'q': 'x', 'date_from': '2026-13-45'}, 'date_from', 'date_invalid'),
+    # a period the wrong way round found nothing, as if there were nothing (trial9)
+    ({'q': 'x', 'date_from': '2026-12-01', 'date_to': '2026-01-01'}, 'date_to', 'period_reversed'),
+    ({'q': 'x', 'issued_from': '2026-03-02', 'issued_to': '2026-03-01'}, 'issued_to', 'period_reversed'),
     ({'q': 'x', 'sort': 'random'}, 'sort', 'sort_unknown'),
     ({'q': 'x', 'start': '999999999999'}, 'start', 'paging_invalid'),
     ({'q': 'x', 'start': '990'}, 'start', 'search_too_deep'),

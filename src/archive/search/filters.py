@@ -12,6 +12,8 @@ import datetime as dt
 import re
 
 from ..clock import VN
+from ..errors import InputError
+from ..reports.periods import reversed_message
 from .engine import FACETS, SORTS
 from .query import refuse
 
@@ -59,11 +61,12 @@ def read_filters(params, others=()):
         if allowed and any(v not in allowed for v in values):
             refuse(name, 'filter_value_invalid', 'Giá trị bộ lọc không hợp lệ')
         terms[name] = values
+    days = {}
     for name, (field, upper) in DATES.items():
         raw = params.get(name)
         if not raw:
             continue
-        day = _date(name, raw)
+        day = days[name] = _date(name, raw)
         low, high = ranges.get(field, (None, None))
         if field == 'date':      # epoch seconds of the arrival / sending; the day is Vietnam's
             edge = dt.datetime.combine(day + dt.timedelta(days=1) if upper else day, dt.time(), tzinfo=VN)
@@ -71,6 +74,11 @@ def read_filters(params, others=()):
         else:
             value = day.toordinal()
         ranges[field] = (low, value) if upper else (value, high)
+    # a period the wrong way round matches nothing: say so, as the statistics do (reports/periods.py)
+    for start, end in (('date_from', 'date_to'), ('issued_from', 'issued_to')):
+        if start in days and end in days and days[end] < days[start]:
+            raise InputError([{'field': end, 'code': 'period_reversed',
+                               'message': reversed_message(days[start], days[end])}])
     return {'terms': terms, 'ranges': ranges}
 
 
