@@ -284,3 +284,12 @@ def test_a_metadata_snippet_shows_the_values_found_apart_and_no_codes(app, clerk
     assert [m.get_text() for m in fragment.select('mark')] == ['Tổ', 'chức', 'Nguyễn']
     [hit] = [i for i in find(clerk, q='to chuc nguyen')['items'] if i['id'] == doc['id']]
     assert '000.00.02.H01' in hit['highlights'][0]['html']
+
+
+def test_a_period_the_wrong_way_round_is_said_with_the_pages_dates(app, clerk):
+    """It found nothing, as if there were nothing; then it said so with the dates as the API
+    reads them (2026-01-01): the page says them as every page does."""
+    page = clerk.get('/search', params={'date_from': '2026-12-01', 'date_to': '2026-01-01'}, status=400).html
+    [error] = page.select('li.error[data-code="period_reversed"]')
+    assert error['data-field'] == 'date_to'
+    assert error.get_text() == 'Ngày kết thúc (01/01/2026) trước ngày bắt đầu (01/12/2026)'
