@@ -232,3 +232,13 @@ def test_the_filters_fold_and_say_when_one_is_in_use(app, clerk):
     assert used['data-active'] == '1'
     english = clerk.get(PAGE, params={'_LOCALE_': 'en'}).html.select_one('details.filters-fold summary')
     assert english.get_text(strip=True) == 'Filter documents'
+
+
+def test_the_list_names_each_documents_type_as_the_filter_and_the_document_page_do(app, clerk, two):
+    """Filtered by "Thông báo (TB)", the list said each row's type as "TB": the list now names it
+    as its filter, the search and the document page do (tên loại văn bản)."""
+    page = clerk.get(PAGE, params={'doc_type': 'TB'}).html
+    [row] = [tr for tr in page.select('table.documents tbody tr') if ABSTRACT_B in tr.get_text()]
+    assert 'Thông báo (TB)' in [td.get_text(strip=True) for td in row.select('td')]
+    chosen = page.select_one('select[name="doc_type"] option[selected]')
+    assert chosen.get_text(strip=True) == 'Thông báo (TB)'
