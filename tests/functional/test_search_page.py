@@ -293,3 +293,19 @@ def test_a_period_the_wrong_way_round_is_said_with_the_pages_dates(app, clerk):
     [error] = page.select('li.error[data-code="period_reversed"]')
     assert error['data-field'] == 'date_to'
     assert error.get_text() == 'Ngày kết thúc (01/01/2026) trước ngày bắt đầu (01/12/2026)'
+
+
+def test_a_page_past_the_last_leads_back_to_the_last(app, clerk):
+    """A bookmarked page of a search that now finds fewer showed no hits, and its "Trang trước"
+    led to another empty page, one page back at a time: it now leads to the last page."""
+    made = [create(clerk, abstract=f'Giấy mời họp giao ban tuần {n}', number_symbol=f'{90 + n}-GM/BTCTU')
+            for n in range(3)]
+    _apply(app)
+    page = clerk.get('/search', params={'q': 'giay moi hop giao ban', 'limit': '2', 'start': '40'}).html
+    assert page.select('ol.hits li') == []
+    back = page.select_one('p.paging a')
+    assert back.get_text() == 'Trang trước' and 'start=2' in back['href']
+    last = clerk.get(back['href']).html
+    assert len(last.select('ol.hits li')) == 1 and len(made) == 3
+    middle = clerk.get('/search', params={'q': 'giay moi hop giao ban', 'limit': '1', 'start': '2'}).html
+    assert 'start=1' in middle.select_one('p.paging a')['href']

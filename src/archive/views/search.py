@@ -50,6 +50,14 @@ def _link(request, params, **change):
     return request.route_url('search_page', _query=items)
 
 
+def _previous(result):
+    """Where "Trang trước" leads: the page before, or the last page from a page past it (a
+    bookmark of a search that has since found fewer), not an empty page one step back."""
+    start, limit = result['start'], result['limit']
+    last = max(0, (result['total'] - 1) // limit * limit)
+    return max(0, min(start - limit, last))
+
+
 @view_config(route_name='search_page', permission=S.VIEW_BODIES, renderer='archive:templates/search.pt')
 def search_page(request):
     cleaned = without_empty_fields(request)
@@ -73,4 +81,5 @@ def search_page(request):
     return {'q': params.get('q', ''), 'params': params, 'result': result, 'errors': errors, 'hits': hits,
             'filters': filter_fields(request, params, bodies, counts=result['facets'] if result else None,
                                      estimated=bool(result) and not result['facets_exact']),
+            'previous': _previous(result) if result else 0,
             'link': lambda **change: _link(request, params, **change)}
