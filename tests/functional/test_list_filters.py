@@ -242,3 +242,13 @@ def test_the_list_names_each_documents_type_as_the_filter_and_the_document_page_
     assert 'Thông báo (TB)' in [td.get_text(strip=True) for td in row.select('td')]
     chosen = page.select_one('select[name="doc_type"] option[selected]')
     assert chosen.get_text(strip=True) == 'Thông báo (TB)'
+
+
+def test_a_register_offers_no_choice_of_direction(app, clerk, two):
+    """The incoming register offered "Văn bản đến, đi", whose "Văn bản đi" emptied it: a register
+    holds one direction. The list of all documents keeps the choice."""
+    for kind in ('incoming', 'outgoing', 'follow-up'):
+        page = clerk.get(REGISTER_PAGE, params={'kind': kind}).html
+        assert page.select_one('select[name=doc_type]') is not None
+        assert page.select_one('select[name=direction]') is None, kind
+    assert clerk.get(PAGE).html.select_one('select[name=direction]') is not None

@@ -147,6 +147,7 @@ def registers_view(context, request):
         page['table'] = table
     bodies = app_root(request)['bodies']
     query = [(k, v) for k, v in request.GET.items() if k not in ('format', 'kind', 'secret')]
+    # a register holds one body's documents of one direction: no choice of either
     return dict(page, query=query,
                 filters=filter_fields(request, request.GET, bodies, counts=counts, body=context,
-                                      names=[n for n in FACETS if n != 'body']))
+                                      names=[n for n in FACETS if n not in ('body', 'direction')]))
