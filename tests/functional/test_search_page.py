@@ -309,3 +309,26 @@ def test_a_page_past_the_last_leads_back_to_the_last(app, clerk):
     assert len(last.select('ol.hits li')) == 1 and len(made) == 3
     middle = clerk.get('/search', params={'q': 'giay moi hop giao ban', 'limit': '1', 'start': '2'}).html
     assert 'start=1' in middle.select_one('p.paging a')['href']
+
+
+def test_the_filters_in_use_are_said_beside_the_total(app, clerk):
+    """On a phone the panel is below the hits: a clerk who searched again from the page's box kept
+    an earlier filter without seeing it, and read "Số kết quả: 0" as nothing in the archive. The
+    filters in use are now said by the total, in words, with a link that clears them all (and
+    keeps the words and the sort)."""
+    create(clerk, abstract='Báo cáo tổng kết công tác lưu trữ', number_symbol='84-BC/BTCTU', doc_type='BC',
+           urgency='khan')
+    _apply(app)
+    plain = clerk.get('/search', params={'q': 'tong ket'}).html
+    assert plain.select_one('[data-filters-in-use]') is None
+    page = clerk.get('/search', params={'q': 'tong ket', 'sort': 'date', 'urgency': 'khan', 'doc_type': 'BC',
+                                        'date_from': '2026-11-01'}).html
+    said = page.select_one('section.hits [data-filters-in-use]')
+    text = ' '.join(said.get_text(' ').split())
+    assert 'Độ khẩn: Khẩn' in text and 'Loại văn bản: Báo cáo (BC)' in text and 'Từ ngày: 01/11/2026' in text
+    clear = said.select_one('a')
+    assert clear.get_text() == 'Bỏ mọi điều kiện lọc'
+    assert clear['href'] == 'http://localhost/search?q=tong+ket&sort=date'
+    english = clerk.get('/search', params={'q': 'tong ket', 'urgency': 'khan', '_LOCALE_': 'en'}).html
+    said = ' '.join(english.select_one('[data-filters-in-use]').get_text(' ').split())
+    assert said.startswith('Filtered by') and said.endswith('Clear all filters')

@@ -58,6 +58,13 @@ def _previous(result):
     return max(0, min(start - limit, last))
 
 
+def _in_use(request, fields):
+    """The filters in use, ``[(title, label)]`` in words (a date as the pages say it): said by the
+    total, since on a phone the panel is below the hits and a search typed again keeps them."""
+    used = [(f['title'], o['label']) for f in fields['facets'] for o in f['options'] if o['selected']]
+    return used + [(d['title'], request.h.when(d['value'])) for d in fields['dates'] if d['value']]
+
+
 @view_config(route_name='search_page', permission=S.VIEW_BODIES, renderer='archive:templates/search.pt')
 def search_page(request):
     cleaned = without_empty_fields(request)
@@ -78,8 +85,10 @@ def search_page(request):
         body = bodies.get(code)
         hits.append(dict(hit, code=code, name=name, fragments=_shown(hit['fragments']),
                          **_described(request, body, name)))
+    fields = filter_fields(request, params, bodies, counts=result['facets'] if result else None,
+                           estimated=bool(result) and not result['facets_exact'])
     return {'q': params.get('q', ''), 'params': params, 'result': result, 'errors': errors, 'hits': hits,
-            'filters': filter_fields(request, params, bodies, counts=result['facets'] if result else None,
-                                     estimated=bool(result) and not result['facets_exact']),
+            'filters': fields, 'in_use': _in_use(request, fields),
+            'unfiltered': _link(request, params, **{f['name']: None for f in fields['facets'] + fields['dates']}),
             'previous': _previous(result) if result else 0,
             'link': lambda **change: _link(request, params, **change)}
