@@ -1,6 +1,7 @@
 """The search page: the box in the page frame leads here; results with filters, facets,
 highlighted fragments and links. Bad input is shown on the page (status 400) with the same codes
 as the API (``GET /api/v1/search``, ``api/search.py``)."""
+from markupsafe import Markup
 from pyramid.view import view_config
 
 from .. import search
@@ -59,10 +60,11 @@ def _previous(result):
 
 
 def _in_use(request, fields):
-    """The filters in use, ``[(title, label)]`` in words (a date as the pages say it): said by the
-    total, since on a phone the panel is below the hits and a search typed again keeps them."""
+    """The filters in use in words, "Độ khẩn: Khẩn; Từ ngày: 01/11/2026" ('' for none): said by
+    the total, since on a phone the panel is below the hits and a search typed again keeps them."""
     used = [(f['title'], o['label']) for f in fields['facets'] for o in f['options'] if o['selected']]
-    return used + [(d['title'], request.h.when(d['value'])) for d in fields['dates'] if d['value']]
+    used += [(d['title'], request.h.when(d['value'])) for d in fields['dates'] if d['value']]
+    return Markup('; ').join(Markup('{}: {}').format(title, label) for title, label in used)
 
 
 @view_config(route_name='search_page', permission=S.VIEW_BODIES, renderer='archive:templates/search.pt')
