@@ -332,3 +332,14 @@ def test_the_filters_in_use_are_said_beside_the_total(app, clerk):
     english = clerk.get('/search', params={'q': 'tong ket', 'urgency': 'khan', '_LOCALE_': 'en'}).html
     said = ' '.join(english.select_one('[data-filters-in-use]').get_text(' ').split())
     assert said.startswith('Filtered by') and said.endswith('Clear all filters')
+
+
+def test_the_panels_choices_of_signature_start_with_a_capital_as_the_others_do(app, clerk):
+    """"chưa xác thực chữ ký số" (the badge's words, said within a line) stood in lower case among
+    "Đã đến", "Khẩn", "Giấy (bưu chính)" in the search's panel and the lists' choices."""
+    _apply(app)
+    panel = _panel(clerk.get('/search'))
+    assert panel['verdict'] and all(v[0].isupper() for v in panel['verdict']), panel['verdict']
+    listed = clerk.get(f'/bodies/{HOST_CODE}/').html
+    choices = [o.get_text(strip=True) for o in listed.select('select[name=verdict] option')[1:]]
+    assert 'Chưa xác thực chữ ký số' in choices and all(c[0].isupper() for c in choices)

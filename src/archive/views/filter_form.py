@@ -57,7 +57,10 @@ def _labels(request, name, bodies, body):
     table = {'urgency': vocab.URGENCIES, 'route': {**vocab.CHANNELS, **vocab.ROUTES},
              'verdict': vocab.SIGNATURE_STATUSES, 'attachments': ATTACHMENTS,
              'direction': vocab.DIRECTIONS}[name]
-    return {k: t(v) for k, v in table.items()}
+    labels = {k: t(v) for k, v in table.items()}
+    if name == 'verdict':       # the badge's words, said within a line; a choice starts a line
+        labels = {k: v[:1].upper() + v[1:] for k, v in labels.items()}
+    return labels
 
 
 def filter_fields(request, params, bodies, counts=None, body=None, names=FACETS, estimated=False):
