@@ -537,6 +537,12 @@ def test_on_a_phone_the_filters_fold_and_the_pdf_waits_for_its_button(served, br
         if phone:
             fold.locator('summary').click()
             assert page.locator('fieldset.filters select').first.is_visible()
+        # its title said once: the fold's on a phone, the fieldset's legend on a wide screen (on a
+        # phone the legend is left to screen readers: a 1 px box)
+        assert fold.locator('summary').is_visible() is phone
+        legend = fold.locator('fieldset.filters legend').evaluate('l => l.getBoundingClientRect().width')
+        assert (legend > 1) is (not phone), legend
+        if phone:
             person.visit(f'/bodies/{HOST_CODE}/?urgency=normal')      # a filter in use: left open
             assert page.locator('details.filters-fold').evaluate('d => d.open')
         person.visit(f'/bodies/{HOST_CODE}/')
