@@ -220,6 +220,23 @@ def test_a_day_is_a_day_in_vietnam_in_lists_registers_and_search(app, clerk):
         assert (doc['id'] in hits) == found, day
 
 
+def test_the_calendars_first_and_last_days_are_days_like_others(app, clerk, two):
+    """"Đến ngày 31/12/9999" was a 500 in the search, the lists and the registers, page and API
+    (the day after it, which the filter's edge was, does not exist)."""
+    from archive import search
+    search.apply_pending(app.registry)
+    for params in ({'date_to': '9999-12-31'}, {'date_from': '0001-01-01', 'date_to': '9999-12-31'},
+                   {'issued_to': '9999-12-31'}):
+        listed = {d['id'] for d in clerk.get(API, params=params).json['items']}
+        assert {two[0]['id'], two[1]['id']} <= listed, params
+        assert ABSTRACT_A in clerk.get(PAGE, params=params).text
+        assert sum(ABSTRACT_A in r[5] for r in clerk.get(REGISTER, params=params).json['rows']) == 1
+        assert ABSTRACT_A in clerk.get(REGISTER_PAGE, params=dict(params, kind='incoming')).text
+        found = clerk.get('/api/v1/search', params=dict(params, q='lich truc')).json['items']
+        assert two[0]['id'] in [h['id'] for h in found], params
+        assert ABSTRACT_A in clerk.get('/search', params=dict(params, q='lich truc')).text
+
+
 def test_the_filters_fold_and_say_when_one_is_in_use(app, clerk):
     """On a phone the filters took the screen before the list: they are a <details> now, sent open
     (wide screens and pages without scripts see them as before), which archive.js closes on a phone

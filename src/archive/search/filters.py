@@ -69,8 +69,9 @@ def read_filters(params, others=()):
         day = days[name] = _date(name, raw)
         low, high = ranges.get(field, (None, None))
         if field == 'date':      # epoch seconds of the arrival / sending; the day is Vietnam's
-            edge = dt.datetime.combine(day + dt.timedelta(days=1) if upper else day, dt.time(), tzinfo=VN)
-            value = int(edge.timestamp()) - (1 if upper else 0)
+            # (its last second, not the next midnight less one: 31/12/9999 has no next day)
+            edge = dt.datetime.combine(day, dt.time(23, 59, 59) if upper else dt.time(), tzinfo=VN)
+            value = int(edge.timestamp())
         else:
             value = day.toordinal()
         ranges[field] = (low, value) if upper else (value, high)
