@@ -44,6 +44,8 @@ def test_incoming_and_follow_up_registers_in_three_formats(app, clerk, leader):
     assert incoming_rows[0][5] == f'Hướng dẫn: {ABSTRACT}' and incoming_rows[0][6] == 'Lê Thị Chuyên Viên'
     follow = clerk.get(f'{base}/follow-up').json['rows']
     assert follow[0][2] == 'Lê Thị Chuyên Viên' and follow[0][4] == 'Đã chuyển xử lý'
+    # "Tên loại, số, ký hiệu…": the type's name, as the incoming register says it (it said "HD")
+    assert follow[0][1] == f'Hướng dẫn 36-HD/UBKTTU 20/11/2026 {SENDER}'
     assert follow[0][3]                                                 # 5 working days from today
 
     pdf = clerk.get(f'{base}/incoming?format=pdf')

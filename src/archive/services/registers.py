@@ -54,12 +54,13 @@ def _outgoing_row(types, doc, entry, users):
             _void_note(entry) or (doc.notes or '')]
 
 
-def _follow_up_row(doc, entry, users, workflow_title):
+def _follow_up_row(types, doc, entry, users, workflow_title):
     reply = ''
     if doc.reply:
         answer = doc.__parent__.get(doc.reply[1])
         reply = answer.number_symbol if answer is not None and answer.number_symbol else doc.reply[1]
-    described = f'{doc.doc_type} {doc.number_symbol or ""} {_d(doc.issued_date)} {doc.sender or doc.organ_id}'
+    name = types.get(doc.doc_type, doc.doc_type)      # "Tên loại": the name, as the incoming register
+    described = f'{name} {doc.number_symbol or ""} {_d(doc.issued_date)} {doc.sender or doc.organ_id}'
     return [str(entry.number), ' '.join(described.split()), _person(users, doc.main_processor),
             _d(doc.deadline), workflow_title, reply, _void_note(entry) or (doc.notes or '')]
 
@@ -115,7 +116,7 @@ def filtered_register(root, user, registry, body, kind, year=None, secret=False,
             elif kind == 'outgoing':
                 rows.append(_outgoing_row(types, doc, entry, users))
             else:
-                rows.append(_follow_up_row(doc, entry, users, state_data(doc, registry).get('title', doc.state)))
+                rows.append(_follow_up_row(types, doc, entry, users, state_data(doc, registry).get('title', doc.state)))
     subtitle = f'{body.name} ({body.code}) — năm {year}' + (' — văn bản mật' if secret else '') + (
         ' — bản lọc' if judge else '')
     return X.Table(title, subtitle, columns, rows, generated_at=clock.iso(clock.now())), count(seen)
