@@ -148,3 +148,20 @@ def test_an_empty_queue_on_a_desk_says_so_in_a_sentence(app, clerk, leader, proc
                     assert said.get_text(strip=True).startswith(words), said.get_text()
                     seen.add(said['data-empty'])
     assert {'overdue', 'due_soon', 'due'} <= seen, seen
+
+
+def test_a_revision_says_its_fields_in_words_in_the_forms_order(clerk):
+    """A revision's page (linked from the document's page) showed the stored codes, "incoming",
+    "email", "hoa_toc", "thuong", "BC", under field titles sorted by their internal names: it says
+    them as the document page does, in the form's order."""
+    doc = clerk.post_json(API, incoming(channel='email', urgency='hoa_toc', doc_type='BC', holder_unit='TH'),
+                          headers={'X-CSRF-Token': clerk.csrf}, status=201).json
+    page = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/revision?n=1").html
+    rows = {tr.th.get_text(strip=True): tr.td.get_text(' ', strip=True) for tr in page.select('table.fields tr')}
+    seen = clerk.get(f"/bodies/{HOST_CODE}/documents/{doc['id']}/").html
+    shown = {tr.th.get_text(strip=True): tr.td.get_text(' ', strip=True) for tr in seen.select('table.fields tr')}
+    for title in ('Văn bản đến / đi', 'Hình thức nhận / gửi', 'Độ khẩn', 'Độ mật', 'Loại văn bản', 'Đơn vị giữ văn bản'):
+        assert rows[title] == shown[title], (title, rows[title], shown[title])
+    assert rows['Loại văn bản'] == 'Báo cáo (BC)' and rows['Độ khẩn'] == 'Hỏa tốc'
+    titles = list(rows)
+    assert titles.index('Văn bản đến / đi') < titles.index('Mã định danh cơ quan ban hành') < titles.index('Trích yếu nội dung')

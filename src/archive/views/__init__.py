@@ -203,6 +203,29 @@ class PageHelpers:
         node = DocumentSchema().get(name)
         return self.t(node.title) if node is not None else name
 
+    def revision_fields(self, doc, values):
+        """A revision's stored values as the document page says them, in the form's order:
+        ``[(name, title, shown)]`` (codes in words, dates as dates, lists joined)."""
+        order = {node.name: n for n, node in enumerate(DocumentSchema().children)}
+        tables = {'direction': self.directions, 'urgency': self.urgencies, 'classification': self.classifications,
+                  'channel': self.channels}
+        out = []
+        for name, value in sorted(values.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])):
+            if name in tables:
+                shown = self.label(tables[name], value)
+            elif name == 'doc_type':
+                shown = self.doc_type(value)
+            elif name == 'holder_unit':
+                shown = self.unit_name(doc, value)
+            elif hasattr(value, 'isoformat'):
+                shown = self.when(value)
+            elif isinstance(value, (list, tuple)):
+                shown = '; '.join(str(v) for v in value)
+            else:
+                shown = value
+            out.append((name, self.field_title(name), shown))
+        return out
+
 
 FORM_TEMPLATES = (files('archive') / 'templates' / 'deform', files('deform') / 'templates')
 
