@@ -269,3 +269,24 @@ def test_a_register_offers_no_choice_of_direction(app, clerk, two):
         assert page.select_one('select[name=doc_type]') is not None
         assert page.select_one('select[name=direction]') is None, kind
     assert clerk.get(PAGE).html.select_one('select[name=direction]') is not None
+
+
+@pytest.mark.parametrize('params, said', [
+    ({'urgency': 'very'}, 'Độ khẩn: Giá trị bộ lọc không hợp lệ'),
+    ({'colour': 'red'}, '"colour": Không có bộ lọc này'),
+    ({'date_from': '2026-13-45'}, 'Từ ngày: Ngày không hợp lệ: dùng dạng YYYY-MM-DD'),
+])
+def test_a_page_names_the_filter_its_error_is_about(app, clerk, params, said):
+    """"Giá trị bộ lọc không hợp lệ" on a page of a dozen filters did not say which (the API says
+    it in ``field``): the search, the list and the register pages name it."""
+    for url, extra in (('/search', {}), (PAGE, {}), (REGISTER_PAGE, {'kind': 'incoming'})):
+        page = clerk.get(url, params=dict(params, **extra), status=400).html
+        assert [li.get_text() for li in page.select('li.error[data-code]')][-1] == said, url
+    assert clerk.get('/api/v1/search', params=params, status=400).json['errors'][0]['message'] == said.split(': ', 1)[1]
+
+
+def test_the_search_page_names_the_number_a_paging_error_is_about(app, clerk):
+    page = clerk.get('/search', params={'q': 'x', 'start': '999999999'}, status=400).html
+    assert page.select_one('li.error').get_text() == 'Kết quả bắt đầu từ: Phải là số nguyên từ 0 đến 1000'
+    english = clerk.get('/search', params={'q': 'x', 'limit': '0', '_LOCALE_': 'en'}, status=400).html
+    assert english.select_one('li.error').get_text().startswith('Results per page: ')

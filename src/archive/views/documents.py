@@ -30,8 +30,8 @@ from ..services.lists import PAGE_SIZE
 from ..search import FACETS
 from ..search.filters import active, read_filters
 from . import flash
-from .filter_form import filter_fields, without_empty_fields
-from .workflow import action_forms, page_errors
+from .filter_form import filter_fields, page_errors, without_empty_fields
+from .workflow import action_forms
 from . import document_forms, held_uploads
 from .http import may_be_framed
 from .forms import add_csrf, file_node, posted, put_errors, render_submitted, show_errors, use_pickers

@@ -31,6 +31,12 @@ DATE_TITLES = {
     'issued_to': _('filter_issued_to', default='Ban hành đến ngày'),
 }
 ATTACHMENTS = {'yes': _('filter_yes', default='Có'), 'no': _('filter_no', default='Không')}
+PAGING_TITLES = {
+    'start': _('filter_start', default='Kết quả bắt đầu từ'),
+    'limit': _('filter_limit', default='Số kết quả một trang'),
+}
+# the errors whose message does not say which filter or number it is about
+UNNAMED = ('filter_unknown', 'filter_value_invalid', 'paging_invalid', 'date_invalid')
 
 
 def _state_titles(request):
@@ -101,3 +107,20 @@ def without_empty_fields(request):
     if len(kept) == len(items):
         return None
     return HTTPSeeOther(request.path_url + ('?' + urlencode(kept) if kept else ''))
+
+
+def page_errors(request, exc):
+    """An ``InputError`` shown on the page itself (400), with the codes the API gives. A page
+    shows no ``field``: a filter's or a number's error is said with its title, "Độ khẩn: Giá trị
+    bộ lọc không hợp lệ" (an unknown filter by its name, quoted)."""
+    t = request.localizer.translate
+    request.response.status = exc.status
+    titles = {**FACET_TITLES, **DATE_TITLES, **PAGING_TITLES}
+    shown = []
+    for e in exc.errors:
+        message = t(e['message'])
+        if e['code'] in UNNAMED and e['field']:
+            title = t(titles[e['field']]) if e['field'] in titles else f'"{e["field"][:40]}"'
+            message = f'{title}: {message}'
+        shown.append(dict(e, message=message))
+    return shown

@@ -8,7 +8,7 @@ from .. import search
 from .. import security as S
 from ..errors import InputError
 from ..resources.root import app_root
-from .filter_form import filter_fields, without_empty_fields
+from .filter_form import filter_fields, page_errors, without_empty_fields
 
 
 
@@ -78,8 +78,7 @@ def search_page(request):
         # The page always shows its filter panel with counts: every facet is counted.
         result = search.search(request.registry, S.principals_of(request.identity), params, facets=search.FACETS)
     except InputError as exc:
-        request.response.status = exc.status
-        errors = [dict(e, message=request.localizer.translate(e['message'])) for e in exc.errors]
+        errors = page_errors(request, exc)
     bodies = app_root(request)['bodies']
     hits = []
     for hit in (result or {}).get('hits', []):

@@ -20,7 +20,7 @@ from ..search.filters import read_filters
 from ..workflow import engine, states
 from ..workflow.actions import NEEDS
 from . import flash
-from .filter_form import filter_fields, without_empty_fields
+from .filter_form import filter_fields, page_errors, without_empty_fields
 from ..workflow.titles import transition_title
 from .forms import posted
 from .forms import add_csrf, put_errors, render_submitted
@@ -114,12 +114,6 @@ def register_download(table, kind, fmt):
 
 
 REGISTER_PARAMS = ('kind', 'year', 'secret', 'format')     # beside the filters (search/filters.py)
-
-
-def page_errors(request, exc):
-    """An ``InputError`` shown on the page itself (400), with the codes the API gives."""
-    request.response.status = exc.status
-    return [dict(e, message=request.localizer.translate(e['message'])) for e in exc.errors]
 
 
 @view_config(context=Body, name='registers', permission=S.LIST_DOCUMENTS, renderer='archive:templates/registers.pt')
