@@ -290,3 +290,14 @@ def test_the_search_page_names_the_number_a_paging_error_is_about(app, clerk):
     assert page.select_one('li.error').get_text() == 'Kết quả bắt đầu từ: Phải là số nguyên từ 0 đến 1000'
     english = clerk.get('/search', params={'q': 'x', 'limit': '0', '_LOCALE_': 'en'}, status=400).html
     assert english.select_one('li.error').get_text().startswith('Results per page: ')
+
+
+def test_a_filtered_register_can_be_cleared_in_one_step(app, clerk, two):
+    """The list had "Bỏ lọc"; a filtered register had none: each choice had to be set back to
+    "Tất cả" by hand. It has the link now, keeping the register, its year and the Mật series."""
+    assert clerk.get(REGISTER_PAGE, params={'kind': 'incoming'}).html.select_one('a[data-clear]') is None
+    page = clerk.get(REGISTER_PAGE, params={'kind': 'follow-up', 'year': '2026', 'secret': '1', 'doc_type': 'TB',
+                                            'date_from': '2026-11-01'}).html
+    clear = page.select_one('form.filter-form a[data-clear]')
+    assert clear.get_text(strip=True) == 'Bỏ lọc'
+    assert clear['href'] == f'http://localhost{REGISTER_PAGE}?kind=follow-up&year=2026&secret=1'
