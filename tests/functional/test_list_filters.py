@@ -301,3 +301,18 @@ def test_a_filtered_register_can_be_cleared_in_one_step(app, clerk, two):
     clear = page.select_one('form.filter-form a[data-clear]')
     assert clear.get_text(strip=True) == 'Bỏ lọc'
     assert clear['href'] == f'http://localhost{REGISTER_PAGE}?kind=follow-up&year=2026&secret=1'
+
+
+def test_a_list_page_past_the_last_leads_back_to_the_first(app, clerk, two):
+    """A bookmarked page of a filtered list that now holds fewer showed nothing, and its "« Mới
+    hơn" stepped back one page at a time through empty pages: it leads to the first page (the list
+    does not count its documents, so the last page is not known)."""
+    page = clerk.get(PAGE, params={'doc_type': 'TB', 'start': '5000'}).html
+    assert ABSTRACT_B not in page.get_text()
+    [newer] = page.select('p.pager a')
+    assert newer.get_text(strip=True) == '« Mới hơn'
+    assert 'start=0' in newer['href'] and 'doc_type=TB' in newer['href']
+    assert ABSTRACT_B in clerk.get(newer['href']).text
+    # a page with documents on it steps back one page, as before
+    middle = clerk.get(PAGE, params={'start': '1'}).html.select_one('p.pager a')
+    assert 'start=0' in middle['href']

@@ -84,7 +84,10 @@ def body_view(context, request):
         urgent = urgent_open(request, context) if not active(filters) else []
     bodies = app_root(request)['bodies']
     query = [(k, v) for k, v in request.GET.items() if k != 'start']
-    return {'body': context, 'docs': docs, 'start': start, 'more': more, 'page_size': PAGE_SIZE,
+    # "« Mới hơn" from a page past the last (a bookmark of a list that now holds fewer) leads to
+    # the first page, not one empty page back: the list does not count, so the last is not known
+    newer = 0 if start and not docs else max(0, start - PAGE_SIZE)
+    return {'body': context, 'docs': docs, 'start': start, 'newer': newer, 'more': more, 'page_size': PAGE_SIZE,
             'urgent': urgent, 'errors': errors, 'query': query,
             'filters': filter_fields(request, request.GET, bodies, body=context,
                                      names=[n for n in FACETS if n != 'body']),
