@@ -46,9 +46,11 @@ class Session:
 
 
 @contextlib.contextmanager
-def started(config_uri):
+def started(config_uri, locked_raises=False):
     """What a script needs started (``archive.startup``: not the pages, not ``main()``); yields
-    the registry, its database closed after."""
+    the registry, its database closed after. A FileStorage held by the server stops the script
+    with a message, or raises ``startup.StorageLocked`` (``locked_raises``: a script that has
+    something else to do then, and says it)."""
     os.environ[NO_THREADS_ENV] = '1'      # a script never starts the server's background threads
     setup_logging(config_uri)
     config = Configurator(settings=get_appsettings(config_uri))
@@ -56,6 +58,8 @@ def started(config_uri):
         config.include(startup)
         config.commit()
     except startup.StorageLocked:
+        if locked_raises:
+            raise
         fail('Cơ sở dữ liệu (FileStorage) đang bị khóa: máy chủ đang chạy trên cùng tệp dữ liệu. '
              'Hãy dừng máy chủ, hoặc chuyển sang ZEO để chạy lệnh song song.\n'
              'The FileStorage is locked by another process (is the server running?). '
@@ -71,10 +75,10 @@ def started(config_uri):
 
 
 @contextlib.contextmanager
-def opened(config_uri):
+def opened(config_uri, locked_raises=False):
     """``started``, on a database ``archive-init`` has prepared; yields a ``Session`` (unpacks to
     root, registry) with a transaction manager of its own, aborted after."""
-    with started(config_uri) as registry:
+    with started(config_uri, locked_raises) as registry:
         try:
             startup.check_prepared(registry)
         except startup.NotPrepared as exc:

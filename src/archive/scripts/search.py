@@ -9,9 +9,9 @@ import sys
 
 from pyramid.paster import get_appsettings
 
-from .. import search
+from .. import search, startup
 from ..settings import load
-from .common import EXIT_LOCKED, opened, parser
+from .common import opened, parser
 
 
 def _progress(done, total):
@@ -24,15 +24,13 @@ def main(argv=None):
     p.add_argument('command', choices=['reindex'], help='reindex: rebuild the index from the database')
     args = p.parse_args(argv)
     try:
-        with opened(args.config_uri) as session:
+        with opened(args.config_uri, locked_raises=True) as session:
             _root, registry = session
             count = search.rebuild(registry, progress=_progress)
             print(file=sys.stderr)
             print(f'Đã xây dựng lại chỉ mục: {count} văn bản / index rebuilt: {count} documents '
                   f'({search.index_folder(registry)})')
-    except SystemExit as exc:
-        if exc.code != EXIT_LOCKED:
-            raise
+    except startup.StorageLocked:        # the server holds the FileStorage: its indexer rebuilds
         folder = search.request_rebuild(load(get_appsettings(args.config_uri)),
                                         get_appsettings(args.config_uri).get('zodbconn.uri', ''))
         print(f'Máy chủ đang chạy: chỉ mục sẽ được máy chủ xây dựng lại ({folder}) / the server is '
