@@ -279,8 +279,9 @@ def query_bare_whoosh(ix):
 
 # -- bare tantivy ----------------------------------------------------------------------------
 
-def build_bare_tantivy(folder, n, batch=25000):
-    """One text field, pre-tokenized by our analyzer as ours is (the same analysis)."""
+def build_bare_tantivy(folder, n, batch=25000, text=lambda fields: fields['abstract']):
+    """One text field, pre-tokenized by our analyzer as ours is (the same analysis): the abstract,
+    or ``text`` of each document's fields."""
     import tantivy
 
     from archive.search.tantivy_index import WRITER_HEAP, _pretokenized
@@ -293,7 +294,7 @@ def build_bare_tantivy(folder, n, batch=25000):
     writer = ix.writer(heap_size=WRITER_HEAP, num_threads=1)
     for i, fields in enumerate(documents(n), 1):
         doc = tantivy.Document(key=fields['key'])
-        doc.add_pre_tokenized_text('text', _pretokenized(fields['abstract']))
+        doc.add_pre_tokenized_text('text', _pretokenized(text(fields)))
         writer.add_document(doc)
         if i % batch == 0:
             writer.commit()
@@ -303,6 +304,11 @@ def build_bare_tantivy(folder, n, batch=25000):
     ix.reload()
     print(file=sys.stderr)
     return ix, clock.rates(n)
+
+
+def searched_text(fields):
+    """What ours matches a query's words in: the abstract and the metadata (number, signer)."""
+    return fields['abstract'] + '\n' + fields['meta']
 
 
 def query_bare_tantivy(ix):
@@ -433,8 +439,15 @@ def main(argv=None):
             store, (wall, cpu) = build_ours(os.path.join(out, f'ours-{name}'), n, name)
             rates.append(f'ours on {name}: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')
             print(rates[-1], flush=True)
-        full = None
+        full = same_text = None
         if name == 'tantivy':
+            folder = os.path.join(out, 'bare-tantivy-text')
+            if reuse and os.path.isdir(folder):
+                same_text = open_bare_tantivy(folder)
+            else:
+                same_text, (wall, cpu) = build_bare_tantivy(folder, n, text=searched_text)
+                rates.append(f'bare tantivy over the same text: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')
+                print(rates[-1], flush=True)
             if reuse:
                 full = open_bare_tantivy(os.path.join(out, 'bare-tantivy-full'), full=True)
             else:
@@ -442,6 +455,8 @@ def main(argv=None):
                 rates.append(f'bare tantivy with access and facets: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')
                 print(rates[-1], flush=True)
         forms = {'bare': bare_query[name](bare)}      # every form timed together, query by query
+        if same_text is not None:
+            forms['same text'] = query_bare_tantivy(same_text)
         for who, principals in users:
             forms[who, 'counts'] = query_ours(store, principals, estimate_above=args.estimate_above)
             forms[who, 'lean'] = query_ours(store, principals, facets=())
@@ -466,6 +481,11 @@ def main(argv=None):
                                  'counts kept)', t[who, 'kept']))
             ratios.append(ratio(f'ours on {name} with facets / bare {name} ({who})', times, bare_times))
             ratios.append(ratio(f'ours on {name}, results only / bare {name} ({who})', lean, bare_times))
+            if same_text is not None:
+                ratios.append(ratio(f'ours on {name} with facets / bare over the same text ({who})', times,
+                                    t['same text']))
+                ratios.append(ratio(f'ours on {name}, results only / bare over the same text ({who})', lean,
+                                    t['same text']))
             if full is not None:
                 same, two, access = t[who, 'same'], t[who, 'two'], t[who, 'access']
                 table.append(row(f'bare {name} doing the same work, {who}: AND + access + nine facets', same))
@@ -476,6 +496,8 @@ def main(argv=None):
                                     times, two))
                 ratios.append(ratio(f'ours on {name}, results only / bare + access ({who})', lean, access))
         table.append(row(f'bare {name}, same analysis: top 20 of an AND', bare_times))
+        if same_text is not None:
+            table.append(row(f'bare {name}, the same over the same text (abstract and metadata)', t['same text']))
         if full is not None:
             table.append(row(f'bare {name}: top 20 of an AND + nine facets, no access filter', t['counted']))
             ratios.append(ratio(f'ours on {name} with facets / bare AND + facets, no access filter (city office)',
