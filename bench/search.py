@@ -23,7 +23,8 @@ units and years. From the same documents it builds:
 
 Figures: indexing rate (documents/s, wall and CPU); p50/p95 of 30 fixed queries (15 with
 diacritics, the same 15 without), as the clerk of one body and as the city office (every body's
-principals), in wall and CPU time, and the ratios to the bare engine; the load average before and
+principals), in wall and CPU time, and the ratios to the bare engine (every form timed on each
+query in turn, ``together``: a change of load touches them alike); the load average before and
 after (the machine may be shared); how near the city office's estimated facet counts are to
 the exact ones. Not a test: nothing is asserted.
 
@@ -117,14 +118,30 @@ def pct(values, p):
 
 def timed(fn, queries, repeat=1):
     """``(wall seconds, CPU seconds)`` of each query."""
-    wall, cpu = [], []
-    for _ in range(repeat):
+    return together({'one': fn}, queries, repeat)['one']
+
+
+def together(forms, queries, repeat=1):
+    """``{label: (wall seconds, CPU seconds)}`` of each query on each form, the forms timed one
+    after the other on each query (their order turned each round): a change of the machine's load
+    touches every form alike, where timing one form's 30 queries after another's put a busy minute
+    on one of them (the ratios of one run moved 1.06–1.68 between three runs at load ~2). A form
+    is a function of the query, or ``(prepare, run)``: ``prepare(q)`` untimed before ``run(q)``."""
+    forms = {label: f if isinstance(f, tuple) else (None, f) for label, f in forms.items()}
+    times = {label: ([], []) for label in forms}
+    labels = list(forms)
+    for round_ in range(repeat):
+        turn = labels[round_ % len(labels):] + labels[:round_ % len(labels)]
         for q in queries:
-            t, c = time.perf_counter(), time.process_time()
-            fn(q)
-            cpu.append(time.process_time() - c)
-            wall.append(time.perf_counter() - t)
-    return wall, cpu
+            for label in turn:
+                prepare, run = forms[label]
+                if prepare is not None:
+                    prepare(q)
+                t, c = time.perf_counter(), time.process_time()
+                run(q)
+                times[label][1].append(time.process_time() - c)
+                times[label][0].append(time.perf_counter() - t)
+    return times
 
 
 class Clock:
@@ -163,32 +180,28 @@ def build_ours(folder, n, name, batch=25000, bodies=None):
 
 
 def query_ours(store, principals, facets=engine.FACETS, kept=False, estimate_above=ESTIMATE_ABOVE):
-    """Each query asked for the first time in its commit (the facet counts tantivy keeps per commit
-    forgotten first), or (``kept``) asked again: the counts kept, as a clerk paging or re-sorting.
-    ``estimate_above``: the setting ``archive.search_estimate_above`` (the app's default)."""
+    """``(prepare, run)`` of a query asked for the first time in its commit (the facet counts
+    tantivy keeps per commit forgotten first), or (``kept``) asked again: the counts kept, as a
+    clerk paging or re-sorting (asked once first). ``estimate_above``: the setting
+    ``archive.search_estimate_above`` (the app's default)."""
     gen = store.current()
     forget = getattr(gen.index, 'forget_counts', lambda: None)
 
     def run(q):
-        if not kept:
-            forget()
         return engine.search(gen, parse(q), principals, {'terms': {}, 'ranges': {}}, limit=20, facets=facets,
                              estimate_above=estimate_above)
-    if kept:
-        for q in QUERY_SET:
-            run(q)
-    return run
+    return (run if kept else lambda q: forget()), run
 
 
 def estimates(store, principals, estimate_above):
     """How near the estimated facet counts are to the exact ones, over the 30 queries: a line."""
     estimated, errors, left_out = 0, [], []
     for q in QUERY_SET:
-        guess = query_ours(store, principals, estimate_above=estimate_above)(q)
+        guess = call(query_ours(store, principals, estimate_above=estimate_above), q)
         if guess['facets_exact']:
             continue
         estimated += 1
-        exact = query_ours(store, principals, estimate_above=0)(q)
+        exact = call(query_ours(store, principals, estimate_above=0), q)
         for name, counts in exact['facets'].items():
             shown = dict(guess['facets'][name])
             for value, n in counts:
@@ -205,6 +218,13 @@ def estimates(store, principals, estimate_above):
             f'p95 {100 * errors[int(0.95 * (len(errors) - 1))][0]:.1f} %, worst {100 * worst[0]:.1f} % '
             f'(a value of {worst[1]:,} matches); values left out (not in the sample): {len(left_out)}'
             + (f', at most {max(left_out):,} matches each' if left_out else ''))
+
+
+def call(form, q):
+    """A ``(prepare, run)`` form asked ``q`` (untimed)."""
+    prepare, run = form
+    prepare(q)
+    return run(q)
 
 
 def build_partitions(folder, n, name):
@@ -259,8 +279,9 @@ def query_bare_whoosh(ix):
 
 # -- bare tantivy ----------------------------------------------------------------------------
 
-def build_bare_tantivy(folder, n, batch=25000):
-    """One text field, pre-tokenized by our analyzer as ours is (the same analysis)."""
+def build_bare_tantivy(folder, n, batch=25000, text=lambda fields: fields['abstract']):
+    """One text field, pre-tokenized by our analyzer as ours is (the same analysis): the abstract,
+    or ``text`` of each document's fields."""
     import tantivy
 
     from archive.search.tantivy_index import WRITER_HEAP, _pretokenized
@@ -273,7 +294,7 @@ def build_bare_tantivy(folder, n, batch=25000):
     writer = ix.writer(heap_size=WRITER_HEAP, num_threads=1)
     for i, fields in enumerate(documents(n), 1):
         doc = tantivy.Document(key=fields['key'])
-        doc.add_pre_tokenized_text('text', _pretokenized(fields['abstract']))
+        doc.add_pre_tokenized_text('text', _pretokenized(text(fields)))
         writer.add_document(doc)
         if i % batch == 0:
             writer.commit()
@@ -283,6 +304,11 @@ def build_bare_tantivy(folder, n, batch=25000):
     ix.reload()
     print(file=sys.stderr)
     return ix, clock.rates(n)
+
+
+def searched_text(fields):
+    """What ours matches a query's words in: the abstract and the metadata (number, signer)."""
+    return fields['abstract'] + '\n' + fields['meta']
 
 
 def query_bare_tantivy(ix):
@@ -413,35 +439,56 @@ def main(argv=None):
             store, (wall, cpu) = build_ours(os.path.join(out, f'ours-{name}'), n, name)
             rates.append(f'ours on {name}: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')
             print(rates[-1], flush=True)
-        full, with_facets = None, {}
+        full = same_text = None
         if name == 'tantivy':
+            folder = os.path.join(out, 'bare-tantivy-text')
+            if reuse and os.path.isdir(folder):
+                same_text = open_bare_tantivy(folder)
+            else:
+                same_text, (wall, cpu) = build_bare_tantivy(folder, n, text=searched_text)
+                rates.append(f'bare tantivy over the same text: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')
+                print(rates[-1], flush=True)
             if reuse:
                 full = open_bare_tantivy(os.path.join(out, 'bare-tantivy-full'), full=True)
             else:
                 full, (wall, cpu) = build_bare_tantivy_full(os.path.join(out, 'bare-tantivy-full'), n)
                 rates.append(f'bare tantivy with access and facets: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')
                 print(rates[-1], flush=True)
-        bare_times = timed(bare_query[name](bare), QUERY_SET, args.repeat)
+        forms = {'bare': bare_query[name](bare)}      # every form timed together, query by query
+        if same_text is not None:
+            forms['same text'] = query_bare_tantivy(same_text)
         for who, principals in users:
-            times = timed(query_ours(store, principals, estimate_above=args.estimate_above), QUERY_SET, args.repeat)
-            lean = timed(query_ours(store, principals, facets=()), QUERY_SET, args.repeat)
-            with_facets[who] = times
+            forms[who, 'counts'] = query_ours(store, principals, estimate_above=args.estimate_above)
+            forms[who, 'lean'] = query_ours(store, principals, facets=())
+            if name == 'tantivy':
+                forms[who, 'kept'] = query_ours(store, principals, kept=True, estimate_above=args.estimate_above)
+            if full is not None:
+                forms[who, 'same'] = query_bare_tantivy_full(full, principals)
+                forms[who, 'two'] = query_bare_tantivy_full(full, principals, beside=pool)
+                forms[who, 'access'] = query_bare_tantivy_full(full, principals, facets=False)
+        if full is not None:
+            forms['counted'] = query_bare_tantivy_full(full, None)
+        t = together(forms, QUERY_SET, args.repeat)
+        bare_times = t['bare']
+        for who, principals in users:
+            times, lean = t[who, 'counts'], t[who, 'lean']
             if who == 'city office':
                 accuracy.append(f'ours on {name}, city office: ' + estimates(store, principals, args.estimate_above))
             table.append(row(f'ours on {name}, {who}: nine facet counts (the page; the API by default)', times))
             table.append(row(f'ours on {name}, {who}: results only (the API with facets=none)', lean))
             if name == 'tantivy':
-                again = timed(query_ours(store, principals, kept=True, estimate_above=args.estimate_above),
-                              QUERY_SET, args.repeat)
                 table.append(row(f'(ours on {name}, {who}: nine facet counts, the same query asked again: '
-                                 'counts kept)', again))
+                                 'counts kept)', t[who, 'kept']))
             ratios.append(ratio(f'ours on {name} with facets / bare {name} ({who})', times, bare_times))
             ratios.append(ratio(f'ours on {name}, results only / bare {name} ({who})', lean, bare_times))
+            if same_text is not None:
+                ratios.append(ratio(f'ours on {name} with facets / bare over the same text ({who})', times,
+                                    t['same text']))
+                ratios.append(ratio(f'ours on {name}, results only / bare over the same text ({who})', lean,
+                                    t['same text']))
             if full is not None:
-                same = timed(query_bare_tantivy_full(full, principals), QUERY_SET, args.repeat)
-                access = timed(query_bare_tantivy_full(full, principals, facets=False), QUERY_SET, args.repeat)
+                same, two, access = t[who, 'same'], t[who, 'two'], t[who, 'access']
                 table.append(row(f'bare {name} doing the same work, {who}: AND + access + nine facets', same))
-                two = timed(query_bare_tantivy_full(full, principals, beside=pool), QUERY_SET, args.repeat)
                 table.append(row(f'bare {name} doing the same work, {who}: the same, counts on a second thread', two))
                 table.append(row(f'bare {name} doing the same work, {who}: AND + access', access))
                 ratios.append(ratio(f'ours on {name} with facets / bare + access + facets ({who})', times, same))
@@ -449,11 +496,12 @@ def main(argv=None):
                                     times, two))
                 ratios.append(ratio(f'ours on {name}, results only / bare + access ({who})', lean, access))
         table.append(row(f'bare {name}, same analysis: top 20 of an AND', bare_times))
+        if same_text is not None:
+            table.append(row(f'bare {name}, the same over the same text (abstract and metadata)', t['same text']))
         if full is not None:
-            counted = timed(query_bare_tantivy_full(full, None), QUERY_SET, args.repeat)
-            table.append(row(f'bare {name}: top 20 of an AND + nine facets, no access filter', counted))
+            table.append(row(f'bare {name}: top 20 of an AND + nine facets, no access filter', t['counted']))
             ratios.append(ratio(f'ours on {name} with facets / bare AND + facets, no access filter (city office)',
-                                with_facets['city office'], counted))
+                                t['city office', 'counts'], t['counted']))
         if args.partitions:
             parts, (wall, cpu) = build_partitions(os.path.join(out, f'parts-{name}'), n, name)
             rates.append(f'ours on {name}, one index per body: {wall:,.0f} doc/s wall, {cpu:,.0f} doc/s CPU')

@@ -15,8 +15,8 @@ from ..helpers import incoming, multipart, pdf
 
 API = '/api/v1/security-events'
 DOCS = f'/api/v1/bodies/{HOST_CODE}/documents'
-ABSTRACT = 'Trích yếu MẬT-ĐỪNG-LỘ 51c2'
-FILENAME = 'ten-tep-MAT-LO-51c2.pdf'
+ABSTRACT = 'Trích yếu MẬT-ĐỪNG-LỘ zqxwvk'     # letters no hex id or hash holds
+FILENAME = 'ten-tep-MAT-LO-zqxwvk.pdf'
 
 
 def events(admin, **params):
@@ -57,7 +57,7 @@ def test_a_secret_document_read_names_who_but_nothing_of_its_content(app, admin,
     outputs.append('\n'.join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None))
     assert 'lanhdao' in outputs[3] and doc['id'] in outputs[2]
     for text in outputs:
-        assert ABSTRACT not in text and 'MẬT-ĐỪNG-LỘ' not in text and FILENAME not in text and '51c2' not in text
+        assert ABSTRACT not in text and 'MẬT-ĐỪNG-LỘ' not in text and FILENAME not in text and 'zqxwvk' not in text
 
 
 def test_account_and_certificate_changes_filtered_by_body(app, admin):

@@ -151,3 +151,29 @@ def test_an_estimate_is_kept_across_commits_while_few_documents_were_written(tmp
     store.current().write([dict(d, unit='YY') for d in sampled], [])
     again = search(store, 'nam')
     assert again['facets'] is not first['facets'] and dict(again['facets']['unit'])['YY'] == engine.estimated(40)
+
+
+def test_a_query_typed_with_marks_has_its_total_estimated_where_its_counts_would_be(tmp_path):
+    """tantivy finds the documents holding the forms typed with marks first, then the others, in
+    two searches that count nothing: the total is the facet counts' (exact or estimated with
+    them) or, without facets, the sample's where counts would be estimated, else counted."""
+    store = engine.Store(str(tmp_path), 'tantivy')
+    store.switch_to(store.new_generation())
+    texts = ['Bàn giao hồ sơ', 'Ban giao nhiệm vụ', 'Bạn đọc giao lưu', 'Kế hoạch năm']
+    docs = [{'key': f'b{i % 4 + 1}/{i:06d}', 'abstract': texts[i % 4], 'abstract_x': texts[i % 4],
+             'allow': f'org:b{i % 4 + 1}', 'date': i, 'body': f'b{i % 4 + 1}', 'state': 's'} for i in range(1600)]
+    store.current().write(docs, [])
+    matching = [d for d in docs if d['abstract'] != 'Kế hoạch năm']
+    sampled = sum(1 for d in matching if engine.in_sample(d['key']))
+    for facets in (engine.FACETS, ()):
+        found = engine.search(store.current(), parse('bàn giao'), EVERY_BODY, NO_FILTER, facets=facets,
+                              estimate_above=100)
+        assert (found['total'], found['exact']) == (engine.estimated(sampled), False), facets
+        assert [h['abstract'] for h in found['hits']] == ['Bàn giao hồ sơ'] * 20, facets
+        exact = engine.search(store.current(), parse('bàn giao'), EVERY_BODY[:3], NO_FILTER, facets=facets,
+                              estimate_above=100)
+        assert (exact['total'], exact['exact']) == (1200, True), facets           # an access filter: counted
+        late = engine.search(store.current(), parse('bàn giao'), EVERY_BODY, NO_FILTER, start=390, facets=facets,
+                             estimate_above=100)
+        shown = [h['abstract'] for h in late['hits']]          # the 400 with "Bàn" end on this page
+        assert shown[:10] == ['Bàn giao hồ sơ'] * 10 and set(shown[10:]) <= set(texts[1:3]) and len(shown) == 20

@@ -244,7 +244,9 @@ def search(gen, parsed, principals, filters, sort='relevance', start=0, limit=20
         fragments = highlight.fragments(hit, parsed.words)
         hits.append({'key': hit['key'], 'number': hit.get('number'), 'date': hit.get('date'),
                      'score': hit['score'], 'abstract': hit.get('abstract') or '', 'fragments': fragments})
-    counts, exact = counts.result() if isinstance(counts, Future) else counts
+    counts, exact, matched = counts.result() if isinstance(counts, Future) else counts
+    if found['total'] is None:          # left to the counts (``(total, exact)``)
+        found['total'], found['exact'] = matched
     return dict(found, hits=hits, facets=counts, facets_exact=exact)
 
 

@@ -5,18 +5,29 @@ folded and accented terms, the same symbol parts at their word's position, as th
 indexes, so both answer the same queries alike; highlights are made from the stored text by
 ``highlight``. A query matches and scores the folded fields' words together (``ALL``, the abstract
 weighted), not each field's: at 1,000,000 documents a word in the abstract of some documents and
-the signer's name of all ("Văn") was a union of two long lists to intersect. Facets are text fast fields counted by tantivy's terms aggregation over the same
-query as the results, access included, in one aggregation request; that request's query leaves
-out what only scores (the exact-form alternatives, which match nothing the folded ones do not).
-The six small facets (a few fixed values each) are counted together, from one field holding their
-values as one: each terms aggregation has a cost of its own, whatever its few values. The counts are
-made on another thread (``beside``) while this one finds the top results: tantivy lets the GIL go
-in both, so on two cores a search takes about the longer of the two passes, not their sum. A
+the signer's name of all ("Văn") was a union of two long lists to intersect.
+
+Sorted by relevance, the documents whose abstract holds the words typed with marks in that form
+come first (``EXACT``: folding alone merges bàn, bạn and ban), then the others: two searches, the
+first for the forms typed, the second for the folded words without them (``_exact_forms_first``).
+Neither counts: the total is the facet counts' (exact, or estimated with them), or without facets
+the sample's where counts would be estimated, else a count. The forms were optional scoring
+clauses of one search, walked beside the folded words at every match: a quarter more time at
+1,000,000 for a query typed with marks. A form every document with its folded word has
+(``Reading.same_docs``: "kế" is the only form of "ke") ranks nothing first: not looked up.
+
+Facets are text fast fields counted by tantivy's terms aggregation over the folded query, access
+included, in one aggregation request. The six small facets (a few fixed values each) are counted
+together, from one field holding their values as one: each terms aggregation has a cost of its
+own, whatever its few values; that field also gives the number of matches. The counts are made
+on another thread (``beside``) while this one finds the top results: tantivy lets the GIL go in
+both, so on two cores a search takes about the longer of the two passes, not their sum. A
 commit's counts are kept by user, query, filters and facets (``kept``: an estimate across commits
-while few documents were written): a clerk paging or changing the sort is not counted again. Where ``engine.may_estimate`` allows it (a reader of
-every document, no filter, a query whose rarest word is in more documents than the threshold),
-the counts are made on the sample's index instead (a sixteenth of the walk), and kept only when
-the sample says the matches are more than the threshold; else they are counted exactly.
+while few documents were written): a clerk paging or changing the sort is not counted again.
+Where ``engine.may_estimate`` allows it (a reader of every document, no filter, a query whose
+rarest word is in more documents than the threshold), the counts are made on the sample's index
+instead (a sixteenth of the walk), and kept only when the sample says the matches are more than
+the threshold; else they are counted exactly.
 
 The searcher of a commit is kept until ``meta.json`` changes (a commit by this process or
 another), with what it learns of the access principals: a principal no document of that commit
@@ -39,12 +50,12 @@ import tantivy
 
 from . import analysis, beside
 from .kept import Kept, key_of
-from .engine import FACETS, PRINCIPALS, SAMPLE_EVERY, counted, in_sample, match_bound, may_estimate, scaled
+from .engine import (FACETS, PRINCIPALS, SAMPLE_EVERY, counted, estimated, in_sample, match_bound, may_estimate,
+                     scaled)
 from .query import EXACT, FOLDED, AllOf, Phrase, Prefix, Word
 
 ABSTRACT = 'abstract'
 ABSTRACT_COPIES = 3        # the abstract's weight in ``ALL`` (its boost)
-EXACT_BOOST = 4.0          # the form typed with marks
 WRITER_HEAP = 100_000_000
 LOCK_WAIT = 30.0          # seconds a busy writer lock is waited for
 FACET_SIZE = 1000         # values counted per facet
@@ -217,55 +228,115 @@ class Index:
         reading = self._read()
         searcher = reading.searcher
         access = reading.access(principals)
-        counts = {}, True
+        estimable = may_estimate(estimate_above, not access, filters, reading.bound(parsed))
+        counts = {}, True, None
         if facets:
             key = key_of(tuple(principals), parsed, filters, tuple(facets), estimate_above)
             counts = reading.kept.counts(key, lambda: beside.start(
                 self._counts, reading, key, self._query(parsed, access, filters), facets,
-                estimate_above if may_estimate(estimate_above, not access, filters, reading.bound(parsed)) else 0))
-        kw = {'limit': limit, 'offset': start, 'count': True}
-        if sort in ('date', 'date_asc'):
-            kw.update(order_by_field='date', order=tantivy.Order.Desc if sort == 'date' else tantivy.Order.Asc)
-        found = searcher.search(self._query(parsed, access, filters, reading), **kw)
+                estimate_above if estimable else 0))
+        exact = self._exact_first(parsed, reading) if sort == 'relevance' else None
+        if exact is None:
+            kw = {'limit': limit, 'offset': start, 'count': True}
+            if sort in ('date', 'date_asc'):
+                kw.update(order_by_field='date', order=tantivy.Order.Desc if sort == 'date' else tantivy.Order.Asc)
+            result = searcher.search(self._query(parsed, access, filters), **kw)
+            found, total = result.hits, (result.count, True)
+            if sort in ('date', 'date_asc'):
+                found = [(None, address) for _key, address in found]
+        else:
+            found = self._exact_forms_first(searcher, parsed, access, filters, exact, start, limit)
+            total = None if facets else self._total(reading, self._query(parsed, access, filters),
+                                                    estimate_above if estimable else 0)
         hits = []
-        for order_key, address in found.hits:
+        for score, address in found:
             fields = _fields(searcher.doc(address))
-            fields['score'] = None if 'order_by_field' in kw else order_key
+            fields['score'] = score
             hits.append(fields)
         for fields in self._long_texts_without(searcher, hits, parsed.words):
             fields['content'] = None            # nothing in it to highlight: not read through
-        return {'total': found.count, 'exact': True, 'hits': hits, 'facets': counts}
+        total, total_exact = total or (None, None)        # None: the counts' (``engine.search``)
+        return {'total': total, 'exact': total_exact, 'hits': hits, 'facets': counts}
+
+    def _exact_first(self, parsed, reading):
+        """``[(query, exact)]``: the required clauses, each word or phrase typed with marks as its
+        form in ``EXACT`` (``exact`` True) where that form must be looked up (not ``same_docs``),
+        the others as ``_clause`` gives them; None when no form must be looked up."""
+        out = [self._exact_clause(c, reading) for c in parsed.must]
+        return out if any(x for _c, x in out) else None
+
+    def _exact_clause(self, c, reading):
+        """``(query, exact)`` of one required clause (``_exact_first``)."""
+        Q = tantivy.Query
+        if isinstance(c, Word) and c.marked and not reading.same_docs(c.term, c.marked):
+            return Q.term_query(self.schema, EXACT, c.marked), True
+        if isinstance(c, AllOf):
+            parts = [self._exact_clause(w, reading) for w in c.words]
+            if any(x for _q, x in parts):
+                return Q.boolean_query([(tantivy.Occur.Must, q) for q, _x in parts]), True
+        if isinstance(c, Phrase) and c.marked:
+            return Q.phrase_query(self.schema, EXACT, list(c.marked)), True
+        return self._clause(c), False
+
+    def _exact_forms_first(self, searcher, parsed, access, filters, exact, start, limit):
+        """``[(score, address)]`` of the page: first the documents holding every word and phrase
+        typed with marks in that form (``exact``), in their order, then the others. Two searches
+        that count nothing, where the one search with the forms as scoring clauses walked each
+        form's documents beside the folded words' (a quarter of the city office's time at
+        1,000,000 for a query typed with marks); the total comes from the facet counts or the
+        sample. On a page holding both, the first ones' scores are raised above the others'."""
+        Q, must = tantivy.Query, tantivy.Occur.Must
+        first = self._query(parsed, access, filters, required=[q for q, _x in exact])
+        found = searcher.search(first, limit, offset=start, count=start > 0)
+        hits = found.hits
+        if len(hits) < limit:
+            before = found.count if start > 0 else len(hits)        # the first ones, all told
+            forms = Q.boolean_query([(must, q) for q, x in exact if x])
+            rest = self._query(parsed, access, filters, unwanted=forms)
+            more = searcher.search(rest, limit - len(hits), offset=max(0, start - before), count=False).hits
+            if hits and more:
+                hits = [(score + more[0][0], address) for score, address in hits]
+            hits += more
+        return hits
+
+    def _total(self, reading, query, estimate_above):
+        """``(total, exact)``: the matches of ``query``, estimated from the sample when
+        ``estimate_above`` (else 0) and the sample has more than that many matches scaled."""
+        if estimate_above:
+            matches = reading.sample.search(query, 1, count=True).count
+            if matches * SAMPLE_EVERY > estimate_above:
+                return estimated(matches), False
+        return self._count(reading.searcher, query, ())[1], True
 
     def _counts(self, reading, key, query, facets, estimate_above):
-        """``(counts, exact)``: the facet counts of ``query``, estimated from the sample when
-        ``estimate_above`` (else 0) and the sample has more than that many matches scaled (its
-        counts of the small facets together hold each of its matches once; an estimate is kept
-        across commits while fresh: ``kept``)."""
+        """``(counts, exact, (total, exact))``: the facet counts of ``query`` and its matches,
+        estimated from the sample when ``estimate_above`` (else 0) and the sample has more than
+        that many matches scaled (its counts of the small facets together hold each of its
+        matches once; an estimate is kept across commits while fresh: ``kept``)."""
         if estimate_above:
-            tally, matches = self._count(reading.sample, query, facets, every=True)
+            tally, matches = self._count(reading.sample, query, facets)
             if matches * SAMPLE_EVERY > estimate_above:
                 reading.kept.estimated(key, matches * SAMPLE_EVERY)
-                return {name: counted(scaled(tally[name])) for name in facets}, False
-        tally, _matches = self._count(reading.searcher, query, facets)
-        return {name: counted(tally[name]) for name in facets}, True
+                return {name: counted(scaled(tally[name])) for name in facets}, False, (estimated(matches), False)
+        tally, matches = self._count(reading.searcher, query, facets)
+        return {name: counted(tally[name]) for name in facets}, True, (matches, True)
 
     @staticmethod
-    def _count(searcher, query, facets, every=False):
+    def _count(searcher, query, facets):
         """``({facet: {value: count}}, matches)`` over the matches of ``query``: one request, a
         terms aggregation per large facet and one over ``SMALL`` for the small ones together
         (each terms aggregation costs ~0.3 ms at 1,000,000 matches; their values' few
-        combinations are split here). ``matches``: how many there are, when the small facets are
-        counted or ``every`` asks for them (each match has one value of ``SMALL``), else None."""
+        combinations are split here). ``matches``: how many there are (each match has one value
+        of ``SMALL``)."""
         small = [name for name in facets if name in SMALL_FACETS]
         aggs = {name: {'terms': {'field': name, 'size': FACET_SIZE}} for name in facets if name not in SMALL_FACETS}
-        if small or every:
-            aggs[SMALL] = {'terms': {'field': SMALL, 'size': SMALL_SIZE}}
+        aggs[SMALL] = {'terms': {'field': SMALL, 'size': SMALL_SIZE}}
         found = searcher.aggregate(query, aggs)
         tally = {name: {b['key']: b['doc_count'] for b in found.get(name, {}).get('buckets', [])}
                  for name in facets if name not in SMALL_FACETS}
         tally.update((name, {}) for name in small)
         split = [(i, tally[name]) for i, name in enumerate(SMALL_FACETS) if name in small]
-        matches = 0 if SMALL in aggs else None
+        matches = 0
         for bucket in found.get(SMALL, {}).get('buckets', []):
             n = bucket['doc_count']
             matches += n
@@ -289,39 +360,30 @@ class Index:
         return [h for key, h in long.items() if key not in holding]
 
     # -- the engine-neutral query as tantivy queries --------------------------------------------
-    def _clause(self, c, reading=None):
-        """A clause as tantivy queries: a word or phrase in ``ALL`` (the folded fields' words
-        together, the abstract weighted), and given the search's ``reading``, its form typed
-        with marks in ``EXACT`` as an optional clause (boosted: an exact-diacritics match
-        first), which tantivy looks up only at the documents ``ALL`` gives. The facets' pass and
-        the exclusions only match.
-
-        Where every document with the folded term in its abstract has the exact form too
-        (``Reading.same_docs``: "kế" is the only form of "ke" in the archive), the exact form
-        ranks no document above another that the folded word does not: it is not looked up."""
+    def _clause(self, c):
+        """A clause as a tantivy query: a word or phrase in ``ALL`` (the folded fields' words
+        together, the abstract weighted), a prefix there as a regex."""
         Q = tantivy.Query
         if isinstance(c, Word):
-            matched = Q.term_query(self.schema, ALL, c.term)
-            if reading is None or not c.marked or reading.same_docs(c.term, c.marked):
-                return matched
-            return _scored(matched, Q.term_query(self.schema, EXACT, c.marked))
+            return Q.term_query(self.schema, ALL, c.term)
         if isinstance(c, AllOf):
-            return Q.boolean_query([(tantivy.Occur.Must, self._clause(w, reading)) for w in c.words])
+            return Q.boolean_query([(tantivy.Occur.Must, self._clause(w)) for w in c.words])
         if isinstance(c, Prefix):
             return Q.regex_query(self.schema, ALL, _regex_escape(c.term) + '.*')
         if isinstance(c, Phrase):
-            matched = Q.phrase_query(self.schema, ALL, list(c.terms))
-            if reading is None or not c.marked:
-                return matched
-            return _scored(matched, Q.phrase_query(self.schema, EXACT, list(c.marked)))
+            return Q.phrase_query(self.schema, ALL, list(c.terms))
         raise TypeError(c)
 
-    def _query(self, parsed, access, filters, reading=None):
-        """The wanted clauses (scored when given the search's ``reading``), none of the unwanted,
-        the filters (scoring nothing), and the ``access`` clauses (``Reading.access``)."""
+    def _query(self, parsed, access, filters, required=None, unwanted=None):
+        """The wanted clauses (``required``: queries in their place), none of the unwanted (nor
+        ``unwanted``), the filters (scoring nothing), and the ``access`` clauses
+        (``Reading.access``)."""
         Q, must = tantivy.Query, tantivy.Occur.Must
-        clauses = [(must, self._clause(c, reading)) for c in parsed.must] or [(must, Q.all_query())]
+        wanted = required if required is not None else [self._clause(c) for c in parsed.must]
+        clauses = [(must, q) for q in wanted] or [(must, Q.all_query())]
         clauses += [(tantivy.Occur.MustNot, self._clause(c)) for c in parsed.must_not]
+        if unwanted is not None:
+            clauses.append((tantivy.Occur.MustNot, unwanted))
 
         def fixed(q):
             return Q.const_score_query(q, 0.0)
@@ -456,12 +518,6 @@ def _opstamp(folder):
             return json.load(f).get('opstamp', 0)
     except (OSError, ValueError):
         return 0
-
-
-def _scored(matched, exact):
-    """``matched`` required, ``exact`` optional and boosted: what it scores is added where it matches."""
-    Q = tantivy.Query
-    return Q.boolean_query([(tantivy.Occur.Must, matched), (tantivy.Occur.Should, Q.boost_query(exact, EXACT_BOOST))])
 
 
 def _regex_escape(text):

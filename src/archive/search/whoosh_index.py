@@ -163,14 +163,14 @@ class Index:
         allowed = _docs_with(searcher, 'allow', principals) - _deleted(searcher, columns)
         denied = _docs_with(searcher, 'deny', principals)
         if not allowed:     # nothing to see (and an empty filter would mean "no filter" to Whoosh)
-            return {'total': 0, 'exact': True, 'hits': [], 'facets': ({name: [] for name in facets}, True)}
+            return {'total': 0, 'exact': True, 'hits': [], 'facets': ({name: [] for name in facets}, True, None)}
         kw = {'filter': allowed, 'mask': denied or None, 'limit': start + limit, 'terms': False}
         if sort == 'date':
             kw['sortedby'] = sorting.FieldFacet('date', reverse=True)
         elif sort == 'date_asc':
             kw['sortedby'] = sorting.FieldFacet('date')
         results = searcher.search(wanted, **kw)
-        counts = {}, True
+        counts = {}, True, None
         if facets:
             matched = (results.docs() & allowed) - denied     # docs() is the query's, before access
             every = not denied and len(allowed) == searcher.doc_count()
@@ -178,9 +178,9 @@ class Index:
                              match_bound(parsed, searcher.doc_frequency, searcher.doc_count()))
                     and len(matched) > estimate_above):
                 sampled = matched & _sample(searcher, columns)
-                counts = {name: counted(scaled(_tally(searcher, columns, name, sampled))) for name in facets}, False
+                counts = {name: counted(scaled(_tally(searcher, columns, name, sampled))) for name in facets}, False, None
             else:
-                counts = {name: counted(_tally(searcher, columns, name, matched)) for name in facets}, True
+                counts = {name: counted(_tally(searcher, columns, name, matched)) for name in facets}, True, None
             total, exact = len(matched), True
         else:
             total, exact = results.estimated_length(), False
