@@ -138,8 +138,31 @@ def test_a_snippet_says_each_thing_once_with_the_stored_diacritics(app, clerk):
     assert [h['field'] for h in hit['highlights']] == ['content']
     assert '<mark class="match term0">lịch</mark> <mark class="match term1">tiếp</mark>' in hit['highlights'][0]['html']
     page = clerk.get('/search', params={'q': 'lich tiep cong dan'})
-    fragments = [p.get_text() for p in page.html.select(f'li[data-doc="{name}"] p.fragment')]
-    assert fragments == ['Thông báo lịch tiếp công dân tháng 12 năm 2026']
+    # the abstract once, whole, its words marked: the hit's link, not again under it
+    assert not page.html.select(f'li[data-doc="{name}"] p.fragment')
+    [link] = page.html.select(f'li[data-doc="{name}"] > a')
+    assert link.get_text(' ', strip=True).endswith('Thông báo lịch tiếp công dân tháng 12 năm 2026')
+    assert [m.get_text() for m in link.select('mark')] == ['lịch', 'tiếp', 'công', 'dân']
+
+
+def test_a_hit_shows_its_whole_abstract_once_with_the_words_marked(app, clerk):
+    """The abstract's fragment was a window of ±40 characters under the abstract shown in full:
+    "…giám sát năm" under "…giám sát năm 2026" (trial 9, item 18). The page shows the whole
+    abstract once, as the hit's link, with the words marked; the API's abstract highlight is
+    the whole abstract too."""
+    abstract = ('Báo cáo kết quả thực hiện nhiệm vụ trọng tâm của cơ quan trong năm, '
+                'công tác kiểm tra, giám sát năm 2026')
+    doc = create(clerk, abstract=abstract, number_symbol='88-BC/BTCTU')
+    _apply(app)
+    [hit] = [i for i in find(clerk, q='giám sát')['items'] if i['id'] == doc['id']]
+    assert hit['highlights'][0]['field'] == 'abstract'
+    assert hit['highlights'][0]['html'].endswith('<mark class="match term1">sát</mark> năm 2026')
+    assert hit['highlights'][0]['html'].startswith('Báo cáo kết quả thực hiện')
+    page = clerk.get('/search', params={'q': 'giám sát'})
+    [link] = page.html.select(f'li[data-doc="{doc["id"]}"] > a')
+    assert link.get_text(' ', strip=True) == '88-BC/BTCTU ' + abstract
+    assert [m.get_text() for m in link.select('mark')] == ['giám', 'sát']
+    assert not page.html.select(f'li[data-doc="{doc["id"]}"] p.fragment')
 
 
 def test_the_top_bar_offers_the_search_box_to_those_who_have_documents_to_find(app, clerk, processor, admin):

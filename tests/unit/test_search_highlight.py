@@ -74,3 +74,33 @@ def test_a_text_with_other_letters_is_folded_first():
     small letter) or a lone combining mark sends the text the folded way: it still matches."""
     assert highlight.highlight('Отчёт ДОКЛАД', ['доклад']) == 'Отчёт <mark class="match term0">ДОКЛАД</mark>'
     assert '<mark class="match term0">bao</mark>' in highlight.highlight('ba\u0301o ca\u0301o bao', ['bao'])
+
+
+def test_the_abstract_is_shown_whole_with_its_matches_marked():
+    """An abstract (at most 500 characters) is one fragment, all of it: a window of ±40 characters
+    cut "…giám sát năm" off "…giám sát năm 2026" (trial 9, item 18). The file text keeps its
+    windows, and a longer text in the abstract's field (none is made so) too."""
+    abstract = ('Báo cáo kết quả thực hiện nhiệm vụ trọng tâm của cơ quan trong năm, '
+                'công tác kiểm tra, giám sát năm 2026')
+    stored = {'abstract': abstract, 'content': filler(2_000) + 'kết quả công tác giám sát ' + filler(2_000)}
+    got = dict(highlight.fragments(stored, [fold('giám'), fold('sát')]))
+    assert got['abstract'].startswith('Báo cáo kết quả thực hiện')
+    assert got['abstract'].endswith('<mark class="match term0">giám</mark> <mark class="match term1">sát</mark> năm 2026')
+    assert len(got['content']) < 400 and 'kết quả công tác' in got['content']
+    long = {'abstract': filler(600) + 'giám sát ' + filler(600)}
+    assert len(dict(highlight.fragments(long, [fold('giám'), fold('sát')]))['abstract']) < 400
+    assert highlight.fragments({'abstract': abstract}, [fold('lũ')]) == []
+
+
+def test_a_window_saying_what_a_richer_one_said_is_passed_over():
+    """A main file and its attachment with the same text (the file texts are joined a line
+    apart): the same words are shown once (trial 9, item 18), and the next window saying something
+    else is shown in its place. What the words say ±20 characters around the matches (``NEAR``)
+tells two windows apart: the same words in another sentence are still shown."""
+    page = 'Báo cáo thiệt hại do bão số 3 (Yagi) gây ra trên địa bàn. '
+    text = page + filler(1_000) + 'Kế hoạch khắc phục hậu quả bão. ' + filler(1_000) + '\n' + page
+    html = highlight.highlight(text, [fold('bão')])
+    assert html.count('Yagi') == 1 and 'Kế hoạch khắc phục' in html
+    assert highlight.highlight(page + filler(1_000) + '\n' + page, [fold('bão')]).count('Yagi') == 1
+    other = 'Thiệt hại do bão số 3 (Yagi) tại các xã ven biển. '
+    assert highlight.highlight(page + filler(1_000) + '\n' + other, [fold('bão')]).count('Yagi') == 2

@@ -5,9 +5,13 @@ would re-tokenize the text with its tokenizer, not ours): a word matches when on
 (folded, or a part of a symbol) is a term of the query. Fragments are windows of about
 ``SURROUND`` characters around the matches, at most ``MAX_CHARS`` long; the ``TOP`` richest are
 shown in the order of the text, joined by `` … ``, HTML-escaped, each match in
-``<mark class="match termN">`` (N: the term's place in the query). Of a result's fields
-(``fragments``), one whose fragments say no word an earlier one did not is left out: a file's text
-layer repeating the abstract (without its diacritics when the PDF was made so) is not shown again.
+``<mark class="match termN">`` (N: the term's place in the query); a window saying no word a
+richer one shown said at its matches is left out for the next (a main file and an attachment holding the same
+text gave the same words twice). The abstract is at most ``WHOLE`` characters (the schema's limit,
+and receiving cuts there): it is shown whole with its matches marked, a window of it cut its end
+("…giám sát năm" of "…giám sát năm 2026"). Of a result's fields (``fragments``), one whose
+fragments say no word an earlier one did not is left out: a file's text layer repeating the
+abstract (without its diacritics when the PDF was made so) is not shown again.
 
 A long text (a file's text layer: up to 200,000 characters a file) is read a stretch of ``CHUNK``
 characters at a time, cut between words, and the fragments are the richest of the first stretch
@@ -27,6 +31,8 @@ SURROUND = 40
 TOP = 2
 BETWEEN = ' … '
 CHUNK = 5_000
+WHOLE = 500
+NEAR = 20
 
 
 class _FoldTable(dict):
@@ -170,18 +176,48 @@ def _stretches(text):
     yield text[start:]
 
 
-def _chosen(text, wanted):
+def _gist(text, ms):
+    """What a window says at its matches, to know one already shown: the text from ``NEAR``
+    characters before its first match to ``NEAR`` after its last, within their lines, folded.
+    Its context is wider and reaches over the end of a file's text into the next one's."""
+    start, end = ms[0][0], ms[-1][1]
+    left = max(text.rfind('\n', 0, start) + 1, _edge_left(text, start - NEAR))
+    line_end = text.find('\n', end)
+    right = min(len(text) if line_end < 0 else line_end, _edge_right(text, min(len(text), end + NEAR)))
+    return ' '.join(text[left:max(right, end)].translate(_FOLD).split())
+
+
+def _richest(stretch, frags):
+    """The ``TOP`` richest windows in the order of the text; one saying at its matches what a
+    window taken before it said (``_gist``) is passed over for the next."""
+    if len(frags) == 1:
+        return frags
+    taken, said = [], set()
+    for f in sorted(frags, key=lambda f: -len(f[2])):
+        gist = _gist(stretch, f[2])
+        if gist not in said:
+            taken.append(f)
+            said.add(gist)
+            if len(taken) == TOP:
+                break
+    return sorted(taken, key=lambda f: f[0])
+
+
+def _chosen(text, wanted, whole=False):
     """``(stretch, windows)``: the first stretch of ``text`` with a match and its ``TOP``
     richest windows, in the order of the text; ``(None, [])`` when nothing matches.
-    ``wanted``: the query's ``_wanted``."""
+    ``wanted``: the query's ``_wanted``; ``whole``: a text of at most ``WHOLE`` characters is
+    one window, all of it."""
     if not text or not wanted[0]:
         return None, []
     text = analysis.nfc(text)
+    if whole and len(text) <= WHOLE:
+        matches = _matches(text, *wanted)
+        return (text, [(0, len(text), matches)]) if matches else (None, [])
     for stretch in _stretches(text) if len(text) > CHUNK else (text,):
         matches = _matches(stretch, *wanted)
         if matches:
-            frags = _fragments(stretch, matches)
-            return stretch, sorted(sorted(frags, key=lambda f: -len(f[2]))[:TOP], key=lambda f: f[0])
+            return stretch, _richest(stretch, _fragments(stretch, matches))
     return None, []
 
 
@@ -196,14 +232,15 @@ def _said(text):
     return set(re.findall(r'\w+', text.translate(_FOLD)))
 
 
-def fragments(stored, words, fields=('abstract', 'content', 'meta')):
+def fragments(stored, words, fields=('abstract', 'content', 'meta'), whole=('abstract',)):
     """``[(field, html)]``: the highlighted fragments of a result's stored ``fields``, in that
     order, each field's left out when its windows say no word an earlier one did not (folded).
     A file's text layer often repeats the abstract, without its diacritics when the PDF was
     made so: the words are then shown once, as the abstract holds them. Most results have
-    matches in one field (the abstract): what its windows say is then not worked out."""
+    matches in one field (the abstract): what its windows say is then not worked out. The
+    ``whole`` fields (the abstract) are shown whole, up to ``WHOLE`` characters."""
     wanted = _wanted(tuple(words))
-    chosen = [(name, *_chosen(stored.get(name), wanted)) for name in fields]
+    chosen = [(name, *_chosen(stored.get(name), wanted, name in whole)) for name in fields]
     chosen = [(name, stretch, best) for name, stretch, best in chosen if best]
     out, said = [], set()
     for name, stretch, best in chosen:

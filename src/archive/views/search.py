@@ -30,16 +30,21 @@ def _described(request, body, name):
             'when': doc.received_at or doc.sent_at or doc.created_at}
 
 
-def _shown(fragments):
-    """The fragments as the page shows them. The metadata is one value a line in the index
-    (number, register number, sender, receivers, signer, the body's code...): only the lines
-    with a match are shown, apart, so a hit does not read as a run of codes and numbers."""
+def _shown(abstract, fragments):
+    """``(abstract, fragments)`` as the page shows them. The abstract's fragment is the whole
+    abstract with its words marked (``search/highlight.py``): it is the hit's link, shown once,
+    not again under it cut to a window. The metadata is one value a line in the index (number,
+    register number, sender, receivers, signer, the body's code...): only the lines with a match
+    are shown, apart, so a hit does not read as a run of codes and numbers."""
     out = []
     for field, html in fragments:
+        if field == 'abstract':
+            abstract = Markup(html)
+            continue
         if field == 'meta':
             html = ' · '.join(line.strip() for line in html.split('\n') if '<mark' in line)
         out.append((field, html))
-    return out
+    return abstract, out
 
 
 def _link(request, params, **change):
@@ -84,7 +89,8 @@ def search_page(request):
     for hit in (result or {}).get('hits', []):
         code, name = hit['key'].split('/', 1)
         body = bodies.get(code)
-        hits.append(dict(hit, code=code, name=name, fragments=_shown(hit['fragments']),
+        abstract, fragments = _shown(hit['abstract'], hit['fragments'])
+        hits.append(dict(hit, code=code, name=name, abstract=abstract, fragments=fragments,
                          **_described(request, body, name)))
     fields = filter_fields(request, params, bodies, counts=result['facets'] if result else None,
                            estimated=bool(result) and not result['facets_exact'])
