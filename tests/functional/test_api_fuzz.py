@@ -1,4 +1,4 @@
-"""A bounded fuzzing pass over schemas/openapi.yaml, in process: schemathesis makes requests from
+"""A bounded fuzzing pass over api/openapi.yaml, in process: schemathesis makes requests from
 the spec (valid ones and ones the spec refuses), the real app answers them as a clerk with a real
 bearer token; no answer may be a 5xx. (The full run against a served instance is in the README.)"""
 import pytest

@@ -1,4 +1,4 @@
-"""schemas/openapi.yaml describes the API the app really serves.
+"""The package's api/openapi.yaml describes the API the app really serves (and serves it).
 
 One test walks the app's routes and views and compares them with the spec's paths and
 methods, both ways. The others make real calls with WebTest and validate each request and
@@ -7,6 +7,7 @@ are errors, so a field added to the API without the spec fails here).
 """
 import datetime as dt
 import re
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,8 @@ from archive.services import directory
 from ..conftest import HOST_CODE, open_root
 from ..helpers import NEXT_OUTGOING, incoming, multipart, pdf
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / 'schemas' / 'openapi.yaml'
+# read as the installed package holds it (package data: setup.cfg), as GET /api/v1/openapi.yaml does
+SPEC_PATH = Path(str(files('archive.api').joinpath('openapi.yaml')))
 HTTP_METHODS = {'get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'}
 ANY_METHOD = '*'
 BODY = f'/api/v1/bodies/{HOST_CODE}'
@@ -209,6 +211,18 @@ def test_healthz(spec, anon):
 def test_me(spec, clerk):
     res = conforms(spec, clerk.get('/api/v1/me'))
     assert res.json['login'] == 'vanthu' and res.json['roles'] == ['clerk']
+
+
+def test_the_api_serves_its_own_description_to_a_login(spec, clerk, anon):
+    """``GET /api/v1/openapi.yaml`` gave 404 (trial 9, item 20): it serves the package's file
+    read-only, the one this module checks against the routes; like all of /api/v1, to a login."""
+    res = conforms(spec, clerk.get('/api/v1/openapi.yaml'))
+    assert res.content_type == 'application/yaml' and res.charset == 'utf-8'
+    assert res.body == SPEC_PATH.read_bytes()
+    served = yaml.safe_load(res.text)
+    assert served['openapi'] == '3.0.3' and '/api/v1/openapi.yaml' in served['paths']
+    assert anon.get('/api/v1/openapi.yaml', status=401).json['error'] == 'unauthenticated'
+    assert clerk.post('/api/v1/openapi.yaml', headers=csrf(clerk), status=404)
 
 
 def test_bearer_token_reads_and_writes_without_csrf(spec, app, anon):

@@ -512,7 +512,7 @@ def test_archive_transfer_confirm(app, clerk, archivist, leader, tmp_path, monke
     assert code == 2 and '[batch_already_transferred]' in err
 
 
-# -- the API as schemas/openapi.yaml describes it ------------------------------------------------
+# -- the API as api/openapi.yaml describes it ----------------------------------------------------
 
 from .test_openapi import conforms, spec  # noqa: E402,F401 - the spec fixture and its checker
 

@@ -1,4 +1,5 @@
-"""The JSON API under /api/v1, described route by route in schemas/openapi.yaml."""
+"""The JSON API under /api/v1, described route by route in ``openapi.yaml`` beside this file (package
+data, served at ``GET /api/v1/openapi.yaml``: ``api/openapi.py``)."""
 
 PREFIX = '/api/v1'
 BODY = '/bodies/{code}'
@@ -8,6 +9,7 @@ DOC = BODY + '/documents/{id}'
 def includeme(config):
     def route(name, pattern, traverse=None):
         config.add_route(name, PREFIX + pattern, traverse=traverse, no_dot_segments=True)
+    route('api.openapi', '/openapi.yaml')          # this API's description (api/openapi.py)
     route('api.me', '/me')
     route('api.bodies', '/bodies', traverse='/bodies')
     route('api.body', BODY, traverse=BODY)
