@@ -44,11 +44,11 @@ import json
 import os
 import threading
 import time
-from functools import lru_cache
 
 import tantivy
 
 from . import analysis, beside
+from .buckets import SMALL_FACETS, small_key, tallies
 from .kept import Kept, key_of
 from .engine import (FACETS, PRINCIPALS, SAMPLE_EVERY, counted, estimated, in_sample, match_bound, may_estimate,
                      scaled)
@@ -59,7 +59,6 @@ ABSTRACT_COPIES = 3        # the abstract's weight in ``ALL`` (its boost)
 WRITER_HEAP = 100_000_000
 LOCK_WAIT = 30.0          # seconds a busy writer lock is waited for
 FACET_SIZE = 1000         # values counted per facet
-SMALL_FACETS = ('state', 'urgency', 'route', 'verdict', 'attachments', 'direction')   # a few fixed values each
 SMALL = 'small_facets'    # the small facets' values together: one value per document, counted once
 SMALL_SIZE = 10_000       # the combinations of those values counted (a few hundred at most)
 SAMPLE = 'sample'         # the sample's index, a folder of the generation's (``engine.in_sample``)
@@ -141,20 +140,8 @@ def document(fields):
     for name in FACETS:
         if fields.get(name):
             doc.add_text(name, fields[name])
-    doc.add_text(SMALL, _small_key(fields))
+    doc.add_text(SMALL, small_key(fields))
     return doc
-
-
-@lru_cache(maxsize=4096)
-def _small_values(key):
-    """The small facets' values of a ``_small_key`` (the same few keys come back each search:
-    read once, not once a search)."""
-    return tuple(json.loads(key))
-
-
-def _small_key(fields):
-    """The small facets' values of a document as one value (a JSON list, '' for none)."""
-    return json.dumps([fields.get(name) or '' for name in SMALL_FACETS], ensure_ascii=False, separators=(',', ':'))
 
 
 class Index:
@@ -325,25 +312,11 @@ class Index:
     def _count(searcher, query, facets):
         """``({facet: {value: count}}, matches)`` over the matches of ``query``: one request, a
         terms aggregation per large facet and one over ``SMALL`` for the small ones together
-        (each terms aggregation costs ~0.3 ms at 1,000,000 matches; their values' few
-        combinations are split here). ``matches``: how many there are (each match has one value
-        of ``SMALL``)."""
-        small = [name for name in facets if name in SMALL_FACETS]
+        (each terms aggregation costs ~0.3 ms at 1,000,000 matches; their few combinations are
+        split by ``buckets.tallies``). ``matches``: how many there are."""
         aggs = {name: {'terms': {'field': name, 'size': FACET_SIZE}} for name in facets if name not in SMALL_FACETS}
         aggs[SMALL] = {'terms': {'field': SMALL, 'size': SMALL_SIZE}}
-        found = searcher.aggregate(query, aggs)
-        tally = {name: {b['key']: b['doc_count'] for b in found.get(name, {}).get('buckets', [])}
-                 for name in facets if name not in SMALL_FACETS}
-        tally.update((name, {}) for name in small)
-        split = [(i, tally[name]) for i, name in enumerate(SMALL_FACETS) if name in small]
-        matches = 0
-        for bucket in found.get(SMALL, {}).get('buckets', []):
-            n = bucket['doc_count']
-            matches += n
-            values = _small_values(bucket['key'])
-            for i, counts in split:
-                counts[values[i]] = counts.get(values[i], 0) + n
-        return tally, matches
+        return tallies(searcher.aggregate(query, aggs), facets, SMALL)
 
     def _long_texts_without(self, searcher, hits, words):
         """The hits whose long file text holds none of the query's words (one small search over
