@@ -215,26 +215,27 @@ class Index:
         reading = self._read()
         searcher = reading.searcher
         access = reading.access(principals)
-        estimable = may_estimate(estimate_above, not access, filters, reading.bound(parsed))
+        folded = self._query(parsed, access, filters)        # what matches; counted, or searched
+
+        def threshold():        # ``estimate_above`` where ``engine.may_estimate`` allows it, else 0
+            return estimate_above if may_estimate(estimate_above, not access, filters, reading.bound(parsed)) else 0
         counts = {}, True, None
         if facets:
             key = key_of(tuple(principals), parsed, filters, tuple(facets), estimate_above)
             counts = reading.kept.counts(key, lambda: beside.start(
-                self._counts, reading, key, self._query(parsed, access, filters), facets,
-                estimate_above if estimable else 0))
+                self._counts, reading, key, folded, facets, threshold()))
         exact = self._exact_first(parsed, reading) if sort == 'relevance' else None
         if exact is None:
             kw = {'limit': limit, 'offset': start, 'count': True}
             if sort in ('date', 'date_asc'):
                 kw.update(order_by_field='date', order=tantivy.Order.Desc if sort == 'date' else tantivy.Order.Asc)
-            result = searcher.search(self._query(parsed, access, filters), **kw)
+            result = searcher.search(folded, **kw)
             found, total = result.hits, (result.count, True)
             if sort in ('date', 'date_asc'):
                 found = [(None, address) for _key, address in found]
         else:
-            found = self._exact_forms_first(searcher, parsed, access, filters, exact, start, limit)
-            total = None if facets else self._total(reading, self._query(parsed, access, filters),
-                                                    estimate_above if estimable else 0)
+            found = self._exact_forms_first(searcher, folded, access, filters, parsed, exact, start, limit)
+            total = None if facets else self._total(reading, folded, threshold())
         hits = []
         for score, address in found:
             fields = _fields(searcher.doc(address))
@@ -265,13 +266,13 @@ class Index:
             return Q.phrase_query(self.schema, EXACT, list(c.marked)), True
         return self._clause(c), False
 
-    def _exact_forms_first(self, searcher, parsed, access, filters, exact, start, limit):
+    def _exact_forms_first(self, searcher, folded, access, filters, parsed, exact, start, limit):
         """``[(score, address)]`` of the page: first the documents holding every word and phrase
-        typed with marks in that form (``exact``), in their order, then the others. Two searches
-        that count nothing, where the one search with the forms as scoring clauses walked each
-        form's documents beside the folded words' (a quarter of the city office's time at
-        1,000,000 for a query typed with marks); the total comes from the facet counts or the
-        sample. On a page holding both, the first ones' scores are raised above the others'."""
+        typed with marks in that form (``exact``), in their order, then the others of ``folded``.
+        Two searches that count nothing, where the one search with the forms as scoring clauses
+        walked each form's documents beside the folded words' (a quarter of the city office's
+        time at 1,000,000 for a query typed with marks); the total comes from the facet counts or
+        the sample. On a page holding both, the first ones' scores are raised above the others'."""
         Q, must = tantivy.Query, tantivy.Occur.Must
         first = self._query(parsed, access, filters, required=[q for q, _x in exact])
         found = searcher.search(first, limit, offset=start, count=start > 0)
@@ -279,7 +280,7 @@ class Index:
         if len(hits) < limit:
             before = found.count if start > 0 else len(hits)        # the first ones, all told
             forms = Q.boolean_query([(must, q) for q, x in exact if x])
-            rest = self._query(parsed, access, filters, unwanted=forms)
+            rest = Q.boolean_query([(must, folded), (tantivy.Occur.MustNot, forms)])
             more = searcher.search(rest, limit - len(hits), offset=max(0, start - before), count=False).hits
             if hits and more:
                 hits = [(score + more[0][0], address) for score, address in hits]
@@ -347,16 +348,13 @@ class Index:
             return Q.phrase_query(self.schema, ALL, list(c.terms))
         raise TypeError(c)
 
-    def _query(self, parsed, access, filters, required=None, unwanted=None):
-        """The wanted clauses (``required``: queries in their place), none of the unwanted (nor
-        ``unwanted``), the filters (scoring nothing), and the ``access`` clauses
-        (``Reading.access``)."""
+    def _query(self, parsed, access, filters, required=None):
+        """The wanted clauses (``required``: queries in their place), none of the unwanted, the
+        filters (scoring nothing), and the ``access`` clauses (``Reading.access``)."""
         Q, must = tantivy.Query, tantivy.Occur.Must
         wanted = required if required is not None else [self._clause(c) for c in parsed.must]
         clauses = [(must, q) for q in wanted] or [(must, Q.all_query())]
         clauses += [(tantivy.Occur.MustNot, self._clause(c)) for c in parsed.must_not]
-        if unwanted is not None:
-            clauses.append((tantivy.Occur.MustNot, unwanted))
 
         def fixed(q):
             return Q.const_score_query(q, 0.0)
@@ -447,7 +445,7 @@ class Reading:
         same = self._same.get((term, marked))
         if same is None:
             same = self._same[(term, marked)] = (
-                self.searcher.doc_freq(EXACT, marked) == self.searcher.doc_freq('abstract', term))
+                self.searcher.doc_freq(EXACT, marked) == self.searcher.doc_freq(ABSTRACT, term))
         return same
 
 
